@@ -1,0 +1,114 @@
+//! `buddyscope`: the allocator model from the command line. Glue only: parsing
+//! arguments, calling the engine, printing kernel-format text.
+
+use std::process::ExitCode;
+
+use buddyscope_engine::{proc, ZoneConfig, ZoneSim};
+use clap::{Parser, Subcommand};
+
+/// Buddyscope: the Linux 6.1 page allocator, modelled and made visible.
+#[derive(Parser)]
+#[command(name = "buddyscope", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run operations on one zone and print its /proc/buddyinfo line (and the trace).
+    Zone(ZoneArgs),
+    /// List what this version of the model leaves out.
+    Limitations,
+}
+
+#[derive(clap::Args)]
+struct ZoneArgs {
+    /// First pfn of the zone (decimal or 0x hex). Default: the default scenario's.
+    #[arg(long, value_parser = parse_u64)]
+    start_pfn: Option<u64>,
+    /// Pages in the zone. Default: the default scenario's.
+    #[arg(long)]
+    pages: Option<u64>,
+    /// Start from a freshly booted zone instead of the default scenario's warm-up.
+    #[arg(long)]
+    fresh: bool,
+    /// Operations, separated by spaces or commas: `aN` allocates order N, `f` frees
+    /// the newest allocation, `fPFN` frees the block at PFN (0x hex or decimal).
+    #[arg(long, default_value = "")]
+    ops: String,
+    /// Print every allocator event as it happens.
+    #[arg(long)]
+    trace: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Zone(args) => run_zone(&args),
+        Command::Limitations => {
+            for line in buddyscope_engine::LIMITATIONS {
+                println!("- {line}");
+            }
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("buddyscope: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_zone(args: &ZoneArgs) -> Result<(), String> {
+    let mut config = ZoneConfig::default_scenario();
+    if let Some(start_pfn) = args.start_pfn {
+        config.start_pfn = start_pfn;
+    }
+    if let Some(pages) = args.pages {
+        config.pages = pages;
+    }
+    if args.fresh {
+        config.warmup_seed = None;
+    }
+    let mut sim = ZoneSim::new(&config).map_err(|e| e.to_string())?;
+    for op in args.ops.split([' ', ',']).filter(|op| !op.is_empty()) {
+        apply(&mut sim, op).map_err(|e| format!("operation `{op}`: {e}"))?;
+        if args.trace {
+            for event in sim.last_events() {
+                println!("{op:>8}  {event}");
+            }
+        }
+    }
+    print!("{}", proc::buddyinfo_line(0, "DMA32", sim.zone()));
+    Ok(())
+}
+
+fn apply(sim: &mut ZoneSim, op: &str) -> Result<(), String> {
+    if let Some(order) = op.strip_prefix('a') {
+        let order: u32 = order
+            .parse()
+            .map_err(|_| "expected an order after `a`".to_string())?;
+        sim.alloc(order).map_err(|e| e.to_string())?;
+        Ok(())
+    } else if op == "f" {
+        sim.free_newest().map(|_| ()).map_err(|e| e.to_string())
+    } else if let Some(pfn) = op.strip_prefix('f') {
+        let pfn = parse_u64(pfn)?;
+        sim.free(buddyscope_engine::Pfn(pfn))
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    } else {
+        Err("unknown operation: use aN, f or fPFN".to_string())
+    }
+}
+
+fn parse_u64(text: &str) -> Result<u64, String> {
+    let parsed = match text.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => text.parse(),
+    };
+    parsed.map_err(|_| format!("`{text}` is not a number"))
+}

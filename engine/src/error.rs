@@ -1,0 +1,54 @@
+//! Errors are for bad input only. A failed allocation is an outcome, not an error.
+
+use core::fmt;
+
+use crate::types::{Pfn, MAX_ORDER};
+
+/// Something the caller asked for that the model cannot do. Every variant names what
+/// was wrong in words a user can act on; the state is left exactly as it was.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EngineError {
+    /// An order at or above `MAX_ORDER`, which `__alloc_pages()` refuses.
+    OrderTooLarge { order: u32 },
+    /// A zone with no pages.
+    EmptyZone,
+    /// A zone larger than the model accepts.
+    ZoneTooLarge { pages: u64, limit: u64 },
+    /// A zone whose end would overflow the pfn space.
+    ZoneOutOfRange { start_pfn: u64, pages: u64 },
+    /// A pfn that is not inside the zone.
+    PfnOutsideZone { pfn: Pfn },
+    /// Freeing a pfn that is not the first page of an allocated block: a double free,
+    /// a page never handed out, or a page in the middle of a block.
+    NotAllocated { pfn: Pfn },
+    /// Freeing with nothing allocated.
+    NothingAllocated,
+}
+
+impl fmt::Display for EngineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EngineError::OrderTooLarge { order } => write!(
+                f,
+                "order {order} is too large: Linux 6.1 on x86_64 allocates orders 0 to {} (MAX_ORDER is {MAX_ORDER})",
+                MAX_ORDER - 1
+            ),
+            EngineError::EmptyZone => write!(f, "a zone needs at least one page"),
+            EngineError::ZoneTooLarge { pages, limit } => {
+                write!(f, "a zone of {pages} pages is larger than the limit of {limit} pages")
+            }
+            EngineError::ZoneOutOfRange { start_pfn, pages } => write!(
+                f,
+                "a zone of {pages} pages starting at pfn {start_pfn:#x} runs past the end of the physical address space"
+            ),
+            EngineError::PfnOutsideZone { pfn } => write!(f, "pfn {pfn} is outside the zone"),
+            EngineError::NotAllocated { pfn } => write!(
+                f,
+                "pfn {pfn} is not the first page of an allocated block (double free, or never allocated)"
+            ),
+            EngineError::NothingAllocated => write!(f, "nothing is allocated, so there is nothing to free"),
+        }
+    }
+}
+
+impl std::error::Error for EngineError {}

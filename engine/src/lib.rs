@@ -1,0 +1,43 @@
+//! # buddyscope-engine
+//!
+//! A deterministic model of the Linux 6.1 physical page allocator
+//! (`mm/page_alloc.c`), built to be stepped through and drawn.
+//!
+//! The main types:
+//!
+//! - [`BuddyZone`]: one zone's `free_area[]` lists and per-page buddy state, with
+//!   `__rmqueue_smallest()`, `expand()` and `__free_one_page()` as the kernel has them.
+//! - [`ZoneSim`]: a zone plus the allocations made in it; what the page and the CLI
+//!   drive. [`ZoneSim::view`] hands out plain data for drawing.
+//! - [`Event`]: one allocator decision, named after the kernel function taking it.
+//! - [`Pfn`] and [`Order`]: the quantities the kernel keeps apart by convention.
+//!
+//! The crate has no I/O, clock, threads, global RNG or browser dependency. It builds
+//! for native targets and `wasm32-unknown-unknown` and gives the same result on both.
+
+mod error;
+mod lists;
+mod rng;
+mod sim;
+mod trace;
+mod types;
+mod zone;
+
+pub mod proc;
+
+pub use error::EngineError;
+pub use rng::Rng;
+pub use sim::{ZoneConfig, ZoneSim, ZoneView};
+pub use trace::{Event, Placement};
+pub use types::{Order, Pfn, MAX_ORDER, PAGEBLOCK_ORDER, PAGE_SIZE_BYTES};
+pub use zone::{Block, BlockState, BuddyZone, TraceSink};
+
+/// What this version of the model leaves out, in words for the page and the docs.
+/// Every entry is a deliberate simplification, not an oversight.
+pub const LIMITATIONS: &[&str] = &[
+    "One zone only: no nodes, no zonelist, no fallback to another zone.",
+    "One migratetype (MOVABLE): no pageblock types, no fallback stealing.",
+    "No per-cpu page lists: every order-0 allocation and free goes straight to the buddy lists.",
+    "No watermarks, reclaim or compaction: an allocation fails as soon as no free block is large enough.",
+    "The zone has no holes; every page of it starts free.",
+];

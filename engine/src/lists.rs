@@ -1,0 +1,205 @@
+//! Intrusive doubly linked lists over page indices: the model of `struct list_head`
+//! threaded through `struct page` (`page->buddy_list`).
+//!
+//! A page is on at most one list at a time, exactly as in the kernel, so one pair of
+//! link arrays serves every list. Keeping links in flat `u32` arrays (8 bytes a page)
+//! rather than in `VecDeque`s makes removing a buddy from the middle of a list O(1),
+//! as `list_del()` is, and keeps per-page state small.
+
+/// The "no page" link value.
+const NIL: u32 = u32::MAX;
+
+/// One list head: first and last page index and the length (`free_area.nr_free`
+/// counts the same thing for a free list).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ListHead {
+    first: u32,
+    last: u32,
+    len: u32,
+}
+
+impl ListHead {
+    const EMPTY: ListHead = ListHead {
+        first: NIL,
+        last: NIL,
+        len: 0,
+    };
+}
+
+/// A fixed number of lists over a fixed number of pages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PageLists {
+    prev: Vec<u32>,
+    next: Vec<u32>,
+    heads: Vec<ListHead>,
+}
+
+impl PageLists {
+    /// `nr_lists` empty lists over pages `0..nr_pages`.
+    pub fn new(nr_pages: u32, nr_lists: usize) -> PageLists {
+        PageLists {
+            prev: vec![NIL; nr_pages as usize],
+            next: vec![NIL; nr_pages as usize],
+            heads: vec![ListHead::EMPTY; nr_lists],
+        }
+    }
+
+    /// Adds `page` at the head of `list`, as `list_add()`.
+    pub fn push_head(&mut self, list: usize, page: u32) {
+        let head = self.heads[list];
+        self.prev[page as usize] = NIL;
+        self.next[page as usize] = head.first;
+        if head.first == NIL {
+            self.heads[list].last = page;
+        } else {
+            self.prev[head.first as usize] = page;
+        }
+        self.heads[list].first = page;
+        self.heads[list].len += 1;
+    }
+
+    /// Adds `page` at the tail of `list`, as `list_add_tail()`.
+    pub fn push_tail(&mut self, list: usize, page: u32) {
+        let head = self.heads[list];
+        self.next[page as usize] = NIL;
+        self.prev[page as usize] = head.last;
+        if head.last == NIL {
+            self.heads[list].first = page;
+        } else {
+            self.next[head.last as usize] = page;
+        }
+        self.heads[list].last = page;
+        self.heads[list].len += 1;
+    }
+
+    /// Unlinks `page` from `list`, as `list_del()`. The caller knows which list the
+    /// page is on (the kernel knows it from the page's order and migratetype).
+    pub fn remove(&mut self, list: usize, page: u32) {
+        let prev = self.prev[page as usize];
+        let next = self.next[page as usize];
+        if prev == NIL {
+            self.heads[list].first = next;
+        } else {
+            self.next[prev as usize] = next;
+        }
+        if next == NIL {
+            self.heads[list].last = prev;
+        } else {
+            self.prev[next as usize] = prev;
+        }
+        self.prev[page as usize] = NIL;
+        self.next[page as usize] = NIL;
+        self.heads[list].len -= 1;
+    }
+
+    /// The page at the head of `list`, as `list_first_entry_or_null()`.
+    pub fn first(&self, list: usize) -> Option<u32> {
+        let first = self.heads[list].first;
+        (first != NIL).then_some(first)
+    }
+
+    /// Number of pages on `list`.
+    pub fn len(&self, list: usize) -> u32 {
+        self.heads[list].len
+    }
+
+    /// The pages of `list` from head to tail.
+    pub fn iter(&self, list: usize) -> impl Iterator<Item = u32> + '_ {
+        let mut cursor = self.heads[list].first;
+        core::iter::from_fn(move || {
+            if cursor == NIL {
+                return None;
+            }
+            let page = cursor;
+            cursor = self.next[page as usize];
+            Some(page)
+        })
+    }
+
+    /// Walks `list` both ways and checks that the links agree with each other and with
+    /// the recorded length. Used by the invariant checker; a walk longer than the page
+    /// count means a cycle and stops there.
+    pub fn check(&self, list: usize) -> Result<(), String> {
+        let head = self.heads[list];
+        let limit = self.next.len() as u32;
+        let mut count = 0u32;
+        let mut prev = NIL;
+        let mut cursor = head.first;
+        while cursor != NIL {
+            if count >= limit {
+                return Err(format!("list {list} has a cycle"));
+            }
+            if self.prev[cursor as usize] != prev {
+                return Err(format!(
+                    "list {list}: back link of page index {cursor} is wrong"
+                ));
+            }
+            prev = cursor;
+            cursor = self.next[cursor as usize];
+            count += 1;
+        }
+        if prev != head.last {
+            return Err(format!(
+                "list {list}: tail pointer does not match the last page"
+            ));
+        }
+        if count != head.len {
+            return Err(format!(
+                "list {list}: recorded length {} but {count} pages linked",
+                head.len
+            ));
+        }
+        Ok(())
+    }
+
+    /// Bytes of heap this structure holds for each page it covers.
+    pub fn bytes_per_page() -> usize {
+        2 * core::mem::size_of::<u32>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(lists: &PageLists, list: usize) -> Vec<u32> {
+        lists.iter(list).collect()
+    }
+
+    #[test]
+    fn head_and_tail_insertion_order() {
+        let mut lists = PageLists::new(8, 2);
+        lists.push_tail(0, 1);
+        lists.push_tail(0, 2);
+        lists.push_head(0, 3);
+        assert_eq!(collect(&lists, 0), vec![3, 1, 2]);
+        assert_eq!(lists.first(0), Some(3));
+        assert_eq!(lists.len(1), 0);
+        lists.check(0).unwrap();
+    }
+
+    #[test]
+    fn remove_from_middle_head_and_tail() {
+        let mut lists = PageLists::new(8, 1);
+        for page in [4, 5, 6, 7] {
+            lists.push_tail(0, page);
+        }
+        lists.remove(0, 5);
+        assert_eq!(collect(&lists, 0), vec![4, 6, 7]);
+        lists.remove(0, 4);
+        lists.remove(0, 7);
+        assert_eq!(collect(&lists, 0), vec![6]);
+        lists.remove(0, 6);
+        assert_eq!(lists.first(0), None);
+        assert_eq!(lists.len(0), 0);
+        lists.check(0).unwrap();
+    }
+
+    #[test]
+    fn check_detects_a_broken_length() {
+        let mut lists = PageLists::new(4, 1);
+        lists.push_tail(0, 0);
+        lists.heads[0].len = 2;
+        assert!(lists.check(0).is_err());
+    }
+}

@@ -1,0 +1,91 @@
+//! Newtypes for the quantities the kernel's own code keeps apart by convention only.
+
+use core::fmt;
+
+/// Largest order plus one, as `MAX_ORDER` on x86_64 in Linux 6.1: blocks are 2^0 to
+/// 2^10 pages.
+pub const MAX_ORDER: u8 = 11;
+
+/// `pageblock_order` on x86_64 with hugepages: 2 MiB pageblocks.
+pub const PAGEBLOCK_ORDER: u8 = 9;
+
+/// Bytes in a page (`PAGE_SIZE`, 4 KiB on x86_64).
+pub const PAGE_SIZE_BYTES: u64 = 4096;
+
+/// A physical page frame number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pfn(pub u64);
+
+impl Pfn {
+    /// The pfn of this block's buddy at `order`, as the kernel's `__find_buddy_pfn()`.
+    pub fn buddy(self, order: Order) -> Pfn {
+        Pfn(self.0 ^ order.pages())
+    }
+
+    /// Whether a block of `order` may start here: buddy blocks are naturally aligned.
+    pub fn is_aligned(self, order: Order) -> bool {
+        self.0 & (order.pages() - 1) == 0
+    }
+
+    /// Physical address of the first byte of this page.
+    pub fn phys_addr(self) -> u64 {
+        self.0 * PAGE_SIZE_BYTES
+    }
+}
+
+impl fmt::Display for Pfn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:#x}", self.0)
+    }
+}
+
+/// A buddy order: a block of `2^order` pages. Always below [`MAX_ORDER`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Order(u8);
+
+impl Order {
+    /// The largest order a block can have (`MAX_ORDER - 1`).
+    pub const MAX: Order = Order(MAX_ORDER - 1);
+    /// A single page.
+    pub const ZERO: Order = Order(0);
+
+    /// Checks `order` against [`MAX_ORDER`], as `__alloc_pages()` rejects larger orders.
+    pub fn new(order: u32) -> Option<Order> {
+        if order < u32::from(MAX_ORDER) {
+            u8::try_from(order).ok().map(Order)
+        } else {
+            None
+        }
+    }
+
+    /// The order as a number.
+    pub fn get(self) -> u8 {
+        self.0
+    }
+
+    /// Pages in a block of this order.
+    pub fn pages(self) -> u64 {
+        1u64 << self.0
+    }
+
+    /// The next order up, if there is one.
+    pub fn higher(self) -> Option<Order> {
+        Order::new(u32::from(self.0) + 1)
+    }
+
+    /// The next order down, if there is one.
+    pub fn lower(self) -> Option<Order> {
+        self.0.checked_sub(1).map(Order)
+    }
+
+    /// Every order from 0 to [`Order::MAX`].
+    pub fn all() -> impl DoubleEndedIterator<Item = Order> {
+        (0..MAX_ORDER).map(Order)
+    }
+}
+
+impl fmt::Display for Order {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}

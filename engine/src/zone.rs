@@ -1,0 +1,413 @@
+//! One zone's buddy free lists: `struct zone`'s `free_area[MAX_ORDER]` and the parts
+//! of `struct page` the buddy allocator reads (`PageBuddy`, `buddy_order`).
+//!
+//! This is the foundation slice: a single zone, a single migratetype, no per-cpu lists
+//! and no watermarks, so every allocation is `__rmqueue_smallest()` + `expand()` and
+//! every free is `__free_one_page()`. The list order, the split order and the merge
+//! rules are the kernel's; what is absent is listed in [`crate::LIMITATIONS`].
+
+use crate::error::EngineError;
+use crate::lists::PageLists;
+use crate::trace::{Event, Placement};
+use crate::types::{Order, Pfn, MAX_ORDER};
+
+/// Where trace events go. `()` discards them (boot-time freeing of a large zone would
+/// otherwise record millions), a `Vec<Event>` keeps them.
+pub trait TraceSink {
+    /// Records one event.
+    fn emit(&mut self, event: Event);
+}
+
+impl TraceSink for () {
+    fn emit(&mut self, _event: Event) {}
+}
+
+impl TraceSink for Vec<Event> {
+    fn emit(&mut self, event: Event) {
+        self.push(event);
+    }
+}
+
+/// What a block of pages is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockState {
+    /// On a free list (`PageBuddy` set on its first page).
+    Free,
+    /// Handed out by an allocation.
+    Allocated,
+}
+
+/// A naturally aligned run of `2^order` pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Block {
+    pub pfn: Pfn,
+    pub order: Order,
+    pub state: BlockState,
+}
+
+// One byte of state a page: what the page heads (bits 4-5) and its block's order
+// (bits 0-3). Pages inside a block are KIND_TAIL; only a block's first page says what
+// the block is, as only the first page of a kernel buddy block carries PageBuddy and
+// the order in page_private.
+const KIND_TAIL: u8 = 0;
+const KIND_FREE: u8 = 1 << 4;
+const KIND_ALLOCATED: u8 = 2 << 4;
+const KIND_MASK: u8 = 0x30;
+const ORDER_MASK: u8 = 0x0f;
+
+/// One zone's pages and free lists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BuddyZone {
+    start_pfn: Pfn,
+    nr_pages: u32,
+    state: Vec<u8>,
+    /// One free list per order: `free_area[order].free_list[MIGRATE_MOVABLE]`.
+    lists: PageLists,
+}
+
+impl BuddyZone {
+    /// The most pages a zone may have in this slice: 16 GiB of 4 KiB pages.
+    pub const PAGES_LIMIT: u64 = 1 << 22;
+
+    /// A zone of `nr_pages` pages from `start_pfn`, every page free, entered into the
+    /// free lists as `memblock_free_all()` does: `__free_pages_memory()` cuts the range
+    /// into the largest naturally aligned blocks, in ascending pfn order, and frees
+    /// each with `FPI_TO_TAIL`, so the lists end up in ascending pfn order.
+    pub fn new(start_pfn: u64, nr_pages: u64) -> Result<BuddyZone, EngineError> {
+        if nr_pages == 0 {
+            return Err(EngineError::EmptyZone);
+        }
+        if nr_pages > Self::PAGES_LIMIT {
+            return Err(EngineError::ZoneTooLarge {
+                pages: nr_pages,
+                limit: Self::PAGES_LIMIT,
+            });
+        }
+        // Keep every pfn (and its buddy) well inside u64 so the arithmetic below can
+        // never overflow.
+        if start_pfn > (u64::MAX >> 8) - nr_pages {
+            return Err(EngineError::ZoneOutOfRange {
+                start_pfn,
+                pages: nr_pages,
+            });
+        }
+        let pages = nr_pages as u32;
+        let mut zone = BuddyZone {
+            start_pfn: Pfn(start_pfn),
+            nr_pages: pages,
+            state: vec![KIND_TAIL; pages as usize],
+            lists: PageLists::new(pages, MAX_ORDER as usize),
+        };
+        zone.free_range_at_boot(start_pfn, start_pfn + nr_pages);
+        Ok(zone)
+    }
+
+    /// `__free_pages_memory()`: free `[start, end)` in the largest aligned chunks.
+    fn free_range_at_boot(&mut self, mut start: u64, end: u64) {
+        while start < end {
+            // pfn 0 is aligned to every order; trailing_zeros gives 64 for it.
+            let mut order = (start.trailing_zeros() as u8).min(MAX_ORDER - 1);
+            while start + (1u64 << order) > end {
+                order -= 1;
+            }
+            let order = Order::new(u32::from(order)).unwrap_or(Order::ZERO);
+            self.free_one_page(Pfn(start), order, true, &mut ());
+            start += order.pages();
+        }
+    }
+
+    /// First pfn of the zone.
+    pub fn start_pfn(&self) -> Pfn {
+        self.start_pfn
+    }
+
+    /// Pages the zone spans.
+    pub fn nr_pages(&self) -> u64 {
+        u64::from(self.nr_pages)
+    }
+
+    /// One past the last pfn of the zone.
+    pub fn end_pfn(&self) -> Pfn {
+        Pfn(self.start_pfn.0 + u64::from(self.nr_pages))
+    }
+
+    /// `free_area[order].nr_free`: free blocks of this order.
+    pub fn nr_free(&self, order: Order) -> u32 {
+        self.lists.len(list_of(order))
+    }
+
+    /// Free pages in the zone (`NR_FREE_PAGES`).
+    pub fn free_pages(&self) -> u64 {
+        Order::all()
+            .map(|order| u64::from(self.nr_free(order)) * order.pages())
+            .sum()
+    }
+
+    /// The free list of `order`, head first: the order the allocator takes blocks in.
+    pub fn free_list(&self, order: Order) -> Vec<Pfn> {
+        self.lists
+            .iter(list_of(order))
+            .map(|index| self.pfn_of(index))
+            .collect()
+    }
+
+    /// Allocates a block of `order`: `rmqueue()` reduced to `__rmqueue_smallest()`.
+    /// Walks the free areas from `order` up, takes the first block on the first
+    /// non-empty list, and splits it down with `expand()`. `None` when no list from
+    /// `order` up has a block; that is an outcome, traced, not an error.
+    pub fn alloc(&mut self, order: Order, trace: &mut impl TraceSink) -> Option<Pfn> {
+        for current in Order::all().skip(order.get() as usize) {
+            let Some(index) = self.lists.first(list_of(current)) else {
+                trace.emit(Event::AreaEmpty { order: current });
+                continue;
+            };
+            let pfn = self.pfn_of(index);
+            trace.emit(Event::TakeBlock {
+                pfn,
+                order: current,
+            });
+            self.lists.remove(list_of(current), index);
+            self.expand(index, order, current, trace);
+            self.state[index as usize] = KIND_ALLOCATED | order.get();
+            trace.emit(Event::Allocated { pfn, order });
+            return Some(pfn);
+        }
+        trace.emit(Event::AllocFailed { order });
+        None
+    }
+
+    /// `expand()`: the block at `index` of order `high` is cut down to `low`; each
+    /// upper half goes to the head of its free list, largest first.
+    fn expand(&mut self, index: u32, low: Order, high: Order, trace: &mut impl TraceSink) {
+        let mut high = high;
+        while high > low {
+            let Some(lower) = high.lower() else { break };
+            high = lower;
+            let half = index + high.pages() as u32;
+            self.lists.push_head(list_of(high), half);
+            self.state[half as usize] = KIND_FREE | high.get();
+            trace.emit(Event::SplitHalf {
+                pfn: self.pfn_of(half),
+                order: high,
+            });
+        }
+    }
+
+    /// Frees the allocated block that starts at `pfn`, with the order it was allocated
+    /// at (the kernel's caller passes the order; the model remembers it). Refuses a pfn
+    /// outside the zone, a double free and a pfn inside a block, leaving the state as
+    /// it was.
+    pub fn free(&mut self, pfn: Pfn, trace: &mut impl TraceSink) -> Result<Order, EngineError> {
+        let index = self
+            .index_of(pfn)
+            .ok_or(EngineError::PfnOutsideZone { pfn })?;
+        let state = self.state[index as usize];
+        if state & KIND_MASK != KIND_ALLOCATED {
+            return Err(EngineError::NotAllocated { pfn });
+        }
+        let order = Order::new(u32::from(state & ORDER_MASK)).unwrap_or(Order::ZERO);
+        self.state[index as usize] = KIND_TAIL;
+        self.free_one_page(pfn, order, false, trace);
+        Ok(order)
+    }
+
+    /// `__free_one_page()`: merge with the buddy while it is free at the same order,
+    /// then put the block on its free list. `to_tail` is `FPI_TO_TAIL`; otherwise the
+    /// block goes to the tail only if `buddy_merge_likely()`.
+    fn free_one_page(&mut self, pfn: Pfn, order: Order, to_tail: bool, trace: &mut impl TraceSink) {
+        let mut pfn = pfn;
+        let mut order = order;
+        // The kernel's buddy_pfn starts at 0 and keeps the last buddy looked at; it
+        // only matters below MAX_ORDER - 2, where at least one buddy was looked at.
+        let mut buddy_pfn = Pfn(0);
+        while order < Order::MAX {
+            buddy_pfn = pfn.buddy(order);
+            let Some(buddy_index) = self.free_head_at(buddy_pfn, order) else {
+                break;
+            };
+            trace.emit(Event::Merge {
+                pfn,
+                buddy: buddy_pfn,
+                order,
+            });
+            self.lists.remove(list_of(order), buddy_index);
+            self.state[buddy_index as usize] = KIND_TAIL;
+            pfn = Pfn(pfn.0 & buddy_pfn.0);
+            order = order.higher().unwrap_or(Order::MAX);
+        }
+        let Some(index) = self.index_of(pfn) else {
+            return;
+        };
+        self.state[index as usize] = KIND_FREE | order.get();
+        let placement = if to_tail {
+            Placement::TailRequested
+        } else if self.buddy_merge_likely(pfn, buddy_pfn, order) {
+            Placement::TailMergeLikely
+        } else {
+            Placement::Head
+        };
+        match placement {
+            Placement::Head => self.lists.push_head(list_of(order), index),
+            _ => self.lists.push_tail(list_of(order), index),
+        }
+        trace.emit(Event::AddFree {
+            pfn,
+            order,
+            placement,
+        });
+    }
+
+    /// `buddy_merge_likely()`: below `MAX_ORDER - 2`, is the buddy of the block that
+    /// this one would merge into free at the next order?
+    fn buddy_merge_likely(&self, pfn: Pfn, buddy_pfn: Pfn, order: Order) -> bool {
+        if order.get() >= MAX_ORDER - 2 {
+            return false;
+        }
+        let Some(higher) = order.higher() else {
+            return false;
+        };
+        let higher_pfn = Pfn(buddy_pfn.0 & pfn.0);
+        self.free_head_at(higher_pfn.buddy(higher), higher)
+            .is_some()
+    }
+
+    /// `page_is_buddy()`: the page at `pfn` is in this zone, heads a free block, and
+    /// that block has exactly `order`. Returns its index.
+    fn free_head_at(&self, pfn: Pfn, order: Order) -> Option<u32> {
+        let index = self.index_of(pfn)?;
+        (self.state[index as usize] == KIND_FREE | order.get()).then_some(index)
+    }
+
+    /// Every block in the zone, in ascending pfn order.
+    pub fn blocks(&self) -> impl Iterator<Item = Block> + '_ {
+        let mut index = 0u32;
+        core::iter::from_fn(move || {
+            while index < self.nr_pages {
+                let here = index;
+                let state = self.state[here as usize];
+                let Some(block) = self.block_at(here, state) else {
+                    // A tail where a head should be breaks an invariant; the checker
+                    // reports it, the walk steps over the page.
+                    index += 1;
+                    continue;
+                };
+                index = here.saturating_add(block.order.pages() as u32);
+                return Some(block);
+            }
+            None
+        })
+    }
+
+    /// The block that contains `pfn`, if `pfn` is in the zone.
+    pub fn block_containing(&self, pfn: Pfn) -> Option<Block> {
+        self.index_of(pfn)?;
+        Order::all().find_map(|order| {
+            let head = Pfn(pfn.0 & !(order.pages() - 1));
+            let index = self.index_of(head)?;
+            let block = self.block_at(index, self.state[index as usize])?;
+            (block.order >= order).then_some(block)
+        })
+    }
+
+    fn block_at(&self, index: u32, state: u8) -> Option<Block> {
+        let block_state = match state & KIND_MASK {
+            KIND_FREE => BlockState::Free,
+            KIND_ALLOCATED => BlockState::Allocated,
+            _ => return None,
+        };
+        let order = Order::new(u32::from(state & ORDER_MASK))?;
+        Some(Block {
+            pfn: self.pfn_of(index),
+            order,
+            state: block_state,
+        })
+    }
+
+    /// Checks every structural invariant of the zone; `Err` names the first broken one.
+    ///
+    /// - blocks are naturally aligned, inside the zone, and cover it exactly (so pages
+    ///   are conserved: free + allocated = spanned);
+    /// - each free list is well linked and `nr_free` equals its length;
+    /// - each free list holds exactly the free blocks of its order;
+    /// - no two free buddies of the same order are left unmerged (this slice has no
+    ///   migratetype or isolation rule that would keep them apart).
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let mut free_heads = [0u32; MAX_ORDER as usize];
+        let mut covered = 0u64;
+        for block in self.blocks() {
+            let index = self.index_of(block.pfn).ok_or("block outside the zone")?;
+            if u64::from(index) != covered {
+                return Err(format!("pages before pfn {} belong to no block", block.pfn));
+            }
+            if !block.pfn.is_aligned(block.order) {
+                return Err(format!(
+                    "block {} of order {} is misaligned",
+                    block.pfn, block.order
+                ));
+            }
+            if covered + block.order.pages() > u64::from(self.nr_pages) {
+                return Err(format!(
+                    "block {} of order {} runs past the zone",
+                    block.pfn, block.order
+                ));
+            }
+            if block.state == BlockState::Free {
+                free_heads[block.order.get() as usize] += 1;
+                if block.order < Order::MAX
+                    && self
+                        .free_head_at(block.pfn.buddy(block.order), block.order)
+                        .is_some()
+                {
+                    return Err(format!(
+                        "free block {} and its buddy {} of order {} were not merged",
+                        block.pfn,
+                        block.pfn.buddy(block.order),
+                        block.order
+                    ));
+                }
+            }
+            covered += block.order.pages();
+        }
+        if covered != u64::from(self.nr_pages) {
+            return Err(format!("blocks cover {covered} of {} pages", self.nr_pages));
+        }
+        for order in Order::all() {
+            let list = list_of(order);
+            self.lists.check(list)?;
+            if self.lists.len(list) != free_heads[order.get() as usize] {
+                return Err(format!(
+                    "nr_free[{order}] is {} but {} free blocks of that order exist",
+                    self.lists.len(list),
+                    free_heads[order.get() as usize]
+                ));
+            }
+            for index in self.lists.iter(list) {
+                if self.state[index as usize] != KIND_FREE | order.get() {
+                    return Err(format!(
+                        "pfn {} is on free_area[{order}] but is not a free block of that order",
+                        self.pfn_of(index)
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Bytes of engine state for each simulated page.
+    pub fn bytes_per_page() -> usize {
+        core::mem::size_of::<u8>() + PageLists::bytes_per_page()
+    }
+
+    fn index_of(&self, pfn: Pfn) -> Option<u32> {
+        let offset = pfn.0.checked_sub(self.start_pfn.0)?;
+        (offset < u64::from(self.nr_pages)).then_some(offset as u32)
+    }
+
+    fn pfn_of(&self, index: u32) -> Pfn {
+        Pfn(self.start_pfn.0 + u64::from(index))
+    }
+}
+
+fn list_of(order: Order) -> usize {
+    order.get() as usize
+}

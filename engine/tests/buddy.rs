@@ -1,0 +1,255 @@
+//! Behaviour of the buddy zone against outcomes worked out by hand from the 6.1 source
+//! of `__rmqueue_smallest()`, `expand()`, `__free_one_page()` and `buddy_merge_likely()`.
+
+use buddyscope_engine::{
+    BlockState, BuddyZone, EngineError, Event, Order, Pfn, Placement, ZoneConfig, ZoneSim,
+};
+
+fn order(n: u32) -> Order {
+    Order::new(n).unwrap()
+}
+
+fn lists(zone: &BuddyZone) -> Vec<(u8, Vec<u64>)> {
+    Order::all()
+        .filter(|o| zone.nr_free(*o) > 0)
+        .map(|o| (o.get(), zone.free_list(o).iter().map(|p| p.0).collect()))
+        .collect()
+}
+
+#[test]
+fn boot_frees_largest_aligned_blocks_in_ascending_order() {
+    // [0x1003, 0x1400): 0x1003 is aligned to order 0, 0x1004 to 2, 0x1008 to 3, ...
+    // up to 0x1200 aligned to 9; the walk stops at 0x1400.
+    let zone = BuddyZone::new(0x1003, 0x1400 - 0x1003).unwrap();
+    assert_eq!(
+        lists(&zone),
+        vec![
+            (0, vec![0x1003]),
+            (2, vec![0x1004]),
+            (3, vec![0x1008]),
+            (4, vec![0x1010]),
+            (5, vec![0x1020]),
+            (6, vec![0x1040]),
+            (7, vec![0x1080]),
+            (8, vec![0x1100]),
+            (9, vec![0x1200]),
+        ]
+    );
+    assert_eq!(zone.free_pages(), 0x1400 - 0x1003);
+    zone.check_invariants().unwrap();
+}
+
+#[test]
+fn boot_lists_are_in_ascending_pfn_order() {
+    let zone = BuddyZone::new(0, 4096).unwrap();
+    assert_eq!(lists(&zone), vec![(10, vec![0, 1024, 2048, 3072])]);
+}
+
+#[test]
+fn allocation_takes_the_smallest_order_and_splits_upper_halves_to_the_head() {
+    let mut zone = BuddyZone::new(0, 2048).unwrap();
+    let mut events = Vec::new();
+    let pfn = zone.alloc(order(0), &mut events).unwrap();
+    // The head of free_area[10] is pfn 0; expand() leaves 512, 256, ..., 1.
+    assert_eq!(pfn, Pfn(0));
+    assert_eq!(zone.free_list(order(10)), vec![Pfn(1024)]);
+    for o in 0..10u32 {
+        assert_eq!(zone.free_list(order(o)), vec![Pfn(1 << o)], "order {o}");
+    }
+    assert_eq!(events.first(), Some(&Event::AreaEmpty { order: order(0) }));
+    assert!(events.contains(&Event::TakeBlock {
+        pfn: Pfn(0),
+        order: order(10)
+    }));
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| matches!(e, Event::SplitHalf { .. }))
+            .count(),
+        10
+    );
+    // The second order-0 allocation comes from free_area[0] at once.
+    assert_eq!(zone.alloc(order(0), &mut ()), Some(Pfn(1)));
+    zone.check_invariants().unwrap();
+}
+
+#[test]
+fn split_halves_go_to_the_list_head() {
+    let mut zone = BuddyZone::new(0, 4096).unwrap();
+    // Two order-9 allocations: the first splits 0 (leaving 512 at order 9),
+    // the second takes 512.
+    assert_eq!(zone.alloc(order(9), &mut ()), Some(Pfn(0)));
+    assert_eq!(zone.alloc(order(9), &mut ()), Some(Pfn(512)));
+    // A third order-9 splits the next order-10 block, 1024; its upper half 1536 goes to
+    // the head, so it is taken before any older order-9 block would be.
+    assert_eq!(zone.alloc(order(9), &mut ()), Some(Pfn(1024)));
+    assert_eq!(zone.free_list(order(9)), vec![Pfn(1536)]);
+}
+
+#[test]
+fn free_merges_buddies_back_to_the_original_block() {
+    let mut zone = BuddyZone::new(0, 1024).unwrap();
+    let a = zone.alloc(order(0), &mut ()).unwrap();
+    let b = zone.alloc(order(0), &mut ()).unwrap();
+    assert_eq!((a, b), (Pfn(0), Pfn(1)));
+    zone.free(a, &mut ()).unwrap();
+    let mut events = Vec::new();
+    zone.free(b, &mut events).unwrap();
+    assert_eq!(lists(&zone), vec![(10, vec![0])]);
+    let merges = events
+        .iter()
+        .filter(|e| matches!(e, Event::Merge { .. }))
+        .count();
+    assert_eq!(merges, 10);
+    zone.check_invariants().unwrap();
+}
+
+#[test]
+fn freed_block_goes_to_the_tail_when_a_merge_is_likely() {
+    // Zone [0, 8). Allocate 0,1,2,3 as order 0 (splits 0..8: 4 at order 2 stays free).
+    let mut zone = BuddyZone::new(0, 8).unwrap();
+    for expected in 0..4 {
+        assert_eq!(zone.alloc(order(0), &mut ()), Some(Pfn(expected)));
+    }
+    // Free pfn 2: its buddy 3 is allocated, so it stays at order 0. buddy_merge_likely
+    // looks at the order-1 block 2's pair would form (pfn 2) and that block's buddy at
+    // order 1 (pfn 0): allocated, so no tail: head.
+    let mut events = Vec::new();
+    zone.free(Pfn(2), &mut events).unwrap();
+    assert_eq!(
+        events.last(),
+        Some(&Event::AddFree {
+            pfn: Pfn(2),
+            order: order(0),
+            placement: Placement::Head
+        })
+    );
+    // Free pfn 0 and 1: they merge into order 1 at 0. Its buddy 2 is order 0, not 1,
+    // so no merge; merge-likely checks pfn 0's order-2 buddy, pfn 4: free at order 2,
+    // so the block goes to the tail.
+    zone.free(Pfn(0), &mut ()).unwrap();
+    let mut events = Vec::new();
+    zone.free(Pfn(1), &mut events).unwrap();
+    assert_eq!(
+        events.last(),
+        Some(&Event::AddFree {
+            pfn: Pfn(0),
+            order: order(1),
+            placement: Placement::TailMergeLikely
+        })
+    );
+    zone.check_invariants().unwrap();
+}
+
+#[test]
+fn no_merge_across_the_zone_edge() {
+    // Zone [1, 3): pfn 1 (order 0) and 2 (order 1). Pfn 1's buddy 0 is outside.
+    let mut zone = BuddyZone::new(1, 3).unwrap();
+    assert_eq!(lists(&zone), vec![(0, vec![1]), (1, vec![2])]);
+    let p = zone.alloc(order(0), &mut ()).unwrap();
+    zone.free(p, &mut ()).unwrap();
+    assert_eq!(lists(&zone), vec![(0, vec![1]), (1, vec![2])]);
+    zone.check_invariants().unwrap();
+}
+
+#[test]
+fn allocation_failure_is_an_outcome() {
+    let mut zone = BuddyZone::new(0, 8).unwrap();
+    let mut events = Vec::new();
+    assert_eq!(zone.alloc(order(4), &mut events), None);
+    assert_eq!(events.last(), Some(&Event::AllocFailed { order: order(4) }));
+    assert_eq!(zone.free_pages(), 8);
+}
+
+#[test]
+fn bad_input_is_an_error_and_changes_nothing() {
+    let mut sim = ZoneSim::new(&ZoneConfig {
+        start_pfn: 0,
+        pages: 64,
+        warmup_seed: None,
+        warmup_allocs: 0,
+    })
+    .unwrap();
+    assert_eq!(sim.alloc(11), Err(EngineError::OrderTooLarge { order: 11 }));
+    let pfn = sim.alloc(2).unwrap().unwrap();
+    let before = sim.clone();
+    assert_eq!(
+        sim.free(Pfn(pfn.0 + 1)),
+        Err(EngineError::NotAllocated {
+            pfn: Pfn(pfn.0 + 1)
+        })
+    );
+    assert_eq!(
+        sim.free(Pfn(1000)),
+        Err(EngineError::PfnOutsideZone { pfn: Pfn(1000) })
+    );
+    assert_eq!(sim, before);
+    sim.free(pfn).unwrap();
+    let before = sim.clone();
+    assert_eq!(sim.free(pfn), Err(EngineError::NotAllocated { pfn }));
+    assert_eq!(sim.free_newest(), Err(EngineError::NothingAllocated));
+    assert_eq!(sim, before);
+    assert_eq!(BuddyZone::new(0, 0), Err(EngineError::EmptyZone));
+    assert!(matches!(
+        BuddyZone::new(0, BuddyZone::PAGES_LIMIT + 1),
+        Err(EngineError::ZoneTooLarge { .. })
+    ));
+    assert!(matches!(
+        BuddyZone::new(u64::MAX - 5, 10),
+        Err(EngineError::ZoneOutOfRange { .. })
+    ));
+}
+
+#[test]
+fn error_messages_name_the_problem() {
+    assert!(EngineError::OrderTooLarge { order: 12 }
+        .to_string()
+        .contains("order 12"));
+    assert!(EngineError::NotAllocated { pfn: Pfn(0x10) }
+        .to_string()
+        .contains("0x10"));
+}
+
+#[test]
+fn block_containing_finds_the_enclosing_block() {
+    let mut zone = BuddyZone::new(0, 64).unwrap();
+    let pfn = zone.alloc(order(3), &mut ()).unwrap();
+    let block = zone.block_containing(Pfn(pfn.0 + 5)).unwrap();
+    assert_eq!(
+        (block.pfn, block.order, block.state),
+        (pfn, order(3), BlockState::Allocated)
+    );
+    let free = zone.block_containing(Pfn(63)).unwrap();
+    assert_eq!(
+        (free.pfn, free.order, free.state),
+        (Pfn(32), order(5), BlockState::Free)
+    );
+    assert_eq!(zone.block_containing(Pfn(64)), None);
+}
+
+#[test]
+fn default_scenario_is_warmed_up_and_consistent() {
+    let sim = ZoneSim::new(&ZoneConfig::default_scenario()).unwrap();
+    let view = sim.view();
+    assert_eq!(view.pages, 4000);
+    assert!(view.allocations > 0 && view.allocations < 40);
+    assert!(view.free_pages < 4000);
+    let allocated: u64 = view
+        .blocks
+        .iter()
+        .filter(|b| b.state == BlockState::Allocated)
+        .map(|b| b.order.pages())
+        .sum();
+    assert_eq!(allocated + view.free_pages, 4000);
+    sim.zone().check_invariants().unwrap();
+    assert!(sim.last_events().is_empty());
+}
+
+#[test]
+fn state_per_page_is_small() {
+    assert!(
+        BuddyZone::bytes_per_page() <= 16,
+        "{} bytes per page",
+        BuddyZone::bytes_per_page()
+    );
+}
