@@ -1,0 +1,122 @@
+# Sourced by scripts/serve.sh and scripts/test.sh: install what is missing, skip what
+# is there, and put the tools on PATH. Everything comes from package registries
+# (crates.io, npm, Debian); Trunk is pinned and offline so it never downloads a tool.
+#
+#   setup_web    wasm32 target, trunk, wasm-bindgen-cli (= Cargo.lock), npm packages
+#   setup_test   setup_web plus rustfmt, clippy, Chromium and chromedriver
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TRUNK_VERSION="0.21.14"
+CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
+export PATH="$ROOT/node_modules/.bin:$CARGO_BIN:$PATH"
+# Trunk's update check goes to the network even when offline = true.
+export TRUNK_SKIP_VERSION_CHECK=true
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+# Stops with exactly what the user must do by hand.
+cannot() {
+  printf 'setup: cannot continue: %s\n' "$1" >&2
+  shift
+  printf '  run: %s\n' "$@" >&2
+  exit 1
+}
+
+# The version of wasm-bindgen the web crate links, read from Cargo.lock: the CLI that
+# post-processes the wasm must be exactly this version.
+bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
+}
+
+ensure_rust() {
+  command -v cargo >/dev/null && command -v rustup >/dev/null ||
+    cannot "cargo and rustup are not on PATH" "install Rust with rustup, then re-run"
+}
+
+ensure_rust_component() {
+  local component="$1"
+  rustup component list --installed 2>/dev/null | grep -q "^$component" && return
+  say "adding rustup component $component"
+  rustup component add "$component"
+}
+
+ensure_wasm_target() {
+  rustup target list --installed | grep -qx wasm32-unknown-unknown && return
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+}
+
+ensure_trunk() {
+  [ "$(trunk --version 2>/dev/null)" = "trunk $TRUNK_VERSION" ] && return
+  say "installing trunk $TRUNK_VERSION from crates.io (7-9 minutes on 2 cores)"
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo install --locked --force trunk --version "$TRUNK_VERSION"
+}
+
+ensure_wasm_bindgen() {
+  local version
+  version="$(bindgen_version)"
+  [ -n "$version" ] || cannot "Cargo.lock names no wasm-bindgen version" "git checkout Cargo.lock"
+  [ "$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $version" ] &&
+    command -v wasm-bindgen-test-runner >/dev/null && return
+  # Not --locked: the CLI's own lock file pins a crate the registry no longer serves.
+  say "installing wasm-bindgen-cli $version from crates.io (3-4 minutes)"
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo install --force wasm-bindgen-cli --version "$version"
+}
+
+# Debian packages; as root they are installed, otherwise the user is told how.
+ensure_debian_packages() {
+  local missing=() package
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] && return
+  if [ "$(id -u)" = 0 ]; then
+    say "installing Debian packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    cannot "missing Debian packages: ${missing[*]}" "sudo apt-get update && sudo apt-get install -y ${missing[*]}"
+  fi
+}
+
+ensure_node() {
+  command -v node >/dev/null && command -v npm >/dev/null && return
+  ensure_debian_packages nodejs npm
+}
+
+# npm packages exactly as package-lock.json says; reinstalled only when the lock
+# file changes.
+ensure_npm_packages() {
+  local stamp="$ROOT/node_modules/.buddyscope-lock" want
+  want="$(sha256sum "$ROOT/package-lock.json" | cut -d' ' -f1)"
+  [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return
+  say "installing npm packages from package-lock.json"
+  (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$want" >"$stamp"
+}
+
+check_wasm_opt() {
+  [ "$(wasm-opt --version 2>/dev/null)" = "wasm-opt version 132 (version_132)" ] ||
+    cannot "wasm-opt on PATH is not binaryen 132 from npm" "rm -rf node_modules, then re-run"
+}
+
+setup_web() {
+  ensure_rust
+  ensure_wasm_target
+  ensure_node
+  ensure_npm_packages
+  check_wasm_opt
+  ensure_wasm_bindgen
+  ensure_trunk
+}
+
+setup_test() {
+  ensure_rust
+  ensure_rust_component rustfmt
+  ensure_rust_component clippy
+  ensure_debian_packages chromium chromium-driver
+  setup_web
+  export CHROMEDRIVER=/usr/bin/chromedriver
+}

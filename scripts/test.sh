@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Runs every test: formatting, clippy (native and wasm32), the Rust tests, the browser
+# tests of the web crate, a release build of the page, and the end-to-end tests in
+# headless Chromium. Every stage runs even after a failure; the last line is the total
+# (`N passed, N failed`) and the exit code is non-zero if anything failed.
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+set -e
+setup_test
+set +e
+cd "$ROOT"
+
+LOGS="$ROOT/target/test-logs"
+mkdir -p "$LOGS"
+passed=0
+failed=0
+summary=()
+
+# count_tests LOG: prints "passed failed" from cargo test or node --test output.
+count_tests() {
+  awk '
+    /^test result: / { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed;?$/) p += $i; if ($(i+1) ~ /^failed;?$/) f += $i } }
+    /^# pass / { p += $3 }
+    /^# fail / { f += $3 }
+    END { printf "%d %d\n", p, f }' "$1"
+}
+
+# stage NAME KIND COMMAND...: KIND is "check" (counts as one test) or "tests".
+stage() {
+  local name="$1" kind="$2" log="$LOGS/$1.log" status p f start
+  shift 2
+  printf '\n== %s: %s\n' "$name" "$*"
+  start=$SECONDS
+  "$@" 2>&1 | tee "$log"
+  status=${PIPESTATUS[0]}
+  if [ "$kind" = check ]; then
+    if [ "$status" -eq 0 ]; then p=1 f=0; else p=0 f=1; fi
+  else
+    read -r p f < <(count_tests "$log")
+    # A build failure runs no test: count the stage itself as a failure.
+    if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  fi
+  passed=$((passed + p))
+  failed=$((failed + f))
+  summary+=("$(printf '%-14s %s  %4d passed %3d failed  %4ds' "$name" "$([ "$status" -eq 0 ] && echo ok || echo FAIL)" "$p" "$f" $((SECONDS - start)))")
+}
+
+stage fmt check cargo fmt --all -- --check
+stage clippy check cargo clippy --workspace --all-targets --locked -- -D warnings
+stage clippy-wasm check cargo clippy -p buddyscope-engine -p buddyscope-web --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
+stage rust-tests tests cargo test --workspace --locked
+stage browser-tests tests cargo test -p buddyscope-web --target wasm32-unknown-unknown --locked
+stage trunk-build check trunk build --release --locked
+stage e2e tests node --test e2e/
+
+printf '\n== summary\n'
+printf '%s\n' "${summary[@]}"
+printf '%d passed, %d failed\n' "$passed" "$failed"
+[ "$failed" -eq 0 ]
