@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 
 /// Buddyscope: the Linux 6.1 page allocator, modelled and made visible.
 #[derive(Parser)]
-#[command(name = "buddyscope", version, about, long_about = None)]
+#[command(name = "buddyscope", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
