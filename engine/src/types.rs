@@ -89,3 +89,58 @@ impl fmt::Display for Order {
         write!(f, "{}", self.0)
     }
 }
+
+/// A migratetype, in the kernel's `enum migratetype` order for a kernel without CMA
+/// and with memory isolation (Debian's 6.1 x86_64 build).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MigrateType {
+    Unmovable = 0,
+    Movable = 1,
+    Reclaimable = 2,
+    HighAtomic = 3,
+    Isolate = 4,
+}
+
+/// `MIGRATE_TYPES`.
+pub const MIGRATE_TYPES: usize = 5;
+
+impl MigrateType {
+    /// Every migratetype in the kernel's order.
+    pub const ALL: [MigrateType; MIGRATE_TYPES] = [
+        MigrateType::Unmovable,
+        MigrateType::Movable,
+        MigrateType::Reclaimable,
+        MigrateType::HighAtomic,
+        MigrateType::Isolate,
+    ];
+
+    /// `migratetype_names[]`.
+    pub fn name(self) -> &'static str {
+        match self {
+            MigrateType::Unmovable => "Unmovable",
+            MigrateType::Movable => "Movable",
+            MigrateType::Reclaimable => "Reclaimable",
+            MigrateType::HighAtomic => "HighAtomic",
+            MigrateType::Isolate => "Isolate",
+        }
+    }
+
+    /// Index into per-migratetype arrays.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The migratetype with this index.
+    pub fn from_index(index: usize) -> Option<MigrateType> {
+        MigrateType::ALL.get(index).copied()
+    }
+
+    /// `migratetype_is_mergeable()`: blocks of the per-cpu types may merge across
+    /// pageblocks of different types; highatomic and isolated ones may not.
+    pub fn is_mergeable(self) -> bool {
+        matches!(
+            self,
+            MigrateType::Unmovable | MigrateType::Movable | MigrateType::Reclaimable
+        )
+    }
+}

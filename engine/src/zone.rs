@@ -9,7 +9,7 @@
 use crate::error::EngineError;
 use crate::lists::PageLists;
 use crate::trace::{Event, Placement};
-use crate::types::{Order, Pfn, MAX_ORDER};
+use crate::types::{MigrateType, Order, Pfn, MAX_ORDER, MIGRATE_TYPES, PAGEBLOCK_ORDER};
 
 /// Where trace events go. `()` discards them (boot-time freeing of a large zone would
 /// otherwise record millions), a `Vec<Event>` keeps them.
@@ -35,6 +35,9 @@ pub enum BlockState {
     Free,
     /// Handed out by an allocation.
     Allocated,
+    /// A page the buddy allocator never manages: a hole in the zone's span or memory
+    /// the kernel kept at boot (memmap, reservations). Always order 0.
+    Reserved,
 }
 
 /// A naturally aligned run of `2^order` pages.
@@ -52,6 +55,7 @@ pub struct Block {
 const KIND_TAIL: u8 = 0;
 const KIND_FREE: u8 = 1 << 4;
 const KIND_ALLOCATED: u8 = 2 << 4;
+const KIND_RESERVED: u8 = 3 << 4;
 const KIND_MASK: u8 = 0x30;
 const ORDER_MASK: u8 = 0x0f;
 
@@ -61,19 +65,40 @@ pub struct BuddyZone {
     start_pfn: Pfn,
     nr_pages: u32,
     state: Vec<u8>,
-    /// One free list per order: `free_area[order].free_list[MIGRATE_MOVABLE]`.
+    /// For a free block's first page, the migratetype of the list it is on.
+    list_type: Vec<u8>,
+    /// The migratetype of each pageblock touching the zone (`pageblock_flags`), from
+    /// the one holding `start_pfn`.
+    pageblock_type: Vec<u8>,
+    /// `free_area[order].free_list[migratetype]`, at `order * MIGRATE_TYPES + mt`.
     lists: PageLists,
 }
 
 impl BuddyZone {
-    /// The most pages a zone may have in this slice: 16 GiB of 4 KiB pages.
-    pub const PAGES_LIMIT: u64 = 1 << 22;
+    /// The most pages a zone may span: 256 GiB of 4 KiB pages.
+    pub const PAGES_LIMIT: u64 = 1 << 26;
 
     /// A zone of `nr_pages` pages from `start_pfn`, every page free, entered into the
     /// free lists as `memblock_free_all()` does: `__free_pages_memory()` cuts the range
     /// into the largest naturally aligned blocks, in ascending pfn order, and frees
     /// each with `FPI_TO_TAIL`, so the lists end up in ascending pfn order.
     pub fn new(start_pfn: u64, nr_pages: u64) -> Result<BuddyZone, EngineError> {
+        let all = [(start_pfn, start_pfn.saturating_add(nr_pages))];
+        BuddyZone::with_free_ranges(start_pfn, nr_pages, &all, &all)
+    }
+
+    /// A zone spanning `nr_pages` from `start_pfn` whose `memory` (`[start, end)`
+    /// pfn ranges) is initialised as `memmap_init_range()` does, marking every
+    /// pageblock whose first pfn is memory MOVABLE (other pageblocks keep type 0,
+    /// Unmovable), and in which only `free` ranges reach the buddy allocator; every
+    /// other page is reserved. `memblock_free_all()` frees each free range with
+    /// `__free_pages_memory()`, each block to the list of its pageblock's type.
+    pub fn with_free_ranges(
+        start_pfn: u64,
+        nr_pages: u64,
+        memory: &[(u64, u64)],
+        free: &[(u64, u64)],
+    ) -> Result<BuddyZone, EngineError> {
         if nr_pages == 0 {
             return Err(EngineError::EmptyZone);
         }
@@ -92,13 +117,31 @@ impl BuddyZone {
             });
         }
         let pages = nr_pages as u32;
+        let end_pfn = start_pfn + nr_pages;
+        let first_block = start_pfn >> PAGEBLOCK_ORDER;
+        let blocks = ((end_pfn - 1) >> PAGEBLOCK_ORDER) - first_block + 1;
         let mut zone = BuddyZone {
             start_pfn: Pfn(start_pfn),
             nr_pages: pages,
-            state: vec![KIND_TAIL; pages as usize],
-            lists: PageLists::new(pages, MAX_ORDER as usize),
+            state: vec![KIND_RESERVED; pages as usize],
+            list_type: vec![0; pages as usize],
+            pageblock_type: vec![MigrateType::Unmovable as u8; blocks as usize],
+            lists: PageLists::new(pages, MAX_ORDER as usize * MIGRATE_TYPES),
         };
-        zone.free_range_at_boot(start_pfn, start_pfn + nr_pages);
+        for &(start, end) in memory {
+            let (start, end) = (start.max(start_pfn), end.min(end_pfn));
+            let mut pfn = start.next_multiple_of(1 << PAGEBLOCK_ORDER);
+            while pfn < end {
+                zone.set_pageblock_type(Pfn(pfn), MigrateType::Movable);
+                pfn += 1 << PAGEBLOCK_ORDER;
+            }
+        }
+        for &(start, end) in free {
+            let (start, end) = (start.max(start_pfn), end.min(end_pfn));
+            if start < end {
+                zone.free_range_at_boot(start, end);
+            }
+        }
         Ok(zone)
     }
 
@@ -111,7 +154,15 @@ impl BuddyZone {
                 order -= 1;
             }
             let order = Order::new(u32::from(order)).unwrap_or(Order::ZERO);
-            self.free_one_page(Pfn(start), order, true, &mut ());
+            if let Some(index) = self.index_of(Pfn(start)) {
+                // The block's pages stop being reserved; its head is set when it is
+                // put on a free list.
+                let first = index as usize;
+                let last = first + order.pages() as usize;
+                self.state[first..last].fill(KIND_TAIL);
+            }
+            let migratetype = self.pageblock_type(Pfn(start));
+            self.free_one_page(Pfn(start), order, migratetype, true, &mut ());
             start += order.pages();
         }
     }
@@ -131,9 +182,41 @@ impl BuddyZone {
         Pfn(self.start_pfn.0 + u64::from(self.nr_pages))
     }
 
-    /// `free_area[order].nr_free`: free blocks of this order.
+    /// `free_area[order].nr_free`: free blocks of this order, of every migratetype.
     pub fn nr_free(&self, order: Order) -> u32 {
-        self.lists.len(list_of(order))
+        MigrateType::ALL
+            .iter()
+            .map(|&mt| self.lists.len(list_of(order, mt)))
+            .sum()
+    }
+
+    /// Free blocks of this order on the `migratetype` list.
+    pub fn nr_free_of_type(&self, order: Order, migratetype: MigrateType) -> u32 {
+        self.lists.len(list_of(order, migratetype))
+    }
+
+    /// `get_pfnblock_migratetype()`: the type of the pageblock holding `pfn`.
+    pub fn pageblock_type(&self, pfn: Pfn) -> MigrateType {
+        let index = (pfn.0 >> PAGEBLOCK_ORDER).wrapping_sub(self.start_pfn.0 >> PAGEBLOCK_ORDER);
+        let raw = self
+            .pageblock_type
+            .get(index as usize)
+            .copied()
+            .unwrap_or(0);
+        MigrateType::from_index(raw as usize).unwrap_or(MigrateType::Unmovable)
+    }
+
+    /// `set_pageblock_migratetype()`.
+    pub fn set_pageblock_type(&mut self, pfn: Pfn, migratetype: MigrateType) {
+        let index = (pfn.0 >> PAGEBLOCK_ORDER).wrapping_sub(self.start_pfn.0 >> PAGEBLOCK_ORDER);
+        if let Some(slot) = self.pageblock_type.get_mut(index as usize) {
+            *slot = migratetype as u8;
+        }
+    }
+
+    /// Pages the zone spans that are not reserved (`managed_pages`).
+    pub fn managed_pages(&self) -> u64 {
+        self.state.iter().filter(|s| **s != KIND_RESERVED).count() as u64
     }
 
     /// Free pages in the zone (`NR_FREE_PAGES`).
@@ -143,21 +226,32 @@ impl BuddyZone {
             .sum()
     }
 
-    /// The free list of `order`, head first: the order the allocator takes blocks in.
-    pub fn free_list(&self, order: Order) -> Vec<Pfn> {
+    /// The free list of `order` and `migratetype`, head first: the order the
+    /// allocator takes blocks in.
+    pub fn free_list(&self, order: Order, migratetype: MigrateType) -> Vec<Pfn> {
         self.lists
-            .iter(list_of(order))
+            .iter(list_of(order, migratetype))
             .map(|index| self.pfn_of(index))
             .collect()
     }
 
-    /// Allocates a block of `order`: `rmqueue()` reduced to `__rmqueue_smallest()`.
-    /// Walks the free areas from `order` up, takes the first block on the first
-    /// non-empty list, and splits it down with `expand()`. `None` when no list from
-    /// `order` up has a block; that is an outcome, traced, not an error.
+    /// Allocates a MOVABLE block of `order` with [`BuddyZone::rmqueue_smallest`].
     pub fn alloc(&mut self, order: Order, trace: &mut impl TraceSink) -> Option<Pfn> {
+        self.rmqueue_smallest(order, MigrateType::Movable, trace)
+    }
+
+    /// `__rmqueue_smallest()`: walks the free areas from `order` up, takes the first
+    /// block on the first non-empty `migratetype` list, and splits it down with
+    /// `expand()`. `None` when no list from `order` up has a block; that is an
+    /// outcome, traced, not an error.
+    pub fn rmqueue_smallest(
+        &mut self,
+        order: Order,
+        migratetype: MigrateType,
+        trace: &mut impl TraceSink,
+    ) -> Option<Pfn> {
         for current in Order::all().skip(order.get() as usize) {
-            let Some(index) = self.lists.first(list_of(current)) else {
+            let Some(index) = self.lists.first(list_of(current, migratetype)) else {
                 trace.emit(Event::AreaEmpty { order: current });
                 continue;
             };
@@ -166,8 +260,8 @@ impl BuddyZone {
                 pfn,
                 order: current,
             });
-            self.lists.remove(list_of(current), index);
-            self.expand(index, order, current, trace);
+            self.lists.remove(list_of(current, migratetype), index);
+            self.expand(index, order, current, migratetype, trace);
             self.state[index as usize] = KIND_ALLOCATED | order.get();
             trace.emit(Event::Allocated { pfn, order });
             return Some(pfn);
@@ -178,14 +272,22 @@ impl BuddyZone {
 
     /// `expand()`: the block at `index` of order `high` is cut down to `low`; each
     /// upper half goes to the head of its free list, largest first.
-    fn expand(&mut self, index: u32, low: Order, high: Order, trace: &mut impl TraceSink) {
+    fn expand(
+        &mut self,
+        index: u32,
+        low: Order,
+        high: Order,
+        migratetype: MigrateType,
+        trace: &mut impl TraceSink,
+    ) {
         let mut high = high;
         while high > low {
             let Some(lower) = high.lower() else { break };
             high = lower;
             let half = index + high.pages() as u32;
-            self.lists.push_head(list_of(high), half);
+            self.lists.push_head(list_of(high, migratetype), half);
             self.state[half as usize] = KIND_FREE | high.get();
+            self.list_type[half as usize] = migratetype as u8;
             trace.emit(Event::SplitHalf {
                 pfn: self.pfn_of(half),
                 order: high,
@@ -207,14 +309,23 @@ impl BuddyZone {
         }
         let order = Order::new(u32::from(state & ORDER_MASK)).unwrap_or(Order::ZERO);
         self.state[index as usize] = KIND_TAIL;
-        self.free_one_page(pfn, order, false, trace);
+        let migratetype = self.pageblock_type(pfn);
+        self.free_one_page(pfn, order, migratetype, false, trace);
         Ok(order)
     }
 
-    /// `__free_one_page()`: merge with the buddy while it is free at the same order,
-    /// then put the block on its free list. `to_tail` is `FPI_TO_TAIL`; otherwise the
-    /// block goes to the tail only if `buddy_merge_likely()`.
-    fn free_one_page(&mut self, pfn: Pfn, order: Order, to_tail: bool, trace: &mut impl TraceSink) {
+    /// `__free_one_page()`: merge with the buddy while it is free at the same order
+    /// (from pageblock order up, only if both pageblock types may merge), then put
+    /// the block on the `migratetype` free list. `to_tail` is `FPI_TO_TAIL`; otherwise
+    /// the block goes to the tail only if `buddy_merge_likely()`.
+    fn free_one_page(
+        &mut self,
+        pfn: Pfn,
+        order: Order,
+        migratetype: MigrateType,
+        to_tail: bool,
+        trace: &mut impl TraceSink,
+    ) {
         let mut pfn = pfn;
         let mut order = order;
         // The kernel's buddy_pfn starts at 0 and keeps the last buddy looked at; it
@@ -225,12 +336,22 @@ impl BuddyZone {
             let Some(buddy_index) = self.free_head_at(buddy_pfn, order) else {
                 break;
             };
+            if order.get() >= PAGEBLOCK_ORDER {
+                let buddy_type = self.pageblock_type(buddy_pfn);
+                if migratetype != buddy_type
+                    && (!migratetype.is_mergeable() || !buddy_type.is_mergeable())
+                {
+                    break;
+                }
+            }
             trace.emit(Event::Merge {
                 pfn,
                 buddy: buddy_pfn,
                 order,
             });
-            self.lists.remove(list_of(order), buddy_index);
+            let buddy_list = MigrateType::from_index(self.list_type[buddy_index as usize] as usize)
+                .unwrap_or(MigrateType::Unmovable);
+            self.lists.remove(list_of(order, buddy_list), buddy_index);
             self.state[buddy_index as usize] = KIND_TAIL;
             pfn = Pfn(pfn.0 & buddy_pfn.0);
             order = order.higher().unwrap_or(Order::MAX);
@@ -239,6 +360,7 @@ impl BuddyZone {
             return;
         };
         self.state[index as usize] = KIND_FREE | order.get();
+        self.list_type[index as usize] = migratetype as u8;
         let placement = if to_tail {
             Placement::TailRequested
         } else if self.buddy_merge_likely(pfn, buddy_pfn, order) {
@@ -247,8 +369,8 @@ impl BuddyZone {
             Placement::Head
         };
         match placement {
-            Placement::Head => self.lists.push_head(list_of(order), index),
-            _ => self.lists.push_tail(list_of(order), index),
+            Placement::Head => self.lists.push_head(list_of(order, migratetype), index),
+            _ => self.lists.push_tail(list_of(order, migratetype), index),
         }
         trace.emit(Event::AddFree {
             pfn,
@@ -313,6 +435,7 @@ impl BuddyZone {
         let block_state = match state & KIND_MASK {
             KIND_FREE => BlockState::Free,
             KIND_ALLOCATED => BlockState::Allocated,
+            KIND_RESERVED => BlockState::Reserved,
             _ => return None,
         };
         let order = Order::new(u32::from(state & ORDER_MASK))?;
@@ -353,18 +476,7 @@ impl BuddyZone {
             }
             if block.state == BlockState::Free {
                 free_heads[block.order.get() as usize] += 1;
-                if block.order < Order::MAX
-                    && self
-                        .free_head_at(block.pfn.buddy(block.order), block.order)
-                        .is_some()
-                {
-                    return Err(format!(
-                        "free block {} and its buddy {} of order {} were not merged",
-                        block.pfn,
-                        block.pfn.buddy(block.order),
-                        block.order
-                    ));
-                }
+                self.check_merged(block)?;
             }
             covered += block.order.pages();
         }
@@ -372,30 +484,58 @@ impl BuddyZone {
             return Err(format!("blocks cover {covered} of {} pages", self.nr_pages));
         }
         for order in Order::all() {
-            let list = list_of(order);
-            self.lists.check(list)?;
-            if self.lists.len(list) != free_heads[order.get() as usize] {
+            let mut listed = 0u32;
+            for migratetype in MigrateType::ALL {
+                let list = list_of(order, migratetype);
+                self.lists.check(list)?;
+                listed += self.lists.len(list);
+                for index in self.lists.iter(list) {
+                    let on_list = self.list_type[index as usize];
+                    if self.state[index as usize] != KIND_FREE | order.get()
+                        || on_list != migratetype as u8
+                    {
+                        return Err(format!(
+                            "pfn {} is on free_area[{order}].free_list[{}] but is not a free block of that order and list",
+                            self.pfn_of(index),
+                            migratetype.name()
+                        ));
+                    }
+                }
+            }
+            if listed != free_heads[order.get() as usize] {
                 return Err(format!(
-                    "nr_free[{order}] is {} but {} free blocks of that order exist",
-                    self.lists.len(list),
+                    "nr_free[{order}] is {listed} but {} free blocks of that order exist",
                     free_heads[order.get() as usize]
                 ));
-            }
-            for index in self.lists.iter(list) {
-                if self.state[index as usize] != KIND_FREE | order.get() {
-                    return Err(format!(
-                        "pfn {} is on free_area[{order}] but is not a free block of that order",
-                        self.pfn_of(index)
-                    ));
-                }
             }
         }
         Ok(())
     }
 
+    /// A free block and its free buddy of the same order may coexist only where
+    /// `__free_one_page()` would have refused to merge them: at the largest order, or
+    /// from pageblock order up when one pageblock type may not merge with the other.
+    fn check_merged(&self, block: Block) -> Result<(), String> {
+        let buddy = block.pfn.buddy(block.order);
+        if block.order >= Order::MAX || self.free_head_at(buddy, block.order).is_none() {
+            return Ok(());
+        }
+        if block.order.get() >= PAGEBLOCK_ORDER {
+            let (mine, theirs) = (self.pageblock_type(block.pfn), self.pageblock_type(buddy));
+            if mine != theirs && (!mine.is_mergeable() || !theirs.is_mergeable()) {
+                return Ok(());
+            }
+        }
+        Err(format!(
+            "free block {} and its buddy {buddy} of order {} were not merged",
+            block.pfn, block.order
+        ))
+    }
+
     /// Bytes of engine state for each simulated page.
     pub fn bytes_per_page() -> usize {
-        core::mem::size_of::<u8>() + PageLists::bytes_per_page()
+        // state + list type + links; pageblock types add 1/512 byte a page.
+        2 * core::mem::size_of::<u8>() + PageLists::bytes_per_page()
     }
 
     fn index_of(&self, pfn: Pfn) -> Option<u32> {
@@ -408,6 +548,6 @@ impl BuddyZone {
     }
 }
 
-fn list_of(order: Order) -> usize {
-    order.get() as usize
+fn list_of(order: Order, migratetype: MigrateType) -> usize {
+    order.get() as usize * MIGRATE_TYPES + migratetype.index()
 }

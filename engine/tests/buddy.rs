@@ -2,7 +2,8 @@
 //! of `__rmqueue_smallest()`, `expand()`, `__free_one_page()` and `buddy_merge_likely()`.
 
 use buddyscope_engine::{
-    BlockState, BuddyZone, EngineError, Event, Order, Pfn, Placement, ZoneConfig, ZoneSim,
+    BlockState, BuddyZone, EngineError, Event, MigrateType, Order, Pfn, Placement, ZoneConfig,
+    ZoneSim,
 };
 
 fn order(n: u32) -> Order {
@@ -12,7 +13,27 @@ fn order(n: u32) -> Order {
 fn lists(zone: &BuddyZone) -> Vec<(u8, Vec<u64>)> {
     Order::all()
         .filter(|o| zone.nr_free(*o) > 0)
-        .map(|o| (o.get(), zone.free_list(o).iter().map(|p| p.0).collect()))
+        .map(|o| {
+            (
+                o.get(),
+                zone.free_list(o, MigrateType::Movable)
+                    .iter()
+                    .map(|p| p.0)
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+fn lists_of(zone: &BuddyZone, migratetype: MigrateType) -> Vec<(u8, Vec<u64>)> {
+    Order::all()
+        .filter(|o| zone.nr_free_of_type(*o, migratetype) > 0)
+        .map(|o| {
+            (
+                o.get(),
+                zone.free_list(o, migratetype).iter().map(|p| p.0).collect(),
+            )
+        })
         .collect()
 }
 
@@ -20,9 +41,12 @@ fn lists(zone: &BuddyZone) -> Vec<(u8, Vec<u64>)> {
 fn boot_frees_largest_aligned_blocks_in_ascending_order() {
     // [0x1003, 0x1400): 0x1003 is aligned to order 0, 0x1004 to 2, 0x1008 to 3, ...
     // up to 0x1200 aligned to 9; the walk stops at 0x1400.
+    // memmap_init_range() marks a pageblock MOVABLE only at its first pfn: 0x1000 is
+    // outside the zone, so the pageblock 0x1000-0x11ff keeps type 0 (Unmovable) and
+    // its free blocks go to the Unmovable lists; 0x1200 is MOVABLE.
     let zone = BuddyZone::new(0x1003, 0x1400 - 0x1003).unwrap();
     assert_eq!(
-        lists(&zone),
+        lists_of(&zone, MigrateType::Unmovable),
         vec![
             (0, vec![0x1003]),
             (2, vec![0x1004]),
@@ -32,9 +56,14 @@ fn boot_frees_largest_aligned_blocks_in_ascending_order() {
             (6, vec![0x1040]),
             (7, vec![0x1080]),
             (8, vec![0x1100]),
-            (9, vec![0x1200]),
         ]
     );
+    assert_eq!(
+        lists_of(&zone, MigrateType::Movable),
+        vec![(9, vec![0x1200])]
+    );
+    assert_eq!(zone.pageblock_type(Pfn(0x1003)), MigrateType::Unmovable);
+    assert_eq!(zone.pageblock_type(Pfn(0x1200)), MigrateType::Movable);
     assert_eq!(zone.free_pages(), 0x1400 - 0x1003);
     zone.check_invariants().unwrap();
 }
@@ -52,9 +81,16 @@ fn allocation_takes_the_smallest_order_and_splits_upper_halves_to_the_head() {
     let pfn = zone.alloc(order(0), &mut events).unwrap();
     // The head of free_area[10] is pfn 0; expand() leaves 512, 256, ..., 1.
     assert_eq!(pfn, Pfn(0));
-    assert_eq!(zone.free_list(order(10)), vec![Pfn(1024)]);
+    assert_eq!(
+        zone.free_list(order(10), MigrateType::Movable),
+        vec![Pfn(1024)]
+    );
     for o in 0..10u32 {
-        assert_eq!(zone.free_list(order(o)), vec![Pfn(1 << o)], "order {o}");
+        assert_eq!(
+            zone.free_list(order(o), MigrateType::Movable),
+            vec![Pfn(1 << o)],
+            "order {o}"
+        );
     }
     assert_eq!(events.first(), Some(&Event::AreaEmpty { order: order(0) }));
     assert!(events.contains(&Event::TakeBlock {
@@ -83,7 +119,10 @@ fn split_halves_go_to_the_list_head() {
     // A third order-9 splits the next order-10 block, 1024; its upper half 1536 goes to
     // the head, so it is taken before any older order-9 block would be.
     assert_eq!(zone.alloc(order(9), &mut ()), Some(Pfn(1024)));
-    assert_eq!(zone.free_list(order(9)), vec![Pfn(1536)]);
+    assert_eq!(
+        zone.free_list(order(9), MigrateType::Movable),
+        vec![Pfn(1536)]
+    );
 }
 
 #[test]
@@ -144,11 +183,16 @@ fn freed_block_goes_to_the_tail_when_a_merge_is_likely() {
 #[test]
 fn no_merge_across_the_zone_edge() {
     // Zone [1, 3): pfn 1 (order 0) and 2 (order 1). Pfn 1's buddy 0 is outside.
+    // The pageblock starts at pfn 0, outside the zone, so it stays Unmovable.
     let mut zone = BuddyZone::new(1, 3).unwrap();
-    assert_eq!(lists(&zone), vec![(0, vec![1]), (1, vec![2])]);
-    let p = zone.alloc(order(0), &mut ()).unwrap();
+    let unmovable = |zone: &BuddyZone| lists_of(zone, MigrateType::Unmovable);
+    assert_eq!(unmovable(&zone), vec![(0, vec![1]), (1, vec![2])]);
+    let p = zone
+        .rmqueue_smallest(order(0), MigrateType::Unmovable, &mut ())
+        .unwrap();
+    assert_eq!(p, Pfn(1));
     zone.free(p, &mut ()).unwrap();
-    assert_eq!(lists(&zone), vec![(0, vec![1]), (1, vec![2])]);
+    assert_eq!(unmovable(&zone), vec![(0, vec![1]), (1, vec![2])]);
     zone.check_invariants().unwrap();
 }
 

@@ -2,7 +2,7 @@
 //! A failure prints the seed; `BUDDYSCOPE_SEED=N cargo test -p buddyscope-engine
 //! --test random_ops` replays that one seed.
 
-use buddyscope_engine::{BlockState, BuddyZone, Order, Pfn, Rng};
+use buddyscope_engine::{BuddyZone, MigrateType, Order, Pfn, Rng};
 
 /// Runs `ops` random operations on a zone shaped by `seed`, checking after each.
 fn run(seed: u64, ops: u32) -> Result<(), String> {
@@ -30,10 +30,10 @@ fn run(seed: u64, ops: u32) -> Result<(), String> {
                     live.push((pfn, order));
                 }
                 None => {
-                    // Failure must be honest: no free block of this order or above.
-                    if zone
-                        .blocks()
-                        .any(|b| b.state == BlockState::Free && b.order >= order)
+                    // Failure must be honest: no MOVABLE free block of this order or
+                    // above (this path has no fallback to other migratetypes).
+                    if Order::all()
+                        .any(|o| o >= order && zone.nr_free_of_type(o, MigrateType::Movable) > 0)
                     {
                         return Err(format!(
                             "step {step}: order {order} failed with a large enough block free"

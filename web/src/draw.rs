@@ -10,6 +10,8 @@ use crate::layout::Layout;
 pub const BACKGROUND: &str = "#f1efe9";
 /// Fill of an allocated block.
 pub const ALLOCATED: &str = "#e76f51";
+/// Fill of a reserved page (a hole, or memory the kernel kept at boot).
+pub const RESERVED: &str = "#9ca3af";
 /// Outline of every block.
 pub const OUTLINE: &str = "#264653";
 /// Outline of the block the last step touched.
@@ -50,6 +52,7 @@ pub fn draw_zone(
         match block.state {
             BlockState::Free => ctx.set_fill_style_str(&free_colour(block.order)),
             BlockState::Allocated => ctx.set_fill_style_str(ALLOCATED),
+            BlockState::Reserved => ctx.set_fill_style_str(RESERVED),
         }
         ctx.fill_rect(rect.x, rect.y, rect.width, rect.height);
         if outlines {
