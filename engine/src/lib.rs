@@ -23,20 +23,25 @@ mod trace;
 mod types;
 mod zone;
 
+pub mod machine;
 pub mod proc;
+pub mod scenario;
+pub mod snapshot;
 
 pub use error::EngineError;
 pub use rng::Rng;
 pub use sim::{ZoneConfig, ZoneSim, ZoneView};
 pub use trace::{Event, Placement};
-pub use types::{Order, Pfn, MAX_ORDER, PAGEBLOCK_ORDER, PAGE_SIZE_BYTES};
+pub use types::{
+    MigrateType, Order, Pfn, MAX_ORDER, MIGRATE_TYPES, PAGEBLOCK_ORDER, PAGE_SIZE_BYTES,
+};
 pub use zone::{Block, BlockState, BuddyZone, TraceSink};
 
 /// What this version of the model leaves out, in words for the page and the docs.
 /// Every entry is a deliberate simplification, not an oversight.
 pub const LIMITATIONS: &[&str] = &[
-    "One zone only: no nodes, no zonelist, no fallback to another zone.",
-    "One migratetype (MOVABLE): no pageblock types, no fallback stealing.",
+    "The page drives one zone only: no nodes, no zonelist, no fallback to another zone (the machine model computes them; the allocation paths do not use them yet).",
+    "Allocations are MOVABLE only: free lists and pageblocks have types, but there is no fallback stealing yet.",
     "No per-cpu page lists: every order-0 allocation and free goes straight to the buddy lists.",
     "No watermarks, reclaim or compaction: an allocation fails as soon as no free block is large enough.",
     "The zone has no holes; every page of it starts free.",

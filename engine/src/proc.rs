@@ -1,18 +1,246 @@
-//! Kernel-format text output.
+//! Kernel-format text: `/proc/zoneinfo`, `/proc/buddyinfo`, `/proc/pagetypeinfo`
+//! (mm/vmstat.c) and the boot log's zonelist lines (mm/page_alloc.c,
+//! mm/mm_init.c), byte for byte for every line the model has a value for. Lines for
+//! statistics the model does not keep (per-node vmstat items, numa counters, ...)
+//! are left out rather than filled with invented numbers.
 
-use crate::types::Order;
+use core::fmt::Write;
+
+use crate::machine::boot::ZoneMemory;
+use crate::machine::{Machine, Zone, ZoneType, MAX_NR_ZONES};
+use crate::types::{MigrateType, Order, MAX_ORDER, PAGEBLOCK_ORDER};
 use crate::zone::BuddyZone;
 
 /// One `/proc/buddyinfo` line for `zone` (`frag_show_print()` in mm/vmstat.c): node,
-/// zone name padded to 8, then `nr_free` of each order in a field of 6 followed by a space (the kernel
-/// leaves that last space before the newline).
+/// zone name padded to 8, then `nr_free` of each order in a field of 6 followed by a
+/// space (the kernel leaves that last space before the newline).
 pub fn buddyinfo_line(node: u32, zone_name: &str, zone: &BuddyZone) -> String {
     let mut line = format!("Node {node}, zone {zone_name:>8} ");
     for order in Order::all() {
-        line.push_str(&format!("{:6} ", zone.nr_free(order)));
+        let _ = write!(line, "{:6} ", zone.nr_free(order));
     }
     line.push('\n');
     line
+}
+
+/// `/proc/buddyinfo`: one line per populated zone, nodes in order.
+pub fn buddyinfo(memory: &[ZoneMemory]) -> String {
+    memory
+        .iter()
+        .map(|z| buddyinfo_line(z.node, z.zone.name(), &z.buddy))
+        .collect()
+}
+
+/// `/proc/pagetypeinfo` (`pagetypeinfo_show()`), for each node with memory: the
+/// free block counts per migratetype and order, and the pageblock counts per type
+/// (`pagetypeinfo_showblockcount_print()`: one pageblock every 512 pfns from the
+/// zone's first pfn, counted if its memory map exists). The mixed-block table needs
+/// CONFIG_PAGE_OWNER and is not printed, as on the reference kernel.
+pub fn pagetypeinfo(machine: &Machine, memory: &[ZoneMemory]) -> String {
+    let mut out = String::new();
+    for node in machine.nodes.iter().filter(|n| n.present > 0) {
+        let zones: Vec<&ZoneMemory> = memory.iter().filter(|z| z.node == node.id).collect();
+        let _ = writeln!(out, "Page block order: {PAGEBLOCK_ORDER}");
+        let _ = writeln!(out, "Pages per block:  {}", 1u64 << PAGEBLOCK_ORDER);
+        out.push('\n');
+        let _ = write!(out, "{:<43} ", "Free pages count per migrate type at order");
+        for order in 0..MAX_ORDER {
+            let _ = write!(out, "{order:6} ");
+        }
+        out.push('\n');
+        for zone in &zones {
+            for migratetype in MigrateType::ALL {
+                let _ = write!(
+                    out,
+                    "Node {:4}, zone {:>8}, type {:>12} ",
+                    zone.node,
+                    zone.zone.name(),
+                    migratetype.name()
+                );
+                for order in Order::all() {
+                    let count = zone.buddy.nr_free_of_type(order, migratetype);
+                    let overflow = if count >= 100_000 { ">" } else { "" };
+                    let _ = write!(out, "{overflow}{:6} ", count.min(100_000));
+                }
+                out.push('\n');
+            }
+        }
+        let _ = write!(out, "\n{:<23}", "Number of blocks type ");
+        for migratetype in MigrateType::ALL {
+            let _ = write!(out, "{:>12} ", migratetype.name());
+        }
+        out.push('\n');
+        for zone in &zones {
+            let counts = pageblock_counts(machine, zone);
+            let _ = write!(out, "Node {}, zone {:>8} ", zone.node, zone.zone.name());
+            for count in counts {
+                let _ = write!(out, "{count:12} ");
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Pageblocks of each migratetype, walked as `pagetypeinfo_showblockcount_print()`
+/// walks them: from `zone_start_pfn` in steps of a pageblock, counting a pfn whose
+/// memory map exists (its 2 MiB subsection holds memory, as `pfn_to_online_page()`
+/// decides with SPARSEMEM_VMEMMAP).
+fn pageblock_counts(machine: &Machine, zone: &ZoneMemory) -> [u64; crate::types::MIGRATE_TYPES] {
+    let mut counts = [0u64; crate::types::MIGRATE_TYPES];
+    let memory: Vec<_> = machine
+        .config
+        .nodes
+        .iter()
+        .flat_map(|n| n.memory.iter())
+        .collect();
+    let start = zone.buddy.start_pfn().0;
+    let end = zone.buddy.end_pfn().0;
+    let block = 1u64 << PAGEBLOCK_ORDER;
+    let mut pfn = start;
+    while pfn < end {
+        let sub_start = pfn & !(block - 1);
+        let sub_end = sub_start + block;
+        if memory
+            .iter()
+            .any(|r| r.start < sub_end && r.end > sub_start)
+        {
+            counts[zone.buddy.pageblock_type(crate::types::Pfn(pfn)).index()] += 1;
+        }
+        pfn += block;
+    }
+    counts
+}
+
+/// `/proc/zoneinfo` (`zoneinfo_show_print()`): every zone of every node, populated or
+/// not. `memory` gives the free page counts; the per-cpu lists start empty.
+pub fn zoneinfo(machine: &Machine, memory: &[ZoneMemory]) -> String {
+    let mut out = String::new();
+    for node in &machine.nodes {
+        for zone in &node.zones {
+            let free = memory
+                .iter()
+                .find(|m| m.node == zone.node && m.zone == zone.zone_type)
+                .map_or(0, |m| m.buddy.free_pages());
+            zone_block(&mut out, machine, zone, free);
+        }
+    }
+    out
+}
+
+fn zone_block(out: &mut String, machine: &Machine, zone: &Zone, free: u64) {
+    let _ = write!(out, "Node {}, zone {:>8}", zone.node, zone.zone_type.name());
+    let _ = write!(
+        out,
+        "\n  pages free     {free}\n        boost    {}\n        min      {}\n        low      {}\n        high     {}\n        spanned  {}\n        present  {}\n        managed  {}\n        cma      0",
+        zone.watermark_boost,
+        zone.watermark_min + zone.watermark_boost,
+        zone.watermark_low + zone.watermark_boost,
+        zone.watermark_high + zone.watermark_boost,
+        zone.spanned,
+        zone.present,
+        zone.managed
+    );
+    let protection: Vec<String> = zone.lowmem_reserve.iter().map(u64::to_string).collect();
+    let _ = write!(out, "\n        protection: ({})", protection.join(", "));
+    if !zone.is_populated() {
+        out.push('\n');
+        return;
+    }
+    let _ = write!(out, "\n      {:<12} {free}", "nr_free_pages");
+    out.push_str("\n  pagesets");
+    for cpu in &machine.online_cpus {
+        let _ = write!(
+            out,
+            "\n    cpu: {cpu}\n              count: 0\n              high:  {}\n              batch: {}\n  vm stats threshold: {}",
+            zone.pcp_high, zone.pcp_batch, zone.stat_threshold
+        );
+    }
+    let _ = write!(
+        out,
+        "\n  node_unreclaimable:  0\n  start_pfn:           {}\n",
+        zone.start_pfn
+    );
+}
+
+/// The boot log's zonelist lines: `Fallback order for Node N: ...` from
+/// `build_zonelists()`, the `mminit::zonelist` lines of `mminit_verify_zonelist()`
+/// (general then thisnode, for each populated zone, listing the zones a request of
+/// that zone type may use), and `Built N zonelists ...` with the page total the
+/// kernel computes at that point (managed estimates, watermarks still zero).
+pub fn zonelists_boot_log(machine: &Machine) -> String {
+    let mut out = String::new();
+    for list in &machine.zonelists {
+        let order: Vec<String> = list.node_order.iter().map(u32::to_string).collect();
+        let _ = writeln!(
+            out,
+            "Fallback order for Node {}: {}",
+            list.node,
+            order.join(" ")
+        );
+    }
+    for list in &machine.zonelists {
+        let Some(node) = machine.nodes.get(list.node as usize) else {
+            continue;
+        };
+        for (kind, refs) in [("general", &list.general), ("thisnode", &list.thisnode)] {
+            for zone in node.zones.iter().filter(|z| z.is_populated()) {
+                let allowed: Vec<String> = refs
+                    .iter()
+                    .filter(|r| r.zone <= zone.zone_type)
+                    .map(|r| format!("{}:{}", r.node, r.zone.name()))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "mminit::zonelist {kind} {}:{} = {}",
+                    list.node,
+                    zone.zone_type.name(),
+                    allowed.join(" ")
+                );
+            }
+        }
+    }
+    if let Some(total) = boot_total_pages(machine) {
+        let grouping = if total >= (1u64 << PAGEBLOCK_ORDER) * crate::types::MIGRATE_TYPES as u64 {
+            "on"
+        } else {
+            "off"
+        };
+        let _ = writeln!(
+            out,
+            "Built {} zonelists, mobility grouping {grouping}.  Total pages: {total}",
+            machine.zonelists.len()
+        );
+    }
+    out
+}
+
+/// `vm_total_pages` as `build_all_zonelists()` computes it: before
+/// `memblock_free_all()`, so each zone's managed count is still the estimate of
+/// `free_area_init_core()` (present less memmap, and for ZONE_DMA less
+/// `dma_reserve`: the memblock reservations below 16 MiB that
+/// `memblock_find_dma_reserve()` counted), and no watermark is set. For an imported
+/// machine the early reservations are unknown, so the line is left out.
+fn boot_total_pages(machine: &Machine) -> Option<u64> {
+    if !machine.config.managed.is_empty() {
+        return None;
+    }
+    let dma_reserve = crate::machine::dma_reserve(&machine.config);
+    let total = machine
+        .zones()
+        .filter(|z| {
+            z.present > 0 && z.zone_type.index() < MAX_NR_ZONES && z.zone_type != ZoneType::Device
+        })
+        .map(|z| {
+            let estimate = crate::machine::setup::managed_estimate(z.spanned, z.present);
+            if z.zone_type == ZoneType::Dma && estimate > dma_reserve {
+                estimate - dma_reserve
+            } else {
+                estimate
+            }
+        })
+        .sum();
+    Some(total)
 }
 
 #[cfg(test)]
@@ -20,7 +248,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn matches_the_kernel_layout_byte_for_byte() {
+    fn buddyinfo_matches_the_kernel_layout_byte_for_byte() {
         // 1024 pages at pfn 0: one order-10 block. The expected line is laid out by
         // hand from frag_show_print()'s format strings.
         let zone = BuddyZone::new(0, 1024).unwrap();

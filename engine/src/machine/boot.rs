@@ -1,0 +1,99 @@
+//! The free lists of every zone right after boot: `memblock_free_all()` handing the
+//! managed memory to the buddy allocator.
+
+use super::{Machine, PfnRange, Zone, ZoneType};
+use crate::error::EngineError;
+use crate::zone::BuddyZone;
+
+/// One populated zone's buddy state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZoneMemory {
+    pub node: u32,
+    pub zone: ZoneType,
+    pub buddy: BuddyZone,
+}
+
+/// Builds the boot-time free lists of every populated zone.
+///
+/// Which pages are free: the zone's memory, less the configured reserved ranges, less
+/// the rest of what the kernel keeps (present - managed pages). That remainder is
+/// taken from the top of the zone's memory, where memblock's top-down allocations put
+/// the memmap and early page tables; a real kernel also holds the kernel image,
+/// initrd and firmware areas, wherever they happen to lie, so a real machine's exact
+/// free pfns differ while the counts agree.
+pub fn boot_free_lists(machine: &Machine) -> Result<Vec<ZoneMemory>, EngineError> {
+    let mut zones = Vec::new();
+    for node in &machine.nodes {
+        let memory = machine
+            .config
+            .nodes
+            .get(node.id as usize)
+            .map(|n| n.memory.as_slice())
+            .unwrap_or(&[]);
+        for zone in node.zones.iter().filter(|z| z.is_populated()) {
+            let free = free_ranges(zone, memory, &machine.config.reserved);
+            let free: Vec<(u64, u64)> = free.iter().map(|r| (r.start, r.end)).collect();
+            let memory: Vec<(u64, u64)> = memory.iter().map(|r| (r.start, r.end)).collect();
+            zones.push(ZoneMemory {
+                node: node.id,
+                zone: zone.zone_type,
+                buddy: BuddyZone::with_free_ranges(zone.start_pfn, zone.spanned, &memory, &free)?,
+            });
+        }
+    }
+    Ok(zones)
+}
+
+/// The zone's memory minus reserved ranges, then trimmed from the top until exactly
+/// `managed` pages remain.
+fn free_ranges(zone: &Zone, memory: &[PfnRange], reserved: &[PfnRange]) -> Vec<PfnRange> {
+    let zone_end = zone.start_pfn + zone.spanned;
+    let mut ranges: Vec<PfnRange> = memory
+        .iter()
+        .map(|m| PfnRange {
+            start: m.start.max(zone.start_pfn),
+            end: m.end.min(zone_end),
+        })
+        .filter(|r| r.start < r.end)
+        .collect();
+    for hole in reserved {
+        ranges = ranges
+            .into_iter()
+            .flat_map(|r| subtract(r, *hole))
+            .collect();
+    }
+    let mut excess = ranges
+        .iter()
+        .map(PfnRange::pages)
+        .sum::<u64>()
+        .saturating_sub(zone.managed);
+    while excess > 0 {
+        let Some(last) = ranges.last_mut() else { break };
+        let cut = excess.min(last.pages());
+        last.end -= cut;
+        excess -= cut;
+        if last.start == last.end {
+            ranges.pop();
+        }
+    }
+    ranges
+}
+
+fn subtract(range: PfnRange, hole: PfnRange) -> Vec<PfnRange> {
+    if hole.end <= range.start || hole.start >= range.end {
+        return vec![range];
+    }
+    [
+        PfnRange {
+            start: range.start,
+            end: hole.start,
+        },
+        PfnRange {
+            start: hole.end,
+            end: range.end,
+        },
+    ]
+    .into_iter()
+    .filter(|r| r.start < r.end)
+    .collect()
+}

@@ -1,0 +1,206 @@
+//! What a user (or a snapshot) says about a machine, before the kernel's boot-time
+//! setup runs on it. Plain data; [`super::Machine::build`] turns it into zones,
+//! watermarks and zonelists.
+
+use crate::types::PAGE_SIZE_BYTES;
+
+/// `MAX_NR_ZONES` on Debian's 6.1 x86_64 kernel: DMA, DMA32, Normal, Movable, Device.
+pub const MAX_NR_ZONES: usize = 5;
+
+/// A zone type, in the kernel's `enum zone_type` order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ZoneType {
+    Dma = 0,
+    Dma32 = 1,
+    Normal = 2,
+    Movable = 3,
+    Device = 4,
+}
+
+impl ZoneType {
+    /// All zone types, lowest first.
+    pub const ALL: [ZoneType; MAX_NR_ZONES] = [
+        ZoneType::Dma,
+        ZoneType::Dma32,
+        ZoneType::Normal,
+        ZoneType::Movable,
+        ZoneType::Device,
+    ];
+
+    /// The kernel's `zone_names[]` entry.
+    pub fn name(self) -> &'static str {
+        match self {
+            ZoneType::Dma => "DMA",
+            ZoneType::Dma32 => "DMA32",
+            ZoneType::Normal => "Normal",
+            ZoneType::Movable => "Movable",
+            ZoneType::Device => "Device",
+        }
+    }
+
+    /// Parses a kernel zone name ("DMA", "DMA32", "Normal", "Movable", "Device").
+    pub fn from_name(name: &str) -> Option<ZoneType> {
+        ZoneType::ALL.into_iter().find(|zone| zone.name() == name)
+    }
+
+    /// Index into per-zone arrays.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A range of page frames, `[start, end)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PfnRange {
+    pub start: u64,
+    pub end: u64,
+}
+
+impl PfnRange {
+    /// Pages in the range.
+    pub fn pages(&self) -> u64 {
+        self.end.saturating_sub(self.start)
+    }
+
+    /// The physical byte range as dmesg prints it: `[mem 0x...-0x...]`, end inclusive.
+    pub fn phys_inclusive(&self) -> (u64, u64) {
+        (
+            self.start.saturating_mul(PAGE_SIZE_BYTES),
+            self.end.saturating_mul(PAGE_SIZE_BYTES).saturating_sub(1),
+        )
+    }
+}
+
+/// `kernelcore=` or `movablecore=`: an amount of memory or a percentage of it
+/// (`cmdline_parse_core()`). `kernelcore=mirror` is not modelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CoreSize {
+    /// A size in bytes (`kernelcore=512M`).
+    Bytes(u64),
+    /// A percentage of total memory, 0-100 (`movablecore=25%`).
+    Percent(u8),
+}
+
+/// `/sys/kernel/mm/transparent_hugepage/enabled`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThpMode {
+    Always,
+    Madvise,
+    Never,
+}
+
+impl ThpMode {
+    /// `hugepage_flags_enabled()`: khugepaged runs, and raises min_free_kbytes, unless
+    /// THP is `never`.
+    pub fn enabled(self) -> bool {
+        self != ThpMode::Never
+    }
+
+    /// The word the sysfs file shows in brackets.
+    pub fn name(self) -> &'static str {
+        match self {
+            ThpMode::Always => "always",
+            ThpMode::Madvise => "madvise",
+            ThpMode::Never => "never",
+        }
+    }
+}
+
+/// The `vm.*` sysctls that shape zones. Defaults are the kernel's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sysctls {
+    /// `vm.min_free_kbytes`; `None` lets the kernel compute it
+    /// (`calculate_min_free_kbytes()`, then khugepaged's recommended minimum).
+    pub min_free_kbytes: Option<u64>,
+    /// `vm.watermark_scale_factor`, in 1/10000 of managed pages (default 10).
+    pub watermark_scale_factor: u32,
+    /// `vm.watermark_boost_factor` (default 15000).
+    pub watermark_boost_factor: u32,
+    /// `vm.lowmem_reserve_ratio` per zone type (default 256 256 32 0 0).
+    pub lowmem_reserve_ratio: [u32; MAX_NR_ZONES],
+    /// `vm.percpu_pagelist_high_fraction` (default 0: derive pcp high from the low
+    /// watermark).
+    pub percpu_pagelist_high_fraction: u32,
+}
+
+impl Default for Sysctls {
+    fn default() -> Sysctls {
+        Sysctls {
+            min_free_kbytes: None,
+            watermark_scale_factor: 10,
+            watermark_boost_factor: 15000,
+            lowmem_reserve_ratio: [256, 256, 32, 0, 0],
+            percpu_pagelist_high_fraction: 0,
+        }
+    }
+}
+
+/// One NUMA node as configured: its memory (holes between ranges allowed) and CPUs.
+/// A node may have memory and no CPUs, or CPUs and no memory.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NodeConfig {
+    /// Usable memory, as the firmware map reports it (memblock.memory), sorted,
+    /// not overlapping.
+    pub memory: Vec<PfnRange>,
+    /// CPU numbers on this node. CPU 0 is the boot CPU.
+    pub cpus: Vec<u32>,
+}
+
+/// Managed pages of one zone, taken from a real machine's /proc/zoneinfo.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ManagedCount {
+    pub node: u32,
+    pub zone: ZoneType,
+    pub managed: u64,
+}
+
+/// A whole machine as configured.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MachineConfig {
+    /// Nodes by id: `nodes[0]` is node 0.
+    pub nodes: Vec<NodeConfig>,
+    /// The SLIT distance matrix, `distances[from][to]`; `None` when the machine has
+    /// no SLIT (every remote distance is then 20).
+    pub distances: Option<Vec<Vec<u32>>>,
+    /// `SECTION_SIZE_BITS` (27 on x86_64: 128 MiB sections).
+    pub section_size_bits: u8,
+    pub kernelcore: Option<CoreSize>,
+    pub movablecore: Option<CoreSize>,
+    pub thp: ThpMode,
+    pub sysctls: Sysctls,
+    /// Memory the firmware reports but the kernel keeps for itself in this model
+    /// (memblock reservations); not managed by the buddy allocator.
+    pub reserved: Vec<PfnRange>,
+    /// Managed counts of an imported machine; when present they replace the
+    /// present-minus-memmap-minus-reserved estimate for those zones.
+    pub managed: Vec<ManagedCount>,
+}
+
+impl Default for MachineConfig {
+    /// One node with 512 MiB at pfn 0x1000-ish like a small QEMU guest, two CPUs.
+    fn default() -> MachineConfig {
+        MachineConfig {
+            nodes: vec![NodeConfig {
+                memory: vec![
+                    PfnRange {
+                        start: 0x1,
+                        end: 0x9f,
+                    },
+                    PfnRange {
+                        start: 0x100,
+                        end: 0x1ffe0,
+                    },
+                ],
+                cpus: vec![0, 1],
+            }],
+            distances: None,
+            section_size_bits: 27,
+            kernelcore: None,
+            movablecore: None,
+            thp: ThpMode::Always,
+            sysctls: Sysctls::default(),
+            reserved: Vec::new(),
+            managed: Vec::new(),
+        }
+    }
+}

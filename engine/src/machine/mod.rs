@@ -1,0 +1,596 @@
+//! The machine and its boot-time setup, as Linux 6.1 does it on x86_64: zone ranges,
+//! sparsemem sections, ZONE_MOVABLE placement, spanned/present/managed pages,
+//! min_free_kbytes, watermarks, lowmem_reserve, per-cpu pageset sizes and zonelists.
+//!
+//! [`MachineConfig`] is what the user (or a snapshot) says; [`Machine::build`] runs
+//! the kernel's setup on it and returns a [`Machine`], plain data the front ends
+//! print and draw.
+
+pub mod boot;
+mod config;
+pub mod movable;
+pub mod setup;
+mod validate;
+pub mod zonelist;
+
+pub use config::{
+    CoreSize, MachineConfig, ManagedCount, NodeConfig, PfnRange, Sysctls, ThpMode, ZoneType,
+    MAX_NR_ZONES,
+};
+pub use validate::MachineError;
+pub use zonelist::CpuState;
+
+use setup::SpanInputs;
+
+/// One zone after boot-time setup.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Zone {
+    pub node: u32,
+    pub zone_type: ZoneType,
+    /// `zone_start_pfn` (0 for an empty zone, as the kernel leaves it).
+    pub start_pfn: u64,
+    pub spanned: u64,
+    pub present: u64,
+    pub managed: u64,
+    /// `_watermark[WMARK_MIN]`, `[WMARK_LOW]`, `[WMARK_HIGH]`.
+    pub watermark_min: u64,
+    pub watermark_low: u64,
+    pub watermark_high: u64,
+    /// `watermark_boost` (0 after setup).
+    pub watermark_boost: u64,
+    /// `lowmem_reserve[]`: pages this zone keeps back from requests whose highest
+    /// zone is the index (zoneinfo's `protection:`).
+    pub lowmem_reserve: [u64; MAX_NR_ZONES],
+    /// Per-cpu pageset `high` and `batch` (the same for every CPU).
+    pub pcp_high: u64,
+    pub pcp_batch: u64,
+    /// `stat_threshold` from `calculate_normal_threshold()`.
+    pub stat_threshold: u64,
+}
+
+impl Zone {
+    /// `populated_zone()`: the zone has present pages.
+    pub fn is_populated(&self) -> bool {
+        self.present > 0
+    }
+
+    /// `managed_zone()`: the buddy allocator manages pages in it.
+    pub fn is_managed(&self) -> bool {
+        self.managed > 0
+    }
+}
+
+/// One node after setup.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Node {
+    pub id: u32,
+    pub start_pfn: u64,
+    pub spanned: u64,
+    pub present: u64,
+    pub cpus: Vec<u32>,
+    /// Indexed by [`ZoneType::index`]; always `MAX_NR_ZONES` entries.
+    pub zones: Vec<Zone>,
+}
+
+/// A zone named by node and type, as a zonelist holds it (`struct zoneref`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ZoneRef {
+    pub node: u32,
+    pub zone: ZoneType,
+}
+
+/// A node's two zonelists (`node_zonelists[ZONELIST_FALLBACK]` and
+/// `[ZONELIST_NOFALLBACK]`) and the node order the first was built from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeZonelists {
+    pub node: u32,
+    /// The order `find_next_best_node()` chose ("Fallback order for Node N").
+    pub node_order: Vec<u32>,
+    /// Every managed zone of every node in `node_order`, highest zone type first
+    /// within a node.
+    pub general: Vec<ZoneRef>,
+    /// This node's managed zones only (`__GFP_THISNODE`).
+    pub thisnode: Vec<ZoneRef>,
+}
+
+/// A sparsemem section.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Section {
+    /// Section number: `pfn >> (SECTION_SIZE_BITS - PAGE_SHIFT)`.
+    pub number: u64,
+    pub node: u32,
+    pub start_pfn: u64,
+    pub end_pfn: u64,
+    /// Pages of the section that are memory (the rest are holes).
+    pub present_pages: u64,
+}
+
+/// A machine after the kernel's boot-time setup: plain data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Machine {
+    pub config: MachineConfig,
+    /// `max_pfn`: one past the last page of memory.
+    pub max_pfn: u64,
+    /// `arch_zone_lowest_possible_pfn[]` / `arch_zone_highest_possible_pfn[]`.
+    pub zone_lowest_pfn: [u64; MAX_NR_ZONES],
+    pub zone_highest_pfn: [u64; MAX_NR_ZONES],
+    /// `zone_movable_pfn[]` per node (0: no ZONE_MOVABLE there).
+    pub zone_movable_pfn: Vec<u64>,
+    pub movable_zone: ZoneType,
+    pub nodes: Vec<Node>,
+    /// Present sparsemem sections, ascending.
+    pub sections: Vec<Section>,
+    /// The distances in force (the SLIT, or 10/20 if there is none or it is invalid).
+    pub distances: Vec<Vec<u32>>,
+    /// Which CPUs were online when the zonelists were last built.
+    pub zonelist_cpus: CpuState,
+    pub zonelists: Vec<NodeZonelists>,
+    /// `min_free_kbytes` in force.
+    pub min_free_kbytes: u64,
+    /// Transparent hugepages as in force after boot: the configured mode, except that
+    /// `hugepage_init()` turns THP off on machines with less than 512 MiB of RAM.
+    pub thp: ThpMode,
+    /// CPUs online (every configured CPU, after boot).
+    pub online_cpus: Vec<u32>,
+    /// What the kernel would have warned about (an invalid SLIT, ...).
+    pub warnings: Vec<String>,
+}
+
+impl Machine {
+    /// Runs the boot-time setup of Linux 6.1 on `config`: `zone_sizes_init()`,
+    /// `free_area_init()` with `find_zone_movable_pfns_for_nodes()`,
+    /// `calculate_node_totalpages()`, `free_area_init_core()`, `build_all_zonelists()`
+    /// (boot CPU only), then `init_per_zone_wmark_min()` and khugepaged's
+    /// `set_recommended_min_free_kbytes()`, unless the configuration fixes
+    /// min_free_kbytes (as writing the sysctl does).
+    pub fn build(config: &MachineConfig) -> Result<Machine, MachineError> {
+        validate::validate(config)?;
+        let mut config = config.clone();
+        for node in &mut config.nodes {
+            node.memory.sort();
+            node.cpus.sort_unstable();
+        }
+        let mut warnings = Vec::new();
+        let ranges: Vec<PfnRange> = config
+            .nodes
+            .iter()
+            .flat_map(|n| n.memory.iter().copied())
+            .collect();
+        let first_pfn = ranges.iter().map(|r| r.start).min().unwrap_or(0);
+        let max_pfn = ranges.iter().map(|r| r.end).max().unwrap_or(0);
+        let (lowest, highest) = setup::arch_zone_ranges(first_pfn, max_pfn);
+        let node_memory: Vec<Vec<PfnRange>> =
+            config.nodes.iter().map(|n| n.memory.clone()).collect();
+        let placement = movable::find_zone_movable_pfns_for_nodes(
+            &node_memory,
+            &lowest,
+            &highest,
+            config.kernelcore,
+            config.movablecore,
+        );
+        warnings.extend(placement.warnings.iter().cloned());
+        let (distances, slit_warning) =
+            zonelist::effective_distances(config.nodes.len(), config.distances.as_ref());
+        warnings.extend(slit_warning);
+        let online_cpus: Vec<u32> = {
+            let mut cpus: Vec<u32> = config
+                .nodes
+                .iter()
+                .flat_map(|n| n.cpus.iter().copied())
+                .collect();
+            cpus.sort_unstable();
+            cpus
+        };
+        let nodes = config
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(id, node)| {
+                let movable_pfn = placement.zone_movable_pfn.get(id).copied().unwrap_or(0);
+                init_node(
+                    id as u32,
+                    node,
+                    &config,
+                    &lowest,
+                    &highest,
+                    movable_pfn,
+                    placement.movable_zone,
+                )
+            })
+            .collect();
+        let sections = sections(&config);
+        let mut machine = Machine {
+            max_pfn,
+            zone_lowest_pfn: lowest,
+            zone_highest_pfn: highest,
+            zone_movable_pfn: placement.zone_movable_pfn.clone(),
+            movable_zone: placement.movable_zone,
+            nodes,
+            sections,
+            distances,
+            zonelist_cpus: CpuState::Boot,
+            zonelists: Vec::new(),
+            min_free_kbytes: 0,
+            thp: config.thp,
+            online_cpus,
+            warnings,
+            config,
+        };
+        machine.zonelists =
+            zonelist::build_all_zonelists(&machine.nodes, &machine.distances, CpuState::Boot);
+        machine.apply_small_machine_thp_rule();
+        machine.init_watermarks();
+        Ok(machine)
+    }
+
+    /// Rebuilds the zonelists as memory hotplug does after boot, with every CPU online:
+    /// now every node with CPUs gets the penalty in `find_next_best_node()`.
+    pub fn rebuild_zonelists_all_cpus_online(&mut self) {
+        self.zonelist_cpus = CpuState::AllOnline;
+        self.zonelists =
+            zonelist::build_all_zonelists(&self.nodes, &self.distances, CpuState::AllOnline);
+    }
+
+    /// Every zone of every node.
+    pub fn zones(&self) -> impl Iterator<Item = &Zone> {
+        self.nodes.iter().flat_map(|node| node.zones.iter())
+    }
+
+    /// The zone `zone` of node `node`.
+    pub fn zone(&self, node: u32, zone: ZoneType) -> Option<&Zone> {
+        self.nodes.get(node as usize)?.zones.get(zone.index())
+    }
+
+    /// `init_per_zone_wmark_min()` and then, with THP on, khugepaged's
+    /// `set_recommended_min_free_kbytes()`; a configured min_free_kbytes is taken as
+    /// a value written to the sysctl after boot.
+    fn init_watermarks(&mut self) {
+        match self.config.sysctls.min_free_kbytes {
+            Some(kbytes) => {
+                self.min_free_kbytes = kbytes;
+                self.setup_per_zone_wmarks();
+            }
+            None => {
+                // At the postcore initcall the watermarks are still zero.
+                self.min_free_kbytes =
+                    setup::calculate_min_free_kbytes(self.nr_free_buffer_pages());
+                self.setup_per_zone_wmarks();
+                if self.thp.enabled() {
+                    self.raise_min_free_for_thp();
+                }
+            }
+        }
+        self.setup_per_zone_lowmem_reserve();
+        self.refresh_zone_stat_thresholds();
+    }
+
+    /// `hugepage_init()`: below 512 MiB of RAM (`totalram_pages()`, the managed
+    /// pages) THP is switched off at boot and khugepaged never starts. An imported
+    /// machine's sysfs value already reflects this, and a user can switch THP on later
+    /// with [`Machine::set_thp`].
+    fn apply_small_machine_thp_rule(&mut self) {
+        const THP_MIN_RAM_PAGES: u64 = (512 << 20) >> 12;
+        let total: u64 = self.zones().map(|z| z.managed).sum();
+        if self.thp.enabled() && total < THP_MIN_RAM_PAGES && self.config.managed.is_empty() {
+            self.warnings.push(format!(
+                "transparent hugepages are off: hugepage_init() disables them below 512 MiB of RAM ({} MiB managed); turn them on after boot to change that",
+                total >> 8
+            ));
+            self.thp = ThpMode::Never;
+        }
+    }
+
+    /// `set_recommended_min_free_kbytes()` with THP enabled.
+    fn raise_min_free_for_thp(&mut self) {
+        let lowmem_zones = self
+            .zones()
+            .filter(|z| z.is_populated() && z.zone_type <= ZoneType::Normal)
+            .count() as u64;
+        let recommended =
+            setup::recommended_min_free_kbytes(lowmem_zones, self.nr_free_buffer_pages());
+        if recommended > self.min_free_kbytes {
+            self.min_free_kbytes = recommended;
+        }
+        self.setup_per_zone_wmarks();
+    }
+
+    /// `nr_free_buffer_pages()`: managed pages above the high watermark in the zones up
+    /// to ZONE_NORMAL of the boot CPU's node's zonelist.
+    pub fn nr_free_buffer_pages(&self) -> u64 {
+        let boot_node = self
+            .nodes
+            .iter()
+            .find(|n| n.cpus.contains(&0))
+            .map_or(0, |n| n.id);
+        let Some(list) = self.zonelists.iter().find(|l| l.node == boot_node) else {
+            return 0;
+        };
+        list.general
+            .iter()
+            .filter(|r| r.zone <= ZoneType::Normal)
+            .filter_map(|r| self.zone(r.node, r.zone))
+            .map(|z| z.managed.saturating_sub(z.watermark_high))
+            .sum()
+    }
+
+    /// `setup_per_zone_wmarks()`: watermarks of every zone, then `zone_pcp_update()`.
+    fn setup_per_zone_wmarks(&mut self) {
+        let lowmem_pages: u64 = self.zones().map(|z| z.managed).sum();
+        let min_free_kbytes = self.min_free_kbytes;
+        let scale = self.config.sysctls.watermark_scale_factor;
+        for zone in self.nodes.iter_mut().flat_map(|n| n.zones.iter_mut()) {
+            let marks = setup::zone_watermarks(min_free_kbytes, zone.managed, lowmem_pages, scale);
+            zone.watermark_min = marks.min;
+            zone.watermark_low = marks.low;
+            zone.watermark_high = marks.high;
+            zone.watermark_boost = 0;
+        }
+        self.zone_pcp_update();
+    }
+
+    /// `zone_pcp_update(zone, 0)` for every zone: pageset batch and high.
+    fn zone_pcp_update(&mut self) {
+        let fraction = self.config.sysctls.percpu_pagelist_high_fraction;
+        let online = self.online_cpus.len() as u64;
+        for node in &mut self.nodes {
+            let node_cpus = node.cpus.len() as u64;
+            for zone in &mut node.zones {
+                zone.pcp_batch = setup::zone_batchsize(zone.managed);
+                zone.pcp_high = setup::zone_highsize(
+                    zone.watermark_low,
+                    zone.managed,
+                    fraction,
+                    zone.pcp_batch,
+                    node_cpus,
+                    online,
+                );
+            }
+        }
+    }
+
+    /// `setup_per_zone_lowmem_reserve()`.
+    fn setup_per_zone_lowmem_reserve(&mut self) {
+        let ratio = self.config.sysctls.lowmem_reserve_ratio;
+        for node in &mut self.nodes {
+            let mut managed = [0u64; MAX_NR_ZONES];
+            for zone in &node.zones {
+                managed[zone.zone_type.index()] = zone.managed;
+            }
+            let reserve = setup::lowmem_reserve(&managed, &ratio);
+            for zone in &mut node.zones {
+                zone.lowmem_reserve = reserve[zone.zone_type.index()];
+            }
+        }
+    }
+
+    /// `refresh_zone_stat_thresholds()`.
+    fn refresh_zone_stat_thresholds(&mut self) {
+        let online = self.online_cpus.len() as u64;
+        for zone in self.nodes.iter_mut().flat_map(|n| n.zones.iter_mut()) {
+            zone.stat_threshold = if zone.is_populated() {
+                setup::stat_threshold(zone.managed, online)
+            } else {
+                0
+            };
+        }
+    }
+
+    /// Writes `vm.min_free_kbytes` (`min_free_kbytes_sysctl_handler()`): the value
+    /// becomes the user's, watermarks and pcp sizes are recomputed.
+    pub fn set_min_free_kbytes(&mut self, kbytes: u64) -> Result<(), MachineError> {
+        let mut sysctls = self.config.sysctls.clone();
+        sysctls.min_free_kbytes = Some(kbytes);
+        self.check_sysctls(sysctls)?;
+        self.min_free_kbytes = kbytes;
+        self.setup_per_zone_wmarks();
+        Ok(())
+    }
+
+    /// Writes `vm.watermark_scale_factor`: watermarks and pcp sizes are recomputed.
+    pub fn set_watermark_scale_factor(&mut self, factor: u32) -> Result<(), MachineError> {
+        let mut sysctls = self.config.sysctls.clone();
+        sysctls.watermark_scale_factor = factor;
+        self.check_sysctls(sysctls)?;
+        self.setup_per_zone_wmarks();
+        Ok(())
+    }
+
+    /// Writes `vm.watermark_boost_factor`: nothing is recomputed until a boost happens.
+    pub fn set_watermark_boost_factor(&mut self, factor: u32) -> Result<(), MachineError> {
+        let mut sysctls = self.config.sysctls.clone();
+        sysctls.watermark_boost_factor = factor;
+        self.check_sysctls(sysctls)
+    }
+
+    /// Writes `vm.lowmem_reserve_ratio`: `setup_per_zone_lowmem_reserve()`.
+    pub fn set_lowmem_reserve_ratio(
+        &mut self,
+        ratio: [u32; MAX_NR_ZONES],
+    ) -> Result<(), MachineError> {
+        let mut sysctls = self.config.sysctls.clone();
+        sysctls.lowmem_reserve_ratio = ratio;
+        self.check_sysctls(sysctls)?;
+        self.setup_per_zone_lowmem_reserve();
+        Ok(())
+    }
+
+    /// Writes `vm.percpu_pagelist_high_fraction`: `zone_pcp_update()` on every zone.
+    pub fn set_percpu_pagelist_high_fraction(&mut self, fraction: u32) -> Result<(), MachineError> {
+        let mut sysctls = self.config.sysctls.clone();
+        sysctls.percpu_pagelist_high_fraction = fraction;
+        self.check_sysctls(sysctls)?;
+        self.zone_pcp_update();
+        Ok(())
+    }
+
+    /// Writes the THP `enabled` file (`start_stop_khugepaged()`): turning THP on
+    /// raises min_free_kbytes to khugepaged's recommendation if that is larger;
+    /// turning it off leaves min_free_kbytes as it is.
+    pub fn set_thp(&mut self, mode: ThpMode) {
+        self.config.thp = mode;
+        self.thp = mode;
+        if mode.enabled() {
+            self.raise_min_free_for_thp();
+        }
+    }
+
+    fn check_sysctls(&mut self, sysctls: Sysctls) -> Result<(), MachineError> {
+        let mut config = self.config.clone();
+        config.sysctls = sysctls;
+        validate::validate(&config)?;
+        self.config = config;
+        Ok(())
+    }
+}
+
+/// `calculate_node_totalpages()` and `free_area_init_core()` for one node.
+fn init_node(
+    id: u32,
+    node: &NodeConfig,
+    config: &MachineConfig,
+    lowest: &[u64; MAX_NR_ZONES],
+    highest: &[u64; MAX_NR_ZONES],
+    zone_movable_pfn: u64,
+    movable_zone: ZoneType,
+) -> Node {
+    let node_start_pfn = node.memory.iter().map(|r| r.start).min().unwrap_or(0);
+    let node_end_pfn = node.memory.iter().map(|r| r.end).max().unwrap_or(0);
+    let inputs = SpanInputs {
+        lowest,
+        highest,
+        zone_movable_pfn,
+        movable_zone,
+        node_start_pfn,
+        node_end_pfn,
+    };
+    let zones: Vec<Zone> = ZoneType::ALL
+        .into_iter()
+        .map(|zone_type| {
+            let span = setup::zone_span_in_node(&inputs, zone_type);
+            let absent = setup::zone_absent_in_node(&inputs, zone_type, &node.memory);
+            let (start_pfn, spanned) =
+                span.map_or((0, 0), |s| (s.start_pfn, s.end_pfn - s.start_pfn));
+            let present = spanned.saturating_sub(absent);
+            let managed = managed_pages(
+                config,
+                id,
+                zone_type,
+                start_pfn,
+                spanned,
+                present,
+                &node.memory,
+            );
+            Zone {
+                node: id,
+                zone_type,
+                start_pfn,
+                spanned,
+                present,
+                managed,
+                watermark_min: 0,
+                watermark_low: 0,
+                watermark_high: 0,
+                watermark_boost: 0,
+                lowmem_reserve: [0; MAX_NR_ZONES],
+                pcp_high: 0,
+                pcp_batch: 0,
+                stat_threshold: 0,
+            }
+        })
+        .collect();
+    Node {
+        id,
+        start_pfn: node_start_pfn,
+        spanned: node_end_pfn - node_start_pfn,
+        present: zones.iter().map(|z| z.present).sum(),
+        cpus: node.cpus.clone(),
+        zones,
+    }
+}
+
+/// Managed pages: an imported machine's count where there is one; otherwise present
+/// less the memmap (`free_area_init_core()`) less the configured reserved ranges.
+fn managed_pages(
+    config: &MachineConfig,
+    node: u32,
+    zone: ZoneType,
+    start: u64,
+    spanned: u64,
+    present: u64,
+    memory: &[PfnRange],
+) -> u64 {
+    if present == 0 {
+        return 0;
+    }
+    if let Some(count) = config
+        .managed
+        .iter()
+        .find(|m| m.node == node && m.zone == zone)
+    {
+        return count.managed.min(present);
+    }
+    let end = start + spanned;
+    let reserved: u64 = config
+        .reserved
+        .iter()
+        .flat_map(|r| memory.iter().map(move |m| (r, m)))
+        .map(|(r, m)| {
+            let lo = r.start.max(m.start).max(start);
+            let hi = r.end.min(m.end).min(end);
+            hi.saturating_sub(lo)
+        })
+        .sum();
+    setup::managed_estimate(spanned, present).saturating_sub(reserved)
+}
+
+/// `dma_reserve` as `memblock_find_dma_reserve()` finds it: pages of memory below
+/// 16 MiB that are reserved (here: the configured reserved ranges).
+pub fn dma_reserve(config: &MachineConfig) -> u64 {
+    let limit = setup::MAX_DMA_PFN;
+    config
+        .nodes
+        .iter()
+        .flat_map(|n| n.memory.iter())
+        .flat_map(|m| config.reserved.iter().map(move |r| (m, r)))
+        .map(|(m, r)| {
+            let lo = m.start.max(r.start);
+            let hi = m.end.min(r.end).min(limit);
+            hi.saturating_sub(lo)
+        })
+        .sum()
+}
+
+/// Present sparsemem sections: every section that a memory range touches, with its
+/// node (the node of the first range in it, as `memory_present()` records it).
+fn sections(config: &MachineConfig) -> Vec<Section> {
+    let shift = u32::from(config.section_size_bits) - 12;
+    let pages_per_section = 1u64 << shift;
+    let mut sections: Vec<Section> = Vec::new();
+    let mut ranges: Vec<(PfnRange, u32)> = config
+        .nodes
+        .iter()
+        .enumerate()
+        .flat_map(|(id, n)| n.memory.iter().map(move |r| (*r, id as u32)))
+        .collect();
+    ranges.sort();
+    for (range, node) in ranges {
+        let mut number = range.start >> shift;
+        while number << shift < range.end {
+            let start_pfn = number << shift;
+            let end_pfn = start_pfn + pages_per_section;
+            let overlap = range.end.min(end_pfn) - range.start.max(start_pfn);
+            match sections.last_mut() {
+                Some(last) if last.number == number => last.present_pages += overlap,
+                _ => sections.push(Section {
+                    number,
+                    node,
+                    start_pfn,
+                    end_pfn,
+                    present_pages: overlap,
+                }),
+            }
+            number += 1;
+        }
+    }
+    sections
+}

@@ -1,0 +1,188 @@
+//! NUMA distances and zonelists: `slit_valid()` (drivers/acpi/numa/srat.c),
+//! `find_next_best_node()` and `build_zonelists()` (mm/page_alloc.c, Linux 6.1).
+
+use super::config::ZoneType;
+use super::{Node, NodeZonelists, ZoneRef};
+
+/// `LOCAL_DISTANCE` and `REMOTE_DISTANCE`.
+pub const LOCAL_DISTANCE: u32 = 10;
+pub const REMOTE_DISTANCE: u32 = 20;
+/// `MAX_NUMNODES` with Debian's NODES_SHIFT of 10: the weight of a distance against
+/// node_load in `find_next_best_node()`.
+const MAX_NUMNODES: u64 = 1 << 10;
+/// `PENALTY_FOR_NODE_WITH_CPUS`.
+const PENALTY_FOR_NODE_WITH_CPUS: u64 = 1;
+
+/// The distances the kernel uses. A SLIT is used only if `slit_valid()` accepts it:
+/// exactly 10 on the diagonal and more than 10 elsewhere (and, as ACPI stores them in
+/// a byte, at most 255). Otherwise, or without a SLIT, every node is 10 from itself
+/// and 20 from the others; an invalid table also gives the kernel's message as a
+/// warning.
+pub fn effective_distances(
+    nodes: usize,
+    slit: Option<&Vec<Vec<u32>>>,
+) -> (Vec<Vec<u32>>, Option<String>) {
+    let default = || {
+        (0..nodes)
+            .map(|from| {
+                (0..nodes)
+                    .map(|to| {
+                        if from == to {
+                            LOCAL_DISTANCE
+                        } else {
+                            REMOTE_DISTANCE
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    let Some(slit) = slit else {
+        return (default(), None);
+    };
+    let valid = slit.iter().enumerate().all(|(from, row)| {
+        row.iter().enumerate().all(|(to, &distance)| {
+            if from == to {
+                distance == LOCAL_DISTANCE
+            } else {
+                distance > LOCAL_DISTANCE && distance <= 255
+            }
+        })
+    });
+    if valid {
+        (slit.clone(), None)
+    } else {
+        (
+            default(),
+            Some("ACPI: SLIT table looks invalid. Not used. (distances fall back to 10 local, 20 remote)".to_string()),
+        )
+    }
+}
+
+/// Which CPUs count when `find_next_best_node()` penalises nodes with CPUs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CpuState {
+    /// At boot: `build_all_zonelists()` runs while only the boot CPU is up, so only
+    /// CPU 0's node counts as a node with CPUs.
+    Boot,
+    /// After memory hotplug rebuilds the zonelists with every CPU online.
+    AllOnline,
+}
+
+/// `__build_all_zonelists()`: `build_zonelists()` for every online node in id order,
+/// with `node_load[]` shared across them.
+pub fn build_all_zonelists(
+    nodes: &[Node],
+    distances: &[Vec<u32>],
+    cpus: CpuState,
+) -> Vec<NodeZonelists> {
+    let mut node_load = vec![0u64; nodes.len()];
+    nodes
+        .iter()
+        .map(|node| build_zonelists(nodes, distances, cpus, node.id, &mut node_load))
+        .collect()
+}
+
+fn distance(distances: &[Vec<u32>], from: u32, to: u32) -> u32 {
+    distances
+        .get(from as usize)
+        .and_then(|row| row.get(to as usize))
+        .copied()
+        .unwrap_or(if from == to {
+            LOCAL_DISTANCE
+        } else {
+            REMOTE_DISTANCE
+        })
+}
+
+fn has_cpus(node: &Node, cpus: CpuState) -> bool {
+    match cpus {
+        CpuState::Boot => node.cpus.contains(&0),
+        CpuState::AllOnline => !node.cpus.is_empty(),
+    }
+}
+
+/// `find_next_best_node()`: the local node first; then, among nodes with memory not
+/// yet used, the lowest of (distance, +1 if its id is below the local node, +1 if it
+/// has CPUs) * MAX_NUMNODES + node_load; ties go to the lower id.
+fn find_next_best_node(
+    nodes: &[Node],
+    distances: &[Vec<u32>],
+    cpus: CpuState,
+    local: u32,
+    used: &mut [bool],
+    node_load: &[u64],
+) -> Option<u32> {
+    if let Some(flag) = used.get_mut(local as usize) {
+        if !*flag {
+            *flag = true;
+            return Some(local);
+        }
+    }
+    let mut best: Option<(u64, u32)> = None;
+    for node in nodes.iter().filter(|n| n.present > 0) {
+        if used.get(node.id as usize).copied().unwrap_or(true) {
+            continue;
+        }
+        let mut value = u64::from(distance(distances, local, node.id));
+        value += u64::from(node.id < local);
+        if has_cpus(node, cpus) {
+            value += PENALTY_FOR_NODE_WITH_CPUS;
+        }
+        value = value * MAX_NUMNODES + node_load.get(node.id as usize).copied().unwrap_or(0);
+        if best.is_none_or(|(best_value, _)| value < best_value) {
+            best = Some((value, node.id));
+        }
+    }
+    let (_, id) = best?;
+    if let Some(flag) = used.get_mut(id as usize) {
+        *flag = true;
+    }
+    Some(id)
+}
+
+/// `build_zonelists()` for one node: the node order, the fallback zonelist (each
+/// node's managed zones, highest type first, in node order) and the
+/// `__GFP_THISNODE` list. The first node of each new distance group gets a
+/// node_load penalty, so nodes at equal distance share the load round-robin.
+fn build_zonelists(
+    nodes: &[Node],
+    distances: &[Vec<u32>],
+    cpus: CpuState,
+    local: u32,
+    node_load: &mut [u64],
+) -> NodeZonelists {
+    let mut used = vec![false; nodes.len()];
+    let mut order = Vec::new();
+    let mut previous = local;
+    while let Some(next) = find_next_best_node(nodes, distances, cpus, local, &mut used, node_load)
+    {
+        if distance(distances, local, next) != distance(distances, local, previous) {
+            if let Some(load) = node_load.get_mut(next as usize) {
+                *load += 1;
+            }
+        }
+        order.push(next);
+        previous = next;
+    }
+    let general = order.iter().flat_map(|&id| zonerefs(nodes, id)).collect();
+    NodeZonelists {
+        node: local,
+        node_order: order,
+        general,
+        thisnode: zonerefs(nodes, local),
+    }
+}
+
+/// `build_zonerefs_node()`: the node's managed zones, highest type first.
+fn zonerefs(nodes: &[Node], id: u32) -> Vec<ZoneRef> {
+    let Some(node) = nodes.get(id as usize) else {
+        return Vec::new();
+    };
+    ZoneType::ALL
+        .into_iter()
+        .rev()
+        .filter(|zone| node.zones.get(zone.index()).is_some_and(|z| z.is_managed()))
+        .map(|zone| ZoneRef { node: id, zone })
+        .collect()
+}

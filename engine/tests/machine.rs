@@ -1,0 +1,356 @@
+//! The machine model against outcomes worked out by hand from the Linux 6.1 source:
+//! zone spans, ZONE_MOVABLE, min_free_kbytes with and without THP, zonelists on
+//! machines unlike the four oracle machines, sysctl writes, and bad input.
+
+use buddyscope_engine::machine::{
+    CoreSize, CpuState, Machine, MachineConfig, NodeConfig, PfnRange, Sysctls, ThpMode, ZoneType,
+};
+
+const GIB_PAGES: u64 = 1 << 18;
+
+fn range(start: u64, end: u64) -> PfnRange {
+    PfnRange { start, end }
+}
+
+fn node(memory: Vec<PfnRange>, cpus: Vec<u32>) -> NodeConfig {
+    NodeConfig { memory, cpus }
+}
+
+fn one_node(memory: Vec<PfnRange>) -> MachineConfig {
+    MachineConfig {
+        nodes: vec![node(memory, vec![0, 1])],
+        ..MachineConfig::default()
+    }
+}
+
+fn error_of(config: &MachineConfig) -> String {
+    Machine::build(config)
+        .expect_err("the configuration must be refused")
+        .message
+}
+
+fn orders(machine: &Machine) -> Vec<Vec<u32>> {
+    machine
+        .zonelists
+        .iter()
+        .map(|l| l.node_order.clone())
+        .collect()
+}
+
+#[test]
+fn min_free_kbytes_with_and_without_thp() {
+    // 1 GiB from pfn 0x100. DMA [0x100, 0x1000): 3840 present, memmap 3840*64/4096 =
+    // 60, managed 3780. DMA32 [0x1000, 0x40000): 258048, memmap 4032, managed 254016.
+    // THP off: sqrt((3780 + 254016) * 4 * 16) = sqrt(16498944) = 4061.
+    let mut config = one_node(vec![range(0x100, 0x40000)]);
+    config.thp = ThpMode::Never;
+    let machine = Machine::build(&config).unwrap();
+    let dma = machine.zone(0, ZoneType::Dma).unwrap();
+    let dma32 = machine.zone(0, ZoneType::Dma32).unwrap();
+    assert_eq!(
+        (dma.start_pfn, dma.spanned, dma.present, dma.managed),
+        (0x100, 3840, 3840, 3780)
+    );
+    assert_eq!(
+        (dma32.start_pfn, dma32.spanned, dma32.present, dma32.managed),
+        (0x1000, 258_048, 258_048, 254_016)
+    );
+    assert_eq!(machine.min_free_kbytes, 4061);
+
+    // THP on: after the sqrt rule, highs are DMA 14+2*3 = 20 and DMA32 1000+2*254 =
+    // 1508, so nr_free_buffer_pages = 3760 + 252508 = 256268, 5% = 12813; the
+    // recommendation, 512*2*2 + 512*2*9 = 11264 pages, is below it: 45056 KiB.
+    config.thp = ThpMode::Madvise;
+    let machine = Machine::build(&config).unwrap();
+    assert_eq!(machine.min_free_kbytes, 45_056);
+}
+
+#[test]
+fn watermarks_and_sysctl_writes_recompute_what_the_kernel_recomputes() {
+    let mut config = one_node(vec![range(0x100, 0x40000)]);
+    config.sysctls.min_free_kbytes = Some(8192);
+    let mut machine = Machine::build(&config).unwrap();
+    // 8192 KiB = 2048 pages over 257796 lowmem pages: DMA32 gets 2048*254016/257796
+    // = 2017.97 -> 2017; step max(2017/4 = 504, 254) = 504.
+    let dma32 = machine.zone(0, ZoneType::Dma32).unwrap().clone();
+    assert_eq!(
+        (
+            dma32.watermark_min,
+            dma32.watermark_low,
+            dma32.watermark_high
+        ),
+        (2017, 2521, 3025)
+    );
+    // pcp: batch 63 (254016 >> 10 = 248, /4 = 62, 62 + 31 = 93 -> 64 - 1), high =
+    // low / 2 CPUs = 1260.
+    assert_eq!((dma32.pcp_batch, dma32.pcp_high), (63, 1260));
+    // DMA's protection against DMA32 requests: 254016 / 256 = 992.
+    assert_eq!(
+        machine.zone(0, ZoneType::Dma).unwrap().lowmem_reserve,
+        [0, 992, 992, 992, 992]
+    );
+
+    // watermark_scale_factor 100: step max(504, 254016 * 100 / 10000 = 2540) = 2540.
+    machine.set_watermark_scale_factor(100).unwrap();
+    let dma32 = machine.zone(0, ZoneType::Dma32).unwrap();
+    assert_eq!(
+        (
+            dma32.watermark_min,
+            dma32.watermark_low,
+            dma32.watermark_high
+        ),
+        (2017, 4557, 7097)
+    );
+    assert_eq!(dma32.pcp_high, 4557 / 2);
+
+    machine
+        .set_lowmem_reserve_ratio([128, 256, 32, 0, 0])
+        .unwrap();
+    assert_eq!(
+        machine.zone(0, ZoneType::Dma).unwrap().lowmem_reserve,
+        [0, 1984, 1984, 1984, 1984]
+    );
+
+    // percpu_pagelist_high_fraction 8: high = 254016 / 8 / 2 CPUs = 15876.
+    machine.set_percpu_pagelist_high_fraction(8).unwrap();
+    assert_eq!(machine.zone(0, ZoneType::Dma32).unwrap().pcp_high, 15_876);
+
+    // A write the kernel refuses changes nothing.
+    let before = machine.clone();
+    assert!(machine.set_percpu_pagelist_high_fraction(3).is_err());
+    assert!(machine.set_watermark_scale_factor(0).is_err());
+    assert_eq!(machine, before);
+}
+
+#[test]
+fn movablecore_places_zone_movable_at_the_top_of_the_node() {
+    // 2 GiB QEMU guest, movablecore=25%: ZONE_MOVABLE from pfn 0x60000 (the
+    // placement module's tests show the arithmetic), cutting DMA32 short there.
+    let mut config = one_node(vec![range(0x1, 0x9f), range(0x100, 0x7ffe0)]);
+    config.movablecore = Some(CoreSize::Percent(25));
+    let machine = Machine::build(&config).unwrap();
+    assert_eq!(machine.zone_movable_pfn, vec![0x60000]);
+    let dma32 = machine.zone(0, ZoneType::Dma32).unwrap();
+    let movable = machine.zone(0, ZoneType::Movable).unwrap();
+    assert_eq!((dma32.start_pfn, dma32.spanned), (0x1000, 0x60000 - 0x1000));
+    assert_eq!(
+        (movable.start_pfn, movable.spanned, movable.present),
+        (0x60000, 0x1ffe0, 0x1ffe0)
+    );
+    // The general zonelist lists Movable first; a DMA32 request cannot use it.
+    let general: Vec<ZoneType> = machine.zonelists[0]
+        .general
+        .iter()
+        .map(|r| r.zone)
+        .collect();
+    assert_eq!(
+        general,
+        vec![ZoneType::Movable, ZoneType::Dma32, ZoneType::Dma]
+    );
+    // THP counts only zones up to Normal: DMA and DMA32, not Movable.
+    assert_eq!(machine.zones().filter(|z| z.is_populated()).count(), 3);
+}
+
+#[test]
+fn equal_distances_share_load_and_the_boot_cpu_decides_the_penalty() {
+    // Three nodes, 1 GiB each, all 20 apart; CPU 0 on node 0, CPUs 1 and 2 on nodes
+    // 1 and 2. At boot only node 0 counts as having CPUs:
+    //   node 0: 1 and 2 tie at 20*1024; 1 wins (lower id), load[1] = 1.
+    //   node 1: 0 scores (20+1+1)*1024, 2 scores 20*1024 + 0: 2 first, load[2] = 1.
+    //   node 2: 0 scores 22*1024, 1 scores 21*1024 + 1: 1 first.
+    let config = MachineConfig {
+        nodes: (0..3)
+            .map(|n| {
+                node(
+                    vec![range(n * GIB_PAGES + 0x100, (n + 1) * GIB_PAGES)],
+                    vec![n as u32],
+                )
+            })
+            .collect(),
+        ..MachineConfig::default()
+    };
+    let mut machine = Machine::build(&config).unwrap();
+    assert_eq!(
+        orders(&machine),
+        vec![vec![0, 1, 2], vec![1, 2, 0], vec![2, 1, 0]]
+    );
+    // With every CPU online, every node pays the penalty: node 2 now scores node 0
+    // at 22*1024 + 0 and node 1 at 22*1024 + 1, so 0 comes first.
+    machine.rebuild_zonelists_all_cpus_online();
+    assert_eq!(machine.zonelist_cpus, CpuState::AllOnline);
+    assert_eq!(
+        orders(&machine),
+        vec![vec![0, 1, 2], vec![1, 2, 0], vec![2, 0, 1]]
+    );
+}
+
+#[test]
+fn asymmetric_distances_order_nodes_by_distance() {
+    let mut config = MachineConfig {
+        nodes: (0..4)
+            .map(|n| {
+                node(
+                    vec![range(n * GIB_PAGES + 0x100, (n + 1) * GIB_PAGES)],
+                    vec![n as u32],
+                )
+            })
+            .collect(),
+        ..MachineConfig::default()
+    };
+    config.distances = Some(vec![
+        vec![10, 30, 20, 40],
+        vec![16, 10, 40, 20],
+        vec![20, 40, 10, 30],
+        vec![40, 20, 30, 10],
+    ]);
+    let machine = Machine::build(&config).unwrap();
+    assert!(machine.warnings.is_empty());
+    // Node 0 reads its own row: 2 (20), 1 (30), 3 (40). Node 1's row puts node 0 at
+    // 16 (+1 for the lower id, +1 for CPU 0 = 18): 0, 3 (20), 2 (40).
+    assert_eq!(orders(&machine)[0], vec![0, 2, 1, 3]);
+    assert_eq!(orders(&machine)[1], vec![1, 0, 3, 2]);
+}
+
+#[test]
+fn an_invalid_slit_falls_back_to_10_and_20_with_a_warning() {
+    let mut config = MachineConfig {
+        nodes: (0..2)
+            .map(|n| {
+                node(
+                    vec![range(n * GIB_PAGES + 0x100, (n + 1) * GIB_PAGES)],
+                    vec![n as u32],
+                )
+            })
+            .collect(),
+        ..MachineConfig::default()
+    };
+    config.distances = Some(vec![vec![10, 10], vec![20, 10]]);
+    let machine = Machine::build(&config).unwrap();
+    assert_eq!(machine.distances, vec![vec![10, 20], vec![20, 10]]);
+    assert!(machine
+        .warnings
+        .iter()
+        .any(|w| w.contains("SLIT table looks invalid")));
+}
+
+#[test]
+fn memory_only_and_cpu_only_nodes() {
+    // Node 0: memory and CPU 0. Node 1: memory, no CPU. Node 2: CPU 1, no memory.
+    let config = MachineConfig {
+        nodes: vec![
+            node(vec![range(0x100, GIB_PAGES)], vec![0]),
+            node(vec![range(GIB_PAGES, 2 * GIB_PAGES)], vec![]),
+            node(vec![], vec![1]),
+        ],
+        ..MachineConfig::default()
+    };
+    let machine = Machine::build(&config).unwrap();
+    // Node 0: 1 (20, no CPU) -> load[1] = 1. Node 1: 0 (20+1+1). Node 2 (CPU-only,
+    // first in its own list, no zones): 0 scores 22*1024 + load[0] 1, 1 scores
+    // 21*1024 + 1: 1 then 0.
+    assert_eq!(
+        orders(&machine),
+        vec![vec![0, 1], vec![1, 0], vec![2, 1, 0]]
+    );
+    assert!(machine.zonelists[2].thisnode.is_empty());
+    // Node 1's zone has no local CPU: pcp high splits the low watermark over both
+    // online CPUs; node 0's over its one.
+    let far = machine.zone(1, ZoneType::Dma32).unwrap();
+    assert_eq!(far.pcp_high, (far.watermark_low / 2).max(far.pcp_batch * 4));
+    let near = machine.zone(0, ZoneType::Dma32).unwrap();
+    assert_eq!(near.pcp_high, near.watermark_low.max(near.pcp_batch * 4));
+    let log = buddyscope_engine::proc::zonelists_boot_log(&machine);
+    assert!(log.contains("Fallback order for Node 2: 2 1 0\n"), "{log}");
+    assert!(!log.contains("mminit::zonelist general 2:"), "{log}");
+}
+
+#[test]
+fn sections_follow_section_size_bits() {
+    let mut config = one_node(vec![range(0x100, GIB_PAGES)]);
+    let machine = Machine::build(&config).unwrap();
+    // 128 MiB sections of 32768 pages: 8 of them, the first missing its 256 pages.
+    assert_eq!(machine.sections.len(), 8);
+    assert_eq!(machine.sections[0].present_pages, 32_768 - 256);
+    config.section_size_bits = 30;
+    let machine = Machine::build(&config).unwrap();
+    assert_eq!(machine.sections.len(), 1);
+    assert_eq!(machine.sections[0].present_pages, GIB_PAGES - 256);
+}
+
+#[test]
+fn memmap_estimate_matches_the_kernels_boot_total() {
+    // Machine a of the oracle, configured by hand: its boot log says "Total pages:
+    // 128736". With memblock's 158 reserved pages below 16 MiB (its dma_reserve)
+    // given as a reserved range, the present-minus-memmap estimates must add up to
+    // the same total.
+    let mut config = one_node(vec![range(0x1, 0x9f), range(0x100, 0x1ffe0)]);
+    config.reserved = vec![range(0x1, 0x1 + 158)];
+    let machine = Machine::build(&config).unwrap();
+    let log = buddyscope_engine::proc::zonelists_boot_log(&machine);
+    assert!(
+        log.contains("Built 1 zonelists, mobility grouping on.  Total pages: 128736\n"),
+        "{log}"
+    );
+}
+
+#[test]
+fn bad_machines_are_refused_with_a_reason() {
+    let overlapping = MachineConfig {
+        nodes: vec![
+            node(vec![range(0x100, 0x2000)], vec![0]),
+            node(vec![range(0x1000, 0x3000)], vec![1]),
+        ],
+        ..MachineConfig::default()
+    };
+    assert!(error_of(&overlapping).contains("memory ranges overlap"));
+    let empty_node = MachineConfig {
+        nodes: vec![
+            node(vec![range(0x100, 0x2000)], vec![0]),
+            node(vec![], vec![]),
+        ],
+        ..MachineConfig::default()
+    };
+    assert!(error_of(&empty_node).contains("node 1 has no memory and no CPUs"));
+    let mut wrong_matrix = one_node(vec![range(0x100, 0x2000)]);
+    wrong_matrix.distances = Some(vec![vec![10, 20], vec![20, 10]]);
+    assert!(error_of(&wrong_matrix).contains("distance matrix must be 1 x 1"));
+    let mut small_sections = one_node(vec![range(0x100, 0x2000)]);
+    small_sections.section_size_bits = 21;
+    assert!(error_of(&small_sections).contains("must hold a MAX_ORDER block"));
+    let no_boot_cpu = MachineConfig {
+        nodes: vec![node(vec![range(0x100, 0x2000)], vec![1])],
+        ..MachineConfig::default()
+    };
+    assert!(error_of(&no_boot_cpu).contains("CPU 0"));
+    let mut scale = one_node(vec![range(0x100, 0x2000)]);
+    scale.sysctls = Sysctls {
+        watermark_scale_factor: 3001,
+        ..Sysctls::default()
+    };
+    assert!(error_of(&scale).contains("watermark_scale_factor"));
+    let no_nodes = MachineConfig {
+        nodes: vec![],
+        ..MachineConfig::default()
+    };
+    assert!(error_of(&no_nodes).contains("no nodes"));
+}
+
+#[test]
+fn thp_is_off_at_boot_below_512_mib_until_switched_on() {
+    // 256 MiB: hugepage_init() leaves THP off, so only the sqrt rule applies.
+    // DMA [0x100, 0x1000): managed 3780; DMA32 [0x1000, 0x10000): 61440 - 960 =
+    // 60480; sqrt((3780 + 60480) * 64) = sqrt(4112640) = 2027.
+    let config = one_node(vec![range(0x100, 0x10000)]);
+    let mut machine = Machine::build(&config).unwrap();
+    assert_eq!(machine.thp, ThpMode::Never);
+    assert!(machine.warnings.iter().any(|w| w.contains("512 MiB")));
+    assert_eq!(machine.min_free_kbytes, 2027);
+    // Switching THP on after boot starts khugepaged, which raises min_free_kbytes
+    // to its recommendation (11264 pages) capped at 5% of the free buffer pages.
+    machine.set_thp(ThpMode::Always);
+    assert_eq!(machine.thp, ThpMode::Always);
+    let free_buffer = machine.nr_free_buffer_pages();
+    assert!(machine.min_free_kbytes > 2027);
+    assert!(machine.min_free_kbytes <= 11_264 * 4);
+    assert!(free_buffer > 0);
+}
