@@ -1,0 +1,576 @@
+//! The scenario file: a versioned, human-readable TOML file describing what to
+//! simulate. For now it holds the machine; later it will also hold a workload and a
+//! seed. Every key has a default, so a scenario can be three lines long:
+//!
+//! ```toml
+//! version = 1
+//! [machine]
+//! thp = "never"
+//! ```
+//!
+//! A full example (a two-node machine; [`scenario_to_toml`] writes every key this way):
+//!
+//! ```toml
+//! version = 1
+//!
+//! [machine]
+//! section_size_bits = 27
+//! thp = "always"              # always | madvise | never
+//! kernelcore = "512M"          # optional: bytes (K, M, G, T suffixes) or "25%"
+//! movablecore = "25%"          # optional
+//! distances = [                # optional: the SLIT, distances[from][to]
+//!   [10, 20],
+//!   [20, 10],
+//! ]
+//! reserved = []                # physical byte ranges kept by the kernel
+//!
+//! # node 0
+//! [[machine.nodes]]
+//! memory = ["0x1000-0x9efff", "0x100000-0x3fffffff"]
+//! cpus = "0"
+//!
+//! # node 1
+//! [[machine.nodes]]
+//! memory = ["1G@0x40000000"]   # SIZE@START works too
+//! cpus = "1"
+//!
+//! [machine.sysctl]
+//! min_free_kbytes = 67584      # optional: absent = computed by the kernel's rules
+//! watermark_scale_factor = 10
+//! watermark_boost_factor = 15000
+//! lowmem_reserve_ratio = [256, 256, 32, 0, 0]
+//! percpu_pagelist_high_fraction = 0
+//!
+//! [machine.managed]            # optional: managed pages copied from a real machine
+//! "0:DMA" = 3840
+//! "0:DMA32" = 242525
+//! ```
+//!
+//! Memory ranges are physical byte ranges with an inclusive end, exactly as dmesg's
+//! "Early memory node ranges" prints them, or `SIZE@START`. CPUs use sysfs cpulist
+//! syntax. Sizes use the kernel's `memparse()` syntax (like the command line). Node
+//! ids are the order of the `[[machine.nodes]]` tables.
+//!
+//! Defaults: a missing `version` is 1; a missing `[machine]` is
+//! [`MachineConfig::default()`]; a missing key in `[machine]` takes that machine's
+//! value (so a missing `nodes` is the default machine's one node); a node's missing
+//! `memory` or `cpus` is empty; a missing sysctl is the kernel's default.
+//!
+//! Unknown keys are errors. Only the syntax of values is checked here; whether the
+//! machine makes sense (overlapping ranges, a CPU on two nodes, ...) is checked when
+//! it is built.
+
+use core::fmt;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer};
+
+use crate::machine::{
+    CoreSize, MachineConfig, ManagedCount, NodeConfig, PfnRange, Sysctls, ThpMode, ZoneType,
+};
+use crate::snapshot::{
+    format_core_size, format_cpulist, format_phys_range, has_early_memory_ranges, is_snapshot,
+    parse_core_size, parse_cpulist, parse_phys_range, parse_snapshot, MAX_CPUS, MAX_NODES,
+    MAX_SNAPSHOT_BYTES,
+};
+
+/// The scenario format version this build reads and writes.
+pub const SCENARIO_VERSION: i64 = 1;
+
+/// Largest scenario file accepted, in bytes (1 MiB).
+pub const MAX_SCENARIO_BYTES: usize = 1 << 20;
+
+/// What to simulate.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Scenario {
+    pub machine: MachineConfig,
+}
+
+/// A scenario file that cannot be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScenarioError {
+    /// The file is larger than [`MAX_SCENARIO_BYTES`].
+    TooLarge { bytes: usize },
+    /// Bad TOML, an unknown key, a value of the wrong type or a malformed value: the
+    /// text is toml's message, with the line and column and the offending line.
+    Toml(String),
+    /// `version` is newer than [`SCENARIO_VERSION`].
+    NewerVersion { version: i64 },
+    /// A value that is well-formed on its own but not acceptable (names the key).
+    Invalid(String),
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScenarioError::TooLarge { bytes } => write!(
+                f,
+                "the scenario file is {bytes} bytes; the limit is {MAX_SCENARIO_BYTES} bytes (1 MiB)"
+            ),
+            ScenarioError::Toml(message) => write!(f, "{message}"),
+            ScenarioError::NewerVersion { version } => write!(
+                f,
+                "scenario version {version} is newer than this Buddyscope understands ({SCENARIO_VERSION})"
+            ),
+            ScenarioError::Invalid(message) => write!(f, "{message}"),
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// Reads a scenario file.
+pub fn parse_scenario(text: &str) -> Result<Scenario, ScenarioError> {
+    parse_with_notes(text).map(|(scenario, _)| scenario)
+}
+
+/// What kind of text [`load_machine`] was given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputKind {
+    /// A machine snapshot (`==> SOURCE <==` sections, or a bare dmesg).
+    Snapshot,
+    /// A TOML scenario file.
+    Scenario,
+}
+
+/// Tells a snapshot from a scenario by content: a snapshot has a whole-line
+/// `==> SOURCE <==` header (or, without headers, dmesg's "Early memory node ranges");
+/// anything else is taken to be a scenario.
+pub fn detect_kind(text: &str) -> InputKind {
+    if is_snapshot(text) || has_early_memory_ranges(text) {
+        InputKind::Snapshot
+    } else {
+        InputKind::Scenario
+    }
+}
+
+/// Reads a machine from a snapshot or a scenario file, whichever `text` is, and
+/// returns it with notes on what was missing and defaulted.
+pub fn load_machine(text: &str) -> Result<(MachineConfig, Vec<String>), String> {
+    if text.len() > MAX_SNAPSHOT_BYTES {
+        return Err(format!(
+            "the input is {} bytes; the limit is {MAX_SNAPSHOT_BYTES} bytes (16 MiB) for a snapshot and \
+             {MAX_SCENARIO_BYTES} bytes (1 MiB) for a scenario",
+            text.len()
+        ));
+    }
+    match detect_kind(text) {
+        InputKind::Snapshot => parse_snapshot(text)
+            .map(|imported| (imported.config, imported.notes))
+            .map_err(|error| format!("reading a machine snapshot (the text has `==> ... <==` sections or dmesg): {error}")),
+        InputKind::Scenario => parse_with_notes(text)
+            .map(|(scenario, notes)| (scenario.machine, notes))
+            .map_err(|error| format!("reading a scenario file (TOML; the text has no `==> ... <==` sections): {error}")),
+    }
+}
+
+fn parse_with_notes(text: &str) -> Result<(Scenario, Vec<String>), ScenarioError> {
+    if text.len() > MAX_SCENARIO_BYTES {
+        return Err(ScenarioError::TooLarge { bytes: text.len() });
+    }
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // The version first, so that a newer file gets the version message rather than
+    // complaints about keys this build does not know.
+    let table: toml::Table = text
+        .parse()
+        .map_err(|error: toml::de::Error| toml_error(&error))?;
+    match table.get("version") {
+        None => {}
+        Some(toml::Value::Integer(version)) if *version > SCENARIO_VERSION => {
+            return Err(ScenarioError::NewerVersion { version: *version })
+        }
+        Some(toml::Value::Integer(version)) if *version == SCENARIO_VERSION => {}
+        Some(other) => {
+            return Err(ScenarioError::Invalid(format!(
+                "`version` must be {SCENARIO_VERSION} (a whole number), found `{other}`"
+            )))
+        }
+    }
+    let file: FileToml = toml::from_str(text).map_err(|error| toml_error(&error))?;
+    let mut notes = Vec::new();
+    let machine = match file.machine {
+        Some(machine) => machine.into_config(&mut notes)?,
+        None => {
+            notes.push(
+                "no [machine] table: using the default machine (one node, 512 MiB, 2 CPUs)"
+                    .to_string(),
+            );
+            MachineConfig::default()
+        }
+    };
+    Ok((Scenario { machine }, notes))
+}
+
+fn toml_error(error: &toml::de::Error) -> ScenarioError {
+    ScenarioError::Toml(error.to_string().trim_end().to_string())
+}
+
+// ---------------------------------------------------------------------------------
+// The file as serde sees it.
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileToml {
+    // Checked before deserializing; present here so that it is not an unknown key.
+    #[serde(default, rename = "version")]
+    _version: Option<i64>,
+    #[serde(default)]
+    machine: Option<MachineToml>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MachineToml {
+    #[serde(default)]
+    section_size_bits: Option<u8>,
+    #[serde(default, deserialize_with = "de_thp")]
+    thp: Option<ThpMode>,
+    #[serde(default, deserialize_with = "de_kernelcore")]
+    kernelcore: Option<CoreSize>,
+    #[serde(default, deserialize_with = "de_movablecore")]
+    movablecore: Option<CoreSize>,
+    #[serde(default)]
+    distances: Option<Vec<Vec<u32>>>,
+    #[serde(default, deserialize_with = "de_reserved")]
+    reserved: Option<Vec<PfnRange>>,
+    #[serde(default)]
+    nodes: Option<Vec<NodeToml>>,
+    #[serde(default)]
+    sysctl: Option<SysctlToml>,
+    #[serde(default, deserialize_with = "de_managed")]
+    managed: Option<Vec<ManagedCount>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NodeToml {
+    #[serde(default, deserialize_with = "de_memory")]
+    memory: Vec<PfnRange>,
+    #[serde(default, deserialize_with = "de_cpus")]
+    cpus: Vec<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SysctlToml {
+    #[serde(default)]
+    min_free_kbytes: Option<u64>,
+    #[serde(default)]
+    watermark_scale_factor: Option<u32>,
+    #[serde(default)]
+    watermark_boost_factor: Option<u32>,
+    #[serde(default, deserialize_with = "de_lowmem_reserve_ratio")]
+    lowmem_reserve_ratio: Option<[u32; 5]>,
+    #[serde(default)]
+    percpu_pagelist_high_fraction: Option<u32>,
+}
+
+impl MachineToml {
+    fn into_config(self, notes: &mut Vec<String>) -> Result<MachineConfig, ScenarioError> {
+        let defaults = MachineConfig::default();
+        let nodes = match self.nodes {
+            Some(nodes) => nodes
+                .into_iter()
+                .map(|node| NodeConfig {
+                    memory: node.memory,
+                    cpus: node.cpus,
+                })
+                .collect(),
+            None => {
+                notes.push(
+                    "no [[machine.nodes]]: using the default machine's one node (512 MiB, CPUs 0-1)".to_string(),
+                );
+                defaults.nodes
+            }
+        };
+        let nodes: Vec<NodeConfig> = nodes;
+        if nodes.len() > MAX_NODES {
+            return Err(ScenarioError::Invalid(format!(
+                "`machine.nodes` has {} nodes; the limit is {MAX_NODES}",
+                nodes.len()
+            )));
+        }
+        let cpus = nodes
+            .iter()
+            .fold(0usize, |sum, node| sum.saturating_add(node.cpus.len()));
+        if cpus > MAX_CPUS {
+            return Err(ScenarioError::Invalid(format!(
+                "`machine.nodes.cpus`: {cpus} CPUs in all; the limit is {MAX_CPUS}"
+            )));
+        }
+        if let Some(distances) = &self.distances {
+            if distances.len() > MAX_NODES || distances.iter().any(|row| row.len() > MAX_NODES) {
+                return Err(ScenarioError::Invalid(format!(
+                    "`machine.distances` is larger than {MAX_NODES} x {MAX_NODES}, the most nodes there can be"
+                )));
+            }
+        }
+        let sysctls = match self.sysctl {
+            Some(sysctl) => {
+                let base = Sysctls::default();
+                Sysctls {
+                    min_free_kbytes: sysctl.min_free_kbytes,
+                    watermark_scale_factor: sysctl
+                        .watermark_scale_factor
+                        .unwrap_or(base.watermark_scale_factor),
+                    watermark_boost_factor: sysctl
+                        .watermark_boost_factor
+                        .unwrap_or(base.watermark_boost_factor),
+                    lowmem_reserve_ratio: sysctl
+                        .lowmem_reserve_ratio
+                        .unwrap_or(base.lowmem_reserve_ratio),
+                    percpu_pagelist_high_fraction: sysctl
+                        .percpu_pagelist_high_fraction
+                        .unwrap_or(base.percpu_pagelist_high_fraction),
+                }
+            }
+            None => defaults.sysctls,
+        };
+        Ok(MachineConfig {
+            nodes,
+            distances: self.distances,
+            section_size_bits: self.section_size_bits.unwrap_or(defaults.section_size_bits),
+            kernelcore: self.kernelcore,
+            movablecore: self.movablecore,
+            thp: self.thp.unwrap_or(defaults.thp),
+            sysctls,
+            reserved: self.reserved.unwrap_or(defaults.reserved),
+            managed: self.managed.unwrap_or(defaults.managed),
+        })
+    }
+}
+
+fn de_thp<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<ThpMode>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    match text.as_str() {
+        "always" => Ok(Some(ThpMode::Always)),
+        "madvise" => Ok(Some(ThpMode::Madvise)),
+        "never" => Ok(Some(ThpMode::Never)),
+        _ => Err(serde::de::Error::custom(format!(
+            "`machine.thp` must be \"always\", \"madvise\" or \"never\", found \"{text}\""
+        ))),
+    }
+}
+
+fn de_core_size<'de, D: Deserializer<'de>>(
+    deserializer: D,
+    field: &str,
+) -> Result<Option<CoreSize>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    if text.trim() == "mirror" && field == "kernelcore" {
+        return Err(serde::de::Error::custom(
+            "`machine.kernelcore`: \"mirror\" (ZONE_MOVABLE from mirrored memory) is not modelled by Buddyscope; \
+             use a size like \"512M\" or a percentage like \"25%\"",
+        ));
+    }
+    parse_core_size(&text)
+        .map(Some)
+        .map_err(|why| serde::de::Error::custom(format!("`machine.{field}`: {why}")))
+}
+
+fn de_kernelcore<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<CoreSize>, D::Error> {
+    de_core_size(deserializer, "kernelcore")
+}
+
+fn de_movablecore<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<CoreSize>, D::Error> {
+    de_core_size(deserializer, "movablecore")
+}
+
+fn de_ranges<'de, D: Deserializer<'de>>(
+    deserializer: D,
+    field: &str,
+) -> Result<Vec<PfnRange>, D::Error> {
+    let texts = Vec::<String>::deserialize(deserializer)?;
+    texts
+        .iter()
+        .map(|text| {
+            parse_phys_range(text)
+                .map_err(|why| serde::de::Error::custom(format!("`{field}`: {why}")))
+        })
+        .collect()
+}
+
+fn de_memory<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<PfnRange>, D::Error> {
+    de_ranges(deserializer, "machine.nodes.memory")
+}
+
+fn de_reserved<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Vec<PfnRange>>, D::Error> {
+    de_ranges(deserializer, "machine.reserved").map(Some)
+}
+
+fn de_cpus<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u32>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    parse_cpulist(&text)
+        .map_err(|why| serde::de::Error::custom(format!("`machine.nodes.cpus`: {why}")))
+}
+
+fn de_lowmem_reserve_ratio<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<[u32; 5]>, D::Error> {
+    let values = Vec::<u32>::deserialize(deserializer)?;
+    <[u32; 5]>::try_from(values.as_slice()).map(Some).map_err(|_| {
+        serde::de::Error::custom(format!(
+            "`machine.sysctl.lowmem_reserve_ratio` needs 5 numbers, one per zone (DMA, DMA32, Normal, Movable, \
+             Device), like [256, 256, 32, 0, 0]; found {}",
+            values.len()
+        ))
+    })
+}
+
+fn de_managed<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Vec<ManagedCount>>, D::Error> {
+    let table = BTreeMap::<String, u64>::deserialize(deserializer)?;
+    let mut counts = Vec::with_capacity(table.len());
+    for (key, managed) in table {
+        let parsed = key.split_once(':').and_then(|(node, zone)| {
+            let node: u32 = node
+                .trim()
+                .parse()
+                .ok()
+                .filter(|&node| (node as usize) < MAX_NODES)?;
+            Some((node, ZoneType::from_name(zone.trim())?))
+        });
+        let Some((node, zone)) = parsed else {
+            return Err(serde::de::Error::custom(format!(
+                "`machine.managed`: the key \"{key}\" is not NODE:ZONE like \"0:DMA32\" (node 0 to {}, zone DMA, \
+                 DMA32, Normal, Movable or Device)",
+                MAX_NODES - 1
+            )));
+        };
+        counts.push(ManagedCount {
+            node,
+            zone,
+            managed,
+        });
+    }
+    counts.sort_by_key(|count| (count.node, count.zone));
+    Ok(Some(counts))
+}
+
+// ---------------------------------------------------------------------------------
+// Writing.
+
+/// Writes a scenario as TOML that [`parse_scenario`] reads back to the same value.
+///
+/// The round trip is exact for every machine whose ranges and values are valid
+/// (within the limits) and whose `managed` list is sorted by node and zone without
+/// duplicates, as the snapshot importer and the parser produce it; `managed` is
+/// written sorted and de-duplicated (the last count for a zone wins).
+pub fn scenario_to_toml(scenario: &Scenario) -> String {
+    let mut out = format!("version = {SCENARIO_VERSION}\n\n");
+    out.push_str(&machine_to_toml(&scenario.machine));
+    out
+}
+
+/// The `[machine]` part of a scenario file.
+pub fn machine_to_toml(machine: &MachineConfig) -> String {
+    let mut out = String::new();
+    out.push_str("[machine]\n");
+    out.push_str(&format!(
+        "section_size_bits = {}\n",
+        machine.section_size_bits
+    ));
+    out.push_str(&format!(
+        "thp = \"{}\"  # always | madvise | never\n",
+        machine.thp.name()
+    ));
+    match machine.kernelcore {
+        Some(size) => out.push_str(&format!("kernelcore = \"{}\"\n", format_core_size(size))),
+        None => out
+            .push_str("# kernelcore = \"512M\"  # optional: a size or a percentage like \"25%\"\n"),
+    }
+    match machine.movablecore {
+        Some(size) => out.push_str(&format!("movablecore = \"{}\"\n", format_core_size(size))),
+        None => out.push_str("# movablecore = \"25%\"  # optional\n"),
+    }
+    match &machine.distances {
+        Some(rows) if rows.is_empty() => out.push_str("distances = []\n"),
+        Some(rows) => {
+            out.push_str("distances = [  # distances[from][to]\n");
+            for row in rows {
+                let row: Vec<String> = row.iter().map(|distance| distance.to_string()).collect();
+                out.push_str(&format!("  [{}],\n", row.join(", ")));
+            }
+            out.push_str("]\n");
+        }
+        None => out.push_str("# distances = [[10, 20], [20, 10]]  # optional: the SLIT\n"),
+    }
+    out.push_str(&format!(
+        "reserved = {}  # physical byte ranges kept by the kernel\n",
+        range_array(&machine.reserved)
+    ));
+
+    if machine.nodes.is_empty() {
+        // Without this line a missing `nodes` would read as the default machine's.
+        out.push_str("nodes = []\n");
+    }
+    for (id, node) in machine.nodes.iter().enumerate() {
+        out.push_str(&format!("\n# node {id}\n[[machine.nodes]]\n"));
+        out.push_str(&format!("memory = {}\n", range_array(&node.memory)));
+        out.push_str(&format!("cpus = \"{}\"\n", format_cpulist(&node.cpus)));
+    }
+
+    let sysctls = &machine.sysctls;
+    out.push_str("\n[machine.sysctl]\n");
+    match sysctls.min_free_kbytes {
+        Some(kbytes) => out.push_str(&format!("min_free_kbytes = {kbytes}\n")),
+        None => out.push_str(
+            "# min_free_kbytes = 67584  # optional: absent = computed by the kernel's rules\n",
+        ),
+    }
+    out.push_str(&format!(
+        "watermark_scale_factor = {}\n",
+        sysctls.watermark_scale_factor
+    ));
+    out.push_str(&format!(
+        "watermark_boost_factor = {}\n",
+        sysctls.watermark_boost_factor
+    ));
+    let ratios: Vec<String> = sysctls
+        .lowmem_reserve_ratio
+        .iter()
+        .map(|ratio| ratio.to_string())
+        .collect();
+    out.push_str(&format!("lowmem_reserve_ratio = [{}]\n", ratios.join(", ")));
+    out.push_str(&format!(
+        "percpu_pagelist_high_fraction = {}\n",
+        sysctls.percpu_pagelist_high_fraction
+    ));
+
+    if !machine.managed.is_empty() {
+        let mut counts: BTreeMap<(u32, ZoneType), u64> = BTreeMap::new();
+        for count in &machine.managed {
+            counts.insert((count.node, count.zone), count.managed);
+        }
+        out.push_str(
+            "\n[machine.managed]  # managed pages per \"NODE:ZONE\", from a real machine\n",
+        );
+        for ((node, zone), managed) in counts {
+            out.push_str(&format!("\"{node}:{}\" = {managed}\n", zone.name()));
+        }
+    }
+    out
+}
+
+/// `["0x1000-0x9efff", ...]`, one range a line when there are many.
+fn range_array(ranges: &[PfnRange]) -> String {
+    let quoted: Vec<String> = ranges
+        .iter()
+        .map(|range| format!("\"{}\"", format_phys_range(*range)))
+        .collect();
+    if quoted.len() <= 3 {
+        format!("[{}]", quoted.join(", "))
+    } else {
+        let mut out = String::from("[\n");
+        for range in quoted {
+            out.push_str(&format!("  {range},\n"));
+        }
+        out.push(']');
+        out
+    }
+}

@@ -1,0 +1,1245 @@
+//! Importing real machines (the oracle snapshots in `tests/data/oracle/`) and the
+//! scenario file format: expected values are literals read off the snapshot text by
+//! eye, never computed by the code under test.
+
+use buddyscope_engine::machine::{
+    CoreSize, MachineConfig, ManagedCount, NodeConfig, PfnRange, Sysctls, ThpMode, ZoneType,
+};
+use buddyscope_engine::scenario::{
+    detect_kind, load_machine, parse_scenario, scenario_to_toml, InputKind, Scenario,
+    ScenarioError, MAX_SCENARIO_BYTES,
+};
+use buddyscope_engine::snapshot::{parse_snapshot, SnapshotError, MAX_SNAPSHOT_BYTES};
+
+const A: &str = include_str!("data/oracle/a-1node-512M/machine.snapshot");
+const B: &str = include_str!("data/oracle/b-1node-4G/machine.snapshot");
+const C: &str = include_str!("data/oracle/c-2node-1G-1G/machine.snapshot");
+const E: &str = include_str!("data/oracle/e-1node-2G-wmark-sysctl/machine.snapshot");
+
+const ALL: [(&str, &str); 4] = [
+    ("a-1node-512M", A),
+    ("b-1node-4G", B),
+    ("c-2node-1G-1G", C),
+    ("e-1node-2G-wmark-sysctl", E),
+];
+
+fn r(start: u64, end: u64) -> PfnRange {
+    PfnRange { start, end }
+}
+
+fn managed(node: u32, zone: ZoneType, pages: u64) -> ManagedCount {
+    ManagedCount {
+        node,
+        zone,
+        managed: pages,
+    }
+}
+
+fn sysctls(min_free_kbytes: u64, watermark_scale_factor: u32) -> Sysctls {
+    Sysctls {
+        min_free_kbytes: Some(min_free_kbytes),
+        watermark_scale_factor,
+        watermark_boost_factor: 15000,
+        lowmem_reserve_ratio: [256, 256, 32, 0, 0],
+        percpu_pagelist_high_fraction: 0,
+    }
+}
+
+fn import(text: &str) -> (MachineConfig, Vec<String>) {
+    match parse_snapshot(text) {
+        Ok(imported) => (imported.config, imported.notes),
+        Err(error) => panic!("snapshot did not import: {error}"),
+    }
+}
+
+fn snapshot_error(text: &str) -> SnapshotError {
+    match parse_snapshot(text) {
+        Ok(imported) => panic!("expected an error, got {:?}", imported.config),
+        Err(error) => error,
+    }
+}
+
+fn scenario_error(text: &str) -> String {
+    match parse_scenario(text) {
+        Ok(scenario) => panic!("expected an error, got {scenario:?}"),
+        Err(error) => error.to_string(),
+    }
+}
+
+/// `text` with one section (header and body) removed.
+fn without_section(text: &str, source: &str) -> String {
+    let header = format!("==> {source} <==");
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in text.lines() {
+        if line.starts_with("==> ") && line.ends_with(" <==") {
+            skipping = line == header;
+        }
+        if !skipping {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    assert_ne!(
+        out.len(),
+        text.len(),
+        "the snapshot has no `{source}` section"
+    );
+    out
+}
+
+/// `text` with the body of section `source` replaced by `body`.
+fn with_section_body(text: &str, source: &str, body: &str) -> String {
+    let header = format!("==> {source} <==");
+    let mut out = String::new();
+    let mut skipping = false;
+    let mut found = false;
+    for line in text.lines() {
+        if line.starts_with("==> ") && line.ends_with(" <==") {
+            skipping = false;
+            if line == header {
+                out.push_str(line);
+                out.push('\n');
+                out.push_str(body);
+                out.push('\n');
+                skipping = true;
+                found = true;
+                continue;
+            }
+        }
+        if !skipping {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    assert!(found, "the snapshot has no `{source}` section");
+    out
+}
+
+fn replace_once(text: &str, from: &str, to: &str) -> String {
+    assert_eq!(
+        text.matches(from).count(),
+        1,
+        "`{from}` should occur exactly once"
+    );
+    text.replacen(from, to, 1)
+}
+
+// ---------------------------------------------------------------------------------
+// The four real machines.
+
+#[test]
+fn a_1node_512m() {
+    let (config, notes) = import(A);
+    let expected = MachineConfig {
+        // node 0: [mem 0x0000000000001000-0x000000000009efff]
+        // node 0: [mem 0x0000000000100000-0x000000001ffdffff]
+        nodes: vec![NodeConfig {
+            memory: vec![r(0x1, 0x9f), r(0x100, 0x1ffe0)],
+            cpus: vec![0, 1],
+        }],
+        distances: Some(vec![vec![10]]),
+        section_size_bits: 27,
+        kernelcore: None,
+        movablecore: None,
+        // "always madvise [never]": the kernel turns THP off below 512 MiB.
+        thp: ThpMode::Never,
+        sysctls: sysctls(2710, 10),
+        reserved: vec![],
+        managed: vec![
+            managed(0, ZoneType::Dma, 3840),
+            managed(0, ZoneType::Dma32, 113202),
+        ],
+    };
+    assert_eq!(config, expected);
+    assert_eq!(notes, Vec::<String>::new());
+}
+
+#[test]
+fn b_1node_4g() {
+    let (config, notes) = import(B);
+    let expected = MachineConfig {
+        // 0x1000-0x9efff, 0x100000-0xbffdffff, 0x100000000-0x13fffffff
+        nodes: vec![NodeConfig {
+            memory: vec![r(0x1, 0x9f), r(0x100, 0xbffe0), r(0x100000, 0x140000)],
+            cpus: vec![0, 1],
+        }],
+        distances: Some(vec![vec![10]]),
+        section_size_bits: 27,
+        kernelcore: None,
+        movablecore: None,
+        thp: ThpMode::Always,
+        sysctls: sysctls(67584, 10),
+        reserved: vec![],
+        managed: vec![
+            managed(0, ZoneType::Dma, 3840),
+            managed(0, ZoneType::Dma32, 754602),
+            managed(0, ZoneType::Normal, 243845),
+        ],
+    };
+    assert_eq!(config, expected);
+    assert_eq!(notes, Vec::<String>::new());
+}
+
+#[test]
+fn c_2node_1g_1g() {
+    let (config, notes) = import(C);
+    let expected = MachineConfig {
+        // node 0: 0x1000-0x9efff, 0x100000-0x3fffffff; node 1: 0x40000000-0x7ffdffff
+        nodes: vec![
+            NodeConfig {
+                memory: vec![r(0x1, 0x9f), r(0x100, 0x40000)],
+                cpus: vec![0],
+            },
+            NodeConfig {
+                memory: vec![r(0x40000, 0x7ffe0)],
+                cpus: vec![1],
+            },
+        ],
+        distances: Some(vec![vec![10, 20], vec![20, 10]]),
+        section_size_bits: 27,
+        kernelcore: None,
+        movablecore: None,
+        thp: ThpMode::Always,
+        sysctls: sysctls(67584, 10),
+        reserved: vec![],
+        managed: vec![
+            managed(0, ZoneType::Dma, 3840),
+            managed(0, ZoneType::Dma32, 242525),
+            managed(1, ZoneType::Dma32, 257897),
+        ],
+    };
+    assert_eq!(config, expected);
+    assert_eq!(notes, Vec::<String>::new());
+}
+
+#[test]
+fn e_1node_2g_wmark_sysctl() {
+    let (config, notes) = import(E);
+    let expected = MachineConfig {
+        nodes: vec![NodeConfig {
+            memory: vec![r(0x1, 0x9f), r(0x100, 0x7ffe0)],
+            cpus: vec![0, 1],
+        }],
+        distances: Some(vec![vec![10]]),
+        section_size_bits: 27,
+        kernelcore: None,
+        movablecore: None,
+        thp: ThpMode::Always,
+        // vm.min_free_kbytes=8192 and vm.watermark_scale_factor=100 written after boot.
+        sysctls: sysctls(8192, 100),
+        reserved: vec![],
+        managed: vec![
+            managed(0, ZoneType::Dma, 3840),
+            managed(0, ZoneType::Dma32, 499698),
+        ],
+    };
+    assert_eq!(config, expected);
+    assert_eq!(notes, Vec::<String>::new());
+}
+
+#[test]
+fn the_kernels_result_lines_are_not_needed() {
+    // "Zone ranges", "Movable zone start" and the lines under them are results the
+    // engine computes; removing them changes nothing.
+    let trimmed: String = C
+        .lines()
+        .filter(|line| {
+            !line.starts_with('[')
+                || !(line.contains("Zone ranges")
+                    || line.contains("Movable zone start")
+                    || line.contains("  DMA  ")
+                    || line.contains("  DMA32  ")
+                    || line.contains("Normal   empty")
+                    || line.contains("Device   empty")
+                    || line.contains("Fallback order")
+                    || line.contains("zonelist"))
+        })
+        .map(|line| format!("{line}\n"))
+        .collect();
+    assert!(trimmed.len() < C.len());
+    assert_eq!(import(&trimmed).0, import(C).0);
+}
+
+// ---------------------------------------------------------------------------------
+// Round trips through the scenario format.
+
+#[test]
+fn imported_machines_round_trip_through_the_scenario_format() {
+    for (name, text) in ALL {
+        let (machine, _) = import(text);
+        let scenario = Scenario {
+            machine: machine.clone(),
+        };
+        let toml = scenario_to_toml(&scenario);
+        assert_eq!(parse_scenario(&toml), Ok(scenario), "{name}:\n{toml}");
+        // load_machine reads both kinds to the same machine.
+        assert_eq!(
+            load_machine(text).map(|(machine, _)| machine),
+            Ok(machine.clone()),
+            "{name}"
+        );
+        assert_eq!(
+            load_machine(&toml).map(|(machine, _)| machine),
+            Ok(machine),
+            "{name}"
+        );
+        assert_eq!(detect_kind(text), InputKind::Snapshot);
+        assert_eq!(detect_kind(&toml), InputKind::Scenario);
+    }
+}
+
+#[test]
+fn the_printed_scenario_reads_like_the_documented_format() {
+    let (machine, _) = import(C);
+    let toml = scenario_to_toml(&Scenario { machine });
+    for line in [
+        "version = 1",
+        "[machine]",
+        "section_size_bits = 27",
+        "thp = \"always\"",
+        "  [10, 20],",
+        "  [20, 10],",
+        "[[machine.nodes]]",
+        "memory = [\"0x1000-0x9efff\", \"0x100000-0x3fffffff\"]",
+        "cpus = \"0\"",
+        "memory = [\"0x40000000-0x7ffdffff\"]",
+        "cpus = \"1\"",
+        "[machine.sysctl]",
+        "min_free_kbytes = 67584",
+        "watermark_scale_factor = 10",
+        "watermark_boost_factor = 15000",
+        "lowmem_reserve_ratio = [256, 256, 32, 0, 0]",
+        "percpu_pagelist_high_fraction = 0",
+        "\"0:DMA\" = 3840",
+        "\"0:DMA32\" = 242525",
+        "\"1:DMA32\" = 257897",
+    ] {
+        assert!(
+            toml.lines().any(|printed| printed.starts_with(line)),
+            "no line `{line}` in:\n{toml}"
+        );
+    }
+}
+
+fn hand_built() -> Vec<MachineConfig> {
+    let mut configs = vec![MachineConfig::default()];
+    // Three nodes: memory and CPUs, CPUs only, memory only; everything set.
+    configs.push(MachineConfig {
+        nodes: vec![
+            NodeConfig {
+                memory: vec![r(0x1, 0x9f), r(0x100, 0x40000)],
+                cpus: vec![0, 2, 4, 5, 6],
+            },
+            NodeConfig {
+                memory: vec![],
+                cpus: vec![1, 3],
+            },
+            NodeConfig {
+                memory: vec![r(0x100000, 0x180000)],
+                cpus: vec![],
+            },
+        ],
+        distances: Some(vec![vec![10, 21, 31], vec![21, 10, 17], vec![30, 17, 10]]),
+        section_size_bits: 27,
+        kernelcore: Some(CoreSize::Bytes(512 << 20)),
+        movablecore: Some(CoreSize::Percent(25)),
+        thp: ThpMode::Madvise,
+        sysctls: Sysctls {
+            min_free_kbytes: None,
+            watermark_scale_factor: 200,
+            watermark_boost_factor: 0,
+            lowmem_reserve_ratio: [1, 2, 3, 4, 5],
+            percpu_pagelist_high_fraction: 8,
+        },
+        reserved: vec![r(0x1000, 0x1200), r(0x2000, 0x2001)],
+        managed: vec![
+            managed(0, ZoneType::Dma, 3000),
+            managed(0, ZoneType::Dma32, 250000),
+            managed(2, ZoneType::Movable, 5),
+        ],
+    });
+    // Odd but representable values: empty ranges, sizes without a suffix, 0%,
+    // unordered CPUs, many ranges, an empty distance matrix.
+    configs.push(MachineConfig {
+        nodes: vec![NodeConfig {
+            memory: vec![
+                r(0x10, 0x10),
+                r(0x20, 0x30),
+                r(0x40, 0x50),
+                r(0x60, 0x70),
+                r(0xfffffffff, 0x10000000000),
+            ],
+            cpus: vec![3, 1, 2, 2, 8191],
+        }],
+        distances: Some(vec![]),
+        section_size_bits: 30,
+        kernelcore: Some(CoreSize::Bytes(12345)),
+        movablecore: Some(CoreSize::Percent(0)),
+        thp: ThpMode::Never,
+        sysctls: Sysctls {
+            min_free_kbytes: Some(0),
+            ..Sysctls::default()
+        },
+        reserved: vec![],
+        managed: vec![],
+    });
+    // No nodes at all, 100%, a zero size.
+    configs.push(MachineConfig {
+        nodes: vec![],
+        kernelcore: Some(CoreSize::Bytes(0)),
+        movablecore: Some(CoreSize::Percent(100)),
+        ..MachineConfig::default()
+    });
+    configs
+}
+
+#[test]
+fn hand_built_machines_round_trip() {
+    for machine in hand_built() {
+        let scenario = Scenario { machine };
+        let toml = scenario_to_toml(&scenario);
+        assert_eq!(parse_scenario(&toml), Ok(scenario.clone()), "\n{toml}");
+        assert_eq!(scenario_to_toml(&parse_scenario(&toml).unwrap()), toml);
+    }
+}
+
+#[test]
+fn managed_counts_are_written_sorted() {
+    let machine = MachineConfig {
+        managed: vec![
+            managed(1, ZoneType::Normal, 7),
+            managed(0, ZoneType::Movable, 5),
+            managed(0, ZoneType::Normal, 6),
+        ],
+        ..MachineConfig::default()
+    };
+    let parsed = parse_scenario(&scenario_to_toml(&Scenario { machine })).unwrap();
+    assert_eq!(
+        parsed.machine.managed,
+        vec![
+            managed(0, ZoneType::Normal, 6),
+            managed(0, ZoneType::Movable, 5),
+            managed(1, ZoneType::Normal, 7)
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------------------
+// Scenario defaults and the accepted syntax.
+
+#[test]
+fn a_scenario_can_be_three_lines() {
+    assert_eq!(parse_scenario(""), Ok(Scenario::default()));
+    assert_eq!(parse_scenario("version = 1\n"), Ok(Scenario::default()));
+    let scenario = parse_scenario("version = 1\n[machine]\nthp = \"never\"\n").unwrap();
+    assert_eq!(
+        scenario.machine,
+        MachineConfig {
+            thp: ThpMode::Never,
+            ..MachineConfig::default()
+        }
+    );
+}
+
+#[test]
+fn scenario_values_use_kernel_syntax() {
+    let text = r#"
+version = 1
+[machine]
+kernelcore = "1G"
+movablecore = "0x19%"
+reserved = ["[mem 0x01000000-0x01ffffff]"]
+
+[[machine.nodes]]
+memory = ["0x1000-0x9efff", "1G@0x100000"]
+cpus = "0-3,8"
+
+[[machine.nodes]]
+memory = ["512m@4G"]
+
+[machine.sysctl]
+watermark_scale_factor = 100
+"#;
+    let machine = parse_scenario(text).unwrap().machine;
+    assert_eq!(machine.kernelcore, Some(CoreSize::Bytes(0x4000_0000)));
+    assert_eq!(machine.movablecore, Some(CoreSize::Percent(25)));
+    assert_eq!(machine.reserved, vec![r(0x1000, 0x2000)]);
+    assert_eq!(
+        machine.nodes,
+        vec![
+            NodeConfig {
+                memory: vec![r(0x1, 0x9f), r(0x100, 0x40100)],
+                cpus: vec![0, 1, 2, 3, 8]
+            },
+            NodeConfig {
+                memory: vec![r(0x100000, 0x120000)],
+                cpus: vec![]
+            },
+        ]
+    );
+    assert_eq!(
+        machine.sysctls,
+        Sysctls {
+            watermark_scale_factor: 100,
+            ..Sysctls::default()
+        }
+    );
+    assert_eq!(machine.thp, ThpMode::Always);
+    assert_eq!(machine.distances, None);
+}
+
+// ---------------------------------------------------------------------------------
+// Snapshot sections that are missing or different.
+
+#[test]
+fn kernelcore_and_movablecore_from_the_command_line() {
+    let text = with_section_body(
+        B,
+        "/proc/cmdline",
+        "console=ttyS0 kernelcore=512M movablecore=25% nokaslr",
+    );
+    let (config, _) = import(&text);
+    assert_eq!(config.kernelcore, Some(CoreSize::Bytes(512 << 20)));
+    assert_eq!(config.movablecore, Some(CoreSize::Percent(25)));
+
+    let text = with_section_body(B, "/proc/cmdline", "kernelcore=0x40000000 movablecore=2g");
+    let (config, _) = import(&text);
+    assert_eq!(config.kernelcore, Some(CoreSize::Bytes(1 << 30)));
+    assert_eq!(config.movablecore, Some(CoreSize::Bytes(2 << 30)));
+
+    // Everything after `--` belongs to init.
+    let text = with_section_body(B, "/proc/cmdline", "console=ttyS0 -- kernelcore=1G");
+    assert_eq!(import(&text).0.kernelcore, None);
+}
+
+#[test]
+fn the_command_line_falls_back_to_dmesg() {
+    let text = without_section(B, "/proc/cmdline");
+    let text = text.replace(
+        "Kernel command line: console=ttyS0",
+        "Kernel command line: movablecore=1G console=ttyS0",
+    );
+    let (config, notes) = import(&text);
+    assert_eq!(config.movablecore, Some(CoreSize::Bytes(1 << 30)));
+    assert!(
+        notes
+            .iter()
+            .any(|note| note.contains("/proc/cmdline") && note.contains("dmesg")),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn dmesg_alone_is_enough() {
+    // Only the dmesg section of b (4 GiB): every other value is a default, and each
+    // default is named in a note.
+    let dmesg_only: String = B.split("==> /proc/cmdline <==").next().unwrap().to_string();
+    let (config, notes) = import(&dmesg_only);
+    assert_eq!(
+        config.nodes,
+        vec![NodeConfig {
+            memory: vec![r(0x1, 0x9f), r(0x100, 0xbffe0), r(0x100000, 0x140000)],
+            // "smp: Brought up 1 node, 2 CPUs"
+            cpus: vec![0, 1],
+        }]
+    );
+    assert_eq!(config.distances, None);
+    assert_eq!(config.sysctls, Sysctls::default());
+    assert_eq!(config.thp, ThpMode::Always);
+    assert_eq!(config.managed, vec![]);
+    for missing in [
+        "/proc/cmdline",
+        "/proc/zoneinfo",
+        "/proc/sys/vm/min_free_kbytes",
+        "/proc/sys/vm/watermark_scale_factor",
+        "/proc/sys/vm/watermark_boost_factor",
+        "/proc/sys/vm/lowmem_reserve_ratio",
+        "/proc/sys/vm/percpu_pagelist_high_fraction",
+        "/sys/kernel/mm/transparent_hugepage/enabled",
+        "cpulist",
+    ] {
+        assert!(
+            notes.iter().any(|note| note.contains(missing)),
+            "no note on `{missing}`: {notes:#?}"
+        );
+    }
+
+    // Without headers at all, the text is dmesg.
+    let bare = dmesg_only.replacen("==> dmesg <==\n", "", 1);
+    let (machine, notes) = load_machine(&bare).unwrap();
+    assert_eq!(machine.nodes, config.nodes);
+    assert!(
+        notes.iter().any(|note| note.contains("read as `dmesg`")),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn thp_defaults_follow_the_kernels_boot_rules() {
+    // a has 512 MiB of which ~457 MiB are managed: without the sysfs file the kernel's
+    // rule (THP off below 512 MiB of RAM) gives never.
+    let (config, notes) = import(&without_section(
+        A,
+        "/sys/kernel/mm/transparent_hugepage/enabled",
+    ));
+    assert_eq!(config.thp, ThpMode::Never);
+    assert!(
+        notes.iter().any(|note| note.contains("512 MiB")),
+        "{notes:?}"
+    );
+    // b has 4 GiB: Debian's default, always.
+    let (config, _) = import(&without_section(
+        B,
+        "/sys/kernel/mm/transparent_hugepage/enabled",
+    ));
+    assert_eq!(config.thp, ThpMode::Always);
+    // The command line's transparent_hugepage= counts when the file is missing.
+    let text = with_section_body(B, "/proc/cmdline", "transparent_hugepage=madvise");
+    let (config, _) = import(&without_section(
+        &text,
+        "/sys/kernel/mm/transparent_hugepage/enabled",
+    ));
+    assert_eq!(config.thp, ThpMode::Madvise);
+    // The file wins over everything.
+    let text = with_section_body(
+        B,
+        "/sys/kernel/mm/transparent_hugepage/enabled",
+        "always [madvise] never",
+    );
+    assert_eq!(import(&text).0.thp, ThpMode::Madvise);
+}
+
+#[test]
+fn cpus_fall_back_to_the_online_list() {
+    let text = without_section(B, "/sys/devices/system/node/node0/cpulist");
+    let text = with_section_body(&text, "/sys/devices/system/cpu/online", "0-3,6");
+    let (config, notes) = import(&text);
+    assert_eq!(config.nodes[0].cpus, vec![0, 1, 2, 3, 6]);
+    assert!(
+        notes
+            .iter()
+            .any(|note| note.contains("/sys/devices/system/cpu/online")),
+        "{notes:?}"
+    );
+}
+
+const SPARSE: &str = "\
+==> dmesg <==
+[    0.000000] Linux version 6.1.0-56-amd64
+[    0.000000] Early memory node ranges
+[    0.000000]   node   0: [mem 0x0000000000001000-0x000000000009efff]
+[    0.000000]   node   0: [mem 0x0000000000100000-0x000000003fffffff]
+[    0.000000]   node   2: [mem 0x0000000040000000-0x000000007fffffff]
+[    0.000000] Initmem setup node 0 [mem 0x0000000000001000-0x000000003fffffff]
+[    0.000000] Initmem setup node 2 [mem 0x0000000040000000-0x000000007fffffff]
+
+==> /sys/devices/system/node/node0/cpulist <==
+0-1
+
+==> /sys/devices/system/node/node2/cpulist <==
+
+
+==> /sys/devices/system/node/node3/cpulist <==
+2-3
+
+==> /sys/devices/system/node/node0/distance <==
+10 20 30
+
+==> /sys/devices/system/node/node2/distance <==
+20 10 25
+
+==> /sys/devices/system/node/node3/distance <==
+30 25 10
+";
+
+#[test]
+fn cpu_only_memory_only_and_missing_nodes() {
+    let (config, notes) = import(SPARSE);
+    assert_eq!(
+        config.nodes,
+        vec![
+            NodeConfig {
+                memory: vec![r(0x1, 0x9f), r(0x100, 0x40000)],
+                cpus: vec![0, 1]
+            },
+            NodeConfig {
+                memory: vec![],
+                cpus: vec![]
+            },
+            NodeConfig {
+                memory: vec![r(0x40000, 0x80000)],
+                cpus: vec![]
+            },
+            NodeConfig {
+                memory: vec![],
+                cpus: vec![2, 3]
+            },
+        ]
+    );
+    // sysfs rows have one entry per online node (0, 2, 3); node 1 gets 10/20.
+    assert_eq!(
+        config.distances,
+        Some(vec![
+            vec![10, 20, 20, 30],
+            vec![20, 10, 20, 20],
+            vec![20, 20, 10, 25],
+            vec![30, 20, 25, 10]
+        ])
+    );
+    assert!(
+        notes.iter().any(|note| note.contains("node 1")),
+        "{notes:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------
+// Bad snapshots: each error names the section and what was expected.
+
+#[test]
+fn missing_early_memory_node_ranges() {
+    let text = replace_once(B, "Early memory node ranges", "Early memory node rangez");
+    let error = snapshot_error(&text);
+    assert_eq!(error.section.as_deref(), Some("dmesg"));
+    let message = error.to_string();
+    assert!(message.starts_with("section `dmesg`"), "{message}");
+    assert!(
+        message.contains("no \"Early memory node ranges\" lines"),
+        "{message}"
+    );
+    assert!(message.contains("node   0: [mem 0x"), "{message}");
+
+    let error = snapshot_error(&without_section(B, "dmesg"));
+    assert!(error.to_string().contains("no `dmesg` section"), "{error}");
+}
+
+#[test]
+fn garbled_range_line() {
+    let text = replace_once(
+        B,
+        "node   0: [mem 0x0000000000100000-0x00000000bffdffff]",
+        "node   0: [mem 0x0000000000100000-0x00000000bffdfzzz]",
+    );
+    let error = snapshot_error(&text);
+    let message = error.to_string();
+    assert!(
+        message.starts_with("section `dmesg` (line 52)"),
+        "{message}"
+    );
+    assert!(message.contains("0x00000000bffdfzzz"), "{message}");
+    assert!(message.contains("expected a line like"), "{message}");
+
+    // Numbers that parse but are not a page-aligned range.
+    let text = replace_once(
+        B,
+        "node   0: [mem 0x0000000000100000-0x00000000bffdffff]",
+        "node   0: [mem 0x0000000000100000-0x00000000bffdf000]",
+    );
+    let message = snapshot_error(&text).to_string();
+    assert!(
+        message.starts_with("section `dmesg` (line 52)") && message.contains("last byte of a page"),
+        "{message}"
+    );
+
+    // Beyond 2^52 bytes.
+    let text = replace_once(
+        B,
+        "node   0: [mem 0x0000000100000000-0x000000013fffffff]",
+        "node   0: [mem 0x0000000100000000-0x0010000000000fff]",
+    );
+    let message = snapshot_error(&text).to_string();
+    assert!(message.contains("52-bit"), "{message}");
+
+    // A node id beyond the limit.
+    let text = replace_once(
+        B,
+        "node   0: [mem 0x0000000100000000",
+        "node 1024: [mem 0x0000000100000000",
+    );
+    let message = snapshot_error(&text).to_string();
+    assert!(message.contains("1024 nodes"), "{message}");
+}
+
+#[test]
+fn truncated_snapshots() {
+    // Cut inside the second range line.
+    let cut = B
+        .find("node   0: [mem 0x0000000000100000-0x00000000bffd")
+        .unwrap()
+        + 30;
+    let message = snapshot_error(&B[..cut]).to_string();
+    assert!(
+        message.starts_with("section `dmesg` (line 52)"),
+        "{message}"
+    );
+    assert!(
+        message.contains("cannot read the memory range line"),
+        "{message}"
+    );
+
+    // Cut right after the header line.
+    let cut = B.find("Early memory node ranges").unwrap() + "Early memory node ranges\n".len();
+    let message = snapshot_error(&B[..cut]).to_string();
+    assert!(
+        message.starts_with("section `dmesg` (line 50)"),
+        "{message}"
+    );
+    assert!(message.contains("truncated"), "{message}");
+
+    // Cut right after the last range line: it imports, with a warning.
+    let line = "node   0: [mem 0x0000000100000000-0x000000013fffffff]\n";
+    let cut = B.find(line).unwrap() + line.len();
+    let (config, notes) = import(&B[..cut]);
+    assert_eq!(config.nodes[0].memory.len(), 3);
+    assert!(
+        notes.iter().any(|note| note.contains("cut short")),
+        "{notes:?}"
+    );
+
+    // Cut inside zoneinfo, between a zone's `present` and `managed` lines.
+    let cut = B.find("        managed  754602").unwrap();
+    let message = snapshot_error(&B[..cut]).to_string();
+    assert!(message.starts_with("section `/proc/zoneinfo`"), "{message}");
+    assert!(message.contains("no `managed` line"), "{message}");
+}
+
+#[test]
+fn kernelcore_mirror_is_not_modelled() {
+    let text = with_section_body(B, "/proc/cmdline", "console=ttyS0 kernelcore=mirror");
+    let error = snapshot_error(&text);
+    assert_eq!(error.section.as_deref(), Some("/proc/cmdline"));
+    let message = error.to_string();
+    assert!(
+        message.contains("kernelcore=mirror") && message.contains("not modelled"),
+        "{message}"
+    );
+
+    let message = scenario_error("[machine]\nkernelcore = \"mirror\"\n");
+    assert!(
+        message.contains("machine.kernelcore") && message.contains("not modelled"),
+        "{message}"
+    );
+}
+
+#[test]
+fn bad_kernelcore_values() {
+    let text = with_section_body(B, "/proc/cmdline", "movablecore=150%");
+    let message = snapshot_error(&text).to_string();
+    assert!(
+        message.contains("/proc/cmdline") && message.contains("movablecore=150%"),
+        "{message}"
+    );
+    let text = with_section_body(B, "/proc/cmdline", "kernelcore=lots");
+    let message = snapshot_error(&text).to_string();
+    assert!(
+        message.contains("/proc/cmdline") && message.contains("kernelcore=lots"),
+        "{message}"
+    );
+}
+
+#[test]
+fn garbled_distance_row() {
+    let text = with_section_body(C, "/sys/devices/system/node/node1/distance", "1x 10");
+    let message = snapshot_error(&text).to_string();
+    assert!(
+        message.starts_with("section `/sys/devices/system/node/node1/distance`"),
+        "{message}"
+    );
+    assert!(
+        message.contains("expected whole numbers separated by spaces, found `1x`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn non_square_distance_matrix() {
+    let text = with_section_body(C, "/sys/devices/system/node/node1/distance", "20 10 30");
+    let message = snapshot_error(&text).to_string();
+    assert!(
+        message.starts_with("section `/sys/devices/system/node/node1/distance`"),
+        "{message}"
+    );
+    assert!(message.contains("square"), "{message}");
+
+    // A node with memory but no row.
+    let text = without_section(C, "/sys/devices/system/node/node1/distance");
+    let text = with_section_body(&text, "/sys/devices/system/node/node0/distance", "10");
+    let message = snapshot_error(&text).to_string();
+    assert!(
+        message.contains("node1/distance") && message.contains("node 1 has memory"),
+        "{message}"
+    );
+}
+
+#[test]
+fn other_bad_sections() {
+    let text = with_section_body(B, "/proc/sys/vm/watermark_scale_factor", "ten");
+    let message = snapshot_error(&text).to_string();
+    assert!(
+        message.starts_with("section `/proc/sys/vm/watermark_scale_factor`")
+            && message.contains("`ten`"),
+        "{message}"
+    );
+
+    let text = with_section_body(B, "/proc/sys/vm/lowmem_reserve_ratio", "256 256 32");
+    let message = snapshot_error(&text).to_string();
+    assert!(
+        message.contains("lowmem_reserve_ratio") && message.contains("5 numbers"),
+        "{message}"
+    );
+
+    let text = with_section_body(
+        B,
+        "/sys/kernel/mm/transparent_hugepage/enabled",
+        "always madvise never",
+    );
+    let message = snapshot_error(&text).to_string();
+    assert!(
+        message.contains("transparent_hugepage/enabled") && message.contains("brackets"),
+        "{message}"
+    );
+
+    let text = with_section_body(B, "/sys/devices/system/node/node0/cpulist", "0-x");
+    let message = snapshot_error(&text).to_string();
+    assert!(
+        message.contains("node0/cpulist") && message.contains("0-x"),
+        "{message}"
+    );
+
+    let text = with_section_body(B, "/sys/devices/system/node/node0/cpulist", "0-9000");
+    let message = snapshot_error(&text).to_string();
+    assert!(
+        message.contains("node0/cpulist") && message.contains("8192"),
+        "{message}"
+    );
+
+    let text = replace_once(B, "Node 0, zone   Normal\n", "Node 0, zone  HighMem\n");
+    let message = snapshot_error(&text).to_string();
+    assert!(
+        message.contains("/proc/zoneinfo") && message.contains("HighMem"),
+        "{message}"
+    );
+
+    let text = format!("{B}\n==> /proc/sys/vm/min_free_kbytes <==\n1024\n");
+    let message = snapshot_error(&text).to_string();
+    assert!(
+        message.contains("min_free_kbytes") && message.contains("twice"),
+        "{message}"
+    );
+
+    // Managed pages on a node dmesg shows no memory for.
+    let text = replace_once(
+        C,
+        "  node   1: [mem 0x0000000040000000-0x000000007ffdffff]",
+        "  node   0: [mem 0x0000000040000000-0x000000007ffdffff]",
+    );
+    let message = snapshot_error(&text).to_string();
+    assert!(
+        message.contains("/proc/zoneinfo") && message.contains("node 1"),
+        "{message}"
+    );
+}
+
+#[test]
+fn oversize_inputs_are_refused() {
+    let big = format!("{B}{}", " ".repeat(MAX_SNAPSHOT_BYTES));
+    let message = snapshot_error(&big).to_string();
+    assert!(message.contains("16 MiB"), "{message}");
+    let message = load_machine(&big).unwrap_err();
+    assert!(message.contains("16 MiB"), "{message}");
+
+    let big = format!("version = 1\n#{}\n", "x".repeat(MAX_SCENARIO_BYTES));
+    assert_eq!(
+        parse_scenario(&big),
+        Err(ScenarioError::TooLarge { bytes: big.len() })
+    );
+    let message = load_machine(&big).unwrap_err();
+    assert!(
+        message.contains("scenario") && message.contains("1 MiB"),
+        "{message}"
+    );
+}
+
+// ---------------------------------------------------------------------------------
+// Bad scenarios.
+
+#[test]
+fn scenario_unknown_keys_are_named() {
+    let message = scenario_error("version = 1\n[machine]\nthp = \"never\"\nbogus = 3\n");
+    assert!(
+        message.contains("line 4") && message.contains("bogus"),
+        "{message}"
+    );
+    let message = scenario_error("[[machine.nodes]]\nmemory = []\ncpu = \"0\"\n");
+    assert!(
+        message.contains("line 3") && message.contains("`cpu`"),
+        "{message}"
+    );
+    let message = scenario_error("[machine.sysctl]\nswappiness = 60\n");
+    assert!(message.contains("swappiness"), "{message}");
+    let message = scenario_error("workload = 1\n");
+    assert!(message.contains("workload"), "{message}");
+}
+
+#[test]
+fn scenario_versions() {
+    assert_eq!(
+        scenario_error("version = 2\n[machine]\nnew_thing = true\n"),
+        "scenario version 2 is newer than this Buddyscope understands (1)"
+    );
+    let message = scenario_error("version = 0\n");
+    assert!(message.contains("`version` must be 1"), "{message}");
+    let message = scenario_error("version = \"1\"\n");
+    assert!(message.contains("`version` must be 1"), "{message}");
+}
+
+#[test]
+fn scenario_malformed_values_name_the_field() {
+    for (text, field, bad) in [
+        (
+            "[[machine.nodes]]\nmemory = [\"0x1000-\"]\n",
+            "machine.nodes.memory",
+            "0x1000-",
+        ),
+        (
+            "[[machine.nodes]]\nmemory = [\"0x1000-0x9f000\"]\n",
+            "machine.nodes.memory",
+            "0x1000-0x9f000",
+        ),
+        (
+            "[[machine.nodes]]\nmemory = [\"12Z@0\"]\n",
+            "machine.nodes.memory",
+            "12Z@0",
+        ),
+        (
+            "[[machine.nodes]]\ncpus = \"0-a\"\n",
+            "machine.nodes.cpus",
+            "0-a",
+        ),
+        (
+            "[[machine.nodes]]\ncpus = \"3-1\"\n",
+            "machine.nodes.cpus",
+            "3-1",
+        ),
+        (
+            "[machine]\nreserved = [\"0x2000-0x1fff\"]\n",
+            "machine.reserved",
+            "0x2000-0x1fff",
+        ),
+        (
+            "[machine]\nkernelcore = \"512MB\"\n",
+            "machine.kernelcore",
+            "512MB",
+        ),
+        (
+            "[machine]\nmovablecore = \"101%\"\n",
+            "machine.movablecore",
+            "101%",
+        ),
+        (
+            "[machine]\nthp = \"sometimes\"\n",
+            "machine.thp",
+            "sometimes",
+        ),
+        (
+            "[machine.managed]\n\"0:HighMem\" = 1\n",
+            "machine.managed",
+            "0:HighMem",
+        ),
+        (
+            "[machine.sysctl]\nlowmem_reserve_ratio = [256, 32]\n",
+            "machine.sysctl.lowmem_reserve_ratio",
+            "found 2",
+        ),
+    ] {
+        let message = scenario_error(text);
+        assert!(
+            message.contains(field) && message.contains(bad),
+            "{text}: {message}"
+        );
+        assert!(message.contains("line "), "{text}: {message}");
+    }
+    // Wrong types and broken TOML keep toml's position.
+    let message = scenario_error("[machine]\nsection_size_bits = \"27\"\n");
+    assert!(message.contains("line 2"), "{message}");
+    let message = scenario_error("[machine\n");
+    assert!(message.contains("line 1"), "{message}");
+}
+
+#[test]
+fn load_machine_says_what_it_read() {
+    let message = load_machine("[machine]\nbogus = 1\n").unwrap_err();
+    assert!(message.starts_with("reading a scenario file"), "{message}");
+    let message = load_machine("==> dmesg <==\nnothing here\n").unwrap_err();
+    assert!(
+        message.starts_with("reading a machine snapshot"),
+        "{message}"
+    );
+    // `==>` inside a line is not a header.
+    assert_eq!(detect_kind("x = \"a ==> b <==\"\n"), InputKind::Scenario);
+    assert_eq!(detect_kind(" ==> dmesg <==\n"), InputKind::Scenario);
+}
+
+// ---------------------------------------------------------------------------------
+// Never panic.
+
+fn feed(text: &str) {
+    let _ = parse_snapshot(text);
+    let _ = parse_scenario(text);
+    let _ = load_machine(text);
+}
+
+fn prefixes(text: &str) -> impl Iterator<Item = &str> {
+    (0..text.len())
+        .step_by(997)
+        .filter(|&end| text.is_char_boundary(end))
+        .map(move |end| &text[..end])
+}
+
+fn mutations(text: &str) -> Vec<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut all = bytes.to_vec();
+    for (count, index) in (0..bytes.len()).step_by(101).enumerate() {
+        let mut one = bytes.to_vec();
+        one[index] = match count % 6 {
+            0 => bytes[index] ^ (1 << (index % 8)),
+            1 => b'\n',
+            2 => b'-',
+            3 => b'[',
+            4 => b'9',
+            _ => 0xff,
+        };
+        all[index] ^= 0x20;
+        out.push(String::from_utf8_lossy(&one).into_owned());
+    }
+    out.push(String::from_utf8_lossy(&all).into_owned());
+    out
+}
+
+#[test]
+fn parsers_never_panic_on_prefixes_and_mutations() {
+    for (_, snapshot) in ALL {
+        for prefix in prefixes(snapshot) {
+            feed(prefix);
+        }
+        for mutated in mutations(snapshot) {
+            feed(&mutated);
+        }
+    }
+    for machine in hand_built() {
+        let toml = scenario_to_toml(&Scenario { machine });
+        for prefix in (0..toml.len())
+            .filter(|&end| toml.is_char_boundary(end))
+            .map(|end| &toml[..end])
+        {
+            feed(prefix);
+        }
+        for mutated in mutations(&toml) {
+            feed(&mutated);
+        }
+    }
+    for odd in [
+        "",
+        "\n",
+        "==>  <==",
+        "==> dmesg <==",
+        "==> dmesg <==\n[",
+        "\u{feff}version = 1",
+        "[[machine.nodes]]\ncpus = \"0-4294967295\"\n",
+    ] {
+        feed(odd);
+    }
+}
+
+/// The full example in the `scenario` module's documentation.
+const DOC_EXAMPLE: &str = r#"version = 1
+
+[machine]
+section_size_bits = 27
+thp = "always"              # always | madvise | never
+kernelcore = "512M"          # optional: bytes (K, M, G, T suffixes) or "25%"
+movablecore = "25%"          # optional
+distances = [                # optional: the SLIT, distances[from][to]
+  [10, 20],
+  [20, 10],
+]
+reserved = []                # physical byte ranges kept by the kernel
+
+# node 0
+[[machine.nodes]]
+memory = ["0x1000-0x9efff", "0x100000-0x3fffffff"]
+cpus = "0"
+
+# node 1
+[[machine.nodes]]
+memory = ["1G@0x40000000"]   # SIZE@START works too
+cpus = "1"
+
+[machine.sysctl]
+min_free_kbytes = 67584      # optional: absent = computed by the kernel's rules
+watermark_scale_factor = 10
+watermark_boost_factor = 15000
+lowmem_reserve_ratio = [256, 256, 32, 0, 0]
+percpu_pagelist_high_fraction = 0
+
+[machine.managed]            # optional: managed pages copied from a real machine
+"0:DMA" = 3840
+"0:DMA32" = 242525
+"#;
+
+#[test]
+fn the_documented_example_parses() {
+    let source = include_str!("../src/scenario.rs");
+    let documented: String = source
+        .lines()
+        .filter_map(|line| line.strip_prefix("//!"))
+        .map(|line| line.strip_prefix(' ').unwrap_or(line))
+        .skip_while(|line| !line.starts_with("A full example"))
+        .skip_while(|line| *line != "```toml")
+        .skip(1)
+        .take_while(|line| *line != "```")
+        .map(|line| format!("{line}\n"))
+        .collect();
+    assert_eq!(
+        documented, DOC_EXAMPLE,
+        "keep DOC_EXAMPLE in step with the module documentation"
+    );
+    let machine = parse_scenario(DOC_EXAMPLE).unwrap().machine;
+    assert_eq!(
+        machine,
+        MachineConfig {
+            nodes: vec![
+                NodeConfig {
+                    memory: vec![r(0x1, 0x9f), r(0x100, 0x40000)],
+                    cpus: vec![0]
+                },
+                NodeConfig {
+                    memory: vec![r(0x40000, 0x80000)],
+                    cpus: vec![1]
+                },
+            ],
+            distances: Some(vec![vec![10, 20], vec![20, 10]]),
+            section_size_bits: 27,
+            kernelcore: Some(CoreSize::Bytes(512 << 20)),
+            movablecore: Some(CoreSize::Percent(25)),
+            thp: ThpMode::Always,
+            sysctls: sysctls(67584, 10),
+            reserved: vec![],
+            managed: vec![
+                managed(0, ZoneType::Dma, 3840),
+                managed(0, ZoneType::Dma32, 242525)
+            ],
+        }
+    );
+}
+
+#[test]
+fn a_byte_order_mark_is_ignored() {
+    assert_eq!(import(&format!("\u{feff}{C}")).0, import(C).0);
+    assert_eq!(
+        parse_scenario("\u{feff}version = 1\n"),
+        Ok(Scenario::default())
+    );
+    assert_eq!(detect_kind(&format!("\u{feff}{C}")), InputKind::Snapshot);
+}
