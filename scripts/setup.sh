@@ -3,7 +3,7 @@
 # (crates.io, npm, Debian); Trunk is pinned and offline so it never downloads a tool.
 #
 #   setup_web    wasm32 target, trunk, wasm-bindgen-cli (= Cargo.lock), npm packages
-#   setup_test   setup_web plus rustfmt, clippy, Chromium and chromedriver
+#   setup_test   setup_web plus rustfmt, clippy, Chromium, chromedriver, python3
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TRUNK_VERSION="0.21.14"
@@ -117,6 +117,8 @@ setup_test() {
   ensure_rust_component rustfmt
   ensure_rust_component clippy
   ensure_debian_packages chromium chromium-driver
+  # The oracle tests run the fixtures' own comparator, a Python script.
+  command -v python3 >/dev/null || ensure_debian_packages python3
   setup_web
   export CHROMEDRIVER=/usr/bin/chromedriver
 }

@@ -1,9 +1,11 @@
 //! `buddyscope`: the allocator model from the command line. Glue only: parsing
 //! arguments, calling the engine, printing kernel-format text.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use buddyscope_engine::{proc, ZoneConfig, ZoneSim};
+use buddyscope_engine::machine::{boot, Machine};
+use buddyscope_engine::{proc, scenario, ZoneConfig, ZoneSim};
 use clap::{Parser, Subcommand};
 
 /// Buddyscope: the Linux 6.1 page allocator, modelled and made visible.
@@ -20,6 +22,29 @@ enum Command {
     Zone(ZoneArgs),
     /// List what this version of the model leaves out.
     Limitations,
+    /// Read a machine snapshot and print a scenario file for that machine.
+    Import {
+        /// A machine snapshot (format: tests/data/oracle/README.md).
+        snapshot: PathBuf,
+    },
+    /// Print /proc/zoneinfo of a machine after boot (FILE: scenario or snapshot).
+    Zoneinfo(MachineArgs),
+    /// Print the boot log's zonelist lines of a machine (FILE: scenario or snapshot).
+    Zonelists(MachineArgs),
+    /// Print /proc/buddyinfo of a machine after boot (FILE: scenario or snapshot).
+    Buddyinfo(MachineArgs),
+    /// Print /proc/pagetypeinfo of a machine after boot (FILE: scenario or snapshot).
+    Pagetypeinfo(MachineArgs),
+}
+
+#[derive(clap::Args)]
+struct MachineArgs {
+    /// A scenario file or a machine snapshot; which one is detected from the content.
+    file: PathBuf,
+    /// Rebuild the zonelists as memory hotplug does, with every CPU online, instead
+    /// of as at boot (only the boot CPU online).
+    #[arg(long)]
+    all_cpus_online: bool,
 }
 
 #[derive(clap::Args)]
@@ -52,6 +77,11 @@ fn main() -> ExitCode {
             }
             Ok(())
         }
+        Command::Import { snapshot } => run_import(&snapshot),
+        Command::Zoneinfo(args) => print_machine(&args, proc::zoneinfo),
+        Command::Zonelists(args) => print_machine(&args, |m, _| proc::zonelists_boot_log(m)),
+        Command::Buddyinfo(args) => print_machine(&args, |_, z| proc::buddyinfo(z)),
+        Command::Pagetypeinfo(args) => print_machine(&args, proc::pagetypeinfo),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -83,6 +113,67 @@ fn run_zone(args: &ZoneArgs) -> Result<(), String> {
         }
     }
     print!("{}", proc::buddyinfo_line(0, "DMA32", sim.zone()));
+    Ok(())
+}
+
+/// Files larger than this are refused before reading them whole.
+const FILE_LIMIT_BYTES: u64 = 16 << 20;
+
+fn read_text(path: &Path) -> Result<String, String> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .len();
+    if size > FILE_LIMIT_BYTES {
+        return Err(format!(
+            "{}: {size} bytes is larger than the {FILE_LIMIT_BYTES}-byte limit",
+            path.display()
+        ));
+    }
+    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn run_import(path: &Path) -> Result<(), String> {
+    let text = read_text(path)?;
+    let imported = buddyscope_engine::snapshot::parse_snapshot(&text)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    for note in &imported.notes {
+        eprintln!("note: {note}");
+    }
+    // Refuse to print a scenario the engine could not build.
+    Machine::build(&imported.config).map_err(|e| {
+        format!(
+            "{}: the imported machine is impossible: {e}",
+            path.display()
+        )
+    })?;
+    let scenario = scenario::Scenario {
+        machine: imported.config,
+    };
+    print!("{}", scenario::scenario_to_toml(&scenario));
+    Ok(())
+}
+
+fn print_machine(
+    args: &MachineArgs,
+    render: impl Fn(&Machine, &[boot::ZoneMemory]) -> String,
+) -> Result<(), String> {
+    let text = read_text(&args.file)?;
+    let (config, notes) =
+        scenario::load_machine(&text).map_err(|e| format!("{}: {e}", args.file.display()))?;
+    for note in &notes {
+        eprintln!("note: {note}");
+    }
+    let mut machine =
+        Machine::build(&config).map_err(|e| format!("{}: {e}", args.file.display()))?;
+    for warning in &machine.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if args.all_cpus_online {
+        machine.rebuild_zonelists_all_cpus_online();
+    }
+    let memory =
+        boot::boot_free_lists(&machine).map_err(|e| format!("{}: {e}", args.file.display()))?;
+    print!("{}", render(&machine, &memory));
     Ok(())
 }
 
