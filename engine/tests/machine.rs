@@ -271,6 +271,17 @@ fn sections_follow_section_size_bits() {
     // 128 MiB sections of 32768 pages: 8 of them, the first missing its 256 pages.
     assert_eq!(machine.sections.len(), 8);
     assert_eq!(machine.sections[0].present_pages, 32_768 - 256);
+    assert_eq!(machine.section_number(0x8000), 1);
+    assert_eq!(
+        machine.section_of(0x8123).map(|s| (s.number, s.node)),
+        Some((1, 0))
+    );
+    assert!(machine.section_of(GIB_PAGES + 5).is_none());
+    assert_eq!(
+        machine.zone_of(0x2000).map(|z| z.zone_type),
+        Some(ZoneType::Dma32)
+    );
+    assert!(machine.zone_of(0x80).is_none());
     config.section_size_bits = 30;
     let machine = Machine::build(&config).unwrap();
     assert_eq!(machine.sections.len(), 1);

@@ -231,6 +231,27 @@ impl Machine {
             zonelist::build_all_zonelists(&self.nodes, &self.distances, CpuState::AllOnline);
     }
 
+    /// `pfn_to_section_nr()`: the section number of `pfn`.
+    pub fn section_number(&self, pfn: u64) -> u64 {
+        pfn >> (u32::from(self.config.section_size_bits) - 12)
+    }
+
+    /// The present section holding `pfn` (and so its node), or `None` for a pfn in a
+    /// section with no memory.
+    pub fn section_of(&self, pfn: u64) -> Option<&Section> {
+        let number = self.section_number(pfn);
+        self.sections
+            .binary_search_by_key(&number, |s| s.number)
+            .ok()
+            .and_then(|i| self.sections.get(i))
+    }
+
+    /// The zone whose span holds `pfn`, if any.
+    pub fn zone_of(&self, pfn: u64) -> Option<&Zone> {
+        self.zones()
+            .find(|z| z.spanned > 0 && z.start_pfn <= pfn && pfn < z.start_pfn + z.spanned)
+    }
+
     /// Every zone of every node.
     pub fn zones(&self) -> impl Iterator<Item = &Zone> {
         self.nodes.iter().flat_map(|node| node.zones.iter())
