@@ -49,6 +49,9 @@ stage fmt check cargo fmt --all -- --check
 stage clippy check cargo clippy --workspace --all-targets --locked -- -D warnings
 stage clippy-wasm check cargo clippy -p buddyscope-engine -p buddyscope-web --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
 stage rust-tests tests cargo test --workspace --locked
+# Over a million allocator operations on random machines, every invariant checked
+# after each one (release build: the same code, fast enough to do it in seconds).
+stage property tests env BUDDYSCOPE_OPS=90000 cargo test --release --locked -p buddyscope-engine --test alloc_random
 stage browser-tests tests cargo test -p buddyscope-web --target wasm32-unknown-unknown --locked
 stage trunk-build check trunk build --release --locked
 stage e2e tests node --test e2e/

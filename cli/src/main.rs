@@ -35,6 +35,16 @@ enum Command {
     Buddyinfo(MachineArgs),
     /// Print /proc/pagetypeinfo of a machine after boot (FILE: scenario or snapshot).
     Pagetypeinfo(MachineArgs),
+    /// Replay a real kernel run: load CASE_DIR/before.txt, run workload.txt with the
+    /// gfp masks of header.txt, write allocs.txt, after.txt, LABEL.txt for each
+    /// `D LABEL` op and events.txt into --out, in the case's own formats.
+    Replay {
+        /// A case folder (before.txt, header.txt, workload.txt, optionally vm.txt).
+        case_dir: PathBuf,
+        /// Where to write the results (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(clap::Args)]
@@ -82,6 +92,7 @@ fn main() -> ExitCode {
         Command::Zonelists(args) => print_machine(&args, |m, _| proc::zonelists_boot_log(m)),
         Command::Buddyinfo(args) => print_machine(&args, |_, z| proc::buddyinfo(z)),
         Command::Pagetypeinfo(args) => print_machine(&args, proc::pagetypeinfo),
+        Command::Replay { case_dir, out } => run_replay(&case_dir, &out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -174,6 +185,33 @@ fn print_machine(
     let memory =
         boot::boot_free_lists(&machine).map_err(|e| format!("{}: {e}", args.file.display()))?;
     print!("{}", render(&machine, &memory));
+    Ok(())
+}
+
+fn run_replay(case_dir: &Path, out: &Path) -> Result<(), String> {
+    let read = |name: &str| read_text(&case_dir.join(name));
+    let vm = read("vm.txt").ok();
+    let output = buddyscope_engine::alloc::replay::replay(
+        &read("before.txt")?,
+        &read("header.txt")?,
+        &read("workload.txt")?,
+        vm.as_deref(),
+    )
+    .map_err(|e| format!("{}: {e}", case_dir.display()))?;
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let write = |name: &str, text: &str| {
+        let path = out.join(name);
+        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    write("allocs.txt", &output.allocs)?;
+    write("after.txt", &output.after)?;
+    write("events.txt", &output.events)?;
+    for (label, text) in &output.dumps {
+        if label.is_empty() || label.contains(['/', '\\']) || label.starts_with('.') {
+            return Err(format!("dump label `{label}` cannot be a file name"));
+        }
+        write(&format!("{label}.txt"), text)?;
+    }
     Ok(())
 }
 

@@ -23,6 +23,10 @@ pub enum EngineError {
     NotAllocated { pfn: Pfn },
     /// Freeing with nothing allocated.
     NothingAllocated,
+    /// A node the machine does not have.
+    NoSuchNode { node: u32 },
+    /// A CPU that is not online.
+    NoSuchCpu { cpu: u32 },
 }
 
 impl fmt::Display for EngineError {
@@ -47,6 +51,8 @@ impl fmt::Display for EngineError {
                 "pfn {pfn} is not the first page of an allocated block (double free, or never allocated)"
             ),
             EngineError::NothingAllocated => write!(f, "nothing is allocated, so there is nothing to free"),
+            EngineError::NoSuchNode { node } => write!(f, "node {node} does not exist on this machine"),
+            EngineError::NoSuchCpu { cpu } => write!(f, "CPU {cpu} is not online on this machine"),
         }
     }
 }

@@ -15,6 +15,7 @@
 //! The crate has no I/O, clock, threads, global RNG or browser dependency. It builds
 //! for native targets and `wasm32-unknown-unknown` and gives the same result on both.
 
+pub mod alloc;
 mod error;
 mod lists;
 mod rng;
@@ -24,6 +25,7 @@ mod types;
 mod zone;
 
 pub mod machine;
+pub mod modtrace;
 pub mod proc;
 pub mod scenario;
 pub mod snapshot;

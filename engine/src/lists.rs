@@ -152,6 +152,12 @@ impl PageLists {
         Ok(())
     }
 
+    /// Bytes of heap this structure holds, measured from its allocations.
+    pub fn heap_bytes(&self) -> usize {
+        (self.prev.capacity() + self.next.capacity()) * core::mem::size_of::<u32>()
+            + self.heads.capacity() * core::mem::size_of::<ListHead>()
+    }
+
     /// Bytes of heap this structure holds for each page it covers.
     pub fn bytes_per_page() -> usize {
         2 * core::mem::size_of::<u32>()

@@ -4,7 +4,8 @@
 
 use core::fmt;
 
-use crate::types::{Order, Pfn};
+use crate::machine::ZoneType;
+use crate::types::{MigrateType, Order, Pfn};
 
 /// Where `__free_one_page()` put a block on its free list, and why.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,6 +43,81 @@ pub enum Event {
         order: Order,
         placement: Placement,
     },
+    /// `__alloc_pages()` was called.
+    AllocStart {
+        gfp: u32,
+        order: Order,
+        node: u32,
+        migratetype: MigrateType,
+        highest_zone: ZoneType,
+    },
+    /// `get_page_from_freelist()` checked a zone's watermark (`zone_watermark_fast()`).
+    WatermarkCheck {
+        node: u32,
+        zone: ZoneType,
+        order: Order,
+        mark: u64,
+        free_pages: i64,
+        lowmem_reserve: u64,
+        ok: bool,
+    },
+    /// `get_page_from_freelist()` dropped ALLOC_NOFRAGMENT and walked the zonelist again.
+    NoFragmentRetry,
+    /// `rmqueue_bulk()` refilled a per-cpu list with `pages` blocks.
+    PcpRefill {
+        node: u32,
+        zone: ZoneType,
+        order: Order,
+        pages: u64,
+    },
+    /// `__rmqueue_pcplist()` took the head of per-cpu list `pindex`.
+    PcpTake { pfn: Pfn, order: Order, pindex: u32 },
+    /// `free_unref_page_commit()` put a page at the head of per-cpu list `pindex`.
+    PcpFree { pfn: Pfn, order: Order, pindex: u32 },
+    /// tracepoint mm_page_alloc_zone_locked: `__rmqueue_smallest()` took a block off
+    /// `free_list[migratetype]`.
+    ZoneLocked {
+        pfn: Pfn,
+        order: Order,
+        migratetype: MigrateType,
+        pcp: bool,
+    },
+    /// tracepoint mm_page_pcpu_drain: `free_pcppages_bulk()` returned a page.
+    PcpDrain {
+        pfn: Pfn,
+        order: Order,
+        migratetype: MigrateType,
+    },
+    /// tracepoint mm_page_alloc_extfrag: `__rmqueue_fallback()` stole a block.
+    Steal {
+        pfn: Pfn,
+        alloc_order: Order,
+        fallback_order: Order,
+        alloc_migratetype: MigrateType,
+        fallback_migratetype: MigrateType,
+        claimed: bool,
+    },
+    /// `reserve_highatomic_pageblock()` made the pageblock a highatomic reserve.
+    HighatomicReserve { pfn: Pfn, reserved: u64 },
+    /// `__alloc_pages_slowpath()` entered, with `gfp_to_alloc_flags()`'s flags.
+    SlowPath { alloc_flags: u32 },
+    /// `wakeup_kswapd()`.
+    KswapdWake {
+        node: u32,
+        order: u8,
+        highest_zoneidx: u32,
+    },
+    /// tracepoint mm_page_alloc: `__alloc_pages()` succeeded.
+    PageAlloc {
+        pfn: Pfn,
+        order: Order,
+        migratetype: MigrateType,
+        gfp: u32,
+    },
+    /// tracepoint mm_page_free: a block is being freed.
+    PageFree { pfn: Pfn, order: Order },
+    /// The kernel would do something here that the model does not run yet.
+    NotModelled { what: &'static str },
 }
 
 impl Event {
@@ -52,13 +128,48 @@ impl Event {
             Event::SplitHalf { .. } => "expand",
             Event::Allocated { .. } | Event::AllocFailed { .. } => "rmqueue",
             Event::Merge { .. } | Event::AddFree { .. } => "__free_one_page",
+            Event::AllocStart { .. } | Event::PageAlloc { .. } => "__alloc_pages",
+            Event::WatermarkCheck { .. } | Event::NoFragmentRetry => "get_page_from_freelist",
+            Event::PcpRefill { .. } => "rmqueue_bulk",
+            Event::PcpTake { .. } => "__rmqueue_pcplist",
+            Event::PcpFree { .. } => "free_unref_page_commit",
+            Event::ZoneLocked { .. } => "__rmqueue_smallest",
+            Event::PcpDrain { .. } => "free_pcppages_bulk",
+            Event::Steal { .. } => "__rmqueue_fallback",
+            Event::HighatomicReserve { .. } => "reserve_highatomic_pageblock",
+            Event::SlowPath { .. } | Event::NotModelled { .. } => "__alloc_pages_slowpath",
+            Event::KswapdWake { .. } => "wakeup_kswapd",
+            Event::PageFree { .. } => "__free_pages",
         }
     }
 
     /// The block this event touches, for highlighting.
     pub fn block(&self) -> Option<(Pfn, Order)> {
         match *self {
-            Event::AreaEmpty { .. } | Event::AllocFailed { .. } => None,
+            Event::AreaEmpty { .. }
+            | Event::AllocFailed { .. }
+            | Event::AllocStart { .. }
+            | Event::WatermarkCheck { .. }
+            | Event::NoFragmentRetry
+            | Event::PcpRefill { .. }
+            | Event::SlowPath { .. }
+            | Event::KswapdWake { .. }
+            | Event::NotModelled { .. } => None,
+            Event::PcpTake { pfn, order, .. }
+            | Event::PcpFree { pfn, order, .. }
+            | Event::ZoneLocked { pfn, order, .. }
+            | Event::PcpDrain { pfn, order, .. }
+            | Event::PageAlloc { pfn, order, .. }
+            | Event::PageFree { pfn, order } => Some((pfn, order)),
+            Event::Steal {
+                pfn,
+                fallback_order,
+                ..
+            } => Some((pfn, fallback_order)),
+            Event::HighatomicReserve { pfn, .. } => {
+                Order::new(u32::from(crate::types::PAGEBLOCK_ORDER))
+                    .map(|o| (Pfn(pfn.0 & !(o.pages() - 1)), o))
+            }
             Event::TakeBlock { pfn, order }
             | Event::SplitHalf { pfn, order }
             | Event::Allocated { pfn, order }
@@ -110,6 +221,52 @@ impl Event {
                     "the order-{order} block at pfn {pfn} goes to the {where_} of free_area[{order}]"
                 )
             }
+            Event::AllocStart { gfp, order, node, migratetype, highest_zone } => format!(
+                "order {order}, gfp {}, {} pages, from node {node}, zones up to {}",
+                crate::alloc::gfp::Gfp(*gfp).describe(),
+                migratetype.name(),
+                highest_zone.name()
+            ),
+            Event::WatermarkCheck { node, zone, order, mark, free_pages, lowmem_reserve, ok } => format!(
+                "zone {node}:{} order {order}: {free_pages} free pages against watermark {mark} + lowmem_reserve {lowmem_reserve}: {}",
+                zone.name(),
+                if *ok { "ok, try this zone" } else { "too low, next zone" }
+            ),
+            Event::NoFragmentRetry => "no zone could serve without mixing pageblocks: retry without ALLOC_NOFRAGMENT".to_string(),
+            Event::PcpRefill { node, zone, order, pages } => {
+                format!("the per-cpu list of zone {node}:{} was empty: refilled with {pages} order-{order} blocks", zone.name())
+            }
+            Event::PcpTake { pfn, order, pindex } => {
+                format!("took pfn {pfn} (order {order}) from the head of per-cpu list {pindex}")
+            }
+            Event::PcpFree { pfn, order, pindex } => {
+                format!("pfn {pfn} (order {order}) goes to the head of per-cpu list {pindex}")
+            }
+            Event::ZoneLocked { pfn, order, migratetype, .. } => {
+                format!("took the order-{order} block at pfn {pfn} from free_list[{}]", migratetype.name())
+            }
+            Event::PcpDrain { pfn, order, migratetype } => format!(
+                "the per-cpu list is over its high mark: pfn {pfn} (order {order}) goes back to free_list[{}]",
+                migratetype.name()
+            ),
+            Event::Steal { pfn, alloc_order, fallback_order, alloc_migratetype, fallback_migratetype, claimed } => format!(
+                "no {} block: stole the order-{fallback_order} {} block at pfn {pfn} for an order-{alloc_order} request{}",
+                alloc_migratetype.name(),
+                fallback_migratetype.name(),
+                if *claimed { "; the pageblock now belongs to the requester" } else { "; the pageblock keeps its type" }
+            ),
+            Event::HighatomicReserve { pfn, reserved } => {
+                format!("the pageblock of pfn {pfn} becomes a highatomic reserve ({reserved} pages reserved)")
+            }
+            Event::SlowPath { alloc_flags } => {
+                format!("the fast path failed: slow path with alloc_flags {alloc_flags:#x}")
+            }
+            Event::KswapdWake { node, order, highest_zoneidx } => {
+                format!("woke kswapd on node {node} for order {order}, zones up to index {highest_zoneidx}")
+            }
+            Event::PageAlloc { pfn, order, .. } => format!("returned the order-{order} block at pfn {pfn}"),
+            Event::PageFree { pfn, order } => format!("freeing the order-{order} block at pfn {pfn}"),
+            Event::NotModelled { what } => format!("the kernel would now try {what}, which the model does not run yet"),
         }
     }
 }

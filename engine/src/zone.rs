@@ -57,6 +57,11 @@ const KIND_FREE: u8 = 1 << 4;
 const KIND_ALLOCATED: u8 = 2 << 4;
 const KIND_RESERVED: u8 = 3 << 4;
 const KIND_MASK: u8 = 0x30;
+/// On a page that is not free: the kernel could migrate it (PageLRU or
+/// __PageMovable), which `move_freepages()` counts.
+const FLAG_MOVABLE: u8 = 0x40;
+/// Raw pageblock value for a pageblock with no memory map (`!pfn_valid`).
+pub const PAGEBLOCK_NO_MEMMAP: u8 = 0xff;
 const ORDER_MASK: u8 = 0x0f;
 
 /// One zone's pages and free lists.
@@ -216,7 +221,10 @@ impl BuddyZone {
 
     /// Pages the zone spans that are not reserved (`managed_pages`).
     pub fn managed_pages(&self) -> u64 {
-        self.state.iter().filter(|s| **s != KIND_RESERVED).count() as u64
+        self.state
+            .iter()
+            .filter(|s| **s & KIND_MASK != KIND_RESERVED)
+            .count() as u64
     }
 
     /// Free pages in the zone (`NR_FREE_PAGES`).
@@ -307,6 +315,7 @@ impl BuddyZone {
         if state & KIND_MASK != KIND_ALLOCATED {
             return Err(EngineError::NotAllocated { pfn });
         }
+        let state = state & (KIND_MASK | ORDER_MASK);
         let order = Order::new(u32::from(state & ORDER_MASK)).unwrap_or(Order::ZERO);
         self.state[index as usize] = KIND_TAIL;
         let migratetype = self.pageblock_type(pfn);
@@ -398,6 +407,207 @@ impl BuddyZone {
     fn free_head_at(&self, pfn: Pfn, order: Order) -> Option<u32> {
         let index = self.index_of(pfn)?;
         (self.state[index as usize] == KIND_FREE | order.get()).then_some(index)
+    }
+
+    /// A zone in which every page is in use, no block is free and every pageblock is
+    /// Unmovable: the starting point for loading a real kernel's state with
+    /// [`BuddyZone::load_free_block`], [`BuddyZone::load_in_use`] and
+    /// [`BuddyZone::set_pageblock_raw`].
+    pub fn all_in_use(start_pfn: u64, nr_pages: u64) -> Result<BuddyZone, EngineError> {
+        BuddyZone::with_free_ranges(start_pfn, nr_pages, &[], &[])
+    }
+
+    /// Appends a free block to the tail of `free_area[order].free_list[mt]`, as the
+    /// list was walked head to tail in a dump. Refuses a block outside the zone,
+    /// misaligned, or overlapping a block already free.
+    pub fn load_free_block(
+        &mut self,
+        pfn: Pfn,
+        order: Order,
+        migratetype: MigrateType,
+    ) -> Result<(), EngineError> {
+        let index = self
+            .index_of(pfn)
+            .ok_or(EngineError::PfnOutsideZone { pfn })?;
+        let last = index as u64 + order.pages();
+        if !pfn.is_aligned(order) || last > u64::from(self.nr_pages) {
+            return Err(EngineError::PfnOutsideZone { pfn });
+        }
+        let range = index as usize..last as usize;
+        if self.state[range.clone()]
+            .iter()
+            .any(|s| s & KIND_MASK != KIND_RESERVED)
+        {
+            return Err(EngineError::NotAllocated { pfn });
+        }
+        self.state[range].fill(KIND_TAIL);
+        self.state[index as usize] = KIND_FREE | order.get();
+        self.list_type[index as usize] = migratetype as u8;
+        self.lists.push_tail(list_of(order, migratetype), index);
+        Ok(())
+    }
+
+    /// Marks the block at `pfn` as in use by the allocator's callers with `order`
+    /// (a page on a per-cpu list, or a live allocation), so a later free of it is
+    /// accepted.
+    pub fn load_in_use(&mut self, pfn: Pfn, order: Order) -> Result<(), EngineError> {
+        let index = self
+            .index_of(pfn)
+            .ok_or(EngineError::PfnOutsideZone { pfn })?;
+        let last = index as u64 + order.pages();
+        if last > u64::from(self.nr_pages)
+            || self.state[index as usize..last as usize]
+                .iter()
+                .any(|s| s & KIND_MASK != KIND_RESERVED)
+        {
+            return Err(EngineError::NotAllocated { pfn });
+        }
+        self.state[index as usize..last as usize].fill(KIND_TAIL);
+        self.state[index as usize] = KIND_ALLOCATED | order.get();
+        Ok(())
+    }
+
+    /// Marks an in-use page as one the kernel could migrate (PageLRU).
+    pub fn set_page_movable(&mut self, pfn: Pfn, movable: bool) {
+        if let Some(index) = self.index_of(pfn) {
+            let state = &mut self.state[index as usize];
+            if *state & KIND_MASK != KIND_FREE {
+                *state = if movable {
+                    *state | FLAG_MOVABLE
+                } else {
+                    *state & !FLAG_MOVABLE
+                };
+            }
+        }
+    }
+
+    /// The raw pageblock type of pageblock `index` counted from the one holding the
+    /// zone's first pfn ([`PAGEBLOCK_NO_MEMMAP`] for a hole without memmap).
+    pub fn pageblock_raw(&self, index: usize) -> Option<u8> {
+        self.pageblock_type.get(index).copied()
+    }
+
+    /// Sets the raw pageblock type of pageblock `index`.
+    pub fn set_pageblock_raw(&mut self, index: usize, raw: u8) {
+        if let Some(slot) = self.pageblock_type.get_mut(index) {
+            *slot = raw;
+        }
+    }
+
+    /// Pageblocks from the one holding the zone's first pfn to the zone's end.
+    pub fn pageblock_count(&self) -> usize {
+        self.pageblock_type.len()
+    }
+
+    /// `pageblock_start_pfn(zone_start_pfn)`.
+    pub fn first_pageblock_pfn(&self) -> Pfn {
+        Pfn(self.start_pfn.0 & !((1 << PAGEBLOCK_ORDER) - 1))
+    }
+
+    /// `get_page_from_free_area()`: the head of `free_area[order].free_list[mt]`.
+    pub fn first_free(&self, order: Order, migratetype: MigrateType) -> Option<Pfn> {
+        self.lists
+            .first(list_of(order, migratetype))
+            .map(|index| self.pfn_of(index))
+    }
+
+    /// `move_to_free_list()`: moves the free block at `pfn` to the tail of the
+    /// `migratetype` list of its order.
+    pub fn move_to_free_list(&mut self, pfn: Pfn, migratetype: MigrateType) {
+        let Some(index) = self.index_of(pfn) else {
+            return;
+        };
+        let state = self.state[index as usize];
+        if state & KIND_MASK != KIND_FREE {
+            return;
+        }
+        let Some(order) = Order::new(u32::from(state & ORDER_MASK)) else {
+            return;
+        };
+        let old = MigrateType::from_index(self.list_type[index as usize] as usize)
+            .unwrap_or(MigrateType::Unmovable);
+        self.lists.remove(list_of(order, old), index);
+        self.lists.push_tail(list_of(order, migratetype), index);
+        self.list_type[index as usize] = migratetype as u8;
+    }
+
+    /// `move_freepages_block()`: moves every free block of the pageblock holding
+    /// `pfn` to the tail of the `migratetype` lists. Returns the pages moved and the
+    /// in-use pages that could be migrated. Like the kernel, a pageblock that starts
+    /// before the zone is scanned from `pfn`, and one that ends after it is skipped.
+    pub fn move_freepages_block(&mut self, pfn: Pfn, migratetype: MigrateType) -> (u64, u64) {
+        let block = 1u64 << PAGEBLOCK_ORDER;
+        let mut start = pfn.0 & !(block - 1);
+        let end = start + block - 1;
+        if self.index_of(Pfn(start)).is_none() {
+            start = pfn.0;
+        }
+        if self.index_of(Pfn(end)).is_none() {
+            return (0, 0);
+        }
+        let (mut moved, mut movable) = (0u64, 0u64);
+        let mut current = start;
+        while current <= end {
+            let Some(index) = self.index_of(Pfn(current)) else {
+                break;
+            };
+            let state = self.state[index as usize];
+            if state & KIND_MASK != KIND_FREE {
+                if state & FLAG_MOVABLE != 0 {
+                    movable += 1;
+                }
+                current += 1;
+                continue;
+            }
+            let pages = 1u64 << (state & ORDER_MASK);
+            self.move_to_free_list(Pfn(current), migratetype);
+            current += pages;
+            moved += pages;
+        }
+        (moved, movable)
+    }
+
+    /// Whether `pfn` is a page the buddy allocator does not hold and no caller of the
+    /// model was given (in use before the model started, or a hole).
+    pub fn is_reserved_page(&self, pfn: Pfn) -> bool {
+        self.index_of(pfn)
+            .is_some_and(|i| self.state[i as usize] & KIND_MASK == KIND_RESERVED)
+    }
+
+    /// Whether an in-use block of exactly `order` starts at `pfn`.
+    pub fn is_in_use_block(&self, pfn: Pfn, order: Order) -> bool {
+        self.index_of(pfn).is_some_and(|i| {
+            self.state[i as usize] & (KIND_MASK | ORDER_MASK) == KIND_ALLOCATED | order.get()
+        })
+    }
+
+    /// The order of the free block starting at `pfn` (`buddy_order()`), if it is one.
+    pub fn free_order(&self, pfn: Pfn) -> Option<Order> {
+        let state = *self.state.get(self.index_of(pfn)? as usize)?;
+        (state & KIND_MASK == KIND_FREE)
+            .then(|| Order::new(u32::from(state & ORDER_MASK)))
+            .flatten()
+    }
+
+    /// Returns an in-use block of `order` at `pfn` to the free lists through
+    /// `__free_one_page()` with the given migratetype (`FPI_TO_TAIL` if `to_tail`).
+    pub fn free_block(
+        &mut self,
+        pfn: Pfn,
+        order: Order,
+        migratetype: MigrateType,
+        to_tail: bool,
+        trace: &mut impl TraceSink,
+    ) -> Result<(), EngineError> {
+        let index = self
+            .index_of(pfn)
+            .ok_or(EngineError::PfnOutsideZone { pfn })?;
+        if self.state[index as usize] & (KIND_MASK | ORDER_MASK) != KIND_ALLOCATED | order.get() {
+            return Err(EngineError::NotAllocated { pfn });
+        }
+        self.state[index as usize] = KIND_TAIL;
+        self.free_one_page(pfn, order, migratetype, to_tail, trace);
+        Ok(())
     }
 
     /// Every block in the zone, in ascending pfn order.
@@ -530,6 +740,14 @@ impl BuddyZone {
             "free block {} and its buddy {buddy} of order {} were not merged",
             block.pfn, block.order
         ))
+    }
+
+    /// Bytes of heap the zone holds, measured from its allocations.
+    pub fn heap_bytes(&self) -> usize {
+        self.state.capacity()
+            + self.list_type.capacity()
+            + self.pageblock_type.capacity()
+            + self.lists.heap_bytes()
     }
 
     /// Bytes of engine state for each simulated page.

@@ -365,3 +365,16 @@ fn thp_is_off_at_boot_below_512_mib_until_switched_on() {
     assert!(machine.min_free_kbytes <= 11_264 * 4);
     assert!(free_buffer > 0);
 }
+
+#[test]
+fn engine_state_is_at_most_16_bytes_a_page() {
+    // A 4 GiB machine after boot: measure the heap the allocator holds per page.
+    let config = one_node(vec![range(0x100, 4 * GIB_PAGES)]);
+    let machine = Machine::build(&config).unwrap();
+    let allocator = buddyscope_engine::alloc::Allocator::from_machine(&machine).unwrap();
+    let pages: u64 = allocator.zones.iter().map(|z| z.spanned).sum();
+    let bytes: usize = allocator.zones.iter().map(|z| z.buddy.heap_bytes()).sum();
+    let per_page = bytes as f64 / pages as f64;
+    eprintln!("{bytes} bytes for {pages} pages: {per_page:.2} bytes a page");
+    assert!(per_page <= 16.0, "{per_page:.2} bytes a page");
+}

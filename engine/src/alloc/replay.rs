@@ -1,0 +1,473 @@
+//! Replaying a real kernel run (the modtrace format): load the kernel's state dump
+//! into an [`Allocator`], run the same alloc/free script with the same gfp masks, and
+//! write the results and the final state in the kernel module's own formats, so the
+//! two can be compared record by record.
+//!
+//! One modelling choice the dumps cannot settle: which in-use pages the kernel could
+//! migrate (PageLRU), which `move_freepages()` counts when a steal decides whether to
+//! claim a pageblock. Pages in use before the run count as migratable when their
+//! pageblock is MOVABLE (user and page-cache pages live there); pages the script
+//! allocates do not (a module's `alloc_pages()` pages are not on an LRU list).
+
+use std::collections::VecDeque;
+
+use super::gfp::Gfp;
+use super::{Allocator, CpuStat, NodeState, Pcp, PcpPage, ZoneState, NR_PCP_LISTS};
+use crate::modtrace::{self, AllocRecord, Op, StateDump};
+use crate::trace::Event;
+use crate::types::{MigrateType, Order, Pfn, MAX_ORDER};
+use crate::zone::{BuddyZone, TraceSink, PAGEBLOCK_NO_MEMMAP};
+
+/// What a replay produces, each in the case's own format.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplayOutput {
+    /// `allocs.txt`.
+    pub allocs: String,
+    /// `after.txt`.
+    pub after: String,
+    /// `LABEL.txt` for each `D LABEL` op, in order.
+    pub dumps: Vec<(String, String)>,
+    /// `events.txt`: the ops with the tracepoint events the model emitted.
+    pub events: String,
+}
+
+/// The type of a pcp list (`N` lists hold pages of every non-movable type).
+fn list_type(pindex: usize) -> MigrateType {
+    match pindex {
+        12 => MigrateType::Unmovable,
+        13 => MigrateType::Movable,
+        p => MigrateType::from_index(p % 3).unwrap_or(MigrateType::Unmovable),
+    }
+}
+
+impl Allocator {
+    /// Loads a kernel state dump (`before.txt`).
+    pub fn from_dump(dump: &StateDump, watermark_boost_factor: u32) -> Result<Allocator, String> {
+        let nodes = dump
+            .nodes
+            .iter()
+            .map(|n| NodeState {
+                nid: n.nid,
+                start_pfn: n.start_pfn,
+                spanned: n.spanned,
+                present: n.present,
+                kswapd_order: n.kswapd_order,
+                kswapd_highest_zoneidx: n.kswapd_highest_zoneidx,
+                kswapd_failures: n.kswapd_failures,
+                cpus: n.cpus.clone(),
+                fallback: n.fallback.clone(),
+                nofallback: n.nofallback.clone(),
+            })
+            .collect();
+        let mut zones = Vec::new();
+        let mut cpu = None;
+        for z in &dump.zones {
+            zones.push(zone_from_dump(z)?);
+            if let Some(pcp) = z.pcps.iter().find(|p| p.current) {
+                cpu = Some(pcp.cpu);
+            }
+        }
+        let mut online_cpus: Vec<u32> = dump
+            .nodes
+            .iter()
+            .flat_map(|n| n.cpus.iter().copied())
+            .collect();
+        online_cpus.sort_unstable();
+        online_cpus.dedup();
+        Ok(Allocator {
+            nodes,
+            zones,
+            cpu: cpu.or_else(|| online_cpus.first().copied()).unwrap_or(0),
+            online_cpus,
+            watermark_boost_factor,
+        })
+    }
+
+    /// The state in the dump format, labelled `label`.
+    pub fn to_dump(&self, label: &str, run: u32) -> StateDump {
+        StateDump {
+            label: label.to_string(),
+            run,
+            nodes: self
+                .nodes
+                .iter()
+                .map(|n| modtrace::NodeDump {
+                    nid: n.nid,
+                    start_pfn: n.start_pfn,
+                    spanned: n.spanned,
+                    present: n.present,
+                    kswapd_order: n.kswapd_order,
+                    kswapd_highest_zoneidx: n.kswapd_highest_zoneidx,
+                    kswapd_failures: n.kswapd_failures,
+                    cpus: n.cpus.clone(),
+                    fallback: n.fallback.clone(),
+                    nofallback: n.nofallback.clone(),
+                })
+                .collect(),
+            zones: self
+                .zones
+                .iter()
+                .map(|z| zone_to_dump(z, self.cpu))
+                .collect(),
+            extra: Vec::new(),
+        }
+    }
+}
+
+fn zone_from_dump(z: &modtrace::ZoneDump) -> Result<ZoneState, String> {
+    let name = format!("zone {} {}", z.nid, z.zone.name());
+    let mut buddy =
+        BuddyZone::all_in_use(z.start_pfn, z.spanned).map_err(|e| format!("{name}: {e}"))?;
+    for (index, block) in z.pageblocks.iter().enumerate() {
+        buddy.set_pageblock_raw(index, block.map_or(PAGEBLOCK_NO_MEMMAP, |mt| mt as u8));
+    }
+    for (order, lists) in z.free.iter().enumerate() {
+        let order =
+            Order::new(order as u32).ok_or(format!("{name}: order {order} is too large"))?;
+        for (mt, pfns) in lists.iter().enumerate() {
+            let mt = MigrateType::from_index(mt).ok_or(format!("{name}: bad migratetype {mt}"))?;
+            for &pfn in pfns {
+                buddy
+                    .load_free_block(Pfn(pfn), order, mt)
+                    .map_err(|e| format!("{name}: free block {pfn} of order {order}: {e}"))?;
+            }
+        }
+    }
+    let mut pcps = Vec::new();
+    for p in &z.pcps {
+        let mut lists = vec![VecDeque::new(); NR_PCP_LISTS];
+        for (pindex, pages) in p.lists.iter().enumerate().take(NR_PCP_LISTS) {
+            let order = super::pindex_to_order(pindex);
+            for page in pages {
+                buddy
+                    .load_in_use(Pfn(page.pfn), order)
+                    .map_err(|e| format!("{name}: pcp page {} on list {pindex}: {e}", page.pfn))?;
+                lists[pindex].push_back(PcpPage {
+                    pfn: page.pfn,
+                    migratetype: page.cached.unwrap_or(list_type(pindex)),
+                });
+            }
+        }
+        pcps.push(Pcp {
+            cpu: p.cpu,
+            count: p.count,
+            high: p.high,
+            batch: p.batch,
+            free_factor: p.free_factor as u32,
+            expire: p.expire,
+            lists,
+        });
+    }
+    // Pages in use before the run: migratable where their pageblock is MOVABLE.
+    let start = z.start_pfn;
+    for pfn in start..start + z.spanned {
+        let pfn = Pfn(pfn);
+        if buddy.is_reserved_page(pfn) && buddy.pageblock_type(pfn) == MigrateType::Movable {
+            buddy.set_page_movable(pfn, true);
+        }
+    }
+    Ok(ZoneState {
+        nid: z.nid,
+        zone: z.zone,
+        buddy,
+        spanned: z.spanned,
+        present: z.present,
+        managed: z.managed,
+        watermark: [z.min, z.low, z.high],
+        watermark_boost: z.boost,
+        nr_reserved_highatomic: z.nr_reserved_highatomic,
+        flags: z.flags,
+        nr_isolate_pageblock: z.nr_isolate_pageblock,
+        percpu_drift_mark: z.percpu_drift_mark,
+        pageset_high: z.pageset_high,
+        pageset_batch: z.pageset_batch,
+        lowmem_reserve: z.lowmem_reserve,
+        free_pages_global: z.nr_free_pages_global,
+        cpu_stats: z
+            .cpu_stats
+            .iter()
+            .map(|s| CpuStat {
+                cpu: s.cpu,
+                diff: s.diff,
+                threshold: s.threshold,
+            })
+            .collect(),
+        pcps,
+    })
+}
+
+fn zone_to_dump(z: &ZoneState, current_cpu: u32) -> modtrace::ZoneDump {
+    let buddy = &z.buddy;
+    let free: Vec<Vec<Vec<u64>>> = Order::all()
+        .map(|order| {
+            MigrateType::ALL
+                .iter()
+                .map(|&mt| buddy.free_list(order, mt).iter().map(|p| p.0).collect())
+                .collect()
+        })
+        .collect();
+    let mut nr_free = [0u64; MAX_ORDER as usize];
+    let mut buddy_pages = 0u64;
+    for order in Order::all() {
+        let n = u64::from(buddy.nr_free(order));
+        nr_free[order.get() as usize] = n;
+        buddy_pages += n << order.get();
+    }
+    let pcps = z
+        .pcps
+        .iter()
+        .map(|p| modtrace::PcpDump {
+            cpu: p.cpu,
+            current: p.cpu == current_cpu,
+            count: p.count,
+            high: p.high,
+            batch: p.batch,
+            free_factor: u64::from(p.free_factor),
+            expire: p.expire,
+            lists: p
+                .lists
+                .iter()
+                .enumerate()
+                .map(|(pindex, list)| {
+                    list.iter()
+                        .map(|page| modtrace::PcpPage {
+                            pfn: page.pfn,
+                            cached: (pindex == 12 || page.migratetype != list_type(pindex))
+                                .then_some(page.migratetype),
+                        })
+                        .collect()
+                })
+                .collect(),
+        })
+        .collect();
+    let pageblocks = (0..buddy.pageblock_count())
+        .map(|i| match buddy.pageblock_raw(i) {
+            Some(PAGEBLOCK_NO_MEMMAP) | None => None,
+            Some(raw) => MigrateType::from_index(raw as usize),
+        })
+        .collect();
+    modtrace::ZoneDump {
+        nid: z.nid,
+        zone: z.zone,
+        zid: z.zone.index() as u32,
+        start_pfn: buddy.start_pfn().0,
+        end_pfn: buddy.end_pfn().0,
+        spanned: z.spanned,
+        present: z.present,
+        managed: z.managed,
+        min: z.watermark[0],
+        low: z.watermark[1],
+        high: z.watermark[2],
+        boost: z.watermark_boost,
+        nr_reserved_highatomic: z.nr_reserved_highatomic,
+        flags: z.flags,
+        nr_isolate_pageblock: z.nr_isolate_pageblock,
+        percpu_drift_mark: z.percpu_drift_mark,
+        pageset_high: z.pageset_high,
+        pageset_batch: z.pageset_batch,
+        lowmem_reserve: z.lowmem_reserve,
+        nr_free_pages_global: z.free_pages_global,
+        nr_free_pages_snapshot: z.free_pages_snapshot(),
+        cpu_stats: z
+            .cpu_stats
+            .iter()
+            .map(|s| modtrace::CpuStat {
+                cpu: s.cpu,
+                diff: s.diff,
+                threshold: s.threshold,
+            })
+            .collect(),
+        nr_free,
+        free,
+        buddy_pages,
+        pcps,
+        pageblocks_first_pfn: buddy.first_pageblock_pfn().0,
+        pageblocks,
+    }
+}
+
+/// Collects the tracepoint events of the kernel module's `e` lines.
+struct EventLines(Vec<String>);
+
+impl TraceSink for EventLines {
+    fn emit(&mut self, event: Event) {
+        let letter = |mt: MigrateType| modtrace::mt_letter(mt);
+        let line = match event {
+            Event::PageAlloc {
+                pfn,
+                order,
+                migratetype,
+                gfp,
+            } => format!("e alloc {} {order} {} {gfp:#x}", pfn.0, letter(migratetype)),
+            Event::PageFree { pfn, order } => format!("e free {} {order}", pfn.0),
+            Event::ZoneLocked {
+                pfn,
+                order,
+                migratetype,
+                pcp,
+            } => {
+                format!(
+                    "e buddy {} {order} {} {}",
+                    pfn.0,
+                    letter(migratetype),
+                    u8::from(pcp)
+                )
+            }
+            Event::PcpDrain {
+                pfn,
+                order,
+                migratetype,
+            } => format!("e drain {} {order} {}", pfn.0, letter(migratetype)),
+            Event::Steal {
+                pfn,
+                alloc_order,
+                fallback_order,
+                alloc_migratetype,
+                fallback_migratetype,
+                claimed,
+            } => format!(
+                "e steal {} {alloc_order} {fallback_order} {} {} {}",
+                pfn.0,
+                letter(alloc_migratetype),
+                letter(fallback_migratetype),
+                u8::from(claimed)
+            ),
+            _ => return,
+        };
+        self.0.push(line);
+    }
+}
+
+/// The gfp mask of an op's letter, from the header.
+fn gfp_of(header: &modtrace::Header, mt: char, thisnode: bool) -> Result<Gfp, String> {
+    let base = match mt {
+        'U' => header.gfp_u,
+        'M' => header.gfp_m,
+        'R' => header.gfp_r,
+        'H' => header.gfp_h,
+        other => {
+            return Err(format!(
+                "unknown migratetype letter `{other}` in the workload"
+            ))
+        }
+    };
+    Ok(Gfp(if thisnode {
+        base | header.gfp_thisnode
+    } else {
+        base
+    }))
+}
+
+/// Reads `watermark_boost_factor` from a case's `vm.txt`, if it has one.
+pub fn boost_factor_from_vm(vm: &str) -> Option<u32> {
+    vm.lines()
+        .find_map(|l| l.strip_prefix("/proc/sys/vm/watermark_boost_factor = "))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// Runs a case: `before` (the dump), `header`, `workload`, and optionally `vm` (for
+/// watermark_boost_factor; the kernel default 15000 otherwise).
+pub fn replay(
+    before: &str,
+    header: &str,
+    workload: &str,
+    vm: Option<&str>,
+) -> Result<ReplayOutput, String> {
+    let dump = modtrace::parse_dump(before).map_err(|e| format!("before.txt: {e}"))?;
+    let header = modtrace::parse_header(header).map_err(|e| format!("header.txt: {e}"))?;
+    let ops = modtrace::parse_workload(workload).map_err(|e| format!("workload.txt: {e}"))?;
+    let boost = vm.and_then(boost_factor_from_vm).unwrap_or(15_000);
+    let mut allocator = Allocator::from_dump(&dump, boost)?;
+    let run = dump.run;
+    let mut records = Vec::new();
+    let mut events = Vec::new();
+    let mut dumps = Vec::new();
+    // Allocation index -> (pfn, order) while live.
+    let mut allocations: Vec<Option<(Pfn, Order)>> = Vec::new();
+    let mut freed: Vec<bool> = Vec::new();
+    for (index, op) in ops.iter().enumerate() {
+        let text = modtrace::canonical_op(op);
+        records.push(AllocRecord::Op {
+            index,
+            text: text.clone(),
+        });
+        let mut sink = EventLines(Vec::new());
+        match op {
+            Op::Alloc {
+                order,
+                mt,
+                thisnode,
+                count,
+                node,
+            } => {
+                let gfp = gfp_of(&header, *mt, *thisnode)?;
+                for _ in 0..*count {
+                    let idx = allocations.len() as u64;
+                    let result = allocator
+                        .alloc_pages_node(*node, gfp, *order, &mut sink)
+                        .map_err(|e| format!("op {index} `{text}`: {e}"))?;
+                    allocations.push(result.map(|a| (a.pfn, a.order)));
+                    freed.push(false);
+                    records.push(AllocRecord::Alloc {
+                        idx,
+                        op: index,
+                        order: *order,
+                        mt: *mt,
+                        nid: *node,
+                        result: result.map(|a| (a.pfn.0, a.node, a.zone)),
+                    });
+                }
+            }
+            Op::Free(specs) => {
+                for idx in modtrace::free_indexes(specs, allocations.len() as u64) {
+                    let slot = allocations.get(idx as usize).copied();
+                    let why = match slot {
+                        None => Some("none"),
+                        Some(None) => Some("null"),
+                        Some(Some(_)) if freed.get(idx as usize).copied().unwrap_or(false) => {
+                            Some("freed")
+                        }
+                        Some(Some(_)) => None,
+                    };
+                    if let Some(why) = why {
+                        records.push(AllocRecord::Skip {
+                            idx,
+                            op: index,
+                            why: why.to_string(),
+                        });
+                        continue;
+                    }
+                    let Some(Some((pfn, order))) = slot else {
+                        continue;
+                    };
+                    allocator
+                        .free_pages(pfn, u32::from(order.get()), &mut sink)
+                        .map_err(|e| format!("op {index} `{text}`: {e}"))?;
+                    if let Some(flag) = freed.get_mut(idx as usize) {
+                        *flag = true;
+                    }
+                    records.push(AllocRecord::Free {
+                        idx,
+                        op: index,
+                        pfn: pfn.0,
+                        order: u32::from(order.get()),
+                    });
+                }
+            }
+            Op::Dump(label) => {
+                dumps.push((
+                    label.clone(),
+                    modtrace::write_dump(&allocator.to_dump(label, run)),
+                ));
+            }
+        }
+        events.push(format!("o {index} {text}"));
+        events.extend(sink.0);
+    }
+    Ok(ReplayOutput {
+        allocs: modtrace::write_allocs(&records),
+        after: modtrace::write_dump(&allocator.to_dump("after", run)),
+        dumps,
+        events: events.join("\n") + "\n",
+    })
+}
