@@ -27,6 +27,8 @@ pub enum EngineError {
     NoSuchNode { node: u32 },
     /// A CPU that is not online.
     NoSuchCpu { cpu: u32 },
+    /// Freeing an allocation index that was never made or returned NULL.
+    NoSuchAllocation { index: usize },
 }
 
 impl fmt::Display for EngineError {
@@ -53,6 +55,9 @@ impl fmt::Display for EngineError {
             EngineError::NothingAllocated => write!(f, "nothing is allocated, so there is nothing to free"),
             EngineError::NoSuchNode { node } => write!(f, "node {node} does not exist on this machine"),
             EngineError::NoSuchCpu { cpu } => write!(f, "CPU {cpu} is not online on this machine"),
+            EngineError::NoSuchAllocation { index } => {
+                write!(f, "allocation #{index} does not exist or returned NULL, so it cannot be freed")
+            }
         }
     }
 }

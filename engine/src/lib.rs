@@ -28,6 +28,7 @@ pub mod machine;
 pub mod modtrace;
 pub mod proc;
 pub mod scenario;
+pub mod session;
 pub mod snapshot;
 
 pub use error::EngineError;

@@ -1,0 +1,256 @@
+//! Sessions: stepping through events and calls, and going back to any earlier state
+//! exactly (checkpoints plus deterministic replay).
+
+use buddyscope_engine::alloc::gfp::Gfp;
+use buddyscope_engine::alloc::Allocator;
+use buddyscope_engine::machine::{Machine, MachineConfig, NodeConfig, PfnRange};
+use buddyscope_engine::session::{Cursor, Operation, Outcome, Session, CHECKPOINT_EVERY};
+use buddyscope_engine::{EngineError, Event, Rng};
+
+fn allocator() -> Allocator {
+    let config = MachineConfig {
+        nodes: vec![
+            NodeConfig {
+                memory: vec![PfnRange {
+                    start: 0x100,
+                    end: 0x8000,
+                }],
+                cpus: vec![0],
+            },
+            NodeConfig {
+                memory: vec![PfnRange {
+                    start: 0x8000,
+                    end: 0x10000,
+                }],
+                cpus: vec![1],
+            },
+        ],
+        ..MachineConfig::default()
+    };
+    Allocator::from_machine(&Machine::build(&config).unwrap()).unwrap()
+}
+
+fn random_operations(seed: u64, count: usize) -> Vec<Operation> {
+    let mut rng = Rng::new(seed);
+    let masks = [
+        "GFP_KERNEL",
+        "GFP_NOWAIT|__GFP_MOVABLE|__GFP_HIGHMEM",
+        "GFP_ATOMIC",
+        "GFP_NOWAIT|__GFP_RECLAIMABLE",
+    ];
+    let mut allocated = 0usize;
+    let mut freed = std::collections::HashSet::new();
+    let mut ops = Vec::new();
+    while ops.len() < count {
+        if allocated == 0 || rng.below(10) < 6 {
+            let gfp = Gfp::parse(masks[rng.below(4) as usize]).unwrap();
+            ops.push(Operation::Alloc {
+                order: rng.below(4) as u32,
+                gfp,
+                node: rng.below(2) as i32,
+                cpu: Some(rng.below(2) as u32),
+            });
+            allocated += 1;
+        } else if rng.below(10) < 9 {
+            let index = rng.below(allocated as u64) as usize;
+            if freed.insert(index) {
+                ops.push(Operation::Free { index });
+            }
+        } else {
+            ops.push(Operation::DrainAll);
+        }
+    }
+    ops
+}
+
+fn apply_all(session: &mut Session, ops: &[Operation]) -> Vec<Allocator> {
+    let mut states = vec![session.current().clone()];
+    for op in ops {
+        // A free of a NULL allocation is refused: skip it like a user would see it.
+        if session.apply(op.clone()).is_ok() {
+            states.push(session.current().clone());
+        }
+    }
+    states
+}
+
+#[test]
+fn going_back_gives_exactly_the_earlier_state() {
+    let mut session = Session::new(allocator());
+    let states = apply_all(
+        &mut session,
+        &random_operations(7, 3 * CHECKPOINT_EVERY + 17),
+    );
+    assert!(session.calls().len() > 2 * CHECKPOINT_EVERY);
+    for calls in [
+        0,
+        1,
+        5,
+        CHECKPOINT_EVERY - 1,
+        CHECKPOINT_EVERY,
+        CHECKPOINT_EVERY + 1,
+        2 * CHECKPOINT_EVERY + 3,
+        session.calls().len(),
+    ] {
+        assert!(
+            session.state_after(calls) == states[calls],
+            "state after {calls} calls differs"
+        );
+    }
+}
+
+#[test]
+fn the_same_operations_give_the_same_events_and_states() {
+    let ops = random_operations(11, 200);
+    let mut a = Session::new(allocator());
+    let mut b = Session::new(allocator());
+    apply_all(&mut a, &ops);
+    apply_all(&mut b, &ops);
+    assert_eq!(a.calls(), b.calls());
+    assert!(a.current() == b.current());
+}
+
+#[test]
+fn stepping_walks_every_event_and_back() {
+    let mut session = Session::new(allocator());
+    let gfp = Gfp::parse("GFP_KERNEL").unwrap();
+    session
+        .apply(Operation::Alloc {
+            order: 0,
+            gfp,
+            node: 0,
+            cpu: None,
+        })
+        .unwrap();
+    session
+        .apply(Operation::Alloc {
+            order: 3,
+            gfp,
+            node: 0,
+            cpu: None,
+        })
+        .unwrap();
+    let total: usize = session.calls().iter().map(|c| c.events.len()).sum();
+    // Step into from the start visits every event once, then stays at the end.
+    let mut cursor = Cursor::default();
+    let mut visited = 0;
+    loop {
+        let next = session.step_into(cursor);
+        if next == cursor {
+            break;
+        }
+        if session.event_at(next).is_some() {
+            visited += 1;
+        }
+        cursor = next;
+    }
+    assert_eq!(visited, total);
+    assert_eq!(cursor, session.end());
+    // The first call's first events are the allocation and a watermark check.
+    let first = &session.calls()[0].events;
+    assert!(matches!(first[0], Event::AllocStart { .. }));
+    assert!(first
+        .iter()
+        .any(|e| matches!(e, Event::WatermarkCheck { .. })));
+    // Inside a call the state is the one before it; after its last event, after it.
+    let inside = Cursor { call: 1, event: 1 };
+    assert!(session.state_at(inside) == session.state_after(1));
+    let done = session.step_over(inside);
+    assert_eq!(
+        done,
+        Cursor {
+            call: 1,
+            event: session.calls()[1].events.len()
+        }
+    );
+    assert!(session.state_at(done) == session.state_after(2));
+    // Step back from a call's start lands at the previous call's end.
+    let back = session.step_back(Cursor { call: 1, event: 0 });
+    assert_eq!(
+        back,
+        Cursor {
+            call: 0,
+            event: session.calls()[0].events.len()
+        }
+    );
+}
+
+#[test]
+fn bad_operations_are_refused_and_change_nothing() {
+    let mut session = Session::new(allocator());
+    let gfp = Gfp::parse("GFP_KERNEL").unwrap();
+    session
+        .apply(Operation::Alloc {
+            order: 2,
+            gfp,
+            node: 0,
+            cpu: None,
+        })
+        .unwrap();
+    let before = session.clone();
+    assert_eq!(
+        session
+            .apply(Operation::Alloc {
+                order: 11,
+                gfp,
+                node: 0,
+                cpu: None
+            })
+            .unwrap_err(),
+        EngineError::OrderTooLarge { order: 11 }
+    );
+    assert_eq!(
+        session
+            .apply(Operation::Alloc {
+                order: 0,
+                gfp,
+                node: 7,
+                cpu: None
+            })
+            .unwrap_err(),
+        EngineError::NoSuchNode { node: 7 }
+    );
+    assert_eq!(
+        session
+            .apply(Operation::Alloc {
+                order: 0,
+                gfp,
+                node: 0,
+                cpu: Some(9)
+            })
+            .unwrap_err(),
+        EngineError::NoSuchCpu { cpu: 9 }
+    );
+    assert_eq!(
+        session.apply(Operation::Free { index: 5 }).unwrap_err(),
+        EngineError::NoSuchAllocation { index: 5 }
+    );
+    assert!(session == before);
+    session.apply(Operation::Free { index: 0 }).unwrap();
+    assert!(matches!(
+        session.apply(Operation::Free { index: 0 }),
+        Err(EngineError::NotAllocated { .. })
+    ));
+}
+
+#[test]
+fn truncating_lets_the_user_take_another_path() {
+    let mut session = Session::new(allocator());
+    let states = apply_all(&mut session, &random_operations(3, 150));
+    session.truncate(70);
+    assert_eq!(session.calls().len(), 70);
+    assert!(session.current() == &states[70]);
+    let gfp = Gfp::parse("GFP_ATOMIC").unwrap();
+    let call = session
+        .apply(Operation::Alloc {
+            order: 1,
+            gfp,
+            node: 1,
+            cpu: Some(1),
+        })
+        .unwrap();
+    assert!(matches!(
+        call.outcome,
+        Outcome::Allocated { .. } | Outcome::Failed { .. }
+    ));
+}
