@@ -43,9 +43,7 @@ pub use zone::{Block, BlockState, BuddyZone, TraceSink};
 /// What this version of the model leaves out, in words for the page and the docs.
 /// Every entry is a deliberate simplification, not an oversight.
 pub const LIMITATIONS: &[&str] = &[
-    "The page drives one zone only: no nodes, no zonelist, no fallback to another zone (the machine model computes them; the allocation paths do not use them yet).",
-    "Allocations are MOVABLE only: free lists and pageblocks have types, but there is no fallback stealing yet.",
-    "No per-cpu page lists: every order-0 allocation and free goes straight to the buddy lists.",
-    "No watermarks, reclaim or compaction: an allocation fails as soon as no free block is large enough.",
-    "The zone has no holes; every page of it starts free.",
+    "This page still drives the one-zone foundation slice: MOVABLE allocations straight from the buddy lists of one zone. The engine's full allocator (nodes, zonelists, per-cpu lists, watermarks, fallback stealing; see docs/allocator.md) is not wired to the page yet.",
+    "Direct reclaim, compaction, kswapd running and the OOM killer are not modelled yet: an allocation that would need them fails.",
+    "The slice's zone has no holes; every page of it starts free.",
 ];
