@@ -62,6 +62,16 @@ fn every_case_replays_exactly() {
         if !compare.status.success() {
             failures.push(format!("{name}:\n{report}"));
         }
+        // allocs.txt and events.txt are the kernel's, byte for byte: every record,
+        // every skip, every tracepoint event in order.
+        for file in ["allocs.txt", "events.txt"] {
+            let kernel = std::fs::read_to_string(case.join(file)).unwrap();
+            let ours = std::fs::read_to_string(out.join(file)).unwrap_or_default();
+            if kernel != ours {
+                let first = kernel.lines().zip(ours.lines()).position(|(a, b)| a != b);
+                failures.push(format!("{name}: {file} differs (first at line {first:?})"));
+            }
+        }
         // Every `D LABEL` op's dump matches the kernel's too (t_ns aside).
         let workload = std::fs::read_to_string(case.join("workload.txt")).unwrap();
         let labels = workload.split(['\n', ';']).filter_map(|op| {

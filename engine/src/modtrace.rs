@@ -10,8 +10,8 @@
 //! (no sign, no leading zeros, lowercase `0x` hex), single spaces, counts that agree
 //! with the lists they announce. What parses therefore writes back byte for byte
 //! (except `t_ns`, which is not state), and a line the module could not have printed
-//! is an error naming its line. The workload parser is lenient like the module's own
-//! (it reads what people type).
+//! is an error naming its line. The workload parser alone is lenient (any whitespace,
+//! `;` or newlines between ops, empty ops): people type scripts.
 //!
 //! Nothing here panics on any input, and no count read from the input sizes an
 //! allocation before it has been checked against the data actually present.
@@ -134,6 +134,7 @@ pub struct PcpDump {
     pub cpu: u32,
     /// The CPU the section ran on.
     pub current: bool,
+    /// Pages on the lists: each entry of list PINDEX counts 2^order (`pcp_list_kind`).
     pub count: u64,
     pub high: u64,
     pub batch: u64,
@@ -192,6 +193,7 @@ pub struct ZoneDump {
     /// `free_area[order].nr_free`, counting blocks.
     pub nr_free: [u64; NR_ORDERS],
     /// free_area[order].free_list[mt], head first: `free[order][mt.index()]`.
+    /// (A pfn the module marks `!`, not a buddy page, makes `parse_dump` fail.)
     pub free: Vec<Vec<Vec<u64>>>,
     pub buddy_pages: u64,
     /// One per online CPU.
@@ -993,25 +995,31 @@ impl<'a> Fields<'a> {
 
     fn token(&mut self, what: &str) -> Result<&'a str, FormatError> {
         match self.toks.next() {
-            None => Err(self.err(format!(
+            Some(tok) if !tok.is_empty() => Ok(tok),
+            other => Err(self.missing(what, other)),
+        }
+    }
+
+    /// The error for a field that is absent (`None`) or empty.
+    fn missing(&self, what: &str, tok: Option<&str>) -> FormatError {
+        match tok {
+            None => self.err(format!(
                 "`{}`: expected {what}, found the end of the line",
                 shown(self.record)
-            ))),
-            Some("") => Err(self.err(format!(
+            )),
+            Some("") => self.err(format!(
                 "`{}`: expected {what}, found an empty field (fields are separated by \
                  single spaces)",
                 shown(self.record)
-            ))),
-            Some(tok) => Ok(tok),
+            )),
+            Some(tok) => self.expected(what, tok),
         }
     }
 
     fn literal(&mut self, word: &str) -> Result<(), FormatError> {
-        let tok = self.token(&format!("`{word}`"))?;
-        if tok == word {
-            Ok(())
-        } else {
-            Err(self.expected(&format!("`{word}`"), tok))
+        match self.toks.next() {
+            Some(tok) if tok == word => Ok(()),
+            other => Err(self.missing(&format!("`{word}`"), other)),
         }
     }
 
@@ -1042,11 +1050,10 @@ impl<'a> Fields<'a> {
     }
 
     fn value(&mut self, key: &str) -> Result<&'a str, FormatError> {
-        let what = format!("`{key}=`");
-        let tok = self.token(&what)?;
-        match tok.split_once('=') {
-            Some((k, v)) if k == key => Ok(v),
-            _ => Err(self.expected(&what, tok)),
+        let tok = self.toks.next();
+        match tok.and_then(|t| t.strip_prefix(key)?.strip_prefix('=')) {
+            Some(value) => Ok(value),
+            None => Err(self.missing(&format!("`{key}=`"), tok)),
         }
     }
 
@@ -1265,18 +1272,25 @@ impl<'a> DumpParser<'a> {
     }
 
     /// The next typed line, which must be a `record` line.
-    fn expect(&mut self, record: &str, what: &str) -> Result<Fields<'a>, FormatError> {
+    /// `what` describes the expected line for an error message; it is only built
+    /// when there is an error.
+    fn expect(
+        &mut self,
+        record: &str,
+        what: impl FnOnce() -> String,
+    ) -> Result<Fields<'a>, FormatError> {
         self.skip_extras();
         let Some((ln, line)) = self.cur.next() else {
             return Err(self
                 .cur
-                .end_error(format!("the input ends early: expected {what}")));
+                .end_error(format!("the input ends early: expected {}", what())));
         };
         self.consumed += 1;
         let f = Fields::new(ln, line);
         if f.record != record {
             return Err(f.err(format!(
-                "expected {what}, found a `{}` line",
+                "expected {}, found a `{}` line",
+                what(),
                 shown(f.record)
             )));
         }
@@ -1293,7 +1307,7 @@ impl<'a> DumpParser<'a> {
                 ),
             });
         }
-        let mut f = self.expect("dump", "`dump begin LABEL run=N t_ns=T`")?;
+        let mut f = self.expect("dump", || "`dump begin LABEL run=N t_ns=T`".into())?;
         f.literal("begin")?;
         let label = f.token("the dump label")?.to_string();
         let run = f.key_u32("run")?;
@@ -1331,7 +1345,7 @@ impl<'a> DumpParser<'a> {
             }
         }
         let end_what = format!("`dump end {}`", shown(&dump.label));
-        let mut f = self.expect("dump", &end_what)?;
+        let mut f = self.expect("dump", || end_what.clone())?;
         f.literal("end")?;
         let label = f.token("the dump label")?;
         if label != dump.label {
@@ -1353,7 +1367,7 @@ impl<'a> DumpParser<'a> {
     }
 
     fn parse_node(&mut self, dump: &StateDump) -> Result<NodeDump, FormatError> {
-        let mut f = self.expect("node", "a `node` line")?;
+        let mut f = self.expect("node", || "a `node` line".into())?;
         let nid = f.u32("the node id")?;
         if let Some(prev) = dump.nodes.last() {
             if nid <= prev.nid {
@@ -1387,8 +1401,9 @@ impl<'a> DumpParser<'a> {
         nid: u32,
         kind: &str,
     ) -> Result<Vec<(u32, ZoneType)>, FormatError> {
-        let what = format!("`zonelist {nid} {kind} : NID/ZONE ...`");
-        let mut f = self.expect("zonelist", &what)?;
+        let mut f = self.expect("zonelist", || {
+            format!("`zonelist {nid} {kind} : NID/ZONE ...`")
+        })?;
         let got = f.u32("the node id")?;
         if got != nid {
             return Err(f.err(format!("zonelist of node {got} after the node {nid} line")));
@@ -1407,7 +1422,7 @@ impl<'a> DumpParser<'a> {
     }
 
     fn parse_zone(&mut self, dump: &StateDump) -> Result<ZoneDump, FormatError> {
-        let mut f = self.expect("zone", "a `zone` line")?;
+        let mut f = self.expect("zone", || "a `zone` line".into())?;
         let nid = f.u32("the node id")?;
         let zone = f.zone_type()?;
         match dump.nodes.last() {
@@ -1443,14 +1458,14 @@ impl<'a> DumpParser<'a> {
         f.end()?;
         let id = format!("{nid} {}", zone.name());
 
-        let mut f = self.expect("lowmem_reserve", &format!("`lowmem_reserve {id} : ...`"))?;
+        let mut f = self.expect("lowmem_reserve", || format!("`lowmem_reserve {id} : ...`"))?;
         f.zone_id(&z)?;
         f.literal(":")?;
         z.lowmem_reserve = fixed_numbers(&mut f, "lowmem_reserve entries")?;
 
         self.parse_nr_free_pages(&mut z, &id)?;
 
-        let mut f = self.expect("nr_free", &format!("`nr_free {id} : ...`"))?;
+        let mut f = self.expect("nr_free", || format!("`nr_free {id} : ...`"))?;
         f.zone_id(&z)?;
         f.literal(":")?;
         z.nr_free = fixed_numbers(&mut f, "nr_free counts (orders 0..10)")?;
@@ -1461,7 +1476,7 @@ impl<'a> DumpParser<'a> {
             }
         }
 
-        let mut f = self.expect("buddy_pages", &format!("`buddy_pages {id} N`"))?;
+        let mut f = self.expect("buddy_pages", || format!("`buddy_pages {id} N`"))?;
         f.zone_id(&z)?;
         z.buddy_pages = f.u64("the page count")?;
         f.end()?;
@@ -1475,8 +1490,9 @@ impl<'a> DumpParser<'a> {
     }
 
     fn parse_nr_free_pages(&mut self, z: &mut ZoneDump, id: &str) -> Result<(), FormatError> {
-        let what = format!("`nr_free_pages {id} global= snapshot= cpuN_diff= cpuN_threshold=`");
-        let mut f = self.expect("nr_free_pages", &what)?;
+        let mut f = self.expect("nr_free_pages", || {
+            format!("`nr_free_pages {id} global= snapshot= cpuN_diff= cpuN_threshold=`")
+        })?;
         f.zone_id(z)?;
         z.nr_free_pages_global = f.key_i64("global")?;
         z.nr_free_pages_snapshot = f.key_i64("snapshot")?;
@@ -1507,16 +1523,18 @@ impl<'a> DumpParser<'a> {
         mt: MigrateType,
     ) -> Result<(), FormatError> {
         let letter = mt_letter(mt);
-        let what = format!(
-            "`free {id} {order} {letter} COUNT : ...` (55 free lines per zone: orders 0..10 \
-             × U M R H I)"
-        );
-        let mut f = self.expect("free", &what)?;
+        let what = || {
+            format!(
+                "`free {id} {order} {letter} COUNT : ...` (55 free lines per zone: orders \
+                 0..10 × U M R H I)"
+            )
+        };
+        let mut f = self.expect("free", what)?;
         f.zone_id(z)?;
         let got_order = f.token("the order")?;
         let got_mt = f.token("the migratetype letter")?;
         if dec_u64(got_order) != u64::try_from(order).ok() || mt_token(got_mt) != Some(mt) {
-            return Err(f.expected(&what, &format!("free {id} {got_order} {got_mt}")));
+            return Err(f.expected(&what(), &format!("free {id} {got_order} {got_mt}")));
         }
         let count = f.u64("the list length")?;
         f.literal(":")?;
@@ -1546,7 +1564,7 @@ impl<'a> DumpParser<'a> {
     }
 
     fn parse_pcp(&mut self, z: &ZoneDump, id: &str) -> Result<PcpDump, FormatError> {
-        let mut f = self.expect("pcp", &format!("a `pcp {id} cpu=...` line"))?;
+        let mut f = self.expect("pcp", || format!("a `pcp {id} cpu=...` line"))?;
         f.zone_id(z)?;
         let cpu = f.key_u32("cpu")?;
         let current = match f.value("current")? {
@@ -1579,20 +1597,28 @@ impl<'a> DumpParser<'a> {
         pindex: usize,
     ) -> Result<Vec<PcpPage>, FormatError> {
         let (order, letter) = pcp_list_kind(pindex).unwrap_or((0, '?'));
-        let what = format!(
-            "`pcplist {id} {cpu} {pindex} {order} {letter} COUNT : ...` ({NR_PCP_LISTS} \
-             pcplist lines per pcp line)"
-        );
-        let mut f = self.expect("pcplist", &what)?;
+        let what = || {
+            format!(
+                "`pcplist {id} {cpu} {pindex} {order} {letter} COUNT : ...` ({NR_PCP_LISTS} \
+                 pcplist lines per pcp line)"
+            )
+        };
+        let mut f = self.expect("pcplist", what)?;
         f.zone_id(z)?;
-        let mut head = String::new();
-        for _ in 0..4 {
-            let tok = f.token("the pcplist CPU PINDEX ORDER LMT fields")?;
-            head.push(' ');
-            head.push_str(tok);
+        let mut head = [""; 4];
+        for slot in &mut head {
+            *slot = f.token("the pcplist CPU PINDEX ORDER LMT fields")?;
         }
-        if head != format!(" {cpu} {pindex} {order} {letter}") {
-            return Err(f.expected(&what, &format!("pcplist {id}{head}")));
+        let [got_cpu, got_pindex, got_order, got_letter] = head;
+        let mut letters = got_letter.chars();
+        let matches = dec_u64(got_cpu) == Some(u64::from(cpu))
+            && dec_u64(got_pindex) == u64::try_from(pindex).ok()
+            && dec_u64(got_order) == Some(u64::from(order))
+            && letters.next() == Some(letter)
+            && letters.next().is_none();
+        if !matches {
+            let found = format!("pcplist {id} {}", head.join(" "));
+            return Err(f.expected(&what(), &found));
         }
         let count = f.u64("the list length")?;
         f.literal(":")?;
@@ -1620,8 +1646,9 @@ impl<'a> DumpParser<'a> {
     }
 
     fn parse_pageblocks(&mut self, z: &mut ZoneDump, id: &str) -> Result<(), FormatError> {
-        let what = format!("`pageblocks {id} first_pfn= nr= : ...` (or a `pcp` line)");
-        let mut f = self.expect("pageblocks", &what)?;
+        let mut f = self.expect("pageblocks", || {
+            format!("`pageblocks {id} first_pfn= nr= : ...` (or a `pcp` line)")
+        })?;
         f.zone_id(z)?;
         z.pageblocks_first_pfn = f.key_u64("first_pfn")?;
         let nr = f.key_u64("nr")?;
@@ -1817,7 +1844,7 @@ fn parse_spec(tok: &str) -> Option<FreeSpec> {
 fn spec_len(spec: &FreeSpec) -> u64 {
     match *spec {
         FreeSpec::Index(_) => 1,
-        FreeSpec::Range { from, to, step } => from.abs_diff(to) / step.max(1) + 1,
+        FreeSpec::Range { from, to, step } => (from.abs_diff(to) / step.max(1)).saturating_add(1),
         FreeSpec::All | FreeSpec::ReverseAll => 0,
     }
 }

@@ -13,24 +13,34 @@
 //! function cannot be paused halfway here. This is how it is shown instead.
 
 use crate::alloc::gfp::Gfp;
+use crate::alloc::reclaim::PageUse;
 use crate::alloc::{Allocation, Allocator};
 use crate::error::EngineError;
 use crate::trace::Event;
 use crate::types::{Order, Pfn};
 
-/// How often the session keeps a full copy of the state.
+/// How often the session keeps a full copy of the state at first. When more than
+/// [`CHECKPOINTS_MAX`] copies (or more than [`CHECKPOINT_BUDGET_BYTES`] of them)
+/// would be kept, every other one is dropped and the spacing doubles, so memory stays
+/// bounded and going back costs at most one spacing of replayed calls.
 pub const CHECKPOINT_EVERY: usize = 64;
+/// The most checkpoints kept.
+pub const CHECKPOINTS_MAX: usize = 32;
+/// The most bytes of checkpoints kept (at least two checkpoints are always kept).
+pub const CHECKPOINT_BUDGET_BYTES: usize = 256 << 20;
 
 /// One operation a user or a workload applies.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Operation {
     /// `alloc_pages_node(node, gfp, order)` on `cpu` (the current CPU if `None`);
-    /// node -1 is the CPU's own node.
+    /// node -1 is the CPU's own node. `use_` says what the pages are for (page cache
+    /// and anonymous order-0 pages can be reclaimed and migrated).
     Alloc {
         order: u32,
         gfp: Gfp,
         node: i32,
         cpu: Option<u32>,
+        use_: PageUse,
     },
     /// `__free_pages()` of the allocation with this index (in order of allocation).
     Free { index: usize },
@@ -38,6 +48,12 @@ pub enum Operation {
     DrainLocal { cpu: u32 },
     /// `drain_all_pages()`.
     DrainAll,
+    /// Wake kswapd on a node and let it run until the node is balanced.
+    RunKswapd { node: u32 },
+    /// `echo 1 > /proc/sys/vm/compact_memory`.
+    CompactMemory,
+    /// `echo 3 > /proc/sys/vm/drop_caches`.
+    DropCaches,
 }
 
 /// What an operation did.
@@ -58,6 +74,11 @@ pub enum Outcome {
         order: Order,
     },
     Drained,
+    /// kswapd ran or caches were dropped: this many pages were reclaimed.
+    Reclaimed {
+        pages: u64,
+    },
+    Compacted,
 }
 
 /// One applied operation with its outcome and events.
@@ -94,6 +115,8 @@ struct Checkpoint {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Session {
     checkpoints: Vec<Checkpoint>,
+    /// Calls between checkpoints now.
+    spacing: usize,
     calls: Vec<Call>,
     current: Allocator,
     allocations: Allocations,
@@ -103,6 +126,7 @@ impl Session {
     /// A session starting from `allocator`.
     pub fn new(allocator: Allocator) -> Session {
         Session {
+            spacing: CHECKPOINT_EVERY,
             checkpoints: vec![Checkpoint {
                 calls: 0,
                 allocator: allocator.clone(),
@@ -130,12 +154,13 @@ impl Session {
     pub fn apply(&mut self, operation: Operation) -> Result<&Call, EngineError> {
         let call = execute(&mut self.current, &mut self.allocations, &operation)?;
         self.calls.push(call);
-        if self.calls.len() % CHECKPOINT_EVERY == 0 {
+        if self.calls.len() % self.spacing == 0 {
             self.checkpoints.push(Checkpoint {
                 calls: self.calls.len(),
                 allocator: self.current.clone(),
                 allocations: self.allocations.clone(),
             });
+            self.thin_checkpoints();
         }
         self.calls.last().ok_or(EngineError::NothingAllocated)
     }
@@ -177,6 +202,10 @@ impl Session {
         self.replay_into(&mut allocator, &mut allocations, calls);
         self.calls.truncate(calls);
         self.checkpoints.retain(|c| c.calls <= calls);
+        self.spacing = CHECKPOINT_EVERY;
+        while self.checkpoints.iter().any(|c| c.calls % self.spacing != 0) {
+            self.spacing *= 2;
+        }
         self.current = allocator;
         self.allocations = allocations;
     }
@@ -243,6 +272,18 @@ impl Session {
         }
     }
 
+    /// Drops every other checkpoint (keeping the first) while there are too many or
+    /// they take too much memory, doubling the spacing each time.
+    fn thin_checkpoints(&mut self) {
+        let bytes_each = self.current.heap_bytes().max(1);
+        let limit = (CHECKPOINT_BUDGET_BYTES / bytes_each).clamp(2, CHECKPOINTS_MAX);
+        while self.checkpoints.len() > limit {
+            self.spacing *= 2;
+            let spacing = self.spacing;
+            self.checkpoints.retain(|c| c.calls % spacing == 0);
+        }
+    }
+
     fn restore(&self, calls: usize) -> (Allocator, Allocations) {
         let checkpoint = self
             .checkpoints
@@ -283,12 +324,14 @@ fn execute(
             gfp,
             node,
             cpu,
+            use_,
         } => {
             let previous_cpu = allocator.cpu;
             if let Some(cpu) = cpu {
                 allocator.set_cpu(cpu)?;
             }
-            let result = allocator.alloc_pages_node(node, gfp, order, &mut events);
+            let owner = allocations.blocks.len() as u64;
+            let result = allocator.alloc_for(node, gfp, order, use_, owner, &mut events);
             if cpu.is_some() {
                 allocator.cpu = previous_cpu;
             }
@@ -308,7 +351,7 @@ fn execute(
             if allocations.freed.get(index).copied().unwrap_or(true) {
                 return Err(EngineError::NotAllocated { pfn });
             }
-            allocator.free_pages(pfn, u32::from(order.get()), &mut events)?;
+            allocator.free_owned(pfn, u32::from(order.get()), &mut events)?;
             if let Some(flag) = allocations.freed.get_mut(index) {
                 *flag = true;
             }
@@ -325,7 +368,33 @@ fn execute(
             allocator.drain_all_pages(&mut events);
             Outcome::Drained
         }
+        Operation::RunKswapd { node } => Outcome::Reclaimed {
+            pages: allocator.run_kswapd(node, &mut events)?,
+        },
+        Operation::CompactMemory => {
+            allocator.compact_memory(&mut events);
+            Outcome::Compacted
+        }
+        Operation::DropCaches => Outcome::Reclaimed {
+            pages: allocator.drop_caches(&mut events),
+        },
     };
+    // Reclaim takes pages from their owners; compaction moves them.
+    for event in &events {
+        match *event {
+            Event::Reclaimed { owner, .. } => {
+                if let Some(flag) = allocations.freed.get_mut(owner as usize) {
+                    *flag = true;
+                }
+            }
+            Event::Migrated { to, owner, .. } => {
+                if let Some(Some((pfn, _))) = allocations.blocks.get_mut(owner as usize) {
+                    *pfn = to;
+                }
+            }
+            _ => {}
+        }
+    }
     Ok(Call {
         operation: operation.clone(),
         outcome,

@@ -118,6 +118,23 @@ pub enum Event {
     PageFree { pfn: Pfn, order: Order },
     /// The kernel would do something here that the model does not run yet.
     NotModelled { what: &'static str },
+    /// Reclaim freed an LRU page its owner no longer has.
+    Reclaimed { pfn: Pfn, owner: u64 },
+    /// `__alloc_pages_direct_reclaim()` freed this many pages.
+    DirectReclaim { reclaimed: u64 },
+    /// kswapd balanced a node (the model's `balance_pgdat()`).
+    KswapdRun { node: u32, reclaimed: u64 },
+    /// Compaction moved a page; its owner now has it at `to`.
+    Migrated { from: Pfn, to: Pfn, owner: u64 },
+    /// A compaction run of one zone ended.
+    Compacted {
+        node: u32,
+        zone: ZoneType,
+        migrated: u64,
+        success: bool,
+    },
+    /// `__alloc_pages_may_oom()`: the OOM killer would now pick a victim.
+    OomDecision { order: Order, would_kill: bool },
 }
 
 impl Event {
@@ -140,6 +157,12 @@ impl Event {
             Event::SlowPath { .. } | Event::NotModelled { .. } => "__alloc_pages_slowpath",
             Event::KswapdWake { .. } => "wakeup_kswapd",
             Event::PageFree { .. } => "__free_pages",
+            Event::Reclaimed { .. } => "shrink_page_list",
+            Event::DirectReclaim { .. } => "__alloc_pages_direct_reclaim",
+            Event::KswapdRun { .. } => "balance_pgdat",
+            Event::Migrated { .. } => "migrate_pages",
+            Event::Compacted { .. } => "compact_zone",
+            Event::OomDecision { .. } => "__alloc_pages_may_oom",
         }
     }
 
@@ -154,7 +177,14 @@ impl Event {
             | Event::PcpRefill { .. }
             | Event::SlowPath { .. }
             | Event::KswapdWake { .. }
-            | Event::NotModelled { .. } => None,
+            | Event::NotModelled { .. }
+            | Event::DirectReclaim { .. }
+            | Event::KswapdRun { .. }
+            | Event::Compacted { .. }
+            | Event::OomDecision { .. } => None,
+            Event::Reclaimed { pfn, .. } | Event::Migrated { to: pfn, .. } => {
+                Some((pfn, Order::ZERO))
+            }
             Event::PcpTake { pfn, order, .. }
             | Event::PcpFree { pfn, order, .. }
             | Event::ZoneLocked { pfn, order, .. }
@@ -267,6 +297,18 @@ impl Event {
             Event::PageAlloc { pfn, order, .. } => format!("returned the order-{order} block at pfn {pfn}"),
             Event::PageFree { pfn, order } => format!("freeing the order-{order} block at pfn {pfn}"),
             Event::NotModelled { what } => format!("the kernel would now try {what}, which the model does not run yet"),
+            Event::Reclaimed { pfn, owner } => format!("reclaimed pfn {pfn} (allocation #{owner} loses it)"),
+            Event::DirectReclaim { reclaimed } => format!("direct reclaim freed {reclaimed} pages"),
+            Event::KswapdRun { node, reclaimed } => format!("kswapd balanced node {node}, reclaiming {reclaimed} pages, and went back to sleep"),
+            Event::Migrated { from, to, owner } => format!("compaction moved allocation #{owner} from pfn {from} to pfn {to}"),
+            Event::Compacted { node, zone, migrated, success } => format!(
+                "compaction of zone {node}:{} moved {migrated} pages: {}",
+                zone.name(),
+                if *success { "a block of the requested order is now free" } else { "the scanners met without freeing one" }
+            ),
+            Event::OomDecision { order, .. } => format!(
+                "nothing left to reclaim for an order-{order} request: the OOM killer would now kill a task (the model does not kill; the allocation fails)"
+            ),
         }
     }
 }

@@ -610,6 +610,40 @@ impl BuddyZone {
         Ok(())
     }
 
+    /// Takes the free block at `pfn` off its free list (`__isolate_free_page()`'s list
+    /// part) and leaves its pages in use as separate order-0 pages (`split_page()`),
+    /// as compaction's free scanner holds them. Returns the block's order and the
+    /// list it was on.
+    pub fn isolate_free_block(&mut self, pfn: Pfn) -> Option<(Order, MigrateType)> {
+        let index = self.index_of(pfn)?;
+        let state = self.state[index as usize];
+        if state & KIND_MASK != KIND_FREE {
+            return None;
+        }
+        let order = Order::new(u32::from(state & ORDER_MASK))?;
+        let list = MigrateType::from_index(self.list_type[index as usize] as usize)
+            .unwrap_or(MigrateType::Unmovable);
+        self.lists.remove(list_of(order, list), index);
+        let range = index as usize..(index as u64 + order.pages()) as usize;
+        self.state[range].fill(KIND_ALLOCATED);
+        Some((order, list))
+    }
+
+    /// `split_page()`: an in-use block of `order` at `pfn` becomes `2^order` in-use
+    /// order-0 pages. False if there is no such block.
+    pub fn split_in_use(&mut self, pfn: Pfn, order: Order) -> bool {
+        if !self.is_in_use_block(pfn, order) {
+            return false;
+        }
+        let Some(index) = self.index_of(pfn) else {
+            return false;
+        };
+        let flags = self.state[index as usize] & FLAG_MOVABLE;
+        let range = index as usize..(index as u64 + order.pages()) as usize;
+        self.state[range].fill(KIND_ALLOCATED | flags);
+        true
+    }
+
     /// Every block in the zone, in ascending pfn order.
     pub fn blocks(&self) -> impl Iterator<Item = Block> + '_ {
         let mut index = 0u32;

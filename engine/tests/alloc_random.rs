@@ -5,9 +5,10 @@
 //! `BUDDYSCOPE_OPS` sets the operations per seed.
 
 use buddyscope_engine::alloc::gfp::Gfp;
+use buddyscope_engine::alloc::reclaim::PageUse;
 use buddyscope_engine::alloc::Allocator;
 use buddyscope_engine::machine::{Machine, MachineConfig, NodeConfig, PfnRange};
-use buddyscope_engine::{Pfn, Rng};
+use buddyscope_engine::{Event, Pfn, Rng};
 
 const MASKS: [&str; 6] = [
     "GFP_NOWAIT|__GFP_NOWARN",
@@ -48,31 +49,57 @@ fn run(seed: u64, ops: u64) -> Result<(), String> {
     let mut allocator = Allocator::from_machine(&machine).map_err(|e| e.to_string())?;
     allocator.check_invariants()?;
     let masks: Vec<Gfp> = MASKS.iter().map(|m| Gfp::parse(m).unwrap()).collect();
-    let mut live: Vec<(Pfn, u32)> = Vec::new();
+    // Live allocations by owner id: reclaim takes some away, compaction moves some.
+    let mut live: Vec<(u64, Pfn, u32)> = Vec::new();
+    let mut next_owner = 0u64;
     let (mut successes, mut failures) = (0u64, 0u64);
+    let uses = [PageUse::Kernel, PageUse::PageCache, PageUse::Anon];
+    allocator.swap = rng.below(2) == 0;
     for step in 0..ops {
         let cpu = allocator.online_cpus[rng.below(allocator.online_cpus.len() as u64) as usize];
         allocator.set_cpu(cpu).map_err(|e| e.to_string())?;
-        let roll = rng.below(100);
-        if roll < 55 || live.is_empty() {
+        let roll = rng.below(1000);
+        let mut events = Vec::new();
+        if roll < 550 || live.is_empty() {
             let order = [0, 0, 0, 0, 1, 2, 3, 4, 9, 10][rng.below(10) as usize];
             let gfp = masks[rng.below(masks.len() as u64) as usize];
             let node = rng.below(allocator.nodes.len() as u64) as i32;
-            match allocator.alloc_pages_node(node, gfp, order, &mut ()) {
+            let use_ = uses[rng.below(3) as usize];
+            let owner = next_owner;
+            next_owner += 1;
+            match allocator.alloc_for(node, gfp, order, use_, owner, &mut events) {
                 Ok(Some(a)) => {
-                    live.push((a.pfn, order));
+                    live.push((owner, a.pfn, order));
                     successes += 1;
                 }
                 Ok(None) => failures += 1,
                 Err(e) => return Err(format!("step {step}: {e}")),
             }
-        } else if roll < 97 {
-            let (pfn, order) = live.swap_remove(rng.below(live.len() as u64) as usize);
+        } else if roll < 980 {
+            let (_, pfn, order) = live.swap_remove(rng.below(live.len() as u64) as usize);
             allocator
-                .free_pages(pfn, order, &mut ())
+                .free_owned(pfn, order, &mut events)
                 .map_err(|e| format!("step {step}: free {pfn} order {order}: {e}"))?;
+        } else if roll < 990 {
+            allocator.drain_all_pages(&mut events);
+        } else if roll < 995 {
+            let node = allocator.nodes[rng.below(allocator.nodes.len() as u64) as usize].nid;
+            allocator
+                .run_kswapd(node, &mut events)
+                .map_err(|e| e.to_string())?;
         } else {
-            allocator.drain_all_pages(&mut ());
+            allocator.compact_memory(&mut events);
+        }
+        for event in &events {
+            match *event {
+                Event::Reclaimed { owner, .. } => live.retain(|(o, _, _)| *o != owner),
+                Event::Migrated { to, owner, .. } => {
+                    if let Some(entry) = live.iter_mut().find(|(o, _, _)| *o == owner) {
+                        entry.1 = to;
+                    }
+                }
+                _ => {}
+            }
         }
         allocator
             .check_invariants()
@@ -80,7 +107,7 @@ fn run(seed: u64, ops: u64) -> Result<(), String> {
     }
     // Bad input leaves the state as it was.
     let before = allocator.clone();
-    if let Some(&(pfn, order)) = live.first() {
+    if let Some(&(_, pfn, order)) = live.first() {
         let wrong = if order == 0 { 1 } else { 0 };
         if allocator.free_pages(pfn, wrong, &mut ()).is_ok() {
             return Err(format!(
@@ -97,9 +124,9 @@ fn run(seed: u64, ops: u64) -> Result<(), String> {
         return Err("a refused operation changed the state".into());
     }
     // Everything freed and drained: every managed page is free again.
-    for (pfn, order) in live.drain(..) {
+    for (_, pfn, order) in live.drain(..) {
         allocator
-            .free_pages(pfn, order, &mut ())
+            .free_owned(pfn, order, &mut ())
             .map_err(|e| e.to_string())?;
     }
     allocator.drain_all_pages(&mut ());

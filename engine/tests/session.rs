@@ -2,6 +2,7 @@
 //! exactly (checkpoints plus deterministic replay).
 
 use buddyscope_engine::alloc::gfp::Gfp;
+use buddyscope_engine::alloc::reclaim::PageUse;
 use buddyscope_engine::alloc::Allocator;
 use buddyscope_engine::machine::{Machine, MachineConfig, NodeConfig, PfnRange};
 use buddyscope_engine::session::{Cursor, Operation, Outcome, Session, CHECKPOINT_EVERY};
@@ -49,6 +50,7 @@ fn random_operations(seed: u64, count: usize) -> Vec<Operation> {
                 gfp,
                 node: rng.below(2) as i32,
                 cpu: Some(rng.below(2) as u32),
+                use_: [PageUse::Kernel, PageUse::PageCache, PageUse::Anon][rng.below(3) as usize],
             });
             allocated += 1;
         } else if rng.below(10) < 9 {
@@ -120,6 +122,7 @@ fn stepping_walks_every_event_and_back() {
             gfp,
             node: 0,
             cpu: None,
+            use_: PageUse::Kernel,
         })
         .unwrap();
     session
@@ -128,6 +131,7 @@ fn stepping_walks_every_event_and_back() {
             gfp,
             node: 0,
             cpu: None,
+            use_: PageUse::Kernel,
         })
         .unwrap();
     let total: usize = session.calls().iter().map(|c| c.events.len()).sum();
@@ -185,6 +189,7 @@ fn bad_operations_are_refused_and_change_nothing() {
             gfp,
             node: 0,
             cpu: None,
+            use_: PageUse::Kernel,
         })
         .unwrap();
     let before = session.clone();
@@ -194,7 +199,8 @@ fn bad_operations_are_refused_and_change_nothing() {
                 order: 11,
                 gfp,
                 node: 0,
-                cpu: None
+                cpu: None,
+                use_: PageUse::Kernel
             })
             .unwrap_err(),
         EngineError::OrderTooLarge { order: 11 }
@@ -205,7 +211,8 @@ fn bad_operations_are_refused_and_change_nothing() {
                 order: 0,
                 gfp,
                 node: 7,
-                cpu: None
+                cpu: None,
+                use_: PageUse::Kernel
             })
             .unwrap_err(),
         EngineError::NoSuchNode { node: 7 }
@@ -216,7 +223,8 @@ fn bad_operations_are_refused_and_change_nothing() {
                 order: 0,
                 gfp,
                 node: 0,
-                cpu: Some(9)
+                cpu: Some(9),
+                use_: PageUse::Kernel
             })
             .unwrap_err(),
         EngineError::NoSuchCpu { cpu: 9 }
@@ -247,10 +255,37 @@ fn truncating_lets_the_user_take_another_path() {
             gfp,
             node: 1,
             cpu: Some(1),
+            use_: PageUse::Kernel,
         })
         .unwrap();
     assert!(matches!(
         call.outcome,
         Outcome::Allocated { .. } | Outcome::Failed { .. }
     ));
+}
+
+#[test]
+fn checkpoints_stay_bounded_on_long_sessions() {
+    let mut session = Session::new(allocator());
+    let ops = random_operations(5, 40 * CHECKPOINT_EVERY);
+    let states = apply_all(&mut session, &ops);
+    let applied = session.calls().len();
+    assert!(applied > 32 * CHECKPOINT_EVERY);
+    // Every earlier state is still exact after the checkpoints were thinned.
+    for calls in [
+        0,
+        1,
+        63,
+        64,
+        65,
+        applied / 3,
+        applied / 2 + 7,
+        applied - 1,
+        applied,
+    ] {
+        assert!(
+            session.state_after(calls) == states[calls],
+            "state after {calls} calls differs"
+        );
+    }
 }

@@ -19,6 +19,7 @@
 //! where the kernel would enter it.
 
 pub mod gfp;
+pub mod reclaim;
 pub mod replay;
 
 use std::collections::VecDeque;
@@ -33,9 +34,9 @@ use gfp::{alloc_flags as af, Gfp};
 /// Parts of the allocator the model does not run yet; the page and the docs show
 /// this list.
 pub const NOT_MODELLED: &[&str] = &[
-    "Direct reclaim and direct compaction: a caller that may sleep gets NULL where the kernel would reclaim or compact.",
-    "kswapd and kcompactd running: waking them is recorded (kswapd_order, kswapd_highest_zoneidx) but they never run.",
-    "unreserve_highatomic_pageblock() (only reached from direct reclaim), the OOM killer, cpusets, CMA.",
+    "Reclaim, compaction and kswapd are a reduced model (see the reclaim module): one LRU list, no ageing or writeback; compaction moves LRU pages into free pages of MOVABLE pageblocks.",
+    "kswapd runs only when asked; kcompactd never runs; the OOM killer decides but does not kill.",
+    "unreserve_highatomic_pageblock(), cpusets, CMA.",
 ];
 
 /// `NR_PCP_LISTS`: three migratetypes for orders 0-3, then two THP lists.
@@ -170,6 +171,10 @@ pub struct Allocator {
     pub online_cpus: Vec<u32>,
     /// `vm.watermark_boost_factor`.
     pub watermark_boost_factor: u32,
+    /// Reclaimable and movable pages in use, oldest first (see [`reclaim`]).
+    pub lru: Vec<reclaim::LruPage>,
+    /// Whether anonymous pages can be reclaimed (swap is configured).
+    pub swap: bool,
 }
 
 /// What a successful allocation returned.
@@ -872,19 +877,15 @@ impl Allocator {
         if let Some(page) = self.get_page_from_freelist(gfp, order, flags, ac, trace) {
             return Some(page);
         }
-        // retry: kswapd again, then the same flags (no PF_MEMALLOC reserves).
+        if gfp.has(gfp::GFP_DIRECT_RECLAIM) {
+            return self.slowpath_reclaim(gfp, order, flags, ac, trace);
+        }
+        // retry: kswapd again, then the same flags (no PF_MEMALLOC reserves); a
+        // caller that cannot reclaim gives up after that.
         if flags & af::KSWAPD != 0 {
             self.wake_all_kswapds(order, ac, trace);
         }
-        if let Some(page) = self.get_page_from_freelist(gfp, order, flags, ac, trace) {
-            return Some(page);
-        }
-        if gfp.has(gfp::GFP_DIRECT_RECLAIM) {
-            trace.emit(Event::NotModelled {
-                what: "direct reclaim and compaction",
-            });
-        }
-        None
+        self.get_page_from_freelist(gfp, order, flags, ac, trace)
     }
 
     /// `wake_all_kswapds()`: one `wakeup_kswapd()` per node of the zonelist.
@@ -1230,7 +1231,16 @@ impl Allocator {
             cpu: 0,
             online_cpus: machine.online_cpus.clone(),
             watermark_boost_factor: machine.config.sysctls.watermark_boost_factor,
+            lru: Vec::new(),
+            swap: false,
         })
+    }
+
+    /// Bytes of heap the allocator holds, measured from its zones' allocations (the
+    /// per-page state dominates).
+    pub fn heap_bytes(&self) -> usize {
+        self.zones.iter().map(|z| z.buddy.heap_bytes()).sum::<usize>()
+            + self.lru.capacity() * core::mem::size_of::<reclaim::LruPage>()
     }
 
     /// Runs the next operations on `cpu`.

@@ -80,6 +80,8 @@ impl Allocator {
             cpu: cpu.or_else(|| online_cpus.first().copied()).unwrap_or(0),
             online_cpus,
             watermark_boost_factor,
+            lru: Vec::new(),
+            swap: false,
         })
     }
 
@@ -419,7 +421,8 @@ pub fn replay(
                 }
             }
             Op::Free(specs) => {
-                for idx in modtrace::free_indexes(specs, allocations.len() as u64) {
+                for target in modtrace::free_targets(specs, allocations.len() as u64) {
+                    let idx = target.idx;
                     let slot = allocations.get(idx as usize).copied();
                     let why = match slot {
                         None => Some("none"),
@@ -430,11 +433,15 @@ pub fn replay(
                         Some(Some(_)) => None,
                     };
                     if let Some(why) = why {
-                        records.push(AllocRecord::Skip {
-                            idx,
-                            op: index,
-                            why: why.to_string(),
-                        });
+                        // `F all` and `F rall` pass over dead allocations silently;
+                        // only an index the script names is recorded as a skip.
+                        if target.explicit {
+                            records.push(AllocRecord::Skip {
+                                idx,
+                                op: index,
+                                why: why.to_string(),
+                            });
+                        }
                         continue;
                     }
                     let Some(Some((pfn, order))) = slot else {

@@ -1,0 +1,661 @@
+//! Reclaim and compaction: a model, labelled as one.
+//!
+//! The kernel's reclaim (mm/vmscan.c) and compaction (mm/compaction.c) are large
+//! machines driven by LRU ageing, writeback, shrinkers and timing. The playground
+//! models the decisions a learner follows in `__alloc_pages_slowpath()` and keeps
+//! their structure, with these simplifications:
+//!
+//! - Reclaimable memory exists because workloads create it: a page allocated as page
+//!   cache (clean, dropped on reclaim) or anonymous (reclaimable only when swap is
+//!   configured) goes on one LRU list, oldest first. No ageing, no active/inactive
+//!   split, no dirty pages or writeback, no shrinkers.
+//! - Reclaim (`shrink_node()` reduced) frees the oldest reclaimable pages of the
+//!   allowed zones, up to `SWAP_CLUSTER_MAX` (32) for direct reclaim, through the
+//!   normal free path (so they reach the per-cpu lists, as `free_unref_page_list()`
+//!   sends them).
+//! - Compaction (`compact_zone()` reduced) runs a migrate scanner up from the zone
+//!   start and a free scanner down from the zone end, a pageblock at a time; the free
+//!   scanner takes the free blocks of MOVABLE pageblocks (`__isolate_free_page()`,
+//!   split to single pages), the migrate scanner moves each LRU page of its pageblock
+//!   into one of them and frees the original; it stops when the scanners meet or a
+//!   block of the requested order is free (`__compact_finished()`).
+//! - kswapd runs only when asked (an operation), and then balances the node
+//!   (`balance_pgdat()` reduced): reclaim until a zone up to the requested one is
+//!   above its high watermark plus boost, then clear the boost and sleep.
+//! - The OOM killer is a decision, not an action: the model says it would kill a
+//!   task, and the allocation fails.
+
+use super::gfp::{self, alloc_flags as af, Gfp};
+use super::{AllocContext, Allocator, KSWAPD_IDLE_ZONEIDX};
+use crate::machine::ZoneType;
+use crate::trace::Event;
+use crate::types::{MigrateType, Order, Pfn, MAX_ORDER, PAGEBLOCK_ORDER};
+use crate::zone::TraceSink;
+
+/// `SWAP_CLUSTER_MAX`: pages direct reclaim aims to free at a time.
+pub const SWAP_CLUSTER_MAX: u64 = 32;
+/// `MAX_RECLAIM_RETRIES`.
+pub const MAX_RECLAIM_RETRIES: u32 = 16;
+/// `MAX_COMPACT_RETRIES`.
+pub const MAX_COMPACT_RETRIES: u32 = 16;
+/// `sysctl_extfrag_threshold`'s default.
+pub const EXTFRAG_THRESHOLD: i64 = 500;
+/// A safety bound on slow-path retries; the kernel has none, and in the model every
+/// retry makes progress or ends, but a bound keeps a hostile input from looping.
+const RETRY_LIMIT: u32 = 10_000;
+
+/// What a page in use is used for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum PageUse {
+    /// Kernel memory: neither reclaimable nor movable.
+    #[default]
+    Kernel,
+    /// Clean page cache: on the LRU, movable, dropped on reclaim.
+    PageCache,
+    /// Anonymous memory: on the LRU, movable, reclaimable only with swap.
+    Anon,
+}
+
+impl PageUse {
+    /// Whether pages of this use go on the LRU (and so can be migrated).
+    pub fn on_lru(self) -> bool {
+        self != PageUse::Kernel
+    }
+
+    /// The word used in the workload language and the page.
+    pub fn name(self) -> &'static str {
+        match self {
+            PageUse::Kernel => "kernel",
+            PageUse::PageCache => "pagecache",
+            PageUse::Anon => "anon",
+        }
+    }
+}
+
+/// A page on the LRU list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LruPage {
+    pub pfn: u64,
+    pub use_: PageUse,
+    /// Who holds it (the session's allocation index).
+    pub owner: u64,
+}
+
+/// What a compaction run ended with (`enum compact_result`, the values the slow
+/// path looks at).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompactResult {
+    /// Not worth running (`COMPACT_SKIPPED`).
+    Skipped,
+    /// The scanners met (`COMPACT_COMPLETE`).
+    Complete,
+    /// A suitable free block exists (`COMPACT_SUCCESS`).
+    Success,
+}
+
+impl Allocator {
+    /// Allocates for a workload, recording what the page is used for: order-0
+    /// page-cache and anonymous pages go on the LRU (where reclaim and compaction find
+    /// them). Higher-order allocations are kernel memory in the model.
+    pub fn alloc_for(
+        &mut self,
+        nid: i32,
+        gfp: Gfp,
+        order: u32,
+        use_: PageUse,
+        owner: u64,
+        trace: &mut impl TraceSink,
+    ) -> Result<Option<super::Allocation>, crate::EngineError> {
+        let result = self.alloc_pages_node(nid, gfp, order, trace)?;
+        if let Some(a) = result {
+            if use_.on_lru() && order == 0 {
+                self.lru.push(LruPage {
+                    pfn: a.pfn.0,
+                    use_,
+                    owner,
+                });
+                if let Some(z) = self.zone_of_pfn(a.pfn) {
+                    self.zones[z].buddy.set_page_movable(a.pfn, true);
+                }
+            }
+        }
+        Ok(result)
+    }
+
+    /// Frees a block its owner gives back, taking it off the LRU first.
+    pub fn free_owned(
+        &mut self,
+        pfn: Pfn,
+        order: u32,
+        trace: &mut impl TraceSink,
+    ) -> Result<(), crate::EngineError> {
+        let z = self
+            .zone_of_pfn(pfn)
+            .ok_or(crate::EngineError::PfnOutsideZone { pfn })?;
+        let order_checked = Order::new(order).ok_or(crate::EngineError::OrderTooLarge { order })?;
+        if !self.zones[z].buddy.is_in_use_block(pfn, order_checked) {
+            return Err(crate::EngineError::NotAllocated { pfn });
+        }
+        self.lru.retain(|p| p.pfn != pfn.0);
+        self.zones[z].buddy.set_page_movable(pfn, false);
+        self.free_pages(pfn, order, trace)
+    }
+
+    fn reclaimable(&self, page: &LruPage) -> bool {
+        match page.use_ {
+            PageUse::PageCache => true,
+            PageUse::Anon => self.swap,
+            PageUse::Kernel => false,
+        }
+    }
+
+    /// Reclaimable pages on the LRU in zone `z` (`zone_reclaimable_pages()`).
+    pub fn zone_reclaimable_pages(&self, z: usize) -> u64 {
+        self.lru
+            .iter()
+            .filter(|p| self.reclaimable(p) && self.zone_of_pfn(Pfn(p.pfn)) == Some(z))
+            .count() as u64
+    }
+
+    /// `shrink_zones()` reduced: free up to `nr` of the oldest reclaimable LRU pages
+    /// of `zones`. Returns the pages freed.
+    fn shrink(&mut self, zones: &[usize], nr: u64, trace: &mut impl TraceSink) -> u64 {
+        let mut reclaimed = 0;
+        let mut i = 0;
+        while i < self.lru.len() && reclaimed < nr {
+            let page = self.lru[i];
+            let in_zone = self
+                .zone_of_pfn(Pfn(page.pfn))
+                .is_some_and(|z| zones.contains(&z));
+            if !in_zone || !self.reclaimable(&page) {
+                i += 1;
+                continue;
+            }
+            self.lru.remove(i);
+            let pfn = Pfn(page.pfn);
+            if let Some(z) = self.zone_of_pfn(pfn) {
+                self.zones[z].buddy.set_page_movable(pfn, false);
+            }
+            if self.free_pages(pfn, 0, trace).is_ok() {
+                trace.emit(Event::Reclaimed {
+                    pfn,
+                    owner: page.owner,
+                });
+                reclaimed += 1;
+            }
+        }
+        reclaimed
+    }
+
+    /// kswapd on node `nid`, run to completion (`balance_pgdat()` reduced): reclaim a
+    /// cluster at a time until a zone up to `kswapd_highest_zoneidx` is above its high
+    /// watermark plus boost for `kswapd_order`, then clear the boosts and sleep.
+    pub fn run_kswapd(
+        &mut self,
+        nid: u32,
+        trace: &mut impl TraceSink,
+    ) -> Result<u64, crate::EngineError> {
+        let node = self
+            .nodes
+            .iter()
+            .position(|n| n.nid == nid)
+            .ok_or(crate::EngineError::NoSuchNode { node: nid })?;
+        let order = self.nodes[node].kswapd_order.min(u32::from(MAX_ORDER) - 1) as u8;
+        let highest = match self.nodes[node].kswapd_highest_zoneidx {
+            KSWAPD_IDLE_ZONEIDX => ZoneType::Movable,
+            idx => ZoneType::ALL
+                .get(idx as usize)
+                .copied()
+                .unwrap_or(ZoneType::Movable),
+        };
+        let zones: Vec<usize> = (0..self.zones.len())
+            .filter(|&z| self.zones[z].nid == nid && self.zones[z].zone <= highest)
+            .collect();
+        let mut total = 0;
+        loop {
+            let balanced = zones.iter().any(|&z| {
+                let zone = &self.zones[z];
+                let order = Order::new(u32::from(order)).unwrap_or(Order::ZERO);
+                self.zone_watermark_ok(
+                    z,
+                    order,
+                    zone.wmark_pages(2),
+                    highest,
+                    0,
+                    zone.free_pages_snapshot(),
+                )
+            });
+            let boosted = zones.iter().any(|&z| self.zones[z].watermark_boost > 0);
+            if balanced && !boosted {
+                break;
+            }
+            let freed = self.shrink(&zones, SWAP_CLUSTER_MAX, trace);
+            total += freed;
+            if freed == 0 {
+                if !balanced {
+                    self.nodes[node].kswapd_failures += 1;
+                }
+                break;
+            }
+            if balanced {
+                // Boosted reclaim done for this round: the boost is cleared below.
+                break;
+            }
+        }
+        for &z in &zones {
+            self.zones[z].watermark_boost = 0;
+        }
+        self.nodes[node].kswapd_order = 0;
+        self.nodes[node].kswapd_highest_zoneidx = KSWAPD_IDLE_ZONEIDX;
+        trace.emit(Event::KswapdRun {
+            node: nid,
+            reclaimed: total,
+        });
+        Ok(total)
+    }
+
+    /// Compacts every zone fully, as writing `/proc/sys/vm/compact_memory` does.
+    pub fn compact_memory(&mut self, trace: &mut impl TraceSink) {
+        for z in 0..self.zones.len() {
+            self.compact_zone(z, None, MigrateType::Movable, trace);
+        }
+    }
+
+    /// Drops every reclaimable page (`/proc/sys/vm/drop_caches` for page cache; with
+    /// swap, anonymous pages too in this model). Returns the pages freed.
+    pub fn drop_caches(&mut self, trace: &mut impl TraceSink) -> u64 {
+        let zones: Vec<usize> = (0..self.zones.len()).collect();
+        self.shrink(&zones, u64::MAX, trace)
+    }
+
+    /// The zones of the zonelist a request may use.
+    fn allowed_zones(&self, ac: &AllocContext) -> Vec<usize> {
+        ac.zonelist
+            .iter()
+            .copied()
+            .filter(|&z| self.zones[z].zone <= ac.highest_zoneidx)
+            .collect()
+    }
+
+    /// `__alloc_pages_direct_reclaim()`: reclaim a cluster from the allowed zones,
+    /// try again, and once more after draining the per-cpu lists.
+    fn direct_reclaim(
+        &mut self,
+        gfp: Gfp,
+        order: Order,
+        flags: u32,
+        ac: &AllocContext,
+        trace: &mut impl TraceSink,
+    ) -> (Option<(usize, Pfn)>, u64) {
+        let zones = self.allowed_zones(ac);
+        let progress = self.shrink(&zones, SWAP_CLUSTER_MAX, trace);
+        trace.emit(Event::DirectReclaim {
+            reclaimed: progress,
+        });
+        if progress == 0 {
+            return (None, 0);
+        }
+        if let Some(page) = self.get_page_from_freelist(gfp, order, flags, ac, trace) {
+            return (Some(page), progress);
+        }
+        self.drain_all_pages(trace);
+        (
+            self.get_page_from_freelist(gfp, order, flags, ac, trace),
+            progress,
+        )
+    }
+
+    /// `fragmentation_index()`: near 1000 when a request fails for fragmentation,
+    /// near 0 when for lack of memory; -1000 if a suitable block is free.
+    pub fn fragmentation_index(&self, z: usize, order: Order) -> i64 {
+        let buddy = &self.zones[z].buddy;
+        let (mut total, mut pages, mut suitable) = (0u64, 0u64, 0u64);
+        for o in Order::all() {
+            let blocks = u64::from(buddy.nr_free(o));
+            total += blocks;
+            pages += blocks << o.get();
+            if o >= order {
+                suitable += blocks << (o.get() - order.get());
+            }
+        }
+        if total == 0 {
+            return 0;
+        }
+        if suitable > 0 {
+            return -1000;
+        }
+        1000 - ((1000 + pages * 1000 / order.pages()) / total) as i64
+    }
+
+    /// `compaction_suitable()`: skip a zone that already meets the watermark for the
+    /// order, or has too little free memory to compact into, or (costly orders) whose
+    /// failure is from lack of memory rather than fragmentation.
+    fn compaction_suitable(
+        &self,
+        z: usize,
+        order: Order,
+        flags: u32,
+        highest: ZoneType,
+    ) -> CompactResult {
+        let zone = &self.zones[z];
+        let mark = zone.wmark_pages((flags & af::WMARK_MASK) as usize);
+        if self.zone_watermark_ok(z, order, mark, highest, flags, zone.free_pages()) {
+            return CompactResult::Success;
+        }
+        let base = if order.get() > super::COSTLY_ORDER {
+            zone.wmark_pages(1)
+        } else {
+            zone.wmark_pages(0)
+        };
+        let gap = 2u64 << order.get();
+        if !self.zone_watermark_ok(
+            z,
+            Order::ZERO,
+            base + gap,
+            highest,
+            af::CMA,
+            zone.free_pages(),
+        ) {
+            return CompactResult::Skipped;
+        }
+        if order.get() > super::COSTLY_ORDER {
+            let index = self.fragmentation_index(z, order);
+            if (0..=EXTFRAG_THRESHOLD).contains(&index) {
+                return CompactResult::Skipped;
+            }
+        }
+        CompactResult::Complete
+    }
+
+    /// `__compact_finished()`'s order check: a free block of the order (or above) on
+    /// the requester's list, a whole pageblock of any type, or one it may steal.
+    fn compact_done(&self, z: usize, order: Order, migratetype: MigrateType) -> bool {
+        let buddy = &self.zones[z].buddy;
+        Order::all().skip(order.get() as usize).any(|o| {
+            buddy.nr_free_of_type(o, migratetype) > 0
+                || (o.get() >= PAGEBLOCK_ORDER && buddy.nr_free(o) > 0)
+                || super::fallbacks(migratetype).iter().any(|&mt| {
+                    buddy.nr_free_of_type(o, mt) > 0 && super::can_steal_fallback(o, migratetype)
+                })
+        })
+    }
+
+    /// `compact_zone()` reduced (see the module notes).
+    /// `order` None compacts the whole zone (`/proc/sys/vm/compact_memory`).
+    pub fn compact_zone(
+        &mut self,
+        z: usize,
+        order: Option<Order>,
+        migratetype: MigrateType,
+        trace: &mut impl TraceSink,
+    ) -> CompactResult {
+        let block = 1u64 << PAGEBLOCK_ORDER;
+        let start = self.zones[z].buddy.start_pfn().0;
+        let end = self.zones[z].buddy.end_pfn().0;
+        let mut migrate_pfn = start & !(block - 1);
+        let mut free_pfn = (end - 1) & !(block - 1);
+        let mut targets: std::collections::VecDeque<u64> = std::collections::VecDeque::new();
+        let mut result = CompactResult::Complete;
+        let mut migrated = 0u64;
+        'scan: while migrate_pfn < free_pfn {
+            let sources: Vec<LruPage> = self
+                .lru
+                .iter()
+                .copied()
+                .filter(|p| {
+                    p.pfn >= migrate_pfn.max(start) && p.pfn < (migrate_pfn + block).min(end)
+                })
+                .collect();
+            for source in sources {
+                if targets.is_empty() {
+                    while targets.is_empty() && free_pfn > migrate_pfn {
+                        self.isolate_free_pageblock(z, free_pfn, &mut targets);
+                        free_pfn -= block;
+                    }
+                    if targets.is_empty() {
+                        break 'scan;
+                    }
+                }
+                let Some(target) = targets.pop_front() else {
+                    break 'scan;
+                };
+                self.migrate_page(z, source, target, trace);
+                migrated += 1;
+            }
+            migrate_pfn += block;
+            if order.is_some_and(|order| self.compact_done(z, order, migratetype)) {
+                result = CompactResult::Success;
+                break;
+            }
+        }
+        // release_freepages(): unused targets go back through the free path.
+        for pfn in targets {
+            let _ = self.free_pages(Pfn(pfn), 0, trace);
+        }
+        if result != CompactResult::Success
+            && order.is_some_and(|order| self.compact_done(z, order, migratetype))
+        {
+            result = CompactResult::Success;
+        }
+        trace.emit(Event::Compacted {
+            node: self.zones[z].nid,
+            zone: self.zones[z].zone,
+            migrated,
+            success: result == CompactResult::Success,
+        });
+        result
+    }
+
+    /// The free scanner on one pageblock: take every free block of a MOVABLE
+    /// pageblock whose free blocks are smaller than a pageblock, while the zone stays
+    /// above its min watermark (`__isolate_free_page()`), split into single pages.
+    fn isolate_free_pageblock(
+        &mut self,
+        z: usize,
+        block_pfn: u64,
+        targets: &mut std::collections::VecDeque<u64>,
+    ) {
+        let block = 1u64 << PAGEBLOCK_ORDER;
+        let start = self.zones[z].buddy.start_pfn().0.max(block_pfn);
+        let end = self.zones[z].buddy.end_pfn().0.min(block_pfn + block);
+        if self.zones[z]
+            .buddy
+            .pageblock_type(Pfn(block_pfn.max(start)))
+            != MigrateType::Movable
+        {
+            return;
+        }
+        let mut pfn = start;
+        while pfn < end {
+            let Some(order) = self.zones[z].buddy.free_order(Pfn(pfn)) else {
+                pfn += 1;
+                continue;
+            };
+            if order.get() >= PAGEBLOCK_ORDER {
+                return;
+            }
+            let zone = &self.zones[z];
+            let mark = zone.watermark[0] + order.pages();
+            if !self.zone_watermark_ok(
+                z,
+                Order::ZERO,
+                mark,
+                ZoneType::Dma,
+                af::CMA,
+                zone.free_pages(),
+            ) {
+                return;
+            }
+            if self.zones[z].buddy.isolate_free_block(Pfn(pfn)).is_some() {
+                let cpu = self.cpu;
+                self.zones[z].mod_free_pages(cpu, -(order.pages() as i64));
+                targets.extend(pfn..pfn + order.pages());
+            }
+            pfn += order.pages();
+        }
+    }
+
+    /// Migrates one LRU page into an isolated free page and frees the original
+    /// (`migrate_pages()` reduced: the contents move, the owner keeps its page at the
+    /// new pfn).
+    fn migrate_page(&mut self, z: usize, source: LruPage, target: u64, trace: &mut impl TraceSink) {
+        self.zones[z].buddy.set_page_movable(Pfn(target), true);
+        if let Some(entry) = self.lru.iter_mut().find(|p| p.pfn == source.pfn) {
+            entry.pfn = target;
+        }
+        self.zones[z].buddy.set_page_movable(Pfn(source.pfn), false);
+        let _ = self.free_pages(Pfn(source.pfn), 0, trace);
+        trace.emit(Event::Migrated {
+            from: Pfn(source.pfn),
+            to: Pfn(target),
+            owner: source.owner,
+        });
+    }
+
+    /// `__alloc_pages_direct_compact()`: compact each allowed zone until one reports
+    /// success, then try the allocation.
+    fn direct_compact(
+        &mut self,
+        gfp: Gfp,
+        order: Order,
+        flags: u32,
+        ac: &AllocContext,
+        trace: &mut impl TraceSink,
+    ) -> (Option<(usize, Pfn)>, CompactResult) {
+        if order.get() == 0 {
+            return (None, CompactResult::Skipped);
+        }
+        let mut overall = CompactResult::Skipped;
+        for z in self.allowed_zones(ac) {
+            let status = match self.compaction_suitable(z, order, flags, ac.highest_zoneidx) {
+                CompactResult::Skipped => continue,
+                CompactResult::Success => CompactResult::Success,
+                CompactResult::Complete => self.compact_zone(z, Some(order), ac.migratetype, trace),
+            };
+            if status == CompactResult::Success {
+                overall = CompactResult::Success;
+                break;
+            }
+            overall = CompactResult::Complete;
+        }
+        (
+            self.get_page_from_freelist(gfp, order, flags, ac, trace),
+            overall,
+        )
+    }
+
+    /// `should_reclaim_retry()`: retry while reclaim makes progress (for orders up to
+    /// PAGE_ALLOC_COSTLY_ORDER) and, for at most MAX_RECLAIM_RETRIES loops without
+    /// progress, while free plus reclaimable pages would meet the min watermark.
+    fn should_reclaim_retry(
+        &self,
+        order: Order,
+        flags: u32,
+        ac: &AllocContext,
+        progress: bool,
+        no_progress_loops: &mut u32,
+    ) -> bool {
+        if progress && order.get() <= super::COSTLY_ORDER {
+            *no_progress_loops = 0;
+        } else {
+            *no_progress_loops += 1;
+        }
+        if *no_progress_loops > MAX_RECLAIM_RETRIES {
+            return false;
+        }
+        self.allowed_zones(ac).into_iter().any(|z| {
+            let zone = &self.zones[z];
+            let available = zone.free_pages() + self.zone_reclaimable_pages(z) as i64;
+            self.zone_watermark_ok(
+                z,
+                order,
+                zone.wmark_pages(0),
+                ac.highest_zoneidx,
+                flags,
+                available,
+            )
+        })
+    }
+
+    /// The rest of `__alloc_pages_slowpath()` for callers that may sleep: the first
+    /// compaction for costly or non-movable high orders, then rounds of reclaim,
+    /// compaction and the retry rules, then the OOM decision.
+    pub(super) fn slowpath_reclaim(
+        &mut self,
+        gfp: Gfp,
+        order: Order,
+        flags: u32,
+        ac: &AllocContext,
+        trace: &mut impl TraceSink,
+    ) -> Option<(usize, Pfn)> {
+        let can_compact = gfp.has(gfp::GFP_IO);
+        let costly = order.get() > super::COSTLY_ORDER;
+        let mut compact_result = CompactResult::Skipped;
+        if can_compact && (costly || (order.get() > 0 && ac.migratetype != MigrateType::Movable)) {
+            let (page, result) = self.direct_compact(gfp, order, flags, ac, trace);
+            if page.is_some() {
+                return page;
+            }
+            compact_result = result;
+            if costly
+                && gfp.has(gfp::GFP_NORETRY)
+                && (result == CompactResult::Skipped || gfp.has(gfp::GFP_THISNODE))
+            {
+                return None;
+            }
+        }
+        let mut no_progress_loops = 0u32;
+        let mut compaction_retries = 0u32;
+        for _ in 0..RETRY_LIMIT {
+            if flags & af::KSWAPD != 0 {
+                self.wake_all_kswapds(order, ac, trace);
+            }
+            if let Some(page) = self.get_page_from_freelist(gfp, order, flags, ac, trace) {
+                return Some(page);
+            }
+            let (page, progress) = self.direct_reclaim(gfp, order, flags, ac, trace);
+            if page.is_some() {
+                return page;
+            }
+            if can_compact {
+                let (page, result) = self.direct_compact(gfp, order, flags, ac, trace);
+                if page.is_some() {
+                    return page;
+                }
+                compact_result = result;
+            }
+            if gfp.has(gfp::GFP_NORETRY) {
+                return None;
+            }
+            if costly && (!can_compact || !gfp.has(gfp::GFP_RETRY_MAYFAIL)) {
+                return None;
+            }
+            if self.should_reclaim_retry(order, flags, ac, progress > 0, &mut no_progress_loops) {
+                continue;
+            }
+            if progress > 0
+                && can_compact
+                && compact_result != CompactResult::Skipped
+                && compaction_retries < MAX_COMPACT_RETRIES
+            {
+                compaction_retries += 1;
+                continue;
+            }
+            break;
+        }
+        // __alloc_pages_may_oom(): not for costly orders, __GFP_RETRY_MAYFAIL or
+        // __GFP_THISNODE requests; the model decides and does not kill.
+        if !costly && !gfp.has(gfp::GFP_RETRY_MAYFAIL) && !gfp.has(gfp::GFP_THISNODE) {
+            trace.emit(Event::OomDecision {
+                order,
+                would_kill: true,
+            });
+        }
+        if gfp.has(gfp::GFP_NOFAIL) {
+            trace.emit(Event::NotModelled {
+                what: "__GFP_NOFAIL looping until memory frees up",
+            });
+        }
+        None
+    }
+}
