@@ -1239,7 +1239,10 @@ impl Allocator {
     /// Bytes of heap the allocator holds, measured from its zones' allocations (the
     /// per-page state dominates).
     pub fn heap_bytes(&self) -> usize {
-        self.zones.iter().map(|z| z.buddy.heap_bytes()).sum::<usize>()
+        self.zones
+            .iter()
+            .map(|z| z.buddy.heap_bytes())
+            .sum::<usize>()
             + self.lru.capacity() * core::mem::size_of::<reclaim::LruPage>()
     }
 
