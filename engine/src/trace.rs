@@ -135,6 +135,8 @@ pub enum Event {
     },
     /// `__alloc_pages_may_oom()`: the OOM killer would now pick a victim.
     OomDecision { order: Order, would_kill: bool },
+    /// `unreserve_highatomic_pageblock()` gave a highatomic pageblock back.
+    HighatomicUnreserve { pfn: Pfn, migratetype: MigrateType },
 }
 
 impl Event {
@@ -163,6 +165,7 @@ impl Event {
             Event::Migrated { .. } => "migrate_pages",
             Event::Compacted { .. } => "compact_zone",
             Event::OomDecision { .. } => "__alloc_pages_may_oom",
+            Event::HighatomicUnreserve { .. } => "unreserve_highatomic_pageblock",
         }
     }
 
@@ -182,6 +185,10 @@ impl Event {
             | Event::KswapdRun { .. }
             | Event::Compacted { .. }
             | Event::OomDecision { .. } => None,
+            Event::HighatomicUnreserve { pfn, .. } => {
+                Order::new(u32::from(crate::types::PAGEBLOCK_ORDER))
+                    .map(|o| (Pfn(pfn.0 & !(o.pages() - 1)), o))
+            }
             Event::Reclaimed { pfn, .. } | Event::Migrated { to: pfn, .. } => {
                 Some((pfn, Order::ZERO))
             }
@@ -308,6 +315,10 @@ impl Event {
             ),
             Event::OomDecision { order, .. } => format!(
                 "nothing left to reclaim for an order-{order} request: the OOM killer would now kill a task (the model does not kill; the allocation fails)"
+            ),
+            Event::HighatomicUnreserve { pfn, migratetype } => format!(
+                "memory is short: the highatomic pageblock of pfn {pfn} goes back to {}",
+                migratetype.name()
             ),
         }
     }

@@ -199,3 +199,34 @@ fn drop_caches_frees_all_page_cache_but_not_anonymous_memory() {
     assert_eq!(session.current().lru.len(), 100);
     session.current().check_invariants().unwrap();
 }
+
+#[test]
+fn atomic_high_order_allocations_reserve_a_pageblock() {
+    let mut session = session();
+    // Use memory up to the min watermark with kernel pages that cannot be reclaimed.
+    fill(&mut session, "GFP_NOWAIT", PageUse::Kernel);
+    // GFP_ATOMIC may dig below min (ALLOC_MIN_RESERVE | ALLOC_NON_BLOCK); a
+    // high-order one turns its pageblock into a highatomic reserve.
+    let outcome = alloc(&mut session, 1, "GFP_ATOMIC", PageUse::Kernel);
+    assert!(
+        matches!(outcome, Outcome::Allocated { .. }),
+        "{:?}",
+        events(&session)
+    );
+    assert!(events(&session)
+        .iter()
+        .any(|e| matches!(e, Event::HighatomicReserve { .. })));
+    let reserved: u64 = session
+        .current()
+        .zones
+        .iter()
+        .map(|z| z.nr_reserved_highatomic)
+        .sum();
+    assert_eq!(reserved, 512);
+    // The reserve is unusable to ordinary requests: their watermark check counts it
+    // out, so a GFP_NOWAIT order-0 request still fails.
+    assert!(matches!(
+        alloc(&mut session, 0, "GFP_NOWAIT", PageUse::Kernel),
+        Outcome::Failed { .. }
+    ));
+}

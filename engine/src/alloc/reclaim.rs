@@ -298,11 +298,51 @@ impl Allocator {
         if let Some(page) = self.get_page_from_freelist(gfp, order, flags, ac, trace) {
             return (Some(page), progress);
         }
+        self.unreserve_highatomic_pageblock(ac, false, trace);
         self.drain_all_pages(trace);
         (
             self.get_page_from_freelist(gfp, order, flags, ac, trace),
             progress,
         )
+    }
+
+    /// `unreserve_highatomic_pageblock()`: give one highatomic pageblock of the
+    /// allowed zones back to the requester's migratetype (keeping one pageblock per
+    /// zone unless `force`). Returns whether free pages moved.
+    pub(super) fn unreserve_highatomic_pageblock(
+        &mut self,
+        ac: &AllocContext,
+        force: bool,
+        trace: &mut impl TraceSink,
+    ) -> bool {
+        let block = 1u64 << PAGEBLOCK_ORDER;
+        for z in self.allowed_zones(ac) {
+            if !force && self.zones[z].nr_reserved_highatomic <= block {
+                continue;
+            }
+            for order in Order::all() {
+                let Some(pfn) = self.zones[z]
+                    .buddy
+                    .first_free(order, MigrateType::HighAtomic)
+                else {
+                    continue;
+                };
+                let zone = &mut self.zones[z];
+                if zone.buddy.pageblock_type(pfn) == MigrateType::HighAtomic {
+                    zone.nr_reserved_highatomic -= block.min(zone.nr_reserved_highatomic);
+                }
+                zone.buddy.set_pageblock_type(pfn, ac.migratetype);
+                let (moved, _) = zone.buddy.move_freepages_block(pfn, ac.migratetype);
+                trace.emit(Event::HighatomicUnreserve {
+                    pfn,
+                    migratetype: ac.migratetype,
+                });
+                if moved > 0 {
+                    return true;
+                }
+            }
+        }
+        false
     }
 
     /// `fragmentation_index()`: near 1000 when a request fails for fragmentation,
@@ -548,12 +588,13 @@ impl Allocator {
     /// PAGE_ALLOC_COSTLY_ORDER) and, for at most MAX_RECLAIM_RETRIES loops without
     /// progress, while free plus reclaimable pages would meet the min watermark.
     fn should_reclaim_retry(
-        &self,
+        &mut self,
         order: Order,
         flags: u32,
         ac: &AllocContext,
         progress: bool,
         no_progress_loops: &mut u32,
+        trace: &mut impl TraceSink,
     ) -> bool {
         if progress && order.get() <= super::COSTLY_ORDER {
             *no_progress_loops = 0;
@@ -561,7 +602,8 @@ impl Allocator {
             *no_progress_loops += 1;
         }
         if *no_progress_loops > MAX_RECLAIM_RETRIES {
-            return false;
+            // Before the OOM killer, the highatomic reserves go.
+            return self.unreserve_highatomic_pageblock(ac, true, trace);
         }
         self.allowed_zones(ac).into_iter().any(|z| {
             let zone = &self.zones[z];
@@ -630,7 +672,14 @@ impl Allocator {
             if costly && (!can_compact || !gfp.has(gfp::GFP_RETRY_MAYFAIL)) {
                 return None;
             }
-            if self.should_reclaim_retry(order, flags, ac, progress > 0, &mut no_progress_loops) {
+            if self.should_reclaim_retry(
+                order,
+                flags,
+                ac,
+                progress > 0,
+                &mut no_progress_loops,
+                trace,
+            ) {
                 continue;
             }
             if progress > 0
