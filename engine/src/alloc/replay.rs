@@ -380,7 +380,36 @@ pub fn replay(
     let ops = modtrace::parse_workload(workload).map_err(|e| format!("workload.txt: {e}"))?;
     let boost = vm.and_then(boost_factor_from_vm).unwrap_or(15_000);
     let mut allocator = Allocator::from_dump(&dump, boost)?;
-    let run = dump.run;
+    run_script(&mut allocator, &header, &ops, dump.run)
+}
+
+/// The gfp masks the kernel module uses for its script letters: `U` GFP_NOWAIT, `M`
+/// GFP_NOWAIT with __GFP_MOVABLE|__GFP_HIGHMEM, `R` GFP_NOWAIT with
+/// __GFP_RECLAIMABLE, `H` GFP_ATOMIC, each with __GFP_NOWARN; `t` adds
+/// __GFP_THISNODE.
+pub fn module_header() -> modtrace::Header {
+    modtrace::Header {
+        gfp_u: 0x2800,
+        gfp_m: 0x280a,
+        gfp_r: 0x2810,
+        gfp_h: 0x2a20,
+        gfp_thisnode: 0x200000,
+        constants: String::new(),
+        ops: Vec::new(),
+        nallocs: None,
+        errors: Vec::new(),
+    }
+}
+
+/// Runs a script in the module's language on `allocator`, producing the module's
+/// records, dumps and events.
+pub fn run_script(
+    allocator: &mut Allocator,
+    header: &modtrace::Header,
+    ops: &[Op],
+    run: u32,
+) -> Result<ReplayOutput, String> {
+    let header = header.clone();
     let mut records = Vec::new();
     let mut events = Vec::new();
     let mut dumps = Vec::new();
