@@ -99,6 +99,43 @@ pub enum Event {
     },
     /// `reserve_highatomic_pageblock()` made the pageblock a highatomic reserve.
     HighatomicReserve { pfn: Pfn, reserved: u64 },
+    /// `split_page()`: the in-use block of `order` at `pfn` became `2^order` in-use
+    /// single pages.
+    PageSplit { pfn: Pfn, order: Order },
+    /// `make_alloc_exact()`: of the order-`order` block at `pfn`, the first `kept`
+    /// pages stay allocated and the rest are freed one by one.
+    AllocExact { pfn: Pfn, order: Order, kept: u64 },
+    /// `set_migratetype_isolate()`: the pageblock at `pfn` is MIGRATE_ISOLATE; its
+    /// `moved` free pages went to the isolate lists and out of NR_FREE_PAGES.
+    PageblockIsolated { pfn: Pfn, moved: u64 },
+    /// `set_migratetype_isolate()` refused the pageblock at `pfn`: it was isolated
+    /// already (`unmovable` is `None`), or `has_unmovable_pages()` found `unmovable`.
+    IsolationRefused { pfn: Pfn, unmovable: Option<Pfn> },
+    /// `unset_migratetype_isolate()`: the pageblock at `pfn` is `migratetype` again and
+    /// `moved` free pages are back in NR_FREE_PAGES; `merged`: its whole-pageblock free
+    /// block was taken off and freed again so it could merge with its buddy.
+    PageblockUnisolated {
+        pfn: Pfn,
+        migratetype: MigrateType,
+        moved: u64,
+        merged: bool,
+    },
+    /// `split_free_page()`: the free block of `order` at `pfn` was cut at `at` and
+    /// each part freed to the list of its own pageblock's type.
+    FreePageSplit { pfn: Pfn, order: Order, at: Pfn },
+    /// `migrate_pages()` for a contiguous range: the in-use block of `order` at
+    /// `from` now lives at `to`, and `from` was freed.
+    ContigMigrated { from: Pfn, to: Pfn, order: Order },
+    /// `migrate_pages()` for a contiguous range found no target page for the block
+    /// at `pfn` (-ENOMEM).
+    ContigMigrateFailed { pfn: Pfn, order: Order },
+    /// tracepoint test_pages_isolated: `[start, end)` was checked; `fin` is the first
+    /// pfn that is not a free page of an isolated pageblock (`end` or beyond if
+    /// there is none).
+    TestPagesIsolated { start: Pfn, end: Pfn, fin: Pfn },
+    /// `__isolate_free_page()` for `isolate_freepages_range()`: the free block of
+    /// `order` at `pfn` left the free lists for a contiguous allocation.
+    FreePageTaken { pfn: Pfn, order: Order },
     /// `__alloc_pages_slowpath()` entered, with `gfp_to_alloc_flags()`'s flags.
     SlowPath { alloc_flags: u32 },
     /// `wakeup_kswapd()`.
@@ -156,6 +193,16 @@ impl Event {
             Event::PcpDrain { .. } => "free_pcppages_bulk",
             Event::Steal { .. } => "__rmqueue_fallback",
             Event::HighatomicReserve { .. } => "reserve_highatomic_pageblock",
+            Event::PageSplit { .. } => "split_page",
+            Event::AllocExact { .. } => "make_alloc_exact",
+            Event::PageblockIsolated { .. } | Event::IsolationRefused { .. } => {
+                "set_migratetype_isolate"
+            }
+            Event::PageblockUnisolated { .. } => "unset_migratetype_isolate",
+            Event::FreePageSplit { .. } => "split_free_page",
+            Event::ContigMigrated { .. } | Event::ContigMigrateFailed { .. } => "migrate_pages",
+            Event::TestPagesIsolated { .. } => "test_pages_isolated",
+            Event::FreePageTaken { .. } => "__isolate_free_page",
             Event::SlowPath { .. } | Event::NotModelled { .. } => "__alloc_pages_slowpath",
             Event::KswapdWake { .. } => "wakeup_kswapd",
             Event::PageFree { .. } => "__free_pages",
@@ -207,6 +254,19 @@ impl Event {
                 Order::new(u32::from(crate::types::PAGEBLOCK_ORDER))
                     .map(|o| (Pfn(pfn.0 & !(o.pages() - 1)), o))
             }
+            Event::PageblockIsolated { pfn, .. }
+            | Event::IsolationRefused { pfn, .. }
+            | Event::PageblockUnisolated { pfn, .. } => {
+                Order::new(u32::from(crate::types::PAGEBLOCK_ORDER))
+                    .map(|o| (Pfn(pfn.0 & !(o.pages() - 1)), o))
+            }
+            Event::TestPagesIsolated { .. } => None,
+            Event::ContigMigrated { to, order, .. } => Some((to, order)),
+            Event::PageSplit { pfn, order }
+            | Event::AllocExact { pfn, order, .. }
+            | Event::FreePageSplit { pfn, order, .. }
+            | Event::ContigMigrateFailed { pfn, order }
+            | Event::FreePageTaken { pfn, order } => Some((pfn, order)),
             Event::TakeBlock { pfn, order }
             | Event::SplitHalf { pfn, order }
             | Event::Allocated { pfn, order }
@@ -295,6 +355,47 @@ impl Event {
             Event::HighatomicReserve { pfn, reserved } => {
                 format!("the pageblock of pfn {pfn} becomes a highatomic reserve ({reserved} pages reserved)")
             }
+            Event::PageSplit { pfn, order } => format!(
+                "the order-{order} block at pfn {pfn} is now {} separate pages, each freed on its own",
+                order.pages()
+            ),
+            Event::AllocExact { pfn, order, kept } => format!(
+                "kept the first {kept} pages of the order-{order} block at pfn {pfn}; the other {} go back one by one to the tail of the free lists",
+                order.pages().saturating_sub(*kept)
+            ),
+            Event::PageblockIsolated { pfn, moved } => format!(
+                "the pageblock at pfn {pfn} is now Isolate: its {moved} free pages moved to the isolate lists and no longer count as free"
+            ),
+            Event::IsolationRefused { pfn, unmovable } => match unmovable {
+                Some(page) => format!(
+                    "the pageblock at pfn {pfn} holds pfn {page}, which cannot be migrated: isolation refused (-EBUSY)"
+                ),
+                None => format!("the pageblock at pfn {pfn} is already isolated: refused (-EBUSY)"),
+            },
+            Event::PageblockUnisolated { pfn, migratetype, moved, merged } => format!(
+                "the pageblock at pfn {pfn} is {} again: {moved} free pages count as free again{}",
+                migratetype.name(),
+                if *merged { " (its free pageblock was freed again to merge with its buddy)" } else { "" }
+            ),
+            Event::FreePageSplit { pfn, order, at } => format!(
+                "the free order-{order} block at pfn {pfn} crosses an isolation boundary at pfn {at}: split, each part to its own pageblock's list"
+            ),
+            Event::ContigMigrated { from, to, order } => format!(
+                "migrated the order-{order} page at pfn {from} to pfn {to} and freed the original"
+            ),
+            Event::ContigMigrateFailed { pfn, order } => format!(
+                "no page to migrate the order-{order} page at pfn {pfn} into (-ENOMEM)"
+            ),
+            Event::TestPagesIsolated { start, end, fin } => {
+                if fin >= end {
+                    format!("every page in [{start}, {end}) is free and isolated")
+                } else {
+                    format!("pfn {fin} in [{start}, {end}) is not a free isolated page (-EBUSY)")
+                }
+            }
+            Event::FreePageTaken { pfn, order } => format!(
+                "took the free order-{order} block at pfn {pfn} off the isolate list for the contiguous range"
+            ),
             Event::SlowPath { alloc_flags } => {
                 format!("the fast path failed: slow path with alloc_flags {alloc_flags:#x}")
             }

@@ -803,3 +803,87 @@ impl BuddyZone {
 fn list_of(order: Order, migratetype: MigrateType) -> usize {
     order.get() as usize * MIGRATE_TYPES + migratetype.index()
 }
+
+/// Page-level queries and in-use block surgery for memory isolation and contiguous
+/// allocation (`crate::alloc::contig`).
+impl BuddyZone {
+    /// The block that starts at `pfn`, with whether its first page is flagged as one
+    /// the kernel could migrate (PageLRU or __PageMovable). `None` for a pfn outside
+    /// the zone or inside a block.
+    pub fn head_block(&self, pfn: Pfn) -> Option<(Block, bool)> {
+        let index = self.index_of(pfn)?;
+        let state = self.state[index as usize];
+        let block = self.block_at(index, state)?;
+        Some((block, state & FLAG_MOVABLE != 0))
+    }
+
+    /// Whether the page at `pfn` is flagged as one the kernel could migrate.
+    pub fn is_page_movable(&self, pfn: Pfn) -> bool {
+        self.index_of(pfn)
+            .is_some_and(|i| self.state[i as usize] & FLAG_MOVABLE != 0)
+    }
+
+    /// The migratetype of the free list the free block at `pfn` is on (not always its
+    /// pageblock's type: `move_freepages_block()` and stealing move blocks between
+    /// lists). `None` if no free block starts at `pfn`.
+    pub fn free_list_type(&self, pfn: Pfn) -> Option<MigrateType> {
+        let index = self.index_of(pfn)? as usize;
+        if self.state[index] & KIND_MASK != KIND_FREE {
+            return None;
+        }
+        MigrateType::from_index(self.list_type[index] as usize)
+    }
+
+    /// `del_page_from_free_list()` for a caller that keeps the block: the free block
+    /// at `pfn` leaves its list and becomes one in-use block of the same order, as
+    /// after `__isolate_free_page()`. Returns its order and the list it was on.
+    pub fn take_free_block(&mut self, pfn: Pfn) -> Option<(Order, MigrateType)> {
+        let index = self.index_of(pfn)?;
+        let state = self.state[index as usize];
+        if state & KIND_MASK != KIND_FREE {
+            return None;
+        }
+        let order = Order::new(u32::from(state & ORDER_MASK))?;
+        let list = MigrateType::from_index(self.list_type[index as usize] as usize)?;
+        self.lists.remove(list_of(order, list), index);
+        self.state[index as usize] = KIND_ALLOCATED | order.get();
+        Some((order, list))
+    }
+
+    /// Cuts the in-use block of `order` at `pfn` into the in-use blocks `pieces`,
+    /// which must be naturally aligned and tile the block in ascending order (what
+    /// `split_page()` and `split_free_page()` need). The pieces carry no movable
+    /// flag. Refuses, changing nothing, if there is no such block or the pieces do
+    /// not tile it.
+    pub fn split_in_use_into(
+        &mut self,
+        pfn: Pfn,
+        order: Order,
+        pieces: &[(Pfn, Order)],
+    ) -> Result<(), EngineError> {
+        if !self.is_in_use_block(pfn, order) {
+            return Err(EngineError::NotAllocated { pfn });
+        }
+        let mut cursor = pfn.0;
+        for &(piece, piece_order) in pieces {
+            if piece.0 != cursor || piece_order > order || !piece.is_aligned(piece_order) {
+                return Err(EngineError::NotAllocated { pfn: piece });
+            }
+            cursor += piece_order.pages();
+        }
+        if cursor != pfn.0 + order.pages() {
+            return Err(EngineError::NotAllocated { pfn });
+        }
+        let Some(first) = self.index_of(pfn) else {
+            return Err(EngineError::PfnOutsideZone { pfn });
+        };
+        let first = first as usize;
+        self.state[first..first + order.pages() as usize].fill(KIND_TAIL);
+        for &(piece, piece_order) in pieces {
+            if let Some(index) = self.index_of(piece) {
+                self.state[index as usize] = KIND_ALLOCATED | piece_order.get();
+            }
+        }
+        Ok(())
+    }
+}

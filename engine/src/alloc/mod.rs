@@ -18,6 +18,7 @@
 //! sleep, kswapd running, OOM) is listed in [`NOT_MODELLED`] and reported as an event
 //! where the kernel would enter it.
 
+pub mod contig;
 pub mod gfp;
 pub mod reclaim;
 pub mod replay;
@@ -980,6 +981,14 @@ impl Allocator {
     ) -> Result<(), EngineError> {
         let cpu = self.cpu;
         let zone = &mut self.zones[z];
+        // With any pageblock of the zone isolated (has_isolate_pageblock()), or for a
+        // caller that saw MIGRATE_ISOLATE, the type is read again under the zone lock;
+        // a block freed into an isolated pageblock goes to the isolate list and does
+        // not count in NR_FREE_PAGES (__mod_zone_freepage_state() skips it).
+        let mut migratetype = migratetype;
+        if zone.nr_isolate_pageblock > 0 || migratetype == MigrateType::Isolate {
+            migratetype = zone.buddy.pageblock_type(pfn);
+        }
         if migratetype != MigrateType::Isolate {
             zone.mod_free_pages(cpu, order.pages() as i64);
         }
@@ -1033,6 +1042,8 @@ impl Allocator {
         trace: &mut impl TraceSink,
     ) {
         let cpu = self.cpu;
+        // has_isolate_pageblock(), read once under the zone lock.
+        let isolated_pageblocks = self.zones[z].nr_isolate_pageblock > 0;
         let Some(pcp) = self.zones[z].pcp_mut(cpu) else {
             return;
         };
@@ -1078,15 +1089,21 @@ impl Allocator {
         }
         for (page, order) in drained {
             let zone = &mut self.zones[z];
-            zone.mod_free_pages(cpu, order.pages() as i64);
             let pfn = Pfn(page.pfn);
-            let _ = zone
-                .buddy
-                .free_block(pfn, order, page.migratetype, false, trace);
+            // The pageblock may have been isolated since the page was cached: then its
+            // current type decides the list, and an isolated page is not counted.
+            let mut migratetype = page.migratetype;
+            if isolated_pageblocks {
+                migratetype = zone.buddy.pageblock_type(pfn);
+            }
+            if migratetype != MigrateType::Isolate {
+                zone.mod_free_pages(cpu, order.pages() as i64);
+            }
+            let _ = zone.buddy.free_block(pfn, order, migratetype, false, trace);
             trace.emit(Event::PcpDrain {
                 pfn,
                 order,
-                migratetype: page.migratetype,
+                migratetype,
             });
         }
     }
@@ -1283,7 +1300,12 @@ impl Allocator {
                     ));
                 }
             }
-            let buddy_pages = zone.buddy.free_pages() as i64;
+            // Free pages on MIGRATE_ISOLATE lists are not counted in NR_FREE_PAGES
+            // (__mod_zone_freepage_state() skips them).
+            let isolated: u64 = Order::all()
+                .map(|o| u64::from(zone.buddy.nr_free_of_type(o, MigrateType::Isolate)) << o.get())
+                .sum();
+            let buddy_pages = (zone.buddy.free_pages() - isolated) as i64;
             if zone.free_pages_snapshot() != buddy_pages {
                 return Err(format!(
                     "{name}: NR_FREE_PAGES with per-cpu deltas is {} but {buddy_pages} pages are on the free lists",
