@@ -67,6 +67,8 @@ pub fn mt_letter(mt: MigrateType) -> char {
         MigrateType::Reclaimable => 'R',
         MigrateType::HighAtomic => 'H',
         MigrateType::Isolate => 'I',
+        // Never in a dump of the reference kernel (no CMA); `C` if one ever appears.
+        MigrateType::Cma => 'C',
     }
 }
 

@@ -49,7 +49,7 @@ pub fn pagetypeinfo(machine: &Machine, memory: &[ZoneMemory]) -> String {
         }
         out.push('\n');
         for zone in &zones {
-            for migratetype in MigrateType::ALL {
+            for &migratetype in kernel_types(machine) {
                 let _ = write!(
                     out,
                     "Node {:4}, zone {:>8}, type {:>12} ",
@@ -66,15 +66,15 @@ pub fn pagetypeinfo(machine: &Machine, memory: &[ZoneMemory]) -> String {
             }
         }
         let _ = write!(out, "\n{:<23}", "Number of blocks type ");
-        for migratetype in MigrateType::ALL {
+        for migratetype in kernel_types(machine) {
             let _ = write!(out, "{:>12} ", migratetype.name());
         }
         out.push('\n');
         for zone in &zones {
             let counts = pageblock_counts(machine, zone);
             let _ = write!(out, "Node {}, zone {:>8} ", zone.node, zone.zone.name());
-            for count in counts {
-                let _ = write!(out, "{count:12} ");
+            for migratetype in kernel_types(machine) {
+                let _ = write!(out, "{:12} ", counts[migratetype.index()]);
             }
             out.push('\n');
         }
@@ -82,12 +82,25 @@ pub fn pagetypeinfo(machine: &Machine, memory: &[ZoneMemory]) -> String {
     out
 }
 
+/// The migratetypes the kernel prints, in its order: with CONFIG_CMA (a machine
+/// with `cma=`) CMA comes before Isolate.
+fn kernel_types(machine: &Machine) -> &'static [MigrateType] {
+    if machine.cma.is_some() {
+        &MigrateType::ALL_WITH_CMA
+    } else {
+        &MigrateType::ALL
+    }
+}
+
 /// Pageblocks of each migratetype, walked as `pagetypeinfo_showblockcount_print()`
 /// walks them: from `zone_start_pfn` in steps of a pageblock, counting a pfn whose
 /// memory map exists (its 2 MiB subsection holds memory, as `pfn_to_online_page()`
 /// decides with SPARSEMEM_VMEMMAP).
-fn pageblock_counts(machine: &Machine, zone: &ZoneMemory) -> [u64; crate::types::MIGRATE_TYPES] {
-    let mut counts = [0u64; crate::types::MIGRATE_TYPES];
+fn pageblock_counts(
+    machine: &Machine,
+    zone: &ZoneMemory,
+) -> [u64; crate::types::MIGRATE_TYPES_STORED] {
+    let mut counts = [0u64; crate::types::MIGRATE_TYPES_STORED];
     let memory: Vec<_> = machine
         .config
         .nodes
@@ -132,14 +145,15 @@ fn zone_block(out: &mut String, machine: &Machine, zone: &Zone, free: u64) {
     let _ = write!(out, "Node {}, zone {:>8}", zone.node, zone.zone_type.name());
     let _ = write!(
         out,
-        "\n  pages free     {free}\n        boost    {}\n        min      {}\n        low      {}\n        high     {}\n        spanned  {}\n        present  {}\n        managed  {}\n        cma      0",
+        "\n  pages free     {free}\n        boost    {}\n        min      {}\n        low      {}\n        high     {}\n        spanned  {}\n        present  {}\n        managed  {}\n        cma      {}",
         zone.watermark_boost,
         zone.watermark_min + zone.watermark_boost,
         zone.watermark_low + zone.watermark_boost,
         zone.watermark_high + zone.watermark_boost,
         zone.spanned,
         zone.present,
-        zone.managed
+        zone.managed,
+        zone.cma_pages
     );
     let protection: Vec<String> = zone.lowmem_reserve.iter().map(u64::to_string).collect();
     let _ = write!(out, "\n        protection: ({})", protection.join(", "));

@@ -229,6 +229,8 @@ struct MachineToml {
     kernelcore: Option<CoreSize>,
     #[serde(default, deserialize_with = "de_movablecore")]
     movablecore: Option<CoreSize>,
+    #[serde(default, deserialize_with = "de_cma")]
+    cma: Option<u64>,
     #[serde(default)]
     distances: Option<Vec<Vec<u32>>>,
     #[serde(default, deserialize_with = "de_reserved")]
@@ -336,8 +338,16 @@ impl MachineToml {
             sysctls,
             reserved: self.reserved.unwrap_or(defaults.reserved),
             managed: self.managed.unwrap_or(defaults.managed),
+            cma_bytes: self.cma,
         })
     }
+}
+
+fn de_cma<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    crate::snapshot::parse_size(&text).map(Some).map_err(|e| {
+        serde::de::Error::custom(format!("`machine.cma`: {e} (a size such as \"64M\")"))
+    })
 }
 
 fn de_thp<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<ThpMode>, D::Error> {
@@ -487,6 +497,12 @@ pub fn machine_to_toml(machine: &MachineConfig) -> String {
     match machine.movablecore {
         Some(size) => out.push_str(&format!("movablecore = \"{}\"\n", format_core_size(size))),
         None => out.push_str("# movablecore = \"25%\"  # optional\n"),
+    }
+    if let Some(bytes) = machine.cma_bytes {
+        out.push_str(&format!(
+            "cma = \"{}\"  # models a kernel built with CONFIG_CMA\n",
+            crate::snapshot::format_size(bytes)
+        ));
     }
     match &machine.distances {
         Some(rows) if rows.is_empty() => out.push_str("distances = []\n"),

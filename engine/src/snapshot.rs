@@ -219,6 +219,7 @@ pub fn parse_snapshot(text: &str) -> Result<Imported, SnapshotError> {
             sysctls,
             reserved: Vec::new(),
             managed,
+            cma_bytes: None,
         },
         notes,
     })

@@ -90,8 +90,12 @@ impl fmt::Display for Order {
     }
 }
 
-/// A migratetype, in the kernel's `enum migratetype` order for a kernel without CMA
-/// and with memory isolation (Debian's 6.1 x86_64 build).
+/// A migratetype. The first five are the kernel's `enum migratetype` in order for a
+/// kernel without CMA and with memory isolation (Debian's 6.1 x86_64 build, the
+/// reference). `Cma` exists only on a machine configured as "kernel built with
+/// CONFIG_CMA"; there the kernel numbers it 4 and Isolate 5, which is what
+/// [`MigrateType::ALL_WITH_CMA`] lists, while the model stores it last so the
+/// reference kernel's numbering never changes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum MigrateType {
     Unmovable = 0,
@@ -99,10 +103,13 @@ pub enum MigrateType {
     Reclaimable = 2,
     HighAtomic = 3,
     Isolate = 4,
+    Cma = 5,
 }
 
-/// `MIGRATE_TYPES`.
+/// `MIGRATE_TYPES` of the reference kernel (no CMA).
 pub const MIGRATE_TYPES: usize = 5;
+/// Migratetypes the model keeps lists for: the reference kernel's and CMA.
+pub const MIGRATE_TYPES_STORED: usize = 6;
 
 impl MigrateType {
     /// Every migratetype in the kernel's order.
@@ -114,6 +121,26 @@ impl MigrateType {
         MigrateType::Isolate,
     ];
 
+    /// Every migratetype the model stores lists for.
+    pub const STORED: [MigrateType; MIGRATE_TYPES_STORED] = [
+        MigrateType::Unmovable,
+        MigrateType::Movable,
+        MigrateType::Reclaimable,
+        MigrateType::HighAtomic,
+        MigrateType::Isolate,
+        MigrateType::Cma,
+    ];
+
+    /// A CONFIG_CMA kernel's `enum migratetype` order (CMA before Isolate).
+    pub const ALL_WITH_CMA: [MigrateType; MIGRATE_TYPES_STORED] = [
+        MigrateType::Unmovable,
+        MigrateType::Movable,
+        MigrateType::Reclaimable,
+        MigrateType::HighAtomic,
+        MigrateType::Cma,
+        MigrateType::Isolate,
+    ];
+
     /// `migratetype_names[]`.
     pub fn name(self) -> &'static str {
         match self {
@@ -122,6 +149,7 @@ impl MigrateType {
             MigrateType::Reclaimable => "Reclaimable",
             MigrateType::HighAtomic => "HighAtomic",
             MigrateType::Isolate => "Isolate",
+            MigrateType::Cma => "CMA",
         }
     }
 
@@ -132,7 +160,7 @@ impl MigrateType {
 
     /// The migratetype with this index.
     pub fn from_index(index: usize) -> Option<MigrateType> {
-        MigrateType::ALL.get(index).copied()
+        MigrateType::STORED.get(index).copied()
     }
 
     /// `migratetype_is_mergeable()`: blocks of the per-cpu types may merge across

@@ -9,7 +9,9 @@
 use crate::error::EngineError;
 use crate::lists::PageLists;
 use crate::trace::{Event, Placement};
-use crate::types::{MigrateType, Order, Pfn, MAX_ORDER, MIGRATE_TYPES, PAGEBLOCK_ORDER};
+use crate::types::{
+    MigrateType, Order, Pfn, MAX_ORDER, MIGRATE_TYPES_STORED as MIGRATE_TYPES, PAGEBLOCK_ORDER,
+};
 
 /// Where trace events go. `()` discards them (boot-time freeing of a large zone would
 /// otherwise record millions), a `Vec<Event>` keeps them.
@@ -189,7 +191,7 @@ impl BuddyZone {
 
     /// `free_area[order].nr_free`: free blocks of this order, of every migratetype.
     pub fn nr_free(&self, order: Order) -> u32 {
-        MigrateType::ALL
+        MigrateType::STORED
             .iter()
             .map(|&mt| self.lists.len(list_of(order, mt)))
             .sum()
@@ -467,6 +469,32 @@ impl BuddyZone {
         Ok(())
     }
 
+    /// `init_cma_reserved_pageblock()`: a reserved pageblock becomes `migratetype`
+    /// (MIGRATE_CMA) and is freed as one order-9 block through `__free_one_page()`.
+    pub fn free_reserved_pageblock(
+        &mut self,
+        pfn: Pfn,
+        migratetype: MigrateType,
+    ) -> Result<(), EngineError> {
+        let order = Order::new(u32::from(PAGEBLOCK_ORDER)).unwrap_or(Order::ZERO);
+        let index = self
+            .index_of(pfn)
+            .ok_or(EngineError::PfnOutsideZone { pfn })?;
+        let last = index as u64 + order.pages();
+        if !pfn.is_aligned(order)
+            || last > u64::from(self.nr_pages)
+            || self.state[index as usize..last as usize]
+                .iter()
+                .any(|s| s & KIND_MASK != KIND_RESERVED)
+        {
+            return Err(EngineError::NotAllocated { pfn });
+        }
+        self.state[index as usize..last as usize].fill(KIND_TAIL);
+        self.set_pageblock_type(pfn, migratetype);
+        self.free_one_page(pfn, order, migratetype, false, &mut ());
+        Ok(())
+    }
+
     /// Marks an in-use page as one the kernel could migrate (PageLRU).
     pub fn set_page_movable(&mut self, pfn: Pfn, movable: bool) {
         if let Some(index) = self.index_of(pfn) {
@@ -729,7 +757,7 @@ impl BuddyZone {
         }
         for order in Order::all() {
             let mut listed = 0u32;
-            for migratetype in MigrateType::ALL {
+            for migratetype in MigrateType::STORED {
                 let list = list_of(order, migratetype);
                 self.lists.check(list)?;
                 listed += self.lists.len(list);

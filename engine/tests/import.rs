@@ -150,6 +150,7 @@ fn a_1node_512m() {
             managed(0, ZoneType::Dma, 3840),
             managed(0, ZoneType::Dma32, 113202),
         ],
+        cma_bytes: None,
     };
     assert_eq!(config, expected);
     assert_eq!(notes, Vec::<String>::new());
@@ -176,6 +177,7 @@ fn b_1node_4g() {
             managed(0, ZoneType::Dma32, 754602),
             managed(0, ZoneType::Normal, 243845),
         ],
+        cma_bytes: None,
     };
     assert_eq!(config, expected);
     assert_eq!(notes, Vec::<String>::new());
@@ -208,6 +210,7 @@ fn c_2node_1g_1g() {
             managed(0, ZoneType::Dma32, 242525),
             managed(1, ZoneType::Dma32, 257897),
         ],
+        cma_bytes: None,
     };
     assert_eq!(config, expected);
     assert_eq!(notes, Vec::<String>::new());
@@ -233,6 +236,7 @@ fn e_1node_2g_wmark_sysctl() {
             managed(0, ZoneType::Dma, 3840),
             managed(0, ZoneType::Dma32, 499698),
         ],
+        cma_bytes: None,
     };
     assert_eq!(config, expected);
     assert_eq!(notes, Vec::<String>::new());
@@ -358,6 +362,7 @@ fn hand_built() -> Vec<MachineConfig> {
             managed(0, ZoneType::Dma32, 250000),
             managed(2, ZoneType::Movable, 5),
         ],
+        cma_bytes: None,
     });
     // Odd but representable values: empty ranges, sizes without a suffix, 0%,
     // unordered CPUs, many ranges, an empty distance matrix.
@@ -383,6 +388,7 @@ fn hand_built() -> Vec<MachineConfig> {
         },
         reserved: vec![],
         managed: vec![],
+        cma_bytes: None,
     });
     // No nodes at all, 100%, a zero size.
     configs.push(MachineConfig {
@@ -1230,6 +1236,7 @@ fn the_documented_example_parses() {
                 managed(0, ZoneType::Dma, 3840),
                 managed(0, ZoneType::Dma32, 242525)
             ],
+            cma_bytes: None,
         }
     );
 }

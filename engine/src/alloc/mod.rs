@@ -176,6 +176,9 @@ pub struct Allocator {
     pub lru: Vec<reclaim::LruPage>,
     /// Whether anonymous pages can be reclaimed (swap is configured).
     pub swap: bool,
+    /// A kernel built with CONFIG_CMA (the reference kernel is not): movable
+    /// requests get ALLOC_CMA and may use MIGRATE_CMA pageblocks.
+    pub cma: bool,
 }
 
 /// What a successful allocation returned.
@@ -311,7 +314,7 @@ impl Allocator {
             zonelist,
             migratetype: gfp.migratetype(),
         };
-        let mut flags = af::WMARK_LOW;
+        let mut flags = af::WMARK_LOW | self.gfp_to_alloc_flags_cma(gfp);
         flags |= self.alloc_flags_nofragment(ac.preferred.map(|p| ac.zonelist[p]), gfp);
         trace.emit(Event::AllocStart {
             gfp: gfp.0,
@@ -340,6 +343,24 @@ impl Allocator {
             None => trace.emit(Event::AllocFailed { order }),
         }
         Ok(result)
+    }
+
+    /// `gfp_to_alloc_flags_cma()`: with CONFIG_CMA, movable requests may use CMA.
+    fn gfp_to_alloc_flags_cma(&self, gfp: Gfp) -> u32 {
+        if self.cma && gfp.migratetype() == MigrateType::Movable {
+            af::CMA
+        } else {
+            0
+        }
+    }
+
+    /// `NR_FREE_CMA_PAGES`: free pages on the CMA lists. The kernel's counter also
+    /// lags by per-cpu deltas; the model counts the lists exactly.
+    pub fn free_cma_pages(&self, z: usize) -> i64 {
+        let buddy = &self.zones[z].buddy;
+        Order::all()
+            .map(|o| (u64::from(buddy.nr_free_of_type(o, MigrateType::Cma)) << o.get()) as i64)
+            .sum()
     }
 
     /// `alloc_flags_nofragment()`: ALLOC_KSWAPD from the gfp mask, and
@@ -464,6 +485,9 @@ impl Allocator {
         if flags & af::RESERVES == 0 {
             unusable += self.zones[z].nr_reserved_highatomic as i64;
         }
+        if self.cma && flags & af::CMA == 0 {
+            unusable += self.free_cma_pages(z);
+        }
         unusable
     }
 
@@ -511,6 +535,9 @@ impl Allocator {
             {
                 return true;
             }
+            if flags & af::CMA != 0 && zone.buddy.nr_free_of_type(o, MigrateType::Cma) > 0 {
+                return true;
+            }
             if flags & (af::HIGHATOMIC | af::OOM) != 0
                 && zone.buddy.nr_free_of_type(o, MigrateType::HighAtomic) > 0
             {
@@ -532,7 +559,10 @@ impl Allocator {
         trace: &mut impl TraceSink,
     ) -> Option<Pfn> {
         let mut page = None;
-        if pcp_allowed_order(order) {
+        // MIGRATE_MOVABLE pcp lists may hold CMA pages: skip them without ALLOC_CMA.
+        if pcp_allowed_order(order)
+            && (!self.cma || flags & af::CMA != 0 || migratetype != MigrateType::Movable)
+        {
             page = self.rmqueue_pcplist(z, order, migratetype, flags, trace);
         }
         if page.is_none() {
@@ -664,9 +694,24 @@ impl Allocator {
         flags: u32,
         trace: &mut impl TraceSink,
     ) -> Option<(Pfn, MigrateType)> {
+        // With CONFIG_CMA, movable requests take from CMA first while CMA holds more
+        // than half of the zone's free pages, to keep the two balanced.
+        if self.cma
+            && flags & af::CMA != 0
+            && self.free_cma_pages(z) > self.zones[z].free_pages() / 2
+        {
+            if let Some(pfn) = self.rmqueue_smallest(z, order, MigrateType::Cma, trace) {
+                return Some((pfn, MigrateType::Cma));
+            }
+        }
         loop {
             if let Some(pfn) = self.rmqueue_smallest(z, order, migratetype, trace) {
                 return Some((pfn, migratetype));
+            }
+            if flags & af::CMA != 0 {
+                if let Some(pfn) = self.rmqueue_smallest(z, order, MigrateType::Cma, trace) {
+                    return Some((pfn, MigrateType::Cma));
+                }
             }
             if !self.rmqueue_fallback(z, order, migratetype, flags, trace) {
                 return None;
@@ -865,7 +910,7 @@ impl Allocator {
         ac: &mut AllocContext,
         trace: &mut impl TraceSink,
     ) -> Option<(usize, Pfn)> {
-        let flags = gfp::gfp_to_alloc_flags(gfp, order.get());
+        let flags = gfp::gfp_to_alloc_flags(gfp, order.get()) | self.gfp_to_alloc_flags_cma(gfp);
         trace.emit(Event::SlowPath { alloc_flags: flags });
         ac.preferred = ac
             .zonelist
@@ -1250,6 +1295,7 @@ impl Allocator {
             watermark_boost_factor: machine.config.sysctls.watermark_boost_factor,
             lru: Vec::new(),
             swap: false,
+            cma: machine.cma.is_some(),
         })
     }
 

@@ -498,11 +498,11 @@ impl Allocator {
         let block = 1u64 << PAGEBLOCK_ORDER;
         let start = self.zones[z].buddy.start_pfn().0.max(block_pfn);
         let end = self.zones[z].buddy.end_pfn().0.min(block_pfn + block);
-        if self.zones[z]
+        // suitable_migration_target(): MOVABLE or CMA pageblocks.
+        let block_type = self.zones[z]
             .buddy
-            .pageblock_type(Pfn(block_pfn.max(start)))
-            != MigrateType::Movable
-        {
+            .pageblock_type(Pfn(block_pfn.max(start)));
+        if !matches!(block_type, MigrateType::Movable | MigrateType::Cma) {
             return;
         }
         let mut pfn = start;

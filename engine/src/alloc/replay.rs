@@ -82,6 +82,7 @@ impl Allocator {
             watermark_boost_factor,
             lru: Vec::new(),
             swap: false,
+            cma: false,
         })
     }
 

@@ -3,6 +3,7 @@
 
 use super::{Machine, PfnRange, Zone, ZoneType};
 use crate::error::EngineError;
+use crate::types::{MigrateType, Pfn};
 use crate::zone::BuddyZone;
 
 /// One populated zone's buddy state.
@@ -31,13 +32,30 @@ pub fn boot_free_lists(machine: &Machine) -> Result<Vec<ZoneMemory>, EngineError
             .map(|n| n.memory.as_slice())
             .unwrap_or(&[]);
         for zone in node.zones.iter().filter(|z| z.is_populated()) {
-            let free = free_ranges(zone, memory, &machine.config.reserved);
+            // The CMA area is reserved at boot and handed over later as CMA pageblocks.
+            let cma: Vec<PfnRange> = machine.cma.into_iter().collect();
+            let mut holes = machine.config.reserved.clone();
+            holes.extend(cma.iter().copied());
+            let free = free_ranges(zone, memory, &holes);
             let free: Vec<(u64, u64)> = free.iter().map(|r| (r.start, r.end)).collect();
             let memory: Vec<(u64, u64)> = memory.iter().map(|r| (r.start, r.end)).collect();
+            let mut buddy =
+                BuddyZone::with_free_ranges(zone.start_pfn, zone.spanned, &memory, &free)?;
+            let zone_end = zone.start_pfn + zone.spanned;
+            for area in cma
+                .iter()
+                .filter(|a| a.start >= zone.start_pfn && a.end <= zone_end)
+            {
+                let mut pfn = area.start;
+                while pfn < area.end {
+                    buddy.free_reserved_pageblock(Pfn(pfn), MigrateType::Cma)?;
+                    pfn += 512;
+                }
+            }
             zones.push(ZoneMemory {
                 node: node.id,
                 zone: zone.zone_type,
-                buddy: BuddyZone::with_free_ranges(zone.start_pfn, zone.spanned, &memory, &free)?,
+                buddy,
             });
         }
     }
@@ -66,7 +84,7 @@ fn free_ranges(zone: &Zone, memory: &[PfnRange], reserved: &[PfnRange]) -> Vec<P
         .iter()
         .map(PfnRange::pages)
         .sum::<u64>()
-        .saturating_sub(zone.managed);
+        .saturating_sub(zone.managed.saturating_sub(zone.cma_pages));
     while excess > 0 {
         let Some(last) = ranges.last_mut() else { break };
         let cut = excess.min(last.pages());

@@ -174,6 +174,9 @@ pub struct MachineConfig {
     /// Managed counts of an imported machine; when present they replace the
     /// present-minus-memmap-minus-reserved estimate for those zones.
     pub managed: Vec<ManagedCount>,
+    /// `cma=SIZE` on a kernel built with CONFIG_CMA, in bytes. The reference kernel
+    /// has no CMA; a scenario that sets this models a kernel that does.
+    pub cma_bytes: Option<u64>,
 }
 
 impl Default for MachineConfig {
@@ -201,6 +204,7 @@ impl Default for MachineConfig {
             sysctls: Sysctls::default(),
             reserved: Vec::new(),
             managed: Vec::new(),
+            cma_bytes: None,
         }
     }
 }

@@ -46,6 +46,8 @@ pub struct Zone {
     pub pcp_batch: u64,
     /// `stat_threshold` from `calculate_normal_threshold()`.
     pub stat_threshold: u64,
+    /// `cma_pages`: pages of the CMA area in this zone (a CONFIG_CMA kernel only).
+    pub cma_pages: u64,
 }
 
 impl Zone {
@@ -134,6 +136,8 @@ pub struct Machine {
     pub online_cpus: Vec<u32>,
     /// What the kernel would have warned about (an invalid SLIT, ...).
     pub warnings: Vec<String>,
+    /// The CMA area of a CONFIG_CMA kernel (`cma=`), if it could be placed.
+    pub cma: Option<PfnRange>,
 }
 
 impl Machine {
@@ -214,8 +218,10 @@ impl Machine {
             thp: config.thp,
             online_cpus,
             warnings,
+            cma: None,
             config,
         };
+        machine.place_cma()?;
         machine.zonelists =
             zonelist::build_all_zonelists(&machine.nodes, &machine.distances, CpuState::Boot);
         machine.apply_small_machine_thp_rule();
@@ -283,6 +289,88 @@ impl Machine {
         }
         self.setup_per_zone_lowmem_reserve();
         self.refresh_zone_stat_thresholds();
+    }
+
+    /// `cma_declare_contiguous_nid()` with no base and `cma_activate_area()`, for
+    /// `cma=SIZE`: the size rounds up to 4 MiB (a MAX_ORDER block); with memory above
+    /// 4 GiB the area is searched bottom-up from 4 GiB, else top-down from the end of
+    /// memory, inside free memory (not the configured reserved ranges). An area that
+    /// straddles two zones is not activated, with the kernel's warning.
+    fn place_cma(&mut self) -> Result<(), MachineError> {
+        let Some(bytes) = self.config.cma_bytes else {
+            return Ok(());
+        };
+        const ALIGN: u64 = 1024;
+        let pages = (bytes >> 12).div_ceil(ALIGN) * ALIGN;
+        if pages == 0 {
+            return Err(MachineError::new("cma= must be at least one page"));
+        }
+        let free: Vec<PfnRange> = self
+            .config
+            .nodes
+            .iter()
+            .flat_map(|n| n.memory.iter().copied())
+            .flat_map(|m| subtract_all(m, &self.config.reserved))
+            .collect();
+        let fits = |start: u64| {
+            free.iter()
+                .any(|r| r.start <= start && start + pages <= r.end)
+        };
+        let four_gib = (4u64 << 30) >> 12;
+        let mut base = None;
+        if self.max_pfn >= four_gib + pages {
+            let mut start = four_gib;
+            while start + pages <= self.max_pfn {
+                if fits(start) {
+                    base = Some(start);
+                    break;
+                }
+                start += ALIGN;
+            }
+        }
+        if base.is_none() {
+            let mut start = (self.max_pfn.saturating_sub(pages)) / ALIGN * ALIGN;
+            loop {
+                if fits(start) {
+                    base = Some(start);
+                    break;
+                }
+                if start < ALIGN {
+                    break;
+                }
+                start -= ALIGN;
+            }
+        }
+        let Some(base) = base else {
+            return Err(MachineError::new(format!(
+                "cma={} cannot be placed: no 4 MiB-aligned stretch of free memory that large",
+                crate::snapshot::format_size(bytes)
+            )));
+        };
+        let area = PfnRange {
+            start: base,
+            end: base + pages,
+        };
+        let zone = self
+            .zones()
+            .find(|z| z.spanned > 0 && z.start_pfn <= base && base < z.start_pfn + z.spanned)
+            .map(|z| (z.node, z.zone_type, z.start_pfn + z.spanned));
+        match zone {
+            Some((node, zone_type, end)) if area.end <= end => {
+                if let Some(z) = self
+                    .nodes
+                    .get_mut(node as usize)
+                    .and_then(|n| n.zones.get_mut(zone_type.index()))
+                {
+                    z.cma_pages = pages;
+                }
+                self.cma = Some(area);
+            }
+            _ => self.warnings.push(format!(
+                "cma: CMA area at pfn {base:#x} could not be activated: it spans two zones"
+            )),
+        }
+        Ok(())
     }
 
     /// `hugepage_init()`: below 512 MiB of RAM (`totalram_pages()`, the managed
@@ -516,6 +604,7 @@ fn init_node(
                 pcp_high: 0,
                 pcp_batch: 0,
                 stat_threshold: 0,
+                cma_pages: 0,
             }
         })
         .collect();
@@ -579,6 +668,36 @@ pub fn dma_reserve(config: &MachineConfig) -> u64 {
             hi.saturating_sub(lo)
         })
         .sum()
+}
+
+/// `range` minus every range of `holes`.
+fn subtract_all(range: PfnRange, holes: &[PfnRange]) -> Vec<PfnRange> {
+    let mut pieces = vec![range];
+    for hole in holes {
+        pieces = pieces
+            .into_iter()
+            .flat_map(|r| {
+                if hole.end <= r.start || hole.start >= r.end {
+                    vec![r]
+                } else {
+                    [
+                        PfnRange {
+                            start: r.start,
+                            end: hole.start,
+                        },
+                        PfnRange {
+                            start: hole.end,
+                            end: r.end,
+                        },
+                    ]
+                    .into_iter()
+                    .filter(|p| p.start < p.end)
+                    .collect()
+                }
+            })
+            .collect();
+    }
+    pieces
 }
 
 /// Present sparsemem sections: every section that a memory range touches, with its
