@@ -42,8 +42,9 @@ pub enum Operation {
         cpu: Option<u32>,
         use_: PageUse,
     },
-    /// `__free_pages()` of the allocation with this index (in order of allocation).
-    Free { index: usize },
+    /// `__free_pages()` of the allocation with this index (in order of allocation),
+    /// on `cpu` (the current CPU if `None`).
+    Free { index: usize, cpu: Option<u32> },
     /// `drain_local_pages()` on a CPU.
     DrainLocal { cpu: u32 },
     /// `drain_all_pages()`.
@@ -344,18 +345,14 @@ fn execute(
                 None => Outcome::Failed { index },
             }
         }
-        Operation::Free { index } => {
-            let Some(Some((pfn, order))) = allocations.blocks.get(index).copied() else {
-                return Err(EngineError::NoSuchAllocation { index });
-            };
-            if allocations.freed.get(index).copied().unwrap_or(true) {
-                return Err(EngineError::NotAllocated { pfn });
+        Operation::Free { index, cpu } => {
+            let previous_cpu = allocator.cpu;
+            if let Some(cpu) = cpu {
+                allocator.set_cpu(cpu)?;
             }
-            allocator.free_owned(pfn, u32::from(order.get()), &mut events)?;
-            if let Some(flag) = allocations.freed.get_mut(index) {
-                *flag = true;
-            }
-            Outcome::Freed { index, pfn, order }
+            let result = free_allocation(allocator, allocations, index, &mut events);
+            allocator.cpu = previous_cpu;
+            result?
         }
         Operation::DrainLocal { cpu } => {
             let previous_cpu = allocator.cpu;
@@ -379,8 +376,37 @@ fn execute(
             pages: allocator.drop_caches(&mut events),
         },
     };
-    // Reclaim takes pages from their owners; compaction moves them.
-    for event in &events {
+    track_ownership(allocations, &events);
+    Ok(Call {
+        operation: operation.clone(),
+        outcome,
+        events,
+    })
+}
+
+/// Frees allocation `index` on the allocator's current CPU.
+fn free_allocation(
+    allocator: &mut Allocator,
+    allocations: &mut Allocations,
+    index: usize,
+    events: &mut Vec<Event>,
+) -> Result<Outcome, EngineError> {
+    let Some(Some((pfn, order))) = allocations.blocks.get(index).copied() else {
+        return Err(EngineError::NoSuchAllocation { index });
+    };
+    if allocations.freed.get(index).copied().unwrap_or(true) {
+        return Err(EngineError::NotAllocated { pfn });
+    }
+    allocator.free_owned(pfn, u32::from(order.get()), events)?;
+    if let Some(flag) = allocations.freed.get_mut(index) {
+        *flag = true;
+    }
+    Ok(Outcome::Freed { index, pfn, order })
+}
+
+/// Reclaim takes pages from their owners; compaction moves them.
+fn track_ownership(allocations: &mut Allocations, events: &[Event]) {
+    for event in events {
         match *event {
             Event::Reclaimed { owner, .. } => {
                 if let Some(flag) = allocations.freed.get_mut(owner as usize) {
@@ -395,9 +421,4 @@ fn execute(
             _ => {}
         }
     }
-    Ok(Call {
-        operation: operation.clone(),
-        outcome,
-        events,
-    })
 }

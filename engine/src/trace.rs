@@ -47,6 +47,7 @@ pub enum Event {
     AllocStart {
         gfp: u32,
         order: Order,
+        cpu: u32,
         node: u32,
         migratetype: MigrateType,
         highest_zone: ZoneType,
@@ -71,9 +72,19 @@ pub enum Event {
         pages: u64,
     },
     /// `__rmqueue_pcplist()` took the head of per-cpu list `pindex`.
-    PcpTake { pfn: Pfn, order: Order, pindex: u32 },
+    PcpTake {
+        pfn: Pfn,
+        order: Order,
+        pindex: u32,
+        cpu: u32,
+    },
     /// `free_unref_page_commit()` put a page at the head of per-cpu list `pindex`.
-    PcpFree { pfn: Pfn, order: Order, pindex: u32 },
+    PcpFree {
+        pfn: Pfn,
+        order: Order,
+        pindex: u32,
+        cpu: u32,
+    },
     /// tracepoint mm_page_alloc_zone_locked: `__rmqueue_smallest()` took a block off
     /// `free_list[migratetype]`.
     ZoneLocked {
@@ -318,8 +329,8 @@ impl Event {
                     "the order-{order} block at pfn {pfn} goes to the {where_} of free_area[{order}]"
                 )
             }
-            Event::AllocStart { gfp, order, node, migratetype, highest_zone } => format!(
-                "order {order}, gfp {}, {} pages, from node {node}, zones up to {}",
+            Event::AllocStart { gfp, order, cpu, node, migratetype, highest_zone } => format!(
+                "CPU {cpu}: order {order}, gfp {}, {} pages, from node {node}, zones up to {}",
                 crate::alloc::gfp::Gfp(*gfp).describe(),
                 migratetype.name(),
                 highest_zone.name()
@@ -333,11 +344,11 @@ impl Event {
             Event::PcpRefill { node, zone, order, pages } => {
                 format!("the per-cpu list of zone {node}:{} was empty: refilled with {pages} order-{order} blocks", zone.name())
             }
-            Event::PcpTake { pfn, order, pindex } => {
-                format!("took pfn {pfn} (order {order}) from the head of per-cpu list {pindex}")
+            Event::PcpTake { pfn, order, pindex, cpu } => {
+                format!("took pfn {pfn} (order {order}) from the head of CPU {cpu}'s per-cpu list {pindex}")
             }
-            Event::PcpFree { pfn, order, pindex } => {
-                format!("pfn {pfn} (order {order}) goes to the head of per-cpu list {pindex}")
+            Event::PcpFree { pfn, order, pindex, cpu } => {
+                format!("pfn {pfn} (order {order}) goes to the head of CPU {cpu}'s per-cpu list {pindex}")
             }
             Event::ZoneLocked { pfn, order, migratetype, .. } => {
                 format!("took the order-{order} block at pfn {pfn} from free_list[{}]", migratetype.name())

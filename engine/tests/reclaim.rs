@@ -85,7 +85,12 @@ fn direct_reclaim_frees_page_cache_for_a_kernel_allocation() {
     assert!(!reclaimed.is_empty());
     // The oldest allocation went first, and its owner can no longer free it.
     assert_eq!(reclaimed[0], 0);
-    assert!(session.apply(Operation::Free { index: 0 }).is_err());
+    assert!(session
+        .apply(Operation::Free {
+            index: 0,
+            cpu: None
+        })
+        .is_err());
 }
 
 #[test]
@@ -123,7 +128,7 @@ fn compaction_rescues_an_order_9_allocation() {
     );
     // Free every other page: plenty of free memory, no free order-9 block.
     for index in (0..filled).step_by(2) {
-        session.apply(Operation::Free { index }).unwrap();
+        session.apply(Operation::Free { index, cpu: None }).unwrap();
     }
     session.apply(Operation::DrainAll).unwrap();
     let state = session.current();
@@ -153,7 +158,7 @@ fn compaction_rescues_an_order_9_allocation() {
         .any(|e| matches!(e, Event::Compacted { success: true, .. })));
     // Migrated pages stay their owners': every remaining one frees cleanly.
     for index in (1..filled).step_by(2) {
-        session.apply(Operation::Free { index }).unwrap();
+        session.apply(Operation::Free { index, cpu: None }).unwrap();
         session.current().check_invariants().unwrap();
     }
 }

@@ -56,7 +56,7 @@ fn random_operations(seed: u64, count: usize) -> Vec<Operation> {
         } else if rng.below(10) < 9 {
             let index = rng.below(allocated as u64) as usize;
             if freed.insert(index) {
-                ops.push(Operation::Free { index });
+                ops.push(Operation::Free { index, cpu: None });
             }
         } else {
             ops.push(Operation::DrainAll);
@@ -230,13 +230,26 @@ fn bad_operations_are_refused_and_change_nothing() {
         EngineError::NoSuchCpu { cpu: 9 }
     );
     assert_eq!(
-        session.apply(Operation::Free { index: 5 }).unwrap_err(),
+        session
+            .apply(Operation::Free {
+                index: 5,
+                cpu: None
+            })
+            .unwrap_err(),
         EngineError::NoSuchAllocation { index: 5 }
     );
     assert!(session == before);
-    session.apply(Operation::Free { index: 0 }).unwrap();
+    session
+        .apply(Operation::Free {
+            index: 0,
+            cpu: None,
+        })
+        .unwrap();
     assert!(matches!(
-        session.apply(Operation::Free { index: 0 }),
+        session.apply(Operation::Free {
+            index: 0,
+            cpu: None
+        }),
         Err(EngineError::NotAllocated { .. })
     ));
 }
@@ -288,4 +301,55 @@ fn checkpoints_stay_bounded_on_long_sessions() {
             "state after {calls} calls differs"
         );
     }
+}
+
+#[test]
+fn every_operation_runs_on_the_cpu_it_names() {
+    let mut session = Session::new(allocator());
+    let gfp = Gfp::parse("GFP_KERNEL").unwrap();
+    let call = session
+        .apply(Operation::Alloc {
+            order: 0,
+            gfp,
+            node: 0,
+            cpu: Some(0),
+            use_: PageUse::Kernel,
+        })
+        .unwrap();
+    assert!(call
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::AllocStart { cpu: 0, .. })));
+    // Freed on CPU 1, the page lands on CPU 1's per-cpu list of its zone.
+    let call = session
+        .apply(Operation::Free {
+            index: 0,
+            cpu: Some(1),
+        })
+        .unwrap();
+    assert!(call
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::PcpFree { cpu: 1, .. })));
+    let Outcome::Freed { pfn, .. } = call.outcome else {
+        panic!("not freed")
+    };
+    let state = session.current();
+    let zone = &state.zones[state.zone_of_pfn(pfn).unwrap()];
+    let on_cpu = |cpu: u32| {
+        zone.pcps
+            .iter()
+            .find(|p| p.cpu == cpu)
+            .unwrap()
+            .lists
+            .iter()
+            .flatten()
+            .any(|p| p.pfn == pfn.0)
+    };
+    assert!(on_cpu(1) && !on_cpu(0));
+    assert_eq!(
+        session.current().cpu,
+        0,
+        "the session's current CPU is unchanged"
+    );
 }

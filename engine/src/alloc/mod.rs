@@ -319,6 +319,7 @@ impl Allocator {
         trace.emit(Event::AllocStart {
             gfp: gfp.0,
             order,
+            cpu: self.cpu,
             node: preferred_nid,
             migratetype: ac.migratetype,
             highest_zone: highest,
@@ -622,6 +623,7 @@ impl Allocator {
             pfn: Pfn(page.pfn),
             order,
             pindex: pindex as u32,
+            cpu,
         });
         Some(Pfn(page.pfn))
     }
@@ -1066,6 +1068,7 @@ impl Allocator {
             pfn,
             order,
             pindex: pindex as u32,
+            cpu,
         });
         let free_high = pcp.free_factor > 0 && order.get() > 0 && order.get() <= COSTLY_ORDER;
         let high = nr_pcp_high(pcp, zone_flags, free_high);
