@@ -784,23 +784,29 @@ impl BuddyZone {
         Ok(())
     }
 
-    /// A free block and its free buddy of the same order may coexist only where
-    /// `__free_one_page()` would have refused to merge them: at the largest order, or
-    /// from pageblock order up when one pageblock type may not merge with the other.
+    /// A free block and its free buddy of the same order may coexist only where the
+    /// kernel would not have merged them: at the largest order, or from pageblock
+    /// order up. There `__free_one_page()` refuses to merge unmergeable pageblock
+    /// types, and a later change of a pageblock's type (unreserving a highatomic
+    /// block, a steal claiming one) never merges what is already free, so two
+    /// mergeable neighbours can legitimately stay apart. Below pageblock order both
+    /// halves share a pageblock and are always merged.
     fn check_merged(&self, block: Block) -> Result<(), String> {
         let buddy = block.pfn.buddy(block.order);
-        if block.order >= Order::MAX || self.free_head_at(buddy, block.order).is_none() {
+        if block.order >= Order::MAX
+            || block.order.get() >= PAGEBLOCK_ORDER
+            || self.free_head_at(buddy, block.order).is_none()
+        {
             return Ok(());
         }
-        if block.order.get() >= PAGEBLOCK_ORDER {
-            let (mine, theirs) = (self.pageblock_type(block.pfn), self.pageblock_type(buddy));
-            if mine != theirs && (!mine.is_mergeable() || !theirs.is_mergeable()) {
-                return Ok(());
-            }
-        }
         Err(format!(
-            "free block {} and its buddy {buddy} of order {} were not merged",
-            block.pfn, block.order
+            "free block {} and its buddy {buddy} of order {} were not merged (pageblocks {} and {}, lists {:?} and {:?})",
+            block.pfn,
+            block.order,
+            self.pageblock_type(block.pfn).name(),
+            self.pageblock_type(buddy).name(),
+            self.free_list_type(block.pfn),
+            self.free_list_type(buddy)
         ))
     }
 
