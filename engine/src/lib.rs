@@ -44,6 +44,6 @@ pub use zone::{Block, BlockState, BuddyZone, TraceSink};
 /// Every entry is a deliberate simplification, not an oversight.
 pub const LIMITATIONS: &[&str] = &[
     "This page still drives the one-zone foundation slice: MOVABLE allocations straight from the buddy lists of one zone. The engine's full allocator (nodes, zonelists, per-cpu lists, watermarks, fallback stealing; see docs/allocator.md) is not wired to the page yet.",
-    "Direct reclaim, compaction, kswapd running and the OOM killer are not modelled yet: an allocation that would need them fails.",
+    "The slice does no reclaim or compaction: an allocation fails as soon as no free block is large enough (the engine models reclaim, compaction and kswapd; see docs/allocator.md).",
     "The slice's zone has no holes; every page of it starts free.",
 ];
