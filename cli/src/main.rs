@@ -35,6 +35,19 @@ enum Command {
     Buddyinfo(MachineArgs),
     /// Print /proc/pagetypeinfo of a machine after boot (FILE: scenario or snapshot).
     Pagetypeinfo(MachineArgs),
+    /// Print the share-link fragment (`s=...`) for a scenario file.
+    Share {
+        /// The scenario file.
+        file: PathBuf,
+        /// The step the link opens at.
+        #[arg(long)]
+        step: Option<u64>,
+    },
+    /// Print the scenario a share link (a URL or just its fragment) holds.
+    Open {
+        /// The link, or its fragment.
+        link: String,
+    },
     /// Replay a real kernel run: load CASE_DIR/before.txt, run workload.txt with the
     /// gfp masks of header.txt, write allocs.txt, after.txt, LABEL.txt for each
     /// `D LABEL` op and events.txt into --out, in the case's own formats.
@@ -93,6 +106,8 @@ fn main() -> ExitCode {
         Command::Buddyinfo(args) => print_machine(&args, |_, z| proc::buddyinfo(z)),
         Command::Pagetypeinfo(args) => print_machine(&args, proc::pagetypeinfo),
         Command::Replay { case_dir, out } => run_replay(&case_dir, &out),
+        Command::Share { file, step } => run_share(&file, step),
+        Command::Open { link } => run_open(&link),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -185,6 +200,29 @@ fn print_machine(
     let memory =
         boot::boot_free_lists(&machine).map_err(|e| format!("{}: {e}", args.file.display()))?;
     print!("{}", render(&machine, &memory));
+    Ok(())
+}
+
+fn run_share(path: &Path, step: Option<u64>) -> Result<(), String> {
+    let text = read_text(path)?;
+    // Refuse to share a file that does not load.
+    scenario::parse_scenario(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let link = buddyscope_engine::share::ShareLink {
+        scenario: text,
+        step,
+    };
+    println!("{}", buddyscope_engine::share::encode(&link));
+    Ok(())
+}
+
+fn run_open(link: &str) -> Result<(), String> {
+    let link = buddyscope_engine::share::decode(link).map_err(|e| e.to_string())?;
+    scenario::parse_scenario(&link.scenario)
+        .map_err(|e| format!("the link's scenario does not load: {e}"))?;
+    print!("{}", link.scenario);
+    if let Some(step) = link.step {
+        eprintln!("note: the link opens at step {step}");
+    }
     Ok(())
 }
 

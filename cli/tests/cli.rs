@@ -76,3 +76,25 @@ fn bad_operations_fail_with_a_message() {
     assert!(!ok);
     assert!(stderr.contains("nothing is allocated"), "{stderr}");
 }
+
+#[test]
+fn share_then_open_gives_the_scenario_back() {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../engine/tests/data/cases/two-nodes/scenario.toml"
+    );
+    let (ok, fragment, _) = buddyscope(&["share", file, "--step", "9"]);
+    assert!(ok);
+    assert!(
+        fragment.starts_with("s=") && fragment.trim_end().ends_with("&step=9"),
+        "{fragment}"
+    );
+    let url = format!("https://example.org/notes/#{}", fragment.trim_end());
+    let (ok, scenario, stderr) = buddyscope(&["open", &url]);
+    assert!(ok, "{stderr}");
+    assert_eq!(scenario, std::fs::read_to_string(file).unwrap());
+    assert!(stderr.contains("step 9"));
+    let (ok, _, stderr) = buddyscope(&["open", "#s=z1.AAAA"]);
+    assert!(!ok);
+    assert!(stderr.contains("does not decompress"), "{stderr}");
+}

@@ -29,6 +29,7 @@ pub mod modtrace;
 pub mod proc;
 pub mod scenario;
 pub mod session;
+pub mod share;
 pub mod snapshot;
 
 pub use error::EngineError;
