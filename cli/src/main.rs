@@ -35,6 +35,13 @@ enum Command {
     Buddyinfo(MachineArgs),
     /// Print /proc/pagetypeinfo of a machine after boot (FILE: scenario or snapshot).
     Pagetypeinfo(MachineArgs),
+    /// Read a kernel's kmem tracepoint output (ftrace `trace` file or `perf script`)
+    /// and report what it holds: allocations and frees it can replay, lines it
+    /// cannot use (counted by reason, with example line numbers).
+    ImportTrace {
+        /// The trace text.
+        trace: PathBuf,
+    },
     /// Print the share-link fragment (`s=...`) for a scenario file.
     Share {
         /// The scenario file.
@@ -107,6 +114,7 @@ fn main() -> ExitCode {
         Command::Pagetypeinfo(args) => print_machine(&args, proc::pagetypeinfo),
         Command::Replay { case_dir, out } => run_replay(&case_dir, &out),
         Command::Share { file, step } => run_share(&file, step),
+        Command::ImportTrace { trace } => run_import_trace(&trace),
         Command::Open { link } => run_open(&link),
     };
     match result {
@@ -200,6 +208,38 @@ fn print_machine(
     let memory =
         boot::boot_free_lists(&machine).map_err(|e| format!("{}: {e}", args.file.display()))?;
     print!("{}", render(&machine, &memory));
+    Ok(())
+}
+
+fn run_import_trace(path: &Path) -> Result<(), String> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .len();
+    if size > buddyscope_engine::kmemtrace::MAX_TRACE_BYTES as u64 {
+        return Err(format!(
+            "{}: {size} bytes is larger than the trace limit",
+            path.display()
+        ));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let imported = buddyscope_engine::kmemtrace::import_trace(&text)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    println!("# {}: {} operations", path.display(), imported.ops.len());
+    for (event, count) in &imported.used {
+        println!("used {event} {count}");
+    }
+    for (event, count) in &imported.informational {
+        println!("informational {event} {count}");
+    }
+    for skipped in &imported.skipped {
+        let examples: Vec<String> = skipped.examples.iter().map(usize::to_string).collect();
+        println!(
+            "skipped {} ({}; e.g. lines {})",
+            skipped.count,
+            skipped.reason,
+            examples.join(", ")
+        );
+    }
     Ok(())
 }
 

@@ -98,3 +98,31 @@ fn share_then_open_gives_the_scenario_back() {
     assert!(!ok);
     assert!(stderr.contains("does not decompress"), "{stderr}");
 }
+
+#[test]
+fn import_trace_reports_what_it_used_and_skipped() {
+    // A few lines in the ftrace layout: an allocation, its free, a free of a page the
+    // trace never saw allocated, and a line that is not a kmem event.
+    let trace = "# tracer: nop\n\
+          init-1       [001] .....     4.643647: mm_page_alloc: page=00000000e7892a0a pfn=0x6218 order=1 migratetype=0 gfp_flags=GFP_KERNEL_ACCOUNT|__GFP_ZERO\n\
+            sh-130     [000] ...1.     4.644783: mm_page_free: page=000000005a821300 pfn=0x6218 order=1\n\
+            sh-130     [000] ...1.     4.644790: mm_page_free: page=000000005a821300 pfn=0x7000 order=0\n\
+            sh-130     [000] ...1.     4.644799: sched_switch: prev_comm=sh\n";
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("small.trace");
+    std::fs::write(&path, trace).unwrap();
+    let (ok, stdout, stderr) = buddyscope(&["import-trace", path.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("2 operations"), "{stdout}");
+    assert!(
+        stdout.contains("used mm_page_alloc 1") && stdout.contains("used mm_page_free 1"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("skipped 1 (free of a pfn never allocated in the trace; e.g. lines 4)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("skipped 1 (not a kmem page-allocator event"),
+        "{stdout}"
+    );
+}

@@ -24,6 +24,7 @@ mod trace;
 mod types;
 mod zone;
 
+pub mod kmemtrace;
 pub mod machine;
 pub mod modtrace;
 pub mod proc;
