@@ -42,6 +42,17 @@ enum Command {
         /// The trace text.
         trace: PathBuf,
     },
+    /// Run a scenario's workload and print the final /proc/buddyinfo (and the trace).
+    Run {
+        /// The scenario file.
+        file: PathBuf,
+        /// Print every allocator event, call by call.
+        #[arg(long)]
+        trace: bool,
+        /// Stop after this many operations.
+        #[arg(long)]
+        steps: Option<u64>,
+    },
     /// Print the share-link fragment (`s=...`) for a scenario file.
     Share {
         /// The scenario file.
@@ -114,6 +125,7 @@ fn main() -> ExitCode {
         Command::Pagetypeinfo(args) => print_machine(&args, proc::pagetypeinfo),
         Command::Replay { case_dir, out } => run_replay(&case_dir, &out),
         Command::Share { file, step } => run_share(&file, step),
+        Command::Run { file, trace, steps } => run_scenario(&file, trace, steps),
         Command::ImportTrace { trace } => run_import_trace(&trace),
         Command::Open { link } => run_open(&link),
     };
@@ -182,6 +194,7 @@ fn run_import(path: &Path) -> Result<(), String> {
     })?;
     let scenario = scenario::Scenario {
         machine: imported.config,
+        ..scenario::Scenario::default()
     };
     print!("{}", scenario::scenario_to_toml(&scenario));
     Ok(())
@@ -208,6 +221,44 @@ fn print_machine(
     let memory =
         boot::boot_free_lists(&machine).map_err(|e| format!("{}: {e}", args.file.display()))?;
     print!("{}", render(&machine, &memory));
+    Ok(())
+}
+
+fn run_scenario(path: &Path, trace: bool, steps: Option<u64>) -> Result<(), String> {
+    let text = read_text(path)?;
+    let scenario =
+        scenario::parse_scenario(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let machine =
+        Machine::build(&scenario.machine).map_err(|e| format!("{}: {e}", path.display()))?;
+    for warning in &machine.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let allocator = buddyscope_engine::alloc::Allocator::from_machine(&machine)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut session = buddyscope_engine::session::Session::new(allocator);
+    let statements =
+        buddyscope_engine::workload::parse_workload(scenario.workload.as_deref().unwrap_or(""))
+            .map_err(|e| format!("{}: workload {e}", path.display()))?;
+    let summary = buddyscope_engine::workload::run_workload(&mut session, &statements, steps)
+        .map_err(|e| format!("{}: workload {e}", path.display()))?;
+    if trace {
+        for (index, call) in session.calls().iter().enumerate() {
+            println!("# call {index}: {:?}", call.operation);
+            for event in &call.events {
+                println!("{event}");
+            }
+        }
+    }
+    println!(
+        "# {} operations: {} allocated, {} failed (NULL), {} freed, {} frees skipped",
+        summary.operations, summary.allocated, summary.failed, summary.freed, summary.skipped
+    );
+    for zone in &session.current().zones {
+        print!(
+            "{}",
+            proc::buddyinfo_line(zone.nid, zone.zone.name(), &zone.buddy)
+        );
+    }
     Ok(())
 }
 

@@ -126,3 +126,24 @@ fn import_trace_reports_what_it_used_and_skipped() {
         "{stdout}"
     );
 }
+
+#[test]
+fn run_executes_a_scenario_workload() {
+    let scenario = "version = 1\n[machine]\nthp = \"never\"\n[[machine.nodes]]\nmemory = [\"0x1000000-0x2ffffff\"]\ncpus = \"0-1\"\n\n[workload]\nscript = '''\nalloc a order=3 gfp=GFP_KERNEL count=4\nfree a[0..2]\n'''\n";
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("run.toml");
+    std::fs::write(&path, scenario).unwrap();
+    let (ok, stdout, stderr) = buddyscope(&["run", path.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("# 6 operations: 4 allocated, 0 failed (NULL), 2 freed, 0 frees skipped"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Node 0, zone    DMA32"), "{stdout}");
+    let (ok, stdout, _) = buddyscope(&["run", path.to_str().unwrap(), "--trace", "--steps", "1"]);
+    assert!(ok);
+    assert!(
+        stdout.contains("get_page_from_freelist: zone 0:DMA32 order 3"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("# 1 operations"), "{stdout}");
+}

@@ -32,6 +32,7 @@ pub mod scenario;
 pub mod session;
 pub mod share;
 pub mod snapshot;
+pub mod workload;
 
 pub use error::EngineError;
 pub use rng::Rng;

@@ -84,6 +84,10 @@ pub const MAX_SCENARIO_BYTES: usize = 1 << 20;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Scenario {
     pub machine: MachineConfig,
+    /// The `[workload]` script (see [`crate::workload`]), if any.
+    pub workload: Option<String>,
+    /// `[workload] seed`: the seed of everything random in the run (default 1).
+    pub seed: Option<u64>,
 }
 
 /// A scenario file that cannot be read.
@@ -192,13 +196,30 @@ fn parse_with_notes(text: &str) -> Result<(Scenario, Vec<String>), ScenarioError
         Some(machine) => machine.into_config(&mut notes)?,
         None => {
             notes.push(
-                "no [machine] table: using the default machine (one node, 512 MiB, 2 CPUs)"
+                "no [machine] table: using the default machine (one node, 2 GiB, 2 CPUs)"
                     .to_string(),
             );
             MachineConfig::default()
         }
     };
-    Ok((Scenario { machine }, notes))
+    let (workload, seed) = match file.workload {
+        Some(w) => {
+            if let Some(script) = &w.script {
+                crate::workload::parse_workload(script)
+                    .map_err(|e| ScenarioError::Invalid(format!("`workload.script`, {e}")))?;
+            }
+            (w.script, w.seed)
+        }
+        None => (None, None),
+    };
+    Ok((
+        Scenario {
+            machine,
+            workload,
+            seed,
+        },
+        notes,
+    ))
 }
 
 fn toml_error(error: &toml::de::Error) -> ScenarioError {
@@ -216,6 +237,17 @@ struct FileToml {
     _version: Option<i64>,
     #[serde(default)]
     machine: Option<MachineToml>,
+    #[serde(default)]
+    workload: Option<WorkloadToml>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WorkloadToml {
+    #[serde(default)]
+    seed: Option<u64>,
+    #[serde(default)]
+    script: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -474,7 +506,44 @@ fn de_managed<'de, D: Deserializer<'de>>(
 pub fn scenario_to_toml(scenario: &Scenario) -> String {
     let mut out = format!("version = {SCENARIO_VERSION}\n\n");
     out.push_str(&machine_to_toml(&scenario.machine));
+    if scenario.workload.is_some() || scenario.seed.is_some() {
+        out.push_str("\n[workload]\n");
+        if let Some(seed) = scenario.seed {
+            out.push_str(&format!("seed = {seed}\n"));
+        }
+        if let Some(script) = &scenario.workload {
+            out.push_str(&format!("script = {}\n", toml_string(script)));
+        }
+    }
     out
+}
+
+/// A TOML string for `text`: a multi-line literal string (readable, no escapes)
+/// when the text allows one, else a basic string with escapes.
+fn toml_string(text: &str) -> String {
+    if !text.contains("'''")
+        && !text.contains('\r')
+        && !text
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        // A newline right after the opening quotes is dropped by TOML.
+        format!("'''\n{text}'''")
+    } else {
+        let mut out = String::from("\"");
+        for c in text.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
 }
 
 /// The `[machine]` part of a scenario file.

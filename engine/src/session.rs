@@ -149,6 +149,17 @@ impl Session {
         &self.calls
     }
 
+    /// Allocations made so far (NULL results included): the next one's index.
+    pub fn allocations_made(&self) -> usize {
+        self.allocations.blocks.len()
+    }
+
+    /// Whether allocation `index` holds a block now (not NULL, freed or reclaimed).
+    pub fn is_live(&self, index: usize) -> bool {
+        matches!(self.allocations.blocks.get(index), Some(Some(_)))
+            && !self.allocations.freed.get(index).copied().unwrap_or(true)
+    }
+
     /// Applies `operation`. Bad input (an order above 10, a node or CPU that does
     /// not exist, freeing an allocation twice or one that never was) is an error and
     /// changes nothing; a failed allocation is an outcome.

@@ -274,6 +274,7 @@ fn imported_machines_round_trip_through_the_scenario_format() {
         let (machine, _) = import(text);
         let scenario = Scenario {
             machine: machine.clone(),
+            ..Scenario::default()
         };
         let toml = scenario_to_toml(&scenario);
         assert_eq!(parse_scenario(&toml), Ok(scenario), "{name}:\n{toml}");
@@ -296,7 +297,10 @@ fn imported_machines_round_trip_through_the_scenario_format() {
 #[test]
 fn the_printed_scenario_reads_like_the_documented_format() {
     let (machine, _) = import(C);
-    let toml = scenario_to_toml(&Scenario { machine });
+    let toml = scenario_to_toml(&Scenario {
+        machine,
+        ..Scenario::default()
+    });
     for line in [
         "version = 1",
         "[machine]",
@@ -403,7 +407,10 @@ fn hand_built() -> Vec<MachineConfig> {
 #[test]
 fn hand_built_machines_round_trip() {
     for machine in hand_built() {
-        let scenario = Scenario { machine };
+        let scenario = Scenario {
+            machine,
+            ..Scenario::default()
+        };
         let toml = scenario_to_toml(&scenario);
         assert_eq!(parse_scenario(&toml), Ok(scenario.clone()), "\n{toml}");
         assert_eq!(scenario_to_toml(&parse_scenario(&toml).unwrap()), toml);
@@ -420,7 +427,11 @@ fn managed_counts_are_written_sorted() {
         ],
         ..MachineConfig::default()
     };
-    let parsed = parse_scenario(&scenario_to_toml(&Scenario { machine })).unwrap();
+    let parsed = parse_scenario(&scenario_to_toml(&Scenario {
+        machine,
+        ..Scenario::default()
+    }))
+    .unwrap();
     assert_eq!(
         parsed.machine.managed,
         vec![
@@ -1134,7 +1145,10 @@ fn parsers_never_panic_on_prefixes_and_mutations() {
         }
     }
     for machine in hand_built() {
-        let toml = scenario_to_toml(&Scenario { machine });
+        let toml = scenario_to_toml(&Scenario {
+            machine,
+            ..Scenario::default()
+        });
         for prefix in (0..toml.len())
             .filter(|&end| toml.is_char_boundary(end))
             .map(|end| &toml[..end])

@@ -26,6 +26,7 @@ fn oracle_scenarios() -> Vec<String> {
         let imported = buddyscope_engine::snapshot::parse_snapshot(&snapshot).unwrap();
         texts.push(scenario_to_toml(&buddyscope_engine::scenario::Scenario {
             machine: imported.config,
+            ..Default::default()
         }));
     }
     for case in ["steal-and-claim", "two-nodes", "atomic-reserve"] {

@@ -219,7 +219,16 @@ impl Gfp {
     pub fn describe(self) -> String {
         let mut rest = self.0;
         let mut parts = Vec::new();
-        for (name, bits) in GFP_NAMES {
+        // The composite names covering the most bits first, as the kernel's
+        // __def_gfpflag_names table lists its largest masks first.
+        let mut names: Vec<&(&str, u32)> = GFP_NAMES.iter().collect();
+        names.sort_by_key(|(name, bits)| {
+            (
+                !name.starts_with("GFP_"),
+                core::cmp::Reverse(bits.count_ones()),
+            )
+        });
+        for (name, bits) in names {
             if *bits != 0 && rest & bits == *bits && (name.starts_with("GFP_") || rest & bits != 0)
             {
                 parts.push(*name);

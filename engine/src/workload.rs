@@ -1,0 +1,646 @@
+//! The workload language: what a teacher writes to drive the allocator. One
+//! statement a line, `#` starts a comment:
+//!
+//! ```text
+//! cpu 1                                   # later statements run on CPU 1
+//! alloc cache order=0 gfp=GFP_HIGHUSER_MOVABLE count=500 use=pagecache
+//! alloc buf order=3 gfp=GFP_KERNEL node=0 cpu=0
+//! free cache[0..100]                      # a range of cache's allocations (end excluded)
+//! free cache every=2                      # every second one
+//! free buf[0]
+//! free buf                                # every live allocation named buf
+//! repeat 10 {
+//!   alloc tmp order=0 gfp=GFP_ATOMIC
+//!   free tmp
+//! }
+//! drain                                   # every CPU; `drain cpu=1` for one
+//! kswapd node=0
+//! compact
+//! drop_caches
+//! free all
+//! ```
+//!
+//! `alloc` takes `order` (0-10, default 0), `gfp` (kernel names joined with `|`,
+//! default GFP_KERNEL), `count` (default 1), `node` (default -1: the CPU's node),
+//! `cpu` and `use` (`kernel`, `pagecache` or `anon`; default kernel). A name is
+//! optional; every allocation also has an index, in order. Freeing something that is
+//! no longer live (returned NULL, reclaimed, freed) is skipped, not an error.
+//! Errors name the line and column.
+
+use core::fmt;
+
+use crate::alloc::gfp::Gfp;
+use crate::alloc::reclaim::PageUse;
+use crate::session::{Operation, Outcome, Session};
+
+/// The most operations one workload may expand to.
+pub const OPERATIONS_LIMIT: u64 = 10_000_000;
+/// The deepest `repeat` nesting.
+pub const NESTING_LIMIT: usize = 16;
+/// The most statements one run may execute (repeats count every pass), so an empty
+/// `repeat` cannot loop for hours.
+pub const STATEMENTS_LIMIT: u64 = 50_000_000;
+
+/// Where something is in the workload text (1-based).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// Which allocations a `free` names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FreeTarget {
+    All,
+    Name(String),
+    Index(String, usize),
+    Range(String, usize, usize),
+    Every(String, usize),
+}
+
+/// One statement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Statement {
+    Cpu(u32),
+    Alloc {
+        name: Option<String>,
+        order: u32,
+        gfp: Gfp,
+        count: u64,
+        node: i32,
+        cpu: Option<u32>,
+        use_: PageUse,
+    },
+    Free(FreeTarget),
+    Drain {
+        cpu: Option<u32>,
+    },
+    DropCaches,
+    Compact,
+    Kswapd {
+        node: u32,
+    },
+    Repeat {
+        count: u64,
+        body: Vec<(Statement, Span)>,
+    },
+}
+
+/// A workload that cannot be read or run, with where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkloadError {
+    pub span: Span,
+    pub message: String,
+}
+
+impl fmt::Display for WorkloadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.span.line, self.span.column, self.message
+        )
+    }
+}
+
+impl std::error::Error for WorkloadError {}
+
+fn err(span: Span, message: impl Into<String>) -> WorkloadError {
+    WorkloadError {
+        span,
+        message: message.into(),
+    }
+}
+
+/// A word of a line and where it starts.
+struct Word<'a> {
+    text: &'a str,
+    span: Span,
+}
+
+fn words(line: &str, number: usize) -> Vec<Word<'_>> {
+    let code = line.split('#').next().unwrap_or("");
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in code
+        .char_indices()
+        .chain(core::iter::once((code.len(), ' ')))
+    {
+        match (c.is_whitespace(), start) {
+            (false, None) => start = Some(i),
+            (true, Some(s)) => {
+                out.push(Word {
+                    text: &code[s..i],
+                    span: Span {
+                        line: number,
+                        column: code[..s].chars().count() + 1,
+                    },
+                });
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Parses a workload.
+pub fn parse_workload(text: &str) -> Result<Vec<(Statement, Span)>, WorkloadError> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut index = 0;
+    let body = parse_block(&lines, &mut index, 0)?;
+    if index < lines.len() {
+        return Err(err(
+            Span {
+                line: index + 1,
+                column: 1,
+            },
+            "a `}` without a `repeat ... {` before it",
+        ));
+    }
+    Ok(body)
+}
+
+fn parse_block(
+    lines: &[&str],
+    index: &mut usize,
+    depth: usize,
+) -> Result<Vec<(Statement, Span)>, WorkloadError> {
+    let mut out = Vec::new();
+    while *index < lines.len() {
+        let number = *index + 1;
+        let words = words(lines[*index], number);
+        *index += 1;
+        let Some(first) = words.first() else { continue };
+        if first.text == "}" {
+            if depth == 0 {
+                return Err(err(first.span, "a `}` without a `repeat ... {` before it"));
+            }
+            return Ok(out);
+        }
+        let statement = parse_statement(&words, lines, index, depth)?;
+        out.push((statement, first.span));
+    }
+    if depth > 0 {
+        return Err(err(
+            Span {
+                line: lines.len(),
+                column: 1,
+            },
+            "a `repeat` block is not closed with `}`",
+        ));
+    }
+    Ok(out)
+}
+
+fn parse_statement(
+    words: &[Word<'_>],
+    lines: &[&str],
+    index: &mut usize,
+    depth: usize,
+) -> Result<Statement, WorkloadError> {
+    let first = &words[0];
+    let rest = &words[1..];
+    match first.text {
+        "cpu" => {
+            let [cpu] = rest else { return Err(err(first.span, "`cpu` takes one CPU number: `cpu 1`")) };
+            Ok(Statement::Cpu(number(cpu, "a CPU number")?))
+        }
+        "alloc" => parse_alloc(first, rest),
+        "free" => parse_free(first, rest),
+        "drain" => {
+            let mut cpu = None;
+            for word in rest {
+                match word.text.split_once('=') {
+                    Some(("cpu", value)) => cpu = Some(number(&Word { text: value, span: word.span }, "a CPU number")?),
+                    _ => return Err(err(word.span, format!("`drain` takes only `cpu=N`, not `{}`", word.text))),
+                }
+            }
+            Ok(Statement::Drain { cpu })
+        }
+        "drop_caches" | "compact" => {
+            if let Some(extra) = rest.first() {
+                return Err(err(extra.span, format!("`{}` takes nothing after it", first.text)));
+            }
+            Ok(if first.text == "compact" { Statement::Compact } else { Statement::DropCaches })
+        }
+        "kswapd" => match rest {
+            [word] => match word.text.split_once('=') {
+                Some(("node", value)) => Ok(Statement::Kswapd { node: number(&Word { text: value, span: word.span }, "a node number")? }),
+                _ => Err(err(word.span, "`kswapd` takes `node=N`")),
+            },
+            _ => Err(err(first.span, "`kswapd` takes `node=N`")),
+        },
+        "repeat" => {
+            let [count, brace] = rest else { return Err(err(first.span, "`repeat` is written `repeat N {`")) };
+            if brace.text != "{" {
+                return Err(err(brace.span, "`repeat N` must end with `{`"));
+            }
+            if depth + 1 > NESTING_LIMIT {
+                return Err(err(first.span, format!("`repeat` blocks nest at most {NESTING_LIMIT} deep")));
+            }
+            let count = number(count, "a repeat count")?;
+            let body = parse_block(lines, index, depth + 1)?;
+            Ok(Statement::Repeat { count, body })
+        }
+        "sysctl" | "online" | "offline" => Err(err(first.span, format!("`{}` is not supported by this version of the workload language yet", first.text))),
+        other => Err(err(
+            first.span,
+            format!("unknown statement `{other}`: use alloc, free, cpu, drain, drop_caches, compact, kswapd or repeat"),
+        )),
+    }
+}
+
+fn number<T: core::str::FromStr>(word: &Word<'_>, what: &str) -> Result<T, WorkloadError> {
+    word.text
+        .parse()
+        .map_err(|_| err(word.span, format!("expected {what}, found `{}`", word.text)))
+}
+
+fn valid_name(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && text != "all"
+}
+
+fn parse_alloc(first: &Word<'_>, rest: &[Word<'_>]) -> Result<Statement, WorkloadError> {
+    let (mut name, mut order, mut gfp, mut count, mut node, mut cpu, mut use_) =
+        (None, 0u32, Gfp(0xcc0), 1u64, -1i32, None, PageUse::Kernel);
+    for (i, word) in rest.iter().enumerate() {
+        let Some((key, value)) = word.text.split_once('=') else {
+            if i == 0 && valid_name(word.text) {
+                name = Some(word.text.to_string());
+                continue;
+            }
+            return Err(err(
+                word.span,
+                format!("expected `key=value` or a name, found `{}`", word.text),
+            ));
+        };
+        let value_word = Word {
+            text: value,
+            span: Span {
+                line: word.span.line,
+                column: word.span.column + key.len() + 1,
+            },
+        };
+        match key {
+            "order" => {
+                order = number(&value_word, "an order 0-10")?;
+                if order > 10 {
+                    return Err(err(
+                        value_word.span,
+                        format!("order {order} is too large: Linux 6.1 allocates orders 0 to 10"),
+                    ));
+                }
+            }
+            "gfp" => gfp = Gfp::parse(value).map_err(|e| err(value_word.span, e.message))?,
+            "count" => {
+                count = number(&value_word, "a count")?;
+                if count == 0 || count > OPERATIONS_LIMIT {
+                    return Err(err(
+                        value_word.span,
+                        format!("count must be 1 to {OPERATIONS_LIMIT}"),
+                    ));
+                }
+            }
+            "node" => node = number(&value_word, "a node number (or -1)")?,
+            "cpu" => cpu = Some(number(&value_word, "a CPU number")?),
+            "use" => {
+                use_ = match value {
+                    "kernel" => PageUse::Kernel,
+                    "pagecache" => PageUse::PageCache,
+                    "anon" => PageUse::Anon,
+                    other => {
+                        return Err(err(
+                            value_word.span,
+                            format!("`use` is kernel, pagecache or anon, not `{other}`"),
+                        ))
+                    }
+                }
+            }
+            other => {
+                return Err(err(
+                    word.span,
+                    format!("`alloc` has no `{other}=`: use order, gfp, count, node, cpu or use"),
+                ))
+            }
+        }
+    }
+    let _ = first;
+    Ok(Statement::Alloc {
+        name,
+        order,
+        gfp,
+        count,
+        node,
+        cpu,
+        use_,
+    })
+}
+
+fn parse_free(first: &Word<'_>, rest: &[Word<'_>]) -> Result<Statement, WorkloadError> {
+    let Some(target) = rest.first() else {
+        return Err(err(
+            first.span,
+            "`free` needs a name, `name[i]`, `name[i..j]`, `name every=N` or `all`",
+        ));
+    };
+    if target.text == "all" {
+        if let Some(extra) = rest.get(1) {
+            return Err(err(extra.span, "`free all` takes nothing after it"));
+        }
+        return Ok(Statement::Free(FreeTarget::All));
+    }
+    let (name, bracket) = match target.text.split_once('[') {
+        Some((name, inner)) => (name, Some(inner)),
+        None => (target.text, None),
+    };
+    if !valid_name(name) {
+        return Err(err(
+            target.span,
+            format!("`{name}` is not a name (letters, digits, `_`, `-`)"),
+        ));
+    }
+    let name = name.to_string();
+    let at = |offset: usize| Span {
+        line: target.span.line,
+        column: target.span.column + offset,
+    };
+    if let Some(inner) = bracket {
+        let inner = inner
+            .strip_suffix(']')
+            .ok_or_else(|| err(target.span, "a `[` without its `]`"))?;
+        let offset = name.len() + 1;
+        return match inner.split_once("..") {
+            Some((a, b)) => {
+                let a: usize = number(
+                    &Word {
+                        text: a,
+                        span: at(offset),
+                    },
+                    "a start index",
+                )?;
+                let b: usize = number(
+                    &Word {
+                        text: b,
+                        span: at(offset + a.to_string().len() + 2),
+                    },
+                    "an end index",
+                )?;
+                if a > b {
+                    return Err(err(
+                        at(offset),
+                        format!("the range {a}..{b} runs backwards"),
+                    ));
+                }
+                Ok(Statement::Free(FreeTarget::Range(name, a, b)))
+            }
+            None => Ok(Statement::Free(FreeTarget::Index(
+                name,
+                number(
+                    &Word {
+                        text: inner,
+                        span: at(offset),
+                    },
+                    "an index",
+                )?,
+            ))),
+        };
+    }
+    match rest.get(1) {
+        None => Ok(Statement::Free(FreeTarget::Name(name))),
+        Some(word) => match word.text.split_once('=') {
+            Some(("every", value)) => {
+                let n: usize = number(
+                    &Word {
+                        text: value,
+                        span: word.span,
+                    },
+                    "a step",
+                )?;
+                if n == 0 {
+                    return Err(err(word.span, "`every=` must be at least 1"));
+                }
+                Ok(Statement::Free(FreeTarget::Every(name, n)))
+            }
+            _ => Err(err(
+                word.span,
+                format!(
+                    "`free NAME` takes only `every=N` after it, not `{}`",
+                    word.text
+                ),
+            )),
+        },
+    }
+}
+
+/// What running a workload did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunSummary {
+    pub operations: u64,
+    pub allocated: u64,
+    pub failed: u64,
+    pub freed: u64,
+    /// Frees skipped because the allocation was no longer live.
+    pub skipped: u64,
+}
+
+/// Runs a workload on a session, stopping after `limit` operations if given.
+pub fn run_workload(
+    session: &mut Session,
+    statements: &[(Statement, Span)],
+    limit: Option<u64>,
+) -> Result<RunSummary, WorkloadError> {
+    let mut state = RunState {
+        names: Vec::new(),
+        cpu: None,
+        summary: RunSummary::default(),
+        limit: limit.unwrap_or(OPERATIONS_LIMIT).min(OPERATIONS_LIMIT),
+        statements: 0,
+    };
+    run_block(session, statements, &mut state)?;
+    Ok(state.summary)
+}
+
+struct RunState {
+    /// Allocation indexes by name, in order.
+    names: Vec<(String, Vec<usize>)>,
+    cpu: Option<u32>,
+    summary: RunSummary,
+    limit: u64,
+    statements: u64,
+}
+
+impl RunState {
+    fn group(&self, name: &str) -> Option<&Vec<usize>> {
+        self.names.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+}
+
+/// Returns Ok(false) when the operation limit stopped the run.
+fn run_block(
+    session: &mut Session,
+    statements: &[(Statement, Span)],
+    state: &mut RunState,
+) -> Result<bool, WorkloadError> {
+    for (statement, span) in statements {
+        if !run_statement(session, statement, *span, state)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+fn apply(
+    session: &mut Session,
+    operation: Operation,
+    span: Span,
+    state: &mut RunState,
+) -> Result<bool, WorkloadError> {
+    if state.summary.operations >= state.limit {
+        return Ok(false);
+    }
+    let call = session
+        .apply(operation)
+        .map_err(|e| err(span, e.to_string()))?;
+    state.summary.operations += 1;
+    match call.outcome {
+        Outcome::Allocated { .. } => state.summary.allocated += 1,
+        Outcome::Failed { .. } => state.summary.failed += 1,
+        Outcome::Freed { .. } => state.summary.freed += 1,
+        _ => {}
+    }
+    Ok(true)
+}
+
+fn run_statement(
+    session: &mut Session,
+    statement: &Statement,
+    span: Span,
+    state: &mut RunState,
+) -> Result<bool, WorkloadError> {
+    state.statements += 1;
+    if state.statements > STATEMENTS_LIMIT {
+        return Err(err(
+            span,
+            format!("the workload runs more than {STATEMENTS_LIMIT} statements"),
+        ));
+    }
+    match statement {
+        Statement::Cpu(cpu) => {
+            if !session.current().online_cpus.contains(cpu) {
+                return Err(err(
+                    span,
+                    format!("CPU {cpu} is not online on this machine"),
+                ));
+            }
+            state.cpu = Some(*cpu);
+        }
+        Statement::Alloc {
+            name,
+            order,
+            gfp,
+            count,
+            node,
+            cpu,
+            use_,
+        } => {
+            for _ in 0..*count {
+                let index = session.allocations_made();
+                let operation = Operation::Alloc {
+                    order: *order,
+                    gfp: *gfp,
+                    node: *node,
+                    cpu: cpu.or(state.cpu),
+                    use_: *use_,
+                };
+                if !apply(session, operation, span, state)? {
+                    return Ok(false);
+                }
+                if let Some(name) = name {
+                    match state.names.iter_mut().find(|(n, _)| n == name) {
+                        Some((_, group)) => group.push(index),
+                        None => state.names.push((name.clone(), vec![index])),
+                    }
+                }
+            }
+        }
+        Statement::Free(target) => {
+            let indexes: Vec<usize> = match target {
+                FreeTarget::All => (0..session.allocations_made()).collect(),
+                FreeTarget::Name(name)
+                | FreeTarget::Index(name, _)
+                | FreeTarget::Range(name, _, _)
+                | FreeTarget::Every(name, _) => {
+                    let group = state.group(name).ok_or_else(|| {
+                        err(span, format!("nothing has been allocated as `{name}`"))
+                    })?;
+                    match target {
+                        FreeTarget::Index(_, i) => vec![*group.get(*i).ok_or_else(|| {
+                            err(
+                                span,
+                                format!(
+                                    "`{name}` has {} allocations, so there is no `{name}[{i}]`",
+                                    group.len()
+                                ),
+                            )
+                        })?],
+                        FreeTarget::Range(_, a, b) => {
+                            group.iter().skip(*a).take(b - a).copied().collect()
+                        }
+                        FreeTarget::Every(_, n) => group.iter().step_by(*n).copied().collect(),
+                        _ => group.clone(),
+                    }
+                }
+            };
+            for index in indexes {
+                if !session.is_live(index) {
+                    state.summary.skipped += 1;
+                    continue;
+                }
+                if !apply(
+                    session,
+                    Operation::Free {
+                        index,
+                        cpu: state.cpu,
+                    },
+                    span,
+                    state,
+                )? {
+                    return Ok(false);
+                }
+            }
+        }
+        Statement::Drain { cpu } => {
+            let operation = match cpu {
+                Some(cpu) => Operation::DrainLocal { cpu: *cpu },
+                None => Operation::DrainAll,
+            };
+            return apply(session, operation, span, state);
+        }
+        Statement::DropCaches => return apply(session, Operation::DropCaches, span, state),
+        Statement::Compact => return apply(session, Operation::CompactMemory, span, state),
+        Statement::Kswapd { node } => {
+            return apply(session, Operation::RunKswapd { node: *node }, span, state)
+        }
+        Statement::Repeat { count, body } => {
+            for _ in 0..*count {
+                // Every pass counts, so an empty body cannot spin for hours.
+                state.statements += 1;
+                if state.statements > STATEMENTS_LIMIT {
+                    return Err(err(
+                        span,
+                        format!("the workload runs more than {STATEMENTS_LIMIT} statements"),
+                    ));
+                }
+                if !run_block(session, body, state)? {
+                    return Ok(false);
+                }
+            }
+        }
+    }
+    Ok(true)
+}

@@ -1,0 +1,165 @@
+//! The workload language: parsing with line and column errors, and running it.
+
+use buddyscope_engine::alloc::Allocator;
+use buddyscope_engine::machine::{Machine, MachineConfig, NodeConfig, PfnRange};
+use buddyscope_engine::scenario::{parse_scenario, scenario_to_toml, Scenario};
+use buddyscope_engine::session::Session;
+use buddyscope_engine::workload::{parse_workload, run_workload};
+
+fn session() -> Session {
+    let config = MachineConfig {
+        nodes: vec![NodeConfig {
+            memory: vec![PfnRange {
+                start: 0x1000,
+                end: 0x3000,
+            }],
+            cpus: vec![0, 1],
+        }],
+        ..MachineConfig::default()
+    };
+    Session::new(Allocator::from_machine(&Machine::build(&config).unwrap()).unwrap())
+}
+
+fn run(script: &str) -> (Session, buddyscope_engine::workload::RunSummary) {
+    let mut session = session();
+    let statements = parse_workload(script).unwrap();
+    let summary = run_workload(&mut session, &statements, None).unwrap();
+    session.current().check_invariants().unwrap();
+    (session, summary)
+}
+
+#[test]
+fn names_ranges_every_and_repeat() {
+    let (session, summary) = run("
+        alloc a order=0 gfp=GFP_KERNEL count=10   # indexes 0-9
+        alloc b order=2 gfp=GFP_NOWAIT count=4 cpu=1
+        free a[2..5]        # 2, 3, 4
+        free a every=3      # 0, 3 (skipped: freed), 6, 9
+        free b[1]
+        repeat 3 {
+          alloc t order=1 gfp=GFP_ATOMIC
+          free t
+        }
+    ");
+    assert_eq!(summary.allocated, 17);
+    assert_eq!(summary.freed, 3 + 3 + 1 + 3);
+    assert_eq!(
+        summary.skipped,
+        1 + 3,
+        "a[3] once, then t's earlier ones in passes 2 and 3"
+    );
+    for index in [0, 2, 3, 4, 6, 9, 11] {
+        assert!(!session.is_live(index), "{index} should be free");
+    }
+    for index in [1, 5, 7, 8, 10, 12, 13] {
+        assert!(session.is_live(index), "{index} should be live");
+    }
+    // b's allocations ran on CPU 1.
+    let call = &session.calls()[10];
+    assert!(call
+        .events
+        .iter()
+        .any(|e| matches!(e, buddyscope_engine::Event::AllocStart { cpu: 1, .. })));
+}
+
+#[test]
+fn free_all_drains_everything_back() {
+    let (session, summary) = run("
+        alloc order=3 gfp=GFP_KERNEL count=20
+        alloc c order=0 gfp=GFP_HIGHUSER_MOVABLE count=50 use=pagecache
+        free all
+        drain
+    ");
+    assert_eq!(summary.freed, 70);
+    let zones = &session.current().zones;
+    assert!(zones.iter().all(|z| z.buddy.free_pages() == z.managed));
+}
+
+#[test]
+fn errors_point_at_line_and_column() {
+    let cases = [
+        ("alloc x order=11", 1, 15, "order 11 is too large"),
+        (
+            "\n  alloc x gfp=GFP_KERNAL",
+            2,
+            15,
+            "unknown gfp flag `GFP_KERNAL`",
+        ),
+        ("alloc x size=3", 1, 9, "`alloc` has no `size=`"),
+        ("free", 1, 1, "`free` needs a name"),
+        ("free x[3", 1, 6, "a `[` without its `]`"),
+        ("free x[5..2]", 1, 8, "runs backwards"),
+        ("repeat 3 {\nalloc x", 2, 1, "not closed"),
+        ("}", 1, 1, "without a `repeat"),
+        ("bogus 1", 1, 1, "unknown statement `bogus`"),
+        (
+            "sysctl min_free_kbytes=1",
+            1,
+            1,
+            "not supported by this version",
+        ),
+        ("cpu one", 1, 5, "expected a CPU number"),
+    ];
+    for (script, line, column, message) in cases {
+        let error = parse_workload(script).unwrap_err();
+        assert_eq!(
+            (error.span.line, error.span.column),
+            (line, column),
+            "{script:?}: {error}"
+        );
+        assert!(error.message.contains(message), "{script:?}: {error}");
+    }
+    // Run-time errors name the line too.
+    let mut session = session();
+    let statements = parse_workload("alloc a\nfree b\n").unwrap();
+    let error = run_workload(&mut session, &statements, None).unwrap_err();
+    assert_eq!(error.span.line, 2);
+    assert!(error.message.contains("nothing has been allocated as `b`"));
+    let statements = parse_workload("cpu 7\n").unwrap();
+    assert!(run_workload(&mut session, &statements, None)
+        .unwrap_err()
+        .message
+        .contains("CPU 7 is not online"));
+}
+
+#[test]
+fn the_step_limit_stops_a_run_and_empty_loops_are_bounded() {
+    let mut session = session();
+    let statements = parse_workload("repeat 1000 {\n alloc x order=0 gfp=GFP_KERNEL\n}\n").unwrap();
+    let summary = run_workload(&mut session, &statements, Some(10)).unwrap();
+    assert_eq!(summary.operations, 10);
+    let statements = parse_workload("repeat 10000000 {\n repeat 10000000 {\n }\n}\n").unwrap();
+    assert!(run_workload(&mut session, &statements, None)
+        .unwrap_err()
+        .message
+        .contains("more than"));
+}
+
+#[test]
+fn a_scenario_keeps_its_workload_through_a_round_trip() {
+    let text = "version = 1\n[workload]\nseed = 7\nscript = '''\nalloc a order=2 gfp=GFP_KERNEL count=3\nfree a[0]\n'''\n";
+    let scenario = parse_scenario(text).unwrap();
+    assert_eq!(scenario.seed, Some(7));
+    assert_eq!(
+        scenario.workload.as_deref(),
+        Some("alloc a order=2 gfp=GFP_KERNEL count=3\nfree a[0]\n")
+    );
+    assert_eq!(
+        parse_scenario(&scenario_to_toml(&scenario)).unwrap(),
+        scenario
+    );
+    // A script that needs escapes round-trips too.
+    let odd = Scenario {
+        workload: Some("alloc a  # it's '''odd'''\n".to_string()),
+        ..Scenario::default()
+    };
+    assert_eq!(parse_scenario(&scenario_to_toml(&odd)).unwrap(), odd);
+    // A bad script is refused when the scenario is read, with its line.
+    let error = parse_scenario("[workload]\nscript = '''\nalloc a order=99\n'''\n").unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("`workload.script`, line 1, column 15"),
+        "{error}"
+    );
+}
