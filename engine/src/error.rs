@@ -29,6 +29,10 @@ pub enum EngineError {
     NoSuchCpu { cpu: u32 },
     /// Freeing an allocation index that was never made or returned NULL.
     NoSuchAllocation { index: usize },
+    /// A sysctl write the kernel would refuse.
+    Sysctl { message: String },
+    /// A sysctl write on a state loaded from a kernel dump, which has no machine.
+    NoMachine,
 }
 
 impl fmt::Display for EngineError {
@@ -55,6 +59,8 @@ impl fmt::Display for EngineError {
             EngineError::NothingAllocated => write!(f, "nothing is allocated, so there is nothing to free"),
             EngineError::NoSuchNode { node } => write!(f, "node {node} does not exist on this machine"),
             EngineError::NoSuchCpu { cpu } => write!(f, "CPU {cpu} is not online on this machine"),
+            EngineError::Sysctl { message } => write!(f, "{message}"),
+            EngineError::NoMachine => write!(f, "this state came from a kernel dump without its machine, so sysctls cannot be recomputed"),
             EngineError::NoSuchAllocation { index } => {
                 write!(f, "allocation #{index} does not exist or returned NULL, so it cannot be freed")
             }

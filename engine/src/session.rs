@@ -55,6 +55,8 @@ pub enum Operation {
     CompactMemory,
     /// `echo 3 > /proc/sys/vm/drop_caches`.
     DropCaches,
+    /// Writes a sysctl (`/proc/sys/vm/NAME`, or `thp` for the THP `enabled` file).
+    Sysctl { name: String, value: String },
 }
 
 /// What an operation did.
@@ -80,6 +82,7 @@ pub enum Outcome {
         pages: u64,
     },
     Compacted,
+    SysctlWritten,
 }
 
 /// One applied operation with its outcome and events.
@@ -386,6 +389,13 @@ fn execute(
         Operation::DropCaches => Outcome::Reclaimed {
             pages: allocator.drop_caches(&mut events),
         },
+        Operation::Sysctl {
+            ref name,
+            ref value,
+        } => {
+            allocator.set_sysctl(name, value)?;
+            Outcome::SysctlWritten
+        }
     };
     track_ownership(allocations, &events);
     Ok(Call {

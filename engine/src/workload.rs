@@ -17,6 +17,8 @@
 //! kswapd node=0
 //! compact
 //! drop_caches
+//! sysctl min_free_kbytes=8192 watermark_scale_factor=100
+//! sysctl lowmem_reserve_ratio=256,256,32,0,0
 //! free all
 //! ```
 //!
@@ -80,6 +82,8 @@ pub enum Statement {
     Kswapd {
         node: u32,
     },
+    /// `sysctl NAME=VALUE ...`: /proc/sys/vm writes (`thp=` for the THP mode).
+    Sysctl(Vec<(String, String)>),
     Repeat {
         count: u64,
         body: Vec<(Statement, Span)>,
@@ -243,10 +247,24 @@ fn parse_statement(
             let body = parse_block(lines, index, depth + 1)?;
             Ok(Statement::Repeat { count, body })
         }
-        "sysctl" | "online" | "offline" => Err(err(first.span, format!("`{}` is not supported by this version of the workload language yet", first.text))),
+        "sysctl" => {
+            if rest.is_empty() {
+                return Err(err(first.span, "`sysctl` takes NAME=VALUE, e.g. `sysctl min_free_kbytes=8192`"));
+            }
+            let mut writes = Vec::new();
+            for word in rest {
+                let Some((name, value)) = word.text.split_once('=') else {
+                    return Err(err(word.span, format!("expected NAME=VALUE, found `{}`", word.text)));
+                };
+                // Several numbers (lowmem_reserve_ratio) are written with commas.
+                writes.push((name.to_string(), value.replace(',', " ")));
+            }
+            Ok(Statement::Sysctl(writes))
+        }
+        "online" | "offline" => Err(err(first.span, format!("`{}` is not supported by this version of the workload language yet", first.text))),
         other => Err(err(
             first.span,
-            format!("unknown statement `{other}`: use alloc, free, cpu, drain, drop_caches, compact, kswapd or repeat"),
+            format!("unknown statement `{other}`: use alloc, free, cpu, drain, drop_caches, compact, kswapd, sysctl or repeat"),
         )),
     }
 }
@@ -625,6 +643,17 @@ fn run_statement(
         Statement::Compact => return apply(session, Operation::CompactMemory, span, state),
         Statement::Kswapd { node } => {
             return apply(session, Operation::RunKswapd { node: *node }, span, state)
+        }
+        Statement::Sysctl(writes) => {
+            for (name, value) in writes {
+                let operation = Operation::Sysctl {
+                    name: name.clone(),
+                    value: value.clone(),
+                };
+                if !apply(session, operation, span, state)? {
+                    return Ok(false);
+                }
+            }
         }
         Statement::Repeat { count, body } => {
             for _ in 0..*count {

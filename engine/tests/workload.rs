@@ -92,12 +92,8 @@ fn errors_point_at_line_and_column() {
         ("repeat 3 {\nalloc x", 2, 1, "not closed"),
         ("}", 1, 1, "without a `repeat"),
         ("bogus 1", 1, 1, "unknown statement `bogus`"),
-        (
-            "sysctl min_free_kbytes=1",
-            1,
-            1,
-            "not supported by this version",
-        ),
+        ("offline section=3", 1, 1, "not supported by this version"),
+        ("sysctl min_free_kbytes", 1, 8, "expected NAME=VALUE"),
         ("cpu one", 1, 5, "expected a CPU number"),
     ];
     for (script, line, column, message) in cases {
@@ -162,4 +158,40 @@ fn a_scenario_keeps_its_workload_through_a_round_trip() {
             .contains("`workload.script`, line 1, column 15"),
         "{error}"
     );
+}
+
+#[test]
+fn sysctl_writes_recompute_watermarks_and_pagesets() {
+    let (session, _) = run("
+        sysctl watermark_scale_factor=100
+        sysctl percpu_pagelist_high_fraction=8 lowmem_reserve_ratio=128,128,32,0,0
+    ");
+    let zone = &session.current().zones[0];
+    let machine = session.current().machine.as_ref().unwrap();
+    let source = machine.zone(zone.nid, zone.zone).unwrap();
+    // The allocator took over what the machine model recomputed.
+    assert_eq!(
+        zone.watermark,
+        [
+            source.watermark_min,
+            source.watermark_low,
+            source.watermark_high
+        ]
+    );
+    assert_eq!(machine.config.sysctls.watermark_scale_factor, 100);
+    assert_eq!(zone.pcps[0].high, source.pcp_high);
+    assert_eq!(
+        zone.pcps[0].high,
+        zone.managed / 8 / 2,
+        "managed / fraction split over two CPUs"
+    );
+    assert_eq!(zone.lowmem_reserve, source.lowmem_reserve);
+    // A write the kernel refuses is an error on its line, and changes nothing.
+    let mut session = session;
+    let before = session.clone();
+    let statements = parse_workload("\nsysctl watermark_scale_factor=0\n").unwrap();
+    let error = run_workload(&mut session, &statements, None).unwrap_err();
+    assert_eq!(error.span.line, 2);
+    assert!(error.message.contains("watermark_scale_factor"), "{error}");
+    assert!(session == before);
 }

@@ -179,6 +179,9 @@ pub struct Allocator {
     /// A kernel built with CONFIG_CMA (the reference kernel is not): movable
     /// requests get ALLOC_CMA and may use MIGRATE_CMA pageblocks.
     pub cma: bool,
+    /// The machine this allocator booted on, kept so a sysctl write can recompute
+    /// what the kernel recomputes; `None` for a state loaded from a kernel dump.
+    pub machine: Option<crate::machine::Machine>,
 }
 
 /// What a successful allocation returned.
@@ -1299,6 +1302,7 @@ impl Allocator {
             lru: Vec::new(),
             swap: false,
             cma: machine.cma.is_some(),
+            machine: Some(machine.clone()),
         })
     }
 
@@ -1310,6 +1314,44 @@ impl Allocator {
             .map(|z| z.buddy.heap_bytes())
             .sum::<usize>()
             + self.lru.capacity() * core::mem::size_of::<reclaim::LruPage>()
+    }
+
+    /// Writes a sysctl (see [`crate::machine::Machine::set_sysctl`]) and takes over
+    /// what the kernel recomputes: watermarks (the boost back to 0), lowmem_reserve,
+    /// every CPU's pageset high and batch, and watermark_boost_factor.
+    pub fn set_sysctl(&mut self, name: &str, value: &str) -> Result<(), EngineError> {
+        let Some(machine) = self.machine.as_mut() else {
+            return Err(EngineError::NoMachine);
+        };
+        machine
+            .set_sysctl(name, value)
+            .map_err(|e| EngineError::Sysctl { message: e.message })?;
+        let machine = machine.clone();
+        // setup_per_zone_wmarks() runs for these writes, and zeroes every boost.
+        let rewatermarks = matches!(name, "min_free_kbytes" | "watermark_scale_factor")
+            || (name == "thp" && value.trim() != "never");
+        self.watermark_boost_factor = machine.config.sysctls.watermark_boost_factor;
+        for zone in &mut self.zones {
+            let Some(source) = machine.zone(zone.nid, zone.zone) else {
+                continue;
+            };
+            zone.watermark = [
+                source.watermark_min,
+                source.watermark_low,
+                source.watermark_high,
+            ];
+            if rewatermarks {
+                zone.watermark_boost = 0;
+            }
+            zone.lowmem_reserve = source.lowmem_reserve;
+            zone.pageset_high = source.pcp_high;
+            zone.pageset_batch = source.pcp_batch;
+            for pcp in &mut zone.pcps {
+                pcp.high = source.pcp_high;
+                pcp.batch = source.pcp_batch;
+            }
+        }
+        Ok(())
     }
 
     /// Runs the next operations on `cpu`.

@@ -83,6 +83,7 @@ impl Allocator {
             lru: Vec::new(),
             swap: false,
             cma: false,
+            machine: None,
         })
     }
 

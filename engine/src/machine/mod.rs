@@ -484,6 +484,48 @@ impl Machine {
         }
     }
 
+    /// Writes a sysctl by its name under /proc/sys/vm (`min_free_kbytes`,
+    /// `watermark_scale_factor`, `watermark_boost_factor`, `lowmem_reserve_ratio` as
+    /// five numbers, `percpu_pagelist_high_fraction`), or `thp` (always, madvise,
+    /// never), as the kernel's handler does.
+    pub fn set_sysctl(&mut self, name: &str, value: &str) -> Result<(), MachineError> {
+        let number = |v: &str| -> Result<u64, MachineError> {
+            v.trim().parse().map_err(|_| {
+                MachineError::new(format!("vm.{name} takes a whole number, not `{v}`"))
+            })
+        };
+        let small = |v: &str| -> Result<u32, MachineError> {
+            u32::try_from(number(v)?)
+                .map_err(|_| MachineError::new(format!("vm.{name} = {v} is out of range")))
+        };
+        match name {
+            "min_free_kbytes" => self.set_min_free_kbytes(number(value)?),
+            "watermark_scale_factor" => self.set_watermark_scale_factor(small(value)?),
+            "watermark_boost_factor" => self.set_watermark_boost_factor(small(value)?),
+            "percpu_pagelist_high_fraction" => self.set_percpu_pagelist_high_fraction(small(value)?),
+            "lowmem_reserve_ratio" => {
+                let values: Vec<u32> = value.split([' ', ',']).filter(|v| !v.is_empty()).map(small).collect::<Result<_, _>>()?;
+                let ratio: [u32; MAX_NR_ZONES] = values
+                    .try_into()
+                    .map_err(|_| MachineError::new("vm.lowmem_reserve_ratio takes 5 numbers, one per zone type"))?;
+                self.set_lowmem_reserve_ratio(ratio)
+            }
+            "thp" => {
+                let mode = match value.trim() {
+                    "always" => ThpMode::Always,
+                    "madvise" => ThpMode::Madvise,
+                    "never" => ThpMode::Never,
+                    other => return Err(MachineError::new(format!("thp is always, madvise or never, not `{other}`"))),
+                };
+                self.set_thp(mode);
+                Ok(())
+            }
+            other => Err(MachineError::new(format!(
+                "unknown sysctl `{other}`: use min_free_kbytes, watermark_scale_factor, watermark_boost_factor, lowmem_reserve_ratio, percpu_pagelist_high_fraction or thp"
+            ))),
+        }
+    }
+
     /// Writes `vm.min_free_kbytes` (`min_free_kbytes_sysctl_handler()`): the value
     /// becomes the user's, watermarks and pcp sizes are recomputed.
     pub fn set_min_free_kbytes(&mut self, kbytes: u64) -> Result<(), MachineError> {
