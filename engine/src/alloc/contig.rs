@@ -75,7 +75,7 @@ use crate::error::EngineError;
 use crate::machine::ZoneType;
 use crate::trace::Event;
 use crate::types::{MigrateType, Order, Pfn, MAX_ORDER, PAGEBLOCK_ORDER, PAGE_SIZE_BYTES};
-use crate::zone::{BlockState, TraceSink, PAGEBLOCK_NO_MEMMAP};
+use crate::zone::{BlockState, BuddyZone, TraceSink, PAGEBLOCK_NO_MEMMAP};
 
 const PAGEBLOCK_PAGES: u64 = 1 << PAGEBLOCK_ORDER;
 /// `MAX_ORDER_NR_PAGES`: the largest block, 1024 pages.
@@ -514,16 +514,7 @@ impl Allocator {
         self.migrate_range(z, start, end, trace, &mut outcome.migrations)?;
         // The free block holding `start`, if there is one: its head may lie below.
         let buddy = &self.zones[z].buddy;
-        let mut outer_start = start;
-        let mut order = 0u8;
-        while buddy.free_order(Pfn(outer_start)).is_none() {
-            order += 1;
-            if order >= MAX_ORDER {
-                outer_start = start;
-                break;
-            }
-            outer_start &= !0u64 << order;
-        }
+        let mut outer_start = free_head_at_or_below(buddy, start).unwrap_or(start);
         if outer_start != start {
             let pages = buddy.free_order(Pfn(outer_start)).map_or(0, |o| o.pages());
             if outer_start + pages <= start {
@@ -1025,20 +1016,9 @@ impl Allocator {
             }
             // Go back to the free block now holding `pfn`, to split it.
             let buddy = &self.zones[z].buddy;
-            let mut order = 0u8;
-            let mut outer = pfn;
-            let mut found = true;
-            while buddy.free_order(Pfn(outer)).is_none() {
-                order += 1;
-                if order >= MAX_ORDER {
-                    found = false;
-                    break;
-                }
-                outer &= !0u64 << order;
-            }
-            if !found {
+            let Some(outer) = free_head_at_or_below(buddy, pfn) else {
                 break Err(ContigFailure::Busy { pfn: here });
-            }
+            };
             pfn = outer;
         };
         if result.is_err() && !skip {
@@ -1350,4 +1330,20 @@ fn restorable(migratetype: MigrateType) -> Result<(), ContigError> {
     } else {
         Err(ContigError::BadMigratetype { migratetype })
     }
+}
+
+/// The kernel's walk for the free block that may hold `pfn`: the first free head met
+/// while rounding `pfn` down to ever larger orders, or `None` past MAX_ORDER. (The
+/// block found is not checked to reach `pfn`; callers check that, as the kernel does.)
+fn free_head_at_or_below(buddy: &BuddyZone, pfn: u64) -> Option<u64> {
+    let mut head = pfn;
+    let mut order = 0u8;
+    while buddy.free_order(Pfn(head)).is_none() {
+        order += 1;
+        if order >= MAX_ORDER {
+            return None;
+        }
+        head &= !0u64 << order;
+    }
+    Some(head)
 }

@@ -74,12 +74,10 @@ fn free_ranges(zone: &Zone, memory: &[PfnRange], reserved: &[PfnRange]) -> Vec<P
         })
         .filter(|r| r.start < r.end)
         .collect();
-    for hole in reserved {
-        ranges = ranges
-            .into_iter()
-            .flat_map(|r| subtract(r, *hole))
-            .collect();
-    }
+    ranges = ranges
+        .into_iter()
+        .flat_map(|r| super::subtract_all(r, reserved))
+        .collect();
     let mut excess = ranges
         .iter()
         .map(PfnRange::pages)
@@ -95,23 +93,4 @@ fn free_ranges(zone: &Zone, memory: &[PfnRange], reserved: &[PfnRange]) -> Vec<P
         }
     }
     ranges
-}
-
-fn subtract(range: PfnRange, hole: PfnRange) -> Vec<PfnRange> {
-    if hole.end <= range.start || hole.start >= range.end {
-        return vec![range];
-    }
-    [
-        PfnRange {
-            start: range.start,
-            end: hole.start,
-        },
-        PfnRange {
-            start: hole.end,
-            end: range.end,
-        },
-    ]
-    .into_iter()
-    .filter(|r| r.start < r.end)
-    .collect()
 }

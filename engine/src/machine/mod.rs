@@ -713,7 +713,7 @@ pub fn dma_reserve(config: &MachineConfig) -> u64 {
 }
 
 /// `range` minus every range of `holes`.
-fn subtract_all(range: PfnRange, holes: &[PfnRange]) -> Vec<PfnRange> {
+pub(crate) fn subtract_all(range: PfnRange, holes: &[PfnRange]) -> Vec<PfnRange> {
     let mut pieces = vec![range];
     for hole in holes {
         pieces = pieces
