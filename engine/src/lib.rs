@@ -25,6 +25,7 @@ mod types;
 mod zone;
 
 pub mod kmemtrace;
+pub mod library;
 pub mod machine;
 pub mod modtrace;
 pub mod proc;

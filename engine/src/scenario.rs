@@ -88,6 +88,13 @@ pub struct Scenario {
     pub workload: Option<String>,
     /// `[workload] seed`: the seed of everything random in the run (default 1).
     pub seed: Option<u64>,
+    /// `[workload] open_at`: the step a viewer opens at (see
+    /// [`crate::session::Session::cursor_at_step`]); the end of the run when absent.
+    pub open_at: Option<u64>,
+    /// `[about] title`: a one-line title.
+    pub title: Option<String>,
+    /// `[about] text`: what to watch and why the kernel does it.
+    pub about: Option<String>,
 }
 
 /// A scenario file that cannot be read.
@@ -202,21 +209,45 @@ fn parse_with_notes(text: &str) -> Result<(Scenario, Vec<String>), ScenarioError
             MachineConfig::default()
         }
     };
-    let (workload, seed) = match file.workload {
+    let (workload, seed, open_at) = match file.workload {
         Some(w) => {
             if let Some(script) = &w.script {
                 crate::workload::parse_workload(script)
                     .map_err(|e| ScenarioError::Invalid(format!("`workload.script`, {e}")))?;
             }
-            (w.script, w.seed)
+            (w.script, w.seed, w.open_at)
         }
+        None => (None, None, None),
+    };
+    let (title, about) = match file.about {
+        Some(a) => (a.title, a.text),
         None => (None, None),
     };
+    for (key, value) in [("about.title", &title), ("about.text", &about)] {
+        if let Some(value) = value {
+            if value
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t')
+            {
+                return Err(ScenarioError::Invalid(format!(
+                    "`{key}` holds a control character"
+                )));
+            }
+        }
+    }
+    if title.as_deref().is_some_and(|t| t.contains('\n')) {
+        return Err(ScenarioError::Invalid(
+            "`about.title` must be one line".to_string(),
+        ));
+    }
     Ok((
         Scenario {
             machine,
             workload,
             seed,
+            open_at,
+            title,
+            about,
         },
         notes,
     ))
@@ -239,6 +270,17 @@ struct FileToml {
     machine: Option<MachineToml>,
     #[serde(default)]
     workload: Option<WorkloadToml>,
+    #[serde(default)]
+    about: Option<AboutToml>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AboutToml {
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    text: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -248,6 +290,8 @@ struct WorkloadToml {
     seed: Option<u64>,
     #[serde(default)]
     script: Option<String>,
+    #[serde(default)]
+    open_at: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -505,11 +549,24 @@ fn de_managed<'de, D: Deserializer<'de>>(
 /// written sorted and de-duplicated (the last count for a zone wins).
 pub fn scenario_to_toml(scenario: &Scenario) -> String {
     let mut out = format!("version = {SCENARIO_VERSION}\n\n");
+    if scenario.title.is_some() || scenario.about.is_some() {
+        out.push_str("[about]\n");
+        if let Some(title) = &scenario.title {
+            out.push_str(&format!("title = {}\n", toml_string(title)));
+        }
+        if let Some(text) = &scenario.about {
+            out.push_str(&format!("text = {}\n", toml_string(text)));
+        }
+        out.push('\n');
+    }
     out.push_str(&machine_to_toml(&scenario.machine));
-    if scenario.workload.is_some() || scenario.seed.is_some() {
+    if scenario.workload.is_some() || scenario.seed.is_some() || scenario.open_at.is_some() {
         out.push_str("\n[workload]\n");
         if let Some(seed) = scenario.seed {
             out.push_str(&format!("seed = {seed}\n"));
+        }
+        if let Some(step) = scenario.open_at {
+            out.push_str(&format!("open_at = {step}\n"));
         }
         if let Some(script) = &scenario.workload {
             out.push_str(&format!("script = {}\n", toml_string(script)));
@@ -519,9 +576,10 @@ pub fn scenario_to_toml(scenario: &Scenario) -> String {
 }
 
 /// A TOML string for `text`: a multi-line literal string (readable, no escapes)
-/// when the text allows one, else a basic string with escapes.
+/// for several lines when the text allows one, else a basic string with escapes.
 fn toml_string(text: &str) -> String {
-    if !text.contains("'''")
+    if text.contains('\n')
+        && !text.contains("'''")
         && !text.contains('\r')
         && !text
             .chars()

@@ -276,6 +276,40 @@ impl Session {
         }
     }
 
+    /// The cursor `step` step-into moves from the start (the numbering a share link's
+    /// `step=` and a scenario's `open_at` use): each call has one position before its
+    /// first event and one after each event. Past the end, the end.
+    pub fn cursor_at_step(&self, step: u64) -> Cursor {
+        let mut left = step;
+        for (index, call) in self.calls.iter().enumerate() {
+            let positions = call.events.len() as u64 + 1;
+            if left < positions {
+                return Cursor {
+                    call: index,
+                    event: left as usize,
+                };
+            }
+            left -= positions;
+        }
+        self.end()
+    }
+
+    /// The step number of a cursor (the inverse of [`Session::cursor_at_step`]).
+    pub fn step_of(&self, cursor: Cursor) -> u64 {
+        let before: u64 = self
+            .calls
+            .iter()
+            .take(cursor.call)
+            .map(|call| call.events.len() as u64 + 1)
+            .sum();
+        before + cursor.event as u64
+    }
+
+    /// The number of the last step (the end of the last call).
+    pub fn last_step(&self) -> u64 {
+        self.step_of(self.end())
+    }
+
     /// The cursor after everything.
     pub fn end(&self) -> Cursor {
         match self.calls.len().checked_sub(1) {

@@ -353,3 +353,27 @@ fn every_operation_runs_on_the_cpu_it_names() {
         "the session's current CPU is unchanged"
     );
 }
+
+#[test]
+fn step_numbers_count_step_into_moves() {
+    let mut session = Session::new(allocator());
+    let ops = random_operations(7, 40);
+    apply_all(&mut session, &ops);
+    // Walking with step_into from the start visits step 0, 1, 2, ... in order.
+    let mut cursor = Cursor::default();
+    let mut step = 0;
+    loop {
+        assert_eq!(session.cursor_at_step(step), cursor, "step {step}");
+        assert_eq!(session.step_of(cursor), step);
+        let next = session.step_into(cursor);
+        if next == cursor {
+            break;
+        }
+        cursor = next;
+        step += 1;
+    }
+    assert_eq!(cursor, session.end());
+    assert_eq!(session.last_step(), step);
+    // Past the end is the end.
+    assert_eq!(session.cursor_at_step(step + 1000), session.end());
+}

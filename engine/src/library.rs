@@ -1,0 +1,46 @@
+//! The teaching library: built-in scenarios, each a complete scenario file with an
+//! `[about]` title and text (what to watch and why the kernel does it) and the step
+//! worth opening at (`[workload] open_at`). The files live in `engine/library/` and
+//! are compiled in, so the page and the CLI offer the same ones.
+
+use crate::scenario::{parse_scenario, Scenario};
+
+/// One built-in scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// The short name used on the command line and in links (`library=NAME`).
+    pub name: &'static str,
+    /// The scenario file.
+    pub text: &'static str,
+}
+
+impl Entry {
+    /// The scenario. Every entry is a valid file; the tests load each one.
+    pub fn scenario(&self) -> Scenario {
+        parse_scenario(self.text).unwrap_or_default()
+    }
+
+    /// The `[about] title`.
+    pub fn title(&self) -> String {
+        self.scenario()
+            .title
+            .unwrap_or_else(|| self.name.to_string())
+    }
+}
+
+macro_rules! entry {
+    ($name:literal) => {
+        Entry {
+            name: $name,
+            text: include_str!(concat!("../library/", $name, ".toml")),
+        }
+    };
+}
+
+/// Every built-in scenario, in teaching order.
+pub const ENTRIES: &[Entry] = &[entry!("zone-fallback")];
+
+/// The entry called `name`.
+pub fn get(name: &str) -> Option<&'static Entry> {
+    ENTRIES.iter().find(|entry| entry.name == name)
+}
