@@ -39,6 +39,8 @@ pub enum Operation {
         order: u32,
         gfp: Gfp,
         node: i32,
+        /// Nodes the pages may come from (`None`: every node).
+        nodemask: Option<Vec<u32>>,
         cpu: Option<u32>,
         use_: PageUse,
     },
@@ -372,6 +374,7 @@ fn execute(
             order,
             gfp,
             node,
+            ref nodemask,
             cpu,
             use_,
         } => {
@@ -380,7 +383,15 @@ fn execute(
                 allocator.set_cpu(cpu)?;
             }
             let owner = allocations.blocks.len() as u64;
-            let result = allocator.alloc_for(node, gfp, order, use_, owner, &mut events);
+            let result = allocator.alloc_for_nodemask(
+                node,
+                nodemask.as_deref(),
+                gfp,
+                order,
+                use_,
+                owner,
+                &mut events,
+            );
             if cpu.is_some() {
                 allocator.cpu = previous_cpu;
             }

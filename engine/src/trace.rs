@@ -52,6 +52,9 @@ pub enum Event {
         migratetype: MigrateType,
         highest_zone: ZoneType,
     },
+    /// `for_next_zone_zonelist_nodemask()` passes over this zone of the zonelist: its
+    /// node is not in the request's nodemask.
+    ZoneNotInNodemask { node: u32, zone: ZoneType },
     /// `get_page_from_freelist()` checked a zone's watermark (`zone_watermark_fast()`).
     WatermarkCheck {
         node: u32,
@@ -197,6 +200,7 @@ impl Event {
             Event::Merge { .. } | Event::AddFree { .. } => "__free_one_page",
             Event::AllocStart { .. } | Event::PageAlloc { .. } => "__alloc_pages",
             Event::WatermarkCheck { .. } | Event::NoFragmentRetry => "get_page_from_freelist",
+            Event::ZoneNotInNodemask { .. } => "for_next_zone_zonelist_nodemask",
             Event::PcpRefill { .. } => "rmqueue_bulk",
             Event::PcpTake { .. } => "__rmqueue_pcplist",
             Event::PcpFree { .. } => "free_unref_page_commit",
@@ -234,6 +238,7 @@ impl Event {
             | Event::AllocFailed { .. }
             | Event::AllocStart { .. }
             | Event::WatermarkCheck { .. }
+            | Event::ZoneNotInNodemask { .. }
             | Event::NoFragmentRetry
             | Event::PcpRefill { .. }
             | Event::SlowPath { .. }
@@ -339,6 +344,10 @@ impl Event {
                 "zone {node}:{} order {order}: {free_pages} free pages against watermark {mark} + lowmem_reserve {lowmem_reserve}: {}",
                 zone.name(),
                 if *ok { "ok, try this zone" } else { "too low, next zone" }
+            ),
+            Event::ZoneNotInNodemask { node, zone } => format!(
+                "zone {node}:{} is passed over: node {node} is not in the nodemask",
+                zone.name()
             ),
             Event::NoFragmentRetry => "no zone could serve without mixing pageblocks: retry without ALLOC_NOFRAGMENT".to_string(),
             Event::PcpRefill { node, zone, order, pages } => {

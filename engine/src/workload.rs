@@ -70,6 +70,7 @@ pub enum Statement {
         gfp: Gfp,
         count: u64,
         node: i32,
+        nodemask: Option<Vec<u32>>,
         cpu: Option<u32>,
         use_: PageUse,
     },
@@ -286,6 +287,7 @@ fn valid_name(text: &str) -> bool {
 fn parse_alloc(first: &Word<'_>, rest: &[Word<'_>]) -> Result<Statement, WorkloadError> {
     let (mut name, mut order, mut gfp, mut count, mut node, mut cpu, mut use_) =
         (None, 0u32, Gfp(0xcc0), 1u64, -1i32, None, PageUse::Kernel);
+    let mut nodemask = None;
     for (i, word) in rest.iter().enumerate() {
         let Some((key, value)) = word.text.split_once('=') else {
             if i == 0 && valid_name(word.text) {
@@ -325,6 +327,21 @@ fn parse_alloc(first: &Word<'_>, rest: &[Word<'_>]) -> Result<Statement, Workloa
                 }
             }
             "node" => node = number(&value_word, "a node number (or -1)")?,
+            "nodemask" => {
+                let nodes = crate::snapshot::parse_cpulist(value).map_err(|e| {
+                    err(
+                        value_word.span,
+                        format!(
+                            "`nodemask` is a node list such as 0,2-3: {}",
+                            e.replace("CPU", "node")
+                        ),
+                    )
+                })?;
+                if nodes.is_empty() {
+                    return Err(err(value_word.span, "`nodemask` names no node"));
+                }
+                nodemask = Some(nodes);
+            }
             "cpu" => cpu = Some(number(&value_word, "a CPU number")?),
             "use" => {
                 use_ = match value {
@@ -339,12 +356,12 @@ fn parse_alloc(first: &Word<'_>, rest: &[Word<'_>]) -> Result<Statement, Workloa
                     }
                 }
             }
-            other => {
-                return Err(err(
-                    word.span,
-                    format!("`alloc` has no `{other}=`: use order, gfp, count, node, cpu or use"),
-                ))
-            }
+            other => return Err(err(
+                word.span,
+                format!(
+                    "`alloc` has no `{other}=`: use order, gfp, count, node, nodemask, cpu or use"
+                ),
+            )),
         }
     }
     let _ = first;
@@ -354,6 +371,7 @@ fn parse_alloc(first: &Word<'_>, rest: &[Word<'_>]) -> Result<Statement, Workloa
         gfp,
         count,
         node,
+        nodemask,
         cpu,
         use_,
     })
@@ -563,6 +581,7 @@ fn run_statement(
             gfp,
             count,
             node,
+            nodemask,
             cpu,
             use_,
         } => {
@@ -572,6 +591,7 @@ fn run_statement(
                     order: *order,
                     gfp: *gfp,
                     node: *node,
+                    nodemask: nodemask.clone(),
                     cpu: cpu.or(state.cpu),
                     use_: *use_,
                 };

@@ -30,6 +30,7 @@ fn gfp(text: &str) -> Gfp {
 fn alloc(session: &mut Session, order: u32, mask: &str, use_: PageUse) -> Outcome {
     let outcome = session
         .apply(Operation::Alloc {
+            nodemask: None,
             order,
             gfp: gfp(mask),
             node: 0,

@@ -46,6 +46,7 @@ fn random_operations(seed: u64, count: usize) -> Vec<Operation> {
         if allocated == 0 || rng.below(10) < 6 {
             let gfp = Gfp::parse(masks[rng.below(4) as usize]).unwrap();
             ops.push(Operation::Alloc {
+                nodemask: None,
                 order: rng.below(4) as u32,
                 gfp,
                 node: rng.below(2) as i32,
@@ -118,6 +119,7 @@ fn stepping_walks_every_event_and_back() {
     let gfp = Gfp::parse("GFP_KERNEL").unwrap();
     session
         .apply(Operation::Alloc {
+            nodemask: None,
             order: 0,
             gfp,
             node: 0,
@@ -127,6 +129,7 @@ fn stepping_walks_every_event_and_back() {
         .unwrap();
     session
         .apply(Operation::Alloc {
+            nodemask: None,
             order: 3,
             gfp,
             node: 0,
@@ -185,6 +188,7 @@ fn bad_operations_are_refused_and_change_nothing() {
     let gfp = Gfp::parse("GFP_KERNEL").unwrap();
     session
         .apply(Operation::Alloc {
+            nodemask: None,
             order: 2,
             gfp,
             node: 0,
@@ -196,6 +200,7 @@ fn bad_operations_are_refused_and_change_nothing() {
     assert_eq!(
         session
             .apply(Operation::Alloc {
+                nodemask: None,
                 order: 11,
                 gfp,
                 node: 0,
@@ -208,6 +213,7 @@ fn bad_operations_are_refused_and_change_nothing() {
     assert_eq!(
         session
             .apply(Operation::Alloc {
+                nodemask: None,
                 order: 0,
                 gfp,
                 node: 7,
@@ -220,6 +226,7 @@ fn bad_operations_are_refused_and_change_nothing() {
     assert_eq!(
         session
             .apply(Operation::Alloc {
+                nodemask: None,
                 order: 0,
                 gfp,
                 node: 0,
@@ -264,6 +271,7 @@ fn truncating_lets_the_user_take_another_path() {
     let gfp = Gfp::parse("GFP_ATOMIC").unwrap();
     let call = session
         .apply(Operation::Alloc {
+            nodemask: None,
             order: 1,
             gfp,
             node: 1,
@@ -309,6 +317,7 @@ fn every_operation_runs_on_the_cpu_it_names() {
     let gfp = Gfp::parse("GFP_KERNEL").unwrap();
     let call = session
         .apply(Operation::Alloc {
+            nodemask: None,
             order: 0,
             gfp,
             node: 0,

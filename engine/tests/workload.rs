@@ -195,3 +195,64 @@ fn sysctl_writes_recompute_watermarks_and_pagesets() {
     assert!(error.message.contains("watermark_scale_factor"), "{error}");
     assert!(session == before);
 }
+
+fn two_nodes() -> Session {
+    let config = MachineConfig {
+        nodes: vec![
+            NodeConfig {
+                memory: vec![PfnRange {
+                    start: 0x1000,
+                    end: 0x3000,
+                }],
+                cpus: vec![0],
+            },
+            NodeConfig {
+                memory: vec![PfnRange {
+                    start: 0x3000,
+                    end: 0x5000,
+                }],
+                cpus: vec![1],
+            },
+        ],
+        ..MachineConfig::default()
+    };
+    Session::new(Allocator::from_machine(&Machine::build(&config).unwrap()).unwrap())
+}
+
+#[test]
+fn a_nodemask_passes_over_other_nodes_zones() {
+    use buddyscope_engine::session::Outcome;
+    use buddyscope_engine::Event;
+    let mut session = two_nodes();
+    let statements =
+        parse_workload("alloc a order=0 cpu=0\nalloc b order=0 cpu=0 nodemask=1\n").unwrap();
+    run_workload(&mut session, &statements, None).unwrap();
+    let node_of = |call: usize| match &session.calls()[call].outcome {
+        Outcome::Allocated { allocation, .. } => allocation.node,
+        other => panic!("call {call}: {other:?}"),
+    };
+    // CPU 0's own node without a mask, node 1 with `nodemask=1`, although the
+    // preferred node is still CPU 0's.
+    assert_eq!(node_of(0), 0);
+    assert_eq!(node_of(1), 1);
+    let skipped: Vec<u32> = session.calls()[1]
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::ZoneNotInNodemask { node, .. } => Some(*node),
+            _ => None,
+        })
+        .collect();
+    assert!(!skipped.is_empty() && skipped.iter().all(|&n| n == 0));
+    assert!(!session.calls()[0]
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::ZoneNotInNodemask { .. })));
+    // Bad masks are refused with where they are.
+    let error = parse_workload("alloc order=0 nodemask=1-0\n").unwrap_err();
+    assert_eq!((error.span.line, error.span.column), (1, 24), "{error}");
+    assert!(parse_workload("alloc nodemask=\n").is_err());
+    let statements = parse_workload("alloc nodemask=7\n").unwrap();
+    let error = run_workload(&mut session, &statements, None).unwrap_err();
+    assert!(error.message.contains('7'), "{error}");
+}

@@ -286,8 +286,7 @@ impl Allocator {
         self.alloc_pages(gfp, order, node, trace)
     }
 
-    /// `__alloc_pages()`: the fast path from the preferred zone with the low
-    /// watermark, then the slow path.
+    /// `__alloc_pages()` with no nodemask.
     pub fn alloc_pages(
         &mut self,
         gfp: Gfp,
@@ -295,7 +294,31 @@ impl Allocator {
         preferred_nid: u32,
         trace: &mut impl TraceSink,
     ) -> Result<Option<Allocation>, EngineError> {
+        self.alloc_pages_nodemask(gfp, order, preferred_nid, None, trace)
+    }
+
+    /// `__alloc_pages(gfp, order, preferred_nid, nodemask)`: the fast path from the
+    /// preferred zone with the low watermark, then the slow path. With a nodemask,
+    /// `for_next_zone_zonelist_nodemask()` passes over every zone of a node outside
+    /// it (one [`Event::ZoneNotInNodemask`] each) and the preferred zone is the first
+    /// one left (`first_zones_zonelist()`).
+    pub fn alloc_pages_nodemask(
+        &mut self,
+        gfp: Gfp,
+        order: u32,
+        preferred_nid: u32,
+        nodemask: Option<&[u32]>,
+        trace: &mut impl TraceSink,
+    ) -> Result<Option<Allocation>, EngineError> {
         let order = Order::new(order).ok_or(EngineError::OrderTooLarge { order })?;
+        if let Some(mask) = nodemask {
+            if let Some(&node) = mask
+                .iter()
+                .find(|&&n| !self.nodes.iter().any(|s| s.nid == n))
+            {
+                return Err(EngineError::NoSuchNode { node });
+            }
+        }
         let Some(node) = self.nodes.iter().find(|n| n.nid == preferred_nid) else {
             return Err(EngineError::NoSuchNode {
                 node: preferred_nid,
@@ -306,8 +329,16 @@ impl Allocator {
         } else {
             &node.fallback
         };
+        let mut skipped = Vec::new();
         let zonelist: Vec<usize> = refs
             .iter()
+            .filter(|(nid, zone)| {
+                let allowed = nodemask.map_or(true, |mask| mask.contains(nid));
+                if !allowed {
+                    skipped.push((*nid, *zone));
+                }
+                allowed
+            })
             .filter_map(|(nid, zone)| self.zone_index(*nid, *zone))
             .collect();
         let highest = gfp.zone();
@@ -327,6 +358,9 @@ impl Allocator {
             migratetype: ac.migratetype,
             highest_zone: highest,
         });
+        for (node, zone) in skipped {
+            trace.emit(Event::ZoneNotInNodemask { node, zone });
+        }
         let mut page = self.get_page_from_freelist(gfp, order, flags, &ac, trace);
         if page.is_none() {
             page = self.alloc_pages_slowpath(gfp, order, &mut ac, trace);

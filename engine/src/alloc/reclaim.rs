@@ -106,7 +106,27 @@ impl Allocator {
         owner: u64,
         trace: &mut impl TraceSink,
     ) -> Result<Option<super::Allocation>, crate::EngineError> {
-        let result = self.alloc_pages_node(nid, gfp, order, trace)?;
+        self.alloc_for_nodemask(nid, None, gfp, order, use_, owner, trace)
+    }
+
+    /// [`Allocator::alloc_for`] with a nodemask (`__alloc_pages()`'s last argument).
+    #[allow(clippy::too_many_arguments)]
+    pub fn alloc_for_nodemask(
+        &mut self,
+        nid: i32,
+        nodemask: Option<&[u32]>,
+        gfp: Gfp,
+        order: u32,
+        use_: PageUse,
+        owner: u64,
+        trace: &mut impl TraceSink,
+    ) -> Result<Option<super::Allocation>, crate::EngineError> {
+        let node = if nid < 0 {
+            self.numa_mem_id()
+        } else {
+            nid as u32
+        };
+        let result = self.alloc_pages_nodemask(gfp, order, node, nodemask, trace)?;
         if let Some(a) = result {
             if use_.on_lru() && order == 0 {
                 self.lru.push(LruPage {
