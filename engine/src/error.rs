@@ -33,6 +33,8 @@ pub enum EngineError {
     Sysctl { message: String },
     /// A sysctl write on a state loaded from a kernel dump, which has no machine.
     NoMachine,
+    /// A memory hotplug request that names no section it could act on.
+    Hotplug { message: String },
 }
 
 impl fmt::Display for EngineError {
@@ -60,6 +62,7 @@ impl fmt::Display for EngineError {
             EngineError::NoSuchNode { node } => write!(f, "node {node} does not exist on this machine"),
             EngineError::NoSuchCpu { cpu } => write!(f, "CPU {cpu} is not online on this machine"),
             EngineError::Sysctl { message } => write!(f, "{message}"),
+            EngineError::Hotplug { message } => write!(f, "{message}"),
             EngineError::NoMachine => write!(f, "this state came from a kernel dump without its machine, so sysctls cannot be recomputed"),
             EngineError::NoSuchAllocation { index } => {
                 write!(f, "allocation #{index} does not exist or returned NULL, so it cannot be freed")

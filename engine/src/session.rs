@@ -59,6 +59,10 @@ pub enum Operation {
     DropCaches,
     /// Writes a sysctl (`/proc/sys/vm/NAME`, or `thp` for the THP `enabled` file).
     Sysctl { name: String, value: String },
+    /// `echo offline > /sys/devices/system/memory/memoryN/state` for section N.
+    OfflineSection { section: u64 },
+    /// `echo online > .../memoryN/state` for a section offlined earlier.
+    OnlineSection { section: u64 },
 }
 
 /// What an operation did.
@@ -85,6 +89,14 @@ pub enum Outcome {
     },
     Compacted,
     SysctlWritten,
+    /// The section went offline or online.
+    Hotplugged {
+        online: bool,
+    },
+    /// The kernel refused to offline the section (the errno and why).
+    HotplugRefused {
+        reason: String,
+    },
 }
 
 /// One applied operation with its outcome and events.
@@ -440,6 +452,18 @@ fn execute(
         } => {
             allocator.set_sysctl(name, value)?;
             Outcome::SysctlWritten
+        }
+        Operation::OfflineSection { section } => {
+            match allocator.offline_section(section, &mut events)? {
+                Ok(()) => Outcome::Hotplugged { online: false },
+                Err(failure) => Outcome::HotplugRefused {
+                    reason: failure.to_string(),
+                },
+            }
+        }
+        Operation::OnlineSection { section } => {
+            allocator.online_section(section, &mut events)?;
+            Outcome::Hotplugged { online: true }
         }
     };
     track_ownership(allocations, &events);

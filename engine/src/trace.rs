@@ -188,6 +188,26 @@ pub enum Event {
     OomDecision { order: Order, would_kill: bool },
     /// `unreserve_highatomic_pageblock()` gave a highatomic pageblock back.
     HighatomicUnreserve { pfn: Pfn, migratetype: MigrateType },
+    /// `offline_pages()` started on `[start, end)`.
+    OfflinePages { start: Pfn, end: Pfn },
+    /// `online_pages()` started on `[start, end)`, into this zone.
+    OnlinePages {
+        start: Pfn,
+        end: Pfn,
+        node: u32,
+        zone: ZoneType,
+    },
+    /// Memory hotplug refused (the errno and why).
+    HotplugFailed { reason: String },
+    /// The range is now offline (or online).
+    HotplugDone { start: Pfn, end: Pfn, online: bool },
+    /// `build_all_zonelists()` rebuilt every node's zonelists.
+    ZonelistsRebuilt,
+    /// `init_per_zone_wmark_min()` recomputed min_free_kbytes and the watermarks.
+    WatermarksRecomputed {
+        min_free_kbytes: u64,
+        warning: Option<String>,
+    },
 }
 
 impl Event {
@@ -228,6 +248,11 @@ impl Event {
             Event::Compacted { .. } => "compact_zone",
             Event::OomDecision { .. } => "__alloc_pages_may_oom",
             Event::HighatomicUnreserve { .. } => "unreserve_highatomic_pageblock",
+            Event::OfflinePages { .. } => "offline_pages",
+            Event::OnlinePages { .. } => "online_pages",
+            Event::HotplugFailed { .. } | Event::HotplugDone { .. } => "memory_block_action",
+            Event::ZonelistsRebuilt => "build_all_zonelists",
+            Event::WatermarksRecomputed { .. } => "init_per_zone_wmark_min",
         }
     }
 
@@ -247,7 +272,13 @@ impl Event {
             | Event::DirectReclaim { .. }
             | Event::KswapdRun { .. }
             | Event::Compacted { .. }
-            | Event::OomDecision { .. } => None,
+            | Event::OomDecision { .. }
+            | Event::OfflinePages { .. }
+            | Event::OnlinePages { .. }
+            | Event::HotplugFailed { .. }
+            | Event::HotplugDone { .. }
+            | Event::ZonelistsRebuilt
+            | Event::WatermarksRecomputed { .. } => None,
             Event::HighatomicUnreserve { pfn, .. } => {
                 Order::new(u32::from(crate::types::PAGEBLOCK_ORDER))
                     .map(|o| (Pfn(pfn.0 & !(o.pages() - 1)), o))
@@ -363,7 +394,7 @@ impl Event {
                 format!("took the order-{order} block at pfn {pfn} from free_list[{}]", migratetype.name())
             }
             Event::PcpDrain { pfn, order, migratetype } => format!(
-                "the per-cpu list is over its high mark: pfn {pfn} (order {order}) goes back to free_list[{}]",
+                "pfn {pfn} (order {order}) leaves the per-cpu list (over its high mark, or drained) and goes back to free_list[{}]",
                 migratetype.name()
             ),
             Event::Steal { pfn, alloc_order, fallback_order, alloc_migratetype, fallback_migratetype, claimed } => format!(
@@ -441,6 +472,26 @@ impl Event {
                 "memory is short: the highatomic pageblock of pfn {pfn} goes back to {}",
                 migratetype.name()
             ),
+            Event::OfflinePages { start, end } => format!(
+                "offline pfns {start}-{}: isolate the pageblocks, migrate what can move, take the free pages off the lists",
+                Pfn(end.0 - 1)
+            ),
+            Event::OnlinePages { start, end, node, zone } => format!(
+                "online pfns {start}-{} into zone {node}:{}: free them to the tail of the isolate lists, then hand them over as Movable",
+                Pfn(end.0 - 1),
+                zone.name()
+            ),
+            Event::HotplugFailed { reason } => format!("refused: {reason}"),
+            Event::HotplugDone { start, end, online } => format!(
+                "pfns {start}-{} are {}",
+                Pfn(end.0 - 1),
+                if *online { "online" } else { "offline" }
+            ),
+            Event::ZonelistsRebuilt => "a zone became empty or populated: every node's zonelists are built again".to_string(),
+            Event::WatermarksRecomputed { min_free_kbytes, warning } => match warning {
+                Some(warning) => format!("{warning}; watermarks recomputed"),
+                None => format!("min_free_kbytes is now {min_free_kbytes}; watermarks, lowmem_reserve and pcp sizes recomputed"),
+            },
         }
     }
 }

@@ -85,6 +85,11 @@ pub enum Statement {
     },
     /// `sysctl NAME=VALUE ...`: /proc/sys/vm writes (`thp=` for the THP mode).
     Sysctl(Vec<(String, String)>),
+    /// `offline section=N` / `online section=N`: memory hotplug of one section.
+    Hotplug {
+        section: u64,
+        online: bool,
+    },
     Repeat {
         count: u64,
         body: Vec<(Statement, Span)>,
@@ -262,10 +267,25 @@ fn parse_statement(
             }
             Ok(Statement::Sysctl(writes))
         }
-        "online" | "offline" => Err(err(first.span, format!("`{}` is not supported by this version of the workload language yet", first.text))),
+        "online" | "offline" => {
+            let usage = format!("`{}` takes `section=N` (a sparsemem section number)", first.text);
+            match rest {
+                [word] => match word.text.split_once('=') {
+                    Some(("section", value)) => {
+                        let value_word = Word {
+                            text: value,
+                            span: Span { line: word.span.line, column: word.span.column + "section=".len() },
+                        };
+                        Ok(Statement::Hotplug { section: number(&value_word, "a section number")?, online: first.text == "online" })
+                    }
+                    _ => Err(err(word.span, usage)),
+                },
+                _ => Err(err(first.span, usage)),
+            }
+        }
         other => Err(err(
             first.span,
-            format!("unknown statement `{other}`: use alloc, free, cpu, drain, drop_caches, compact, kswapd, sysctl or repeat"),
+            format!("unknown statement `{other}`: use alloc, free, cpu, drain, drop_caches, compact, kswapd, sysctl, online, offline or repeat"),
         )),
     }
 }
@@ -356,12 +376,14 @@ fn parse_alloc(first: &Word<'_>, rest: &[Word<'_>]) -> Result<Statement, Workloa
                     }
                 }
             }
-            other => return Err(err(
-                word.span,
-                format!(
+            other => {
+                return Err(err(
+                    word.span,
+                    format!(
                     "`alloc` has no `{other}=`: use order, gfp, count, node, nodemask, cpu or use"
                 ),
-            )),
+                ))
+            }
         }
     }
     let _ = first;
@@ -663,6 +685,14 @@ fn run_statement(
         Statement::Compact => return apply(session, Operation::CompactMemory, span, state),
         Statement::Kswapd { node } => {
             return apply(session, Operation::RunKswapd { node: *node }, span, state)
+        }
+        Statement::Hotplug { section, online } => {
+            let operation = if *online {
+                Operation::OnlineSection { section: *section }
+            } else {
+                Operation::OfflineSection { section: *section }
+            };
+            return apply(session, operation, span, state);
         }
         Statement::Sysctl(writes) => {
             for (name, value) in writes {

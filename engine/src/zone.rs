@@ -495,6 +495,52 @@ impl BuddyZone {
         Ok(())
     }
 
+    /// `__offline_isolated_pages()` for one block: the free block at `pfn` leaves
+    /// its free list and its pages are no longer the buddy allocator's (they read as
+    /// reserved, as a hole does). Returns its order, or `None` if no free block starts
+    /// at `pfn`.
+    pub fn offline_free_block(&mut self, pfn: Pfn) -> Option<Order> {
+        let index = self.index_of(pfn)?;
+        let state = self.state[index as usize];
+        if state & KIND_MASK != KIND_FREE {
+            return None;
+        }
+        let order = Order::new(u32::from(state & ORDER_MASK))?;
+        let list = MigrateType::from_index(self.list_type[index as usize] as usize)?;
+        self.lists.remove(list_of(order, list), index);
+        let range = index as usize..(index as u64 + order.pages()) as usize;
+        self.state[range].fill(KIND_RESERVED);
+        Some(order)
+    }
+
+    /// `generic_online_page()` for one block: reserved pages at `pfn` become the
+    /// buddy allocator's, freed as one block of `order` to the tail of the
+    /// `migratetype` list (`__free_pages_core()` frees with `FPI_TO_TAIL`). Refuses,
+    /// changing nothing, a misaligned block or one holding a page that is not reserved.
+    pub fn online_block(
+        &mut self,
+        pfn: Pfn,
+        order: Order,
+        migratetype: MigrateType,
+        trace: &mut impl TraceSink,
+    ) -> Result<(), EngineError> {
+        let index = self
+            .index_of(pfn)
+            .ok_or(EngineError::PfnOutsideZone { pfn })?;
+        let last = index as u64 + order.pages();
+        if !pfn.is_aligned(order)
+            || last > u64::from(self.nr_pages)
+            || self.state[index as usize..last as usize]
+                .iter()
+                .any(|s| s & KIND_MASK != KIND_RESERVED)
+        {
+            return Err(EngineError::NotAllocated { pfn });
+        }
+        self.state[index as usize..last as usize].fill(KIND_TAIL);
+        self.free_one_page(pfn, order, migratetype, true, trace);
+        Ok(())
+    }
+
     /// Marks an in-use page as one the kernel could migrate (PageLRU).
     pub fn set_page_movable(&mut self, pfn: Pfn, movable: bool) {
         if let Some(index) = self.index_of(pfn) {

@@ -92,7 +92,8 @@ fn errors_point_at_line_and_column() {
         ("repeat 3 {\nalloc x", 2, 1, "not closed"),
         ("}", 1, 1, "without a `repeat"),
         ("bogus 1", 1, 1, "unknown statement `bogus`"),
-        ("offline section=3", 1, 1, "not supported by this version"),
+        ("offline section=three", 1, 17, "expected a section number"),
+        ("online 3", 1, 8, "takes `section=N`"),
         ("sysctl min_free_kbytes", 1, 8, "expected NAME=VALUE"),
         ("cpu one", 1, 5, "expected a CPU number"),
     ];

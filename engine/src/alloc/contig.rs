@@ -511,7 +511,7 @@ impl Allocator {
     ) -> Result<(), ContigFailure> {
         self.isolate_range(z, start, end, migratetype, trace, &mut outcome.migrations)?;
         self.drain_zone(z, trace);
-        self.migrate_range(z, start, end, trace, &mut outcome.migrations)?;
+        self.migrate_range(z, start, end, None, trace, &mut outcome.migrations)?;
         // The free block holding `start`, if there is one: its head may lie below.
         let buddy = &self.zones[z].buddy;
         let mut outer_start = free_head_at_or_below(buddy, start).unwrap_or(start);
@@ -715,7 +715,7 @@ impl Allocator {
 
     /// `drain_all_pages(zone)`: each online CPU's lists of zone `z`, in CPU order, go
     /// back with `free_pcppages_bulk()` (each CPU's counter delta on that CPU).
-    fn drain_zone(&mut self, z: usize, trace: &mut impl TraceSink) {
+    pub(super) fn drain_zone(&mut self, z: usize, trace: &mut impl TraceSink) {
         let current = self.cpu;
         for cpu in self.online_cpus.clone() {
             self.cpu = cpu;
@@ -870,7 +870,7 @@ impl Allocator {
     }
 
     /// The body of `start_isolate_page_range()` on a checked range.
-    fn isolate_range(
+    pub(super) fn isolate_range(
         &mut self,
         z: usize,
         start: u64,
@@ -1007,7 +1007,7 @@ impl Allocator {
                     break Err(failure);
                 }
             }
-            let migrated = self.migrate_range(z, head_pfn, head_pfn + nr, trace, migrations);
+            let migrated = self.migrate_range(z, head_pfn, head_pfn + nr, None, trace, migrations);
             if isolate_page {
                 self.unset_migratetype_isolate(z, pfn, page_mt, trace);
             }
@@ -1089,7 +1089,7 @@ impl Allocator {
     }
 
     /// `undo_isolate_page_range()` on a checked range.
-    fn undo_range(
+    pub(super) fn undo_range(
         &mut self,
         z: usize,
         start: u64,
@@ -1112,11 +1112,13 @@ impl Allocator {
     /// batch from the last collected (each was put at the head of the list); repeat
     /// to `end`. Free blocks are skipped whole; pages on per-cpu lists, pages without
     /// the movable flag and tails of blocks starting before `start` are not taken.
-    fn migrate_range(
+    /// `targets` is the nodemask of the migration targets (`None`: any node).
+    pub(super) fn migrate_range(
         &mut self,
         z: usize,
         start: u64,
         end: u64,
+        targets: Option<&[u32]>,
         trace: &mut impl TraceSink,
         migrations: &mut Vec<Migration>,
     ) -> Result<(), ContigFailure> {
@@ -1165,6 +1167,7 @@ impl Allocator {
                         block.pfn,
                         block.order,
                         block.state,
+                        targets,
                         trace,
                         migrations,
                     ),
@@ -1187,12 +1190,14 @@ impl Allocator {
 
     /// `migrate_pages()` on one block (see the module notes): the pfn it now lives
     /// at. A block that is no longer there (freed meanwhile) is skipped (`None`).
+    #[allow(clippy::too_many_arguments)]
     fn migrate_block(
         &mut self,
         z: usize,
         from: Pfn,
         order: Order,
         state: BlockState,
+        targets: Option<&[u32]>,
         trace: &mut impl TraceSink,
         migrations: &mut Vec<Migration>,
     ) -> Result<Option<Pfn>, ContigFailure> {
@@ -1214,7 +1219,7 @@ impl Allocator {
         mask |= gfp::GFP_COMP;
         let nid = self.zones[z].nid;
         let target = self
-            .alloc_pages(Gfp(mask), u32::from(order.get()), nid, trace)
+            .alloc_pages_nodemask(Gfp(mask), u32::from(order.get()), nid, targets, trace)
             .unwrap_or(None);
         let Some(target) = target else {
             trace.emit(Event::ContigMigrateFailed { pfn: from, order });
@@ -1238,7 +1243,7 @@ impl Allocator {
 
     /// `test_pages_isolated()` on a checked range: `None` if it passes, else the
     /// first pfn in the way.
-    fn test_isolated(
+    pub(super) fn test_isolated(
         &mut self,
         z: usize,
         start: u64,

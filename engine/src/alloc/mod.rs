@@ -20,6 +20,7 @@
 
 pub mod contig;
 pub mod gfp;
+pub mod hotplug;
 pub mod reclaim;
 pub mod replay;
 
@@ -37,7 +38,8 @@ use gfp::{alloc_flags as af, Gfp};
 pub const NOT_MODELLED: &[&str] = &[
     "Reclaim, compaction and kswapd are a reduced model (see the reclaim module): one LRU list, no ageing or writeback; compaction moves LRU pages into free pages of MOVABLE pageblocks.",
     "kswapd runs only when asked; kcompactd never runs; the OOM killer decides but does not kill.",
-    "unreserve_highatomic_pageblock(), cpusets, CMA.",
+    "cpusets and kernelcore=mirror; CMA only as the optional CONFIG_CMA kernel (a scenario's `cma =`).",
+    "Memory hotplug offlines sections present at boot and onlines them back into the zone they left: no hot-add, no choice of zone, spans do not shrink (see the hotplug module).",
 ];
 
 /// `NR_PCP_LISTS`: three migratetypes for orders 0-3, then two THP lists.
@@ -182,6 +184,8 @@ pub struct Allocator {
     /// The machine this allocator booted on, kept so a sysctl write can recompute
     /// what the kernel recomputes; `None` for a state loaded from a kernel dump.
     pub machine: Option<crate::machine::Machine>,
+    /// Sparsemem sections offlined by memory hotplug, ascending.
+    pub offline_sections: Vec<u64>,
 }
 
 /// What a successful allocation returned.
@@ -333,7 +337,7 @@ impl Allocator {
         let zonelist: Vec<usize> = refs
             .iter()
             .filter(|(nid, zone)| {
-                let allowed = nodemask.map_or(true, |mask| mask.contains(nid));
+                let allowed = nodemask.is_none_or(|mask| mask.contains(nid));
                 if !allowed {
                     skipped.push((*nid, *zone));
                 }
@@ -1337,6 +1341,7 @@ impl Allocator {
             swap: false,
             cma: machine.cma.is_some(),
             machine: Some(machine.clone()),
+            offline_sections: Vec::new(),
         })
     }
 
@@ -1360,10 +1365,20 @@ impl Allocator {
         machine
             .set_sysctl(name, value)
             .map_err(|e| EngineError::Sysctl { message: e.message })?;
-        let machine = machine.clone();
         // setup_per_zone_wmarks() runs for these writes, and zeroes every boost.
         let rewatermarks = matches!(name, "min_free_kbytes" | "watermark_scale_factor")
             || (name == "thp" && value.trim() != "never");
+        self.take_zone_settings(rewatermarks);
+        Ok(())
+    }
+
+    /// Takes over the machine's watermarks (zeroing every boost if `rewatermarks`),
+    /// lowmem_reserve, pageset high and batch, stat thresholds and
+    /// watermark_boost_factor after the machine recomputed them.
+    fn take_zone_settings(&mut self, rewatermarks: bool) {
+        let Some(machine) = self.machine.as_ref() else {
+            return;
+        };
         self.watermark_boost_factor = machine.config.sysctls.watermark_boost_factor;
         for zone in &mut self.zones {
             let Some(source) = machine.zone(zone.nid, zone.zone) else {
@@ -1384,8 +1399,10 @@ impl Allocator {
                 pcp.high = source.pcp_high;
                 pcp.batch = source.pcp_batch;
             }
+            for stat in &mut zone.cpu_stats {
+                stat.threshold = source.stat_threshold as i64;
+            }
         }
-        Ok(())
     }
 
     /// Runs the next operations on `cpu`.

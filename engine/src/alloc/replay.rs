@@ -84,6 +84,7 @@ impl Allocator {
             swap: false,
             cma: false,
             machine: None,
+            offline_sections: Vec::new(),
         })
     }
 

@@ -237,6 +237,61 @@ impl Machine {
             zonelist::build_all_zonelists(&self.nodes, &self.distances, CpuState::AllOnline);
     }
 
+    /// Memory hotplug's bookkeeping for `pages` pages of zone `zone_type` on `node`
+    /// going offline (negative) or online: `adjust_present_page_count()` and
+    /// `adjust_managed_page_count()`. Returns whether the zone went from populated to
+    /// empty or back, which is when the kernel rebuilds every zonelist.
+    pub(crate) fn adjust_hotplug_pages(
+        &mut self,
+        node: u32,
+        zone_type: ZoneType,
+        pages: i64,
+    ) -> bool {
+        let Some(n) = self.nodes.iter_mut().find(|n| n.id == node) else {
+            return false;
+        };
+        n.present = n.present.saturating_add_signed(pages);
+        let Some(zone) = n.zones.get_mut(zone_type.index()) else {
+            return false;
+        };
+        let was_populated = zone.is_populated();
+        zone.present = zone.present.saturating_add_signed(pages);
+        zone.managed = zone.managed.saturating_add_signed(pages);
+        was_populated != zone.is_populated()
+    }
+
+    /// `build_all_zonelists(NULL)` after boot (memory hotplug): every CPU is online
+    /// by then.
+    pub(crate) fn rebuild_zonelists(&mut self) {
+        self.rebuild_zonelists_all_cpus_online();
+    }
+
+    /// `init_per_zone_wmark_min()` as memory hotplug calls it after boot:
+    /// `calculate_min_free_kbytes()` from the managed pages above the high watermarks
+    /// now, kept only if larger than a value the user wrote (else the kernel's
+    /// warning, returned), then the watermarks, stat thresholds and lowmem_reserve,
+    /// and khugepaged's `khugepaged_min_free_kbytes_update()` when THP is on.
+    pub(crate) fn init_per_zone_wmark_min_after_boot(&mut self) -> Option<String> {
+        let free_buffer_pages = self.nr_free_buffer_pages();
+        let new_kbytes = setup::int_sqrt(free_buffer_pages.saturating_mul(4).saturating_mul(16));
+        let mut warning = None;
+        match self.config.sysctls.min_free_kbytes {
+            Some(user) if new_kbytes <= user => {
+                warning = Some(format!(
+                    "min_free_kbytes is not updated to {new_kbytes} because user defined value {user} is preferred"
+                ));
+            }
+            _ => self.min_free_kbytes = new_kbytes.clamp(128, 262_144),
+        }
+        self.setup_per_zone_wmarks();
+        self.refresh_zone_stat_thresholds();
+        self.setup_per_zone_lowmem_reserve();
+        if self.thp.enabled() {
+            self.raise_min_free_for_thp();
+        }
+        warning
+    }
+
     /// `pfn_to_section_nr()`: the section number of `pfn`.
     pub fn section_number(&self, pfn: u64) -> u64 {
         pfn >> (u32::from(self.config.section_size_bits) - 12)

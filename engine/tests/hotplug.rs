@@ -1,0 +1,177 @@
+//! Memory hotplug of sections: offline_pages() and online_pages() as the model has
+//! them (see engine/src/alloc/hotplug.rs), checked on a two-node machine.
+
+use buddyscope_engine::alloc::Allocator;
+use buddyscope_engine::machine::Machine;
+use buddyscope_engine::machine::ZoneType;
+use buddyscope_engine::scenario::parse_scenario;
+use buddyscope_engine::session::{Operation, Outcome, Session};
+use buddyscope_engine::workload::{parse_workload, run_workload};
+use buddyscope_engine::Event;
+
+/// Node 0: 512 MiB (sections 0-3); node 1: 256 MiB (sections 4-5) of ZONE_DMA32.
+/// With `all_managed`, node 1's zone is fully managed (its memory map lives
+/// elsewhere), so every one of its sections can go offline.
+fn session(all_managed: bool) -> Session {
+    let managed = if all_managed {
+        "[machine.managed]\n\"1:DMA32\" = 65536\n"
+    } else {
+        ""
+    };
+    let text = format!(
+        "version = 1\n[machine]\nthp = \"never\"\n[[machine.nodes]]\nmemory = [\"0x0-0x1fffffff\"]\ncpus = \"0\"\n[[machine.nodes]]\nmemory = [\"0x20000000-0x2fffffff\"]\ncpus = \"1\"\n{managed}"
+    );
+    let scenario = parse_scenario(&text).unwrap();
+    let machine = Machine::build(&scenario.machine).unwrap();
+    Session::new(Allocator::from_machine(&machine).unwrap())
+}
+
+fn run(session: &mut Session, script: &str) {
+    let statements = parse_workload(script).unwrap();
+    run_workload(session, &statements, None).unwrap();
+    session.current().check_invariants().unwrap();
+}
+
+fn zone(allocator: &Allocator, node: u32, zone: ZoneType) -> &buddyscope_engine::alloc::ZoneState {
+    &allocator.zones[allocator.zone_index(node, zone).unwrap()]
+}
+
+#[test]
+fn offlining_migrates_movable_pages_to_another_node() {
+    let mut session = session(false);
+    run(
+        &mut session,
+        "alloc cache order=0 gfp=GFP_HIGHUSER_MOVABLE count=3000 use=pagecache cpu=1\n",
+    );
+    let before = session.current().clone();
+    let on_node1 = |a: &Allocator| a.lru.iter().filter(|p| p.pfn >= 0x20000).count();
+    assert_eq!(on_node1(&before), 3000, "CPU 1 allocates on its own node");
+    run(&mut session, "offline section=4\n");
+    let after = session.current().clone();
+    let after = &after;
+    let call = session.calls().last().unwrap().clone();
+    assert_eq!(call.outcome, Outcome::Hotplugged { online: false });
+    // do_migrate_range() leaves the node out of the targets: everything moved to node 0.
+    assert_eq!(on_node1(after), 0);
+    assert_eq!(after.lru.len(), 3000);
+    let migrated = call
+        .events
+        .iter()
+        .filter(|e| matches!(e, Event::ContigMigrated { .. }))
+        .count();
+    assert_eq!(migrated, 3000);
+    // Present and managed drop by the section; the free pages of the section are gone.
+    let (z0, z1) = (
+        zone(&before, 1, ZoneType::Dma32),
+        zone(after, 1, ZoneType::Dma32),
+    );
+    assert_eq!(z0.present - z1.present, 32768);
+    assert_eq!(z0.managed - z1.managed, 32768);
+    assert_eq!(after.nodes[1].present, before.nodes[1].present - 32768);
+    assert!(z1.buddy.free_pages() < 32768);
+    assert_eq!(z1.nr_isolate_pageblock, 0);
+    assert!(after.is_section_offline(4));
+    // init_per_zone_wmark_min(): less lowmem, a smaller min_free_kbytes, and the
+    // running zones use the machine's new watermarks.
+    let machine = after.machine.as_ref().unwrap();
+    assert!(machine.min_free_kbytes < before.machine.as_ref().unwrap().min_free_kbytes);
+    for z in &after.zones {
+        let source = machine.zone(z.nid, z.zone).unwrap();
+        assert_eq!(z.watermark[0], source.watermark_min);
+        assert_eq!(z.managed, source.managed);
+    }
+    // Offlining it again, or a section with no memory, is refused and changes nothing.
+    for section in [4, 99] {
+        let error = session
+            .apply(Operation::OfflineSection { section })
+            .unwrap_err();
+        assert!(error.to_string().contains(&section.to_string()), "{error}");
+    }
+    // Online again: the pages come back as free Movable pages.
+    run(&mut session, "online section=4\n");
+    let back = &session.current().clone();
+    assert_eq!(
+        zone(back, 1, ZoneType::Dma32).managed,
+        zone(&before, 1, ZoneType::Dma32).managed
+    );
+    assert_eq!(
+        zone(back, 1, ZoneType::Dma32).buddy.free_pages(),
+        zone(after, 1, ZoneType::Dma32).buddy.free_pages() + 32768
+    );
+    assert!(!back.is_section_offline(4));
+    // Recomputed after boot, nr_free_buffer_pages() leaves out the high watermarks
+    // (zero at the boot-time call), so min_free_kbytes comes back a little lower.
+    let kbytes = |a: &Allocator| a.machine.as_ref().unwrap().min_free_kbytes;
+    assert!(kbytes(after) < kbytes(back) && kbytes(back) < kbytes(&before));
+}
+
+#[test]
+fn unmovable_pages_and_the_memory_map_keep_a_section_online() {
+    let mut session = session(false);
+    // The top of node 1 holds its memory map (reserved pages).
+    run(&mut session, "offline section=5\n");
+    let call = session.calls().last().unwrap();
+    match &call.outcome {
+        Outcome::HotplugRefused { reason } => assert!(reason.contains("-EBUSY"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    // A kernel allocation in the section keeps it online too; isolation is undone.
+    run(
+        &mut session,
+        "alloc k order=0 gfp=GFP_KERNEL cpu=1\noffline section=4\n",
+    );
+    assert!(matches!(
+        session.calls().last().unwrap().outcome,
+        Outcome::HotplugRefused { .. }
+    ));
+    let now = session.current();
+    assert_eq!(zone(now, 1, ZoneType::Dma32).nr_isolate_pageblock, 0);
+    assert!(!now.is_section_offline(4) && !now.is_section_offline(5));
+    let z = zone(now, 1, ZoneType::Dma32);
+    assert_eq!(
+        z.buddy.free_pages() as i64,
+        z.free_pages_snapshot(),
+        "every free page counts as free again"
+    );
+}
+
+#[test]
+fn emptying_a_zone_rebuilds_every_zonelist() {
+    let mut session = session(true);
+    let node0_list = |a: &Allocator| a.nodes[0].fallback.clone();
+    assert!(node0_list(session.current()).contains(&(1, ZoneType::Dma32)));
+    run(&mut session, "offline section=4\noffline section=5\n");
+    let now = session.current();
+    assert!(session.calls()[1]
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::ZonelistsRebuilt)));
+    assert!(!session.calls()[0]
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::ZonelistsRebuilt)));
+    // Node 1 has no memory: it leaves node 0's zonelist, and node 1's CPU allocates
+    // from node 0.
+    assert!(!node0_list(now).contains(&(1, ZoneType::Dma32)));
+    assert_eq!(now.nodes[1].present, 0);
+    run(&mut session, "alloc x order=0 cpu=1\n");
+    match &session.calls().last().unwrap().outcome {
+        Outcome::Allocated { allocation, .. } => assert_eq!(allocation.node, 0),
+        other => panic!("{other:?}"),
+    }
+    // Onlining a section brings node 1 back into the zonelists.
+    run(&mut session, "online section=5\n");
+    assert!(node0_list(session.current()).contains(&(1, ZoneType::Dma32)));
+}
+
+#[test]
+fn hotplug_statements_report_where_they_are_wrong() {
+    for (text, column) in [
+        ("offline\n", 1),
+        ("offline section=x\n", 17),
+        ("online node=1\n", 8),
+    ] {
+        let error = parse_workload(text).unwrap_err();
+        assert_eq!(error.span.column, column, "{text}: {error}");
+    }
+}
