@@ -24,6 +24,7 @@ mod trace;
 mod types;
 mod zone;
 
+pub mod generate;
 pub mod kmemtrace;
 pub mod library;
 pub mod machine;

@@ -90,6 +90,11 @@ pub enum Statement {
         section: u64,
         online: bool,
     },
+    /// `generate NAME key=value ...`: a seeded generator (see [`crate::generate`]).
+    Generate {
+        name: String,
+        params: Vec<(String, u64)>,
+    },
     Repeat {
         count: u64,
         body: Vec<(Statement, Span)>,
@@ -267,6 +272,7 @@ fn parse_statement(
             }
             Ok(Statement::Sysctl(writes))
         }
+        "generate" => parse_generate(first, rest),
         "online" | "offline" => {
             let usage = format!("`{}` takes `section=N` (a sparsemem section number)", first.text);
             match rest {
@@ -285,9 +291,69 @@ fn parse_statement(
         }
         other => Err(err(
             first.span,
-            format!("unknown statement `{other}`: use alloc, free, cpu, drain, drop_caches, compact, kswapd, sysctl, online, offline or repeat"),
+            format!("unknown statement `{other}`: use alloc, free, cpu, drain, drop_caches, compact, kswapd, sysctl, online, offline, generate or repeat"),
         )),
     }
+}
+
+fn parse_generate(first: &Word<'_>, rest: &[Word<'_>]) -> Result<Statement, WorkloadError> {
+    let names: Vec<&str> = crate::generate::GENERATORS.iter().map(|g| g.name).collect();
+    let Some((kind, rest)) = rest.split_first() else {
+        return Err(err(
+            first.span,
+            format!("`generate` needs a generator: {}", names.join(", ")),
+        ));
+    };
+    let Some(generator) = crate::generate::generator(kind.text) else {
+        return Err(err(
+            kind.span,
+            format!(
+                "unknown generator `{}`: use {}",
+                kind.text,
+                names.join(", ")
+            ),
+        ));
+    };
+    let mut params: Vec<(String, u64)> = Vec::new();
+    for word in rest {
+        let Some((key, value)) = word.text.split_once('=') else {
+            return Err(err(
+                word.span,
+                format!("expected `key=value`, found `{}`", word.text),
+            ));
+        };
+        let Some(param) = generator.params.iter().find(|p| p.name == key) else {
+            let keys: Vec<&str> = generator.params.iter().map(|p| p.name).collect();
+            return Err(err(
+                word.span,
+                format!(
+                    "generator `{}` has no `{key}=`: use {}",
+                    generator.name,
+                    keys.join(", ")
+                ),
+            ));
+        };
+        let value_word = Word {
+            text: value,
+            span: Span {
+                line: word.span.line,
+                column: word.span.column + key.len() + 1,
+            },
+        };
+        let value: u64 = number(&value_word, "a whole number")?;
+        if value > param.max {
+            return Err(err(
+                value_word.span,
+                format!("`{key}` is at most {}", param.max),
+            ));
+        }
+        params.retain(|(k, _)| k != key);
+        params.push((key.to_string(), value));
+    }
+    Ok(Statement::Generate {
+        name: generator.name.to_string(),
+        params,
+    })
 }
 
 fn number<T: core::str::FromStr>(word: &Word<'_>, what: &str) -> Result<T, WorkloadError> {
@@ -506,11 +572,23 @@ pub struct RunSummary {
     pub skipped: u64,
 }
 
-/// Runs a workload on a session, stopping after `limit` operations if given.
+/// Runs a workload on a session with seed 1, stopping after `limit` operations if
+/// given.
 pub fn run_workload(
     session: &mut Session,
     statements: &[(Statement, Span)],
     limit: Option<u64>,
+) -> Result<RunSummary, WorkloadError> {
+    run_workload_seeded(session, statements, limit, 1)
+}
+
+/// Runs a workload on a session; `seed` (a scenario's `[workload] seed`) drives the
+/// generators.
+pub fn run_workload_seeded(
+    session: &mut Session,
+    statements: &[(Statement, Span)],
+    limit: Option<u64>,
+    seed: u64,
 ) -> Result<RunSummary, WorkloadError> {
     let mut state = RunState {
         names: Vec::new(),
@@ -518,6 +596,8 @@ pub fn run_workload(
         summary: RunSummary::default(),
         limit: limit.unwrap_or(OPERATIONS_LIMIT).min(OPERATIONS_LIMIT),
         statements: 0,
+        seed,
+        generated: 0,
     };
     run_block(session, statements, &mut state)?;
     Ok(state.summary)
@@ -530,6 +610,9 @@ struct RunState {
     summary: RunSummary,
     limit: u64,
     statements: u64,
+    seed: u64,
+    /// `generate` statements run so far.
+    generated: u64,
 }
 
 impl RunState {
@@ -686,6 +769,21 @@ fn run_statement(
         Statement::Kswapd { node } => {
             return apply(session, Operation::RunKswapd { node: *node }, span, state)
         }
+        Statement::Generate { name, params } => {
+            state.generated += 1;
+            let facts = crate::generate::MachineFacts::of(session.current());
+            // Each generate statement draws from its own stream of the seed.
+            let seed = state
+                .seed
+                .wrapping_add(state.generated.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            let prefix = format!("g{}", state.generated);
+            let body: Vec<(Statement, Span)> =
+                crate::generate::expand(name, params, &facts, seed, &prefix)
+                    .into_iter()
+                    .map(|statement| (statement, span))
+                    .collect();
+            return run_block(session, &body, state);
+        }
         Statement::Hotplug { section, online } => {
             let operation = if *online {
                 Operation::OnlineSection { section: *section }
@@ -722,4 +820,106 @@ fn run_statement(
         }
     }
     Ok(true)
+}
+
+/// Writes statements back as workload text that [`parse_workload`] reads to the same
+/// statements (one per line; `repeat` bodies indented by two spaces).
+pub fn format_statements(statements: &[Statement]) -> String {
+    let mut out = String::new();
+    let refs: Vec<&Statement> = statements.iter().collect();
+    write_block(&mut out, &refs, 0);
+    out
+}
+
+fn write_block(out: &mut String, statements: &[&Statement], depth: usize) {
+    for statement in statements {
+        out.push_str(&"  ".repeat(depth));
+        match statement {
+            Statement::Repeat { count, body } => {
+                out.push_str(&format!("repeat {count} {{\n"));
+                let body: Vec<&Statement> = body.iter().map(|(s, _)| s).collect();
+                write_block(out, &body, depth + 1);
+                out.push_str(&"  ".repeat(depth));
+                out.push_str("}\n");
+                continue;
+            }
+            other => out.push_str(&format_statement(other)),
+        }
+        out.push('\n');
+    }
+}
+
+/// One statement (not `repeat`) as a line of workload text.
+pub fn format_statement(statement: &Statement) -> String {
+    match statement {
+        Statement::Cpu(cpu) => format!("cpu {cpu}"),
+        Statement::Alloc {
+            name,
+            order,
+            gfp,
+            count,
+            node,
+            nodemask,
+            cpu,
+            use_,
+        } => {
+            let mut line = String::from("alloc");
+            if let Some(name) = name {
+                line.push_str(&format!(" {name}"));
+            }
+            line.push_str(&format!(" order={order} gfp={}", gfp.describe()));
+            if *count != 1 {
+                line.push_str(&format!(" count={count}"));
+            }
+            if *node >= 0 {
+                line.push_str(&format!(" node={node}"));
+            }
+            if let Some(mask) = nodemask {
+                line.push_str(&format!(
+                    " nodemask={}",
+                    crate::snapshot::format_cpulist(mask)
+                ));
+            }
+            if let Some(cpu) = cpu {
+                line.push_str(&format!(" cpu={cpu}"));
+            }
+            match use_ {
+                PageUse::Kernel => {}
+                PageUse::PageCache => line.push_str(" use=pagecache"),
+                PageUse::Anon => line.push_str(" use=anon"),
+            }
+            line
+        }
+        Statement::Free(target) => match target {
+            FreeTarget::All => "free all".to_string(),
+            FreeTarget::Name(name) => format!("free {name}"),
+            FreeTarget::Index(name, i) => format!("free {name}[{i}]"),
+            FreeTarget::Range(name, a, b) => format!("free {name}[{a}..{b}]"),
+            FreeTarget::Every(name, n) => format!("free {name} every={n}"),
+        },
+        Statement::Drain { cpu: None } => "drain".to_string(),
+        Statement::Drain { cpu: Some(cpu) } => format!("drain cpu={cpu}"),
+        Statement::DropCaches => "drop_caches".to_string(),
+        Statement::Compact => "compact".to_string(),
+        Statement::Kswapd { node } => format!("kswapd node={node}"),
+        Statement::Sysctl(writes) => {
+            let parts: Vec<String> = writes
+                .iter()
+                .map(|(name, value)| format!("{name}={}", value.replace(' ', ",")))
+                .collect();
+            format!("sysctl {}", parts.join(" "))
+        }
+        Statement::Hotplug { section, online } => format!(
+            "{} section={section}",
+            if *online { "online" } else { "offline" }
+        ),
+        Statement::Generate { name, params } => {
+            let mut line = format!("generate {name}");
+            for (key, value) in params {
+                line.push_str(&format!(" {key}={value}"));
+            }
+            line
+        }
+        Statement::Repeat { count, .. } => format!("repeat {count} {{ }}"),
+    }
 }

@@ -1,0 +1,469 @@
+//! Workload generators: seeded, parameterised workloads written as
+//! `generate NAME key=value ...` in a workload script.
+//!
+//! A generator expands into ordinary workload statements (allocations by name, frees
+//! by index, `kswapd`), sized from the machine it runs on and drawn from the
+//! scenario's seed, so one scenario gives the same operations on every target. The
+//! allocations land in named groups `gN_KIND` (N counts the `generate` statements of
+//! the run from 1), which later statements can free: `free g1_movable`.
+//! `buddyscope generate NAME [key=value ...] [--scenario FILE]` prints the expansion.
+
+use crate::alloc::gfp::Gfp;
+use crate::alloc::reclaim::PageUse;
+use crate::alloc::Allocator;
+use crate::rng::Rng;
+use crate::workload::{FreeTarget, Statement};
+
+/// One parameter of a generator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Param {
+    pub name: &'static str,
+    /// Used when the statement does not give the parameter; 0 often means "sized
+    /// from the machine" (see `help`).
+    pub default: u64,
+    pub max: u64,
+    pub help: &'static str,
+}
+
+/// A generator and what it is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Generator {
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub params: &'static [Param],
+}
+
+const fn p(name: &'static str, default: u64, max: u64, help: &'static str) -> Param {
+    Param {
+        name,
+        default,
+        max,
+        help,
+    }
+}
+
+/// The most operations one `generate` statement may expand into.
+pub const GENERATED_OPS_LIMIT: u64 = 1_000_000;
+
+/// Every generator.
+pub const GENERATORS: &[Generator] = &[
+    Generator {
+        name: "steady",
+        summary: "steady mixed-order load: allocations of orders 0 to max_order (lower orders more often; kernel, movable and atomic masks) and frees of random live ones, holding about fill% of memory",
+        params: &[
+            p("ops", 5000, GENERATED_OPS_LIMIT, "operations (allocations and frees)"),
+            p("max_order", 3, 10, "largest order allocated"),
+            p("fill", 50, 95, "percent of managed memory kept allocated"),
+        ],
+    },
+    Generator {
+        name: "fragment",
+        summary: "fragmentation stress: movable order-0 pages fill memory, holes% of them come back at random, unmovable allocations fall back into the holes of movable pageblocks, the rest of the movable pages come back, then order-9 THP-style attempts (GFP_TRANSHUGE_LIGHT, no compaction) find no whole pageblock free",
+        params: &[
+            p("pages", 0, GENERATED_OPS_LIMIT, "movable pages asked for first (0: as many as memory has managed pages, so memory fills up to the watermarks)"),
+            p("holes", 12, 100, "percent of the movable pages freed at random before the unmovable allocations"),
+            p("unmovable_every", 16, 1_000_000, "one unmovable allocation per this many movable pages"),
+            p("probe", 8, 1000, "order-9 allocations tried at the end"),
+        ],
+    },
+    Generator {
+        name: "thp",
+        summary: "THP allocations under pressure: page cache fills fill% of memory with holes punched at random, then order-9 GFP_TRANSHUGE allocations that must reclaim and compact",
+        params: &[
+            p("fill", 90, 100, "percent of managed memory filled with page cache first"),
+            p("count", 16, 10_000, "order-9 allocations"),
+            p("holes", 10, 90, "percent of the page cache freed at random before the THP requests"),
+        ],
+    },
+    Generator {
+        name: "pagecache",
+        summary: "page-cache growth with reclaim: order-0 page-cache allocations past the size of memory, with a kernel allocation now and then; kswapd and direct reclaim take the oldest pages back",
+        params: &[
+            p("pages", 0, GENERATED_OPS_LIMIT, "page-cache pages (0: 120% of managed memory)"),
+            p("kswapd_every", 0, GENERATED_OPS_LIMIT, "run kswapd on a random node every this many allocations (0: never)"),
+        ],
+    },
+    Generator {
+        name: "atomic",
+        summary: "bursts of atomic high-order allocations (GFP_ATOMIC) between movable background load, half of each burst freed: the highatomic reserve forms and is used",
+        params: &[
+            p("bursts", 8, 10_000, "bursts"),
+            p("size", 32, 100_000, "atomic allocations per burst"),
+            p("order", 2, 10, "order of the atomic allocations"),
+            p("background", 0, GENERATED_OPS_LIMIT, "movable order-0 allocations spread between the bursts (0: 95% of managed memory, so the bursts meet the low watermark and take the slow path)"),
+        ],
+    },
+    Generator {
+        name: "numa",
+        summary: "NUMA-local versus remote allocation: order-0 kernel allocations from random CPUs, remote% of them aimed at another node with node=, a third of them freed halfway",
+        params: &[
+            p("count", 2000, GENERATED_OPS_LIMIT, "allocations"),
+            p("remote", 25, 100, "percent aimed at a node other than the CPU's"),
+        ],
+    },
+];
+
+/// The generator called `name`.
+pub fn generator(name: &str) -> Option<&'static Generator> {
+    GENERATORS.iter().find(|g| g.name == name)
+}
+
+/// What a generator needs to know of the machine it runs on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MachineFacts {
+    /// Managed pages of every zone.
+    pub managed_pages: u64,
+    /// Nodes with memory, and every node's CPUs.
+    pub nodes: Vec<(u32, u64, Vec<u32>)>,
+    /// Online CPUs.
+    pub cpus: Vec<u32>,
+}
+
+impl MachineFacts {
+    pub fn of(allocator: &Allocator) -> MachineFacts {
+        MachineFacts {
+            managed_pages: allocator.zones.iter().map(|z| z.managed).sum(),
+            nodes: allocator
+                .nodes
+                .iter()
+                .map(|n| {
+                    let managed = allocator
+                        .zones
+                        .iter()
+                        .filter(|z| z.nid == n.nid)
+                        .map(|z| z.managed)
+                        .sum();
+                    (n.nid, managed, n.cpus.clone())
+                })
+                .collect(),
+            cpus: allocator.online_cpus.clone(),
+        }
+    }
+
+    fn node_of(&self, cpu: u32) -> Option<u32> {
+        self.nodes
+            .iter()
+            .find(|(_, _, cpus)| cpus.contains(&cpu))
+            .map(|(id, _, _)| *id)
+    }
+}
+
+/// A parameter value: the statement's, else the default.
+fn value(generator: &Generator, params: &[(String, u64)], name: &str) -> u64 {
+    params
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| *v)
+        .or_else(|| {
+            generator
+                .params
+                .iter()
+                .find(|p| p.name == name)
+                .map(|p| p.default)
+        })
+        .unwrap_or(0)
+}
+
+/// Builds the statements, tracking each group's allocation count so frees can name
+/// indexes.
+struct Builder {
+    prefix: String,
+    out: Vec<Statement>,
+    groups: Vec<(String, usize)>,
+    rng: Rng,
+    cpus: Vec<u32>,
+}
+
+impl Builder {
+    fn group(&self, kind: &str) -> String {
+        format!("{}_{kind}", self.prefix)
+    }
+
+    fn cpu(&mut self) -> Option<u32> {
+        if self.cpus.len() <= 1 {
+            return self.cpus.first().copied();
+        }
+        let at = self.rng.below(self.cpus.len() as u64) as usize;
+        Some(self.cpus[at])
+    }
+
+    /// One allocation; returns its index in its group.
+    fn alloc(&mut self, kind: &str, order: u32, gfp: Gfp, use_: PageUse, node: i32) -> usize {
+        let cpu = self.cpu();
+        self.alloc_on(kind, order, gfp, use_, node, cpu)
+    }
+
+    fn alloc_on(
+        &mut self,
+        kind: &str,
+        order: u32,
+        gfp: Gfp,
+        use_: PageUse,
+        node: i32,
+        cpu: Option<u32>,
+    ) -> usize {
+        let name = self.group(kind);
+        let index = match self.groups.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, count)) => {
+                *count += 1;
+                *count - 1
+            }
+            None => {
+                self.groups.push((name.clone(), 1));
+                0
+            }
+        };
+        self.out.push(Statement::Alloc {
+            name: Some(name),
+            order,
+            gfp,
+            count: 1,
+            node,
+            nodemask: None,
+            cpu,
+            use_,
+        });
+        index
+    }
+
+    fn free(&mut self, kind: &str, index: usize) {
+        let name = self.group(kind);
+        self.out
+            .push(Statement::Free(FreeTarget::Index(name, index)));
+    }
+}
+
+const GFP_KERNEL: Gfp = Gfp(0xcc0);
+
+fn mask(name: &str) -> Gfp {
+    Gfp::parse(name).unwrap_or(GFP_KERNEL)
+}
+
+/// Expands generator `name` with `params` for the machine `facts`, drawing from
+/// `seed`; the groups are named `{prefix}_KIND`. Unknown names and parameters were
+/// refused when the statement was read, so here they fall back to defaults.
+pub fn expand(
+    name: &str,
+    params: &[(String, u64)],
+    facts: &MachineFacts,
+    seed: u64,
+    prefix: &str,
+) -> Vec<Statement> {
+    let Some(generator) = generator(name) else {
+        return Vec::new();
+    };
+    let get = |key: &str| value(generator, params, key);
+    let mut b = Builder {
+        prefix: prefix.to_string(),
+        out: Vec::new(),
+        groups: Vec::new(),
+        rng: Rng::new(seed),
+        cpus: facts.cpus.clone(),
+    };
+    let managed = facts.managed_pages;
+    let movable = mask("GFP_HIGHUSER_MOVABLE");
+    match name {
+        "steady" => steady(
+            &mut b,
+            get("ops"),
+            get("max_order") as u32,
+            managed * get("fill") / 100,
+        ),
+        "fragment" => {
+            let pages = match get("pages") {
+                0 => managed,
+                n => n,
+            }
+            .min(GENERATED_OPS_LIMIT);
+            let every = get("unmovable_every").max(1);
+            // Movable pages fill memory; holes% of them, at random, come back. With
+            // few holes per pageblock a steal cannot claim the pageblock.
+            for _ in 0..pages {
+                b.alloc("movable", 0, movable, PageUse::Anon, -1);
+            }
+            let mut order: Vec<usize> = (0..pages as usize).collect();
+            shuffle(&mut b.rng, &mut order);
+            let holes = order.len() * get("holes") as usize / 100;
+            for &index in order.iter().take(holes) {
+                b.free("movable", index);
+            }
+            // Unmovable requests now find only small free blocks in movable
+            // pageblocks: they steal without claiming, one pageblock after another.
+            for _ in 0..pages / every {
+                b.alloc("unmovable", 0, GFP_KERNEL, PageUse::Kernel, -1);
+            }
+            for &index in order.iter().skip(holes) {
+                b.free("movable", index);
+            }
+            for _ in 0..get("probe") {
+                b.alloc("probe", 9, mask("GFP_TRANSHUGE_LIGHT"), PageUse::Kernel, -1);
+            }
+        }
+        "thp" => {
+            let fill = (managed * get("fill") / 100).min(GENERATED_OPS_LIMIT);
+            for _ in 0..fill {
+                b.alloc("cache", 0, movable, PageUse::PageCache, -1);
+            }
+            let holes = fill * get("holes") / 100;
+            let mut order: Vec<usize> = (0..fill as usize).collect();
+            shuffle(&mut b.rng, &mut order);
+            for &index in order.iter().take(holes as usize) {
+                b.free("cache", index);
+            }
+            for _ in 0..get("count") {
+                b.alloc("thp", 9, mask("GFP_TRANSHUGE"), PageUse::Anon, -1);
+            }
+        }
+        "pagecache" => {
+            let pages = match get("pages") {
+                0 => managed * 12 / 10,
+                n => n,
+            }
+            .min(GENERATED_OPS_LIMIT);
+            let every = get("kswapd_every");
+            let nodes: Vec<u32> = facts
+                .nodes
+                .iter()
+                .filter(|(_, managed, _)| *managed > 0)
+                .map(|(id, _, _)| *id)
+                .collect();
+            for i in 1..=pages {
+                if b.rng.below(64) == 0 {
+                    b.alloc("kernel", 0, GFP_KERNEL, PageUse::Kernel, -1);
+                }
+                b.alloc("cache", 0, movable, PageUse::PageCache, -1);
+                if every > 0 && i % every == 0 && !nodes.is_empty() {
+                    let node = nodes[b.rng.below(nodes.len() as u64) as usize];
+                    b.out.push(Statement::Kswapd { node });
+                }
+            }
+        }
+        "atomic" => {
+            let bursts = get("bursts").max(1);
+            let background = match get("background") {
+                0 => managed * 95 / 100,
+                n => n,
+            }
+            .min(GENERATED_OPS_LIMIT);
+            let per_gap = background / bursts;
+            let order = get("order") as u32;
+            let mut anon = 0usize;
+            for _ in 0..bursts {
+                for _ in 0..per_gap {
+                    b.alloc("background", 0, movable, PageUse::Anon, -1);
+                    anon += 1;
+                }
+                // Some background pages come back, leaving holes for fallbacks.
+                for _ in 0..per_gap / 50 {
+                    let index = b.rng.below(anon.max(1) as u64) as usize;
+                    if anon > 0 {
+                        b.free("background", index);
+                    }
+                }
+                let first = b.alloc("atomic", order, mask("GFP_ATOMIC"), PageUse::Kernel, -1);
+                let mut burst = vec![first];
+                for _ in 1..get("size") {
+                    burst.push(b.alloc("atomic", order, mask("GFP_ATOMIC"), PageUse::Kernel, -1));
+                }
+                shuffle(&mut b.rng, &mut burst);
+                for &index in burst.iter().take(burst.len() / 2) {
+                    b.free("atomic", index);
+                }
+            }
+        }
+        "numa" => {
+            let count = get("count");
+            let remote = get("remote");
+            let nodes: Vec<u32> = facts
+                .nodes
+                .iter()
+                .filter(|(_, managed, _)| *managed > 0)
+                .map(|(id, _, _)| *id)
+                .collect();
+            for i in 0..count {
+                let cpu = b.cpu();
+                let local = cpu.and_then(|c| facts.node_of(c));
+                let others: Vec<u32> = nodes
+                    .iter()
+                    .copied()
+                    .filter(|n| Some(*n) != local)
+                    .collect();
+                let node = if !others.is_empty() && b.rng.below(100) < remote {
+                    others[b.rng.below(others.len() as u64) as usize] as i32
+                } else {
+                    -1
+                };
+                let kind = if node < 0 { "local" } else { "remote" };
+                b.alloc_on(kind, 0, GFP_KERNEL, PageUse::Kernel, node, cpu);
+                if i + 1 == count / 2 {
+                    // A third of each group so far comes back.
+                    let groups = b.groups.clone();
+                    for (group, made) in groups {
+                        let kind = group
+                            .trim_start_matches(&format!("{}_", b.prefix))
+                            .to_string();
+                        for index in (0..made).step_by(3) {
+                            b.free(&kind, index);
+                        }
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    b.out
+}
+
+/// The steady generator: allocate while below `target_pages` (or by coin), else free
+/// a random live allocation.
+fn steady(b: &mut Builder, ops: u64, max_order: u32, target_pages: u64) {
+    let mut live: Vec<(usize, u64)> = Vec::new();
+    let mut live_pages = 0u64;
+    let movable = mask("GFP_HIGHUSER_MOVABLE");
+    let atomic = mask("GFP_ATOMIC");
+    // Order k is drawn with weight 2^(max_order - k).
+    let total_weight: u64 = (0..=max_order).map(|k| 1u64 << (max_order - k)).sum();
+    for _ in 0..ops {
+        let grow = live.is_empty() || (live_pages < target_pages && b.rng.below(10) < 7);
+        if grow {
+            let mut pick = b.rng.below(total_weight);
+            let mut order = 0;
+            for k in 0..=max_order {
+                let weight = 1u64 << (max_order - k);
+                if pick < weight {
+                    order = k;
+                    break;
+                }
+                pick -= weight;
+            }
+            let (gfp, use_) = match b.rng.below(10) {
+                0..=4 => (
+                    movable,
+                    if order == 0 {
+                        PageUse::Anon
+                    } else {
+                        PageUse::Kernel
+                    },
+                ),
+                5..=8 => (GFP_KERNEL, PageUse::Kernel),
+                _ => (atomic, PageUse::Kernel),
+            };
+            let index = b.alloc("mixed", order, gfp, use_, -1);
+            live.push((index, 1 << order));
+            live_pages += 1 << order;
+        } else {
+            let at = b.rng.below(live.len() as u64) as usize;
+            let (index, pages) = live.swap_remove(at);
+            live_pages -= pages;
+            b.free("mixed", index);
+        }
+    }
+}
+
+/// Fisher-Yates with the seeded generator.
+fn shuffle<T>(rng: &mut Rng, items: &mut [T]) {
+    for i in (1..items.len()).rev() {
+        let j = rng.below(i as u64 + 1) as usize;
+        items.swap(i, j);
+    }
+}
