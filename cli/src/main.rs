@@ -38,11 +38,21 @@ enum Command {
     /// Read a kernel's kmem tracepoint output (ftrace `trace` file or `perf script`)
     /// and report what it holds: allocations and frees it can replay, lines it
     /// cannot use (counted by reason, with example line numbers).
+    ///
+    /// Prints a scenario whose workload replays the trace (its report as comments at
+    /// the top).
     ImportTrace {
         /// The trace text.
         trace: PathBuf,
+        /// The machine to replay it on (a scenario or a snapshot); by default one node
+        /// laid out like a QEMU guest, large enough for every pfn in the trace, with
+        /// as many CPUs as the trace names.
+        #[arg(long)]
+        machine: Option<PathBuf>,
     },
-    /// Run a scenario's workload and print the final /proc/buddyinfo (and the trace).
+    /// Run a scenario's workload and print the final state in kernel formats
+    /// (/proc/buddyinfo, /proc/pagetypeinfo, /proc/zoneinfo) and, with --trace,
+    /// every event.
     Run {
         /// The scenario file.
         file: PathBuf,
@@ -52,6 +62,27 @@ enum Command {
         /// Stop after this many operations.
         #[arg(long)]
         steps: Option<u64>,
+        /// Which files to print, comma-separated: buddyinfo, pagetypeinfo, zoneinfo.
+        #[arg(long, default_value = "buddyinfo,pagetypeinfo,zoneinfo")]
+        show: String,
+    },
+    /// List the teaching library, or print one of its scenarios as a scenario file.
+    Library {
+        /// The scenario's name (see the list).
+        name: Option<String>,
+    },
+    /// List the workload generators, or print the statements one expands into.
+    Generate {
+        /// The generator's name.
+        name: Option<String>,
+        /// Parameters, `key=value`.
+        params: Vec<String>,
+        /// The machine it is sized for (a scenario or snapshot; default machine if absent).
+        #[arg(long)]
+        machine: Option<PathBuf>,
+        /// The seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
     /// Print the share-link fragment (`s=...`) for a scenario file.
     Share {
@@ -125,8 +156,20 @@ fn main() -> ExitCode {
         Command::Pagetypeinfo(args) => print_machine(&args, proc::pagetypeinfo),
         Command::Replay { case_dir, out } => run_replay(&case_dir, &out),
         Command::Share { file, step } => run_share(&file, step),
-        Command::Run { file, trace, steps } => run_scenario(&file, trace, steps),
-        Command::ImportTrace { trace } => run_import_trace(&trace),
+        Command::Run {
+            file,
+            trace,
+            steps,
+            show,
+        } => run_scenario(&file, trace, steps, &show),
+        Command::ImportTrace { trace, machine } => run_import_trace(&trace, machine.as_deref()),
+        Command::Library { name } => run_library(name.as_deref()),
+        Command::Generate {
+            name,
+            params,
+            machine,
+            seed,
+        } => run_generate(name.as_deref(), &params, machine.as_deref(), seed),
         Command::Open { link } => run_open(&link),
     };
     match result {
@@ -224,7 +267,20 @@ fn print_machine(
     Ok(())
 }
 
-fn run_scenario(path: &Path, trace: bool, steps: Option<u64>) -> Result<(), String> {
+fn run_scenario(path: &Path, trace: bool, steps: Option<u64>, show: &str) -> Result<(), String> {
+    let shows: Vec<&str> = show
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    if let Some(bad) = shows
+        .iter()
+        .find(|s| !matches!(**s, "buddyinfo" | "pagetypeinfo" | "zoneinfo"))
+    {
+        return Err(format!(
+            "--show takes buddyinfo, pagetypeinfo and zoneinfo, not `{bad}`"
+        ));
+    }
     let text = read_text(path)?;
     let scenario =
         scenario::parse_scenario(&text).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -239,8 +295,13 @@ fn run_scenario(path: &Path, trace: bool, steps: Option<u64>) -> Result<(), Stri
     let statements =
         buddyscope_engine::workload::parse_workload(scenario.workload.as_deref().unwrap_or(""))
             .map_err(|e| format!("{}: workload {e}", path.display()))?;
-    let summary = buddyscope_engine::workload::run_workload(&mut session, &statements, steps)
-        .map_err(|e| format!("{}: workload {e}", path.display()))?;
+    let summary = buddyscope_engine::workload::run_workload_seeded(
+        &mut session,
+        &statements,
+        steps,
+        scenario.seed.unwrap_or(1),
+    )
+    .map_err(|e| format!("{}: workload {e}", path.display()))?;
     if trace {
         for (index, call) in session.calls().iter().enumerate() {
             println!("# call {index}: {:?}", call.operation);
@@ -253,44 +314,180 @@ fn run_scenario(path: &Path, trace: bool, steps: Option<u64>) -> Result<(), Stri
         "# {} operations: {} allocated, {} failed (NULL), {} freed, {} frees skipped",
         summary.operations, summary.allocated, summary.failed, summary.freed, summary.skipped
     );
-    for zone in &session.current().zones {
-        print!(
-            "{}",
-            proc::buddyinfo_line(zone.nid, zone.zone.name(), &zone.buddy)
-        );
+    let state = session.current();
+    for show in shows {
+        println!("# /proc/{show}");
+        match show {
+            "buddyinfo" => print!("{}", proc::buddyinfo_running(state)),
+            "pagetypeinfo" => print!("{}", proc::pagetypeinfo_running(state).unwrap_or_default()),
+            _ => print!("{}", proc::zoneinfo_running(state).unwrap_or_default()),
+        }
     }
     Ok(())
 }
 
-fn run_import_trace(path: &Path) -> Result<(), String> {
+fn run_import_trace(path: &Path, machine_file: Option<&Path>) -> Result<(), String> {
+    use buddyscope_engine::kmemtrace;
     let size = std::fs::metadata(path)
         .map_err(|e| format!("{}: {e}", path.display()))?
         .len();
-    if size > buddyscope_engine::kmemtrace::MAX_TRACE_BYTES as u64 {
+    if size > kmemtrace::MAX_TRACE_BYTES as u64 {
         return Err(format!(
             "{}: {size} bytes is larger than the trace limit",
             path.display()
         ));
     }
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let imported = buddyscope_engine::kmemtrace::import_trace(&text)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    println!("# {}: {} operations", path.display(), imported.ops.len());
+    let imported =
+        kmemtrace::import_trace(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut report = vec![format!(
+        "{}: {} operations",
+        file_name(path),
+        imported.ops.len()
+    )];
     for (event, count) in &imported.used {
-        println!("used {event} {count}");
+        report.push(format!("used {event} {count}"));
     }
     for (event, count) in &imported.informational {
-        println!("informational {event} {count}");
+        report.push(format!("informational {event} {count}"));
     }
     for skipped in &imported.skipped {
         let examples: Vec<String> = skipped.examples.iter().map(usize::to_string).collect();
-        println!(
+        report.push(format!(
             "skipped {} ({}; e.g. lines {})",
             skipped.count,
             skipped.reason,
             examples.join(", ")
-        );
+        ));
     }
+    let (max_cpu, end_pfn) = kmemtrace::trace_extent(&imported);
+    let machine = match machine_file {
+        Some(file) => {
+            let text = read_text(file)?;
+            let (config, _) =
+                scenario::load_machine(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+            config
+        }
+        None => trace_machine(max_cpu, end_pfn),
+    };
+    let statements = kmemtrace::trace_workload(&imported);
+    let imported_scenario = scenario::Scenario {
+        machine,
+        workload: Some(buddyscope_engine::workload::format_statements(&statements)),
+        title: Some(format!("Replay of {}", file_name(path))),
+        about: Some(format!(
+            "The requests of a real kernel's kmem trace, in order, on their CPUs: every allocation with its order and gfp mask, every free matched to its allocation by pfn. The model places the blocks itself, so pfns differ from the trace's.\n\n{}\n",
+            report.join("\n")
+        )),
+        ..scenario::Scenario::default()
+    };
+    for line in &report {
+        println!("# {line}");
+    }
+    print!("{}", scenario::scenario_to_toml(&imported_scenario));
+    Ok(())
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// One node laid out like a QEMU guest (the low 640 KiB, then from 1 MiB), up to the
+/// next 128 MiB boundary above `end_pfn` and at least 512 MiB, with CPUs 0 to
+/// `max_cpu`.
+fn trace_machine(max_cpu: u32, end_pfn: u64) -> buddyscope_engine::machine::MachineConfig {
+    use buddyscope_engine::machine::{MachineConfig, NodeConfig, PfnRange};
+    let section = 1u64 << 15;
+    let end = end_pfn.div_ceil(section).max(4) * section;
+    MachineConfig {
+        nodes: vec![NodeConfig {
+            memory: vec![
+                PfnRange {
+                    start: 1,
+                    end: 0x9f,
+                },
+                PfnRange {
+                    start: 0x100,
+                    end: end - 0x20,
+                },
+            ],
+            cpus: (0..=max_cpu).collect(),
+        }],
+        ..MachineConfig::default()
+    }
+}
+
+fn run_library(name: Option<&str>) -> Result<(), String> {
+    use buddyscope_engine::library;
+    match name {
+        None => {
+            for entry in library::ENTRIES {
+                println!("{:<24} {}", entry.name, entry.title());
+            }
+            Ok(())
+        }
+        Some(name) => {
+            let entry = library::get(name).ok_or_else(|| {
+                let names: Vec<&str> = library::ENTRIES.iter().map(|e| e.name).collect();
+                format!("no library scenario `{name}`: try {}", names.join(", "))
+            })?;
+            print!("{}", entry.text);
+            Ok(())
+        }
+    }
+}
+
+fn run_generate(
+    name: Option<&str>,
+    params: &[String],
+    machine_file: Option<&Path>,
+    seed: u64,
+) -> Result<(), String> {
+    use buddyscope_engine::generate;
+    let Some(name) = name else {
+        for generator in generate::GENERATORS {
+            println!("{:<10} {}", generator.name, generator.summary);
+            for param in generator.params {
+                println!(
+                    "           {}={} (at most {}): {}",
+                    param.name, param.default, param.max, param.help
+                );
+            }
+        }
+        return Ok(());
+    };
+    // The statement is read as the workload language reads it, with its checks.
+    let line = format!("generate {name} {}", params.join(" "));
+    let statements =
+        buddyscope_engine::workload::parse_workload(&line).map_err(|e| e.to_string())?;
+    let Some((buddyscope_engine::workload::Statement::Generate { name, params }, _)) =
+        statements.first()
+    else {
+        return Err("expected one generate statement".to_string());
+    };
+    let config = match machine_file {
+        Some(file) => {
+            let text = read_text(file)?;
+            scenario::load_machine(&text)
+                .map_err(|e| format!("{}: {e}", file.display()))?
+                .0
+        }
+        None => buddyscope_engine::machine::MachineConfig::default(),
+    };
+    let machine = Machine::build(&config).map_err(|e| e.to_string())?;
+    let allocator =
+        buddyscope_engine::alloc::Allocator::from_machine(&machine).map_err(|e| e.to_string())?;
+    let facts = generate::MachineFacts::of(&allocator);
+    // As the first generate statement of a run with this seed.
+    let stream = generate::stream_seed(seed, 1);
+    let expanded = generate::expand(name, params, &facts, stream, "g1");
+    print!(
+        "{}",
+        buddyscope_engine::workload::format_statements(&expanded)
+    );
     Ok(())
 }
 

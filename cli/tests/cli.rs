@@ -147,3 +147,108 @@ fn run_executes_a_scenario_workload() {
     );
     assert!(stdout.contains("# 1 operations"), "{stdout}");
 }
+
+#[test]
+fn import_trace_prints_a_scenario_that_replays_the_real_trace() {
+    // The real boot trace (engine/tests/data/traces): its scenario loads and runs,
+    // with every allocation of the trace made and every matched free done.
+    let gz = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../engine/tests/data/traces/boot-early.trace.gz");
+    let bytes = std::fs::read(gz).unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2_free_gunzip(&bytes).as_slice(), &mut text).unwrap();
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let trace = dir.join("boot-early.trace");
+    std::fs::write(&trace, text).unwrap();
+    let (ok, scenario, stderr) = buddyscope(&["import-trace", trace.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    assert!(
+        scenario.starts_with("# boot-early.trace: 20335 operations\n"),
+        "{}",
+        &scenario[..200]
+    );
+    assert!(scenario.contains("# used mm_page_alloc 19947\n# used mm_page_free 388\n"));
+    let file = dir.join("boot-early.toml");
+    std::fs::write(&file, &scenario).unwrap();
+    let (ok, stdout, stderr) = buddyscope(&["run", file.to_str().unwrap(), "--show", "buddyinfo"]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.starts_with("# 20335 operations: 19947 allocated, 0 failed (NULL), 388 freed, 0 frees skipped\n# /proc/buddyinfo\nNode 0, zone      DMA "),
+        "{stdout}"
+    );
+}
+
+/// gzip without a dependency: the member header, then raw DEFLATE (miniz_oxide is
+/// the engine's dependency and so available here).
+fn flate2_free_gunzip(bytes: &[u8]) -> Vec<u8> {
+    assert_eq!(&bytes[..3], &[0x1f, 0x8b, 8], "gzip");
+    let flags = bytes[3];
+    let mut at = 10;
+    if flags & 4 != 0 {
+        at += 2 + usize::from(u16::from_le_bytes([bytes[at], bytes[at + 1]]));
+    }
+    for bit in [8, 16] {
+        if flags & bit != 0 {
+            at += bytes[at..].iter().position(|&b| b == 0).unwrap() + 1;
+        }
+    }
+    if flags & 2 != 0 {
+        at += 2;
+    }
+    miniz_oxide::inflate::decompress_to_vec(&bytes[at..]).unwrap()
+}
+
+#[test]
+fn library_lists_and_prints_its_scenarios() {
+    let (ok, list, _) = buddyscope(&["library"]);
+    assert!(ok);
+    let names: Vec<&str> = list
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(names.len(), buddyscope_engine::library::ENTRIES.len());
+    for entry in buddyscope_engine::library::ENTRIES {
+        assert!(list.contains(&entry.title()), "{list}");
+        let (ok, text, _) = buddyscope(&["library", entry.name]);
+        assert!(ok);
+        assert_eq!(text, entry.text);
+    }
+    let (ok, _, stderr) = buddyscope(&["library", "nope"]);
+    assert!(
+        !ok && stderr.contains("no library scenario `nope`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn generate_prints_the_expansion_a_run_would_use() {
+    let (ok, list, _) = buddyscope(&["generate"]);
+    assert!(
+        ok && list.contains("fragment") && list.contains("unmovable_every=16"),
+        "{list}"
+    );
+    let (ok, text, stderr) = buddyscope(&["generate", "numa", "count=10", "--seed", "3"]);
+    assert!(ok, "{stderr}");
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("alloc ")).count(),
+        10,
+        "{text}"
+    );
+    // The same expansion as the run of `generate numa count=10` with seed 3.
+    let scenario = "version = 1\n[workload]\nseed = 3\nscript = \"generate numa count=10\"\n";
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let (a, b) = (dir.join("gen-a.toml"), dir.join("gen-b.toml"));
+    std::fs::write(&a, scenario).unwrap();
+    std::fs::write(
+        &b,
+        format!("version = 1\n[workload]\nseed = 3\nscript = '''\n{text}'''\n"),
+    )
+    .unwrap();
+    let (ok, run_a, _) = buddyscope(&["run", a.to_str().unwrap(), "--trace"]);
+    assert!(ok);
+    let (ok, run_b, _) = buddyscope(&["run", b.to_str().unwrap(), "--trace"]);
+    assert!(ok);
+    assert_eq!(run_a, run_b);
+    let (ok, _, stderr) = buddyscope(&["generate", "numa", "remote=101"]);
+    assert!(!ok && stderr.contains("at most 100"), "{stderr}");
+}

@@ -103,6 +103,12 @@ pub const GENERATORS: &[Generator] = &[
     },
 ];
 
+/// The seed the `ordinal`-th `generate` statement of a run (from 1) draws from, for
+/// the run's seed: each statement has its own stream.
+pub fn stream_seed(seed: u64, ordinal: u64) -> u64 {
+    seed.wrapping_add(ordinal.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+}
+
 /// The generator called `name`.
 pub fn generator(name: &str) -> Option<&'static Generator> {
     GENERATORS.iter().find(|g| g.name == name)

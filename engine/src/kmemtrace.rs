@@ -573,3 +573,104 @@ pub fn import_trace(text: &str) -> Result<ImportedTrace, TraceError> {
     }
     Ok(importer.out)
 }
+
+/// A workload that replays an imported trace's requests: every allocation (order,
+/// gfp mask, CPU) in order, in one group `t`, and every free matched to its
+/// allocation, as `free t[i]`, on the CPU that freed it. Runs of identical
+/// allocations become one `alloc ... count=N` and frees of consecutive allocations
+/// one `free t[i..j]`, so a long trace stays a short file. The pfns are the model's
+/// own, not the trace's: the model decides where each block goes.
+pub fn trace_workload(trace: &ImportedTrace) -> Vec<crate::workload::Statement> {
+    use crate::alloc::gfp::Gfp;
+    use crate::alloc::reclaim::PageUse;
+    use crate::workload::{FreeTarget, Statement};
+    let mut out: Vec<Statement> = Vec::new();
+    let mut cpu_now: Option<u32> = None;
+    // Allocation ordinal in the group `t` of each op index.
+    let mut ordinal = vec![usize::MAX; trace.ops.len()];
+    let mut made = 0usize;
+    for (index, op) in trace.ops.iter().enumerate() {
+        let cpu = match op {
+            TraceOp::Alloc { cpu, .. } | TraceOp::Free { cpu, .. } => *cpu,
+        };
+        if cpu_now != Some(cpu) {
+            out.push(Statement::Cpu(cpu));
+            cpu_now = Some(cpu);
+        }
+        match op {
+            TraceOp::Alloc { order, gfp, .. } => {
+                ordinal[index] = made;
+                made += 1;
+                if let Some(Statement::Alloc {
+                    order: o,
+                    gfp: g,
+                    count,
+                    ..
+                }) = out.last_mut()
+                {
+                    if *o == *order && g.0 == *gfp {
+                        *count += 1;
+                        continue;
+                    }
+                }
+                out.push(Statement::Alloc {
+                    name: Some("t".to_string()),
+                    order: *order,
+                    gfp: Gfp(*gfp),
+                    count: 1,
+                    node: -1,
+                    nodemask: None,
+                    cpu: None,
+                    use_: PageUse::Kernel,
+                });
+            }
+            TraceOp::Free { alloc_index, .. } => {
+                let Some(k) = alloc_index.map(|a| ordinal[a]).filter(|k| *k != usize::MAX) else {
+                    continue;
+                };
+                match out.last_mut() {
+                    Some(Statement::Free(FreeTarget::Range(_, _, end))) if *end == k => {
+                        *end = k + 1;
+                    }
+                    Some(last @ Statement::Free(FreeTarget::Index(_, _))) => {
+                        if let Statement::Free(FreeTarget::Index(name, i)) = last {
+                            if *i + 1 == k {
+                                let (name, i) = (name.clone(), *i);
+                                *last = Statement::Free(FreeTarget::Range(name, i, k + 1));
+                                continue;
+                            }
+                        }
+                        out.push(Statement::Free(FreeTarget::Index("t".to_string(), k)));
+                    }
+                    _ => out.push(Statement::Free(FreeTarget::Index("t".to_string(), k))),
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The largest CPU number and pfn (one past the block) the trace mentions.
+pub fn trace_extent(trace: &ImportedTrace) -> (u32, u64) {
+    let mut cpu = 0;
+    let mut end = 0;
+    for op in &trace.ops {
+        match op {
+            TraceOp::Alloc {
+                cpu: c, pfn, order, ..
+            } => {
+                cpu = cpu.max(*c);
+                if let Some(pfn) = pfn {
+                    end = end.max(pfn + (1u64 << order.min(&10)));
+                }
+            }
+            TraceOp::Free {
+                cpu: c, pfn, order, ..
+            } => {
+                cpu = cpu.max(*c);
+                end = end.max(pfn + (1u64 << order.min(&10)));
+            }
+        }
+    }
+    (cpu, end)
+}

@@ -135,13 +135,81 @@ pub fn zoneinfo(machine: &Machine, memory: &[ZoneMemory]) -> String {
                 .iter()
                 .find(|m| m.node == zone.node && m.zone == zone.zone_type)
                 .map_or(0, |m| m.buddy.free_pages());
-            zone_block(&mut out, machine, zone, free);
+            zone_block(&mut out, machine, zone, free, &[]);
         }
     }
     out
 }
 
-fn zone_block(out: &mut String, machine: &Machine, zone: &Zone, free: u64) {
+/// `/proc/zoneinfo` of a running allocator: the machine's zones as memory hotplug
+/// and sysctl writes left them, with the allocator's free-page counter (without the
+/// per-cpu deltas not yet folded, as `zone_page_state()` reads it), watermarks and
+/// boost, and every CPU's per-cpu list count. `None` for an allocator loaded from a
+/// state dump, which has no machine.
+pub fn zoneinfo_running(allocator: &crate::alloc::Allocator) -> Option<String> {
+    let machine = allocator.machine.as_ref()?;
+    let mut out = String::new();
+    for node in &machine.nodes {
+        for zone in &node.zones {
+            let running = allocator
+                .zones
+                .iter()
+                .find(|z| z.nid == zone.node && z.zone == zone.zone_type);
+            let Some(running) = running else {
+                zone_block(&mut out, machine, zone, 0, &[]);
+                continue;
+            };
+            let mut shown = zone.clone();
+            shown.watermark_min = running.watermark[0];
+            shown.watermark_low = running.watermark[1];
+            shown.watermark_high = running.watermark[2];
+            shown.watermark_boost = running.watermark_boost;
+            shown.lowmem_reserve = running.lowmem_reserve;
+            shown.present = running.present;
+            shown.managed = running.managed;
+            let counts: Vec<u64> = machine
+                .online_cpus
+                .iter()
+                .map(|&cpu| {
+                    running
+                        .pcps
+                        .iter()
+                        .find(|p| p.cpu == cpu)
+                        .map_or(0, |p| p.count)
+                })
+                .collect();
+            let free = running.free_pages_global.max(0) as u64;
+            zone_block(&mut out, machine, &shown, free, &counts);
+        }
+    }
+    Some(out)
+}
+
+/// `/proc/pagetypeinfo` of a running allocator (see [`pagetypeinfo`]).
+pub fn pagetypeinfo_running(allocator: &crate::alloc::Allocator) -> Option<String> {
+    let machine = allocator.machine.as_ref()?;
+    let memory: Vec<ZoneMemory> = allocator
+        .zones
+        .iter()
+        .map(|z| ZoneMemory {
+            node: z.nid,
+            zone: z.zone,
+            buddy: z.buddy.clone(),
+        })
+        .collect();
+    Some(pagetypeinfo(machine, &memory))
+}
+
+/// `/proc/buddyinfo` of a running allocator.
+pub fn buddyinfo_running(allocator: &crate::alloc::Allocator) -> String {
+    allocator
+        .zones
+        .iter()
+        .map(|z| buddyinfo_line(z.nid, z.zone.name(), &z.buddy))
+        .collect()
+}
+
+fn zone_block(out: &mut String, machine: &Machine, zone: &Zone, free: u64, pcp_counts: &[u64]) {
     let _ = write!(out, "Node {}, zone {:>8}", zone.node, zone.zone_type.name());
     let _ = write!(
         out,
@@ -163,10 +231,11 @@ fn zone_block(out: &mut String, machine: &Machine, zone: &Zone, free: u64) {
     }
     let _ = write!(out, "\n      {:<12} {free}", "nr_free_pages");
     out.push_str("\n  pagesets");
-    for cpu in &machine.online_cpus {
+    for (i, cpu) in machine.online_cpus.iter().enumerate() {
+        let count = pcp_counts.get(i).copied().unwrap_or(0);
         let _ = write!(
             out,
-            "\n    cpu: {cpu}\n              count: 0\n              high:  {}\n              batch: {}\n  vm stats threshold: {}",
+            "\n    cpu: {cpu}\n              count: {count}\n              high:  {}\n              batch: {}\n  vm stats threshold: {}",
             zone.pcp_high, zone.pcp_batch, zone.stat_threshold
         );
     }

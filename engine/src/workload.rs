@@ -772,10 +772,7 @@ fn run_statement(
         Statement::Generate { name, params } => {
             state.generated += 1;
             let facts = crate::generate::MachineFacts::of(session.current());
-            // Each generate statement draws from its own stream of the seed.
-            let seed = state
-                .seed
-                .wrapping_add(state.generated.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            let seed = crate::generate::stream_seed(state.seed, state.generated);
             let prefix = format!("g{}", state.generated);
             let body: Vec<(Statement, Span)> =
                 crate::generate::expand(name, params, &facts, seed, &prefix)

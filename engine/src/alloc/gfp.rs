@@ -154,6 +154,10 @@ impl Gfp {
                 message: "an empty gfp mask: use kernel names such as GFP_KERNEL".into(),
             });
         }
+        if text == "0" {
+            // No flags at all, as the kernel's tracepoints print it.
+            return Ok(Gfp(0));
+        }
         if let Some(hex) = text.strip_prefix("0x") {
             let value = u32::from_str_radix(hex, 16).map_err(|_| GfpError {
                 message: format!("`{text}` is not a hex gfp mask"),
