@@ -85,12 +85,12 @@ pub const GENERATORS: &[Generator] = &[
     },
     Generator {
         name: "atomic",
-        summary: "bursts of atomic high-order allocations (GFP_ATOMIC) between movable background load, half of each burst freed: the highatomic reserve forms and is used",
+        summary: "bursts of atomic high-order allocations (GFP_ATOMIC) between page-cache background load, half of each burst freed: the highatomic reserve forms and is used",
         params: &[
             p("bursts", 8, 10_000, "bursts"),
             p("size", 32, 100_000, "atomic allocations per burst"),
             p("order", 2, 10, "order of the atomic allocations"),
-            p("background", 0, GENERATED_OPS_LIMIT, "movable order-0 allocations spread between the bursts (0: 95% of managed memory, so the bursts meet the low watermark and take the slow path)"),
+            p("background", 0, GENERATED_OPS_LIMIT, "order-0 page-cache allocations spread between the bursts (0: 95% of managed memory, so the bursts meet the low watermark and take the slow path while reclaim frees page cache)"),
         ],
     },
     Generator {
@@ -356,7 +356,7 @@ pub fn expand(
             let mut anon = 0usize;
             for _ in 0..bursts {
                 for _ in 0..per_gap {
-                    b.alloc("background", 0, movable, PageUse::Anon, -1);
+                    b.alloc("background", 0, movable, PageUse::PageCache, -1);
                     anon += 1;
                 }
                 // Some background pages come back, leaving holes for fallbacks.

@@ -38,7 +38,20 @@ macro_rules! entry {
 }
 
 /// Every built-in scenario, in teaching order.
-pub const ENTRIES: &[Entry] = &[entry!("zone-fallback")];
+pub const ENTRIES: &[Entry] = &[
+    entry!("zone-fallback"),
+    entry!("lowmem-reserve"),
+    entry!("numa-order"),
+    entry!("pcp-batching"),
+    entry!("split-merge"),
+    entry!("steal-claim"),
+    entry!("watermark-boost"),
+    entry!("highatomic"),
+    entry!("compaction"),
+    entry!("oom"),
+    entry!("zone-movable"),
+    entry!("memory-hotplug"),
+];
 
 /// The entry called `name`.
 pub fn get(name: &str) -> Option<&'static Entry> {
