@@ -286,12 +286,46 @@ struct AboutToml {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct WorkloadToml {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_big")]
     seed: Option<u64>,
     #[serde(default)]
     script: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_big")]
     open_at: Option<u64>,
+}
+
+/// A whole number of 64 bits: TOML integers stop at 2^63 - 1, so larger values are
+/// written as a string of digits.
+fn de_big<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Big {
+        Number(i64),
+        Text(String),
+        Other(toml::Value),
+    }
+    match Big::deserialize(deserializer)? {
+        Big::Number(n) => u64::try_from(n).map(Some).map_err(|_| {
+            serde::de::Error::custom(format!(
+                "{n} is negative; a whole number 0 or more is needed"
+            ))
+        }),
+        Big::Text(t) => t.trim().parse().map(Some).map_err(|_| {
+            serde::de::Error::custom(format!("\"{t}\" is not a whole number from 0 to 2^64 - 1"))
+        }),
+        Big::Other(v) => Err(serde::de::Error::custom(format!(
+            "expected a whole number, found `{v}`"
+        ))),
+    }
+}
+
+/// How [`de_big`] reads it back: a TOML integer when it fits, else a string.
+fn toml_big(value: u64) -> String {
+    if value <= i64::MAX as u64 {
+        value.to_string()
+    } else {
+        format!("\"{value}\"")
+    }
 }
 
 #[derive(Deserialize)]
@@ -563,10 +597,10 @@ pub fn scenario_to_toml(scenario: &Scenario) -> String {
     if scenario.workload.is_some() || scenario.seed.is_some() || scenario.open_at.is_some() {
         out.push_str("\n[workload]\n");
         if let Some(seed) = scenario.seed {
-            out.push_str(&format!("seed = {seed}\n"));
+            out.push_str(&format!("seed = {}\n", toml_big(seed)));
         }
         if let Some(step) = scenario.open_at {
-            out.push_str(&format!("open_at = {step}\n"));
+            out.push_str(&format!("open_at = {}\n", toml_big(step)));
         }
         if let Some(script) = &scenario.workload {
             out.push_str(&format!("script = {}\n", toml_string(script)));

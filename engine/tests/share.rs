@@ -149,3 +149,88 @@ fn tampered_truncated_and_unknown_links_are_clear_errors() {
         .message
         .contains("up to"));
 }
+
+#[test]
+fn library_scenarios_round_trip_through_links() {
+    for entry in buddyscope_engine::library::ENTRIES {
+        let step = parse_scenario(entry.text).unwrap().open_at;
+        let fragment = encode(&link(entry.text, step));
+        assert!(fragment.len() < entry.text.len(), "{}", entry.name);
+        let back = decode(&fragment).unwrap();
+        assert_eq!(back, link(entry.text, step), "{}", entry.name);
+    }
+}
+
+/// Random scenario values: machines, sysctls, titles with quotes and non-ASCII,
+/// workloads written by the formatter (including generators and hotplug). Each is
+/// written as a file, sent through a link and read back to the same value, and the
+/// file is the same text after a second trip.
+#[test]
+fn random_scenario_values_round_trip_through_file_and_link() {
+    use buddyscope_engine::machine::{MachineConfig, NodeConfig, PfnRange, ThpMode};
+    use buddyscope_engine::scenario::Scenario;
+    use buddyscope_engine::workload::{format_statements, parse_workload};
+    let mut rng = Rng::new(2026);
+    let words = [
+        "alloc a order=2 gfp=GFP_KERNEL|__GFP_ZERO count=3 cpu=0",
+        "alloc b order=0 gfp=GFP_HIGHUSER_MOVABLE use=pagecache nodemask=0",
+        "free a[1..3]",
+        "free b every=2",
+        "generate steady ops=50 fill=30",
+        "generate numa count=20 remote=40",
+        "offline section=3",
+        "online section=3",
+        "sysctl min_free_kbytes=4096 lowmem_reserve_ratio=256,256,32,0,0",
+        "drain cpu=0",
+        "compact",
+        "kswapd node=0",
+    ];
+    for round in 0..200 {
+        let nodes = 1 + rng.below(3);
+        let mut machine = MachineConfig {
+            nodes: (0..nodes)
+                .map(|n| NodeConfig {
+                    memory: vec![PfnRange {
+                        start: (n + 1) << 18,
+                        end: ((n + 1) << 18) + (1 << (14 + rng.below(4))),
+                    }],
+                    cpus: vec![n as u32],
+                })
+                .collect(),
+            section_size_bits: 24 + rng.below(4) as u8,
+            thp: [ThpMode::Always, ThpMode::Madvise, ThpMode::Never][rng.below(3) as usize],
+            ..MachineConfig::default()
+        };
+        machine.sysctls.watermark_scale_factor = 1 + rng.below(999) as u32;
+        if rng.below(2) == 0 {
+            machine.sysctls.min_free_kbytes = Some(128 + rng.below(10_000));
+        }
+        let mut script = String::new();
+        for _ in 0..rng.below(6) {
+            script.push_str(words[rng.below(words.len() as u64) as usize]);
+            script.push('\n');
+        }
+        let statements: Vec<_> = parse_workload(&script)
+            .unwrap()
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
+        let scenario = Scenario {
+            machine,
+            workload: (!script.is_empty()).then(|| format_statements(&statements)),
+            seed: (rng.below(2) == 0).then(|| rng.next_u64()),
+            open_at: (rng.below(2) == 0).then(|| rng.below(1 << 40)),
+            title: (rng.below(2) == 0)
+                .then(|| format!("Round {round}: \"quotes\", 'apostrophes' and ünïcödé")),
+            about: (rng.below(2) == 0).then(|| {
+                format!("Line one of {round}.\nLine two with '''triple''' quotes \\ and a tab\t.\n")
+            }),
+        };
+        let file = scenario_to_toml(&scenario);
+        let back = decode(&encode(&link(&file, scenario.open_at))).unwrap();
+        assert_eq!(back.scenario, file);
+        let parsed = parse_scenario(&back.scenario).unwrap_or_else(|e| panic!("{e}\n{file}"));
+        assert_eq!(parsed, scenario, "\n{file}");
+        assert_eq!(scenario_to_toml(&parsed), file);
+    }
+}
