@@ -1,0 +1,37 @@
+//! The wasm entry points the benchmark page calls (see scripts/bench.mjs): the
+//! same workloads as the native harness, timed by the page around each call.
+
+use wasm_bindgen::prelude::*;
+
+use crate::{machine, run_engine, sequence, Workload};
+use buddyscope_engine::machine::Machine;
+
+/// Builds the sequence and the machine once; `run` then times only the engine.
+#[wasm_bindgen]
+pub struct Bench {
+    machine: Machine,
+    ops: Vec<crate::Op>,
+}
+
+#[wasm_bindgen]
+impl Bench {
+    #[wasm_bindgen(constructor)]
+    pub fn new(workload: u32, ops: u32, pages: u32) -> Result<Bench, JsError> {
+        let config = machine(u64::from(pages));
+        let machine = Machine::build(&config).map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(Bench {
+            machine,
+            ops: sequence(
+                Workload::from_index(workload),
+                ops as usize,
+                u64::from(pages),
+                1,
+            ),
+        })
+    }
+
+    /// Runs the sequence once; returns the allocations that succeeded.
+    pub fn run(&self, tracing: bool) -> f64 {
+        run_engine(&self.machine, &self.ops, tracing) as f64
+    }
+}
