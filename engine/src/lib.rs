@@ -33,6 +33,7 @@ pub mod scenario;
 pub mod session;
 pub mod share;
 pub mod snapshot;
+pub mod view;
 pub mod workload;
 
 pub use error::EngineError;
