@@ -555,32 +555,27 @@ pub fn render_rgba(
     let cell = viewport.cell_px as usize;
     let per_cell = viewport.pages_per_cell;
     let rows = viewport.rows_visible();
-    let mut row_rgb = vec![[0u8; 3]; viewport.columns as usize];
+    // One pixel line of a row, built once and copied `cell` times.
+    let mut line = vec![0u8; width * 4];
     for row in 0..rows {
         let row_pfn = viewport.first_pfn() + row * viewport.pages_per_row();
-        for (column, slot) in row_rgb.iter_mut().enumerate() {
+        line.copy_from_slice(&rgba[..width * 4]);
+        gutter_line(&mut line, spans, row_pfn, viewport.pages_per_row());
+        let cells = line[GUTTER_PX as usize * 4..].chunks_exact_mut(4 * cell);
+        for (column, out) in cells.enumerate() {
             let first = row_pfn + column as u64 * per_cell;
-            *slot = mean_rgb(map, &palette, first, per_cell);
+            let rgb = mean_rgb(map, &palette, first, per_cell);
+            for px in out.chunks_exact_mut(4) {
+                px[..3].copy_from_slice(&rgb);
+            }
         }
         let y0 = row as usize * cell;
         for dy in 0..cell {
-            let line = (y0 + dy) * width;
-            for (column, rgb) in row_rgb.iter().enumerate() {
-                let x0 = GUTTER_PX as usize + column * cell;
-                for dx in 0..cell {
-                    put(&mut rgba, line + x0 + dx, *rgb);
-                }
+            let at = (y0 + dy) * width * 4;
+            if let Some(target) = rgba.get_mut(at..at + width * 4) {
+                target.copy_from_slice(&line);
             }
         }
-        gutter(
-            &mut rgba,
-            width,
-            spans,
-            row_pfn,
-            viewport.pages_per_row(),
-            y0,
-            cell,
-        );
     }
     if cell >= 4 {
         outline_blocks(&mut rgba, width, map, viewport);
@@ -635,37 +630,26 @@ fn mean_rgb(map: &PageMap, palette: &[Rgb; 256], first: u64, pages: u64) -> Rgb 
     [0, 1, 2].map(|i| ((sum[i] + missing * u32::from(HOLE_RGB[i])) / n) as u8)
 }
 
-fn gutter(
-    rgba: &mut [u8],
-    width: usize,
-    spans: &Spans,
-    row_pfn: u64,
-    row_pages: u64,
-    y0: usize,
-    cell: usize,
-) {
+fn gutter_line(line: &mut [u8], spans: &Spans, row_pfn: u64, row_pages: u64) {
     let row_end = row_pfn + row_pages;
     let overlaps = |start: u64, end: u64| start < row_end && row_pfn < end;
     let node = spans.nodes.iter().find(|(_, s, e)| overlaps(*s, *e));
     let zone = spans.zones.iter().find(|(_, s, e)| overlaps(*s, *e));
     let section = spans.sections.iter().find(|(_, s, e)| overlaps(*s, *e));
-    for dy in 0..cell {
-        let line = (y0 + dy) * width;
-        for x in 0..GUTTER_PX as usize - 2 {
-            let rgb = match x / 7 {
-                0 => node.map(|n| node_rgb(n.0)),
-                1 => zone.map(|z| zone_rgb(z.0)),
-                _ => section.map(|s| {
-                    if s.0 % 2 == 0 {
-                        [0x55, 0x55, 0x55]
-                    } else {
-                        [0xaa, 0xaa, 0xaa]
-                    }
-                }),
-            };
-            if let Some(rgb) = rgb {
-                put(rgba, line + x, rgb);
-            }
+    for x in 0..GUTTER_PX as usize - 2 {
+        let rgb = match x / 7 {
+            0 => node.map(|n| node_rgb(n.0)),
+            1 => zone.map(|z| zone_rgb(z.0)),
+            _ => section.map(|s| {
+                if s.0 % 2 == 0 {
+                    [0x55, 0x55, 0x55]
+                } else {
+                    [0xaa, 0xaa, 0xaa]
+                }
+            }),
+        };
+        if let Some(rgb) = rgb {
+            put(line, x, rgb);
         }
     }
 }
