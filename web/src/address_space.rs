@@ -206,7 +206,9 @@ pub fn address_space(props: &AddressSpaceProps) -> Html {
         move || {
             if let Some((pfn, order)) = highlight {
                 // Close enough that the block is several cells wide.
-                let zoom = (i32::from(order) - 5).clamp(view::ZOOM_MIN, 30);
+                let zoom = (i32::from(order) - 5)
+                    .min(viewport.zoom - 2)
+                    .clamp(view::ZOOM_MIN, 30);
                 set_view(viewport.zoomed(zoom, pfn, f64::from(HEIGHT_PX) / 3.0, 0, pages));
             }
         }

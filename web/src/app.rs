@@ -3,7 +3,7 @@
 
 use buddyscope_engine::alloc::NOT_MODELLED;
 use buddyscope_engine::view;
-use gloo_events::EventListener;
+use gloo_events::{EventListener, EventListenerOptions};
 use gloo_timers::callback::Interval;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlElement, KeyboardEvent};
@@ -165,26 +165,31 @@ pub fn app() -> Html {
         let playing = state.playing;
         use_effect_with((playing, fragment.clone()), move |_| {
             let listener = web_sys::window().map(|window| {
-                EventListener::new(&window, "keydown", move |event| {
-                    let Some(event) = event.dyn_ref::<KeyboardEvent>() else {
-                        return;
-                    };
-                    let Some(what) = shortcut(event) else {
-                        return;
-                    };
-                    event.prevent_default();
-                    match what {
-                        "into" => dispatch.emit(Action::StepInto),
-                        "back" => dispatch.emit(Action::StepBack),
-                        "over" => dispatch.emit(Action::StepOver),
-                        "check" => dispatch.emit(Action::NextWatermarkCheck),
-                        "start" => dispatch.emit(Action::ToStart),
-                        "end" => dispatch.emit(Action::RunToEnd),
-                        "play" => dispatch.emit(Action::SetPlaying(!playing)),
-                        "share" => on_share.emit(()),
-                        _ => on_help.emit(()),
-                    }
-                })
+                EventListener::new_with_options(
+                    &window,
+                    "keydown",
+                    EventListenerOptions::enable_prevent_default(),
+                    move |event| {
+                        let Some(event) = event.dyn_ref::<KeyboardEvent>() else {
+                            return;
+                        };
+                        let Some(what) = shortcut(event) else {
+                            return;
+                        };
+                        event.prevent_default();
+                        match what {
+                            "into" => dispatch.emit(Action::StepInto),
+                            "back" => dispatch.emit(Action::StepBack),
+                            "over" => dispatch.emit(Action::StepOver),
+                            "check" => dispatch.emit(Action::NextWatermarkCheck),
+                            "start" => dispatch.emit(Action::ToStart),
+                            "end" => dispatch.emit(Action::RunToEnd),
+                            "play" => dispatch.emit(Action::SetPlaying(!playing)),
+                            "share" => on_share.emit(()),
+                            _ => on_help.emit(()),
+                        }
+                    },
+                )
             });
             move || drop(listener)
         });
