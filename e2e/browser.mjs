@@ -38,10 +38,10 @@ export function watchErrors(page) {
   return errors;
 }
 
-/** Pixel statistics of the zone canvas, read back from the page. */
-export async function canvasStats(page) {
-  return page.evaluate(() => {
-    const canvas = document.getElementById('zone-canvas');
+/** Pixel statistics of a canvas, read back from the page. */
+export async function canvasStats(page, id = 'address-canvas') {
+  return page.evaluate((id) => {
+    const canvas = document.getElementById(id);
     const { width, height } = canvas;
     const data = canvas.getContext('2d').getImageData(0, 0, width, height).data;
     const colours = new Map();
@@ -52,5 +52,5 @@ export async function canvasStats(page) {
       hash = Math.imul(hash ^ key, 16777619) >>> 0;
     }
     return { width, height, distinctColours: colours.size, counts: Object.fromEntries(colours), hash };
-  });
+  }, id);
 }

@@ -9,6 +9,8 @@
 //!   `__rmqueue_smallest()`, `expand()` and `__free_one_page()` as the kernel has them.
 //! - [`ZoneSim`]: a zone plus the allocations made in it; what the page and the CLI
 //!   drive. [`ZoneSim::view`] hands out plain data for drawing.
+//! - [`view`]: plain-data views of a session for the playground page (address-space
+//!   pixels, zonelists, gauges, free areas, the step).
 //! - [`Event`]: one allocator decision, named after the kernel function taking it.
 //! - [`Pfn`] and [`Order`]: the quantities the kernel keeps apart by convention.
 //!
@@ -34,6 +36,7 @@ pub mod scenario;
 pub mod session;
 pub mod share;
 pub mod snapshot;
+pub mod view;
 pub mod workload;
 
 pub use error::EngineError;
@@ -48,7 +51,10 @@ pub use zone::{Block, BlockState, BuddyZone, TraceSink};
 /// What this version of the model leaves out, in words for the page and the docs.
 /// Every entry is a deliberate simplification, not an oversight.
 pub const LIMITATIONS: &[&str] = &[
-    "This page still drives the one-zone foundation slice: MOVABLE allocations straight from the buddy lists of one zone. The engine's full allocator (nodes, zonelists, per-cpu lists, watermarks, fallback stealing; see docs/allocator.md) is not wired to the page yet.",
-    "The slice does no reclaim or compaction: an allocation fails as soon as no free block is large enough (the engine models reclaim, compaction and kswapd; see docs/allocator.md).",
-    "The slice's zone has no holes; every page of it starts free.",
+    "Stepping goes event by event through recorded kernel calls, but a call's effect on memory lands when it returns: while the cursor is inside a call, the address space, gauges and free lists show the state before the call (a kernel function cannot be paused halfway here).",
+    "The page drives the whole allocator (nodes, zonelists, per-cpu lists, watermarks, fallback stealing, the reduced reclaim and compaction model of docs/allocator.md); what that model leaves out is listed with it.",
+    "The page draws machines of up to 64 GiB of address space and runs at most 200,000 workload operations; larger ones are refused with a message.",
+    "Zoomed out, one pixel stands for several pages and shows their mean colour; zoom in to see single pages and buddy block outlines.",
+    "Pages on a per-cpu list are drawn as such; the buddy allocator counts them as allocated, which is what the buddyinfo and pagetypeinfo tables show.",
+    "Seeded workload generators are not offered in the page yet: write the workload as text.",
 ];

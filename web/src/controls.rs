@@ -1,6 +1,7 @@
-//! The control bar: allocate, free, and rebuild the zone.
+//! The stepping controls: step back, forward, over, run, seek, play and speed, and
+//! the share and help buttons. Every button has an accessible name and a keyboard
+//! shortcut (listed in the help panel, handled in `app`).
 
-use buddyscope_engine::{ZoneConfig, MAX_ORDER};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -8,92 +9,71 @@ use crate::state::Action;
 
 #[derive(Properties, PartialEq)]
 pub struct ControlsProps {
-    pub config: ZoneConfig,
+    pub step: u64,
+    pub last_step: u64,
+    pub playing: bool,
+    pub play_interval_ms: u32,
     pub on_action: Callback<Action>,
+    pub on_share: Callback<()>,
+    pub on_help: Callback<()>,
+    /// The compact embedded layout hides sharing of edits (there are none).
+    pub embed: bool,
 }
+
+/// Play speeds: (label, milliseconds a step).
+pub const SPEEDS: &[(&str, u32)] = &[
+    ("1 step/s", 1000),
+    ("5 steps/s", 200),
+    ("20 steps/s", 50),
+    ("60 steps/s", 16),
+];
 
 #[function_component(Controls)]
 pub fn controls(props: &ControlsProps) -> Html {
-    // The chosen order and the zone form are transient input, not simulation state.
-    let order = use_state(|| 0u32);
-    let pages_ref = use_node_ref();
-    let start_ref = use_node_ref();
-    let fresh_ref = use_node_ref();
-
-    let on_order = {
-        let order = order.clone();
-        Callback::from(move |event: Event| {
-            let select: HtmlSelectElement = event.target_unchecked_into();
-            order.set(select.value().parse().unwrap_or(0));
-        })
-    };
-    let on_alloc = {
-        let order = *order;
-        props
-            .on_action
-            .reform(move |_: MouseEvent| Action::Allocate { order })
-    };
-    let on_free = props.on_action.reform(|_: MouseEvent| Action::Free);
-    let on_rebuild = {
-        let (pages_ref, start_ref, fresh_ref) =
-            (pages_ref.clone(), start_ref.clone(), fresh_ref.clone());
-        let on_action = props.on_action.clone();
-        let current = props.config.clone();
-        Callback::from(move |event: SubmitEvent| {
-            event.prevent_default();
-            let read = |node: &NodeRef| node.cast::<HtmlInputElement>();
-            let mut config = current.clone();
-            // An unparsable number becomes 0, which the engine rejects with a message.
-            if let Some(input) = read(&pages_ref) {
-                config.pages = input.value().trim().parse().unwrap_or(0);
-            }
-            if let Some(input) = read(&start_ref) {
-                let text = input.value();
-                let text = text.trim();
-                config.start_pfn = match text.strip_prefix("0x") {
-                    Some(hex) => u64::from_str_radix(hex, 16).unwrap_or(u64::MAX),
-                    None => text.parse().unwrap_or(u64::MAX),
-                };
-            }
-            if let Some(input) = read(&fresh_ref) {
-                let defaults = ZoneConfig::default_scenario();
-                config.warmup_seed = if input.checked() {
-                    None
-                } else {
-                    defaults.warmup_seed
-                };
-                config.warmup_allocs = defaults.warmup_allocs;
-            }
-            on_action.emit(Action::Rebuild(config));
-        })
-    };
-
+    let act = |action: Action| props.on_action.reform(move |_: MouseEvent| action.clone());
+    let on_seek = props.on_action.reform(|event: InputEvent| {
+        let input: HtmlInputElement = event.target_unchecked_into();
+        Action::Seek(input.value().parse().unwrap_or(0))
+    });
+    let on_speed = props.on_action.reform(|event: Event| {
+        let select: HtmlSelectElement = event.target_unchecked_into();
+        Action::SetInterval(select.value().parse().unwrap_or(200))
+    });
+    let playing = props.playing;
+    let at_end = props.step >= props.last_step;
+    let at_start = props.step == 0;
+    let on_share = props.on_share.reform(|_: MouseEvent| ());
+    let on_help = props.on_help.reform(|_: MouseEvent| ());
     html! {
-        <section class="controls" aria-label="Controls">
-            <div class="group">
-                <label>{ "Order " }
-                    <select aria-label="Order" onchange={on_order}>
-                        { for (0..u32::from(MAX_ORDER)).map(|o| html! {
-                            <option value={o.to_string()} selected={o == *order}>{ format!("{o} ({} KiB)", 4u64 << o) }</option>
+        <section class="controls" aria-label="Stepping controls">
+            <div class="group" role="group" aria-label="Step">
+                <button type="button" aria-label="Back to start" title="Back to start (Home)" disabled={at_start} onclick={act(Action::ToStart)}>{ "|◀ Start" }</button>
+                <button type="button" aria-label="Step back" title="Step back (← or k)" disabled={at_start} onclick={act(Action::StepBack)}>{ "◀ Back" }</button>
+                <button type="button" class="primary" aria-label="Step forward" title="Step forward: the next event (→ or j)" disabled={at_end} onclick={act(Action::StepInto)}>{ "Step ▶" }</button>
+                <button type="button" aria-label="Step over" title="Step over: to the end of this call (Shift+→ or n)" disabled={at_end} onclick={act(Action::StepOver)}>{ "Over ⤼" }</button>
+                <button type="button" aria-label="Next watermark check" title="To the next watermark check (w)" disabled={at_end} onclick={act(Action::NextWatermarkCheck)}>{ "Next check" }</button>
+                <button type="button" aria-label="Run" title="Run to the end (End)" disabled={at_end} onclick={act(Action::RunToEnd)}>{ "Run ▶|" }</button>
+                <button type="button" aria-label={if playing { "Pause" } else { "Play" }} title="Play or pause (Space or p)"
+                    aria-pressed={playing.to_string()} onclick={act(Action::SetPlaying(!playing))}>{ if playing { "⏸ Pause" } else { "▶ Play" } }</button>
+                <label>{ "Speed " }
+                    <select aria-label="Speed" onchange={on_speed}>
+                        { for SPEEDS.iter().map(|(label, ms)| html! {
+                            <option value={ms.to_string()} selected={*ms == props.play_interval_ms}>{ *label }</option>
                         }) }
                     </select>
                 </label>
-                <button class="primary" onclick={on_alloc}>{ format!("Allocate order {}", *order) }</button>
-                <button onclick={on_free} title="Frees the selected block if it is allocated, else the newest allocation">{ "Free" }</button>
             </div>
-            <form class="group" onsubmit={on_rebuild} aria-label="Zone">
-                <label>{ "Pages " }
-                    <input ref={pages_ref} aria-label="Pages" type="number" value={props.config.pages.to_string()} />
-                </label>
-                <label>{ "Start pfn " }
-                    <input ref={start_ref} aria-label="Start pfn" type="text" size="8" value={format!("{:#x}", props.config.start_pfn)} />
-                </label>
-                <label>
-                    <input ref={fresh_ref} type="checkbox" checked={props.config.warmup_seed.is_none()} />
-                    { " fresh (no warm-up)" }
-                </label>
-                <button type="submit">{ "Rebuild zone" }</button>
-            </form>
+            <div class="group timeline">
+                <input type="range" aria-label="Timeline" min="0" max={props.last_step.to_string()}
+                    value={props.step.to_string()} oninput={on_seek} />
+                <span id="step-counter" aria-live="polite">{ format!("step {} of {}", props.step, props.last_step) }</span>
+            </div>
+            <div class="group">
+                <button type="button" aria-label="Share" title="Copy a link to exactly this step (s)" onclick={on_share}>{ "Share" }</button>
+                if !props.embed {
+                    <button type="button" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" onclick={on_help}>{ "?" }</button>
+                }
+            </div>
         </section>
     }
 }

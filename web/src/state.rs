@@ -1,136 +1,443 @@
 //! The page's one piece of simulation state and the actions that change it. The
-//! engine value inside is the only simulation state the page has; components read
-//! views of it and send actions.
+//! engine session inside is the only simulation state the page has; components read
+//! views of it and send actions. A scenario that fails to load never replaces the
+//! last good one: the error is kept for the part of the page that caused it.
 
 use std::rc::Rc;
 
-use buddyscope_engine::{BlockState, EngineError, Pfn, ZoneConfig, ZoneSim};
+use buddyscope_engine::alloc::Allocator;
+use buddyscope_engine::library;
+use buddyscope_engine::scenario::{load_machine, scenario_to_toml, Scenario};
+use buddyscope_engine::session::{Cursor, Session};
+use buddyscope_engine::share::{self, ShareLink};
+use buddyscope_engine::view::{self, LoadError, LoadErrorPlace, PageMap, Spans};
+use buddyscope_engine::Event;
 use yew::Reducible;
 
-/// What happened on the last action, for the status line.
+/// The scenario the page opens with when the URL names none.
+pub const DEFAULT_SCENARIO: &str = include_str!("../scenarios/default.toml");
+
+/// A shared value compared by identity, so props holding a large value (a page map,
+/// a session) compare in constant time.
+#[derive(Debug)]
+pub struct Shared<T>(pub Rc<T>);
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(Rc::clone(&self.0))
+    }
+}
+
+impl<T> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T> std::ops::Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// The allocator state at the cursor and what is drawn from it, computed once per
+/// call boundary crossed (inside a call the state is the pre-call state, so
+/// stepping through a call's events reuses it).
+#[derive(Debug)]
+pub struct AtCursor {
+    pub calls_done: usize,
+    pub allocator: Allocator,
+    pub map: PageMap,
+    pub spans: Spans,
+}
+
+/// A message for the status line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Notice {
     Info(String),
     Error(String),
 }
 
-/// The page state: the engine and what the user pointed at.
-#[derive(Clone, Debug, PartialEq)]
-pub struct State {
-    pub config: ZoneConfig,
-    pub sim: ZoneSim,
-    /// A pfn the user clicked; "Free" frees its block when that block is allocated.
-    pub selected: Option<Pfn>,
-    pub notice: Option<Notice>,
+/// Where a load came from, for the message and for where an error is shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    Default,
+    Library(String),
+    Link,
+    Editor,
+    Import,
 }
 
-/// Everything the user can do in this slice.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The page state.
+#[derive(Clone, Debug)]
+pub struct State {
+    pub scenario: Rc<Scenario>,
+    /// The share fragment of the scenario without a step (`s=...`).
+    pub share_base: Rc<String>,
+    pub session: Shared<Session>,
+    pub cursor: Cursor,
+    pub at: Shared<AtCursor>,
+    /// The machine builder's warnings for this scenario.
+    pub warnings: Rc<Vec<String>>,
+    pub notice: Option<Notice>,
+    /// The last failed load from the editor or import, kept by the part that caused it.
+    pub load_error: Option<(Source, LoadError)>,
+    pub playing: bool,
+    pub play_interval_ms: u32,
+    /// Counts successful loads, so the editor knows to reset its fields.
+    pub generation: u64,
+}
+
+/// Everything the user can do.
+#[derive(Clone, Debug, PartialEq)]
 pub enum Action {
-    Allocate {
-        order: u32,
+    StepInto,
+    StepOver,
+    StepBack,
+    ToStart,
+    RunToEnd,
+    Seek(u64),
+    /// To the next `get_page_from_freelist()` watermark check.
+    NextWatermarkCheck,
+    /// Load a scenario file; `step` overrides its `open_at`.
+    Load {
+        text: String,
+        source: Source,
+        step: Option<u64>,
     },
-    /// Free the selected block if it is allocated, else the newest allocation.
-    Free,
-    Select(Pfn),
-    /// Rebuild the zone from a new configuration; a bad one keeps the current zone.
-    Rebuild(ZoneConfig),
+    /// Load an edited scenario.
+    LoadScenario(Box<Scenario>, Source),
+    /// Replace the machine with a snapshot (or a scenario's machine), keeping the
+    /// workload when it still runs.
+    Import(String),
+    SetPlaying(bool),
+    SetInterval(u32),
+    /// One play tick: step forward, stop at the end.
+    Tick,
+    /// Report something that happened outside the reducer (a copy, a bad link).
+    Notify(Notice),
+}
+
+fn calls_done(session: &Session, cursor: Cursor) -> usize {
+    let done = session
+        .calls()
+        .get(cursor.call)
+        .is_some_and(|c| cursor.event >= c.events.len());
+    cursor.call + usize::from(done)
+}
+
+fn at_cursor(session: &Session, cursor: Cursor) -> AtCursor {
+    let allocator = session.state_at(cursor);
+    let map = view::page_map(&allocator);
+    let spans = view::spans(&allocator);
+    AtCursor {
+        calls_done: calls_done(session, cursor),
+        allocator,
+        map,
+        spans,
+    }
 }
 
 impl State {
-    /// The default scenario; if it ever failed to build, a fresh minimal zone with the
-    /// reason on screen rather than a dead page.
-    pub fn initial() -> State {
-        let config = ZoneConfig::default_scenario();
-        match ZoneSim::new(&config) {
-            Ok(sim) => State {
-                config,
-                sim,
-                selected: None,
-                notice: None,
-            },
-            Err(error) => State::fallback(error),
-        }
-    }
-
-    fn fallback(error: EngineError) -> State {
-        let config = ZoneConfig {
-            start_pfn: 0,
-            pages: 1024,
-            warmup_seed: None,
-            warmup_allocs: 0,
-        };
-        let sim = ZoneSim::new(&config)
-            .unwrap_or_else(|_| unreachable!("a 1024-page zone at pfn 0 is always valid"));
+    /// A state for a loaded scenario.
+    fn loaded(scenario: Scenario, loaded: view::Loaded, generation: u64) -> State {
+        let share_base = share::encode(&ShareLink {
+            scenario: scenario_to_toml(&scenario),
+            step: None,
+        });
+        let at = at_cursor(&loaded.session, loaded.cursor);
         State {
-            config,
-            sim,
-            selected: None,
-            notice: Some(Notice::Error(format!(
-                "the default scenario failed to build: {error}"
-            ))),
+            scenario: Rc::new(scenario),
+            share_base: Rc::new(share_base),
+            cursor: loaded.cursor,
+            session: Shared(Rc::new(loaded.session)),
+            at: Shared(Rc::new(at)),
+            warnings: Rc::new(loaded.warnings),
+            notice: None,
+            load_error: None,
+            playing: false,
+            play_interval_ms: 200,
+            generation,
         }
     }
 
-    fn selected_allocated(&self) -> Option<Pfn> {
-        let block = self.sim.zone().block_containing(self.selected?)?;
-        (block.state == BlockState::Allocated).then_some(block.pfn)
+    /// The default scenario; if it ever failed to load, an empty default machine
+    /// with the reason on screen rather than a dead page.
+    pub fn initial() -> State {
+        match view::load_text(DEFAULT_SCENARIO) {
+            Ok((scenario, loaded)) => State::loaded(scenario, loaded, 0),
+            Err(error) => {
+                let scenario = Scenario::default();
+                let mut state = match view::load(&scenario) {
+                    Ok(loaded) => State::loaded(scenario, loaded, 0),
+                    Err(_) => empty_state(),
+                };
+                state.notice = Some(Notice::Error(format!(
+                    "The default scenario failed to load ({error}); showing the default machine."
+                )));
+                state
+            }
+        }
     }
+
+    /// The state a URL fragment asks for: a share link (`s=...&step=N`), a library
+    /// entry (`library=NAME`), or the default. A link that cannot be opened leaves
+    /// the default scenario on screen with a message saying why.
+    pub fn from_fragment(fragment: &str) -> State {
+        let fragment = fragment.trim_start_matches('#');
+        let request = if fragment.is_empty() {
+            None
+        } else if let Some(name) = fragment.split('&').find_map(|p| p.strip_prefix("library=")) {
+            Some(match library::get(name) {
+                Some(entry) => Ok((
+                    entry.text.to_string(),
+                    None,
+                    Source::Library(name.to_string()),
+                )),
+                None => Err(format!("there is no library scenario called “{name}”")),
+            })
+        } else {
+            Some(
+                share::decode(fragment)
+                    .map(|link| (link.scenario, link.step, Source::Link))
+                    .map_err(|e| e.message),
+            )
+        };
+        let initial = State::initial();
+        match request {
+            None => initial,
+            Some(Ok((text, step, source))) => initial.reduce_now(Action::Load { text, source, step }),
+            Some(Err(message)) => State {
+                notice: Some(Notice::Error(format!(
+                    "This link could not be opened: {message}. Showing the default scenario instead."
+                ))),
+                ..initial
+            },
+        }
+    }
+
+    /// The fragment for the current scenario and step.
+    pub fn fragment(&self) -> String {
+        format!("{}&step={}", self.share_base, self.step())
+    }
+
+    /// The current step number.
+    pub fn step(&self) -> u64 {
+        self.session.step_of(self.cursor)
+    }
+
+    /// The scenario's title, or a description of it.
+    pub fn title(&self) -> String {
+        self.scenario
+            .title
+            .clone()
+            .unwrap_or_else(|| "Untitled scenario".to_string())
+    }
+
+    fn move_to(mut self, cursor: Cursor) -> State {
+        if calls_done(&self.session, cursor) != self.at.calls_done {
+            self.at = Shared(Rc::new(at_cursor(&self.session, cursor)));
+        }
+        self.cursor = cursor;
+        self
+    }
+
+    fn load(mut self, text: &str, source: Source, step: Option<u64>) -> State {
+        match view::load_text(text) {
+            Ok((scenario, loaded)) => self.install(scenario, loaded, source, step),
+            Err(error) => {
+                self.notice = Some(Notice::Error(format!("Kept the current scenario: {error}")));
+                self.load_error = Some((source, error));
+                self
+            }
+        }
+    }
+
+    fn load_scenario(mut self, scenario: Scenario, source: Source) -> State {
+        match view::load(&scenario) {
+            Ok(loaded) => self.install(scenario, loaded, source, None),
+            Err(error) => {
+                self.notice = Some(Notice::Error(format!("Kept the current scenario: {error}")));
+                self.load_error = Some((source, error));
+                self
+            }
+        }
+    }
+
+    fn install(
+        self,
+        scenario: Scenario,
+        loaded: view::Loaded,
+        source: Source,
+        step: Option<u64>,
+    ) -> State {
+        let cursor = match step {
+            Some(step) => loaded.session.cursor_at_step(step),
+            None => loaded.cursor,
+        };
+        let title = scenario
+            .title
+            .clone()
+            .unwrap_or_else(|| "the scenario".into());
+        let operations = loaded.operations;
+        let mut next = State::loaded(
+            scenario,
+            view::Loaded { cursor, ..loaded },
+            self.generation + 1,
+        );
+        next.play_interval_ms = self.play_interval_ms;
+        let what = match source {
+            Source::Default => "Opened the default scenario".to_string(),
+            Source::Library(name) => format!("Opened library scenario “{name}”"),
+            Source::Link => "Opened the shared link".to_string(),
+            Source::Editor => "Applied your changes".to_string(),
+            Source::Import => "Imported the machine".to_string(),
+        };
+        next.notice = Some(Notice::Info(format!(
+            "{what}: {title}, {operations} operations, at step {} of {}.",
+            next.step(),
+            next.session.last_step()
+        )));
+        next
+    }
+
+    fn import(self, text: &str) -> State {
+        match load_machine(text) {
+            Ok((machine, notes)) => {
+                let mut scenario = (*self.scenario).clone();
+                scenario.machine = machine;
+                scenario.title = Some("Imported machine".to_string());
+                scenario.about = Some(format!(
+                    "A machine imported from a snapshot, running the previous workload.{}",
+                    if notes.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" Notes: {}", notes.join("; "))
+                    }
+                ));
+                scenario.open_at = None;
+                if view::load(&scenario).is_err() {
+                    // The workload may name nodes or CPUs this machine lacks.
+                    scenario.workload = None;
+                }
+                self.load_scenario(scenario, Source::Import)
+            }
+            Err(message) => {
+                let mut next = self;
+                next.notice = Some(Notice::Error(format!(
+                    "Kept the current machine: the snapshot could not be read: {message}"
+                )));
+                next.load_error = Some((
+                    Source::Import,
+                    LoadError {
+                        place: LoadErrorPlace::Machine,
+                        message,
+                    },
+                ));
+                next
+            }
+        }
+    }
+
+    /// Applies an action now (the reducer, usable without a component).
+    pub fn reduce_now(self, action: Action) -> State {
+        let session = self.session.clone();
+        let cursor = self.cursor;
+        match action {
+            Action::StepInto => self.move_to(session.step_into(cursor)),
+            Action::StepOver => self.move_to(session.step_over(cursor)),
+            Action::StepBack => self.move_to(session.step_back(cursor)),
+            Action::ToStart => self.move_to(Cursor::default()),
+            Action::RunToEnd => {
+                let mut next = self.move_to(session.end());
+                next.playing = false;
+                next
+            }
+            Action::Seek(step) => self.move_to(session.cursor_at_step(step)),
+            Action::NextWatermarkCheck => {
+                let from = self.step();
+                match view::next_step_where(&session, from, |e| {
+                    matches!(e, Event::WatermarkCheck { .. })
+                }) {
+                    Some(step) => self.move_to(session.cursor_at_step(step)),
+                    None => State {
+                        notice: Some(Notice::Info(
+                            "No watermark check after this step.".to_string(),
+                        )),
+                        ..self
+                    },
+                }
+            }
+            Action::Load { text, source, step } => self.load(&text, source, step),
+            Action::LoadScenario(scenario, source) => self.load_scenario(*scenario, source),
+            Action::Import(text) => self.import(&text),
+            Action::SetPlaying(playing) => {
+                let at_end = self.cursor == session.end();
+                let mut next = if playing && at_end {
+                    self.move_to(Cursor::default())
+                } else {
+                    self
+                };
+                next.playing = playing;
+                next
+            }
+            Action::SetInterval(ms) => State {
+                play_interval_ms: ms.clamp(10, 5000),
+                ..self
+            },
+            Action::Tick => {
+                if !self.playing {
+                    return self;
+                }
+                let next_cursor = session.step_into(cursor);
+                let mut next = self.move_to(next_cursor);
+                if next_cursor == session.end() {
+                    next.playing = false;
+                }
+                next
+            }
+            Action::Notify(notice) => State {
+                notice: Some(notice),
+                ..self
+            },
+        }
+    }
+}
+
+/// A session on a machine with no zones: what the page shows if even the default
+/// machine could not be built, so it still renders and says why.
+fn empty_state() -> State {
+    let allocator = Allocator {
+        nodes: Vec::new(),
+        zones: Vec::new(),
+        cpu: 0,
+        online_cpus: vec![0],
+        watermark_boost_factor: 0,
+        lru: Vec::new(),
+        swap: false,
+        cma: false,
+        machine: None,
+    };
+    let loaded = view::Loaded {
+        session: Session::new(allocator),
+        cursor: Cursor::default(),
+        warnings: Vec::new(),
+        operations: 0,
+    };
+    State::loaded(Scenario::default(), loaded, 0)
 }
 
 impl Reducible for State {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        let mut next = (*self).clone();
-        next.notice = Some(match action {
-            Action::Allocate { order } => match next.sim.alloc(order) {
-                Ok(Some(pfn)) => Notice::Info(format!("Allocated order {order} at pfn {pfn}.")),
-                Ok(None) => Notice::Info(format!(
-                    "Order {order} failed: no free block of order {order} or above."
-                )),
-                Err(error) => Notice::Error(error.to_string()),
-            },
-            Action::Free => {
-                let result = match next.selected_allocated() {
-                    Some(pfn) => next.sim.free(pfn).map(|order| (pfn, order)),
-                    None => next.sim.free_newest(),
-                };
-                match result {
-                    Ok((pfn, order)) => {
-                        Notice::Info(format!("Freed the order-{order} block at pfn {pfn}."))
-                    }
-                    Err(error) => Notice::Error(error.to_string()),
-                }
-            }
-            Action::Select(pfn) => {
-                next.selected = Some(pfn);
-                match next.sim.zone().block_containing(pfn) {
-                    Some(block) => Notice::Info(format!(
-                        "pfn {pfn} (physical {:#x}) is in the {} order-{} block at pfn {}.",
-                        pfn.phys_addr(),
-                        if block.state == BlockState::Free {
-                            "free"
-                        } else {
-                            "allocated"
-                        },
-                        block.order,
-                        block.pfn
-                    )),
-                    None => Notice::Info(format!("pfn {pfn} is outside the zone.")),
-                }
-            }
-            Action::Rebuild(config) => match ZoneSim::new(&config) {
-                Ok(sim) => {
-                    next.sim = sim;
-                    next.config = config;
-                    next.selected = None;
-                    Notice::Info("Rebuilt the zone.".to_string())
-                }
-                Err(error) => Notice::Error(format!("Kept the current zone: {error}")),
-            },
-        });
-        Rc::new(next)
+        let mut state = (*self).clone();
+        // A new action replaces an old message, except a tick while playing.
+        if !matches!(action, Action::Tick | Action::Notify(_)) {
+            state.notice = None;
+        }
+        Rc::new(state.reduce_now(action))
     }
 }
 
@@ -138,40 +445,66 @@ impl Reducible for State {
 mod tests {
     use super::*;
 
-    fn reduce(state: State, action: Action) -> State {
-        (*Rc::new(state).reduce(action)).clone()
+    #[test]
+    fn the_default_opens_at_its_step_and_steps_back_exactly() {
+        let state = State::initial();
+        let opened = state.step();
+        assert!(opened > 0);
+        let forward = state.clone().reduce_now(Action::StepOver);
+        assert!(forward.step() > opened);
+        let mut back = forward;
+        while back.step() > opened {
+            back = back.reduce_now(Action::StepBack);
+        }
+        assert_eq!(back.cursor, state.cursor);
+        assert_eq!(back.at.map, state.at.map);
     }
 
     #[test]
-    fn allocate_then_free_restores_free_pages() {
-        let state = State::initial();
-        let free_before = state.sim.zone().free_pages();
-        let state = reduce(state, Action::Allocate { order: 3 });
-        assert_eq!(state.sim.zone().free_pages(), free_before - 8);
-        let state = reduce(state, Action::Free);
-        assert_eq!(state.sim.zone().free_pages(), free_before);
+    fn a_share_fragment_round_trips_to_the_same_step() {
+        let state = State::initial().reduce_now(Action::Seek(1234));
+        let reopened = State::from_fragment(&state.fragment());
+        assert_eq!(reopened.step(), 1234);
+        assert_eq!(reopened.scenario, state.scenario);
     }
 
     #[test]
-    fn a_bad_rebuild_keeps_the_zone_and_says_why() {
-        let state = State::initial();
-        let bad = ZoneConfig {
-            pages: 0,
-            ..state.config.clone()
-        };
-        let after = reduce(state.clone(), Action::Rebuild(bad));
-        assert_eq!(after.sim, state.sim);
+    fn a_tampered_fragment_keeps_the_default_and_says_why() {
+        let reopened = State::from_fragment("s=z1.@@@not-base64&step=3");
         assert!(
-            matches!(after.notice, Some(Notice::Error(ref m)) if m.contains("at least one page"))
+            matches!(reopened.notice, Some(Notice::Error(ref m)) if m.contains("could not be opened"))
         );
+        assert_eq!(reopened.step(), State::initial().step());
     }
 
     #[test]
-    fn free_prefers_the_selected_allocated_block() {
+    fn a_bad_workload_keeps_the_last_good_state_and_names_the_line() {
         let state = State::initial();
-        let oldest = state.sim.live()[0];
-        let state = reduce(state, Action::Select(Pfn(oldest.0)));
-        let state = reduce(state, Action::Free);
-        assert!(!state.sim.live().contains(&oldest));
+        let mut scenario = (*state.scenario).clone();
+        scenario.workload = Some("alloc a order=0\nalloc b order=12\n".into());
+        let after = state
+            .clone()
+            .reduce_now(Action::LoadScenario(Box::new(scenario), Source::Editor));
+        assert_eq!(after.cursor, state.cursor);
+        assert!(matches!(
+            after.load_error,
+            Some((
+                Source::Editor,
+                LoadError {
+                    place: LoadErrorPlace::Workload { line: 2, .. },
+                    ..
+                }
+            ))
+        ));
+    }
+
+    #[test]
+    fn a_malformed_snapshot_is_refused() {
+        let state = State::initial();
+        let after = state
+            .clone()
+            .reduce_now(Action::Import("==> /proc/zoneinfo <==\nnonsense".into()));
+        assert!(after.load_error.is_some());
+        assert_eq!(after.generation, state.generation);
     }
 }

@@ -1,0 +1,183 @@
+//! The page's views: built from a loaded scenario, checked against the allocator
+//! they describe.
+
+use buddyscope_engine::library;
+use buddyscope_engine::scenario::parse_scenario;
+use buddyscope_engine::session::Cursor;
+use buddyscope_engine::view::{
+    self, code, load, load_text, next_step_where, overview, page_info, page_map, render_rgba,
+    spans, LoadErrorPlace, MachineForm, Viewport, ZoneStatus, HEIGHT_PX,
+};
+use buddyscope_engine::Event;
+
+fn library_entry() -> (buddyscope_engine::scenario::Scenario, view::Loaded) {
+    let entry = library::ENTRIES.first().expect("the library has an entry");
+    load_text(entry.text).expect("every library entry loads")
+}
+
+#[test]
+fn the_page_map_agrees_with_every_zone() {
+    let (_, loaded) = library_entry();
+    let allocator = loaded.session.current();
+    let map = page_map(allocator);
+    let counts = map.state_counts();
+    let buddy_free: u64 = allocator.zones.iter().map(|z| z.buddy.free_pages()).sum();
+    let pcp: u64 = allocator
+        .zones
+        .iter()
+        .flat_map(|z| z.pcps.iter())
+        .map(|p| p.count)
+        .sum();
+    assert_eq!(counts[usize::from(code::FREE)], buddy_free);
+    assert_eq!(counts[usize::from(code::PCP)], pcp);
+    assert!(counts[usize::from(code::ALLOCATED)] > 7000 * 8 - pcp);
+    // A hole below the first range, then pages.
+    assert_eq!(map.code(0) & code::STATE_MASK, code::HOLE);
+    let info = page_info(allocator, &map, 0x100);
+    assert_eq!(info.zone.as_deref(), Some("DMA"));
+    assert_eq!(info.phys_addr, 0x10_0000);
+    assert_eq!(info.node, Some(0));
+    assert!(info.block.is_some());
+}
+
+#[test]
+fn stepping_back_draws_the_identical_picture() {
+    let (_, loaded) = library_entry();
+    let session = &loaded.session;
+    let map_pages = |m: &view::PageMap| m.codes.len() as u64;
+    let draw = |cursor: Cursor| {
+        let state = session.state_at(cursor);
+        let map = page_map(&state);
+        let viewport = Viewport::at(Viewport::fit_zoom(map_pages(&map)), 0, 0, map_pages(&map));
+        let highlight = overview(&state, session, cursor).step.highlight;
+        render_rgba(&map, &spans(&state), &viewport, highlight)
+    };
+    let here = session.cursor_at_step(40);
+    let before = draw(here);
+    let there = session.step_over(session.step_into(here));
+    let after = draw(there);
+    assert_ne!(before, after, "stepping over a call changes the picture");
+    let mut back = there;
+    while back != here {
+        back = session.step_back(back);
+    }
+    assert_eq!(draw(back), before);
+}
+
+#[test]
+fn a_failed_watermark_check_shows_in_the_zonelist_and_gauges() {
+    // The page's default scenario: node 0 runs low and falls back to node 1.
+    let (scenario, loaded) =
+        load_text(include_str!("../../web/scenarios/default.toml")).expect("default loads");
+    assert_eq!(
+        loaded.cursor,
+        loaded
+            .session
+            .cursor_at_step(scenario.open_at.expect("opens at a step"))
+    );
+    let session = &loaded.session;
+    let step = next_step_where(session, 0, |e| {
+        matches!(e, Event::WatermarkCheck { ok: false, .. })
+    })
+    .expect("the default scenario fails a watermark check");
+    let cursor = session.cursor_at_step(step);
+    let state = session.state_at(cursor);
+    let o = overview(&state, session, cursor);
+    let list = o
+        .zonelists
+        .iter()
+        .find(|l| l.in_use)
+        .expect("a zonelist in use");
+    let passed = list
+        .entries
+        .iter()
+        .find(|e| e.status == ZoneStatus::PassedOver)
+        .expect("a zone passed over");
+    assert_eq!(passed.zone, "DMA32");
+    assert!(passed.reason.starts_with("watermark:"), "{}", passed.reason);
+    let gauge = o
+        .gauges
+        .iter()
+        .find(|g| g.zone == "DMA32")
+        .expect("DMA32 gauge");
+    assert_eq!(gauge.last_check.map(|c| c.1), Some(false));
+    assert!(gauge.lowmem_reserve.is_some());
+    assert_eq!(o.step.function.as_deref(), Some("get_page_from_freelist"));
+    let names: Vec<&str> = o.step.frames.iter().map(|f| f.function.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "__alloc_pages",
+            "get_page_from_freelist",
+            "zone_watermark_fast"
+        ]
+    );
+}
+
+#[test]
+fn the_machine_form_round_trips_and_edits() {
+    let entry = library::ENTRIES.first().expect("an entry");
+    let scenario = entry.scenario();
+    let form = MachineForm::from_scenario(&scenario);
+    assert_eq!(
+        form.apply(&scenario)
+            .expect("unchanged form applies")
+            .machine,
+        scenario.machine
+    );
+    let mut edited = form.clone();
+    edited.section_size_bits = "26".into();
+    assert_eq!(
+        edited
+            .apply(&scenario)
+            .expect("applies")
+            .machine
+            .section_size_bits,
+        26
+    );
+    edited.section_size_bits = "lots".into();
+    assert!(edited
+        .apply(&scenario)
+        .unwrap_err()
+        .contains("section size bits"));
+}
+
+#[test]
+fn a_bad_distance_table_is_a_warning_not_an_error() {
+    let text = "version = 1\n[machine]\ndistances = [[10, 5], [5, 10]]\n[[machine.nodes]]\nmemory = [\"0x100000-0x1fffffff\"]\ncpus = \"0\"\n[[machine.nodes]]\nmemory = [\"0x20000000-0x3fffffff\"]\ncpus = \"1\"\n";
+    let (_, loaded) = load_text(text).expect("loads");
+    assert!(!loaded.warnings.is_empty());
+}
+
+#[test]
+fn workload_errors_say_where() {
+    let mut scenario = parse_scenario("version = 1").expect("minimal");
+    scenario.workload = Some("alloc a order=0\nalloc b order=99\n".into());
+    let error = load(&scenario).unwrap_err();
+    assert!(
+        matches!(error.place, LoadErrorPlace::Workload { line: 2, .. }),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_16_gib_machine_fits_at_eight_pages_a_pixel() {
+    let text =
+        "version = 1\n[[machine.nodes]]\nmemory = [\"0x100000-0x43fffffff\"]\ncpus = \"0-3\"\n";
+    let (_, loaded) = load_text(text).expect("16 GiB loads");
+    let map = page_map(loaded.session.current());
+    let pages = map.codes.len() as u64;
+    assert_eq!(pages, 0x440000);
+    let zoom = Viewport::fit_zoom(pages);
+    assert_eq!(zoom, 4);
+    let viewport = Viewport::at(zoom, 0, 0, pages);
+    let rgba = render_rgba(&map, &spans(loaded.session.current()), &viewport, None);
+    assert_eq!(
+        rgba.len(),
+        viewport.width_px() as usize * HEIGHT_PX as usize * 4
+    );
+    // Zoomed in, a pixel maps back to the page under it.
+    let close = Viewport::at(-3, 10, 0, pages);
+    let pfn = close.pfn_at(f64::from(view::GUTTER_PX) + 8.0 * 5.0 + 1.0, 1.0);
+    assert_eq!(pfn, Some(close.first_pfn() + 5));
+}

@@ -1,0 +1,47 @@
+//! Embedding: the "Open in Buddyscope" link of the compact layout and the "Copy
+//! embed code" button, which produces an iframe snippet with a `title`.
+
+use yew::prelude::*;
+
+use crate::link::embed_snippet;
+
+#[derive(Properties, PartialEq)]
+pub struct EmbedProps {
+    /// The full page at this step (no embed switch).
+    pub open_url: String,
+    /// The compact page at this step.
+    pub embed_url: String,
+    pub title: String,
+    pub embed: bool,
+    /// Copies text to the clipboard and says so.
+    pub on_copy: Callback<(String, &'static str)>,
+}
+
+#[function_component(Embed)]
+pub fn embed(props: &EmbedProps) -> Html {
+    let snippet = embed_snippet(&props.embed_url, &props.title);
+    let on_copy = {
+        let snippet = snippet.clone();
+        props
+            .on_copy
+            .reform(move |_: MouseEvent| (snippet.clone(), "Embed code copied."))
+    };
+    if props.embed {
+        html! {
+            <footer class="embed-bar">
+                <a href={props.open_url.clone()} target="_blank" rel="noopener">{ "Open in Buddyscope" }</a>
+                <button type="button" onclick={on_copy}>{ "Copy embed code" }</button>
+                <span class="muted">{ "Read-only view; open it to edit the machine or the workload." }</span>
+            </footer>
+        }
+    } else {
+        html! {
+            <section class="embed" aria-label="Embed">
+                <h2>{ "Embed this step in course notes" }</h2>
+                <p class="muted">{ "The snippet shows a compact, read-only view opened at exactly this step. See docs/embedding.md." }</p>
+                <textarea id="embed-code" aria-label="Embed code" readonly=true rows="3" value={snippet}></textarea>
+                <button type="button" onclick={on_copy}>{ "Copy embed code" }</button>
+            </section>
+        }
+    }
+}

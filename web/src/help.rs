@@ -1,0 +1,43 @@
+//! The keyboard shortcuts panel.
+
+use yew::prelude::*;
+
+/// `(keys, what they do)`; `app` handles exactly these.
+pub const SHORTCUTS: &[(&str, &str)] = &[
+    ("→ or j", "Step forward: the next decision (event)"),
+    ("← or k", "Step back: exactly the previous state"),
+    ("Shift+→ or n", "Step over: to the end of the current call"),
+    ("w", "To the next watermark check (get_page_from_freelist)"),
+    ("Home / End", "Back to the start / run to the end"),
+    ("Space or p", "Play or pause"),
+    ("s", "Share: copy a link to this step"),
+    ("?", "Show or hide this panel"),
+    (
+        "On the canvas: + / −",
+        "Zoom in / out (also the mouse wheel)",
+    ),
+    ("On the canvas: 0", "Fit the whole machine"),
+    ("On the canvas: ↑ ↓ Page Up/Down", "Scroll (also drag)"),
+];
+
+#[derive(Properties, PartialEq)]
+pub struct HelpProps {
+    pub on_close: Callback<()>,
+}
+
+#[function_component(Help)]
+pub fn help(props: &HelpProps) -> Html {
+    let close = props.on_close.reform(|_: MouseEvent| ());
+    html! {
+        <section class="help" role="dialog" aria-label="Keyboard shortcuts">
+            <h2>{ "Keyboard shortcuts" }</h2>
+            <table>
+                <tbody>
+                    { for SHORTCUTS.iter().map(|(keys, what)| html! { <tr><th scope="row"><kbd>{ *keys }</kbd></th><td>{ *what }</td></tr> }) }
+                </tbody>
+            </table>
+            <p class="muted">{ "Shortcuts do not fire while you type in a field. Every control is also reachable with Tab." }</p>
+            <button type="button" aria-label="Close shortcuts" onclick={close}>{ "Close" }</button>
+        </section>
+    }
+}
