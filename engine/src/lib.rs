@@ -56,5 +56,4 @@ pub const LIMITATIONS: &[&str] = &[
     "The page draws machines of up to 64 GiB of address space and runs at most 200,000 workload operations; larger ones are refused with a message.",
     "Zoomed out, one pixel stands for several pages and shows their mean colour; zoom in to see single pages and buddy block outlines.",
     "Pages on a per-cpu list are drawn as such; the buddy allocator counts them as allocated, which is what the buddyinfo and pagetypeinfo tables show.",
-    "Seeded workload generators are not offered in the page yet: write the workload as text.",
 ];

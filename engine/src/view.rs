@@ -1055,7 +1055,15 @@ fn zonelists(allocator: &Allocator, seen: &[Event], request: Option<Request>) ->
             let entries = list
                 .iter()
                 .map(|&(nid, zone)| {
-                    let (status, reason) = if in_use {
+                    let outside_mask = seen.iter().any(|e| {
+                        matches!(e, Event::ZoneNotInNodemask { node, zone: z } if *node == nid && *z == zone)
+                    });
+                    let (status, reason) = if in_use && outside_mask {
+                        (
+                            ZoneStatus::Skipped,
+                            format!("nodemask: node {nid} is not in the request's nodemask (for_next_zone_zonelist_nodemask)"),
+                        )
+                    } else if in_use {
                         zone_status(nid, zone, request, &checks, allocated_in)
                     } else {
                         (ZoneStatus::Idle, String::new())
@@ -1268,14 +1276,22 @@ pub fn describe_operation(operation: &Operation) -> String {
             order,
             gfp,
             node,
+            nodemask,
             cpu,
             use_,
         } => {
             let cpu = cpu.map_or(String::new(), |c| format!(" on CPU {c}"));
-            format!(
-                "alloc_pages_node({node}, {}, {order}){cpu} for {use_:?}",
-                gfp.describe()
-            )
+            match nodemask {
+                Some(mask) => format!(
+                    "__alloc_pages({}, {order}, {node}, nodemask {}){cpu} for {use_:?}",
+                    gfp.describe(),
+                    crate::snapshot::format_cpulist(mask)
+                ),
+                None => format!(
+                    "alloc_pages_node({node}, {}, {order}){cpu} for {use_:?}",
+                    gfp.describe()
+                ),
+            }
         }
         Operation::Free { index, cpu } => {
             let cpu = cpu.map_or(String::new(), |c| format!(" on CPU {c}"));
@@ -1287,8 +1303,12 @@ pub fn describe_operation(operation: &Operation) -> String {
         Operation::CompactMemory => "echo 1 > /proc/sys/vm/compact_memory".to_string(),
         Operation::DropCaches => "echo 3 > /proc/sys/vm/drop_caches".to_string(),
         Operation::Sysctl { name, value } => format!("sysctl vm.{name} = {value}"),
-        #[allow(unreachable_patterns)]
-        other => format!("{other:?}"),
+        Operation::OfflineSection { section } => {
+            format!("echo offline > /sys/devices/system/memory/memory{section}/state")
+        }
+        Operation::OnlineSection { section } => {
+            format!("echo online > /sys/devices/system/memory/memory{section}/state")
+        }
     }
 }
 
@@ -1310,8 +1330,9 @@ pub fn describe_outcome(outcome: &Outcome) -> String {
         Outcome::Reclaimed { pages } => format!("{pages} pages reclaimed"),
         Outcome::Compacted => "compaction ran".to_string(),
         Outcome::SysctlWritten => "sysctl written; watermarks and reserves recomputed".to_string(),
-        #[allow(unreachable_patterns)]
-        other => format!("{other:?}"),
+        Outcome::Hotplugged { online: true } => "the section is online".to_string(),
+        Outcome::Hotplugged { online: false } => "the section is offline".to_string(),
+        Outcome::HotplugRefused { reason } => format!("the kernel refused: {reason}"),
     }
 }
 
@@ -1402,6 +1423,11 @@ fn call_chain(event: &Event, pcp: bool) -> &'static [&'static str] {
             "__free_one_page",
         ],
         Event::Merge { .. } | Event::AddFree { .. } => &["__free_pages_ok", "__free_one_page"],
+        Event::ZoneNotInNodemask { .. } => &["get_page_from_freelist"],
+        Event::OfflinePages { .. } => &["offline_pages"],
+        Event::OnlinePages { .. } => &["online_pages"],
+        Event::ZonelistsRebuilt => &["build_all_zonelists"],
+        Event::WatermarksRecomputed { .. } => &["init_per_zone_wmark_min"],
         _ => &[],
     }
 }
@@ -1416,8 +1442,7 @@ fn entry_point(operation: &Operation) -> &'static str {
         Operation::CompactMemory => "compact_nodes",
         Operation::DropCaches => "drop_slab/drop_pagecache",
         Operation::Sysctl { .. } => "sysctl handler",
-        #[allow(unreachable_patterns)]
-        _ => "operation",
+        Operation::OfflineSection { .. } | Operation::OnlineSection { .. } => "memory_block_action",
     }
 }
 

@@ -7,9 +7,9 @@
 
 use std::rc::Rc;
 
-use buddyscope_engine::library;
 use buddyscope_engine::scenario::{scenario_to_toml, Scenario};
 use buddyscope_engine::view::{LoadError, LoadErrorPlace, MachineForm};
+use buddyscope_engine::{generate, library};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
@@ -99,6 +99,8 @@ pub fn editor(props: &EditorProps) -> Html {
     let toml_text = use_state(|| scenario_to_toml(&props.scenario));
     let snapshot = use_state(String::new);
     let library_pick = use_state(|| "default".to_string());
+    let generator_pick = use_state(|| generate::GENERATORS[0].name.to_string());
+    let generator_params = use_state(|| default_params(generate::GENERATORS[0].name));
     let form_error = use_state(|| None::<String>);
     let upload_error = use_state(|| None::<String>);
 
@@ -150,6 +152,44 @@ pub fn editor(props: &EditorProps) -> Html {
             }
         })
     };
+
+    // Generators: a `generate` line appended to the workload text.
+    let on_generator = {
+        let (pick, params) = (generator_pick.clone(), generator_params.clone());
+        Callback::from(move |event: Event| {
+            let name = target_value(&event);
+            params.set(default_params(&name));
+            pick.set(name);
+        })
+    };
+    let on_generator_params = {
+        let params = generator_params.clone();
+        Callback::from(move |event: InputEvent| params.set(target_value(&event)))
+    };
+    let on_add_generator = {
+        let (pick, params, workload) = (
+            generator_pick.clone(),
+            generator_params.clone(),
+            workload.clone(),
+        );
+        Callback::from(move |_: MouseEvent| {
+            let mut text = (*workload).clone();
+            if !text.is_empty() && !text.ends_with('\n') {
+                text.push('\n');
+            }
+            text.push_str(format!("generate {} {}", *pick, params.trim()).trim_end());
+            text.push('\n');
+            workload.set(text);
+        })
+    };
+    let generator_help = generate::generator(&generator_pick).map(|g| {
+        let params: Vec<String> = g
+            .params
+            .iter()
+            .map(|p| format!("{} (≤ {}): {}", p.name, p.max, p.help))
+            .collect();
+        format!("{} Parameters: {}.", g.summary, params.join("; "))
+    });
 
     // Machine.
     let nodes = form.nodes.len();
@@ -428,8 +468,24 @@ pub fn editor(props: &EditorProps) -> Html {
 
             <div class="workload">
                 <h3>{ "Workload" }</h3>
-                <label for="workload-text" class="muted">{ "alloc / free / repeat / cpu / drain / kswapd / compact / drop_caches / sysctl; see docs/scenario.md" }</label>
+                <label for="workload-text" class="muted">{ "alloc / free / repeat / cpu / drain / kswapd / compact / drop_caches / sysctl / online / offline / generate; see docs/scenario.md" }</label>
                 <textarea id="workload-text" aria-label="Workload" rows="8" spellcheck="false" value={(*workload).clone()} oninput={on_workload}></textarea>
+                <div class="generator row">
+                    <label class="field" for="generator-pick"><span>{ "Generator" }</span>
+                        <select id="generator-pick" aria-label="Workload generator" onchange={on_generator}>
+                            { for generate::GENERATORS.iter().map(|g| html! {
+                                <option value={g.name} selected={*generator_pick == g.name}>{ g.name }</option>
+                            }) }
+                        </select>
+                    </label>
+                    <label class="field" for="generator-params"><span>{ "Parameters" }</span>
+                        <input id="generator-params" type="text" spellcheck="false" value={(*generator_params).clone()} oninput={on_generator_params} />
+                    </label>
+                    <button type="button" onclick={on_add_generator}>{ "Add generator to workload" }</button>
+                </div>
+                if let Some(help) = generator_help {
+                    <p class="muted" id="generator-help">{ help }{ " Seeded by [workload] seed in the scenario file; its allocations are named gN_KIND." }</p>
+                }
                 <button type="button" class="primary" onclick={on_apply_workload}>{ "Apply workload" }</button>
                 { error_box("workload-error", workload_error) }
             </div>
@@ -453,4 +509,17 @@ pub fn editor(props: &EditorProps) -> Html {
             </div>
         </section>
     }
+}
+
+/// A generator's parameters at their defaults, as `key=value` words.
+fn default_params(name: &str) -> String {
+    generate::generator(name)
+        .map(|g| {
+            g.params
+                .iter()
+                .map(|p| format!("{}={}", p.name, p.default))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
 }

@@ -418,6 +418,7 @@ fn empty_state() -> State {
         swap: false,
         cma: false,
         machine: None,
+        offline_sections: Vec::new(),
     };
     let loaded = view::Loaded {
         session: Session::new(allocator),
