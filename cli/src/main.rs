@@ -303,7 +303,7 @@ fn run_scenario(path: &Path, trace: bool, steps: Option<u64>, show: &str) -> Res
     )
     .map_err(|e| format!("{}: workload {e}", path.display()))?;
     if trace {
-        for (index, call) in session.calls().iter().enumerate() {
+        for (index, call) in session.calls_with_events().enumerate() {
             println!("# call {index}: {:?}", call.operation);
             for event in &call.events {
                 println!("{event}");

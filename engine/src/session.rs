@@ -16,8 +16,12 @@ use crate::alloc::gfp::Gfp;
 use crate::alloc::reclaim::PageUse;
 use crate::alloc::{Allocation, Allocator};
 use crate::error::EngineError;
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use crate::trace::Event;
 use crate::types::{Order, Pfn};
+use crate::zone::TraceSink;
 
 /// How often the session keeps a full copy of the state at first. When more than
 /// [`CHECKPOINTS_MAX`] copies (or more than [`CHECKPOINT_BUDGET_BYTES`] of them)
@@ -107,6 +111,17 @@ pub struct Call {
     pub events: Vec<Event>,
 }
 
+/// One applied operation as the session keeps it: the operation, its outcome and
+/// how many events it had. The events themselves are rebuilt when asked for
+/// ([`Session::events`]), so a million-operation session holds about a hundred
+/// bytes per operation rather than every event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    pub operation: Operation,
+    pub outcome: Outcome,
+    pub event_count: u32,
+}
+
 /// A position in the timeline: call `call`, after `event` of its events (0: none
 /// yet; `events.len()`: the call has returned).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -115,11 +130,67 @@ pub struct Cursor {
     pub event: usize,
 }
 
-/// The allocations made so far: index → block while live.
+/// The allocations made so far, one word each: the block's pfn and order while it is
+/// held, a freed flag, or [`Allocations::NULL`] for an allocation that returned NULL.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Allocations {
-    blocks: Vec<Option<(Pfn, Order)>>,
-    freed: Vec<bool>,
+    slots: Vec<u64>,
+}
+
+impl Allocations {
+    const NULL: u64 = u64::MAX;
+    const FREED: u64 = 1 << 63;
+    const ORDER_SHIFT: u32 = 56;
+    const PFN_MASK: u64 = (1 << 56) - 1;
+
+    fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    fn push(&mut self, block: Option<(Pfn, Order)>) {
+        self.slots.push(match block {
+            Some((pfn, order)) => {
+                (pfn.0 & Self::PFN_MASK) | (u64::from(order.get()) << Self::ORDER_SHIFT)
+            }
+            None => Self::NULL,
+        });
+    }
+
+    /// The block of allocation `index`, freed or not; `None` for NULL or no such index.
+    fn block(&self, index: usize) -> Option<(Pfn, Order)> {
+        let slot = *self.slots.get(index)?;
+        if slot == Self::NULL {
+            return None;
+        }
+        let order = Order::new(((slot >> Self::ORDER_SHIFT) & 0x7f) as u32)?;
+        Some((Pfn(slot & Self::PFN_MASK), order))
+    }
+
+    fn is_freed(&self, index: usize) -> bool {
+        self.slots
+            .get(index)
+            .is_none_or(|&s| s != Self::NULL && s & Self::FREED != 0)
+    }
+
+    fn set_freed(&mut self, index: usize) {
+        if let Some(slot) = self.slots.get_mut(index) {
+            if *slot != Self::NULL {
+                *slot |= Self::FREED;
+            }
+        }
+    }
+
+    fn move_to(&mut self, index: usize, pfn: Pfn) {
+        if let Some(slot) = self.slots.get_mut(index) {
+            if *slot != Self::NULL {
+                *slot = (*slot & !Self::PFN_MASK) | (pfn.0 & Self::PFN_MASK);
+            }
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.slots.capacity() * core::mem::size_of::<u64>()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -129,16 +200,39 @@ struct Checkpoint {
     allocations: Allocations,
 }
 
+/// Where the last replay stopped, so that stepping forward continues from there
+/// instead of from a checkpoint, and the events of the call last asked for.
+#[derive(Clone, Debug, Default)]
+struct ReplayCache {
+    at: Option<Checkpoint>,
+    events: Option<(usize, Rc<[Event]>)>,
+}
+
 /// An allocator and its history.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Session {
     checkpoints: Vec<Checkpoint>,
     /// Calls between checkpoints now.
     spacing: usize,
-    calls: Vec<Call>,
+    records: Vec<Record>,
+    /// `starts[i]`: the step number of call `i`'s first position.
+    starts: Vec<u64>,
     current: Allocator,
     allocations: Allocations,
+    cache: RefCell<ReplayCache>,
 }
+
+impl PartialEq for Session {
+    /// Two sessions are equal when their histories and states are; what either has
+    /// cached for replay does not count.
+    fn eq(&self, other: &Session) -> bool {
+        self.records == other.records
+            && self.current == other.current
+            && self.allocations == other.allocations
+    }
+}
+
+impl Eq for Session {}
 
 impl Session {
     /// A session starting from `allocator`.
@@ -150,9 +244,11 @@ impl Session {
                 allocator: allocator.clone(),
                 allocations: Allocations::default(),
             }],
-            calls: Vec::new(),
+            records: Vec::new(),
+            starts: Vec::new(),
             current: allocator,
             allocations: Allocations::default(),
+            cache: RefCell::new(ReplayCache::default()),
         }
     }
 
@@ -161,92 +257,216 @@ impl Session {
         &self.current
     }
 
-    /// Every call so far.
-    pub fn calls(&self) -> &[Call] {
-        &self.calls
+    /// Every call so far, without its events (see [`Session::events`]).
+    pub fn calls(&self) -> &[Record] {
+        &self.records
+    }
+
+    /// Call `index` with its events.
+    pub fn call(&self, index: usize) -> Option<Call> {
+        let record = self.records.get(index)?;
+        Some(Call {
+            operation: record.operation.clone(),
+            outcome: record.outcome.clone(),
+            events: self.events(index).to_vec(),
+        })
+    }
+
+    /// Every call with its events, in order, replayed once from the start.
+    pub fn calls_with_events(&self) -> impl Iterator<Item = Call> + '_ {
+        let start = self.checkpoints.first();
+        let mut allocator = start.map_or_else(|| self.current.clone(), |c| c.allocator.clone());
+        let mut allocations = Allocations::default();
+        self.records.iter().map(move |record| {
+            let mut events = Vec::new();
+            let _ = execute(
+                &mut allocator,
+                &mut allocations,
+                &record.operation,
+                &mut events,
+            );
+            Call {
+                operation: record.operation.clone(),
+                outcome: record.outcome.clone(),
+                events,
+            }
+        })
+    }
+
+    /// The events of call `index` (empty if there is no such call), rebuilt by
+    /// replaying from the nearest saved state and kept until another call's events
+    /// are asked for.
+    pub fn events(&self, index: usize) -> Rc<[Event]> {
+        if index >= self.records.len() {
+            return Rc::from(Vec::new());
+        }
+        if let Some((cached, events)) = &self.cache.borrow().events {
+            if *cached == index {
+                return events.clone();
+            }
+        }
+        let mut state = self.replayed(index);
+        let mut events = Vec::new();
+        let _ = execute(
+            &mut state.allocator,
+            &mut state.allocations,
+            &self.records[index].operation,
+            &mut events,
+        );
+        state.calls = index + 1;
+        let events: Rc<[Event]> = Rc::from(events);
+        let mut cache = self.cache.borrow_mut();
+        cache.at = Some(state);
+        cache.events = Some((index, events.clone()));
+        events
+    }
+
+    /// How many events call `index` had.
+    pub fn event_count(&self, index: usize) -> usize {
+        self.records
+            .get(index)
+            .map_or(0, |r| r.event_count as usize)
     }
 
     /// Allocations made so far (NULL results included): the next one's index.
     pub fn allocations_made(&self) -> usize {
-        self.allocations.blocks.len()
+        self.allocations.len()
     }
 
     /// Whether allocation `index` holds a block now (not NULL, freed or reclaimed).
     pub fn is_live(&self, index: usize) -> bool {
-        matches!(self.allocations.blocks.get(index), Some(Some(_)))
-            && !self.allocations.freed.get(index).copied().unwrap_or(true)
+        self.allocations.block(index).is_some() && !self.allocations.is_freed(index)
     }
 
     /// Applies `operation`. Bad input (an order above 10, a node or CPU that does
     /// not exist, freeing an allocation twice or one that never was) is an error and
     /// changes nothing; a failed allocation is an outcome.
-    pub fn apply(&mut self, operation: Operation) -> Result<&Call, EngineError> {
-        let call = execute(&mut self.current, &mut self.allocations, &operation)?;
-        self.calls.push(call);
-        if self.calls.len() % self.spacing == 0 {
+    pub fn apply(&mut self, operation: Operation) -> Result<Call, EngineError> {
+        let mut events = Vec::new();
+        let outcome = execute(
+            &mut self.current,
+            &mut self.allocations,
+            &operation,
+            &mut events,
+        )?;
+        let step = self.starts.last().map_or(0, |s| {
+            s + self.records.last().map_or(0, |r| u64::from(r.event_count)) + 1
+        });
+        self.starts.push(step);
+        self.records.push(Record {
+            operation: operation.clone(),
+            outcome: outcome.clone(),
+            event_count: u32::try_from(events.len()).unwrap_or(u32::MAX),
+        });
+        if self.records.len() % self.spacing == 0 {
             self.checkpoints.push(Checkpoint {
-                calls: self.calls.len(),
+                calls: self.records.len(),
                 allocator: self.current.clone(),
                 allocations: self.allocations.clone(),
             });
             self.thin_checkpoints();
         }
-        self.calls.last().ok_or(EngineError::NothingAllocated)
+        Ok(Call {
+            operation,
+            outcome,
+            events,
+        })
     }
 
-    /// The state after the first `calls` calls, rebuilt from the nearest checkpoint.
+    /// The state after the first `calls` calls, rebuilt from the nearest saved state.
     pub fn state_after(&self, calls: usize) -> Allocator {
-        let calls = calls.min(self.calls.len());
-        if calls == self.calls.len() {
+        let calls = calls.min(self.records.len());
+        if calls == self.records.len() {
             return self.current.clone();
         }
-        let (mut allocator, mut allocations) = self.restore(calls);
-        self.replay_into(&mut allocator, &mut allocations, calls);
+        let state = self.replayed(calls);
+        let allocator = state.allocator.clone();
+        self.cache.borrow_mut().at = Some(state);
         allocator
+    }
+
+    /// The allocator and allocations after `calls` calls: from the replay cache when
+    /// it is at or before `calls` and no checkpoint is closer, else from the nearest
+    /// checkpoint.
+    fn replayed(&self, calls: usize) -> Checkpoint {
+        let checkpoint = self
+            .checkpoints
+            .iter()
+            .rev()
+            .find(|c| c.calls <= calls)
+            .or_else(|| self.checkpoints.first());
+        let cached = self.cache.borrow_mut().at.take();
+        let mut state = match (cached, checkpoint) {
+            (Some(c), Some(k)) if c.calls <= calls && c.calls >= k.calls => c,
+            (_, Some(k)) => k.clone(),
+            (Some(c), None) if c.calls <= calls => c,
+            _ => Checkpoint {
+                calls: 0,
+                allocator: self.current.clone(),
+                allocations: Allocations::default(),
+            },
+        };
+        let mut sink = OwnershipSink::default();
+        for record in &self.records[state.calls..calls] {
+            // Every recorded call succeeded once on exactly this state.
+            sink.events.clear();
+            let _ = execute(
+                &mut state.allocator,
+                &mut state.allocations,
+                &record.operation,
+                &mut sink,
+            );
+        }
+        state.calls = calls;
+        state
     }
 
     /// The state at a cursor: before its call while the call is in progress, after
     /// it once the cursor has passed the call's last event.
     pub fn state_at(&self, cursor: Cursor) -> Allocator {
         let done = self
-            .calls
+            .records
             .get(cursor.call)
-            .is_some_and(|c| cursor.event >= c.events.len());
+            .is_some_and(|c| cursor.event >= c.event_count as usize);
         self.state_after(cursor.call + usize::from(done))
     }
 
     /// The event the cursor has just passed, if any.
-    pub fn event_at(&self, cursor: Cursor) -> Option<&Event> {
-        let call = self.calls.get(cursor.call)?;
-        cursor.event.checked_sub(1).and_then(|i| call.events.get(i))
+    pub fn event_at(&self, cursor: Cursor) -> Option<Event> {
+        let i = cursor.event.checked_sub(1)?;
+        if i >= self.event_count(cursor.call) {
+            return None;
+        }
+        self.events(cursor.call).get(i).cloned()
     }
 
     /// Forgets every call after the first `calls`, so a user who stepped back can go
     /// another way.
     pub fn truncate(&mut self, calls: usize) {
-        if calls >= self.calls.len() {
+        if calls >= self.records.len() {
             return;
         }
-        let (mut allocator, mut allocations) = self.restore(calls);
-        self.replay_into(&mut allocator, &mut allocations, calls);
-        self.calls.truncate(calls);
+        let state = self.replayed(calls);
+        self.records.truncate(calls);
+        self.starts.truncate(calls);
         self.checkpoints.retain(|c| c.calls <= calls);
         self.spacing = CHECKPOINT_EVERY;
         while self.checkpoints.iter().any(|c| c.calls % self.spacing != 0) {
             self.spacing *= 2;
         }
-        self.current = allocator;
-        self.allocations = allocations;
+        self.current = state.allocator;
+        self.allocations = state.allocations;
+        *self.cache.borrow_mut() = ReplayCache::default();
     }
 
     /// Step into: the next event, moving into the next call after the last one.
     pub fn step_into(&self, cursor: Cursor) -> Cursor {
-        match self.calls.get(cursor.call) {
-            Some(call) if cursor.event < call.events.len() => Cursor {
+        match self.records.get(cursor.call) {
+            Some(call) if cursor.event < call.event_count as usize => Cursor {
                 call: cursor.call,
                 event: cursor.event + 1,
             },
-            Some(_) if cursor.call + 1 < self.calls.len() => Cursor {
+            Some(_) if cursor.call + 1 < self.records.len() => Cursor {
                 call: cursor.call + 1,
                 event: 0,
             },
@@ -257,15 +477,15 @@ impl Session {
     /// Step over: to the end of the current call, or of the next one if this one has
     /// returned already.
     pub fn step_over(&self, cursor: Cursor) -> Cursor {
-        match self.calls.get(cursor.call) {
-            Some(call) if cursor.event < call.events.len() => Cursor {
+        match self.records.get(cursor.call) {
+            Some(call) if cursor.event < call.event_count as usize => Cursor {
                 call: cursor.call,
-                event: call.events.len(),
+                event: call.event_count as usize,
             },
-            Some(_) => match self.calls.get(cursor.call + 1) {
+            Some(_) => match self.records.get(cursor.call + 1) {
                 Some(next) => Cursor {
                     call: cursor.call + 1,
-                    event: next.events.len(),
+                    event: next.event_count as usize,
                 },
                 None => cursor,
             },
@@ -284,7 +504,7 @@ impl Session {
         match cursor.call.checked_sub(1) {
             Some(previous) => Cursor {
                 call: previous,
-                event: self.calls[previous].events.len(),
+                event: self.records[previous].event_count as usize,
             },
             None => cursor,
         }
@@ -294,51 +514,51 @@ impl Session {
     /// `step=` and a scenario's `open_at` use): each call has one position before its
     /// first event and one after each event. Past the end, the end.
     pub fn cursor_at_step(&self, step: u64) -> Cursor {
-        let mut left = step;
-        for (index, call) in self.calls.iter().enumerate() {
-            let positions = call.events.len() as u64 + 1;
-            if left < positions {
-                return Cursor {
-                    call: index,
-                    event: left as usize,
-                };
-            }
-            left -= positions;
+        if step >= self.last_step() {
+            return self.end();
         }
-        self.end()
+        let call = self
+            .starts
+            .partition_point(|&s| s <= step)
+            .saturating_sub(1);
+        Cursor {
+            call,
+            event: (step - self.starts.get(call).copied().unwrap_or(0)) as usize,
+        }
     }
 
     /// The step number of a cursor (the inverse of [`Session::cursor_at_step`]).
     pub fn step_of(&self, cursor: Cursor) -> u64 {
-        let before: u64 = self
-            .calls
-            .iter()
-            .take(cursor.call)
-            .map(|call| call.events.len() as u64 + 1)
-            .sum();
-        before + cursor.event as u64
+        match self.starts.get(cursor.call) {
+            Some(start) => start + cursor.event as u64,
+            None => self.last_step(),
+        }
     }
 
     /// The number of the last step (the end of the last call).
     pub fn last_step(&self) -> u64 {
-        self.step_of(self.end())
+        match (self.starts.last(), self.records.last()) {
+            (Some(start), Some(record)) => start + u64::from(record.event_count),
+            _ => 0,
+        }
     }
 
     /// The cursor after everything.
     pub fn end(&self) -> Cursor {
-        match self.calls.len().checked_sub(1) {
+        match self.records.len().checked_sub(1) {
             Some(last) => Cursor {
                 call: last,
-                event: self.calls[last].events.len(),
+                event: self.records[last].event_count as usize,
             },
             None => Cursor::default(),
         }
     }
 
     /// Drops every other checkpoint (keeping the first) while there are too many or
-    /// they take too much memory, doubling the spacing each time.
+    /// they take too much memory (the allocator and the allocation table, which
+    /// grows with the history), doubling the spacing each time.
     fn thin_checkpoints(&mut self) {
-        let bytes_each = self.current.heap_bytes().max(1);
+        let bytes_each = (self.current.heap_bytes() + self.allocations.heap_bytes()).max(1);
         let limit = (CHECKPOINT_BUDGET_BYTES / bytes_each).clamp(2, CHECKPOINTS_MAX);
         while self.checkpoints.len() > limit {
             self.spacing *= 2;
@@ -346,41 +566,47 @@ impl Session {
             self.checkpoints.retain(|c| c.calls % spacing == 0);
         }
     }
+}
 
-    fn restore(&self, calls: usize) -> (Allocator, Allocations) {
-        let checkpoint = self
-            .checkpoints
-            .iter()
-            .rev()
-            .find(|c| c.calls <= calls)
-            .or_else(|| self.checkpoints.first());
-        match checkpoint {
-            Some(c) => (c.allocator.clone(), c.allocations.clone()),
-            None => (self.current.clone(), self.allocations.clone()),
-        }
-    }
+/// A trace sink for replaying: it keeps only the events that change who owns which
+/// allocation (reclaim and compaction), which replay must apply, and drops the rest.
+#[derive(Default)]
+struct OwnershipSink {
+    events: Vec<Event>,
+}
 
-    fn replay_into(&self, allocator: &mut Allocator, allocations: &mut Allocations, calls: usize) {
-        let from = self
-            .checkpoints
-            .iter()
-            .rev()
-            .find(|c| c.calls <= calls)
-            .map_or(0, |c| c.calls);
-        for call in self.calls.iter().take(calls).skip(from) {
-            // Every recorded call succeeded once on exactly this state.
-            let _ = execute(allocator, allocations, &call.operation);
+impl TraceSink for OwnershipSink {
+    fn emit(&mut self, event: Event) {
+        if matches!(event, Event::Reclaimed { .. } | Event::Migrated { .. }) {
+            self.events.push(event);
         }
     }
 }
 
+/// The events an operation's ownership tracking needs, from whichever sink ran it.
+trait Recorded: TraceSink {
+    fn recorded(&self) -> &[Event];
+}
+
+impl Recorded for Vec<Event> {
+    fn recorded(&self) -> &[Event] {
+        self
+    }
+}
+
+impl Recorded for OwnershipSink {
+    fn recorded(&self) -> &[Event] {
+        &self.events
+    }
+}
+
 /// Runs one operation; on bad input nothing changes.
-fn execute(
+fn execute<S: Recorded>(
     allocator: &mut Allocator,
     allocations: &mut Allocations,
     operation: &Operation,
-) -> Result<Call, EngineError> {
-    let mut events = Vec::new();
+    events: &mut S,
+) -> Result<Outcome, EngineError> {
     let outcome = match *operation {
         Operation::Alloc {
             order,
@@ -394,7 +620,7 @@ fn execute(
             if let Some(cpu) = cpu {
                 allocator.set_cpu(cpu)?;
             }
-            let owner = allocations.blocks.len() as u64;
+            let owner = allocations.len() as u64;
             let result = allocator.alloc_for_nodemask(
                 node,
                 nodemask.as_deref(),
@@ -402,15 +628,14 @@ fn execute(
                 order,
                 use_,
                 owner,
-                &mut events,
+                events,
             );
             if cpu.is_some() {
                 allocator.cpu = previous_cpu;
             }
-            let index = allocations.blocks.len();
+            let index = allocations.len();
             let result = result?;
-            allocations.blocks.push(result.map(|a| (a.pfn, a.order)));
-            allocations.freed.push(false);
+            allocations.push(result.map(|a| (a.pfn, a.order)));
             match result {
                 Some(allocation) => Outcome::Allocated { index, allocation },
                 None => Outcome::Failed { index },
@@ -421,30 +646,30 @@ fn execute(
             if let Some(cpu) = cpu {
                 allocator.set_cpu(cpu)?;
             }
-            let result = free_allocation(allocator, allocations, index, &mut events);
+            let result = free_allocation(allocator, allocations, index, events);
             allocator.cpu = previous_cpu;
             result?
         }
         Operation::DrainLocal { cpu } => {
             let previous_cpu = allocator.cpu;
             allocator.set_cpu(cpu)?;
-            allocator.drain_local_pages(&mut events);
+            allocator.drain_local_pages(events);
             allocator.cpu = previous_cpu;
             Outcome::Drained
         }
         Operation::DrainAll => {
-            allocator.drain_all_pages(&mut events);
+            allocator.drain_all_pages(events);
             Outcome::Drained
         }
         Operation::RunKswapd { node } => Outcome::Reclaimed {
-            pages: allocator.run_kswapd(node, &mut events)?,
+            pages: allocator.run_kswapd(node, events)?,
         },
         Operation::CompactMemory => {
-            allocator.compact_memory(&mut events);
+            allocator.compact_memory(events);
             Outcome::Compacted
         }
         Operation::DropCaches => Outcome::Reclaimed {
-            pages: allocator.drop_caches(&mut events),
+            pages: allocator.drop_caches(events),
         },
         Operation::Sysctl {
             ref name,
@@ -454,7 +679,7 @@ fn execute(
             Outcome::SysctlWritten
         }
         Operation::OfflineSection { section } => {
-            match allocator.offline_section(section, &mut events)? {
+            match allocator.offline_section(section, events)? {
                 Ok(()) => Outcome::Hotplugged { online: false },
                 Err(failure) => Outcome::HotplugRefused {
                     reason: failure.to_string(),
@@ -462,16 +687,12 @@ fn execute(
             }
         }
         Operation::OnlineSection { section } => {
-            allocator.online_section(section, &mut events)?;
+            allocator.online_section(section, events)?;
             Outcome::Hotplugged { online: true }
         }
     };
-    track_ownership(allocations, &events);
-    Ok(Call {
-        operation: operation.clone(),
-        outcome,
-        events,
-    })
+    track_ownership(allocations, events.recorded());
+    Ok(outcome)
 }
 
 /// Frees allocation `index` on the allocator's current CPU.
@@ -479,18 +700,16 @@ fn free_allocation(
     allocator: &mut Allocator,
     allocations: &mut Allocations,
     index: usize,
-    events: &mut Vec<Event>,
+    events: &mut impl TraceSink,
 ) -> Result<Outcome, EngineError> {
-    let Some(Some((pfn, order))) = allocations.blocks.get(index).copied() else {
+    let Some((pfn, order)) = allocations.block(index) else {
         return Err(EngineError::NoSuchAllocation { index });
     };
-    if allocations.freed.get(index).copied().unwrap_or(true) {
+    if allocations.is_freed(index) {
         return Err(EngineError::NotAllocated { pfn });
     }
     allocator.free_owned(pfn, u32::from(order.get()), events)?;
-    if let Some(flag) = allocations.freed.get_mut(index) {
-        *flag = true;
-    }
+    allocations.set_freed(index);
     Ok(Outcome::Freed { index, pfn, order })
 }
 
@@ -498,16 +717,8 @@ fn free_allocation(
 fn track_ownership(allocations: &mut Allocations, events: &[Event]) {
     for event in events {
         match *event {
-            Event::Reclaimed { owner, .. } => {
-                if let Some(flag) = allocations.freed.get_mut(owner as usize) {
-                    *flag = true;
-                }
-            }
-            Event::Migrated { to, owner, .. } => {
-                if let Some(Some((pfn, _))) = allocations.blocks.get_mut(owner as usize) {
-                    *pfn = to;
-                }
-            }
+            Event::Reclaimed { owner, .. } => allocations.set_freed(owner as usize),
+            Event::Migrated { to, owner, .. } => allocations.move_to(owner as usize, to),
             _ => {}
         }
     }

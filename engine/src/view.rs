@@ -944,8 +944,8 @@ struct Request {
 
 /// All panels at `cursor`; `allocator` is `session.state_at(cursor)`.
 pub fn overview(allocator: &Allocator, session: &Session, cursor: Cursor) -> Overview {
-    let call = session.calls().get(cursor.call);
-    let seen: &[Event] = call.map_or(&[], |c| &c.events[..cursor.event.min(c.events.len())]);
+    let events = session.events(cursor.call);
+    let seen: &[Event] = &events[..cursor.event.min(events.len())];
     let request = seen.iter().find_map(|e| match *e {
         Event::AllocStart {
             node,
@@ -1509,7 +1509,7 @@ fn step_view(session: &Session, cursor: Cursor) -> StepView {
     let calls = session.calls();
     let step = session.step_of(cursor);
     let last_step = session.last_step();
-    let Some(call) = calls.get(cursor.call) else {
+    let Some(call) = session.call(cursor.call) else {
         return StepView {
             step,
             last_step,
@@ -1558,7 +1558,7 @@ fn step_view(session: &Session, cursor: Cursor) -> StepView {
         calls: calls.len(),
         operation,
         outcome,
-        frames: frames(call, upto),
+        frames: frames(&call, upto),
         sentence,
         function: event.map(|e| e.kernel_function().to_string()),
         highlight: highlight.map(|(p, o)| (p.0, o.get())),
@@ -1583,14 +1583,18 @@ pub fn next_step_where(
     from: u64,
     wanted: impl Fn(&Event) -> bool,
 ) -> Option<u64> {
-    let mut step = 0u64;
-    for call in session.calls() {
-        step += 1; // the position before the first event
-        for event in &call.events {
+    let first = session.cursor_at_step(from).call;
+    for index in first..session.calls().len() {
+        // The position before the call's first event, then one after each event.
+        let mut step = session.step_of(Cursor {
+            call: index,
+            event: 0,
+        });
+        for event in session.events(index).iter() {
+            step += 1;
             if step > from && wanted(event) {
                 return Some(step);
             }
-            step += 1;
         }
     }
     None

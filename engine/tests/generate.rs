@@ -33,11 +33,9 @@ fn run(session: &mut Session, script: &str, seed: u64) {
 
 fn count(session: &Session, wanted: fn(&Event) -> bool) -> usize {
     session
-        .calls()
-        .iter()
-        .flat_map(|c| c.events.iter())
-        .filter(|e| wanted(e))
-        .count()
+        .calls_with_events()
+        .map(|c| c.events.iter().filter(|e| wanted(e)).count())
+        .sum()
 }
 
 #[test]

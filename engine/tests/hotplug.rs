@@ -49,7 +49,7 @@ fn offlining_migrates_movable_pages_to_another_node() {
     run(&mut session, "offline section=4\n");
     let after = session.current().clone();
     let after = &after;
-    let call = session.calls().last().unwrap().clone();
+    let call = session.call(session.calls().len() - 1).unwrap();
     assert_eq!(call.outcome, Outcome::Hotplugged { online: false });
     // do_migrate_range() leaves the node out of the targets: everything moved to node 0.
     assert_eq!(on_node1(after), 0);
@@ -142,12 +142,12 @@ fn emptying_a_zone_rebuilds_every_zonelist() {
     assert!(node0_list(session.current()).contains(&(1, ZoneType::Dma32)));
     run(&mut session, "offline section=4\noffline section=5\n");
     let now = session.current();
-    assert!(session.calls()[1]
-        .events
+    assert!(session
+        .events(1)
         .iter()
         .any(|e| matches!(e, Event::ZonelistsRebuilt)));
-    assert!(!session.calls()[0]
-        .events
+    assert!(!session
+        .events(0)
         .iter()
         .any(|e| matches!(e, Event::ZonelistsRebuilt)));
     // Node 1 has no memory: it leaves node 0's zonelist, and node 1's CPU allocates

@@ -59,7 +59,7 @@ fn run(entry: &library::Entry) -> (Session, RunSummary) {
 
 /// The step of the first event the lesson is about.
 fn first_step(session: &Session, wanted: fn(&[Event], usize) -> bool) -> Option<u64> {
-    for (c, call) in session.calls().iter().enumerate() {
+    for (c, call) in session.calls_with_events().enumerate() {
         for i in 0..call.events.len() {
             if wanted(&call.events, i) {
                 return Some(session.step_of(buddyscope_engine::session::Cursor {
@@ -117,7 +117,7 @@ fn each_opens_at_its_lesson_and_ends_as_reviewed() {
             cursor.event,
             session
                 .event_at(cursor)
-                .map(ToString::to_string)
+                .map(|e| e.to_string())
                 .unwrap_or_default()
         ));
         text.push_str(&format!(

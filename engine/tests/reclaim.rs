@@ -54,7 +54,7 @@ fn fill(session: &mut Session, mask: &str, use_: PageUse) -> usize {
 }
 
 fn events(session: &Session) -> Vec<Event> {
-    session.calls().last().unwrap().events.clone()
+    session.events(session.calls().len() - 1).to_vec()
 }
 
 #[test]

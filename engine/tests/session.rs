@@ -114,6 +114,31 @@ fn the_same_operations_give_the_same_events_and_states() {
 }
 
 #[test]
+fn events_rebuilt_on_demand_are_the_events_the_call_had() {
+    // Long enough for several checkpoints, so rebuilding replays from one.
+    let ops = random_operations(5, 3 * CHECKPOINT_EVERY + 17);
+    let mut session = Session::new(allocator());
+    let mut live = Vec::new();
+    for op in &ops {
+        if let Ok(call) = session.apply(op.clone()) {
+            live.push(call.events);
+        }
+    }
+    assert_eq!(live.len(), session.calls().len());
+    // Backwards, forwards and all at once give the same events.
+    for index in (0..live.len()).rev().step_by(7) {
+        assert_eq!(&session.events(index)[..], &live[index][..], "call {index}");
+    }
+    for (index, events) in live.iter().enumerate() {
+        assert_eq!(&session.events(index)[..], &events[..], "call {index}");
+        assert_eq!(session.calls()[index].event_count as usize, events.len());
+    }
+    for (index, call) in session.calls_with_events().enumerate() {
+        assert_eq!(call.events, live[index], "call {index}");
+    }
+}
+
+#[test]
 fn stepping_walks_every_event_and_back() {
     let mut session = Session::new(allocator());
     let gfp = Gfp::parse("GFP_KERNEL").unwrap();
@@ -137,7 +162,7 @@ fn stepping_walks_every_event_and_back() {
             use_: PageUse::Kernel,
         })
         .unwrap();
-    let total: usize = session.calls().iter().map(|c| c.events.len()).sum();
+    let total: usize = session.calls().iter().map(|c| c.event_count as usize).sum();
     // Step into from the start visits every event once, then stays at the end.
     let mut cursor = Cursor::default();
     let mut visited = 0;
@@ -154,7 +179,7 @@ fn stepping_walks_every_event_and_back() {
     assert_eq!(visited, total);
     assert_eq!(cursor, session.end());
     // The first call's first events are the allocation and a watermark check.
-    let first = &session.calls()[0].events;
+    let first = &session.events(0);
     assert!(matches!(first[0], Event::AllocStart { .. }));
     assert!(first
         .iter()
@@ -167,7 +192,7 @@ fn stepping_walks_every_event_and_back() {
         done,
         Cursor {
             call: 1,
-            event: session.calls()[1].events.len()
+            event: session.events(1).len()
         }
     );
     assert!(session.state_at(done) == session.state_after(2));
@@ -177,7 +202,7 @@ fn stepping_walks_every_event_and_back() {
         back,
         Cursor {
             call: 0,
-            event: session.calls()[0].events.len()
+            event: session.events(0).len()
         }
     );
 }

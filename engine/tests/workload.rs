@@ -55,9 +55,8 @@ fn names_ranges_every_and_repeat() {
         assert!(session.is_live(index), "{index} should be live");
     }
     // b's allocations ran on CPU 1.
-    let call = &session.calls()[10];
-    assert!(call
-        .events
+    assert!(session
+        .events(10)
         .iter()
         .any(|e| matches!(e, buddyscope_engine::Event::AllocStart { cpu: 1, .. })));
 }
@@ -236,8 +235,8 @@ fn a_nodemask_passes_over_other_nodes_zones() {
     // preferred node is still CPU 0's.
     assert_eq!(node_of(0), 0);
     assert_eq!(node_of(1), 1);
-    let skipped: Vec<u32> = session.calls()[1]
-        .events
+    let skipped: Vec<u32> = session
+        .events(1)
         .iter()
         .filter_map(|e| match e {
             Event::ZoneNotInNodemask { node, .. } => Some(*node),
@@ -245,8 +244,8 @@ fn a_nodemask_passes_over_other_nodes_zones() {
         })
         .collect();
     assert!(!skipped.is_empty() && skipped.iter().all(|&n| n == 0));
-    assert!(!session.calls()[0]
-        .events
+    assert!(!session
+        .events(0)
         .iter()
         .any(|e| matches!(e, Event::ZoneNotInNodemask { .. })));
     // Bad masks are refused with where they are.

@@ -123,7 +123,7 @@ fn calls_done(session: &Session, cursor: Cursor) -> usize {
     let done = session
         .calls()
         .get(cursor.call)
-        .is_some_and(|c| cursor.event >= c.events.len());
+        .is_some_and(|c| cursor.event >= c.event_count as usize);
     cursor.call + usize::from(done)
 }
 
@@ -414,7 +414,7 @@ fn empty_state() -> State {
         cpu: 0,
         online_cpus: vec![0],
         watermark_boost_factor: 0,
-        lru: Vec::new(),
+        lru: buddyscope_engine::alloc::reclaim::Lru::default(),
         swap: false,
         cma: false,
         machine: None,

@@ -1154,10 +1154,7 @@ impl Allocator {
             // its old one if it was not (putback_movable_pages()).
             let entries: Vec<Option<LruPage>> = batch
                 .iter()
-                .map(|block| {
-                    let at = self.lru.iter().position(|p| p.pfn == block.pfn.0)?;
-                    Some(self.lru.remove(at))
-                })
+                .map(|block| self.lru.remove(block.pfn.0))
                 .collect();
             let mut result = Ok(());
             for (block, entry) in batch.into_iter().zip(entries).rev() {

@@ -175,7 +175,7 @@ pub struct Allocator {
     /// `vm.watermark_boost_factor`.
     pub watermark_boost_factor: u32,
     /// Reclaimable and movable pages in use, oldest first (see [`reclaim`]).
-    pub lru: Vec<reclaim::LruPage>,
+    pub lru: reclaim::Lru,
     /// Whether anonymous pages can be reclaimed (swap is configured).
     pub swap: bool,
     /// A kernel built with CONFIG_CMA (the reference kernel is not): movable
@@ -1337,7 +1337,7 @@ impl Allocator {
             cpu: 0,
             online_cpus: machine.online_cpus.clone(),
             watermark_boost_factor: machine.config.sysctls.watermark_boost_factor,
-            lru: Vec::new(),
+            lru: reclaim::Lru::default(),
             swap: false,
             cma: machine.cma.is_some(),
             machine: Some(machine.clone()),
@@ -1352,7 +1352,7 @@ impl Allocator {
             .iter()
             .map(|z| z.buddy.heap_bytes())
             .sum::<usize>()
-            + self.lru.capacity() * core::mem::size_of::<reclaim::LruPage>()
+            + self.lru.heap_bytes()
     }
 
     /// Writes a sysctl (see [`crate::machine::Machine::set_sysctl`]) and takes over

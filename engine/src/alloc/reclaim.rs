@@ -81,6 +81,84 @@ pub struct LruPage {
     pub owner: u64,
 }
 
+/// The LRU list: pages oldest first, found by pfn in O(log n). Removing a page
+/// leaves a hole that a later push sweeps up, so freeing a page-cache page does not
+/// shift the whole list (the kernel's list_del() is O(1) too).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Lru {
+    slots: Vec<Option<LruPage>>,
+    at: std::collections::BTreeMap<u64, usize>,
+    live: usize,
+}
+
+impl Lru {
+    /// Pages on the list.
+    pub fn len(&self) -> usize {
+        self.live
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    /// The pages, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &LruPage> + '_ {
+        self.slots.iter().flatten()
+    }
+
+    /// Adds a page as the youngest.
+    pub fn push(&mut self, page: LruPage) {
+        self.remove(page.pfn);
+        if self.slots.len() >= 64 && self.slots.len() >= 2 * self.live {
+            self.sweep();
+        }
+        self.at.insert(page.pfn, self.slots.len());
+        self.slots.push(Some(page));
+        self.live += 1;
+    }
+
+    /// Takes the page at `pfn` off the list.
+    pub fn remove(&mut self, pfn: u64) -> Option<LruPage> {
+        let slot = self.at.remove(&pfn)?;
+        let page = self.slots.get_mut(slot)?.take();
+        self.live -= usize::from(page.is_some());
+        page
+    }
+
+    /// The page at `pfn` now lives at `to` (compaction moved it), keeping its age.
+    pub fn moved(&mut self, pfn: u64, to: u64) {
+        if let Some(slot) = self.at.remove(&pfn) {
+            if let Some(Some(page)) = self.slots.get_mut(slot) {
+                page.pfn = to;
+                self.at.insert(to, slot);
+            }
+        }
+    }
+
+    /// Slot positions, for walks that remove as they go (holes read as `None`).
+    fn slot_count(&self) -> usize {
+        self.slots.len()
+    }
+
+    fn slot(&self, index: usize) -> Option<LruPage> {
+        self.slots.get(index).copied().flatten()
+    }
+
+    fn sweep(&mut self) {
+        self.slots.retain(Option::is_some);
+        for (index, page) in self.slots.iter().enumerate() {
+            if let Some(page) = page {
+                self.at.insert(page.pfn, index);
+            }
+        }
+    }
+
+    /// Heap bytes held (the map's nodes estimated at 48 bytes an entry).
+    pub fn heap_bytes(&self) -> usize {
+        self.slots.capacity() * core::mem::size_of::<Option<LruPage>>() + self.at.len() * 48
+    }
+}
+
 /// What a compaction run ended with (`enum compact_result`, the values the slow
 /// path looks at).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -156,7 +234,7 @@ impl Allocator {
         if !self.zones[z].buddy.is_in_use_block(pfn, order_checked) {
             return Err(crate::EngineError::NotAllocated { pfn });
         }
-        self.lru.retain(|p| p.pfn != pfn.0);
+        self.lru.remove(pfn.0);
         self.zones[z].buddy.set_page_movable(pfn, false);
         self.free_pages(pfn, order, trace)
     }
@@ -182,8 +260,11 @@ impl Allocator {
     fn shrink(&mut self, zones: &[usize], nr: u64, trace: &mut impl TraceSink) -> u64 {
         let mut reclaimed = 0;
         let mut i = 0;
-        while i < self.lru.len() && reclaimed < nr {
-            let page = self.lru[i];
+        while i < self.lru.slot_count() && reclaimed < nr {
+            let Some(page) = self.lru.slot(i) else {
+                i += 1;
+                continue;
+            };
             let in_zone = self
                 .zone_of_pfn(Pfn(page.pfn))
                 .is_some_and(|z| zones.contains(&z));
@@ -191,7 +272,8 @@ impl Allocator {
                 i += 1;
                 continue;
             }
-            self.lru.remove(i);
+            self.lru.remove(page.pfn);
+            i += 1;
             let pfn = Pfn(page.pfn);
             if let Some(z) = self.zone_of_pfn(pfn) {
                 self.zones[z].buddy.set_page_movable(pfn, false);
@@ -560,9 +642,7 @@ impl Allocator {
     /// new pfn).
     fn migrate_page(&mut self, z: usize, source: LruPage, target: u64, trace: &mut impl TraceSink) {
         self.zones[z].buddy.set_page_movable(Pfn(target), true);
-        if let Some(entry) = self.lru.iter_mut().find(|p| p.pfn == source.pfn) {
-            entry.pfn = target;
-        }
+        self.lru.moved(source.pfn, target);
         self.zones[z].buddy.set_page_movable(Pfn(source.pfn), false);
         let _ = self.free_pages(Pfn(source.pfn), 0, trace);
         trace.emit(Event::Migrated {

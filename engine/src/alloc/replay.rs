@@ -80,7 +80,7 @@ impl Allocator {
             cpu: cpu.or_else(|| online_cpus.first().copied()).unwrap_or(0),
             online_cpus,
             watermark_boost_factor,
-            lru: Vec::new(),
+            lru: crate::alloc::reclaim::Lru::default(),
             swap: false,
             cma: false,
             machine: None,
