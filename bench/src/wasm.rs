@@ -30,6 +30,13 @@ impl Bench {
         })
     }
 
+    /// Boots the engine only (what `run` does before the sequence), so the page can
+    /// subtract it as the native harness does.
+    pub fn boot(&self) -> f64 {
+        buddyscope_engine::alloc::Allocator::from_machine(&self.machine)
+            .map_or(0.0, |a| a.zones.len() as f64)
+    }
+
     /// Runs the sequence once; returns the allocations that succeeded.
     pub fn run(&self, tracing: bool) -> f64 {
         run_engine(&self.machine, &self.ops, tracing) as f64

@@ -25,15 +25,21 @@ use crate::session::{Call, Cursor, Operation, Outcome, Session};
 use crate::snapshot::{format_core_size, format_cpulist, format_phys_range};
 use crate::trace::Event;
 use crate::types::{MigrateType, Order, Pfn, MAX_ORDER, PAGEBLOCK_ORDER, PAGE_SIZE_BYTES};
-use crate::workload::{parse_workload, run_workload};
+use crate::workload::{parse_workload, run_workload_seeded};
 use crate::zone::BlockState;
 
-/// The most operations a workload may run in the page: enough for every library
-/// scenario, few enough that a mistyped `count=` cannot hang the tab.
-pub const PAGE_OPERATIONS_LIMIT: u64 = 200_000;
+/// The most operations a workload may run in the page: a million (about a second of
+/// work and a hundred bytes of history each), so a mistyped `count=` cannot hang the
+/// tab.
+pub const PAGE_OPERATIONS_LIMIT: u64 = 1_000_000;
 
-/// The largest address space the page draws, in pages (64 GiB).
-pub const PAGE_MAP_PAGES_LIMIT: u64 = 1 << 24;
+/// The largest address space the page draws, in pages (256 GiB; holes cost a byte a
+/// page in the page map, nothing in the engine).
+pub const PAGE_MAP_PAGES_LIMIT: u64 = 1 << 26;
+
+/// The most pages the zones of a machine in the page may span together (64 GiB):
+/// the engine keeps ten bytes a spanned page, and the session a copy at boot.
+pub const PAGE_SPANNED_PAGES_LIMIT: u64 = 1 << 24;
 
 // ---------------------------------------------------------------------------------
 // Loading a scenario
@@ -107,6 +113,19 @@ pub fn load(scenario: &Scenario) -> Result<Loaded, LoadError> {
             (machine.max_pfn * PAGE_SIZE_BYTES) >> 20
         )));
     }
+    let spanned: u64 = machine
+        .nodes
+        .iter()
+        .flat_map(|n| n.zones.iter())
+        .map(|z| z.spanned)
+        .sum();
+    if spanned > PAGE_SPANNED_PAGES_LIMIT {
+        return Err(machine_error(format!(
+            "the page simulates machines whose zones span up to {} GiB together; this one spans {} MiB",
+            (PAGE_SPANNED_PAGES_LIMIT * PAGE_SIZE_BYTES) >> 30,
+            (spanned * PAGE_SIZE_BYTES) >> 20
+        )));
+    }
     let warnings = machine.warnings.clone();
     let allocator = Allocator::from_machine(&machine).map_err(|e| machine_error(e.to_string()))?;
     let mut session = Session::new(allocator);
@@ -120,8 +139,13 @@ pub fn load(scenario: &Scenario) -> Result<Loaded, LoadError> {
             message: e.message,
         };
         let statements = parse_workload(script).map_err(workload_error)?;
-        let summary = run_workload(&mut session, &statements, Some(PAGE_OPERATIONS_LIMIT))
-            .map_err(workload_error)?;
+        let summary = run_workload_seeded(
+            &mut session,
+            &statements,
+            Some(PAGE_OPERATIONS_LIMIT),
+            scenario.seed.unwrap_or(1),
+        )
+        .map_err(workload_error)?;
         operations = summary.operations;
     }
     let cursor = match scenario.open_at {

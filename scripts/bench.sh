@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every benchmark and prints one table (docs/performance.md explains it):
+#   1. the engine natively beside buddy_system_allocator, scale and growth
+#      (bench/src/main.rs) -> target/bench/native.json;
+#   2. the same engine workloads compiled to wasm and run in headless Chromium, and
+#      the page itself (time to interactive, redraws, step latency, a 1 M-operation
+#      workload) -> target/bench/browser.json (scripts/bench.mjs);
+#   3. the summary table and target/bench/summary.json.
+# Not part of the test command: benchmarks are measurements, not pass/fail tests.
+# `--quick` takes fewer samples.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+setup_test
+cd "$ROOT"
+mkdir -p target/bench
+
+cargo build --release --locked -p buddyscope-bench --bin buddyscope-bench
+./target/release/buddyscope-bench native "$@"
+
+cargo build --release --locked -p buddyscope-bench --lib --target wasm32-unknown-unknown
+wasm-bindgen --target web --out-dir target/bench/wasm \
+  target/wasm32-unknown-unknown/release/buddyscope_bench.wasm
+trunk build --release --locked
+node scripts/bench.mjs "$@"
+
+./target/release/buddyscope-bench summary
