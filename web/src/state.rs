@@ -419,6 +419,7 @@ fn empty_state() -> State {
         cma: false,
         machine: None,
         offline_sections: Vec::new(),
+        zonelist_indexes: Vec::new(),
     };
     let loaded = view::Loaded {
         session: Session::new(allocator),

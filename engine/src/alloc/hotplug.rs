@@ -294,19 +294,23 @@ impl Allocator {
         let Some(machine) = self.machine.as_mut() else {
             return;
         };
-        if machine.adjust_hotplug_pages(nid, zone, pages) {
+        let rebuilt = machine.adjust_hotplug_pages(nid, zone, pages);
+        if rebuilt {
             machine.rebuild_zonelists();
-            let lists = machine.zonelists.clone();
+        }
+        let lists = machine.zonelists.clone();
+        let warning = machine.init_per_zone_wmark_min_after_boot();
+        let min_free_kbytes = machine.min_free_kbytes;
+        if rebuilt {
             for node in &mut self.nodes {
                 if let Some(list) = lists.iter().find(|l| l.node == node.nid) {
                     node.fallback = list.general.iter().map(|r| (r.node, r.zone)).collect();
                     node.nofallback = list.thisnode.iter().map(|r| (r.node, r.zone)).collect();
                 }
             }
+            self.index_zonelists();
             trace.emit(Event::ZonelistsRebuilt);
         }
-        let warning = machine.init_per_zone_wmark_min_after_boot();
-        let min_free_kbytes = machine.min_free_kbytes;
         self.take_zone_settings(true);
         trace.emit(Event::WatermarksRecomputed {
             min_free_kbytes,

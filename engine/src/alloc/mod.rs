@@ -25,6 +25,7 @@ pub mod reclaim;
 pub mod replay;
 
 use std::collections::VecDeque;
+use std::rc::Rc;
 
 use crate::error::EngineError;
 use crate::machine::ZoneType;
@@ -186,6 +187,9 @@ pub struct Allocator {
     pub machine: Option<crate::machine::Machine>,
     /// Sparsemem sections offlined by memory hotplug, ascending.
     pub offline_sections: Vec<u64>,
+    /// Each node's two zonelists as indexes into `zones`, built once (see
+    /// [`Allocator::index_zonelists`]) so an allocation does not rebuild them.
+    pub zonelist_indexes: Vec<(Rc<[usize]>, Rc<[usize]>)>,
 }
 
 /// What a successful allocation returned.
@@ -201,7 +205,7 @@ pub struct Allocation {
 struct AllocContext {
     highest_zoneidx: ZoneType,
     /// The zonelist as zone indexes, with the preferred zoneref's position.
-    zonelist: Vec<usize>,
+    zonelist: Rc<[usize]>,
     preferred: Option<usize>,
     migratetype: MigrateType,
 }
@@ -323,7 +327,12 @@ impl Allocator {
                 return Err(EngineError::NoSuchNode { node });
             }
         }
-        let Some(node) = self.nodes.iter().find(|n| n.nid == preferred_nid) else {
+        let Some(node_position) = self.nodes.iter().position(|n| n.nid == preferred_nid) else {
+            return Err(EngineError::NoSuchNode {
+                node: preferred_nid,
+            });
+        };
+        let Some(node) = self.nodes.get(node_position) else {
             return Err(EngineError::NoSuchNode {
                 node: preferred_nid,
             });
@@ -334,17 +343,26 @@ impl Allocator {
             &node.fallback
         };
         let mut skipped = Vec::new();
-        let zonelist: Vec<usize> = refs
-            .iter()
-            .filter(|(nid, zone)| {
-                let allowed = nodemask.is_none_or(|mask| mask.contains(nid));
-                if !allowed {
-                    skipped.push((*nid, *zone));
-                }
-                allowed
-            })
-            .filter_map(|(nid, zone)| self.zone_index(*nid, *zone))
-            .collect();
+        let thisnode = gfp.has(gfp::GFP_THISNODE);
+        let cached = self
+            .zonelist_indexes
+            .get(node_position)
+            .map(|(general, this)| if thisnode { this } else { general })
+            .filter(|_| nodemask.is_none());
+        let zonelist: Rc<[usize]> = match cached {
+            Some(list) => list.clone(),
+            None => refs
+                .iter()
+                .filter(|(nid, zone)| {
+                    let allowed = nodemask.is_none_or(|mask| mask.contains(nid));
+                    if !allowed {
+                        skipped.push((*nid, *zone));
+                    }
+                    allowed
+                })
+                .filter_map(|(nid, zone)| self.zone_index(*nid, *zone))
+                .collect(),
+        };
         let highest = gfp.zone();
         let mut ac = AllocContext {
             highest_zoneidx: highest,
@@ -980,8 +998,8 @@ impl Allocator {
     /// `wake_all_kswapds()`: one `wakeup_kswapd()` per node of the zonelist.
     fn wake_all_kswapds(&mut self, order: Order, ac: &AllocContext, trace: &mut impl TraceSink) {
         let mut last_node = None;
-        let zones: Vec<usize> = ac.zonelist.clone();
-        for z in zones {
+        let zones = ac.zonelist.clone();
+        for &z in zones.iter() {
             if self.zones[z].zone > ac.highest_zoneidx || self.zones[z].managed == 0 {
                 continue;
             }
@@ -1342,7 +1360,29 @@ impl Allocator {
             cma: machine.cma.is_some(),
             machine: Some(machine.clone()),
             offline_sections: Vec::new(),
-        })
+            zonelist_indexes: Vec::new(),
+        }
+        .with_zonelist_indexes())
+    }
+
+    /// Builds [`Allocator::zonelist_indexes`] from the nodes' zonelists; call after
+    /// they change.
+    pub fn index_zonelists(&mut self) {
+        let index = |list: &[(u32, ZoneType)]| -> Rc<[usize]> {
+            list.iter()
+                .filter_map(|&(nid, zone)| self.zone_index(nid, zone))
+                .collect()
+        };
+        self.zonelist_indexes = self
+            .nodes
+            .iter()
+            .map(|n| (index(&n.fallback), index(&n.nofallback)))
+            .collect();
+    }
+
+    pub(crate) fn with_zonelist_indexes(mut self) -> Allocator {
+        self.index_zonelists();
+        self
     }
 
     /// Bytes of heap the allocator holds, measured from its zones' allocations (the

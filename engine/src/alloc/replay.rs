@@ -85,7 +85,9 @@ impl Allocator {
             cma: false,
             machine: None,
             offline_sections: Vec::new(),
-        })
+            zonelist_indexes: Vec::new(),
+        }
+        .with_zonelist_indexes())
     }
 
     /// The state in the dump format, labelled `label`.
