@@ -407,15 +407,29 @@ impl Session {
             },
         };
         let mut sink = OwnershipSink::default();
-        for record in &self.records[state.calls..calls] {
-            // Every recorded call succeeded once on exactly this state.
-            sink.events.clear();
-            let _ = execute(
-                &mut state.allocator,
-                &mut state.allocations,
-                &record.operation,
-                &mut sink,
-            );
+        let from = state.calls.min(calls);
+        for (index, record) in self.records[from..calls].iter().enumerate() {
+            // Every recorded call succeeded once on exactly this state. The last one
+            // is replayed with every event kept: stepping to the end of a call asks
+            // for its state and then for its events.
+            if from + index + 1 == calls {
+                let mut events = Vec::new();
+                let _ = execute(
+                    &mut state.allocator,
+                    &mut state.allocations,
+                    &record.operation,
+                    &mut events,
+                );
+                self.cache.borrow_mut().events = Some((calls - 1, Rc::from(events)));
+            } else {
+                sink.events.clear();
+                let _ = execute(
+                    &mut state.allocator,
+                    &mut state.allocations,
+                    &record.operation,
+                    &mut sink,
+                );
+            }
         }
         state.calls = calls;
         state
