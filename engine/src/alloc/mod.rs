@@ -165,6 +165,10 @@ pub struct NodeState {
     pub nofallback: Vec<(u32, ZoneType)>,
 }
 
+/// A node's fallback and `__GFP_THISNODE` zonelists as indexes into
+/// [`Allocator::zones`].
+pub type ZonelistIndexes = (Rc<[usize]>, Rc<[usize]>);
+
 /// The whole allocator.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Allocator {
@@ -189,7 +193,7 @@ pub struct Allocator {
     pub offline_sections: Vec<u64>,
     /// Each node's two zonelists as indexes into `zones`, built once (see
     /// [`Allocator::index_zonelists`]) so an allocation does not rebuild them.
-    pub zonelist_indexes: Vec<(Rc<[usize]>, Rc<[usize]>)>,
+    pub zonelist_indexes: Vec<ZonelistIndexes>,
 }
 
 /// What a successful allocation returned.
