@@ -175,6 +175,15 @@ fn number(json: &str, key: &str) -> Option<f64> {
     rest[..end].parse().ok()
 }
 
+/// Byte counts as whole numbers, everything else to three decimals.
+fn fmt_value(key: &str, value: f64) -> String {
+    if key.ends_with("_bytes") {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.3}")
+    }
+}
+
 fn summary() -> Result<(), String> {
     let dir = std::path::Path::new("target/bench");
     let read = |name: &str| {
@@ -246,14 +255,14 @@ fn summary() -> Result<(), String> {
     let mut json = String::from("{\n");
     let mut lines = Vec::new();
     for (key, value, target, what) in rows {
-        let shown = value.map_or_else(|| "n/a".to_string(), |v| format!("{v:.3}"));
+        let shown = value.map_or_else(|| "n/a".to_string(), |v| fmt_value(key, v));
         println!("{key:<22} {shown:>14} {target:>10}  {what}");
         lines.push(format!(
             "  \"{key}\": {}",
-            value.map_or_else(|| "null".to_string(), |v| format!("{v:.3}"))
+            value.map_or_else(|| "null".to_string(), |v| fmt_value(key, v))
         ));
     }
-    for extra in ["tti_ms", "redraw_64mi_ms"] {
+    for extra in ["tti_ms", "redraw_64mi_ms", "step_back_1m_ms"] {
         if let Some(v) = number(&browser, extra) {
             println!("{extra:<22} {v:>14.3} {:>10}  (also measured)", "-");
             lines.push(format!("  \"{extra}\": {v:.3}"));
