@@ -25,7 +25,7 @@ use crate::session::{Call, Cursor, Operation, Outcome, Session};
 use crate::snapshot::{format_core_size, format_cpulist, format_phys_range};
 use crate::trace::Event;
 use crate::types::{MigrateType, Order, Pfn, MAX_ORDER, PAGEBLOCK_ORDER, PAGE_SIZE_BYTES};
-use crate::workload::{parse_workload, run_workload};
+use crate::workload::{parse_workload, run_workload_seeded};
 use crate::zone::BlockState;
 
 /// The most operations a workload may run in the page: enough for every library
@@ -120,8 +120,13 @@ pub fn load(scenario: &Scenario) -> Result<Loaded, LoadError> {
             message: e.message,
         };
         let statements = parse_workload(script).map_err(workload_error)?;
-        let summary = run_workload(&mut session, &statements, Some(PAGE_OPERATIONS_LIMIT))
-            .map_err(workload_error)?;
+        let summary = run_workload_seeded(
+            &mut session,
+            &statements,
+            Some(PAGE_OPERATIONS_LIMIT),
+            scenario.seed.unwrap_or(1),
+        )
+        .map_err(workload_error)?;
         operations = summary.operations;
     }
     let cursor = match scenario.open_at {
