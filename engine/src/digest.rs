@@ -74,7 +74,7 @@ pub fn run_digest(session: &Session, open_at: Cursor) -> RunDigest {
     let mut events = 0;
     for call in session.calls() {
         // Writing into an Fnv64 cannot fail.
-        let _ = write!(calls, "{call:?}\n");
+        let _ = writeln!(calls, "{call:?}");
         events += call.events.len();
     }
     let mut state = Fnv64::default();

@@ -142,7 +142,7 @@ pub fn operation(c: &mut impl Choose, session: &Session) -> Operation {
     match c.below(100) {
         0..=49 => Operation::Alloc {
             order: *c.pick(&[0, 0, 0, 0, 1, 2, 3, 4, 9, 10, 11]),
-            gfp: Gfp::parse(*c.pick(MASKS)).unwrap(),
+            gfp: Gfp::parse(c.pick::<&str>(MASKS)).unwrap(),
             node: c.below(nodes + 2) as i32 - 1,
             nodemask: if c.chance(15) {
                 Some(
@@ -159,9 +159,11 @@ pub fn operation(c: &mut impl Choose, session: &Session) -> Operation {
         50..=84 => {
             let made = session.allocations_made() as u64;
             // Mostly a live allocation; sometimes one already freed or never made.
-            let index = (made > 0 && c.chance(90))
-                .then(|| c.below(made))
-                .unwrap_or_else(|| made + c.below(3)) as usize;
+            let index = if made > 0 && c.chance(90) {
+                c.below(made)
+            } else {
+                made + c.below(3)
+            } as usize;
             Operation::Free {
                 index,
                 cpu: cpu(&mut |b| c.below(b)),
