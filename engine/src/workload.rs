@@ -417,7 +417,17 @@ fn parse_alloc(first: &Word<'_>, rest: &[Word<'_>]) -> Result<Statement, Workloa
                     ));
                 }
             }
-            "node" => node = number(&value_word, "a node number (or -1)")?,
+            "node" => {
+                node = number(&value_word, "a node number (or -1)")?;
+                // -1 is "the CPU's node"; other negative numbers name nothing (and
+                // would not be written back).
+                if node < -1 {
+                    return Err(err(
+                        value_word.span,
+                        format!("`node` is a node number or -1 (the CPU's own node), not {node}"),
+                    ));
+                }
+            }
             "nodemask" => {
                 let nodes = crate::snapshot::parse_cpulist(value).map_err(|e| {
                     err(

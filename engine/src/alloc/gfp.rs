@@ -178,6 +178,12 @@ impl Gfp {
         Gfp::checked(value, text)
     }
 
+    /// Whether `value` is a mask this kernel accepts: only defined bits, and zone
+    /// modifiers `gfp_zone()` does not reject (GFP_ZONE_BAD).
+    pub fn is_valid(value: u32) -> bool {
+        value & !GFP_BITS_MASK == 0 && !bad_zone_bits(value)
+    }
+
     fn checked(value: u32, text: &str) -> Result<Gfp, GfpError> {
         if value & !GFP_BITS_MASK != 0 {
             return Err(GfpError {
