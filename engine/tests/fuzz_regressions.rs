@@ -73,3 +73,16 @@ fn a_trace_gfp_mask_the_kernel_rejects_is_skipped() {
         1
     );
 }
+
+/// `gfp=0x01adafA0` has bit 0x1000000 (a KASAN flag), which has no name here: the
+/// mask was written back as `...|?`, which the parser refuses. Unnamed bits are now
+/// written as a hex remainder (`...|0x1000000`), as show_gfp_flags() prints them, and
+/// read back.
+#[test]
+fn a_gfp_bit_without_a_name_is_written_as_hex() {
+    let text = include_str!("data/fuzz/workload-gfp-bit-without-a-name.txt");
+    let statements = workload_round_trip(text).unwrap();
+    let written = format_statements(&statements);
+    assert!(written.contains("|0x1000000\n"), "{written}");
+    assert!(!written.contains('?'), "{written}");
+}

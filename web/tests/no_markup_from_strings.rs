@@ -38,5 +38,9 @@ fn no_source_file_parses_a_string_as_markup() {
             checked += 1;
         }
     }
-    assert!(checked >= 10, "only {checked} source files found in {}", dir.display());
+    assert!(
+        checked >= 10,
+        "only {checked} source files found in {}",
+        dir.display()
+    );
 }
