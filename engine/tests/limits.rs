@@ -135,7 +135,10 @@ fn cpus_beyond_8191_are_refused() {
             .unwrap_err()
             .to_string(),
     };
-    assert_contains(&message, "8192");
+    assert_contains(
+        &message,
+        "CPU 8192 is beyond the limit of 8192 CPUs (CPU numbers 0 to 8191)",
+    );
 }
 
 #[test]
