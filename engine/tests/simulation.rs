@@ -69,7 +69,7 @@ fn run(seed: u64, ops: u64, reached: &mut Reached) -> Result<bool, String> {
     for step in 0..ops {
         if rng.chance(2) {
             let statement = generate_statement(&mut rng);
-            generate_checked(&mut session, &statement, seed)
+            generate_checked(&mut session, &statement, seed, 5_000)
                 .map_err(|e| format!("step {step}: {e}\nmachine:\n{text}"))?;
         } else {
             let operation = operation(&mut rng, &session);

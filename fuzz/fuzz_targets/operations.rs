@@ -12,7 +12,9 @@ use libfuzzer_sys::fuzz_target;
 #[allow(dead_code)]
 mod random_run;
 
-use random_run::{apply_checked, boot, generate_checked, generate_statement, machine_toml, operation, Choose};
+use random_run::{
+    apply_checked, boot, generate_checked, generate_statement, machine_toml, operation, Choose,
+};
 
 /// Choices read from the fuzzer's bytes, two at a time; zeros once they run out.
 struct Bytes<'a> {
@@ -42,7 +44,9 @@ fuzz_target!(|data: &[u8]| {
         steps += 1;
         let result = if bytes.below(50) == 0 {
             let statement = generate_statement(&mut bytes);
-            generate_checked(&mut session, &statement, 1)
+            // Few operations a generator: each is checked, and a fuzzer wants many
+            // short runs (the seeded simulation runs long ones).
+            generate_checked(&mut session, &statement, 1, 300)
         } else {
             let operation = operation(&mut bytes, &session);
             apply_checked(&mut session, operation)

@@ -267,12 +267,17 @@ pub fn apply_checked(session: &mut Session, operation: Operation) -> Result<(), 
 /// Runs a `generate` statement on `session`, then replays the operations it made one
 /// at a time on a copy of the session taken before it: the invariants are checked
 /// after each, and the replay must give the same calls (determinism).
-pub fn generate_checked(session: &mut Session, statement: &str, seed: u64) -> Result<(), String> {
+pub fn generate_checked(
+    session: &mut Session,
+    statement: &str,
+    seed: u64,
+    operations_max: u64,
+) -> Result<(), String> {
     let statements = parse_workload(statement).map_err(|e| format!("{statement}: {e}"))?;
     let mut replay = session.clone();
     let first = session.calls().len();
     // A refused generated statement (a node that does not exist) is an error value.
-    let _ = run_workload_seeded(session, &statements, Some(5_000), seed);
+    let _ = run_workload_seeded(session, &statements, Some(operations_max), seed);
     for call in &session.calls()[first..] {
         replay
             .apply(call.operation.clone())
