@@ -252,3 +252,17 @@ fn generate_prints_the_expansion_a_run_would_use() {
     let (ok, _, stderr) = buddyscope(&["generate", "numa", "remote=101"]);
     assert!(!ok && stderr.contains("at most 100"), "{stderr}");
 }
+
+/// docs/limits.md: a file over 16 MiB is refused before it is read, naming the limit.
+#[test]
+fn a_file_over_16_mib_is_refused() {
+    let path = std::env::temp_dir().join(format!("buddyscope-big-{}.toml", std::process::id()));
+    std::fs::write(&path, vec![b'#'; (16 << 20) + 1]).unwrap();
+    let (ok, _, stderr) = buddyscope(&["zoneinfo", path.to_str().unwrap()]);
+    std::fs::remove_file(&path).unwrap();
+    assert!(!ok);
+    assert!(
+        stderr.contains("16777217 bytes is larger than the 16777216-byte limit"),
+        "{stderr}"
+    );
+}

@@ -44,6 +44,32 @@ const fn p(name: &'static str, default: u64, max: u64, help: &'static str) -> Pa
 
 /// The most operations one `generate` statement may expand into.
 pub const GENERATED_OPS_LIMIT: u64 = 1_000_000;
+/// The most statements one `generate` statement expands into: above what any
+/// parameters within their maximums give (fragment at its largest gives about three
+/// million), so it only guards memory; [`expand_at_most`] cuts lower when the run's
+/// operation budget will stop it sooner.
+pub const GENERATED_STATEMENTS_LIMIT: usize = 4_000_000;
+
+/// Checks parameters together (each was checked against its maximum when read).
+/// `atomic`: `bursts` × `size` atomic allocations, at most [`GENERATED_OPS_LIMIT`].
+pub fn check_params(name: &str, params: &[(String, u64)]) -> Result<(), String> {
+    let Some(generator) = generator(name) else {
+        return Ok(());
+    };
+    if name == "atomic" {
+        let (bursts, size) = (
+            value(generator, params, "bursts").max(1),
+            value(generator, params, "size"),
+        );
+        let total = bursts.saturating_mul(size);
+        if total > GENERATED_OPS_LIMIT {
+            return Err(format!(
+                "`bursts` × `size` is {total} atomic allocations; at most {GENERATED_OPS_LIMIT}"
+            ));
+        }
+    }
+    Ok(())
+}
 
 /// Every generator.
 pub const GENERATORS: &[Generator] = &[
@@ -178,6 +204,8 @@ struct Builder {
     groups: Vec<(String, usize)>,
     rng: Rng,
     cpus: Vec<u32>,
+    /// Statements kept at most.
+    cap: usize,
 }
 
 impl Builder {
@@ -219,7 +247,7 @@ impl Builder {
                 0
             }
         };
-        self.out.push(Statement::Alloc {
+        self.push(Statement::Alloc {
             name: Some(name),
             order,
             gfp,
@@ -234,8 +262,14 @@ impl Builder {
 
     fn free(&mut self, kind: &str, index: usize) {
         let name = self.group(kind);
-        self.out
-            .push(Statement::Free(FreeTarget::Index(name, index)));
+        self.push(Statement::Free(FreeTarget::Index(name, index)));
+    }
+
+    /// Adds a statement unless the cap is reached.
+    fn push(&mut self, statement: Statement) {
+        if self.out.len() < self.cap {
+            self.out.push(statement);
+        }
     }
 }
 
@@ -255,6 +289,31 @@ pub fn expand(
     seed: u64,
     prefix: &str,
 ) -> Vec<Statement> {
+    expand_at_most(
+        name,
+        params,
+        facts,
+        seed,
+        prefix,
+        GENERATED_STATEMENTS_LIMIT,
+    )
+}
+
+/// [`expand`], keeping only the first `max_statements` statements (and at most
+/// [`GENERATED_STATEMENTS_LIMIT`]). The workload runner passes twice the operations
+/// its run may still apply, plus two: every generated `free` names an allocation
+/// generated before it and no allocation is freed twice, so any first K statements
+/// hold at least K/2 allocations (or kswapd runs), each an operation, and the run
+/// stops inside the kept statements. The cut changes nothing the run does; it only
+/// keeps a large generator from filling memory with statements that never run.
+pub fn expand_at_most(
+    name: &str,
+    params: &[(String, u64)],
+    facts: &MachineFacts,
+    seed: u64,
+    prefix: &str,
+    max_statements: usize,
+) -> Vec<Statement> {
     let Some(generator) = generator(name) else {
         return Vec::new();
     };
@@ -262,6 +321,7 @@ pub fn expand(
     let mut b = Builder {
         prefix: prefix.to_string(),
         out: Vec::new(),
+        cap: max_statements.min(GENERATED_STATEMENTS_LIMIT),
         groups: Vec::new(),
         rng: Rng::new(seed),
         cpus: facts.cpus.clone(),
@@ -340,7 +400,7 @@ pub fn expand(
                 b.alloc("cache", 0, movable, PageUse::PageCache, -1);
                 if every > 0 && i % every == 0 && !nodes.is_empty() {
                     let node = nodes[b.rng.below(nodes.len() as u64) as usize];
-                    b.out.push(Statement::Kswapd { node });
+                    b.push(Statement::Kswapd { node });
                 }
             }
         }

@@ -124,6 +124,8 @@ pub mod reason {
     pub const GARBLED_FREE: &str = "garbled mm_page_free line";
     pub const GARBLED_BATCHED: &str = "garbled mm_page_free_batched line";
     pub const UNKNOWN_GFP: &str = "mm_page_alloc with a gfp flag name this importer does not know";
+    pub const ZONE_BAD_GFP: &str =
+        "mm_page_alloc with zone modifiers the kernel rejects (GFP_ZONE_BAD)";
     pub const ORDER_TOO_HIGH: &str = "order above MAX_ORDER-1 (10)";
     pub const FREE_UNKNOWN: &str = "free of a pfn never allocated in the trace";
     pub const FREE_ORDER_MISMATCH: &str =
@@ -413,6 +415,10 @@ impl Importer {
             Err(GfpProblem::UnknownName) => return self.skip(reason::UNKNOWN_GFP, line),
             Err(GfpProblem::Garbled) => return self.skip(reason::GARBLED_ALLOC, line),
         };
+        // The kernel would not have served it, and the workload cannot say it.
+        if !crate::alloc::gfp::Gfp::is_valid(gfp & crate::alloc::gfp::GFP_BITS_MASK) {
+            return self.skip(reason::ZONE_BAD_GFP, line);
+        }
         if order > MAX_TRACE_ORDER {
             return self.skip(reason::ORDER_TOO_HIGH, line);
         }
@@ -581,7 +587,7 @@ pub fn import_trace(text: &str) -> Result<ImportedTrace, TraceError> {
 /// one `free t[i..j]`, so a long trace stays a short file. The pfns are the model's
 /// own, not the trace's: the model decides where each block goes.
 pub fn trace_workload(trace: &ImportedTrace) -> Vec<crate::workload::Statement> {
-    use crate::alloc::gfp::Gfp;
+    use crate::alloc::gfp::{Gfp, GFP_BITS_MASK};
     use crate::alloc::reclaim::PageUse;
     use crate::workload::{FreeTarget, Statement};
     let mut out: Vec<Statement> = Vec::new();
@@ -608,7 +614,7 @@ pub fn trace_workload(trace: &ImportedTrace) -> Vec<crate::workload::Statement> 
                     ..
                 }) = out.last_mut()
                 {
-                    if *o == *order && g.0 == *gfp {
+                    if *o == *order && g.0 == *gfp & GFP_BITS_MASK {
                         *count += 1;
                         continue;
                     }
@@ -616,7 +622,10 @@ pub fn trace_workload(trace: &ImportedTrace) -> Vec<crate::workload::Statement> 
                 out.push(Statement::Alloc {
                     name: Some("t".to_string()),
                     order: *order,
-                    gfp: Gfp(*gfp),
+                    // Bits above __GFP_BITS_MASK are debugging flags of other
+                    // kernel configurations (KASAN, lockdep) that do not steer the
+                    // allocator and that the workload language cannot write.
+                    gfp: Gfp(*gfp & GFP_BITS_MASK),
                     count: 1,
                     node: -1,
                     nodemask: None,

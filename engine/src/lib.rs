@@ -18,6 +18,7 @@
 //! for native targets and `wasm32-unknown-unknown` and gives the same result on both.
 
 pub mod alloc;
+pub mod digest;
 mod error;
 mod lists;
 mod rng;

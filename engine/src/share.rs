@@ -95,8 +95,12 @@ pub fn decode(input: &str) -> Result<ShareLink, ShareError> {
     let bytes = match format {
         "z1" => {
             let compressed = base64url_decode(body)?;
-            miniz_oxide::inflate::decompress_to_vec_with_limit(&compressed, SCENARIO_LIMIT_BYTES).map_err(|_| {
-                error("the link's scenario does not decompress: the link was cut short or changed")
+            miniz_oxide::inflate::decompress_to_vec_with_limit(&compressed, SCENARIO_LIMIT_BYTES).map_err(|e| {
+                if e.status == miniz_oxide::inflate::TINFLStatus::HasMoreOutput {
+                    error("the link's scenario is larger than 1 MiB when decompressed")
+                } else {
+                    error("the link's scenario does not decompress: the link was cut short or changed")
+                }
             })?
         }
         "p1" => percent_decode(body)?,

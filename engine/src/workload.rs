@@ -30,6 +30,7 @@
 //! Errors name the line and column.
 
 use core::fmt;
+use std::collections::BTreeMap;
 
 use crate::alloc::gfp::Gfp;
 use crate::alloc::reclaim::PageUse;
@@ -42,6 +43,8 @@ pub const NESTING_LIMIT: usize = 16;
 /// The most statements one run may execute (repeats count every pass), so an empty
 /// `repeat` cannot loop for hours.
 pub const STATEMENTS_LIMIT: u64 = 50_000_000;
+/// The most `generate` statements one run may execute (each expands anew).
+pub const GENERATE_LIMIT: u64 = 10_000;
 
 /// Where something is in the workload text (1-based).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -350,6 +353,8 @@ fn parse_generate(first: &Word<'_>, rest: &[Word<'_>]) -> Result<Statement, Work
         params.retain(|(k, _)| k != key);
         params.push((key.to_string(), value));
     }
+    crate::generate::check_params(generator.name, &params)
+        .map_err(|message| err(kind.span, format!("generate {}: {message}", generator.name)))?;
     Ok(Statement::Generate {
         name: generator.name.to_string(),
         params,
@@ -412,7 +417,17 @@ fn parse_alloc(first: &Word<'_>, rest: &[Word<'_>]) -> Result<Statement, Workloa
                     ));
                 }
             }
-            "node" => node = number(&value_word, "a node number (or -1)")?,
+            "node" => {
+                node = number(&value_word, "a node number (or -1)")?;
+                // -1 is "the CPU's node"; other negative numbers name nothing (and
+                // would not be written back).
+                if node < -1 {
+                    return Err(err(
+                        value_word.span,
+                        format!("`node` is a node number or -1 (the CPU's own node), not {node}"),
+                    ));
+                }
+            }
             "nodemask" => {
                 let nodes = crate::snapshot::parse_cpulist(value).map_err(|e| {
                     err(
@@ -591,7 +606,8 @@ pub fn run_workload_seeded(
     seed: u64,
 ) -> Result<RunSummary, WorkloadError> {
     let mut state = RunState {
-        names: Vec::new(),
+        names: BTreeMap::new(),
+        all_dead: 0,
         cpu: None,
         summary: RunSummary::default(),
         limit: limit.unwrap_or(OPERATIONS_LIMIT).min(OPERATIONS_LIMIT),
@@ -605,7 +621,10 @@ pub fn run_workload_seeded(
 
 struct RunState {
     /// Allocation indexes by name, in order.
-    names: Vec<(String, Vec<usize>)>,
+    names: BTreeMap<String, Group>,
+    /// Allocations `0..all_dead` are known to be no longer live (an allocation never
+    /// becomes live again), so `free all` starts after them.
+    all_dead: usize,
     cpu: Option<u32>,
     summary: RunSummary,
     limit: u64,
@@ -615,9 +634,22 @@ struct RunState {
     generated: u64,
 }
 
-impl RunState {
-    fn group(&self, name: &str) -> Option<&Vec<usize>> {
-        self.names.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+/// The allocations made under one name.
+#[derive(Default)]
+struct Group {
+    indexes: Vec<usize>,
+    /// `indexes[..dead]` are known to be no longer live: `free NAME` starts after
+    /// them, so `repeat N { alloc x; free x }` stays linear.
+    dead: usize,
+}
+
+/// Moves `*dead` past the leading entries of `indexes` that are no longer live.
+fn skip_dead(session: &Session, indexes: impl Fn(usize) -> Option<usize>, dead: &mut usize) {
+    while let Some(index) = indexes(*dead) {
+        if session.is_live(index) {
+            break;
+        }
+        *dead += 1;
     }
 }
 
@@ -663,13 +695,7 @@ fn run_statement(
     span: Span,
     state: &mut RunState,
 ) -> Result<bool, WorkloadError> {
-    state.statements += 1;
-    if state.statements > STATEMENTS_LIMIT {
-        return Err(err(
-            span,
-            format!("the workload runs more than {STATEMENTS_LIMIT} statements"),
-        ));
-    }
+    count_statement(state, span)?;
     match statement {
         Statement::Cpu(cpu) => {
             if !session.current().online_cpus.contains(cpu) {
@@ -704,44 +730,69 @@ fn run_statement(
                     return Ok(false);
                 }
                 if let Some(name) = name {
-                    match state.names.iter_mut().find(|(n, _)| n == name) {
-                        Some((_, group)) => group.push(index),
-                        None => state.names.push((name.clone(), vec![index])),
+                    match state.names.get_mut(name.as_str()) {
+                        Some(group) => group.indexes.push(index),
+                        None => {
+                            let group = Group {
+                                indexes: vec![index],
+                                dead: 0,
+                            };
+                            state.names.insert(name.clone(), group);
+                        }
                     }
                 }
             }
         }
         Statement::Free(target) => {
             let indexes: Vec<usize> = match target {
-                FreeTarget::All => (0..session.allocations_made()).collect(),
+                FreeTarget::All => {
+                    let made = session.allocations_made();
+                    skip_dead(session, |i| (i < made).then_some(i), &mut state.all_dead);
+                    // The known-dead ones are skipped without looking at them again.
+                    state.summary.skipped += state.all_dead as u64;
+                    (state.all_dead..made).collect()
+                }
                 FreeTarget::Name(name)
                 | FreeTarget::Index(name, _)
                 | FreeTarget::Range(name, _, _)
                 | FreeTarget::Every(name, _) => {
-                    let group = state.group(name).ok_or_else(|| {
+                    let group = state.names.get_mut(name.as_str()).ok_or_else(|| {
                         err(span, format!("nothing has been allocated as `{name}`"))
                     })?;
+                    let Group { indexes, dead } = group;
                     match target {
-                        FreeTarget::Index(_, i) => vec![*group.get(*i).ok_or_else(|| {
+                        FreeTarget::Index(_, i) => vec![*indexes.get(*i).ok_or_else(|| {
                             err(
                                 span,
                                 format!(
                                     "`{name}` has {} allocations, so there is no `{name}[{i}]`",
-                                    group.len()
+                                    indexes.len()
                                 ),
                             )
                         })?],
-                        FreeTarget::Range(_, a, b) => {
-                            group.iter().skip(*a).take(b - a).copied().collect()
+                        FreeTarget::Range(_, a, b) => indexes
+                            .iter()
+                            .skip(*a)
+                            .take(b.saturating_sub(*a))
+                            .copied()
+                            .collect(),
+                        FreeTarget::Every(_, n) => {
+                            indexes.iter().step_by((*n).max(1)).copied().collect()
                         }
-                        FreeTarget::Every(_, n) => group.iter().step_by(*n).copied().collect(),
-                        _ => group.clone(),
+                        _ => {
+                            skip_dead(session, |i| indexes.get(i).copied(), dead);
+                            state.summary.skipped += *dead as u64;
+                            indexes[*dead..].to_vec()
+                        }
                     }
                 }
             };
             for index in indexes {
                 if !session.is_live(index) {
                     state.summary.skipped += 1;
+                    // A skipped free costs no operation but still takes time: it
+                    // counts as a statement, so `repeat N { free all }` ends.
+                    count_statement(state, span)?;
                     continue;
                 }
                 if !apply(
@@ -771,15 +822,28 @@ fn run_statement(
         }
         Statement::Generate { name, params } => {
             state.generated += 1;
+            if state.generated > GENERATE_LIMIT {
+                return Err(err(
+                    span,
+                    format!("the workload runs more than {GENERATE_LIMIT} `generate` statements"),
+                ));
+            }
             let facts = crate::generate::MachineFacts::of(session.current());
             let seed = crate::generate::stream_seed(state.seed, state.generated);
             let prefix = format!("g{}", state.generated);
+            // Only what the remaining operation budget can run (see expand_at_most).
+            let remaining = state.limit.saturating_sub(state.summary.operations);
+            let cap = usize::try_from(remaining.saturating_mul(2).saturating_add(2))
+                .unwrap_or(usize::MAX);
             let body: Vec<(Statement, Span)> =
-                crate::generate::expand(name, params, &facts, seed, &prefix)
+                crate::generate::expand_at_most(name, params, &facts, seed, &prefix, cap)
                     .into_iter()
                     .map(|statement| (statement, span))
                     .collect();
-            return run_block(session, &body, state);
+            let cut = body.len() >= cap;
+            let finished = run_block(session, &body, state)?;
+            // A cut body ends where the full one would have hit the limit.
+            return Ok(finished && !(cut && state.summary.operations >= state.limit));
         }
         Statement::Hotplug { section, online } => {
             let operation = if *online {
@@ -803,13 +867,7 @@ fn run_statement(
         Statement::Repeat { count, body } => {
             for _ in 0..*count {
                 // Every pass counts, so an empty body cannot spin for hours.
-                state.statements += 1;
-                if state.statements > STATEMENTS_LIMIT {
-                    return Err(err(
-                        span,
-                        format!("the workload runs more than {STATEMENTS_LIMIT} statements"),
-                    ));
-                }
+                count_statement(state, span)?;
                 if !run_block(session, body, state)? {
                     return Ok(false);
                 }
@@ -817,6 +875,18 @@ fn run_statement(
         }
     }
     Ok(true)
+}
+
+/// Counts one statement (or pass, or skipped free) against [`STATEMENTS_LIMIT`].
+fn count_statement(state: &mut RunState, span: Span) -> Result<(), WorkloadError> {
+    state.statements += 1;
+    if state.statements > STATEMENTS_LIMIT {
+        return Err(err(
+            span,
+            format!("the workload runs more than {STATEMENTS_LIMIT} statements (repeat passes and skipped frees count)"),
+        ));
+    }
+    Ok(())
 }
 
 /// Writes statements back as workload text that [`parse_workload`] reads to the same

@@ -11,6 +11,7 @@
 //! - [`controls`], [`step_panel`], [`zonelists`], [`gauges`], [`free_areas`],
 //!   [`editor`], [`embed`], [`help`]: pure view components, one per file.
 //! - [`paint`]: puts the engine's RGBA pixels on a canvas.
+//! - [`panic`]: the panic hook: a readable notice instead of a dead page.
 
 pub mod address_space;
 pub mod app;
@@ -22,11 +23,13 @@ pub mod gauges;
 pub mod help;
 pub mod link;
 pub mod paint;
+pub mod panic;
 pub mod state;
 pub mod step_panel;
 pub mod zonelists;
 
 /// Mounts the playground on the document body.
 pub fn start() {
+    panic::install();
     yew::Renderer::<app::App>::new().render();
 }

@@ -88,3 +88,31 @@ fn the_step_highlight_is_framed() {
 fn a_wrong_sized_buffer_is_refused_not_drawn() {
     assert!(!put_rgba(&canvas(), &[0u8; 10], 4));
 }
+
+/// Same result everywhere, the wasm half: every scenario of
+/// engine/tests/data/digests.txt, loaded the way the page loads it (`view::load`),
+/// digested in wasm and compared byte for byte with the digests the native test pins.
+#[wasm_bindgen_test]
+fn wasm_digests_equal_the_native_ones() {
+    use buddyscope_engine::digest::run_digest;
+    let pinned = include_str!("../../engine/tests/data/digests.txt");
+    let mut compared = 0;
+    for line in pinned.lines() {
+        let (name, expected) = line.split_once(' ').expect("NAME DIGEST");
+        let text = match name {
+            "default" => buddyscope_web::state::DEFAULT_SCENARIO,
+            "generators" => include_str!("../../engine/tests/data/digest/generators.toml"),
+            other => {
+                buddyscope_engine::library::get(other)
+                    .unwrap_or_else(|| panic!("no library scenario `{other}`"))
+                    .text
+            }
+        };
+        let (_, loaded) = view::load_text(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let actual = run_digest(&loaded.session, loaded.cursor).to_string();
+        assert_eq!(actual, expected, "{name}: wasm and native differ");
+        compared += 1;
+    }
+    // Every library scenario, the default one and the generator run.
+    assert_eq!(compared, buddyscope_engine::library::ENTRIES.len() + 2);
+}

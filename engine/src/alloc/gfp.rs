@@ -166,6 +166,14 @@ impl Gfp {
         }
         let mut value = 0u32;
         for part in text.split('|').map(str::trim) {
+            // A hex remainder after names (`GFP_KERNEL|0x1000000`), as `describe` and
+            // the kernel's show_gfp_flags() write bits that have no name.
+            if let Some(hex) = part.strip_prefix("0x") {
+                value |= u32::from_str_radix(hex, 16).map_err(|_| GfpError {
+                    message: format!("`{part}` in `{text}` is not a hex gfp mask"),
+                })?;
+                continue;
+            }
             let Some((_, bits)) = GFP_NAMES.iter().find(|(name, _)| *name == part) else {
                 return Err(GfpError {
                     message: format!(
@@ -176,6 +184,12 @@ impl Gfp {
             value |= bits;
         }
         Gfp::checked(value, text)
+    }
+
+    /// Whether `value` is a mask this kernel accepts: only defined bits, and zone
+    /// modifiers `gfp_zone()` does not reject (GFP_ZONE_BAD).
+    pub fn is_valid(value: u32) -> bool {
+        value & !GFP_BITS_MASK == 0 && !bad_zone_bits(value)
     }
 
     fn checked(value: u32, text: &str) -> Result<Gfp, GfpError> {
@@ -222,7 +236,7 @@ impl Gfp {
     /// names first.
     pub fn describe(self) -> String {
         let mut rest = self.0;
-        let mut parts = Vec::new();
+        let mut parts: Vec<String> = Vec::new();
         // The composite names covering the most bits first, as the kernel's
         // __def_gfpflag_names table lists its largest masks first.
         let mut names: Vec<&(&str, u32)> = GFP_NAMES.iter().collect();
@@ -235,12 +249,14 @@ impl Gfp {
         for (name, bits) in names {
             if *bits != 0 && rest & bits == *bits && (name.starts_with("GFP_") || rest & bits != 0)
             {
-                parts.push(*name);
+                parts.push(name.to_string());
                 rest &= !bits;
             }
         }
+        // Bits without a name here (the KASAN ones) as a hex remainder, as
+        // show_gfp_flags() prints them; `parse` reads it back.
         if rest != 0 {
-            parts.push("?");
+            parts.push(format!("{rest:#x}"));
         }
         if parts.is_empty() {
             "0".to_string()

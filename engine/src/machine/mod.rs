@@ -17,7 +17,9 @@ pub use config::{
     CoreSize, MachineConfig, ManagedCount, NodeConfig, PfnRange, Sysctls, ThpMode, ZoneType,
     MAX_NR_ZONES,
 };
-pub use validate::MachineError;
+pub use validate::{
+    MachineError, CPUS_LIMIT, NODES_LIMIT, PCP_SETS_LIMIT, PHYS_PFN_LIMIT, SECTIONS_LIMIT,
+};
 pub use zonelist::CpuState;
 
 use setup::SpanInputs;
@@ -221,6 +223,15 @@ impl Machine {
             cma: None,
             config,
         };
+        let populated = machine.zones().filter(|z| z.present > 0).count() as u64;
+        let pcp_sets = populated * machine.online_cpus.len() as u64;
+        if pcp_sets > validate::PCP_SETS_LIMIT {
+            return Err(MachineError::new(format!(
+                "{} CPUs × {populated} populated zones make {pcp_sets} per-cpu pagesets; the model keeps at most {}",
+                machine.online_cpus.len(),
+                validate::PCP_SETS_LIMIT
+            )));
+        }
         machine.place_cma()?;
         machine.zonelists =
             zonelist::build_all_zonelists(&machine.nodes, &machine.distances, CpuState::Boot);

@@ -36,6 +36,12 @@ pub const NODES_LIMIT: usize = 1024;
 pub const CPUS_LIMIT: u32 = 8192;
 /// Physical memory ends below 2^46 bytes (`MAX_PHYSMEM_BITS` with 4-level paging).
 pub const PHYS_PFN_LIMIT: u64 = 1 << (46 - 12);
+/// At most this many memory sections: 64 TiB in the default 128 MiB sections. Finer
+/// sections over a huge machine would make the section table alone take gigabytes.
+pub const SECTIONS_LIMIT: u64 = 1 << 19;
+/// At most this many per-cpu pagesets (online CPUs × populated zones), each kept in
+/// every copy of the state: 65,536 is 256 CPUs on 64 nodes with four zones each.
+pub const PCP_SETS_LIMIT: u64 = 1 << 16;
 /// `MIN_PERCPU_PAGELIST_HIGH_FRACTION`.
 pub const MIN_PCP_HIGH_FRACTION: u32 = 8;
 
@@ -163,6 +169,19 @@ fn validate_section_size(config: &MachineConfig) -> Result<(), MachineError> {
     if bits < min_bits || bits > 46 {
         return Err(MachineError::new(format!(
             "section size 2^{bits} bytes is not allowed: a section must hold a MAX_ORDER block of 4 MiB (SECTION_SIZE_BITS >= {min_bits}) and fit in the 46-bit physical address space"
+        )));
+    }
+    // Memory ranges were checked: non-empty, below 2^34 pfns, disjoint.
+    let shift = bits - 12;
+    let sections: u64 = config
+        .nodes
+        .iter()
+        .flat_map(|n| n.memory.iter())
+        .map(|r| ((r.end - 1) >> shift) - (r.start >> shift) + 1)
+        .sum();
+    if sections > SECTIONS_LIMIT {
+        return Err(MachineError::new(format!(
+            "the memory spreads over {sections} sections of 2^{bits} bytes; at most {SECTIONS_LIMIT} (64 TiB in 128 MiB sections): use a larger section_size_bits"
         )));
     }
     Ok(())

@@ -1,0 +1,80 @@
+//! Same result everywhere, the native half: every library scenario, the page's default
+//! scenario and a run of every generator, run the way the CLI runs them, digested
+//! (`buddyscope_engine::digest`) and compared with tests/data/digests.txt
+//! (`BUDDYSCOPE_BLESS=1` rewrites it). web/tests/browser.rs runs the same scenarios
+//! the way the page does, in wasm in headless Chromium, and compares with the same
+//! file, so native and wasm agree byte for byte exactly when both tests pass.
+
+use buddyscope_engine::alloc::Allocator;
+use buddyscope_engine::digest::{run_digest, RunDigest};
+use buddyscope_engine::library::ENTRIES;
+use buddyscope_engine::machine::Machine;
+use buddyscope_engine::scenario::parse_scenario;
+use buddyscope_engine::session::Session;
+use buddyscope_engine::view;
+use buddyscope_engine::workload::{parse_workload, run_workload_seeded};
+
+const DIGESTS: &str = include_str!("data/digests.txt");
+
+/// Every scenario the digests cover, by name.
+fn scenarios() -> Vec<(&'static str, &'static str)> {
+    let mut all: Vec<(&str, &str)> = ENTRIES.iter().map(|e| (e.name, e.text)).collect();
+    all.push(("default", include_str!("../../web/scenarios/default.toml")));
+    all.push(("generators", include_str!("data/digest/generators.toml")));
+    all
+}
+
+/// The CLI's way: build, run with the scenario's seed, open at `open_at`.
+fn run_as_cli(text: &str) -> RunDigest {
+    let scenario = parse_scenario(text).unwrap();
+    let machine = Machine::build(&scenario.machine).unwrap();
+    let mut session = Session::new(Allocator::from_machine(&machine).unwrap());
+    let statements = parse_workload(scenario.workload.as_deref().unwrap_or("")).unwrap();
+    run_workload_seeded(&mut session, &statements, None, scenario.seed.unwrap_or(1)).unwrap();
+    let cursor = match scenario.open_at {
+        Some(step) => session.cursor_at_step(step),
+        None => session.end(),
+    };
+    run_digest(&session, cursor)
+}
+
+#[test]
+fn native_digests_match_the_pinned_file() {
+    let actual: String = scenarios()
+        .iter()
+        .map(|(name, text)| format!("{name} {}\n", run_as_cli(text)))
+        .collect();
+    if std::env::var_os("BUDDYSCOPE_BLESS").is_some() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/digests.txt");
+        std::fs::write(path, &actual).unwrap();
+        return;
+    }
+    assert_eq!(
+        DIGESTS, actual,
+        "digests changed: if the model changed on purpose, rerun with BUDDYSCOPE_BLESS=1 and review"
+    );
+}
+
+/// The page loads through `view::load`; it must run exactly what the CLI runs
+/// (including the scenario's seed, which drives the generators).
+#[test]
+fn the_page_loader_runs_what_the_cli_runs() {
+    for (name, text) in scenarios() {
+        let (_, loaded) = view::load_text(text).unwrap();
+        assert_eq!(
+            run_digest(&loaded.session, loaded.cursor),
+            run_as_cli(text),
+            "{name}: view::load and the CLI disagree"
+        );
+    }
+}
+
+#[test]
+fn the_digest_sees_a_changed_seed() {
+    let (_, text) = scenarios()
+        .into_iter()
+        .find(|(name, _)| *name == "generators")
+        .unwrap();
+    let reseeded = text.replace("seed = 7", "seed = 8");
+    assert_ne!(run_as_cli(text), run_as_cli(&reseeded));
+}

@@ -1,0 +1,324 @@
+//! Every input limit of docs/limits.md, hit once: the input is refused (or the run
+//! stopped) with the documented message, quickly and without allocating for the
+//! input's claims. One test per row of the table.
+
+use std::time::{Duration, Instant};
+
+use buddyscope_engine::alloc::Allocator;
+use buddyscope_engine::generate::{GENERATED_OPS_LIMIT, GENERATED_STATEMENTS_LIMIT};
+use buddyscope_engine::kmemtrace::{import_trace, MAX_TRACE_BYTES, MAX_TRACE_LINES};
+use buddyscope_engine::machine::{
+    Machine, CPUS_LIMIT, NODES_LIMIT, PCP_SETS_LIMIT, SECTIONS_LIMIT,
+};
+use buddyscope_engine::scenario::{load_machine, parse_scenario, MAX_SCENARIO_BYTES};
+use buddyscope_engine::session::Session;
+use buddyscope_engine::share::{self, ShareLink, FRAGMENT_LIMIT_BYTES, SCENARIO_LIMIT_BYTES};
+use buddyscope_engine::snapshot::{parse_snapshot, MAX_SNAPSHOT_BYTES};
+use buddyscope_engine::view::{self, LoadErrorPlace, PAGE_OPERATIONS_LIMIT};
+use buddyscope_engine::workload::{
+    parse_workload, run_workload_seeded, GENERATE_LIMIT, NESTING_LIMIT, OPERATIONS_LIMIT,
+    STATEMENTS_LIMIT,
+};
+use buddyscope_engine::BuddyZone;
+
+/// Runs `f`, which must finish within `seconds` (debug build, shared machine).
+fn quickly<T>(seconds: u64, f: impl FnOnce() -> T) -> T {
+    let start = Instant::now();
+    let value = f();
+    let took = start.elapsed();
+    assert!(took < Duration::from_secs(seconds), "took {took:?}");
+    value
+}
+
+fn machine_error(scenario: &str) -> String {
+    let scenario = parse_scenario(scenario).unwrap_or_else(|e| panic!("{e}"));
+    quickly(5, || Machine::build(&scenario.machine))
+        .map(|_| ())
+        .expect_err("the machine must be refused")
+        .to_string()
+}
+
+fn scenario_with(script: &str) -> String {
+    format!("version = 1\n[workload]\nscript = '''\n{script}\n'''\n")
+}
+
+fn workload_error(script: &str) -> String {
+    let text = scenario_with(script);
+    let err =
+        quickly(60, || view::load_text(&text).map(|_| ())).expect_err("the workload must fail");
+    assert!(
+        matches!(
+            err.place,
+            LoadErrorPlace::Workload { .. } | LoadErrorPlace::Scenario
+        ),
+        "{err}"
+    );
+    err.message
+}
+
+fn assert_contains(message: &str, wanted: &str) {
+    assert!(
+        message.contains(wanted),
+        "`{message}` does not say `{wanted}`"
+    );
+}
+
+#[test]
+fn scenario_text_over_1_mib_is_refused() {
+    let text = format!("version = 1\n#{}\n", "x".repeat(MAX_SCENARIO_BYTES));
+    let message = parse_scenario(&text).unwrap_err().to_string();
+    assert_contains(&message, "the limit is 1048576 bytes (1 MiB)");
+}
+
+#[test]
+fn snapshot_over_16_mib_is_refused() {
+    let text = format!("==> /proc/zoneinfo <==\n{}", "x".repeat(MAX_SNAPSHOT_BYTES));
+    assert_contains(&parse_snapshot(&text).unwrap_err().to_string(), "(16 MiB)");
+    assert_contains(&load_machine(&text).unwrap_err(), "(16 MiB) for a snapshot");
+}
+
+#[test]
+fn trace_over_64_mib_or_4_million_lines_is_refused() {
+    let big = "x".repeat(MAX_TRACE_BYTES + 1);
+    assert_contains(&import_trace(&big).unwrap_err().to_string(), "bytes");
+    let lines = "\n".repeat(MAX_TRACE_LINES + 1);
+    assert_contains(
+        &import_trace(&lines).unwrap_err().to_string(),
+        "at most 4000000 lines can be imported",
+    );
+}
+
+#[test]
+fn share_links_over_64_kib_or_decompressing_past_1_mib_are_refused() {
+    let long = format!("s=p1.{}", "a".repeat(FRAGMENT_LIMIT_BYTES));
+    assert_contains(
+        &share::decode(&long).unwrap_err().to_string(),
+        "Buddyscope reads links up to 65536 bytes",
+    );
+    // A deflate bomb: 2 MiB of spaces compress to a few kilobytes.
+    let bomb = share::encode(&ShareLink {
+        scenario: " ".repeat(2 * SCENARIO_LIMIT_BYTES),
+        step: None,
+    });
+    assert!(bomb.len() < FRAGMENT_LIMIT_BYTES, "{} bytes", bomb.len());
+    assert_contains(
+        &quickly(5, || share::decode(&bomb)).unwrap_err().to_string(),
+        "larger than 1 MiB when decompressed",
+    );
+}
+
+#[test]
+fn more_than_1024_nodes_are_refused() {
+    let nodes: String = (0..=NODES_LIMIT)
+        .map(|i| {
+            format!(
+                "[[machine.nodes]]\nmemory = [\"16M@{}\"]\ncpus = \"{i}\"\n",
+                (i + 1) << 24
+            )
+        })
+        .collect();
+    let message = parse_scenario(&format!("version = 1\n{nodes}"))
+        .unwrap_err()
+        .to_string();
+    assert_contains(&message, "nodes; the limit is 1024");
+}
+
+#[test]
+fn cpus_beyond_8191_are_refused() {
+    let text = format!(
+        "version = 1\n[[machine.nodes]]\nmemory = [\"1G@0x1000000\"]\ncpus = \"0,{CPUS_LIMIT}\"\n"
+    );
+    let message = match parse_scenario(&text) {
+        Err(e) => e.to_string(),
+        Ok(s) => Machine::build(&s.machine)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string(),
+    };
+    assert_contains(
+        &message,
+        "CPU 8192 is beyond the limit of 8192 CPUs (CPU numbers 0 to 8191)",
+    );
+}
+
+#[test]
+fn memory_beyond_64_tib_is_refused() {
+    let message = machine_error(
+        "version = 1\n[[machine.nodes]]\nmemory = [\"1G@0x3fffc0000000\", \"1G@0x400000000000\"]\ncpus = \"0\"\n",
+    );
+    assert_contains(&message, "ends beyond 64 TiB");
+}
+
+#[test]
+fn more_than_half_a_million_sections_are_refused_before_the_section_table() {
+    let message = machine_error(
+        "version = 1\n[machine]\nsection_size_bits = 22\n[[machine.nodes]]\nmemory = [\"60T@0x100000000\"]\ncpus = \"0\"\n",
+    );
+    assert_contains(
+        &message,
+        &format!("at most {SECTIONS_LIMIT} (64 TiB in 128 MiB sections)"),
+    );
+}
+
+#[test]
+fn more_than_65536_per_cpu_pagesets_are_refused() {
+    // 512 nodes of 64 MiB with 16 CPUs each: 8192 CPUs x 512+ zones.
+    let nodes: String = (0..512)
+        .map(|i| {
+            format!(
+                "[[machine.nodes]]\nmemory = [\"64M@{}\"]\ncpus = \"{}-{}\"\n",
+                ((i as u64) * 64 + 16) << 20,
+                i * 16,
+                i * 16 + 15
+            )
+        })
+        .collect();
+    let message = machine_error(&format!("version = 1\n{nodes}"));
+    assert_contains(
+        &message,
+        &format!("per-cpu pagesets; the model keeps at most {PCP_SETS_LIMIT}"),
+    );
+}
+
+#[test]
+fn a_zone_over_256_gib_is_refused_before_its_page_arrays() {
+    let scenario = parse_scenario(
+        "version = 1\n[[machine.nodes]]\nmemory = [\"1M@0x100000\", \"1M@0x3f0000000000\"]\ncpus = \"0\"\n",
+    )
+    .unwrap();
+    let machine = Machine::build(&scenario.machine).unwrap();
+    let message = quickly(5, || Allocator::from_machine(&machine))
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert_contains(
+        &message,
+        &format!("larger than the limit of {} pages", BuddyZone::PAGES_LIMIT),
+    );
+}
+
+#[test]
+fn the_page_refuses_address_spaces_over_64_gib() {
+    let err = view::load_text(
+        "version = 1\n[[machine.nodes]]\nmemory = [\"1G@0x1000000\", \"1G@0x1000000000\"]\ncpus = \"0\"\n",
+    )
+    .unwrap_err();
+    assert_eq!(err.place, LoadErrorPlace::Machine);
+    assert_contains(
+        &err.message,
+        "the page draws machines up to 64 GiB of address space",
+    );
+}
+
+#[test]
+fn the_page_stops_after_200000_operations() {
+    let text = "version = 1\n[workload]\nscript = '''\nrepeat 1000000 {\n  alloc x order=0\n  free x\n}\n'''\n";
+    let (_, loaded) = quickly(120, || view::load_text(text)).unwrap();
+    assert_eq!(loaded.operations, PAGE_OPERATIONS_LIMIT);
+    assert_eq!(loaded.session.calls().len() as u64, PAGE_OPERATIONS_LIMIT);
+}
+
+#[test]
+fn counts_over_10_million_are_refused() {
+    let message = parse_workload(&format!("alloc x count={}", OPERATIONS_LIMIT + 1))
+        .unwrap_err()
+        .to_string();
+    assert_contains(&message, "count must be 1 to 10000000");
+}
+
+#[test]
+fn repeat_nests_at_most_16_deep() {
+    let script = "repeat 2 {\n".repeat(NESTING_LIMIT + 1) + &"}\n".repeat(NESTING_LIMIT + 1);
+    assert_contains(
+        &parse_workload(&script).unwrap_err().to_string(),
+        "nest at most 16 deep",
+    );
+}
+
+#[test]
+fn nested_repeats_stop_at_50_million_statements() {
+    let message = workload_error("repeat 10000000 {\n  repeat 10000000 {\n    cpu 0\n  }\n}");
+    assert_contains(
+        &message,
+        &format!("more than {STATEMENTS_LIMIT} statements"),
+    );
+}
+
+#[test]
+fn frees_of_nothing_are_cheap_or_counted() {
+    // `free all` and `free NAME` start after the allocations known to be dead, so
+    // ten million passes over 3000 dead allocations take no time...
+    let script = "alloc x count=3000\nfree all\nrepeat 10000000 {\n  free all\n  free x\n}";
+    let (_, loaded) = quickly(20, || view::load_text(&scenario_with(script))).unwrap();
+    assert_eq!(loaded.operations, 6000);
+    // ... and `repeat { alloc; free NAME }` stays linear.
+    let script = "repeat 100000 {\n  alloc x order=0\n  free x\n}";
+    let (_, loaded) = quickly(60, || view::load_text(&scenario_with(script))).unwrap();
+    assert_eq!(loaded.operations, 200_000);
+    // Other forms look at every entry they name; each skipped one counts.
+    let message =
+        workload_error("alloc x count=3000\nfree all\nrepeat 10000000 {\n  free x every=1\n}");
+    assert_contains(&message, "skipped frees count");
+}
+
+#[test]
+fn more_than_10000_generate_statements_are_refused() {
+    let message = workload_error("repeat 1000000 {\n  generate thp fill=0 count=0 holes=0\n}");
+    assert_contains(
+        &message,
+        &format!("more than {GENERATE_LIMIT} `generate` statements"),
+    );
+}
+
+#[test]
+fn generator_parameters_have_maximums_and_atomic_bursts_times_size_is_bounded() {
+    assert_contains(
+        &parse_workload("generate steady ops=1000001")
+            .unwrap_err()
+            .to_string(),
+        &format!("`ops` is at most {GENERATED_OPS_LIMIT}"),
+    );
+    assert_contains(
+        &parse_workload("generate atomic bursts=10000 size=100000")
+            .unwrap_err()
+            .to_string(),
+        "`bursts` × `size` is 1000000000 atomic allocations; at most 1000000",
+    );
+    assert!(parse_workload("generate atomic bursts=10 size=100000").is_ok());
+}
+
+/// A generator is expanded only as far as the run's operation budget reaches, and
+/// the cut changes nothing: the first N operations are those of the uncut run.
+#[test]
+fn generators_expand_only_as_far_as_the_budget_and_the_cut_changes_nothing() {
+    assert!(GENERATED_STATEMENTS_LIMIT as u64 > 3 * GENERATED_OPS_LIMIT);
+    let scenario = parse_scenario(
+        "version = 1\n[[machine.nodes]]\nmemory = [\"64M@0x1000000\"]\ncpus = \"0-1\"\n",
+    )
+    .unwrap();
+    let machine = Machine::build(&scenario.machine).unwrap();
+    let fresh = || Session::new(Allocator::from_machine(&machine).unwrap());
+    for script in [
+        "generate fragment holes=50 unmovable_every=2\nalloc after order=0",
+        "generate steady ops=20000 fill=80\ncpu 1\nalloc after order=0",
+        "generate atomic bursts=4 size=300 background=3000\nalloc after order=0",
+    ] {
+        let statements = parse_workload(script).unwrap();
+        let mut full = fresh();
+        run_workload_seeded(&mut full, &statements, None, 5).unwrap();
+        for limit in [1, 2, 777, 5000] {
+            let mut cut = fresh();
+            let summary = run_workload_seeded(&mut cut, &statements, Some(limit), 5).unwrap();
+            assert_eq!(
+                summary.operations,
+                limit.min(full.calls().len() as u64),
+                "{script}"
+            );
+            assert_eq!(
+                cut.calls(),
+                &full.calls()[..cut.calls().len()],
+                "{script}, limit {limit}"
+            );
+        }
+    }
+}

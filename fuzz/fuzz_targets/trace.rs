@@ -1,0 +1,24 @@
+//! Trace import: `import_trace` takes any text without panicking, and the workload
+//! `trace_workload` makes of it is written and read back to the same statements.
+#![no_main]
+use buddyscope_engine::kmemtrace::{import_trace, trace_extent, trace_workload};
+use buddyscope_engine::workload::{format_statements, parse_workload};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(trace) = import_trace(text) else {
+        return;
+    };
+    let _ = trace_extent(&trace);
+    let statements = trace_workload(&trace);
+    let written = format_statements(&statements);
+    let again: Vec<_> = parse_workload(&written)
+        .unwrap_or_else(|e| panic!("the trace's workload is refused: {e}\n{written}"))
+        .into_iter()
+        .map(|(statement, _)| statement)
+        .collect();
+    assert_eq!(again, statements, "trace workload round trip\n{written}");
+});

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs every fuzz target (fuzz/fuzz_targets/) for SECONDS each, one after another,
+# with cargo-fuzz on the nightly toolchain:
+#
+#   bash scripts/fuzz.sh 60                 # every target, a minute each
+#   bash scripts/fuzz.sh 600 share trace    # only these
+#   FUZZ_RUNS=10000000 bash scripts/fuzz.sh 3600   # stop at 10 M executions or an hour
+#
+# The committed seeds (fuzz/seeds/TARGET) start each run; what the fuzzer learns goes
+# to fuzz/corpus/TARGET (not committed) and a crashing input to fuzz/artifacts/TARGET.
+# Turn a crash into a regression test under engine/tests (fuzz_regressions.rs) so a
+# plain `cargo test` keeps it fixed. Needs `cargo install cargo-fuzz --locked` and
+# `rustup toolchain install nightly`. One in-process job at a time (one core): the
+# machine has 2 cores.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT/fuzz"
+
+seconds="${1:?usage: scripts/fuzz.sh SECONDS [TARGET...]}"
+shift
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  targets=(snapshot scenario share trace workload operations)
+fi
+runs="${FUZZ_RUNS:--1}"
+
+cargo +nightly fuzz build
+for target in "${targets[@]}"; do
+  mkdir -p "corpus/$target"
+  echo "== fuzz $target: ${seconds}s (runs: $runs)"
+  # -rss_limit_mb: a hostile input must not make the engine take gigabytes.
+  # -timeout: nor loop for long (one input, seconds).
+  cargo +nightly fuzz run "$target" "corpus/$target" "seeds/$target" -- \
+    -max_total_time="$seconds" -runs="$runs" \
+    -rss_limit_mb=2048 -timeout=20 -print_final_stats=1 2>&1 |
+    tee "$ROOT/fuzz/$target.log" | grep -E '^(#[0-9]+ +(DONE|INITED)|==|stat::number_of_executed_units|stat::average_exec_per_sec|SUMMARY|Done)' || true
+  if ls "artifacts/$target"/crash-* "artifacts/$target"/oom-* "artifacts/$target"/timeout-* >/dev/null 2>&1; then
+    echo "!! $target: crashing inputs in fuzz/artifacts/$target"
+  fi
+done
