@@ -1,8 +1,10 @@
 //! Digests of a run, to show that every target computes the same thing.
 //!
 //! A digest is FNV-1a (64 bit) over the `Debug` text of every call of a session
-//! (operation, outcome, events, in order) followed by the final allocator state
-//! (every zone's free lists and per-page state, the per-cpu lists, the counters).
+//! (operation, outcome, events, in order) followed by the final allocator state as
+//! the model means it (every zone's counters, free lists in list order, blocks,
+//! pageblock types and per-cpu lists, the LRU oldest first, the machine), not as it
+//! happens to be stored.
 //! `Debug` text is produced by `core::fmt` identically on every target (integers are
 //! printed the same whether `usize` is 32 or 64 bits wide), and the engine keeps no
 //! hash maps whose order could differ, so two targets agree on a digest exactly when
@@ -72,13 +74,13 @@ impl fmt::Display for RunDigest {
 pub fn run_digest(session: &Session, open_at: Cursor) -> RunDigest {
     let mut calls = Fnv64::default();
     let mut events = 0;
-    for call in session.calls() {
+    for call in session.calls_with_events() {
         // Writing into an Fnv64 cannot fail.
         let _ = writeln!(calls, "{call:?}");
         events += call.events.len();
     }
     let mut state = Fnv64::default();
-    let _ = write!(state, "{:?}", session.current());
+    write_state(&mut state, session.current());
     RunDigest {
         calls: session.calls().len(),
         events,
@@ -86,6 +88,70 @@ pub fn run_digest(session: &Session, open_at: Cursor) -> RunDigest {
         state_fnv: state.value(),
         open_step: session.step_of(open_at),
     }
+}
+
+/// The allocator's state as text for the digest: what the model means, not how it
+/// stores it (the LRU's holes and the zonelists indexed for speed are left out;
+/// derived values are recomputed from what is written).
+fn write_state(h: &mut Fnv64, allocator: &crate::alloc::Allocator) {
+    use crate::types::{MigrateType, Order};
+    let _ = writeln!(
+        h,
+        "cpu={} online={:?} boost_factor={} swap={} cma={} offline={:?}",
+        allocator.cpu,
+        allocator.online_cpus,
+        allocator.watermark_boost_factor,
+        allocator.swap,
+        allocator.cma,
+        allocator.offline_sections
+    );
+    for node in &allocator.nodes {
+        let _ = writeln!(h, "{node:?}");
+    }
+    for zone in &allocator.zones {
+        let _ = writeln!(
+            h,
+            "zone {}:{} spanned={} present={} managed={} wmark={:?} boost={} highatomic={} flags={} isolate={} drift={} high={} batch={} reserve={:?} free={} stats={:?} pcps={:?}",
+            zone.nid,
+            zone.zone.name(),
+            zone.spanned,
+            zone.present,
+            zone.managed,
+            zone.watermark,
+            zone.watermark_boost,
+            zone.nr_reserved_highatomic,
+            zone.flags,
+            zone.nr_isolate_pageblock,
+            zone.percpu_drift_mark,
+            zone.pageset_high,
+            zone.pageset_batch,
+            zone.lowmem_reserve,
+            zone.free_pages_global,
+            zone.cpu_stats,
+            zone.pcps
+        );
+        let buddy = &zone.buddy;
+        for order in Order::all() {
+            for &mt in &MigrateType::STORED {
+                let _ = writeln!(
+                    h,
+                    "free_list[{order}][{mt:?}] = {:?}",
+                    buddy.free_list(order, mt)
+                );
+            }
+        }
+        for block in buddy.blocks() {
+            let _ = writeln!(h, "{block:?} movable={}", buddy.is_page_movable(block.pfn));
+        }
+        for index in 0..buddy.pageblock_count() {
+            let _ = write!(h, "{:?},", buddy.pageblock_raw(index));
+        }
+        let _ = writeln!(h);
+    }
+    for page in allocator.lru.iter() {
+        let _ = writeln!(h, "{page:?}");
+    }
+    let _ = writeln!(h, "{:?}", allocator.machine);
 }
 
 #[cfg(test)]
