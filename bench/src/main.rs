@@ -233,7 +233,7 @@ fn summary() -> Result<(), String> {
             "step_latency_ms",
             number(&browser, "step_latency_ms"),
             "<= 50",
-            "step forward, median, in the page",
+            "worst of the step forward, over and back medians, 16 GiB machine",
         ),
         (
             "workload_1m_ms",
