@@ -477,19 +477,7 @@ impl BuddyZone {
         migratetype: MigrateType,
     ) -> Result<(), EngineError> {
         let order = Order::new(u32::from(PAGEBLOCK_ORDER)).unwrap_or(Order::ZERO);
-        let index = self
-            .index_of(pfn)
-            .ok_or(EngineError::PfnOutsideZone { pfn })?;
-        let last = index as u64 + order.pages();
-        if !pfn.is_aligned(order)
-            || last > u64::from(self.nr_pages)
-            || self.state[index as usize..last as usize]
-                .iter()
-                .any(|s| s & KIND_MASK != KIND_RESERVED)
-        {
-            return Err(EngineError::NotAllocated { pfn });
-        }
-        self.state[index as usize..last as usize].fill(KIND_TAIL);
+        self.claim_reserved(pfn, order)?;
         self.set_pageblock_type(pfn, migratetype);
         self.free_one_page(pfn, order, migratetype, false, &mut ());
         Ok(())
@@ -524,6 +512,15 @@ impl BuddyZone {
         migratetype: MigrateType,
         trace: &mut impl TraceSink,
     ) -> Result<(), EngineError> {
+        self.claim_reserved(pfn, order)?;
+        self.free_one_page(pfn, order, migratetype, true, trace);
+        Ok(())
+    }
+
+    /// Makes the reserved pages of the block of `order` at `pfn` one block about to be
+    /// freed; refuses, changing nothing, a misaligned block or one holding a page that
+    /// is not reserved.
+    fn claim_reserved(&mut self, pfn: Pfn, order: Order) -> Result<(), EngineError> {
         let index = self
             .index_of(pfn)
             .ok_or(EngineError::PfnOutsideZone { pfn })?;
@@ -537,7 +534,6 @@ impl BuddyZone {
             return Err(EngineError::NotAllocated { pfn });
         }
         self.state[index as usize..last as usize].fill(KIND_TAIL);
-        self.free_one_page(pfn, order, migratetype, true, trace);
         Ok(())
     }
 
