@@ -11,26 +11,11 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { serve } from './server.mjs';
 import { launch, watchErrors } from './browser.mjs';
+import { SIXTEEN_GIB, drawMs, stepLatency } from './measure.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'dist');
 
-// 16 GiB of address space (4 Mi page frames, pfn 0-0x3fffff; memory from 1 MiB up, no
-// PCI hole), four CPUs, some allocations and frees.
-const SIXTEEN_GIB = `version = 1
-[about]
-title = "16 GiB, for measuring"
-[[machine.nodes]]
-memory = ["0x100000-0x3ffffffff"]
-cpus = "0-3"
-[workload]
-script = '''
-alloc a order=0 count=3000
-free a every=2
-alloc b order=3 count=500
-alloc c order=9 count=50
-'''
-`;
 
 let server;
 let context;
@@ -50,27 +35,6 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 function report(name, value, unit, target) {
   const verdict = target === undefined ? '' : value <= target ? ` (target <= ${target} ${unit}: met)` : ` (target <= ${target} ${unit}: MISSED)`;
   console.log(`measure: ${name} = ${value.toFixed(1)} ${unit}${verdict}`);
-}
-
-async function drawMs(page) {
-  return Number(await page.locator('#address-canvas').getAttribute('data-draw-ms'));
-}
-
-/** Clicks a button and waits for the step counter to change; returns milliseconds. */
-async function stepLatency(page, name) {
-  return page.evaluate(async (name) => {
-    const counter = document.getElementById('step-counter');
-    const before = counter.textContent;
-    const button = [...document.querySelectorAll('button')].find((b) => b.getAttribute('aria-label') === name);
-    const start = performance.now();
-    button.click();
-    while (counter.textContent === before) {
-      await new Promise((ok) => setTimeout(ok, 0));
-    }
-    // Until the frame with the new state is painted.
-    await new Promise((ok) => requestAnimationFrame(() => ok()));
-    return performance.now() - start;
-  }, name);
 }
 
 test('time to interactive and the gzipped wasm size', async () => {

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { serve } from '../e2e/server.mjs';
 import { launch } from '../e2e/browser.mjs';
+import { SIXTEEN_GIB, drawMs, stepLatency } from '../e2e/measure.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'target', 'bench');
@@ -26,18 +27,6 @@ function say(name, value, unit, target) {
 // A scenario as a share-link fragment (the p1 form: percent-encoded text).
 const link = (text, step) => `#s=p1.${encodeURIComponent(text)}${step === undefined ? '' : `&step=${step}`}`;
 
-const SIXTEEN_GIB = `version = 1
-[[machine.nodes]]
-memory = ["0x100000-0x3ffffffff"]
-cpus = "0-3"
-[workload]
-script = '''
-alloc a order=0 count=3000
-free a every=2
-alloc b order=3 count=500
-alloc c order=9 count=50
-'''
-`;
 // 64 Mi page frames of address space (256 GiB): 1 GiB at the bottom on node 0 and
 // 1 GiB at the top on node 1, a hole between.
 const SPARSE_256_GIB = `version = 1
@@ -74,7 +63,6 @@ async function loadPage(context, url, timeout = 180000) {
   return page;
 }
 
-const drawMs = async (page) => Number(await page.locator('#address-canvas').getAttribute('data-draw-ms'));
 
 async function redraws(page, fitPattern) {
   const fit = [];
@@ -85,19 +73,6 @@ async function redraws(page, fitPattern) {
     fit.push(await drawMs(page));
   }
   return median(fit);
-}
-
-async function stepLatency(page, name) {
-  return page.evaluate(async (name) => {
-    const counter = document.getElementById('step-counter');
-    const before = counter.textContent;
-    const button = [...document.querySelectorAll('button')].find((b) => b.getAttribute('aria-label') === name);
-    const start = performance.now();
-    button.click();
-    while (counter.textContent === before) await new Promise((ok) => setTimeout(ok, 0));
-    await new Promise((ok) => requestAnimationFrame(() => ok()));
-    return performance.now() - start;
-  }, name);
 }
 
 const BENCH_HTML = `<!doctype html><meta charset="utf-8"><title>engine bench</title>

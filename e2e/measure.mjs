@@ -1,0 +1,41 @@
+// What the measurements of the page share: the 16 GiB machine they draw and time,
+// and how a step's latency is read (click to painted frame). Used by
+// e2e/measure.test.mjs and scripts/bench.mjs.
+
+// 16 GiB of address space (4 Mi page frames, pfn 0-0x3fffff; memory from 1 MiB up, no
+// PCI hole), four CPUs, some allocations and frees.
+export const SIXTEEN_GIB = `version = 1
+[about]
+title = "16 GiB, for measuring"
+[[machine.nodes]]
+memory = ["0x100000-0x3ffffffff"]
+cpus = "0-3"
+[workload]
+script = '''
+alloc a order=0 count=3000
+free a every=2
+alloc b order=3 count=500
+alloc c order=9 count=50
+'''
+`;
+
+export async function drawMs(page) {
+  return Number(await page.locator('#address-canvas').getAttribute('data-draw-ms'));
+}
+
+/** Clicks a button and waits for the step counter to change; returns milliseconds. */
+export async function stepLatency(page, name) {
+  return page.evaluate(async (name) => {
+    const counter = document.getElementById('step-counter');
+    const before = counter.textContent;
+    const button = [...document.querySelectorAll('button')].find((b) => b.getAttribute('aria-label') === name);
+    const start = performance.now();
+    button.click();
+    while (counter.textContent === before) {
+      await new Promise((ok) => setTimeout(ok, 0));
+    }
+    // Until the frame with the new state is painted.
+    await new Promise((ok) => requestAnimationFrame(() => ok()));
+    return performance.now() - start;
+  }, name);
+}
