@@ -17,6 +17,8 @@
 //! The crate has no I/O, clock, threads, global RNG or browser dependency. It builds
 //! for native targets and `wasm32-unknown-unknown` and gives the same result on both.
 
+#![forbid(unsafe_code)]
+
 pub mod alloc;
 pub mod digest;
 mod error;
