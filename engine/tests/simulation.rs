@@ -62,7 +62,7 @@ impl Reached {
 /// failure: the generator reaches past what the kernel accepts on purpose).
 fn run(seed: u64, ops: u64, reached: &mut Reached) -> Result<bool, String> {
     let mut rng = Rng::new(seed);
-    let text = machine_toml(&mut rng);
+    let text = machine_toml(&mut rng, 4..52);
     let Some(mut session) = boot(&text) else {
         return Ok(false);
     };

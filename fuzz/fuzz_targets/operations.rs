@@ -35,7 +35,9 @@ impl Choose for Bytes<'_> {
 
 fuzz_target!(|data: &[u8]| {
     let mut bytes = Bytes { data };
-    let text = machine_toml(&mut bytes);
+    // Machines of 1 to 72 MiB: the checker's cost is linear in pages, and small
+    // machines still have every zone, node, section and pageblock case.
+    let text = machine_toml(&mut bytes, 1..9);
     let Some(mut session) = boot(&text) else {
         return;
     };
@@ -44,9 +46,10 @@ fuzz_target!(|data: &[u8]| {
         steps += 1;
         let result = if bytes.below(50) == 0 {
             let statement = generate_statement(&mut bytes);
-            // Few operations a generator: each is checked, and a fuzzer wants many
-            // short runs (the seeded simulation runs long ones).
-            generate_checked(&mut session, &statement, 1, 300)
+            let seed = bytes.below(1 << 16);
+            // Few operations a generator: each is replayed and checked, and a fuzzer
+            // wants many short runs (the seeded simulation runs long ones).
+            generate_checked(&mut session, &statement, seed, 32)
         } else {
             let operation = operation(&mut bytes, &session);
             apply_checked(&mut session, operation)

@@ -62,11 +62,14 @@ const SYSCTLS: &[(&str, &[&str])] = &[
     ("thp", &["always", "madvise", "never", "sometimes"]),
 ];
 
-/// The text of a small random machine (16-160 MiB over one to three nodes, with
-/// holes between and inside nodes, 4-128 MiB sections, optional kernelcore or
-/// movablecore, CMA, THP mode, SLIT and reserved memory). It goes through the
-/// scenario parser and `Machine::build`, so it may be refused; callers skip those.
-pub fn machine_toml(c: &mut impl Choose) -> String {
+/// The text of a small random machine: one to three nodes, each of one to three
+/// memory ranges of a size in `range_mib` MiB, with holes between and inside nodes,
+/// 4-128 MiB sections, optional kernelcore or movablecore, CMA, THP mode, SLIT and
+/// reserved memory. It goes through the scenario parser and `Machine::build`, so it
+/// may be refused; callers skip those. The simulation asks for 4-51 MiB ranges (16 to
+/// 460 MiB machines); the fuzzer for 1-8 MiB ones, because the invariant checker runs
+/// after every operation and its cost grows with the number of pages.
+pub fn machine_toml(c: &mut impl Choose, range_mib: std::ops::Range<u64>) -> String {
     let nodes = 1 + c.below(3);
     let mut out = String::from("version = 1\n[machine]\n");
     out += &format!("section_size_bits = {}\n", 22 + c.below(6));
@@ -98,7 +101,7 @@ pub fn machine_toml(c: &mut impl Choose) -> String {
         node_text += "[[machine.nodes]]\nmemory = [";
         let ranges = 1 + c.below(3);
         for r in 0..ranges {
-            let size_mib = 4 + c.below(48);
+            let size_mib = range_mib.start + c.below(range_mib.end - range_mib.start);
             let start = if at_mib == 0 { 0x1000 } else { at_mib << 20 };
             let end = ((at_mib + size_mib) << 20) - 1;
             node_text += &format!("{}\"{start:#x}-{end:#x}\"", if r > 0 { ", " } else { "" });
