@@ -641,17 +641,19 @@ fn mean_rgb(map: &PageMap, palette: &[Rgb; 256], first: u64, pages: u64) -> Rgb 
     {
         return palette[usize::from(codes[0])];
     }
-    let mut sum = [0u32; 3];
+    // In u64: a cell may average 2^30 pages (the widest zoom), and 2^30 x 255
+    // overflows u32.
+    let mut sum = [0u64; 3];
     for &c in codes {
         let rgb = palette[usize::from(c)];
-        sum[0] += u32::from(rgb[0]);
-        sum[1] += u32::from(rgb[1]);
-        sum[2] += u32::from(rgb[2]);
+        sum[0] += u64::from(rgb[0]);
+        sum[1] += u64::from(rgb[1]);
+        sum[2] += u64::from(rgb[2]);
     }
-    let n = pages as u32;
     // Pages past the map's end count as holes.
-    let missing = n - codes.len() as u32;
-    [0, 1, 2].map(|i| ((sum[i] + missing * u32::from(HOLE_RGB[i])) / n) as u8)
+    let missing = pages.saturating_sub(codes.len() as u64);
+    let n = pages.max(codes.len() as u64);
+    [0, 1, 2].map(|i| ((sum[i] + missing * u64::from(HOLE_RGB[i])) / n) as u8)
 }
 
 fn gutter_line(line: &mut [u8], spans: &Spans, row_pfn: u64, row_pages: u64) {

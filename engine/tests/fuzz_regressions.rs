@@ -86,3 +86,43 @@ fn a_gfp_bit_without_a_name_is_written_as_hex() {
     assert!(written.contains("|0x1000000\n"), "{written}");
     assert!(!written.contains('?'), "{written}");
 }
+
+/// The page target: the highatomic library scenario drawn at zoom 25 (2^25 pages a
+/// pixel, zoomed far past the whole machine). A pixel's colour is the mean of its
+/// pages, with pages past the map counted as holes; the sum of 2^25 colour values
+/// overflowed u32 (a panic natively, wrong colours in the release wasm build). The
+/// first cell holds the whole map, so its colour is the mean computed here.
+#[test]
+fn a_pixel_averaging_millions_of_pages_has_the_mean_colour() {
+    use buddyscope_engine::view::{self, Viewport, GUTTER_PX, HOLE_RGB};
+    let input = include_bytes!("data/fuzz/page-wide-zoom-colour-overflow.bin");
+    let (choice, text) = input.split_at(8);
+    assert_eq!(choice[4], 25, "the input's zoom");
+    let (_, loaded) = view::load_text(std::str::from_utf8(text).unwrap()).unwrap();
+    let allocator = loaded.session.state_at(loaded.cursor);
+    let map = view::page_map(&allocator);
+    let spans = view::spans(&allocator);
+    let viewport = Viewport::at(25, 0, map.start_pfn, map.codes.len() as u64);
+    assert_eq!(viewport.pages_per_cell, 1 << 25);
+    assert!(
+        viewport.first_pfn() <= map.start_pfn && map.end_pfn() <= viewport.first_pfn() + (1 << 25),
+        "the first cell holds the whole map"
+    );
+    let rgba = view::render_rgba(&map, &spans, &viewport, None);
+
+    let palette = view::palette();
+    // Pages of the cell before and after the map count as holes.
+    let holes = (1u128 << 25) - map.codes.len() as u128;
+    let mean: Vec<u8> = (0..3)
+        .map(|i| {
+            let pages: u128 = map
+                .codes
+                .iter()
+                .map(|&c| u128::from(palette[usize::from(c)][i]))
+                .sum();
+            ((pages + holes * u128::from(HOLE_RGB[i])) >> 25) as u8
+        })
+        .collect();
+    let at = GUTTER_PX as usize * 4;
+    assert_eq!(&rgba[at..at + 3], &mean[..]);
+}

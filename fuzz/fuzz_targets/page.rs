@@ -1,0 +1,82 @@
+//! What the page does with a scenario someone handed it (a link, a pasted file): load
+//! it (`view::load_text`: parse, build, run the workload within the page's limits),
+//! then draw it at a step chosen by the input: the state at that step, the page map,
+//! the panels (`view::overview`), a tooltip (`view::page_info`), the canvas pixels
+//! (`view::render_rgba`) at a chosen zoom and scroll, a zoom about a pfn, and step
+//! moves (into, over, back, the next watermark check). The machine form must read
+//! back the scenario's own machine. None of it may panic: in the browser a panic
+//! stops the page.
+//!
+//! Input: eight bytes of choices, then the scenario's text.
+#![no_main]
+use buddyscope_engine::Event;
+use buddyscope_engine::view::{self, MachineForm, Viewport};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if data.len() < 8 {
+        return;
+    }
+    let (choice, text) = data.split_at(8);
+    let Ok(text) = std::str::from_utf8(text) else {
+        return;
+    };
+    let Ok((scenario, loaded)) = view::load_text(text) else {
+        return;
+    };
+    let session = loaded.session;
+    let last = session.last_step();
+    assert_eq!(session.step_of(session.end()), last, "the end is the last step");
+    assert_eq!(
+        session.step_of(loaded.cursor),
+        scenario.open_at.map_or(last, |s| s.min(last)),
+        "the page opens at the scenario's step"
+    );
+
+    let word = |i: usize| u64::from(u16::from_le_bytes([choice[i], choice[i + 1]]));
+    let step = word(0) % (last + 1);
+    let cursor = session.cursor_at_step(step);
+    assert_eq!(session.step_of(cursor), step, "cursor_at_step and step_of agree");
+
+    let allocator = session.state_at(cursor);
+    let map = view::page_map(&allocator);
+    let spans = view::spans(&allocator);
+    let _ = view::overview(&allocator, &session, cursor);
+
+    let pages = map.codes.len() as u64;
+    let pfn = map.start_pfn + if pages == 0 { 0 } else { word(2) % pages };
+    let _ = view::page_info(&allocator, &map, pfn);
+    let zoom = i32::from(choice[4] as i8) % 31;
+    let viewport = Viewport::at(zoom, u64::from(choice[5]) * 7, map.start_pfn, pages);
+    let highlight = map.block_head(pfn).map(|head| (head, choice[6] % 12));
+    let rgba = view::render_rgba(&map, &spans, &viewport, highlight);
+    assert_eq!(rgba.len() % 4, 0);
+    let zoomed = viewport.zoomed(zoom - 1, pfn, f64::from(choice[7]), map.start_pfn, pages);
+    let _ = zoomed.pfn_at(f64::from(choice[7]), f64::from(choice[6]));
+
+    // Step moves from the chosen step, as the buttons make them.
+    let into = session.step_into(cursor);
+    let over = session.step_over(cursor);
+    let back = session.step_back(cursor);
+    assert!(session.step_of(into) >= step && session.step_of(over) >= step);
+    assert!(session.step_of(back) <= step);
+    if step < last {
+        assert_eq!(
+            session.step_back(into),
+            cursor,
+            "step back undoes step forward"
+        );
+    }
+    if let Some(next) =
+        view::next_step_where(&session, step, |e| matches!(e, Event::WatermarkCheck { .. }))
+    {
+        assert!(next > step && next <= last, "the next check is ahead");
+    }
+
+    // The machine form shows this machine and gives it back unchanged.
+    let form = MachineForm::from_scenario(&scenario);
+    let again = form
+        .apply(&scenario)
+        .unwrap_or_else(|e| panic!("the form refuses the scenario's own machine: {e}"));
+    assert_eq!(again.machine, scenario.machine, "machine form round trip");
+});
