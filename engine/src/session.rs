@@ -583,7 +583,8 @@ impl Session {
 }
 
 /// A trace sink for replaying: it keeps only the events that change who owns which
-/// allocation (reclaim and compaction), which replay must apply, and drops the rest.
+/// allocation (reclaim, compaction, the migration of a range), which replay must
+/// apply, and drops the rest.
 #[derive(Default)]
 struct OwnershipSink {
     events: Vec<Event>,
@@ -591,7 +592,10 @@ struct OwnershipSink {
 
 impl TraceSink for OwnershipSink {
     fn emit(&mut self, event: Event) {
-        if matches!(event, Event::Reclaimed { .. } | Event::Migrated { .. }) {
+        if matches!(
+            event,
+            Event::Reclaimed { .. } | Event::Migrated { .. } | Event::ContigMigrated { .. }
+        ) {
             self.events.push(event);
         }
     }
@@ -727,12 +731,18 @@ fn free_allocation(
     Ok(Outcome::Freed { index, pfn, order })
 }
 
-/// Reclaim takes pages from their owners; compaction moves them.
+/// Reclaim takes pages from their owners; compaction and the migration of a range
+/// (memory offlining) move them.
 fn track_ownership(allocations: &mut Allocations, events: &[Event]) {
     for event in events {
         match *event {
             Event::Reclaimed { owner, .. } => allocations.set_freed(owner as usize),
-            Event::Migrated { to, owner, .. } => allocations.move_to(owner as usize, to),
+            Event::Migrated { to, owner, .. }
+            | Event::ContigMigrated {
+                to,
+                owner: Some(owner),
+                ..
+            } => allocations.move_to(owner as usize, to),
             _ => {}
         }
     }

@@ -138,8 +138,14 @@ pub enum Event {
     /// each part freed to the list of its own pageblock's type.
     FreePageSplit { pfn: Pfn, order: Order, at: Pfn },
     /// `migrate_pages()` for a contiguous range: the in-use block of `order` at
-    /// `from` now lives at `to`, and `from` was freed.
-    ContigMigrated { from: Pfn, to: Pfn, order: Order },
+    /// `from` now lives at `to`, and `from` was freed. `owner`: who holds the page
+    /// (the session's allocation index), if it has an owner.
+    ContigMigrated {
+        from: Pfn,
+        to: Pfn,
+        order: Order,
+        owner: Option<u64>,
+    },
     /// `migrate_pages()` for a contiguous range found no target page for the block
     /// at `pfn` (-ENOMEM).
     ContigMigrateFailed { pfn: Pfn, order: Order },
@@ -431,7 +437,9 @@ impl Event {
             Event::FreePageSplit { pfn, order, at } => format!(
                 "the free order-{order} block at pfn {pfn} crosses an isolation boundary at pfn {at}: split, each part to its own pageblock's list"
             ),
-            Event::ContigMigrated { from, to, order } => format!(
+            Event::ContigMigrated {
+                from, to, order, ..
+            } => format!(
                 "migrated the order-{order} page at pfn {from} to pfn {to} and freed the original"
             ),
             Event::ContigMigrateFailed { pfn, order } => format!(

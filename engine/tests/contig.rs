@@ -134,7 +134,9 @@ fn migrated(events: &[Event]) -> Vec<(u64, u64, u8)> {
     events
         .iter()
         .filter_map(|e| match *e {
-            Event::ContigMigrated { from, to, order } => Some((from.0, to.0, order.get())),
+            Event::ContigMigrated {
+                from, to, order, ..
+            } => Some((from.0, to.0, order.get())),
             _ => None,
         })
         .collect()
@@ -836,6 +838,8 @@ fn isolation_migrates_a_movable_block_across_the_range_start() {
             from: Pfn(0x1000),
             to: Pfn(0x1400),
             order: Order::MAX,
+            // Not an LRU page: no owner.
+            owner: None,
         },
         Event::PageblockUnisolated {
             pfn: Pfn(0x1000),

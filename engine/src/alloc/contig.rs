@@ -75,7 +75,7 @@ use crate::error::EngineError;
 use crate::machine::ZoneType;
 use crate::trace::Event;
 use crate::types::{MigrateType, Order, Pfn, MAX_ORDER, PAGEBLOCK_ORDER, PAGE_SIZE_BYTES};
-use crate::zone::{BlockState, BuddyZone, TraceSink, PAGEBLOCK_NO_MEMMAP};
+use crate::zone::{Block, BlockState, BuddyZone, TraceSink, PAGEBLOCK_NO_MEMMAP};
 
 const PAGEBLOCK_PAGES: u64 = 1 << PAGEBLOCK_ORDER;
 /// `MAX_ORDER_NR_PAGES`: the largest block, 1024 pages.
@@ -1161,9 +1161,8 @@ impl Allocator {
                 let moved_to = match result {
                     Ok(()) => self.migrate_block(
                         z,
-                        block.pfn,
-                        block.order,
-                        block.state,
+                        block,
+                        entry.map(|page| page.owner),
                         targets,
                         trace,
                         migrations,
@@ -1187,17 +1186,18 @@ impl Allocator {
 
     /// `migrate_pages()` on one block (see the module notes): the pfn it now lives
     /// at. A block that is no longer there (freed meanwhile) is skipped (`None`).
-    #[allow(clippy::too_many_arguments)]
+    /// `owner` (from the LRU entry) goes into the event, so the session moves its
+    /// allocation to the new pfn, whether or not the whole operation succeeds.
     fn migrate_block(
         &mut self,
         z: usize,
-        from: Pfn,
-        order: Order,
-        state: BlockState,
+        block: Block,
+        owner: Option<u64>,
         targets: Option<&[u32]>,
         trace: &mut impl TraceSink,
         migrations: &mut Vec<Migration>,
     ) -> Result<Option<Pfn>, ContigFailure> {
+        let (from, order, state) = (block.pfn, block.order, block.state);
         let still_there = match self.zones[z].buddy.head_block(from) {
             Some((block, true)) => block.order == order && block.state == state,
             _ => false,
@@ -1233,7 +1233,12 @@ impl Allocator {
             let _ = buddy.load_in_use(from, Order::ZERO);
         }
         let _ = self.free_pages(from, u32::from(order.get()), trace);
-        trace.emit(Event::ContigMigrated { from, to, order });
+        trace.emit(Event::ContigMigrated {
+            from,
+            to,
+            order,
+            owner,
+        });
         migrations.push(Migration { from, to, order });
         Ok(Some(to))
     }
