@@ -1460,14 +1460,18 @@ impl Allocator {
 
     /// Checks every invariant of the allocator; `Err` names the first broken one:
     /// each zone's buddy invariants, each pcp count equal to the pages on its lists,
-    /// pcp pages in use from the buddy's point of view, and the free-page counter
-    /// (with every CPU's delta) equal to the pages on the free lists.
+    /// pcp pages in use from the buddy's point of view and on one list once, and the
+    /// free-page counter (with every CPU's delta) equal to the pages on the free
+    /// lists.
     pub fn check_invariants(&self) -> Result<(), String> {
         for zone in &self.zones {
             let name = format!("zone {}:{}", zone.nid, zone.zone.name());
             zone.buddy
                 .check_invariants()
                 .map_err(|e| format!("{name}: {e}"))?;
+            // A page is on at most one per-cpu list, once (a page freed twice would be
+            // given out twice).
+            let mut on_pcp = std::collections::BTreeSet::new();
             for pcp in &zone.pcps {
                 let mut pages = 0u64;
                 for (pindex, list) in pcp.lists.iter().enumerate() {
@@ -1475,6 +1479,12 @@ impl Allocator {
                     for page in list {
                         if !zone.buddy.is_in_use_block(Pfn(page.pfn), order) {
                             return Err(format!("{name}: pcp page {} on cpu {} list {pindex} is not an in-use block", page.pfn, pcp.cpu));
+                        }
+                        if !on_pcp.insert(page.pfn) {
+                            return Err(format!(
+                                "{name}: pcp page {} is on a per-cpu list twice (cpu {} list {pindex})",
+                                page.pfn, pcp.cpu
+                            ));
                         }
                         pages += order.pages();
                     }

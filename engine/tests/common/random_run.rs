@@ -32,6 +32,50 @@ impl Choose for buddyscope_engine::Rng {
     }
 }
 
+/// Choices read from bytes (the fuzzer's), two at a time; zeros once they run out.
+pub struct Bytes<'a> {
+    pub data: &'a [u8],
+}
+
+impl Choose for Bytes<'_> {
+    fn below(&mut self, bound: u64) -> u64 {
+        let (value, rest) = match self.data {
+            [a, b, rest @ ..] => (u64::from(*a) << 8 | u64::from(*b), rest),
+            [a] => (u64::from(*a), &[][..]),
+            [] => (0, &[][..]),
+        };
+        self.data = rest;
+        value % bound
+    }
+}
+
+/// The operations fuzz target's run: the bytes choose a machine of 1 to 72 MiB (the
+/// checker's cost grows with pages, and small machines still have every zone, node,
+/// section and pageblock case), then up to 64 operations or `generate` statements
+/// (each with its own seed and at most 32 operations), each checked. `Err` names
+/// what went wrong and the machine.
+pub fn run_bytes(data: &[u8]) -> Result<(), String> {
+    let mut bytes = Bytes { data };
+    let text = machine_toml(&mut bytes, 1..9);
+    let Some(mut session) = boot(&text) else {
+        return Ok(());
+    };
+    let mut steps = 0;
+    while !bytes.data.is_empty() && steps < 64 {
+        steps += 1;
+        let result = if bytes.below(50) == 0 {
+            let statement = generate_statement(&mut bytes);
+            let seed = bytes.below(1 << 16);
+            generate_checked(&mut session, &statement, seed, 32)
+        } else {
+            let operation = operation(&mut bytes, &session);
+            apply_checked(&mut session, operation)
+        };
+        result.map_err(|message| format!("{message}\nmachine:\n{text}"))?;
+    }
+    Ok(())
+}
+
 const MASKS: &[&str] = &[
     "GFP_KERNEL",
     "GFP_KERNEL|__GFP_NOWARN",
