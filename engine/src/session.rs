@@ -592,10 +592,7 @@ struct OwnershipSink {
 
 impl TraceSink for OwnershipSink {
     fn emit(&mut self, event: Event) {
-        if matches!(
-            event,
-            Event::Reclaimed { .. } | Event::Migrated { .. } | Event::ContigMigrated { .. }
-        ) {
+        if ownership_change(&event).is_some() {
             self.events.push(event);
         }
     }
@@ -731,19 +728,28 @@ fn free_allocation(
     Ok(Outcome::Freed { index, pfn, order })
 }
 
-/// Reclaim takes pages from their owners; compaction and the migration of a range
-/// (memory offlining) move them.
+/// What an event does to the allocation table: reclaim takes a page from its owner
+/// (`None`: no longer held); compaction and the migration of a range (memory
+/// offlining) move it (`Some(pfn)`: held there now). The owner is the allocation's
+/// index.
+fn ownership_change(event: &Event) -> Option<(usize, Option<Pfn>)> {
+    match *event {
+        Event::Reclaimed { owner, .. } => Some((owner as usize, None)),
+        Event::Migrated { to, owner, .. }
+        | Event::ContigMigrated {
+            to,
+            owner: Some(owner),
+            ..
+        } => Some((owner as usize, Some(to))),
+        _ => None,
+    }
+}
+
 fn track_ownership(allocations: &mut Allocations, events: &[Event]) {
-    for event in events {
-        match *event {
-            Event::Reclaimed { owner, .. } => allocations.set_freed(owner as usize),
-            Event::Migrated { to, owner, .. }
-            | Event::ContigMigrated {
-                to,
-                owner: Some(owner),
-                ..
-            } => allocations.move_to(owner as usize, to),
-            _ => {}
+    for (owner, now) in events.iter().filter_map(ownership_change) {
+        match now {
+            None => allocations.set_freed(owner),
+            Some(pfn) => allocations.move_to(owner, pfn),
         }
     }
 }

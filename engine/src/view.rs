@@ -650,10 +650,9 @@ fn mean_rgb(map: &PageMap, palette: &[Rgb; 256], first: u64, pages: u64) -> Rgb 
         sum[1] += u64::from(rgb[1]);
         sum[2] += u64::from(rgb[2]);
     }
-    // Pages past the map's end count as holes.
-    let missing = pages.saturating_sub(codes.len() as u64);
-    let n = pages.max(codes.len() as u64);
-    [0, 1, 2].map(|i| ((sum[i] + missing * u64::from(HOLE_RGB[i])) / n) as u8)
+    // Pages of the cell outside the map count as holes (`codes` is within the cell).
+    let missing = pages - codes.len() as u64;
+    [0, 1, 2].map(|i| ((sum[i] + missing * u64::from(HOLE_RGB[i])) / pages) as u8)
 }
 
 fn gutter_line(line: &mut [u8], spans: &Spans, row_pfn: u64, row_pages: u64) {

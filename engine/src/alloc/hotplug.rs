@@ -298,10 +298,10 @@ impl Allocator {
         if rebuilt {
             machine.rebuild_zonelists();
         }
-        let lists = machine.zonelists.clone();
         let warning = machine.init_per_zone_wmark_min_after_boot();
         let min_free_kbytes = machine.min_free_kbytes;
         if rebuilt {
+            let lists = self.machine.as_ref().map_or(&[][..], |m| &m.zonelists[..]);
             for node in &mut self.nodes {
                 if let Some(list) = lists.iter().find(|l| l.node == node.nid) {
                     node.fallback = list.general.iter().map(|r| (r.node, r.zone)).collect();

@@ -331,23 +331,23 @@ impl Allocator {
                 return Err(EngineError::NoSuchNode { node });
             }
         }
-        let Some(node_position) = self.nodes.iter().position(|n| n.nid == preferred_nid) else {
+        let Some((node_position, node)) = self
+            .nodes
+            .iter()
+            .enumerate()
+            .find(|(_, n)| n.nid == preferred_nid)
+        else {
             return Err(EngineError::NoSuchNode {
                 node: preferred_nid,
             });
         };
-        let Some(node) = self.nodes.get(node_position) else {
-            return Err(EngineError::NoSuchNode {
-                node: preferred_nid,
-            });
-        };
-        let refs = if gfp.has(gfp::GFP_THISNODE) {
+        let thisnode = gfp.has(gfp::GFP_THISNODE);
+        let refs = if thisnode {
             &node.nofallback
         } else {
             &node.fallback
         };
         let mut skipped = Vec::new();
-        let thisnode = gfp.has(gfp::GFP_THISNODE);
         let cached = self
             .zonelist_indexes
             .get(node_position)
