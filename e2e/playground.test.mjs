@@ -10,7 +10,7 @@ import { launch, watchErrors, canvasStats } from './browser.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SHOTS = join(ROOT, 'test-results');
-// From engine/src/view.rs: the colour of holes.
+// From engine/src/view/: the colour of holes.
 const HOLE = 0xe4e1da;
 
 

@@ -8,9 +8,10 @@
 //! watermarks, per-cpu lists and all); the peer, `buddy_system_allocator`'s
 //! `FrameAllocator`, runs the same sequence on the same number of frames.
 
-use buddyscope_engine::alloc::gfp::Gfp;
 use buddyscope_engine::alloc::Allocator;
-use buddyscope_engine::machine::{Machine, MachineConfig, NodeConfig, PfnRange};
+use buddyscope_engine::machine::{Machine, MachineConfig, NodeConfig};
+use buddyscope_engine::types::gfp::Gfp;
+use buddyscope_engine::types::PfnRange;
 use buddyscope_engine::{Event, Rng, TraceSink};
 
 #[cfg(target_arch = "wasm32")]

@@ -4,8 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use buddyscope_engine::limits::CLI_FILE_BYTES_MAX;
 use buddyscope_engine::machine::{boot, Machine};
-use buddyscope_engine::{proc, scenario, ZoneConfig, ZoneSim};
+use buddyscope_engine::report::proc;
+use buddyscope_engine::{scenario, ZoneConfig, ZoneSim};
 use clap::{Parser, Subcommand};
 
 /// Buddyscope: the Linux 6.1 page allocator, modelled and made visible.
@@ -205,16 +207,13 @@ fn run_zone(args: &ZoneArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// Files larger than this are refused before reading them whole.
-const FILE_LIMIT_BYTES: u64 = 16 << 20;
-
 fn read_text(path: &Path) -> Result<String, String> {
     let size = std::fs::metadata(path)
         .map_err(|e| format!("{}: {e}", path.display()))?
         .len();
-    if size > FILE_LIMIT_BYTES {
+    if size > CLI_FILE_BYTES_MAX {
         return Err(format!(
-            "{}: {size} bytes is larger than the {FILE_LIMIT_BYTES}-byte limit",
+            "{}: {size} bytes is larger than the {CLI_FILE_BYTES_MAX}-byte limit",
             path.display()
         ));
     }
@@ -223,7 +222,7 @@ fn read_text(path: &Path) -> Result<String, String> {
 
 fn run_import(path: &Path) -> Result<(), String> {
     let text = read_text(path)?;
-    let imported = buddyscope_engine::snapshot::parse_snapshot(&text)
+    let imported = buddyscope_engine::import::snapshot::parse_snapshot(&text)
         .map_err(|e| format!("{}: {e}", path.display()))?;
     for note in &imported.notes {
         eprintln!("note: {note}");
@@ -327,11 +326,11 @@ fn run_scenario(path: &Path, trace: bool, steps: Option<u64>, show: &str) -> Res
 }
 
 fn run_import_trace(path: &Path, machine_file: Option<&Path>) -> Result<(), String> {
-    use buddyscope_engine::kmemtrace;
+    use buddyscope_engine::import::kmemtrace;
     let size = std::fs::metadata(path)
         .map_err(|e| format!("{}: {e}", path.display()))?
         .len();
-    if size > kmemtrace::MAX_TRACE_BYTES as u64 {
+    if size > buddyscope_engine::limits::TRACE_BYTES_MAX as u64 {
         return Err(format!(
             "{}: {size} bytes is larger than the trace limit",
             path.display()
@@ -399,7 +398,8 @@ fn file_name(path: &Path) -> String {
 /// next 128 MiB boundary above `end_pfn` and at least 512 MiB, with CPUs 0 to
 /// `max_cpu`.
 fn trace_machine(max_cpu: u32, end_pfn: u64) -> buddyscope_engine::machine::MachineConfig {
-    use buddyscope_engine::machine::{MachineConfig, NodeConfig, PfnRange};
+    use buddyscope_engine::machine::{MachineConfig, NodeConfig};
+    use buddyscope_engine::types::PfnRange;
     let section = 1u64 << 15;
     let end = end_pfn.div_ceil(section).max(4) * section;
     MachineConfig {
@@ -421,7 +421,7 @@ fn trace_machine(max_cpu: u32, end_pfn: u64) -> buddyscope_engine::machine::Mach
 }
 
 fn run_library(name: Option<&str>) -> Result<(), String> {
-    use buddyscope_engine::library;
+    use buddyscope_engine::scenario::library;
     match name {
         None => {
             for entry in library::ENTRIES {
@@ -446,7 +446,7 @@ fn run_generate(
     machine_file: Option<&Path>,
     seed: u64,
 ) -> Result<(), String> {
-    use buddyscope_engine::generate;
+    use buddyscope_engine::workload::generate;
     let Some(name) = name else {
         for generator in generate::GENERATORS {
             println!("{:<10} {}", generator.name, generator.summary);
@@ -495,16 +495,16 @@ fn run_share(path: &Path, step: Option<u64>) -> Result<(), String> {
     let text = read_text(path)?;
     // Refuse to share a file that does not load.
     scenario::parse_scenario(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    let link = buddyscope_engine::share::ShareLink {
+    let link = buddyscope_engine::scenario::share::ShareLink {
         scenario: text,
         step,
     };
-    println!("{}", buddyscope_engine::share::encode(&link));
+    println!("{}", buddyscope_engine::scenario::share::encode(&link));
     Ok(())
 }
 
 fn run_open(link: &str) -> Result<(), String> {
-    let link = buddyscope_engine::share::decode(link).map_err(|e| e.to_string())?;
+    let link = buddyscope_engine::scenario::share::decode(link).map_err(|e| e.to_string())?;
     scenario::parse_scenario(&link.scenario)
         .map_err(|e| format!("the link's scenario does not load: {e}"))?;
     print!("{}", link.scenario);
@@ -517,7 +517,7 @@ fn run_open(link: &str) -> Result<(), String> {
 fn run_replay(case_dir: &Path, out: &Path) -> Result<(), String> {
     let read = |name: &str| read_text(&case_dir.join(name));
     let vm = read("vm.txt").ok();
-    let output = buddyscope_engine::alloc::replay::replay(
+    let output = buddyscope_engine::import::modtrace::replay::replay(
         &read("before.txt")?,
         &read("header.txt")?,
         &read("workload.txt")?,

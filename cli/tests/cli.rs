@@ -206,8 +206,11 @@ fn library_lists_and_prints_its_scenarios() {
         .lines()
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    assert_eq!(names.len(), buddyscope_engine::library::ENTRIES.len());
-    for entry in buddyscope_engine::library::ENTRIES {
+    assert_eq!(
+        names.len(),
+        buddyscope_engine::scenario::library::ENTRIES.len()
+    );
+    for entry in buddyscope_engine::scenario::library::ENTRIES {
         assert!(list.contains(&entry.title()), "{list}");
         let (ok, text, _) = buddyscope(&["library", entry.name]);
         assert!(ok);

@@ -12,26 +12,23 @@
 //! passes a call's last event, the state is the state after the call. A kernel
 //! function cannot be paused halfway here. This is how it is shown instead.
 
-use crate::alloc::gfp::Gfp;
 use crate::alloc::reclaim::PageUse;
 use crate::alloc::{Allocation, Allocator};
 use crate::error::EngineError;
+use crate::limits::{CHECKPOINTS_MAX, CHECKPOINT_BYTES_MAX};
+use crate::types::gfp::Gfp;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::trace::Event;
+use crate::buddy::TraceSink;
+use crate::event::Event;
 use crate::types::{Order, Pfn};
-use crate::zone::TraceSink;
 
 /// How often the session keeps a full copy of the state at first. When more than
-/// [`CHECKPOINTS_MAX`] copies (or more than [`CHECKPOINT_BUDGET_BYTES`] of them)
+/// [`CHECKPOINTS_MAX`] copies (or more than [`CHECKPOINT_BYTES_MAX`] of them)
 /// would be kept, every other one is dropped and the spacing doubles, so memory stays
 /// bounded and going back costs at most one spacing of replayed calls.
 pub const CHECKPOINT_EVERY: usize = 64;
-/// The most checkpoints kept.
-pub const CHECKPOINTS_MAX: usize = 32;
-/// The most bytes of checkpoints kept (at least two checkpoints are always kept).
-pub const CHECKPOINT_BUDGET_BYTES: usize = 256 << 20;
 
 /// One operation a user or a workload applies.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -573,7 +570,7 @@ impl Session {
     /// grows with the history), doubling the spacing each time.
     fn thin_checkpoints(&mut self) {
         let bytes_each = (self.current.heap_bytes() + self.allocations.heap_bytes()).max(1);
-        let limit = (CHECKPOINT_BUDGET_BYTES / bytes_each).clamp(2, CHECKPOINTS_MAX);
+        let limit = (CHECKPOINT_BYTES_MAX / bytes_each).clamp(2, CHECKPOINTS_MAX);
         while self.checkpoints.len() > limit {
             self.spacing *= 2;
             let spacing = self.spacing;

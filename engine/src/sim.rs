@@ -2,11 +2,11 @@
 //! All simulation state lives here, so the front end only holds an `ZoneSim` value and
 //! draws its [`ZoneView`].
 
+use crate::buddy::{Block, BuddyZone};
 use crate::error::EngineError;
+use crate::event::Event;
 use crate::rng::Rng;
-use crate::trace::Event;
 use crate::types::{Order, Pfn};
-use crate::zone::{Block, BuddyZone};
 
 /// What to build: a zone and an optional seeded warm-up workload.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -4,10 +4,11 @@
 //! `BUDDYSCOPE_SEED=N cargo test -p buddyscope-engine --test alloc_random` replays it.
 //! `BUDDYSCOPE_OPS` sets the operations per seed.
 
-use buddyscope_engine::alloc::gfp::Gfp;
 use buddyscope_engine::alloc::reclaim::PageUse;
 use buddyscope_engine::alloc::Allocator;
-use buddyscope_engine::machine::{Machine, MachineConfig, NodeConfig, PfnRange};
+use buddyscope_engine::machine::{Machine, MachineConfig, NodeConfig};
+use buddyscope_engine::types::gfp::Gfp;
+use buddyscope_engine::types::PfnRange;
 use buddyscope_engine::{Event, Pfn, Rng};
 
 const MASKS: [&str; 6] = [

@@ -1,6 +1,7 @@
 //! Behaviour of the buddy zone against outcomes worked out by hand from the 6.1 source
 //! of `__rmqueue_smallest()`, `expand()`, `__free_one_page()` and `buddy_merge_likely()`.
 
+use buddyscope_engine::limits::ZONE_PAGES_MAX;
 use buddyscope_engine::{
     BlockState, BuddyZone, EngineError, Event, MigrateType, Order, Pfn, Placement, ZoneConfig,
     ZoneSim,
@@ -235,7 +236,7 @@ fn bad_input_is_an_error_and_changes_nothing() {
     assert_eq!(sim, before);
     assert_eq!(BuddyZone::new(0, 0), Err(EngineError::EmptyZone));
     assert!(matches!(
-        BuddyZone::new(0, BuddyZone::PAGES_LIMIT + 1),
+        BuddyZone::new(0, ZONE_PAGES_MAX + 1),
         Err(EngineError::ZoneTooLarge { .. })
     ));
     assert!(matches!(

@@ -6,10 +6,12 @@
 
 use std::path::Path;
 
-use buddyscope_engine::alloc::replay::{module_header, run_script};
 use buddyscope_engine::alloc::Allocator;
+use buddyscope_engine::import::modtrace;
+use buddyscope_engine::import::modtrace::replay::{module_header, run_script};
 use buddyscope_engine::machine::Machine;
-use buddyscope_engine::{modtrace, proc, scenario};
+use buddyscope_engine::report::proc;
+use buddyscope_engine::scenario;
 
 fn run_case(dir: &Path) -> String {
     let text = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();

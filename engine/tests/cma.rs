@@ -1,10 +1,11 @@
 //! The "kernel built with CONFIG_CMA" option: where `cma=` puts the area, and who may
 //! allocate from MIGRATE_CMA pageblocks.
 
-use buddyscope_engine::alloc::gfp::Gfp;
 use buddyscope_engine::alloc::reclaim::PageUse;
 use buddyscope_engine::alloc::Allocator;
-use buddyscope_engine::machine::{Machine, MachineConfig, NodeConfig, PfnRange, ZoneType};
+use buddyscope_engine::machine::{Machine, MachineConfig, NodeConfig};
+use buddyscope_engine::types::gfp::Gfp;
+use buddyscope_engine::types::{PfnRange, ZoneType};
 use buddyscope_engine::{MigrateType, Pfn};
 
 fn machine(memory: Vec<PfnRange>, cma_bytes: u64) -> Machine {

@@ -20,9 +20,10 @@
 //! --test contig` (`BUDDYSCOPE_OPS` sets the operations per seed).
 
 use buddyscope_engine::alloc::contig::{ContigError, ContigFailure, Migration};
-use buddyscope_engine::alloc::gfp::Gfp;
 use buddyscope_engine::alloc::Allocator;
-use buddyscope_engine::machine::{Machine, MachineConfig, NodeConfig, PfnRange};
+use buddyscope_engine::machine::{Machine, MachineConfig, NodeConfig};
+use buddyscope_engine::types::gfp::Gfp;
+use buddyscope_engine::types::PfnRange;
 use buddyscope_engine::{EngineError, Event, MigrateType, Order, Pfn, Rng};
 
 const MOVABLE: MigrateType = MigrateType::Movable;
@@ -1266,7 +1267,7 @@ fn run(seed: u64, ops: u64) -> Result<(), String> {
                 .map_err(|e| e.to_string())?
             {
                 // An order-10 block is always an LRU page here (see `run`).
-                let flag = mask.has(buddyscope_engine::alloc::gfp::GFP_MOVABLE)
+                let flag = mask.has(buddyscope_engine::types::gfp::GFP_MOVABLE)
                     && (order == 10 || rng.below(10) < 9);
                 if flag {
                     movable(&mut a, got.pfn);

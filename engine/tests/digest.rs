@@ -1,14 +1,14 @@
 //! Same result everywhere, the native half: every library scenario, the page's default
 //! scenario and a run of every generator, run the way the CLI runs them, digested
-//! (`buddyscope_engine::digest`) and compared with tests/data/digests.txt
+//! (`buddyscope_engine::report::digest`) and compared with tests/data/digests.txt
 //! (`BUDDYSCOPE_BLESS=1` rewrites it). web/tests/browser.rs runs the same scenarios
 //! the way the page does, in wasm in headless Chromium, and compares with the same
 //! file, so native and wasm agree byte for byte exactly when both tests pass.
 
 use buddyscope_engine::alloc::Allocator;
-use buddyscope_engine::digest::{run_digest, RunDigest};
-use buddyscope_engine::library::ENTRIES;
 use buddyscope_engine::machine::Machine;
+use buddyscope_engine::report::digest::{run_digest, RunDigest};
+use buddyscope_engine::scenario::library::ENTRIES;
 use buddyscope_engine::scenario::parse_scenario;
 use buddyscope_engine::session::Session;
 use buddyscope_engine::view;

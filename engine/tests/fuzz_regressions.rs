@@ -5,7 +5,7 @@
 
 mod common;
 
-use buddyscope_engine::kmemtrace::{import_trace, trace_workload};
+use buddyscope_engine::import::kmemtrace::{import_trace, trace_workload};
 use buddyscope_engine::workload::{format_statements, parse_workload, Statement};
 
 /// The workload target: what parses is written back to text that parses the same.

@@ -2,10 +2,10 @@
 //! and each one producing the behaviour it is named for.
 
 use buddyscope_engine::alloc::Allocator;
-use buddyscope_engine::generate::{expand, MachineFacts, GENERATORS};
 use buddyscope_engine::machine::Machine;
 use buddyscope_engine::scenario::parse_scenario;
 use buddyscope_engine::session::{Outcome, Session};
+use buddyscope_engine::workload::generate::{expand, MachineFacts, GENERATORS};
 use buddyscope_engine::workload::{format_statements, parse_workload, run_workload_seeded};
 use buddyscope_engine::Event;
 

@@ -3,9 +3,9 @@
 
 use buddyscope_engine::alloc::Allocator;
 use buddyscope_engine::machine::Machine;
-use buddyscope_engine::machine::ZoneType;
 use buddyscope_engine::scenario::parse_scenario;
 use buddyscope_engine::session::{Operation, Outcome, Session};
+use buddyscope_engine::types::ZoneType;
 use buddyscope_engine::workload::{parse_workload, run_workload};
 use buddyscope_engine::Event;
 

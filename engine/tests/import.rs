@@ -2,14 +2,16 @@
 //! scenario file format: expected values are literals read off the snapshot text by
 //! eye, never computed by the code under test.
 
+use buddyscope_engine::import::snapshot::{parse_snapshot, SnapshotError};
+use buddyscope_engine::limits::SCENARIO_BYTES_MAX;
+use buddyscope_engine::limits::SNAPSHOT_BYTES_MAX;
 use buddyscope_engine::machine::{
-    CoreSize, MachineConfig, ManagedCount, NodeConfig, PfnRange, Sysctls, ThpMode, ZoneType,
+    CoreSize, MachineConfig, ManagedCount, NodeConfig, Sysctls, ThpMode,
 };
 use buddyscope_engine::scenario::{
-    detect_kind, load_machine, parse_scenario, scenario_to_toml, InputKind, Scenario,
-    ScenarioError, MAX_SCENARIO_BYTES,
+    detect_kind, load_machine, parse_scenario, scenario_to_toml, InputKind, Scenario, ScenarioError,
 };
-use buddyscope_engine::snapshot::{parse_snapshot, SnapshotError, MAX_SNAPSHOT_BYTES};
+use buddyscope_engine::types::{PfnRange, ZoneType};
 
 const A: &str = include_str!("data/oracle/a-1node-512M/machine.snapshot");
 const B: &str = include_str!("data/oracle/b-1node-4G/machine.snapshot");
@@ -959,13 +961,13 @@ fn other_bad_sections() {
 
 #[test]
 fn oversize_inputs_are_refused() {
-    let big = format!("{B}{}", " ".repeat(MAX_SNAPSHOT_BYTES));
+    let big = format!("{B}{}", " ".repeat(SNAPSHOT_BYTES_MAX));
     let message = snapshot_error(&big).to_string();
     assert!(message.contains("16 MiB"), "{message}");
     let message = load_machine(&big).unwrap_err();
     assert!(message.contains("16 MiB"), "{message}");
 
-    let big = format!("version = 1\n#{}\n", "x".repeat(MAX_SCENARIO_BYTES));
+    let big = format!("version = 1\n#{}\n", "x".repeat(SCENARIO_BYTES_MAX));
     assert_eq!(
         parse_scenario(&big),
         Err(ScenarioError::TooLarge { bytes: big.len() })
@@ -1210,7 +1212,7 @@ percpu_pagelist_high_fraction = 0
 
 #[test]
 fn the_documented_example_parses() {
-    let source = include_str!("../src/scenario.rs");
+    let source = include_str!("../src/scenario/mod.rs");
     let documented: String = source
         .lines()
         .filter_map(|line| line.strip_prefix("//!"))

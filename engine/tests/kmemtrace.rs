@@ -20,9 +20,10 @@
 //!   (line 38457). On the first 3000 lines: 1425 allocations, 9 unknown frees, 1552
 //!   zone_locked, 2 extfrag.
 
-use buddyscope_engine::kmemtrace::{
-    import_trace, reason, ImportedTrace, TraceOp, ALLOC_OVER_LIVE, MAX_TRACE_BYTES, MAX_TRACE_LINES,
+use buddyscope_engine::import::kmemtrace::{
+    import_trace, reason, ImportedTrace, TraceOp, ALLOC_OVER_LIVE,
 };
+use buddyscope_engine::limits::{TRACE_BYTES_MAX, TRACE_LINES_MAX};
 
 const FIXTURE_GZ: &[u8] = include_bytes!("data/traces/boot-early.trace.gz");
 
@@ -369,14 +370,14 @@ fn hand_written_lines() {
 
 #[test]
 fn limits() {
-    let big = " ".repeat(MAX_TRACE_BYTES + 1);
+    let big = " ".repeat(TRACE_BYTES_MAX + 1);
     let err = import_trace(&big).unwrap_err();
     assert!(err.message.contains("64 MiB"), "{err}");
-    let many = "\n".repeat(MAX_TRACE_LINES + 1);
+    let many = "\n".repeat(TRACE_LINES_MAX + 1);
     let err = import_trace(&many).unwrap_err();
-    assert_eq!(err.line, MAX_TRACE_LINES + 1);
+    assert_eq!(err.line, TRACE_LINES_MAX + 1);
     assert!(err.to_string().contains("4000000 lines"), "{err}");
-    let ok = "\n".repeat(MAX_TRACE_LINES);
+    let ok = "\n".repeat(TRACE_LINES_MAX);
     assert_eq!(import_trace(&ok).expect("fits"), ImportedTrace::default());
     assert_eq!(import_trace("").expect("empty"), ImportedTrace::default());
 }

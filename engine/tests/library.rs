@@ -3,11 +3,13 @@
 //! (`BUDDYSCOPE_BLESS=1` rewrites those files; review the diff before committing).
 
 use buddyscope_engine::alloc::Allocator;
-use buddyscope_engine::library::{self, ENTRIES};
-use buddyscope_engine::machine::{Machine, ZoneType};
+use buddyscope_engine::machine::Machine;
+use buddyscope_engine::report::proc;
+use buddyscope_engine::scenario::library::{self, ENTRIES};
 use buddyscope_engine::session::Session;
+use buddyscope_engine::types::ZoneType;
 use buddyscope_engine::workload::{parse_workload, run_workload_seeded, RunSummary};
-use buddyscope_engine::{proc, Event};
+use buddyscope_engine::Event;
 
 /// What each scenario is about: the first event (with the events of its call before
 /// it) that the scenario's `open_at` must point at.

@@ -5,21 +5,25 @@
 use std::time::{Duration, Instant};
 
 use buddyscope_engine::alloc::Allocator;
-use buddyscope_engine::generate::{GENERATED_OPS_LIMIT, GENERATED_STATEMENTS_LIMIT};
-use buddyscope_engine::kmemtrace::{import_trace, MAX_TRACE_BYTES, MAX_TRACE_LINES};
-use buddyscope_engine::machine::{
-    Machine, CPUS_LIMIT, NODES_LIMIT, PCP_SETS_LIMIT, SECTIONS_LIMIT,
+use buddyscope_engine::import::kmemtrace::import_trace;
+use buddyscope_engine::import::snapshot::parse_snapshot;
+use buddyscope_engine::limits::PAGE_OPERATIONS_MAX;
+use buddyscope_engine::limits::SCENARIO_BYTES_MAX;
+use buddyscope_engine::limits::SNAPSHOT_BYTES_MAX;
+use buddyscope_engine::limits::ZONE_PAGES_MAX;
+use buddyscope_engine::limits::{CPUS_MAX, NODES_MAX, PCP_SETS_MAX, SECTIONS_MAX};
+use buddyscope_engine::limits::{GENERATED_OPS_MAX, GENERATED_STATEMENTS_MAX};
+use buddyscope_engine::limits::{
+    GENERATE_STATEMENTS_MAX, OPERATIONS_MAX, REPEAT_NESTING_MAX, STATEMENTS_MAX,
 };
-use buddyscope_engine::scenario::{load_machine, parse_scenario, MAX_SCENARIO_BYTES};
+use buddyscope_engine::limits::{LINK_FRAGMENT_BYTES_MAX, LINK_SCENARIO_BYTES_MAX};
+use buddyscope_engine::limits::{TRACE_BYTES_MAX, TRACE_LINES_MAX};
+use buddyscope_engine::machine::Machine;
+use buddyscope_engine::scenario::share::{self, ShareLink};
+use buddyscope_engine::scenario::{load_machine, parse_scenario};
 use buddyscope_engine::session::Session;
-use buddyscope_engine::share::{self, ShareLink, FRAGMENT_LIMIT_BYTES, SCENARIO_LIMIT_BYTES};
-use buddyscope_engine::snapshot::{parse_snapshot, MAX_SNAPSHOT_BYTES};
-use buddyscope_engine::view::{self, LoadErrorPlace, PAGE_OPERATIONS_LIMIT};
-use buddyscope_engine::workload::{
-    parse_workload, run_workload_seeded, GENERATE_LIMIT, NESTING_LIMIT, OPERATIONS_LIMIT,
-    STATEMENTS_LIMIT,
-};
-use buddyscope_engine::BuddyZone;
+use buddyscope_engine::view::{self, LoadErrorPlace};
+use buddyscope_engine::workload::{parse_workload, run_workload_seeded};
 
 /// Runs `f`, which must finish within `seconds` (debug build, shared machine).
 fn quickly<T>(seconds: u64, f: impl FnOnce() -> T) -> T {
@@ -65,23 +69,23 @@ fn assert_contains(message: &str, wanted: &str) {
 
 #[test]
 fn scenario_text_over_1_mib_is_refused() {
-    let text = format!("version = 1\n#{}\n", "x".repeat(MAX_SCENARIO_BYTES));
+    let text = format!("version = 1\n#{}\n", "x".repeat(SCENARIO_BYTES_MAX));
     let message = parse_scenario(&text).unwrap_err().to_string();
     assert_contains(&message, "the limit is 1048576 bytes (1 MiB)");
 }
 
 #[test]
 fn snapshot_over_16_mib_is_refused() {
-    let text = format!("==> /proc/zoneinfo <==\n{}", "x".repeat(MAX_SNAPSHOT_BYTES));
+    let text = format!("==> /proc/zoneinfo <==\n{}", "x".repeat(SNAPSHOT_BYTES_MAX));
     assert_contains(&parse_snapshot(&text).unwrap_err().to_string(), "(16 MiB)");
     assert_contains(&load_machine(&text).unwrap_err(), "(16 MiB) for a snapshot");
 }
 
 #[test]
 fn trace_over_64_mib_or_4_million_lines_is_refused() {
-    let big = "x".repeat(MAX_TRACE_BYTES + 1);
+    let big = "x".repeat(TRACE_BYTES_MAX + 1);
     assert_contains(&import_trace(&big).unwrap_err().to_string(), "bytes");
-    let lines = "\n".repeat(MAX_TRACE_LINES + 1);
+    let lines = "\n".repeat(TRACE_LINES_MAX + 1);
     assert_contains(
         &import_trace(&lines).unwrap_err().to_string(),
         "at most 4000000 lines can be imported",
@@ -90,17 +94,17 @@ fn trace_over_64_mib_or_4_million_lines_is_refused() {
 
 #[test]
 fn share_links_over_64_kib_or_decompressing_past_1_mib_are_refused() {
-    let long = format!("s=p1.{}", "a".repeat(FRAGMENT_LIMIT_BYTES));
+    let long = format!("s=p1.{}", "a".repeat(LINK_FRAGMENT_BYTES_MAX));
     assert_contains(
         &share::decode(&long).unwrap_err().to_string(),
         "Buddyscope reads links up to 65536 bytes",
     );
     // A deflate bomb: 2 MiB of spaces compress to a few kilobytes.
     let bomb = share::encode(&ShareLink {
-        scenario: " ".repeat(2 * SCENARIO_LIMIT_BYTES),
+        scenario: " ".repeat(2 * LINK_SCENARIO_BYTES_MAX),
         step: None,
     });
-    assert!(bomb.len() < FRAGMENT_LIMIT_BYTES, "{} bytes", bomb.len());
+    assert!(bomb.len() < LINK_FRAGMENT_BYTES_MAX, "{} bytes", bomb.len());
     assert_contains(
         &quickly(5, || share::decode(&bomb)).unwrap_err().to_string(),
         "larger than 1 MiB when decompressed",
@@ -109,7 +113,7 @@ fn share_links_over_64_kib_or_decompressing_past_1_mib_are_refused() {
 
 #[test]
 fn more_than_1024_nodes_are_refused() {
-    let nodes: String = (0..=NODES_LIMIT)
+    let nodes: String = (0..=NODES_MAX)
         .map(|i| {
             format!(
                 "[[machine.nodes]]\nmemory = [\"16M@{}\"]\ncpus = \"{i}\"\n",
@@ -126,7 +130,7 @@ fn more_than_1024_nodes_are_refused() {
 #[test]
 fn cpus_beyond_8191_are_refused() {
     let text = format!(
-        "version = 1\n[[machine.nodes]]\nmemory = [\"1G@0x1000000\"]\ncpus = \"0,{CPUS_LIMIT}\"\n"
+        "version = 1\n[[machine.nodes]]\nmemory = [\"1G@0x1000000\"]\ncpus = \"0,{CPUS_MAX}\"\n"
     );
     let message = match parse_scenario(&text) {
         Err(e) => e.to_string(),
@@ -156,7 +160,7 @@ fn more_than_half_a_million_sections_are_refused_before_the_section_table() {
     );
     assert_contains(
         &message,
-        &format!("at most {SECTIONS_LIMIT} (64 TiB in 128 MiB sections)"),
+        &format!("at most {SECTIONS_MAX} (64 TiB in 128 MiB sections)"),
     );
 }
 
@@ -176,7 +180,7 @@ fn more_than_65536_per_cpu_pagesets_are_refused() {
     let message = machine_error(&format!("version = 1\n{nodes}"));
     assert_contains(
         &message,
-        &format!("per-cpu pagesets; the model keeps at most {PCP_SETS_LIMIT}"),
+        &format!("per-cpu pagesets; the model keeps at most {PCP_SETS_MAX}"),
     );
 }
 
@@ -193,7 +197,7 @@ fn a_zone_over_256_gib_is_refused_before_its_page_arrays() {
         .to_string();
     assert_contains(
         &message,
-        &format!("larger than the limit of {} pages", BuddyZone::PAGES_LIMIT),
+        &format!("larger than the limit of {} pages", ZONE_PAGES_MAX),
     );
 }
 
@@ -234,13 +238,13 @@ fn the_page_refuses_zones_spanning_over_64_gib() {
 fn the_page_stops_after_a_million_operations() {
     let text = "version = 1\n[workload]\nscript = '''\nrepeat 600000 {\n  alloc x order=0\n  free x\n}\n'''\n";
     let (_, loaded) = quickly(120, || view::load_text(text)).unwrap();
-    assert_eq!(loaded.operations, PAGE_OPERATIONS_LIMIT);
-    assert_eq!(loaded.session.calls().len() as u64, PAGE_OPERATIONS_LIMIT);
+    assert_eq!(loaded.operations, PAGE_OPERATIONS_MAX);
+    assert_eq!(loaded.session.calls().len() as u64, PAGE_OPERATIONS_MAX);
 }
 
 #[test]
 fn counts_over_10_million_are_refused() {
-    let message = parse_workload(&format!("alloc x count={}", OPERATIONS_LIMIT + 1))
+    let message = parse_workload(&format!("alloc x count={}", OPERATIONS_MAX + 1))
         .unwrap_err()
         .to_string();
     assert_contains(&message, "count must be 1 to 10000000");
@@ -248,7 +252,8 @@ fn counts_over_10_million_are_refused() {
 
 #[test]
 fn repeat_nests_at_most_16_deep() {
-    let script = "repeat 2 {\n".repeat(NESTING_LIMIT + 1) + &"}\n".repeat(NESTING_LIMIT + 1);
+    let script =
+        "repeat 2 {\n".repeat(REPEAT_NESTING_MAX + 1) + &"}\n".repeat(REPEAT_NESTING_MAX + 1);
     assert_contains(
         &parse_workload(&script).unwrap_err().to_string(),
         "nest at most 16 deep",
@@ -258,10 +263,7 @@ fn repeat_nests_at_most_16_deep() {
 #[test]
 fn nested_repeats_stop_at_50_million_statements() {
     let message = workload_error("repeat 10000000 {\n  repeat 10000000 {\n    cpu 0\n  }\n}");
-    assert_contains(
-        &message,
-        &format!("more than {STATEMENTS_LIMIT} statements"),
-    );
+    assert_contains(&message, &format!("more than {STATEMENTS_MAX} statements"));
 }
 
 #[test]
@@ -286,7 +288,7 @@ fn more_than_10000_generate_statements_are_refused() {
     let message = workload_error("repeat 1000000 {\n  generate thp fill=0 count=0 holes=0\n}");
     assert_contains(
         &message,
-        &format!("more than {GENERATE_LIMIT} `generate` statements"),
+        &format!("more than {GENERATE_STATEMENTS_MAX} `generate` statements"),
     );
 }
 
@@ -296,7 +298,7 @@ fn generator_parameters_have_maximums_and_atomic_bursts_times_size_is_bounded() 
         &parse_workload("generate steady ops=1000001")
             .unwrap_err()
             .to_string(),
-        &format!("`ops` is at most {GENERATED_OPS_LIMIT}"),
+        &format!("`ops` is at most {GENERATED_OPS_MAX}"),
     );
     assert_contains(
         &parse_workload("generate atomic bursts=10000 size=100000")
@@ -311,7 +313,7 @@ fn generator_parameters_have_maximums_and_atomic_bursts_times_size_is_bounded() 
 /// the cut changes nothing: the first N operations are those of the uncut run.
 #[test]
 fn generators_expand_only_as_far_as_the_budget_and_the_cut_changes_nothing() {
-    assert!(GENERATED_STATEMENTS_LIMIT as u64 > 3 * GENERATED_OPS_LIMIT);
+    assert!(GENERATED_STATEMENTS_MAX as u64 > 3 * GENERATED_OPS_MAX);
     let scenario = parse_scenario(
         "version = 1\n[[machine.nodes]]\nmemory = [\"64M@0x1000000\"]\ncpus = \"0-1\"\n",
     )

@@ -3,8 +3,9 @@
 //! machines unlike the four oracle machines, sysctl writes, and bad input.
 
 use buddyscope_engine::machine::{
-    CoreSize, CpuState, Machine, MachineConfig, NodeConfig, PfnRange, Sysctls, ThpMode, ZoneType,
+    CoreSize, CpuState, Machine, MachineConfig, NodeConfig, Sysctls, ThpMode,
 };
+use buddyscope_engine::types::{PfnRange, ZoneType};
 
 const GIB_PAGES: u64 = 1 << 18;
 
@@ -259,7 +260,7 @@ fn memory_only_and_cpu_only_nodes() {
     assert_eq!(far.pcp_high, (far.watermark_low / 2).max(far.pcp_batch * 4));
     let near = machine.zone(0, ZoneType::Dma32).unwrap();
     assert_eq!(near.pcp_high, near.watermark_low.max(near.pcp_batch * 4));
-    let log = buddyscope_engine::proc::zonelists_boot_log(&machine);
+    let log = buddyscope_engine::report::proc::zonelists_boot_log(&machine);
     assert!(log.contains("Fallback order for Node 2: 2 1 0\n"), "{log}");
     assert!(!log.contains("mminit::zonelist general 2:"), "{log}");
 }
@@ -297,7 +298,7 @@ fn memmap_estimate_matches_the_kernels_boot_total() {
     let mut config = one_node(vec![range(0x1, 0x9f), range(0x100, 0x1ffe0)]);
     config.reserved = vec![range(0x1, 0x1 + 158)];
     let machine = Machine::build(&config).unwrap();
-    let log = buddyscope_engine::proc::zonelists_boot_log(&machine);
+    let log = buddyscope_engine::report::proc::zonelists_boot_log(&machine);
     assert!(
         log.contains("Built 1 zonelists, mobility grouping on.  Total pages: 128736\n"),
         "{log}"

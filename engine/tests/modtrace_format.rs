@@ -8,13 +8,13 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use buddyscope_engine::machine::ZoneType;
-use buddyscope_engine::modtrace::{
+use buddyscope_engine::import::modtrace::{
     canonical_op, free_indexes, free_targets, mt_from_letter, mt_letter, parse_allocs, parse_dump,
     parse_events, parse_header, parse_workload, pcp_list_kind, write_allocs, write_dump,
     write_events, AllocRecord, CpuStat, EventRecord, FormatError, FreeSpec, FreeTarget,
     KernelEvent, Op, PcpPage, StateDump,
 };
+use buddyscope_engine::types::ZoneType;
 use buddyscope_engine::MigrateType;
 
 const CASES: [&str; 5] = [

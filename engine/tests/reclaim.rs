@@ -1,11 +1,12 @@
 //! The slow path's reclaim, compaction and OOM decision: a labelled model, checked
 //! for the behaviour a learner should see, with every invariant after every step.
 
-use buddyscope_engine::alloc::gfp::Gfp;
 use buddyscope_engine::alloc::reclaim::PageUse;
 use buddyscope_engine::alloc::Allocator;
-use buddyscope_engine::machine::{Machine, MachineConfig, NodeConfig, PfnRange};
+use buddyscope_engine::machine::{Machine, MachineConfig, NodeConfig};
 use buddyscope_engine::session::{Operation, Outcome, Session};
+use buddyscope_engine::types::gfp::Gfp;
+use buddyscope_engine::types::PfnRange;
 use buddyscope_engine::Event;
 
 /// One node of 40 MiB (DMA and DMA32), one CPU.

@@ -1,11 +1,12 @@
 //! Sessions: stepping through events and calls, and going back to any earlier state
 //! exactly (checkpoints plus deterministic replay).
 
-use buddyscope_engine::alloc::gfp::Gfp;
 use buddyscope_engine::alloc::reclaim::PageUse;
 use buddyscope_engine::alloc::Allocator;
-use buddyscope_engine::machine::{Machine, MachineConfig, NodeConfig, PfnRange};
+use buddyscope_engine::machine::{Machine, MachineConfig, NodeConfig};
 use buddyscope_engine::session::{Cursor, Operation, Outcome, Session, CHECKPOINT_EVERY};
+use buddyscope_engine::types::gfp::Gfp;
+use buddyscope_engine::types::PfnRange;
 use buddyscope_engine::{EngineError, Event, Rng};
 
 fn allocator() -> Allocator {

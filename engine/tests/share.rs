@@ -1,7 +1,7 @@
 //! Share links: round trips, links from released versions, and hostile input.
 
+use buddyscope_engine::scenario::share::{decode, encode, ShareLink};
 use buddyscope_engine::scenario::{parse_scenario, scenario_to_toml};
-use buddyscope_engine::share::{decode, encode, ShareLink};
 use buddyscope_engine::Rng;
 
 fn link(scenario: &str, step: Option<u64>) -> ShareLink {
@@ -23,7 +23,7 @@ fn oracle_scenarios() -> Vec<String> {
         let snapshot =
             std::fs::read_to_string(root.join("oracle").join(name).join("machine.snapshot"))
                 .unwrap();
-        let imported = buddyscope_engine::snapshot::parse_snapshot(&snapshot).unwrap();
+        let imported = buddyscope_engine::import::snapshot::parse_snapshot(&snapshot).unwrap();
         texts.push(scenario_to_toml(&buddyscope_engine::scenario::Scenario {
             machine: imported.config,
             ..Default::default()
@@ -152,7 +152,7 @@ fn tampered_truncated_and_unknown_links_are_clear_errors() {
 
 #[test]
 fn library_scenarios_round_trip_through_links() {
-    for entry in buddyscope_engine::library::ENTRIES {
+    for entry in buddyscope_engine::scenario::library::ENTRIES {
         let step = parse_scenario(entry.text).unwrap().open_at;
         let fragment = encode(&link(entry.text, step));
         assert!(fragment.len() < entry.text.len(), "{}", entry.name);
@@ -167,8 +167,9 @@ fn library_scenarios_round_trip_through_links() {
 /// file is the same text after a second trip.
 #[test]
 fn random_scenario_values_round_trip_through_file_and_link() {
-    use buddyscope_engine::machine::{MachineConfig, NodeConfig, PfnRange, ThpMode};
+    use buddyscope_engine::machine::{MachineConfig, NodeConfig, ThpMode};
     use buddyscope_engine::scenario::Scenario;
+    use buddyscope_engine::types::PfnRange;
     use buddyscope_engine::workload::{format_statements, parse_workload};
     let mut rng = Rng::new(2026);
     let words = [

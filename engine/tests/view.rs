@@ -1,7 +1,7 @@
 //! The page's views: built from a loaded scenario, checked against the allocator
 //! they describe.
 
-use buddyscope_engine::library;
+use buddyscope_engine::scenario::library;
 use buddyscope_engine::scenario::parse_scenario;
 use buddyscope_engine::session::Cursor;
 use buddyscope_engine::view::{

@@ -1,9 +1,10 @@
 //! The workload language: parsing with line and column errors, and running it.
 
 use buddyscope_engine::alloc::Allocator;
-use buddyscope_engine::machine::{Machine, MachineConfig, NodeConfig, PfnRange};
+use buddyscope_engine::machine::{Machine, MachineConfig, NodeConfig};
 use buddyscope_engine::scenario::{parse_scenario, scenario_to_toml, Scenario};
 use buddyscope_engine::session::Session;
+use buddyscope_engine::types::PfnRange;
 use buddyscope_engine::workload::{parse_workload, run_workload};
 
 fn session() -> Session {

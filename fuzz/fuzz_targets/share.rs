@@ -1,7 +1,7 @@
 //! Share links: `decode` takes any text without panicking, and a link it accepts
 //! encodes and decodes to the same link.
 #![no_main]
-use buddyscope_engine::share::{decode, encode};
+use buddyscope_engine::scenario::share::{decode, encode};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

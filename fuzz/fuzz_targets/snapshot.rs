@@ -2,7 +2,7 @@
 //! panicking, and an imported machine written as a scenario reads back the same.
 #![no_main]
 use buddyscope_engine::scenario::{load_machine, machine_to_toml};
-use buddyscope_engine::snapshot::parse_snapshot;
+use buddyscope_engine::import::snapshot::parse_snapshot;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,7 +1,7 @@
 //! Trace import: `import_trace` takes any text without panicking, and the workload
 //! `trace_workload` makes of it is written and read back to the same statements.
 #![no_main]
-use buddyscope_engine::kmemtrace::{import_trace, trace_extent, trace_workload};
+use buddyscope_engine::import::kmemtrace::{import_trace, trace_extent, trace_workload};
 use buddyscope_engine::workload::{format_statements, parse_workload};
 use libfuzzer_sys::fuzz_target;
 

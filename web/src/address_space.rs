@@ -418,7 +418,7 @@ pub fn address_space(props: &AddressSpaceProps) -> Html {
                 <span class="muted">{ " · zone " }</span>
                 { for zone_types(&props.at.spans).into_iter().map(|z| html! {
                     <span class="key"><span class="swatch" style={format!("background:{}", css(zone_rgb(z)))}></span>
-                    { buddyscope_engine::machine::ZoneType::ALL.get(z).map_or("?", |t| t.name()) }</span>
+                    { buddyscope_engine::types::ZoneType::ALL.get(z).map_or("?", |t| t.name()) }</span>
                 }) }
                 <span class="muted">{ " · sections alternate grey (none: not present). Draw: " }</span>
                 <span id="draw-ms">{ format!("{:.1} ms", *draw_ms) }</span>

@@ -7,9 +7,10 @@
 
 use std::rc::Rc;
 
+use buddyscope_engine::scenario::library;
 use buddyscope_engine::scenario::{scenario_to_toml, Scenario};
 use buddyscope_engine::view::{LoadError, LoadErrorPlace, MachineForm};
-use buddyscope_engine::{generate, library};
+use buddyscope_engine::workload::generate;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};

@@ -1,5 +1,5 @@
 //! The page's URL: the share fragment (`#s=...&step=N`, see
-//! `buddyscope_engine::share`) and the embed switch (`?embed=1`). Pure string
+//! `buddyscope_engine::scenario::share`) and the embed switch (`?embed=1`). Pure string
 //! functions, so they are tested natively; `app` reads and writes the location.
 
 /// Whether the query string asks for the compact embedded layout.

@@ -6,10 +6,10 @@
 use std::rc::Rc;
 
 use buddyscope_engine::alloc::Allocator;
-use buddyscope_engine::library;
+use buddyscope_engine::scenario::library;
+use buddyscope_engine::scenario::share::{self, ShareLink};
 use buddyscope_engine::scenario::{load_machine, scenario_to_toml, Scenario};
 use buddyscope_engine::session::{Cursor, Session};
-use buddyscope_engine::share::{self, ShareLink};
 use buddyscope_engine::view::{self, LoadError, LoadErrorPlace, PageMap, Spans};
 use buddyscope_engine::Event;
 use yew::Reducible;

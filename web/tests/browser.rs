@@ -94,7 +94,7 @@ fn a_wrong_sized_buffer_is_refused_not_drawn() {
 /// digested in wasm and compared byte for byte with the digests the native test pins.
 #[wasm_bindgen_test]
 fn wasm_digests_equal_the_native_ones() {
-    use buddyscope_engine::digest::run_digest;
+    use buddyscope_engine::report::digest::run_digest;
     let pinned = include_str!("../../engine/tests/data/digests.txt");
     let mut compared = 0;
     for line in pinned.lines() {
@@ -103,7 +103,7 @@ fn wasm_digests_equal_the_native_ones() {
             "default" => buddyscope_web::state::DEFAULT_SCENARIO,
             "generators" => include_str!("../../engine/tests/data/digest/generators.toml"),
             other => {
-                buddyscope_engine::library::get(other)
+                buddyscope_engine::scenario::library::get(other)
                     .unwrap_or_else(|| panic!("no library scenario `{other}`"))
                     .text
             }
@@ -114,5 +114,8 @@ fn wasm_digests_equal_the_native_ones() {
         compared += 1;
     }
     // Every library scenario, the default one and the generator run.
-    assert_eq!(compared, buddyscope_engine::library::ENTRIES.len() + 2);
+    assert_eq!(
+        compared,
+        buddyscope_engine::scenario::library::ENTRIES.len() + 2
+    );
 }

@@ -68,14 +68,14 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use super::gfp::{self, Gfp};
 use super::reclaim::LruPage;
 use super::Allocator;
+use crate::buddy::{Block, BlockState, BuddyZone, TraceSink, PAGEBLOCK_NO_MEMMAP};
 use crate::error::EngineError;
-use crate::machine::ZoneType;
-use crate::trace::Event;
+use crate::event::Event;
+use crate::types::gfp::{self, Gfp};
+use crate::types::ZoneType;
 use crate::types::{MigrateType, Order, Pfn, MAX_ORDER, PAGEBLOCK_ORDER, PAGE_SIZE_BYTES};
-use crate::zone::{Block, BlockState, BuddyZone, TraceSink, PAGEBLOCK_NO_MEMMAP};
 
 const PAGEBLOCK_PAGES: u64 = 1 << PAGEBLOCK_ORDER;
 /// `MAX_ORDER_NR_PAGES`: the largest block, 1024 pages.

@@ -47,11 +47,11 @@
 use core::fmt;
 
 use super::Allocator;
+use crate::buddy::{TraceSink, PAGEBLOCK_NO_MEMMAP};
 use crate::error::EngineError;
-use crate::machine::ZoneType;
-use crate::trace::Event;
+use crate::event::Event;
+use crate::types::ZoneType;
 use crate::types::{MigrateType, Order, Pfn, MAX_ORDER, PAGEBLOCK_ORDER};
-use crate::zone::{TraceSink, PAGEBLOCK_NO_MEMMAP};
 
 const PAGEBLOCK_PAGES: u64 = 1 << PAGEBLOCK_ORDER;
 

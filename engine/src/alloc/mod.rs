@@ -19,20 +19,19 @@
 //! where the kernel would enter it.
 
 pub mod contig;
-pub mod gfp;
+
 pub mod hotplug;
 pub mod reclaim;
-pub mod replay;
 
 use std::collections::VecDeque;
 use std::rc::Rc;
 
+use crate::buddy::{BuddyZone, TraceSink};
 use crate::error::EngineError;
-use crate::machine::ZoneType;
-use crate::trace::Event;
+use crate::event::Event;
+use crate::types::gfp::{self, alloc_flags as af, Gfp};
+use crate::types::ZoneType;
 use crate::types::{MigrateType, Order, Pfn, MAX_ORDER, PAGEBLOCK_ORDER};
-use crate::zone::{BuddyZone, TraceSink};
-use gfp::{alloc_flags as af, Gfp};
 
 /// Parts of the allocator the model does not run yet; the page and the docs show
 /// this list.

@@ -25,12 +25,12 @@
 //! - The OOM killer is a decision, not an action: the model says it would kill a
 //!   task, and the allocation fails.
 
-use super::gfp::{self, alloc_flags as af, Gfp};
 use super::{AllocContext, Allocator, KSWAPD_IDLE_ZONEIDX};
-use crate::machine::ZoneType;
-use crate::trace::Event;
+use crate::buddy::TraceSink;
+use crate::event::Event;
+use crate::types::gfp::{self, alloc_flags as af, Gfp};
+use crate::types::ZoneType;
 use crate::types::{MigrateType, Order, Pfn, MAX_ORDER, PAGEBLOCK_ORDER};
-use crate::zone::TraceSink;
 
 /// `SWAP_CLUSTER_MAX`: pages direct reclaim aims to free at a time.
 pub const SWAP_CLUSTER_MAX: u64 = 32;
@@ -183,7 +183,7 @@ impl Allocator {
         use_: PageUse,
         owner: u64,
         trace: &mut impl TraceSink,
-    ) -> Result<Option<super::Allocation>, crate::EngineError> {
+    ) -> Result<Option<super::Allocation>, crate::error::EngineError> {
         self.alloc_for_nodemask(nid, None, gfp, order, use_, owner, trace)
     }
 
@@ -198,7 +198,7 @@ impl Allocator {
         use_: PageUse,
         owner: u64,
         trace: &mut impl TraceSink,
-    ) -> Result<Option<super::Allocation>, crate::EngineError> {
+    ) -> Result<Option<super::Allocation>, crate::error::EngineError> {
         let node = if nid < 0 {
             self.numa_mem_id()
         } else {
@@ -226,13 +226,13 @@ impl Allocator {
         pfn: Pfn,
         order: u32,
         trace: &mut impl TraceSink,
-    ) -> Result<(), crate::EngineError> {
+    ) -> Result<(), crate::error::EngineError> {
         let z = self
             .zone_of_pfn(pfn)
-            .ok_or(crate::EngineError::PfnOutsideZone { pfn })?;
-        let order_checked = Order::new(order).ok_or(crate::EngineError::OrderTooLarge { order })?;
+            .ok_or(crate::error::EngineError::PfnOutsideZone { pfn })?;
+        let order_checked = Order::new(order).ok_or(crate::error::EngineError::OrderTooLarge { order })?;
         if !self.zones[z].buddy.is_in_use_block(pfn, order_checked) {
-            return Err(crate::EngineError::NotAllocated { pfn });
+            return Err(crate::error::EngineError::NotAllocated { pfn });
         }
         self.lru.remove(pfn.0);
         self.zones[z].buddy.set_page_movable(pfn, false);
@@ -296,12 +296,12 @@ impl Allocator {
         &mut self,
         nid: u32,
         trace: &mut impl TraceSink,
-    ) -> Result<u64, crate::EngineError> {
+    ) -> Result<u64, crate::error::EngineError> {
         let node = self
             .nodes
             .iter()
             .position(|n| n.nid == nid)
-            .ok_or(crate::EngineError::NoSuchNode { node: nid })?;
+            .ok_or(crate::error::EngineError::NoSuchNode { node: nid })?;
         let order = self.nodes[node].kswapd_order.min(u32::from(MAX_ORDER) - 1) as u8;
         let highest = match self.nodes[node].kswapd_highest_zoneidx {
             KSWAPD_IDLE_ZONEIDX => ZoneType::Movable,

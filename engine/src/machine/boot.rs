@@ -1,10 +1,11 @@
 //! The free lists of every zone right after boot: `memblock_free_all()` handing the
 //! managed memory to the buddy allocator.
 
-use super::{Machine, PfnRange, Zone, ZoneType};
+use super::{Machine, Zone};
+use crate::buddy::BuddyZone;
 use crate::error::EngineError;
 use crate::types::{MigrateType, Pfn};
-use crate::zone::BuddyZone;
+use crate::types::{PfnRange, ZoneType};
 
 /// One populated zone's buddy state.
 #[derive(Clone, Debug, PartialEq, Eq)]

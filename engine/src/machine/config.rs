@@ -2,74 +2,8 @@
 //! setup runs on it. Plain data; [`super::Machine::build`] turns it into zones,
 //! watermarks and zonelists.
 
-use crate::types::PAGE_SIZE_BYTES;
-
-/// `MAX_NR_ZONES` on Debian's 6.1 x86_64 kernel: DMA, DMA32, Normal, Movable, Device.
-pub const MAX_NR_ZONES: usize = 5;
-
-/// A zone type, in the kernel's `enum zone_type` order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ZoneType {
-    Dma = 0,
-    Dma32 = 1,
-    Normal = 2,
-    Movable = 3,
-    Device = 4,
-}
-
-impl ZoneType {
-    /// All zone types, lowest first.
-    pub const ALL: [ZoneType; MAX_NR_ZONES] = [
-        ZoneType::Dma,
-        ZoneType::Dma32,
-        ZoneType::Normal,
-        ZoneType::Movable,
-        ZoneType::Device,
-    ];
-
-    /// The kernel's `zone_names[]` entry.
-    pub fn name(self) -> &'static str {
-        match self {
-            ZoneType::Dma => "DMA",
-            ZoneType::Dma32 => "DMA32",
-            ZoneType::Normal => "Normal",
-            ZoneType::Movable => "Movable",
-            ZoneType::Device => "Device",
-        }
-    }
-
-    /// Parses a kernel zone name ("DMA", "DMA32", "Normal", "Movable", "Device").
-    pub fn from_name(name: &str) -> Option<ZoneType> {
-        ZoneType::ALL.into_iter().find(|zone| zone.name() == name)
-    }
-
-    /// Index into per-zone arrays.
-    pub fn index(self) -> usize {
-        self as usize
-    }
-}
-
-/// A range of page frames, `[start, end)`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct PfnRange {
-    pub start: u64,
-    pub end: u64,
-}
-
-impl PfnRange {
-    /// Pages in the range.
-    pub fn pages(&self) -> u64 {
-        self.end.saturating_sub(self.start)
-    }
-
-    /// The physical byte range as dmesg prints it: `[mem 0x...-0x...]`, end inclusive.
-    pub fn phys_inclusive(&self) -> (u64, u64) {
-        (
-            self.start.saturating_mul(PAGE_SIZE_BYTES),
-            self.end.saturating_mul(PAGE_SIZE_BYTES).saturating_sub(1),
-        )
-    }
-}
+use crate::text::{format_size, memparse, shorten, strtoull};
+use crate::types::{PfnRange, ZoneType, MAX_NR_ZONES};
 
 /// `kernelcore=` or `movablecore=`: an amount of memory or a percentage of it
 /// (`cmdline_parse_core()`). `kernelcore=mirror` is not modelled.
@@ -206,5 +140,59 @@ impl Default for MachineConfig {
             managed: Vec::new(),
             cma_bytes: None,
         }
+    }
+}
+
+/// `cmdline_parse_core()`: a percentage (`25%`) or a `memparse()` size, and the rest
+/// of the text (which the kernel ignores).
+pub fn parse_core_size_lenient(text: &str) -> Result<(CoreSize, &str), String> {
+    let (number, rest) = strtoull(text).map_err(|why| {
+        format!("{why}; expected a size like `512M` or a percentage of memory like `25%`")
+    })?;
+    if let Some(rest) = rest.strip_prefix('%') {
+        let percent = u8::try_from(number)
+            .ok()
+            .filter(|&percent| percent <= 100)
+            .ok_or_else(|| format!("{number}% is more than 100%"))?;
+        return Ok((CoreSize::Percent(percent), rest));
+    }
+    let (bytes, rest) =
+        memparse(text).map_err(|why| format!("{why}; expected a size like `512M`"))?;
+    Ok((CoreSize::Bytes(bytes), rest))
+}
+
+/// `kernelcore=`/`movablecore=` values: a percentage of memory (`25%`, 0 to 100) or a
+/// size (`512M`). The whole text must be the value.
+pub fn parse_core_size(text: &str) -> Result<CoreSize, String> {
+    let text = text.trim();
+    match parse_core_size_lenient(text) {
+        Ok((size, "")) => Ok(size),
+        Ok((_, rest)) => Err(format!(
+            "expected a size like `512M` or a percentage like `25%`; `{}` has `{}` after it",
+            shorten(text),
+            shorten(rest)
+        )),
+        Err(why) => Err(format!("`{}`: {why}", shorten(text))),
+    }
+}
+
+/// Formats a [`CoreSize`] the way [`parse_core_size`] reads it.
+pub fn format_core_size(size: CoreSize) -> String {
+    match size {
+        CoreSize::Bytes(bytes) => format_size(bytes),
+        CoreSize::Percent(percent) => format!("{percent}%"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn core_sizes() {
+        assert_eq!(parse_core_size("25%"), Ok(CoreSize::Percent(25)));
+        assert_eq!(parse_core_size("1G"), Ok(CoreSize::Bytes(1 << 30)));
+        assert!(parse_core_size("101%").is_err());
+        assert!(parse_core_size("mirror").is_err());
     }
 }

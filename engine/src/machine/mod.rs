@@ -7,21 +7,21 @@
 //! print and draw.
 
 pub mod boot;
-mod config;
+pub mod config;
 pub mod movable;
 pub mod setup;
 mod validate;
 pub mod zonelist;
 
 pub use config::{
-    CoreSize, MachineConfig, ManagedCount, NodeConfig, PfnRange, Sysctls, ThpMode, ZoneType,
-    MAX_NR_ZONES,
+    format_core_size, parse_core_size, CoreSize, MachineConfig, ManagedCount, NodeConfig, Sysctls,
+    ThpMode,
 };
-pub use validate::{
-    MachineError, CPUS_LIMIT, NODES_LIMIT, PCP_SETS_LIMIT, PHYS_PFN_LIMIT, SECTIONS_LIMIT,
-};
+pub use validate::MachineError;
 pub use zonelist::CpuState;
 
+use crate::limits::PCP_SETS_MAX;
+use crate::types::{PfnRange, ZoneType, MAX_NR_ZONES};
 use setup::SpanInputs;
 
 /// One zone after boot-time setup.
@@ -225,11 +225,11 @@ impl Machine {
         };
         let populated = machine.zones().filter(|z| z.present > 0).count() as u64;
         let pcp_sets = populated * machine.online_cpus.len() as u64;
-        if pcp_sets > validate::PCP_SETS_LIMIT {
+        if pcp_sets > PCP_SETS_MAX {
             return Err(MachineError::new(format!(
                 "{} CPUs × {populated} populated zones make {pcp_sets} per-cpu pagesets; the model keeps at most {}",
                 machine.online_cpus.len(),
-                validate::PCP_SETS_LIMIT
+                PCP_SETS_MAX
             )));
         }
         machine.place_cma()?;
@@ -410,7 +410,7 @@ impl Machine {
         let Some(base) = base else {
             return Err(MachineError::new(format!(
                 "cma={} cannot be placed: no 4 MiB-aligned stretch of free memory that large",
-                crate::snapshot::format_size(bytes)
+                crate::text::format_size(bytes)
             )));
         };
         let area = PfnRange {

@@ -9,7 +9,8 @@
 //! arithmetic could wrap, this module wraps the same way (the inputs needed for that
 //! are far beyond any real machine), and nothing here can panic.
 
-use super::{CoreSize, PfnRange, ZoneType, MAX_NR_ZONES};
+use super::CoreSize;
+use crate::types::{PfnRange, ZoneType, MAX_NR_ZONES};
 use crate::types::{MAX_ORDER, PAGE_SIZE_BYTES};
 
 /// `PAGE_SHIFT` on x86_64 (4 KiB pages).

@@ -1,8 +1,8 @@
 //! The arithmetic of boot-time zone setup, one function per kernel function, each on
 //! plain slices so it can be checked against numbers worked out from the source.
 
-use super::config::{PfnRange, ZoneType, MAX_NR_ZONES};
 use crate::types::PAGEBLOCK_ORDER;
+use crate::types::{PfnRange, ZoneType, MAX_NR_ZONES};
 
 /// `MAX_DMA_PFN`: ZONE_DMA ends at 16 MiB.
 pub const MAX_DMA_PFN: u64 = (16 << 20) >> 12;

@@ -3,10 +3,12 @@
 //! field and the problem; the kernel's own fallbacks (an invalid SLIT) are warnings,
 //! handled where the kernel handles them.
 
+use crate::limits::{CPUS_MAX, NODES_MAX, PHYS_BOOT_PFNS_MAX, SECTIONS_MAX};
 use core::fmt;
 
-use super::config::{MachineConfig, PfnRange, MAX_NR_ZONES};
+use super::config::MachineConfig;
 use crate::types::MAX_ORDER;
+use crate::types::{PfnRange, MAX_NR_ZONES};
 
 /// Why a machine configuration cannot be built.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,18 +32,6 @@ impl fmt::Display for MachineError {
 
 impl std::error::Error for MachineError {}
 
-/// At most this many nodes (`MAX_NUMNODES` with Debian's NODES_SHIFT of 10).
-pub const NODES_LIMIT: usize = 1024;
-/// At most this many CPUs (Debian's NR_CPUS is 8192).
-pub const CPUS_LIMIT: u32 = 8192;
-/// Physical memory ends below 2^46 bytes (`MAX_PHYSMEM_BITS` with 4-level paging).
-pub const PHYS_PFN_LIMIT: u64 = 1 << (46 - 12);
-/// At most this many memory sections: 64 TiB in the default 128 MiB sections. Finer
-/// sections over a huge machine would make the section table alone take gigabytes.
-pub const SECTIONS_LIMIT: u64 = 1 << 19;
-/// At most this many per-cpu pagesets (online CPUs × populated zones), each kept in
-/// every copy of the state: 65,536 is 256 CPUs on 64 nodes with four zones each.
-pub const PCP_SETS_LIMIT: u64 = 1 << 16;
 /// `MIN_PERCPU_PAGELIST_HIGH_FRACTION`.
 pub const MIN_PCP_HIGH_FRACTION: u32 = 8;
 
@@ -61,9 +51,9 @@ fn validate_nodes(config: &MachineConfig) -> Result<(), MachineError> {
             "the machine has no nodes: give node 0 some memory and CPU 0",
         ));
     }
-    if config.nodes.len() > NODES_LIMIT {
+    if config.nodes.len() > NODES_MAX {
         return Err(MachineError::new(format!(
-            "the machine has {} nodes; Linux 6.1 as Debian builds it supports at most {NODES_LIMIT}",
+            "the machine has {} nodes; Linux 6.1 as Debian builds it supports at most {NODES_MAX}",
             config.nodes.len()
         )));
     }
@@ -87,7 +77,7 @@ fn validate_memory(config: &MachineConfig) -> Result<(), MachineError> {
                     describe(range)
                 )));
             }
-            if range.end > PHYS_PFN_LIMIT {
+            if range.end > PHYS_BOOT_PFNS_MAX {
                 return Err(MachineError::new(format!(
                     "node {id}: memory range {} ends beyond 64 TiB, the x86_64 limit with 4-level paging",
                     describe(range)
@@ -127,9 +117,9 @@ fn validate_cpus(config: &MachineConfig) -> Result<(), MachineError> {
     let mut seen: Vec<(u32, usize)> = Vec::new();
     for (id, node) in config.nodes.iter().enumerate() {
         for &cpu in &node.cpus {
-            if cpu >= CPUS_LIMIT {
+            if cpu >= CPUS_MAX {
                 return Err(MachineError::new(format!(
-                    "node {id}: CPU {cpu} is beyond the {CPUS_LIMIT} CPUs the kernel supports"
+                    "node {id}: CPU {cpu} is beyond the {CPUS_MAX} CPUs the kernel supports"
                 )));
             }
             if let Some((_, other)) = seen.iter().find(|(c, _)| *c == cpu) {
@@ -179,9 +169,9 @@ fn validate_section_size(config: &MachineConfig) -> Result<(), MachineError> {
         .flat_map(|n| n.memory.iter())
         .map(|r| ((r.end - 1) >> shift) - (r.start >> shift) + 1)
         .sum();
-    if sections > SECTIONS_LIMIT {
+    if sections > SECTIONS_MAX {
         return Err(MachineError::new(format!(
-            "the memory spreads over {sections} sections of 2^{bits} bytes; at most {SECTIONS_LIMIT} (64 TiB in 128 MiB sections): use a larger section_size_bits"
+            "the memory spreads over {sections} sections of 2^{bits} bytes; at most {SECTIONS_MAX} (64 TiB in 128 MiB sections): use a larger section_size_bits"
         )));
     }
     Ok(())

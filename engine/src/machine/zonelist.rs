@@ -1,15 +1,12 @@
 //! NUMA distances and zonelists: `slit_valid()` (drivers/acpi/numa/srat.c),
 //! `find_next_best_node()` and `build_zonelists()` (mm/page_alloc.c, Linux 6.1).
 
-use super::config::ZoneType;
 use super::{Node, NodeZonelists, ZoneRef};
+use crate::types::{ZoneType, MAX_NUMNODES};
 
 /// `LOCAL_DISTANCE` and `REMOTE_DISTANCE`.
 pub const LOCAL_DISTANCE: u32 = 10;
 pub const REMOTE_DISTANCE: u32 = 20;
-/// `MAX_NUMNODES` with Debian's NODES_SHIFT of 10: the weight of a distance against
-/// node_load in `find_next_best_node()`.
-const MAX_NUMNODES: u64 = 1 << 10;
 /// `PENALTY_FOR_NODE_WITH_CPUS`.
 const PENALTY_FOR_NODE_WITH_CPUS: u64 = 1;
 

@@ -4,12 +4,12 @@
 //! operation goes through `Session::apply` (or a `generate` statement through the
 //! workload runner), and the invariant checker runs after each one.
 
-use buddyscope_engine::alloc::gfp::Gfp;
 use buddyscope_engine::alloc::reclaim::PageUse;
 use buddyscope_engine::alloc::Allocator;
 use buddyscope_engine::machine::Machine;
 use buddyscope_engine::scenario::parse_scenario;
 use buddyscope_engine::session::{Operation, Session};
+use buddyscope_engine::types::gfp::Gfp;
 use buddyscope_engine::workload::{parse_workload, run_workload_seeded};
 
 /// A source of choices.

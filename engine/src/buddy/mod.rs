@@ -6,12 +6,15 @@
 //! every free is `__free_one_page()`. The list order, the split order and the merge
 //! rules are the kernel's; what is absent is listed in [`crate::LIMITATIONS`].
 
+pub mod lists;
+
 use crate::error::EngineError;
-use crate::lists::PageLists;
-use crate::trace::{Event, Placement};
+use crate::event::{Event, Placement};
+use crate::limits::ZONE_PAGES_MAX;
 use crate::types::{
     MigrateType, Order, Pfn, MAX_ORDER, MIGRATE_TYPES_STORED as MIGRATE_TYPES, PAGEBLOCK_ORDER,
 };
+use lists::PageLists;
 
 /// Where trace events go. `()` discards them (boot-time freeing of a large zone would
 /// otherwise record millions), a `Vec<Event>` keeps them.
@@ -82,9 +85,6 @@ pub struct BuddyZone {
 }
 
 impl BuddyZone {
-    /// The most pages a zone may span: 256 GiB of 4 KiB pages.
-    pub const PAGES_LIMIT: u64 = 1 << 26;
-
     /// A zone of `nr_pages` pages from `start_pfn`, every page free, entered into the
     /// free lists as `memblock_free_all()` does: `__free_pages_memory()` cuts the range
     /// into the largest naturally aligned blocks, in ascending pfn order, and frees
@@ -109,10 +109,10 @@ impl BuddyZone {
         if nr_pages == 0 {
             return Err(EngineError::EmptyZone);
         }
-        if nr_pages > Self::PAGES_LIMIT {
+        if nr_pages > ZONE_PAGES_MAX {
             return Err(EngineError::ZoneTooLarge {
                 pages: nr_pages,
-                limit: Self::PAGES_LIMIT,
+                limit: ZONE_PAGES_MAX,
             });
         }
         // Keep every pfn (and its buddy) well inside u64 so the arithmetic below can

@@ -10,12 +10,8 @@
 //! decompression, and every failure is an error that says what is wrong. Transient
 //! view state (hover, panel sizes) never goes into a link.
 
+use crate::limits::{LINK_FRAGMENT_BYTES_MAX, LINK_SCENARIO_BYTES_MAX};
 use core::fmt;
-
-/// The longest fragment accepted (browsers and chat tools cut longer URLs).
-pub const FRAGMENT_LIMIT_BYTES: usize = 64 << 10;
-/// The largest scenario a link may expand to.
-pub const SCENARIO_LIMIT_BYTES: usize = 1 << 20;
 
 /// What a share link holds.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,9 +61,9 @@ pub fn encode(link: &ShareLink) -> String {
 /// Reads a link: a whole URL, a fragment with or without `#`, or just the payload.
 pub fn decode(input: &str) -> Result<ShareLink, ShareError> {
     let input = input.trim();
-    if input.len() > FRAGMENT_LIMIT_BYTES {
+    if input.len() > LINK_FRAGMENT_BYTES_MAX {
         return Err(error(format!(
-            "the link is {} bytes long; Buddyscope reads links up to {FRAGMENT_LIMIT_BYTES} bytes",
+            "the link is {} bytes long; Buddyscope reads links up to {LINK_FRAGMENT_BYTES_MAX} bytes",
             input.len()
         )));
     }
@@ -95,7 +91,7 @@ pub fn decode(input: &str) -> Result<ShareLink, ShareError> {
     let bytes = match format {
         "z1" => {
             let compressed = base64url_decode(body)?;
-            miniz_oxide::inflate::decompress_to_vec_with_limit(&compressed, SCENARIO_LIMIT_BYTES).map_err(|e| {
+            miniz_oxide::inflate::decompress_to_vec_with_limit(&compressed, LINK_SCENARIO_BYTES_MAX).map_err(|e| {
                 if e.status == miniz_oxide::inflate::TINFLStatus::HasMoreOutput {
                     error("the link's scenario is larger than 1 MiB when decompressed")
                 } else {
@@ -110,7 +106,7 @@ pub fn decode(input: &str) -> Result<ShareLink, ShareError> {
             )))
         }
     };
-    if bytes.len() > SCENARIO_LIMIT_BYTES {
+    if bytes.len() > LINK_SCENARIO_BYTES_MAX {
         return Err(error("the link's scenario is larger than 1 MiB"));
     }
     let scenario = String::from_utf8(bytes)

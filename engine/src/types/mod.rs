@@ -2,6 +2,11 @@
 
 use core::fmt;
 
+pub mod gfp;
+mod zone_type;
+
+pub use zone_type::{ZoneType, MAX_NR_ZONES};
+
 /// Largest order plus one, as `MAX_ORDER` on x86_64 in Linux 6.1: blocks are 2^0 to
 /// 2^10 pages.
 pub const MAX_ORDER: u8 = 11;
@@ -11,6 +16,31 @@ pub const PAGEBLOCK_ORDER: u8 = 9;
 
 /// Bytes in a page (`PAGE_SIZE`, 4 KiB on x86_64).
 pub const PAGE_SIZE_BYTES: u64 = 4096;
+
+/// A range of page frames, `[start, end)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PfnRange {
+    pub start: u64,
+    pub end: u64,
+}
+
+impl PfnRange {
+    /// Pages in the range.
+    pub fn pages(&self) -> u64 {
+        self.end.saturating_sub(self.start)
+    }
+
+    /// The physical byte range as dmesg prints it: `[mem 0x...-0x...]`, end inclusive.
+    pub fn phys_inclusive(&self) -> (u64, u64) {
+        (
+            self.start.saturating_mul(PAGE_SIZE_BYTES),
+            self.end.saturating_mul(PAGE_SIZE_BYTES).saturating_sub(1),
+        )
+    }
+}
+
+/// `MAX_NUMNODES` with Debian's NODES_SHIFT of 10.
+pub const MAX_NUMNODES: u64 = 1 << 10;
 
 /// A physical page frame number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -60,25 +60,25 @@
 //! machine makes sense (overlapping ranges, a CPU on two nodes, ...) is checked when
 //! it is built.
 
+pub mod library;
+pub mod share;
+
+use crate::limits::{CPUS_MAX, NODES_MAX, SCENARIO_BYTES_MAX, SNAPSHOT_BYTES_MAX};
 use core::fmt;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer};
 
+use crate::import::snapshot::{has_early_memory_ranges, is_snapshot, parse_snapshot};
 use crate::machine::{
-    CoreSize, MachineConfig, ManagedCount, NodeConfig, PfnRange, Sysctls, ThpMode, ZoneType,
+    format_core_size, parse_core_size, CoreSize, MachineConfig, ManagedCount, NodeConfig, Sysctls,
+    ThpMode,
 };
-use crate::snapshot::{
-    format_core_size, format_cpulist, format_phys_range, has_early_memory_ranges, is_snapshot,
-    parse_core_size, parse_cpulist, parse_phys_range, parse_snapshot, MAX_CPUS, MAX_NODES,
-    MAX_SNAPSHOT_BYTES,
-};
+use crate::text::{format_cpulist, format_phys_range, parse_cpulist, parse_phys_range};
+use crate::types::{PfnRange, ZoneType};
 
 /// The scenario format version this build reads and writes.
 pub const SCENARIO_VERSION: i64 = 1;
-
-/// Largest scenario file accepted, in bytes (1 MiB).
-pub const MAX_SCENARIO_BYTES: usize = 1 << 20;
 
 /// What to simulate.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -100,7 +100,7 @@ pub struct Scenario {
 /// A scenario file that cannot be read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ScenarioError {
-    /// The file is larger than [`MAX_SCENARIO_BYTES`].
+    /// The file is larger than [`SCENARIO_BYTES_MAX`].
     TooLarge { bytes: usize },
     /// Bad TOML, an unknown key, a value of the wrong type or a malformed value: the
     /// text is toml's message, with the line and column and the offending line.
@@ -116,7 +116,7 @@ impl fmt::Display for ScenarioError {
         match self {
             ScenarioError::TooLarge { bytes } => write!(
                 f,
-                "the scenario file is {bytes} bytes; the limit is {MAX_SCENARIO_BYTES} bytes (1 MiB)"
+                "the scenario file is {bytes} bytes; the limit is {SCENARIO_BYTES_MAX} bytes (1 MiB)"
             ),
             ScenarioError::Toml(message) => write!(f, "{message}"),
             ScenarioError::NewerVersion { version } => write!(
@@ -158,10 +158,10 @@ pub fn detect_kind(text: &str) -> InputKind {
 /// Reads a machine from a snapshot or a scenario file, whichever `text` is, and
 /// returns it with notes on what was missing and defaulted.
 pub fn load_machine(text: &str) -> Result<(MachineConfig, Vec<String>), String> {
-    if text.len() > MAX_SNAPSHOT_BYTES {
+    if text.len() > SNAPSHOT_BYTES_MAX {
         return Err(format!(
-            "the input is {} bytes; the limit is {MAX_SNAPSHOT_BYTES} bytes (16 MiB) for a snapshot and \
-             {MAX_SCENARIO_BYTES} bytes (1 MiB) for a scenario",
+            "the input is {} bytes; the limit is {SNAPSHOT_BYTES_MAX} bytes (16 MiB) for a snapshot and \
+             {SCENARIO_BYTES_MAX} bytes (1 MiB) for a scenario",
             text.len()
         ));
     }
@@ -176,7 +176,7 @@ pub fn load_machine(text: &str) -> Result<(MachineConfig, Vec<String>), String> 
 }
 
 fn parse_with_notes(text: &str) -> Result<(Scenario, Vec<String>), ScenarioError> {
-    if text.len() > MAX_SCENARIO_BYTES {
+    if text.len() > SCENARIO_BYTES_MAX {
         return Err(ScenarioError::TooLarge { bytes: text.len() });
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -396,24 +396,24 @@ impl MachineToml {
             }
         };
         let nodes: Vec<NodeConfig> = nodes;
-        if nodes.len() > MAX_NODES {
+        if nodes.len() > NODES_MAX {
             return Err(ScenarioError::Invalid(format!(
-                "`machine.nodes` has {} nodes; the limit is {MAX_NODES}",
+                "`machine.nodes` has {} nodes; the limit is {NODES_MAX}",
                 nodes.len()
             )));
         }
         let cpus = nodes
             .iter()
             .fold(0usize, |sum, node| sum.saturating_add(node.cpus.len()));
-        if cpus > MAX_CPUS {
+        if cpus > CPUS_MAX as usize {
             return Err(ScenarioError::Invalid(format!(
-                "`machine.nodes.cpus`: {cpus} CPUs in all; the limit is {MAX_CPUS}"
+                "`machine.nodes.cpus`: {cpus} CPUs in all; the limit is {CPUS_MAX}"
             )));
         }
         if let Some(distances) = &self.distances {
-            if distances.len() > MAX_NODES || distances.iter().any(|row| row.len() > MAX_NODES) {
+            if distances.len() > NODES_MAX || distances.iter().any(|row| row.len() > NODES_MAX) {
                 return Err(ScenarioError::Invalid(format!(
-                    "`machine.distances` is larger than {MAX_NODES} x {MAX_NODES}, the most nodes there can be"
+                    "`machine.distances` is larger than {NODES_MAX} x {NODES_MAX}, the most nodes there can be"
                 )));
             }
         }
@@ -455,7 +455,7 @@ impl MachineToml {
 
 fn de_cma<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
     let text = String::deserialize(deserializer)?;
-    crate::snapshot::parse_size(&text).map(Some).map_err(|e| {
+    crate::text::parse_size(&text).map(Some).map_err(|e| {
         serde::de::Error::custom(format!("`machine.cma`: {e} (a size such as \"64M\")"))
     })
 }
@@ -552,14 +552,14 @@ fn de_managed<'de, D: Deserializer<'de>>(
                 .trim()
                 .parse()
                 .ok()
-                .filter(|&node| (node as usize) < MAX_NODES)?;
+                .filter(|&node| (node as usize) < NODES_MAX)?;
             Some((node, ZoneType::from_name(zone.trim())?))
         });
         let Some((node, zone)) = parsed else {
             return Err(serde::de::Error::custom(format!(
                 "`machine.managed`: the key \"{key}\" is not NODE:ZONE like \"0:DMA32\" (node 0 to {}, zone DMA, \
                  DMA32, Normal, Movable or Device)",
-                MAX_NODES - 1
+                NODES_MAX - 1
             )));
         };
         counts.push(ManagedCount {
@@ -662,7 +662,7 @@ pub fn machine_to_toml(machine: &MachineConfig) -> String {
     if let Some(bytes) = machine.cma_bytes {
         out.push_str(&format!(
             "cma = \"{}\"  # models a kernel built with CONFIG_CMA\n",
-            crate::snapshot::format_size(bytes)
+            crate::text::format_size(bytes)
         ));
     }
     match &machine.distances {

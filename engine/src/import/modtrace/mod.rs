@@ -16,10 +16,13 @@
 //! Nothing here panics on any input, and no count read from the input sizes an
 //! allocation before it has been checked against the data actually present.
 
+pub mod replay;
+
+use crate::limits::{MODTRACE_CPUS_MAX, MODTRACE_FREE_INDEXES_MAX, MODTRACE_PAGEBLOCKS_MAX};
 use core::fmt::{self, Write as _};
 
-use crate::machine::ZoneType;
-use crate::MigrateType;
+use crate::types::ZoneType;
+use crate::types::MigrateType;
 
 /// Buddy orders of the dumps (`MAX_ORDER` 11 in 6.1: orders 0..=10).
 pub const NR_ORDERS: usize = 11;
@@ -32,15 +35,6 @@ pub const NR_PCP_LISTS: usize = 14;
 pub const NR_LOWMEM_RESERVE: usize = 5;
 /// Pages per pageblock (pageblock_order 9).
 pub const PAGEBLOCK_PAGES: u64 = 512;
-/// The most pageblocks one `pageblocks` line may announce (8 TiB of pfns): a bound on
-/// what a garbled `nr=` can make the parser allocate.
-pub const MAX_PAGEBLOCKS: u64 = 1 << 24;
-/// The most CPU ids a `cpus=` list may expand to.
-pub const MAX_CPUS: u32 = 1 << 16;
-/// The most indexes [`free_targets`] returns for one `F` op, and the most a single
-/// `F` op's explicit SPECs may name in [`parse_workload`]: a bound on memory, far
-/// above any run the module's 32 MiB output buffer can record.
-pub const MAX_FREE_INDEXES: usize = 1 << 24;
 
 /// A line of input that does not have the expected form.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -528,7 +522,7 @@ pub struct FreeTarget {
 
 /// Expands SPECs to the indexes the module visits, in its order, given `nallocs`
 /// allocations so far: `N-M` ascending or descending (N > M), `N-M/S` every S-th from
-/// N, `all` 0..nallocs, `rall` the reverse. At most [`MAX_FREE_INDEXES`] targets.
+/// N, `all` 0..nallocs, `rall` the reverse. At most [`MODTRACE_FREE_INDEXES_MAX`] targets.
 pub fn free_targets(specs: &[FreeSpec], nallocs: u64) -> Vec<FreeTarget> {
     let mut out = Targets(Vec::new());
     for spec in specs {
@@ -1214,11 +1208,11 @@ fn parse_cpulist(s: &str) -> Option<Vec<u32>> {
             };
             let first = u32::try_from(first).ok()?;
             let last = u32::try_from(last).ok()?;
-            if first > last || last >= MAX_CPUS {
+            if first > last || last >= MODTRACE_CPUS_MAX {
                 return None;
             }
             cpus.extend(first..=last);
-            if cpus.len() > MAX_CPUS as usize {
+            if cpus.len() > MODTRACE_CPUS_MAX as usize {
                 return None;
             }
         }
@@ -1655,9 +1649,9 @@ impl<'a> DumpParser<'a> {
         z.pageblocks_first_pfn = f.key_u64("first_pfn")?;
         let nr = f.key_u64("nr")?;
         f.literal(":")?;
-        if nr > MAX_PAGEBLOCKS {
+        if nr > MODTRACE_PAGEBLOCKS_MAX {
             return Err(f.err(format!(
-                "`nr={nr}` is above the limit of {MAX_PAGEBLOCKS} pageblocks"
+                "`nr={nr}` is above the limit of {MODTRACE_PAGEBLOCKS_MAX} pageblocks"
             )));
         }
         let mut runs: Vec<(Option<MigrateType>, u64)> = Vec::new();
@@ -1783,9 +1777,9 @@ fn parse_op<'a>(
                     ))
                 })?;
                 explicit = explicit.saturating_add(spec_len(&spec));
-                if explicit > MAX_FREE_INDEXES as u64 {
+                if explicit > MODTRACE_FREE_INDEXES_MAX as u64 {
                     return Err(err(format!(
-                        "`F`: the SPECs name more than {MAX_FREE_INDEXES} indexes"
+                        "`F`: the SPECs name more than {MODTRACE_FREE_INDEXES_MAX} indexes"
                     )));
                 }
                 specs.push(spec);
@@ -1861,12 +1855,12 @@ fn canonical_spec(spec: &FreeSpec) -> String {
     }
 }
 
-/// Collects free targets up to [`MAX_FREE_INDEXES`]; `push` says whether there was room.
+/// Collects free targets up to [`MODTRACE_FREE_INDEXES_MAX`]; `push` says whether there was room.
 struct Targets(Vec<FreeTarget>);
 
 impl Targets {
     fn push(&mut self, idx: u64, explicit: bool) -> bool {
-        if self.0.len() >= MAX_FREE_INDEXES {
+        if self.0.len() >= MODTRACE_FREE_INDEXES_MAX {
             return false;
         }
         self.0.push(FreeTarget { idx, explicit });

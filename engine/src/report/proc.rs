@@ -6,10 +6,11 @@
 
 use core::fmt::Write;
 
+use crate::buddy::BuddyZone;
 use crate::machine::boot::ZoneMemory;
-use crate::machine::{Machine, Zone, ZoneType, MAX_NR_ZONES};
+use crate::machine::{Machine, Zone};
 use crate::types::{MigrateType, Order, MAX_ORDER, PAGEBLOCK_ORDER};
-use crate::zone::BuddyZone;
+use crate::types::{ZoneType, MAX_NR_ZONES};
 
 /// One `/proc/buddyinfo` line for `zone` (`frag_show_print()` in mm/vmstat.c): node,
 /// zone name padded to 8, then `nr_free` of each order in a field of 6 followed by a

@@ -8,10 +8,11 @@
 //! the run from 1), which later statements can free: `free g1_movable`.
 //! `buddyscope generate NAME [key=value ...] [--scenario FILE]` prints the expansion.
 
-use crate::alloc::gfp::Gfp;
 use crate::alloc::reclaim::PageUse;
 use crate::alloc::Allocator;
+use crate::limits::{GENERATED_OPS_MAX, GENERATED_STATEMENTS_MAX};
 use crate::rng::Rng;
+use crate::types::gfp::Gfp;
 use crate::workload::{FreeTarget, Statement};
 
 /// One parameter of a generator.
@@ -42,16 +43,8 @@ const fn p(name: &'static str, default: u64, max: u64, help: &'static str) -> Pa
     }
 }
 
-/// The most operations one `generate` statement may expand into.
-pub const GENERATED_OPS_LIMIT: u64 = 1_000_000;
-/// The most statements one `generate` statement expands into: above what any
-/// parameters within their maximums give (fragment at its largest gives about three
-/// million), so it only guards memory; [`expand_at_most`] cuts lower when the run's
-/// operation budget will stop it sooner.
-pub const GENERATED_STATEMENTS_LIMIT: usize = 4_000_000;
-
 /// Checks parameters together (each was checked against its maximum when read).
-/// `atomic`: `bursts` × `size` atomic allocations, at most [`GENERATED_OPS_LIMIT`].
+/// `atomic`: `bursts` × `size` atomic allocations, at most [`GENERATED_OPS_MAX`].
 pub fn check_params(name: &str, params: &[(String, u64)]) -> Result<(), String> {
     let Some(generator) = generator(name) else {
         return Ok(());
@@ -62,9 +55,9 @@ pub fn check_params(name: &str, params: &[(String, u64)]) -> Result<(), String> 
             value(generator, params, "size"),
         );
         let total = bursts.saturating_mul(size);
-        if total > GENERATED_OPS_LIMIT {
+        if total > GENERATED_OPS_MAX {
             return Err(format!(
-                "`bursts` × `size` is {total} atomic allocations; at most {GENERATED_OPS_LIMIT}"
+                "`bursts` × `size` is {total} atomic allocations; at most {GENERATED_OPS_MAX}"
             ));
         }
     }
@@ -77,7 +70,7 @@ pub const GENERATORS: &[Generator] = &[
         name: "steady",
         summary: "steady mixed-order load: allocations of orders 0 to max_order (lower orders more often; kernel, movable and atomic masks) and frees of random live ones, holding about fill% of memory",
         params: &[
-            p("ops", 5000, GENERATED_OPS_LIMIT, "operations (allocations and frees)"),
+            p("ops", 5000, GENERATED_OPS_MAX, "operations (allocations and frees)"),
             p("max_order", 3, 10, "largest order allocated"),
             p("fill", 50, 95, "percent of managed memory kept allocated"),
         ],
@@ -86,7 +79,7 @@ pub const GENERATORS: &[Generator] = &[
         name: "fragment",
         summary: "fragmentation stress: movable order-0 pages fill memory, holes% of them come back at random, unmovable allocations fall back into the holes of movable pageblocks, the rest of the movable pages come back, then order-9 THP-style attempts (GFP_TRANSHUGE_LIGHT, no compaction) find no whole pageblock free",
         params: &[
-            p("pages", 0, GENERATED_OPS_LIMIT, "movable pages asked for first (0: as many as memory has managed pages, so memory fills up to the watermarks)"),
+            p("pages", 0, GENERATED_OPS_MAX, "movable pages asked for first (0: as many as memory has managed pages, so memory fills up to the watermarks)"),
             p("holes", 12, 100, "percent of the movable pages freed at random before the unmovable allocations"),
             p("unmovable_every", 16, 1_000_000, "one unmovable allocation per this many movable pages"),
             p("probe", 8, 1000, "order-9 allocations tried at the end"),
@@ -105,8 +98,8 @@ pub const GENERATORS: &[Generator] = &[
         name: "pagecache",
         summary: "page-cache growth with reclaim: order-0 page-cache allocations past the size of memory, with a kernel allocation now and then; kswapd and direct reclaim take the oldest pages back",
         params: &[
-            p("pages", 0, GENERATED_OPS_LIMIT, "page-cache pages (0: 120% of managed memory)"),
-            p("kswapd_every", 0, GENERATED_OPS_LIMIT, "run kswapd on a random node every this many allocations (0: never)"),
+            p("pages", 0, GENERATED_OPS_MAX, "page-cache pages (0: 120% of managed memory)"),
+            p("kswapd_every", 0, GENERATED_OPS_MAX, "run kswapd on a random node every this many allocations (0: never)"),
         ],
     },
     Generator {
@@ -116,14 +109,14 @@ pub const GENERATORS: &[Generator] = &[
             p("bursts", 8, 10_000, "bursts"),
             p("size", 32, 100_000, "atomic allocations per burst"),
             p("order", 2, 10, "order of the atomic allocations"),
-            p("background", 0, GENERATED_OPS_LIMIT, "order-0 page-cache allocations spread between the bursts (0: 95% of managed memory, so the bursts meet the low watermark and take the slow path while reclaim frees page cache)"),
+            p("background", 0, GENERATED_OPS_MAX, "order-0 page-cache allocations spread between the bursts (0: 95% of managed memory, so the bursts meet the low watermark and take the slow path while reclaim frees page cache)"),
         ],
     },
     Generator {
         name: "numa",
         summary: "NUMA-local versus remote allocation: order-0 kernel allocations from random CPUs, remote% of them aimed at another node with node=, a third of them freed halfway",
         params: &[
-            p("count", 2000, GENERATED_OPS_LIMIT, "allocations"),
+            p("count", 2000, GENERATED_OPS_MAX, "allocations"),
             p("remote", 25, 100, "percent aimed at a node other than the CPU's"),
         ],
     },
@@ -289,18 +282,11 @@ pub fn expand(
     seed: u64,
     prefix: &str,
 ) -> Vec<Statement> {
-    expand_at_most(
-        name,
-        params,
-        facts,
-        seed,
-        prefix,
-        GENERATED_STATEMENTS_LIMIT,
-    )
+    expand_at_most(name, params, facts, seed, prefix, GENERATED_STATEMENTS_MAX)
 }
 
 /// [`expand`], keeping only the first `max_statements` statements (and at most
-/// [`GENERATED_STATEMENTS_LIMIT`]). The workload runner passes twice the operations
+/// [`GENERATED_STATEMENTS_MAX`]). The workload runner passes twice the operations
 /// its run may still apply, plus two: every generated `free` names an allocation
 /// generated before it and no allocation is freed twice, so any first K statements
 /// hold at least K/2 allocations (or kswapd runs), each an operation, and the run
@@ -321,7 +307,7 @@ pub fn expand_at_most(
     let mut b = Builder {
         prefix: prefix.to_string(),
         out: Vec::new(),
-        cap: max_statements.min(GENERATED_STATEMENTS_LIMIT),
+        cap: max_statements.min(GENERATED_STATEMENTS_MAX),
         groups: Vec::new(),
         rng: Rng::new(seed),
         cpus: facts.cpus.clone(),
@@ -340,7 +326,7 @@ pub fn expand_at_most(
                 0 => managed,
                 n => n,
             }
-            .min(GENERATED_OPS_LIMIT);
+            .min(GENERATED_OPS_MAX);
             let every = get("unmovable_every").max(1);
             // Movable pages fill memory; holes% of them, at random, come back. With
             // few holes per pageblock a steal cannot claim the pageblock.
@@ -366,7 +352,7 @@ pub fn expand_at_most(
             }
         }
         "thp" => {
-            let fill = (managed * get("fill") / 100).min(GENERATED_OPS_LIMIT);
+            let fill = (managed * get("fill") / 100).min(GENERATED_OPS_MAX);
             for _ in 0..fill {
                 b.alloc("cache", 0, movable, PageUse::PageCache, -1);
             }
@@ -385,7 +371,7 @@ pub fn expand_at_most(
                 0 => managed * 12 / 10,
                 n => n,
             }
-            .min(GENERATED_OPS_LIMIT);
+            .min(GENERATED_OPS_MAX);
             let every = get("kswapd_every");
             let nodes: Vec<u32> = facts
                 .nodes
@@ -410,7 +396,7 @@ pub fn expand_at_most(
                 0 => managed * 95 / 100,
                 n => n,
             }
-            .min(GENERATED_OPS_LIMIT);
+            .min(GENERATED_OPS_MAX);
             let per_gap = background / bursts;
             let order = get("order") as u32;
             let mut anon = 0usize;

@@ -5,8 +5,8 @@
 
 use core::fmt;
 
-use crate::machine::ZoneType;
 use crate::types::MigrateType;
+use crate::types::ZoneType;
 
 /// A gfp mask.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]

@@ -30,15 +30,12 @@
 //! [`ImportedTrace::skipped`] with a reason and example line numbers. Nothing here
 //! panics, whatever the input.
 
+use crate::limits::{TRACE_BYTES_MAX, TRACE_LINES_MAX};
 use core::fmt;
 use std::collections::BTreeMap;
 
-use crate::alloc::gfp::GFP_NAMES;
+use crate::types::gfp::GFP_NAMES;
 
-/// Inputs larger than this are refused.
-pub const MAX_TRACE_BYTES: usize = 64 * 1024 * 1024;
-/// Inputs with more lines than this are refused.
-pub const MAX_TRACE_LINES: usize = 4_000_000;
 /// How many example line numbers each skip reason keeps.
 pub const MAX_SKIP_EXAMPLES: usize = 5;
 /// The highest order a Linux 6.1 allocation can have (`MAX_ORDER - 1`).
@@ -416,7 +413,7 @@ impl Importer {
             Err(GfpProblem::Garbled) => return self.skip(reason::GARBLED_ALLOC, line),
         };
         // The kernel would not have served it, and the workload cannot say it.
-        if !crate::alloc::gfp::Gfp::is_valid(gfp & crate::alloc::gfp::GFP_BITS_MASK) {
+        if !crate::types::gfp::Gfp::is_valid(gfp & crate::types::gfp::GFP_BITS_MASK) {
             return self.skip(reason::ZONE_BAD_GFP, line);
         }
         if order > MAX_TRACE_ORDER {
@@ -544,26 +541,26 @@ impl Importer {
 
 /// Imports the text of an ftrace `trace` file or `perf script` output.
 ///
-/// Fatal errors are only the size limits ([`MAX_TRACE_BYTES`],
-/// [`MAX_TRACE_LINES`]); problems with single lines are counted in
+/// Fatal errors are only the size limits ([`TRACE_BYTES_MAX`],
+/// [`TRACE_LINES_MAX`]); problems with single lines are counted in
 /// [`ImportedTrace::skipped`].
 pub fn import_trace(text: &str) -> Result<ImportedTrace, TraceError> {
-    if text.len() > MAX_TRACE_BYTES {
+    if text.len() > TRACE_BYTES_MAX {
         return Err(TraceError {
             line: 0,
             message: format!(
                 "the trace is {} bytes; at most {} bytes (64 MiB) can be imported",
                 text.len(),
-                MAX_TRACE_BYTES
+                TRACE_BYTES_MAX
             ),
         });
     }
     let lines = line_count(text);
-    if lines > MAX_TRACE_LINES {
+    if lines > TRACE_LINES_MAX {
         return Err(TraceError {
-            line: MAX_TRACE_LINES + 1,
+            line: TRACE_LINES_MAX + 1,
             message: format!(
-                "the trace has {lines} lines; at most {MAX_TRACE_LINES} lines can be imported"
+                "the trace has {lines} lines; at most {TRACE_LINES_MAX} lines can be imported"
             ),
         });
     }
@@ -587,8 +584,8 @@ pub fn import_trace(text: &str) -> Result<ImportedTrace, TraceError> {
 /// one `free t[i..j]`, so a long trace stays a short file. The pfns are the model's
 /// own, not the trace's: the model decides where each block goes.
 pub fn trace_workload(trace: &ImportedTrace) -> Vec<crate::workload::Statement> {
-    use crate::alloc::gfp::{Gfp, GFP_BITS_MASK};
     use crate::alloc::reclaim::PageUse;
+    use crate::types::gfp::{Gfp, GFP_BITS_MASK};
     use crate::workload::{FreeTarget, Statement};
     let mut out: Vec<Statement> = Vec::new();
     let mut cpu_now: Option<u32> = None;

@@ -16,24 +16,14 @@
 //! The small parsers for the kernel's text formats (cpulists, `memparse()` sizes,
 //! physical ranges) are public: the scenario format uses the same syntax.
 
+use crate::limits::{CPUS_MAX, NODES_MAX, PHYS_READ_BYTES_MAX, SNAPSHOT_BYTES_MAX};
 use core::fmt;
 
-use crate::machine::{
-    CoreSize, MachineConfig, ManagedCount, NodeConfig, PfnRange, Sysctls, ThpMode, ZoneType,
-};
+use crate::machine::config::parse_core_size_lenient;
+use crate::machine::{CoreSize, MachineConfig, ManagedCount, NodeConfig, Sysctls, ThpMode};
+use crate::text::{inclusive_to_pfns, parse_cpulist, parse_decimal, parse_hex, shorten};
 use crate::types::PAGE_SIZE_BYTES;
-
-/// Largest snapshot accepted, in bytes (16 MiB).
-pub const MAX_SNAPSHOT_BYTES: usize = 16 << 20;
-/// Most NUMA nodes accepted: `MAX_NUMNODES` on Debian's x86_64 kernel
-/// (`CONFIG_NODES_SHIFT=10`).
-pub const MAX_NODES: usize = 1024;
-/// Most CPUs accepted: `NR_CPUS` on Debian's x86_64 kernel (8192). CPU numbers are
-/// below this too.
-pub const MAX_CPUS: usize = 8192;
-/// Physical memory must end at or below this byte address (2^52, x86_64's
-/// `MAX_PHYSMEM_BITS` with 5-level paging).
-pub const MAX_PHYS_BYTES: u64 = 1 << 52;
+use crate::types::{PfnRange, ZoneType};
 
 /// The kernel turns transparent hugepages off at boot on machines with less than
 /// this much RAM (`hugepage_init()`: `totalram_pages() < 512 << (20 - PAGE_SHIFT)`).
@@ -128,9 +118,9 @@ pub fn has_early_memory_ranges(text: &str) -> bool {
 /// `/sys/devices/system/cpu/online` on node 0, no distance matrix, the kernel's
 /// default sysctls, THP as the kernel would set it at boot, no managed counts.
 pub fn parse_snapshot(text: &str) -> Result<Imported, SnapshotError> {
-    if text.len() > MAX_SNAPSHOT_BYTES {
+    if text.len() > SNAPSHOT_BYTES_MAX {
         return Err(SnapshotError::new(format!(
-            "the snapshot is {} bytes; the limit is {MAX_SNAPSHOT_BYTES} bytes (16 MiB). \
+            "the snapshot is {} bytes; the limit is {SNAPSHOT_BYTES_MAX} bytes (16 MiB). \
              A snapshot needs only dmesg and a few small /proc and /sys files",
             text.len()
         )));
@@ -304,14 +294,14 @@ impl<'a> Sections<'a> {
                 continue;
             };
             let id = match parse_decimal(number) {
-                Some(id) if id < MAX_NODES as u64 => id as u32,
+                Some(id) if id < NODES_MAX as u64 => id as u32,
                 Some(_) => {
                     return Err(SnapshotError::in_section(
                         section.source,
                         section.header_line(),
                         format!(
-                        "node {number} is beyond the limit of {MAX_NODES} nodes (node ids 0 to {})",
-                        MAX_NODES - 1
+                        "node {number} is beyond the limit of {NODES_MAX} nodes (node ids 0 to {})",
+                        NODES_MAX - 1
                     ),
                     ))
                 }
@@ -494,10 +484,10 @@ fn parse_range_line(rest: &str) -> Option<Result<(u32, PfnRange), String>> {
     let (start, end) = inner.split_once('-')?;
     let start = parse_hex(start.trim())?;
     let end = parse_hex(end.trim())?;
-    if id >= MAX_NODES as u64 {
+    if id >= NODES_MAX as u64 {
         return Some(Err(format!(
-            "node {id} is beyond the limit of {MAX_NODES} nodes (node ids 0 to {})",
-            MAX_NODES - 1
+            "node {id} is beyond the limit of {NODES_MAX} nodes (node ids 0 to {})",
+            NODES_MAX - 1
         )));
     }
     Some(inclusive_to_pfns(start, end).map(|range| (id as u32, range)))
@@ -549,11 +539,11 @@ fn cpus_per_node(
                 None => Vec::new(),
             };
             total = total.saturating_add(cpus.len());
-            if total > MAX_CPUS {
+            if total > CPUS_MAX as usize {
                 return Err(SnapshotError::in_section(
                     section.source,
                     section.header_line(),
-                    format!("more than {MAX_CPUS} CPUs in all nodes' cpulists; the limit is {MAX_CPUS} (NR_CPUS)"),
+                    format!("more than {CPUS_MAX} CPUs in all nodes' cpulists; the limit is {CPUS_MAX} (NR_CPUS)"),
                 ));
             }
             node_entry(nodes, id).cpus = cpus;
@@ -589,7 +579,7 @@ fn cpus_per_node(
             .or_else(|| cpus.strip_suffix(" CPU"))?;
         parse_decimal(count)
     });
-    if let Some(count) = brought_up.filter(|count| (1..=MAX_CPUS as u64).contains(count)) {
+    if let Some(count) = brought_up.filter(|count| (1..=CPUS_MAX as u64).contains(count)) {
         notes.push(format!(
             "no `{NODE_DIR}N/cpulist` or `{CPU_ONLINE}` sections: dmesg says {count} CPUs were brought up; \
              they are taken to be CPUs 0-{} on node 0.{what}",
@@ -813,9 +803,9 @@ fn parse_distance_row(text: &str) -> Result<Vec<u32>, String> {
                     shorten(word)
                 )
             })?;
-        if row.len() >= MAX_NODES {
+        if row.len() >= NODES_MAX {
             return Err(format!(
-                "more than {MAX_NODES} distances in one row; the limit is {MAX_NODES} nodes"
+                "more than {NODES_MAX} distances in one row; the limit is {NODES_MAX} nodes"
             ));
         }
         row.push(value as u32);
@@ -934,9 +924,9 @@ fn managed_counts(section: &Section<'_>) -> Result<Vec<ManagedCount>, SnapshotEr
                     shorten(line)
                 )));
             };
-            if node >= MAX_NODES as u64 {
+            if node >= NODES_MAX as u64 {
                 return Err(error(format!(
-                    "node {node} is beyond the limit of {MAX_NODES} nodes"
+                    "node {node} is beyond the limit of {NODES_MAX} nodes"
                 )));
             }
             let Some(zone) = ZoneType::from_name(zone_name) else {
@@ -977,7 +967,7 @@ fn managed_counts(section: &Section<'_>) -> Result<Vec<ManagedCount>, SnapshotEr
             )));
         };
         let Some(value) =
-            parse_decimal(value).filter(|&value| value <= MAX_PHYS_BYTES / PAGE_SIZE_BYTES)
+            parse_decimal(value).filter(|&value| value <= PHYS_READ_BYTES_MAX / PAGE_SIZE_BYTES)
         else {
             return Err(error(format!(
                 "expected a page count after `{key}`, found `{}`",
@@ -1204,421 +1194,9 @@ fn thp_mode(
     Ok(mode)
 }
 
-// ---------------------------------------------------------------------------------
-// Text formats shared with the scenario file.
-
-/// A decimal whole number (ASCII digits only, no sign), `None` if malformed or above
-/// `u64::MAX`.
-fn parse_decimal(text: &str) -> Option<u64> {
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    text.parse().ok()
-}
-
-/// A hexadecimal number with an optional `0x` prefix.
-fn parse_hex(text: &str) -> Option<u64> {
-    let digits = text
-        .strip_prefix("0x")
-        .or_else(|| text.strip_prefix("0X"))
-        .unwrap_or(text);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    u64::from_str_radix(digits, 16).ok()
-}
-
-/// The kernel's `simple_strtoull(s, &end, 0)`: a number in base 16 (`0x`), 8 (leading
-/// `0`) or 10, and the rest of the text. `Err` on no digits or overflow.
-fn strtoull(text: &str) -> Result<(u64, &str), String> {
-    let (radix, digits) = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
-        Some(rest) if rest.starts_with(|c: char| c.is_ascii_hexdigit()) => (16, rest),
-        _ if text.starts_with('0') => (8, text),
-        _ => (10, text),
-    };
-    let end = digits
-        .find(|c: char| !c.is_digit(radix))
-        .unwrap_or(digits.len());
-    let (number, rest) = digits.split_at(end);
-    if number.is_empty() {
-        return Err("expected a number".to_string());
-    }
-    let value =
-        u64::from_str_radix(number, radix).map_err(|_| "the number is too large".to_string())?;
-    Ok((value, rest))
-}
-
-/// The kernel's `memparse()`: a number with an optional K, M, G, T, P or E suffix
-/// (case-insensitive, powers of 1024), and the rest of the text.
-fn memparse(text: &str) -> Result<(u64, &str), String> {
-    let (value, rest) = strtoull(text)?;
-    let shift = match rest.chars().next().map(|c| c.to_ascii_uppercase()) {
-        Some('K') => 10,
-        Some('M') => 20,
-        Some('G') => 30,
-        Some('T') => 40,
-        Some('P') => 50,
-        Some('E') => 60,
-        _ => return Ok((value, rest)),
-    };
-    let scaled = value
-        .checked_mul(1u64 << shift)
-        .ok_or_else(|| "the size is too large".to_string())?;
-    Ok((scaled, rest.get(1..).unwrap_or("")))
-}
-
-const SIZE_SYNTAX: &str =
-    "expected a size in bytes with an optional K, M, G, T, P or E suffix (like `512M`, `4G` or `0x100000`)";
-
-/// A size as the kernel's `memparse()` reads it (`512M`, `4g`, `0x100000`, `1048576`),
-/// in bytes. The whole text must be the size. Like the kernel, a leading `0` means
-/// octal.
-pub fn parse_size(text: &str) -> Result<u64, String> {
-    let text = text.trim();
-    match memparse(text) {
-        Ok((value, "")) => Ok(value),
-        Ok((_, rest)) => Err(format!(
-            "{SIZE_SYNTAX}; `{}` has `{}` after the size",
-            shorten(text),
-            shorten(rest)
-        )),
-        Err(why) => Err(format!("{SIZE_SYNTAX}; `{}`: {why}", shorten(text))),
-    }
-}
-
-/// Formats a byte count the way [`parse_size`] reads it, with the largest suffix that
-/// divides it exactly (`536870912` → `512M`).
-pub fn format_size(bytes: u64) -> String {
-    if bytes == 0 {
-        return "0".to_string();
-    }
-    for (suffix, shift) in [
-        ("E", 60),
-        ("P", 50),
-        ("T", 40),
-        ("G", 30),
-        ("M", 20),
-        ("K", 10),
-    ] {
-        if bytes % (1u64 << shift) == 0 {
-            return format!("{}{suffix}", bytes >> shift);
-        }
-    }
-    bytes.to_string()
-}
-
-/// `cmdline_parse_core()`: a percentage (`25%`) or a `memparse()` size, and the rest
-/// of the text (which the kernel ignores).
-fn parse_core_size_lenient(text: &str) -> Result<(CoreSize, &str), String> {
-    let (number, rest) = strtoull(text).map_err(|why| {
-        format!("{why}; expected a size like `512M` or a percentage of memory like `25%`")
-    })?;
-    if let Some(rest) = rest.strip_prefix('%') {
-        let percent = u8::try_from(number)
-            .ok()
-            .filter(|&percent| percent <= 100)
-            .ok_or_else(|| format!("{number}% is more than 100%"))?;
-        return Ok((CoreSize::Percent(percent), rest));
-    }
-    let (bytes, rest) =
-        memparse(text).map_err(|why| format!("{why}; expected a size like `512M`"))?;
-    Ok((CoreSize::Bytes(bytes), rest))
-}
-
-/// `kernelcore=`/`movablecore=` values: a percentage of memory (`25%`, 0 to 100) or a
-/// size (`512M`). The whole text must be the value.
-pub fn parse_core_size(text: &str) -> Result<CoreSize, String> {
-    let text = text.trim();
-    match parse_core_size_lenient(text) {
-        Ok((size, "")) => Ok(size),
-        Ok((_, rest)) => Err(format!(
-            "expected a size like `512M` or a percentage like `25%`; `{}` has `{}` after it",
-            shorten(text),
-            shorten(rest)
-        )),
-        Err(why) => Err(format!("`{}`: {why}", shorten(text))),
-    }
-}
-
-/// Formats a [`CoreSize`] the way [`parse_core_size`] reads it.
-pub fn format_core_size(size: CoreSize) -> String {
-    match size {
-        CoreSize::Bytes(bytes) => format_size(bytes),
-        CoreSize::Percent(percent) => format!("{percent}%"),
-    }
-}
-
-/// A cpulist as sysfs prints it (`0-3,8,10-11`; empty for no CPUs), in the order
-/// written. CPU numbers must be below [`MAX_CPUS`], and a list holds at most
-/// [`MAX_CPUS`] entries.
-pub fn parse_cpulist(text: &str) -> Result<Vec<u32>, String> {
-    let text = text.trim();
-    let mut cpus: Vec<u32> = Vec::new();
-    if text.is_empty() {
-        return Ok(cpus);
-    }
-    let syntax = "expected CPU numbers and ranges separated by commas, like `0-3,8,10-11`";
-    for item in text.split(',') {
-        let item = item.trim();
-        let (first, last) = match item.split_once('-') {
-            Some((first, last)) => (parse_decimal(first.trim()), parse_decimal(last.trim())),
-            None => (parse_decimal(item), parse_decimal(item)),
-        };
-        let (Some(first), Some(last)) = (first, last) else {
-            return Err(format!(
-                "{syntax}; found `{}` in `{}`",
-                shorten(item),
-                shorten(text)
-            ));
-        };
-        if first > last {
-            return Err(format!(
-                "the range `{}` runs backwards; write the lower CPU first",
-                shorten(item)
-            ));
-        }
-        if last >= MAX_CPUS as u64 {
-            return Err(format!(
-                "CPU {last} is beyond the limit of {MAX_CPUS} CPUs (CPU numbers 0 to {})",
-                MAX_CPUS - 1
-            ));
-        }
-        if (cpus.len() as u64).saturating_add(last - first + 1) > MAX_CPUS as u64 {
-            return Err(format!(
-                "`{}` lists more than {MAX_CPUS} CPUs",
-                shorten(text)
-            ));
-        }
-        cpus.extend(first as u32..=last as u32);
-    }
-    Ok(cpus)
-}
-
-/// Formats CPU numbers as a cpulist, keeping their order: runs of consecutive
-/// ascending numbers become ranges (`[0, 1, 2, 3, 8]` → `0-3,8`).
-pub fn format_cpulist(cpus: &[u32]) -> String {
-    let mut out = String::new();
-    let mut index = 0;
-    while let Some(&first) = cpus.get(index) {
-        let mut last = first;
-        let mut next = index + 1;
-        while let Some(&cpu) = cpus.get(next) {
-            if last.checked_add(1) != Some(cpu) {
-                break;
-            }
-            last = cpu;
-            next += 1;
-        }
-        if !out.is_empty() {
-            out.push(',');
-        }
-        if last == first {
-            out.push_str(&first.to_string());
-        } else {
-            out.push_str(&format!("{first}-{last}"));
-        }
-        index = next;
-    }
-    out
-}
-
-/// Converts a physical byte range with an inclusive end (as dmesg prints it) to pfns.
-fn inclusive_to_pfns(start: u64, end: u64) -> Result<PfnRange, String> {
-    if start > end {
-        return Err(format!(
-            "the range {start:#x}-{end:#x} ends before it starts"
-        ));
-    }
-    if end >= MAX_PHYS_BYTES {
-        return Err(format!(
-            "the range {start:#x}-{end:#x} reaches beyond {MAX_PHYS_BYTES:#x} (4 PiB, x86_64's 52-bit physical \
-             address limit)"
-        ));
-    }
-    if start % PAGE_SIZE_BYTES != 0 {
-        return Err(format!("the range {start:#x}-{end:#x} does not start on a page boundary (a multiple of 0x1000)"));
-    }
-    // end < 2^52, so end + 1 does not overflow.
-    let after = end + 1;
-    if after % PAGE_SIZE_BYTES != 0 {
-        let suggestion = (after / PAGE_SIZE_BYTES * PAGE_SIZE_BYTES).checked_sub(1);
-        let hint = match suggestion {
-            Some(suggestion) if suggestion >= start => {
-                format!("; did you mean {start:#x}-{suggestion:#x}?")
-            }
-            _ => String::new(),
-        };
-        return Err(format!(
-            "the range {start:#x}-{end:#x} does not end on the last byte of a page (the end is inclusive, as dmesg \
-             prints it, so it ends in 0xfff){hint}"
-        ));
-    }
-    Ok(PfnRange {
-        start: start / PAGE_SIZE_BYTES,
-        end: after / PAGE_SIZE_BYTES,
-    })
-}
-
-/// A physical memory range: `0x1000-0x9efff` (bytes, inclusive end, as dmesg prints
-/// it; `[mem 0x1000-0x9efff]` is accepted too) or `SIZE@START` (`512M@0x100000000`,
-/// both parts as [`parse_size`] reads them). Page aligned, below 2^52.
-pub fn parse_phys_range(text: &str) -> Result<PfnRange, String> {
-    let trimmed = text.trim();
-    let inner = trimmed
-        .strip_prefix("[mem ")
-        .and_then(|rest| rest.strip_suffix(']'))
-        .unwrap_or(trimmed)
-        .trim();
-    let syntax = "expected a byte range with an inclusive end like `0x100000-0x3fffffff`, or SIZE@START like \
-                  `512M@0x100000000`";
-    if let Some((size, start)) = inner.split_once('@') {
-        let size = parse_size(size)
-            .map_err(|why| format!("{syntax}; in `{}`, the size: {why}", shorten(trimmed)))?;
-        let start = parse_size(start)
-            .map_err(|why| format!("{syntax}; in `{}`, the start: {why}", shorten(trimmed)))?;
-        let end = start.checked_add(size).filter(|&end| end <= MAX_PHYS_BYTES).ok_or_else(|| {
-            format!("`{}` reaches beyond {MAX_PHYS_BYTES:#x} (x86_64's 52-bit physical address limit)", shorten(trimmed))
-        })?;
-        if start % PAGE_SIZE_BYTES != 0 || size % PAGE_SIZE_BYTES != 0 {
-            return Err(format!(
-                "`{}`: the start and the size must be multiples of the 4 KiB page size",
-                shorten(trimmed)
-            ));
-        }
-        return Ok(PfnRange {
-            start: start / PAGE_SIZE_BYTES,
-            end: end / PAGE_SIZE_BYTES,
-        });
-    }
-    let Some((start, end)) = inner.split_once('-') else {
-        return Err(format!("{syntax}; found `{}`", shorten(trimmed)));
-    };
-    let start = parse_size(start)
-        .map_err(|why| format!("{syntax}; in `{}`, the start: {why}", shorten(trimmed)))?;
-    let end = parse_size(end)
-        .map_err(|why| format!("{syntax}; in `{}`, the end: {why}", shorten(trimmed)))?;
-    inclusive_to_pfns(start, end).map_err(|why| format!("`{}`: {why}", shorten(trimmed)))
-}
-
-/// Formats a pfn range as [`parse_phys_range`] reads it: `0x1000-0x9efff`, or
-/// `0@0x1000` for an empty range. A range that cannot be a physical range (it ends
-/// before it starts, or beyond 2^64 bytes) is written as `pfn 0x...-0x...`, which the
-/// parser rejects with a message showing it.
-pub fn format_phys_range(range: PfnRange) -> String {
-    let start = range.start.checked_mul(PAGE_SIZE_BYTES);
-    let end = range.end.checked_mul(PAGE_SIZE_BYTES);
-    match (start, end) {
-        (Some(start), Some(_)) if range.start == range.end => format!("0@{start:#x}"),
-        (Some(start), Some(end)) if range.start < range.end => format!("{start:#x}-{:#x}", end - 1),
-        _ => format!("pfn {:#x}-{:#x}", range.start, range.end),
-    }
-}
-
-/// At most 80 characters of `text`, for messages.
-fn shorten(text: &str) -> String {
-    const MAX: usize = 80;
-    if text.chars().count() <= MAX {
-        text.to_string()
-    } else {
-        let mut short: String = text.chars().take(MAX).collect();
-        short.push('…');
-        short
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes_follow_memparse() {
-        assert_eq!(parse_size("512M"), Ok(512 << 20));
-        assert_eq!(parse_size("4g"), Ok(4 << 30));
-        assert_eq!(parse_size("0x1000"), Ok(0x1000));
-        assert_eq!(
-            parse_size("010"),
-            Ok(8),
-            "a leading 0 is octal, as in the kernel"
-        );
-        assert_eq!(parse_size("1E"), Ok(1 << 60));
-        assert!(parse_size("16E").is_err());
-        assert!(parse_size("512MB").is_err());
-        assert!(parse_size("").is_err());
-        assert_eq!(format_size(512 << 20), "512M");
-        assert_eq!(format_size(4097), "4097");
-    }
-
-    #[test]
-    fn core_sizes() {
-        assert_eq!(parse_core_size("25%"), Ok(CoreSize::Percent(25)));
-        assert_eq!(parse_core_size("1G"), Ok(CoreSize::Bytes(1 << 30)));
-        assert!(parse_core_size("101%").is_err());
-        assert!(parse_core_size("mirror").is_err());
-    }
-
-    #[test]
-    fn cpulists() {
-        assert_eq!(
-            parse_cpulist("0-3,8,10-11"),
-            Ok(vec![0, 1, 2, 3, 8, 10, 11])
-        );
-        assert_eq!(parse_cpulist(""), Ok(vec![]));
-        assert!(parse_cpulist("3-1").is_err());
-        assert!(parse_cpulist("0-99999999").is_err());
-        assert!(parse_cpulist("0-").is_err());
-        assert_eq!(format_cpulist(&[0, 1, 2, 3, 8, 10, 11]), "0-3,8,10-11");
-        assert_eq!(format_cpulist(&[3, 2, 2]), "3,2,2");
-        assert_eq!(format_cpulist(&[]), "");
-    }
-
-    #[test]
-    fn ranges() {
-        assert_eq!(
-            parse_phys_range("0x1000-0x9efff"),
-            Ok(PfnRange {
-                start: 1,
-                end: 0x9f
-            })
-        );
-        assert_eq!(
-            parse_phys_range("[mem 0x0000000000001000-0x000000000009efff]"),
-            Ok(PfnRange {
-                start: 1,
-                end: 0x9f
-            })
-        );
-        assert_eq!(
-            parse_phys_range("512M@0x100000000"),
-            Ok(PfnRange {
-                start: 0x100000,
-                end: 0x120000
-            })
-        );
-        assert_eq!(
-            parse_phys_range("0@0x1000"),
-            Ok(PfnRange { start: 1, end: 1 })
-        );
-        assert!(parse_phys_range("0x1000-0x9f000")
-            .unwrap_err()
-            .contains("did you mean 0x1000-0x9efff"));
-        assert!(parse_phys_range("0x1000").is_err());
-        assert!(parse_phys_range("0-0xfffffffffffff").is_ok());
-        assert!(parse_phys_range("0-0x1fffffffffffff").is_err());
-        assert_eq!(
-            format_phys_range(PfnRange {
-                start: 1,
-                end: 0x9f
-            }),
-            "0x1000-0x9efff"
-        );
-        assert_eq!(format_phys_range(PfnRange { start: 0, end: 0 }), "0@0x0");
-        assert!(parse_phys_range(&format_phys_range(PfnRange { start: 5, end: 0 })).is_err());
-        assert!(parse_phys_range(&format_phys_range(PfnRange {
-            start: 0,
-            end: u64::MAX
-        }))
-        .is_err());
-    }
 
     #[test]
     fn command_line_words() {

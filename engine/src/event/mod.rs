@@ -4,7 +4,7 @@
 
 use core::fmt;
 
-use crate::machine::ZoneType;
+use crate::types::ZoneType;
 use crate::types::{MigrateType, Order, Pfn};
 
 /// Where `__free_one_page()` put a block on its free list, and why.
@@ -373,7 +373,7 @@ impl Event {
             }
             Event::AllocStart { gfp, order, cpu, node, migratetype, highest_zone } => format!(
                 "CPU {cpu}: order {order}, gfp {}, {} pages, from node {node}, zones up to {}",
-                crate::alloc::gfp::Gfp(*gfp).describe(),
+                crate::types::gfp::Gfp(*gfp).describe(),
                 migratetype.name(),
                 highest_zone.name()
             ),

@@ -15,31 +15,21 @@
 //!
 //! Everything here is derived; nothing changes the allocator.
 
+use crate::limits::{PAGE_MAP_PAGES_MAX, PAGE_OPERATIONS_MAX, PAGE_SPANNED_PAGES_MAX};
 use serde::Serialize;
 
-use crate::alloc::gfp::{Gfp, GFP_THISNODE};
 use crate::alloc::{pindex_to_order, Allocator, KSWAPD_IDLE_ZONEIDX, NR_PCP_LISTS};
-use crate::machine::{Machine, ZoneType};
+use crate::buddy::BlockState;
+use crate::event::Event;
+use crate::machine::format_core_size;
+use crate::machine::Machine;
 use crate::scenario::{parse_scenario, scenario_to_toml, Scenario};
 use crate::session::{Call, Cursor, Operation, Outcome, Session};
-use crate::snapshot::{format_core_size, format_cpulist, format_phys_range};
-use crate::trace::Event;
+use crate::text::{format_cpulist, format_phys_range};
+use crate::types::gfp::{Gfp, GFP_THISNODE};
+use crate::types::ZoneType;
 use crate::types::{MigrateType, Order, Pfn, MAX_ORDER, PAGEBLOCK_ORDER, PAGE_SIZE_BYTES};
 use crate::workload::{parse_workload, run_workload_seeded};
-use crate::zone::BlockState;
-
-/// The most operations a workload may run in the page: a million (about a second of
-/// work and a hundred bytes of history each), so a mistyped `count=` cannot hang the
-/// tab.
-pub const PAGE_OPERATIONS_LIMIT: u64 = 1_000_000;
-
-/// The largest address space the page draws, in pages (256 GiB; holes cost a byte a
-/// page in the page map, nothing in the engine).
-pub const PAGE_MAP_PAGES_LIMIT: u64 = 1 << 26;
-
-/// The most pages the zones of a machine in the page may span together (64 GiB):
-/// the engine keeps ten bytes a spanned page, and the session a copy at boot.
-pub const PAGE_SPANNED_PAGES_LIMIT: u64 = 1 << 24;
 
 // ---------------------------------------------------------------------------------
 // Loading a scenario
@@ -98,7 +88,7 @@ pub fn load_text(text: &str) -> Result<(Scenario, Loaded), LoadError> {
 }
 
 /// Boots the scenario's machine, runs its workload (at most
-/// [`PAGE_OPERATIONS_LIMIT`] operations) and finds the step to open at.
+/// [`PAGE_OPERATIONS_MAX`] operations) and finds the step to open at.
 pub fn load(scenario: &Scenario) -> Result<Loaded, LoadError> {
     let machine_error = |message: String| LoadError {
         place: LoadErrorPlace::Machine,
@@ -106,10 +96,10 @@ pub fn load(scenario: &Scenario) -> Result<Loaded, LoadError> {
     };
     let machine = Machine::build(&scenario.machine).map_err(|e| machine_error(e.to_string()))?;
     let pages: u64 = machine.nodes.iter().map(|n| n.spanned).sum();
-    if machine.max_pfn > PAGE_MAP_PAGES_LIMIT {
+    if machine.max_pfn > PAGE_MAP_PAGES_MAX {
         return Err(machine_error(format!(
             "the page draws machines up to {} GiB of address space; this one reaches {} MiB ({pages} pages spanned)",
-            (PAGE_MAP_PAGES_LIMIT * PAGE_SIZE_BYTES) >> 30,
+            (PAGE_MAP_PAGES_MAX * PAGE_SIZE_BYTES) >> 30,
             (machine.max_pfn * PAGE_SIZE_BYTES) >> 20
         )));
     }
@@ -119,10 +109,10 @@ pub fn load(scenario: &Scenario) -> Result<Loaded, LoadError> {
         .flat_map(|n| n.zones.iter())
         .map(|z| z.spanned)
         .sum();
-    if spanned > PAGE_SPANNED_PAGES_LIMIT {
+    if spanned > PAGE_SPANNED_PAGES_MAX {
         return Err(machine_error(format!(
             "the page simulates machines whose zones span up to {} GiB together; this one spans {} MiB",
-            (PAGE_SPANNED_PAGES_LIMIT * PAGE_SIZE_BYTES) >> 30,
+            (PAGE_SPANNED_PAGES_MAX * PAGE_SIZE_BYTES) >> 30,
             (spanned * PAGE_SIZE_BYTES) >> 20
         )));
     }
@@ -142,7 +132,7 @@ pub fn load(scenario: &Scenario) -> Result<Loaded, LoadError> {
         let summary = run_workload_seeded(
             &mut session,
             &statements,
-            Some(PAGE_OPERATIONS_LIMIT),
+            Some(PAGE_OPERATIONS_MAX),
             scenario.seed.unwrap_or(1),
         )
         .map_err(workload_error)?;
@@ -239,7 +229,7 @@ pub fn page_map(allocator: &Allocator) -> PageMap {
         .chain(allocator.nodes.iter().map(|n| n.start_pfn + n.spanned))
         .max()
         .unwrap_or(0)
-        .min(PAGE_MAP_PAGES_LIMIT);
+        .min(PAGE_MAP_PAGES_MAX);
     let hole = code::HOLE | code::NO_PAGEBLOCK << code::TYPE_SHIFT;
     let mut codes = vec![hole; end as usize];
     for zone in &allocator.zones {
@@ -1310,7 +1300,7 @@ pub fn describe_operation(operation: &Operation) -> String {
                 Some(mask) => format!(
                     "__alloc_pages({}, {order}, {node}, nodemask {}){cpu} for {use_:?}",
                     gfp.describe(),
-                    crate::snapshot::format_cpulist(mask)
+                    crate::text::format_cpulist(mask)
                 ),
                 None => format!(
                     "alloc_pages_node({node}, {}, {order}){cpu} for {use_:?}",

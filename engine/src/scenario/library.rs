@@ -32,7 +32,7 @@ macro_rules! entry {
     ($name:literal) => {
         Entry {
             name: $name,
-            text: include_str!(concat!("../library/", $name, ".toml")),
+            text: include_str!(concat!("../../library/", $name, ".toml")),
         }
     };
 }

@@ -29,22 +29,15 @@
 //! no longer live (returned NULL, reclaimed, freed) is skipped, not an error.
 //! Errors name the line and column.
 
+pub mod generate;
+
+use crate::limits::{GENERATE_STATEMENTS_MAX, OPERATIONS_MAX, REPEAT_NESTING_MAX, STATEMENTS_MAX};
 use core::fmt;
 use std::collections::BTreeMap;
 
-use crate::alloc::gfp::Gfp;
 use crate::alloc::reclaim::PageUse;
 use crate::session::{Operation, Outcome, Session};
-
-/// The most operations one workload may expand to.
-pub const OPERATIONS_LIMIT: u64 = 10_000_000;
-/// The deepest `repeat` nesting.
-pub const NESTING_LIMIT: usize = 16;
-/// The most statements one run may execute (repeats count every pass), so an empty
-/// `repeat` cannot loop for hours.
-pub const STATEMENTS_LIMIT: u64 = 50_000_000;
-/// The most `generate` statements one run may execute (each expands anew).
-pub const GENERATE_LIMIT: u64 = 10_000;
+use crate::types::gfp::Gfp;
 
 /// Where something is in the workload text (1-based).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,7 +86,7 @@ pub enum Statement {
         section: u64,
         online: bool,
     },
-    /// `generate NAME key=value ...`: a seeded generator (see [`crate::generate`]).
+    /// `generate NAME key=value ...`: a seeded generator (see [`crate::workload::generate`]).
     Generate {
         name: String,
         params: Vec<(String, u64)>,
@@ -254,8 +247,8 @@ fn parse_statement(
             if brace.text != "{" {
                 return Err(err(brace.span, "`repeat N` must end with `{`"));
             }
-            if depth + 1 > NESTING_LIMIT {
-                return Err(err(first.span, format!("`repeat` blocks nest at most {NESTING_LIMIT} deep")));
+            if depth + 1 > REPEAT_NESTING_MAX {
+                return Err(err(first.span, format!("`repeat` blocks nest at most {REPEAT_NESTING_MAX} deep")));
             }
             let count = number(count, "a repeat count")?;
             let body = parse_block(lines, index, depth + 1)?;
@@ -300,14 +293,17 @@ fn parse_statement(
 }
 
 fn parse_generate(first: &Word<'_>, rest: &[Word<'_>]) -> Result<Statement, WorkloadError> {
-    let names: Vec<&str> = crate::generate::GENERATORS.iter().map(|g| g.name).collect();
+    let names: Vec<&str> = crate::workload::generate::GENERATORS
+        .iter()
+        .map(|g| g.name)
+        .collect();
     let Some((kind, rest)) = rest.split_first() else {
         return Err(err(
             first.span,
             format!("`generate` needs a generator: {}", names.join(", ")),
         ));
     };
-    let Some(generator) = crate::generate::generator(kind.text) else {
+    let Some(generator) = crate::workload::generate::generator(kind.text) else {
         return Err(err(
             kind.span,
             format!(
@@ -353,7 +349,7 @@ fn parse_generate(first: &Word<'_>, rest: &[Word<'_>]) -> Result<Statement, Work
         params.retain(|(k, _)| k != key);
         params.push((key.to_string(), value));
     }
-    crate::generate::check_params(generator.name, &params)
+    crate::workload::generate::check_params(generator.name, &params)
         .map_err(|message| err(kind.span, format!("generate {}: {message}", generator.name)))?;
     Ok(Statement::Generate {
         name: generator.name.to_string(),
@@ -410,10 +406,10 @@ fn parse_alloc(first: &Word<'_>, rest: &[Word<'_>]) -> Result<Statement, Workloa
             "gfp" => gfp = Gfp::parse(value).map_err(|e| err(value_word.span, e.message))?,
             "count" => {
                 count = number(&value_word, "a count")?;
-                if count == 0 || count > OPERATIONS_LIMIT {
+                if count == 0 || count > OPERATIONS_MAX {
                     return Err(err(
                         value_word.span,
-                        format!("count must be 1 to {OPERATIONS_LIMIT}"),
+                        format!("count must be 1 to {OPERATIONS_MAX}"),
                     ));
                 }
             }
@@ -429,7 +425,7 @@ fn parse_alloc(first: &Word<'_>, rest: &[Word<'_>]) -> Result<Statement, Workloa
                 }
             }
             "nodemask" => {
-                let nodes = crate::snapshot::parse_cpulist(value).map_err(|e| {
+                let nodes = crate::text::parse_cpulist(value).map_err(|e| {
                     err(
                         value_word.span,
                         format!(
@@ -610,7 +606,7 @@ pub fn run_workload_seeded(
         all_dead: 0,
         cpu: None,
         summary: RunSummary::default(),
-        limit: limit.unwrap_or(OPERATIONS_LIMIT).min(OPERATIONS_LIMIT),
+        limit: limit.unwrap_or(OPERATIONS_MAX).min(OPERATIONS_MAX),
         statements: 0,
         seed,
         generated: 0,
@@ -822,21 +818,21 @@ fn run_statement(
         }
         Statement::Generate { name, params } => {
             state.generated += 1;
-            if state.generated > GENERATE_LIMIT {
+            if state.generated > GENERATE_STATEMENTS_MAX {
                 return Err(err(
                     span,
-                    format!("the workload runs more than {GENERATE_LIMIT} `generate` statements"),
+                    format!("the workload runs more than {GENERATE_STATEMENTS_MAX} `generate` statements"),
                 ));
             }
-            let facts = crate::generate::MachineFacts::of(session.current());
-            let seed = crate::generate::stream_seed(state.seed, state.generated);
+            let facts = crate::workload::generate::MachineFacts::of(session.current());
+            let seed = crate::workload::generate::stream_seed(state.seed, state.generated);
             let prefix = format!("g{}", state.generated);
             // Only what the remaining operation budget can run (see expand_at_most).
             let remaining = state.limit.saturating_sub(state.summary.operations);
             let cap = usize::try_from(remaining.saturating_mul(2).saturating_add(2))
                 .unwrap_or(usize::MAX);
             let body: Vec<(Statement, Span)> =
-                crate::generate::expand_at_most(name, params, &facts, seed, &prefix, cap)
+                crate::workload::generate::expand_at_most(name, params, &facts, seed, &prefix, cap)
                     .into_iter()
                     .map(|statement| (statement, span))
                     .collect();
@@ -877,13 +873,13 @@ fn run_statement(
     Ok(true)
 }
 
-/// Counts one statement (or pass, or skipped free) against [`STATEMENTS_LIMIT`].
+/// Counts one statement (or pass, or skipped free) against [`STATEMENTS_MAX`].
 fn count_statement(state: &mut RunState, span: Span) -> Result<(), WorkloadError> {
     state.statements += 1;
-    if state.statements > STATEMENTS_LIMIT {
+    if state.statements > STATEMENTS_MAX {
         return Err(err(
             span,
-            format!("the workload runs more than {STATEMENTS_LIMIT} statements (repeat passes and skipped frees count)"),
+            format!("the workload runs more than {STATEMENTS_MAX} statements (repeat passes and skipped frees count)"),
         ));
     }
     Ok(())
@@ -942,10 +938,7 @@ pub fn format_statement(statement: &Statement) -> String {
                 line.push_str(&format!(" node={node}"));
             }
             if let Some(mask) = nodemask {
-                line.push_str(&format!(
-                    " nodemask={}",
-                    crate::snapshot::format_cpulist(mask)
-                ));
+                line.push_str(&format!(" nodemask={}", crate::text::format_cpulist(mask)));
             }
             if let Some(cpu) = cpu {
                 line.push_str(&format!(" cpu={cpu}"));

@@ -11,12 +11,12 @@
 
 use std::collections::VecDeque;
 
-use super::gfp::Gfp;
-use super::{Allocator, CpuStat, NodeState, Pcp, PcpPage, ZoneState, NR_PCP_LISTS};
-use crate::modtrace::{self, AllocRecord, Op, StateDump};
-use crate::trace::Event;
+use crate::alloc::{Allocator, CpuStat, NodeState, Pcp, PcpPage, ZoneState, NR_PCP_LISTS};
+use crate::buddy::{BuddyZone, TraceSink, PAGEBLOCK_NO_MEMMAP};
+use crate::event::Event;
+use crate::import::modtrace::{self, AllocRecord, Op, StateDump};
+use crate::types::gfp::Gfp;
 use crate::types::{MigrateType, Order, Pfn, MAX_ORDER};
-use crate::zone::{BuddyZone, TraceSink, PAGEBLOCK_NO_MEMMAP};
 
 /// What a replay produces, each in the case's own format.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -144,7 +144,7 @@ fn zone_from_dump(z: &modtrace::ZoneDump) -> Result<ZoneState, String> {
     for p in &z.pcps {
         let mut lists = vec![VecDeque::new(); NR_PCP_LISTS];
         for (pindex, pages) in p.lists.iter().enumerate().take(NR_PCP_LISTS) {
-            let order = super::pindex_to_order(pindex);
+            let order = crate::alloc::pindex_to_order(pindex);
             for page in pages {
                 buddy
                     .load_in_use(Pfn(page.pfn), order)

@@ -1,0 +1,168 @@
+//! The engine's layering rule, checked: a top-level module uses only modules of a
+//! lower layer. The test reads every `crate::` path in `engine/src` (comments left
+//! out) and fails on a path that goes up a layer or sideways, which is also what any
+//! import cycle between top-level modules needs. ARCHITECTURE.md draws the same table.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Every top-level module and its layer, lowest first. A new module gets a row here
+/// (the test refuses a module it does not know), and with it a place in the design.
+const LAYERS: &[(&str, u32)] = &[
+    ("types", 0),
+    ("rng", 0),
+    ("limits", 1),
+    ("error", 1),
+    ("text", 2),
+    ("event", 3),
+    ("buddy", 4),
+    ("machine", 5),
+    ("alloc", 6),
+    ("session", 7),
+    ("workload", 8),
+    ("import", 9),
+    ("scenario", 10),
+    ("report", 11),
+    ("view", 12),
+];
+
+fn layer_of(module: &str) -> Option<u32> {
+    LAYERS
+        .iter()
+        .find(|(name, _)| *name == module)
+        .map(|&(_, layer)| layer)
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The top-level modules a line of code names through `crate::`: `crate::alloc::X`,
+/// `crate::{alloc::X, types::Y}`. A name right after `crate::` that is not followed
+/// by `::` is an item the crate root re-exports, which would hide its layer: those
+/// come back as `Err` with the name.
+fn crate_paths(code: &str) -> Vec<Result<String, String>> {
+    let mut found = Vec::new();
+    let mut rest = code;
+    while let Some(at) = rest.find("crate::") {
+        rest = &rest[at + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let end = group.find('}').unwrap_or(group.len());
+            for item in group[..end].split(',') {
+                let item = item.trim();
+                match item.split_once("::") {
+                    Some((module, _)) => found.push(Ok(module.trim().to_string())),
+                    None if item.is_empty() || item == "self" => {}
+                    None => found.push(Err(item.to_string())),
+                }
+            }
+        } else {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if rest[name.len()..].starts_with("::") {
+                found.push(Ok(name));
+            } else if !name.is_empty() {
+                found.push(Err(name));
+            }
+        }
+    }
+    found
+}
+
+/// The code of a line: comments and doc comments dropped.
+fn code_of(line: &str) -> &str {
+    let trimmed = line.trim_start();
+    if trimmed.starts_with("//") {
+        return "";
+    }
+    match line.find("//") {
+        Some(at) if !line[..at].contains('"') => &line[..at],
+        _ => line,
+    }
+}
+
+#[test]
+fn every_crate_path_goes_down_a_layer() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    assert!(files.len() > 40, "found only {} files under {}", files.len(), src.display());
+
+    let mut problems = Vec::new();
+    let mut edges: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for path in &files {
+        let relative = path.strip_prefix(&src).expect("under src");
+        let first = relative
+            .components()
+            .next()
+            .and_then(|c| c.as_os_str().to_str())
+            .expect("a file name");
+        if first == "lib.rs" {
+            continue;
+        }
+        let module = first.trim_end_matches(".rs");
+        let Some(layer) = layer_of(module) else {
+            problems.push(format!(
+                "{}: module `{module}` has no layer in LAYERS",
+                relative.display()
+            ));
+            continue;
+        };
+        let text = std::fs::read_to_string(path).expect("readable source");
+        for (number, line) in text.lines().enumerate() {
+            for path_found in crate_paths(code_of(line)) {
+                let place = format!("{}:{}", relative.display(), number + 1);
+                match path_found {
+                    Err(item) => problems.push(format!(
+                        "{place}: `crate::{item}` goes through the crate root's re-exports; name its module"
+                    )),
+                    Ok(used) if used == module => {}
+                    Ok(used) => match layer_of(&used) {
+                        None => problems.push(format!("{place}: `crate::{used}` is no known module")),
+                        Some(used_layer) if used_layer >= layer => problems.push(format!(
+                            "{place}: `{module}` (layer {layer}) uses `{used}` (layer {used_layer})"
+                        )),
+                        Some(_) => *edges.entry((module.to_string(), used)).or_default() += 1,
+                    },
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "layering broken:\n{}", problems.join("\n"));
+    // The table is not vacuous: the model's upper layers do use the lower ones.
+    for (from, to) in [("alloc", "buddy"), ("view", "session"), ("scenario", "import")] {
+        assert!(
+            edges.contains_key(&(from.to_string(), to.to_string())),
+            "expected `{from}` to use `{to}`; the scan found {edges:?}"
+        );
+    }
+}
+
+#[test]
+fn the_scanner_sees_paths_groups_and_root_items() {
+    let found = crate_paths("use crate::{alloc::Allocator, types::Pfn, Event}; crate::view::load()");
+    assert_eq!(
+        found,
+        vec![
+            Ok("alloc".to_string()),
+            Ok("types".to_string()),
+            Err("Event".to_string()),
+            Ok("view".to_string()),
+        ]
+    );
+    assert_eq!(code_of("    // crate::view::x"), "");
+    assert_eq!(code_of("let a = 1; // crate::view"), "let a = 1; ");
+}
