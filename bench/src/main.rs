@@ -82,7 +82,7 @@ fn native(quick: bool) -> String {
         let ops = sequence(workload, OPS, PAGES, 1);
         // The engine's boot (Allocator::from_machine) is timed apart and subtracted.
         let boot = time_ms(quick, || {
-            Allocator::from_machine(&booted).map_or(0, |a| a.zones.len() as u64)
+            Allocator::from_machine(&booted).map_or(0, |a| a.zones().len() as u64)
         });
         let engine = time_ms(quick, || run_engine(&booted, &ops, false)) - boot;
         let traced = time_ms(quick, || run_engine(&booted, &ops, true)) - boot;

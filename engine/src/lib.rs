@@ -18,6 +18,10 @@
 //! for native targets and `wasm32-unknown-unknown` and gives the same result on both.
 
 #![forbid(unsafe_code)]
+// A panic in the browser kills the page: library code returns errors instead, and the
+// compiler holds it to that. Unit tests may unwrap.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 // The layers, lowest first. A module uses only modules of the layers below it (and
 // its own folder); `engine/tests/it/layers.rs` reads every `crate::` path and fails

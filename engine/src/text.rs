@@ -2,6 +2,8 @@
 //! sizes as `memparse()` reads them, cpulists as sysfs prints them, physical ranges
 //! as dmesg prints them. Pure functions of numbers; no model types but [`PfnRange`].
 
+#![warn(clippy::indexing_slicing)]
+
 use crate::limits::{CPUS_MAX, PHYS_READ_BYTES_MAX};
 use crate::types::{PfnRange, PAGE_SIZE_BYTES};
 

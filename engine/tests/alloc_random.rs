@@ -55,16 +55,16 @@ fn run(seed: u64, ops: u64) -> Result<(), String> {
     let mut next_owner = 0u64;
     let (mut successes, mut failures) = (0u64, 0u64);
     let uses = [PageUse::Kernel, PageUse::PageCache, PageUse::Anon];
-    allocator.swap = rng.below(2) == 0;
+    allocator.set_swap(rng.below(2) == 0);
     for step in 0..ops {
-        let cpu = allocator.online_cpus[rng.below(allocator.online_cpus.len() as u64) as usize];
+        let cpu = allocator.online_cpus()[rng.below(allocator.online_cpus().len() as u64) as usize];
         allocator.set_cpu(cpu).map_err(|e| e.to_string())?;
         let roll = rng.below(1000);
         let mut events = Vec::new();
         if roll < 550 || live.is_empty() {
             let order = [0, 0, 0, 0, 1, 2, 3, 4, 9, 10][rng.below(10) as usize];
             let gfp = masks[rng.below(masks.len() as u64) as usize];
-            let node = rng.below(allocator.nodes.len() as u64) as i32;
+            let node = rng.below(allocator.nodes().len() as u64) as i32;
             let use_ = uses[rng.below(3) as usize];
             let owner = next_owner;
             next_owner += 1;
@@ -84,7 +84,7 @@ fn run(seed: u64, ops: u64) -> Result<(), String> {
         } else if roll < 990 {
             allocator.drain_all_pages(&mut events);
         } else if roll < 995 {
-            let node = allocator.nodes[rng.below(allocator.nodes.len() as u64) as usize].nid;
+            let node = allocator.nodes()[rng.below(allocator.nodes().len() as u64) as usize].nid;
             allocator
                 .run_kswapd(node, &mut events)
                 .map_err(|e| e.to_string())?;
@@ -131,7 +131,7 @@ fn run(seed: u64, ops: u64) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
     }
     allocator.drain_all_pages(&mut ());
-    for zone in &allocator.zones {
+    for zone in allocator.zones() {
         if zone.buddy.free_pages() != zone.managed {
             return Err(format!(
                 "zone {}:{}: {} of {} managed pages free after freeing everything",
@@ -145,7 +145,7 @@ fn run(seed: u64, ops: u64) -> Result<(), String> {
     allocator.check_invariants()?;
     eprintln!(
         "seed {seed}: {} zones, {successes} allocations, {failures} NULL",
-        allocator.zones.len()
+        allocator.zones().len()
     );
     Ok(())
 }

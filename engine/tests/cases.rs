@@ -32,7 +32,7 @@ fn run_case(dir: &Path) -> String {
     out.push_str("== after.txt\n");
     out.push_str(&output.after);
     out.push_str("== /proc/buddyinfo\n");
-    for zone in &allocator.zones {
+    for zone in allocator.zones() {
         out.push_str(&proc::buddyinfo_line(
             zone.nid,
             zone.zone.name(),

@@ -22,7 +22,7 @@ fn machine(memory: Vec<PfnRange>, cma_bytes: u64) -> Machine {
 
 fn is_cma(allocator: &Allocator, pfn: Pfn) -> bool {
     let z = allocator.zone_of_pfn(pfn).unwrap();
-    allocator.zones[z].buddy.pageblock_type(pfn) == MigrateType::Cma
+    allocator.zones()[z].buddy.pageblock_type(pfn) == MigrateType::Cma
 }
 
 #[test]
@@ -108,7 +108,7 @@ fn only_movable_requests_use_cma_and_they_prefer_it_when_it_holds_most_free_memo
         48 << 20,
     );
     let mut allocator = Allocator::from_machine(&m).unwrap();
-    assert!(allocator.cma);
+    assert!(allocator.cma());
     let movable = Gfp::parse("GFP_HIGHUSER_MOVABLE").unwrap();
     let kernel = Gfp::parse("GFP_KERNEL").unwrap();
     // __rmqueue()'s balance rule: the movable request is served from CMA.

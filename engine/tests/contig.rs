@@ -70,7 +70,11 @@ fn boot_lists() -> Vec<(u8, MigrateType, Vec<u64>)> {
 }
 
 fn isolated_pageblocks(allocator: &Allocator) -> u64 {
-    allocator.zones.iter().map(|z| z.nr_isolate_pageblock).sum()
+    allocator
+        .zones()
+        .iter()
+        .map(|z| z.nr_isolate_pageblock)
+        .sum()
 }
 
 /// Every invariant the state can keep: all of them with no pageblock isolated.
@@ -85,7 +89,7 @@ fn check(allocator: &Allocator) {
 
 /// Every non-empty free list of the first zone, as (order, migratetype, pfns).
 fn lists(allocator: &Allocator) -> Vec<(u8, MigrateType, Vec<u64>)> {
-    let buddy = &allocator.zones[0].buddy;
+    let buddy = &allocator.zones()[0].buddy;
     let mut out = Vec::new();
     for order in Order::all() {
         for mt in MigrateType::ALL {
@@ -99,7 +103,7 @@ fn lists(allocator: &Allocator) -> Vec<(u8, MigrateType, Vec<u64>)> {
 }
 
 fn free_counter(allocator: &Allocator) -> i64 {
-    allocator.zones[0].free_pages_snapshot()
+    allocator.zones()[0].free_pages_snapshot()
 }
 
 fn alloc(allocator: &mut Allocator, mask: &str, order: u32) -> Pfn {
@@ -113,13 +117,12 @@ fn alloc(allocator: &mut Allocator, mask: &str, order: u32) -> Pfn {
 }
 
 fn movable(allocator: &mut Allocator, pfn: Pfn) {
-    let z = allocator.zone_of_pfn(pfn).expect("a zone");
-    allocator.zones[z].buddy.set_page_movable(pfn, true);
+    assert!(allocator.set_page_movable(pfn, true), "a zone holds {pfn}");
 }
 
 fn live(allocator: &Allocator, pfn: u64, order: u8) -> bool {
     let order = Order::new(u32::from(order)).unwrap();
-    allocator.zones[0].buddy.is_in_use_block(Pfn(pfn), order)
+    allocator.zones()[0].buddy.is_in_use_block(Pfn(pfn), order)
 }
 
 /// Takes the order 9, 8, 7 and 6 blocks away, so the next small allocations split
@@ -175,7 +178,7 @@ fn split_page_makes_single_pages_each_freed_with_order_zero() {
         a.free_pages(Pfn(0x1f80 + i), 0, &mut ()).unwrap();
         check(&a);
     }
-    assert_eq!(a.zones[0].pcps[0].count, 16);
+    assert_eq!(a.zones()[0].pcps[0].count, 16);
     // Drained, the 16 pages merge with 0x1f90 and 0x1fa0 into order 6 at 0x1f80,
     // whose order-6 buddy 0x1fc0 is reserved; the order-7 block 0x1f00 it would
     // merge into next is free, so buddy_merge_likely() puts it at the tail: the boot
@@ -259,17 +262,17 @@ fn alloc_pages_exact_keeps_the_pages_asked_for_and_frees_the_rest_to_the_tail() 
     check(&a);
     assert_eq!(exact.pfn, Pfn(0x1000));
     assert_eq!(exact.pages, 5);
-    assert_eq!(a.zones[0].buddy.pageblock_type(Pfn(0x1000)), UNMOVABLE);
-    assert_eq!(a.zones[0].buddy.pageblock_type(Pfn(0x1200)), UNMOVABLE);
+    assert_eq!(a.zones()[0].buddy.pageblock_type(Pfn(0x1000)), UNMOVABLE);
+    assert_eq!(a.zones()[0].buddy.pageblock_type(Pfn(0x1200)), UNMOVABLE);
     // make_alloc_exact(): pages 5, 6, 7 go back with __free_pages_ok(FPI_TO_TAIL),
     // in that order: 0x1005 alone (its buddy 0x1004 is kept), 0x1006 alone, then
     // 0x1007 merges with 0x1006 into order 1, whose buddy 0x1004 is kept.
     assert_eq!(
-        a.zones[0].buddy.free_list(Order::ZERO, UNMOVABLE),
+        a.zones()[0].buddy.free_list(Order::ZERO, UNMOVABLE),
         vec![Pfn(0x1005)]
     );
     assert_eq!(
-        a.zones[0]
+        a.zones()[0]
             .buddy
             .free_list(Order::new(1).unwrap(), UNMOVABLE),
         vec![Pfn(0x1006)]
@@ -306,7 +309,7 @@ fn alloc_pages_exact_keeps_the_pages_asked_for_and_frees_the_rest_to_the_tail() 
     a.free_pages_exact(Pfn(0x1000), 5 * 4096 - 100, &mut ())
         .unwrap();
     check(&a);
-    assert_eq!(a.zones[0].pcps[0].count, 5);
+    assert_eq!(a.zones()[0].pcps[0].count, 5);
     a.drain_all_pages(&mut ());
     check(&a);
     let mut expected = boot_lists();
@@ -394,7 +397,7 @@ fn isolating_half_of_a_free_max_order_block_splits_it_and_undo_merges_it_back() 
             (10, MOVABLE, vec![0x1400, 0x1800]),
         ]
     );
-    assert_eq!(a.zones[0].nr_isolate_pageblock, 1);
+    assert_eq!(a.zones()[0].nr_isolate_pageblock, 1);
     assert_eq!(free_counter(&a), 4032 - 512);
     // Isolating it again is refused: -EBUSY, nothing changes.
     let before = a.clone();
@@ -433,7 +436,7 @@ fn isolating_half_of_a_free_max_order_block_splits_it_and_undo_merges_it_back() 
     expected[4] = (10, MOVABLE, vec![0x1400, 0x1800, 0x1000]);
     assert_eq!(lists(&a), expected);
     assert_eq!(free_counter(&a), 4032);
-    assert_eq!(a.zones[0].nr_isolate_pageblock, 0);
+    assert_eq!(a.zones()[0].nr_isolate_pageblock, 0);
     // Undoing again finds nothing isolated.
     let before = a.clone();
     a.undo_isolate_page_range(Pfn(0x1200), Pfn(0x1400), MOVABLE, &mut ())
@@ -456,7 +459,9 @@ fn isolated_neighbours_stay_unmerged_until_undone() {
     a.free_pages(Pfn(0x1000), 9, &mut ()).unwrap();
     check(&a);
     assert_eq!(
-        a.zones[0].buddy.free_list(Order::new(9).unwrap(), MOVABLE),
+        a.zones()[0]
+            .buddy
+            .free_list(Order::new(9).unwrap(), MOVABLE),
         vec![Pfn(0x1000)]
     );
     // Isolating 0x1000 as well moves it to the tail of the isolate list, beside its
@@ -465,7 +470,9 @@ fn isolated_neighbours_stay_unmerged_until_undone() {
         .unwrap();
     check(&a);
     assert_eq!(
-        a.zones[0].buddy.free_list(Order::new(9).unwrap(), ISOLATE),
+        a.zones()[0]
+            .buddy
+            .free_list(Order::new(9).unwrap(), ISOLATE),
         vec![Pfn(0x1200), Pfn(0x1000)]
     );
     // 0x1c00 in use; 1024 free pages on the isolate lists.
@@ -479,7 +486,7 @@ fn isolated_neighbours_stay_unmerged_until_undone() {
         .unwrap();
     check(&a);
     assert_eq!(
-        a.zones[0].buddy.free_list(Order::MAX, MOVABLE),
+        a.zones()[0].buddy.free_list(Order::MAX, MOVABLE),
         vec![Pfn(0x1400), Pfn(0x1800), Pfn(0x1000)]
     );
     assert_eq!(free_counter(&a), 4032 - 512);
@@ -517,7 +524,9 @@ fn pages_on_per_cpu_lists_do_not_stop_isolation_and_drain_to_the_isolate_list() 
     }));
     assert_eq!(free_counter(&a), 4032 - 960 - 512);
     assert_eq!(
-        a.zones[0].buddy.free_list(Order::new(9).unwrap(), ISOLATE),
+        a.zones()[0]
+            .buddy
+            .free_list(Order::new(9).unwrap(), ISOLATE),
         vec![Pfn(0x1000)]
     );
     // Undo merges 0x1000 with 0x1200 into order 10, to the tail.
@@ -526,7 +535,7 @@ fn pages_on_per_cpu_lists_do_not_stop_isolation_and_drain_to_the_isolate_list() 
     check(&a);
     assert_eq!(free_counter(&a), 4032 - 960);
     assert_eq!(
-        a.zones[0].buddy.free_list(Order::MAX, MOVABLE),
+        a.zones()[0].buddy.free_list(Order::MAX, MOVABLE),
         vec![Pfn(0x1400), Pfn(0x1800), Pfn(0x1000)]
     );
 }
@@ -612,7 +621,7 @@ fn alloc_contig_range_of_free_pages_in_an_unaligned_range() {
     for pfn in 0x1100..0x1180 {
         assert!(live(&a, pfn, 0), "pfn {pfn:#x} is allocated");
     }
-    assert_eq!(a.zones[0].buddy.pageblock_type(Pfn(0x1000)), MOVABLE);
+    assert_eq!(a.zones()[0].buddy.pageblock_type(Pfn(0x1000)), MOVABLE);
 
     // free_contig_range(): 128 order-0 frees to the per-cpu list; drained,
     // everything merges back into order 10 at 0x1000, at the head: boot lists.
@@ -677,11 +686,11 @@ fn alloc_contig_range_migrates_lru_pages_last_collected_first() {
     );
     for pfn in 0x1200..0x1204 {
         assert!(live(&a, pfn, 0));
-        assert!(a.zones[0].buddy.is_page_movable(Pfn(pfn)));
+        assert!(a.zones()[0].buddy.is_page_movable(Pfn(pfn)));
     }
     for pfn in 0x1000..0x1004 {
         assert!(live(&a, pfn, 0));
-        assert!(!a.zones[0].buddy.is_page_movable(Pfn(pfn)));
+        assert!(!a.zones()[0].buddy.is_page_movable(Pfn(pfn)));
     }
     // The freed originals merged with the pageblock's isolated free pages into order
     // 9 at 0x1000 (the order-9 buddy 0x1200 is in use), which
@@ -738,7 +747,7 @@ fn migrated_lru_pages_keep_their_owner_and_become_the_youngest() {
     assert!(outcome.succeeded());
     // 0x1001 migrates first (to 0x1200), then 0x1000 (to 0x1201); each goes back on
     // the LRU as its youngest page.
-    let lru: Vec<(u64, u64)> = a.lru.iter().map(|p| (p.owner, p.pfn)).collect();
+    let lru: Vec<(u64, u64)> = a.lru().iter().map(|p| (p.owner, p.pfn)).collect();
     assert_eq!(
         lru,
         vec![(3, 0x1002), (4, 0x1003), (2, 0x1200), (1, 0x1201)]
@@ -770,10 +779,10 @@ fn alloc_contig_range_migrates_a_whole_compound_page() {
     // 8); it is taken whole, and [0x1c10, 0x1e00) freed again and moved back as
     // 0x1c10 (4), 0x1c20 (5), 0x1c40 (6), 0x1c80 (7), 0x1d00 (8).
     assert_eq!(migrated(&events), vec![(0x1c00, 0x1000, 9)]);
-    assert!(a.zones[0]
+    assert!(a.zones()[0]
         .buddy
         .is_in_use_block(Pfn(0x1000), Order::new(9).unwrap()));
-    assert!(a.zones[0].buddy.is_page_movable(Pfn(0x1000)));
+    assert!(a.zones()[0].buddy.is_page_movable(Pfn(0x1000)));
     assert_eq!(
         lists(&a),
         vec![
@@ -866,13 +875,13 @@ fn isolation_migrates_a_movable_block_across_the_range_start() {
             (10, MOVABLE, vec![0x1800]),
         ]
     );
-    assert_eq!(a.zones[0].nr_isolate_pageblock, 1);
+    assert_eq!(a.zones()[0].nr_isolate_pageblock, 1);
     assert_eq!(free_counter(&a), 4032 - 1024 - 512);
     a.undo_isolate_page_range(Pfn(0x1200), Pfn(0x1400), MOVABLE, &mut ())
         .unwrap();
     check(&a);
     assert_eq!(
-        a.zones[0].buddy.free_list(Order::MAX, MOVABLE),
+        a.zones()[0].buddy.free_list(Order::MAX, MOVABLE),
         vec![Pfn(0x1800), Pfn(0x1000)]
     );
     assert_eq!(free_counter(&a), 4032 - 1024);
@@ -980,7 +989,7 @@ fn migration_without_a_target_page_fails_with_enomem() {
     assert_eq!(lists(&a), lists(&before));
     assert_eq!(free_counter(&a), 511);
     assert!(live(&a, 0x1000, 0));
-    assert!(a.zones[0].buddy.is_page_movable(Pfn(0x1000)));
+    assert!(a.zones()[0].buddy.is_page_movable(Pfn(0x1000)));
 }
 
 #[test]
@@ -1008,9 +1017,9 @@ fn a_failed_alloc_contig_range_undoes_an_overlapping_isolation_as_the_kernel_doe
             pageblock: Pfn(0x1200)
         })
     );
-    assert_eq!(a.zones[0].nr_isolate_pageblock, 0);
+    assert_eq!(a.zones()[0].nr_isolate_pageblock, 0);
     assert_eq!(
-        a.zones[0].buddy.free_list(Order::MAX, MOVABLE),
+        a.zones()[0].buddy.free_list(Order::MAX, MOVABLE),
         vec![Pfn(0x1400), Pfn(0x1800), Pfn(0x1000)]
     );
 }
@@ -1023,7 +1032,7 @@ fn unmovable_pageblocks_become_the_requested_type() {
     let page = alloc(&mut a, "GFP_KERNEL", 4);
     a.free_pages(page, 4, &mut ()).unwrap();
     check(&a);
-    assert_eq!(a.zones[0].buddy.pageblock_type(Pfn(0x1000)), UNMOVABLE);
+    assert_eq!(a.zones()[0].buddy.pageblock_type(Pfn(0x1000)), UNMOVABLE);
     // Isolation restores pageblocks to the type asked for, not to their old type.
     let outcome = a
         .alloc_contig_range(
@@ -1036,8 +1045,8 @@ fn unmovable_pageblocks_become_the_requested_type() {
         .unwrap();
     check(&a);
     assert!(outcome.succeeded());
-    assert_eq!(a.zones[0].buddy.pageblock_type(Pfn(0x1000)), MOVABLE);
-    assert_eq!(a.zones[0].buddy.pageblock_type(Pfn(0x1200)), UNMOVABLE);
+    assert_eq!(a.zones()[0].buddy.pageblock_type(Pfn(0x1000)), MOVABLE);
+    assert_eq!(a.zones()[0].buddy.pageblock_type(Pfn(0x1200)), UNMOVABLE);
     a.free_contig_range(Pfn(0x1000), 1, &mut ()).unwrap();
     a.drain_all_pages(&mut ());
     check(&a);
@@ -1182,7 +1191,7 @@ fn overlaps_active(isolations: &[(Pfn, Pfn)], start: Pfn, end: Pfn) -> bool {
 
 /// A random range whose pageblocks lie inside one zone (most of the time).
 fn random_range(allocator: &Allocator, rng: &mut Rng) -> (Pfn, Pfn) {
-    let zone = &allocator.zones[rng.below(allocator.zones.len() as u64) as usize];
+    let zone = &allocator.zones()[rng.below(allocator.zones().len() as u64) as usize];
     let start = zone.buddy.start_pfn().0;
     let span = zone.buddy.nr_pages();
     let first = start + rng.below(span);
@@ -1227,7 +1236,7 @@ fn run(seed: u64, ops: u64) -> Result<(), String> {
         }
         // Within this test's conditions, every free page of an isolated pageblock
         // is on an isolate list, too.
-        for zone in &a.zones {
+        for zone in a.zones() {
             for block in zone.buddy.blocks() {
                 if block.state == buddyscope_engine::BlockState::Free
                     && zone.buddy.pageblock_type(block.pfn) == ISOLATE
@@ -1244,7 +1253,7 @@ fn run(seed: u64, ops: u64) -> Result<(), String> {
         Ok(())
     };
     for step in 0..ops {
-        let cpu = a.online_cpus[rng.below(a.online_cpus.len() as u64) as usize];
+        let cpu = a.online_cpus()[rng.below(a.online_cpus().len() as u64) as usize];
         a.set_cpu(cpu).map_err(|e| e.to_string())?;
         let roll = rng.below(100);
         let what;
@@ -1261,7 +1270,7 @@ fn run(seed: u64, ops: u64) -> Result<(), String> {
             if order == 10 {
                 mask = masks[0];
             }
-            let node = rng.below(a.nodes.len() as u64) as i32;
+            let node = rng.below(a.nodes().len() as u64) as i32;
             if let Some(got) = a
                 .alloc_pages_node(node, mask, order, &mut ())
                 .map_err(|e| e.to_string())?
@@ -1283,8 +1292,9 @@ fn run(seed: u64, ops: u64) -> Result<(), String> {
             let index = rng.below(held.len() as u64) as usize;
             match held.swap_remove(index) {
                 Held::Block { pfn, order, .. } => {
-                    let z = a.zone_of_pfn(pfn).ok_or("pfn outside zones")?;
-                    a.zones[z].buddy.set_page_movable(pfn, false);
+                    if !a.set_page_movable(pfn, false) {
+                        return Err("pfn outside zones".to_string());
+                    }
                     a.free_pages(pfn, order, &mut ())
                         .map_err(|e| format!("step {step}: free {pfn} order {order}: {e}"))?;
                 }
@@ -1445,7 +1455,7 @@ fn run(seed: u64, ops: u64) -> Result<(), String> {
             let z = a.zone_of_pfn(pfn).ok_or("held pfn outside zones")?;
             for i in 0..pages {
                 let order = Order::new(order).unwrap();
-                if !a.zones[z].buddy.is_in_use_block(Pfn(pfn.0 + i), order) {
+                if !a.zones()[z].buddy.is_in_use_block(Pfn(pfn.0 + i), order) {
                     return Err(format!(
                         "step {step} ({what}): {h:?} lost page {}",
                         pfn.0 + i
@@ -1463,8 +1473,9 @@ fn run(seed: u64, ops: u64) -> Result<(), String> {
     for h in held.drain(..) {
         match h {
             Held::Block { pfn, order, .. } => {
-                let z = a.zone_of_pfn(pfn).ok_or("outside")?;
-                a.zones[z].buddy.set_page_movable(pfn, false);
+                if !a.set_page_movable(pfn, false) {
+                    return Err("outside".to_string());
+                }
                 a.free_pages(pfn, order, &mut ())
                     .map_err(|e| e.to_string())?;
             }
@@ -1481,7 +1492,7 @@ fn run(seed: u64, ops: u64) -> Result<(), String> {
     if isolated_pageblocks(&a) != 0 {
         return Err("pageblocks still isolated at the end".into());
     }
-    for zone in &a.zones {
+    for zone in a.zones() {
         if zone.buddy.free_pages() != zone.managed {
             return Err(format!(
                 "zone {}:{}: {} of {} managed pages free at the end",
@@ -1494,7 +1505,7 @@ fn run(seed: u64, ops: u64) -> Result<(), String> {
     }
     eprintln!(
         "seed {seed}: {} zones, {contig_ok} contiguous ranges, {contig_busy} busy, {migrations} migrations",
-        a.zones.len()
+        a.zones().len()
     );
     Ok(())
 }
@@ -1606,7 +1617,7 @@ fn kernel_block_across_an_isolation_boundary_drifts_nr_free_pages_as_6_1_does() 
     a.free_pages(block, 10, &mut ()).unwrap();
     check(&a);
     assert_eq!(
-        a.zones[0].buddy.free_list(Order::MAX, UNMOVABLE),
+        a.zones()[0].buddy.free_list(Order::MAX, UNMOVABLE),
         vec![Pfn(0x1000)]
     );
     assert_eq!(free_counter(&a), 4032);
@@ -1614,7 +1625,7 @@ fn kernel_block_across_an_isolation_boundary_drifts_nr_free_pages_as_6_1_does() 
     // UNMOVABLE list.
     assert_eq!(alloc(&mut a, "GFP_KERNEL", 9), Pfn(0x1000));
     assert_eq!(
-        a.zones[0]
+        a.zones()[0]
             .buddy
             .free_list(Order::new(9).unwrap(), UNMOVABLE),
         vec![Pfn(0x1200)]
@@ -1623,6 +1634,6 @@ fn kernel_block_across_an_isolation_boundary_drifts_nr_free_pages_as_6_1_does() 
     a.undo_isolate_page_range(Pfn(0x1200), Pfn(0x1400), MOVABLE, &mut ())
         .unwrap();
     assert_eq!(free_counter(&a), 4032);
-    assert_eq!(a.zones[0].buddy.free_pages(), 4032 - 512);
+    assert_eq!(a.zones()[0].buddy.free_pages(), 4032 - 512);
     assert!(a.check_invariants().is_err());
 }

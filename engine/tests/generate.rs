@@ -73,7 +73,12 @@ fn fragmentation_stress_leaves_no_free_pageblock() {
         .take(4)
         .map(|c| &c.outcome)
         .collect();
-    let free: i64 = session.current().zones.iter().map(|z| z.free_pages()).sum();
+    let free: i64 = session
+        .current()
+        .zones()
+        .iter()
+        .map(|z| z.free_pages())
+        .sum();
     assert!(free > 8 * 512, "plenty of free memory: {free} pages");
     let failed = probes
         .iter()
@@ -167,8 +172,13 @@ fn steady_load_holds_its_fill() {
         "generate steady ops=6000 max_order=3 fill=40\n",
         5,
     );
-    let managed: u64 = session.current().zones.iter().map(|z| z.managed).sum();
-    let free: i64 = session.current().zones.iter().map(|z| z.free_pages()).sum();
+    let managed: u64 = session.current().zones().iter().map(|z| z.managed).sum();
+    let free: i64 = session
+        .current()
+        .zones()
+        .iter()
+        .map(|z| z.free_pages())
+        .sum();
     let used = managed as i64 - free;
     let target = managed as i64 * 40 / 100;
     assert!(

@@ -33,7 +33,7 @@ fn run(session: &mut Session, script: &str) {
 }
 
 fn zone(allocator: &Allocator, node: u32, zone: ZoneType) -> &buddyscope_engine::alloc::ZoneState {
-    &allocator.zones[allocator.zone_index(node, zone).unwrap()]
+    &allocator.zones()[allocator.zone_index(node, zone).unwrap()]
 }
 
 /// Frees the session's first `count` allocations and checks the invariants: the
@@ -62,7 +62,7 @@ fn offlining_migrates_movable_pages_to_another_node() {
         "alloc cache order=0 gfp=GFP_HIGHUSER_MOVABLE count=3000 use=pagecache cpu=1\n",
     );
     let before = session.current().clone();
-    let on_node1 = |a: &Allocator| a.lru.iter().filter(|p| p.pfn >= 0x20000).count();
+    let on_node1 = |a: &Allocator| a.lru().iter().filter(|p| p.pfn >= 0x20000).count();
     assert_eq!(on_node1(&before), 3000, "CPU 1 allocates on its own node");
     run(&mut session, "offline section=4\n");
     let after = session.current().clone();
@@ -71,7 +71,7 @@ fn offlining_migrates_movable_pages_to_another_node() {
     assert_eq!(call.outcome, Outcome::Hotplugged { online: false });
     // do_migrate_range() leaves the node out of the targets: everything moved to node 0.
     assert_eq!(on_node1(after), 0);
-    assert_eq!(after.lru.len(), 3000);
+    assert_eq!(after.lru().len(), 3000);
     let migrated = call
         .events
         .iter()
@@ -85,15 +85,15 @@ fn offlining_migrates_movable_pages_to_another_node() {
     );
     assert_eq!(z0.present - z1.present, 32768);
     assert_eq!(z0.managed - z1.managed, 32768);
-    assert_eq!(after.nodes[1].present, before.nodes[1].present - 32768);
+    assert_eq!(after.nodes()[1].present, before.nodes()[1].present - 32768);
     assert!(z1.buddy.free_pages() < 32768);
     assert_eq!(z1.nr_isolate_pageblock, 0);
     assert!(after.is_section_offline(4));
     // init_per_zone_wmark_min(): less lowmem, a smaller min_free_kbytes, and the
     // running zones use the machine's new watermarks.
-    let machine = after.machine.as_ref().unwrap();
-    assert!(machine.min_free_kbytes < before.machine.as_ref().unwrap().min_free_kbytes);
-    for z in &after.zones {
+    let machine = after.machine().unwrap();
+    assert!(machine.min_free_kbytes < before.machine().unwrap().min_free_kbytes);
+    for z in after.zones() {
         let source = machine.zone(z.nid, z.zone).unwrap();
         assert_eq!(z.watermark[0], source.watermark_min);
         assert_eq!(z.managed, source.managed);
@@ -102,7 +102,7 @@ fn offlining_migrates_movable_pages_to_another_node() {
     let mut freed_from = session.clone();
     let frees = free_first(&mut freed_from, 3000);
     assert!(frees.iter().all(|&pfn| pfn < 0x20000), "freed on node 0");
-    assert!(freed_from.current().lru.is_empty());
+    assert!(freed_from.current().lru().is_empty());
     // Offlining it again, or a section with no memory, is refused and changes nothing.
     for section in [4, 99] {
         let error = session
@@ -124,7 +124,7 @@ fn offlining_migrates_movable_pages_to_another_node() {
     assert!(!back.is_section_offline(4));
     // Recomputed after boot, nr_free_buffer_pages() leaves out the high watermarks
     // (zero at the boot-time call), so min_free_kbytes comes back a little lower.
-    let kbytes = |a: &Allocator| a.machine.as_ref().unwrap().min_free_kbytes;
+    let kbytes = |a: &Allocator| a.machine().unwrap().min_free_kbytes;
     assert!(kbytes(after) < kbytes(back) && kbytes(back) < kbytes(&before));
 }
 
@@ -161,7 +161,7 @@ fn unmovable_pages_and_the_memory_map_keep_a_section_online() {
 #[test]
 fn emptying_a_zone_rebuilds_every_zonelist() {
     let mut session = session(true);
-    let node0_list = |a: &Allocator| a.nodes[0].fallback.clone();
+    let node0_list = |a: &Allocator| a.nodes()[0].fallback.clone();
     assert!(node0_list(session.current()).contains(&(1, ZoneType::Dma32)));
     run(&mut session, "offline section=4\noffline section=5\n");
     let now = session.current();
@@ -176,7 +176,7 @@ fn emptying_a_zone_rebuilds_every_zonelist() {
     // Node 1 has no memory: it leaves node 0's zonelist, and node 1's CPU allocates
     // from node 0.
     assert!(!node0_list(now).contains(&(1, ZoneType::Dma32)));
-    assert_eq!(now.nodes[1].present, 0);
+    assert_eq!(now.nodes()[1].present, 0);
     run(&mut session, "alloc x order=0 cpu=1\n");
     match &session.calls().last().unwrap().outcome {
         Outcome::Allocated { allocation, .. } => assert_eq!(allocation.node, 0),
@@ -212,7 +212,7 @@ fn a_refused_offline_leaves_migrated_pages_with_their_owners() {
     let machine = Machine::build(&scenario.machine).unwrap();
     let mut session = Session::new(Allocator::from_machine(&machine).unwrap());
     let movable = session.current().zone_index(1, ZoneType::Movable).unwrap();
-    let free_before = session.current().zones[movable].buddy.free_pages();
+    let free_before = session.current().zones()[movable].buddy.free_pages();
     run(
         &mut session,
         "alloc cache order=0 gfp=GFP_HIGHUSER_MOVABLE count=3000 use=pagecache cpu=1\n\
@@ -249,6 +249,6 @@ fn a_refused_offline_leaves_migrated_pages_with_their_owners() {
     // Drained, the zone has every page back but the pinned one.
     run(&mut session, "drain\n");
     let now = session.current();
-    assert!(now.lru.is_empty());
-    assert_eq!(now.zones[movable].buddy.free_pages(), free_before - 1);
+    assert!(now.lru().is_empty());
+    assert_eq!(now.zones()[movable].buddy.free_pages(), free_before - 1);
 }

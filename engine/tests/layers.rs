@@ -49,9 +49,9 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 /// The top-level modules a line of code names through `crate::`: `crate::alloc::X`,
-/// `crate::{alloc::X, types::Y}`. A name right after `crate::` that is not followed
-/// by `::` is an item the crate root re-exports, which would hide its layer: those
-/// come back as `Err` with the name.
+/// `crate::{alloc::X, types::Y}`, `pub(in crate::alloc)`. A capitalised name right
+/// after `crate::` is an item the crate root re-exports, which would hide its layer:
+/// those come back as `Err` with the name.
 fn crate_paths(code: &str) -> Vec<Result<String, String>> {
     let mut found = Vec::new();
     let mut rest = code;
@@ -72,7 +72,9 @@ fn crate_paths(code: &str) -> Vec<Result<String, String>> {
                 .chars()
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
                 .collect();
-            if rest[name.len()..].starts_with("::") {
+            // `crate::alloc::X`, `use crate::alloc;` and `pub(in crate::alloc)` name a
+            // module; `crate::Event` names an item the root re-exports.
+            if name.starts_with(|c: char| c.is_ascii_lowercase()) {
                 found.push(Ok(name));
             } else if !name.is_empty() {
                 found.push(Err(name));
@@ -99,7 +101,12 @@ fn every_crate_path_goes_down_a_layer() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
-    assert!(files.len() > 40, "found only {} files under {}", files.len(), src.display());
+    assert!(
+        files.len() > 40,
+        "found only {} files under {}",
+        files.len(),
+        src.display()
+    );
 
     let mut problems = Vec::new();
     let mut edges: BTreeMap<(String, String), usize> = BTreeMap::new();
@@ -141,9 +148,17 @@ fn every_crate_path_goes_down_a_layer() {
             }
         }
     }
-    assert!(problems.is_empty(), "layering broken:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "layering broken:\n{}",
+        problems.join("\n")
+    );
     // The table is not vacuous: the model's upper layers do use the lower ones.
-    for (from, to) in [("alloc", "buddy"), ("view", "session"), ("scenario", "import")] {
+    for (from, to) in [
+        ("alloc", "buddy"),
+        ("view", "session"),
+        ("scenario", "import"),
+    ] {
         assert!(
             edges.contains_key(&(from.to_string(), to.to_string())),
             "expected `{from}` to use `{to}`; the scan found {edges:?}"
@@ -153,7 +168,8 @@ fn every_crate_path_goes_down_a_layer() {
 
 #[test]
 fn the_scanner_sees_paths_groups_and_root_items() {
-    let found = crate_paths("use crate::{alloc::Allocator, types::Pfn, Event}; crate::view::load()");
+    let found =
+        crate_paths("use crate::{alloc::Allocator, types::Pfn, Event}; crate::view::load()");
     assert_eq!(
         found,
         vec![
@@ -165,4 +181,42 @@ fn the_scanner_sees_paths_groups_and_root_items() {
     );
     assert_eq!(code_of("    // crate::view::x"), "");
     assert_eq!(code_of("let a = 1; // crate::view"), "let a = 1; ");
+}
+
+/// `docs/limits.md` and `engine/src/limits.rs` list the same limits: every constant the
+/// table names is defined in limits.rs, and every limit defined there has a row.
+#[test]
+fn the_limits_table_and_limits_rs_agree() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let source = std::fs::read_to_string(root.join("src/limits.rs")).expect("limits.rs");
+    let table = std::fs::read_to_string(root.join("../docs/limits.md")).expect("docs/limits.md");
+    let defined: Vec<&str> = source
+        .lines()
+        .filter_map(|line| line.strip_prefix("pub const "))
+        .filter_map(|rest| rest.split(':').next())
+        .collect();
+    assert!(defined.len() >= 20, "found {defined:?}");
+    let named: Vec<&str> = table
+        .split('`')
+        .map(|word| word.trim_start_matches("limits::"))
+        .filter(|word| {
+            word.ends_with("_MAX") && word.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+        })
+        .collect();
+    let missing_in_source: Vec<&&str> = named
+        .iter()
+        .filter(|name| !defined.contains(name))
+        .collect();
+    let missing_in_table: Vec<&&str> = defined
+        .iter()
+        .filter(|name| !named.contains(name))
+        .collect();
+    assert!(
+        missing_in_source.is_empty(),
+        "docs/limits.md names undefined limits {missing_in_source:?}"
+    );
+    assert!(
+        missing_in_table.is_empty(),
+        "limits.rs defines limits without a row in docs/limits.md: {missing_in_table:?}"
+    );
 }

@@ -132,7 +132,7 @@ fn each_opens_at_its_lesson_and_ends_as_reviewed() {
             session.last_step()
         ));
         let state = session.current();
-        for node in &state.nodes {
+        for node in state.nodes() {
             let list: Vec<String> = node
                 .fallback
                 .iter()

@@ -373,8 +373,8 @@ fn engine_state_is_at_most_16_bytes_a_page() {
     let config = one_node(vec![range(0x100, 4 * GIB_PAGES)]);
     let machine = Machine::build(&config).unwrap();
     let allocator = buddyscope_engine::alloc::Allocator::from_machine(&machine).unwrap();
-    let pages: u64 = allocator.zones.iter().map(|z| z.spanned).sum();
-    let bytes: usize = allocator.zones.iter().map(|z| z.buddy.heap_bytes()).sum();
+    let pages: u64 = allocator.zones().iter().map(|z| z.spanned).sum();
+    let bytes: usize = allocator.zones().iter().map(|z| z.buddy.heap_bytes()).sum();
     let per_page = bytes as f64 / pages as f64;
     eprintln!("{bytes} bytes for {pages} pages: {per_page:.2} bytes a page");
     assert!(per_page <= 16.0, "{per_page:.2} bytes a page");

@@ -135,7 +135,7 @@ fn compaction_rescues_an_order_9_allocation() {
     session.apply(Operation::DrainAll).unwrap();
     let state = session.current();
     let dma32 = state
-        .zones
+        .zones()
         .iter()
         .find(|z| z.zone.name() == "DMA32")
         .unwrap();
@@ -174,12 +174,12 @@ fn kswapd_reclaims_to_the_high_watermark_and_sleeps() {
         PageUse::PageCache,
     );
     // The failed GFP_NOWAIT allocation woke kswapd for the movable zone index.
-    assert_eq!(session.current().nodes[0].kswapd_highest_zoneidx, 3);
+    assert_eq!(session.current().nodes()[0].kswapd_highest_zoneidx, 3);
     let call = session.apply(Operation::RunKswapd { node: 0 }).unwrap();
     assert!(matches!(call.outcome, Outcome::Reclaimed { pages } if pages > 0));
     let state = session.current();
     let dma32 = state
-        .zones
+        .zones()
         .iter()
         .find(|z| z.zone.name() == "DMA32")
         .unwrap();
@@ -188,7 +188,8 @@ fn kswapd_reclaims_to_the_high_watermark_and_sleeps() {
         "kswapd stopped below the high watermark"
     );
     assert_eq!(
-        state.nodes[0].kswapd_highest_zoneidx, 5,
+        state.nodes()[0].kswapd_highest_zoneidx,
+        5,
         "kswapd went back to sleep"
     );
     state.check_invariants().unwrap();
@@ -203,7 +204,7 @@ fn drop_caches_frees_all_page_cache_but_not_anonymous_memory() {
     }
     let call = session.apply(Operation::DropCaches).unwrap();
     assert_eq!(call.outcome, Outcome::Reclaimed { pages: 100 });
-    assert_eq!(session.current().lru.len(), 100);
+    assert_eq!(session.current().lru().len(), 100);
     session.current().check_invariants().unwrap();
 }
 
@@ -225,7 +226,7 @@ fn atomic_high_order_allocations_reserve_a_pageblock() {
         .any(|e| matches!(e, Event::HighatomicReserve { .. })));
     let reserved: u64 = session
         .current()
-        .zones
+        .zones()
         .iter()
         .map(|z| z.nr_reserved_highatomic)
         .sum();

@@ -370,7 +370,7 @@ fn every_operation_runs_on_the_cpu_it_names() {
         panic!("not freed")
     };
     let state = session.current();
-    let zone = &state.zones[state.zone_of_pfn(pfn).unwrap()];
+    let zone = &state.zones()[state.zone_of_pfn(pfn).unwrap()];
     let on_cpu = |cpu: u32| {
         zone.pcps
             .iter()
@@ -383,7 +383,7 @@ fn every_operation_runs_on_the_cpu_it_names() {
     };
     assert!(on_cpu(1) && !on_cpu(0));
     assert_eq!(
-        session.current().cpu,
+        session.current().cpu(),
         0,
         "the session's current CPU is unchanged"
     );

@@ -21,9 +21,9 @@ fn the_page_map_agrees_with_every_zone() {
     let allocator = loaded.session.current();
     let map = page_map(allocator);
     let counts = map.state_counts();
-    let buddy_free: u64 = allocator.zones.iter().map(|z| z.buddy.free_pages()).sum();
+    let buddy_free: u64 = allocator.zones().iter().map(|z| z.buddy.free_pages()).sum();
     let pcp: u64 = allocator
-        .zones
+        .zones()
         .iter()
         .flat_map(|z| z.pcps.iter())
         .map(|p| p.count)

@@ -71,7 +71,7 @@ fn free_all_drains_everything_back() {
         drain
     ");
     assert_eq!(summary.freed, 70);
-    let zones = &session.current().zones;
+    let zones = &session.current().zones();
     assert!(zones.iter().all(|z| z.buddy.free_pages() == z.managed));
 }
 
@@ -167,8 +167,8 @@ fn sysctl_writes_recompute_watermarks_and_pagesets() {
         sysctl watermark_scale_factor=100
         sysctl percpu_pagelist_high_fraction=8 lowmem_reserve_ratio=128,128,32,0,0
     ");
-    let zone = &session.current().zones[0];
-    let machine = session.current().machine.as_ref().unwrap();
+    let zone = &session.current().zones()[0];
+    let machine = session.current().machine().unwrap();
     let source = machine.zone(zone.nid, zone.zone).unwrap();
     // The allocator took over what the machine model recomputed.
     assert_eq!(

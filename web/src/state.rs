@@ -408,19 +408,7 @@ impl State {
 /// A session on a machine with no zones: what the page shows if even the default
 /// machine could not be built, so it still renders and says why.
 fn empty_state() -> State {
-    let allocator = Allocator {
-        nodes: Vec::new(),
-        zones: Vec::new(),
-        cpu: 0,
-        online_cpus: vec![0],
-        watermark_boost_factor: 0,
-        lru: buddyscope_engine::alloc::reclaim::Lru::default(),
-        swap: false,
-        cma: false,
-        machine: None,
-        offline_sections: Vec::new(),
-        zonelist_indexes: Vec::new(),
-    };
+    let allocator = Allocator::empty();
     let loaded = view::Loaded {
         session: Session::new(allocator),
         cursor: Cursor::default(),

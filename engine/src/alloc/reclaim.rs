@@ -199,11 +199,7 @@ impl Allocator {
         owner: u64,
         trace: &mut impl TraceSink,
     ) -> Result<Option<super::Allocation>, crate::error::EngineError> {
-        let node = if nid < 0 {
-            self.numa_mem_id()
-        } else {
-            nid as u32
-        };
+        let node = self.node_or_local(nid);
         let result = self.alloc_pages_nodemask(gfp, order, node, nodemask, trace)?;
         if let Some(a) = result {
             if use_.on_lru() && order == 0 {
@@ -230,7 +226,8 @@ impl Allocator {
         let z = self
             .zone_of_pfn(pfn)
             .ok_or(crate::error::EngineError::PfnOutsideZone { pfn })?;
-        let order_checked = Order::new(order).ok_or(crate::error::EngineError::OrderTooLarge { order })?;
+        let order_checked =
+            Order::new(order).ok_or(crate::error::EngineError::OrderTooLarge { order })?;
         if !self.zones[z].buddy.is_in_use_block(pfn, order_checked) {
             return Err(crate::error::EngineError::NotAllocated { pfn });
         }

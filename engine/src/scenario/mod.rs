@@ -60,6 +60,8 @@
 //! machine makes sense (overlapping ranges, a CPU on two nodes, ...) is checked when
 //! it is built.
 
+#![warn(clippy::indexing_slicing)]
+
 pub mod library;
 pub mod share;
 

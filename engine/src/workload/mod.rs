@@ -29,6 +29,8 @@
 //! no longer live (returned NULL, reclaimed, freed) is skipped, not an error.
 //! Errors name the line and column.
 
+#![warn(clippy::indexing_slicing)]
+
 pub mod generate;
 
 use crate::limits::{GENERATE_STATEMENTS_MAX, OPERATIONS_MAX, REPEAT_NESTING_MAX, STATEMENTS_MAX};

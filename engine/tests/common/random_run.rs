@@ -177,13 +177,13 @@ pub fn boot(text: &str) -> Option<Session> {
 /// refused (a CPU or node that does not exist, a section that is not there).
 pub fn operation(c: &mut impl Choose, session: &Session) -> Operation {
     let allocator = session.current();
-    let cpus = allocator.online_cpus.len() as u64;
-    let nodes = allocator.nodes.len() as u64;
+    let cpus = allocator.online_cpus().len() as u64;
+    let nodes = allocator.nodes().len() as u64;
     let cpu = |c: &mut dyn FnMut(u64) -> u64| -> Option<u32> {
         match c(10) {
             0 => None,
             1 => Some(c(300) as u32),
-            _ => Some(allocator.online_cpus[c(cpus) as usize]),
+            _ => Some(allocator.online_cpus()[c(cpus) as usize]),
         }
     };
     match c.below(100) {
@@ -234,7 +234,7 @@ pub fn operation(c: &mut impl Choose, session: &Session) -> Operation {
         }
         _ => {
             let sections = allocator
-                .machine
+                .machine()
                 .as_ref()
                 .map(|m| m.max_pfn >> (u32::from(m.config.section_size_bits) - 12))
                 .unwrap_or(0)

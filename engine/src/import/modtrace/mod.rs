@@ -21,8 +21,8 @@ pub mod replay;
 use crate::limits::{MODTRACE_CPUS_MAX, MODTRACE_FREE_INDEXES_MAX, MODTRACE_PAGEBLOCKS_MAX};
 use core::fmt::{self, Write as _};
 
-use crate::types::ZoneType;
 use crate::types::MigrateType;
+use crate::types::ZoneType;
 
 /// Buddy orders of the dumps (`MAX_ORDER` 11 in 6.1: orders 0..=10).
 pub const NR_ORDERS: usize = 11;

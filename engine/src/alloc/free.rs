@@ -1,0 +1,239 @@
+//! The free path: `__free_pages()` → `free_unref_page()` →
+//! `free_unref_page_commit()` → `free_pcppages_bulk()`, or `__free_pages_ok()` →
+//! `__free_one_page()`; and draining the per-cpu lists.
+
+use super::*;
+use crate::buddy::TraceSink;
+use crate::error::EngineError;
+use crate::event::Event;
+use crate::types::{MigrateType, Order, Pfn};
+
+impl Allocator {
+    /// `__free_pages(page, order)`: through the per-cpu lists for the orders they
+    /// hold (`free_unref_page()`), else straight to the buddy (`__free_pages_ok()`).
+    pub fn free_pages(
+        &mut self,
+        pfn: Pfn,
+        order: u32,
+        trace: &mut impl TraceSink,
+    ) -> Result<(), EngineError> {
+        let order = Order::new(order).ok_or(EngineError::OrderTooLarge { order })?;
+        let z = self
+            .zone_of_pfn(pfn)
+            .ok_or(EngineError::PfnOutsideZone { pfn })?;
+        if !self.zones[z].buddy.is_in_use_block(pfn, order) {
+            return Err(EngineError::NotAllocated { pfn });
+        }
+        trace.emit(Event::PageFree { pfn, order });
+        let migratetype = self.zones[z].buddy.pageblock_type(pfn);
+        if pcp_allowed_order(order) {
+            let pcp_type = if migratetype.index() >= 3 {
+                if migratetype == MigrateType::Isolate {
+                    return self.free_one_page(z, pfn, order, migratetype, trace);
+                }
+                MigrateType::Movable
+            } else {
+                migratetype
+            };
+            if self.zones[z].pcps.iter().any(|p| p.cpu == self.cpu) {
+                self.free_unref_page_commit(z, pfn, migratetype, pcp_type, order, trace);
+                return Ok(());
+            }
+        }
+        self.free_one_page(z, pfn, order, migratetype, trace)
+    }
+
+    /// `free_one_page()` / `__free_pages_ok()`: `__free_one_page()` and the counter.
+    pub(super) fn free_one_page(
+        &mut self,
+        z: usize,
+        pfn: Pfn,
+        order: Order,
+        migratetype: MigrateType,
+        trace: &mut impl TraceSink,
+    ) -> Result<(), EngineError> {
+        let cpu = self.cpu;
+        let zone = &mut self.zones[z];
+        // With any pageblock of the zone isolated (has_isolate_pageblock()), or for a
+        // caller that saw MIGRATE_ISOLATE, the type is read again under the zone lock;
+        // a block freed into an isolated pageblock goes to the isolate list and does
+        // not count in NR_FREE_PAGES (__mod_zone_freepage_state() skips it).
+        let mut migratetype = migratetype;
+        if zone.nr_isolate_pageblock > 0 || migratetype == MigrateType::Isolate {
+            migratetype = zone.buddy.pageblock_type(pfn);
+        }
+        if migratetype != MigrateType::Isolate {
+            zone.mod_free_pages(cpu, order.pages() as i64);
+        }
+        zone.buddy.free_block(pfn, order, migratetype, false, trace)
+    }
+
+    /// `free_unref_page_commit()`: put the page at the head of its pcp list; past
+    /// `high`, give a batch back with `free_pcppages_bulk()`.
+    pub(super) fn free_unref_page_commit(
+        &mut self,
+        z: usize,
+        pfn: Pfn,
+        cached: MigrateType,
+        pcp_type: MigrateType,
+        order: Order,
+        trace: &mut impl TraceSink,
+    ) {
+        let cpu = self.cpu;
+        let zone_flags = self.zones[z].flags;
+        let Some(pcp) = self.zones[z].pcp_mut(cpu) else {
+            return;
+        };
+        let pindex = order_to_pindex(pcp_type, order);
+        pcp.lists[pindex].push_front(PcpPage {
+            pfn: pfn.0,
+            migratetype: cached,
+        });
+        pcp.count += order.pages();
+        trace.emit(Event::PcpFree {
+            pfn,
+            order,
+            pindex: pindex as u32,
+            cpu,
+        });
+        let free_high = pcp.free_factor > 0 && order.get() > 0 && order.get() <= COSTLY_ORDER;
+        let high = nr_pcp_high(pcp, zone_flags, free_high);
+        if pcp.count >= high {
+            let batch = pcp.batch;
+            let count = nr_pcp_free(pcp, high, batch, free_high);
+            self.free_pcppages_bulk(z, count, pindex, trace);
+        }
+    }
+
+    /// `free_pcppages_bulk()`: return `count` pages from the tails of the pcp lists,
+    /// round-robin from the list after `pindex - 1`, each to the buddy list of its
+    /// cached migratetype.
+    pub(super) fn free_pcppages_bulk(
+        &mut self,
+        z: usize,
+        count: u64,
+        pindex: usize,
+        trace: &mut impl TraceSink,
+    ) {
+        let cpu = self.cpu;
+        // has_isolate_pageblock(), read once under the zone lock.
+        let isolated_pageblocks = self.zones[z].nr_isolate_pageblock > 0;
+        let Some(pcp) = self.zones[z].pcp_mut(cpu) else {
+            return;
+        };
+        let mut count = count.min(pcp.count) as i64;
+        let (mut min_pindex, mut max_pindex) = (0usize, NR_PCP_LISTS - 1);
+        let mut pindex = pindex as isize - 1;
+        let mut drained: Vec<(PcpPage, Order)> = Vec::new();
+        while count > 0 {
+            loop {
+                pindex += 1;
+                if pindex as usize > max_pindex {
+                    pindex = min_pindex as isize;
+                }
+                let p = pindex as usize;
+                if !pcp.lists[p].is_empty() {
+                    break;
+                }
+                if p == max_pindex {
+                    max_pindex = max_pindex.saturating_sub(1);
+                }
+                if p == min_pindex {
+                    min_pindex += 1;
+                }
+                if min_pindex > max_pindex + 1 {
+                    // Every list is empty although count said otherwise.
+                    count = 0;
+                    break;
+                }
+            }
+            if count <= 0 {
+                break;
+            }
+            let p = pindex as usize;
+            let order = pindex_to_order(p);
+            while let Some(page) = pcp.lists[p].pop_back() {
+                count -= order.pages() as i64;
+                pcp.count -= order.pages();
+                drained.push((page, order));
+                if count <= 0 {
+                    break;
+                }
+            }
+        }
+        for (page, order) in drained {
+            let zone = &mut self.zones[z];
+            let pfn = Pfn(page.pfn);
+            // The pageblock may have been isolated since the page was cached: then its
+            // current type decides the list, and an isolated page is not counted.
+            let mut migratetype = page.migratetype;
+            if isolated_pageblocks {
+                migratetype = zone.buddy.pageblock_type(pfn);
+            }
+            if migratetype != MigrateType::Isolate {
+                zone.mod_free_pages(cpu, order.pages() as i64);
+            }
+            let _ = zone.buddy.free_block(pfn, order, migratetype, false, trace);
+            trace.emit(Event::PcpDrain {
+                pfn,
+                order,
+                migratetype,
+            });
+        }
+    }
+
+    /// `drain_local_pages()` for one zone (`drain_pages_zone()`): every page on this
+    /// CPU's lists goes back to the buddy.
+    pub fn drain_local_pages(&mut self, trace: &mut impl TraceSink) {
+        let cpu = self.cpu;
+        for z in 0..self.zones.len() {
+            let count = self.zones[z].pcp_mut(cpu).map_or(0, |p| p.count);
+            if count > 0 {
+                self.free_pcppages_bulk(z, count, 0, trace);
+            }
+        }
+    }
+
+    /// `drain_all_pages()`: every CPU's lists.
+    pub fn drain_all_pages(&mut self, trace: &mut impl TraceSink) {
+        let current = self.cpu;
+        for cpu in self.online_cpus.clone() {
+            self.cpu = cpu;
+            self.drain_local_pages(trace);
+        }
+        self.cpu = current;
+    }
+}
+
+/// `nr_pcp_high()`: `high`, or at most four batches while reclaim is active; 0 to
+/// free everything when freeing high-order pages in bulk.
+pub(super) fn nr_pcp_high(pcp: &Pcp, zone_flags: u64, free_high: bool) -> u64 {
+    if pcp.high == 0 || free_high {
+        return 0;
+    }
+    if zone_flags & ZONE_RECLAIM_ACTIVE == 0 {
+        return pcp.high;
+    }
+    (pcp.batch << 2).min(pcp.high)
+}
+
+/// `nr_pcp_free()`: how many pages to give back; doubles (up to 2^5 batches) with
+/// each consecutive free that overflows, leaving at least a batch.
+pub(super) fn nr_pcp_free(pcp: &mut Pcp, high: u64, batch: u64, free_high: bool) -> u64 {
+    if free_high {
+        return pcp.count;
+    }
+    if high < batch {
+        return 1;
+    }
+    let min_nr_free = batch as i64;
+    let max_nr_free = high as i64 - batch as i64;
+    let mut batch = (batch as i64) << pcp.free_factor;
+    if batch < max_nr_free && pcp.free_factor < PCP_BATCH_SCALE_MAX {
+        pcp.free_factor += 1;
+    }
+    // clamp(batch, min, max) as the kernel's macro: max(min, min(batch, max)) when
+    // min <= max; when max < min the kernel's clamp gives max.
+    batch = batch.max(min_nr_free).min(max_nr_free);
+    batch.max(0) as u64
+}

@@ -1,0 +1,332 @@
+//! The allocation entry points and the zonelist walk: `alloc_pages_node()`,
+//! `__alloc_pages()` with its nodemask, `get_page_from_freelist()`, and the slow path
+//! for callers that cannot sleep (`gfp_to_alloc_flags()`, `wake_all_kswapds()`, the
+//! retry with reserves).
+
+use std::rc::Rc;
+
+use super::*;
+use crate::buddy::TraceSink;
+use crate::error::EngineError;
+use crate::event::Event;
+use crate::types::gfp::{self, alloc_flags as af, Gfp};
+use crate::types::ZoneType;
+use crate::types::{MigrateType, Order, Pfn};
+
+impl Allocator {
+    /// `alloc_pages_node(nid, gfp, order)`: `nid` -1 is the local node.
+    pub fn alloc_pages_node(
+        &mut self,
+        nid: i32,
+        gfp: Gfp,
+        order: u32,
+        trace: &mut impl TraceSink,
+    ) -> Result<Option<Allocation>, EngineError> {
+        let node = self.node_or_local(nid);
+        self.alloc_pages(gfp, order, node, trace)
+    }
+
+    /// The node `alloc_pages_node()` allocates from: `nid`, or for `NUMA_NO_NODE` (any
+    /// negative id) the current CPU's nearest node with memory (`numa_mem_id()`).
+    pub(super) fn node_or_local(&self, nid: i32) -> u32 {
+        u32::try_from(nid).unwrap_or_else(|_| self.numa_mem_id())
+    }
+
+    /// `__alloc_pages()` with no nodemask.
+    pub fn alloc_pages(
+        &mut self,
+        gfp: Gfp,
+        order: u32,
+        preferred_nid: u32,
+        trace: &mut impl TraceSink,
+    ) -> Result<Option<Allocation>, EngineError> {
+        self.alloc_pages_nodemask(gfp, order, preferred_nid, None, trace)
+    }
+
+    /// `__alloc_pages(gfp, order, preferred_nid, nodemask)`: the fast path from the
+    /// preferred zone with the low watermark, then the slow path. With a nodemask,
+    /// `for_next_zone_zonelist_nodemask()` passes over every zone of a node outside
+    /// it (one [`Event::ZoneNotInNodemask`] each) and the preferred zone is the first
+    /// one left (`first_zones_zonelist()`).
+    pub fn alloc_pages_nodemask(
+        &mut self,
+        gfp: Gfp,
+        order: u32,
+        preferred_nid: u32,
+        nodemask: Option<&[u32]>,
+        trace: &mut impl TraceSink,
+    ) -> Result<Option<Allocation>, EngineError> {
+        let order = Order::new(order).ok_or(EngineError::OrderTooLarge { order })?;
+        if let Some(mask) = nodemask {
+            if let Some(&node) = mask
+                .iter()
+                .find(|&&n| !self.nodes.iter().any(|s| s.nid == n))
+            {
+                return Err(EngineError::NoSuchNode { node });
+            }
+        }
+        let Some((node_position, node)) = self
+            .nodes
+            .iter()
+            .enumerate()
+            .find(|(_, n)| n.nid == preferred_nid)
+        else {
+            return Err(EngineError::NoSuchNode {
+                node: preferred_nid,
+            });
+        };
+        let thisnode = gfp.has(gfp::GFP_THISNODE);
+        let refs = if thisnode {
+            &node.nofallback
+        } else {
+            &node.fallback
+        };
+        let mut skipped = Vec::new();
+        let cached = self
+            .zonelist_indexes
+            .get(node_position)
+            .map(|(general, this)| if thisnode { this } else { general })
+            .filter(|_| nodemask.is_none());
+        let zonelist: Rc<[usize]> = match cached {
+            Some(list) => list.clone(),
+            None => refs
+                .iter()
+                .filter(|(nid, zone)| {
+                    let allowed = nodemask.is_none_or(|mask| mask.contains(nid));
+                    if !allowed {
+                        skipped.push((*nid, *zone));
+                    }
+                    allowed
+                })
+                .filter_map(|(nid, zone)| self.zone_index(*nid, *zone))
+                .collect(),
+        };
+        let highest = gfp.zone();
+        let mut ac = AllocContext {
+            highest_zoneidx: highest,
+            preferred: zonelist.iter().position(|&z| self.zones[z].zone <= highest),
+            zonelist,
+            migratetype: gfp.migratetype(),
+        };
+        let mut flags = af::WMARK_LOW | self.gfp_to_alloc_flags_cma(gfp);
+        flags |= self.alloc_flags_nofragment(ac.preferred.map(|p| ac.zonelist[p]), gfp);
+        trace.emit(Event::AllocStart {
+            gfp: gfp.0,
+            order,
+            cpu: self.cpu,
+            node: preferred_nid,
+            migratetype: ac.migratetype,
+            highest_zone: highest,
+        });
+        for (node, zone) in skipped {
+            trace.emit(Event::ZoneNotInNodemask { node, zone });
+        }
+        let mut page = self.get_page_from_freelist(gfp, order, flags, &ac, trace);
+        if page.is_none() {
+            page = self.alloc_pages_slowpath(gfp, order, &mut ac, trace);
+        }
+        let result = page.map(|(zone, pfn)| Allocation {
+            pfn,
+            order,
+            node: self.zones[zone].nid,
+            zone: self.zones[zone].zone,
+        });
+        match result {
+            Some(a) => trace.emit(Event::PageAlloc {
+                pfn: a.pfn,
+                order,
+                migratetype: ac.migratetype,
+                gfp: gfp.0,
+            }),
+            None => trace.emit(Event::AllocFailed { order }),
+        }
+        Ok(result)
+    }
+
+    /// `gfp_to_alloc_flags_cma()`: with CONFIG_CMA, movable requests may use CMA.
+    pub(super) fn gfp_to_alloc_flags_cma(&self, gfp: Gfp) -> u32 {
+        if self.cma && gfp.migratetype() == MigrateType::Movable {
+            af::CMA
+        } else {
+            0
+        }
+    }
+
+    /// `NR_FREE_CMA_PAGES`: free pages on the CMA lists. The kernel's counter also
+    /// lags by per-cpu deltas; the model counts the lists exactly.
+    pub fn free_cma_pages(&self, z: usize) -> i64 {
+        let buddy = &self.zones[z].buddy;
+        Order::all()
+            .map(|o| (u64::from(buddy.nr_free_of_type(o, MigrateType::Cma)) << o.get()) as i64)
+            .sum()
+    }
+
+    /// `alloc_flags_nofragment()`: ALLOC_KSWAPD from the gfp mask, and
+    /// ALLOC_NOFRAGMENT when the preferred zone is ZONE_NORMAL (and, on NUMA
+    /// machines, DMA32 below it is populated).
+    pub(super) fn alloc_flags_nofragment(&self, preferred: Option<usize>, gfp: Gfp) -> u32 {
+        let mut flags = if gfp.has(gfp::GFP_KSWAPD_RECLAIM) {
+            af::KSWAPD
+        } else {
+            0
+        };
+        let Some(zone) = preferred.and_then(|z| self.zones.get(z)) else {
+            return flags;
+        };
+        if zone.zone != ZoneType::Normal {
+            return flags;
+        }
+        if self.nodes.len() > 1 && self.zone_index(zone.nid, ZoneType::Dma32).is_none() {
+            return flags;
+        }
+        flags |= af::NOFRAGMENT;
+        flags
+    }
+
+    /// `get_page_from_freelist()`: walk the zonelist from the preferred zone, skip
+    /// zones above the request's highest zone, check the watermark, take a page.
+    pub(super) fn get_page_from_freelist(
+        &mut self,
+        gfp: Gfp,
+        order: Order,
+        flags: u32,
+        ac: &AllocContext,
+        trace: &mut impl TraceSink,
+    ) -> Option<(usize, Pfn)> {
+        let mut flags = flags;
+        let start = ac.preferred?;
+        let preferred_zone = ac.zonelist[start];
+        'retry: loop {
+            let no_fallback = flags & af::NOFRAGMENT != 0;
+            for &z in &ac.zonelist[start..] {
+                if self.zones[z].zone > ac.highest_zoneidx {
+                    continue;
+                }
+                if no_fallback
+                    && self.nodes.len() > 1
+                    && z != preferred_zone
+                    && self.zones[z].nid != self.zones[preferred_zone].nid
+                {
+                    flags &= !af::NOFRAGMENT;
+                    trace.emit(Event::NoFragmentRetry);
+                    continue 'retry;
+                }
+                let mark_index = (flags & af::WMARK_MASK) as usize;
+                let mark = self.zones[z].wmark_pages(mark_index);
+                let ok = self.zone_watermark_fast(z, order, mark, ac.highest_zoneidx, flags, gfp);
+                let zone = &self.zones[z];
+                trace.emit(Event::WatermarkCheck {
+                    node: zone.nid,
+                    zone: zone.zone,
+                    order,
+                    mark,
+                    free_pages: zone.free_pages(),
+                    lowmem_reserve: zone.lowmem_reserve[ac.highest_zoneidx.index()],
+                    ok,
+                });
+                if !ok && flags & af::NO_WATERMARKS == 0 {
+                    // node_reclaim_mode is 0: move on to the next zone.
+                    continue;
+                }
+                if let Some(pfn) = self.rmqueue(z, order, gfp, flags, ac.migratetype, trace) {
+                    if flags & af::HIGHATOMIC != 0 {
+                        self.reserve_highatomic_pageblock(z, pfn, trace);
+                    }
+                    return Some((z, pfn));
+                }
+            }
+            if no_fallback {
+                flags &= !af::NOFRAGMENT;
+                trace.emit(Event::NoFragmentRetry);
+                continue 'retry;
+            }
+            return None;
+        }
+    }
+
+    /// `__alloc_pages_slowpath()` for what the model runs: recompute the flags with
+    /// `gfp_to_alloc_flags()`, wake kswapd, try again with the min watermark and the
+    /// reserves this caller may use, and (callers that may not sleep) give up.
+    pub(super) fn alloc_pages_slowpath(
+        &mut self,
+        gfp: Gfp,
+        order: Order,
+        ac: &mut AllocContext,
+        trace: &mut impl TraceSink,
+    ) -> Option<(usize, Pfn)> {
+        let flags = gfp::gfp_to_alloc_flags(gfp, order.get()) | self.gfp_to_alloc_flags_cma(gfp);
+        trace.emit(Event::SlowPath { alloc_flags: flags });
+        ac.preferred = ac
+            .zonelist
+            .iter()
+            .position(|&z| self.zones[z].zone <= ac.highest_zoneidx);
+        ac.preferred?;
+        if flags & af::KSWAPD != 0 {
+            self.wake_all_kswapds(order, ac, trace);
+        }
+        if let Some(page) = self.get_page_from_freelist(gfp, order, flags, ac, trace) {
+            return Some(page);
+        }
+        if gfp.has(gfp::GFP_DIRECT_RECLAIM) {
+            return self.slowpath_reclaim(gfp, order, flags, ac, trace);
+        }
+        // retry: kswapd again, then the same flags (no PF_MEMALLOC reserves); a
+        // caller that cannot reclaim gives up after that.
+        if flags & af::KSWAPD != 0 {
+            self.wake_all_kswapds(order, ac, trace);
+        }
+        self.get_page_from_freelist(gfp, order, flags, ac, trace)
+    }
+
+    /// `wake_all_kswapds()`: one `wakeup_kswapd()` per node of the zonelist.
+    pub(super) fn wake_all_kswapds(
+        &mut self,
+        order: Order,
+        ac: &AllocContext,
+        trace: &mut impl TraceSink,
+    ) {
+        let mut last_node = None;
+        let zones = ac.zonelist.clone();
+        for &z in zones.iter() {
+            if self.zones[z].zone > ac.highest_zoneidx || self.zones[z].managed == 0 {
+                continue;
+            }
+            if last_node != Some(self.zones[z].nid) {
+                self.wakeup_kswapd(z, order.get(), ac.highest_zoneidx, trace);
+                last_node = Some(self.zones[z].nid);
+            }
+        }
+    }
+
+    /// `wakeup_kswapd()`: record the order and highest zone kswapd should work for.
+    /// kswapd itself does not run in the model.
+    pub(super) fn wakeup_kswapd(
+        &mut self,
+        z: usize,
+        order: u8,
+        highest: ZoneType,
+        trace: &mut impl TraceSink,
+    ) {
+        if self.zones[z].managed == 0 {
+            return;
+        }
+        let nid = self.zones[z].nid;
+        let Some(node) = self.nodes.iter_mut().find(|n| n.nid == nid) else {
+            return;
+        };
+        let highest = highest.index() as u32;
+        if node.kswapd_highest_zoneidx == KSWAPD_IDLE_ZONEIDX
+            || node.kswapd_highest_zoneidx < highest
+        {
+            node.kswapd_highest_zoneidx = highest;
+        }
+        if node.kswapd_order < u32::from(order) {
+            node.kswapd_order = u32::from(order);
+        }
+        trace.emit(Event::KswapdWake {
+            node: nid,
+            order,
+            highest_zoneidx: highest,
+        });
+    }
+}

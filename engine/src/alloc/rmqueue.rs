@@ -1,0 +1,373 @@
+//! Taking pages off the lists: `rmqueue()` through the per-cpu lists
+//! (`rmqueue_pcplist()`, refilled by `rmqueue_bulk()`) or the buddy lists
+//! (`rmqueue_buddy()`, `__rmqueue()`, `__rmqueue_smallest()`), falling back to other
+//! migratetypes (`__rmqueue_fallback()`, `find_suitable_fallback()`,
+//! `steal_suitable_fallback()`), and `reserve_highatomic_pageblock()`.
+
+use super::*;
+use crate::buddy::TraceSink;
+use crate::event::Event;
+use crate::types::gfp::{alloc_flags as af, Gfp};
+use crate::types::{MigrateType, Order, Pfn, MAX_ORDER, PAGEBLOCK_ORDER};
+
+impl Allocator {
+    /// `rmqueue()`: per-cpu lists for the orders they hold, else the buddy lists;
+    /// then, if a steal boosted the watermark, clear the flag and wake kswapd.
+    pub(super) fn rmqueue(
+        &mut self,
+        z: usize,
+        order: Order,
+        _gfp: Gfp,
+        flags: u32,
+        migratetype: MigrateType,
+        trace: &mut impl TraceSink,
+    ) -> Option<Pfn> {
+        let mut page = None;
+        // MIGRATE_MOVABLE pcp lists may hold CMA pages: skip them without ALLOC_CMA.
+        if pcp_allowed_order(order)
+            && (!self.cma || flags & af::CMA != 0 || migratetype != MigrateType::Movable)
+        {
+            page = self.rmqueue_pcplist(z, order, migratetype, flags, trace);
+        }
+        if page.is_none() {
+            page = self.rmqueue_buddy(z, order, flags, migratetype, trace);
+        }
+        if self.zones[z].flags & ZONE_BOOSTED_WATERMARK != 0 {
+            self.zones[z].flags &= !ZONE_BOOSTED_WATERMARK;
+            let zone_type = self.zones[z].zone;
+            self.wakeup_kswapd(z, 0, zone_type, trace);
+        }
+        page
+    }
+
+    /// `rmqueue_pcplist()` and `__rmqueue_pcplist()`: halve free_factor, take the
+    /// head of the list for this order and migratetype, refilling it with
+    /// `rmqueue_bulk()` when empty.
+    pub(super) fn rmqueue_pcplist(
+        &mut self,
+        z: usize,
+        order: Order,
+        migratetype: MigrateType,
+        flags: u32,
+        trace: &mut impl TraceSink,
+    ) -> Option<Pfn> {
+        let cpu = self.cpu;
+        let pindex = order_to_pindex(migratetype, order);
+        let batch = {
+            let pcp = self.zones[z].pcp_mut(cpu)?;
+            pcp.free_factor >>= 1;
+            if !pcp.lists[pindex].is_empty() {
+                None
+            } else {
+                let batch = pcp.batch;
+                Some(if batch > 1 {
+                    (batch >> order.get()).max(2)
+                } else {
+                    batch
+                })
+            }
+        };
+        if let Some(batch) = batch {
+            let pages = self.rmqueue_bulk(z, order, batch, migratetype, flags, trace);
+            trace.emit(Event::PcpRefill {
+                node: self.zones[z].nid,
+                zone: self.zones[z].zone,
+                order,
+                pages: pages.len() as u64,
+            });
+            let pcp = self.zones[z].pcp_mut(cpu)?;
+            pcp.count += (pages.len() as u64) << order.get();
+            pcp.lists[pindex].extend(pages);
+        }
+        let pcp = self.zones[z].pcp_mut(cpu)?;
+        let page = pcp.lists[pindex].pop_front()?;
+        pcp.count -= order.pages();
+        trace.emit(Event::PcpTake {
+            pfn: Pfn(page.pfn),
+            order,
+            pindex: pindex as u32,
+            cpu,
+        });
+        Some(Pfn(page.pfn))
+    }
+
+    /// `rmqueue_bulk()`: up to `count` blocks from `__rmqueue()`, in the order they
+    /// come, and one counter update for all of them.
+    pub(super) fn rmqueue_bulk(
+        &mut self,
+        z: usize,
+        order: Order,
+        count: u64,
+        migratetype: MigrateType,
+        flags: u32,
+        trace: &mut impl TraceSink,
+    ) -> Vec<PcpPage> {
+        let mut pages = Vec::new();
+        for _ in 0..count {
+            let Some((pfn, cached)) = self.rmqueue_inner(z, order, migratetype, flags, trace)
+            else {
+                break;
+            };
+            pages.push(PcpPage {
+                pfn: pfn.0,
+                migratetype: cached,
+            });
+        }
+        let taken = (pages.len() as i64) << order.get();
+        let cpu = self.cpu;
+        self.zones[z].mod_free_pages(cpu, -taken);
+        pages
+    }
+
+    /// `rmqueue_buddy()`: highatomic reserves first for ALLOC_HIGHATOMIC, then
+    /// `__rmqueue()`, then the highatomic reserves for OOM and non-blocking callers.
+    pub(super) fn rmqueue_buddy(
+        &mut self,
+        z: usize,
+        order: Order,
+        flags: u32,
+        migratetype: MigrateType,
+        trace: &mut impl TraceSink,
+    ) -> Option<Pfn> {
+        let mut page = None;
+        if flags & af::HIGHATOMIC != 0 {
+            page = self
+                .rmqueue_smallest(z, order, MigrateType::HighAtomic, trace)
+                .map(|p| (p, MigrateType::HighAtomic));
+        }
+        if page.is_none() {
+            page = self.rmqueue_inner(z, order, migratetype, flags, trace);
+            if page.is_none() && flags & (af::OOM | af::NON_BLOCK) != 0 {
+                page = self
+                    .rmqueue_smallest(z, order, MigrateType::HighAtomic, trace)
+                    .map(|p| (p, MigrateType::HighAtomic));
+            }
+        }
+        let (pfn, _cached) = page?;
+        let cpu = self.cpu;
+        self.zones[z].mod_free_pages(cpu, -(order.pages() as i64));
+        Some(pfn)
+    }
+
+    /// `__rmqueue()`: the smallest block of the migratetype, else steal a fallback
+    /// block and try again. Returns the block and the migratetype cached in it.
+    pub(super) fn rmqueue_inner(
+        &mut self,
+        z: usize,
+        order: Order,
+        migratetype: MigrateType,
+        flags: u32,
+        trace: &mut impl TraceSink,
+    ) -> Option<(Pfn, MigrateType)> {
+        // With CONFIG_CMA, movable requests take from CMA first while CMA holds more
+        // than half of the zone's free pages, to keep the two balanced.
+        if self.cma
+            && flags & af::CMA != 0
+            && self.free_cma_pages(z) > self.zones[z].free_pages() / 2
+        {
+            if let Some(pfn) = self.rmqueue_smallest(z, order, MigrateType::Cma, trace) {
+                return Some((pfn, MigrateType::Cma));
+            }
+        }
+        loop {
+            if let Some(pfn) = self.rmqueue_smallest(z, order, migratetype, trace) {
+                return Some((pfn, migratetype));
+            }
+            if flags & af::CMA != 0 {
+                if let Some(pfn) = self.rmqueue_smallest(z, order, MigrateType::Cma, trace) {
+                    return Some((pfn, MigrateType::Cma));
+                }
+            }
+            if !self.rmqueue_fallback(z, order, migratetype, flags, trace) {
+                return None;
+            }
+        }
+    }
+
+    /// `__rmqueue_smallest()` on one zone, with its tracepoint.
+    pub(super) fn rmqueue_smallest(
+        &mut self,
+        z: usize,
+        order: Order,
+        migratetype: MigrateType,
+        trace: &mut impl TraceSink,
+    ) -> Option<Pfn> {
+        let pfn = self.zones[z]
+            .buddy
+            .rmqueue_smallest(order, migratetype, trace)?;
+        let pcp = pcp_allowed_order(order) && migratetype.index() < 3;
+        trace.emit(Event::ZoneLocked {
+            pfn,
+            order,
+            migratetype,
+            pcp,
+        });
+        Some(pfn)
+    }
+
+    /// `__rmqueue_fallback()`: look for the largest block on a fallback list (only
+    /// from pageblock order up under ALLOC_NOFRAGMENT), or for movable requests that
+    /// cannot steal the pageblock, the smallest; steal it.
+    pub(super) fn rmqueue_fallback(
+        &mut self,
+        z: usize,
+        order: Order,
+        start: MigrateType,
+        flags: u32,
+        trace: &mut impl TraceSink,
+    ) -> bool {
+        let min_order = if order.get() < PAGEBLOCK_ORDER && flags & af::NOFRAGMENT != 0 {
+            PAGEBLOCK_ORDER
+        } else {
+            order.get()
+        };
+        let mut found = None;
+        for current in (min_order..MAX_ORDER).rev() {
+            let current = Order::new(u32::from(current)).unwrap_or(Order::ZERO);
+            let Some((fallback, can_steal)) = self.find_suitable_fallback(z, current, start) else {
+                continue;
+            };
+            if !can_steal && start == MigrateType::Movable && current > order {
+                // find_smallest
+                found = Order::all().skip(order.get() as usize).find_map(|o| {
+                    self.find_suitable_fallback(z, o, start)
+                        .map(|(mt, steal)| (o, mt, steal))
+                });
+                break;
+            }
+            found = Some((current, fallback, can_steal));
+            break;
+        }
+        let Some((current, fallback, can_steal)) = found else {
+            return false;
+        };
+        let Some(pfn) = self.zones[z].buddy.first_free(current, fallback) else {
+            return false;
+        };
+        let owned = self.steal_suitable_fallback(z, pfn, flags, start, can_steal);
+        trace.emit(Event::Steal {
+            pfn,
+            alloc_order: order,
+            fallback_order: current,
+            alloc_migratetype: start,
+            fallback_migratetype: fallback,
+            claimed: owned,
+        });
+        true
+    }
+
+    /// `find_suitable_fallback()` with `only_stealable` false.
+    pub(super) fn find_suitable_fallback(
+        &self,
+        z: usize,
+        order: Order,
+        migratetype: MigrateType,
+    ) -> Option<(MigrateType, bool)> {
+        let buddy = &self.zones[z].buddy;
+        if buddy.nr_free(order) == 0 {
+            return None;
+        }
+        fallbacks(migratetype)
+            .iter()
+            .find(|&&mt| buddy.nr_free_of_type(order, mt) > 0)
+            .map(|&mt| (mt, can_steal_fallback(order, migratetype)))
+    }
+
+    /// `steal_suitable_fallback()`. Returns whether the pageblock is now of the
+    /// requested type (the tracepoint's change_ownership).
+    pub(super) fn steal_suitable_fallback(
+        &mut self,
+        z: usize,
+        pfn: Pfn,
+        flags: u32,
+        start: MigrateType,
+        whole_block: bool,
+    ) -> bool {
+        let Some(current) = self.zones[z].buddy.free_order(pfn) else {
+            return false;
+        };
+        let old = self.zones[z].buddy.pageblock_type(pfn);
+        let single_page = |this: &mut Self| {
+            this.zones[z].buddy.move_to_free_list(pfn, start);
+            this.zones[z].buddy.pageblock_type(pfn) == start
+        };
+        if old == MigrateType::HighAtomic {
+            return single_page(self);
+        }
+        if current.get() >= PAGEBLOCK_ORDER {
+            let blocks = 1u64 << (current.get() - PAGEBLOCK_ORDER);
+            for i in 0..blocks {
+                self.zones[z]
+                    .buddy
+                    .set_pageblock_type(Pfn(pfn.0 + i * PAGEBLOCK_PAGES), start);
+            }
+            return single_page(self);
+        }
+        if self.boost_watermark(z) && flags & af::KSWAPD != 0 {
+            self.zones[z].flags |= ZONE_BOOSTED_WATERMARK;
+        }
+        if !whole_block {
+            return single_page(self);
+        }
+        let (free_pages, movable_pages) = self.zones[z].buddy.move_freepages_block(pfn, start);
+        let alike_pages = if start == MigrateType::Movable {
+            movable_pages
+        } else if old == MigrateType::Movable {
+            PAGEBLOCK_PAGES.saturating_sub(free_pages + movable_pages)
+        } else {
+            0
+        };
+        if free_pages == 0 {
+            return single_page(self);
+        }
+        if free_pages + alike_pages >= PAGEBLOCK_PAGES / 2 {
+            self.zones[z].buddy.set_pageblock_type(pfn, start);
+        }
+        self.zones[z].buddy.pageblock_type(pfn) == start
+    }
+
+    /// `reserve_highatomic_pageblock()`: after a high-order atomic allocation, make
+    /// its pageblock a highatomic reserve (at most about 1% of the zone).
+    pub(super) fn reserve_highatomic_pageblock(
+        &mut self,
+        z: usize,
+        pfn: Pfn,
+        trace: &mut impl TraceSink,
+    ) {
+        let zone = &mut self.zones[z];
+        let max_managed = zone.managed / 100 + PAGEBLOCK_PAGES;
+        if zone.nr_reserved_highatomic >= max_managed {
+            return;
+        }
+        let mt = zone.buddy.pageblock_type(pfn);
+        if mt.is_mergeable() {
+            zone.nr_reserved_highatomic += PAGEBLOCK_PAGES;
+            zone.buddy.set_pageblock_type(pfn, MigrateType::HighAtomic);
+            zone.buddy
+                .move_freepages_block(pfn, MigrateType::HighAtomic);
+            trace.emit(Event::HighatomicReserve {
+                pfn,
+                reserved: zone.nr_reserved_highatomic,
+            });
+        }
+    }
+}
+
+/// The `fallbacks[]` table: where each migratetype may steal from, in order.
+pub fn fallbacks(migratetype: MigrateType) -> &'static [MigrateType] {
+    match migratetype {
+        MigrateType::Unmovable => &[MigrateType::Reclaimable, MigrateType::Movable],
+        MigrateType::Movable => &[MigrateType::Reclaimable, MigrateType::Unmovable],
+        MigrateType::Reclaimable => &[MigrateType::Unmovable, MigrateType::Movable],
+        _ => &[],
+    }
+}
+
+/// `can_steal_fallback()`: from half a pageblock up, or for unmovable and
+/// reclaimable requests, the whole pageblock's free pages may be taken.
+pub(super) fn can_steal_fallback(order: Order, start: MigrateType) -> bool {
+    order.get() >= PAGEBLOCK_ORDER
+        || order.get() >= PAGEBLOCK_ORDER / 2
+        || start == MigrateType::Reclaimable
+        || start == MigrateType::Unmovable
+}
