@@ -200,7 +200,9 @@ fn the_limits_table_and_limits_rs_agree() {
         .split('`')
         .map(|word| word.trim_start_matches("limits::"))
         .filter(|word| {
-            word.ends_with("_MAX") && word.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+            word.starts_with(|c: char| c.is_ascii_uppercase())
+                && word.ends_with("_MAX")
+                && word.chars().all(|c| c.is_ascii_uppercase() || c == '_')
         })
         .collect();
     let missing_in_source: Vec<&&str> = named
