@@ -1,0 +1,378 @@
+//! The step panel: the current call, the kernel call chain down to the event just
+//! passed (a frame per function, with its inputs), a sentence on what happened, and
+//! every event of the call. Also the words for operations and outcomes, and the
+//! search for the next step that passes a kind of event.
+
+use serde::Serialize;
+
+use crate::event::Event;
+use crate::session::{Call, Cursor, Operation, Outcome, Session};
+
+/// The step: the current call, its frames and what just happened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StepView {
+    pub step: u64,
+    pub last_step: u64,
+    /// Calls so far and the current one (1-based; 0 when there are none).
+    pub call_number: usize,
+    pub calls: usize,
+    pub operation: String,
+    pub outcome: String,
+    /// Outermost first.
+    pub frames: Vec<Frame>,
+    pub sentence: String,
+    /// The kernel function of the event just passed.
+    pub function: Option<String>,
+    /// The block it touches: first pfn and order.
+    pub highlight: Option<(u64, u8)>,
+    /// Every event of the current call, with whether it has been passed.
+    pub events: Vec<EventLine>,
+    /// Index in `events` of the event just passed.
+    pub current_event: Option<usize>,
+}
+
+/// One kernel function on the call stack.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Frame {
+    pub function: String,
+    pub inputs: String,
+}
+
+/// One event in the call's list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EventLine {
+    pub function: String,
+    pub text: String,
+    pub passed: bool,
+}
+
+/// What an operation asks for, in the words of the kernel call it stands for.
+pub fn describe_operation(operation: &Operation) -> String {
+    match operation {
+        Operation::Alloc {
+            order,
+            gfp,
+            node,
+            nodemask,
+            cpu,
+            use_,
+        } => {
+            let cpu = cpu.map_or(String::new(), |c| format!(" on CPU {c}"));
+            match nodemask {
+                Some(mask) => format!(
+                    "__alloc_pages({}, {order}, {node}, nodemask {}){cpu} for {use_:?}",
+                    gfp.describe(),
+                    crate::text::format_cpulist(mask)
+                ),
+                None => format!(
+                    "alloc_pages_node({node}, {}, {order}){cpu} for {use_:?}",
+                    gfp.describe()
+                ),
+            }
+        }
+        Operation::Free { index, cpu } => {
+            let cpu = cpu.map_or(String::new(), |c| format!(" on CPU {c}"));
+            format!("__free_pages(allocation #{index}){cpu}")
+        }
+        Operation::DrainLocal { cpu } => format!("drain_local_pages() on CPU {cpu}"),
+        Operation::DrainAll => "drain_all_pages()".to_string(),
+        Operation::RunKswapd { node } => format!("kswapd{node}: balance_pgdat()"),
+        Operation::CompactMemory => "echo 1 > /proc/sys/vm/compact_memory".to_string(),
+        Operation::DropCaches => "echo 3 > /proc/sys/vm/drop_caches".to_string(),
+        Operation::Sysctl { name, value } => format!("sysctl vm.{name} = {value}"),
+        Operation::OfflineSection { section } => {
+            format!("echo offline > /sys/devices/system/memory/memory{section}/state")
+        }
+        Operation::OnlineSection { section } => {
+            format!("echo online > /sys/devices/system/memory/memory{section}/state")
+        }
+    }
+}
+
+/// What an outcome was, in words.
+pub fn describe_outcome(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Allocated { index, allocation } => format!(
+            "allocation #{index}: the order-{} block at pfn {} in node {} {}",
+            allocation.order,
+            allocation.pfn,
+            allocation.node,
+            allocation.zone.name()
+        ),
+        Outcome::Failed { index } => format!("allocation #{index} failed: NULL"),
+        Outcome::Freed { index, pfn, order } => {
+            format!("freed allocation #{index}, the order-{order} block at pfn {pfn}")
+        }
+        Outcome::Drained => "per-cpu lists drained".to_string(),
+        Outcome::Reclaimed { pages } => format!("{pages} pages reclaimed"),
+        Outcome::Compacted => "compaction ran".to_string(),
+        Outcome::SysctlWritten => "sysctl written; watermarks and reserves recomputed".to_string(),
+        Outcome::Hotplugged { online: true } => "the section is online".to_string(),
+        Outcome::Hotplugged { online: false } => "the section is offline".to_string(),
+        Outcome::HotplugRefused { reason } => format!("the kernel refused: {reason}"),
+    }
+}
+
+/// The kernel call chain an event is taken in, outermost first, below the
+/// operation's own entry point. `pcp` says whether the current allocation or free is
+/// going through the per-cpu lists.
+fn call_chain(event: &Event, pcp: bool) -> &'static [&'static str] {
+    match event {
+        Event::AllocStart { .. } | Event::PageAlloc { .. } => &[],
+        Event::WatermarkCheck { .. } => &["get_page_from_freelist", "zone_watermark_fast"],
+        Event::NoFragmentRetry => &["get_page_from_freelist"],
+        Event::PcpTake { .. } => &[
+            "get_page_from_freelist",
+            "rmqueue",
+            "rmqueue_pcplist",
+            "__rmqueue_pcplist",
+        ],
+        Event::PcpRefill { .. } => &[
+            "get_page_from_freelist",
+            "rmqueue",
+            "rmqueue_pcplist",
+            "__rmqueue_pcplist",
+            "rmqueue_bulk",
+        ],
+        Event::ZoneLocked { .. } | Event::AreaEmpty { .. } | Event::TakeBlock { .. } if pcp => &[
+            "get_page_from_freelist",
+            "rmqueue",
+            "rmqueue_pcplist",
+            "rmqueue_bulk",
+            "__rmqueue",
+            "__rmqueue_smallest",
+        ],
+        Event::ZoneLocked { .. } | Event::AreaEmpty { .. } | Event::TakeBlock { .. } => &[
+            "get_page_from_freelist",
+            "rmqueue",
+            "rmqueue_buddy",
+            "__rmqueue",
+            "__rmqueue_smallest",
+        ],
+        Event::SplitHalf { .. } => &[
+            "get_page_from_freelist",
+            "rmqueue",
+            "__rmqueue",
+            "__rmqueue_smallest",
+            "expand",
+        ],
+        Event::Steal { .. } => &[
+            "get_page_from_freelist",
+            "rmqueue",
+            "__rmqueue",
+            "__rmqueue_fallback",
+        ],
+        Event::Allocated { .. } | Event::AllocFailed { .. } => {
+            &["get_page_from_freelist", "rmqueue"]
+        }
+        Event::HighatomicReserve { .. } => {
+            &["get_page_from_freelist", "reserve_highatomic_pageblock"]
+        }
+        Event::SlowPath { .. } | Event::NotModelled { .. } => &["__alloc_pages_slowpath"],
+        Event::KswapdWake { .. } => &[
+            "__alloc_pages_slowpath",
+            "wake_all_kswapds",
+            "wakeup_kswapd",
+        ],
+        Event::DirectReclaim { .. } | Event::Reclaimed { .. } => {
+            &["__alloc_pages_slowpath", "__alloc_pages_direct_reclaim"]
+        }
+        Event::Compacted { .. } | Event::Migrated { .. } => &[
+            "__alloc_pages_slowpath",
+            "__alloc_pages_direct_compact",
+            "compact_zone",
+        ],
+        Event::OomDecision { .. } => &["__alloc_pages_slowpath", "__alloc_pages_may_oom"],
+        Event::HighatomicUnreserve { .. } => {
+            &["__alloc_pages_slowpath", "unreserve_highatomic_pageblock"]
+        }
+        Event::PageFree { .. } => &[],
+        Event::PcpFree { .. } => &["free_unref_page", "free_unref_page_commit"],
+        Event::PcpDrain { .. } => &[
+            "free_unref_page",
+            "free_unref_page_commit",
+            "free_pcppages_bulk",
+        ],
+        Event::Merge { .. } | Event::AddFree { .. } if pcp => &[
+            "free_unref_page",
+            "free_unref_page_commit",
+            "free_pcppages_bulk",
+            "__free_one_page",
+        ],
+        Event::Merge { .. } | Event::AddFree { .. } => &["__free_pages_ok", "__free_one_page"],
+        Event::ZoneNotInNodemask { .. } => &["get_page_from_freelist"],
+        Event::OfflinePages { .. } => &["offline_pages"],
+        Event::OnlinePages { .. } => &["online_pages"],
+        Event::ZonelistsRebuilt => &["build_all_zonelists"],
+        Event::WatermarksRecomputed { .. } => &["init_per_zone_wmark_min"],
+        _ => &[],
+    }
+}
+
+fn entry_point(operation: &Operation) -> &'static str {
+    match operation {
+        Operation::Alloc { .. } => "__alloc_pages",
+        Operation::Free { .. } => "__free_pages",
+        Operation::DrainLocal { .. } => "drain_local_pages",
+        Operation::DrainAll => "drain_all_pages",
+        Operation::RunKswapd { .. } => "balance_pgdat",
+        Operation::CompactMemory => "compact_nodes",
+        Operation::DropCaches => "drop_slab/drop_pagecache",
+        Operation::Sysctl { .. } => "sysctl handler",
+        Operation::OfflineSection { .. } | Operation::OnlineSection { .. } => "memory_block_action",
+    }
+}
+
+fn frames(call: &Call, upto: usize) -> Vec<Frame> {
+    let mut frames = vec![Frame {
+        function: entry_point(&call.operation).to_string(),
+        inputs: describe_operation(&call.operation),
+    }];
+    let Some(last) = upto.checked_sub(1).and_then(|i| call.events.get(i)) else {
+        return frames;
+    };
+    let pcp = call.events[..upto].iter().any(|e| {
+        matches!(
+            e,
+            Event::PcpRefill { .. }
+                | Event::PcpTake { .. }
+                | Event::PcpFree { .. }
+                | Event::PcpDrain { .. }
+        )
+    }) && !call.events[..upto]
+        .iter()
+        .rev()
+        .take(1)
+        .any(|e| matches!(e, Event::PageAlloc { .. }));
+    let chain = call_chain(last, pcp);
+    // Each frame's inputs: the latest event taken in that function, so the zone a
+    // frame works on shows on the frame.
+    for (depth, function) in chain.iter().enumerate() {
+        let inputs = if depth + 1 == chain.len() {
+            last.describe()
+        } else {
+            call.events[..upto]
+                .iter()
+                .rev()
+                .find(|e| e.kernel_function() == *function)
+                .map(context_inputs)
+                .unwrap_or_default()
+        };
+        frames.push(Frame {
+            function: function.to_string(),
+            inputs,
+        });
+    }
+    if chain.is_empty() {
+        if let Some(top) = frames.last_mut() {
+            top.inputs = format!("{} — {}", top.inputs, last.describe());
+        }
+    }
+    frames
+}
+
+fn context_inputs(event: &Event) -> String {
+    match *event {
+        Event::WatermarkCheck {
+            node, zone, order, ..
+        } => {
+            format!("zone {} of node {node}, order {order}", zone.name())
+        }
+        _ => event.describe(),
+    }
+}
+
+pub(super) fn step_view(session: &Session, cursor: Cursor) -> StepView {
+    let calls = session.calls();
+    let step = session.step_of(cursor);
+    let last_step = session.last_step();
+    let Some(call) = session.call(cursor.call) else {
+        return StepView {
+            step,
+            last_step,
+            call_number: 0,
+            calls: 0,
+            operation: "nothing yet".to_string(),
+            outcome: String::new(),
+            frames: Vec::new(),
+            sentence: "The machine has just booted: every zone's free lists hold the boot-time blocks (memblock_free_all). Add a workload to step through allocations.".to_string(),
+            function: None,
+            highlight: None,
+            events: Vec::new(),
+            current_event: None,
+        };
+    };
+    let upto = cursor.event.min(call.events.len());
+    let event = upto.checked_sub(1).and_then(|i| call.events.get(i));
+    let operation = describe_operation(&call.operation);
+    let outcome = describe_outcome(&call.outcome);
+    let sentence = match event {
+        None => format!("About to call {operation}. Step forward to see its first decision."),
+        Some(e) if upto == call.events.len() => format!(
+            "{}: {}. The call has returned: {outcome}.",
+            e.kernel_function(),
+            e.describe()
+        ),
+        Some(e) => format!("{}: {}.", e.kernel_function(), e.describe()),
+    };
+    // Once the call has returned, an event without a block of its own (the final
+    // watermark or statistics events) highlights what the call did.
+    let highlight = event.and_then(Event::block).or({
+        if upto < call.events.len() {
+            None
+        } else {
+            match call.outcome {
+                Outcome::Allocated { allocation, .. } => Some((allocation.pfn, allocation.order)),
+                Outcome::Freed { pfn, order, .. } => Some((pfn, order)),
+                _ => None,
+            }
+        }
+    });
+    StepView {
+        step,
+        last_step,
+        call_number: cursor.call + 1,
+        calls: calls.len(),
+        operation,
+        outcome,
+        frames: frames(&call, upto),
+        sentence,
+        function: event.map(|e| e.kernel_function().to_string()),
+        highlight: highlight.map(|(p, o)| (p.0, o.get())),
+        events: call
+            .events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| EventLine {
+                function: e.kernel_function().to_string(),
+                text: e.describe(),
+                passed: i < upto,
+            })
+            .collect(),
+        current_event: upto.checked_sub(1),
+    }
+}
+
+/// The first step after `from` at which an event matching `wanted` has just been
+/// passed, if any (how the page's "next watermark check" button finds it).
+pub fn next_step_where(
+    session: &Session,
+    from: u64,
+    wanted: impl Fn(&Event) -> bool,
+) -> Option<u64> {
+    let first = session.cursor_at_step(from).call;
+    for index in first..session.calls().len() {
+        // The position before the call's first event, then one after each event.
+        let mut step = session.step_of(Cursor {
+            call: index,
+            event: 0,
+        });
+        for event in session.events(index).iter() {
+            step += 1;
+            if step > from && wanted(event) {
+                return Some(step);
+            }
+        }
+    }
+    None
+}
