@@ -4,10 +4,13 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use buddyscope_engine::alloc::Allocator;
 use buddyscope_engine::limits::CLI_FILE_BYTES_MAX;
 use buddyscope_engine::machine::{boot, Machine};
 use buddyscope_engine::report::proc;
-use buddyscope_engine::{scenario, ZoneConfig, ZoneSim};
+use buddyscope_engine::session::{Operation, Session};
+use buddyscope_engine::workload::{self, RunSummary};
+use buddyscope_engine::{scenario, EngineError, Pfn};
 use clap::{Parser, Subcommand};
 
 /// Buddyscope: the Linux 6.1 page allocator, modelled and made visible.
@@ -20,7 +23,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run operations on one zone and print its /proc/buddyinfo line (and the trace).
+    /// Boot a one-CPU machine whose only memory is one pfn range (so one zone: DMA
+    /// below 16 MiB, DMA32 below 4 GiB, else Normal), run operations on it through
+    /// the whole allocator (per-cpu lists, watermarks, fallback stealing) and print
+    /// its /proc/buddyinfo line (and, with --trace, every event).
     Zone(ZoneArgs),
     /// List what this version of the model leaves out.
     Limitations,
@@ -123,17 +129,21 @@ struct MachineArgs {
 
 #[derive(clap::Args)]
 struct ZoneArgs {
-    /// First pfn of the zone (decimal or 0x hex). Default: the default scenario's.
+    /// First pfn of the memory (decimal or 0x hex). Default: 0x1000 (16 MiB, where
+    /// ZONE_DMA32 starts). A range across 16 MiB or 4 GiB makes two zones, as in
+    /// the kernel; both lines are printed.
     #[arg(long, value_parser = parse_u64)]
     start_pfn: Option<u64>,
-    /// Pages in the zone. Default: the default scenario's.
-    #[arg(long)]
+    /// Pages of memory (decimal or 0x hex). Default: 4000.
+    #[arg(long, value_parser = parse_u64)]
     pages: Option<u64>,
-    /// Start from a freshly booted zone instead of the default scenario's warm-up.
+    /// Start from the freshly booted zone instead of after the warm-up (40
+    /// GFP_KERNEL allocations of seeded random orders 0-4, every third freed).
     #[arg(long)]
     fresh: bool,
-    /// Operations, separated by spaces or commas: `aN` allocates order N, `f` frees
-    /// the newest allocation, `fPFN` frees the block at PFN (0x hex or decimal).
+    /// Operations, separated by spaces or commas: `aN` allocates order N with
+    /// GFP_KERNEL, `f` frees the newest live allocation, `fPFN` frees the allocation
+    /// whose block starts at PFN (0x hex or decimal).
     #[arg(long, default_value = "")]
     ops: String,
     /// Print every allocator event as it happens.
@@ -184,27 +194,46 @@ fn main() -> ExitCode {
 }
 
 fn run_zone(args: &ZoneArgs) -> Result<(), String> {
-    let mut config = ZoneConfig::default_scenario();
-    if let Some(start_pfn) = args.start_pfn {
-        config.start_pfn = start_pfn;
-    }
-    if let Some(pages) = args.pages {
-        config.pages = pages;
-    }
-    if args.fresh {
-        config.warmup_seed = None;
-    }
-    let mut sim = ZoneSim::new(&config).map_err(|e| e.to_string())?;
+    let scenario = scenario::one_zone(
+        args.start_pfn.unwrap_or(scenario::ONE_ZONE_START_PFN),
+        args.pages.unwrap_or(scenario::ONE_ZONE_PAGES),
+        !args.fresh,
+    );
+    let (mut session, _) = start_session(&scenario, None)?;
     for op in args.ops.split([' ', ',']).filter(|op| !op.is_empty()) {
-        apply(&mut sim, op).map_err(|e| format!("operation `{op}`: {e}"))?;
+        let operation =
+            zone_operation(&session, op).map_err(|e| format!("operation `{op}`: {e}"))?;
+        let call = session
+            .apply(operation)
+            .map_err(|e| format!("operation `{op}`: {e}"))?;
         if args.trace {
-            for event in sim.last_events() {
+            for event in &call.events {
                 println!("{op:>8}  {event}");
             }
         }
     }
-    print!("{}", proc::buddyinfo_line(0, "DMA32", sim.zone()));
+    print!("{}", proc::buddyinfo_running(session.current()));
     Ok(())
+}
+
+/// Boots a scenario's machine and runs its workload (at most `steps` operations),
+/// printing the kernel's warnings about the machine on stderr.
+fn start_session(
+    scenario: &scenario::Scenario,
+    steps: Option<u64>,
+) -> Result<(Session, RunSummary), String> {
+    let machine = Machine::build(&scenario.machine).map_err(|e| e.to_string())?;
+    for warning in &machine.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let allocator = Allocator::from_machine(&machine).map_err(|e| e.to_string())?;
+    let mut session = Session::new(allocator);
+    let statements = workload::parse_workload(scenario.workload.as_deref().unwrap_or(""))
+        .map_err(|e| format!("workload {e}"))?;
+    let summary =
+        workload::run_workload_seeded(&mut session, &statements, steps, scenario.seed.unwrap_or(1))
+            .map_err(|e| format!("workload {e}"))?;
+    Ok((session, summary))
 }
 
 fn read_text(path: &Path) -> Result<String, String> {
@@ -283,24 +312,8 @@ fn run_scenario(path: &Path, trace: bool, steps: Option<u64>, show: &str) -> Res
     let text = read_text(path)?;
     let scenario =
         scenario::parse_scenario(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    let machine =
-        Machine::build(&scenario.machine).map_err(|e| format!("{}: {e}", path.display()))?;
-    for warning in &machine.warnings {
-        eprintln!("warning: {warning}");
-    }
-    let allocator = buddyscope_engine::alloc::Allocator::from_machine(&machine)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut session = buddyscope_engine::session::Session::new(allocator);
-    let statements =
-        buddyscope_engine::workload::parse_workload(scenario.workload.as_deref().unwrap_or(""))
-            .map_err(|e| format!("{}: workload {e}", path.display()))?;
-    let summary = buddyscope_engine::workload::run_workload_seeded(
-        &mut session,
-        &statements,
-        steps,
-        scenario.seed.unwrap_or(1),
-    )
-    .map_err(|e| format!("{}: workload {e}", path.display()))?;
+    let (session, summary) =
+        start_session(&scenario, steps).map_err(|e| format!("{}: {e}", path.display()))?;
     if trace {
         for (index, call) in session.calls_with_events().enumerate() {
             println!("# call {index}: {:?}", call.operation);
@@ -541,20 +554,28 @@ fn run_replay(case_dir: &Path, out: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn apply(sim: &mut ZoneSim, op: &str) -> Result<(), String> {
+/// One `buddyscope zone` operation as a session operation: `aN` allocates order N
+/// with GFP_KERNEL, `f` frees the newest live allocation, `fPFN` the live allocation
+/// whose block starts at PFN.
+fn zone_operation(session: &Session, op: &str) -> Result<Operation, String> {
     if let Some(order) = op.strip_prefix('a') {
         let order: u32 = order
             .parse()
             .map_err(|_| "expected an order after `a`".to_string())?;
-        sim.alloc(order).map_err(|e| e.to_string())?;
-        Ok(())
+        Ok(Operation::alloc_kernel(order))
     } else if op == "f" {
-        sim.free_newest().map(|_| ()).map_err(|e| e.to_string())
+        let index = session
+            .newest_live_allocation()
+            .ok_or(EngineError::NothingAllocated)
+            .map_err(|e| e.to_string())?;
+        Ok(Operation::Free { index, cpu: None })
     } else if let Some(pfn) = op.strip_prefix('f') {
-        let pfn = parse_u64(pfn)?;
-        sim.free(buddyscope_engine::Pfn(pfn))
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+        let pfn = Pfn(parse_u64(pfn)?);
+        let index = session
+            .live_allocation_at(pfn)
+            .ok_or(EngineError::NotAllocated { pfn })
+            .map_err(|e| e.to_string())?;
+        Ok(Operation::Free { index, cpu: None })
     } else {
         Err("unknown operation: use aN, f or fPFN".to_string())
     }

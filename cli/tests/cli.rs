@@ -24,29 +24,112 @@ fn help_lists_the_commands() {
     );
 }
 
+/// `buddyscope zone` with `args`, its stdout (asserting success).
+fn zone(args: &[&str]) -> String {
+    let mut all = vec!["zone"];
+    all.extend_from_slice(args);
+    let (ok, stdout, stderr) = buddyscope(&all);
+    assert!(ok, "{stderr}");
+    stdout
+}
+
+/// A buddyinfo line: the zone's name, then `nr_free` of orders 0 to 10.
+fn buddyinfo_line(zone: &str, nr_free: [u32; 11]) -> String {
+    let counts: String = nr_free.iter().map(|n| format!("{n:6} ")).collect();
+    format!("Node 0, zone {zone:>8} {counts}\n")
+}
+
 #[test]
 fn a_fresh_zone_prints_its_buddyinfo_line() {
-    // 2048 pages from pfn 0: two order-10 blocks. One order-0 allocation splits the
-    // first into one free block of each order 0-9.
-    let (ok, stdout, _) = buddyscope(&[
-        "zone",
-        "--fresh",
-        "--start-pfn",
-        "0",
-        "--pages",
-        "2048",
-        "--ops",
-        "a0",
-    ]);
-    assert!(ok);
-    let expected = format!("Node 0, zone    DMA32 {}{:6} \n", "     1 ".repeat(10), 1);
-    assert_eq!(stdout, expected);
+    // Memory [0, 2048) lies below 16 MiB: one ZONE_DMA of 2048 present pages. The
+    // memmap costs 2048 * 64 / 4096 = 32 pages (calc_memmap_size()), so 2016 are
+    // managed, and boot frees [0, 2016) from the bottom: orders 10, 9, 8, 7, 6, 5.
+    assert_eq!(
+        zone(&["--fresh", "--start-pfn", "0", "--pages", "2048"]),
+        buddyinfo_line("DMA", [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1])
+    );
+    // a0 is GFP_KERNEL, an unmovable request, and every pageblock is movable at boot:
+    // __rmqueue_fallback() steals the largest block, order 10 at pfn 0, and expand()
+    // leaves one free block of each order 9 to 0 behind it. zone_batchsize(2016):
+    // 2016 >> 10 = 1, / 4 = 0, raised to 1, rounddown_pow_of_two(1 + 0) - 1 = 0,
+    // raised to 1; a batch of 1 is not scaled, so rmqueue_bulk() takes that one page
+    // for the per-cpu list and the allocation takes it from there.
+    assert_eq!(
+        zone(&[
+            "--fresh",
+            "--start-pfn",
+            "0",
+            "--pages",
+            "2048",
+            "--ops",
+            "a0"
+        ]),
+        buddyinfo_line("DMA", [1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 0])
+    );
+}
+
+#[test]
+fn an_order_0_allocation_refills_the_per_cpu_list_with_a_batch() {
+    // Memory [0x1000, 0x9000): one ZONE_DMA32 of 32768 pages; memmap 32768 * 64 /
+    // 4096 = 512, so 32256 are managed and boot frees [0x1000, 0x8e00): 31 blocks of
+    // order 10 and one of order 9 at 0x8c00.
+    // zone_batchsize(32256): 32256 >> 10 = 31, / 4 = 7, rounddown_pow_of_two(7 + 3)
+    // - 1 = 7; for order 0, max(7 >> 0, 2) = 7 pages per refill. rmqueue_bulk()
+    // takes them one __rmqueue() at a time: the first steals the order-10 block at
+    // 0x1000 (see above) and takes 0x1000, leaving one free block of each order 0-9;
+    // then 0x1001; 0x1002 (splitting the order-1 block, 0x1003 free); 0x1003; 0x1004
+    // (splitting order 2: 0x1006 order 1 and 0x1005 free); 0x1005; 0x1006 (0x1007
+    // free). Left free: 0x1007 (order 0), nothing of orders 1 and 2, orders 3-8 once,
+    // order 9 twice (0x1200, 0x8c00), 30 of order 10. The six pages still on CPU 0's
+    // per-cpu list count as allocated, as in the kernel's buddyinfo.
+    let args = ["--fresh", "--start-pfn", "0x1000", "--pages", "0x8000"];
+    assert_eq!(
+        zone(&args),
+        buddyinfo_line("DMA32", [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 31])
+    );
+    assert_eq!(
+        zone(&[&args[..], &["--ops", "a0"]].concat()),
+        buddyinfo_line("DMA32", [1, 0, 0, 1, 1, 1, 1, 1, 1, 2, 30])
+    );
 }
 
 #[test]
 fn the_trace_names_kernel_functions() {
-    let (ok, stdout, _) = buddyscope(&[
-        "zone",
+    // ZONE_DMA [0, 1024), 1008 managed (memmap 16): boot frees orders 9, 8, 7, 6, 5,
+    // 4 at 0, 0x200, 0x300, 0x380, 0x3c0, 0x3e0. Order 4 is above
+    // PAGE_ALLOC_COSTLY_ORDER and not THP's 9, so it bypasses the per-cpu lists both
+    // ways: the allocation splits the order-9 block at 0 (stolen for unmovable) and
+    // the free merges the order-4 block at 0 with its buddies back up to order 9.
+    let stdout = zone(&[
+        "--fresh",
+        "--start-pfn",
+        "0",
+        "--pages",
+        "1024",
+        "--ops",
+        "a4,f",
+        "--trace",
+    ]);
+    assert!(
+        stdout.contains("      a4  expand: split; the upper half, order 4 at pfn 0x10"),
+        "{stdout}"
+    );
+    for order in 4..9 {
+        let buddy = 1u32 << order;
+        assert!(
+            stdout.contains(&format!(
+                "       f  __free_one_page: the buddy of pfn 0x0 at order {order}, pfn {buddy:#x}, is free: merge into order {}",
+                order + 1
+            )),
+            "{stdout}"
+        );
+    }
+    assert!(
+        stdout.ends_with(&buddyinfo_line("DMA", [0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0])),
+        "{stdout}"
+    );
+    // An order-1 block freed goes to the per-cpu list instead and merges with nothing.
+    let stdout = zone(&[
         "--fresh",
         "--start-pfn",
         "0",
@@ -56,12 +139,22 @@ fn the_trace_names_kernel_functions() {
         "a1,f",
         "--trace",
     ]);
-    assert!(ok);
-    assert!(stdout.contains("expand: split"), "{stdout}");
     assert!(
-        stdout.contains("__free_one_page: the buddy of pfn 0x0 at order 1"),
+        stdout.contains("       f  free_unref_page_commit: pfn 0x0 (order 1) goes to the head of CPU 0's per-cpu list"),
         "{stdout}"
     );
+    assert!(!stdout.contains("merge into"), "{stdout}");
+}
+
+#[test]
+fn the_warm_up_leaves_split_and_merged_blocks() {
+    let fresh = zone(&["--fresh"]);
+    let warm = zone(&[]);
+    assert!(fresh.starts_with("Node 0, zone    DMA32 "), "{fresh}");
+    assert!(warm.starts_with("Node 0, zone    DMA32 "), "{warm}");
+    assert_ne!(fresh, warm);
+    // Deterministic: the same seed every run.
+    assert_eq!(warm, zone(&[]));
 }
 
 #[test]
@@ -74,7 +167,22 @@ fn bad_operations_fail_with_a_message() {
     );
     let (ok, _, stderr) = buddyscope(&["zone", "--fresh", "--ops", "f"]);
     assert!(!ok);
-    assert!(stderr.contains("nothing is allocated"), "{stderr}");
+    assert!(
+        stderr.contains("operation `f`: nothing is allocated"),
+        "{stderr}"
+    );
+    let (ok, _, stderr) = buddyscope(&["zone", "--fresh", "--ops", "a2,f0x1001"]);
+    assert!(!ok);
+    assert!(
+        stderr.contains(
+            "operation `f0x1001`: pfn 0x1001 is not the first page of an allocated block"
+        ),
+        "{stderr}"
+    );
+    // An impossible zone gets the machine builder's message.
+    let (ok, _, stderr) = buddyscope(&["zone", "--pages", "0"]);
+    assert!(!ok);
+    assert!(stderr.contains("is empty or reversed"), "{stderr}");
 }
 
 #[test]

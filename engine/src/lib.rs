@@ -7,8 +7,10 @@
 //!
 //! - [`BuddyZone`]: one zone's `free_area[]` lists and per-page buddy state, with
 //!   `__rmqueue_smallest()`, `expand()` and `__free_one_page()` as the kernel has them.
-//! - [`ZoneSim`]: a zone plus the allocations made in it; what the page and the CLI
-//!   drive. [`ZoneSim::view`] hands out plain data for drawing.
+//! - [`alloc::Allocator`]: the whole allocator of a booted [`machine::Machine`]
+//!   (zonelists, per-cpu lists, watermarks, fallback stealing, reclaim and compaction).
+//! - [`session::Session`]: an allocator, the operations applied to it and their events,
+//!   stepped through; what the page and the CLI drive.
 //! - [`view`]: plain-data views of a session for the playground page (address-space
 //!   pixels, zonelists, gauges, free areas, the step).
 //! - [`Event`]: one allocator decision, named after the kernel function taking it.
@@ -52,14 +54,12 @@ pub mod scenario;
 // 9. Kernel-format text and digests of a run.
 pub mod report;
 // 10. Plain-data views for the page.
-mod sim;
 pub mod view;
 
 pub use buddy::{Block, BlockState, BuddyZone, TraceSink};
 pub use error::EngineError;
 pub use event::{Event, Placement};
 pub use rng::Rng;
-pub use sim::{ZoneConfig, ZoneSim, ZoneView};
 pub use types::{
     MigrateType, Order, Pfn, MAX_ORDER, MIGRATE_TYPES, PAGEBLOCK_ORDER, PAGE_SIZE_BYTES,
 };

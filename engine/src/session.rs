@@ -16,7 +16,7 @@ use crate::alloc::reclaim::PageUse;
 use crate::alloc::{Allocation, Allocator};
 use crate::error::EngineError;
 use crate::limits::{CHECKPOINTS_MAX, CHECKPOINT_BYTES_MAX};
-use crate::types::gfp::Gfp;
+use crate::types::gfp::{self, Gfp};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -29,6 +29,11 @@ use crate::types::{Order, Pfn};
 /// would be kept, every other one is dropped and the spacing doubles, so memory stays
 /// bounded and going back costs at most one spacing of replayed calls.
 pub const CHECKPOINT_EVERY: usize = 64;
+
+/// `GFP_KERNEL` (`__GFP_RECLAIM | __GFP_IO | __GFP_FS`, 0xcc0), for operations
+/// built in code rather than parsed from a workload.
+pub const GFP_KERNEL: Gfp =
+    Gfp(gfp::GFP_DIRECT_RECLAIM | gfp::GFP_KSWAPD_RECLAIM | gfp::GFP_IO | gfp::GFP_FS);
 
 /// One operation a user or a workload applies.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,6 +69,22 @@ pub enum Operation {
     OfflineSection { section: u64 },
     /// `echo online > .../memoryN/state` for a section offlined earlier.
     OnlineSection { section: u64 },
+}
+
+impl Operation {
+    /// `alloc_pages(GFP_KERNEL, order)` on the current CPU, from its own node: the
+    /// plain kernel allocation (unmovable, may reclaim), which `buddyscope zone`'s
+    /// `aN` and the one-zone warm-up make.
+    pub fn alloc_kernel(order: u32) -> Operation {
+        Operation::Alloc {
+            order,
+            gfp: GFP_KERNEL,
+            node: -1,
+            nodemask: None,
+            cpu: None,
+            use_: PageUse::Kernel,
+        }
+    }
 }
 
 /// What an operation did.
@@ -333,6 +354,22 @@ impl Session {
     /// Whether allocation `index` holds a block now (not NULL, freed or reclaimed).
     pub fn is_live(&self, index: usize) -> bool {
         self.allocations.block(index).is_some() && !self.allocations.is_freed(index)
+    }
+
+    /// The allocation whose block starts at `pfn` and is held now, if any: the one a
+    /// user means who names a block by its first page. Compaction and offlining move
+    /// allocations, so this is where the block is now, not where it was handed out.
+    pub fn live_allocation_at(&self, pfn: Pfn) -> Option<usize> {
+        (0..self.allocations.len()).rev().find(|&index| {
+            self.is_live(index) && self.allocations.block(index).is_some_and(|(p, _)| p == pfn)
+        })
+    }
+
+    /// The newest allocation still held, if any.
+    pub fn newest_live_allocation(&self) -> Option<usize> {
+        (0..self.allocations.len())
+            .rev()
+            .find(|&index| self.is_live(index))
     }
 
     /// Applies `operation`. Bad input (an order above 10, a node or CPU that does

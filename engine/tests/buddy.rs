@@ -2,9 +2,10 @@
 //! of `__rmqueue_smallest()`, `expand()`, `__free_one_page()` and `buddy_merge_likely()`.
 
 use buddyscope_engine::limits::ZONE_PAGES_MAX;
+use buddyscope_engine::scenario::{self, ONE_ZONE_PAGES, ONE_ZONE_START_PFN, WARM_UP_ALLOCATIONS};
+use buddyscope_engine::session::{Operation, Outcome};
 use buddyscope_engine::{
-    BlockState, BuddyZone, EngineError, Event, MigrateType, Order, Pfn, Placement, ZoneConfig,
-    ZoneSim,
+    BlockState, BuddyZone, EngineError, Event, MigrateType, Order, Pfn, Placement,
 };
 
 fn order(n: u32) -> Order {
@@ -208,32 +209,27 @@ fn allocation_failure_is_an_outcome() {
 
 #[test]
 fn bad_input_is_an_error_and_changes_nothing() {
-    let mut sim = ZoneSim::new(&ZoneConfig {
-        start_pfn: 0,
-        pages: 64,
-        warmup_seed: None,
-        warmup_allocs: 0,
-    })
-    .unwrap();
-    assert_eq!(sim.alloc(11), Err(EngineError::OrderTooLarge { order: 11 }));
-    let pfn = sim.alloc(2).unwrap().unwrap();
-    let before = sim.clone();
+    let mut zone = BuddyZone::new(0, 64).unwrap();
+    let pfn = zone.alloc(order(2), &mut ()).unwrap();
+    let before = zone.clone();
     assert_eq!(
-        sim.free(Pfn(pfn.0 + 1)),
+        zone.free(Pfn(pfn.0 + 1), &mut ()),
         Err(EngineError::NotAllocated {
             pfn: Pfn(pfn.0 + 1)
         })
     );
     assert_eq!(
-        sim.free(Pfn(1000)),
+        zone.free(Pfn(1000), &mut ()),
         Err(EngineError::PfnOutsideZone { pfn: Pfn(1000) })
     );
-    assert_eq!(sim, before);
-    sim.free(pfn).unwrap();
-    let before = sim.clone();
-    assert_eq!(sim.free(pfn), Err(EngineError::NotAllocated { pfn }));
-    assert_eq!(sim.free_newest(), Err(EngineError::NothingAllocated));
-    assert_eq!(sim, before);
+    assert_eq!(zone, before);
+    zone.free(pfn, &mut ()).unwrap();
+    let before = zone.clone();
+    assert_eq!(
+        zone.free(pfn, &mut ()),
+        Err(EngineError::NotAllocated { pfn })
+    );
+    assert_eq!(zone, before);
     assert_eq!(BuddyZone::new(0, 0), Err(EngineError::EmptyZone));
     assert!(matches!(
         BuddyZone::new(0, ZONE_PAGES_MAX + 1),
@@ -243,6 +239,31 @@ fn bad_input_is_an_error_and_changes_nothing() {
         BuddyZone::new(u64::MAX - 5, 10),
         Err(EngineError::ZoneOutOfRange { .. })
     ));
+
+    // The one-zone session `buddyscope zone` drives: an order above 10 is refused,
+    // with nothing recorded, and with nothing allocated there is no allocation to
+    // free, by pfn or as the newest.
+    let mut session = buddyscope_engine::view::load(&scenario::one_zone(0, 64, false))
+        .unwrap()
+        .session;
+    let before = session.clone();
+    assert_eq!(
+        session.apply(Operation::alloc_kernel(11)),
+        Err(EngineError::OrderTooLarge { order: 11 })
+    );
+    assert_eq!(session, before);
+    assert_eq!(session.newest_live_allocation(), None);
+    assert_eq!(session.live_allocation_at(Pfn(0)), None);
+    let call = session.apply(Operation::alloc_kernel(2)).unwrap();
+    let Outcome::Allocated { index, allocation } = call.outcome else {
+        panic!("a 64-page zone has an order-2 block: {:?}", call.outcome);
+    };
+    assert_eq!(session.newest_live_allocation(), Some(index));
+    assert_eq!(session.live_allocation_at(allocation.pfn), Some(index));
+    assert_eq!(session.live_allocation_at(Pfn(allocation.pfn.0 + 1)), None);
+    session.apply(Operation::Free { index, cpu: None }).unwrap();
+    assert_eq!(session.newest_live_allocation(), None);
+    assert_eq!(session.live_allocation_at(allocation.pfn), None);
 }
 
 #[test]
@@ -273,21 +294,66 @@ fn block_containing_finds_the_enclosing_block() {
 }
 
 #[test]
-fn default_scenario_is_warmed_up_and_consistent() {
-    let sim = ZoneSim::new(&ZoneConfig::default_scenario()).unwrap();
-    let view = sim.view();
-    assert_eq!(view.pages, 4000);
-    assert!(view.allocations > 0 && view.allocations < 40);
-    assert!(view.free_pages < 4000);
-    let allocated: u64 = view
-        .blocks
+fn default_one_zone_is_warmed_up_and_consistent() {
+    let loaded = buddyscope_engine::view::load(&scenario::one_zone(
+        ONE_ZONE_START_PFN,
+        ONE_ZONE_PAGES,
+        true,
+    ))
+    .unwrap();
+    let session = loaded.session;
+    let allocator = session.current();
+    allocator.check_invariants().unwrap();
+    // One populated zone, DMA32, spanning exactly the memory asked for.
+    let [zone] = allocator.zones.as_slice() else {
+        panic!("{} zones", allocator.zones.len());
+    };
+    assert_eq!(zone.zone, buddyscope_engine::types::ZoneType::Dma32);
+    assert_eq!(
+        (zone.spanned, zone.present),
+        (ONE_ZONE_PAGES, ONE_ZONE_PAGES)
+    );
+    zone.buddy.check_invariants().unwrap();
+    // Every warm-up allocation was made, and some of them are still held.
+    assert_eq!(session.allocations_made(), WARM_UP_ALLOCATIONS as usize);
+    let live = (0..session.allocations_made())
+        .filter(|&i| session.is_live(i))
+        .count();
+    assert!(
+        live > 0 && live < WARM_UP_ALLOCATIONS as usize,
+        "{live} live"
+    );
+    // Pages are conserved: the blocks cover the zone, with the memmap (4000 * 64 /
+    // 4096 = 62.5, rounded up to 63 pages) reserved at its top; of the managed rest,
+    // what is not free is held by the live allocations or waits on CPU 0's per-cpu
+    // list.
+    let blocks: Vec<_> = zone.buddy.blocks().collect();
+    let pages_of = |state: BlockState| -> u64 {
+        blocks
+            .iter()
+            .filter(|b| b.state == state)
+            .map(|b| b.order.pages())
+            .sum()
+    };
+    let covered: u64 = blocks.iter().map(|b| b.order.pages()).sum();
+    assert_eq!(covered, ONE_ZONE_PAGES);
+    assert_eq!(pages_of(BlockState::Reserved), 63);
+    assert_eq!(zone.managed, ONE_ZONE_PAGES - 63);
+    let allocated = pages_of(BlockState::Allocated);
+    assert_eq!(allocated + zone.buddy.free_pages(), zone.managed);
+    let held: u64 = session
+        .calls()
         .iter()
-        .filter(|b| b.state == BlockState::Allocated)
-        .map(|b| b.order.pages())
+        .filter_map(|call| match &call.outcome {
+            Outcome::Allocated { index, allocation } if session.is_live(*index) => {
+                Some(allocation.order.pages())
+            }
+            _ => None,
+        })
         .sum();
-    assert_eq!(allocated + view.free_pages, 4000);
-    sim.zone().check_invariants().unwrap();
-    assert!(sim.last_events().is_empty());
+    let on_pcp: u64 = zone.pcps.iter().map(|pcp| pcp.count).sum();
+    assert!(held > 0);
+    assert_eq!(allocated, held + on_pcp);
 }
 
 #[test]

@@ -63,7 +63,12 @@
 #![warn(clippy::indexing_slicing)]
 
 pub mod library;
+mod one_zone;
 pub mod share;
+
+pub use one_zone::{
+    one_zone, warm_up_script, ONE_ZONE_PAGES, ONE_ZONE_START_PFN, WARM_UP_ALLOCATIONS, WARM_UP_SEED,
+};
 
 use crate::limits::{CPUS_MAX, NODES_MAX, SCENARIO_BYTES_MAX, SNAPSHOT_BYTES_MAX};
 use core::fmt;
