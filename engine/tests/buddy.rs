@@ -305,8 +305,8 @@ fn default_one_zone_is_warmed_up_and_consistent() {
     let allocator = session.current();
     allocator.check_invariants().unwrap();
     // One populated zone, DMA32, spanning exactly the memory asked for.
-    let [zone] = allocator.zones.as_slice() else {
-        panic!("{} zones", allocator.zones.len());
+    let [zone] = allocator.zones() else {
+        panic!("{} zones", allocator.zones().len());
     };
     assert_eq!(zone.zone, buddyscope_engine::types::ZoneType::Dma32);
     assert_eq!(
