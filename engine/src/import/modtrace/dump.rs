@@ -1,6 +1,6 @@
 //! A state dump as plain data: what one `dump begin` ... `dump end` block of the
-//! kernel module holds, node by node and zone by zone. [`super::parse_dump`] reads one
-//! and [`super::write_dump`] prints it back.
+//! kernel module holds, node by node and zone by zone. [`super::parse_dump()`] reads one
+//! and [`super::write_dump()`] prints it back.
 
 use crate::alloc::NodeState;
 use crate::types::{MigrateType, ZoneType, MAX_NR_ZONES, MIGRATE_TYPES, NR_ORDERS, NR_PCP_LISTS};
@@ -95,7 +95,7 @@ pub struct ZoneDump {
     pub cpu_stats: Vec<CpuStat>,
     /// `free_area[order].nr_free`, counting blocks.
     pub nr_free: [u64; NR_ORDERS],
-    /// free_area[order].free_list[mt], head first: `free[order][mt.index()]`.
+    /// `free_area[order].free_list[mt]`, head first: `free[order][mt.index()]`.
     /// (A pfn the module marks `!`, not a buddy page, makes `parse_dump` fail.)
     pub free: Vec<Vec<Vec<u64>>>,
     pub buddy_pages: u64,
