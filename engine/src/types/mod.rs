@@ -11,8 +11,21 @@ pub use zone_type::{ZoneType, MAX_NR_ZONES};
 /// 2^10 pages.
 pub const MAX_ORDER: u8 = 11;
 
+/// Entries of a per-order array (`free_area[MAX_ORDER]`, a dump's `nr_free` line):
+/// one per order 0 to 10. [`MAX_ORDER`] as an array length.
+pub const NR_ORDERS: usize = MAX_ORDER as usize;
+
 /// `pageblock_order` on x86_64 with hugepages: 2 MiB pageblocks.
 pub const PAGEBLOCK_ORDER: u8 = 9;
+
+/// `pageblock_nr_pages`: pages per pageblock, 512.
+pub const PAGEBLOCK_PAGES: u64 = 1 << PAGEBLOCK_ORDER;
+
+/// `NR_PCP_LISTS` of Linux 6.1 with hugepages: each per-cpu pageset has 14 lists, by
+/// `order_to_pindex()`: `3 * order + migratetype` for orders 0 to 3 and the three
+/// per-cpu types (unmovable, movable, reclaimable), then two lists of pageblock_order
+/// (THP) pages, 12 for the non-movable types and 13 for movable.
+pub const NR_PCP_LISTS: usize = 14;
 
 /// Bytes in a page (`PAGE_SIZE`, 4 KiB on x86_64).
 pub const PAGE_SIZE_BYTES: u64 = 4096;

@@ -11,12 +11,12 @@
 
 use std::collections::VecDeque;
 
-use crate::alloc::{Allocator, CpuStat, NodeState, Pcp, PcpPage, ZoneState, NR_PCP_LISTS};
+use crate::alloc::{Allocator, CpuStat, Pcp, PcpPage, ZoneState};
 use crate::buddy::{BuddyZone, TraceSink, PAGEBLOCK_NO_MEMMAP};
 use crate::event::Event;
 use crate::import::modtrace::{self, AllocRecord, Op, StateDump};
 use crate::types::gfp::Gfp;
-use crate::types::{MigrateType, Order, Pfn, MAX_ORDER};
+use crate::types::{MigrateType, Order, Pfn, MAX_ORDER, NR_PCP_LISTS};
 
 /// What a replay produces, each in the case's own format.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,22 +43,8 @@ fn list_type(pindex: usize) -> MigrateType {
 impl Allocator {
     /// Loads a kernel state dump (`before.txt`).
     pub fn from_dump(dump: &StateDump, watermark_boost_factor: u32) -> Result<Allocator, String> {
-        let nodes = dump
-            .nodes
-            .iter()
-            .map(|n| NodeState {
-                nid: n.nid,
-                start_pfn: n.start_pfn,
-                spanned: n.spanned,
-                present: n.present,
-                kswapd_order: n.kswapd_order,
-                kswapd_highest_zoneidx: n.kswapd_highest_zoneidx,
-                kswapd_failures: n.kswapd_failures,
-                cpus: n.cpus.clone(),
-                fallback: n.fallback.clone(),
-                nofallback: n.nofallback.clone(),
-            })
-            .collect();
+        // A dump's node is the allocator's `NodeState` (see `NodeDump`).
+        let nodes = dump.nodes.clone();
         let mut zones = Vec::new();
         let mut cpu = None;
         for z in &dump.zones {
@@ -95,22 +81,7 @@ impl Allocator {
         StateDump {
             label: label.to_string(),
             run,
-            nodes: self
-                .nodes
-                .iter()
-                .map(|n| modtrace::NodeDump {
-                    nid: n.nid,
-                    start_pfn: n.start_pfn,
-                    spanned: n.spanned,
-                    present: n.present,
-                    kswapd_order: n.kswapd_order,
-                    kswapd_highest_zoneidx: n.kswapd_highest_zoneidx,
-                    kswapd_failures: n.kswapd_failures,
-                    cpus: n.cpus.clone(),
-                    fallback: n.fallback.clone(),
-                    nofallback: n.nofallback.clone(),
-                })
-                .collect(),
+            nodes: self.nodes.clone(),
             zones: self
                 .zones
                 .iter()

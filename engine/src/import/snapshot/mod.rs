@@ -1,0 +1,242 @@
+//! Reading a machine snapshot: the text anyone can capture on a real Linux machine
+//! (`dmesg`, `/proc/cmdline`, `/proc/zoneinfo`, a few `/proc/sys/vm` and `/sys` files,
+//! each under a `==> SOURCE <==` header as `tail -v` prints it) and turning it into a
+//! [`MachineConfig`].
+//!
+//! Only the kernel's *inputs* are read: the firmware memory map as the kernel printed it
+//! ("Early memory node ranges"), the command line, CPUs per node, the SLIT distances,
+//! the sysctls, the THP mode and the final managed page counts. The lines the kernel
+//! prints as *results* of its zone setup ("Zone ranges", "Movable zone start",
+//! zonelists, "Fallback order") are never used: the engine computes those itself.
+//!
+//! Parsing never panics. Every problem is a [`SnapshotError`] naming the section (and
+//! the line of the file) and what was expected there; every section that was missing
+//! and replaced by a default is listed in [`Imported::notes`].
+//!
+//! One file per part of the snapshot: `sections.rs` splits the text at its headers,
+//! `dmesg.rs` reads the memory ranges (and the kernel version), `cpus.rs` the CPUs of
+//! each node, `cmdline.rs` the command line, `distances.rs` the SLIT rows,
+//! `zoneinfo.rs` the managed counts, `sysctls.rs` the sysctls and `thp.rs` the THP
+//! mode. The small parsers of the kernel's text forms (cpulists, `memparse()` sizes,
+//! physical ranges) are in [`crate::text`], shared with the scenario format.
+
+mod cmdline;
+mod cpus;
+mod distances;
+mod dmesg;
+mod sections;
+mod sysctls;
+#[cfg(test)]
+mod tests;
+mod thp;
+mod zoneinfo;
+
+use core::fmt;
+
+use crate::limits::SNAPSHOT_BYTES_MAX;
+use crate::machine::{MachineConfig, NodeConfig};
+
+use cmdline::command_line;
+use cpus::cpus_per_node;
+use distances::{distance_matrix, distance_rows};
+use dmesg::{dmesg_message, kernel_version_note, memory_ranges};
+use sections::{section_header, split_sections};
+use sysctls::sysctls;
+use thp::thp_mode;
+use zoneinfo::managed_counts;
+
+const DMESG: &str = "dmesg";
+const CMDLINE: &str = "/proc/cmdline";
+const ZONEINFO: &str = "/proc/zoneinfo";
+const THP_ENABLED: &str = "/sys/kernel/mm/transparent_hugepage/enabled";
+const CPU_ONLINE: &str = "/sys/devices/system/cpu/online";
+const NODE_DIR: &str = "/sys/devices/system/node/node";
+const SYSCTL_MIN_FREE: &str = "/proc/sys/vm/min_free_kbytes";
+const SYSCTL_WSF: &str = "/proc/sys/vm/watermark_scale_factor";
+const SYSCTL_WBF: &str = "/proc/sys/vm/watermark_boost_factor";
+const SYSCTL_LRR: &str = "/proc/sys/vm/lowmem_reserve_ratio";
+const SYSCTL_PHF: &str = "/proc/sys/vm/percpu_pagelist_high_fraction";
+
+const EARLY_RANGES: &str = "Early memory node ranges";
+const RANGE_EXAMPLE: &str = "`  node   0: [mem 0x0000000000001000-0x000000000009efff]`";
+
+/// A machine read from a snapshot, with what was missing and how it was filled in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Imported {
+    pub config: MachineConfig,
+    /// One sentence per section that was missing (and the default used instead), or
+    /// per oddity worth knowing. Empty when the snapshot had everything.
+    pub notes: Vec<String>,
+}
+
+/// A snapshot that cannot be read. The message says what was expected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnapshotError {
+    /// The section (`dmesg`, `/proc/zoneinfo`, ...) the problem is in, if any.
+    pub section: Option<String>,
+    /// The 1-based line of the whole snapshot text, when one line is at fault.
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl SnapshotError {
+    fn new(message: impl Into<String>) -> SnapshotError {
+        SnapshotError {
+            section: None,
+            line: None,
+            message: message.into(),
+        }
+    }
+
+    fn in_section(section: &str, line: Option<usize>, message: impl Into<String>) -> SnapshotError {
+        SnapshotError {
+            section: Some(section.to_string()),
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for SnapshotError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.section, self.line) {
+            (Some(section), Some(line)) => {
+                write!(f, "section `{section}` (line {line}): {}", self.message)
+            }
+            (Some(section), None) => write!(f, "section `{section}`: {}", self.message),
+            (None, Some(line)) => write!(f, "line {line}: {}", self.message),
+            (None, None) => write!(f, "{}", self.message),
+        }
+    }
+}
+
+impl std::error::Error for SnapshotError {}
+
+/// Whether `text` looks like a snapshot: it has at least one whole-line
+/// `==> SOURCE <==` section header.
+pub fn is_snapshot(text: &str) -> bool {
+    text.lines()
+        .any(|line| section_header(line.trim_start_matches('\u{feff}')).is_some())
+}
+
+/// Whether `text` has dmesg's "Early memory node ranges" line (a bare dmesg without
+/// section headers is read as a snapshot).
+pub fn has_early_memory_ranges(text: &str) -> bool {
+    text.lines()
+        .any(|line| dmesg_message(line.trim_start_matches('\u{feff}')).trim() == EARLY_RANGES)
+}
+
+/// Reads a machine snapshot (see the module documentation and
+/// `/work/shared/oracle/README.md` for the format).
+///
+/// Needed: dmesg's "Early memory node ranges" lines. Everything else is optional and
+/// defaults as [`Imported::notes`] says: no kernelcore/movablecore, CPUs from
+/// `/sys/devices/system/cpu/online` on node 0, no distance matrix, the kernel's
+/// default sysctls, THP as the kernel would set it at boot, no managed counts.
+pub fn parse_snapshot(text: &str) -> Result<Imported, SnapshotError> {
+    if text.len() > SNAPSHOT_BYTES_MAX {
+        return Err(SnapshotError::new(format!(
+            "the snapshot is {} bytes; the limit is {SNAPSHOT_BYTES_MAX} bytes (16 MiB). \
+             A snapshot needs only dmesg and a few small /proc and /sys files",
+            text.len()
+        )));
+    }
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut notes = Vec::new();
+    let sections = split_sections(text, &mut notes);
+
+    // Memory: dmesg's "Early memory node ranges".
+    let dmesg = sections.one(DMESG)?;
+    let Some(dmesg) = dmesg else {
+        return Err(SnapshotError::new(format!(
+            "no `dmesg` section: the memory layout is read from dmesg's \"{EARLY_RANGES}\" lines. \
+             Start the snapshot with a line `==> dmesg <==` followed by the output of `dmesg`"
+        )));
+    };
+    let ranges = memory_ranges(dmesg, &mut notes)?;
+    kernel_version_note(dmesg, &mut notes);
+
+    let mut nodes: Vec<NodeConfig> = Vec::new();
+    for (node, range) in ranges {
+        node_entry(&mut nodes, node).memory.push(range);
+    }
+
+    // CPUs.
+    cpus_per_node(&sections, dmesg, &mut nodes, &mut notes)?;
+
+    // The command line: kernelcore=, movablecore=, transparent_hugepage=.
+    let cmdline = command_line(&sections, dmesg, &mut notes)?;
+
+    // Distances (may add nodes that are online but empty).
+    let distance_rows = distance_rows(&sections)?;
+
+    // Managed counts.
+    let managed = match sections.one(ZONEINFO)? {
+        Some(section) => managed_counts(section)?,
+        None => {
+            notes.push(format!(
+                "no `{ZONEINFO}` section: managed pages will be estimated (present pages minus the memory map) \
+                 instead of copied from the real machine"
+            ));
+            Vec::new()
+        }
+    };
+    for count in &managed {
+        let has_memory = nodes
+            .get(count.node as usize)
+            .is_some_and(|node| !node.memory.is_empty());
+        if !has_memory {
+            return Err(SnapshotError::in_section(
+                ZONEINFO,
+                None,
+                format!(
+                    "node {} zone {} has present pages, but dmesg's \"{EARLY_RANGES}\" shows no memory on node {}; \
+                     are the sections from two different machines?",
+                    count.node,
+                    count.zone.name(),
+                    count.node
+                ),
+            ));
+        }
+    }
+
+    let distances = distance_matrix(distance_rows, &mut nodes, &mut notes)?;
+
+    for (id, node) in nodes.iter().enumerate() {
+        if node.memory.is_empty() && node.cpus.is_empty() {
+            notes.push(format!(
+                "node {id} has no memory and no CPUs in this snapshot; it is kept as an empty node so that node ids \
+                 stay the same"
+            ));
+        }
+    }
+
+    let sysctls = sysctls(&sections, &mut notes)?;
+    let thp = thp_mode(&sections, &cmdline, &nodes, &managed, &mut notes)?;
+
+    Ok(Imported {
+        config: MachineConfig {
+            nodes,
+            distances,
+            section_size_bits: 27,
+            kernelcore: cmdline.kernelcore,
+            movablecore: cmdline.movablecore,
+            thp,
+            sysctls,
+            reserved: Vec::new(),
+            managed,
+            cma_bytes: None,
+        },
+        notes,
+    })
+}
+
+/// `nodes[id]`, creating empty nodes up to it.
+fn node_entry(nodes: &mut Vec<NodeConfig>, id: u32) -> &mut NodeConfig {
+    let id = id as usize;
+    if nodes.len() <= id {
+        nodes.resize_with(id + 1, NodeConfig::default);
+    }
+    // In bounds: the vector was just extended to hold `id`.
+    &mut nodes[id]
+}
