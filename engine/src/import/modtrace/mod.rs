@@ -34,7 +34,6 @@ mod write_dump;
 use core::fmt;
 
 use crate::types::MigrateType;
-use crate::types::ZoneType;
 
 pub use allocs::{parse_allocs, write_allocs, AllocRecord};
 pub use dump::{CpuStat, ExtraLine, NodeDump, PcpDump, PcpPage, StateDump, ZoneDump};
