@@ -13,7 +13,7 @@ use crate::alloc::Allocator;
 use crate::limits::{GENERATED_OPS_MAX, GENERATED_STATEMENTS_MAX};
 use crate::rng::Rng;
 use crate::types::gfp::Gfp;
-use crate::workload::{FreeTarget, Statement};
+use crate::workload::ast::{FreeTarget, Statement};
 
 /// One parameter of a generator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
