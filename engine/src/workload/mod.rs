@@ -45,3 +45,46 @@ pub use ast::{FreeTarget, Span, Statement, WorkloadError};
 pub use format::{format_statement, format_statements};
 pub use parse::parse_workload;
 pub use run::{run_workload, run_workload_seeded, RunSummary};
+
+#[cfg(test)]
+mod tests {
+    /// The folder's files, lowest first, with their text.
+    const FILES: &[(&str, &str)] = &[
+        ("ast", include_str!("ast.rs")),
+        ("generate", include_str!("generate.rs")),
+        ("parse", include_str!("parse.rs")),
+        ("format", include_str!("format.rs")),
+        ("run", include_str!("run.rs")),
+    ];
+
+    /// Inside the folder, as between the crate's layers: a file uses only the files
+    /// before it (so `generate` never reaches `parse` or `run`), and never the
+    /// folder's re-exports, which would hide where an item lives.
+    #[test]
+    fn a_file_uses_only_the_files_before_it() {
+        let mut edges = Vec::new();
+        for (at, (file, text)) in FILES.iter().enumerate() {
+            let code = text.lines().filter(|l| !l.trim_start().starts_with("//"));
+            for (number, line) in code.enumerate() {
+                for (after, _) in line.match_indices("crate::workload::") {
+                    let rest = &line[after + "crate::workload::".len()..];
+                    let used: String = rest
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    let place = FILES.iter().position(|(name, _)| *name == used);
+                    edges.push((*file, used.clone()));
+                    assert!(
+                        place.is_some_and(|place| place < at),
+                        "{file}.rs, code line {}: uses `{used}`, which is not a file before it",
+                        number + 1
+                    );
+                }
+                assert!(
+                    !line.contains("super::"),
+                    "{file}.rs: name the file, not `super`"
+                );
+            }
+        }
+    }
+}
