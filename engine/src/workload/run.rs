@@ -104,7 +104,7 @@ fn run_block(
     state: &mut RunState,
 ) -> Result<Flow, WorkloadError> {
     for (statement, span) in statements {
-        if run_statement(session, statement, *span, state)? == Flow::Stop {
+        if let Flow::Stop = run_statement(session, statement, *span, state)? {
             return Ok(Flow::Stop);
         }
     }
@@ -220,7 +220,7 @@ fn run_alloc(
 ) -> Result<Flow, WorkloadError> {
     for _ in 0..count {
         let index = session.allocations_made();
-        if apply(session, operation.clone(), span, state)? == Flow::Stop {
+        if let Flow::Stop = apply(session, operation.clone(), span, state)? {
             return Ok(Flow::Stop);
         }
         if let Some(name) = name {
@@ -258,7 +258,7 @@ fn run_free(
             index,
             cpu: state.cpu,
         };
-        if apply(session, operation, span, state)? == Flow::Stop {
+        if let Flow::Stop = apply(session, operation, span, state)? {
             return Ok(Flow::Stop);
         }
     }
@@ -347,7 +347,7 @@ fn run_generate(
     let cut = body.len() >= cap;
     let flow = run_block(session, &body, state)?;
     // A cut body ends where the full one would have hit the limit.
-    if flow == Flow::Stop || (cut && state.summary.operations >= state.limit) {
+    if matches!(flow, Flow::Stop) || (cut && state.summary.operations >= state.limit) {
         return Ok(Flow::Stop);
     }
     Ok(Flow::Continue)
@@ -365,7 +365,7 @@ fn run_sysctl(
             name: name.clone(),
             value: value.clone(),
         };
-        if apply(session, operation, span, state)? == Flow::Stop {
+        if let Flow::Stop = apply(session, operation, span, state)? {
             return Ok(Flow::Stop);
         }
     }
@@ -383,7 +383,7 @@ fn run_repeat(
     for _ in 0..count {
         // Every pass counts, so an empty body cannot spin for hours.
         count_statement(state, span)?;
-        if run_block(session, body, state)? == Flow::Stop {
+        if let Flow::Stop = run_block(session, body, state)? {
             return Ok(Flow::Stop);
         }
     }
