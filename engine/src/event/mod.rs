@@ -1,8 +1,12 @@
 //! Trace events: every decision the model takes, named after the kernel function that
 //! takes it, with its inputs and outcome. The page shows them as "what just happened";
 //! tests compare them as data.
+//!
+//! Here: the events, [`Event::kernel_function`] (the one table from an event to the
+//! kernel function it models) and [`Event::block`]. `describe.rs` writes each event's
+//! sentence.
 
-use core::fmt;
+mod describe;
 
 use crate::types::ZoneType;
 use crate::types::{MigrateType, Order, Pfn};
@@ -217,7 +221,8 @@ pub enum Event {
 }
 
 impl Event {
-    /// The kernel function that takes this decision.
+    /// The kernel function that takes this decision: the one place that maps an
+    /// event to `mm/` (`Display` writes it before the sentence).
     pub fn kernel_function(&self) -> &'static str {
         match self {
             Event::AreaEmpty { .. } | Event::TakeBlock { .. } => "__rmqueue_smallest",
@@ -332,180 +337,332 @@ impl Event {
     }
 }
 
-impl Event {
-    /// What happened, in one sentence, without the function name.
-    pub fn describe(&self) -> String {
-        match self {
-            Event::AreaEmpty { order } => {
-                format!("free_area[{order}] is empty, try the next order")
-            }
-            Event::TakeBlock { pfn, order } => format!(
-                "took the order-{order} block at pfn {pfn} from the head of free_area[{order}]"
-            ),
-            Event::SplitHalf { pfn, order } => format!(
-                "split; the upper half, order {order} at pfn {pfn}, goes to the head of free_area[{order}]"
-            ),
-            Event::Allocated { pfn, order } => {
-                format!("returned the order-{order} block at pfn {pfn}")
-            }
-            Event::AllocFailed { order } => format!(
-                "no free block of order {order} or above; the allocation fails"
-            ),
-            Event::Merge { pfn, buddy, order } => format!(
-                "the buddy of pfn {pfn} at order {order}, pfn {buddy}, is free: merge into order {}",
-                order.get() + 1
-            ),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PFN: Pfn = Pfn(512);
+    const NODE: u32 = 0;
+    const CPU: u32 = 1;
+    const ZONE: ZoneType = ZoneType::Normal;
+    const MIGRATETYPE: MigrateType = MigrateType::Movable;
+
+    fn order() -> Order {
+        Order::new(3).expect("order 3")
+    }
+
+    /// One event of every variant, in the order of [`sample_index`].
+    pub(super) fn one_of_each() -> Vec<Event> {
+        [
+            free_list_samples(),
+            pcp_samples(),
+            zone_samples(),
+            reclaim_samples(),
+            contig_samples(),
+        ]
+        .concat()
+    }
+
+    /// The free-list events.
+    fn free_list_samples() -> Vec<Event> {
+        let pfn = PFN;
+        let order = order();
+        let migratetype = MIGRATETYPE;
+        vec![
+            Event::AreaEmpty { order },
+            Event::TakeBlock { pfn, order },
+            Event::SplitHalf { pfn, order },
+            Event::Allocated { pfn, order },
+            Event::AllocFailed { order },
+            Event::Merge {
+                pfn,
+                buddy: Pfn(520),
+                order,
+            },
             Event::AddFree {
                 pfn,
                 order,
-                placement,
-            } => {
-                let where_ = match placement {
-                    Placement::Head => "head",
-                    Placement::TailRequested => "tail (FPI_TO_TAIL)",
-                    Placement::TailMergeLikely => {
-                        "tail (buddy_merge_likely: the next-order buddy is free)"
-                    }
-                };
-                format!(
-                    "the order-{order} block at pfn {pfn} goes to the {where_} of free_area[{order}]"
-                )
-            }
-            Event::AllocStart { gfp, order, cpu, node, migratetype, highest_zone } => format!(
-                "CPU {cpu}: order {order}, gfp {}, {} pages, from node {node}, zones up to {}",
-                crate::types::gfp::Gfp(*gfp).describe(),
-                migratetype.name(),
-                highest_zone.name()
-            ),
-            Event::WatermarkCheck { node, zone, order, mark, free_pages, lowmem_reserve, ok } => format!(
-                "zone {node}:{} order {order}: {free_pages} free pages against watermark {mark} + lowmem_reserve {lowmem_reserve}: {}",
-                zone.name(),
-                if *ok { "ok, try this zone" } else { "too low, next zone" }
-            ),
-            Event::ZoneNotInNodemask { node, zone } => format!(
-                "zone {node}:{} is passed over: node {node} is not in the nodemask",
-                zone.name()
-            ),
-            Event::NoFragmentRetry => "no zone could serve without mixing pageblocks: retry without ALLOC_NOFRAGMENT".to_string(),
-            Event::PcpRefill { node, zone, order, pages } => {
-                format!("the per-cpu list of zone {node}:{} was empty: refilled with {pages} order-{order} blocks", zone.name())
-            }
-            Event::PcpTake { pfn, order, pindex, cpu } => {
-                format!("took pfn {pfn} (order {order}) from the head of CPU {cpu}'s per-cpu list {pindex}")
-            }
-            Event::PcpFree { pfn, order, pindex, cpu } => {
-                format!("pfn {pfn} (order {order}) goes to the head of CPU {cpu}'s per-cpu list {pindex}")
-            }
-            Event::ZoneLocked { pfn, order, migratetype, .. } => {
-                format!("took the order-{order} block at pfn {pfn} from free_list[{}]", migratetype.name())
-            }
-            Event::PcpDrain { pfn, order, migratetype } => format!(
-                "pfn {pfn} (order {order}) leaves the per-cpu list (over its high mark, or drained) and goes back to free_list[{}]",
-                migratetype.name()
-            ),
-            Event::Steal { pfn, alloc_order, fallback_order, alloc_migratetype, fallback_migratetype, claimed } => format!(
-                "no {} block: stole the order-{fallback_order} {} block at pfn {pfn} for an order-{alloc_order} request{}",
-                alloc_migratetype.name(),
-                fallback_migratetype.name(),
-                if *claimed { "; the pageblock now belongs to the requester" } else { "; the pageblock keeps its type" }
-            ),
-            Event::HighatomicReserve { pfn, reserved } => {
-                format!("the pageblock of pfn {pfn} becomes a highatomic reserve ({reserved} pages reserved)")
-            }
-            Event::PageSplit { pfn, order } => format!(
-                "the order-{order} block at pfn {pfn} is now {} separate pages, each freed on its own",
-                order.pages()
-            ),
-            Event::AllocExact { pfn, order, kept } => format!(
-                "kept the first {kept} pages of the order-{order} block at pfn {pfn}; the other {} go back one by one to the tail of the free lists",
-                order.pages().saturating_sub(*kept)
-            ),
-            Event::PageblockIsolated { pfn, moved } => format!(
-                "the pageblock at pfn {pfn} is now Isolate: its {moved} free pages moved to the isolate lists and no longer count as free"
-            ),
-            Event::IsolationRefused { pfn, unmovable } => match unmovable {
-                Some(page) => format!(
-                    "the pageblock at pfn {pfn} holds pfn {page}, which cannot be migrated: isolation refused (-EBUSY)"
-                ),
-                None => format!("the pageblock at pfn {pfn} is already isolated: refused (-EBUSY)"),
+                placement: Placement::TailMergeLikely,
             },
-            Event::PageblockUnisolated { pfn, migratetype, moved, merged } => format!(
-                "the pageblock at pfn {pfn} is {} again: {moved} free pages count as free again{}",
-                migratetype.name(),
-                if *merged { " (its free pageblock was freed again to merge with its buddy)" } else { "" }
-            ),
-            Event::FreePageSplit { pfn, order, at } => format!(
-                "the free order-{order} block at pfn {pfn} crosses an isolation boundary at pfn {at}: split, each part to its own pageblock's list"
-            ),
+            Event::ZoneLocked {
+                pfn,
+                order,
+                migratetype,
+                pcp: true,
+            },
+            Event::Steal {
+                pfn,
+                alloc_order: Order::ZERO,
+                fallback_order: order,
+                alloc_migratetype: MigrateType::Unmovable,
+                fallback_migratetype: migratetype,
+                claimed: false,
+            },
+            Event::HighatomicReserve { pfn, reserved: 512 },
+            Event::HighatomicUnreserve { pfn, migratetype },
+            Event::PageSplit { pfn, order },
+            Event::AllocExact {
+                pfn,
+                order,
+                kept: 5,
+            },
+            Event::PageAlloc {
+                pfn,
+                order,
+                migratetype,
+                gfp: 0xcc0,
+            },
+            Event::PageFree { pfn, order },
+        ]
+    }
+
+    /// The per-cpu list events.
+    fn pcp_samples() -> Vec<Event> {
+        let pfn = PFN;
+        let order = order();
+        let node = NODE;
+        let zone = ZONE;
+        let cpu = CPU;
+        let migratetype = MIGRATETYPE;
+        vec![
+            Event::PcpRefill {
+                node,
+                zone,
+                order,
+                pages: 31,
+            },
+            Event::PcpTake {
+                pfn,
+                order,
+                pindex: 3,
+                cpu,
+            },
+            Event::PcpFree {
+                pfn,
+                order,
+                pindex: 3,
+                cpu,
+            },
+            Event::PcpDrain {
+                pfn,
+                order,
+                migratetype,
+            },
+        ]
+    }
+
+    /// The zonelist and watermark events.
+    fn zone_samples() -> Vec<Event> {
+        let order = order();
+        let node = NODE;
+        let zone = ZONE;
+        let cpu = CPU;
+        let migratetype = MIGRATETYPE;
+        vec![
+            Event::AllocStart {
+                gfp: 0xcc0,
+                order,
+                cpu,
+                node,
+                migratetype,
+                highest_zone: zone,
+            },
+            Event::WatermarkCheck {
+                node,
+                zone,
+                order,
+                mark: 128,
+                free_pages: 100,
+                lowmem_reserve: 0,
+                ok: false,
+            },
+            Event::ZoneNotInNodemask { node, zone },
+            Event::NoFragmentRetry,
+            Event::ZonelistsRebuilt,
+            Event::WatermarksRecomputed {
+                min_free_kbytes: 8192,
+                warning: None,
+            },
+        ]
+    }
+
+    /// The reclaim and compaction events.
+    fn reclaim_samples() -> Vec<Event> {
+        let pfn = PFN;
+        let order = order();
+        let node = NODE;
+        let zone = ZONE;
+        vec![
+            Event::SlowPath { alloc_flags: 0x41 },
+            Event::KswapdWake {
+                node,
+                order: 3,
+                highest_zoneidx: 2,
+            },
+            Event::NotModelled {
+                what: "memory cgroups",
+            },
+            Event::Reclaimed { pfn, owner: 7 },
+            Event::DirectReclaim { reclaimed: 32 },
+            Event::KswapdRun {
+                node,
+                reclaimed: 64,
+            },
+            Event::Migrated {
+                from: pfn,
+                to: Pfn(4096),
+                owner: 7,
+            },
+            Event::Compacted {
+                node,
+                zone,
+                migrated: 12,
+                success: true,
+            },
+            Event::OomDecision {
+                order,
+                would_kill: true,
+            },
+        ]
+    }
+
+    /// The contiguous-range and hotplug events.
+    fn contig_samples() -> Vec<Event> {
+        let pfn = PFN;
+        let order = order();
+        let node = NODE;
+        let migratetype = MIGRATETYPE;
+        vec![
+            Event::PageblockIsolated { pfn, moved: 8 },
+            Event::IsolationRefused {
+                pfn,
+                unmovable: Some(Pfn(600)),
+            },
+            Event::PageblockUnisolated {
+                pfn,
+                migratetype,
+                moved: 8,
+                merged: true,
+            },
+            Event::FreePageSplit {
+                pfn,
+                order,
+                at: Pfn(516),
+            },
             Event::ContigMigrated {
-                from, to, order, ..
-            } => format!(
-                "migrated the order-{order} page at pfn {from} to pfn {to} and freed the original"
-            ),
-            Event::ContigMigrateFailed { pfn, order } => format!(
-                "no page to migrate the order-{order} page at pfn {pfn} into (-ENOMEM)"
-            ),
-            Event::TestPagesIsolated { start, end, fin } => {
-                if fin >= end {
-                    format!("every page in [{start}, {end}) is free and isolated")
-                } else {
-                    format!("pfn {fin} in [{start}, {end}) is not a free isolated page (-EBUSY)")
-                }
-            }
-            Event::FreePageTaken { pfn, order } => format!(
-                "took the free order-{order} block at pfn {pfn} off the isolate list for the contiguous range"
-            ),
-            Event::SlowPath { alloc_flags } => {
-                format!("the fast path failed: slow path with alloc_flags {alloc_flags:#x}")
-            }
-            Event::KswapdWake { node, order, highest_zoneidx } => {
-                format!("woke kswapd on node {node} for order {order}, zones up to index {highest_zoneidx}")
-            }
-            Event::PageAlloc { pfn, order, .. } => format!("returned the order-{order} block at pfn {pfn}"),
-            Event::PageFree { pfn, order } => format!("freeing the order-{order} block at pfn {pfn}"),
-            Event::NotModelled { what } => format!("the kernel would now try {what}, which the model does not run yet"),
-            Event::Reclaimed { pfn, owner } => format!("reclaimed pfn {pfn} (allocation #{owner} loses it)"),
-            Event::DirectReclaim { reclaimed } => format!("direct reclaim freed {reclaimed} pages"),
-            Event::KswapdRun { node, reclaimed } => format!("kswapd balanced node {node}, reclaiming {reclaimed} pages, and went back to sleep"),
-            Event::Migrated { from, to, owner } => format!("compaction moved allocation #{owner} from pfn {from} to pfn {to}"),
-            Event::Compacted { node, zone, migrated, success } => format!(
-                "compaction of zone {node}:{} moved {migrated} pages: {}",
-                zone.name(),
-                if *success { "a block of the requested order is now free" } else { "the scanners met without freeing one" }
-            ),
-            Event::OomDecision { order, .. } => format!(
-                "nothing left to reclaim for an order-{order} request: the OOM killer would now kill a task (the model does not kill; the allocation fails)"
-            ),
-            Event::HighatomicUnreserve { pfn, migratetype } => format!(
-                "memory is short: the highatomic pageblock of pfn {pfn} goes back to {}",
-                migratetype.name()
-            ),
-            Event::OfflinePages { start, end } => format!(
-                "offline pfns {start}-{}: isolate the pageblocks, migrate what can move, take the free pages off the lists",
-                Pfn(end.0 - 1)
-            ),
-            Event::OnlinePages { start, end, node, zone } => format!(
-                "online pfns {start}-{} into zone {node}:{}: free them to the tail of the isolate lists, then hand them over as Movable",
-                Pfn(end.0 - 1),
-                zone.name()
-            ),
-            Event::HotplugFailed { reason } => format!("refused: {reason}"),
-            Event::HotplugDone { start, end, online } => format!(
-                "pfns {start}-{} are {}",
-                Pfn(end.0 - 1),
-                if *online { "online" } else { "offline" }
-            ),
-            Event::ZonelistsRebuilt => "a zone became empty or populated: every node's zonelists are built again".to_string(),
-            Event::WatermarksRecomputed { min_free_kbytes, warning } => match warning {
-                Some(warning) => format!("{warning}; watermarks recomputed"),
-                None => format!("min_free_kbytes is now {min_free_kbytes}; watermarks, lowmem_reserve and pcp sizes recomputed"),
+                from: pfn,
+                to: Pfn(4096),
+                order,
+                owner: Some(7),
             },
+            Event::ContigMigrateFailed { pfn, order },
+            Event::TestPagesIsolated {
+                start: pfn,
+                end: Pfn(1024),
+                fin: Pfn(1024),
+            },
+            Event::FreePageTaken { pfn, order },
+            Event::OfflinePages {
+                start: Pfn(32768),
+                end: Pfn(65536),
+            },
+            Event::OnlinePages {
+                start: Pfn(32768),
+                end: Pfn(65536),
+                node,
+                zone: ZoneType::Movable,
+            },
+            Event::HotplugFailed {
+                reason: "-EBUSY: a page cannot move".to_string(),
+            },
+            Event::HotplugDone {
+                start: Pfn(32768),
+                end: Pfn(65536),
+                online: true,
+            },
+        ]
+    }
+
+    /// The variant's place in [`one_of_each`]. The match is exhaustive, so a new
+    /// variant does not compile until it has a number, and the tests then fail until
+    /// it has a sample.
+    fn sample_index(event: &Event) -> usize {
+        match event {
+            Event::AreaEmpty { .. } => 0,
+            Event::TakeBlock { .. } => 1,
+            Event::SplitHalf { .. } => 2,
+            Event::Allocated { .. } => 3,
+            Event::AllocFailed { .. } => 4,
+            Event::Merge { .. } => 5,
+            Event::AddFree { .. } => 6,
+            Event::AllocStart { .. } => 19,
+            Event::ZoneNotInNodemask { .. } => 21,
+            Event::WatermarkCheck { .. } => 20,
+            Event::NoFragmentRetry => 22,
+            Event::PcpRefill { .. } => 15,
+            Event::PcpTake { .. } => 16,
+            Event::PcpFree { .. } => 17,
+            Event::ZoneLocked { .. } => 7,
+            Event::PcpDrain { .. } => 18,
+            Event::Steal { .. } => 8,
+            Event::HighatomicReserve { .. } => 9,
+            Event::PageSplit { .. } => 11,
+            Event::AllocExact { .. } => 12,
+            Event::PageblockIsolated { .. } => 34,
+            Event::IsolationRefused { .. } => 35,
+            Event::PageblockUnisolated { .. } => 36,
+            Event::FreePageSplit { .. } => 37,
+            Event::ContigMigrated { .. } => 38,
+            Event::ContigMigrateFailed { .. } => 39,
+            Event::TestPagesIsolated { .. } => 40,
+            Event::FreePageTaken { .. } => 41,
+            Event::SlowPath { .. } => 25,
+            Event::KswapdWake { .. } => 26,
+            Event::PageAlloc { .. } => 13,
+            Event::PageFree { .. } => 14,
+            Event::NotModelled { .. } => 27,
+            Event::Reclaimed { .. } => 28,
+            Event::DirectReclaim { .. } => 29,
+            Event::KswapdRun { .. } => 30,
+            Event::Migrated { .. } => 31,
+            Event::Compacted { .. } => 32,
+            Event::OomDecision { .. } => 33,
+            Event::HighatomicUnreserve { .. } => 10,
+            Event::OfflinePages { .. } => 42,
+            Event::OnlinePages { .. } => 43,
+            Event::HotplugFailed { .. } => 44,
+            Event::HotplugDone { .. } => 45,
+            Event::ZonelistsRebuilt => 23,
+            Event::WatermarksRecomputed { .. } => 24,
         }
     }
-}
 
-impl fmt::Display for Event {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.kernel_function(), self.describe())
+    #[test]
+    fn the_samples_cover_every_variant_once() {
+        let indexes: Vec<usize> = one_of_each().iter().map(sample_index).collect();
+        let expected: Vec<usize> = (0..indexes.len()).collect();
+        assert_eq!(indexes, expected);
+    }
+
+    /// The sentences leave the function out (`Display` puts it in front), so what
+    /// can be checked of the table is that every entry is a C identifier a reader can
+    /// search `mm/` for.
+    #[test]
+    fn every_event_names_a_kernel_function() {
+        for event in one_of_each() {
+            let name = event.kernel_function();
+            let mut chars = name.chars();
+            let first = chars.next();
+            assert!(
+                first.is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+                    && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                "{event:?}: `{name}` is not a kernel function's name"
+            );
+            assert_eq!(
+                event.to_string(),
+                format!("{name}: {}", event.describe()),
+                "{event:?}"
+            );
+        }
     }
 }

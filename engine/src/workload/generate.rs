@@ -13,7 +13,7 @@ use crate::alloc::Allocator;
 use crate::limits::{GENERATED_OPS_MAX, GENERATED_STATEMENTS_MAX};
 use crate::rng::Rng;
 use crate::types::gfp::Gfp;
-use crate::workload::{FreeTarget, Statement};
+use crate::workload::ast::{FreeTarget, Statement};
 
 /// One parameter of a generator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,13 +26,20 @@ pub struct Param {
     pub help: &'static str,
 }
 
-/// A generator and what it is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A generator, what it is for, and the function that writes its statements.
+#[derive(Clone, Copy, Debug)]
 pub struct Generator {
     pub name: &'static str,
     pub summary: &'static str,
     pub params: &'static [Param],
+    /// Writes the statements into the builder, drawing from its seeded generator;
+    /// [`expand_at_most`] calls it through this table.
+    expand: Expand,
 }
+
+/// A generator's expansion: its parameter values and the machine in, statements out
+/// through the builder.
+type Expand = fn(&mut Builder, &Values<'_>, &MachineFacts);
 
 const fn p(name: &'static str, default: u64, max: u64, help: &'static str) -> Param {
     Param {
@@ -64,7 +71,8 @@ pub fn check_params(name: &str, params: &[(String, u64)]) -> Result<(), String> 
     Ok(())
 }
 
-/// Every generator.
+/// Every generator. A new one is a row here and its `expand_*` function; the
+/// parser, the runner, the CLI and the page find it through this table.
 pub const GENERATORS: &[Generator] = &[
     Generator {
         name: "steady",
@@ -74,6 +82,7 @@ pub const GENERATORS: &[Generator] = &[
             p("max_order", 3, 10, "largest order allocated"),
             p("fill", 50, 95, "percent of managed memory kept allocated"),
         ],
+        expand: expand_steady,
     },
     Generator {
         name: "fragment",
@@ -84,6 +93,7 @@ pub const GENERATORS: &[Generator] = &[
             p("unmovable_every", 16, 1_000_000, "one unmovable allocation per this many movable pages"),
             p("probe", 8, 1000, "order-9 allocations tried at the end"),
         ],
+        expand: expand_fragment,
     },
     Generator {
         name: "thp",
@@ -93,6 +103,7 @@ pub const GENERATORS: &[Generator] = &[
             p("count", 16, 10_000, "order-9 allocations"),
             p("holes", 10, 90, "percent of the page cache freed at random before the THP requests"),
         ],
+        expand: expand_thp,
     },
     Generator {
         name: "pagecache",
@@ -101,6 +112,7 @@ pub const GENERATORS: &[Generator] = &[
             p("pages", 0, GENERATED_OPS_MAX, "page-cache pages (0: 120% of managed memory)"),
             p("kswapd_every", 0, GENERATED_OPS_MAX, "run kswapd on a random node every this many allocations (0: never)"),
         ],
+        expand: expand_pagecache,
     },
     Generator {
         name: "atomic",
@@ -111,6 +123,7 @@ pub const GENERATORS: &[Generator] = &[
             p("order", 2, 10, "order of the atomic allocations"),
             p("background", 0, GENERATED_OPS_MAX, "order-0 page-cache allocations spread between the bursts (0: 95% of managed memory, so the bursts meet the low watermark and take the slow path while reclaim frees page cache)"),
         ],
+        expand: expand_atomic,
     },
     Generator {
         name: "numa",
@@ -119,6 +132,7 @@ pub const GENERATORS: &[Generator] = &[
             p("count", 2000, GENERATED_OPS_MAX, "allocations"),
             p("remote", 25, 100, "percent aimed at a node other than the CPU's"),
         ],
+        expand: expand_numa,
     },
 ];
 
@@ -303,7 +317,6 @@ pub fn expand_at_most(
     let Some(generator) = generator(name) else {
         return Vec::new();
     };
-    let get = |key: &str| value(generator, params, key);
     let mut b = Builder {
         prefix: prefix.to_string(),
         out: Vec::new(),
@@ -312,158 +325,192 @@ pub fn expand_at_most(
         rng: Rng::new(seed),
         cpus: facts.cpus.clone(),
     };
-    let managed = facts.managed_pages;
-    let movable = mask("GFP_HIGHUSER_MOVABLE");
-    match name {
-        "steady" => steady(
-            &mut b,
-            get("ops"),
-            get("max_order") as u32,
-            managed * get("fill") / 100,
-        ),
-        "fragment" => {
-            let pages = match get("pages") {
-                0 => managed,
-                n => n,
-            }
-            .min(GENERATED_OPS_MAX);
-            let every = get("unmovable_every").max(1);
-            // Movable pages fill memory; holes% of them, at random, come back. With
-            // few holes per pageblock a steal cannot claim the pageblock.
-            for _ in 0..pages {
-                b.alloc("movable", 0, movable, PageUse::Anon, -1);
-            }
-            let mut order: Vec<usize> = (0..pages as usize).collect();
-            shuffle(&mut b.rng, &mut order);
-            let holes = order.len() * get("holes") as usize / 100;
-            for &index in order.iter().take(holes) {
-                b.free("movable", index);
-            }
-            // Unmovable requests now find only small free blocks in movable
-            // pageblocks: they steal without claiming, one pageblock after another.
-            for _ in 0..pages / every {
-                b.alloc("unmovable", 0, GFP_KERNEL, PageUse::Kernel, -1);
-            }
-            for &index in order.iter().skip(holes) {
-                b.free("movable", index);
-            }
-            for _ in 0..get("probe") {
-                b.alloc("probe", 9, mask("GFP_TRANSHUGE_LIGHT"), PageUse::Kernel, -1);
-            }
-        }
-        "thp" => {
-            let fill = (managed * get("fill") / 100).min(GENERATED_OPS_MAX);
-            for _ in 0..fill {
-                b.alloc("cache", 0, movable, PageUse::PageCache, -1);
-            }
-            let holes = fill * get("holes") / 100;
-            let mut order: Vec<usize> = (0..fill as usize).collect();
-            shuffle(&mut b.rng, &mut order);
-            for &index in order.iter().take(holes as usize) {
-                b.free("cache", index);
-            }
-            for _ in 0..get("count") {
-                b.alloc("thp", 9, mask("GFP_TRANSHUGE"), PageUse::Anon, -1);
-            }
-        }
-        "pagecache" => {
-            let pages = match get("pages") {
-                0 => managed * 12 / 10,
-                n => n,
-            }
-            .min(GENERATED_OPS_MAX);
-            let every = get("kswapd_every");
-            let nodes: Vec<u32> = facts
-                .nodes
-                .iter()
-                .filter(|(_, managed, _)| *managed > 0)
-                .map(|(id, _, _)| *id)
-                .collect();
-            for i in 1..=pages {
-                if b.rng.below(64) == 0 {
-                    b.alloc("kernel", 0, GFP_KERNEL, PageUse::Kernel, -1);
-                }
-                b.alloc("cache", 0, movable, PageUse::PageCache, -1);
-                if every > 0 && i % every == 0 && !nodes.is_empty() {
-                    let node = nodes[b.rng.below(nodes.len() as u64) as usize];
-                    b.push(Statement::Kswapd { node });
-                }
-            }
-        }
-        "atomic" => {
-            let bursts = get("bursts").max(1);
-            let background = match get("background") {
-                0 => managed * 95 / 100,
-                n => n,
-            }
-            .min(GENERATED_OPS_MAX);
-            let per_gap = background / bursts;
-            let order = get("order") as u32;
-            let mut anon = 0usize;
-            for _ in 0..bursts {
-                for _ in 0..per_gap {
-                    b.alloc("background", 0, movable, PageUse::PageCache, -1);
-                    anon += 1;
-                }
-                // Some background pages come back, leaving holes for fallbacks.
-                for _ in 0..per_gap / 50 {
-                    let index = b.rng.below(anon.max(1) as u64) as usize;
-                    if anon > 0 {
-                        b.free("background", index);
-                    }
-                }
-                let first = b.alloc("atomic", order, mask("GFP_ATOMIC"), PageUse::Kernel, -1);
-                let mut burst = vec![first];
-                for _ in 1..get("size") {
-                    burst.push(b.alloc("atomic", order, mask("GFP_ATOMIC"), PageUse::Kernel, -1));
-                }
-                shuffle(&mut b.rng, &mut burst);
-                for &index in burst.iter().take(burst.len() / 2) {
-                    b.free("atomic", index);
-                }
-            }
-        }
-        "numa" => {
-            let count = get("count");
-            let remote = get("remote");
-            let nodes: Vec<u32> = facts
-                .nodes
-                .iter()
-                .filter(|(_, managed, _)| *managed > 0)
-                .map(|(id, _, _)| *id)
-                .collect();
-            for i in 0..count {
-                let cpu = b.cpu();
-                let local = cpu.and_then(|c| facts.node_of(c));
-                let others: Vec<u32> = nodes
-                    .iter()
-                    .copied()
-                    .filter(|n| Some(*n) != local)
-                    .collect();
-                let node = if !others.is_empty() && b.rng.below(100) < remote {
-                    others[b.rng.below(others.len() as u64) as usize] as i32
-                } else {
-                    -1
-                };
-                let kind = if node < 0 { "local" } else { "remote" };
-                b.alloc_on(kind, 0, GFP_KERNEL, PageUse::Kernel, node, cpu);
-                if i + 1 == count / 2 {
-                    // A third of each group so far comes back.
-                    let groups = b.groups.clone();
-                    for (group, made) in groups {
-                        let kind = group
-                            .trim_start_matches(&format!("{}_", b.prefix))
-                            .to_string();
-                        for index in (0..made).step_by(3) {
-                            b.free(&kind, index);
-                        }
-                    }
-                }
-            }
-        }
-        _ => {}
-    }
+    let values = Values { generator, params };
+    (generator.expand)(&mut b, &values, facts);
     b.out
+}
+
+/// A generator's parameter values as one statement gives them.
+struct Values<'a> {
+    generator: &'a Generator,
+    params: &'a [(String, u64)],
+}
+
+impl Values<'_> {
+    /// The statement's value of `key`, else the generator's default.
+    fn get(&self, key: &str) -> u64 {
+        value(self.generator, self.params, key)
+    }
+}
+
+/// `steady`: allocate while below fill% of memory (or by coin), else free a random
+/// live allocation; orders drawn with weight 2^(max_order - k).
+fn expand_steady(b: &mut Builder, v: &Values<'_>, facts: &MachineFacts) {
+    let target_pages = facts.managed_pages * v.get("fill") / 100;
+    steady(b, v.get("ops"), v.get("max_order") as u32, target_pages);
+}
+
+/// `fragment`: movable pages fill memory, holes come back, unmovable allocations
+/// fall into the holes, the rest comes back, then order-9 probes find no pageblock.
+fn expand_fragment(b: &mut Builder, v: &Values<'_>, facts: &MachineFacts) {
+    let movable = mask("GFP_HIGHUSER_MOVABLE");
+    let pages = match v.get("pages") {
+        0 => facts.managed_pages,
+        n => n,
+    }
+    .min(GENERATED_OPS_MAX);
+    let every = v.get("unmovable_every").max(1);
+    // Movable pages fill memory; holes% of them, at random, come back. With
+    // few holes per pageblock a steal cannot claim the pageblock.
+    for _ in 0..pages {
+        b.alloc("movable", 0, movable, PageUse::Anon, -1);
+    }
+    let mut order: Vec<usize> = (0..pages as usize).collect();
+    shuffle(&mut b.rng, &mut order);
+    let holes = order.len() * v.get("holes") as usize / 100;
+    for &index in order.iter().take(holes) {
+        b.free("movable", index);
+    }
+    // Unmovable requests now find only small free blocks in movable
+    // pageblocks: they steal without claiming, one pageblock after another.
+    for _ in 0..pages / every {
+        b.alloc("unmovable", 0, GFP_KERNEL, PageUse::Kernel, -1);
+    }
+    for &index in order.iter().skip(holes) {
+        b.free("movable", index);
+    }
+    for _ in 0..v.get("probe") {
+        b.alloc("probe", 9, mask("GFP_TRANSHUGE_LIGHT"), PageUse::Kernel, -1);
+    }
+}
+
+/// `thp`: page cache fills memory, holes are punched at random, then order-9
+/// GFP_TRANSHUGE requests.
+fn expand_thp(b: &mut Builder, v: &Values<'_>, facts: &MachineFacts) {
+    let movable = mask("GFP_HIGHUSER_MOVABLE");
+    let fill = (facts.managed_pages * v.get("fill") / 100).min(GENERATED_OPS_MAX);
+    for _ in 0..fill {
+        b.alloc("cache", 0, movable, PageUse::PageCache, -1);
+    }
+    let holes = fill * v.get("holes") / 100;
+    let mut order: Vec<usize> = (0..fill as usize).collect();
+    shuffle(&mut b.rng, &mut order);
+    for &index in order.iter().take(holes as usize) {
+        b.free("cache", index);
+    }
+    for _ in 0..v.get("count") {
+        b.alloc("thp", 9, mask("GFP_TRANSHUGE"), PageUse::Anon, -1);
+    }
+}
+
+/// The nodes that have memory, which `kswapd` and `node=` may name.
+fn nodes_with_memory(facts: &MachineFacts) -> Vec<u32> {
+    facts
+        .nodes
+        .iter()
+        .filter(|(_, managed, _)| *managed > 0)
+        .map(|(id, _, _)| *id)
+        .collect()
+}
+
+/// `pagecache`: page cache past the size of memory, a kernel page now and then,
+/// kswapd on a random node every `kswapd_every` pages.
+fn expand_pagecache(b: &mut Builder, v: &Values<'_>, facts: &MachineFacts) {
+    let movable = mask("GFP_HIGHUSER_MOVABLE");
+    let pages = match v.get("pages") {
+        0 => facts.managed_pages * 12 / 10,
+        n => n,
+    }
+    .min(GENERATED_OPS_MAX);
+    let every = v.get("kswapd_every");
+    let nodes = nodes_with_memory(facts);
+    for i in 1..=pages {
+        if b.rng.below(64) == 0 {
+            b.alloc("kernel", 0, GFP_KERNEL, PageUse::Kernel, -1);
+        }
+        b.alloc("cache", 0, movable, PageUse::PageCache, -1);
+        if every > 0 && i % every == 0 && !nodes.is_empty() {
+            let node = nodes[b.rng.below(nodes.len() as u64) as usize];
+            b.push(Statement::Kswapd { node });
+        }
+    }
+}
+
+/// `atomic`: page-cache background between bursts of GFP_ATOMIC allocations, half
+/// of each burst freed at random.
+fn expand_atomic(b: &mut Builder, v: &Values<'_>, facts: &MachineFacts) {
+    let movable = mask("GFP_HIGHUSER_MOVABLE");
+    let bursts = v.get("bursts").max(1);
+    let background = match v.get("background") {
+        0 => facts.managed_pages * 95 / 100,
+        n => n,
+    }
+    .min(GENERATED_OPS_MAX);
+    let per_gap = background / bursts;
+    let order = v.get("order") as u32;
+    let mut anon = 0usize;
+    for _ in 0..bursts {
+        for _ in 0..per_gap {
+            b.alloc("background", 0, movable, PageUse::PageCache, -1);
+            anon += 1;
+        }
+        // Some background pages come back, leaving holes for fallbacks.
+        for _ in 0..per_gap / 50 {
+            let index = b.rng.below(anon.max(1) as u64) as usize;
+            if anon > 0 {
+                b.free("background", index);
+            }
+        }
+        let first = b.alloc("atomic", order, mask("GFP_ATOMIC"), PageUse::Kernel, -1);
+        let mut burst = vec![first];
+        for _ in 1..v.get("size") {
+            burst.push(b.alloc("atomic", order, mask("GFP_ATOMIC"), PageUse::Kernel, -1));
+        }
+        shuffle(&mut b.rng, &mut burst);
+        for &index in burst.iter().take(burst.len() / 2) {
+            b.free("atomic", index);
+        }
+    }
+}
+
+/// `numa`: order-0 kernel allocations from random CPUs, remote% aimed at another
+/// node, a third of every group freed halfway.
+fn expand_numa(b: &mut Builder, v: &Values<'_>, facts: &MachineFacts) {
+    let count = v.get("count");
+    let remote = v.get("remote");
+    let nodes = nodes_with_memory(facts);
+    for i in 0..count {
+        let cpu = b.cpu();
+        let local = cpu.and_then(|c| facts.node_of(c));
+        let others: Vec<u32> = nodes
+            .iter()
+            .copied()
+            .filter(|n| Some(*n) != local)
+            .collect();
+        let node = if !others.is_empty() && b.rng.below(100) < remote {
+            others[b.rng.below(others.len() as u64) as usize] as i32
+        } else {
+            -1
+        };
+        let kind = if node < 0 { "local" } else { "remote" };
+        b.alloc_on(kind, 0, GFP_KERNEL, PageUse::Kernel, node, cpu);
+        if i + 1 == count / 2 {
+            free_a_third_of_each_group(b);
+        }
+    }
+}
+
+/// Frees every third allocation of every group made so far.
+fn free_a_third_of_each_group(b: &mut Builder) {
+    let groups = b.groups.clone();
+    for (group, made) in groups {
+        let kind = group
+            .trim_start_matches(&format!("{}_", b.prefix))
+            .to_string();
+        for index in (0..made).step_by(3) {
+            b.free(&kind, index);
+        }
+    }
 }
 
 /// The steady generator: allocate while below `target_pages` (or by coin), else free

@@ -1,0 +1,264 @@
+//! The sentence for each event: what happened, in words a reader of
+//! `mm/page_alloc.c` recognises, without the function name (`Display` puts
+//! [`Event::kernel_function`] in front). One function per family of events; each
+//! answers `None` for the others. The sentences are compared by tests and shown on
+//! the page: a change to one is a change of the tool's output.
+
+use core::fmt;
+
+use super::{Event, Placement};
+use crate::types::Pfn;
+
+impl Event {
+    /// What happened, in one sentence, without the function name.
+    pub fn describe(&self) -> String {
+        free_list_sentence(self)
+            .or_else(|| pcp_sentence(self))
+            .or_else(|| zone_sentence(self))
+            .or_else(|| reclaim_sentence(self))
+            .or_else(|| contig_sentence(self))
+            // Every variant has a family (the tests check it); the Debug text is
+            // what a variant added without a sentence would show.
+            .unwrap_or_else(|| format!("{self:?}"))
+    }
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kernel_function(), self.describe())
+    }
+}
+
+/// The buddy allocator's free lists: `__rmqueue_smallest()`, `expand()`,
+/// `__free_one_page()`, fallback stealing and the highatomic reserve.
+fn free_list_sentence(event: &Event) -> Option<String> {
+    let sentence = match event {
+        Event::AreaEmpty { order } => {
+            format!("free_area[{order}] is empty, try the next order")
+        }
+        Event::TakeBlock { pfn, order } => format!(
+            "took the order-{order} block at pfn {pfn} from the head of free_area[{order}]"
+        ),
+        Event::SplitHalf { pfn, order } => format!(
+            "split; the upper half, order {order} at pfn {pfn}, goes to the head of free_area[{order}]"
+        ),
+        Event::Allocated { pfn, order } => {
+            format!("returned the order-{order} block at pfn {pfn}")
+        }
+        Event::AllocFailed { order } => format!(
+            "no free block of order {order} or above; the allocation fails"
+        ),
+        Event::Merge { pfn, buddy, order } => format!(
+            "the buddy of pfn {pfn} at order {order}, pfn {buddy}, is free: merge into order {}",
+            order.get() + 1
+        ),
+        Event::AddFree {
+            pfn,
+            order,
+            placement,
+        } => {
+            let where_ = match placement {
+                Placement::Head => "head",
+                Placement::TailRequested => "tail (FPI_TO_TAIL)",
+                Placement::TailMergeLikely => {
+                    "tail (buddy_merge_likely: the next-order buddy is free)"
+                }
+            };
+            format!(
+                "the order-{order} block at pfn {pfn} goes to the {where_} of free_area[{order}]"
+            )
+        }
+        Event::ZoneLocked { pfn, order, migratetype, .. } => {
+            format!("took the order-{order} block at pfn {pfn} from free_list[{}]", migratetype.name())
+        }
+        Event::Steal { pfn, alloc_order, fallback_order, alloc_migratetype, fallback_migratetype, claimed } => format!(
+            "no {} block: stole the order-{fallback_order} {} block at pfn {pfn} for an order-{alloc_order} request{}",
+            alloc_migratetype.name(),
+            fallback_migratetype.name(),
+            if *claimed { "; the pageblock now belongs to the requester" } else { "; the pageblock keeps its type" }
+        ),
+        Event::HighatomicReserve { pfn, reserved } => {
+            format!("the pageblock of pfn {pfn} becomes a highatomic reserve ({reserved} pages reserved)")
+        }
+        Event::HighatomicUnreserve { pfn, migratetype } => format!(
+            "memory is short: the highatomic pageblock of pfn {pfn} goes back to {}",
+            migratetype.name()
+        ),
+        Event::PageSplit { pfn, order } => format!(
+            "the order-{order} block at pfn {pfn} is now {} separate pages, each freed on its own",
+            order.pages()
+        ),
+        Event::AllocExact { pfn, order, kept } => format!(
+            "kept the first {kept} pages of the order-{order} block at pfn {pfn}; the other {} go back one by one to the tail of the free lists",
+            order.pages().saturating_sub(*kept)
+        ),
+        Event::PageAlloc { pfn, order, .. } => format!("returned the order-{order} block at pfn {pfn}"),
+        Event::PageFree { pfn, order } => format!("freeing the order-{order} block at pfn {pfn}"),
+        _ => return None,
+    };
+    Some(sentence)
+}
+
+/// The per-cpu lists: `rmqueue_bulk()`, `__rmqueue_pcplist()`,
+/// `free_unref_page_commit()`, `free_pcppages_bulk()`.
+fn pcp_sentence(event: &Event) -> Option<String> {
+    let sentence = match event {
+        Event::PcpRefill { node, zone, order, pages } => {
+            format!("the per-cpu list of zone {node}:{} was empty: refilled with {pages} order-{order} blocks", zone.name())
+        }
+        Event::PcpTake { pfn, order, pindex, cpu } => {
+            format!("took pfn {pfn} (order {order}) from the head of CPU {cpu}'s per-cpu list {pindex}")
+        }
+        Event::PcpFree { pfn, order, pindex, cpu } => {
+            format!("pfn {pfn} (order {order}) goes to the head of CPU {cpu}'s per-cpu list {pindex}")
+        }
+        Event::PcpDrain { pfn, order, migratetype } => format!(
+            "pfn {pfn} (order {order}) leaves the per-cpu list (over its high mark, or drained) and goes back to free_list[{}]",
+            migratetype.name()
+        ),
+        _ => return None,
+    };
+    Some(sentence)
+}
+
+/// Zonelists and watermarks: `__alloc_pages()` walking the zonelist,
+/// `zone_watermark_fast()`, `build_all_zonelists()`, `init_per_zone_wmark_min()`.
+fn zone_sentence(event: &Event) -> Option<String> {
+    let sentence = match event {
+        Event::AllocStart { gfp, order, cpu, node, migratetype, highest_zone } => format!(
+            "CPU {cpu}: order {order}, gfp {}, {} pages, from node {node}, zones up to {}",
+            crate::types::gfp::Gfp(*gfp).describe(),
+            migratetype.name(),
+            highest_zone.name()
+        ),
+        Event::WatermarkCheck { node, zone, order, mark, free_pages, lowmem_reserve, ok } => format!(
+            "zone {node}:{} order {order}: {free_pages} free pages against watermark {mark} + lowmem_reserve {lowmem_reserve}: {}",
+            zone.name(),
+            if *ok { "ok, try this zone" } else { "too low, next zone" }
+        ),
+        Event::ZoneNotInNodemask { node, zone } => format!(
+            "zone {node}:{} is passed over: node {node} is not in the nodemask",
+            zone.name()
+        ),
+        Event::NoFragmentRetry => "no zone could serve without mixing pageblocks: retry without ALLOC_NOFRAGMENT".to_string(),
+        Event::ZonelistsRebuilt => "a zone became empty or populated: every node's zonelists are built again".to_string(),
+        Event::WatermarksRecomputed { min_free_kbytes, warning } => match warning {
+            Some(warning) => format!("{warning}; watermarks recomputed"),
+            None => format!("min_free_kbytes is now {min_free_kbytes}; watermarks, lowmem_reserve and pcp sizes recomputed"),
+        },
+        _ => return None,
+    };
+    Some(sentence)
+}
+
+/// The slow path: kswapd, direct reclaim, compaction and the OOM decision.
+fn reclaim_sentence(event: &Event) -> Option<String> {
+    let sentence = match event {
+        Event::SlowPath { alloc_flags } => {
+            format!("the fast path failed: slow path with alloc_flags {alloc_flags:#x}")
+        }
+        Event::KswapdWake { node, order, highest_zoneidx } => {
+            format!("woke kswapd on node {node} for order {order}, zones up to index {highest_zoneidx}")
+        }
+        Event::NotModelled { what } => format!("the kernel would now try {what}, which the model does not run yet"),
+        Event::Reclaimed { pfn, owner } => format!("reclaimed pfn {pfn} (allocation #{owner} loses it)"),
+        Event::DirectReclaim { reclaimed } => format!("direct reclaim freed {reclaimed} pages"),
+        Event::KswapdRun { node, reclaimed } => format!("kswapd balanced node {node}, reclaiming {reclaimed} pages, and went back to sleep"),
+        Event::Migrated { from, to, owner } => format!("compaction moved allocation #{owner} from pfn {from} to pfn {to}"),
+        Event::Compacted { node, zone, migrated, success } => format!(
+            "compaction of zone {node}:{} moved {migrated} pages: {}",
+            zone.name(),
+            if *success { "a block of the requested order is now free" } else { "the scanners met without freeing one" }
+        ),
+        Event::OomDecision { order, .. } => format!(
+            "nothing left to reclaim for an order-{order} request: the OOM killer would now kill a task (the model does not kill; the allocation fails)"
+        ),
+        _ => return None,
+    };
+    Some(sentence)
+}
+
+/// Contiguous ranges and memory hotplug: pageblock isolation, migration out of
+/// a range, `offline_pages()` and `online_pages()`.
+fn contig_sentence(event: &Event) -> Option<String> {
+    let sentence = match event {
+        Event::PageblockIsolated { pfn, moved } => format!(
+            "the pageblock at pfn {pfn} is now Isolate: its {moved} free pages moved to the isolate lists and no longer count as free"
+        ),
+        Event::IsolationRefused { pfn, unmovable } => match unmovable {
+            Some(page) => format!(
+                "the pageblock at pfn {pfn} holds pfn {page}, which cannot be migrated: isolation refused (-EBUSY)"
+            ),
+            None => format!("the pageblock at pfn {pfn} is already isolated: refused (-EBUSY)"),
+        },
+        Event::PageblockUnisolated { pfn, migratetype, moved, merged } => format!(
+            "the pageblock at pfn {pfn} is {} again: {moved} free pages count as free again{}",
+            migratetype.name(),
+            if *merged { " (its free pageblock was freed again to merge with its buddy)" } else { "" }
+        ),
+        Event::FreePageSplit { pfn, order, at } => format!(
+            "the free order-{order} block at pfn {pfn} crosses an isolation boundary at pfn {at}: split, each part to its own pageblock's list"
+        ),
+        Event::ContigMigrated {
+            from, to, order, ..
+        } => format!(
+            "migrated the order-{order} page at pfn {from} to pfn {to} and freed the original"
+        ),
+        Event::ContigMigrateFailed { pfn, order } => format!(
+            "no page to migrate the order-{order} page at pfn {pfn} into (-ENOMEM)"
+        ),
+        Event::TestPagesIsolated { start, end, fin } => {
+            if fin >= end {
+                format!("every page in [{start}, {end}) is free and isolated")
+            } else {
+                format!("pfn {fin} in [{start}, {end}) is not a free isolated page (-EBUSY)")
+            }
+        }
+        Event::FreePageTaken { pfn, order } => format!(
+            "took the free order-{order} block at pfn {pfn} off the isolate list for the contiguous range"
+        ),
+        Event::OfflinePages { start, end } => format!(
+            "offline pfns {start}-{}: isolate the pageblocks, migrate what can move, take the free pages off the lists",
+            Pfn(end.0 - 1)
+        ),
+        Event::OnlinePages { start, end, node, zone } => format!(
+            "online pfns {start}-{} into zone {node}:{}: free them to the tail of the isolate lists, then hand them over as Movable",
+            Pfn(end.0 - 1),
+            zone.name()
+        ),
+        Event::HotplugFailed { reason } => format!("refused: {reason}"),
+        Event::HotplugDone { start, end, online } => format!(
+            "pfns {start}-{} are {}",
+            Pfn(end.0 - 1),
+            if *online { "online" } else { "offline" }
+        ),
+        _ => return None,
+    };
+    Some(sentence)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::tests::one_of_each;
+
+    /// Exactly one family writes each event's sentence, so `describe` never falls
+    /// back to the Debug text and no sentence depends on the order of the families.
+    #[test]
+    fn every_event_has_one_sentence() {
+        for event in one_of_each() {
+            let sentences: Vec<String> = [
+                free_list_sentence(&event),
+                pcp_sentence(&event),
+                zone_sentence(&event),
+                reclaim_sentence(&event),
+                contig_sentence(&event),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            assert_eq!(sentences.len(), 1, "{event:?}: {sentences:?}");
+            assert!(!sentences[0].is_empty(), "{event:?}");
+        }
+    }
+}

@@ -1,0 +1,403 @@
+//! Statements applied to a session: names resolved to allocation indexes, `repeat`
+//! and `generate` expanded as they run, and every run bounded by the operation
+//! budget and [`STATEMENTS_MAX`].
+
+use std::collections::BTreeMap;
+
+use crate::limits::{GENERATE_STATEMENTS_MAX, OPERATIONS_MAX, STATEMENTS_MAX};
+use crate::session::{Operation, Outcome, Session};
+use crate::workload::ast::{err, FreeTarget, Span, Statement, WorkloadError};
+use crate::workload::generate;
+
+/// What running a workload did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunSummary {
+    pub operations: u64,
+    pub allocated: u64,
+    pub failed: u64,
+    pub freed: u64,
+    /// Frees skipped because the allocation was no longer live.
+    pub skipped: u64,
+}
+
+/// Runs a workload on a session with seed 1, stopping after `limit` operations if
+/// given.
+pub fn run_workload(
+    session: &mut Session,
+    statements: &[(Statement, Span)],
+    limit: Option<u64>,
+) -> Result<RunSummary, WorkloadError> {
+    run_workload_seeded(session, statements, limit, 1)
+}
+
+/// Runs a workload on a session; `seed` (a scenario's `[workload] seed`) drives the
+/// generators.
+pub fn run_workload_seeded(
+    session: &mut Session,
+    statements: &[(Statement, Span)],
+    limit: Option<u64>,
+    seed: u64,
+) -> Result<RunSummary, WorkloadError> {
+    let mut state = RunState {
+        names: BTreeMap::new(),
+        all_dead: 0,
+        cpu: None,
+        summary: RunSummary::default(),
+        limit: limit.unwrap_or(OPERATIONS_MAX).min(OPERATIONS_MAX),
+        statements: 0,
+        seed,
+        generated: 0,
+    };
+    run_block(session, statements, &mut state)?;
+    Ok(state.summary)
+}
+
+struct RunState {
+    /// Allocation indexes by name, in order.
+    names: BTreeMap<String, Group>,
+    /// Allocations `0..all_dead` are known to be no longer live (an allocation never
+    /// becomes live again), so `free all` starts after them.
+    all_dead: usize,
+    cpu: Option<u32>,
+    summary: RunSummary,
+    limit: u64,
+    statements: u64,
+    seed: u64,
+    /// `generate` statements run so far.
+    generated: u64,
+}
+
+/// The allocations made under one name.
+#[derive(Default)]
+struct Group {
+    indexes: Vec<usize>,
+    /// `indexes[..dead]` are known to be no longer live: `free NAME` starts after
+    /// them, so `repeat N { alloc x; free x }` stays linear.
+    dead: usize,
+}
+
+/// Moves `*dead` past the leading entries of `indexes` that are no longer live.
+fn skip_dead(session: &Session, indexes: impl Fn(usize) -> Option<usize>, dead: &mut usize) {
+    while let Some(index) = indexes(*dead) {
+        if session.is_live(index) {
+            break;
+        }
+        *dead += 1;
+    }
+}
+
+/// Whether a run goes on after a statement, an operation or a block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Flow {
+    /// Run the next statement.
+    Continue,
+    /// The operation budget is spent (the caller's `limit`, at most
+    /// [`OPERATIONS_MAX`]): the run ends here, without an error, and its summary
+    /// counts what ran. Every enclosing `repeat` and `generate` stops too.
+    Stop,
+}
+
+/// Runs statements in order until one stops the run.
+fn run_block(
+    session: &mut Session,
+    statements: &[(Statement, Span)],
+    state: &mut RunState,
+) -> Result<Flow, WorkloadError> {
+    for (statement, span) in statements {
+        if let Flow::Stop = run_statement(session, statement, *span, state)? {
+            return Ok(Flow::Stop);
+        }
+    }
+    Ok(Flow::Continue)
+}
+
+/// Applies one operation and counts it, or stops if the budget is spent.
+fn apply(
+    session: &mut Session,
+    operation: Operation,
+    span: Span,
+    state: &mut RunState,
+) -> Result<Flow, WorkloadError> {
+    if state.summary.operations >= state.limit {
+        return Ok(Flow::Stop);
+    }
+    let call = session
+        .apply(operation)
+        .map_err(|e| err(span, e.to_string()))?;
+    state.summary.operations += 1;
+    match call.outcome {
+        Outcome::Allocated { .. } => state.summary.allocated += 1,
+        Outcome::Failed { .. } => state.summary.failed += 1,
+        Outcome::Freed { .. } => state.summary.freed += 1,
+        _ => {}
+    }
+    Ok(Flow::Continue)
+}
+
+/// Runs one statement: counts it, then hands it to the runner of its kind. The
+/// statements that are one operation each are applied here.
+fn run_statement(
+    session: &mut Session,
+    statement: &Statement,
+    span: Span,
+    state: &mut RunState,
+) -> Result<Flow, WorkloadError> {
+    count_statement(state, span)?;
+    match statement {
+        Statement::Cpu(cpu) => run_cpu(session, *cpu, span, state),
+        Statement::Alloc {
+            name,
+            order,
+            gfp,
+            count,
+            node,
+            nodemask,
+            cpu,
+            use_,
+        } => {
+            let operation = Operation::Alloc {
+                order: *order,
+                gfp: *gfp,
+                node: *node,
+                nodemask: nodemask.clone(),
+                cpu: cpu.or(state.cpu),
+                use_: *use_,
+            };
+            run_alloc(session, name.as_deref(), *count, &operation, span, state)
+        }
+        Statement::Free(target) => run_free(session, target, span, state),
+        Statement::Drain { cpu } => {
+            let operation = match cpu {
+                Some(cpu) => Operation::DrainLocal { cpu: *cpu },
+                None => Operation::DrainAll,
+            };
+            apply(session, operation, span, state)
+        }
+        Statement::DropCaches => apply(session, Operation::DropCaches, span, state),
+        Statement::Compact => apply(session, Operation::CompactMemory, span, state),
+        Statement::Kswapd { node } => {
+            apply(session, Operation::RunKswapd { node: *node }, span, state)
+        }
+        Statement::Generate { name, params } => run_generate(session, name, params, span, state),
+        Statement::Hotplug { section, online } => {
+            let operation = if *online {
+                Operation::OnlineSection { section: *section }
+            } else {
+                Operation::OfflineSection { section: *section }
+            };
+            apply(session, operation, span, state)
+        }
+        Statement::Sysctl(writes) => run_sysctl(session, writes, span, state),
+        Statement::Repeat { count, body } => run_repeat(session, *count, body, span, state),
+    }
+}
+
+/// `cpu N`: later statements run on CPU N, which must be online.
+fn run_cpu(
+    session: &Session,
+    cpu: u32,
+    span: Span,
+    state: &mut RunState,
+) -> Result<Flow, WorkloadError> {
+    if !session.current().online_cpus.contains(&cpu) {
+        return Err(err(
+            span,
+            format!("CPU {cpu} is not online on this machine"),
+        ));
+    }
+    state.cpu = Some(cpu);
+    Ok(Flow::Continue)
+}
+
+/// `alloc`: `count` allocations, each filed under `name` (if any) by its index.
+fn run_alloc(
+    session: &mut Session,
+    name: Option<&str>,
+    count: u64,
+    operation: &Operation,
+    span: Span,
+    state: &mut RunState,
+) -> Result<Flow, WorkloadError> {
+    for _ in 0..count {
+        let index = session.allocations_made();
+        if let Flow::Stop = apply(session, operation.clone(), span, state)? {
+            return Ok(Flow::Stop);
+        }
+        if let Some(name) = name {
+            match state.names.get_mut(name) {
+                Some(group) => group.indexes.push(index),
+                None => {
+                    let group = Group {
+                        indexes: vec![index],
+                        dead: 0,
+                    };
+                    state.names.insert(name.to_string(), group);
+                }
+            }
+        }
+    }
+    Ok(Flow::Continue)
+}
+
+/// `free`: every allocation the target names that is still live.
+fn run_free(
+    session: &mut Session,
+    target: &FreeTarget,
+    span: Span,
+    state: &mut RunState,
+) -> Result<Flow, WorkloadError> {
+    for index in free_indexes(session, target, span, state)? {
+        if !session.is_live(index) {
+            state.summary.skipped += 1;
+            // A skipped free costs no operation but still takes time: it
+            // counts as a statement, so `repeat N { free all }` ends.
+            count_statement(state, span)?;
+            continue;
+        }
+        let operation = Operation::Free {
+            index,
+            cpu: state.cpu,
+        };
+        if let Flow::Stop = apply(session, operation, span, state)? {
+            return Ok(Flow::Stop);
+        }
+    }
+    Ok(Flow::Continue)
+}
+
+/// The allocation indexes a `free` names. `free all` and `free NAME` start after
+/// the allocations known to be dead (and count those as skipped), so freeing in a
+/// loop stays linear.
+fn free_indexes(
+    session: &Session,
+    target: &FreeTarget,
+    span: Span,
+    state: &mut RunState,
+) -> Result<Vec<usize>, WorkloadError> {
+    let name = match target {
+        FreeTarget::All => {
+            let made = session.allocations_made();
+            skip_dead(session, |i| (i < made).then_some(i), &mut state.all_dead);
+            // The known-dead ones are skipped without looking at them again.
+            state.summary.skipped += state.all_dead as u64;
+            return Ok((state.all_dead..made).collect());
+        }
+        FreeTarget::Name(name)
+        | FreeTarget::Index(name, _)
+        | FreeTarget::Range(name, _, _)
+        | FreeTarget::Every(name, _) => name,
+    };
+    let group = state
+        .names
+        .get_mut(name.as_str())
+        .ok_or_else(|| err(span, format!("nothing has been allocated as `{name}`")))?;
+    let Group { indexes, dead } = group;
+    Ok(match target {
+        FreeTarget::Index(_, i) => vec![*indexes.get(*i).ok_or_else(|| {
+            err(
+                span,
+                format!(
+                    "`{name}` has {} allocations, so there is no `{name}[{i}]`",
+                    indexes.len()
+                ),
+            )
+        })?],
+        FreeTarget::Range(_, a, b) => indexes
+            .iter()
+            .skip(*a)
+            .take(b.saturating_sub(*a))
+            .copied()
+            .collect(),
+        FreeTarget::Every(_, n) => indexes.iter().step_by((*n).max(1)).copied().collect(),
+        FreeTarget::All | FreeTarget::Name(_) => {
+            skip_dead(session, |i| indexes.get(i).copied(), dead);
+            state.summary.skipped += *dead as u64;
+            indexes[*dead..].to_vec()
+        }
+    })
+}
+
+/// `generate`: expands the generator from its own seed stream and runs the
+/// statements, all at the `generate` statement's place in the text.
+fn run_generate(
+    session: &mut Session,
+    name: &str,
+    params: &[(String, u64)],
+    span: Span,
+    state: &mut RunState,
+) -> Result<Flow, WorkloadError> {
+    state.generated += 1;
+    if state.generated > GENERATE_STATEMENTS_MAX {
+        return Err(err(
+            span,
+            format!("the workload runs more than {GENERATE_STATEMENTS_MAX} `generate` statements"),
+        ));
+    }
+    let facts = generate::MachineFacts::of(session.current());
+    let seed = generate::stream_seed(state.seed, state.generated);
+    let prefix = format!("g{}", state.generated);
+    // Only what the remaining operation budget can run (see expand_at_most).
+    let remaining = state.limit.saturating_sub(state.summary.operations);
+    let cap = usize::try_from(remaining.saturating_mul(2).saturating_add(2)).unwrap_or(usize::MAX);
+    let body: Vec<(Statement, Span)> =
+        generate::expand_at_most(name, params, &facts, seed, &prefix, cap)
+            .into_iter()
+            .map(|statement| (statement, span))
+            .collect();
+    let cut = body.len() >= cap;
+    let flow = run_block(session, &body, state)?;
+    // A cut body ends where the full one would have hit the limit.
+    if matches!(flow, Flow::Stop) || (cut && state.summary.operations >= state.limit) {
+        return Ok(Flow::Stop);
+    }
+    Ok(Flow::Continue)
+}
+
+/// `sysctl`: one write a setting, in the order written.
+fn run_sysctl(
+    session: &mut Session,
+    writes: &[(String, String)],
+    span: Span,
+    state: &mut RunState,
+) -> Result<Flow, WorkloadError> {
+    for (name, value) in writes {
+        let operation = Operation::Sysctl {
+            name: name.clone(),
+            value: value.clone(),
+        };
+        if let Flow::Stop = apply(session, operation, span, state)? {
+            return Ok(Flow::Stop);
+        }
+    }
+    Ok(Flow::Continue)
+}
+
+/// `repeat N { ... }`: the body N times.
+fn run_repeat(
+    session: &mut Session,
+    count: u64,
+    body: &[(Statement, Span)],
+    span: Span,
+    state: &mut RunState,
+) -> Result<Flow, WorkloadError> {
+    for _ in 0..count {
+        // Every pass counts, so an empty body cannot spin for hours.
+        count_statement(state, span)?;
+        if let Flow::Stop = run_block(session, body, state)? {
+            return Ok(Flow::Stop);
+        }
+    }
+    Ok(Flow::Continue)
+}
+
+/// Counts one statement (or pass, or skipped free) against [`STATEMENTS_MAX`].
+fn count_statement(state: &mut RunState, span: Span) -> Result<(), WorkloadError> {
+    state.statements += 1;
+    if state.statements > STATEMENTS_MAX {
+        return Err(err(
+            span,
+            format!("the workload runs more than {STATEMENTS_MAX} statements (repeat passes and skipped frees count)"),
+        ));
+    }
+    Ok(())
+}
