@@ -51,9 +51,7 @@ use crate::buddy::{TraceSink, PAGEBLOCK_NO_MEMMAP};
 use crate::error::EngineError;
 use crate::event::Event;
 use crate::types::ZoneType;
-use crate::types::{MigrateType, Order, Pfn, MAX_ORDER, PAGEBLOCK_ORDER};
-
-const PAGEBLOCK_PAGES: u64 = 1 << PAGEBLOCK_ORDER;
+use crate::types::{MigrateType, Order, Pfn, MAX_ORDER, PAGEBLOCK_PAGES};
 
 /// Why the kernel refused to offline or online a section (the write to the `state`
 /// file fails with this errno).

@@ -42,7 +42,7 @@ use std::rc::Rc;
 
 use crate::buddy::BuddyZone;
 use crate::types::ZoneType;
-use crate::types::{MigrateType, Order, Pfn, PAGEBLOCK_ORDER};
+use crate::types::{MigrateType, Order, Pfn, NR_PCP_LISTS, PAGEBLOCK_ORDER, PAGEBLOCK_PAGES};
 
 /// Parts of the allocator the model does not run yet; the page and the docs show
 /// this list.
@@ -53,8 +53,6 @@ pub const NOT_MODELLED: &[&str] = &[
     "Memory hotplug offlines sections present at boot and onlines them back into the zone they left: no hot-add, no choice of zone, spans do not shrink (see the hotplug module).",
 ];
 
-/// `NR_PCP_LISTS`: three migratetypes for orders 0-3, then two THP lists.
-pub const NR_PCP_LISTS: usize = 14;
 /// `PAGE_ALLOC_COSTLY_ORDER`.
 pub const COSTLY_ORDER: u8 = 3;
 /// `CONFIG_PCP_BATCH_SCALE_MAX`.
@@ -65,7 +63,6 @@ pub const ZONE_BOOSTED_WATERMARK: u64 = 1 << 0;
 pub const ZONE_RECLAIM_ACTIVE: u64 = 1 << 1;
 /// `MAX_NR_ZONES`, the value of `kswapd_highest_zoneidx` while kswapd sleeps.
 pub const KSWAPD_IDLE_ZONEIDX: u32 = 5;
-const PAGEBLOCK_PAGES: u64 = 1 << PAGEBLOCK_ORDER;
 
 /// A page on a per-cpu list and the migratetype cached in it (`page->index`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -602,7 +602,9 @@ pub fn trace_workload(trace: &ImportedTrace) -> Vec<crate::workload::Statement> 
         }
         match op {
             TraceOp::Alloc { order, gfp, .. } => {
-                ordinal[index] = made;
+                if let Some(slot) = ordinal.get_mut(index) {
+                    *slot = made;
+                }
                 made += 1;
                 if let Some(Statement::Alloc {
                     order: o,
@@ -631,7 +633,10 @@ pub fn trace_workload(trace: &ImportedTrace) -> Vec<crate::workload::Statement> 
                 });
             }
             TraceOp::Free { alloc_index, .. } => {
-                let Some(k) = alloc_index.map(|a| ordinal[a]).filter(|k| *k != usize::MAX) else {
+                let Some(k) = alloc_index
+                    .and_then(|a| ordinal.get(a).copied())
+                    .filter(|k| *k != usize::MAX)
+                else {
                     continue;
                 };
                 match out.last_mut() {

@@ -1,7 +1,7 @@
 //! The arithmetic of boot-time zone setup, one function per kernel function, each on
 //! plain slices so it can be checked against numbers worked out from the source.
 
-use crate::types::PAGEBLOCK_ORDER;
+use crate::types::PAGEBLOCK_PAGES;
 use crate::types::{PfnRange, ZoneType, MAX_NR_ZONES};
 
 /// `MAX_DMA_PFN`: ZONE_DMA ends at 16 MiB.
@@ -10,8 +10,6 @@ pub const MAX_DMA_PFN: u64 = (16 << 20) >> 12;
 pub const MAX_DMA32_PFN: u64 = (4u64 << 30) >> 12;
 /// `sizeof(struct page)` on x86_64.
 pub const STRUCT_PAGE_BYTES: u64 = 64;
-/// `pageblock_nr_pages`.
-pub const PAGEBLOCK_PAGES: u64 = 1 << PAGEBLOCK_ORDER;
 /// `MIGRATE_PCPTYPES`: unmovable, movable, reclaimable.
 pub const MIGRATE_PCPTYPES: u64 = 3;
 

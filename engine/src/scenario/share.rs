@@ -119,15 +119,13 @@ const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 fn base64url_encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        let byte = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
+        let n = (byte(0) << 16) | (byte(1) << 8) | byte(2);
         let symbols = chunk.len() + 1;
         for i in 0..symbols {
-            out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            // A six-bit value always indexes the 64-symbol alphabet.
+            let symbol = ALPHABET.get(((n >> (18 - 6 * i)) & 63) as usize);
+            out.extend(symbol.map(|&s| s as char));
         }
     }
     out
@@ -177,8 +175,8 @@ fn percent_decode(text: &str) -> Result<Vec<u8>, ShareError> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
+    while let Some(&byte) = bytes.get(i) {
+        match byte {
             b'+' => out.push(b' '),
             b'%' => {
                 let hex = bytes

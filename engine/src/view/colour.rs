@@ -73,10 +73,16 @@ const ZONE_RGB: [Rgb; 5] = [
 
 /// The colour of node `nid` in the gutter.
 pub fn node_rgb(nid: u32) -> Rgb {
-    NODE_RGB[nid as usize % NODE_RGB.len()]
+    NODE_RGB
+        .get(nid as usize % NODE_RGB.len())
+        .copied()
+        .unwrap_or_default()
 }
 
 /// The colour of zone type `index` in the gutter.
 pub fn zone_rgb(index: usize) -> Rgb {
-    ZONE_RGB[index % ZONE_RGB.len()]
+    ZONE_RGB
+        .get(index % ZONE_RGB.len())
+        .copied()
+        .unwrap_or_default()
 }

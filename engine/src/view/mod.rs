@@ -25,6 +25,8 @@
 //!
 //! Everything here is derived; nothing changes the allocator.
 
+#![warn(clippy::indexing_slicing)]
+
 mod colour;
 mod load;
 mod machine_form;

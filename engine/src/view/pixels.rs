@@ -1,6 +1,12 @@
 //! The address-space picture as RGBA pixels: a gutter of node, zone and section bars,
 //! then the [`PageMap`] at a [`Viewport`], many pages averaged into a pixel or one page
 //! drawn as a cell with its buddy block outlined, and the current step's block framed.
+//!
+//! The one module of the view that indexes directly: it is the page's inner loop, and
+//! every index is a pixel of a buffer sized from the same width and height, or a page
+//! of a map clamped by [`Viewport`]. The `page` fuzz target draws at any zoom and pfn.
+
+#![allow(clippy::indexing_slicing)]
 
 use serde::Serialize;
 

@@ -225,7 +225,7 @@ impl Builder {
             return self.cpus.first().copied();
         }
         let at = self.rng.below(self.cpus.len() as u64) as usize;
-        Some(self.cpus[at])
+        self.cpus.get(at).copied()
     }
 
     /// One allocation; returns its index in its group.
@@ -430,8 +430,10 @@ fn expand_pagecache(b: &mut Builder, v: &Values<'_>, facts: &MachineFacts) {
         }
         b.alloc("cache", 0, movable, PageUse::PageCache, -1);
         if every > 0 && i % every == 0 && !nodes.is_empty() {
-            let node = nodes[b.rng.below(nodes.len() as u64) as usize];
-            b.push(Statement::Kswapd { node });
+            let at = b.rng.below(nodes.len() as u64) as usize;
+            if let Some(&node) = nodes.get(at) {
+                b.push(Statement::Kswapd { node });
+            }
         }
     }
 }
@@ -488,7 +490,8 @@ fn expand_numa(b: &mut Builder, v: &Values<'_>, facts: &MachineFacts) {
             .filter(|n| Some(*n) != local)
             .collect();
         let node = if !others.is_empty() && b.rng.below(100) < remote {
-            others[b.rng.below(others.len() as u64) as usize] as i32
+            let at = b.rng.below(others.len() as u64) as usize;
+            others.get(at).map_or(-1, |&node| node as i32)
         } else {
             -1
         };

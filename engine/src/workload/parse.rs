@@ -63,9 +63,9 @@ fn parse_block(
     depth: usize,
 ) -> Result<Vec<(Statement, Span)>, WorkloadError> {
     let mut out = Vec::new();
-    while *index < lines.len() {
+    while let Some(&line) = lines.get(*index) {
         let number = *index + 1;
-        let words = words(lines[*index], number);
+        let words = words(line, number);
         *index += 1;
         let Some(first) = words.first() else { continue };
         if first.text == "}" {
@@ -95,8 +95,15 @@ fn parse_statement(
     index: &mut usize,
     depth: usize,
 ) -> Result<Statement, WorkloadError> {
-    let first = &words[0];
-    let rest = &words[1..];
+    let Some((first, rest)) = words.split_first() else {
+        return Err(err(
+            Span {
+                line: *index,
+                column: 1,
+            },
+            "an empty statement",
+        ));
+    };
     match first.text {
         "cpu" => {
             let [cpu] = rest else { return Err(err(first.span, "`cpu` takes one CPU number: `cpu 1`")) };

@@ -312,7 +312,7 @@ fn free_indexes(
         FreeTarget::All | FreeTarget::Name(_) => {
             skip_dead(session, |i| indexes.get(i).copied(), dead);
             state.summary.skipped += *dead as u64;
-            indexes[*dead..].to_vec()
+            indexes.get(*dead..).unwrap_or_default().to_vec()
         }
     })
 }

@@ -80,9 +80,10 @@ use crate::error::EngineError;
 use crate::event::Event;
 use crate::types::gfp::{self, Gfp};
 use crate::types::ZoneType;
-use crate::types::{MigrateType, Order, Pfn, MAX_ORDER, PAGEBLOCK_ORDER, PAGE_SIZE_BYTES};
+use crate::types::{
+    MigrateType, Order, Pfn, MAX_ORDER, PAGEBLOCK_ORDER, PAGEBLOCK_PAGES, PAGE_SIZE_BYTES,
+};
 
-const PAGEBLOCK_PAGES: u64 = 1 << PAGEBLOCK_ORDER;
 /// `MAX_ORDER_NR_PAGES`: the largest block, 1024 pages.
 const MAX_ORDER_PAGES: u64 = 1 << (MAX_ORDER - 1);
 /// `COMPACT_CLUSTER_MAX`: pages `isolate_migratepages_range()` collects before they

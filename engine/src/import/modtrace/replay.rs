@@ -114,13 +114,13 @@ fn zone_from_dump(z: &modtrace::ZoneDump) -> Result<ZoneState, String> {
     let mut pcps = Vec::new();
     for p in &z.pcps {
         let mut lists = vec![VecDeque::new(); NR_PCP_LISTS];
-        for (pindex, pages) in p.lists.iter().enumerate().take(NR_PCP_LISTS) {
+        for ((pindex, pages), list) in p.lists.iter().enumerate().zip(lists.iter_mut()) {
             let order = crate::alloc::pindex_to_order(pindex);
             for page in pages {
                 buddy
                     .load_in_use(Pfn(page.pfn), order)
                     .map_err(|e| format!("{name}: pcp page {} on list {pindex}: {e}", page.pfn))?;
-                lists[pindex].push_back(PcpPage {
+                list.push_back(PcpPage {
                     pfn: page.pfn,
                     migratetype: page.cached.unwrap_or(list_type(pindex)),
                 });
@@ -186,9 +186,9 @@ fn zone_to_dump(z: &ZoneState, current_cpu: u32) -> modtrace::ZoneDump {
         .collect();
     let mut nr_free = [0u64; MAX_ORDER as usize];
     let mut buddy_pages = 0u64;
-    for order in Order::all() {
+    for (order, slot) in Order::all().zip(nr_free.iter_mut()) {
         let n = u64::from(buddy.nr_free(order));
-        nr_free[order.get() as usize] = n;
+        *slot = n;
         buddy_pages += n << order.get();
     }
     let pcps = z

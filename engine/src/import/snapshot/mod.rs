@@ -237,6 +237,8 @@ fn node_entry(nodes: &mut Vec<NodeConfig>, id: u32) -> &mut NodeConfig {
     if nodes.len() <= id {
         nodes.resize_with(id + 1, NodeConfig::default);
     }
-    // In bounds: the vector was just extended to hold `id`.
-    &mut nodes[id]
+    match nodes.get_mut(id) {
+        Some(node) => node,
+        None => unreachable!("the nodes were just extended to hold node {id}"),
+    }
 }

@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 
-use crate::alloc::{pindex_to_order, Allocator, NR_PCP_LISTS};
+use crate::alloc::{pindex_to_order, Allocator};
+use crate::types::NR_PCP_LISTS;
 use crate::types::{MigrateType, Order, PAGEBLOCK_ORDER};
 
 /// A zone's free lists.

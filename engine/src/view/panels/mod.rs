@@ -52,7 +52,7 @@ pub struct NodeView {
 /// All panels at `cursor`; `allocator` is `session.state_at(cursor)`.
 pub fn overview(allocator: &Allocator, session: &Session, cursor: Cursor) -> Overview {
     let events = session.events(cursor.call);
-    let seen: &[Event] = &events[..cursor.event.min(events.len())];
+    let seen: &[Event] = events.get(..cursor.event).unwrap_or(&events);
     let request = seen.iter().find_map(|e| match *e {
         Event::AllocStart {
             node,

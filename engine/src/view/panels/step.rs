@@ -231,7 +231,9 @@ fn frames(call: &Call, upto: usize) -> Vec<Frame> {
     let Some(last) = upto.checked_sub(1).and_then(|i| call.events.get(i)) else {
         return frames;
     };
-    let pcp = call.events[..upto].iter().any(|e| {
+    // `last` exists, so the first `upto` events do.
+    let seen = call.events.get(..upto).unwrap_or_default();
+    let pcp = seen.iter().any(|e| {
         matches!(
             e,
             Event::PcpRefill { .. }
@@ -239,7 +241,7 @@ fn frames(call: &Call, upto: usize) -> Vec<Frame> {
                 | Event::PcpFree { .. }
                 | Event::PcpDrain { .. }
         )
-    }) && !call.events[..upto]
+    }) && !seen
         .iter()
         .rev()
         .take(1)
@@ -251,8 +253,7 @@ fn frames(call: &Call, upto: usize) -> Vec<Frame> {
         let inputs = if depth + 1 == chain.len() {
             last.describe()
         } else {
-            call.events[..upto]
-                .iter()
+            seen.iter()
                 .rev()
                 .find(|e| e.kernel_function() == *function)
                 .map(context_inputs)
