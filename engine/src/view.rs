@@ -468,8 +468,15 @@ pub fn migratetype_rgb(kind: u8) -> Rgb {
     }
 }
 
-fn tint(rgb: Rgb, white: u32) -> Rgb {
+/// `rgb` mixed with white: `white` of 256 parts white.
+pub fn tint(rgb: Rgb, white: u32) -> Rgb {
     rgb.map(|c| ((u32::from(c) * (256 - white) + 255 * white) / 256) as u8)
+}
+
+/// The colour of a free page in a pageblock of migratetype `kind`: a light tint of
+/// [`migratetype_rgb`].
+pub fn free_migratetype_rgb(kind: u8) -> Rgb {
+    tint(migratetype_rgb(kind), 180)
 }
 
 /// The colour of one page code.
@@ -478,7 +485,7 @@ pub fn code_rgb(c: u8) -> Rgb {
     match c & code::STATE_MASK {
         code::HOLE => HOLE_RGB,
         code::RESERVED => RESERVED_RGB,
-        code::FREE => tint(migratetype_rgb(kind), 180),
+        code::FREE => free_migratetype_rgb(kind),
         code::ALLOCATED => migratetype_rgb(kind),
         _ => PCP_RGB,
     }
@@ -934,6 +941,15 @@ pub struct GaugeView {
     pub kswapd: String,
 }
 
+impl GaugeView {
+    /// The free pages a check against `mark` (min, low or high) must exceed:
+    /// `wmark_pages()` (the mark plus the boost) plus the lowmem_reserve held back
+    /// from the current request, as `__zone_watermark_ok()` compares them.
+    pub fn threshold(&self, mark: u64) -> u64 {
+        mark + self.boost + self.lowmem_reserve.unwrap_or(0)
+    }
+}
+
 /// A zone's free lists.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FreeAreaView {
@@ -946,6 +962,17 @@ pub struct FreeAreaView {
     /// Pageblocks of each type.
     pub pageblocks: Vec<(String, u64)>,
     pub pcps: Vec<PcpView>,
+}
+
+impl FreeAreaView {
+    /// Pages on the zone's buddy lists: each order's free blocks times their size.
+    pub fn free_pages(&self) -> u64 {
+        self.nr_free
+            .iter()
+            .zip(Order::all())
+            .map(|(blocks, order)| blocks * order.pages())
+            .sum()
+    }
 }
 
 /// One CPU's per-cpu lists in a zone.
@@ -1708,6 +1735,51 @@ impl MachineForm {
                     .collect()
             })
             .collect()
+    }
+
+    /// Adds an empty node; a distance table grows to match (10 local, 20 remote).
+    pub fn add_node(&mut self) {
+        self.nodes.push((String::new(), String::new()));
+        if !self.distances.is_empty() {
+            self.distances = self.resized_distances(self.nodes.len());
+        }
+    }
+
+    /// Removes node `index` and its row and column of the distance table; the last
+    /// node stays.
+    pub fn remove_node(&mut self, index: usize) {
+        if self.nodes.len() <= 1 || index >= self.nodes.len() {
+            return;
+        }
+        self.nodes.remove(index);
+        if index < self.distances.len() {
+            self.distances.remove(index);
+        }
+        for row in &mut self.distances {
+            if index < row.len() {
+                row.remove(index);
+            }
+        }
+    }
+
+    /// Gives the machine a distance table (a SLIT), 10 local and 20 remote where
+    /// no cell was typed.
+    pub fn add_distance_table(&mut self) {
+        self.distances = self.resized_distances(self.nodes.len());
+    }
+
+    /// Drops the distance table: the machine has no SLIT.
+    pub fn remove_distance_table(&mut self) {
+        self.distances.clear();
+    }
+
+    /// Sets the distance from node `from` to node `to`, giving the machine a table
+    /// sized to its nodes first.
+    pub fn set_distance(&mut self, from: usize, to: usize, value: String) {
+        self.add_distance_table();
+        if let Some(cell) = self.distances.get_mut(from).and_then(|r| r.get_mut(to)) {
+            *cell = value;
+        }
     }
 
     /// `base` with this machine, checked by the scenario parser: an error names the

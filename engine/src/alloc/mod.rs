@@ -257,6 +257,24 @@ fn can_steal_fallback(order: Order, start: MigrateType) -> bool {
 }
 
 impl Allocator {
+    /// An allocator for a machine with no memory: no nodes, no zones, CPU 0 the only
+    /// one online. Every allocation fails; a front end shows it when no machine loads.
+    pub fn empty() -> Allocator {
+        Allocator {
+            nodes: Vec::new(),
+            zones: Vec::new(),
+            cpu: 0,
+            online_cpus: vec![0],
+            watermark_boost_factor: 0,
+            lru: reclaim::Lru::default(),
+            swap: false,
+            cma: false,
+            machine: None,
+            offline_sections: Vec::new(),
+            zonelist_indexes: Vec::new(),
+        }
+    }
+
     /// The index in [`Allocator::zones`] of a node's zone.
     pub fn zone_index(&self, nid: u32, zone: ZoneType) -> Option<usize> {
         self.zones
