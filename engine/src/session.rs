@@ -469,6 +469,16 @@ impl Session {
         state
     }
 
+    /// The calls whose effect the state at `cursor` includes: those before its call,
+    /// plus its call once the cursor has passed the call's last event.
+    pub fn calls_done_at(&self, cursor: Cursor) -> usize {
+        let done = self
+            .records
+            .get(cursor.call)
+            .is_some_and(|c| cursor.event >= c.event_count as usize);
+        cursor.call + usize::from(done)
+    }
+
     /// The state at a cursor: before its call while the call is in progress, after
     /// it once the cursor has passed the call's last event.
     pub fn state_at(&self, cursor: Cursor) -> Allocator {

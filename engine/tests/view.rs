@@ -181,3 +181,91 @@ fn a_16_gib_machine_fits_at_eight_pages_a_pixel() {
     let pfn = close.pfn_at(f64::from(view::GUTTER_PX) + 8.0 * 5.0 + 1.0, 1.0);
     assert_eq!(pfn, Some(close.first_pfn() + 5));
 }
+
+#[test]
+fn the_machine_form_adds_and_removes_nodes_with_their_distances() {
+    let mut form = MachineForm {
+        nodes: vec![("1G@0".into(), "0".into())],
+        ..MachineForm::default()
+    };
+    // Without a table, adding a node adds no table.
+    form.add_node();
+    assert_eq!(form.nodes.len(), 2);
+    assert!(form.distances.is_empty());
+    form.set_distance(0, 1, "21".into());
+    assert_eq!(form.distances, [["10", "21"], ["20", "10"]]);
+    form.add_node();
+    assert_eq!(
+        form.distances,
+        [["10", "21", "20"], ["20", "10", "20"], ["20", "20", "10"]]
+    );
+    form.remove_node(0);
+    assert_eq!(form.nodes.len(), 2);
+    assert_eq!(form.distances, [["10", "20"], ["20", "10"]]);
+    form.remove_distance_table();
+    assert!(form.distances.is_empty());
+    form.add_distance_table();
+    assert_eq!(form.distances, [["10", "20"], ["20", "10"]]);
+    // The last node stays; an index past the end changes nothing.
+    form.remove_node(5);
+    form.remove_node(1);
+    form.remove_node(0);
+    assert_eq!(form.nodes.len(), 1);
+    assert_eq!(form.distances, [["10"]]);
+}
+
+#[test]
+fn free_area_totals_and_gauge_thresholds_come_from_the_view() {
+    let (_, loaded) = library_entry();
+    let allocator = loaded.session.current();
+    let o = overview(allocator, &loaded.session, loaded.session.end());
+    let buddy_free: Vec<u64> = allocator
+        .zones()
+        .iter()
+        .map(|z| z.buddy.free_pages())
+        .collect();
+    let view_free: Vec<u64> = o.free_areas.iter().map(|a| a.free_pages()).collect();
+    assert_eq!(view_free, buddy_free);
+    for g in &o.gauges {
+        assert_eq!(
+            g.threshold(g.low),
+            g.low + g.boost + g.lowmem_reserve.unwrap_or(0)
+        );
+    }
+    // The legend's free tint is the page map's colour of a free page.
+    for kind in 0..6u8 {
+        assert_eq!(
+            view::free_migratetype_rgb(kind),
+            view::code_rgb(code::FREE | (kind << code::TYPE_SHIFT))
+        );
+    }
+}
+
+#[test]
+fn an_empty_allocator_has_nothing_to_draw() {
+    let allocator = buddyscope_engine::alloc::Allocator::empty();
+    assert!(allocator.zones().is_empty() && allocator.nodes().is_empty());
+    assert_eq!(allocator.online_cpus(), [0]);
+    let session = buddyscope_engine::session::Session::new(allocator);
+    assert_eq!(session.calls_done_at(Cursor::default()), 0);
+    assert_eq!(session.last_step(), 0);
+    let o = overview(session.current(), &session, Cursor::default());
+    assert!(o.free_areas.is_empty() && o.gauges.is_empty());
+}
+
+#[test]
+fn calls_done_counts_a_call_once_its_last_event_is_passed() {
+    let (_, loaded) = library_entry();
+    let session = &loaded.session;
+    let call = session.calls().first().expect("a call");
+    let events = call.event_count as usize;
+    assert!(events > 0);
+    let inside = Cursor { call: 0, event: 0 };
+    let after = Cursor {
+        call: 0,
+        event: events,
+    };
+    assert_eq!(session.calls_done_at(inside), 0);
+    assert_eq!(session.calls_done_at(after), 1);
+    assert_eq!(session.state_at(after), session.state_after(1));
+}

@@ -119,20 +119,12 @@ pub enum Action {
     Notify(Notice),
 }
 
-fn calls_done(session: &Session, cursor: Cursor) -> usize {
-    let done = session
-        .calls()
-        .get(cursor.call)
-        .is_some_and(|c| cursor.event >= c.event_count as usize);
-    cursor.call + usize::from(done)
-}
-
 fn at_cursor(session: &Session, cursor: Cursor) -> AtCursor {
     let allocator = session.state_at(cursor);
     let map = view::page_map(&allocator);
     let spans = view::spans(&allocator);
     AtCursor {
-        calls_done: calls_done(session, cursor),
+        calls_done: session.calls_done_at(cursor),
         allocator,
         map,
         spans,
@@ -236,33 +228,32 @@ impl State {
     }
 
     fn move_to(mut self, cursor: Cursor) -> State {
-        if calls_done(&self.session, cursor) != self.at.calls_done {
+        if self.session.calls_done_at(cursor) != self.at.calls_done {
             self.at = Shared(Rc::new(at_cursor(&self.session, cursor)));
         }
         self.cursor = cursor;
         self
     }
 
-    fn load(mut self, text: &str, source: Source, step: Option<u64>) -> State {
+    fn load(self, text: &str, source: Source, step: Option<u64>) -> State {
         match view::load_text(text) {
             Ok((scenario, loaded)) => self.install(scenario, loaded, source, step),
-            Err(error) => {
-                self.notice = Some(Notice::Error(format!("Kept the current scenario: {error}")));
-                self.load_error = Some((source, error));
-                self
-            }
+            Err(error) => self.refuse(source, error),
         }
     }
 
-    fn load_scenario(mut self, scenario: Scenario, source: Source) -> State {
+    fn load_scenario(self, scenario: Scenario, source: Source) -> State {
         match view::load(&scenario) {
             Ok(loaded) => self.install(scenario, loaded, source, None),
-            Err(error) => {
-                self.notice = Some(Notice::Error(format!("Kept the current scenario: {error}")));
-                self.load_error = Some((source, error));
-                self
-            }
+            Err(error) => self.refuse(source, error),
         }
+    }
+
+    /// Keeps the current scenario and shows why the new one did not load.
+    fn refuse(mut self, source: Source, error: LoadError) -> State {
+        self.notice = Some(Notice::Error(format!("Kept the current scenario: {error}")));
+        self.load_error = Some((source, error));
+        self
     }
 
     fn install(
@@ -317,11 +308,15 @@ impl State {
                     }
                 ));
                 scenario.open_at = None;
-                if view::load(&scenario).is_err() {
+                let loaded = view::load(&scenario).or_else(|_| {
                     // The workload may name nodes or CPUs this machine lacks.
                     scenario.workload = None;
+                    view::load(&scenario)
+                });
+                match loaded {
+                    Ok(loaded) => self.install(scenario, loaded, Source::Import, None),
+                    Err(error) => self.refuse(Source::Import, error),
                 }
-                self.load_scenario(scenario, Source::Import)
             }
             Err(message) => {
                 let mut next = self;
@@ -408,9 +403,8 @@ impl State {
 /// A session on a machine with no zones: what the page shows if even the default
 /// machine could not be built, so it still renders and says why.
 fn empty_state() -> State {
-    let allocator = Allocator::empty();
     let loaded = view::Loaded {
-        session: Session::new(allocator),
+        session: Session::new(Allocator::empty()),
         cursor: Cursor::default(),
         warnings: Vec::new(),
         operations: 0,
@@ -486,6 +480,43 @@ mod tests {
                 }
             ))
         ));
+    }
+
+    #[test]
+    fn an_imported_machine_runs_the_workload_that_fits_it() {
+        let state = State::initial();
+        let two_nodes =
+            include_str!("../../engine/tests/data/oracle/c-2node-1G-1G/machine.snapshot");
+        let after = state.clone().reduce_now(Action::Import(two_nodes.into()));
+        assert_eq!(after.generation, state.generation + 1, "{:?}", after.notice);
+        assert_eq!(after.scenario.workload, state.scenario.workload);
+        assert!(after.step() > 0);
+        // A workload that asks for node 1 does not run on a one-node machine: the
+        // machine comes without it.
+        let mut scenario = (*state.scenario).clone();
+        scenario.workload = Some("alloc a order=0 gfp=GFP_KERNEL node=1\n".into());
+        let on_node_1 = state.reduce_now(Action::LoadScenario(Box::new(scenario), Source::Editor));
+        assert!(on_node_1.load_error.is_none(), "{:?}", on_node_1.notice);
+        let one_node = include_str!("../../engine/tests/data/oracle/a-1node-512M/machine.snapshot");
+        let after = on_node_1
+            .clone()
+            .reduce_now(Action::Import(one_node.into()));
+        assert_eq!(
+            after.generation,
+            on_node_1.generation + 1,
+            "{:?}",
+            after.notice
+        );
+        assert_eq!(after.scenario.workload, None);
+        assert!(after.load_error.is_none());
+    }
+
+    #[test]
+    fn the_empty_state_renders_a_machine_without_zones() {
+        let state = empty_state();
+        assert_eq!(state.step(), 0);
+        assert!(state.at.allocator.zones().is_empty());
+        assert_eq!(state.session.last_step(), 0);
     }
 
     #[test]

@@ -119,3 +119,62 @@ fn wasm_digests_equal_the_native_ones() {
         buddyscope_engine::scenario::library::ENTRIES.len() + 2
     );
 }
+
+/// Lets Yew render and run its effects.
+async fn settle() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 50);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+fn element(id: &str) -> Option<web_sys::Element> {
+    web_sys::window()?.document()?.get_element_by_id(id)
+}
+
+#[wasm_bindgen_test]
+async fn hovering_the_canvas_keeps_it_drawn() {
+    use buddyscope_web::components::address_space::{AddressSpace, AddressSpaceProps};
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .expect("a document");
+    let root = document.create_element("div").expect("a div");
+    document
+        .body()
+        .expect("a body")
+        .append_child(&root)
+        .expect("attached");
+    let props = AddressSpaceProps {
+        at: State::initial().at,
+        highlight: None,
+    };
+    let app = yew::Renderer::<AddressSpace>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    let drawn: HtmlCanvasElement = element("address-canvas")
+        .and_then(|e| e.dyn_into().ok())
+        .expect("the canvas");
+    let gutter = pixel(&drawn, 4.0, 4.0);
+    assert_ne!(gutter, [0, 0, 0], "the canvas is drawn");
+
+    let rect = drawn.get_bounding_client_rect();
+    let init = web_sys::MouseEventInit::new();
+    init.set_bubbles(true);
+    init.set_client_x((rect.left() + rect.width() / 2.0) as i32);
+    init.set_client_y((rect.top() + rect.height() / 2.0) as i32);
+    let hover = web_sys::MouseEvent::new_with_mouse_event_init_dict("mousemove", &init)
+        .expect("a mouse event");
+    drawn.dispatch_event(&hover).expect("dispatched");
+    settle().await;
+
+    assert!(element("page-tooltip").is_some(), "the tooltip shows");
+    let now = element("address-canvas").expect("the canvas");
+    assert!(
+        js_sys::Object::is(&now, &drawn),
+        "the hovered canvas is the one that was drawn, not a new blank one"
+    );
+    assert_eq!(pixel(&drawn, 4.0, 4.0), gutter);
+    app.destroy();
+    root.remove();
+}

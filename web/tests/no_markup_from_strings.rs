@@ -5,7 +5,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// APIs that turn a string into DOM nodes or run it as code.
 const FORBIDDEN: &[&str] = &[
@@ -20,27 +20,58 @@ const FORBIDDEN: &[&str] = &[
     "Function::new",
 ];
 
+/// Every `.rs` file under `dir`, in subfolders too, sorted.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
 #[test]
 fn no_source_file_parses_a_string_as_markup() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut checked = 0;
-    for entry in fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "rs") {
-            let text = fs::read_to_string(&path).unwrap();
-            for api in FORBIDDEN {
-                assert!(
-                    !text.contains(api),
-                    "{} uses `{api}`: build the DOM from text nodes instead",
-                    path.display()
-                );
-            }
-            checked += 1;
+    let files = rust_files(&dir);
+    for path in &files {
+        let text = fs::read_to_string(path).unwrap();
+        for api in FORBIDDEN {
+            assert!(
+                !text.contains(api),
+                "{} uses `{api}`: build the DOM from text nodes instead",
+                path.display()
+            );
         }
     }
+    // The walk must reach the component folders, or the check proves nothing.
+    for expected in [
+        "main.rs",
+        "state.rs",
+        "app/mod.rs",
+        "components/editor/mod.rs",
+        "components/editor/machine.rs",
+        "components/address_space/canvas.rs",
+        "components/address_space/tooltip.rs",
+    ] {
+        assert!(
+            files.contains(&dir.join(expected)),
+            "{expected} was not among the files checked in {}",
+            dir.display()
+        );
+    }
     assert!(
-        checked >= 10,
-        "only {checked} source files found in {}",
+        files.len() >= 35,
+        "only {} source files found in {}",
+        files.len(),
         dir.display()
     );
 }

@@ -32,8 +32,15 @@ pub fn migratetype_rgb(kind: u8) -> Rgb {
     }
 }
 
-fn tint(rgb: Rgb, white: u32) -> Rgb {
+/// `rgb` mixed with white: `white` of 256 parts white.
+pub fn tint(rgb: Rgb, white: u32) -> Rgb {
     rgb.map(|c| ((u32::from(c) * (256 - white) + 255 * white) / 256) as u8)
+}
+
+/// The colour of a free page in a pageblock of migratetype `kind`: a light tint of
+/// [`migratetype_rgb`].
+pub fn free_migratetype_rgb(kind: u8) -> Rgb {
+    tint(migratetype_rgb(kind), 180)
 }
 
 /// The colour of one page code.
@@ -42,7 +49,7 @@ pub fn code_rgb(c: u8) -> Rgb {
     match c & code::STATE_MASK {
         code::HOLE => HOLE_RGB,
         code::RESERVED => RESERVED_RGB,
-        code::FREE => tint(migratetype_rgb(kind), 180),
+        code::FREE => free_migratetype_rgb(kind),
         code::ALLOCATED => migratetype_rgb(kind),
         _ => PCP_RGB,
     }

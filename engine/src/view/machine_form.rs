@@ -89,6 +89,51 @@ impl MachineForm {
             .collect()
     }
 
+    /// Adds an empty node; a distance table grows to match (10 local, 20 remote).
+    pub fn add_node(&mut self) {
+        self.nodes.push((String::new(), String::new()));
+        if !self.distances.is_empty() {
+            self.distances = self.resized_distances(self.nodes.len());
+        }
+    }
+
+    /// Removes node `index` and its row and column of the distance table; the last
+    /// node stays.
+    pub fn remove_node(&mut self, index: usize) {
+        if self.nodes.len() <= 1 || index >= self.nodes.len() {
+            return;
+        }
+        self.nodes.remove(index);
+        if index < self.distances.len() {
+            self.distances.remove(index);
+        }
+        for row in &mut self.distances {
+            if index < row.len() {
+                row.remove(index);
+            }
+        }
+    }
+
+    /// Gives the machine a distance table (a SLIT), 10 local and 20 remote where
+    /// no cell was typed.
+    pub fn add_distance_table(&mut self) {
+        self.distances = self.resized_distances(self.nodes.len());
+    }
+
+    /// Drops the distance table: the machine has no SLIT.
+    pub fn remove_distance_table(&mut self) {
+        self.distances.clear();
+    }
+
+    /// Sets the distance from node `from` to node `to`, giving the machine a table
+    /// sized to its nodes first.
+    pub fn set_distance(&mut self, from: usize, to: usize, value: String) {
+        self.add_distance_table();
+        if let Some(cell) = self.distances.get_mut(from).and_then(|r| r.get_mut(to)) {
+            *cell = value;
+        }
+    }
+
     /// `base` with this machine, checked by the scenario parser: an error names the
     /// field as the scenario file would.
     pub fn apply(&self, base: &Scenario) -> Result<Scenario, String> {

@@ -37,8 +37,8 @@ mod pixels;
 mod viewport;
 
 pub use colour::{
-    code_rgb, migratetype_rgb, node_rgb, palette, zone_rgb, Rgb, HIGHLIGHT_RGB, HOLE_RGB,
-    OUTLINE_RGB, PCP_RGB, RESERVED_RGB,
+    code_rgb, free_migratetype_rgb, migratetype_rgb, node_rgb, palette, tint, zone_rgb, Rgb,
+    HIGHLIGHT_RGB, HOLE_RGB, OUTLINE_RGB, PCP_RGB, RESERVED_RGB,
 };
 pub use load::{load, load_text, LoadError, LoadErrorPlace, Loaded};
 pub use machine_form::MachineForm;

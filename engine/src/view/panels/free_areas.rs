@@ -21,6 +21,17 @@ pub struct FreeAreaView {
     pub pcps: Vec<PcpView>,
 }
 
+impl FreeAreaView {
+    /// Pages on the zone's buddy lists: each order's free blocks times their size.
+    pub fn free_pages(&self) -> u64 {
+        self.nr_free
+            .iter()
+            .zip(Order::all())
+            .map(|(blocks, order)| blocks * order.pages())
+            .sum()
+    }
+}
+
 /// One CPU's per-cpu lists in a zone.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PcpView {

@@ -30,6 +30,15 @@ pub struct GaugeView {
     pub kswapd: String,
 }
 
+impl GaugeView {
+    /// The free pages a check against `mark` (min, low or high) must exceed:
+    /// `wmark_pages()` (the mark plus the boost) plus the lowmem_reserve held back
+    /// from the current request, as `__zone_watermark_ok()` compares them.
+    pub fn threshold(&self, mark: u64) -> u64 {
+        mark + self.boost + self.lowmem_reserve.unwrap_or(0)
+    }
+}
+
 pub(super) fn gauges(
     allocator: &Allocator,
     seen: &[Event],

@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-/// `(keys, what they do)`; `app` handles exactly these.
+/// `(keys, what they do)`; `app::keys` and the canvas handle exactly these.
 pub const SHORTCUTS: &[(&str, &str)] = &[
     ("→ or j", "Step forward: the next decision (event)"),
     ("← or k", "Step back: exactly the previous state"),

@@ -13,7 +13,7 @@ pub struct GaugesProps {
 /// The gauge's full scale: a few times the high watermark (plus boost and reserve),
 /// so the marks stay readable; more free pages than that fill the bar.
 fn scale(g: &GaugeView) -> u64 {
-    ((g.high + g.boost + g.lowmem_reserve.unwrap_or(0)) * 3).max(16)
+    (g.threshold(g.high) * 3).max(16)
 }
 
 fn pct(value: u64, scale: u64) -> f64 {
@@ -50,7 +50,7 @@ pub fn gauges(props: &GaugesProps) -> Html {
                                 <div class="reserve" style={format!("left:0;width:{}%", pct(reserve, full))} title="lowmem_reserve held back from this request"></div>
                             }
                             { for [("min", g.min), ("low", g.low), ("high", g.high)].into_iter().map(|(name, mark)| html! {
-                                <div class={classes!("mark", name)} style={format!("left:{}%", pct(mark + g.boost + reserve, full))} title={format!("{name} {mark} + boost {} + reserve {reserve}", g.boost)}>
+                                <div class={classes!("mark", name)} style={format!("left:{}%", pct(g.threshold(mark), full))} title={format!("{name} {mark} + boost {} + reserve {reserve}", g.boost)}>
                                     <span>{ name }</span>
                                 </div>
                             }) }

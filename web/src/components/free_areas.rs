@@ -2,6 +2,7 @@
 //! (per migratetype and order, and pageblock counts), and each CPU's per-cpu lists.
 
 use buddyscope_engine::view::FreeAreaView;
+use buddyscope_engine::MAX_ORDER;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -10,7 +11,7 @@ pub struct FreeAreasProps {
 }
 
 fn order_head() -> Html {
-    html! { <tr><th>{ "order" }</th>{ for (0..11).map(|o| html! { <th class="num">{ o }</th> }) }</tr> }
+    html! { <tr><th>{ "order" }</th>{ for (0..MAX_ORDER).map(|o| html! { <th class="num">{ o }</th> }) }</tr> }
 }
 
 #[function_component(FreeAreas)]
@@ -19,7 +20,7 @@ pub fn free_areas(props: &FreeAreasProps) -> Html {
         <section class="free-areas" id="free-areas" aria-label="Free areas">
             <h2>{ "Free areas " }<span class="muted">{ "(zone->free_area[order].free_list[migratetype], per-cpu lists)" }</span></h2>
             { for props.areas.iter().enumerate().map(|(i, a)| {
-                let free_pages: u64 = a.nr_free.iter().enumerate().map(|(o, n)| n << o).sum();
+                let free_pages = a.free_pages();
                 html! {
                     <details open={i < 3} data-zone={format!("{}:{}", a.node, a.zone)}>
                         <summary>{ format!("Node {}, zone {} — {free_pages} pages on the buddy lists", a.node, a.zone) }</summary>

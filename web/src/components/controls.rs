@@ -1,6 +1,6 @@
 //! The stepping controls: step back, forward, over, run, seek, play and speed, and
 //! the share and help buttons. Every button has an accessible name and a keyboard
-//! shortcut (listed in the help panel, handled in `app`).
+//! shortcut (listed in the help panel, handled in `app::keys`).
 
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;

@@ -1,0 +1,146 @@
+//! The root component: owns the reducer, keeps the URL in step with it, handles the
+//! keyboard shortcuts (`keys`) and play, and hands views and callbacks to the rest.
+//! What it needs from the browser (location, clipboard) is in `browser`.
+
+mod browser;
+pub mod keys;
+
+use buddyscope_engine::view;
+use gloo_timers::callback::Interval;
+use yew::prelude::*;
+
+use crate::components::about::About;
+use crate::components::address_space::AddressSpace;
+use crate::components::controls::Controls;
+use crate::components::editor::Editor;
+use crate::components::embed::Embed;
+use crate::components::free_areas::FreeAreas;
+use crate::components::gauges::Gauges;
+use crate::components::help::Help;
+use crate::components::limits::Limitations;
+use crate::components::notice::NoticeLine;
+use crate::components::step_panel::StepPanel;
+use crate::components::zonelists::Zonelists;
+use crate::link;
+use crate::state::{Action, Notice, State};
+use browser::{copy, mark_interactive, read_location, replace_fragment};
+use keys::{use_shortcuts, Targets};
+
+/// Play: one step a tick while playing.
+#[hook]
+fn use_play(playing: bool, interval_ms: u32, dispatch: &Callback<Action>) {
+    let dispatch = dispatch.clone();
+    use_effect_with((playing, interval_ms), move |(playing, ms)| {
+        let interval = playing.then(|| Interval::new(*ms, move || dispatch.emit(Action::Tick)));
+        move || drop(interval)
+    });
+}
+
+/// The header: the page's name (not when embedded) and the scenario's title.
+fn header(embed: bool, title: String) -> Html {
+    html! {
+        <header>
+            if !embed {
+                <h1>{ "Buddyscope" }</h1>
+                <p class="tagline">{ "The Linux 6.1 page allocator (mm/page_alloc.c), one decision at a time." }</p>
+            }
+            <p class="scenario-title" id="scenario-title"><strong>{ title }</strong></p>
+        </header>
+    }
+}
+
+/// The link to this step, once the user asked to share it.
+fn share_line(url: Option<String>) -> Html {
+    match url {
+        Some(url) => html! {
+            <p class="share-line"><label>{ "Link to this step: " }
+                <input id="share-link" type="text" readonly=true value={url} aria-label="Link to this step" /></label></p>
+        },
+        None => html! {},
+    }
+}
+
+#[function_component(App)]
+pub fn app() -> Html {
+    let location = use_memo((), |_| read_location());
+    let embed = link::is_embed(&location.search);
+    let state = {
+        let hash = location.hash.clone();
+        use_reducer(move || State::from_fragment(&hash))
+    };
+    let dispatch = {
+        let state = state.clone();
+        Callback::from(move |action: Action| state.dispatch(action))
+    };
+    let help_open = use_state(|| false);
+    let share_url = use_state(|| None::<String>);
+
+    let fragment = state.fragment();
+    let search = location.search.clone();
+    use_effect_with(fragment.clone(), move |fragment| {
+        replace_fragment(&search, fragment)
+    });
+    use_effect_with((), |_| mark_interactive());
+
+    let on_copy = dispatch.reform(|(text, message): (String, &'static str)| {
+        copy(&text);
+        Action::Notify(Notice::Info(message.to_string()))
+    });
+    let page_url = |search: String| format!("{}{search}#{fragment}", location.base);
+    let open_url = page_url(link::without_embed(&location.search));
+    let embed_url = page_url(link::with_embed(&location.search));
+    let on_share = {
+        let (share_url, on_copy, open_url) = (share_url.clone(), on_copy.clone(), open_url.clone());
+        Callback::from(move |()| {
+            share_url.set(Some(open_url.clone()));
+            on_copy.emit((open_url.clone(), "Link to this step copied."));
+        })
+    };
+    let on_help = {
+        let help_open = help_open.clone();
+        Callback::from(move |()| help_open.set(!*help_open))
+    };
+    let targets = Targets {
+        dispatch: dispatch.clone(),
+        on_share: on_share.clone(),
+        on_help: on_help.clone(),
+        playing: state.playing,
+    };
+    use_shortcuts(targets, fragment.clone());
+    use_play(state.playing, state.play_interval_ms, &dispatch);
+
+    let overview = use_memo(
+        (state.at.clone(), state.session.clone(), state.cursor),
+        |(at, session, cursor)| view::overview(&at.allocator, session, *cursor),
+    );
+    let title = state.title();
+    html! {
+        <main class={classes!("app", embed.then_some("embed"))}>
+            { header(embed, title.clone()) }
+            <Controls step={state.step()} last_step={state.session.last_step()} playing={state.playing}
+                play_interval_ms={state.play_interval_ms} on_action={dispatch.clone()}
+                on_share={on_share} on_help={on_help.clone()} {embed} />
+            <NoticeLine notice={state.notice.clone()} />
+            { share_line((*share_url).clone()) }
+            if *help_open {
+                <Help on_close={on_help} />
+            }
+            <div class="main-grid">
+                <AddressSpace at={state.at.clone()} highlight={overview.step.highlight} />
+                <StepPanel step={overview.step.clone()} />
+            </div>
+            <div class="panels">
+                <Zonelists zonelists={overview.zonelists.clone()} />
+                <Gauges gauges={overview.gauges.clone()} />
+            </div>
+            <FreeAreas areas={overview.free_areas.clone()} />
+            <Embed open_url={open_url} embed_url={embed_url} title={title} {embed} on_copy={on_copy} />
+            if !embed {
+                <About about={state.scenario.about.clone()} />
+                <Editor scenario={state.scenario.clone()} generation={state.generation}
+                    load_error={state.load_error.clone()} warnings={state.warnings.clone()} on_action={dispatch} />
+                <Limitations />
+            }
+        </main>
+    }
+}

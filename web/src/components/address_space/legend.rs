@@ -1,0 +1,74 @@
+//! The legend under the canvas: the colours of pageblock types (free and allocated),
+//! per-cpu, reserved, hole and the step's block; the gutter's node and zone bars;
+//! and how long the last draw took.
+
+use buddyscope_engine::types::ZoneType;
+use buddyscope_engine::view::{
+    self, free_migratetype_rgb, migratetype_rgb, node_rgb, zone_rgb, Rgb, HIGHLIGHT_RGB, HOLE_RGB,
+    PCP_RGB, RESERVED_RGB,
+};
+use buddyscope_engine::MigrateType;
+use yew::prelude::*;
+
+use crate::state::{AtCursor, Shared};
+
+#[derive(Properties, PartialEq)]
+pub struct LegendProps {
+    pub at: Shared<AtCursor>,
+    /// How long the last draw took, in milliseconds.
+    pub draw_ms: f64,
+}
+
+fn css(rgb: Rgb) -> String {
+    format!("rgb({},{},{})", rgb[0], rgb[1], rgb[2])
+}
+
+/// The zone types present, each once, lowest first.
+fn zone_types(spans: &view::Spans) -> Vec<usize> {
+    let mut types: Vec<usize> = spans.zones.iter().map(|(z, _, _)| *z).collect();
+    types.sort_unstable();
+    types.dedup();
+    types
+}
+
+/// A coloured square and its meaning.
+fn key(rgb: Rgb, text: String) -> Html {
+    html! { <span class="key"><span class="swatch" style={format!("background:{}", css(rgb))}></span>{ text }</span> }
+}
+
+/// Each migratetype's free tint and allocated colour.
+fn migratetype_keys() -> Html {
+    let kinds = MigrateType::ALL.iter().chain([MigrateType::Cma].iter());
+    html! {
+        { for kinds.map(|m| html! {
+            <span class="key">
+                <span class="swatch" style={format!("background:{}", css(free_migratetype_rgb(*m as u8)))}></span>
+                <span class="swatch" style={format!("background:{}", css(migratetype_rgb(*m as u8)))}></span>
+                { m.name() }
+            </span>
+        }) }
+    }
+}
+
+#[function_component(Legend)]
+pub fn legend(props: &LegendProps) -> Html {
+    let spans = &props.at.spans;
+    let zone_name = |z: usize| ZoneType::ALL.get(z).map_or("?", |t| t.name()).to_string();
+    html! {
+        <div class="legend" aria-label="Legend">
+            <span class="muted">{ "Pageblock type (free tint, allocated full): " }</span>
+            { migratetype_keys() }
+            { key(PCP_RGB, "on a per-cpu list".into()) }
+            { key(RESERVED_RGB, "reserved".into()) }
+            { key(HOLE_RGB, "hole".into()) }
+            <span class="key"><span class="swatch outline" style={format!("border-color:{}", css(HIGHLIGHT_RGB))}></span>{ "the step's block" }</span>
+            <br />
+            <span class="muted">{ "Gutter bars: node " }</span>
+            { for spans.nodes.iter().map(|(nid, _, _)| key(node_rgb(*nid), format!("{nid}"))) }
+            <span class="muted">{ " · zone " }</span>
+            { for zone_types(spans).into_iter().map(|z| key(zone_rgb(z), zone_name(z))) }
+            <span class="muted">{ " · sections alternate grey (none: not present). Draw: " }</span>
+            <span id="draw-ms">{ format!("{:.1} ms", props.draw_ms) }</span>
+        </div>
+    }
+}

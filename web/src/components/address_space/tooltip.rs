@@ -1,0 +1,38 @@
+//! The tooltip beside the pointer: the details of the page under it.
+//!
+//! It is a component, so it always fills one place among the canvas's siblings:
+//! Yew matches unkeyed children from the end, and a tooltip that came and went as a
+//! bare list item made Yew replace the canvas element with a new, blank one on
+//! every hover.
+
+use buddyscope_engine::view::PageInfo;
+use yew::prelude::*;
+
+use super::info::info_lines;
+
+/// The page under the pointer and where the pointer is, in CSS pixels from the
+/// canvas's top left corner.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hover {
+    pub info: PageInfo,
+    pub x: f64,
+    pub y: f64,
+}
+
+#[derive(Properties, PartialEq)]
+pub struct TooltipProps {
+    pub hover: Option<Hover>,
+    pub pages_per_cell: u64,
+}
+
+#[function_component(Tooltip)]
+pub fn tooltip(props: &TooltipProps) -> Html {
+    let Some(hover) = props.hover.as_ref() else {
+        return html! {};
+    };
+    html! {
+        <div class="tooltip" id="page-tooltip" role="tooltip" style={format!("left:{}px;top:{}px", hover.x + 14.0, hover.y + 14.0)}>
+            { for info_lines(&hover.info, props.pages_per_cell).into_iter().map(|l| html! { <div>{ l }</div> }) }
+        </div>
+    }
+}

@@ -1,0 +1,84 @@
+//! The editor's small building blocks: reading a field's value, a labelled text
+//! field, an error line, and a callback that edits the machine form.
+
+use buddyscope_engine::view::MachineForm;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
+use yew::prelude::*;
+
+/// The value of the input, textarea or select an event came from.
+pub fn target_value(event: &web_sys::Event) -> String {
+    let Some(target) = event.target() else {
+        return String::new();
+    };
+    if let Some(input) = target.dyn_ref::<HtmlInputElement>() {
+        input.value()
+    } else if let Some(area) = target.dyn_ref::<HtmlTextAreaElement>() {
+        area.value()
+    } else if let Some(select) = target.dyn_ref::<HtmlSelectElement>() {
+        select.value()
+    } else {
+        String::new()
+    }
+}
+
+/// A callback that sends `form` edited with the new field value to `on_change`.
+pub fn edit<F>(
+    form: &MachineForm,
+    on_change: &Callback<MachineForm>,
+    change: F,
+) -> Callback<InputEvent>
+where
+    F: Fn(&mut MachineForm, String) + 'static,
+{
+    let form = form.clone();
+    on_change.reform(move |event: InputEvent| {
+        let mut next = form.clone();
+        change(&mut next, target_value(&event));
+        next
+    })
+}
+
+/// A callback that sends `form` changed by `change` to `on_change` on a click.
+pub fn click<F>(
+    form: &MachineForm,
+    on_change: &Callback<MachineForm>,
+    change: F,
+) -> Callback<MouseEvent>
+where
+    F: Fn(&mut MachineForm) + 'static,
+{
+    let form = form.clone();
+    on_change.reform(move |_: MouseEvent| {
+        let mut next = form.clone();
+        change(&mut next);
+        next
+    })
+}
+
+/// A labelled one-line text field with a hint under it.
+pub fn text_field(
+    label: &str,
+    id: &str,
+    value: &str,
+    hint: &str,
+    oninput: Callback<InputEvent>,
+) -> Html {
+    html! {
+        <label class="field" for={id.to_string()}>
+            <span>{ label.to_string() }</span>
+            <input id={id.to_string()} type="text" value={value.to_string()} {oninput} />
+            <small class="muted">{ hint.to_string() }</small>
+        </label>
+    }
+}
+
+/// The error line under a part of the editor, or nothing.
+pub fn error_box(id: &str, message: Option<String>) -> Html {
+    match message {
+        Some(message) => {
+            html! { <p class="field-error" id={id.to_string()} role="alert">{ message }</p> }
+        }
+        None => html! {},
+    }
+}

@@ -1,0 +1,85 @@
+//! The generator picker: choose a seeded workload generator, edit its parameters,
+//! and add the `generate` line it makes to the workload.
+
+use buddyscope_engine::workload::generate;
+use yew::prelude::*;
+
+use super::fields::target_value;
+
+#[derive(Properties, PartialEq)]
+pub struct GeneratorPickerProps {
+    /// Receives the `generate` line to append to the workload.
+    pub on_add: Callback<String>,
+}
+
+/// A generator's parameters at their defaults, as `key=value` words.
+fn default_params(name: &str) -> String {
+    generate::generator(name)
+        .map(|g| {
+            g.params
+                .iter()
+                .map(|p| format!("{}={}", p.name, p.default))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
+}
+
+/// What the generator does and what each parameter means.
+fn help_text(name: &str) -> Option<String> {
+    generate::generator(name).map(|g| {
+        let params: Vec<String> = g
+            .params
+            .iter()
+            .map(|p| format!("{} (≤ {}): {}", p.name, p.max, p.help))
+            .collect();
+        format!("{} Parameters: {}.", g.summary, params.join("; "))
+    })
+}
+
+#[function_component(GeneratorPicker)]
+pub fn generator_picker(props: &GeneratorPickerProps) -> Html {
+    let first = generate::GENERATORS.first().map_or("", |g| g.name);
+    let pick = use_state(|| first.to_string());
+    let params = use_state(|| default_params(first));
+    let on_pick = {
+        let (pick, params) = (pick.clone(), params.clone());
+        Callback::from(move |event: Event| {
+            let name = target_value(&event);
+            params.set(default_params(&name));
+            pick.set(name);
+        })
+    };
+    let on_params = {
+        let params = params.clone();
+        Callback::from(move |event: InputEvent| params.set(target_value(&event)))
+    };
+    let on_add = {
+        let (pick, params) = (pick.clone(), params.clone());
+        props.on_add.reform(move |_: MouseEvent| {
+            format!("generate {} {}", *pick, params.trim())
+                .trim_end()
+                .to_string()
+        })
+    };
+    html! {
+        <>
+            <div class="generator row">
+                <label class="field" for="generator-pick"><span>{ "Generator" }</span>
+                    <select id="generator-pick" aria-label="Workload generator" onchange={on_pick}>
+                        { for generate::GENERATORS.iter().map(|g| html! {
+                            <option value={g.name} selected={*pick == g.name}>{ g.name }</option>
+                        }) }
+                    </select>
+                </label>
+                <label class="field" for="generator-params"><span>{ "Parameters" }</span>
+                    <input id="generator-params" type="text" spellcheck="false" value={(*params).clone()} oninput={on_params} />
+                </label>
+                <button type="button" onclick={on_add}>{ "Add generator to workload" }</button>
+            </div>
+            if let Some(help) = help_text(&pick) {
+                <p class="muted" id="generator-help">{ help }{ " Seeded by [workload] seed in the scenario file; its allocations are named gN_KIND." }</p>
+            }
+        </>
+    }
+}

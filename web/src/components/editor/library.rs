@@ -1,0 +1,55 @@
+//! The teaching library picker: choose a scenario and open it.
+
+use buddyscope_engine::scenario::library;
+use yew::prelude::*;
+
+use super::fields::target_value;
+use crate::state::{Action, Source, DEFAULT_SCENARIO};
+
+#[derive(Properties, PartialEq)]
+pub struct LibraryPickerProps {
+    pub on_action: Callback<Action>,
+}
+
+/// The action that opens library entry `name` (the default scenario for "default").
+fn open(name: String) -> Action {
+    match library::get(&name) {
+        Some(entry) => Action::Load {
+            text: entry.text.to_string(),
+            source: Source::Library(name),
+            step: None,
+        },
+        None => Action::Load {
+            text: DEFAULT_SCENARIO.to_string(),
+            source: Source::Default,
+            step: None,
+        },
+    }
+}
+
+#[function_component(LibraryPicker)]
+pub fn library_picker(props: &LibraryPickerProps) -> Html {
+    let pick = use_state(|| "default".to_string());
+    let on_pick = {
+        let pick = pick.clone();
+        Callback::from(move |event: Event| pick.set(target_value(&event)))
+    };
+    let on_open = {
+        let pick = pick.clone();
+        props
+            .on_action
+            .reform(move |_: MouseEvent| open((*pick).clone()))
+    };
+    html! {
+        <div class="library">
+            <label for="library-pick">{ "Teaching library " }</label>
+            <select id="library-pick" aria-label="Library scenario" onchange={on_pick}>
+                <option value="default" selected={*pick == "default"}>{ "Two nodes, and what happens when the local one runs low (default)" }</option>
+                { for library::ENTRIES.iter().map(|e| html! {
+                    <option value={e.name} selected={*pick == e.name}>{ e.title() }</option>
+                }) }
+            </select>
+            <button type="button" onclick={on_open}>{ "Open library scenario" }</button>
+        </div>
+    }
+}

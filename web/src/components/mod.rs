@@ -1,0 +1,16 @@
+//! The view components, one per file (a folder where a component has parts). Each is
+//! a function of plain view data from the engine and callbacks; none holds simulation
+//! state, only transient input (form fields, zoom and scroll).
+
+pub mod about;
+pub mod address_space;
+pub mod controls;
+pub mod editor;
+pub mod embed;
+pub mod free_areas;
+pub mod gauges;
+pub mod help;
+pub mod limits;
+pub mod notice;
+pub mod step_panel;
+pub mod zonelists;
