@@ -51,11 +51,11 @@ stage clippy-wasm check cargo clippy -p buddyscope-engine -p buddyscope-web --ta
 stage rust-tests tests cargo test --workspace --locked
 # Over a million allocator operations on random machines, every invariant checked
 # after each one (release build: the same code, fast enough to do it in seconds).
-stage property tests env BUDDYSCOPE_OPS=90000 cargo test --release --locked -p buddyscope-engine --test alloc_random
+stage property tests env BUDDYSCOPE_OPS=90000 cargo test --release --locked -p buddyscope-engine --test it -- alloc_random::
 # Seeded simulation: 150 random machines (nodes, holes, sections, movablecore, CMA)
 # with random runs (hotplug and generators included), invariants after every
 # operation. A failure prints BUDDYSCOPE_SEED=N and the command that replays it.
-stage simulation tests env BUDDYSCOPE_SEEDS=150 cargo test --release --locked -p buddyscope-engine --test simulation
+stage simulation tests env BUDDYSCOPE_SEEDS=150 cargo test --release --locked -p buddyscope-engine --test it -- simulation::
 stage browser-tests tests cargo test -p buddyscope-web --target wasm32-unknown-unknown --locked
 stage trunk-build check trunk build --release --locked
 stage e2e tests node --test e2e/

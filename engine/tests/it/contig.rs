@@ -17,7 +17,7 @@
 //! pageblock is isolated.
 //!
 //! The random test replays with `BUDDYSCOPE_SEED=N cargo test -p buddyscope-engine
-//! --test contig` (`BUDDYSCOPE_OPS` sets the operations per seed).
+//! --test it -- contig::` (`BUDDYSCOPE_OPS` sets the operations per seed).
 
 use buddyscope_engine::alloc::contig::{ContigError, ContigFailure, Migration};
 use buddyscope_engine::alloc::gfp::Gfp;
@@ -1511,7 +1511,7 @@ fn random_mix_of_contig_isolation_split_and_ordinary_operations() {
     for seed in seeds {
         if let Err(message) = run(seed, ops) {
             panic!(
-                "seed {seed} failed: {message}\nreplay: BUDDYSCOPE_SEED={seed} cargo test -p buddyscope-engine --test contig"
+                "seed {seed} failed: {message}\nreplay: BUDDYSCOPE_SEED={seed} cargo test -p buddyscope-engine --test it -- contig::"
             );
         }
     }

@@ -1,6 +1,6 @@
 //! Seeded random alloc/free sequences with the invariant checker after every operation.
 //! A failure prints the seed; `BUDDYSCOPE_SEED=N cargo test -p buddyscope-engine
-//! --test random_ops` replays that one seed.
+//! --test it -- random_ops::` replays that one seed.
 
 use buddyscope_engine::{BuddyZone, MigrateType, Order, Pfn, Rng};
 
@@ -79,7 +79,7 @@ fn random_sequences_keep_every_invariant() {
     };
     for seed in seeds {
         if let Err(message) = run(seed, 2_000) {
-            panic!("seed {seed} failed: {message}\nreplay: BUDDYSCOPE_SEED={seed} cargo test -p buddyscope-engine --test random_ops");
+            panic!("seed {seed} failed: {message}\nreplay: BUDDYSCOPE_SEED={seed} cargo test -p buddyscope-engine --test it -- random_ops::");
         }
     }
 }

@@ -24,7 +24,7 @@ use buddyscope_engine::kmemtrace::{
     import_trace, reason, ImportedTrace, TraceOp, ALLOC_OVER_LIVE, MAX_TRACE_BYTES, MAX_TRACE_LINES,
 };
 
-const FIXTURE_GZ: &[u8] = include_bytes!("data/traces/boot-early.trace.gz");
+const FIXTURE_GZ: &[u8] = include_bytes!("../data/traces/boot-early.trace.gz");
 
 /// Decompresses a gzip member (RFC 1952) with miniz_oxide, the engine's own
 /// dependency.

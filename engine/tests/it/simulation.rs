@@ -7,12 +7,12 @@
 //! operations checked to change nothing.
 //!
 //! A failure prints the seed and the command that replays it alone:
-//! `BUDDYSCOPE_SEED=N cargo test --release -p buddyscope-engine --test simulation`.
+//! `BUDDYSCOPE_SEED=N cargo test --release -p buddyscope-engine --test it -- simulation::`.
 //! `BUDDYSCOPE_SEEDS` sets how many seeds run (default 3, a smoke run in debug builds;
 //! scripts/test.sh runs 150 in release), `BUDDYSCOPE_SIM_OPS` the operations per seed
 //! (default 300).
 
-mod common;
+use crate::common;
 
 use buddyscope_engine::session::{Outcome, Session};
 use buddyscope_engine::Rng;
@@ -95,7 +95,7 @@ fn random_machines_and_runs_keep_every_invariant() {
             Ok(true) => booted += 1,
             Ok(false) => refused += 1,
             Err(message) => panic!(
-                "seed {seed} failed: {message}\nreplay: BUDDYSCOPE_SEED={seed} BUDDYSCOPE_SIM_OPS={ops} cargo test --release -p buddyscope-engine --test simulation"
+                "seed {seed} failed: {message}\nreplay: BUDDYSCOPE_SEED={seed} BUDDYSCOPE_SIM_OPS={ops} cargo test --release -p buddyscope-engine --test it -- simulation::"
             ),
         }
     }

@@ -1,7 +1,7 @@
 //! Seeded random workloads on whole machines through the real allocation and free
 //! paths (pcp lists, watermarks, fallback, stealing), with every invariant checked
 //! after every operation. A failure prints the seed;
-//! `BUDDYSCOPE_SEED=N cargo test -p buddyscope-engine --test alloc_random` replays it.
+//! `BUDDYSCOPE_SEED=N cargo test -p buddyscope-engine --test it -- alloc_random::` replays it.
 //! `BUDDYSCOPE_OPS` sets the operations per seed.
 
 use buddyscope_engine::alloc::gfp::Gfp;
@@ -161,7 +161,7 @@ fn random_workloads_keep_every_invariant() {
     };
     for seed in seeds {
         if let Err(message) = run(seed, ops) {
-            panic!("seed {seed} failed: {message}\nreplay: BUDDYSCOPE_SEED={seed} cargo test -p buddyscope-engine --test alloc_random");
+            panic!("seed {seed} failed: {message}\nreplay: BUDDYSCOPE_SEED={seed} cargo test -p buddyscope-engine --test it -- alloc_random::");
         }
     }
 }
