@@ -49,13 +49,18 @@ stage fmt check cargo fmt --all -- --check
 stage clippy check cargo clippy --workspace --all-targets --locked -- -D warnings
 stage clippy-wasm check cargo clippy -p buddyscope-engine -p buddyscope-web --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
 stage rust-tests tests cargo test --workspace --locked
-# Over a million allocator operations on random machines, every invariant checked
-# after each one (release build: the same code, fast enough to do it in seconds).
-stage property tests env BUDDYSCOPE_OPS=90000 cargo test --release --locked -p buddyscope-engine --test it -- alloc_random::
-# Seeded simulation: 150 random machines (nodes, holes, sections, movablecore, CMA)
-# with random runs (hotplug and generators included), invariants after every
-# operation. A failure prints BUDDYSCOPE_SEED=N and the command that replays it.
-stage simulation tests env BUDDYSCOPE_SEEDS=150 cargo test --release --locked -p buddyscope-engine --test it -- simulation::
+# The seeded tests' size (engine/tests/it/common/seeded.rs): BUDDYSCOPE_SIZE=K runs K
+# times the default work. A failure prints BUDDYSCOPE_SEED=N and the command that
+# replays it. Both stages run the release build of the one engine test binary, `it`,
+# filtered by module; the second stage reuses the first one's build.
+# Over a million allocator operations on random machines (12 seeds of 4 000 × 25),
+# every invariant checked after each one (release build: the same code, fast enough
+# to do it in seconds).
+stage property tests env BUDDYSCOPE_SIZE=25 cargo test --release --locked -p buddyscope-engine --test it -- alloc_random::
+# Seeded simulation: 150 random machines (3 × 50; nodes, holes, sections, movablecore,
+# CMA) with random runs (hotplug and generators included), invariants after every
+# operation.
+stage simulation tests env BUDDYSCOPE_SIZE=50 cargo test --release --locked -p buddyscope-engine --test it -- simulation::
 stage browser-tests tests cargo test -p buddyscope-web --target wasm32-unknown-unknown --locked
 stage trunk-build check trunk build --release --locked
 stage e2e tests node --test e2e/
