@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test: formatting, clippy (native and wasm32), the Rust tests, the browser
 # tests of the web crate, a release build of the page, and the end-to-end tests in
-# headless Chromium. Every stage runs even after a failure; the last line is the total
-# (`N passed, N failed`) and the exit code is non-zero if anything failed.
+# headless Chromium. Every stage runs even after a failure, except the end-to-end tests
+# after a failed Trunk build (they would test a stale dist/): they count as one failure
+# then. The last line is the total (`N passed, N failed`) and the exit code is non-zero
+# if anything failed.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 set -e
@@ -26,6 +28,7 @@ count_tests() {
 }
 
 # stage NAME KIND COMMAND...: KIND is "check" (counts as one test) or "tests".
+# Leaves the command's exit status in $stage_status.
 stage() {
   local name="$1" kind="$2" log="$LOGS/$1.log" status p f start
   shift 2
@@ -43,6 +46,15 @@ stage() {
   passed=$((passed + p))
   failed=$((failed + f))
   summary+=("$(printf '%-14s %s  %4d passed %3d failed  %4ds' "$name" "$([ "$status" -eq 0 ] && echo ok || echo FAIL)" "$p" "$f" $((SECONDS - start)))")
+  stage_status=$status
+}
+
+# skip NAME REASON: a stage that cannot run; it counts as one failure.
+skip() {
+  local name="$1" reason="$2"
+  printf '\n== %s: not run: %s\n' "$name" "$reason" | tee "$LOGS/$name.log"
+  failed=$((failed + 1))
+  summary+=("$(printf '%-14s %s  %4d passed %3d failed  %4ds  (%s)' "$name" SKIP 0 1 0 "$reason")")
 }
 
 stage fmt check cargo fmt --all -- --check
@@ -63,7 +75,11 @@ stage property tests env BUDDYSCOPE_SIZE=25 cargo test --release --locked -p bud
 stage simulation tests env BUDDYSCOPE_SIZE=50 cargo test --release --locked -p buddyscope-engine --test it -- simulation::
 stage browser-tests tests cargo test -p buddyscope-web --target wasm32-unknown-unknown --locked
 stage trunk-build check trunk build --release --locked
-stage e2e tests node --test e2e/
+if [ "$stage_status" -eq 0 ]; then
+  stage e2e tests node --test e2e/
+else
+  skip e2e "trunk-build failed, dist/ is stale"
+fi
 
 printf '\n== summary\n'
 printf '%s\n' "${summary[@]}"
