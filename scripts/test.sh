@@ -58,6 +58,9 @@ skip() {
 }
 
 stage fmt check cargo fmt --all -- --check
+# Trunk.toml repeats the wasm-bindgen and binaryen versions of Cargo.lock and
+# package.json (scripts/setup.sh): they must agree or the Trunk build fails.
+stage tool-pins check check_tool_pins
 stage clippy check cargo clippy --workspace --all-targets --locked -- -D warnings
 stage clippy-wasm check cargo clippy -p buddyscope-engine -p buddyscope-web --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
 stage rust-tests tests cargo test --workspace --locked
