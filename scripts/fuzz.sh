@@ -8,7 +8,7 @@
 #
 # The committed seeds (fuzz/seeds/TARGET) start each run; what the fuzzer learns goes
 # to fuzz/corpus/TARGET (not committed) and a crashing input to fuzz/artifacts/TARGET.
-# Turn a crash into a regression test under engine/tests (fuzz_regressions.rs) so a
+# Turn a crash into a regression test under engine/tests/it (fuzz_regressions.rs) so a
 # plain `cargo test` keeps it fixed. Needs `cargo install cargo-fuzz --locked` and
 # `rustup toolchain install nightly`. One in-process job at a time (one core): the
 # machine has 2 cores.

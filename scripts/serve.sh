@@ -4,5 +4,6 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 setup_web
+check_tool_pins
 cd "$ROOT"
 exec trunk serve --release "$@"

@@ -22,10 +22,46 @@ cannot() {
   exit 1
 }
 
+# Each tool version has one source of truth, read here: wasm-bindgen's is the exact pin
+# in the workspace's Cargo.toml, which Cargo.lock follows; binaryen's (wasm-opt) is
+# package.json, which package-lock.json follows (npm ci refuses a lock that disagrees).
+# Trunk.toml is static TOML and repeats both; check_tool_pins fails when it disagrees.
+
 # The version of wasm-bindgen the web crate links, read from Cargo.lock: the CLI that
 # post-processes the wasm must be exactly this version.
 bindgen_version() {
   awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
+}
+
+# The major version of binaryen in package.json ("132.0.0" gives 132): wasm-opt
+# reports only that ("wasm-opt version 132 (version_132)").
+binaryen_version() {
+  awk -F'"' '$2 == "binaryen" { split($4, v, "."); print v[1]; exit }' "$ROOT/package.json"
+}
+
+# trunk_tool KEY: the version Trunk.toml's [tools] table pins for KEY.
+trunk_tool() {
+  awk -v key="$1" '/^\[/ { tools = ($0 == "[tools]") } tools && $1 == key { gsub(/"/, "", $3); print $3; exit }' "$ROOT/Trunk.toml"
+}
+
+# Trunk.toml's tool pins agree with Cargo.lock and package.json (Trunk, offline, would
+# otherwise refuse the tools on PATH and fail to download others).
+check_tool_pins() {
+  local bindgen binaryen pinned status=0
+  bindgen="$(bindgen_version)"
+  binaryen="$(binaryen_version)"
+  pinned="$(trunk_tool wasm_bindgen)"
+  if [ -z "$bindgen" ] || [ "$pinned" != "$bindgen" ]; then
+    say "Trunk.toml pins wasm_bindgen = \"$pinned\" but Cargo.lock has wasm-bindgen ${bindgen:-(none)}: make them equal"
+    status=1
+  fi
+  pinned="$(trunk_tool wasm_opt)"
+  if [ -z "$binaryen" ] || [ "$pinned" != "version_$binaryen" ]; then
+    say "Trunk.toml pins wasm_opt = \"$pinned\" but package.json has binaryen ${binaryen:-(none)}: use \"version_$binaryen\""
+    status=1
+  fi
+  [ "$status" -eq 0 ] && say "Trunk.toml agrees: wasm-bindgen $bindgen (Cargo.lock), wasm-opt version_$binaryen (package.json)"
+  return "$status"
 }
 
 ensure_rust() {
@@ -98,8 +134,11 @@ ensure_npm_packages() {
 }
 
 check_wasm_opt() {
-  [ "$(wasm-opt --version 2>/dev/null)" = "wasm-opt version 132 (version_132)" ] ||
-    cannot "wasm-opt on PATH is not binaryen 132 from npm" "rm -rf node_modules, then re-run"
+  local version
+  version="$(binaryen_version)"
+  [ -n "$version" ] || cannot "package.json names no binaryen version" "git checkout package.json"
+  [ "$(wasm-opt --version 2>/dev/null)" = "wasm-opt version $version (version_$version)" ] ||
+    cannot "wasm-opt on PATH is not binaryen $version from npm" "rm -rf node_modules, then re-run"
 }
 
 setup_web() {

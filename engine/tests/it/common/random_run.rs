@@ -1,5 +1,5 @@
 //! Random machines and random operation sequences driven by any source of choices:
-//! a seeded `Rng` in engine/tests/simulation.rs, the fuzzer's bytes in
+//! a seeded `Rng` in engine/tests/it/simulation.rs, the fuzzer's bytes in
 //! fuzz/fuzz_targets/operations.rs (which includes this file by path). Every
 //! operation goes through `Session::apply` (or a `generate` statement through the
 //! workload runner), and the invariant checker runs after each one.

@@ -68,7 +68,7 @@ fn stepping_back_draws_the_identical_picture() {
 fn a_failed_watermark_check_shows_in_the_zonelist_and_gauges() {
     // The page's default scenario: node 0 runs low and falls back to node 1.
     let (scenario, loaded) =
-        load_text(include_str!("../../web/scenarios/default.toml")).expect("default loads");
+        load_text(include_str!("../../../web/scenarios/default.toml")).expect("default loads");
     assert_eq!(
         loaded.cursor,
         loaded

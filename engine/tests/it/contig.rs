@@ -16,8 +16,8 @@
 //! `check_invariants_with_isolation()`, and by `check_invariants()` whenever no
 //! pageblock is isolated.
 //!
-//! The random test replays with `BUDDYSCOPE_SEED=N cargo test -p buddyscope-engine
-//! --test contig` (`BUDDYSCOPE_OPS` sets the operations per seed).
+//! The random test runs seeds 1 to 10, 1 500 × `BUDDYSCOPE_SIZE` operations each; a
+//! failure prints the seed and the command that replays it (common/seeded.rs).
 
 use buddyscope_engine::alloc::contig::{ContigError, ContigFailure, Migration};
 use buddyscope_engine::alloc::Allocator;
@@ -25,6 +25,8 @@ use buddyscope_engine::machine::{Machine, MachineConfig, NodeConfig};
 use buddyscope_engine::types::gfp::Gfp;
 use buddyscope_engine::types::PfnRange;
 use buddyscope_engine::{EngineError, Event, MigrateType, Order, Pfn, Rng};
+
+use crate::common::seeded;
 
 const MOVABLE: MigrateType = MigrateType::Movable;
 const ISOLATE: MigrateType = MigrateType::Isolate;
@@ -1512,21 +1514,12 @@ fn run(seed: u64, ops: u64) -> Result<(), String> {
 
 #[test]
 fn random_mix_of_contig_isolation_split_and_ordinary_operations() {
-    let ops: u64 = std::env::var("BUDDYSCOPE_OPS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_500);
-    let seeds: Vec<u64> = match std::env::var("BUDDYSCOPE_SEED") {
-        Ok(seed) => vec![seed.parse().expect("BUDDYSCOPE_SEED must be a number")],
-        Err(_) => (1..=10).collect(),
-    };
-    for seed in seeds {
-        if let Err(message) = run(seed, ops) {
-            panic!(
-                "seed {seed} failed: {message}\nreplay: BUDDYSCOPE_SEED={seed} cargo test -p buddyscope-engine --test contig"
-            );
-        }
-    }
+    let ops = 1_500 * seeded::size();
+    seeded::run(
+        "contig::random_mix_of_contig_isolation_split_and_ordinary_operations",
+        10,
+        |seed| run(seed, ops),
+    );
 }
 
 #[test]

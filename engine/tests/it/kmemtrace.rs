@@ -25,7 +25,7 @@ use buddyscope_engine::import::kmemtrace::{
 };
 use buddyscope_engine::limits::{TRACE_BYTES_MAX, TRACE_LINES_MAX};
 
-const FIXTURE_GZ: &[u8] = include_bytes!("data/traces/boot-early.trace.gz");
+const FIXTURE_GZ: &[u8] = include_bytes!("../data/traces/boot-early.trace.gz");
 
 /// Decompresses a gzip member (RFC 1952) with miniz_oxide, the engine's own
 /// dependency.

@@ -14,13 +14,16 @@ use buddyscope_engine::session::Session;
 use buddyscope_engine::view;
 use buddyscope_engine::workload::{parse_workload, run_workload_seeded};
 
-const DIGESTS: &str = include_str!("data/digests.txt");
+const DIGESTS: &str = include_str!("../data/digests.txt");
 
 /// Every scenario the digests cover, by name.
 fn scenarios() -> Vec<(&'static str, &'static str)> {
     let mut all: Vec<(&str, &str)> = ENTRIES.iter().map(|e| (e.name, e.text)).collect();
-    all.push(("default", include_str!("../../web/scenarios/default.toml")));
-    all.push(("generators", include_str!("data/digest/generators.toml")));
+    all.push((
+        "default",
+        include_str!("../../../web/scenarios/default.toml"),
+    ));
+    all.push(("generators", include_str!("../data/digest/generators.toml")));
     all
 }
 

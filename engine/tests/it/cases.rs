@@ -1,7 +1,7 @@
 //! Data tests: a scenario file and a workload script in, the allocator's records,
 //! tracepoint events, final state dump and /proc/buddyinfo out, compared with the
 //! reviewed `expected.txt` of each case in tests/data/cases/. After a deliberate
-//! change, `BUDDYSCOPE_BLESS=1 cargo test -p buddyscope-engine --test cases` rewrites
+//! change, `BUDDYSCOPE_BLESS=1 cargo test -p buddyscope-engine --test it -- cases::` rewrites
 //! the expected files; review the diff before committing it.
 
 use std::path::Path;

@@ -13,10 +13,10 @@ use buddyscope_engine::scenario::{
 };
 use buddyscope_engine::types::{PfnRange, ZoneType};
 
-const A: &str = include_str!("data/oracle/a-1node-512M/machine.snapshot");
-const B: &str = include_str!("data/oracle/b-1node-4G/machine.snapshot");
-const C: &str = include_str!("data/oracle/c-2node-1G-1G/machine.snapshot");
-const E: &str = include_str!("data/oracle/e-1node-2G-wmark-sysctl/machine.snapshot");
+const A: &str = include_str!("../data/oracle/a-1node-512M/machine.snapshot");
+const B: &str = include_str!("../data/oracle/b-1node-4G/machine.snapshot");
+const C: &str = include_str!("../data/oracle/c-2node-1G-1G/machine.snapshot");
+const E: &str = include_str!("../data/oracle/e-1node-2G-wmark-sysctl/machine.snapshot");
 
 const ALL: [(&str, &str); 4] = [
     ("a-1node-512M", A),
@@ -1212,7 +1212,7 @@ percpu_pagelist_high_fraction = 0
 
 #[test]
 fn the_documented_example_parses() {
-    let source = include_str!("../src/scenario/mod.rs");
+    let source = include_str!("../../src/scenario/mod.rs");
     let documented: String = source
         .lines()
         .filter_map(|line| line.strip_prefix("//!"))

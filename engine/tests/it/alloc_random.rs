@@ -1,8 +1,7 @@
 //! Seeded random workloads on whole machines through the real allocation and free
 //! paths (pcp lists, watermarks, fallback, stealing), with every invariant checked
-//! after every operation. A failure prints the seed;
-//! `BUDDYSCOPE_SEED=N cargo test -p buddyscope-engine --test alloc_random` replays it.
-//! `BUDDYSCOPE_OPS` sets the operations per seed.
+//! after every operation. Seeds 1 to 12, 4 000 × `BUDDYSCOPE_SIZE` operations each; a
+//! failure prints the seed and the command that replays it (common/seeded.rs).
 
 use buddyscope_engine::alloc::reclaim::PageUse;
 use buddyscope_engine::alloc::Allocator;
@@ -10,6 +9,8 @@ use buddyscope_engine::machine::{Machine, MachineConfig, NodeConfig};
 use buddyscope_engine::types::gfp::Gfp;
 use buddyscope_engine::types::PfnRange;
 use buddyscope_engine::{Event, Pfn, Rng};
+
+use crate::common::seeded;
 
 const MASKS: [&str; 6] = [
     "GFP_NOWAIT|__GFP_NOWARN",
@@ -152,17 +153,10 @@ fn run(seed: u64, ops: u64) -> Result<(), String> {
 
 #[test]
 fn random_workloads_keep_every_invariant() {
-    let ops: u64 = std::env::var("BUDDYSCOPE_OPS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(4_000);
-    let seeds: Vec<u64> = match std::env::var("BUDDYSCOPE_SEED") {
-        Ok(seed) => vec![seed.parse().expect("BUDDYSCOPE_SEED must be a number")],
-        Err(_) => (1..=12).collect(),
-    };
-    for seed in seeds {
-        if let Err(message) = run(seed, ops) {
-            panic!("seed {seed} failed: {message}\nreplay: BUDDYSCOPE_SEED={seed} cargo test -p buddyscope-engine --test alloc_random");
-        }
-    }
+    let ops = 4_000 * seeded::size();
+    seeded::run(
+        "alloc_random::random_workloads_keep_every_invariant",
+        12,
+        |seed| run(seed, ops),
+    );
 }

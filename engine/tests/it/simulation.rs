@@ -6,28 +6,21 @@
 //! parameters), with every invariant checked after every operation and refused
 //! operations checked to change nothing.
 //!
-//! A failure prints the seed and the command that replays it alone:
-//! `BUDDYSCOPE_SEED=N cargo test --release -p buddyscope-engine --test simulation`.
-//! `BUDDYSCOPE_SEEDS` sets how many seeds run (default 3, a smoke run in debug builds;
-//! scripts/test.sh runs 150 in release), `BUDDYSCOPE_SIM_OPS` the operations per seed
-//! (default 300).
+//! Seeds 1 to 3 × `BUDDYSCOPE_SIZE` (3 is a smoke run in debug builds; scripts/test.sh
+//! runs 150 in release), 300 operations each. A failure prints the seed and the
+//! command that replays it alone (common/seeded.rs).
 
-mod common;
+use crate::common;
 
 use buddyscope_engine::session::{Outcome, Session};
 use buddyscope_engine::Rng;
 use common::random_run::{
     apply_checked, boot, generate_checked, generate_statement, machine_toml, operation, Choose,
 };
+use common::seeded;
 
-fn env_number(name: &str, default: u64) -> u64 {
-    match std::env::var(name) {
-        Ok(value) => value
-            .parse()
-            .unwrap_or_else(|_| panic!("{name} must be a number, not `{value}`")),
-        Err(_) => default,
-    }
-}
+/// Operations (or `generate` statements) per seed.
+const OPS: u64 = 300;
 
 /// What the runs did, so the test can tell it reached the interesting paths.
 #[derive(Default, Debug)]
@@ -83,27 +76,24 @@ fn run(seed: u64, ops: u64, reached: &mut Reached) -> Result<bool, String> {
 
 #[test]
 fn random_machines_and_runs_keep_every_invariant() {
-    let ops = env_number("BUDDYSCOPE_SIM_OPS", 300);
-    let seeds: Vec<u64> = match std::env::var("BUDDYSCOPE_SEED") {
-        Ok(_) => vec![env_number("BUDDYSCOPE_SEED", 0)],
-        Err(_) => (1..=env_number("BUDDYSCOPE_SEEDS", 3)).collect(),
-    };
     let (mut booted, mut refused) = (0, 0);
     let mut reached = Reached::default();
-    for &seed in &seeds {
-        match run(seed, ops, &mut reached) {
-            Ok(true) => booted += 1,
-            Ok(false) => refused += 1,
-            Err(message) => panic!(
-                "seed {seed} failed: {message}\nreplay: BUDDYSCOPE_SEED={seed} BUDDYSCOPE_SIM_OPS={ops} cargo test --release -p buddyscope-engine --test simulation"
-            ),
-        }
-    }
-    eprintln!("{booted} machines run, {refused} refused, {ops} steps each: {reached:?}");
+    let seeds = seeded::run(
+        "simulation::random_machines_and_runs_keep_every_invariant",
+        3 * seeded::size(),
+        |seed| {
+            if run(seed, OPS, &mut reached)? {
+                booted += 1;
+            } else {
+                refused += 1;
+            }
+            Ok(())
+        },
+    );
+    eprintln!("{booted} machines run, {refused} refused, {OPS} steps each: {reached:?}");
     // The generator is meant to make machines the model accepts most of the time.
     assert!(
-        booted * 4 >= seeds.len() * 3,
-        "{refused} of {} random machines refused",
-        seeds.len()
+        booted * 4 >= seeds * 3,
+        "{refused} of {seeds} random machines refused"
     );
 }

@@ -3,7 +3,7 @@
 //! so `cargo test` keeps them fixed without nightly. The inputs are in
 //! tests/data/fuzz/, named after what was wrong.
 
-mod common;
+use crate::common;
 
 use buddyscope_engine::import::kmemtrace::{import_trace, trace_workload};
 use buddyscope_engine::workload::{format_statements, parse_workload, Statement};
@@ -29,7 +29,7 @@ fn workload_round_trip(text: &str) -> Result<Vec<Statement>, String> {
 /// writes only nodes >= 0), so it read back as -1. Nodes below -1 are now refused.
 #[test]
 fn a_node_below_minus_one_is_refused() {
-    let text = include_str!("data/fuzz/workload-node-below-minus-one.txt");
+    let text = include_str!("../data/fuzz/workload-node-below-minus-one.txt");
     let message = workload_round_trip(text).unwrap_err();
     assert!(
         message.contains("`node` is a node number or -1 (the CPU's own node), not -65"),
@@ -46,7 +46,7 @@ fn a_node_below_minus_one_is_refused() {
 #[test]
 fn a_trace_gfp_mask_the_kernel_rejects_is_skipped() {
     for text in [
-        include_str!("data/fuzz/trace-gfp-zone-bad.txt"),
+        include_str!("../data/fuzz/trace-gfp-zone-bad.txt"),
         "  sh-1 [000] d..1. 0.1: mm_page_alloc: page=00000000b1feb976 pfn=0x8af6 order=0 migratetype=0 gfp_flags=GFP_DMA|GFP_DMA32|__GFP_HIGHMEM\n",
         "  sh-1 [000] d..1. 0.1: mm_page_alloc: page=00000000b1feb976 pfn=0x8af6 order=0 migratetype=0 gfp_flags=0x80000000\n",
     ] {
@@ -82,7 +82,7 @@ fn a_trace_gfp_mask_the_kernel_rejects_is_skipped() {
 /// read back.
 #[test]
 fn a_gfp_bit_without_a_name_is_written_as_hex() {
-    let text = include_str!("data/fuzz/workload-gfp-bit-without-a-name.txt");
+    let text = include_str!("../data/fuzz/workload-gfp-bit-without-a-name.txt");
     let statements = workload_round_trip(text).unwrap();
     let written = format_statements(&statements);
     assert!(written.contains("|0x1000000\n"), "{written}");
@@ -97,7 +97,7 @@ fn a_gfp_bit_without_a_name_is_written_as_hex() {
 #[test]
 fn a_pixel_averaging_millions_of_pages_has_the_mean_colour() {
     use buddyscope_engine::view::{self, Viewport, GUTTER_PX, HOLE_RGB};
-    let input = include_bytes!("data/fuzz/page-wide-zoom-colour-overflow.bin");
+    let input = include_bytes!("../data/fuzz/page-wide-zoom-colour-overflow.bin");
     let (choice, text) = input.split_at(8);
     assert_eq!(choice[4], 25, "the input's zoom");
     let (_, loaded) = view::load_text(std::str::from_utf8(text).unwrap()).unwrap();
@@ -135,7 +135,7 @@ fn a_pixel_averaging_millions_of_pages_has_the_mean_colour() {
 /// section migrated a page-cache page, then failed with -EBUSY on a page off the LRU;
 /// the session kept the page's old pfn, a later allocation got that pfn, and freeing
 /// both put one page on the per-cpu list twice (NR_FREE_PAGES one too high once
-/// drained). engine/tests/hotplug.rs has the same case written out.
+/// drained). engine/tests/it/hotplug.rs has the same case written out.
 #[test]
 fn operation_inputs_keep_every_invariant() {
     let mut ran = 0;

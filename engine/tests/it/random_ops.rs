@@ -1,8 +1,10 @@
 //! Seeded random alloc/free sequences with the invariant checker after every operation.
-//! A failure prints the seed; `BUDDYSCOPE_SEED=N cargo test -p buddyscope-engine
-//! --test random_ops` replays that one seed.
+//! Seeds 1 to 200 × `BUDDYSCOPE_SIZE`, 2 000 operations each; a failure prints the seed
+//! and the command that replays it (common/seeded.rs).
 
 use buddyscope_engine::{BuddyZone, MigrateType, Order, Pfn, Rng};
+
+use crate::common::seeded;
 
 /// Runs `ops` random operations on a zone shaped by `seed`, checking after each.
 fn run(seed: u64, ops: u32) -> Result<(), String> {
@@ -73,13 +75,9 @@ fn run(seed: u64, ops: u32) -> Result<(), String> {
 
 #[test]
 fn random_sequences_keep_every_invariant() {
-    let seeds: Vec<u64> = match std::env::var("BUDDYSCOPE_SEED") {
-        Ok(seed) => vec![seed.parse().expect("BUDDYSCOPE_SEED must be a number")],
-        Err(_) => (1..=200).collect(),
-    };
-    for seed in seeds {
-        if let Err(message) = run(seed, 2_000) {
-            panic!("seed {seed} failed: {message}\nreplay: BUDDYSCOPE_SEED={seed} cargo test -p buddyscope-engine --test random_ops");
-        }
-    }
+    seeded::run(
+        "random_ops::random_sequences_keep_every_invariant",
+        200 * seeded::size(),
+        |seed| run(seed, 2_000),
+    );
 }

@@ -1,0 +1,33 @@
+//! The engine's integration tests, one module per topic, in one test binary: the
+//! engine and the tests' dependencies are linked once instead of once per file, and
+//! the test harness runs every test of every topic in parallel. Run one topic with a
+//! name filter: `cargo test -p buddyscope-engine --test it -- buddy::`.
+//!
+//! `common` holds what several modules (and the fuzz targets, by path) share.
+
+mod common;
+
+mod alloc_random;
+mod buddy;
+mod cases;
+mod cma;
+mod contig;
+mod digest;
+mod fuzz_regressions;
+mod generate;
+mod hotplug;
+mod import;
+mod kmemtrace;
+mod layers;
+mod library;
+mod limits;
+mod machine;
+mod modtrace_format;
+mod pinned;
+mod random_ops;
+mod reclaim;
+mod session;
+mod share;
+mod simulation;
+mod view;
+mod workload;
