@@ -1,8 +1,8 @@
 //! Every input limit of docs/limits.md, hit once: the input is refused (or the run
-//! stopped) with the documented message, quickly and without allocating for the
-//! input's claims. One test per row of the table.
-
-use std::time::{Duration, Instant};
+//! stopped) with the documented message, without allocating for the input's claims.
+//! One test per row of the table. How fast a refusal is belongs to the benchmarks;
+//! here the work is bounded by counting it (the statement budget counts every skipped
+//! free, so a loop that rescanned dead allocations would be refused, not slow).
 
 use buddyscope_engine::alloc::Allocator;
 use buddyscope_engine::import::kmemtrace::import_trace;
@@ -25,18 +25,9 @@ use buddyscope_engine::session::Session;
 use buddyscope_engine::view::{self, LoadErrorPlace};
 use buddyscope_engine::workload::{parse_workload, run_workload_seeded};
 
-/// Runs `f`, which must finish within `seconds` (debug build, shared machine).
-fn quickly<T>(seconds: u64, f: impl FnOnce() -> T) -> T {
-    let start = Instant::now();
-    let value = f();
-    let took = start.elapsed();
-    assert!(took < Duration::from_secs(seconds), "took {took:?}");
-    value
-}
-
 fn machine_error(scenario: &str) -> String {
     let scenario = parse_scenario(scenario).unwrap_or_else(|e| panic!("{e}"));
-    quickly(5, || Machine::build(&scenario.machine))
+    Machine::build(&scenario.machine)
         .map(|_| ())
         .expect_err("the machine must be refused")
         .to_string()
@@ -48,8 +39,9 @@ fn scenario_with(script: &str) -> String {
 
 fn workload_error(script: &str) -> String {
     let text = scenario_with(script);
-    let err =
-        quickly(60, || view::load_text(&text).map(|_| ())).expect_err("the workload must fail");
+    let err = view::load_text(&text)
+        .map(|_| ())
+        .expect_err("the workload must fail");
     assert!(
         matches!(
             err.place,
@@ -106,7 +98,7 @@ fn share_links_over_64_kib_or_decompressing_past_1_mib_are_refused() {
     });
     assert!(bomb.len() < LINK_FRAGMENT_BYTES_MAX, "{} bytes", bomb.len());
     assert_contains(
-        &quickly(5, || share::decode(&bomb)).unwrap_err().to_string(),
+        &share::decode(&bomb).unwrap_err().to_string(),
         "larger than 1 MiB when decompressed",
     );
 }
@@ -191,7 +183,7 @@ fn a_zone_over_256_gib_is_refused_before_its_page_arrays() {
     )
     .unwrap();
     let machine = Machine::build(&scenario.machine).unwrap();
-    let message = quickly(5, || Allocator::from_machine(&machine))
+    let message = Allocator::from_machine(&machine)
         .map(|_| ())
         .unwrap_err()
         .to_string();
@@ -237,7 +229,7 @@ fn the_page_refuses_zones_spanning_over_64_gib() {
 #[test]
 fn the_page_stops_after_a_million_operations() {
     let text = "version = 1\n[workload]\nscript = '''\nrepeat 600000 {\n  alloc x order=0\n  free x\n}\n'''\n";
-    let (_, loaded) = quickly(120, || view::load_text(text)).unwrap();
+    let (_, loaded) = view::load_text(text).unwrap();
     assert_eq!(loaded.operations, PAGE_OPERATIONS_MAX);
     assert_eq!(loaded.session.calls().len() as u64, PAGE_OPERATIONS_MAX);
 }
@@ -269,13 +261,15 @@ fn nested_repeats_stop_at_50_million_statements() {
 #[test]
 fn frees_of_nothing_are_cheap_or_counted() {
     // `free all` and `free NAME` start after the allocations known to be dead, so
-    // ten million passes over 3000 dead allocations take no time...
+    // ten million passes over 3000 dead allocations skip nothing: were each pass to
+    // look at the 3000, the skipped frees would pass the statement budget and the
+    // run would be refused...
     let script = "alloc x count=3000\nfree all\nrepeat 10000000 {\n  free all\n  free x\n}";
-    let (_, loaded) = quickly(20, || view::load_text(&scenario_with(script))).unwrap();
+    let (_, loaded) = view::load_text(&scenario_with(script)).unwrap();
     assert_eq!(loaded.operations, 6000);
     // ... and `repeat { alloc; free NAME }` stays linear.
     let script = "repeat 100000 {\n  alloc x order=0\n  free x\n}";
-    let (_, loaded) = quickly(60, || view::load_text(&scenario_with(script))).unwrap();
+    let (_, loaded) = view::load_text(&scenario_with(script)).unwrap();
     assert_eq!(loaded.operations, 200_000);
     // Other forms look at every entry they name; each skipped one counts.
     let message =
