@@ -8,7 +8,7 @@
 //! `Debug` text is produced by `core::fmt` identically on every target (integers are
 //! printed the same whether `usize` is 32 or 64 bits wide), and the engine keeps no
 //! hash maps whose order could differ, so two targets agree on a digest exactly when
-//! they agree on every event and on the final state. engine/tests/digest.rs pins the
+//! they agree on every event and on the final state. engine/tests/it/digest.rs pins the
 //! digests of the library scenarios natively; web/tests/browser.rs computes them in
 //! wasm in headless Chromium and compares them with the same file.
 

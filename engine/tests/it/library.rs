@@ -44,7 +44,7 @@ fn lesson(name: &str) -> fn(&[Event], usize) -> bool {
         "oom" => |e, i| matches!(e[i], Event::OomDecision { .. }),
         "zone-movable" => |e, i| matches!(e[i], Event::AllocFailed { .. }) && i + 1 == e.len(),
         "memory-hotplug" => |e, i| matches!(e[i], Event::ZonelistsRebuilt),
-        other => panic!("library scenario `{other}` has no lesson in tests/library.rs"),
+        other => panic!("library scenario `{other}` has no lesson in tests/it/library.rs"),
     }
 }
 
