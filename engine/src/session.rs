@@ -16,7 +16,7 @@ use crate::alloc::reclaim::PageUse;
 use crate::alloc::{Allocation, Allocator};
 use crate::error::EngineError;
 use crate::limits::{CHECKPOINTS_MAX, CHECKPOINT_BYTES_MAX};
-use crate::types::gfp::{self, Gfp};
+use crate::types::gfp::Gfp;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -29,11 +29,6 @@ use crate::types::{Order, Pfn};
 /// would be kept, every other one is dropped and the spacing doubles, so memory stays
 /// bounded and going back costs at most one spacing of replayed calls.
 pub const CHECKPOINT_EVERY: usize = 64;
-
-/// `GFP_KERNEL` (`__GFP_RECLAIM | __GFP_IO | __GFP_FS`, 0xcc0), for operations
-/// built in code rather than parsed from a workload.
-pub const GFP_KERNEL: Gfp =
-    Gfp(gfp::GFP_DIRECT_RECLAIM | gfp::GFP_KSWAPD_RECLAIM | gfp::GFP_IO | gfp::GFP_FS);
 
 /// One operation a user or a workload applies.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,7 +73,7 @@ impl Operation {
     pub fn alloc_kernel(order: u32) -> Operation {
         Operation::Alloc {
             order,
-            gfp: GFP_KERNEL,
+            gfp: Gfp::KERNEL,
             node: -1,
             nodemask: None,
             cpu: None,

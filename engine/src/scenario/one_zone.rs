@@ -6,7 +6,7 @@ use super::Scenario;
 use crate::alloc::reclaim::PageUse;
 use crate::machine::{MachineConfig, NodeConfig, ThpMode};
 use crate::rng::Rng;
-use crate::session::GFP_KERNEL;
+use crate::types::gfp::Gfp;
 use crate::types::PfnRange;
 use crate::workload::{format_statements, FreeTarget, Statement};
 
@@ -63,7 +63,7 @@ pub fn warm_up_script() -> String {
         .map(|_| Statement::Alloc {
             name: Some("warm".to_string()),
             order: rng.below(5) as u32,
-            gfp: GFP_KERNEL,
+            gfp: Gfp::KERNEL,
             count: 1,
             node: -1,
             nodemask: None,

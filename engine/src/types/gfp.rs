@@ -145,6 +145,10 @@ impl fmt::Display for GfpError {
 }
 
 impl Gfp {
+    /// `GFP_KERNEL` (`__GFP_RECLAIM | __GFP_IO | __GFP_FS`, 0xcc0), for requests built
+    /// in code rather than parsed from a workload.
+    pub const KERNEL: Gfp = Gfp(GFP_DIRECT_RECLAIM | GFP_KSWAPD_RECLAIM | GFP_IO | GFP_FS);
+
     /// Parses kernel names joined with `|` (`GFP_KERNEL|__GFP_ZERO`), or a hex
     /// value (`0x2800`). Unknown names are an error that names them.
     pub fn parse(text: &str) -> Result<Gfp, GfpError> {

@@ -13,14 +13,10 @@ use crate::types::{MigrateType, ZoneType, MAX_NR_ZONES, MIGRATE_TYPES, NR_ORDERS
 /// ZONELIST_NOFALLBACK (used with __GFP_THISNODE) as (nid, zone) in zoneref order.
 pub type NodeDump = NodeState;
 
-/// One CPU's part of a `nr_free_pages` line (`cpuN_diff=D cpuN_threshold=T`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CpuStat {
-    pub cpu: u32,
-    /// `vm_stat_diff[NR_FREE_PAGES]` not yet folded into the global counter (s8).
-    pub diff: i64,
-    pub threshold: i64,
-}
+/// One CPU's part of a `nr_free_pages` line (`cpuN_diff=D cpuN_threshold=T`): the
+/// allocator's own per-cpu counter state (`diff` is `vm_stat_diff[NR_FREE_PAGES]`,
+/// an s8 in the kernel, not yet folded into the global counter).
+pub type CpuStat = crate::alloc::CpuStat;
 
 /// One entry of a pcp list.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

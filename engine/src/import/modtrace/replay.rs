@@ -11,7 +11,7 @@
 
 use std::collections::VecDeque;
 
-use crate::alloc::{Allocator, CpuStat, Pcp, PcpPage, ZoneState};
+use crate::alloc::{Allocator, Pcp, PcpPage, ZoneState};
 use crate::buddy::{BuddyZone, TraceSink, PAGEBLOCK_NO_MEMMAP};
 use crate::event::Event;
 use crate::import::modtrace::{self, AllocRecord, Op, StateDump};
@@ -161,15 +161,7 @@ fn zone_from_dump(z: &modtrace::ZoneDump) -> Result<ZoneState, String> {
         pageset_batch: z.pageset_batch,
         lowmem_reserve: z.lowmem_reserve,
         free_pages_global: z.nr_free_pages_global,
-        cpu_stats: z
-            .cpu_stats
-            .iter()
-            .map(|s| CpuStat {
-                cpu: s.cpu,
-                diff: s.diff,
-                threshold: s.threshold,
-            })
-            .collect(),
+        cpu_stats: z.cpu_stats.clone(),
         pcps,
     })
 }
@@ -246,15 +238,7 @@ fn zone_to_dump(z: &ZoneState, current_cpu: u32) -> modtrace::ZoneDump {
         lowmem_reserve: z.lowmem_reserve,
         nr_free_pages_global: z.free_pages_global,
         nr_free_pages_snapshot: z.free_pages_snapshot(),
-        cpu_stats: z
-            .cpu_stats
-            .iter()
-            .map(|s| modtrace::CpuStat {
-                cpu: s.cpu,
-                diff: s.diff,
-                threshold: s.threshold,
-            })
-            .collect(),
+        cpu_stats: z.cpu_stats.clone(),
         nr_free,
         free,
         buddy_pages,
