@@ -327,7 +327,8 @@ impl Allocator {
     }
 
     /// `reserve_highatomic_pageblock()`: after a high-order atomic allocation, make
-    /// its pageblock a highatomic reserve (at most about 1% of the zone).
+    /// its pageblock a highatomic reserve, while the reserve is below 1% of the zone's
+    /// managed pages plus one pageblock.
     pub(super) fn reserve_highatomic_pageblock(
         &mut self,
         z: usize,
