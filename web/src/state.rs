@@ -10,7 +10,7 @@ use buddyscope_engine::scenario::library;
 use buddyscope_engine::scenario::share::{self, ShareLink};
 use buddyscope_engine::scenario::{load_machine, scenario_to_toml, Scenario};
 use buddyscope_engine::session::{Cursor, Session};
-use buddyscope_engine::view::{self, LoadError, LoadErrorPlace, PageMap, Spans};
+use buddyscope_engine::view::{self, EventKind, LoadError, LoadErrorPlace, PageMap, Spans};
 use buddyscope_engine::Event;
 use yew::Reducible;
 
@@ -65,8 +65,19 @@ pub enum Source {
     Default,
     Library(String),
     Link,
+    /// The machine form or the workload editor.
     Editor,
+    /// The scenario file (TOML) editor.
+    ScenarioFile,
     Import,
+}
+
+impl Source {
+    /// Whether a load from here keeps the user at the same call (an edit applied to
+    /// the scenario on screen) rather than opening at the scenario's own step.
+    fn keeps_call(&self) -> bool {
+        matches!(self, Source::Editor | Source::ScenarioFile | Source::Import)
+    }
 }
 
 /// The page state.
@@ -85,6 +96,9 @@ pub struct State {
     pub load_error: Option<(Source, LoadError)>,
     pub playing: bool,
     pub play_interval_ms: u32,
+    /// Whether the step panel shows the whole call (every event and what it returns)
+    /// or, by default, only the events up to the cursor: no spoilers.
+    pub whole_call: bool,
     /// Counts successful loads, so the editor knows to reset its fields.
     pub generation: u64,
 }
@@ -100,6 +114,12 @@ pub enum Action {
     Seek(u64),
     /// To the next `get_page_from_freelist()` watermark check.
     NextWatermarkCheck,
+    /// To the next event of a kind a learner hunts for (a steal, a merge, ...).
+    NextEvent(EventKind),
+    /// To a step number or `call N`, as typed in the go-to box.
+    GoTo(String),
+    /// Show the whole call in the step panel, or only what has happened.
+    SetWholeCall(bool),
     /// Load a scenario file; `step` overrides its `open_at`.
     Load {
         text: String,
@@ -150,6 +170,7 @@ impl State {
             load_error: None,
             playing: false,
             play_interval_ms: 200,
+            whole_call: false,
             generation,
         }
     }
@@ -181,10 +202,15 @@ impl State {
         let request = if fragment.is_empty() {
             None
         } else if let Some(name) = fragment.split('&').find_map(|p| p.strip_prefix("library=")) {
+            // A link's `step=` wins over the entry's own `open_at`.
+            let step = fragment
+                .split('&')
+                .find_map(|p| p.strip_prefix("step="))
+                .and_then(|s| s.parse::<u64>().ok());
             Some(match library::get(name) {
                 Some(entry) => Ok((
                     entry.text.to_string(),
-                    None,
+                    step,
                     Source::Library(name.to_string()),
                 )),
                 None => Err(format!("there is no library scenario called “{name}”")),
@@ -256,6 +282,27 @@ impl State {
         self
     }
 
+    /// Where a new run opens: a step asked for wins; an edit applied keeps the same
+    /// call (and event, as far as the call has one) if the new run has it, else the
+    /// start; anything else opens at the scenario's `open_at` (or the end).
+    fn opening_cursor(&self, loaded: &view::Loaded, source: &Source, step: Option<u64>) -> Cursor {
+        if let Some(step) = step {
+            return loaded.session.cursor_at_step(step);
+        }
+        if !source.keeps_call() {
+            return loaded.cursor;
+        }
+        let call = self.cursor.call;
+        if call < loaded.session.calls().len() {
+            Cursor {
+                call,
+                event: self.cursor.event.min(loaded.session.event_count(call)),
+            }
+        } else {
+            Cursor::default()
+        }
+    }
+
     fn install(
         self,
         scenario: Scenario,
@@ -263,10 +310,7 @@ impl State {
         source: Source,
         step: Option<u64>,
     ) -> State {
-        let cursor = match step {
-            Some(step) => loaded.session.cursor_at_step(step),
-            None => loaded.cursor,
-        };
+        let cursor = self.opening_cursor(&loaded, &source, step);
         let title = scenario
             .title
             .clone()
@@ -278,11 +322,12 @@ impl State {
             self.generation + 1,
         );
         next.play_interval_ms = self.play_interval_ms;
+        next.whole_call = self.whole_call;
         let what = match source {
             Source::Default => "Opened the default scenario".to_string(),
             Source::Library(name) => format!("Opened library scenario “{name}”"),
             Source::Link => "Opened the shared link".to_string(),
-            Source::Editor => "Applied your changes".to_string(),
+            Source::Editor | Source::ScenarioFile => "Applied your changes".to_string(),
             Source::Import => "Imported the machine".to_string(),
         };
         next.notice = Some(Notice::Info(format!(
@@ -364,6 +409,27 @@ impl State {
                     },
                 }
             }
+            Action::NextEvent(kind) => {
+                let from = self.step();
+                match view::next_step_where(&session, from, |e| kind.matches(e)) {
+                    Some(step) => self.move_to(session.cursor_at_step(step)),
+                    None => State {
+                        notice: Some(Notice::Info(format!(
+                            "No {} after this step.",
+                            kind.label()
+                        ))),
+                        ..self
+                    },
+                }
+            }
+            Action::GoTo(text) => match view::go_to_step(&session, &text) {
+                Ok(step) => self.move_to(session.cursor_at_step(step)),
+                Err(message) => State {
+                    notice: Some(Notice::Error(message)),
+                    ..self
+                },
+            },
+            Action::SetWholeCall(whole_call) => State { whole_call, ..self },
             Action::Load { text, source, step } => self.load(&text, source, step),
             Action::LoadScenario(scenario, source) => self.load_scenario(*scenario, source),
             Action::Import(text) => self.import(&text),
@@ -527,5 +593,94 @@ mod tests {
             .reduce_now(Action::Import("==> /proc/zoneinfo <==\nnonsense".into()));
         assert!(after.load_error.is_some());
         assert_eq!(after.generation, state.generation);
+    }
+
+    #[test]
+    fn a_library_link_opens_at_its_step_not_the_entrys() {
+        let opened = State::from_fragment("#library=split-merge");
+        let linked = State::from_fragment("#library=split-merge&step=40");
+        assert_ne!(opened.step(), 40);
+        assert_eq!(linked.step(), 40, "{:?}", linked.notice);
+        assert_eq!(linked.scenario, opened.scenario);
+        // Either order of the parameters.
+        assert_eq!(
+            State::from_fragment("step=41&library=split-merge").step(),
+            41
+        );
+        // A step that is not a number is ignored: the entry's own step.
+        assert_eq!(
+            State::from_fragment("library=split-merge&step=x").step(),
+            opened.step()
+        );
+    }
+
+    #[test]
+    fn apply_keeps_the_call_if_the_new_run_has_it_else_the_start() {
+        let state = State::initial().reduce_now(Action::Seek(1234));
+        let call = state.cursor.call;
+        // The same workload on a changed machine (section size): same call.
+        let mut scenario = (*state.scenario).clone();
+        let text = scenario_to_toml(&scenario);
+        let after = state.clone().reduce_now(Action::LoadScenario(
+            Box::new(scenario.clone()),
+            Source::Editor,
+        ));
+        assert_eq!(after.cursor, state.cursor, "{:?}", after.notice);
+        let file = state.clone().reduce_now(Action::Load {
+            text,
+            source: Source::ScenarioFile,
+            step: None,
+        });
+        assert_eq!(file.cursor.call, call, "{:?}", file.notice);
+        // A shorter run without that call: the start, not the end.
+        scenario.workload = Some("alloc a order=0\nfree a\n".into());
+        let short = state.reduce_now(Action::LoadScenario(Box::new(scenario), Source::Editor));
+        assert!(short.load_error.is_none(), "{:?}", short.notice);
+        assert_eq!(short.cursor, Cursor::default());
+        assert_ne!(short.step(), short.session.last_step());
+    }
+
+    #[test]
+    fn go_to_moves_or_says_why_and_stays() {
+        let state = State::initial();
+        let there = state.clone().reduce_now(Action::GoTo("100".into()));
+        assert_eq!(there.step(), 100);
+        let call = there.reduce_now(Action::GoTo("call 7".into()));
+        assert_eq!(call.cursor, Cursor { call: 6, event: 0 });
+        let bad = call.clone().reduce_now(Action::GoTo("call 0".into()));
+        assert_eq!(bad.cursor, call.cursor);
+        assert!(matches!(bad.notice, Some(Notice::Error(ref m)) if m.contains("no call 0")));
+    }
+
+    #[test]
+    fn next_of_a_kind_moves_forward_or_says_there_is_none() {
+        let state = State::initial().reduce_now(Action::ToStart);
+        for kind in EventKind::ALL {
+            let next = state.clone().reduce_now(Action::NextEvent(kind));
+            if next.cursor == state.cursor {
+                assert!(
+                    matches!(next.notice, Some(Notice::Info(ref m)) if m.starts_with("No ")),
+                    "{kind:?}"
+                );
+            } else {
+                let event = next.session.event_at(next.cursor).expect("an event");
+                assert!(kind.matches(&event), "{kind:?}: {event:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_whole_call_switch_is_kept_across_steps_and_loads() {
+        let state = State::initial();
+        assert!(!state.whole_call);
+        let on = state.reduce_now(Action::SetWholeCall(true));
+        let stepped = on.reduce_now(Action::StepInto);
+        assert!(stepped.whole_call);
+        let reloaded = stepped.reduce_now(Action::Load {
+            text: DEFAULT_SCENARIO.into(),
+            source: Source::Default,
+            step: None,
+        });
+        assert!(reloaded.whole_call);
     }
 }

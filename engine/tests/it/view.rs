@@ -269,3 +269,140 @@ fn calls_done_counts_a_call_once_its_last_event_is_passed() {
     assert_eq!(session.calls_done_at(after), 1);
     assert_eq!(session.state_at(after), session.state_after(1));
 }
+
+#[test]
+fn go_to_reads_a_step_or_a_call_and_refuses_the_rest() {
+    let (_, loaded) = library_entry();
+    let session = &loaded.session;
+    let last = session.last_step();
+    let calls = session.calls().len();
+    assert_eq!(view::go_to_step(session, " 12 "), Ok(12));
+    assert_eq!(view::go_to_step(session, &last.to_string()), Ok(last));
+    // "call N" is 1-based, as the step panel counts, at the call's first position.
+    let third = view::go_to_step(session, "Call 3").expect("call 3 exists");
+    assert_eq!(session.cursor_at_step(third), Cursor { call: 2, event: 0 });
+    let o = overview(session.current(), session, session.cursor_at_step(third));
+    assert_eq!(o.step.call_number, 3);
+    for bad in [
+        "",
+        "abc",
+        "-1",
+        "call",
+        "call x",
+        "call 0",
+        &format!("call {}", calls + 1),
+        &(last + 1).to_string(),
+    ] {
+        let error = view::go_to_step(session, bad).expect_err(bad);
+        assert!(error.ends_with('.'), "{bad}: {error}");
+    }
+}
+
+#[test]
+fn each_event_kind_finds_its_events_and_only_them() {
+    use buddyscope_engine::view::EventKind;
+    for kind in EventKind::ALL {
+        assert_eq!(EventKind::from_name(kind.name()), Some(kind));
+    }
+    // On every library entry, "next" of a kind lands on a step that has just passed an
+    // event of that kind, and there is none of the kind in between.
+    let mut found = std::collections::HashSet::new();
+    for entry in library::ENTRIES {
+        let (_, loaded) = load_text(entry.text).expect("loads");
+        let session = &loaded.session;
+        for kind in EventKind::ALL {
+            let Some(step) = next_step_where(session, 0, |e| kind.matches(e)) else {
+                continue;
+            };
+            found.insert(kind);
+            let event = session
+                .event_at(session.cursor_at_step(step))
+                .expect("an event was passed");
+            assert!(kind.matches(&event), "{}: {kind:?} at {step}", entry.name);
+            // The first one, counted independently over the calls' events.
+            let first = session
+                .calls_with_events()
+                .enumerate()
+                .find_map(|(call, c)| {
+                    let at = c.events.iter().position(|e| kind.matches(e))?;
+                    Some(session.step_of(Cursor {
+                        call,
+                        event: at + 1,
+                    }))
+                });
+            assert_eq!(first, Some(step), "{}: {kind:?}", entry.name);
+            if kind == EventKind::Claim {
+                assert!(matches!(event, Event::Steal { claimed: true, .. }));
+            }
+        }
+    }
+    for kind in [EventKind::Steal, EventKind::Merge, EventKind::Kswapd] {
+        assert!(found.contains(&kind), "no library entry has a {kind:?}");
+    }
+}
+
+#[test]
+fn the_step_view_tells_calls_from_allocations_and_knows_when_the_call_returned() {
+    let (_, loaded) = load_text(include_str!("../../../web/scenarios/default.toml"))
+        .expect("the default scenario loads");
+    let session = &loaded.session;
+    // The default opens inside an allocation: it has not returned yet.
+    let inside = overview(&session.state_at(loaded.cursor), session, loaded.cursor).step;
+    assert!(!inside.returned);
+    let end = session.step_over(loaded.cursor);
+    let returned = overview(&session.state_at(end), session, end).step;
+    assert!(returned.returned);
+    let index: usize = returned
+        .outcome
+        .strip_prefix("allocation #")
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{}", returned.outcome));
+    assert!(
+        returned
+            .outcome
+            .contains(&format!("(the {} allocation)", view::ordinal(index + 1))),
+        "{}",
+        returned.outcome
+    );
+    assert_eq!(view::ordinal(1), "1st");
+    assert_eq!(view::ordinal(12), "12th");
+    assert_eq!(view::ordinal(3971), "3971st");
+    assert_eq!(view::ordinal(4063), "4063rd");
+    assert_eq!(view::ordinal(112), "112th");
+}
+
+#[test]
+fn gauge_scales_reach_every_value_and_mark_labels_never_collide() {
+    let (_, loaded) = load_text(include_str!("../../../web/scenarios/default.toml"))
+        .expect("the default scenario loads");
+    let session = &loaded.session;
+    let mut checked = 0;
+    for cursor in [Cursor::default(), loaded.cursor, session.end()] {
+        let o = overview(&session.state_at(cursor), session, cursor);
+        for g in &o.gauges {
+            let scale = g.scale_pages();
+            let ticks = g.axis_ticks();
+            assert_eq!(ticks.first(), Some(&0));
+            assert_eq!(ticks.last(), Some(&scale));
+            assert!(scale >= g.free.max(0) as u64, "{}: free clipped", g.zone);
+            let marks = g.mark_labels();
+            assert_eq!(marks.len(), 3);
+            for m in &marks {
+                assert!(m.pages <= scale && (0.0..=100.0).contains(&m.percent));
+            }
+            for (i, a) in marks.iter().enumerate() {
+                for b in marks.iter().skip(i + 1) {
+                    assert!(
+                        a.row != b.row || (a.percent - b.percent).abs() >= 7.0,
+                        "{} {}: {a:?} and {b:?} share a row",
+                        g.node,
+                        g.zone
+                    );
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 0);
+}

@@ -127,7 +127,7 @@ pub fn app() -> Html {
             }
             <div class="main-grid">
                 <AddressSpace at={state.at.clone()} highlight={overview.step.highlight} />
-                <StepPanel step={overview.step.clone()} />
+                <StepPanel step={overview.step.clone()} whole_call={state.whole_call} on_action={dispatch.clone()} />
             </div>
             <div class="panels">
                 <Zonelists zonelists={overview.zonelists.clone()} />

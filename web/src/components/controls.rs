@@ -1,10 +1,14 @@
-//! The stepping controls: step back, forward, over, run, seek, play and speed, and
-//! the share and help buttons. Every button has an accessible name and a keyboard
-//! shortcut (listed in the help panel, handled in `app::keys`).
+//! The stepping controls: step back, forward, over, run, seek, play and speed, go to
+//! a step or call, find the next event of a kind, and the share and help buttons.
+//! Every control has an accessible name and is reachable with Tab; the stepping
+//! buttons also have a keyboard shortcut (listed in the help panel, handled in
+//! `app::keys`).
 
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
+use crate::components::go_to::GoTo;
+use crate::components::next_event::NextEvent;
 use crate::state::Action;
 
 #[derive(Properties, PartialEq)]
@@ -68,6 +72,8 @@ pub fn controls(props: &ControlsProps) -> Html {
                     value={props.step.to_string()} oninput={on_seek} />
                 <span id="step-counter" aria-live="polite">{ format!("step {} of {}", props.step, props.last_step) }</span>
             </div>
+            <GoTo on_action={props.on_action.clone()} />
+            <NextEvent {at_end} on_action={props.on_action.clone()} />
             <div class="group">
                 <button type="button" aria-label="Share" title="Copy a link to exactly this step (s)" onclick={on_share}>{ "Share" }</button>
                 if !props.embed {

@@ -1,27 +1,63 @@
 //! The step: the call stack of the current allocation or free (kernel functions
-//! with their inputs), a sentence on what just happened, and the call's events.
+//! with their inputs), a sentence on what just happened, and the call's events. By
+//! default only what has happened is shown (the events up to the cursor, the return
+//! value once the call returns); a switch shows the whole call.
 
 use buddyscope_engine::view::StepView;
 use yew::prelude::*;
 
+use crate::state::Action;
+
 #[derive(Properties, PartialEq)]
 pub struct StepPanelProps {
     pub step: StepView,
+    /// Show every event of the call and what it returns, ahead of the cursor too.
+    pub whole_call: bool,
+    pub on_action: Callback<Action>,
 }
 
 /// Events shown around the current one in a long call.
 const EVENTS_AROUND: usize = 12;
 
+/// The heading: which call, counted among all calls (operations of any kind), so it
+/// is not read as the allocation index the outcome names.
+fn call_heading(step: &StepView) -> String {
+    if step.calls == 0 {
+        return "No calls yet".to_string();
+    }
+    format!("Call {} of {}", step.call_number, step.calls)
+}
+
 #[function_component(StepPanel)]
 pub fn step_panel(props: &StepPanelProps) -> Html {
     let step = &props.step;
+    let whole = props.whole_call;
     let current = step.current_event;
+    let passed = current.map_or(0, |c| c + 1);
+    let shown = if whole { step.events.len() } else { passed };
+    let hidden = step.events.len() - shown;
     let centre = current.unwrap_or(0);
-    let first = centre.saturating_sub(EVENTS_AROUND);
-    let last = (centre + EVENTS_AROUND + 1).min(step.events.len());
+    let first = centre.saturating_sub(EVENTS_AROUND).min(shown);
+    let last = (centre + EVENTS_AROUND + 1).min(shown);
+    let on_whole = {
+        let whole = props.whole_call;
+        props
+            .on_action
+            .reform(move |_: Event| Action::SetWholeCall(!whole))
+    };
+    let outcome = if step.outcome.is_empty() {
+        html! {}
+    } else if step.returned {
+        html! { <p class="outcome" id="step-outcome">{ format!("Returned: {}", step.outcome) }</p> }
+    } else if whole {
+        html! { <p class="outcome muted" id="step-outcome">{ format!("Will return: {}", step.outcome) }</p> }
+    } else {
+        html! { <p class="outcome muted" id="step-outcome">{ "Returns: not yet (step on to see)" }</p> }
+    };
     html! {
         <section class="step" aria-label="The step">
-            <h2>{ format!("Call {} of {}", step.call_number, step.calls) }</h2>
+            <h2 id="call-heading">{ call_heading(step) }
+                <span class="muted small">{ " (calls count every operation: allocations, frees, drains…; allocations are numbered apart, from #0)" }</span></h2>
             <p class="operation"><code>{ &step.operation }</code></p>
             <p class="sentence" id="step-sentence" aria-live="polite">{ &step.sentence }</p>
             <h3>{ "Call stack" }</h3>
@@ -30,12 +66,14 @@ pub fn step_panel(props: &StepPanelProps) -> Html {
                     <li><code class="fn">{ &f.function }</code>{ " " }<span class="inputs">{ &f.inputs }</span></li>
                 }) }
             </ol>
-            if !step.outcome.is_empty() {
-                <p class="muted">{ format!("Returns: {}", step.outcome) }</p>
-            }
-            <h3>{ format!("Events of this call ({})", step.events.len()) }</h3>
-            <ol class="events" start={(first + 1).to_string()}>
-                { for step.events[first..last].iter().enumerate().map(|(i, e)| {
+            { outcome }
+            <h3>{ if whole { format!("Events of this call ({})", step.events.len()) } else { format!("Events so far ({passed})") } }</h3>
+            <label class="switch">
+                <input type="checkbox" id="whole-call" checked={whole} onchange={on_whole} />
+                { " Show the whole call (events ahead and the return value)" }
+            </label>
+            <ol class="events" id="call-events" start={(first + 1).to_string()}>
+                { for step.events.get(first..last).unwrap_or_default().iter().enumerate().map(|(i, e)| {
                     let index = first + i;
                     let is_current = Some(index) == current;
                     let class = classes!(
@@ -49,6 +87,9 @@ pub fn step_panel(props: &StepPanelProps) -> Html {
                     }
                 }) }
             </ol>
+            if hidden > 0 {
+                <p class="muted" id="events-hidden">{ format!("{hidden} more event{} ahead, hidden: step on, or show the whole call.", if hidden == 1 { "" } else { "s" }) }</p>
+            }
         </section>
     }
 }

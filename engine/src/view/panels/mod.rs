@@ -9,8 +9,11 @@ mod step;
 mod zonelists;
 
 pub use free_areas::{pcp_list_label, FreeAreaView, PcpView};
-pub use gauges::GaugeView;
-pub use step::{describe_operation, describe_outcome, next_step_where, EventLine, Frame, StepView};
+pub use gauges::{GaugeView, MarkLabel};
+pub use step::{
+    describe_operation, describe_outcome, go_to_step, next_step_where, ordinal, EventKind,
+    EventLine, Frame, StepView,
+};
 pub use zonelists::{ZoneStatus, ZonelistEntry, ZonelistView};
 
 use serde::Serialize;

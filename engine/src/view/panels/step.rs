@@ -13,11 +13,18 @@ use crate::session::{Call, Cursor, Operation, Outcome, Session};
 pub struct StepView {
     pub step: u64,
     pub last_step: u64,
-    /// Calls so far and the current one (1-based; 0 when there are none).
+    /// Calls so far and the current one (1-based; 0 when there are none). A call is
+    /// any operation (an allocation, a free, a drain, a sysctl write), so it counts
+    /// something else than the allocation index of [`StepView::outcome`].
     pub call_number: usize,
     pub calls: usize,
     pub operation: String,
+    /// What the call returns, with the allocation's 0-based index and its ordinal
+    /// ("allocation #3970 (the 3971st allocation)").
     pub outcome: String,
+    /// Whether the cursor has passed the call's last event (it has returned), so a
+    /// page that hides what is ahead shows the outcome only then.
+    pub returned: bool,
     /// Outermost first.
     pub frames: Vec<Frame>,
     pub sentence: String,
@@ -283,6 +290,33 @@ fn context_inputs(event: &Event) -> String {
     }
 }
 
+/// The English ordinal of `n` (1st, 2nd, 3rd, 4th, 11th, 21st, ...).
+pub fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+/// `text` (an outcome described) with the allocation's ordinal after its index: the
+/// session numbers allocations from 0 in the order they were made, NULL results
+/// included, so allocation #3970 is the 3971st and is not call 3971.
+fn with_ordinal(outcome: &Outcome, text: String) -> String {
+    let index = match *outcome {
+        Outcome::Allocated { index, .. }
+        | Outcome::Failed { index }
+        | Outcome::Freed { index, .. } => index,
+        _ => return text,
+    };
+    let tag = format!("allocation #{index}");
+    let note = format!("{tag} (the {} allocation)", ordinal(index + 1));
+    text.replacen(&tag, &note, 1)
+}
+
 pub(super) fn step_view(session: &Session, cursor: Cursor) -> StepView {
     let calls = session.calls();
     let step = session.step_of(cursor);
@@ -295,6 +329,7 @@ pub(super) fn step_view(session: &Session, cursor: Cursor) -> StepView {
             calls: 0,
             operation: "nothing yet".to_string(),
             outcome: String::new(),
+            returned: false,
             frames: Vec::new(),
             sentence: "The machine has just booted: every zone's free lists hold the boot-time blocks (memblock_free_all). Add a workload to step through allocations.".to_string(),
             function: None,
@@ -306,7 +341,7 @@ pub(super) fn step_view(session: &Session, cursor: Cursor) -> StepView {
     let upto = cursor.event.min(call.events.len());
     let event = upto.checked_sub(1).and_then(|i| call.events.get(i));
     let operation = describe_operation(&call.operation);
-    let outcome = describe_outcome(&call.outcome);
+    let outcome = with_ordinal(&call.outcome, describe_outcome(&call.outcome));
     let sentence = match event {
         None => format!("About to call {operation}. Step forward to see its first decision."),
         Some(e) if upto == call.events.len() => format!(
@@ -336,6 +371,7 @@ pub(super) fn step_view(session: &Session, cursor: Cursor) -> StepView {
         calls: calls.len(),
         operation,
         outcome,
+        returned: upto == call.events.len(),
         frames: frames(&call, upto),
         sentence,
         function: event.map(|e| e.kernel_function().to_string()),
@@ -376,4 +412,116 @@ pub fn next_step_where(
         }
     }
     None
+}
+
+/// The kinds of event a learner hunts for with "Next": each a predicate on events,
+/// so the page and the tests agree on what counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum EventKind {
+    /// `__rmqueue_fallback()` took a block of another migratetype
+    /// (mm_page_alloc_extfrag), claiming the pageblock or not.
+    Steal,
+    /// A fallback that claimed the pageblock for the requested migratetype
+    /// (`steal_suitable_fallback()` moved it: `claimed`).
+    Claim,
+    /// `__free_one_page()` merged a block with its buddy.
+    Merge,
+    /// `wakeup_kswapd()` woke kswapd, or kswapd ran (`balance_pgdat()`).
+    Kswapd,
+    /// Compaction moved a page or finished a zone.
+    Compaction,
+    /// `__alloc_pages_may_oom()` was reached.
+    Oom,
+}
+
+impl EventKind {
+    /// Every kind, in the order the page offers them.
+    pub const ALL: [EventKind; 6] = [
+        EventKind::Steal,
+        EventKind::Claim,
+        EventKind::Merge,
+        EventKind::Kswapd,
+        EventKind::Compaction,
+        EventKind::Oom,
+    ];
+
+    /// A short stable name (for a select's value).
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::Steal => "steal",
+            EventKind::Claim => "claim",
+            EventKind::Merge => "merge",
+            EventKind::Kswapd => "kswapd",
+            EventKind::Compaction => "compaction",
+            EventKind::Oom => "oom",
+        }
+    }
+
+    /// The kind named `name`, if any.
+    pub fn from_name(name: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// What a learner reads in the select, with the kernel function to search for.
+    pub fn label(self) -> &'static str {
+        match self {
+            EventKind::Steal => "steal (__rmqueue_fallback)",
+            EventKind::Claim => "pageblock claimed (steal_suitable_fallback)",
+            EventKind::Merge => "buddy merge (__free_one_page)",
+            EventKind::Kswapd => "kswapd woken or run",
+            EventKind::Compaction => "compaction",
+            EventKind::Oom => "OOM (__alloc_pages_may_oom)",
+        }
+    }
+
+    /// Whether `event` is of this kind.
+    pub fn matches(self, event: &Event) -> bool {
+        match self {
+            EventKind::Steal => matches!(event, Event::Steal { .. }),
+            EventKind::Claim => matches!(event, Event::Steal { claimed: true, .. }),
+            EventKind::Merge => matches!(event, Event::Merge { .. }),
+            EventKind::Kswapd => {
+                matches!(event, Event::KswapdWake { .. } | Event::KswapdRun { .. })
+            }
+            EventKind::Compaction => {
+                matches!(event, Event::Compacted { .. } | Event::Migrated { .. })
+            }
+            EventKind::Oom => matches!(event, Event::OomDecision { .. }),
+        }
+    }
+}
+
+/// Where a "go to" box's text asks to go: a step number (`1234`) or a call
+/// (`call 12`, 1-based as the step panel counts, at the position before its first
+/// event). The error is a sentence for the user: the page shows it and stays put.
+pub fn go_to_step(session: &Session, text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let last_step = session.last_step();
+    let calls = session.calls().len();
+    let lower = text.to_ascii_lowercase();
+    if let Some(rest) = lower.strip_prefix("call") {
+        let rest = rest.trim();
+        return match rest.parse::<usize>() {
+            Ok(n) if (1..=calls).contains(&n) => Ok(session.step_of(Cursor {
+                call: n - 1,
+                event: 0,
+            })),
+            Ok(_) if calls == 0 => Err("This run has no calls.".to_string()),
+            Ok(n) => Err(format!(
+                "There is no call {n}: calls are numbered 1 to {calls}."
+            )),
+            Err(_) => Err(format!(
+                "“{text}” is not a call: write “call” and a number from 1 to {calls}."
+            )),
+        };
+    }
+    match text.parse::<u64>() {
+        Ok(step) if step <= last_step => Ok(step),
+        Ok(step) => Err(format!(
+            "There is no step {step}: steps are numbered 0 to {last_step}."
+        )),
+        Err(_) => Err(format!(
+            "“{text}” is not a step: write a step number (0 to {last_step}) or “call N”."
+        )),
+    }
 }

@@ -26,6 +26,8 @@ use buddyscope_engine::view::{LoadError, LoadErrorPlace};
 use yew::prelude::*;
 
 use crate::state::{Action, Source};
+/// Reading a field's value, which other components' inputs need too.
+pub use fields::target_value;
 use import::SnapshotImport;
 use library::LibraryPicker;
 use machine::MachineEditor;
@@ -69,7 +71,7 @@ impl PartErrors {
             (Source::Editor, LoadErrorPlace::Machine | LoadErrorPlace::Scenario) => {
                 errors.machine = Some(error.to_string());
             }
-            (Source::Link, _) => errors.file = Some(error.to_string()),
+            (Source::Link | Source::ScenarioFile, _) => errors.file = Some(error.to_string()),
             (Source::Import, _) => errors.import = Some(error.to_string()),
             _ => {}
         }

@@ -35,7 +35,7 @@ pub fn scenario_file(props: &ScenarioFileProps) -> Html {
         let text = text.clone();
         props.on_action.reform(move |_: MouseEvent| Action::Load {
             text: (*text).clone(),
-            source: Source::Link,
+            source: Source::ScenarioFile,
             step: None,
         })
     };

@@ -1,0 +1,215 @@
+// End-to-end tests of finding one's way through a run: the go-to box, library links
+// with a step, Apply keeping the call, the whole-call switch, Next of a kind, and the
+// watermark gauges' geometry (nothing clipped, no labels overlapping) at two sizes.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { serve } from './server.mjs';
+import { launch, watchErrors } from './browser.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SHOTS = join(ROOT, 'test-results');
+
+let server;
+let context;
+
+before(async () => {
+  await mkdir(SHOTS, { recursive: true });
+  server = await serve(join(ROOT, 'dist'), '/');
+  context = await launch();
+});
+
+after(async () => {
+  await context?.close();
+  await server?.close();
+});
+
+async function open(suffix = '') {
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await page.goto(server.url + suffix);
+  await page.waitForSelector('body[data-ready="1"]', { timeout: 60000 });
+  await page.waitForFunction(() => document.getElementById('address-canvas')?.dataset.drawMs !== undefined);
+  return { page, errors };
+}
+
+const stepOf = async (page) => Number((await page.locator('#step-counter').textContent()).match(/step (\d+)/)[1]);
+const lastOf = async (page) => Number((await page.locator('#step-counter').textContent()).match(/of (\d+)/)[1]);
+const callOf = async (page) => Number((await page.locator('#call-heading').textContent()).match(/^Call (\d+) of/)[1]);
+const shot = (page, name) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+const waitForCounter = (page, text) =>
+  page.waitForFunction((t) => document.getElementById('step-counter').textContent !== t, text);
+
+test('the go-to box takes a step or a call from the keyboard, and refuses nonsense with a message', async () => {
+  const { page, errors } = await open();
+  const box = page.getByRole('textbox', { name: 'Go to step or call' });
+  // Reached with Tab from the Speed select? Reached by focus, and typed shortcuts do not fire in it.
+  await box.focus();
+  let before = await page.locator('#step-counter').textContent();
+  await page.keyboard.type('100');
+  assert.equal(await page.locator('#step-counter').textContent(), before, 'typing digits is not a shortcut');
+  await page.keyboard.press('Enter');
+  await waitForCounter(page, before);
+  assert.equal(await stepOf(page), 100);
+  before = await page.locator('#step-counter').textContent();
+  await box.fill('call 7');
+  await page.getByRole('button', { name: 'Go', exact: true }).click();
+  await waitForCounter(page, before);
+  assert.equal(await callOf(page), 7);
+  assert.match(await page.locator('#step-sentence').textContent(), /^About to call /);
+  const s = await stepOf(page);
+  await box.fill('call 99999999');
+  await box.press('Enter');
+  assert.match(await page.getByRole('alert').textContent(), /There is no call 99999999: calls are numbered 1 to \d+\./);
+  await box.fill('banana');
+  await box.press('Enter');
+  await page.waitForFunction(() => /“banana” is not a step/.test(document.getElementById('notice').textContent));
+  assert.equal(await stepOf(page), s, 'the cursor stays');
+  // The page keeps working.
+  await page.getByRole('button', { name: 'Step forward', exact: true }).click();
+  await page.waitForFunction((x) => document.getElementById('step-counter').textContent.startsWith(`step ${x + 1} `), s);
+  await shot(page, 'go-to-box');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a library link's step wins over the scenario's own", async () => {
+  const { page: plain } = await open('#library=split-merge');
+  const own = await stepOf(plain);
+  await plain.close();
+  assert.notEqual(own, 40);
+  const { page, errors } = await open('#library=split-merge&step=40');
+  assert.equal(await stepOf(page), 40);
+  assert.match(await page.locator('#notice').textContent(), /Opened library scenario “split-merge”.* at step 40 of/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('Apply (machine, workload, scenario file) keeps the same call, else goes to the start', async () => {
+  const { page, errors } = await open();
+  const box = page.getByRole('textbox', { name: 'Go to step or call' });
+  let before = await page.locator('#step-counter').textContent();
+  await box.fill('call 100');
+  await box.press('Enter');
+  await waitForCounter(page, before);
+  assert.equal(await callOf(page), 100);
+  // The machine form.
+  await page.locator('#section-bits').fill('26');
+  await page.getByRole('button', { name: 'Apply machine' }).click();
+  await page.waitForFunction(() => /Applied your changes/.test(document.getElementById('notice').textContent));
+  assert.equal(await callOf(page), 100);
+  assert.notEqual(await stepOf(page), await lastOf(page), 'not the last step');
+  // The scenario file.
+  await page.locator('details.raw summary').click();
+  const toml = await page.getByLabel('Scenario file').inputValue();
+  await page.getByLabel('Scenario file').fill(toml.replace(/^title = .*$/m, 'title = "Retitled"'));
+  await page.getByRole('button', { name: 'Apply scenario file' }).click();
+  await page.waitForFunction(() => document.getElementById('scenario-title').textContent === 'Retitled');
+  assert.equal(await callOf(page), 100);
+  // A workload too short to have call 100: the start.
+  await page.getByLabel('Workload', { exact: true }).fill('alloc a order=0 count=3\nfree a\n');
+  await page.getByRole('button', { name: 'Apply workload' }).click();
+  await page.waitForFunction(() => /Applied your changes/.test(document.getElementById('notice').textContent) && document.getElementById('step-counter').textContent.startsWith('step 0 '));
+  assert.equal(await stepOf(page), 0);
+  await shot(page, 'apply-keeps-call');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('no spoilers: the step shows the events so far, the return once reached; a switch shows the whole call', async () => {
+  const { page, errors } = await open();
+  await page.setViewportSize({ width: 1440, height: 900 });
+  const panel = (name) => page.locator('section.step').screenshot({ path: join(SHOTS, `${name}.png`) });
+  // The default opens inside an allocation.
+  assert.match(await page.locator('#step-outcome').textContent(), /not yet/);
+  assert.equal(await page.locator('#call-events li.ahead').count(), 0, 'no event ahead is listed');
+  assert.match(await page.locator('#events-hidden').textContent(), /^\d+ more events? ahead, hidden/);
+  assert.doesNotMatch(await page.locator('.step').textContent(), /allocation #/);
+  await panel('step-panel-so-far');
+  await page.getByRole('checkbox', { name: /Show the whole call/ }).check();
+  await page.locator('#call-events li.ahead').first().waitFor();
+  assert.match(await page.locator('#step-outcome').textContent(), /^Will return: allocation #\d+ \(the \d+(st|nd|rd|th) allocation\)/);
+  await panel('step-panel-whole-call');
+  // Kept while stepping; off again, stepping over shows what it returned.
+  await page.getByRole('button', { name: 'Step forward', exact: true }).click();
+  assert.ok(await page.getByRole('checkbox', { name: /Show the whole call/ }).isChecked());
+  await page.getByRole('checkbox', { name: /Show the whole call/ }).uncheck();
+  await page.getByRole('button', { name: 'Step over', exact: true }).click();
+  await page.waitForFunction(() => /^Returned: /.test(document.getElementById('step-outcome')?.textContent ?? ''));
+  const outcome = await page.locator('#step-outcome').textContent();
+  const [, index, nth] = outcome.match(/allocation #(\d+) \(the (\d+)(?:st|nd|rd|th) allocation\)/);
+  assert.equal(Number(nth), Number(index) + 1);
+  const call = await callOf(page);
+  assert.notEqual(call, Number(index), 'the call number and the allocation index count different things');
+  assert.match(await page.locator('#call-heading').textContent(), /^Call \d+ of \d+ \(calls count every operation/);
+  await panel('step-panel-returned');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('Next of a kind goes to the next steal, and says when there is no merge ahead', async () => {
+  const { page, errors } = await open();
+  const s = await stepOf(page);
+  await page.getByLabel('Event kind').selectOption('steal');
+  const before = await page.locator('#step-counter').textContent();
+  await page.getByRole('button', { name: 'Next of this kind' }).click();
+  await waitForCounter(page, before);
+  assert.ok((await stepOf(page)) > s);
+  assert.match(await page.locator('#call-stack li').last().textContent(), /__rmqueue_fallback/);
+  await page.getByLabel('Event kind').selectOption('merge');
+  const here = await stepOf(page);
+  await page.getByRole('button', { name: 'Next of this kind' }).click();
+  await page.waitForFunction(() => /^No buddy merge .* after this step\.$/.test(document.getElementById('notice').textContent));
+  assert.equal(await stepOf(page), here);
+  await shot(page, 'next-steal');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+for (const [width, height] of [[1440, 900], [1024, 768]]) {
+  test(`gauges at ${width}×${height}: an axis, nothing clipped, no mark labels overlapping`, async () => {
+    const { page, errors } = await open();
+    await page.setViewportSize({ width, height });
+    await page.waitForTimeout(100);
+    const gauges = await page.locator('#gauges .gauge').evaluateAll((gs) => gs.map((g) => {
+      const box = (e) => { const r = e.getBoundingClientRect(); return { l: r.left, r: r.right, t: r.top, b: r.bottom, w: r.width }; };
+      const bar = g.querySelector('.bar');
+      return {
+        zone: g.dataset.zone,
+        free: Number(bar.getAttribute('aria-valuenow')),
+        scale: Number(bar.getAttribute('aria-valuemax')),
+        bar: box(bar),
+        fill: box(g.querySelector('.fill')),
+        labels: [...g.querySelectorAll('.mark span')].map((s) => ({ name: s.textContent, ...box(s) })),
+        ticks: [...g.querySelectorAll('.axis .tick')].map((t) => ({ text: t.textContent, ...box(t) })),
+        section: box(g.closest('section')),
+      };
+    }));
+    assert.ok(gauges.length >= 3, 'three zones on two nodes');
+    const node1 = gauges.find((g) => g.zone === '1:DMA32');
+    assert.ok(node1.free > 60000, `node 1 has ${node1.free} free pages`);
+    for (const g of gauges) {
+      assert.ok(g.scale >= g.free, `${g.zone}: scale ${g.scale} below ${g.free} free pages`);
+      assert.ok(g.fill.w > 0 && g.fill.r <= g.bar.r + 0.5, `${g.zone}: the fill stays in the bar`);
+      // The fill's length is the free pages on the axis's scale.
+      assert.ok(Math.abs(g.fill.w / g.bar.w - g.free / g.scale) < 0.01, `${g.zone}: fill ${g.fill.w}/${g.bar.w} vs ${g.free}/${g.scale}`);
+      assert.equal(g.ticks[0].text, '0');
+      assert.equal(Number(g.ticks.at(-1).text.replaceAll(',', '')), g.scale);
+      for (const t of g.ticks) assert.ok(t.l >= g.bar.l - 0.5 && t.r <= g.bar.r + 0.5, `${g.zone}: tick ${t.text} inside the bar's width`);
+      assert.deepEqual(g.labels.map((l) => l.name).sort(), ['high', 'low', 'min']);
+      for (const [i, a] of g.labels.entries()) {
+        assert.ok(a.l >= g.section.l && a.r <= g.section.r, `${g.zone}: label ${a.name} inside the panel`);
+        for (const b of g.labels.slice(i + 1)) {
+          const overlap = a.l < b.r && b.l < a.r && a.t < b.b && b.t < a.b;
+          assert.ok(!overlap, `${g.zone} at ${width}px: ${a.name} and ${b.name} overlap`);
+        }
+      }
+    }
+    await page.locator('#gauges').screenshot({ path: join(SHOTS, `gauges-${width}x${height}.png`) });
+    await page.screenshot({ path: join(SHOTS, `steps-${width}x${height}.png`) });
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+}
