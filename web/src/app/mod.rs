@@ -117,6 +117,9 @@ pub fn app() -> Html {
     html! {
         <main class={classes!("app", embed.then_some("embed"))}>
             { header(embed, title.clone()) }
+            if !embed {
+                <About about={state.scenario.about.clone()} />
+            }
             <Controls step={state.step()} last_step={state.session.last_step()} playing={state.playing}
                 play_interval_ms={state.play_interval_ms} on_action={dispatch.clone()}
                 on_share={on_share} on_help={on_help.clone()} {embed} />
@@ -136,7 +139,6 @@ pub fn app() -> Html {
             <FreeAreas areas={overview.free_areas.clone()} />
             <Embed open_url={open_url} embed_url={embed_url} title={title} {embed} on_copy={on_copy} />
             if !embed {
-                <About about={state.scenario.about.clone()} />
                 <Editor scenario={state.scenario.clone()} generation={state.generation}
                     load_error={state.load_error.clone()} warnings={state.warnings.clone()} on_action={dispatch} />
                 <Limitations />

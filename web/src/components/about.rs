@@ -1,4 +1,6 @@
-//! The scenario's own description, when it has one.
+//! The scenario's own description (the lesson), when it has one: one click away at
+//! the top of the page, folded so the controls, the picture and the step's sentence
+//! stay above the fold.
 
 use yew::prelude::*;
 
@@ -12,7 +14,12 @@ pub struct AboutProps {
 pub fn about(props: &AboutProps) -> Html {
     match props.about.clone() {
         Some(about) => html! {
-            <section class="about" aria-label="About this scenario"><h2>{ "About this scenario" }</h2><p class="pre">{ about }</p></section>
+            <section class="about" aria-label="About this scenario">
+                <details>
+                    <summary>{ "About this scenario: the lesson" }</summary>
+                    <p class="pre">{ about }</p>
+                </details>
+            </section>
         },
         None => html! {},
     }
