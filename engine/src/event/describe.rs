@@ -131,10 +131,10 @@ fn zone_sentence(event: &Event) -> Option<String> {
             migratetype.name(),
             highest_zone.name()
         ),
-        Event::WatermarkCheck { node, zone, order, mark, free_pages, lowmem_reserve, ok } => format!(
-            "zone {node}:{} order {order}: {free_pages} free pages against watermark {mark} + lowmem_reserve {lowmem_reserve}: {}",
+        Event::WatermarkCheck { node, zone, order, terms, ok } => format!(
+            "zone {node}:{} order {order}, {}",
             zone.name(),
-            if *ok { "ok, try this zone" } else { "too low, next zone" }
+            terms.describe(*order, *ok)
         ),
         Event::ZoneNotInNodemask { node, zone } => format!(
             "zone {node}:{} is passed over: node {node} is not in the nodemask",

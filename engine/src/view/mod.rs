@@ -46,7 +46,7 @@ pub use page_info::{page_info, PageInfo};
 pub use page_map::{code, page_map, PageMap};
 pub use panels::{
     describe_operation, describe_outcome, next_step_where, overview, pcp_list_label, EventLine,
-    Frame, FreeAreaView, GaugeView, NodeView, Overview, PcpView, StepView, ZoneStatus,
+    Frame, FreeAreaView, GaugeView, LastCheck, NodeView, Overview, PcpView, StepView, ZoneStatus,
     ZonelistEntry, ZonelistView,
 };
 pub use pixels::{render_rgba, spans, Spans};

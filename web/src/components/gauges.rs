@@ -24,17 +24,17 @@ fn pct(value: u64, scale: u64) -> f64 {
 pub fn gauges(props: &GaugesProps) -> Html {
     html! {
         <section class="gauges" id="gauges" aria-label="Watermark gauges">
-            <h2>{ "Watermarks " }<span class="muted">{ "(zone_watermark_ok: free pages against min/low/high + lowmem_reserve)" }</span></h2>
+            <h2>{ "Watermarks " }<span class="muted">{ "(__zone_watermark_ok: free pages, less (1<<order) − 1 and the reserves the request may not use, against min/low/high + boost + lowmem_reserve)" }</span></h2>
             { for props.gauges.iter().map(|g| {
                 let full = scale(g);
                 let free = g.free.max(0) as u64;
                 let reserve = g.lowmem_reserve.unwrap_or(0);
-                let check = match g.last_check {
-                    Some((mark, true)) => format!("last check in this call: ok against mark {mark} + reserve {reserve}"),
-                    Some((mark, false)) => format!("last check in this call: FAILED against mark {mark} + reserve {reserve}"),
+                let check = match &g.last_check {
+                    Some(c) if c.ok => format!("last check in this call: ok: {}", c.arithmetic),
+                    Some(c) => format!("last check in this call: FAILED: {}", c.arithmetic),
                     None => String::new(),
                 };
-                let class = classes!("gauge", match g.last_check { Some((_, false)) => Some("failed"), Some((_, true)) => Some("ok"), None => None });
+                let class = classes!("gauge", match &g.last_check { Some(c) if !c.ok => Some("failed"), Some(_) => Some("ok"), None => None });
                 let label = format!("Node {} {} free pages", g.node, g.zone);
                 html! {
                     <div class={class} data-zone={format!("{}:{}", g.node, g.zone)}>
@@ -50,7 +50,7 @@ pub fn gauges(props: &GaugesProps) -> Html {
                                 <div class="reserve" style={format!("left:0;width:{}%", pct(reserve, full))} title="lowmem_reserve held back from this request"></div>
                             }
                             { for [("min", g.min), ("low", g.low), ("high", g.high)].into_iter().map(|(name, mark)| html! {
-                                <div class={classes!("mark", name)} style={format!("left:{}%", pct(g.threshold(mark), full))} title={format!("{name} {mark} + boost {} + reserve {reserve}", g.boost)}>
+                                <div class={classes!("mark", name)} style={format!("left:{}%", pct(g.threshold(mark), full))} title={format!("{name} {mark} + boost {} + lowmem_reserve {reserve}", g.boost)}>
                                     <span>{ name }</span>
                                 </div>
                             }) }

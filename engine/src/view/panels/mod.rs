@@ -9,7 +9,7 @@ mod step;
 mod zonelists;
 
 pub use free_areas::{pcp_list_label, FreeAreaView, PcpView};
-pub use gauges::GaugeView;
+pub use gauges::{GaugeView, LastCheck};
 pub use step::{describe_operation, describe_outcome, next_step_where, EventLine, Frame, StepView};
 pub use zonelists::{ZoneStatus, ZonelistEntry, ZonelistView};
 
