@@ -54,7 +54,7 @@ test('the default scenario opens at its step, drawn, from a sub-path, with no co
   const stats = await canvasStats(page, 'address-canvas');
   assert.ok(stats.distinctColours >= 6, `only ${stats.distinctColours} colours drawn`);
   assert.ok((stats.counts[HOLE] ?? 0) < stats.width * stats.height / 4, 'most of the canvas is memory, not hole');
-  assert.match(await page.locator('#step-sentence').textContent(), /get_page_from_freelist: zone 0:DMA order 4: .* too low/);
+  assert.match(await page.locator('#step-sentence').textContent(), /get_page_from_freelist: zone 0:DMA order 4, ALLOC_WMARK_LOW.*: __zone_watermark_ok: free \d+ − \(\(1<<4\) − 1 = 15\) .* is not above low \d+ \+ boost \d+ \+ lowmem_reserve for Normal requests [1-9]\d* = \d+: too low/);
   assert.match(await page.locator('#call-stack').textContent(), /__alloc_pages.*get_page_from_freelist.*zone_watermark_fast/s);
   await shot(page, 'default-scenario');
   assert.deepEqual(errors, []);
@@ -73,17 +73,17 @@ test('stepping into a watermark check shows it in the zonelist and the gauges', 
   await waitForStep(page, (s, a) => s === a, start - 1);
   const row = page.locator('.zonelist.in-use tr[data-zone="0:DMA32"]');
   assert.equal(await row.getAttribute('data-status'), 'passed');
-  assert.match(await row.locator('.why').textContent(), /^watermark: \d+ free pages are not above mark \d+ \+ lowmem_reserve 0/);
+  assert.match(await row.locator('.why').textContent(), /^watermark: .*__zone_watermark_ok: free \d+ − \(\(1<<4\) − 1 = 15\) .* is not above low \d+ \+ lowmem_reserve for Normal requests 0 = \d+/);
   const gauge = page.locator('#gauges .gauge[data-zone="0:DMA32"]');
   assert.match(await gauge.getAttribute('class'), /failed/);
-  assert.match(await gauge.locator('.check').textContent(), /FAILED against mark/);
+  assert.match(await gauge.locator('.check').textContent(), /FAILED: .* is not above /);
   assert.match(await page.locator('#call-stack li').last().textContent(), /zone_watermark_fast/);
   // The keyboard steps too: the DMA check, where the lowmem_reserve shows.
   await page.locator('body').press('ArrowRight');
   await waitForStep(page, (s, a) => s === a, start);
   const dma = page.locator('.zonelist.in-use tr[data-zone="0:DMA"]');
   assert.equal(await dma.getAttribute('data-status'), 'passed');
-  assert.match(await dma.locator('.why').textContent(), /lowmem_reserve [1-9]\d*/);
+  assert.match(await dma.locator('.why').textContent(), /lowmem_reserve for Normal requests [1-9]\d*/);
   await page.locator('body').press('ArrowRight');
   await waitForStep(page, (s, a) => s === a, start + 1);
   assert.equal(await page.locator('.zonelist.in-use tr[data-zone="1:DMA32"]').getAttribute('data-status'), 'trying');

@@ -211,17 +211,14 @@ impl Allocator {
                     trace.emit(Event::NoFragmentRetry);
                     continue 'retry;
                 }
-                let mark_index = (flags & af::WMARK_MASK) as usize;
-                let mark = self.zones[z].wmark_pages(mark_index);
-                let ok = self.zone_watermark_fast(z, order, mark, ac.highest_zoneidx, flags, gfp);
+                let terms = self.zone_watermark_fast(z, order, ac.highest_zoneidx, flags, gfp);
+                let ok = terms.ok();
                 let zone = &self.zones[z];
                 trace.emit(Event::WatermarkCheck {
                     node: zone.nid,
                     zone: zone.zone,
                     order,
-                    mark,
-                    free_pages: zone.free_pages(),
-                    lowmem_reserve: zone.lowmem_reserve[ac.highest_zoneidx.index()],
+                    terms,
                     ok,
                 });
                 if !ok && flags & af::NO_WATERMARKS == 0 {

@@ -2,54 +2,87 @@
 //! `__zone_watermark_ok()`, and `boost_watermark()` after a fallback steal.
 
 use super::*;
+use crate::event::{FreeAreaScan, FullCheck, WatermarkTerms};
 use crate::types::gfp::{self, alloc_flags as af, Gfp};
 use crate::types::ZoneType;
 use crate::types::{MigrateType, Order};
 
 impl Allocator {
-    /// `zone_watermark_fast()`.
+    /// `zone_watermark_fast()`, returning every term it used and what each step
+    /// found ([`WatermarkTerms::ok`] is the kernel's return value). The mark is
+    /// `wmark_pages()` of the flags' `ALLOC_WMARK_*` index, as the caller passes it.
     pub(super) fn zone_watermark_fast(
         &self,
         z: usize,
         order: Order,
-        mark: u64,
         highest: ZoneType,
         flags: u32,
         gfp: Gfp,
-    ) -> bool {
+    ) -> WatermarkTerms {
         let zone = &self.zones[z];
+        let mark_index = (flags & af::WMARK_MASK) as usize;
+        let mark = zone.wmark_pages(mark_index);
         let free_pages = zone.free_pages();
-        let reserve = zone.lowmem_reserve[highest.index()] as i64;
+        let reserve = zone.lowmem_reserve[highest.index()];
+        let (highatomic_unusable, cma_unusable) = self.unusable_terms(z, flags);
+        let mut terms = WatermarkTerms {
+            alloc_flags: flags,
+            highest_zone: highest,
+            mark_base: zone.watermark.get(mark_index).copied().unwrap_or(0),
+            boost: zone.watermark_boost,
+            free_pages,
+            highatomic_unusable,
+            cma_unusable,
+            lowmem_reserve: reserve,
+            shortcut: None,
+            full: None,
+            unboosted: None,
+        };
         if order.get() == 0 {
             let reserved = self.watermark_unusable_free(z, Order::ZERO, flags);
             let usable = free_pages - free_pages.min(reserved);
-            if usable > mark as i64 + reserve {
-                return true;
+            let passed = usable > mark as i64 + reserve as i64;
+            terms.shortcut = Some(passed);
+            if passed {
+                return terms;
             }
         }
-        if self.zone_watermark_ok(z, order, mark, highest, flags, free_pages) {
-            return true;
+        let full = self.zone_watermark_check(z, order, mark, highest, flags, free_pages);
+        terms.full = Some(full);
+        if full.passed() {
+            return terms;
         }
         if order.get() == 0
             && gfp.has(gfp::GFP_ATOMIC_BIT)
             && zone.watermark_boost > 0
             && flags & af::WMARK_MASK == af::WMARK_MIN
         {
-            return self.zone_watermark_ok(z, order, zone.watermark[0], highest, flags, free_pages);
+            terms.unboosted = Some(self.zone_watermark_check(
+                z,
+                order,
+                zone.watermark[0],
+                highest,
+                flags,
+                free_pages,
+            ));
         }
-        false
+        terms
     }
 
     /// `__zone_watermark_unusable_free()`.
     pub(super) fn watermark_unusable_free(&self, z: usize, order: Order, flags: u32) -> i64 {
-        let mut unusable = order.pages() as i64 - 1;
-        if flags & af::RESERVES == 0 {
-            unusable += self.zones[z].nr_reserved_highatomic as i64;
-        }
-        if self.cma && flags & af::CMA == 0 {
-            unusable += self.free_cma_pages(z);
-        }
-        unusable
+        let (highatomic, cma) = self.unusable_terms(z, flags);
+        order.pages() as i64 - 1 + highatomic.unwrap_or(0) as i64 + cma.unwrap_or(0)
+    }
+
+    /// The two reserves `__zone_watermark_unusable_free()` may count as unusable: the
+    /// highatomic reserve when the request may not dip into the reserves, and on a
+    /// CMA kernel the free CMA pages when the request lacks ALLOC_CMA (`None` where a
+    /// term does not apply).
+    fn unusable_terms(&self, z: usize, flags: u32) -> (Option<u64>, Option<i64>) {
+        let highatomic = (flags & af::RESERVES == 0).then(|| self.zones[z].nr_reserved_highatomic);
+        let cma = (self.cma && flags & af::CMA == 0).then(|| self.free_cma_pages(z));
+        (highatomic, cma)
     }
 
     /// `__zone_watermark_ok()`.
@@ -62,6 +95,20 @@ impl Allocator {
         flags: u32,
         free_pages: i64,
     ) -> bool {
+        self.zone_watermark_check(z, order, mark, highest, flags, free_pages)
+            .passed()
+    }
+
+    /// `__zone_watermark_ok()`, with what it compared and found.
+    fn zone_watermark_check(
+        &self,
+        z: usize,
+        order: Order,
+        mark: u64,
+        highest: ZoneType,
+        flags: u32,
+        free_pages: i64,
+    ) -> FullCheck {
         let zone = &self.zones[z];
         let mut min = mark as i64;
         let free = free_pages - self.watermark_unusable_free(z, order, flags);
@@ -76,36 +123,15 @@ impl Allocator {
                 min -= min / 2;
             }
         }
-        if free <= min + zone.lowmem_reserve[highest.index()] as i64 {
-            return false;
+        let free_ok = free > min + zone.lowmem_reserve[highest.index()] as i64;
+        let scan = (free_ok && order.get() > 0).then(|| free_area_scan(zone, order, flags));
+        FullCheck {
+            mark,
+            min,
+            usable: free,
+            free_ok,
+            scan,
         }
-        if order.get() == 0 {
-            return true;
-        }
-        for o in Order::all().skip(order.get() as usize) {
-            if zone.buddy.nr_free(o) == 0 {
-                continue;
-            }
-            if [
-                MigrateType::Unmovable,
-                MigrateType::Movable,
-                MigrateType::Reclaimable,
-            ]
-            .iter()
-            .any(|&mt| zone.buddy.nr_free_of_type(o, mt) > 0)
-            {
-                return true;
-            }
-            if flags & af::CMA != 0 && zone.buddy.nr_free_of_type(o, MigrateType::Cma) > 0 {
-                return true;
-            }
-            if flags & (af::HIGHATOMIC | af::OOM) != 0
-                && zone.buddy.nr_free_of_type(o, MigrateType::HighAtomic) > 0
-            {
-                return true;
-            }
-        }
-        false
     }
 
     /// `boost_watermark()`: raise the boost by a pageblock, up to
@@ -125,4 +151,38 @@ impl Allocator {
         zone.watermark_boost = (zone.watermark_boost + PAGEBLOCK_PAGES).min(max_boost);
         true
     }
+}
+
+/// The free-area scan of `__zone_watermark_ok()` for a high-order request: from the
+/// request's order up, the first order with a block on a per-cpu type's list, or on
+/// the CMA list (ALLOC_CMA) or the highatomic list (ALLOC_HIGHATOMIC or ALLOC_OOM).
+fn free_area_scan(zone: &ZoneState, order: Order, flags: u32) -> FreeAreaScan {
+    let cma = flags & af::CMA != 0;
+    let highatomic = flags & (af::HIGHATOMIC | af::OOM) != 0;
+    let extra = [
+        (cma, MigrateType::Cma),
+        (highatomic, MigrateType::HighAtomic),
+    ];
+    let lists = [
+        MigrateType::Unmovable,
+        MigrateType::Movable,
+        MigrateType::Reclaimable,
+    ]
+    .into_iter()
+    .chain(extra.into_iter().filter(|(may, _)| *may).map(|(_, mt)| mt));
+    for o in Order::all().skip(order.get() as usize) {
+        if zone.buddy.nr_free(o) == 0 {
+            continue;
+        }
+        if let Some(migratetype) = lists
+            .clone()
+            .find(|&mt| zone.buddy.nr_free_of_type(o, mt) > 0)
+        {
+            return FreeAreaScan::Found {
+                order: o,
+                migratetype,
+            };
+        }
+    }
+    FreeAreaScan::NotFound { cma, highatomic }
 }

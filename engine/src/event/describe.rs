@@ -131,10 +131,10 @@ fn zone_sentence(event: &Event) -> Option<String> {
             migratetype.name(),
             highest_zone.name()
         ),
-        Event::WatermarkCheck { node, zone, order, mark, free_pages, lowmem_reserve, ok } => format!(
-            "zone {node}:{} order {order}: {free_pages} free pages against watermark {mark} + lowmem_reserve {lowmem_reserve}: {}",
+        Event::WatermarkCheck { node, zone, order, terms, ok } => format!(
+            "zone {node}:{} order {order}, {}",
             zone.name(),
-            if *ok { "ok, try this zone" } else { "too low, next zone" }
+            terms.describe(*order, *ok)
         ),
         Event::ZoneNotInNodemask { node, zone } => format!(
             "zone {node}:{} is passed over: node {node} is not in the nodemask",
@@ -154,11 +154,16 @@ fn zone_sentence(event: &Event) -> Option<String> {
 /// The slow path: kswapd, direct reclaim, compaction and the OOM decision.
 fn reclaim_sentence(event: &Event) -> Option<String> {
     let sentence = match event {
-        Event::SlowPath { alloc_flags } => {
-            format!("the fast path failed: slow path with alloc_flags {alloc_flags:#x}")
-        }
+        Event::SlowPath { alloc_flags } => format!(
+            "the fast path failed: slow path with alloc_flags {}",
+            crate::types::gfp::alloc_flags::names(*alloc_flags)
+        ),
         Event::KswapdWake { node, order, highest_zoneidx } => {
-            format!("woke kswapd on node {node} for order {order}, zones up to index {highest_zoneidx}")
+            let highest = usize::try_from(*highest_zoneidx)
+                .ok()
+                .and_then(|i| crate::types::ZoneType::ALL.get(i))
+                .map_or_else(|| format!("index {highest_zoneidx}"), |z| z.name().to_string());
+            format!("woke kswapd on node {node} for order {order}, zones up to {highest}")
         }
         Event::NotModelled { what } => format!("the kernel would now try {what}, which the model does not run yet"),
         Event::Reclaimed { pfn, owner } => format!("reclaimed pfn {pfn} (allocation #{owner} loses it)"),

@@ -7,6 +7,9 @@
 //! sentence.
 
 mod describe;
+mod watermark;
+
+pub use watermark::{FreeAreaScan, FullCheck, WatermarkTerms};
 
 use crate::types::ZoneType;
 use crate::types::{MigrateType, Order, Pfn};
@@ -59,14 +62,13 @@ pub enum Event {
     /// `for_next_zone_zonelist_nodemask()` passes over this zone of the zonelist: its
     /// node is not in the request's nodemask.
     ZoneNotInNodemask { node: u32, zone: ZoneType },
-    /// `get_page_from_freelist()` checked a zone's watermark (`zone_watermark_fast()`).
+    /// `get_page_from_freelist()` checked a zone's watermark (`zone_watermark_fast()`):
+    /// every term the check used and what each of its steps found.
     WatermarkCheck {
         node: u32,
         zone: ZoneType,
         order: Order,
-        mark: u64,
-        free_pages: i64,
-        lowmem_reserve: u64,
+        terms: WatermarkTerms,
         ok: bool,
     },
     /// `get_page_from_freelist()` dropped ALLOC_NOFRAGMENT and walked the zonelist again.
@@ -471,9 +473,25 @@ mod tests {
                 node,
                 zone,
                 order,
-                mark: 128,
-                free_pages: 100,
-                lowmem_reserve: 0,
+                terms: WatermarkTerms {
+                    alloc_flags: 1,
+                    highest_zone: zone,
+                    mark_base: 128,
+                    boost: 0,
+                    free_pages: 100,
+                    highatomic_unusable: Some(0),
+                    cma_unusable: None,
+                    lowmem_reserve: 0,
+                    shortcut: None,
+                    full: Some(FullCheck {
+                        mark: 128,
+                        min: 128,
+                        usable: 93,
+                        free_ok: false,
+                        scan: None,
+                    }),
+                    unboosted: None,
+                },
                 ok: false,
             },
             Event::ZoneNotInNodemask { node, zone },

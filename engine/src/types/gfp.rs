@@ -130,6 +130,51 @@ pub mod alloc_flags {
     pub const HIGHATOMIC: u32 = 0x200;
     pub const KSWAPD: u32 = 0x800;
     pub const RESERVES: u32 = NON_BLOCK | MIN_RESERVE | HIGHATOMIC | OOM;
+
+    /// The bits with names, in the order mm/internal.h defines them.
+    const NAMED: [(u32, &str); 9] = [
+        (NO_WATERMARKS, "ALLOC_NO_WATERMARKS"),
+        (OOM, "ALLOC_OOM"),
+        (NON_BLOCK, "ALLOC_NON_BLOCK"),
+        (MIN_RESERVE, "ALLOC_MIN_RESERVE"),
+        (CPUSET, "ALLOC_CPUSET"),
+        (CMA, "ALLOC_CMA"),
+        (NOFRAGMENT, "ALLOC_NOFRAGMENT"),
+        (HIGHATOMIC, "ALLOC_HIGHATOMIC"),
+        (KSWAPD, "ALLOC_KSWAPD"),
+    ];
+
+    /// The watermark a set of flags selects, by its kernel name (`min`, `low`,
+    /// `high`), from the `ALLOC_WMARK_*` index in the low bits.
+    pub fn mark_name(flags: u32) -> &'static str {
+        match flags & WMARK_MASK {
+            WMARK_MIN => "min",
+            WMARK_LOW => "low",
+            _ => "high",
+        }
+    }
+
+    /// The flags by name, joined with `|` (`ALLOC_WMARK_LOW|ALLOC_KSWAPD`), the
+    /// watermark index first; a bit without a name is written in hex.
+    pub fn names(flags: u32) -> String {
+        let mark = match flags & WMARK_MASK {
+            WMARK_MIN => "ALLOC_WMARK_MIN",
+            WMARK_LOW => "ALLOC_WMARK_LOW",
+            _ => "ALLOC_WMARK_HIGH",
+        };
+        let mut parts = vec![mark.to_string()];
+        let mut rest = flags & !WMARK_MASK;
+        for (bit, name) in NAMED {
+            if rest & bit != 0 {
+                parts.push(name.to_string());
+                rest &= !bit;
+            }
+        }
+        if rest != 0 {
+            parts.push(format!("{rest:#x}"));
+        }
+        parts.join("|")
+    }
 }
 
 /// A gfp mask the kernel would refuse, or a name it does not know.
@@ -357,6 +402,17 @@ mod tests {
             gfp_to_alloc_flags(Gfp::parse("GFP_KERNEL").unwrap(), 0),
             WMARK_MIN | CPUSET | KSWAPD
         );
+    }
+
+    #[test]
+    fn alloc_flags_by_name() {
+        use alloc_flags::*;
+        assert_eq!(names(0x840), "ALLOC_WMARK_MIN|ALLOC_CPUSET|ALLOC_KSWAPD");
+        assert_eq!(
+            names(WMARK_LOW | NOFRAGMENT | 0x1000),
+            "ALLOC_WMARK_LOW|ALLOC_NOFRAGMENT|0x1000"
+        );
+        assert_eq!(mark_name(WMARK_HIGH | OOM), "high");
     }
 
     #[test]

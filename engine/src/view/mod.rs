@@ -46,8 +46,8 @@ pub use page_info::{page_info, PageInfo};
 pub use page_map::{code, page_map, PageMap};
 pub use panels::{
     describe_operation, describe_outcome, go_to_step, next_step_where, ordinal, overview,
-    pcp_list_label, EventKind, EventLine, Frame, FreeAreaView, GaugeView, MarkLabel, NodeView,
-    Overview, PcpView, StepView, ZoneStatus, ZonelistEntry, ZonelistView,
+    pcp_list_label, EventKind, EventLine, Frame, FreeAreaView, GaugeView, LastCheck, MarkLabel,
+    NodeView, Overview, PcpView, StepView, ZoneStatus, ZonelistEntry, ZonelistView,
 };
 pub use pixels::{render_rgba, spans, Spans};
 pub use viewport::{Viewport, GUTTER_PX, HEIGHT_PX, PAGES_WIDTH_PX, ZOOM_MIN};

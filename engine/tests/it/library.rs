@@ -26,8 +26,8 @@ fn lesson(name: &str) -> fn(&[Event], usize) -> bool {
             )
         },
         "lowmem-reserve" => |e, i| {
-            matches!(e[i], Event::WatermarkCheck { zone: ZoneType::Dma, ok: false, lowmem_reserve, free_pages, mark, .. }
-                if lowmem_reserve > 0 && free_pages > mark as i64)
+            matches!(e[i], Event::WatermarkCheck { zone: ZoneType::Dma, ok: false, terms, .. }
+                if terms.lowmem_reserve > 0 && terms.free_pages > terms.mark() as i64)
         },
         "numa-order" => {
             |e, i| matches!(e[i], Event::WatermarkCheck { node, ok: true, .. } if node != 0)

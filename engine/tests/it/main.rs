@@ -30,4 +30,5 @@ mod session;
 mod share;
 mod simulation;
 mod view;
+mod watermark;
 mod workload;

@@ -100,7 +100,13 @@ fn a_failed_watermark_check_shows_in_the_zonelist_and_gauges() {
         .iter()
         .find(|g| g.zone == "DMA32")
         .expect("DMA32 gauge");
-    assert_eq!(gauge.last_check.map(|c| c.1), Some(false));
+    let check = gauge.last_check.as_ref().expect("DMA32 was checked");
+    assert!(!check.ok);
+    assert!(
+        check.arithmetic.contains("lowmem_reserve for"),
+        "{}",
+        check.arithmetic
+    );
     assert!(gauge.lowmem_reserve.is_some());
     assert_eq!(o.step.function.as_deref(), Some("get_page_from_freelist"));
     let names: Vec<&str> = o.step.frames.iter().map(|f| f.function.as_str()).collect();

@@ -55,20 +55,16 @@ fn gauge(g: &GaugeView) -> Html {
     let full = g.scale_pages();
     let free = g.free.max(0) as u64;
     let reserve = g.lowmem_reserve.unwrap_or(0);
-    let check = match g.last_check {
-        Some((mark, true)) => {
-            format!("last check in this call: ok against mark {mark} + reserve {reserve}")
-        }
-        Some((mark, false)) => {
-            format!("last check in this call: FAILED against mark {mark} + reserve {reserve}")
-        }
+    let check = match &g.last_check {
+        Some(c) if c.ok => format!("last check in this call: ok: {}", c.arithmetic),
+        Some(c) => format!("last check in this call: FAILED: {}", c.arithmetic),
         None => String::new(),
     };
     let class = classes!(
         "gauge",
-        match g.last_check {
-            Some((_, false)) => Some("failed"),
-            Some((_, true)) => Some("ok"),
+        match &g.last_check {
+            Some(c) if !c.ok => Some("failed"),
+            Some(_) => Some("ok"),
             None => None,
         }
     );
@@ -113,7 +109,7 @@ fn gauge(g: &GaugeView) -> Html {
 pub fn gauges(props: &GaugesProps) -> Html {
     html! {
         <section class="gauges" id="gauges" aria-label="Watermark gauges">
-            <h2>{ "Watermarks " }<span class="muted">{ "(zone_watermark_ok: free pages against min/low/high + lowmem_reserve)" }</span></h2>
+            <h2>{ "Watermarks " }<span class="muted">{ "(__zone_watermark_ok: free pages, less (1<<order) − 1 and the reserves the request may not use, against min/low/high + boost + lowmem_reserve)" }</span></h2>
             <p class="muted axis-caption">{ "Each bar: free pages (NR_FREE_PAGES) on an axis from 0 to the scale printed under it; a mark's label sits above its line." }</p>
             { for props.gauges.iter().map(gauge) }
         </section>

@@ -25,9 +25,19 @@ pub struct GaugeView {
     pub lowmem_reserve: Option<u64>,
     /// Every lowmem_reserve of the zone, by the requester's highest zone.
     pub lowmem_reserves: Vec<(String, u64)>,
-    /// The last watermark check of this zone in the current call: mark, ok.
-    pub last_check: Option<(u64, bool)>,
+    /// The last watermark check of this zone in the current call.
+    pub last_check: Option<LastCheck>,
     pub kswapd: String,
+}
+
+/// A zone's last watermark check in the current call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LastCheck {
+    /// What `zone_watermark_fast()` returned.
+    pub ok: bool,
+    /// The check's arithmetic, every term named (the event's sentence without
+    /// the zone).
+    pub arithmetic: String,
 }
 
 impl GaugeView {
@@ -147,14 +157,17 @@ pub(super) fn gauges(
         .zones
         .iter()
         .map(|z| {
-            let last_check = seen.iter().rev().find_map(|e| match *e {
+            let last_check = seen.iter().rev().find_map(|e| match e {
                 Event::WatermarkCheck {
                     node,
                     zone,
-                    mark,
+                    order,
+                    terms,
                     ok,
-                    ..
-                } if node == z.nid && zone == z.zone => Some((mark, ok)),
+                } if *node == z.nid && *zone == z.zone => Some(LastCheck {
+                    ok: *ok,
+                    arithmetic: terms.describe(*order, *ok),
+                }),
                 _ => None,
             });
             GaugeView {

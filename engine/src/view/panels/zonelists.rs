@@ -61,18 +61,21 @@ pub(super) fn zonelists(
     seen: &[Event],
     request: Option<Request>,
 ) -> Vec<ZonelistView> {
-    let checks: Vec<(u32, ZoneType, u64, i64, u64, bool)> = seen
+    let checks: Vec<Check> = seen
         .iter()
-        .filter_map(|e| match *e {
+        .filter_map(|e| match e {
             Event::WatermarkCheck {
                 node,
                 zone,
-                mark,
-                free_pages,
-                lowmem_reserve,
+                order,
+                terms,
                 ok,
-                ..
-            } => Some((node, zone, mark, free_pages, lowmem_reserve, ok)),
+            } => Some(Check {
+                node: *node,
+                zone: *zone,
+                ok: *ok,
+                arithmetic: terms.describe(*order, *ok),
+            }),
             _ => None,
         })
         .collect();
@@ -137,11 +140,20 @@ pub(super) fn zonelists(
         .collect()
 }
 
+/// A watermark check of the current call: which zone, its verdict, and its
+/// arithmetic as the event's sentence gives it.
+struct Check {
+    node: u32,
+    zone: ZoneType,
+    ok: bool,
+    arithmetic: String,
+}
+
 fn zone_status(
     nid: u32,
     zone: ZoneType,
     request: Option<Request>,
-    checks: &[(u32, ZoneType, u64, i64, u64, bool)],
+    checks: &[Check],
     allocated_in: Option<(u32, ZoneType)>,
 ) -> (ZoneStatus, String) {
     let Some(request) = request else {
@@ -167,20 +179,18 @@ fn zone_status(
         .iter()
         .enumerate()
         .rev()
-        .find(|(_, c)| c.0 == nid && c.1 == zone);
+        .find(|(_, c)| c.node == nid && c.zone == zone);
     match found {
         None => (ZoneStatus::Idle, "not reached".to_string()),
-        Some((_, &(_, _, mark, free, reserve, false))) => (
+        Some((_, check)) if !check.ok => (
             ZoneStatus::PassedOver,
-            format!(
-                "watermark: {free} free pages are not above mark {mark} + lowmem_reserve {reserve} (zone_watermark_fast)"
-            ),
+            format!("watermark: {} (zone_watermark_fast)", check.arithmetic),
         ),
-        Some((index, &(_, _, mark, free, reserve, true))) => {
+        Some((index, check)) => {
             if Some(index) == last_index && allocated_in.is_none() {
                 (
                     ZoneStatus::Trying,
-                    format!("watermark ok: {free} free > mark {mark} + lowmem_reserve {reserve}; taking a block (rmqueue)"),
+                    format!("watermark: {}; taking a block (rmqueue)", check.arithmetic),
                 )
             } else {
                 (
