@@ -276,7 +276,7 @@ impl BuddyZone {
             trace.emit(Event::Allocated { pfn, order });
             return Some(pfn);
         }
-        trace.emit(Event::AllocFailed { order });
+        trace.emit(Event::NoBlock { order, migratetype });
         None
     }
 

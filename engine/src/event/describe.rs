@@ -45,8 +45,12 @@ fn free_list_sentence(event: &Event) -> Option<String> {
         Event::Allocated { pfn, order } => {
             format!("returned the order-{order} block at pfn {pfn}")
         }
+        Event::NoBlock { order, migratetype } => format!(
+            "no free block of order {order} or above on free_list[{}]",
+            migratetype.name()
+        ),
         Event::AllocFailed { order } => format!(
-            "no free block of order {order} or above; the allocation fails"
+            "no zone in the zonelist could serve the order-{order} request, in the fast or the slow path: it returns NULL"
         ),
         Event::Merge { pfn, buddy, order } => format!(
             "the buddy of pfn {pfn} at order {order}, pfn {buddy}, is free: merge into order {}",

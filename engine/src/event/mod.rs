@@ -39,7 +39,15 @@ pub enum Event {
     SplitHalf { pfn: Pfn, order: Order },
     /// The allocation of `order` succeeded at `pfn`.
     Allocated { pfn: Pfn, order: Order },
-    /// No free list from the requested order up had a block.
+    /// `__rmqueue_smallest()` found no block on `free_list[migratetype]` from
+    /// `free_area[order]` up. Not the end of the request: `__rmqueue()` may try CMA
+    /// or the fallback lists next, and the zonelist walk other zones.
+    NoBlock {
+        order: Order,
+        migratetype: MigrateType,
+    },
+    /// `__alloc_pages()` returns NULL: no zone could serve the request, in the fast
+    /// path or the slow path.
     AllocFailed { order: Order },
     /// `__free_one_page()` found the buddy `buddy` free at `order` and merged with it.
     Merge { pfn: Pfn, buddy: Pfn, order: Order },
@@ -229,7 +237,9 @@ impl Event {
         match self {
             Event::AreaEmpty { .. } | Event::TakeBlock { .. } => "__rmqueue_smallest",
             Event::SplitHalf { .. } => "expand",
-            Event::Allocated { .. } | Event::AllocFailed { .. } => "rmqueue",
+            Event::Allocated { .. } => "rmqueue",
+            Event::NoBlock { .. } => "__rmqueue_smallest",
+            Event::AllocFailed { .. } => "__alloc_pages",
             Event::Merge { .. } | Event::AddFree { .. } => "__free_one_page",
             Event::AllocStart { .. } | Event::PageAlloc { .. } => "__alloc_pages",
             Event::WatermarkCheck { .. } | Event::NoFragmentRetry => "get_page_from_freelist",
@@ -273,6 +283,7 @@ impl Event {
     pub fn block(&self) -> Option<(Pfn, Order)> {
         match *self {
             Event::AreaEmpty { .. }
+            | Event::NoBlock { .. }
             | Event::AllocFailed { .. }
             | Event::AllocStart { .. }
             | Event::WatermarkCheck { .. }
@@ -361,6 +372,11 @@ mod tests {
             zone_samples(),
             reclaim_samples(),
             contig_samples(),
+            // Added after the numbering above was laid out, so last.
+            vec![Event::NoBlock {
+                order: order(),
+                migratetype: MIGRATETYPE,
+            }],
         ]
         .concat()
     }
@@ -650,6 +666,7 @@ mod tests {
             Event::OnlinePages { .. } => 43,
             Event::HotplugFailed { .. } => 44,
             Event::HotplugDone { .. } => 45,
+            Event::NoBlock { .. } => 46,
             Event::ZonelistsRebuilt => 23,
             Event::WatermarksRecomputed { .. } => 24,
         }

@@ -203,7 +203,13 @@ fn allocation_failure_is_an_outcome() {
     let mut zone = BuddyZone::new(0, 8).unwrap();
     let mut events = Vec::new();
     assert_eq!(zone.alloc(order(4), &mut events), None);
-    assert_eq!(events.last(), Some(&Event::AllocFailed { order: order(4) }));
+    assert_eq!(
+        events.last(),
+        Some(&Event::NoBlock {
+            order: order(4),
+            migratetype: MigrateType::Movable
+        })
+    );
     assert_eq!(zone.free_pages(), 8);
 }
 

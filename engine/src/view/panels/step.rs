@@ -141,15 +141,25 @@ fn call_chain(event: &Event, pcp: bool) -> &'static [&'static str] {
             "__rmqueue_pcplist",
             "rmqueue_bulk",
         ],
-        Event::ZoneLocked { .. } | Event::AreaEmpty { .. } | Event::TakeBlock { .. } if pcp => &[
-            "get_page_from_freelist",
-            "rmqueue",
-            "rmqueue_pcplist",
-            "rmqueue_bulk",
-            "__rmqueue",
-            "__rmqueue_smallest",
-        ],
-        Event::ZoneLocked { .. } | Event::AreaEmpty { .. } | Event::TakeBlock { .. } => &[
+        Event::ZoneLocked { .. }
+        | Event::AreaEmpty { .. }
+        | Event::TakeBlock { .. }
+        | Event::NoBlock { .. }
+            if pcp =>
+        {
+            &[
+                "get_page_from_freelist",
+                "rmqueue",
+                "rmqueue_pcplist",
+                "rmqueue_bulk",
+                "__rmqueue",
+                "__rmqueue_smallest",
+            ]
+        }
+        Event::ZoneLocked { .. }
+        | Event::AreaEmpty { .. }
+        | Event::TakeBlock { .. }
+        | Event::NoBlock { .. } => &[
             "get_page_from_freelist",
             "rmqueue",
             "rmqueue_buddy",
@@ -169,9 +179,8 @@ fn call_chain(event: &Event, pcp: bool) -> &'static [&'static str] {
             "__rmqueue",
             "__rmqueue_fallback",
         ],
-        Event::Allocated { .. } | Event::AllocFailed { .. } => {
-            &["get_page_from_freelist", "rmqueue"]
-        }
+        Event::Allocated { .. } => &["get_page_from_freelist", "rmqueue"],
+        Event::AllocFailed { .. } => &[],
         Event::HighatomicReserve { .. } => {
             &["get_page_from_freelist", "reserve_highatomic_pageblock"]
         }
