@@ -2,30 +2,13 @@
 // 800x600 embed, the controls, the address-space picture and the step's sentence are
 // all inside the first screen, and the lesson text is one click away (folded at the
 // top). Screenshots of the first screen land in test-results/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
-import { serve } from './server.mjs';
-import { launch, watchErrors } from './browser.mjs';
+import { join } from 'node:path';
+import { playground, SHOTS } from './harness.mjs';
+import { watchErrors } from './browser.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SHOTS = join(ROOT, 'test-results');
-
-let server;
-let context;
-
-before(async () => {
-  await mkdir(SHOTS, { recursive: true });
-  server = await serve(join(ROOT, 'dist'), '/');
-  context = await launch();
-});
-
-after(async () => {
-  await context?.close();
-  await server?.close();
-});
+const { url, context } = playground('/');
 
 /** The bottom edge of an element, and whether it starts inside the viewport. */
 async function box(page, selector) {
@@ -40,10 +23,10 @@ for (const [width, height, suffix, name] of [
   [800, 600, '?embed=1', 'fold-embed-800x600'],
 ]) {
   test(`${name}: controls, picture and the step's sentence are above the fold`, async () => {
-    const page = await context.newPage();
+    const page = await context().newPage();
     await page.setViewportSize({ width, height });
     const errors = watchErrors(page);
-    await page.goto(server.url + suffix);
+    await page.goto(url() + suffix);
     await page.waitForSelector('body[data-ready="1"]', { timeout: 60000 });
     await page.waitForFunction(() => document.getElementById('address-canvas')?.dataset.drawMs !== undefined);
     await page.screenshot({ path: join(SHOTS, `${name}.png`) });

@@ -1,44 +1,18 @@
 // End-to-end tests of the built playground (dist/) in headless Chromium, served
 // from a sub-path as a course page or project page would host it.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
-import { serve } from './server.mjs';
-import { launch, watchErrors, canvasStats } from './browser.mjs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { canvasStats, watchErrors } from './browser.mjs';
+import { playground, ROOT } from './harness.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SHOTS = join(ROOT, 'test-results');
 // From engine/src/view/: the colour of holes.
 const HOLE = 0xe4e1da;
 
-
-let server;
-let context;
-
-before(async () => {
-  await mkdir(SHOTS, { recursive: true });
-  server = await serve(join(ROOT, 'dist'), '/course/buddyscope/');
-  context = await launch();
-});
-
-after(async () => {
-  await context?.close();
-  await server?.close();
-});
-
-async function open(suffix = '') {
-  const page = await context.newPage();
-  const errors = watchErrors(page);
-  await page.goto(server.url + suffix);
-  await page.waitForSelector('body[data-ready="1"]', { timeout: 60000 });
-  await page.waitForFunction(() => document.getElementById('address-canvas')?.dataset.drawMs !== undefined);
-  return { page, errors };
-}
+const { open, shot, url, context } = playground('/course/buddyscope/');
 
 const stepOf = async (page) => Number((await page.locator('#step-counter').textContent()).match(/step (\d+)/)[1]);
-const shot = (page, name) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
 async function waitForStep(page, predicate, arg) {
   await page.waitForFunction(
@@ -209,12 +183,12 @@ test('a share link reopens exactly the same step', async () => {
   await page.getByRole('button', { name: 'Step forward', exact: true }).click();
   await page.getByRole('button', { name: 'Share' }).click();
   const link = await page.locator('#share-link').inputValue();
-  assert.ok(link.startsWith(server.url) && /#s=(z1|p1)\..*&step=\d+$/.test(link), link);
+  assert.ok(link.startsWith(url()) && /#s=(z1|p1)\..*&step=\d+$/.test(link), link);
   assert.equal(await page.evaluate(() => location.href), link, 'the address bar holds the same link');
   const step = await stepOf(page);
   const sentence = await page.locator('#step-sentence').textContent();
   const pixels = (await canvasStats(page, 'address-canvas')).hash;
-  const other = await context.newPage();
+  const other = await context().newPage();
   const otherErrors = watchErrors(other);
   await other.goto(link);
   await other.waitForSelector('body[data-ready="1"]');

@@ -1,44 +1,16 @@
 // End-to-end tests of finding one's way through a run: the go-to box, library links
 // with a step, Apply keeping the call, the whole-call switch, Next of a kind, and the
 // watermark gauges' geometry (nothing clipped, no labels overlapping) at two sizes.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
-import { serve } from './server.mjs';
-import { launch, watchErrors } from './browser.mjs';
+import { join } from 'node:path';
+import { playground, SHOTS } from './harness.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SHOTS = join(ROOT, 'test-results');
-
-let server;
-let context;
-
-before(async () => {
-  await mkdir(SHOTS, { recursive: true });
-  server = await serve(join(ROOT, 'dist'), '/');
-  context = await launch();
-});
-
-after(async () => {
-  await context?.close();
-  await server?.close();
-});
-
-async function open(suffix = '') {
-  const page = await context.newPage();
-  const errors = watchErrors(page);
-  await page.goto(server.url + suffix);
-  await page.waitForSelector('body[data-ready="1"]', { timeout: 60000 });
-  await page.waitForFunction(() => document.getElementById('address-canvas')?.dataset.drawMs !== undefined);
-  return { page, errors };
-}
+const { open, shot } = playground('/');
 
 const stepOf = async (page) => Number((await page.locator('#step-counter').textContent()).match(/step (\d+)/)[1]);
 const lastOf = async (page) => Number((await page.locator('#step-counter').textContent()).match(/of (\d+)/)[1]);
 const callOf = async (page) => Number((await page.locator('#call-heading').textContent()).match(/^Call (\d+) of/)[1]);
-const shot = (page, name) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 const waitForCounter = (page, text) =>
   page.waitForFunction((t) => document.getElementById('step-counter').textContent !== t, text);
 
