@@ -6,11 +6,14 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const MACHINES: [&str; 4] = [
+const MACHINES: [&str; 5] = [
     "a-1node-512M",
     "b-1node-4G",
     "c-2node-1G-1G",
     "e-1node-2G-wmark-sysctl",
+    // Three nodes at equal distance: at boot no node counts as having CPUs, so the
+    // order comes from the `(n < node)` penalty and node_load alone.
+    "n-3node-equal-distance",
 ];
 
 fn oracle_dir() -> PathBuf {

@@ -146,7 +146,7 @@ impl Machine {
     /// Runs the boot-time setup of Linux 6.1 on `config`: `zone_sizes_init()`,
     /// `free_area_init()` with `find_zone_movable_pfns_for_nodes()`,
     /// `calculate_node_totalpages()`, `free_area_init_core()`, `build_all_zonelists()`
-    /// (boot CPU only), then `init_per_zone_wmark_min()` and khugepaged's
+    /// (before any node's CPU mask is set), then `init_per_zone_wmark_min()` and khugepaged's
     /// `set_recommended_min_free_kbytes()`, unless the configuration fixes
     /// min_free_kbytes (as writing the sysctl does).
     pub fn build(config: &MachineConfig) -> Result<Machine, MachineError> {

@@ -59,8 +59,10 @@ pub fn effective_distances(
 /// Which CPUs count when `find_next_best_node()` penalises nodes with CPUs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CpuState {
-    /// At boot: `build_all_zonelists()` runs while only the boot CPU is up, so only
-    /// CPU 0's node counts as a node with CPUs.
+    /// At boot: `build_all_zonelists()` runs before the node-to-CPU masks are
+    /// filled in, so no node counts as having CPUs, not even the boot CPU's (real
+    /// 6.1 boots show it: nodes at equal distance are ordered by the `(n < node)`
+    /// penalty and node_load alone).
     Boot,
     /// After memory hotplug rebuilds the zonelists with every CPU online.
     AllOnline,
@@ -94,7 +96,7 @@ fn distance(distances: &[Vec<u32>], from: u32, to: u32) -> u32 {
 
 fn has_cpus(node: &Node, cpus: CpuState) -> bool {
     match cpus {
-        CpuState::Boot => node.cpus.contains(&0),
+        CpuState::Boot => false,
         CpuState::AllOnline => !node.cpus.is_empty(),
     }
 }

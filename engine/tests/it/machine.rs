@@ -153,12 +153,14 @@ fn movablecore_places_zone_movable_at_the_top_of_the_node() {
 }
 
 #[test]
-fn equal_distances_share_load_and_the_boot_cpu_decides_the_penalty() {
+fn equal_distances_share_load_and_no_node_has_cpus_at_boot() {
     // Three nodes, 1 GiB each, all 20 apart; CPU 0 on node 0, CPUs 1 and 2 on nodes
-    // 1 and 2. At boot only node 0 counts as having CPUs:
+    // 1 and 2. At boot the node-to-CPU masks are empty, so no node pays the CPU
+    // penalty; what orders equal distances is `(n < node)` and node_load (the shared
+    // real-kernel fixture n-3node-equal-distance prints exactly this):
     //   node 0: 1 and 2 tie at 20*1024; 1 wins (lower id), load[1] = 1.
-    //   node 1: 0 scores (20+1+1)*1024, 2 scores 20*1024 + 0: 2 first, load[2] = 1.
-    //   node 2: 0 scores 22*1024, 1 scores 21*1024 + 1: 1 first.
+    //   node 1: 0 scores (20+1)*1024, 2 scores 20*1024 + 0: 2 first, load[2] = 1.
+    //   node 2: 0 scores 21*1024 + 0, 1 scores 21*1024 + 1: 0 first.
     let config = MachineConfig {
         nodes: (0..3)
             .map(|n| {
@@ -173,10 +175,10 @@ fn equal_distances_share_load_and_the_boot_cpu_decides_the_penalty() {
     let mut machine = Machine::build(&config).unwrap();
     assert_eq!(
         orders(&machine),
-        vec![vec![0, 1, 2], vec![1, 2, 0], vec![2, 1, 0]]
+        vec![vec![0, 1, 2], vec![1, 2, 0], vec![2, 0, 1]]
     );
-    // With every CPU online, every node pays the penalty: node 2 now scores node 0
-    // at 22*1024 + 0 and node 1 at 22*1024 + 1, so 0 comes first.
+    // With every CPU online every node pays the penalty alike, so the order stays:
+    // node 2 scores node 0 at 22*1024 + 0 and node 1 at 22*1024 + 1.
     machine.rebuild_zonelists_all_cpus_online();
     assert_eq!(machine.zonelist_cpus, CpuState::AllOnline);
     assert_eq!(
@@ -246,12 +248,12 @@ fn memory_only_and_cpu_only_nodes() {
         ..MachineConfig::default()
     };
     let machine = Machine::build(&config).unwrap();
-    // Node 0: 1 (20, no CPU) -> load[1] = 1. Node 1: 0 (20+1+1). Node 2 (CPU-only,
-    // first in its own list, no zones): 0 scores 22*1024 + load[0] 1, 1 scores
-    // 21*1024 + 1: 1 then 0.
+    // At boot no node counts as having CPUs. Node 0: 1 (20) -> load[1] = 1. Node 1:
+    // 0 (20+1) -> load[0] = 1. Node 2 (CPU-only, first in its own list, no zones):
+    // 0 and 1 both score 21*1024 + 1: 0 (lower id) then 1.
     assert_eq!(
         orders(&machine),
-        vec![vec![0, 1], vec![1, 0], vec![2, 1, 0]]
+        vec![vec![0, 1], vec![1, 0], vec![2, 0, 1]]
     );
     assert!(machine.zonelists[2].thisnode.is_empty());
     // Node 1's zone has no local CPU: pcp high splits the low watermark over both
@@ -261,8 +263,16 @@ fn memory_only_and_cpu_only_nodes() {
     let near = machine.zone(0, ZoneType::Dma32).unwrap();
     assert_eq!(near.pcp_high, near.watermark_low.max(near.pcp_batch * 4));
     let log = buddyscope_engine::report::proc::zonelists_boot_log(&machine);
-    assert!(log.contains("Fallback order for Node 2: 2 1 0\n"), "{log}");
+    assert!(log.contains("Fallback order for Node 2: 2 0 1\n"), "{log}");
     assert!(!log.contains("mminit::zonelist general 2:"), "{log}");
+    // With every CPU online node 0 pays the CPU penalty and node 1 does not: node 2
+    // scores 0 at (20+1+1)*1024 + 1 and 1 at (20+1)*1024 + 1, so 1 comes first.
+    let mut machine = machine;
+    machine.rebuild_zonelists_all_cpus_online();
+    assert_eq!(
+        orders(&machine),
+        vec![vec![0, 1], vec![1, 0], vec![2, 1, 0]]
+    );
 }
 
 #[test]
