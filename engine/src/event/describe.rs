@@ -7,7 +7,7 @@
 use core::fmt;
 
 use super::{Event, Placement};
-use crate::types::Pfn;
+use crate::types::{pcp_list_name, Pfn};
 
 impl Event {
     /// What happened, in one sentence, without the function name.
@@ -108,13 +108,14 @@ fn free_list_sentence(event: &Event) -> Option<String> {
 fn pcp_sentence(event: &Event) -> Option<String> {
     let sentence = match event {
         Event::PcpRefill { node, zone, order, pages } => {
-            format!("the per-cpu list of zone {node}:{} was empty: refilled with {pages} order-{order} blocks", zone.name())
+            let blocks = if *pages == 1 { "block" } else { "blocks" };
+            format!("the per-cpu list of zone {node}:{} was empty: refilled with {pages} order-{order} {blocks}", zone.name())
         }
         Event::PcpTake { pfn, order, pindex, cpu } => {
-            format!("took pfn {pfn} (order {order}) from the head of CPU {cpu}'s per-cpu list {pindex}")
+            format!("took pfn {pfn} (order {order}) from the head of CPU {cpu}'s per-cpu list for {} (list {pindex})", pcp_list_name(*pindex as usize))
         }
         Event::PcpFree { pfn, order, pindex, cpu } => {
-            format!("pfn {pfn} (order {order}) goes to the head of CPU {cpu}'s per-cpu list {pindex}")
+            format!("pfn {pfn} (order {order}) goes to the head of CPU {cpu}'s per-cpu list for {} (list {pindex})", pcp_list_name(*pindex as usize))
         }
         Event::PcpDrain { pfn, order, migratetype } => format!(
             "pfn {pfn} (order {order}) leaves the per-cpu list (over its high mark, or drained) and goes back to free_list[{}]",

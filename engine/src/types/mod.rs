@@ -55,6 +55,23 @@ impl PfnRange {
 /// `MAX_NUMNODES` with Debian's NODES_SHIFT of 10.
 pub const MAX_NUMNODES: u64 = 1 << 10;
 
+/// Per-cpu list `pindex` in words, `order N migratetype`, as `order_to_pindex()`
+/// lays the lists out: three migratetypes for each of orders 0-3, then the two THP
+/// lists (Unmovable and Reclaimable share one).
+pub fn pcp_list_name(pindex: usize) -> String {
+    if pindex >= 12 {
+        let kind = if pindex == 13 {
+            "Movable"
+        } else {
+            "Unmovable+Reclaimable"
+        };
+        format!("order {PAGEBLOCK_ORDER} (THP) {kind}")
+    } else {
+        let kind = MigrateType::from_index(pindex % 3).map_or("?", |m| m.name());
+        format!("order {} {kind}", pindex / 3)
+    }
+}
+
 /// A physical page frame number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Pfn(pub u64);

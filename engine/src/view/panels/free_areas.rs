@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::alloc::{pindex_to_order, Allocator};
 use crate::types::NR_PCP_LISTS;
-use crate::types::{MigrateType, Order, PAGEBLOCK_ORDER};
+use crate::types::{MigrateType, Order};
 
 /// A zone's free lists.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -43,21 +43,8 @@ pub struct PcpView {
     pub lists: Vec<(String, u64)>,
 }
 
-/// The label of per-cpu list `pindex`: `order N migratetype` as `order_to_pindex()`
-/// lays them out.
-pub fn pcp_list_label(pindex: usize) -> String {
-    if pindex >= 12 {
-        let kind = if pindex == 13 {
-            "Movable"
-        } else {
-            "Unmovable+Reclaimable"
-        };
-        format!("order {PAGEBLOCK_ORDER} (THP) {kind}")
-    } else {
-        let kind = MigrateType::from_index(pindex % 3).map_or("?", |m| m.name());
-        format!("order {} {kind}", pindex / 3)
-    }
-}
+/// The label of per-cpu list `pindex` (see [`pcp_list_name`]).
+pub use crate::types::pcp_list_name as pcp_list_label;
 
 pub(super) fn free_areas(allocator: &Allocator) -> Vec<FreeAreaView> {
     let kinds: &[MigrateType] = if allocator.cma {
