@@ -3,25 +3,11 @@
 //! state and helpers use neither. Native only (it reads the sources).
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::fs;
-use std::path::{Path, PathBuf};
+mod common;
 
-/// Every `.rs` file under `dir`, in subfolders too.
-fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut folders = vec![dir.to_path_buf()];
-    while let Some(folder) = folders.pop() {
-        for entry in fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                folders.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                files.push(path);
-            }
-        }
-    }
-    files
-}
+use common::rust_files;
+use std::fs;
+use std::path::Path;
 
 /// The modules a file's layer may not use.
 fn forbidden(relative: &Path) -> &'static [&'static str] {

@@ -4,8 +4,11 @@
 //! crate, the APIs that parse a string as markup. Native only (it reads the sources).
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
+use common::rust_files;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// APIs that turn a string into DOM nodes or run it as code.
 const FORBIDDEN: &[&str] = &[
@@ -19,24 +22,6 @@ const FORBIDDEN: &[&str] = &[
     "eval(",
     "Function::new",
 ];
-
-/// Every `.rs` file under `dir`, in subfolders too, sorted.
-fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut folders = vec![dir.to_path_buf()];
-    while let Some(folder) = folders.pop() {
-        for entry in fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                folders.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
-}
 
 #[test]
 fn no_source_file_parses_a_string_as_markup() {

@@ -880,8 +880,8 @@ fn list_of(order: Order, migratetype: MigrateType) -> usize {
     order.get() as usize * MIGRATE_TYPES + migratetype.index()
 }
 
-/// Page-level queries and in-use block surgery for memory isolation and contiguous
-/// allocation (`crate::alloc::contig`).
+/// Page-level queries and in-use block surgery, for the allocator's pageblock
+/// isolation and contiguous-range allocation (a layer above, which calls these).
 impl BuddyZone {
     /// The block that starts at `pfn`, with whether its first page is flagged as one
     /// the kernel could migrate (PageLRU or __PageMovable). `None` for a pfn outside

@@ -44,7 +44,7 @@ const RECLAIM: u32 = GFP_DIRECT_RECLAIM | GFP_KSWAPD_RECLAIM;
 /// Every name the parser knows, composite masks first, with its value.
 pub const GFP_NAMES: &[(&str, u32)] = &[
     ("GFP_ATOMIC", GFP_HIGH | GFP_ATOMIC_BIT | GFP_KSWAPD_RECLAIM),
-    ("GFP_KERNEL", RECLAIM | GFP_IO | GFP_FS),
+    ("GFP_KERNEL", Gfp::KERNEL.0),
     (
         "GFP_KERNEL_ACCOUNT",
         RECLAIM | GFP_IO | GFP_FS | GFP_ACCOUNT,
@@ -192,7 +192,7 @@ impl fmt::Display for GfpError {
 impl Gfp {
     /// `GFP_KERNEL` (`__GFP_RECLAIM | __GFP_IO | __GFP_FS`, 0xcc0), for requests built
     /// in code rather than parsed from a workload.
-    pub const KERNEL: Gfp = Gfp(GFP_DIRECT_RECLAIM | GFP_KSWAPD_RECLAIM | GFP_IO | GFP_FS);
+    pub const KERNEL: Gfp = Gfp(RECLAIM | GFP_IO | GFP_FS);
 
     /// Parses kernel names joined with `|` (`GFP_KERNEL|__GFP_ZERO`), or a hex
     /// value (`0x2800`). Unknown names are an error that names them.

@@ -20,7 +20,7 @@
 //!
 //! The model has no page contents, mappings or reference counts. A page in use is
 //! *movable* when its first page carries the movable flag
-//! ([`crate::BuddyZone::set_page_movable`]): the kernel's PageLRU or __PageMovable.
+//! ([`crate::buddy::BuddyZone::set_page_movable`]): the kernel's PageLRU or __PageMovable.
 //! An in-use block of order 0 with the flag is an LRU page; one of a higher order with
 //! the flag stands for a compound LRU page (a THP), which the kernel migrates whole
 //! and which `split_page()` refuses. An in-use block without the flag is kernel

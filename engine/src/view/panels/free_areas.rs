@@ -43,7 +43,7 @@ pub struct PcpView {
     pub lists: Vec<(String, u64)>,
 }
 
-/// The label of per-cpu list `pindex` (see [`pcp_list_name`]).
+/// The label of per-cpu list `pindex` (see [`crate::types::pcp_list_name`]).
 pub use crate::types::pcp_list_name as pcp_list_label;
 
 pub(super) fn free_areas(allocator: &Allocator) -> Vec<FreeAreaView> {
