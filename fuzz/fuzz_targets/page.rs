@@ -47,12 +47,15 @@ fuzz_target!(|data: &[u8]| {
     let pfn = map.start_pfn + if pages == 0 { 0 } else { word(2) % pages };
     let _ = view::page_info(&allocator, &map, pfn);
     let zoom = i32::from(choice[4] as i8) % 31;
-    let viewport = Viewport::at(zoom, u64::from(choice[5]) * 7, map.start_pfn, pages);
+    // Holes collapsed (the page's default) or at true scale, by the choice's low bit.
+    let layout = view::Layout::new(&allocator, &map, choice[5] & 1 == 1);
+    let viewport = Viewport::new(zoom, u64::from(choice[5]) * 7, &layout);
     let highlight = map.block_head(pfn).map(|head| (head, choice[6] % 12));
     let rgba = view::render_rgba(&map, &spans, &viewport, highlight);
     assert_eq!(rgba.len() % 4, 0);
-    let zoomed = viewport.zoomed(zoom - 1, pfn, f64::from(choice[7]), map.start_pfn, pages);
+    let zoomed = viewport.zoomed(zoom - 1, pfn, f64::from(choice[7]), &layout);
     let _ = zoomed.pfn_at(f64::from(choice[7]), f64::from(choice[6]));
+    let _ = zoomed.gaps_on_screen();
 
     // Step moves from the chosen step, as the buttons make them.
     let into = session.step_into(cursor);

@@ -54,14 +54,14 @@ fn the_step_highlight_is_framed() {
     // Past the watermark checks, the call's block is known once it returns.
     let state = state.reduce_now(Action::StepOver);
     let at = &state.at;
-    let pages = at.map.codes.len() as u64;
     let session = &state.session;
     let overview = view::overview(&at.allocator, session, state.cursor);
     let highlight = overview
         .step
         .highlight
         .expect("a returned allocation highlights its block");
-    let viewport = Viewport::at(Viewport::fit_zoom(pages), 0, 0, pages);
+    let layout = view::Layout::new(&at.allocator, &at.map, false);
+    let viewport = Viewport::new(Viewport::fit_zoom(&layout), 0, &layout);
     let rgba = view::render_rgba(&at.map, &at.spans, &viewport, Some(highlight));
     let canvas = canvas();
     assert!(put_rgba(&canvas, &rgba, viewport.width_px()));

@@ -9,6 +9,8 @@ pub type Rgb = [u8; 3];
 
 /// The background of cells with no memory.
 pub const HOLE_RGB: Rgb = [0xe4, 0xe1, 0xda];
+/// The stripes of a collapsed gap's band (over [`HOLE_RGB`]).
+pub const GAP_STRIPE_RGB: Rgb = [0xc4, 0xbe, 0xb2];
 /// Pages the buddy allocator never got.
 pub const RESERVED_RGB: Rgb = [0x7a, 0x7a, 0x7a];
 /// Pages on a per-cpu list.

@@ -9,8 +9,11 @@
 //!   workload's line).
 //! - `page_map.rs`, [`PageMap`]: one byte a page for the whole physical address space
 //!   (state, pageblock type, block head), cheap to build and to redraw from.
-//! - `viewport.rs`, [`Viewport`]: which pages the canvas shows at a zoom level, and the
-//!   pfn under a pixel.
+//! - `layout.rs`, [`Layout`]: which pfns the picture lays out, by default only memory
+//!   (holes and offline sections collapsed, each a [`Gap`]), or true scale.
+//! - `viewport.rs`, [`Viewport`]: which pages the canvas shows at a zoom level, the
+//!   piecewise mapping of a pfn to a row around collapsed gaps, and the pfn under a
+//!   pixel.
 //! - `colour.rs`, [`code_rgb`] and [`palette`]: the colour of a page code, of the
 //!   gutter's bars and of the outlines; the page's legends use the same.
 //! - `pixels.rs`, [`render_rgba`]: the address-space picture as RGBA pixels,
@@ -28,6 +31,7 @@
 #![warn(clippy::indexing_slicing)]
 
 mod colour;
+mod layout;
 mod load;
 mod machine_form;
 mod page_info;
@@ -38,8 +42,9 @@ mod viewport;
 
 pub use colour::{
     code_rgb, free_migratetype_rgb, migratetype_rgb, node_rgb, palette, tint, zone_rgb, Rgb,
-    HIGHLIGHT_RGB, HOLE_RGB, OUTLINE_RGB, PCP_RGB, RESERVED_RGB,
+    GAP_STRIPE_RGB, HIGHLIGHT_RGB, HOLE_RGB, OUTLINE_RGB, PCP_RGB, RESERVED_RGB,
 };
+pub use layout::{size_text, Gap, Layout};
 pub use load::{load, load_text, LoadError, LoadErrorPlace, Loaded};
 pub use machine_form::MachineForm;
 pub use page_info::{page_info, PageInfo};
@@ -50,4 +55,4 @@ pub use panels::{
     NodeView, Overview, PcpView, StepView, ZoneStatus, ZonelistEntry, ZonelistView,
 };
 pub use pixels::{render_rgba, spans, Spans};
-pub use viewport::{Viewport, GUTTER_PX, HEIGHT_PX, PAGES_WIDTH_PX, ZOOM_MIN};
+pub use viewport::{Band, Row, Viewport, GAP_PX, GUTTER_PX, HEIGHT_PX, PAGES_WIDTH_PX, ZOOM_MIN};

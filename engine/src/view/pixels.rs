@@ -10,9 +10,11 @@
 
 use serde::Serialize;
 
-use super::colour::{node_rgb, palette, zone_rgb, Rgb, HIGHLIGHT_RGB, HOLE_RGB, OUTLINE_RGB};
+use super::colour::{
+    node_rgb, palette, zone_rgb, Rgb, GAP_STRIPE_RGB, HIGHLIGHT_RGB, HOLE_RGB, OUTLINE_RGB,
+};
 use super::page_map::{code, PageMap};
-use super::viewport::{Viewport, GUTTER_PX, HEIGHT_PX};
+use super::viewport::{Row, Viewport, GUTTER_PX, HEIGHT_PX};
 use crate::alloc::Allocator;
 use crate::types::MAX_ORDER;
 
@@ -79,25 +81,31 @@ pub fn render_rgba(
     let per_cell = viewport.pages_per_cell;
     let rows = viewport.rows_visible();
     // One pixel line of a row, built once and copied `cell` times.
+    let background = rgba[..width * 4].to_vec();
     let mut line = vec![0u8; width * 4];
     for row in 0..rows {
-        let row_pfn = viewport.first_pfn() + row * viewport.pages_per_row();
-        line.copy_from_slice(&rgba[..width * 4]);
-        gutter_line(&mut line, spans, row_pfn, viewport.pages_per_row());
-        let cells = line[GUTTER_PX as usize * 4..].chunks_exact_mut(4 * cell);
-        for (column, out) in cells.enumerate() {
-            let first = row_pfn + column as u64 * per_cell;
-            let rgb = mean_rgb(map, &palette, first, per_cell);
-            for px in out.chunks_exact_mut(4) {
-                px[..3].copy_from_slice(&rgb);
-            }
-        }
+        line.copy_from_slice(&background);
         let y0 = row as usize * cell;
-        for dy in 0..cell {
-            let at = (y0 + dy) * width * 4;
-            if let Some(target) = rgba.get_mut(at..at + width * 4) {
-                target.copy_from_slice(&line);
+        match viewport.row(viewport.scroll_row + row) {
+            Some(Row::Pages(row_pfn)) => {
+                gutter_line(&mut line, spans, row_pfn, viewport.pages_per_row());
+                let cells = line[GUTTER_PX as usize * 4..].chunks_exact_mut(4 * cell);
+                for (column, out) in cells.enumerate() {
+                    let first = row_pfn + column as u64 * per_cell;
+                    let rgb = mean_rgb(map, &palette, first, per_cell);
+                    for px in out.chunks_exact_mut(4) {
+                        px[..3].copy_from_slice(&rgb);
+                    }
+                }
+                for dy in 0..cell {
+                    let at = (y0 + dy) * width * 4;
+                    if let Some(target) = rgba.get_mut(at..at + width * 4) {
+                        target.copy_from_slice(&line);
+                    }
+                }
             }
+            Some(Row::Gap(_)) => hatch_rows(&mut rgba, width, y0, cell),
+            None => {}
         }
     }
     if cell >= 4 {
@@ -181,53 +189,79 @@ fn gutter_line(line: &mut [u8], spans: &Spans, row_pfn: u64, row_pages: u64) {
 fn outline_blocks(rgba: &mut [u8], width: usize, map: &PageMap, viewport: &Viewport) {
     let cell = viewport.cell_px as usize;
     let columns = viewport.columns;
-    let first = viewport.first_pfn();
-    let mut head = map.block_head(first).unwrap_or(first);
-    for index in 0..viewport.rows_visible() * columns {
-        let pfn = first + index;
-        let c = map.code(pfn);
-        if c & code::HEAD != 0 {
-            head = pfn;
-        }
-        if c & code::STATE_MASK == code::HOLE {
+    // The pfn after the previous row's last page: a row that does not start there
+    // follows a gap, so its blocks get a top edge.
+    let mut expected = None;
+    for row in 0..viewport.rows_visible() {
+        let Some(Row::Pages(row_pfn)) = viewport.row(viewport.scroll_row + row) else {
+            expected = None;
             continue;
-        }
-        let (row, column) = ((index / columns) as usize, (index % columns) as usize);
-        let x0 = GUTTER_PX as usize + column * cell;
-        let y0 = row * cell;
-        let left = c & code::HEAD != 0 || column == 0;
-        let top = head + columns > pfn || row == 0;
-        if left {
-            for dy in 0..cell {
-                put(rgba, (y0 + dy) * width + x0, OUTLINE_RGB);
+        };
+        let after_gap = expected != Some(row_pfn);
+        expected = Some(row_pfn + columns);
+        let mut head = map.block_head(row_pfn).unwrap_or(row_pfn);
+        let y0 = row as usize * cell;
+        for column in 0..columns {
+            let pfn = row_pfn + column;
+            let c = map.code(pfn);
+            if c & code::HEAD != 0 {
+                head = pfn;
             }
-        }
-        if top {
-            for dx in 0..cell {
-                put(rgba, y0 * width + x0 + dx, OUTLINE_RGB);
+            if c & code::STATE_MASK == code::HOLE {
+                continue;
+            }
+            let x0 = GUTTER_PX as usize + column as usize * cell;
+            let left = c & code::HEAD != 0 || column == 0;
+            let top = head + columns > pfn || after_gap;
+            if left {
+                for dy in 0..cell {
+                    put(rgba, (y0 + dy) * width + x0, OUTLINE_RGB);
+                }
+            }
+            if top {
+                for dx in 0..cell {
+                    put(rgba, y0 * width + x0 + dx, OUTLINE_RGB);
+                }
             }
         }
     }
 }
 
+/// Rows `y0..y0 + rows` of a collapsed gap: diagonal stripes across the pages, the
+/// gutter left blank (no node, zone or section).
+fn hatch_rows(rgba: &mut [u8], width: usize, y0: usize, rows: usize) {
+    for y in y0..y0 + rows {
+        for x in GUTTER_PX as usize..width {
+            let rgb = if (x + y) % 8 < 3 {
+                GAP_STRIPE_RGB
+            } else {
+                HOLE_RGB
+            };
+            put(rgba, y * width + x, rgb);
+        }
+    }
+}
+
 fn frame_block(rgba: &mut [u8], width: usize, viewport: &Viewport, pfn: u64, pages: u64) {
-    let per_row = viewport.pages_per_row();
-    let first = viewport.first_pfn();
-    if pfn + pages <= first || pfn >= viewport.end_pfn() {
+    if pages == 0 || pfn + pages <= viewport.first_pfn() || pfn >= viewport.end_pfn() {
         return;
     }
+    let top = viewport.scroll_row;
+    let last_row = top + viewport.rows_visible().max(1) - 1;
     let cell = viewport.cell_px as i64;
-    let start = pfn.max(first) - first;
-    let end = (pfn + pages).min(viewport.end_pfn()) - first;
-    let (row0, row1) = (start / per_row, (end - 1) / per_row);
+    let (row0, row1) = (viewport.row_of(pfn), viewport.row_of(pfn + pages - 1));
+    let (row0, row1) = (row0.clamp(top, last_row), row1.clamp(top, last_row));
+    let column = |p: u64| match viewport.row(viewport.row_of(p)) {
+        Some(Row::Pages(row_pfn)) => p.saturating_sub(row_pfn) / viewport.pages_per_cell,
+        _ => 0,
+    };
     let (x0, x1) = if row0 == row1 {
-        let c0 = (start % per_row) / viewport.pages_per_cell;
-        let c1 = ((end - 1) % per_row) / viewport.pages_per_cell;
+        let (c0, c1) = (column(pfn), column(pfn + pages - 1));
         (c0 as i64 * cell, (c1 as i64 + 1) * cell)
     } else {
         (0, viewport.columns as i64 * cell)
     };
-    let (y0, y1) = (row0 as i64 * cell, (row1 as i64 + 1) * cell);
+    let (y0, y1) = ((row0 - top) as i64 * cell, (row1 - top + 1) as i64 * cell);
     // A frame 2 pixels wide, 2 pixels outside the block so even one page at the
     // coarsest zoom is visible.
     let height = i64::from(HEIGHT_PX);

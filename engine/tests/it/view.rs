@@ -48,7 +48,8 @@ fn stepping_back_draws_the_identical_picture() {
     let draw = |cursor: Cursor| {
         let state = session.state_at(cursor);
         let map = page_map(&state);
-        let viewport = Viewport::at(Viewport::fit_zoom(map_pages(&map)), 0, 0, map_pages(&map));
+        let layout = view::Layout::true_scale(0, map_pages(&map));
+        let viewport = Viewport::at(Viewport::fit_zoom(&layout), 0, 0, map_pages(&map));
         let highlight = overview(&state, session, cursor).step.highlight;
         render_rgba(&map, &spans(&state), &viewport, highlight)
     };
@@ -174,7 +175,7 @@ fn a_16_gib_machine_fits_at_eight_pages_a_pixel() {
     let map = page_map(loaded.session.current());
     let pages = map.codes.len() as u64;
     assert_eq!(pages, 0x440000);
-    let zoom = Viewport::fit_zoom(pages);
+    let zoom = Viewport::fit_zoom(&view::Layout::true_scale(0, pages));
     assert_eq!(zoom, 4);
     let viewport = Viewport::at(zoom, 0, 0, pages);
     let rgba = render_rgba(&map, &spans(loaded.session.current()), &viewport, None);

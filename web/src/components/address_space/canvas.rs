@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use buddyscope_engine::view::{self, page_info, PageInfo, Viewport, HEIGHT_PX};
+use buddyscope_engine::view::{self, page_info, Layout, PageInfo, Viewport, HEIGHT_PX};
 use gloo_events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlCanvasElement, WheelEvent};
@@ -22,6 +22,8 @@ pub struct PageCanvasProps {
     /// The block the current step touches: first pfn and order.
     pub highlight: Option<(u64, u8)>,
     pub view: ViewState,
+    /// Which pfns the picture lays out (the view's true-scale switch applied).
+    pub layout: Rc<Layout>,
     /// Pages in the whole map.
     pub pages: u64,
     pub on_view: Callback<ViewState>,
@@ -63,7 +65,7 @@ fn use_draw(
 ) {
     let (canvas_ref, on_draw_ms) = (canvas_ref.clone(), on_draw_ms.clone());
     use_effect_with(
-        (at.clone(), highlight, viewport),
+        (at.clone(), highlight, viewport.clone()),
         move |(at, highlight, viewport)| {
             if let Some(canvas) = canvas_ref.cast::<HtmlCanvasElement>() {
                 let start = now_ms();
@@ -83,7 +85,7 @@ fn use_draw(
 #[hook]
 fn use_wheel_zoom(
     canvas_ref: &NodeRef,
-    current: Rc<RefCell<(ViewState, Viewport)>>,
+    current: Rc<RefCell<(ViewState, Viewport, Rc<Layout>)>>,
     on_view: &Callback<ViewState>,
 ) {
     let (canvas_ref, on_view) = (canvas_ref.clone(), on_view.clone());
@@ -99,12 +101,14 @@ fn use_wheel_zoom(
                         return;
                     };
                     event.prevent_default();
-                    let (state, vp) = *current.borrow();
+                    let (state, vp, layout) = current.borrow().clone();
                     let (x, y_px) = canvas_xy(&canvas, event.client_x(), event.client_y());
-                    let pfn = vp.pfn_at(x, y_px).unwrap_or_else(|| vp.first_pfn());
+                    // Over a gap's band, the pfns it hides.
+                    let row = vp.scroll_row + (y_px.max(0.0) / f64::from(vp.cell_px)) as u64;
+                    let pfn = vp.pfn_at(x, y_px).unwrap_or_else(|| vp.row_start_pfn(row));
                     let delta = if event.delta_y() < 0.0 { -1 } else { 1 };
-                    let pages = (vp.rows_total * vp.pages_per_row()).max(1);
-                    on_view.emit(state.moved(vp, pages, Move::ZoomAbout { delta, pfn, y_px }));
+                    let zoom = Move::ZoomAbout { delta, pfn, y_px };
+                    on_view.emit(state.moved(&vp, &layout, zoom));
                 },
             )
         });
@@ -120,7 +124,7 @@ struct Pointer {
     at: Shared<AtCursor>,
     view: ViewState,
     viewport: Viewport,
-    pages: u64,
+    layout: Rc<Layout>,
 }
 
 impl Pointer {
@@ -177,7 +181,7 @@ impl Pointer {
                         });
                     }
                     let to = Move::ScrollTo(drag.start_scroll as i64 - rows);
-                    on_view.emit(pointer.view.moved(pointer.viewport, pointer.pages, to));
+                    on_view.emit(pointer.view.moved(&pointer.viewport, &pointer.layout, to));
                     return;
                 }
                 *pointer.drag.borrow_mut() = None;
@@ -212,11 +216,11 @@ impl Pointer {
 
     /// Canvas keys: zoom, fit and scroll.
     fn key(&self, on_view: Callback<ViewState>) -> Callback<KeyboardEvent> {
-        let (view, viewport, pages) = (self.view, self.viewport, self.pages);
+        let (view, viewport, layout) = (self.view, self.viewport.clone(), self.layout.clone());
         Callback::from(move |event: KeyboardEvent| {
             let page_rows = viewport.rows_visible() as i64;
             if let Some(step) = canvas_key(&event.key(), event.shift_key(), page_rows) {
-                on_view.emit(view.moved(viewport, pages, step));
+                on_view.emit(view.moved(&viewport, &layout, step));
                 event.prevent_default();
                 event.stop_propagation();
             }
@@ -229,14 +233,14 @@ pub fn page_canvas(props: &PageCanvasProps) -> Html {
     let canvas_ref = use_node_ref();
     let drag = use_mut_ref(|| None::<Drag>);
     let (pages, view) = (props.pages, props.view);
-    let viewport = view.viewport(pages);
-    let current = use_mut_ref(|| (view, viewport));
-    *current.borrow_mut() = (view, viewport);
+    let viewport = view.viewport(&props.layout);
+    let current = use_mut_ref(|| (view, viewport.clone(), props.layout.clone()));
+    *current.borrow_mut() = (view, viewport.clone(), props.layout.clone());
     use_draw(
         &canvas_ref,
         &props.at,
         props.highlight,
-        viewport,
+        viewport.clone(),
         &props.on_draw_ms,
     );
     use_wheel_zoom(&canvas_ref, current, &props.on_view);
@@ -245,10 +249,15 @@ pub fn page_canvas(props: &PageCanvasProps) -> Html {
         drag,
         at: props.at.clone(),
         view,
-        viewport,
-        pages,
+        viewport: viewport.clone(),
+        layout: props.layout.clone(),
     };
-    let label = format!("Physical address space, {pages} page frames; {}. Keys: + and − zoom, 0 fits, arrows and Page Up/Down scroll. Click a page for its details.", scale_text(&viewport));
+    let holes = if props.layout.is_true_scale() {
+        "holes at their size"
+    } else {
+        "holes and offline sections collapsed to labelled bands"
+    };
+    let label = format!("Physical address space, {pages} page frames; {}; {holes}. Keys: + and − zoom, 0 fits, arrows and Page Up/Down scroll. Click a page for its details.", scale_text(&viewport));
     html! {
         <canvas ref={canvas_ref} id="address-canvas" tabindex="0"
             width={viewport.width_px().to_string()} height={HEIGHT_PX.to_string()}

@@ -1,11 +1,11 @@
 //! The legend under the canvas: the colours of pageblock types (free and allocated),
-//! per-cpu, reserved, hole and the step's block; the gutter's node and zone bars;
+//! per-cpu, reserved, hole, a collapsed gap and the step's block; the gutter's node and zone bars;
 //! and how long the last draw took.
 
 use buddyscope_engine::types::ZoneType;
 use buddyscope_engine::view::{
-    self, free_migratetype_rgb, migratetype_rgb, node_rgb, zone_rgb, Rgb, HIGHLIGHT_RGB, HOLE_RGB,
-    PCP_RGB, RESERVED_RGB,
+    self, free_migratetype_rgb, migratetype_rgb, node_rgb, zone_rgb, Rgb, GAP_STRIPE_RGB,
+    HIGHLIGHT_RGB, HOLE_RGB, PCP_RGB, RESERVED_RGB,
 };
 use buddyscope_engine::MigrateType;
 use yew::prelude::*;
@@ -61,6 +61,7 @@ pub fn legend(props: &LegendProps) -> Html {
             { key(PCP_RGB, "on a per-cpu list".into()) }
             { key(RESERVED_RGB, "reserved".into()) }
             { key(HOLE_RGB, "hole".into()) }
+            <span class="key"><span class="swatch" style={format!("background:repeating-linear-gradient(135deg,{} 0 2px,{} 2px 6px)", css(GAP_STRIPE_RGB), css(HOLE_RGB))}></span>{ "hole or offline sections, collapsed (true scale: at their size)" }</span>
             <span class="key"><span class="swatch outline" style={format!("border-color:{}", css(HIGHLIGHT_RGB))}></span>{ "the step's block" }</span>
             <br />
             <span class="muted">{ "Gutter bars: node " }</span>

@@ -1,27 +1,32 @@
-//! The physical address space on a canvas: every page of the machine from pfn 0,
+//! The physical address space on a canvas: every page of the machine's memory,
 //! coloured by state and pageblock type, with node, zone and section bars in the
-//! gutter. Zoom (wheel, buttons, + and -) goes from the whole machine down to single
+//! gutter. Holes and offline sections are collapsed to labelled hatched bands unless
+//! the "true scale" switch draws them at their size (view state, like the zoom). Zoom (wheel, buttons, + and -) goes from the whole machine down to single
 //! pages drawn as outlined cells; pan by dragging, scrolling keys or buttons. The
 //! pixels come from the engine (`view::render_rgba`); this component only keeps the
 //! zoom and scroll position, the hovered and the clicked page, which are view state
 //! and never reach the model.
 //!
 //! Parts: `canvas` (drawing and the pointer), `navigate` (zoom and scroll as pure
-//! functions), `toolbar`, `tooltip`, `info` (a page's details, the pinned line) and
-//! `legend`.
+//! functions), `toolbar`, `gaps` (the bands' labels), `tooltip`, `info` (a page's
+//! details, the pinned line) and `legend`.
 
 mod canvas;
+mod gaps;
 mod info;
 mod legend;
 mod navigate;
 mod toolbar;
 mod tooltip;
 
-use buddyscope_engine::view::PageInfo;
+use std::rc::Rc;
+
+use buddyscope_engine::view::{Layout, PageInfo};
 use yew::prelude::*;
 
 use crate::state::{AtCursor, Shared};
 use canvas::PageCanvas;
+use gaps::GapLabels;
 pub use info::info_lines;
 use info::PinnedPage;
 use legend::Legend;
@@ -38,11 +43,11 @@ pub struct AddressSpaceProps {
 
 /// Follows the step: brings the highlighted block on screen when it moves away.
 #[hook]
-fn use_follow(highlight: Option<(u64, u8)>, view: &UseStateHandle<ViewState>, pages: u64) {
+fn use_follow(highlight: Option<(u64, u8)>, view: &UseStateHandle<ViewState>, layout: Rc<Layout>) {
     let view = view.clone();
     use_effect_with(highlight, move |highlight| {
         if let Some((pfn, _)) = highlight {
-            let next = view.moved(view.viewport(pages), pages, Move::Follow(*pfn));
+            let next = view.moved(&view.viewport(&layout), &layout, Move::Follow(*pfn));
             if next != *view {
                 view.set(next);
             }
@@ -57,8 +62,11 @@ pub fn address_space(props: &AddressSpaceProps) -> Html {
     let pinned = use_state(|| None::<PageInfo>);
     let draw_ms = use_state(|| 0.0f64);
     let pages = props.at.map.codes.len() as u64;
-    let viewport = view.viewport(pages);
-    use_follow(props.highlight, &view, pages);
+    let layout = use_memo((props.at.clone(), view.true_scale), |(at, true_scale)| {
+        Layout::new(&at.allocator, &at.map, *true_scale)
+    });
+    let viewport = view.viewport(&layout);
+    use_follow(props.highlight, &view, layout.clone());
 
     let on_view = {
         let view = view.setter();
@@ -66,7 +74,16 @@ pub fn address_space(props: &AddressSpaceProps) -> Html {
     };
     let on_move = {
         let (state, on_view) = (*view, on_view.clone());
-        Callback::from(move |step: Move| on_view.emit(state.moved(viewport, pages, step)))
+        let (viewport, layout) = (viewport.clone(), layout.clone());
+        Callback::from(move |step: Move| on_view.emit(state.moved(&viewport, &layout, step)))
+    };
+    let on_true_scale = {
+        let (state, on_view, at) = (*view, on_view.clone(), props.at.clone());
+        let viewport = viewport.clone();
+        Callback::from(move |on: bool| {
+            let layout = Layout::new(&at.allocator, &at.map, on);
+            on_view.emit(state.with_true_scale(&viewport, &layout, on));
+        })
     };
     let on_hover = {
         let hover = hover.setter();
@@ -83,10 +100,12 @@ pub fn address_space(props: &AddressSpaceProps) -> Html {
     html! {
         <section class="address-space" aria-label="Physical address space">
             <h2>{ "Physical address space" }</h2>
-            <Toolbar {viewport} {pages} highlight={props.highlight} {on_move} />
+            <Toolbar viewport={viewport.clone()} {pages} highlight={props.highlight} {on_move}
+                true_scale={view.true_scale} {on_true_scale} />
             <div class="canvas-wrap">
                 <PageCanvas at={props.at.clone()} highlight={props.highlight} view={*view} {pages}
-                    {on_view} {on_hover} {on_pin} {on_draw_ms} />
+                    {layout} {on_view} {on_hover} {on_pin} {on_draw_ms} />
+                <GapLabels viewport={viewport.clone()} />
                 <Tooltip hover={(*hover).clone()} pages_per_cell={viewport.pages_per_cell} />
             </div>
             <PinnedPage info={(*pinned).clone()} />
