@@ -413,3 +413,43 @@ fn gauge_scales_reach_every_value_and_mark_labels_never_collide() {
     }
     assert!(checked > 0);
 }
+
+/// Every library lesson at the page's opening view: the share of the canvas holes
+/// take (plain or hatched) collapsed (the default) and at true scale, and the share
+/// of reserved grey (a hole inside a zone's span reads as reserved pages at true
+/// scale: zone-movable's 2 GiB PCI hole is half its picture). Collapsed, no lesson
+/// spends more than one band's height (24 of 512 rows) on holes; run with
+/// `--nocapture` for the figures.
+#[test]
+fn collapsed_holes_take_little_of_any_lesson_picture() {
+    use buddyscope_engine::view::{Layout, GAP_STRIPE_RGB, HOLE_RGB, RESERVED_RGB};
+    let share_of = |rgba: &[u8], colours: &[[u8; 3]]| {
+        let total = rgba.len() / 4;
+        let n = rgba
+            .chunks_exact(4)
+            .filter(|p| colours.iter().any(|c| p[..3] == c[..]))
+            .count();
+        100.0 * n as f64 / total as f64
+    };
+    for entry in library::ENTRIES {
+        let (_, loaded) = load_text(entry.text).unwrap();
+        let state = loaded.session.state_at(loaded.cursor);
+        let map = page_map(&state);
+        let spans = spans(&state);
+        let shares = |true_scale: bool| {
+            let layout = Layout::new(&state, &map, true_scale);
+            let viewport = Viewport::new(Viewport::fit_zoom(&layout), 0, &layout);
+            let rgba = render_rgba(&map, &spans, &viewport, None);
+            (
+                share_of(&rgba, &[HOLE_RGB, GAP_STRIPE_RGB]),
+                share_of(&rgba, &[RESERVED_RGB]),
+            )
+        };
+        let (collapsed, whole) = (shares(false), shares(true));
+        println!(
+            "{}: hole {:.1}% collapsed, {:.1}% true scale; reserved {:.1}% collapsed, {:.1}% true scale",
+            entry.name, collapsed.0, whole.0, collapsed.1, whole.1
+        );
+        assert!(collapsed.0 <= 5.0, "{}: {:.1}%", entry.name, collapsed.0);
+    }
+}
