@@ -59,7 +59,14 @@ for (const [width, height] of [[1440, 900], [1024, 768]]) {
     assert.ok(collapsed.hole < 1, `collapsed: ${fmt(collapsed)}`);
     assert.match(await page.locator('#zoom-scale').textContent(), /; pfn 0x1000–0x2000 of 0x2000$/);
     assert.equal(await page.locator('#gap-edges').textContent(), 'Not drawn: before the first row, hole, pfn 0x0–0xfff (16 MiB).');
+    // The first page drawn, top left, is the first page of memory.
+    const box = await page.locator('#address-canvas').boundingBox();
+    const px = box.width / 1048; // CSS pixels per canvas pixel (24 gutter + 1024)
+    await page.mouse.move(box.x + (24 + 4) * px, box.y + 4 * px);
+    await page.locator('#page-tooltip').waitFor();
+    assert.match(await page.locator('#page-tooltip').textContent(), /^pfn 0x1000 · physical 0x1000000node 0 · zone DMA32/);
     await shot(page, `holes-split-merge-${width}x${height}`);
+    await page.mouse.move(0, 0);
     await setTrueScale(page, true);
     const whole = await shares(page);
     assert.ok(whole.hole > 40, `true scale: ${fmt(whole)}`);
