@@ -17,7 +17,7 @@ pub struct PageInfo {
     pub section: u64,
     pub section_present: bool,
     pub pageblock: Option<String>,
-    /// "free", "allocated", "on a per-cpu list", "reserved" or "hole".
+    /// "free", "allocated", "on a per-cpu list", "reserved", "offline" or "hole", in words.
     pub state: String,
     /// The buddy block holding the page: first pfn and order.
     pub block: Option<(u64, u8)>,
@@ -38,8 +38,28 @@ pub fn page_info(allocator: &Allocator, map: &PageMap, pfn: u64) -> PageInfo {
             .map(|n| n.nid)
     });
     let c = map.code(pfn);
+    let section = machine.and_then(|m| m.section_of(pfn));
+    let offline =
+        section.is_some_and(|s| allocator.offline_sections.binary_search(&s.number).is_ok());
+    // memblock.memory: without a machine (a kernel dump), every zone page counts.
+    let memory = machine.is_none_or(|m| {
+        m.config
+            .nodes
+            .iter()
+            .flat_map(|n| n.memory.iter())
+            .any(|r| r.start <= pfn && pfn < r.end)
+    });
     let state = match c & code::STATE_MASK {
         code::HOLE => "hole (no memory)",
+        code::RESERVED if offline => "offline (its section was offlined by memory hotplug)",
+        // init_unavailable_range() gives a hole's pages in a present section a
+        // reserved struct page; a section that is not present has no memmap at all.
+        code::RESERVED if !memory && section.is_some() => {
+            "hole (no memory) inside the zone's span: its struct page is reserved (init_unavailable_range())"
+        }
+        code::RESERVED if !memory => {
+            "hole (no memory) inside the zone's span: no struct page (the section is not present)"
+        }
         code::RESERVED => "reserved (never given to the buddy allocator)",
         code::FREE => "free (on a buddy free list)",
         code::ALLOCATED => "allocated",
@@ -55,7 +75,7 @@ pub fn page_info(allocator: &Allocator, map: &PageMap, pfn: u64) -> PageInfo {
         node,
         zone: zone.map(|z| z.zone.name().to_string()),
         section: pfn >> (u32::from(section_bits).saturating_sub(12)),
-        section_present: machine.is_some_and(|m| m.section_of(pfn).is_some()),
+        section_present: section.is_some(),
         pageblock: MigrateType::from_index(usize::from(kind)).map(|m| m.name().to_string()),
         state: state.to_string(),
         block,

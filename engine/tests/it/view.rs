@@ -453,3 +453,51 @@ fn collapsed_holes_take_little_of_any_lesson_picture() {
         assert!(collapsed.0 <= 5.0, "{}: {:.1}%", entry.name, collapsed.0);
     }
 }
+
+/// The tooltip tells a hole inside a zone's span, and an offline section's page, from
+/// a reserved page of memory: all three read as reserved in the page map.
+#[test]
+fn holes_in_a_zone_and_offline_pages_are_not_called_reserved() {
+    // zone-movable: DMA32 spans the 2-4 GiB PCI hole, sections 16-31 not present;
+    // 0x9f-0xff is a hole in the present section 0.
+    let entry = library::get("zone-movable").unwrap();
+    let (_, loaded) = load_text(entry.text).unwrap();
+    let state = loaded.session.state_at(loaded.cursor);
+    let map = page_map(&state);
+    let info = page_info(&state, &map, 0x90000);
+    assert_eq!(info.zone.as_deref(), Some("DMA32"));
+    assert_eq!(
+        info.state,
+        "hole (no memory) inside the zone's span: no struct page (the section is not present)"
+    );
+    let info = page_info(&state, &map, 0xa0);
+    assert_eq!(
+        info.state,
+        "hole (no memory) inside the zone's span: its struct page is reserved (init_unavailable_range())"
+    );
+    // memory-hotplug's machine with section 4 offline.
+    let machine = library::get("memory-hotplug")
+        .unwrap()
+        .text
+        .split("[workload]")
+        .next()
+        .unwrap();
+    let text = format!("{machine}[workload]\nscript = \"offline section=4\\n\"\n");
+    let (_, loaded) = load_text(&text).unwrap();
+    let state = loaded.session.state_at(loaded.cursor);
+    let map = page_map(&state);
+    assert_eq!(state.offline_sections(), [4]);
+    let info = page_info(&state, &map, 0x20000);
+    assert_eq!(
+        info.state,
+        "offline (its section was offlined by memory hotplug)"
+    );
+    // Node 0's memmap pages are memory: reserved as before.
+    let reserved = (0..0x20000u64)
+        .find(|&p| map.code(p) & code::STATE_MASK == code::RESERVED && p > 0x100)
+        .unwrap();
+    assert_eq!(
+        page_info(&state, &map, reserved).state,
+        "reserved (never given to the buddy allocator)"
+    );
+}
