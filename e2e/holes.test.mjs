@@ -133,9 +133,16 @@ test('an offline section is a labelled band; the page right after it is the next
   assert.match(await page.locator('#page-info').textContent(), /^pfn 0x28000 · physical 0x28000000 · node 1/);
   await page.mouse.move(box.x + box.width - 4 * px, band.y - 4 * px);
   assert.match(await page.locator('#page-tooltip').textContent(), /^pfn 0x1ffff · /);
-  // Over the band itself there is no page.
+  // Over the band itself: what it leaves out, and a click pins no page.
   await page.mouse.move(box.x + box.width / 2, band.y + band.height / 2);
-  await page.locator('#page-tooltip').waitFor({ state: 'detached' });
+  await page.waitForFunction(() => /^not drawn: /.test(document.getElementById('page-tooltip')?.textContent));
+  assert.equal(
+    await page.locator('#page-tooltip').textContent(),
+    'not drawn: offline section 4, pfn 0x20000–0x27fff (128 MiB)collapsed to this band; "true scale" draws it at its size',
+  );
+  await page.mouse.down();
+  await page.mouse.up();
+  assert.match(await page.locator('#page-info').textContent(), /^pfn 0x28000 /);
   await shot(page, 'holes-offline-section-1440x900');
   // True scale: the section's pages are drawn (no memmap: no pageblock), no band.
   await setTrueScale(page, true);

@@ -5,14 +5,14 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use buddyscope_engine::view::{self, page_info, Layout, PageInfo, Viewport, HEIGHT_PX};
+use buddyscope_engine::view::{self, page_info, Layout, PageInfo, Viewport, GUTTER_PX, HEIGHT_PX};
 use gloo_events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlCanvasElement, WheelEvent};
 use yew::prelude::*;
 
 use super::navigate::{canvas_key, scale_text, Move, ViewState};
-use super::tooltip::Hover;
+use super::tooltip::{Hover, Under};
 use crate::paint::{now_ms, put_rgba};
 use crate::state::{AtCursor, Shared};
 
@@ -128,13 +128,18 @@ struct Pointer {
 }
 
 impl Pointer {
-    /// The page under the pointer, with the pointer's CSS position on the canvas.
+    /// The page (or the collapsed gap) under the pointer, with the pointer's CSS
+    /// position on the canvas.
     fn page_at(&self, canvas: &HtmlCanvasElement, event: &MouseEvent) -> Option<Hover> {
         let (x, y) = canvas_xy(canvas, event.client_x(), event.client_y());
-        let pfn = self.viewport.pfn_at(x, y)?;
+        let what = match self.viewport.pfn_at(x, y) {
+            Some(pfn) => Under::Page(page_info(&self.at.allocator, &self.at.map, pfn)),
+            None if x >= f64::from(GUTTER_PX) => Under::Gap(self.viewport.gap_at(y)?.label()),
+            None => return None,
+        };
         let rect = canvas.get_bounding_client_rect();
         Some(Hover {
-            info: page_info(&self.at.allocator, &self.at.map, pfn),
+            what,
             x: f64::from(event.client_x()) - rect.left(),
             y: f64::from(event.client_y()) - rect.top(),
         })
@@ -199,8 +204,12 @@ impl Pointer {
                 return;
             }
             if let Some(canvas) = pointer.canvas_ref.cast::<HtmlCanvasElement>() {
-                if let Some(hover) = pointer.page_at(&canvas, &event) {
-                    on_pin.emit(hover.info);
+                if let Some(Hover {
+                    what: Under::Page(info),
+                    ..
+                }) = pointer.page_at(&canvas, &event)
+                {
+                    on_pin.emit(info);
                 }
             }
         })

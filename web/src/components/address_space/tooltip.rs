@@ -1,4 +1,5 @@
-//! The tooltip beside the pointer: the details of the page under it.
+//! The tooltip beside the pointer: the details of the page under it, or what a
+//! collapsed gap's band leaves out.
 //!
 //! It is a component, so it always fills one place among the canvas's siblings:
 //! Yew matches unkeyed children from the end, and a tooltip that came and went as a
@@ -10,13 +11,20 @@ use yew::prelude::*;
 
 use super::info::info_lines;
 
-/// The page under the pointer and where the pointer is, in CSS pixels from the
+/// What is under the pointer and where the pointer is, in CSS pixels from the
 /// canvas's top left corner.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Hover {
-    pub info: PageInfo,
+    pub what: Under,
     pub x: f64,
     pub y: f64,
+}
+
+/// A page, or a collapsed gap's band (its label).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Under {
+    Page(PageInfo),
+    Gap(String),
 }
 
 #[derive(Properties, PartialEq)]
@@ -32,7 +40,18 @@ pub fn tooltip(props: &TooltipProps) -> Html {
     };
     html! {
         <div class="tooltip" id="page-tooltip" role="tooltip" style={format!("left:{}px;top:{}px", hover.x + 14.0, hover.y + 14.0)}>
-            { for info_lines(&hover.info, props.pages_per_cell).into_iter().map(|l| html! { <div>{ l }</div> }) }
+            { for lines(&hover.what, props.pages_per_cell).into_iter().map(|l| html! { <div>{ l }</div> }) }
         </div>
+    }
+}
+
+/// The tooltip's lines: a page's details, or what a gap's band leaves out.
+fn lines(what: &Under, pages_per_cell: u64) -> Vec<String> {
+    match what {
+        Under::Page(info) => info_lines(info, pages_per_cell),
+        Under::Gap(label) => vec![
+            format!("not drawn: {label}"),
+            "collapsed to this band; \"true scale\" draws it at its size".to_string(),
+        ],
     }
 }
