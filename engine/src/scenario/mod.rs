@@ -62,10 +62,12 @@
 
 #![warn(clippy::indexing_slicing)]
 
+pub mod expect;
 pub mod library;
 mod one_zone;
 pub mod share;
 
+pub use expect::{ExpectAt, Expectation};
 pub use one_zone::{
     one_zone, warm_up_script, ONE_ZONE_PAGES, ONE_ZONE_START_PFN, WARM_UP_ALLOCATIONS, WARM_UP_SEED,
 };
@@ -102,6 +104,8 @@ pub struct Scenario {
     pub title: Option<String>,
     /// `[about] text`: what to watch and why the kernel does it.
     pub about: Option<String>,
+    /// `[[expect]]`: the text's claims as checked expectations (see [`expect`]).
+    pub expectations: Vec<Expectation>,
 }
 
 /// A scenario file that cannot be read.
@@ -247,6 +251,13 @@ fn parse_with_notes(text: &str) -> Result<(Scenario, Vec<String>), ScenarioError
             "`about.title` must be one line".to_string(),
         ));
     }
+    let expectations = file
+        .expect
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| e.into_expectation(i + 1))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok((
         Scenario {
             machine,
@@ -255,6 +266,7 @@ fn parse_with_notes(text: &str) -> Result<(Scenario, Vec<String>), ScenarioError
             open_at,
             title,
             about,
+            expectations,
         },
         notes,
     ))
@@ -279,6 +291,8 @@ struct FileToml {
     workload: Option<WorkloadToml>,
     #[serde(default)]
     about: Option<AboutToml>,
+    #[serde(default)]
+    expect: Option<Vec<expect::ExpectToml>>,
 }
 
 #[derive(Deserialize)]
@@ -613,6 +627,10 @@ pub fn scenario_to_toml(scenario: &Scenario) -> String {
             out.push_str(&format!("script = {}\n", toml_string(script)));
         }
     }
+    out.push_str(&expect::expectations_to_toml(
+        &scenario.expectations,
+        toml_string,
+    ));
     out
 }
 

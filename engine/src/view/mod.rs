@@ -23,11 +23,15 @@
 //!   to a scenario through the scenario parser so every check and message is the
 //!   engine's.
 //!
+//! - `expect.rs`, [`check_expectations`]: a scenario's `[[expect]]` claims checked
+//!   against its run, each holding or failing with what was found instead.
+//!
 //! Everything here is derived; nothing changes the allocator.
 
 #![warn(clippy::indexing_slicing)]
 
 mod colour;
+mod expect;
 mod load;
 mod machine_form;
 mod page_info;
@@ -40,6 +44,7 @@ pub use colour::{
     code_rgb, free_migratetype_rgb, migratetype_rgb, node_rgb, palette, tint, zone_rgb, Rgb,
     HIGHLIGHT_RGB, HOLE_RGB, OUTLINE_RGB, PCP_RGB, RESERVED_RGB,
 };
+pub use expect::{check_expectations, Verdict};
 pub use load::{load, load_text, LoadError, LoadErrorPlace, Loaded};
 pub use machine_form::MachineForm;
 pub use page_info::{page_info, PageInfo};
