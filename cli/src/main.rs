@@ -477,7 +477,11 @@ fn run_check(file: &str) -> Result<(), String> {
         let word = if verdict.holds { "holds" } else { "FAILS" };
         println!("{word}: {}\n  {}", verdict.claim, verdict.found);
     }
-    println!("# {} claims: {} hold, {failed} fail", verdicts.len(), verdicts.len() - failed);
+    println!(
+        "# {} claims: {} hold, {failed} fail",
+        verdicts.len(),
+        verdicts.len() - failed
+    );
     if failed > 0 {
         return Err(format!("{file}: {failed} claims do not hold"));
     }

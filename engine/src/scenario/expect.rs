@@ -104,11 +104,17 @@ fn whole(number: usize, key: &str, value: i64) -> Result<u64, ScenarioError> {
 impl ExpectToml {
     /// The expectation, checked: `number` counts the `[[expect]]` tables from 1.
     pub(super) fn into_expectation(self, number: usize) -> Result<Expectation, ScenarioError> {
-        let claim = self
-            .claim
-            .filter(|c| !c.trim().is_empty())
-            .ok_or_else(|| invalid(number, "`claim` is missing: say which sentence of the lesson it checks".to_string()))?;
-        let places = [self.call.is_some(), self.step.is_some(), self.calls.is_some()];
+        let claim = self.claim.filter(|c| !c.trim().is_empty()).ok_or_else(|| {
+            invalid(
+                number,
+                "`claim` is missing: say which sentence of the lesson it checks".to_string(),
+            )
+        })?;
+        let places = [
+            self.call.is_some(),
+            self.step.is_some(),
+            self.calls.is_some(),
+        ];
         if places.iter().filter(|&&p| p).count() > 1 {
             return Err(invalid(
                 number,

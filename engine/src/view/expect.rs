@@ -184,7 +184,9 @@ impl Scan {
 
 fn call_matches(call: &Call, expectation: &Expectation) -> bool {
     let has = |wanted: &Option<String>, text: String| {
-        wanted.as_ref().is_none_or(|wanted| text.contains(wanted.as_str()))
+        wanted
+            .as_ref()
+            .is_none_or(|wanted| text.contains(wanted.as_str()))
     };
     has(&expectation.operation, describe_operation(&call.operation))
         && has(&expectation.outcome, describe_outcome(&call.outcome))
@@ -226,7 +228,11 @@ impl Scan {
         if !self.matches.is_empty() {
             out.push_str("; the matches:");
             for m in self.matches.iter().take(SHOWN_MAX) {
-                out.push_str(&format!("\n  {}: {}", place(session, m.call, m.event), m.text));
+                out.push_str(&format!(
+                    "\n  {}: {}",
+                    place(session, m.call, m.event),
+                    m.text
+                ));
             }
             if self.found > self.matches.len() as u64 {
                 out.push_str(&format!(
@@ -251,7 +257,11 @@ impl Scan {
                 out.push_str(&format!("; their first {function} events:"));
             }
             for m in &self.nearby {
-                out.push_str(&format!("\n  {}: {}", place(session, m.call, m.event), m.text));
+                out.push_str(&format!(
+                    "\n  {}: {}",
+                    place(session, m.call, m.event),
+                    m.text
+                ));
             }
         }
         out
@@ -287,7 +297,10 @@ impl Scan {
             wanted
         };
         for (i, event) in shown.iter().take(SHOWN_MAX) {
-            out.push_str(&format!("\n  {}: {event}", place(session, self.first, Some(*i))));
+            out.push_str(&format!(
+                "\n  {}: {event}",
+                place(session, self.first, Some(*i))
+            ));
         }
         if shown.len() > SHOWN_MAX {
             out.push_str(&format!("\n  ... {} more", shown.len() - SHOWN_MAX));

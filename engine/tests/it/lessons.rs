@@ -10,7 +10,8 @@ use buddyscope_engine::view::{check_expectations, load, Verdict};
 
 /// The page's default scenario (web/scenarios/default.toml), read from its file.
 fn default_scenario() -> (String, String) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/scenarios/default.toml");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/scenarios/default.toml");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     ("default (web/scenarios/default.toml)".to_string(), text)
 }
@@ -92,7 +93,11 @@ fn a_wrong_claim_is_reported_with_what_was_found() {
     scenario.expectations[at_open].count = Some(0);
     let wrong = &verdicts(&scenario)[at_open];
     assert!(!wrong.holds);
-    assert!(wrong.found.starts_with("expected 0 matches, found "), "{}", wrong.found);
+    assert!(
+        wrong.found.starts_with("expected 0 matches, found "),
+        "{}",
+        wrong.found
+    );
     // A call past the end of the run.
     scenario.expectations[at_open].at = ExpectAt::Call(1 << 40);
     let wrong = &verdicts(&scenario)[at_open];
@@ -132,7 +137,11 @@ fn expectations_survive_writing_and_share_links() {
     for (name, text) in lessons() {
         let scenario = parse_scenario(&text).unwrap();
         let written = scenario_to_toml(&scenario);
-        assert_eq!(parse_scenario(&written).as_ref(), Ok(&scenario), "{name}\n{written}");
+        assert_eq!(
+            parse_scenario(&written).as_ref(),
+            Ok(&scenario),
+            "{name}\n{written}"
+        );
         let link = encode(&ShareLink {
             scenario: written.clone(),
             step: scenario.open_at,
