@@ -10,6 +10,11 @@
 //! outcome = "failed"            # optional: text in the call's outcome sentence
 //! operation = "order 4"         # optional: text in the call's operation
 //! count = 0                     # optional: exactly this many matches (default: at least one)
+//!
+//! [[expect]]
+//! claim = "ZONE_MOVABLE gets all 262,144 pages of Normal"
+//! proc = "zoneinfo"             # a kernel-format file of the state after `call` (or at the end)
+//! says = ["zone  Movable", "present  262144"]   # runs of spaces count as one
 //! ```
 //!
 //! Only the file format lives here; `view::check_expectations` runs the check, since
@@ -49,12 +54,34 @@ pub struct Expectation {
     pub operation: Option<String>,
     /// Exactly this many matches; `None`: at least one.
     pub count: Option<u64>,
+    /// Check `says` in this kernel-format file of the state after `at`'s call (or at
+    /// the end of the run) instead of in events.
+    pub proc: Option<ProcFile>,
+}
+
+/// A kernel-format file an expectation can read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProcFile {
+    Zoneinfo,
+    Buddyinfo,
+    Pagetypeinfo,
+}
+
+impl ProcFile {
+    /// The name after `/proc/`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ProcFile::Zoneinfo => "zoneinfo",
+            ProcFile::Buddyinfo => "buddyinfo",
+            ProcFile::Pagetypeinfo => "pagetypeinfo",
+        }
+    }
 }
 
 impl Expectation {
     /// Whether the expectation looks at events (else at calls).
     pub fn is_about_events(&self) -> bool {
-        self.event.is_some() || !self.says.is_empty()
+        self.proc.is_none() && (self.event.is_some() || !self.says.is_empty())
     }
 }
 
@@ -79,6 +106,8 @@ pub(super) struct ExpectToml {
     operation: Option<String>,
     #[serde(default)]
     count: Option<i64>,
+    #[serde(default)]
+    proc: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -176,6 +205,43 @@ impl ExpectToml {
             .count
             .map(|count| whole(number, "count", count))
             .transpose()?;
+        let proc =
+            match self.proc.as_deref() {
+                None => None,
+                Some("zoneinfo") => Some(ProcFile::Zoneinfo),
+                Some("buddyinfo") => Some(ProcFile::Buddyinfo),
+                Some("pagetypeinfo") => Some(ProcFile::Pagetypeinfo),
+                Some(other) => return Err(invalid(
+                    number,
+                    format!(
+                        "`proc` = \"{other}\": use \"zoneinfo\", \"buddyinfo\" or \"pagetypeinfo\""
+                    ),
+                )),
+            };
+        if proc.is_some() {
+            if says.is_empty() {
+                return Err(invalid(
+                    number,
+                    "`proc` needs `says`: the text the file must hold".to_string(),
+                ));
+            }
+            if self.event.is_some()
+                || self.outcome.is_some()
+                || self.operation.is_some()
+                || count.is_some()
+            {
+                return Err(invalid(
+                    number,
+                    "`proc` reads a file: `event`, `outcome`, `operation` and `count` do not go with it".to_string(),
+                ));
+            }
+            if !matches!(at, ExpectAt::Run | ExpectAt::Call(_)) {
+                return Err(invalid(
+                    number,
+                    "`proc` reads the state after one call: give `call` or no place (the end of the run)".to_string(),
+                ));
+            }
+        }
         let expectation = Expectation {
             claim,
             at,
@@ -184,8 +250,10 @@ impl ExpectToml {
             outcome: self.outcome,
             operation: self.operation,
             count,
+            proc,
         };
         if !expectation.is_about_events()
+            && expectation.proc.is_none()
             && expectation.outcome.is_none()
             && expectation.operation.is_none()
         {
@@ -232,6 +300,9 @@ pub fn expectations_to_toml(expectations: &[Expectation], quote: fn(&str) -> Str
         }
         if let Some(count) = e.count {
             out.push_str(&format!("count = {count}\n"));
+        }
+        if let Some(proc) = e.proc {
+            out.push_str(&format!("proc = \"{}\"\n", proc.name()));
         }
     }
     out

@@ -67,7 +67,7 @@ pub mod library;
 mod one_zone;
 pub mod share;
 
-pub use expect::{ExpectAt, Expectation};
+pub use expect::{ExpectAt, Expectation, ProcFile};
 pub use one_zone::{
     one_zone, warm_up_script, ONE_ZONE_PAGES, ONE_ZONE_START_PFN, WARM_UP_ALLOCATIONS, WARM_UP_SEED,
 };

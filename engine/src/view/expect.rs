@@ -7,7 +7,8 @@
 //! events' sentences, and the operation and outcome sentences of the step panel.
 
 use crate::event::Event;
-use crate::scenario::{ExpectAt, Expectation};
+use crate::report::proc;
+use crate::scenario::{ExpectAt, Expectation, ProcFile};
 use crate::session::{Call, Cursor, Session};
 use crate::view::{describe_operation, describe_outcome};
 
@@ -30,7 +31,11 @@ pub fn check_expectations(session: &Session, expectations: &[Expectation]) -> Ve
     let calls = session.calls().len();
     let mut scans: Vec<Result<Scan, String>> = expectations
         .iter()
-        .map(|e| scope(session, e, calls))
+        .map(|e| match e.proc {
+            // A file is read once, below; it joins no replay.
+            Some(_) => Err(String::new()),
+            None => scope(session, e, calls),
+        })
         .collect();
     let last = scans
         .iter()
@@ -49,9 +54,10 @@ pub fn check_expectations(session: &Session, expectations: &[Expectation]) -> Ve
         .into_iter()
         .zip(expectations)
         .map(|(scan, expectation)| {
-            let (holds, found) = match scan {
-                Err(why) => (false, why),
-                Ok(scan) => scan.verdict(session, expectation),
+            let (holds, found) = match (expectation.proc, scan) {
+                (Some(file), _) => check_file(session, expectation, file, calls),
+                (None, Err(why)) => (false, why),
+                (None, Ok(scan)) => scan.verdict(session, expectation),
             };
             Verdict {
                 claim: expectation.claim.clone(),
@@ -180,6 +186,72 @@ impl Scan {
         }
         (false, self.explain(session, expectation))
     }
+}
+
+/// A `proc` expectation: every `says` text in the file, runs of spaces counting as
+/// one; a failure shows the file's lines that share a word with the texts.
+fn check_file(
+    session: &Session,
+    expectation: &Expectation,
+    file: ProcFile,
+    calls: usize,
+) -> (bool, String) {
+    let (state, when) = match expectation.at {
+        ExpectAt::Call(call) if call as usize >= calls => {
+            return (
+                false,
+                format!(
+                    "the run has {calls} calls (0 to {}); the expectation looks at call {call}",
+                    calls.saturating_sub(1)
+                ),
+            )
+        }
+        ExpectAt::Call(call) => (
+            session.state_after(call as usize + 1),
+            format!("after call {call}"),
+        ),
+        _ => (
+            session.current().clone(),
+            "at the end of the run".to_string(),
+        ),
+    };
+    let text = match file {
+        ProcFile::Zoneinfo => proc::zoneinfo_running(&state).unwrap_or_default(),
+        ProcFile::Buddyinfo => proc::buddyinfo_running(&state),
+        ProcFile::Pagetypeinfo => proc::pagetypeinfo_running(&state).unwrap_or_default(),
+    };
+    let squeeze = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat = squeeze(&text);
+    let missing: Vec<&String> = expectation
+        .says
+        .iter()
+        .filter(|wanted| !flat.contains(&squeeze(wanted)))
+        .collect();
+    let name = file.name();
+    if missing.is_empty() {
+        return (true, format!("/proc/{name} {when}"));
+    }
+    let words: Vec<&str> = missing
+        .iter()
+        .flat_map(|m| m.split_whitespace())
+        .filter(|w| w.len() >= 3 && !w.chars().all(|c| c.is_ascii_digit()))
+        .collect();
+    let mut out = format!(
+        "/proc/{name} {when} does not hold {}; its lines with those words:",
+        missing
+            .iter()
+            .map(|m| format!("\"{m}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for line in text
+        .lines()
+        .filter(|line| words.iter().any(|w| line.contains(w)))
+        .take(SHOWN_MAX * 2)
+    {
+        out.push_str(&format!("\n  {line}"));
+    }
+    (false, out)
 }
 
 fn call_matches(call: &Call, expectation: &Expectation) -> bool {

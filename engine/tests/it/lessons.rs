@@ -5,7 +5,9 @@
 //! untrue is caught here and fixed in the lesson's text and its expectations together.
 
 use buddyscope_engine::scenario::library::ENTRIES;
-use buddyscope_engine::scenario::{parse_scenario, ExpectAt, Scenario, ScenarioError};
+use buddyscope_engine::scenario::{
+    parse_scenario, ExpectAt, Expectation, ProcFile, Scenario, ScenarioError,
+};
 use buddyscope_engine::view::{check_expectations, load, Verdict};
 
 /// The page's default scenario (web/scenarios/default.toml), read from its file.
@@ -103,6 +105,22 @@ fn a_wrong_claim_is_reported_with_what_was_found() {
     let wrong = &verdicts(&scenario)[at_open];
     assert!(!wrong.holds);
     assert!(wrong.found.contains("the run has"), "{}", wrong.found);
+    // A file that does not say it: the lines with the claim's words are shown.
+    scenario.expectations[at_open] = Expectation {
+        claim: "DMA's high watermark".to_string(),
+        at: ExpectAt::Call(0),
+        event: None,
+        says: vec!["high 32".to_string()],
+        outcome: None,
+        operation: None,
+        count: None,
+        proc: Some(ProcFile::Zoneinfo),
+    };
+    let wrong = &verdicts(&scenario)[at_open];
+    assert!(!wrong.holds);
+    assert!(wrong.found.contains("high     31"), "{}", wrong.found);
+    scenario.expectations[at_open].says = vec!["high 31".to_string()];
+    assert!(verdicts(&scenario)[at_open].holds);
 }
 
 fn error(text: &str) -> String {
@@ -126,6 +144,16 @@ fn bad_expectations_are_refused_naming_the_key() {
     assert!(error(&format!("{claim}says = \"x\"\ncount = -2\n")).contains("`count`"));
     assert!(error("[[expect]]\nsays = \"x\"\n").contains("`claim` is missing"));
     assert!(error("[[expect]]\nclaim = \"c\"\nsays = 5\n").contains("says"));
+    assert!(error(&format!("{claim}proc = \"meminfo\"\nsays = \"x\"\n")).contains("`proc`"));
+    assert!(error(&format!("{claim}proc = \"zoneinfo\"\n")).contains("`proc` needs `says`"));
+    assert!(error(&format!(
+        "{claim}proc = \"zoneinfo\"\nsays = \"x\"\ncount = 1\n"
+    ))
+    .contains("do not go with it"));
+    assert!(error(&format!(
+        "{claim}proc = \"zoneinfo\"\nsays = \"x\"\nstep = 3\n"
+    ))
+    .contains("give `call`"));
     // The number says which table.
     assert!(error(&format!("{claim}says = \"x\"\n{claim}call = 1\n")).contains("`expect` number 2"));
 }

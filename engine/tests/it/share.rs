@@ -1,7 +1,9 @@
 //! Share links: round trips, links from released versions, and hostile input.
 
 use buddyscope_engine::scenario::share::{decode, encode, ShareLink};
-use buddyscope_engine::scenario::{parse_scenario, scenario_to_toml, ExpectAt, Expectation};
+use buddyscope_engine::scenario::{
+    parse_scenario, scenario_to_toml, ExpectAt, Expectation, ProcFile,
+};
 use buddyscope_engine::Rng;
 
 fn link(scenario: &str, step: Option<u64>) -> ShareLink {
@@ -257,6 +259,23 @@ fn random_expectation(rng: &mut Rng, i: u64) -> Expectation {
     let says: Vec<String> = (0..rng.below(3))
         .map(|j| format!("free {j} \"quoted\" \\ ≤ {i}"))
         .collect();
+    if rng.below(4) == 0 {
+        // A file check: text of /proc/zoneinfo after a call or at the end.
+        return Expectation {
+            claim: format!("file claim {i}"),
+            at: if rng.below(2) == 0 {
+                ExpectAt::Run
+            } else {
+                ExpectAt::Call(rng.below(100))
+            },
+            event: None,
+            says: vec!["present  262144".to_string()],
+            outcome: None,
+            operation: None,
+            count: None,
+            proc: Some(ProcFile::Zoneinfo),
+        };
+    }
     Expectation {
         claim: format!("claim {i}: 'a' \"b\""),
         at,
@@ -265,5 +284,6 @@ fn random_expectation(rng: &mut Rng, i: u64) -> Expectation {
         outcome: (rng.below(2) == 0).then(|| "failed: NULL".to_string()),
         operation: (rng.below(2) == 0).then(|| "order 4".to_string()),
         count: (rng.below(2) == 0).then(|| rng.below(5)),
+        proc: None,
     }
 }
