@@ -205,19 +205,20 @@ impl ExpectToml {
             .count
             .map(|count| whole(number, "count", count))
             .transpose()?;
-        let proc =
-            match self.proc.as_deref() {
-                None => None,
-                Some("zoneinfo") => Some(ProcFile::Zoneinfo),
-                Some("buddyinfo") => Some(ProcFile::Buddyinfo),
-                Some("pagetypeinfo") => Some(ProcFile::Pagetypeinfo),
-                Some(other) => return Err(invalid(
+        let proc = match self.proc.as_deref() {
+            None => None,
+            Some("zoneinfo") => Some(ProcFile::Zoneinfo),
+            Some("buddyinfo") => Some(ProcFile::Buddyinfo),
+            Some("pagetypeinfo") => Some(ProcFile::Pagetypeinfo),
+            Some(other) => {
+                return Err(invalid(
                     number,
                     format!(
                         "`proc` = \"{other}\": use \"zoneinfo\", \"buddyinfo\" or \"pagetypeinfo\""
                     ),
-                )),
-            };
+                ))
+            }
+        };
         if proc.is_some() {
             if says.is_empty() {
                 return Err(invalid(
