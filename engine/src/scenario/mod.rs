@@ -56,6 +56,9 @@
 //! value (so a missing `nodes` is the default machine's one node); a node's missing
 //! `memory` or `cpus` is empty; a missing sysctl is the kernel's default.
 //!
+//! `[[expect]]` tables write the `[about]` text's claims as checked expectations
+//! (format in [`expect`], the check in `view::check_expectations`).
+//!
 //! Unknown keys are errors. Only the syntax of values is checked here; whether the
 //! machine makes sense (overlapping ranges, a CPU on two nodes, ...) is checked when
 //! it is built.
