@@ -74,6 +74,13 @@ enum Command {
         #[arg(long, default_value = "buddyinfo,pagetypeinfo,zoneinfo")]
         show: String,
     },
+    /// Run a scenario (a file, or a library scenario's name) and check each of its
+    /// `[[expect]]` claims: prints every claim with `holds` or `FAILS` and what was
+    /// found; fails when one does not hold.
+    Check {
+        /// The scenario file, or the name of a library scenario.
+        file: String,
+    },
     /// List the teaching library, or print one of its scenarios as a scenario file.
     Library {
         /// The scenario's name (see the list).
@@ -176,6 +183,7 @@ fn main() -> ExitCode {
         } => run_scenario(&file, trace, steps, &show),
         Command::ImportTrace { trace, machine } => run_import_trace(&trace, machine.as_deref()),
         Command::Library { name } => run_library(name.as_deref()),
+        Command::Check { file } => run_check(&file),
         Command::Generate {
             name,
             params,
@@ -451,6 +459,33 @@ fn run_library(name: Option<&str>) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+fn run_check(file: &str) -> Result<(), String> {
+    let text = match buddyscope_engine::scenario::library::get(file) {
+        Some(entry) if !Path::new(file).exists() => entry.text.to_string(),
+        _ => read_text(Path::new(file))?,
+    };
+    let scenario = scenario::parse_scenario(&text).map_err(|e| format!("{file}: {e}"))?;
+    if scenario.expectations.is_empty() {
+        return Err(format!("{file}: the scenario has no [[expect]] claims"));
+    }
+    let (session, _) = start_session(&scenario, None).map_err(|e| format!("{file}: {e}"))?;
+    let verdicts = buddyscope_engine::view::check_expectations(&session, &scenario.expectations);
+    let failed = verdicts.iter().filter(|v| !v.holds).count();
+    for verdict in &verdicts {
+        let word = if verdict.holds { "holds" } else { "FAILS" };
+        println!("{word}: {}\n  {}", verdict.claim, verdict.found);
+    }
+    println!(
+        "# {} claims: {} hold, {failed} fail",
+        verdicts.len(),
+        verdicts.len() - failed
+    );
+    if failed > 0 {
+        return Err(format!("{file}: {failed} claims do not hold"));
+    }
+    Ok(())
 }
 
 fn run_generate(

@@ -377,3 +377,29 @@ fn a_file_over_16_mib_is_refused() {
         "{stderr}"
     );
 }
+
+#[test]
+fn check_prints_each_claim_and_fails_on_a_false_one() {
+    // A library scenario by name: every claim holds.
+    let (ok, stdout, stderr) = buddyscope(&["check", "split-merge"]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("holds: the last free merges six times"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("claims: 9 hold, 0 fail"), "{stdout}");
+    // A file with one true and one false claim about the same call.
+    let scenario = "version = 1\n[machine]\nthp = \"never\"\n[[machine.nodes]]\nmemory = [\"0x1000000-0x2ffffff\"]\ncpus = \"0\"\n\n[workload]\nscript = '''\nalloc a order=3 gfp=GFP_KERNEL\n'''\n\n[[expect]]\nclaim = \"right\"\ncall = 0\nevent = \"expand\"\nsays = \"order 9 at pfn 0x1200\"\n\n[[expect]]\nclaim = \"wrong\"\ncall = 0\nevent = \"expand\"\nsays = \"order 9 at pfn 0x1400\"\n";
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("check.toml");
+    std::fs::write(&path, scenario).unwrap();
+    let (ok, stdout, stderr) = buddyscope(&["check", path.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(stdout.contains("holds: right"), "{stdout}");
+    assert!(stdout.contains("FAILS: wrong"), "{stdout}");
+    // What the call really said, to fix the claim from.
+    assert!(
+        stdout.contains("expand: split; the upper half, order 9 at pfn 0x1200"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("1 claims do not hold"), "{stderr}");
+}

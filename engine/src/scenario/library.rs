@@ -1,7 +1,9 @@
 //! The teaching library: built-in scenarios, each a complete scenario file with an
 //! `[about]` title and text (what to watch and why the kernel does it) and the step
-//! worth opening at (`[workload] open_at`). The files live in `engine/library/` and
-//! are compiled in, so the page and the CLI offer the same ones.
+//! worth opening at (`[workload] open_at`), and the text's claims as `[[expect]]`
+//! tables (see [`crate::scenario::expect`]; engine/tests/it/lessons.rs checks them all).
+//! The files live in `engine/library/` and are compiled in, so the page and the CLI
+//! offer the same ones.
 
 use crate::scenario::{parse_scenario, Scenario};
 

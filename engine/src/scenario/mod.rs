@@ -56,16 +56,21 @@
 //! value (so a missing `nodes` is the default machine's one node); a node's missing
 //! `memory` or `cpus` is empty; a missing sysctl is the kernel's default.
 //!
+//! `[[expect]]` tables write the `[about]` text's claims as checked expectations
+//! (format in [`expect`], the check in `view::check_expectations`).
+//!
 //! Unknown keys are errors. Only the syntax of values is checked here; whether the
 //! machine makes sense (overlapping ranges, a CPU on two nodes, ...) is checked when
 //! it is built.
 
 #![warn(clippy::indexing_slicing)]
 
+pub mod expect;
 pub mod library;
 mod one_zone;
 pub mod share;
 
+pub use expect::{ExpectAt, Expectation, ProcFile};
 pub use one_zone::{
     one_zone, warm_up_script, ONE_ZONE_PAGES, ONE_ZONE_START_PFN, WARM_UP_ALLOCATIONS, WARM_UP_SEED,
 };
@@ -102,6 +107,8 @@ pub struct Scenario {
     pub title: Option<String>,
     /// `[about] text`: what to watch and why the kernel does it.
     pub about: Option<String>,
+    /// `[[expect]]`: the text's claims as checked expectations (see [`expect`]).
+    pub expectations: Vec<Expectation>,
 }
 
 /// A scenario file that cannot be read.
@@ -247,6 +254,13 @@ fn parse_with_notes(text: &str) -> Result<(Scenario, Vec<String>), ScenarioError
             "`about.title` must be one line".to_string(),
         ));
     }
+    let expectations = file
+        .expect
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| e.into_expectation(i + 1))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok((
         Scenario {
             machine,
@@ -255,6 +269,7 @@ fn parse_with_notes(text: &str) -> Result<(Scenario, Vec<String>), ScenarioError
             open_at,
             title,
             about,
+            expectations,
         },
         notes,
     ))
@@ -279,6 +294,8 @@ struct FileToml {
     workload: Option<WorkloadToml>,
     #[serde(default)]
     about: Option<AboutToml>,
+    #[serde(default)]
+    expect: Option<Vec<expect::ExpectToml>>,
 }
 
 #[derive(Deserialize)]
@@ -613,6 +630,10 @@ pub fn scenario_to_toml(scenario: &Scenario) -> String {
             out.push_str(&format!("script = {}\n", toml_string(script)));
         }
     }
+    out.push_str(&expect::expectations_to_toml(
+        &scenario.expectations,
+        toml_string,
+    ));
     out
 }
 

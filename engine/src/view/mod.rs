@@ -26,11 +26,15 @@
 //!   to a scenario through the scenario parser so every check and message is the
 //!   engine's.
 //!
+//! - `expect.rs`, [`check_expectations`]: a scenario's `[[expect]]` claims checked
+//!   against its run, each holding or failing with what was found instead.
+//!
 //! Everything here is derived; nothing changes the allocator.
 
 #![warn(clippy::indexing_slicing)]
 
 mod colour;
+mod expect;
 mod layout;
 mod load;
 mod machine_form;
@@ -44,6 +48,7 @@ pub use colour::{
     code_rgb, free_migratetype_rgb, migratetype_rgb, node_rgb, palette, tint, zone_rgb, Rgb,
     GAP_STRIPE_RGB, HIGHLIGHT_RGB, HOLE_RGB, OUTLINE_RGB, PCP_RGB, RESERVED_RGB,
 };
+pub use expect::{check_expectations, Verdict};
 pub use layout::{size_text, Gap, Layout};
 pub use load::{load, load_text, LoadError, LoadErrorPlace, Loaded};
 pub use machine_form::MachineForm;

@@ -19,6 +19,7 @@ mod hotplug;
 mod import;
 mod kmemtrace;
 mod layers;
+mod lessons;
 mod library;
 mod limits;
 mod machine;

@@ -1,7 +1,9 @@
 //! Share links: round trips, links from released versions, and hostile input.
 
 use buddyscope_engine::scenario::share::{decode, encode, ShareLink};
-use buddyscope_engine::scenario::{parse_scenario, scenario_to_toml};
+use buddyscope_engine::scenario::{
+    parse_scenario, scenario_to_toml, ExpectAt, Expectation, ProcFile,
+};
 use buddyscope_engine::Rng;
 
 fn link(scenario: &str, step: Option<u64>) -> ShareLink {
@@ -226,6 +228,10 @@ fn random_scenario_values_round_trip_through_file_and_link() {
             about: (rng.below(2) == 0).then(|| {
                 format!("Line one of {round}.\nLine two with '''triple''' quotes \\ and a tab\t.\n")
             }),
+            // Expectations travel with the file: every place and every optional key.
+            expectations: (0..rng.below(4))
+                .map(|i| random_expectation(&mut rng, i))
+                .collect(),
         };
         let file = scenario_to_toml(&scenario);
         let back = decode(&encode(&link(&file, scenario.open_at))).unwrap();
@@ -233,5 +239,51 @@ fn random_scenario_values_round_trip_through_file_and_link() {
         let parsed = parse_scenario(&back.scenario).unwrap_or_else(|e| panic!("{e}\n{file}"));
         assert_eq!(parsed, scenario, "\n{file}");
         assert_eq!(scenario_to_toml(&parsed), file);
+    }
+}
+
+/// An expectation with a random place and a random choice of the optional keys.
+fn random_expectation(rng: &mut Rng, i: u64) -> Expectation {
+    let at = match rng.below(4) {
+        0 => ExpectAt::Run,
+        1 => ExpectAt::Call(rng.below(1 << 20)),
+        2 => ExpectAt::Step(rng.below(1 << 40)),
+        _ => {
+            let first = rng.below(1000);
+            ExpectAt::Calls {
+                first,
+                last: first + rng.below(1000),
+            }
+        }
+    };
+    let says: Vec<String> = (0..rng.below(3))
+        .map(|j| format!("free {j} \"quoted\" \\ ≤ {i}"))
+        .collect();
+    if rng.below(4) == 0 {
+        // A file check: text of /proc/zoneinfo after a call or at the end.
+        return Expectation {
+            claim: format!("file claim {i}"),
+            at: if rng.below(2) == 0 {
+                ExpectAt::Run
+            } else {
+                ExpectAt::Call(rng.below(100))
+            },
+            event: None,
+            says: vec!["present  262144".to_string()],
+            outcome: None,
+            operation: None,
+            count: None,
+            proc: Some(ProcFile::Zoneinfo),
+        };
+    }
+    Expectation {
+        claim: format!("claim {i}: 'a' \"b\""),
+        at,
+        event: (says.is_empty() || rng.below(2) == 0).then(|| "boost_watermark".to_string()),
+        says,
+        outcome: (rng.below(2) == 0).then(|| "failed: NULL".to_string()),
+        operation: (rng.below(2) == 0).then(|| "order 4".to_string()),
+        count: (rng.below(2) == 0).then(|| rng.below(5)),
+        proc: None,
     }
 }
