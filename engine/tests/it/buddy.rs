@@ -207,7 +207,8 @@ fn allocation_failure_is_an_outcome() {
         events.last(),
         Some(&Event::NoBlock {
             order: order(4),
-            migratetype: MigrateType::Movable
+            migratetype: MigrateType::Movable,
+            then: buddyscope_engine::event::AfterNoBlock::GiveUp,
         })
     );
     assert_eq!(zone.free_pages(), 8);

@@ -108,7 +108,7 @@ fn a_failed_watermark_check_shows_in_the_zonelist_and_gauges() {
         check.arithmetic
     );
     assert!(gauge.lowmem_reserve.is_some());
-    assert_eq!(o.step.function.as_deref(), Some("get_page_from_freelist"));
+    assert_eq!(o.step.function.as_deref(), Some("zone_watermark_fast"));
     let names: Vec<&str> = o.step.frames.iter().map(|f| f.function.as_str()).collect();
     assert_eq!(
         names,
