@@ -296,7 +296,10 @@ impl BuddyZone {
     ) -> Option<Pfn> {
         for current in Order::all().skip(order.get() as usize) {
             let Some(index) = self.lists.first(list_of(current, migratetype)) else {
-                trace.emit(Event::AreaEmpty { order: current });
+                trace.emit(Event::AreaEmpty {
+                    order: current,
+                    migratetype,
+                });
                 continue;
             };
             let pfn = self.pfn_of(index);

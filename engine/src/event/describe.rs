@@ -33,9 +33,10 @@ impl fmt::Display for Event {
 /// `__free_one_page()`, fallback stealing and the highatomic reserve.
 fn free_list_sentence(event: &Event) -> Option<String> {
     let sentence = match event {
-        Event::AreaEmpty { order } => {
-            format!("free_area[{order}] is empty, try the next order")
-        }
+        Event::AreaEmpty { order, migratetype } => format!(
+            "free_area[{order}].free_list[{}] is empty, try the next order",
+            migratetype.name()
+        ),
         Event::TakeBlock { pfn, order } => format!(
             "took the order-{order} block at pfn {pfn} from the head of free_area[{order}]"
         ),

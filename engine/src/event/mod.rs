@@ -97,8 +97,11 @@ impl AfterNoBlock {
 /// One decision of the allocator.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
-    /// `__rmqueue_smallest()` looked at `free_area[order]` and found it empty.
-    AreaEmpty { order: Order },
+    /// `__rmqueue_smallest()` found `free_area[order].free_list[migratetype]` empty.
+    AreaEmpty {
+        order: Order,
+        migratetype: MigrateType,
+    },
     /// `__rmqueue_smallest()` took the block at the head of `free_area[order]`.
     TakeBlock { pfn: Pfn, order: Order },
     /// `expand()` split a block and put the upper half, `pfn` of `order`, at the head
@@ -471,7 +474,7 @@ mod tests {
         let order = order();
         let migratetype = MIGRATETYPE;
         vec![
-            Event::AreaEmpty { order },
+            Event::AreaEmpty { order, migratetype },
             Event::TakeBlock { pfn, order },
             Event::SplitHalf { pfn, order },
             Event::Allocated { pfn, order },

@@ -94,7 +94,13 @@ fn allocation_takes_the_smallest_order_and_splits_upper_halves_to_the_head() {
             "order {o}"
         );
     }
-    assert_eq!(events.first(), Some(&Event::AreaEmpty { order: order(0) }));
+    assert_eq!(
+        events.first(),
+        Some(&Event::AreaEmpty {
+            order: order(0),
+            migratetype: MigrateType::Movable
+        })
+    );
     assert!(events.contains(&Event::TakeBlock {
         pfn: Pfn(0),
         order: order(10)

@@ -7,9 +7,11 @@
 use crate::common;
 
 use buddyscope_engine::alloc::Allocator;
+use buddyscope_engine::event::{AfterNoBlock, DrainCause, StealKind};
 use buddyscope_engine::machine::Machine;
 use buddyscope_engine::scenario::library::ENTRIES;
 use buddyscope_engine::session::Session;
+use buddyscope_engine::types::MigrateType;
 use buddyscope_engine::workload::{parse_workload, run_workload_seeded};
 use buddyscope_engine::{Event, Rng};
 use common::random_run::{apply_checked, boot, machine_toml, operation};
@@ -80,10 +82,87 @@ fn check(session: &Session) -> Result<usize, String> {
                     return Err(format!("{} comes before {}", at(i), at(j)));
                 }
             }
+            check_meaning(&events, &frames, i).map_err(|e| format!("{}: {e}", at(i)))?;
             checked += 1;
         }
     }
     Ok(checked)
+}
+
+/// What an event's fields claim about what happens next or why, checked against the
+/// events that follow and the numbers it carries.
+fn check_meaning(events: &[Event], frames: &[Vec<u32>], i: usize) -> Result<(), String> {
+    match &events[i] {
+        Event::NoBlock { then, .. } => {
+            // The caller's frame (__rmqueue or rmqueue_buddy) and what it did next.
+            let Some(&caller) = frames[i]
+                .len()
+                .checked_sub(2)
+                .and_then(|d| frames[i].get(d))
+            else {
+                return Err("no caller".to_string());
+            };
+            let next = (i + 1..events.len()).find(|&j| frames[j].contains(&caller));
+            let next_event = next.map(|j| &events[j]);
+            let ok = match then {
+                AfterNoBlock::Fallback => {
+                    matches!(next_event, None | Some(Event::Steal { .. }))
+                }
+                AfterNoBlock::Cma => matches!(
+                    next_event,
+                    Some(
+                        Event::AreaEmpty {
+                            migratetype: MigrateType::Cma,
+                            ..
+                        } | Event::TakeBlock { .. }
+                            | Event::NoBlock {
+                                migratetype: MigrateType::Cma,
+                                ..
+                            }
+                    )
+                ),
+                AfterNoBlock::OwnList | AfterNoBlock::Rmqueue => matches!(
+                    next_event,
+                    Some(Event::AreaEmpty { .. } | Event::TakeBlock { .. } | Event::NoBlock { .. })
+                ),
+                AfterNoBlock::GiveUp => next_event.is_none(),
+            };
+            if !ok {
+                return Err(format!("followed in its caller by {next_event:?}"));
+            }
+        }
+        Event::Steal {
+            claimed,
+            how,
+            fallback_order,
+            ..
+        } => {
+            let half = 1u64 << 8;
+            let expected = match *how {
+                StealKind::WholeBlocks { pageblocks } => {
+                    if pageblocks != 1 << fallback_order.get().saturating_sub(9) {
+                        return Err("pageblocks do not match the order".to_string());
+                    }
+                    true
+                }
+                StealKind::Pageblock {
+                    free_pages,
+                    alike_pages,
+                } if free_pages > 0 => free_pages + alike_pages >= half,
+                // Only the block moved: the pageblock keeps its (other) type.
+                StealKind::Pageblock { .. } | StealKind::BlockOnly | StealKind::Highatomic => false,
+            };
+            if *claimed != expected {
+                return Err(format!("claimed {claimed}, the numbers say {expected}"));
+            }
+        }
+        Event::PcpDrain {
+            cause: DrainCause::OverHigh { count, high, .. },
+            ..
+        } if count < high => return Err("drained below high".to_string()),
+        _ => {}
+    }
+    Ok(())
 }
 
 #[test]
