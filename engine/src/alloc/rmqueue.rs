@@ -305,10 +305,16 @@ impl Allocator {
                 found = Some((current, fallback, can_steal));
                 break;
             }
-            let Some((current, fallback, can_steal)) = found else {
-                return false;
-            };
-            let Some(pfn) = self.zones[z].buddy.first_free(current, fallback) else {
+            let found = found.and_then(|(current, fallback, can_steal)| {
+                let pfn = self.zones[z].buddy.first_free(current, fallback)?;
+                Some((current, fallback, can_steal, pfn))
+            });
+            let Some((current, fallback, can_steal, pfn)) = found else {
+                let min_order = Order::new(u32::from(min_order)).unwrap_or(order);
+                trace.emit(Event::NoFallback {
+                    order: min_order,
+                    migratetype: start,
+                });
                 return false;
             };
             let (how, boosted) = self.steal_suitable_fallback(z, pfn, flags, start, can_steal);

@@ -78,6 +78,10 @@ fn free_list_sentence(event: &Event) -> Option<String> {
             format!("took the order-{order} block at pfn {pfn} from free_list[{}]", migratetype.name())
         }
         Event::Steal { .. } => steal_sentence(event)?,
+        Event::NoFallback { order, migratetype } => format!(
+            "no block of order ≥ {order} on the lists {} requests may fall back to: __rmqueue gets no page from this zone",
+            migratetype.name()
+        ),
         Event::HighatomicReserve { pfn, reserved } => {
             format!("the pageblock of pfn {pfn} becomes a highatomic reserve ({reserved} pages reserved)")
         }

@@ -117,6 +117,12 @@ pub enum Event {
         migratetype: MigrateType,
         then: AfterNoBlock,
     },
+    /// `__rmqueue_fallback()` found no block of `order` or above on the lists
+    /// `migratetype` may fall back to: `__rmqueue()` gets no page from this zone.
+    NoFallback {
+        order: Order,
+        migratetype: MigrateType,
+    },
     /// `__alloc_pages()` returns NULL: no zone could serve the request, in the fast
     /// path or the slow path.
     AllocFailed { order: Order },
@@ -332,7 +338,7 @@ impl Event {
             Event::PcpFree { .. } => "free_unref_page_commit",
             Event::ZoneLocked { .. } => "__rmqueue_smallest",
             Event::PcpDrain { .. } => "free_pcppages_bulk",
-            Event::Steal { .. } => "__rmqueue_fallback",
+            Event::Steal { .. } | Event::NoFallback { .. } => "__rmqueue_fallback",
             Event::HighatomicReserve { .. } => "reserve_highatomic_pageblock",
             Event::PageSplit { .. } => "split_page",
             Event::AllocExact { .. } => "make_alloc_exact",
@@ -370,6 +376,7 @@ impl Event {
         match *self {
             Event::AreaEmpty { .. }
             | Event::NoBlock { .. }
+            | Event::NoFallback { .. }
             | Event::AllocFailed { .. }
             | Event::AllocStart { .. }
             | Event::WatermarkCheck { .. }
@@ -463,6 +470,10 @@ mod tests {
                 order: order(),
                 migratetype: MIGRATETYPE,
                 then: AfterNoBlock::Fallback,
+            }],
+            vec![Event::NoFallback {
+                order: order(),
+                migratetype: MIGRATETYPE,
             }],
         ]
         .concat()
@@ -766,6 +777,7 @@ mod tests {
             Event::HotplugFailed { .. } => 44,
             Event::HotplugDone { .. } => 45,
             Event::NoBlock { .. } => 46,
+            Event::NoFallback { .. } => 47,
             Event::ZonelistsRebuilt => 23,
             Event::WatermarksRecomputed { .. } => 24,
         }
