@@ -317,6 +317,7 @@ impl Allocator {
                 });
                 return false;
             };
+            let pageblock_type = self.zones[z].buddy.pageblock_type(pfn);
             let (how, boosted) = self.steal_suitable_fallback(z, pfn, flags, start, can_steal);
             trace.emit(Event::Steal {
                 pfn,
@@ -327,6 +328,7 @@ impl Allocator {
                 claimed: self.zones[z].buddy.pageblock_type(pfn) == start,
                 how,
                 boosted,
+                pageblock_type,
             });
             true
         })

@@ -111,19 +111,32 @@ fn steal_sentence(event: &Event) -> Option<String> {
         pfn,
         alloc_order,
         fallback_order,
-        alloc_migratetype: start,
-        fallback_migratetype: fallback,
-        claimed,
+        alloc_migratetype,
+        fallback_migratetype,
+        // The tracepoint's change_ownership: what the cases below tell, that the
+        // pageblock is of the requested type afterwards.
+        claimed: _,
         how,
         boosted,
+        pageblock_type,
     } = event
     else {
         return None;
     };
-    let (start, fallback) = (start.name(), fallback.name());
+    let (start, fallback, old) = (
+        alloc_migratetype.name(),
+        fallback_migratetype.name(),
+        pageblock_type.name(),
+    );
     let found = format!(
         "no {start} block of order ≥ {alloc_order}; took the order-{fallback_order} block at pfn {pfn} from free_list[{fallback}] for the order-{alloc_order} {start} request"
     );
+    // What the pageblock is after a move that did not claim it.
+    let stays = if pageblock_type == alloc_migratetype {
+        format!("the pageblock already was {start}")
+    } else {
+        format!("the pageblock stays {old}")
+    };
     let half = PAGEBLOCK_PAGES / 2;
     let moved = match *how {
         StealKind::Highatomic => format!(
@@ -136,11 +149,11 @@ fn steal_sentence(event: &Event) -> Option<String> {
             "order {fallback_order} ≥ pageblock_order {PAGEBLOCK_ORDER}: change_pageblock_range makes all {pageblocks} of its pageblocks {start} and the block moves to free_list[{start}]"
         ),
         StealKind::BlockOnly => format!(
-            "can_steal_fallback says no (a {start} request, order {fallback_order} < pageblock_order/2 = {}): only the block moves to free_list[{start}], the pageblock stays {fallback}",
+            "can_steal_fallback says no (a {start} request, order {fallback_order} < pageblock_order/2 = {}): only the block moves to free_list[{start}]; {stays}",
             PAGEBLOCK_ORDER / 2
         ),
         StealKind::Pageblock { free_pages: 0, .. } => format!(
-            "move_freepages_block found no free page of the pageblock to move: only the block moves to free_list[{start}], the pageblock stays {fallback}"
+            "move_freepages_block found no free page of the pageblock to move: only the block moves to free_list[{start}]; {stays}"
         ),
         StealKind::Pageblock { free_pages, alike_pages } => {
             let why = if *fallback_order >= Order::new(u32::from(PAGEBLOCK_ORDER / 2)).unwrap_or(Order::ZERO) {
@@ -149,16 +162,20 @@ fn steal_sentence(event: &Event) -> Option<String> {
                 let article = if start.starts_with(['A', 'E', 'I', 'O', 'U']) { "an" } else { "a" };
                 format!("{article} {start} request takes them, claimed or not")
             };
-            let alike = match (start, fallback) {
-                ("Movable", _) => "movable pages in use",
-                (_, "Movable") => "pages in use that are not movable",
-                _ => "pages in use are not counted: Unmovable and Reclaimable cannot be told apart",
+            let alike = match (start, old) {
+                ("Movable", _) => "movable pages in use".to_string(),
+                (_, "Movable") => "pages in use that are not movable".to_string(),
+                _ => format!("pages in use are not counted in a {old} pageblock"),
             };
             let sum = free_pages + alike_pages;
-            let verdict = if *claimed {
-                format!("{sum} ≥ {half} (half a pageblock): the pageblock becomes {start}")
+            let verdict = if sum >= half {
+                if pageblock_type == alloc_migratetype {
+                    format!("{sum} ≥ {half} (half a pageblock): the pageblock stays {start}")
+                } else {
+                    format!("{sum} ≥ {half} (half a pageblock): the pageblock becomes {start}")
+                }
             } else {
-                format!("{sum} < {half} (half a pageblock): the pageblock stays {fallback}")
+                format!("{sum} < {half} (half a pageblock): {stays}")
             };
             format!(
                 "move_freepages_block moved the pageblock's {free_pages} free pages to the {start} lists ({why}); {free_pages} free + {alike_pages} alike ({alike}) = {verdict}"

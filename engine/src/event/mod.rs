@@ -212,6 +212,10 @@ pub enum Event {
         claimed: bool,
         how: StealKind,
         boosted: bool,
+        /// The pageblock's type before the steal (`old_block_type`), which may
+        /// differ from the list the block was on (a page freed through a per-cpu list
+        /// keeps the type it was cached with) and may already be the requested one.
+        pageblock_type: MigrateType,
     },
     /// `reserve_highatomic_pageblock()` made the pageblock a highatomic reserve.
     HighatomicReserve { pfn: Pfn, reserved: u64 },
@@ -518,6 +522,7 @@ mod tests {
                     alike_pages: 100,
                 },
                 boosted: true,
+                pageblock_type: migratetype,
             },
             Event::HighatomicReserve { pfn, reserved: 512 },
             Event::HighatomicUnreserve { pfn, migratetype },

@@ -136,8 +136,12 @@ fn check_meaning(events: &[Event], frames: &[Vec<u32>], i: usize) -> Result<(), 
             claimed,
             how,
             fallback_order,
+            alloc_migratetype,
+            pageblock_type,
             ..
         } => {
+            // A pageblock already of the requested type stays so.
+            let already = pageblock_type == alloc_migratetype;
             let half = 1u64 << 8;
             let expected = match *how {
                 StealKind::WholeBlocks { pageblocks } => {
@@ -149,9 +153,10 @@ fn check_meaning(events: &[Event], frames: &[Vec<u32>], i: usize) -> Result<(), 
                 StealKind::Pageblock {
                     free_pages,
                     alike_pages,
-                } if free_pages > 0 => free_pages + alike_pages >= half,
-                // Only the block moved: the pageblock keeps its (other) type.
-                StealKind::Pageblock { .. } | StealKind::BlockOnly | StealKind::Highatomic => false,
+                } if free_pages > 0 => already || free_pages + alike_pages >= half,
+                // Only the block moved: the pageblock keeps its type.
+                StealKind::Pageblock { .. } | StealKind::BlockOnly => already,
+                StealKind::Highatomic => false,
             };
             if *claimed != expected {
                 return Err(format!("claimed {claimed}, the numbers say {expected}"));
