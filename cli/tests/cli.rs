@@ -250,7 +250,7 @@ fn run_executes_a_scenario_workload() {
     let (ok, stdout, _) = buddyscope(&["run", path.to_str().unwrap(), "--trace", "--steps", "1"]);
     assert!(ok);
     assert!(
-        stdout.contains("get_page_from_freelist: zone 0:DMA32 order 3"),
+        stdout.contains("zone_watermark_fast: zone 0:DMA32 order 3"),
         "{stdout}"
     );
     assert!(stdout.contains("# 1 operations"), "{stdout}");

@@ -20,6 +20,7 @@ use crate::types::gfp::Gfp;
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use crate::buddy::stack::{StackRecorder, Stacks};
 use crate::buddy::TraceSink;
 use crate::event::Event;
 use crate::types::{Order, Pfn};
@@ -218,7 +219,7 @@ struct Checkpoint {
 #[derive(Clone, Debug, Default)]
 struct ReplayCache {
     at: Option<Checkpoint>,
-    events: Option<(usize, Rc<[Event]>)>,
+    events: Option<(usize, Rc<[Event]>, Rc<Stacks>)>,
 }
 
 /// An allocator and its history.
@@ -310,28 +311,35 @@ impl Session {
     /// replaying from the nearest saved state and kept until another call's events
     /// are asked for.
     pub fn events(&self, index: usize) -> Rc<[Event]> {
+        self.traced_events(index).0
+    }
+
+    /// The events of call `index` with the call stack the engine was in at each
+    /// (see [`Session::events`]).
+    pub fn traced_events(&self, index: usize) -> (Rc<[Event]>, Rc<Stacks>) {
         if index >= self.records.len() {
-            return Rc::from(Vec::new());
+            return (Rc::from(Vec::new()), Rc::default());
         }
-        if let Some((cached, events)) = &self.cache.borrow().events {
+        if let Some((cached, events, stacks)) = &self.cache.borrow().events {
             if *cached == index {
-                return events.clone();
+                return (events.clone(), stacks.clone());
             }
         }
         let mut state = self.replayed(index);
-        let mut events = Vec::new();
+        let mut recorder = StackRecorder::default();
         let _ = execute(
             &mut state.allocator,
             &mut state.allocations,
             &self.records[index].operation,
-            &mut events,
+            &mut recorder,
         );
         state.calls = index + 1;
-        let events: Rc<[Event]> = Rc::from(events);
+        let (events, stacks) = recorder.finish();
+        let (events, stacks): (Rc<[Event]>, _) = (Rc::from(events), Rc::new(stacks));
         let mut cache = self.cache.borrow_mut();
         cache.at = Some(state);
-        cache.events = Some((index, events.clone()));
-        events
+        cache.events = Some((index, events.clone(), stacks.clone()));
+        (events, stacks)
     }
 
     /// How many events call `index` had.
@@ -442,14 +450,16 @@ impl Session {
             // is replayed with every event kept: stepping to the end of a call asks
             // for its state and then for its events.
             if from + index + 1 == calls {
-                let mut events = Vec::new();
+                let mut recorder = StackRecorder::default();
                 let _ = execute(
                     &mut state.allocator,
                     &mut state.allocations,
                     &record.operation,
-                    &mut events,
+                    &mut recorder,
                 );
-                self.cache.borrow_mut().events = Some((calls - 1, Rc::from(events)));
+                let (events, stacks) = recorder.finish();
+                self.cache.borrow_mut().events =
+                    Some((calls - 1, Rc::from(events), Rc::new(stacks)));
             } else {
                 sink.events.clear();
                 let _ = execute(
@@ -645,6 +655,12 @@ trait Recorded: TraceSink {
 impl Recorded for Vec<Event> {
     fn recorded(&self) -> &[Event] {
         self
+    }
+}
+
+impl Recorded for StackRecorder {
+    fn recorded(&self) -> &[Event] {
+        &self.events
     }
 }
 

@@ -5,7 +5,7 @@
 use super::*;
 use crate::buddy::TraceSink;
 use crate::error::EngineError;
-use crate::event::Event;
+use crate::event::{DrainCause, Event};
 use crate::types::{MigrateType, Order, Pfn};
 
 impl Allocator {
@@ -24,23 +24,29 @@ impl Allocator {
         if !self.zones[z].buddy.is_in_use_block(pfn, order) {
             return Err(EngineError::NotAllocated { pfn });
         }
-        trace.emit(Event::PageFree { pfn, order });
-        let migratetype = self.zones[z].buddy.pageblock_type(pfn);
-        if pcp_allowed_order(order) {
-            let pcp_type = if migratetype.index() >= 3 {
-                if migratetype == MigrateType::Isolate {
-                    return self.free_one_page(z, pfn, order, migratetype, trace);
-                }
-                MigrateType::Movable
-            } else {
-                migratetype
-            };
-            if self.zones[z].pcps.iter().any(|p| p.cpu == self.cpu) {
-                self.free_unref_page_commit(z, pfn, migratetype, pcp_type, order, trace);
-                return Ok(());
+        crate::buddy::traced(trace, "__free_pages", |trace| {
+            trace.emit(Event::PageFree { pfn, order });
+            let migratetype = self.zones[z].buddy.pageblock_type(pfn);
+            let has_pcp = self.zones[z].pcps.iter().any(|p| p.cpu == self.cpu);
+            if pcp_allowed_order(order) && has_pcp {
+                return crate::buddy::traced(trace, "free_unref_page", |trace| {
+                    if migratetype == MigrateType::Isolate {
+                        return self.free_one_page(z, pfn, order, migratetype, trace);
+                    }
+                    // Highatomic and CMA pages go to the Movable per-cpu list.
+                    let pcp_type = if migratetype.index() >= 3 {
+                        MigrateType::Movable
+                    } else {
+                        migratetype
+                    };
+                    self.free_unref_page_commit(z, pfn, migratetype, pcp_type, order, trace);
+                    Ok(())
+                });
             }
-        }
-        self.free_one_page(z, pfn, order, migratetype, trace)
+            crate::buddy::traced(trace, "__free_pages_ok", |trace| {
+                self.free_one_page(z, pfn, order, migratetype, trace)
+            })
+        })
     }
 
     /// `free_one_page()` / `__free_pages_ok()`: `__free_one_page()` and the counter.
@@ -52,20 +58,22 @@ impl Allocator {
         migratetype: MigrateType,
         trace: &mut impl TraceSink,
     ) -> Result<(), EngineError> {
-        let cpu = self.cpu;
-        let zone = &mut self.zones[z];
-        // With any pageblock of the zone isolated (has_isolate_pageblock()), or for a
-        // caller that saw MIGRATE_ISOLATE, the type is read again under the zone lock;
-        // a block freed into an isolated pageblock goes to the isolate list and does
-        // not count in NR_FREE_PAGES (__mod_zone_freepage_state() skips it).
-        let mut migratetype = migratetype;
-        if zone.nr_isolate_pageblock > 0 || migratetype == MigrateType::Isolate {
-            migratetype = zone.buddy.pageblock_type(pfn);
-        }
-        if migratetype != MigrateType::Isolate {
-            zone.mod_free_pages(cpu, order.pages() as i64);
-        }
-        zone.buddy.free_block(pfn, order, migratetype, false, trace)
+        crate::buddy::traced(trace, "free_one_page", |trace| {
+            let cpu = self.cpu;
+            let zone = &mut self.zones[z];
+            // With any pageblock of the zone isolated (has_isolate_pageblock()), or for a
+            // caller that saw MIGRATE_ISOLATE, the type is read again under the zone lock;
+            // a block freed into an isolated pageblock goes to the isolate list and does
+            // not count in NR_FREE_PAGES (__mod_zone_freepage_state() skips it).
+            let mut migratetype = migratetype;
+            if zone.nr_isolate_pageblock > 0 || migratetype == MigrateType::Isolate {
+                migratetype = zone.buddy.pageblock_type(pfn);
+            }
+            if migratetype != MigrateType::Isolate {
+                zone.mod_free_pages(cpu, order.pages() as i64);
+            }
+            zone.buddy.free_block(pfn, order, migratetype, false, trace)
+        })
     }
 
     /// `free_unref_page_commit()`: put the page at the head of its pcp list; past
@@ -79,30 +87,39 @@ impl Allocator {
         order: Order,
         trace: &mut impl TraceSink,
     ) {
-        let cpu = self.cpu;
-        let zone_flags = self.zones[z].flags;
-        let Some(pcp) = self.zones[z].pcp_mut(cpu) else {
-            return;
-        };
-        let pindex = order_to_pindex(pcp_type, order);
-        pcp.lists[pindex].push_front(PcpPage {
-            pfn: pfn.0,
-            migratetype: cached,
-        });
-        pcp.count += order.pages();
-        trace.emit(Event::PcpFree {
-            pfn,
-            order,
-            pindex: pindex as u32,
-            cpu,
-        });
-        let free_high = pcp.free_factor > 0 && order.get() > 0 && order.get() <= COSTLY_ORDER;
-        let high = nr_pcp_high(pcp, zone_flags, free_high);
-        if pcp.count >= high {
-            let batch = pcp.batch;
-            let count = nr_pcp_free(pcp, high, batch, free_high);
-            self.free_pcppages_bulk(z, count, pindex, trace);
-        }
+        crate::buddy::traced(trace, "free_unref_page_commit", |trace| {
+            let cpu = self.cpu;
+            let zone_flags = self.zones[z].flags;
+            let Some(pcp) = self.zones[z].pcp_mut(cpu) else {
+                return;
+            };
+            let pindex = order_to_pindex(pcp_type, order);
+            pcp.lists[pindex].push_front(PcpPage {
+                pfn: pfn.0,
+                migratetype: cached,
+            });
+            pcp.count += order.pages();
+            trace.emit(Event::PcpFree {
+                pfn,
+                order,
+                pindex: pindex as u32,
+                cpu,
+            });
+            let free_high = pcp.free_factor > 0 && order.get() > 0 && order.get() <= COSTLY_ORDER;
+            let high = nr_pcp_high(pcp, zone_flags, free_high);
+            if pcp.count >= high {
+                let batch = pcp.batch;
+                let to_free = nr_pcp_free(pcp, high, batch, free_high);
+                let cause = DrainCause::OverHigh {
+                    cpu,
+                    count: pcp.count,
+                    high,
+                    to_free,
+                    free_high,
+                };
+                self.free_pcppages_bulk(z, to_free, pindex, cause, trace);
+            }
+        })
     }
 
     /// `free_pcppages_bulk()`: return `count` pages from the tails of the pcp lists,
@@ -113,95 +130,107 @@ impl Allocator {
         z: usize,
         count: u64,
         pindex: usize,
+        cause: DrainCause,
         trace: &mut impl TraceSink,
     ) {
-        let cpu = self.cpu;
-        // has_isolate_pageblock(), read once under the zone lock.
-        let isolated_pageblocks = self.zones[z].nr_isolate_pageblock > 0;
-        let Some(pcp) = self.zones[z].pcp_mut(cpu) else {
-            return;
-        };
-        let mut count = count.min(pcp.count) as i64;
-        let (mut min_pindex, mut max_pindex) = (0usize, NR_PCP_LISTS - 1);
-        let mut pindex = pindex as isize - 1;
-        let mut drained: Vec<(PcpPage, Order)> = Vec::new();
-        while count > 0 {
-            loop {
-                pindex += 1;
-                if pindex as usize > max_pindex {
-                    pindex = min_pindex as isize;
+        crate::buddy::traced(trace, "free_pcppages_bulk", |trace| {
+            let cpu = self.cpu;
+            // has_isolate_pageblock(), read once under the zone lock.
+            let isolated_pageblocks = self.zones[z].nr_isolate_pageblock > 0;
+            let Some(pcp) = self.zones[z].pcp_mut(cpu) else {
+                return;
+            };
+            let mut count = count.min(pcp.count) as i64;
+            let (mut min_pindex, mut max_pindex) = (0usize, NR_PCP_LISTS - 1);
+            let mut pindex = pindex as isize - 1;
+            let mut drained: Vec<(PcpPage, Order)> = Vec::new();
+            while count > 0 {
+                loop {
+                    pindex += 1;
+                    if pindex as usize > max_pindex {
+                        pindex = min_pindex as isize;
+                    }
+                    let p = pindex as usize;
+                    if !pcp.lists[p].is_empty() {
+                        break;
+                    }
+                    if p == max_pindex {
+                        max_pindex = max_pindex.saturating_sub(1);
+                    }
+                    if p == min_pindex {
+                        min_pindex += 1;
+                    }
+                    if min_pindex > max_pindex + 1 {
+                        // Every list is empty although count said otherwise.
+                        count = 0;
+                        break;
+                    }
                 }
-                let p = pindex as usize;
-                if !pcp.lists[p].is_empty() {
-                    break;
-                }
-                if p == max_pindex {
-                    max_pindex = max_pindex.saturating_sub(1);
-                }
-                if p == min_pindex {
-                    min_pindex += 1;
-                }
-                if min_pindex > max_pindex + 1 {
-                    // Every list is empty although count said otherwise.
-                    count = 0;
-                    break;
-                }
-            }
-            if count <= 0 {
-                break;
-            }
-            let p = pindex as usize;
-            let order = pindex_to_order(p);
-            while let Some(page) = pcp.lists[p].pop_back() {
-                count -= order.pages() as i64;
-                pcp.count -= order.pages();
-                drained.push((page, order));
                 if count <= 0 {
                     break;
                 }
+                let p = pindex as usize;
+                let order = pindex_to_order(p);
+                while let Some(page) = pcp.lists[p].pop_back() {
+                    count -= order.pages() as i64;
+                    pcp.count -= order.pages();
+                    drained.push((page, order));
+                    if count <= 0 {
+                        break;
+                    }
+                }
             }
-        }
-        for (page, order) in drained {
-            let zone = &mut self.zones[z];
-            let pfn = Pfn(page.pfn);
-            // The pageblock may have been isolated since the page was cached: then its
-            // current type decides the list, and an isolated page is not counted.
-            let mut migratetype = page.migratetype;
-            if isolated_pageblocks {
-                migratetype = zone.buddy.pageblock_type(pfn);
+            for (page, order) in drained {
+                let zone = &mut self.zones[z];
+                let pfn = Pfn(page.pfn);
+                // The pageblock may have been isolated since the page was cached: then its
+                // current type decides the list, and an isolated page is not counted.
+                let mut migratetype = page.migratetype;
+                if isolated_pageblocks {
+                    migratetype = zone.buddy.pageblock_type(pfn);
+                }
+                if migratetype != MigrateType::Isolate {
+                    zone.mod_free_pages(cpu, order.pages() as i64);
+                }
+                // The kernel fires mm_page_pcpu_drain after __free_one_page(); the
+                // event comes first here so the page leaves the per-cpu list before
+                // the merges it causes are told (the tracepoints keep their order
+                // among themselves).
+                trace.emit(Event::PcpDrain {
+                    pfn,
+                    order,
+                    migratetype,
+                    cause,
+                });
+                let _ = zone.buddy.free_block(pfn, order, migratetype, false, trace);
             }
-            if migratetype != MigrateType::Isolate {
-                zone.mod_free_pages(cpu, order.pages() as i64);
-            }
-            let _ = zone.buddy.free_block(pfn, order, migratetype, false, trace);
-            trace.emit(Event::PcpDrain {
-                pfn,
-                order,
-                migratetype,
-            });
-        }
+        })
     }
 
     /// `drain_local_pages()` for one zone (`drain_pages_zone()`): every page on this
     /// CPU's lists goes back to the buddy.
     pub fn drain_local_pages(&mut self, trace: &mut impl TraceSink) {
-        let cpu = self.cpu;
-        for z in 0..self.zones.len() {
-            let count = self.zones[z].pcp_mut(cpu).map_or(0, |p| p.count);
-            if count > 0 {
-                self.free_pcppages_bulk(z, count, 0, trace);
+        crate::buddy::traced(trace, "drain_local_pages", |trace| {
+            let cpu = self.cpu;
+            for z in 0..self.zones.len() {
+                let count = self.zones[z].pcp_mut(cpu).map_or(0, |p| p.count);
+                if count > 0 {
+                    self.free_pcppages_bulk(z, count, 0, DrainCause::Drained { cpu }, trace);
+                }
             }
-        }
+        })
     }
 
     /// `drain_all_pages()`: every CPU's lists.
     pub fn drain_all_pages(&mut self, trace: &mut impl TraceSink) {
-        let current = self.cpu;
-        for cpu in self.online_cpus.clone() {
-            self.cpu = cpu;
-            self.drain_local_pages(trace);
-        }
-        self.cpu = current;
+        crate::buddy::traced(trace, "drain_all_pages", |trace| {
+            let current = self.cpu;
+            for cpu in self.online_cpus.clone() {
+                self.cpu = cpu;
+                self.drain_local_pages(trace);
+            }
+            self.cpu = current;
+        })
     }
 }
 

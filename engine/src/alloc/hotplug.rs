@@ -111,100 +111,103 @@ impl Allocator {
         number: u64,
         trace: &mut impl TraceSink,
     ) -> Result<Result<(), HotplugFailure>, EngineError> {
-        let (start, end, present) = self.section_range(number)?;
-        if self.is_section_offline(number) {
-            return Err(EngineError::Hotplug {
-                message: format!("section {number} is already offline"),
+        crate::buddy::traced(trace, "offline_pages", |trace| {
+            let (start, end, present) = self.section_range(number)?;
+            if self.is_section_offline(number) {
+                return Err(EngineError::Hotplug {
+                    message: format!("section {number} is already offline"),
+                });
+            }
+            trace.emit(Event::OfflinePages {
+                start: Pfn(start),
+                end: Pfn(end),
             });
-        }
-        trace.emit(Event::OfflinePages {
-            start: Pfn(start),
-            end: Pfn(end),
-        });
-        if present != end - start {
-            return Ok(self.hotplug_failed(HotplugFailure::Holes, trace));
-        }
-        let zones: Vec<usize> = self
-            .zones
-            .iter()
-            .enumerate()
-            .filter(|(_, z)| {
-                let (zs, ze) = (z.buddy.start_pfn().0, z.buddy.end_pfn().0);
-                z.present > 0 && zs < end && start < ze
-            })
-            .map(|(i, _)| i)
-            .collect();
-        let z = match zones.as_slice() {
-            [z] if self.zones[*z].buddy.start_pfn().0 <= start
-                && end <= self.zones[*z].buddy.end_pfn().0 =>
-            {
-                *z
+            if present != end - start {
+                return Ok(self.hotplug_failed(HotplugFailure::Holes, trace));
             }
-            _ => return Ok(self.hotplug_failed(HotplugFailure::MultiZone, trace)),
-        };
-        self.drain_zone(z, trace);
-        let mut migrations = Vec::new();
-        if let Err(failure) =
-            self.isolate_range(z, start, end, MigrateType::Movable, trace, &mut migrations)
-        {
-            let pfn = match failure {
-                super::contig::ContigFailure::Unmovable { pfn, .. } => pfn,
-                _ => Pfn(start),
+            let zones: Vec<usize> = self
+                .zones
+                .iter()
+                .enumerate()
+                .filter(|(_, z)| {
+                    let (zs, ze) = (z.buddy.start_pfn().0, z.buddy.end_pfn().0);
+                    z.present > 0 && zs < end && start < ze
+                })
+                .map(|(i, _)| i)
+                .collect();
+            let z = match zones.as_slice() {
+                [z] if self.zones[*z].buddy.start_pfn().0 <= start
+                    && end <= self.zones[*z].buddy.end_pfn().0 =>
+                {
+                    *z
+                }
+                _ => return Ok(self.hotplug_failed(HotplugFailure::MultiZone, trace)),
             };
-            return Ok(self.hotplug_failed(HotplugFailure::Unmovable { pfn }, trace));
-        }
-        self.drain_zone(z, trace);
-        let nid = self.zones[z].nid;
-        let others: Vec<u32> = self
-            .nodes
-            .iter()
-            .filter(|n| n.nid != nid && n.present > 0)
-            .map(|n| n.nid)
-            .collect();
-        let targets = if others.is_empty() { vec![nid] } else { others };
-        let migrated = self.migrate_range(z, start, end, Some(&targets), trace, &mut migrations);
-        let busy = match migrated {
-            Err(_) => Some(Pfn(start)),
-            Ok(()) => self.test_isolated(z, start, end, trace),
-        };
-        if let Some(pfn) = busy {
-            self.undo_range(z, start, end, MigrateType::Movable, trace);
-            return Ok(self.hotplug_failed(HotplugFailure::Busy { pfn }, trace));
-        }
-        // __offline_isolated_pages(): every page is free on an isolate list now.
-        let zone = &mut self.zones[z];
-        let mut pfn = start;
-        while pfn < end {
-            match zone.buddy.offline_free_block(Pfn(pfn)) {
-                Some(order) => pfn += order.pages(),
-                None => pfn += 1,
+            self.drain_zone(z, trace);
+            let mut migrations = Vec::new();
+            if let Err(failure) =
+                self.isolate_range(z, start, end, MigrateType::Movable, trace, &mut migrations)
+            {
+                let pfn = match failure {
+                    super::contig::ContigFailure::Unmovable { pfn, .. } => pfn,
+                    _ => Pfn(start),
+                };
+                return Ok(self.hotplug_failed(HotplugFailure::Unmovable { pfn }, trace));
             }
-        }
-        let first_block = (start - zone.buddy.first_pageblock_pfn().0) / PAGEBLOCK_PAGES;
-        for index in first_block..first_block + (end - start) / PAGEBLOCK_PAGES {
-            zone.buddy
-                .set_pageblock_raw(index as usize, PAGEBLOCK_NO_MEMMAP);
-        }
-        zone.nr_isolate_pageblock = zone
-            .nr_isolate_pageblock
-            .saturating_sub((end - start) / PAGEBLOCK_PAGES);
-        let pages = end - start;
-        let zone_type = zone.zone;
-        zone.present -= pages.min(zone.present);
-        zone.managed -= pages.min(zone.managed);
-        if let Some(node) = self.nodes.iter_mut().find(|n| n.nid == nid) {
-            node.present -= pages.min(node.present);
-        }
-        if let Err(at) = self.offline_sections.binary_search(&number) {
-            self.offline_sections.insert(at, number);
-        }
-        self.after_hotplug(nid, zone_type, -(pages as i64), trace);
-        trace.emit(Event::HotplugDone {
-            start: Pfn(start),
-            end: Pfn(end),
-            online: false,
-        });
-        Ok(Ok(()))
+            self.drain_zone(z, trace);
+            let nid = self.zones[z].nid;
+            let others: Vec<u32> = self
+                .nodes
+                .iter()
+                .filter(|n| n.nid != nid && n.present > 0)
+                .map(|n| n.nid)
+                .collect();
+            let targets = if others.is_empty() { vec![nid] } else { others };
+            let migrated =
+                self.migrate_range(z, start, end, Some(&targets), trace, &mut migrations);
+            let busy = match migrated {
+                Err(_) => Some(Pfn(start)),
+                Ok(()) => self.test_isolated(z, start, end, trace),
+            };
+            if let Some(pfn) = busy {
+                self.undo_range(z, start, end, MigrateType::Movable, trace);
+                return Ok(self.hotplug_failed(HotplugFailure::Busy { pfn }, trace));
+            }
+            // __offline_isolated_pages(): every page is free on an isolate list now.
+            let zone = &mut self.zones[z];
+            let mut pfn = start;
+            while pfn < end {
+                match zone.buddy.offline_free_block(Pfn(pfn)) {
+                    Some(order) => pfn += order.pages(),
+                    None => pfn += 1,
+                }
+            }
+            let first_block = (start - zone.buddy.first_pageblock_pfn().0) / PAGEBLOCK_PAGES;
+            for index in first_block..first_block + (end - start) / PAGEBLOCK_PAGES {
+                zone.buddy
+                    .set_pageblock_raw(index as usize, PAGEBLOCK_NO_MEMMAP);
+            }
+            zone.nr_isolate_pageblock = zone
+                .nr_isolate_pageblock
+                .saturating_sub((end - start) / PAGEBLOCK_PAGES);
+            let pages = end - start;
+            let zone_type = zone.zone;
+            zone.present -= pages.min(zone.present);
+            zone.managed -= pages.min(zone.managed);
+            if let Some(node) = self.nodes.iter_mut().find(|n| n.nid == nid) {
+                node.present -= pages.min(node.present);
+            }
+            if let Err(at) = self.offline_sections.binary_search(&number) {
+                self.offline_sections.insert(at, number);
+            }
+            self.after_hotplug(nid, zone_type, -(pages as i64), trace);
+            trace.emit(Event::HotplugDone {
+                start: Pfn(start),
+                end: Pfn(end),
+                online: false,
+            });
+            Ok(Ok(()))
+        })
     }
 
     /// `online_pages()` of section `number`, offlined earlier, back into the zone it
@@ -214,64 +217,66 @@ impl Allocator {
         number: u64,
         trace: &mut impl TraceSink,
     ) -> Result<(), EngineError> {
-        let (start, end, _) = self.section_range(number)?;
-        let Ok(at) = self.offline_sections.binary_search(&number) else {
-            return Err(EngineError::Hotplug {
-                message: format!(
-                    "section {number} is online; the model onlines only sections offlined earlier"
-                ),
+        crate::buddy::traced(trace, "online_pages", |trace| {
+            let (start, end, _) = self.section_range(number)?;
+            let Ok(at) = self.offline_sections.binary_search(&number) else {
+                return Err(EngineError::Hotplug {
+                    message: format!(
+                        "section {number} is online; the model onlines only sections offlined earlier"
+                    ),
+                });
+            };
+            let Some(z) = self.zone_of_pfn(Pfn(start)) else {
+                return Err(EngineError::Hotplug {
+                    message: format!("section {number} lies in no zone"),
+                });
+            };
+            trace.emit(Event::OnlinePages {
+                start: Pfn(start),
+                end: Pfn(end),
+                node: self.zones[z].nid,
+                zone: self.zones[z].zone,
             });
-        };
-        let Some(z) = self.zone_of_pfn(Pfn(start)) else {
-            return Err(EngineError::Hotplug {
-                message: format!("section {number} lies in no zone"),
+            self.offline_sections.remove(at);
+            // move_pfn_range_to_zone(..., MIGRATE_ISOLATE)
+            let zone = &mut self.zones[z];
+            let first_block = (start - zone.buddy.first_pageblock_pfn().0) / PAGEBLOCK_PAGES;
+            let blocks = (end - start) / PAGEBLOCK_PAGES;
+            for index in first_block..first_block + blocks {
+                zone.buddy
+                    .set_pageblock_raw(index as usize, MigrateType::Isolate as u8);
+            }
+            zone.nr_isolate_pageblock += blocks;
+            // online_pages_range(): MAX_ORDER blocks freed to the tail; into isolated
+            // pageblocks, so NR_FREE_PAGES does not count them yet.
+            let max = Order::new(u32::from(MAX_ORDER) - 1).unwrap_or(Order::ZERO);
+            let mut pfn = start;
+            while pfn < end {
+                let order = Order::all()
+                    .rev()
+                    .find(|o| *o <= max && Pfn(pfn).is_aligned(*o) && pfn + o.pages() <= end)
+                    .unwrap_or(Order::ZERO);
+                let _ = zone
+                    .buddy
+                    .online_block(Pfn(pfn), order, MigrateType::Isolate, trace);
+                pfn += order.pages();
+            }
+            let pages = end - start;
+            let (nid, zone_type) = (zone.nid, zone.zone);
+            zone.present += pages;
+            zone.managed += pages;
+            if let Some(node) = self.nodes.iter_mut().find(|n| n.nid == nid) {
+                node.present += pages;
+            }
+            self.after_hotplug(nid, zone_type, pages as i64, trace);
+            self.undo_range(z, start, end, MigrateType::Movable, trace);
+            trace.emit(Event::HotplugDone {
+                start: Pfn(start),
+                end: Pfn(end),
+                online: true,
             });
-        };
-        trace.emit(Event::OnlinePages {
-            start: Pfn(start),
-            end: Pfn(end),
-            node: self.zones[z].nid,
-            zone: self.zones[z].zone,
-        });
-        self.offline_sections.remove(at);
-        // move_pfn_range_to_zone(..., MIGRATE_ISOLATE)
-        let zone = &mut self.zones[z];
-        let first_block = (start - zone.buddy.first_pageblock_pfn().0) / PAGEBLOCK_PAGES;
-        let blocks = (end - start) / PAGEBLOCK_PAGES;
-        for index in first_block..first_block + blocks {
-            zone.buddy
-                .set_pageblock_raw(index as usize, MigrateType::Isolate as u8);
-        }
-        zone.nr_isolate_pageblock += blocks;
-        // online_pages_range(): MAX_ORDER blocks freed to the tail; into isolated
-        // pageblocks, so NR_FREE_PAGES does not count them yet.
-        let max = Order::new(u32::from(MAX_ORDER) - 1).unwrap_or(Order::ZERO);
-        let mut pfn = start;
-        while pfn < end {
-            let order = Order::all()
-                .rev()
-                .find(|o| *o <= max && Pfn(pfn).is_aligned(*o) && pfn + o.pages() <= end)
-                .unwrap_or(Order::ZERO);
-            let _ = zone
-                .buddy
-                .online_block(Pfn(pfn), order, MigrateType::Isolate, trace);
-            pfn += order.pages();
-        }
-        let pages = end - start;
-        let (nid, zone_type) = (zone.nid, zone.zone);
-        zone.present += pages;
-        zone.managed += pages;
-        if let Some(node) = self.nodes.iter_mut().find(|n| n.nid == nid) {
-            node.present += pages;
-        }
-        self.after_hotplug(nid, zone_type, pages as i64, trace);
-        self.undo_range(z, start, end, MigrateType::Movable, trace);
-        trace.emit(Event::HotplugDone {
-            start: Pfn(start),
-            end: Pfn(end),
-            online: true,
-        });
-        Ok(())
+            Ok(())
+        })
     }
 
     fn hotplug_failed(
@@ -307,12 +312,16 @@ impl Allocator {
                 }
             }
             self.index_zonelists();
-            trace.emit(Event::ZonelistsRebuilt);
+            crate::buddy::traced(trace, "build_all_zonelists", |trace| {
+                trace.emit(Event::ZonelistsRebuilt)
+            });
         }
         self.take_zone_settings(true);
-        trace.emit(Event::WatermarksRecomputed {
-            min_free_kbytes,
-            warning,
+        crate::buddy::traced(trace, "init_per_zone_wmark_min", |trace| {
+            trace.emit(Event::WatermarksRecomputed {
+                min_free_kbytes,
+                warning,
+            });
         });
     }
 }

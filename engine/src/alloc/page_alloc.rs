@@ -56,91 +56,98 @@ impl Allocator {
         nodemask: Option<&[u32]>,
         trace: &mut impl TraceSink,
     ) -> Result<Option<Allocation>, EngineError> {
-        let order = Order::new(order).ok_or(EngineError::OrderTooLarge { order })?;
-        if let Some(mask) = nodemask {
-            if let Some(&node) = mask
-                .iter()
-                .find(|&&n| !self.nodes.iter().any(|s| s.nid == n))
-            {
-                return Err(EngineError::NoSuchNode { node });
+        crate::buddy::traced(trace, "__alloc_pages", |trace| {
+            let order = Order::new(order).ok_or(EngineError::OrderTooLarge { order })?;
+            if let Some(mask) = nodemask {
+                if let Some(&node) = mask
+                    .iter()
+                    .find(|&&n| !self.nodes.iter().any(|s| s.nid == n))
+                {
+                    return Err(EngineError::NoSuchNode { node });
+                }
             }
-        }
-        let Some((node_position, node)) = self
-            .nodes
-            .iter()
-            .enumerate()
-            .find(|(_, n)| n.nid == preferred_nid)
-        else {
-            return Err(EngineError::NoSuchNode {
-                node: preferred_nid,
-            });
-        };
-        let thisnode = gfp.has(gfp::GFP_THISNODE);
-        let refs = if thisnode {
-            &node.nofallback
-        } else {
-            &node.fallback
-        };
-        let mut skipped = Vec::new();
-        let cached = self
-            .zonelist_indexes
-            .get(node_position)
-            .map(|(general, this)| if thisnode { this } else { general })
-            .filter(|_| nodemask.is_none());
-        let zonelist: Rc<[usize]> = match cached {
-            Some(list) => list.clone(),
-            None => refs
+            let Some((node_position, node)) = self
+                .nodes
                 .iter()
-                .filter(|(nid, zone)| {
-                    let allowed = nodemask.is_none_or(|mask| mask.contains(nid));
-                    if !allowed {
-                        skipped.push((*nid, *zone));
-                    }
-                    allowed
-                })
-                .filter_map(|(nid, zone)| self.zone_index(*nid, *zone))
-                .collect(),
-        };
-        let highest = gfp.zone();
-        let mut ac = AllocContext {
-            highest_zoneidx: highest,
-            preferred: zonelist.iter().position(|&z| self.zones[z].zone <= highest),
-            zonelist,
-            migratetype: gfp.migratetype(),
-        };
-        let mut flags = af::WMARK_LOW | self.gfp_to_alloc_flags_cma(gfp);
-        flags |= self.alloc_flags_nofragment(ac.preferred.map(|p| ac.zonelist[p]), gfp);
-        trace.emit(Event::AllocStart {
-            gfp: gfp.0,
-            order,
-            cpu: self.cpu,
-            node: preferred_nid,
-            migratetype: ac.migratetype,
-            highest_zone: highest,
-        });
-        for (node, zone) in skipped {
-            trace.emit(Event::ZoneNotInNodemask { node, zone });
-        }
-        let mut page = self.get_page_from_freelist(gfp, order, flags, &ac, trace);
-        if page.is_none() {
-            page = self.alloc_pages_slowpath(gfp, order, &mut ac, trace);
-        }
-        let result = page.map(|(zone, pfn)| Allocation {
-            pfn,
-            order,
-            node: self.zones[zone].nid,
-            zone: self.zones[zone].zone,
-        });
-        match result {
-            Some(a) => trace.emit(Event::PageAlloc {
-                pfn: a.pfn,
-                order,
-                migratetype: ac.migratetype,
+                .enumerate()
+                .find(|(_, n)| n.nid == preferred_nid)
+            else {
+                return Err(EngineError::NoSuchNode {
+                    node: preferred_nid,
+                });
+            };
+            let thisnode = gfp.has(gfp::GFP_THISNODE);
+            let refs = if thisnode {
+                &node.nofallback
+            } else {
+                &node.fallback
+            };
+            let mut skipped = Vec::new();
+            let cached = self
+                .zonelist_indexes
+                .get(node_position)
+                .map(|(general, this)| if thisnode { this } else { general })
+                .filter(|_| nodemask.is_none());
+            let zonelist: Rc<[usize]> = match cached {
+                Some(list) => list.clone(),
+                None => refs
+                    .iter()
+                    .filter(|(nid, zone)| {
+                        let allowed = nodemask.is_none_or(|mask| mask.contains(nid));
+                        if !allowed {
+                            skipped.push((*nid, *zone));
+                        }
+                        allowed
+                    })
+                    .filter_map(|(nid, zone)| self.zone_index(*nid, *zone))
+                    .collect(),
+            };
+            let highest = gfp.zone();
+            let mut ac = AllocContext {
+                highest_zoneidx: highest,
+                preferred: zonelist.iter().position(|&z| self.zones[z].zone <= highest),
+                zonelist,
+                migratetype: gfp.migratetype(),
+            };
+            let mut flags = af::WMARK_LOW | self.gfp_to_alloc_flags_cma(gfp);
+            flags |= self.alloc_flags_nofragment(ac.preferred.map(|p| ac.zonelist[p]), gfp);
+            trace.emit(Event::AllocStart {
                 gfp: gfp.0,
-            }),
-            None => trace.emit(Event::AllocFailed { order }),
-        }
-        Ok(result)
+                order,
+                cpu: self.cpu,
+                node: preferred_nid,
+                migratetype: ac.migratetype,
+                highest_zone: highest,
+            });
+            // The zonelist filtered by the nodemask above is prepare_alloc_pages()'s
+            // work in the kernel (first_zones_zonelist(), then each walk's
+            // for_next_zone_zonelist_nodemask()); the model filters once.
+            crate::buddy::traced(trace, "prepare_alloc_pages", |trace| {
+                for (node, zone) in skipped {
+                    trace.emit(Event::ZoneNotInNodemask { node, zone });
+                }
+            });
+            let mut page = self.get_page_from_freelist(gfp, order, flags, &ac, trace);
+            if page.is_none() {
+                page = self.alloc_pages_slowpath(gfp, order, &mut ac, trace);
+            }
+            let result = page.map(|(zone, pfn)| Allocation {
+                pfn,
+                order,
+                node: self.zones[zone].nid,
+                zone: self.zones[zone].zone,
+            });
+            match result {
+                Some(a) => trace.emit(Event::PageAlloc {
+                    pfn: a.pfn,
+                    order,
+                    migratetype: ac.migratetype,
+                    gfp: gfp.0,
+                }),
+                None => trace.emit(Event::AllocFailed { order }),
+            }
+            Ok(result)
+        })
     }
 
     /// `gfp_to_alloc_flags_cma()`: with CONFIG_CMA, movable requests may use CMA.
@@ -193,52 +200,58 @@ impl Allocator {
         ac: &AllocContext,
         trace: &mut impl TraceSink,
     ) -> Option<(usize, Pfn)> {
-        let mut flags = flags;
-        let start = ac.preferred?;
-        let preferred_zone = ac.zonelist[start];
-        'retry: loop {
-            let no_fallback = flags & af::NOFRAGMENT != 0;
-            for &z in &ac.zonelist[start..] {
-                if self.zones[z].zone > ac.highest_zoneidx {
-                    continue;
+        crate::buddy::traced(trace, "get_page_from_freelist", |trace| {
+            let mut flags = flags;
+            let start = ac.preferred?;
+            let preferred_zone = ac.zonelist[start];
+            'retry: loop {
+                let no_fallback = flags & af::NOFRAGMENT != 0;
+                for &z in &ac.zonelist[start..] {
+                    if self.zones[z].zone > ac.highest_zoneidx {
+                        continue;
+                    }
+                    if no_fallback
+                        && self.nodes.len() > 1
+                        && z != preferred_zone
+                        && self.zones[z].nid != self.zones[preferred_zone].nid
+                    {
+                        flags &= !af::NOFRAGMENT;
+                        trace.emit(Event::NoFragmentRetry);
+                        continue 'retry;
+                    }
+                    let ok = crate::buddy::traced(trace, "zone_watermark_fast", |trace| {
+                        let terms =
+                            self.zone_watermark_fast(z, order, ac.highest_zoneidx, flags, gfp);
+                        let ok = terms.ok();
+                        let zone = &self.zones[z];
+                        trace.emit(Event::WatermarkCheck {
+                            node: zone.nid,
+                            zone: zone.zone,
+                            order,
+                            terms,
+                            ok,
+                        });
+                        ok
+                    });
+                    if !ok && flags & af::NO_WATERMARKS == 0 {
+                        // node_reclaim_mode is 0: move on to the next zone.
+                        continue;
+                    }
+                    if let Some(pfn) = self.rmqueue(z, order, gfp, flags, ac.migratetype, trace) {
+                        if flags & af::HIGHATOMIC != 0 {
+                            self.reserve_highatomic_pageblock(z, pfn, trace);
+                        }
+                        return Some((z, pfn));
+                    }
                 }
-                if no_fallback
-                    && self.nodes.len() > 1
-                    && z != preferred_zone
-                    && self.zones[z].nid != self.zones[preferred_zone].nid
-                {
+                if no_fallback {
                     flags &= !af::NOFRAGMENT;
                     trace.emit(Event::NoFragmentRetry);
                     continue 'retry;
                 }
-                let terms = self.zone_watermark_fast(z, order, ac.highest_zoneidx, flags, gfp);
-                let ok = terms.ok();
-                let zone = &self.zones[z];
-                trace.emit(Event::WatermarkCheck {
-                    node: zone.nid,
-                    zone: zone.zone,
-                    order,
-                    terms,
-                    ok,
-                });
-                if !ok && flags & af::NO_WATERMARKS == 0 {
-                    // node_reclaim_mode is 0: move on to the next zone.
-                    continue;
-                }
-                if let Some(pfn) = self.rmqueue(z, order, gfp, flags, ac.migratetype, trace) {
-                    if flags & af::HIGHATOMIC != 0 {
-                        self.reserve_highatomic_pageblock(z, pfn, trace);
-                    }
-                    return Some((z, pfn));
-                }
+                return None;
             }
-            if no_fallback {
-                flags &= !af::NOFRAGMENT;
-                trace.emit(Event::NoFragmentRetry);
-                continue 'retry;
-            }
-            return None;
-        }
+        })
     }
 
     /// `__alloc_pages_slowpath()` for what the model runs: recompute the flags with
@@ -251,28 +264,31 @@ impl Allocator {
         ac: &mut AllocContext,
         trace: &mut impl TraceSink,
     ) -> Option<(usize, Pfn)> {
-        let flags = gfp::gfp_to_alloc_flags(gfp, order.get()) | self.gfp_to_alloc_flags_cma(gfp);
-        trace.emit(Event::SlowPath { alloc_flags: flags });
-        ac.preferred = ac
-            .zonelist
-            .iter()
-            .position(|&z| self.zones[z].zone <= ac.highest_zoneidx);
-        ac.preferred?;
-        if flags & af::KSWAPD != 0 {
-            self.wake_all_kswapds(order, ac, trace);
-        }
-        if let Some(page) = self.get_page_from_freelist(gfp, order, flags, ac, trace) {
-            return Some(page);
-        }
-        if gfp.has(gfp::GFP_DIRECT_RECLAIM) {
-            return self.slowpath_reclaim(gfp, order, flags, ac, trace);
-        }
-        // retry: kswapd again, then the same flags (no PF_MEMALLOC reserves); a
-        // caller that cannot reclaim gives up after that.
-        if flags & af::KSWAPD != 0 {
-            self.wake_all_kswapds(order, ac, trace);
-        }
-        self.get_page_from_freelist(gfp, order, flags, ac, trace)
+        crate::buddy::traced(trace, "__alloc_pages_slowpath", |trace| {
+            let flags =
+                gfp::gfp_to_alloc_flags(gfp, order.get()) | self.gfp_to_alloc_flags_cma(gfp);
+            trace.emit(Event::SlowPath { alloc_flags: flags });
+            ac.preferred = ac
+                .zonelist
+                .iter()
+                .position(|&z| self.zones[z].zone <= ac.highest_zoneidx);
+            ac.preferred?;
+            if flags & af::KSWAPD != 0 {
+                self.wake_all_kswapds(order, ac, trace);
+            }
+            if let Some(page) = self.get_page_from_freelist(gfp, order, flags, ac, trace) {
+                return Some(page);
+            }
+            if gfp.has(gfp::GFP_DIRECT_RECLAIM) {
+                return self.slowpath_reclaim(gfp, order, flags, ac, trace);
+            }
+            // retry: kswapd again, then the same flags (no PF_MEMALLOC reserves); a
+            // caller that cannot reclaim gives up after that.
+            if flags & af::KSWAPD != 0 {
+                self.wake_all_kswapds(order, ac, trace);
+            }
+            self.get_page_from_freelist(gfp, order, flags, ac, trace)
+        })
     }
 
     /// `wake_all_kswapds()`: one `wakeup_kswapd()` per node of the zonelist.
@@ -282,17 +298,19 @@ impl Allocator {
         ac: &AllocContext,
         trace: &mut impl TraceSink,
     ) {
-        let mut last_node = None;
-        let zones = ac.zonelist.clone();
-        for &z in zones.iter() {
-            if self.zones[z].zone > ac.highest_zoneidx || self.zones[z].managed == 0 {
-                continue;
+        crate::buddy::traced(trace, "wake_all_kswapds", |trace| {
+            let mut last_node = None;
+            let zones = ac.zonelist.clone();
+            for &z in zones.iter() {
+                if self.zones[z].zone > ac.highest_zoneidx || self.zones[z].managed == 0 {
+                    continue;
+                }
+                if last_node != Some(self.zones[z].nid) {
+                    self.wakeup_kswapd(z, order.get(), ac.highest_zoneidx, trace);
+                    last_node = Some(self.zones[z].nid);
+                }
             }
-            if last_node != Some(self.zones[z].nid) {
-                self.wakeup_kswapd(z, order.get(), ac.highest_zoneidx, trace);
-                last_node = Some(self.zones[z].nid);
-            }
-        }
+        })
     }
 
     /// `wakeup_kswapd()`: record the order and highest zone kswapd should work for.
@@ -304,26 +322,28 @@ impl Allocator {
         highest: ZoneType,
         trace: &mut impl TraceSink,
     ) {
-        if self.zones[z].managed == 0 {
-            return;
-        }
-        let nid = self.zones[z].nid;
-        let Some(node) = self.nodes.iter_mut().find(|n| n.nid == nid) else {
-            return;
-        };
-        let highest = highest.index() as u32;
-        if node.kswapd_highest_zoneidx == KSWAPD_IDLE_ZONEIDX
-            || node.kswapd_highest_zoneidx < highest
-        {
-            node.kswapd_highest_zoneidx = highest;
-        }
-        if node.kswapd_order < u32::from(order) {
-            node.kswapd_order = u32::from(order);
-        }
-        trace.emit(Event::KswapdWake {
-            node: nid,
-            order,
-            highest_zoneidx: highest,
-        });
+        crate::buddy::traced(trace, "wakeup_kswapd", |trace| {
+            if self.zones[z].managed == 0 {
+                return;
+            }
+            let nid = self.zones[z].nid;
+            let Some(node) = self.nodes.iter_mut().find(|n| n.nid == nid) else {
+                return;
+            };
+            let highest = highest.index() as u32;
+            if node.kswapd_highest_zoneidx == KSWAPD_IDLE_ZONEIDX
+                || node.kswapd_highest_zoneidx < highest
+            {
+                node.kswapd_highest_zoneidx = highest;
+            }
+            if node.kswapd_order < u32::from(order) {
+                node.kswapd_order = u32::from(order);
+            }
+            trace.emit(Event::KswapdWake {
+                node: nid,
+                order,
+                highest_zoneidx: highest,
+            });
+        })
     }
 }

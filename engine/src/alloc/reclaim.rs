@@ -255,35 +255,45 @@ impl Allocator {
     /// `shrink_zones()` reduced: free up to `nr` of the oldest reclaimable LRU pages
     /// of `zones`. Returns the pages freed.
     fn shrink(&mut self, zones: &[usize], nr: u64, trace: &mut impl TraceSink) -> u64 {
-        let mut reclaimed = 0;
-        let mut i = 0;
-        while i < self.lru.slot_count() && reclaimed < nr {
-            let Some(page) = self.lru.slot(i) else {
+        crate::buddy::traced(trace, "shrink_zones", |trace| {
+            let mut reclaimed = 0;
+            let mut i = 0;
+            while i < self.lru.slot_count() && reclaimed < nr {
+                let Some(page) = self.lru.slot(i) else {
+                    i += 1;
+                    continue;
+                };
+                let in_zone = self
+                    .zone_of_pfn(Pfn(page.pfn))
+                    .is_some_and(|z| zones.contains(&z));
+                if !in_zone || !self.reclaimable(&page) {
+                    i += 1;
+                    continue;
+                }
+                self.lru.remove(page.pfn);
                 i += 1;
-                continue;
-            };
-            let in_zone = self
-                .zone_of_pfn(Pfn(page.pfn))
-                .is_some_and(|z| zones.contains(&z));
-            if !in_zone || !self.reclaimable(&page) {
-                i += 1;
-                continue;
+                let pfn = Pfn(page.pfn);
+                if let Some(z) = self.zone_of_pfn(pfn) {
+                    self.zones[z].buddy.set_page_movable(pfn, false);
+                }
+                // An LRU page is an order-0 page in use, so the free below succeeds;
+                // the check keeps the sentence true if it ever could not.
+                let in_use = self
+                    .zone_of_pfn(pfn)
+                    .is_some_and(|z| self.zones[z].buddy.is_in_use_block(pfn, Order::ZERO));
+                if in_use {
+                    crate::buddy::traced(trace, "shrink_page_list", |trace| {
+                        trace.emit(Event::Reclaimed {
+                            pfn,
+                            owner: page.owner,
+                        });
+                        let _ = self.free_pages(pfn, 0, trace);
+                    });
+                    reclaimed += 1;
+                }
             }
-            self.lru.remove(page.pfn);
-            i += 1;
-            let pfn = Pfn(page.pfn);
-            if let Some(z) = self.zone_of_pfn(pfn) {
-                self.zones[z].buddy.set_page_movable(pfn, false);
-            }
-            if self.free_pages(pfn, 0, trace).is_ok() {
-                trace.emit(Event::Reclaimed {
-                    pfn,
-                    owner: page.owner,
-                });
-                reclaimed += 1;
-            }
-        }
-        reclaimed
+            reclaimed
+        })
     }
 
     /// kswapd on node `nid`, run to completion (`balance_pgdat()` reduced): reclaim a
@@ -294,77 +304,83 @@ impl Allocator {
         nid: u32,
         trace: &mut impl TraceSink,
     ) -> Result<u64, crate::error::EngineError> {
-        let node = self
-            .nodes
-            .iter()
-            .position(|n| n.nid == nid)
-            .ok_or(crate::error::EngineError::NoSuchNode { node: nid })?;
-        let order = self.nodes[node].kswapd_order.min(u32::from(MAX_ORDER) - 1) as u8;
-        let highest = match self.nodes[node].kswapd_highest_zoneidx {
-            KSWAPD_IDLE_ZONEIDX => ZoneType::Movable,
-            idx => ZoneType::ALL
-                .get(idx as usize)
-                .copied()
-                .unwrap_or(ZoneType::Movable),
-        };
-        let zones: Vec<usize> = (0..self.zones.len())
-            .filter(|&z| self.zones[z].nid == nid && self.zones[z].zone <= highest)
-            .collect();
-        let mut total = 0;
-        loop {
-            let balanced = zones.iter().any(|&z| {
-                let zone = &self.zones[z];
-                let order = Order::new(u32::from(order)).unwrap_or(Order::ZERO);
-                self.zone_watermark_ok(
-                    z,
-                    order,
-                    zone.wmark_pages(2),
-                    highest,
-                    0,
-                    zone.free_pages_snapshot(),
-                )
-            });
-            let boosted = zones.iter().any(|&z| self.zones[z].watermark_boost > 0);
-            if balanced && !boosted {
-                break;
-            }
-            let freed = self.shrink(&zones, SWAP_CLUSTER_MAX, trace);
-            total += freed;
-            if freed == 0 {
-                if !balanced {
-                    self.nodes[node].kswapd_failures += 1;
+        crate::buddy::traced(trace, "balance_pgdat", |trace| {
+            let node = self
+                .nodes
+                .iter()
+                .position(|n| n.nid == nid)
+                .ok_or(crate::error::EngineError::NoSuchNode { node: nid })?;
+            let order = self.nodes[node].kswapd_order.min(u32::from(MAX_ORDER) - 1) as u8;
+            let highest = match self.nodes[node].kswapd_highest_zoneidx {
+                KSWAPD_IDLE_ZONEIDX => ZoneType::Movable,
+                idx => ZoneType::ALL
+                    .get(idx as usize)
+                    .copied()
+                    .unwrap_or(ZoneType::Movable),
+            };
+            let zones: Vec<usize> = (0..self.zones.len())
+                .filter(|&z| self.zones[z].nid == nid && self.zones[z].zone <= highest)
+                .collect();
+            let mut total = 0;
+            loop {
+                let balanced = zones.iter().any(|&z| {
+                    let zone = &self.zones[z];
+                    let order = Order::new(u32::from(order)).unwrap_or(Order::ZERO);
+                    self.zone_watermark_ok(
+                        z,
+                        order,
+                        zone.wmark_pages(2),
+                        highest,
+                        0,
+                        zone.free_pages_snapshot(),
+                    )
+                });
+                let boosted = zones.iter().any(|&z| self.zones[z].watermark_boost > 0);
+                if balanced && !boosted {
+                    break;
                 }
-                break;
+                let freed = self.shrink(&zones, SWAP_CLUSTER_MAX, trace);
+                total += freed;
+                if freed == 0 {
+                    if !balanced {
+                        self.nodes[node].kswapd_failures += 1;
+                    }
+                    break;
+                }
+                if balanced {
+                    // Boosted reclaim done for this round: the boost is cleared below.
+                    break;
+                }
             }
-            if balanced {
-                // Boosted reclaim done for this round: the boost is cleared below.
-                break;
+            for &z in &zones {
+                self.zones[z].watermark_boost = 0;
             }
-        }
-        for &z in &zones {
-            self.zones[z].watermark_boost = 0;
-        }
-        self.nodes[node].kswapd_order = 0;
-        self.nodes[node].kswapd_highest_zoneidx = KSWAPD_IDLE_ZONEIDX;
-        trace.emit(Event::KswapdRun {
-            node: nid,
-            reclaimed: total,
-        });
-        Ok(total)
+            self.nodes[node].kswapd_order = 0;
+            self.nodes[node].kswapd_highest_zoneidx = KSWAPD_IDLE_ZONEIDX;
+            trace.emit(Event::KswapdRun {
+                node: nid,
+                reclaimed: total,
+            });
+            Ok(total)
+        })
     }
 
     /// Compacts every zone fully, as writing `/proc/sys/vm/compact_memory` does.
     pub fn compact_memory(&mut self, trace: &mut impl TraceSink) {
-        for z in 0..self.zones.len() {
-            self.compact_zone(z, None, MigrateType::Movable, trace);
-        }
+        crate::buddy::traced(trace, "compact_nodes", |trace| {
+            for z in 0..self.zones.len() {
+                self.compact_zone(z, None, MigrateType::Movable, trace);
+            }
+        })
     }
 
     /// Drops every reclaimable page (`/proc/sys/vm/drop_caches` for page cache; with
     /// swap, anonymous pages too in this model). Returns the pages freed.
     pub fn drop_caches(&mut self, trace: &mut impl TraceSink) -> u64 {
-        let zones: Vec<usize> = (0..self.zones.len()).collect();
-        self.shrink(&zones, u64::MAX, trace)
+        crate::buddy::traced(trace, "drop_caches_sysctl_handler", |trace| {
+            let zones: Vec<usize> = (0..self.zones.len()).collect();
+            self.shrink(&zones, u64::MAX, trace)
+        })
     }
 
     /// The zones of the zonelist a request may use.
@@ -386,23 +402,25 @@ impl Allocator {
         ac: &AllocContext,
         trace: &mut impl TraceSink,
     ) -> (Option<(usize, Pfn)>, u64) {
-        let zones = self.allowed_zones(ac);
-        let progress = self.shrink(&zones, SWAP_CLUSTER_MAX, trace);
-        trace.emit(Event::DirectReclaim {
-            reclaimed: progress,
-        });
-        if progress == 0 {
-            return (None, 0);
-        }
-        if let Some(page) = self.get_page_from_freelist(gfp, order, flags, ac, trace) {
-            return (Some(page), progress);
-        }
-        self.unreserve_highatomic_pageblock(ac, false, trace);
-        self.drain_all_pages(trace);
-        (
-            self.get_page_from_freelist(gfp, order, flags, ac, trace),
-            progress,
-        )
+        crate::buddy::traced(trace, "__alloc_pages_direct_reclaim", |trace| {
+            let zones = self.allowed_zones(ac);
+            let progress = self.shrink(&zones, SWAP_CLUSTER_MAX, trace);
+            trace.emit(Event::DirectReclaim {
+                reclaimed: progress,
+            });
+            if progress == 0 {
+                return (None, 0);
+            }
+            if let Some(page) = self.get_page_from_freelist(gfp, order, flags, ac, trace) {
+                return (Some(page), progress);
+            }
+            self.unreserve_highatomic_pageblock(ac, false, trace);
+            self.drain_all_pages(trace);
+            (
+                self.get_page_from_freelist(gfp, order, flags, ac, trace),
+                progress,
+            )
+        })
     }
 
     /// `unreserve_highatomic_pageblock()`: give one highatomic pageblock of the
@@ -414,34 +432,36 @@ impl Allocator {
         force: bool,
         trace: &mut impl TraceSink,
     ) -> bool {
-        let block = 1u64 << PAGEBLOCK_ORDER;
-        for z in self.allowed_zones(ac) {
-            if !force && self.zones[z].nr_reserved_highatomic <= block {
-                continue;
-            }
-            for order in Order::all() {
-                let Some(pfn) = self.zones[z]
-                    .buddy
-                    .first_free(order, MigrateType::HighAtomic)
-                else {
+        crate::buddy::traced(trace, "unreserve_highatomic_pageblock", |trace| {
+            let block = 1u64 << PAGEBLOCK_ORDER;
+            for z in self.allowed_zones(ac) {
+                if !force && self.zones[z].nr_reserved_highatomic <= block {
                     continue;
-                };
-                let zone = &mut self.zones[z];
-                if zone.buddy.pageblock_type(pfn) == MigrateType::HighAtomic {
-                    zone.nr_reserved_highatomic -= block.min(zone.nr_reserved_highatomic);
                 }
-                zone.buddy.set_pageblock_type(pfn, ac.migratetype);
-                let (moved, _) = zone.buddy.move_freepages_block(pfn, ac.migratetype);
-                trace.emit(Event::HighatomicUnreserve {
-                    pfn,
-                    migratetype: ac.migratetype,
-                });
-                if moved > 0 {
-                    return true;
+                for order in Order::all() {
+                    let Some(pfn) = self.zones[z]
+                        .buddy
+                        .first_free(order, MigrateType::HighAtomic)
+                    else {
+                        continue;
+                    };
+                    let zone = &mut self.zones[z];
+                    if zone.buddy.pageblock_type(pfn) == MigrateType::HighAtomic {
+                        zone.nr_reserved_highatomic -= block.min(zone.nr_reserved_highatomic);
+                    }
+                    zone.buddy.set_pageblock_type(pfn, ac.migratetype);
+                    let (moved, _) = zone.buddy.move_freepages_block(pfn, ac.migratetype);
+                    trace.emit(Event::HighatomicUnreserve {
+                        pfn,
+                        migratetype: ac.migratetype,
+                    });
+                    if moved > 0 {
+                        return true;
+                    }
                 }
             }
-        }
-        false
+            false
+        })
     }
 
     /// `fragmentation_index()`: near 1000 when a request fails for fragmentation,
@@ -528,61 +548,63 @@ impl Allocator {
         migratetype: MigrateType,
         trace: &mut impl TraceSink,
     ) -> CompactResult {
-        let block = 1u64 << PAGEBLOCK_ORDER;
-        let start = self.zones[z].buddy.start_pfn().0;
-        let end = self.zones[z].buddy.end_pfn().0;
-        let mut migrate_pfn = start & !(block - 1);
-        let mut free_pfn = (end - 1) & !(block - 1);
-        let mut targets: std::collections::VecDeque<u64> = std::collections::VecDeque::new();
-        let mut result = CompactResult::Complete;
-        let mut migrated = 0u64;
-        'scan: while migrate_pfn < free_pfn {
-            let sources: Vec<LruPage> = self
-                .lru
-                .iter()
-                .copied()
-                .filter(|p| {
-                    p.pfn >= migrate_pfn.max(start) && p.pfn < (migrate_pfn + block).min(end)
-                })
-                .collect();
-            for source in sources {
-                if targets.is_empty() {
-                    while targets.is_empty() && free_pfn > migrate_pfn {
-                        self.isolate_free_pageblock(z, free_pfn, &mut targets);
-                        free_pfn -= block;
-                    }
+        crate::buddy::traced(trace, "compact_zone", |trace| {
+            let block = 1u64 << PAGEBLOCK_ORDER;
+            let start = self.zones[z].buddy.start_pfn().0;
+            let end = self.zones[z].buddy.end_pfn().0;
+            let mut migrate_pfn = start & !(block - 1);
+            let mut free_pfn = (end - 1) & !(block - 1);
+            let mut targets: std::collections::VecDeque<u64> = std::collections::VecDeque::new();
+            let mut result = CompactResult::Complete;
+            let mut migrated = 0u64;
+            'scan: while migrate_pfn < free_pfn {
+                let sources: Vec<LruPage> = self
+                    .lru
+                    .iter()
+                    .copied()
+                    .filter(|p| {
+                        p.pfn >= migrate_pfn.max(start) && p.pfn < (migrate_pfn + block).min(end)
+                    })
+                    .collect();
+                for source in sources {
                     if targets.is_empty() {
-                        break 'scan;
+                        while targets.is_empty() && free_pfn > migrate_pfn {
+                            self.isolate_free_pageblock(z, free_pfn, &mut targets);
+                            free_pfn -= block;
+                        }
+                        if targets.is_empty() {
+                            break 'scan;
+                        }
                     }
+                    let Some(target) = targets.pop_front() else {
+                        break 'scan;
+                    };
+                    self.migrate_page(z, source, target, trace);
+                    migrated += 1;
                 }
-                let Some(target) = targets.pop_front() else {
-                    break 'scan;
-                };
-                self.migrate_page(z, source, target, trace);
-                migrated += 1;
+                migrate_pfn += block;
+                if order.is_some_and(|order| self.compact_done(z, order, migratetype)) {
+                    result = CompactResult::Success;
+                    break;
+                }
             }
-            migrate_pfn += block;
-            if order.is_some_and(|order| self.compact_done(z, order, migratetype)) {
+            // release_freepages(): unused targets go back through the free path.
+            for pfn in targets {
+                let _ = self.free_pages(Pfn(pfn), 0, trace);
+            }
+            if result != CompactResult::Success
+                && order.is_some_and(|order| self.compact_done(z, order, migratetype))
+            {
                 result = CompactResult::Success;
-                break;
             }
-        }
-        // release_freepages(): unused targets go back through the free path.
-        for pfn in targets {
-            let _ = self.free_pages(Pfn(pfn), 0, trace);
-        }
-        if result != CompactResult::Success
-            && order.is_some_and(|order| self.compact_done(z, order, migratetype))
-        {
-            result = CompactResult::Success;
-        }
-        trace.emit(Event::Compacted {
-            node: self.zones[z].nid,
-            zone: self.zones[z].zone,
-            migrated,
-            success: result == CompactResult::Success,
-        });
-        result
+            trace.emit(Event::Compacted {
+                node: self.zones[z].nid,
+                zone: self.zones[z].zone,
+                migrated,
+                success: result == CompactResult::Success,
+            });
+            result
+        })
     }
 
     /// The free scanner on one pageblock: take every free block of a MOVABLE
@@ -638,15 +660,17 @@ impl Allocator {
     /// (`migrate_pages()` reduced: the contents move, the owner keeps its page at the
     /// new pfn).
     fn migrate_page(&mut self, z: usize, source: LruPage, target: u64, trace: &mut impl TraceSink) {
-        self.zones[z].buddy.set_page_movable(Pfn(target), true);
-        self.lru.moved(source.pfn, target);
-        self.zones[z].buddy.set_page_movable(Pfn(source.pfn), false);
-        let _ = self.free_pages(Pfn(source.pfn), 0, trace);
-        trace.emit(Event::Migrated {
-            from: Pfn(source.pfn),
-            to: Pfn(target),
-            owner: source.owner,
-        });
+        crate::buddy::traced(trace, "migrate_pages", |trace| {
+            self.zones[z].buddy.set_page_movable(Pfn(target), true);
+            self.lru.moved(source.pfn, target);
+            self.zones[z].buddy.set_page_movable(Pfn(source.pfn), false);
+            trace.emit(Event::Migrated {
+                from: Pfn(source.pfn),
+                to: Pfn(target),
+                owner: source.owner,
+            });
+            let _ = self.free_pages(Pfn(source.pfn), 0, trace);
+        })
     }
 
     /// `__alloc_pages_direct_compact()`: compact each allowed zone until one reports
@@ -659,26 +683,30 @@ impl Allocator {
         ac: &AllocContext,
         trace: &mut impl TraceSink,
     ) -> (Option<(usize, Pfn)>, CompactResult) {
-        if order.get() == 0 {
-            return (None, CompactResult::Skipped);
-        }
-        let mut overall = CompactResult::Skipped;
-        for z in self.allowed_zones(ac) {
-            let status = match self.compaction_suitable(z, order, flags, ac.highest_zoneidx) {
-                CompactResult::Skipped => continue,
-                CompactResult::Success => CompactResult::Success,
-                CompactResult::Complete => self.compact_zone(z, Some(order), ac.migratetype, trace),
-            };
-            if status == CompactResult::Success {
-                overall = CompactResult::Success;
-                break;
+        crate::buddy::traced(trace, "__alloc_pages_direct_compact", |trace| {
+            if order.get() == 0 {
+                return (None, CompactResult::Skipped);
             }
-            overall = CompactResult::Complete;
-        }
-        (
-            self.get_page_from_freelist(gfp, order, flags, ac, trace),
-            overall,
-        )
+            let mut overall = CompactResult::Skipped;
+            for z in self.allowed_zones(ac) {
+                let status = match self.compaction_suitable(z, order, flags, ac.highest_zoneidx) {
+                    CompactResult::Skipped => continue,
+                    CompactResult::Success => CompactResult::Success,
+                    CompactResult::Complete => {
+                        self.compact_zone(z, Some(order), ac.migratetype, trace)
+                    }
+                };
+                if status == CompactResult::Success {
+                    overall = CompactResult::Success;
+                    break;
+                }
+                overall = CompactResult::Complete;
+            }
+            (
+                self.get_page_from_freelist(gfp, order, flags, ac, trace),
+                overall,
+            )
+        })
     }
 
     /// `should_reclaim_retry()`: retry while reclaim makes progress (for orders up to
@@ -693,26 +721,28 @@ impl Allocator {
         no_progress_loops: &mut u32,
         trace: &mut impl TraceSink,
     ) -> bool {
-        if progress && order.get() <= super::COSTLY_ORDER {
-            *no_progress_loops = 0;
-        } else {
-            *no_progress_loops += 1;
-        }
-        if *no_progress_loops > MAX_RECLAIM_RETRIES {
-            // Before the OOM killer, the highatomic reserves go.
-            return self.unreserve_highatomic_pageblock(ac, true, trace);
-        }
-        self.allowed_zones(ac).into_iter().any(|z| {
-            let zone = &self.zones[z];
-            let available = zone.free_pages() + self.zone_reclaimable_pages(z) as i64;
-            self.zone_watermark_ok(
-                z,
-                order,
-                zone.wmark_pages(0),
-                ac.highest_zoneidx,
-                flags,
-                available,
-            )
+        crate::buddy::traced(trace, "should_reclaim_retry", |trace| {
+            if progress && order.get() <= super::COSTLY_ORDER {
+                *no_progress_loops = 0;
+            } else {
+                *no_progress_loops += 1;
+            }
+            if *no_progress_loops > MAX_RECLAIM_RETRIES {
+                // Before the OOM killer, the highatomic reserves go.
+                return self.unreserve_highatomic_pageblock(ac, true, trace);
+            }
+            self.allowed_zones(ac).into_iter().any(|z| {
+                let zone = &self.zones[z];
+                let available = zone.free_pages() + self.zone_reclaimable_pages(z) as i64;
+                self.zone_watermark_ok(
+                    z,
+                    order,
+                    zone.wmark_pages(0),
+                    ac.highest_zoneidx,
+                    flags,
+                    available,
+                )
+            })
         })
     }
 
@@ -792,9 +822,11 @@ impl Allocator {
         // __alloc_pages_may_oom(): not for costly orders, __GFP_RETRY_MAYFAIL or
         // __GFP_THISNODE requests; the model decides and does not kill.
         if !costly && !gfp.has(gfp::GFP_RETRY_MAYFAIL) && !gfp.has(gfp::GFP_THISNODE) {
-            trace.emit(Event::OomDecision {
-                order,
-                would_kill: true,
+            crate::buddy::traced(trace, "__alloc_pages_may_oom", |trace| {
+                trace.emit(Event::OomDecision {
+                    order,
+                    would_kill: true,
+                })
             });
         }
         if gfp.has(gfp::GFP_NOFAIL) {

@@ -6,7 +6,7 @@
 
 use super::*;
 use crate::buddy::TraceSink;
-use crate::event::Event;
+use crate::event::{AfterNoBlock, Event, StealKind};
 use crate::types::gfp::{alloc_flags as af, Gfp};
 use crate::types::{MigrateType, Order, Pfn, MAX_ORDER, PAGEBLOCK_ORDER};
 
@@ -22,22 +22,27 @@ impl Allocator {
         migratetype: MigrateType,
         trace: &mut impl TraceSink,
     ) -> Option<Pfn> {
-        let mut page = None;
-        // MIGRATE_MOVABLE pcp lists may hold CMA pages: skip them without ALLOC_CMA.
-        if pcp_allowed_order(order)
-            && (!self.cma || flags & af::CMA != 0 || migratetype != MigrateType::Movable)
-        {
-            page = self.rmqueue_pcplist(z, order, migratetype, flags, trace);
-        }
-        if page.is_none() {
-            page = self.rmqueue_buddy(z, order, flags, migratetype, trace);
-        }
-        if self.zones[z].flags & ZONE_BOOSTED_WATERMARK != 0 {
-            self.zones[z].flags &= !ZONE_BOOSTED_WATERMARK;
-            let zone_type = self.zones[z].zone;
-            self.wakeup_kswapd(z, 0, zone_type, trace);
-        }
-        page
+        crate::buddy::traced(trace, "rmqueue", |trace| {
+            let mut page = None;
+            // MIGRATE_MOVABLE pcp lists may hold CMA pages: skip them without ALLOC_CMA.
+            if pcp_allowed_order(order)
+                && (!self.cma || flags & af::CMA != 0 || migratetype != MigrateType::Movable)
+            {
+                page = self.rmqueue_pcplist(z, order, migratetype, flags, trace);
+            }
+            if page.is_none() {
+                page = self.rmqueue_buddy(z, order, flags, migratetype, trace);
+            }
+            if self.zones[z].flags & ZONE_BOOSTED_WATERMARK != 0 {
+                self.zones[z].flags &= !ZONE_BOOSTED_WATERMARK;
+                let zone_type = self.zones[z].zone;
+                self.wakeup_kswapd(z, 0, zone_type, trace);
+            }
+            if let Some(pfn) = page {
+                trace.emit(Event::Allocated { pfn, order });
+            }
+            page
+        })
     }
 
     /// `rmqueue_pcplist()` and `__rmqueue_pcplist()`: halve free_factor, take the
@@ -51,11 +56,33 @@ impl Allocator {
         flags: u32,
         trace: &mut impl TraceSink,
     ) -> Option<Pfn> {
+        trace.enter("rmqueue_pcplist");
         let cpu = self.cpu;
         let pindex = order_to_pindex(migratetype, order);
+        if let Some(pcp) = self.zones[z].pcp_mut(cpu) {
+            pcp.free_factor >>= 1;
+        }
+        trace.enter("__rmqueue_pcplist");
+        let page = self.rmqueue_pcplist_inner(z, order, pindex, migratetype, flags, trace);
+        trace.leave();
+        trace.leave();
+        page
+    }
+
+    /// The part of `__rmqueue_pcplist()` the model runs: refill the empty list with
+    /// a batch from `rmqueue_bulk()`, then take its head.
+    fn rmqueue_pcplist_inner(
+        &mut self,
+        z: usize,
+        order: Order,
+        pindex: usize,
+        migratetype: MigrateType,
+        flags: u32,
+        trace: &mut impl TraceSink,
+    ) -> Option<Pfn> {
+        let cpu = self.cpu;
         let batch = {
             let pcp = self.zones[z].pcp_mut(cpu)?;
-            pcp.free_factor >>= 1;
             if !pcp.lists[pindex].is_empty() {
                 None
             } else {
@@ -69,12 +96,6 @@ impl Allocator {
         };
         if let Some(batch) = batch {
             let pages = self.rmqueue_bulk(z, order, batch, migratetype, flags, trace);
-            trace.emit(Event::PcpRefill {
-                node: self.zones[z].nid,
-                zone: self.zones[z].zone,
-                order,
-                pages: pages.len() as u64,
-            });
             let pcp = self.zones[z].pcp_mut(cpu)?;
             pcp.count += (pages.len() as u64) << order.get();
             pcp.lists[pindex].extend(pages);
@@ -102,21 +123,29 @@ impl Allocator {
         flags: u32,
         trace: &mut impl TraceSink,
     ) -> Vec<PcpPage> {
-        let mut pages = Vec::new();
-        for _ in 0..count {
-            let Some((pfn, cached)) = self.rmqueue_inner(z, order, migratetype, flags, trace)
-            else {
-                break;
-            };
-            pages.push(PcpPage {
-                pfn: pfn.0,
-                migratetype: cached,
+        crate::buddy::traced(trace, "rmqueue_bulk", |trace| {
+            let mut pages = Vec::new();
+            for _ in 0..count {
+                let Some((pfn, cached)) = self.rmqueue_inner(z, order, migratetype, flags, trace)
+                else {
+                    break;
+                };
+                pages.push(PcpPage {
+                    pfn: pfn.0,
+                    migratetype: cached,
+                });
+            }
+            let taken = (pages.len() as i64) << order.get();
+            let cpu = self.cpu;
+            self.zones[z].mod_free_pages(cpu, -taken);
+            trace.emit(Event::PcpRefill {
+                node: self.zones[z].nid,
+                zone: self.zones[z].zone,
+                order,
+                pages: pages.len() as u64,
             });
-        }
-        let taken = (pages.len() as i64) << order.get();
-        let cpu = self.cpu;
-        self.zones[z].mod_free_pages(cpu, -taken);
-        pages
+            pages
+        })
     }
 
     /// `rmqueue_buddy()`: highatomic reserves first for ALLOC_HIGHATOMIC, then
@@ -129,24 +158,38 @@ impl Allocator {
         migratetype: MigrateType,
         trace: &mut impl TraceSink,
     ) -> Option<Pfn> {
-        let mut page = None;
-        if flags & af::HIGHATOMIC != 0 {
-            page = self
-                .rmqueue_smallest(z, order, MigrateType::HighAtomic, trace)
-                .map(|p| (p, MigrateType::HighAtomic));
-        }
-        if page.is_none() {
-            page = self.rmqueue_inner(z, order, migratetype, flags, trace);
-            if page.is_none() && flags & (af::OOM | af::NON_BLOCK) != 0 {
+        crate::buddy::traced(trace, "rmqueue_buddy", |trace| {
+            let mut page = None;
+            if flags & af::HIGHATOMIC != 0 {
                 page = self
-                    .rmqueue_smallest(z, order, MigrateType::HighAtomic, trace)
+                    .rmqueue_smallest(
+                        z,
+                        order,
+                        MigrateType::HighAtomic,
+                        AfterNoBlock::Rmqueue,
+                        trace,
+                    )
                     .map(|p| (p, MigrateType::HighAtomic));
             }
-        }
-        let (pfn, _cached) = page?;
-        let cpu = self.cpu;
-        self.zones[z].mod_free_pages(cpu, -(order.pages() as i64));
-        Some(pfn)
+            if page.is_none() {
+                page = self.rmqueue_inner(z, order, migratetype, flags, trace);
+                if page.is_none() && flags & (af::OOM | af::NON_BLOCK) != 0 {
+                    page = self
+                        .rmqueue_smallest(
+                            z,
+                            order,
+                            MigrateType::HighAtomic,
+                            AfterNoBlock::GiveUp,
+                            trace,
+                        )
+                        .map(|p| (p, MigrateType::HighAtomic));
+                }
+            }
+            let (pfn, _cached) = page?;
+            let cpu = self.cpu;
+            self.zones[z].mod_free_pages(cpu, -(order.pages() as i64));
+            Some(pfn)
+        })
     }
 
     /// `__rmqueue()`: the smallest block of the migratetype, else steal a fallback
@@ -159,29 +202,40 @@ impl Allocator {
         flags: u32,
         trace: &mut impl TraceSink,
     ) -> Option<(Pfn, MigrateType)> {
-        // With CONFIG_CMA, movable requests take from CMA first while CMA holds more
-        // than half of the zone's free pages, to keep the two balanced.
-        if self.cma
-            && flags & af::CMA != 0
-            && self.free_cma_pages(z) > self.zones[z].free_pages() / 2
-        {
-            if let Some(pfn) = self.rmqueue_smallest(z, order, MigrateType::Cma, trace) {
-                return Some((pfn, MigrateType::Cma));
-            }
-        }
-        loop {
-            if let Some(pfn) = self.rmqueue_smallest(z, order, migratetype, trace) {
-                return Some((pfn, migratetype));
-            }
-            if flags & af::CMA != 0 {
-                if let Some(pfn) = self.rmqueue_smallest(z, order, MigrateType::Cma, trace) {
+        crate::buddy::traced(trace, "__rmqueue", |trace| {
+            // With CONFIG_CMA, movable requests take from CMA first while CMA holds more
+            // than half of the zone's free pages, to keep the two balanced.
+            if self.cma
+                && flags & af::CMA != 0
+                && self.free_cma_pages(z) > self.zones[z].free_pages() / 2
+            {
+                if let Some(pfn) =
+                    self.rmqueue_smallest(z, order, MigrateType::Cma, AfterNoBlock::OwnList, trace)
+                {
                     return Some((pfn, MigrateType::Cma));
                 }
             }
-            if !self.rmqueue_fallback(z, order, migratetype, flags, trace) {
-                return None;
+            loop {
+                let then = if flags & af::CMA != 0 {
+                    AfterNoBlock::Cma
+                } else {
+                    AfterNoBlock::Fallback
+                };
+                if let Some(pfn) = self.rmqueue_smallest(z, order, migratetype, then, trace) {
+                    return Some((pfn, migratetype));
+                }
+                if flags & af::CMA != 0 {
+                    let cma = MigrateType::Cma;
+                    let then = AfterNoBlock::Fallback;
+                    if let Some(pfn) = self.rmqueue_smallest(z, order, cma, then, trace) {
+                        return Some((pfn, MigrateType::Cma));
+                    }
+                }
+                if !self.rmqueue_fallback(z, order, migratetype, flags, trace) {
+                    return None;
+                }
             }
-        }
+        })
     }
 
     /// `__rmqueue_smallest()` on one zone, with its tracepoint.
@@ -190,19 +244,30 @@ impl Allocator {
         z: usize,
         order: Order,
         migratetype: MigrateType,
+        then: AfterNoBlock,
         trace: &mut impl TraceSink,
     ) -> Option<Pfn> {
-        let pfn = self.zones[z]
-            .buddy
-            .rmqueue_smallest(order, migratetype, trace)?;
-        let pcp = pcp_allowed_order(order) && migratetype.index() < 3;
-        trace.emit(Event::ZoneLocked {
-            pfn,
-            order,
-            migratetype,
-            pcp,
-        });
-        Some(pfn)
+        crate::buddy::traced(trace, "__rmqueue_smallest", |trace| {
+            let Some(pfn) = self.zones[z]
+                .buddy
+                .rmqueue_smallest(order, migratetype, trace)
+            else {
+                trace.emit(Event::NoBlock {
+                    order,
+                    migratetype,
+                    then,
+                });
+                return None;
+            };
+            let pcp = pcp_allowed_order(order) && migratetype.index() < 3;
+            trace.emit(Event::ZoneLocked {
+                pfn,
+                order,
+                migratetype,
+                pcp,
+            });
+            Some(pfn)
+        })
     }
 
     /// `__rmqueue_fallback()`: look for the largest block on a fallback list (only
@@ -216,44 +281,57 @@ impl Allocator {
         flags: u32,
         trace: &mut impl TraceSink,
     ) -> bool {
-        let min_order = if order.get() < PAGEBLOCK_ORDER && flags & af::NOFRAGMENT != 0 {
-            PAGEBLOCK_ORDER
-        } else {
-            order.get()
-        };
-        let mut found = None;
-        for current in (min_order..MAX_ORDER).rev() {
-            let current = Order::new(u32::from(current)).unwrap_or(Order::ZERO);
-            let Some((fallback, can_steal)) = self.find_suitable_fallback(z, current, start) else {
-                continue;
+        crate::buddy::traced(trace, "__rmqueue_fallback", |trace| {
+            let min_order = if order.get() < PAGEBLOCK_ORDER && flags & af::NOFRAGMENT != 0 {
+                PAGEBLOCK_ORDER
+            } else {
+                order.get()
             };
-            if !can_steal && start == MigrateType::Movable && current > order {
-                // find_smallest
-                found = Order::all().skip(order.get() as usize).find_map(|o| {
-                    self.find_suitable_fallback(z, o, start)
-                        .map(|(mt, steal)| (o, mt, steal))
-                });
+            let mut found = None;
+            for current in (min_order..MAX_ORDER).rev() {
+                let current = Order::new(u32::from(current)).unwrap_or(Order::ZERO);
+                let Some((fallback, can_steal)) = self.find_suitable_fallback(z, current, start)
+                else {
+                    continue;
+                };
+                if !can_steal && start == MigrateType::Movable && current > order {
+                    // find_smallest
+                    found = Order::all().skip(order.get() as usize).find_map(|o| {
+                        self.find_suitable_fallback(z, o, start)
+                            .map(|(mt, steal)| (o, mt, steal))
+                    });
+                    break;
+                }
+                found = Some((current, fallback, can_steal));
                 break;
             }
-            found = Some((current, fallback, can_steal));
-            break;
-        }
-        let Some((current, fallback, can_steal)) = found else {
-            return false;
-        };
-        let Some(pfn) = self.zones[z].buddy.first_free(current, fallback) else {
-            return false;
-        };
-        let owned = self.steal_suitable_fallback(z, pfn, flags, start, can_steal);
-        trace.emit(Event::Steal {
-            pfn,
-            alloc_order: order,
-            fallback_order: current,
-            alloc_migratetype: start,
-            fallback_migratetype: fallback,
-            claimed: owned,
-        });
-        true
+            let found = found.and_then(|(current, fallback, can_steal)| {
+                let pfn = self.zones[z].buddy.first_free(current, fallback)?;
+                Some((current, fallback, can_steal, pfn))
+            });
+            let Some((current, fallback, can_steal, pfn)) = found else {
+                let min_order = Order::new(u32::from(min_order)).unwrap_or(order);
+                trace.emit(Event::NoFallback {
+                    order: min_order,
+                    migratetype: start,
+                });
+                return false;
+            };
+            let pageblock_type = self.zones[z].buddy.pageblock_type(pfn);
+            let (how, boosted) = self.steal_suitable_fallback(z, pfn, flags, start, can_steal);
+            trace.emit(Event::Steal {
+                pfn,
+                alloc_order: order,
+                fallback_order: current,
+                alloc_migratetype: start,
+                fallback_migratetype: fallback,
+                claimed: self.zones[z].buddy.pageblock_type(pfn) == start,
+                how,
+                boosted,
+                pageblock_type,
+            });
+            true
+        })
     }
 
     /// `find_suitable_fallback()` with `only_stealable` false.
@@ -273,8 +351,9 @@ impl Allocator {
             .map(|&mt| (mt, can_steal_fallback(order, migratetype)))
     }
 
-    /// `steal_suitable_fallback()`. Returns whether the pageblock is now of the
-    /// requested type (the tracepoint's change_ownership).
+    /// `steal_suitable_fallback()`: which way it went with the block at `pfn`, and
+    /// whether it set ZONE_BOOSTED_WATERMARK. The tracepoint's change_ownership is
+    /// read from the pageblock afterwards.
     pub(super) fn steal_suitable_fallback(
         &mut self,
         z: usize,
@@ -282,32 +361,33 @@ impl Allocator {
         flags: u32,
         start: MigrateType,
         whole_block: bool,
-    ) -> bool {
+    ) -> (StealKind, bool) {
         let Some(current) = self.zones[z].buddy.free_order(pfn) else {
-            return false;
+            return (StealKind::BlockOnly, false);
         };
         let old = self.zones[z].buddy.pageblock_type(pfn);
-        let single_page = |this: &mut Self| {
-            this.zones[z].buddy.move_to_free_list(pfn, start);
-            this.zones[z].buddy.pageblock_type(pfn) == start
-        };
         if old == MigrateType::HighAtomic {
-            return single_page(self);
+            self.zones[z].buddy.move_to_free_list(pfn, start);
+            return (StealKind::Highatomic, false);
         }
         if current.get() >= PAGEBLOCK_ORDER {
-            let blocks = 1u64 << (current.get() - PAGEBLOCK_ORDER);
-            for i in 0..blocks {
+            // change_pageblock_range()
+            let pageblocks = 1u64 << (current.get() - PAGEBLOCK_ORDER);
+            for i in 0..pageblocks {
                 self.zones[z]
                     .buddy
                     .set_pageblock_type(Pfn(pfn.0 + i * PAGEBLOCK_PAGES), start);
             }
-            return single_page(self);
+            self.zones[z].buddy.move_to_free_list(pfn, start);
+            return (StealKind::WholeBlocks { pageblocks }, false);
         }
-        if self.boost_watermark(z) && flags & af::KSWAPD != 0 {
+        let boosted = self.boost_watermark(z) && flags & af::KSWAPD != 0;
+        if boosted {
             self.zones[z].flags |= ZONE_BOOSTED_WATERMARK;
         }
         if !whole_block {
-            return single_page(self);
+            self.zones[z].buddy.move_to_free_list(pfn, start);
+            return (StealKind::BlockOnly, boosted);
         }
         let (free_pages, movable_pages) = self.zones[z].buddy.move_freepages_block(pfn, start);
         let alike_pages = if start == MigrateType::Movable {
@@ -317,13 +397,18 @@ impl Allocator {
         } else {
             0
         };
+        let how = StealKind::Pageblock {
+            free_pages,
+            alike_pages,
+        };
         if free_pages == 0 {
-            return single_page(self);
+            self.zones[z].buddy.move_to_free_list(pfn, start);
+            return (how, boosted);
         }
         if free_pages + alike_pages >= PAGEBLOCK_PAGES / 2 {
             self.zones[z].buddy.set_pageblock_type(pfn, start);
         }
-        self.zones[z].buddy.pageblock_type(pfn) == start
+        (how, boosted)
     }
 
     /// `reserve_highatomic_pageblock()`: after a high-order atomic allocation, make
@@ -335,22 +420,24 @@ impl Allocator {
         pfn: Pfn,
         trace: &mut impl TraceSink,
     ) {
-        let zone = &mut self.zones[z];
-        let max_managed = zone.managed / 100 + PAGEBLOCK_PAGES;
-        if zone.nr_reserved_highatomic >= max_managed {
-            return;
-        }
-        let mt = zone.buddy.pageblock_type(pfn);
-        if mt.is_mergeable() {
-            zone.nr_reserved_highatomic += PAGEBLOCK_PAGES;
-            zone.buddy.set_pageblock_type(pfn, MigrateType::HighAtomic);
-            zone.buddy
-                .move_freepages_block(pfn, MigrateType::HighAtomic);
-            trace.emit(Event::HighatomicReserve {
-                pfn,
-                reserved: zone.nr_reserved_highatomic,
-            });
-        }
+        crate::buddy::traced(trace, "reserve_highatomic_pageblock", |trace| {
+            let zone = &mut self.zones[z];
+            let max_managed = zone.managed / 100 + PAGEBLOCK_PAGES;
+            if zone.nr_reserved_highatomic >= max_managed {
+                return;
+            }
+            let mt = zone.buddy.pageblock_type(pfn);
+            if mt.is_mergeable() {
+                zone.nr_reserved_highatomic += PAGEBLOCK_PAGES;
+                zone.buddy.set_pageblock_type(pfn, MigrateType::HighAtomic);
+                zone.buddy
+                    .move_freepages_block(pfn, MigrateType::HighAtomic);
+                trace.emit(Event::HighatomicReserve {
+                    pfn,
+                    reserved: zone.nr_reserved_highatomic,
+                });
+            }
+        })
     }
 }
 

@@ -7,9 +7,10 @@
 //! rules are the kernel's; what is absent is listed in [`crate::LIMITATIONS`].
 
 pub mod lists;
+pub mod stack;
 
 use crate::error::EngineError;
-use crate::event::{Event, Placement};
+use crate::event::{AfterNoBlock, Event, Placement};
 use crate::limits::ZONE_PAGES_MAX;
 use crate::types::{
     MigrateType, Order, Pfn, MAX_ORDER, MIGRATE_TYPES_STORED as MIGRATE_TYPES, PAGEBLOCK_ORDER,
@@ -18,9 +19,33 @@ use lists::PageLists;
 
 /// Where trace events go. `()` discards them (boot-time freeing of a large zone would
 /// otherwise record millions), a `Vec<Event>` keeps them.
+///
+/// Every modelled kernel function tells the sink when the engine enters and leaves
+/// it ([`traced`]), so a sink that wants the call stack of each event
+/// ([`stack::StackRecorder`]) records the path the engine really took; the others
+/// ignore it.
 pub trait TraceSink {
     /// Records one event.
     fn emit(&mut self, event: Event);
+
+    /// The engine enters the model of kernel function `function`.
+    fn enter(&mut self, _function: &'static str) {}
+
+    /// The engine leaves the function it entered last.
+    fn leave(&mut self) {}
+}
+
+/// Runs `body` as the model of kernel function `function`: the sink hears of the
+/// entry before and the exit after, whichever way `body` returns.
+pub fn traced<S: TraceSink + ?Sized, R>(
+    trace: &mut S,
+    function: &'static str,
+    body: impl FnOnce(&mut S) -> R,
+) -> R {
+    trace.enter(function);
+    let result = body(trace);
+    trace.leave();
+    result
 }
 
 impl TraceSink for () {
@@ -247,13 +272,22 @@ impl BuddyZone {
 
     /// Allocates a MOVABLE block of `order` with [`BuddyZone::rmqueue_smallest`].
     pub fn alloc(&mut self, order: Order, trace: &mut impl TraceSink) -> Option<Pfn> {
-        self.rmqueue_smallest(order, MigrateType::Movable, trace)
+        let migratetype = MigrateType::Movable;
+        let page = self.rmqueue_smallest(order, migratetype, trace);
+        if page.is_none() {
+            trace.emit(Event::NoBlock {
+                order,
+                migratetype,
+                then: AfterNoBlock::GiveUp,
+            });
+        }
+        page
     }
 
     /// `__rmqueue_smallest()`: walks the free areas from `order` up, takes the first
     /// block on the first non-empty `migratetype` list, and splits it down with
     /// `expand()`. `None` when no list from `order` up has a block; that is an
-    /// outcome, traced, not an error.
+    /// outcome, not an error, and the caller tells it (its next step depends on it).
     pub fn rmqueue_smallest(
         &mut self,
         order: Order,
@@ -262,7 +296,10 @@ impl BuddyZone {
     ) -> Option<Pfn> {
         for current in Order::all().skip(order.get() as usize) {
             let Some(index) = self.lists.first(list_of(current, migratetype)) else {
-                trace.emit(Event::AreaEmpty { order: current });
+                trace.emit(Event::AreaEmpty {
+                    order: current,
+                    migratetype,
+                });
                 continue;
             };
             let pfn = self.pfn_of(index);
@@ -273,10 +310,8 @@ impl BuddyZone {
             self.lists.remove(list_of(current, migratetype), index);
             self.expand(index, order, current, migratetype, trace);
             self.state[index as usize] = KIND_ALLOCATED | order.get();
-            trace.emit(Event::Allocated { pfn, order });
             return Some(pfn);
         }
-        trace.emit(Event::NoBlock { order, migratetype });
         None
     }
 
@@ -290,19 +325,21 @@ impl BuddyZone {
         migratetype: MigrateType,
         trace: &mut impl TraceSink,
     ) {
-        let mut high = high;
-        while high > low {
-            let Some(lower) = high.lower() else { break };
-            high = lower;
-            let half = index + high.pages() as u32;
-            self.lists.push_head(list_of(high, migratetype), half);
-            self.state[half as usize] = KIND_FREE | high.get();
-            self.list_type[half as usize] = migratetype as u8;
-            trace.emit(Event::SplitHalf {
-                pfn: self.pfn_of(half),
-                order: high,
-            });
-        }
+        traced(trace, "expand", |trace| {
+            let mut high = high;
+            while high > low {
+                let Some(lower) = high.lower() else { break };
+                high = lower;
+                let half = index + high.pages() as u32;
+                self.lists.push_head(list_of(high, migratetype), half);
+                self.state[half as usize] = KIND_FREE | high.get();
+                self.list_type[half as usize] = migratetype as u8;
+                trace.emit(Event::SplitHalf {
+                    pfn: self.pfn_of(half),
+                    order: high,
+                });
+            }
+        })
     }
 
     /// Frees the allocated block that starts at `pfn`, with the order it was allocated
@@ -337,57 +374,60 @@ impl BuddyZone {
         to_tail: bool,
         trace: &mut impl TraceSink,
     ) {
-        let mut pfn = pfn;
-        let mut order = order;
-        // The kernel's buddy_pfn starts at 0 and keeps the last buddy looked at; it
-        // only matters below MAX_ORDER - 2, where at least one buddy was looked at.
-        let mut buddy_pfn = Pfn(0);
-        while order < Order::MAX {
-            buddy_pfn = pfn.buddy(order);
-            let Some(buddy_index) = self.free_head_at(buddy_pfn, order) else {
-                break;
-            };
-            if order.get() >= PAGEBLOCK_ORDER {
-                let buddy_type = self.pageblock_type(buddy_pfn);
-                if migratetype != buddy_type
-                    && (!migratetype.is_mergeable() || !buddy_type.is_mergeable())
-                {
+        traced(trace, "__free_one_page", |trace| {
+            let mut pfn = pfn;
+            let mut order = order;
+            // The kernel's buddy_pfn starts at 0 and keeps the last buddy looked at; it
+            // only matters below MAX_ORDER - 2, where at least one buddy was looked at.
+            let mut buddy_pfn = Pfn(0);
+            while order < Order::MAX {
+                buddy_pfn = pfn.buddy(order);
+                let Some(buddy_index) = self.free_head_at(buddy_pfn, order) else {
                     break;
+                };
+                if order.get() >= PAGEBLOCK_ORDER {
+                    let buddy_type = self.pageblock_type(buddy_pfn);
+                    if migratetype != buddy_type
+                        && (!migratetype.is_mergeable() || !buddy_type.is_mergeable())
+                    {
+                        break;
+                    }
                 }
+                trace.emit(Event::Merge {
+                    pfn,
+                    buddy: buddy_pfn,
+                    order,
+                });
+                let buddy_list =
+                    MigrateType::from_index(self.list_type[buddy_index as usize] as usize)
+                        .unwrap_or(MigrateType::Unmovable);
+                self.lists.remove(list_of(order, buddy_list), buddy_index);
+                self.state[buddy_index as usize] = KIND_TAIL;
+                pfn = Pfn(pfn.0 & buddy_pfn.0);
+                order = order.higher().unwrap_or(Order::MAX);
             }
-            trace.emit(Event::Merge {
+            let Some(index) = self.index_of(pfn) else {
+                return;
+            };
+            self.state[index as usize] = KIND_FREE | order.get();
+            self.list_type[index as usize] = migratetype as u8;
+            let placement = if to_tail {
+                Placement::TailRequested
+            } else if self.buddy_merge_likely(pfn, buddy_pfn, order) {
+                Placement::TailMergeLikely
+            } else {
+                Placement::Head
+            };
+            match placement {
+                Placement::Head => self.lists.push_head(list_of(order, migratetype), index),
+                _ => self.lists.push_tail(list_of(order, migratetype), index),
+            }
+            trace.emit(Event::AddFree {
                 pfn,
-                buddy: buddy_pfn,
                 order,
+                placement,
             });
-            let buddy_list = MigrateType::from_index(self.list_type[buddy_index as usize] as usize)
-                .unwrap_or(MigrateType::Unmovable);
-            self.lists.remove(list_of(order, buddy_list), buddy_index);
-            self.state[buddy_index as usize] = KIND_TAIL;
-            pfn = Pfn(pfn.0 & buddy_pfn.0);
-            order = order.higher().unwrap_or(Order::MAX);
-        }
-        let Some(index) = self.index_of(pfn) else {
-            return;
-        };
-        self.state[index as usize] = KIND_FREE | order.get();
-        self.list_type[index as usize] = migratetype as u8;
-        let placement = if to_tail {
-            Placement::TailRequested
-        } else if self.buddy_merge_likely(pfn, buddy_pfn, order) {
-            Placement::TailMergeLikely
-        } else {
-            Placement::Head
-        };
-        match placement {
-            Placement::Head => self.lists.push_head(list_of(order, migratetype), index),
-            _ => self.lists.push_tail(list_of(order, migratetype), index),
-        }
-        trace.emit(Event::AddFree {
-            pfn,
-            order,
-            placement,
-        });
+        })
     }
 
     /// `buddy_merge_likely()`: below `MAX_ORDER - 2`, is the buddy of the block that

@@ -6,8 +6,8 @@
 
 use core::fmt;
 
-use super::{Event, Placement};
-use crate::types::{pcp_list_name, Pfn};
+use super::{DrainCause, Event, Placement, StealKind};
+use crate::types::{pcp_list_name, Order, Pfn, PAGEBLOCK_ORDER, PAGEBLOCK_PAGES};
 
 impl Event {
     /// What happened, in one sentence, without the function name.
@@ -33,9 +33,10 @@ impl fmt::Display for Event {
 /// `__free_one_page()`, fallback stealing and the highatomic reserve.
 fn free_list_sentence(event: &Event) -> Option<String> {
     let sentence = match event {
-        Event::AreaEmpty { order } => {
-            format!("free_area[{order}] is empty, try the next order")
-        }
+        Event::AreaEmpty { order, migratetype } => format!(
+            "free_area[{order}].free_list[{}] is empty, try the next order",
+            migratetype.name()
+        ),
         Event::TakeBlock { pfn, order } => format!(
             "took the order-{order} block at pfn {pfn} from the head of free_area[{order}]"
         ),
@@ -45,9 +46,10 @@ fn free_list_sentence(event: &Event) -> Option<String> {
         Event::Allocated { pfn, order } => {
             format!("returned the order-{order} block at pfn {pfn}")
         }
-        Event::NoBlock { order, migratetype } => format!(
-            "no free block of order {order} or above on free_list[{}]",
-            migratetype.name()
+        Event::NoBlock { order, migratetype, then } => format!(
+            "no block of order ≥ {order} on free_list[{}]: {}",
+            migratetype.name(),
+            then.describe()
         ),
         Event::AllocFailed { order } => format!(
             "no zone in the zonelist could serve the order-{order} request, in the fast or the slow path: it returns NULL"
@@ -75,11 +77,10 @@ fn free_list_sentence(event: &Event) -> Option<String> {
         Event::ZoneLocked { pfn, order, migratetype, .. } => {
             format!("took the order-{order} block at pfn {pfn} from free_list[{}]", migratetype.name())
         }
-        Event::Steal { pfn, alloc_order, fallback_order, alloc_migratetype, fallback_migratetype, claimed } => format!(
-            "no {} block: stole the order-{fallback_order} {} block at pfn {pfn} for an order-{alloc_order} request{}",
-            alloc_migratetype.name(),
-            fallback_migratetype.name(),
-            if *claimed { "; the pageblock now belongs to the requester" } else { "; the pageblock keeps its type" }
+        Event::Steal { .. } => steal_sentence(event)?,
+        Event::NoFallback { order, migratetype } => format!(
+            "no block of order ≥ {order} on the lists {} requests may fall back to: __rmqueue gets no page from this zone",
+            migratetype.name()
         ),
         Event::HighatomicReserve { pfn, reserved } => {
             format!("the pageblock of pfn {pfn} becomes a highatomic reserve ({reserved} pages reserved)")
@@ -103,24 +104,151 @@ fn free_list_sentence(event: &Event) -> Option<String> {
     Some(sentence)
 }
 
+/// `__rmqueue_fallback()` and `steal_suitable_fallback()`: which block it found, and
+/// what moved with it, with the claim test's numbers.
+fn steal_sentence(event: &Event) -> Option<String> {
+    let Event::Steal {
+        pfn,
+        alloc_order,
+        fallback_order,
+        alloc_migratetype,
+        fallback_migratetype,
+        // The tracepoint's change_ownership: what the cases below tell, that the
+        // pageblock is of the requested type afterwards.
+        claimed: _,
+        how,
+        boosted,
+        pageblock_type,
+    } = event
+    else {
+        return None;
+    };
+    let (start, fallback, old) = (
+        alloc_migratetype.name(),
+        fallback_migratetype.name(),
+        pageblock_type.name(),
+    );
+    let found = format!(
+        "no {start} block of order ≥ {alloc_order}; took the order-{fallback_order} block at pfn {pfn} from free_list[{fallback}] for the order-{alloc_order} {start} request"
+    );
+    // What the pageblock is after a move that did not claim it.
+    let stays = if pageblock_type == alloc_migratetype {
+        format!("the pageblock already was {start}")
+    } else {
+        format!("the pageblock stays {old}")
+    };
+    let half = PAGEBLOCK_PAGES / 2;
+    let moved = match *how {
+        StealKind::Highatomic => format!(
+            "its pageblock is a highatomic reserve, so only the block moves to free_list[{start}] and the pageblock stays HighAtomic"
+        ),
+        StealKind::WholeBlocks { pageblocks: 1 } => format!(
+            "order {fallback_order} ≥ pageblock_order {PAGEBLOCK_ORDER}: its whole pageblock becomes {start} and the block moves to free_list[{start}]"
+        ),
+        StealKind::WholeBlocks { pageblocks } => format!(
+            "order {fallback_order} ≥ pageblock_order {PAGEBLOCK_ORDER}: change_pageblock_range makes all {pageblocks} of its pageblocks {start} and the block moves to free_list[{start}]"
+        ),
+        StealKind::BlockOnly => format!(
+            "can_steal_fallback says no (a {start} request, order {fallback_order} < pageblock_order/2 = {}): only the block moves to free_list[{start}]; {stays}",
+            PAGEBLOCK_ORDER / 2
+        ),
+        StealKind::Pageblock { free_pages: 0, .. } => format!(
+            "move_freepages_block found no free page of the pageblock to move: only the block moves to free_list[{start}]; {stays}"
+        ),
+        StealKind::Pageblock { free_pages, alike_pages } => {
+            let why = if *fallback_order >= Order::new(u32::from(PAGEBLOCK_ORDER / 2)).unwrap_or(Order::ZERO) {
+                format!("order {fallback_order} ≥ pageblock_order/2 = {}", PAGEBLOCK_ORDER / 2)
+            } else {
+                let article = if start.starts_with(['A', 'E', 'I', 'O', 'U']) { "an" } else { "a" };
+                format!("{article} {start} request takes them, claimed or not")
+            };
+            let alike = match (start, old) {
+                ("Movable", _) => "movable pages in use".to_string(),
+                (_, "Movable") => "pages in use that are not movable".to_string(),
+                _ => format!("pages in use are not counted in a {old} pageblock"),
+            };
+            let sum = free_pages + alike_pages;
+            let verdict = if sum >= half {
+                if pageblock_type == alloc_migratetype {
+                    format!("{sum} ≥ {half} (half a pageblock): the pageblock stays {start}")
+                } else {
+                    format!("{sum} ≥ {half} (half a pageblock): the pageblock becomes {start}")
+                }
+            } else {
+                format!("{sum} < {half} (half a pageblock): {stays}")
+            };
+            format!(
+                "move_freepages_block moved the pageblock's {free_pages} free pages to the {start} lists ({why}); {free_pages} free + {alike_pages} alike ({alike}) = {verdict}"
+            )
+        }
+    };
+    let boost = if *boosted {
+        "; boost_watermark raised the zone's watermark boost and set ZONE_BOOSTED_WATERMARK, so rmqueue wakes kswapd once it has the page"
+    } else {
+        ""
+    };
+    Some(format!("{found}; {moved}{boost}"))
+}
+
 /// The per-cpu lists: `rmqueue_bulk()`, `__rmqueue_pcplist()`,
 /// `free_unref_page_commit()`, `free_pcppages_bulk()`.
 fn pcp_sentence(event: &Event) -> Option<String> {
     let sentence = match event {
-        Event::PcpRefill { node, zone, order, pages } => {
+        Event::PcpRefill {
+            node,
+            zone,
+            order,
+            pages,
+        } => {
             let blocks = if *pages == 1 { "block" } else { "blocks" };
             format!("the per-cpu list of zone {node}:{} was empty: refilled with {pages} order-{order} {blocks}", zone.name())
         }
-        Event::PcpTake { pfn, order, pindex, cpu } => {
+        Event::PcpTake {
+            pfn,
+            order,
+            pindex,
+            cpu,
+        } => {
             format!("took pfn {pfn} (order {order}) from the head of CPU {cpu}'s per-cpu list for {} (list {pindex})", pcp_list_name(*pindex as usize))
         }
-        Event::PcpFree { pfn, order, pindex, cpu } => {
+        Event::PcpFree {
+            pfn,
+            order,
+            pindex,
+            cpu,
+        } => {
             format!("pfn {pfn} (order {order}) goes to the head of CPU {cpu}'s per-cpu list for {} (list {pindex})", pcp_list_name(*pindex as usize))
         }
-        Event::PcpDrain { pfn, order, migratetype } => format!(
-            "pfn {pfn} (order {order}) leaves the per-cpu list (over its high mark, or drained) and goes back to free_list[{}]",
-            migratetype.name()
-        ),
+        Event::PcpDrain {
+            pfn,
+            order,
+            migratetype,
+            cause,
+        } => {
+            let why = match *cause {
+                DrainCause::OverHigh {
+                    cpu,
+                    count,
+                    high,
+                    to_free,
+                    free_high,
+                } => {
+                    let high = if free_high {
+                        format!("high {high} (high-order pages freed in bulk)")
+                    } else {
+                        format!("high {high}")
+                    };
+                    format!("CPU {cpu}'s per-cpu lists held {count} pages after a free, ≥ {high}: free_unref_page_commit gives back {to_free} (nr_pcp_free) and")
+                }
+                DrainCause::Drained { cpu } => {
+                    format!("a drain empties CPU {cpu}'s per-cpu lists:")
+                }
+            };
+            format!(
+                "{why} pfn {pfn} (order {order}) leaves them for free_list[{}]",
+                migratetype.name()
+            )
+        }
         _ => return None,
     };
     Some(sentence)
@@ -142,7 +270,7 @@ fn zone_sentence(event: &Event) -> Option<String> {
             terms.describe(*order, *ok)
         ),
         Event::ZoneNotInNodemask { node, zone } => format!(
-            "zone {node}:{} is passed over: node {node} is not in the nodemask",
+            "zone {node}:{} is left out of the zonelist walk: node {node} is not in the nodemask",
             zone.name()
         ),
         Event::NoFragmentRetry => "no zone could serve without mixing pageblocks: retry without ALLOC_NOFRAGMENT".to_string(),
@@ -171,10 +299,10 @@ fn reclaim_sentence(event: &Event) -> Option<String> {
             format!("woke kswapd on node {node} for order {order}, zones up to {highest}")
         }
         Event::NotModelled { what } => format!("the kernel would now try {what}, which the model does not run yet"),
-        Event::Reclaimed { pfn, owner } => format!("reclaimed pfn {pfn} (allocation #{owner} loses it)"),
+        Event::Reclaimed { pfn, owner } => format!("reclaimed pfn {pfn} (allocation #{owner} loses it); the page is freed next"),
         Event::DirectReclaim { reclaimed } => format!("direct reclaim freed {reclaimed} pages"),
         Event::KswapdRun { node, reclaimed } => format!("kswapd balanced node {node}, reclaiming {reclaimed} pages, and went back to sleep"),
-        Event::Migrated { from, to, owner } => format!("compaction moved allocation #{owner} from pfn {from} to pfn {to}"),
+        Event::Migrated { from, to, owner } => format!("compaction moved allocation #{owner} from pfn {from} to pfn {to}; the old page is freed next"),
         Event::Compacted { node, zone, migrated, success } => format!(
             "compaction of zone {node}:{} moved {migrated} pages: {}",
             zone.name(),
@@ -212,7 +340,7 @@ fn contig_sentence(event: &Event) -> Option<String> {
         Event::ContigMigrated {
             from, to, order, ..
         } => format!(
-            "migrated the order-{order} page at pfn {from} to pfn {to} and freed the original"
+            "the order-{order} page at pfn {from} now lives at pfn {to}; the original is freed next"
         ),
         Event::ContigMigrateFailed { pfn, order } => format!(
             "no page to migrate the order-{order} page at pfn {pfn} into (-ENOMEM)"

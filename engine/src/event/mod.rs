@@ -27,11 +27,81 @@ pub enum Placement {
     TailMergeLikely,
 }
 
+/// Why `free_pcppages_bulk()` gives pages back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DrainCause {
+    /// `free_unref_page_commit()`: after the free, CPU `cpu`'s list held `count`
+    /// pages, at or over `nr_pcp_high()`'s `high`, so `nr_pcp_free()` said to give
+    /// back `to_free`. `free_high`: `high` is 0 because high-order pages are being
+    /// freed in bulk.
+    OverHigh {
+        cpu: u32,
+        count: u64,
+        high: u64,
+        to_free: u64,
+        free_high: bool,
+    },
+    /// A drain (`drain_local_pages()`, `drain_all_pages()`): CPU `cpu`'s lists of
+    /// the zone are emptied.
+    Drained { cpu: u32 },
+}
+
+/// Which way `steal_suitable_fallback()` went with a fallback block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StealKind {
+    /// The block's pageblock is a highatomic reserve: only the block moves.
+    Highatomic,
+    /// The block is `pageblocks` whole pageblocks (order ≥ pageblock_order):
+    /// `change_pageblock_range()` gives each the requested type, and the block moves.
+    WholeBlocks { pageblocks: u64 },
+    /// `can_steal_fallback()` said no (a Movable request below half a pageblock's
+    /// order): only the block moves, the pageblock keeps its type.
+    BlockOnly,
+    /// `move_freepages_block()` moved the pageblock's `free_pages` free pages to the
+    /// requester's lists; `alike_pages` of its pages in use count as compatible. The
+    /// pageblock is claimed when the two reach half a pageblock. With no free page
+    /// moved, only the block moves.
+    Pageblock { free_pages: u64, alike_pages: u64 },
+}
+
+/// What the caller of `__rmqueue_smallest()` does after it found no block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AfterNoBlock {
+    /// `__rmqueue()` tries the CMA lists next (`__rmqueue_cma_fallback()`, ALLOC_CMA).
+    Cma,
+    /// `__rmqueue()` tries other migratetypes' lists next (`__rmqueue_fallback()`).
+    Fallback,
+    /// `__rmqueue()` tried CMA first (CMA held over half the free pages) and tries
+    /// the request's own list next.
+    OwnList,
+    /// `rmqueue_buddy()` tried the highatomic reserve first (ALLOC_HIGHATOMIC) and
+    /// tries `__rmqueue()` next.
+    Rmqueue,
+    /// Nothing else to try in this zone: the caller gets no page from it.
+    GiveUp,
+}
+
+impl AfterNoBlock {
+    /// The next step, in words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            AfterNoBlock::Cma => "__rmqueue tries the CMA lists next",
+            AfterNoBlock::Fallback => "__rmqueue tries the fallback lists next",
+            AfterNoBlock::OwnList => "__rmqueue tries the request's own list next",
+            AfterNoBlock::Rmqueue => "rmqueue_buddy tries __rmqueue next",
+            AfterNoBlock::GiveUp => "nothing else to try in this zone",
+        }
+    }
+}
+
 /// One decision of the allocator.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
-    /// `__rmqueue_smallest()` looked at `free_area[order]` and found it empty.
-    AreaEmpty { order: Order },
+    /// `__rmqueue_smallest()` found `free_area[order].free_list[migratetype]` empty.
+    AreaEmpty {
+        order: Order,
+        migratetype: MigrateType,
+    },
     /// `__rmqueue_smallest()` took the block at the head of `free_area[order]`.
     TakeBlock { pfn: Pfn, order: Order },
     /// `expand()` split a block and put the upper half, `pfn` of `order`, at the head
@@ -40,9 +110,16 @@ pub enum Event {
     /// The allocation of `order` succeeded at `pfn`.
     Allocated { pfn: Pfn, order: Order },
     /// `__rmqueue_smallest()` found no block on `free_list[migratetype]` from
-    /// `free_area[order]` up. Not the end of the request: `__rmqueue()` may try CMA
-    /// or the fallback lists next, and the zonelist walk other zones.
+    /// `free_area[order]` up. Not the end of the request: `then` is what its caller
+    /// does next, as the engine ran it.
     NoBlock {
+        order: Order,
+        migratetype: MigrateType,
+        then: AfterNoBlock,
+    },
+    /// `__rmqueue_fallback()` found no block of `order` or above on the lists
+    /// `migratetype` may fall back to: `__rmqueue()` gets no page from this zone.
+    NoFallback {
         order: Order,
         migratetype: MigrateType,
     },
@@ -67,11 +144,13 @@ pub enum Event {
         migratetype: MigrateType,
         highest_zone: ZoneType,
     },
-    /// `for_next_zone_zonelist_nodemask()` passes over this zone of the zonelist: its
-    /// node is not in the request's nodemask.
+    /// `prepare_alloc_pages()` leaves this zone of the zonelist out of the walk (the
+    /// kernel's `for_next_zone_zonelist_nodemask()` skips it): its node is not in the
+    /// request's nodemask.
     ZoneNotInNodemask { node: u32, zone: ZoneType },
-    /// `get_page_from_freelist()` checked a zone's watermark (`zone_watermark_fast()`):
-    /// every term the check used and what each of its steps found.
+    /// `zone_watermark_fast()` checked a zone's watermark for
+    /// `get_page_from_freelist()`: every term the check used and what each of its
+    /// steps found.
     WatermarkCheck {
         node: u32,
         zone: ZoneType,
@@ -110,13 +189,20 @@ pub enum Event {
         migratetype: MigrateType,
         pcp: bool,
     },
-    /// tracepoint mm_page_pcpu_drain: `free_pcppages_bulk()` returned a page.
+    /// tracepoint mm_page_pcpu_drain: `free_pcppages_bulk()` returned a page to the
+    /// buddy lists, for the reason `cause` says.
     PcpDrain {
         pfn: Pfn,
         order: Order,
         migratetype: MigrateType,
+        cause: DrainCause,
     },
-    /// tracepoint mm_page_alloc_extfrag: `__rmqueue_fallback()` stole a block.
+    /// tracepoint mm_page_alloc_extfrag: `__rmqueue_fallback()` stole a block
+    /// (`steal_suitable_fallback()` moved it to the requester's list, with its
+    /// pageblock or not: `how`). `claimed` is the tracepoint's change_ownership:
+    /// the pageblock is now of the requested type. `boosted`: `boost_watermark()`
+    /// raised the zone's boost and, the caller allowing kswapd, set
+    /// ZONE_BOOSTED_WATERMARK, so `rmqueue()` wakes kswapd once it has the page.
     Steal {
         pfn: Pfn,
         alloc_order: Order,
@@ -124,6 +210,12 @@ pub enum Event {
         alloc_migratetype: MigrateType,
         fallback_migratetype: MigrateType,
         claimed: bool,
+        how: StealKind,
+        boosted: bool,
+        /// The pageblock's type before the steal (`old_block_type`), which may
+        /// differ from the list the block was on (a page freed through a per-cpu list
+        /// keeps the type it was cached with) and may already be the requested one.
+        pageblock_type: MigrateType,
     },
     /// `reserve_highatomic_pageblock()` made the pageblock a highatomic reserve.
     HighatomicReserve { pfn: Pfn, reserved: u64 },
@@ -242,14 +334,15 @@ impl Event {
             Event::AllocFailed { .. } => "__alloc_pages",
             Event::Merge { .. } | Event::AddFree { .. } => "__free_one_page",
             Event::AllocStart { .. } | Event::PageAlloc { .. } => "__alloc_pages",
-            Event::WatermarkCheck { .. } | Event::NoFragmentRetry => "get_page_from_freelist",
-            Event::ZoneNotInNodemask { .. } => "for_next_zone_zonelist_nodemask",
+            Event::WatermarkCheck { .. } => "zone_watermark_fast",
+            Event::NoFragmentRetry => "get_page_from_freelist",
+            Event::ZoneNotInNodemask { .. } => "prepare_alloc_pages",
             Event::PcpRefill { .. } => "rmqueue_bulk",
             Event::PcpTake { .. } => "__rmqueue_pcplist",
             Event::PcpFree { .. } => "free_unref_page_commit",
             Event::ZoneLocked { .. } => "__rmqueue_smallest",
             Event::PcpDrain { .. } => "free_pcppages_bulk",
-            Event::Steal { .. } => "__rmqueue_fallback",
+            Event::Steal { .. } | Event::NoFallback { .. } => "__rmqueue_fallback",
             Event::HighatomicReserve { .. } => "reserve_highatomic_pageblock",
             Event::PageSplit { .. } => "split_page",
             Event::AllocExact { .. } => "make_alloc_exact",
@@ -273,7 +366,10 @@ impl Event {
             Event::HighatomicUnreserve { .. } => "unreserve_highatomic_pageblock",
             Event::OfflinePages { .. } => "offline_pages",
             Event::OnlinePages { .. } => "online_pages",
-            Event::HotplugFailed { .. } | Event::HotplugDone { .. } => "memory_block_action",
+            Event::HotplugFailed { .. } | Event::HotplugDone { online: false, .. } => {
+                "offline_pages"
+            }
+            Event::HotplugDone { online: true, .. } => "online_pages",
             Event::ZonelistsRebuilt => "build_all_zonelists",
             Event::WatermarksRecomputed { .. } => "init_per_zone_wmark_min",
         }
@@ -284,6 +380,7 @@ impl Event {
         match *self {
             Event::AreaEmpty { .. }
             | Event::NoBlock { .. }
+            | Event::NoFallback { .. }
             | Event::AllocFailed { .. }
             | Event::AllocStart { .. }
             | Event::WatermarkCheck { .. }
@@ -376,6 +473,11 @@ mod tests {
             vec![Event::NoBlock {
                 order: order(),
                 migratetype: MIGRATETYPE,
+                then: AfterNoBlock::Fallback,
+            }],
+            vec![Event::NoFallback {
+                order: order(),
+                migratetype: MIGRATETYPE,
             }],
         ]
         .concat()
@@ -387,7 +489,7 @@ mod tests {
         let order = order();
         let migratetype = MIGRATETYPE;
         vec![
-            Event::AreaEmpty { order },
+            Event::AreaEmpty { order, migratetype },
             Event::TakeBlock { pfn, order },
             Event::SplitHalf { pfn, order },
             Event::Allocated { pfn, order },
@@ -415,6 +517,12 @@ mod tests {
                 alloc_migratetype: MigrateType::Unmovable,
                 fallback_migratetype: migratetype,
                 claimed: false,
+                how: StealKind::Pageblock {
+                    free_pages: 40,
+                    alike_pages: 100,
+                },
+                boosted: true,
+                pageblock_type: migratetype,
             },
             Event::HighatomicReserve { pfn, reserved: 512 },
             Event::HighatomicUnreserve { pfn, migratetype },
@@ -465,6 +573,13 @@ mod tests {
                 pfn,
                 order,
                 migratetype,
+                cause: DrainCause::OverHigh {
+                    cpu,
+                    count: 190,
+                    high: 186,
+                    to_free: 31,
+                    free_high: false,
+                },
             },
         ]
     }
@@ -667,6 +782,7 @@ mod tests {
             Event::HotplugFailed { .. } => 44,
             Event::HotplugDone { .. } => 45,
             Event::NoBlock { .. } => 46,
+            Event::NoFallback { .. } => 47,
             Event::ZonelistsRebuilt => 23,
             Event::WatermarksRecomputed { .. } => 24,
         }

@@ -94,7 +94,13 @@ fn allocation_takes_the_smallest_order_and_splits_upper_halves_to_the_head() {
             "order {o}"
         );
     }
-    assert_eq!(events.first(), Some(&Event::AreaEmpty { order: order(0) }));
+    assert_eq!(
+        events.first(),
+        Some(&Event::AreaEmpty {
+            order: order(0),
+            migratetype: MigrateType::Movable
+        })
+    );
     assert!(events.contains(&Event::TakeBlock {
         pfn: Pfn(0),
         order: order(10)
@@ -207,7 +213,8 @@ fn allocation_failure_is_an_outcome() {
         events.last(),
         Some(&Event::NoBlock {
             order: order(4),
-            migratetype: MigrateType::Movable
+            migratetype: MigrateType::Movable,
+            then: buddyscope_engine::event::AfterNoBlock::GiveUp,
         })
     );
     assert_eq!(zone.free_pages(), 8);

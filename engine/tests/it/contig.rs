@@ -519,11 +519,15 @@ fn pages_on_per_cpu_lists_do_not_stop_isolation_and_drain_to_the_isolate_list() 
     let mut events = Vec::new();
     a.drain_all_pages(&mut events);
     check(&a);
-    assert!(events.contains(&Event::PcpDrain {
-        pfn: Pfn(0x1000),
-        order: Order::ZERO,
-        migratetype: ISOLATE
-    }));
+    assert!(events.iter().any(|e| matches!(
+        e,
+        Event::PcpDrain {
+            pfn: Pfn(0x1000),
+            order: Order::ZERO,
+            migratetype: ISOLATE,
+            cause: buddyscope_engine::event::DrainCause::Drained { .. },
+        }
+    )));
     assert_eq!(free_counter(&a), 4032 - 960 - 512);
     assert_eq!(
         a.zones()[0]

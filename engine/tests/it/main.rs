@@ -10,6 +10,7 @@ mod common;
 mod alloc_random;
 mod buddy;
 mod cases;
+mod causal;
 mod cma;
 mod contig;
 mod digest;

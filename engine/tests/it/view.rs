@@ -109,7 +109,7 @@ fn a_failed_watermark_check_shows_in_the_zonelist_and_gauges() {
         check.arithmetic
     );
     assert!(gauge.lowmem_reserve.is_some());
-    assert_eq!(o.step.function.as_deref(), Some("get_page_from_freelist"));
+    assert_eq!(o.step.function.as_deref(), Some("zone_watermark_fast"));
     let names: Vec<&str> = o.step.frames.iter().map(|f| f.function.as_str()).collect();
     assert_eq!(
         names,
@@ -500,4 +500,33 @@ fn holes_in_a_zone_and_offline_pages_are_not_called_reserved() {
         page_info(&state, &map, reserved).state,
         "reserved (never given to the buddy allocator)"
     );
+}
+
+/// The watermark-boost lesson opens at kswapd's wake-up in a request that passed the
+/// fast path: the step panel shows the path the engine took to it, rmqueue() seeing
+/// ZONE_BOOSTED_WATERMARK after taking the page, not the slow path's
+/// wake_all_kswapds().
+#[test]
+fn the_boost_lessons_wake_up_shows_the_engines_path() {
+    let entry = library::ENTRIES
+        .iter()
+        .find(|e| e.name == "watermark-boost")
+        .expect("the watermark-boost lesson");
+    let (_, loaded) = load_text(entry.text).expect("the lesson loads");
+    let session = &loaded.session;
+    let state = session.state_at(loaded.cursor);
+    let o = overview(&state, session, loaded.cursor);
+    assert_eq!(o.step.function.as_deref(), Some("wakeup_kswapd"));
+    let names: Vec<&str> = o.step.frames.iter().map(|f| f.function.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "__alloc_pages",
+            "get_page_from_freelist",
+            "rmqueue",
+            "wakeup_kswapd"
+        ]
+    );
+    assert!(o.step.frames[0].inputs.starts_with("alloc_pages_node("));
+    assert!(o.step.frames[3].inputs.starts_with("woke kswapd"));
 }

@@ -330,7 +330,7 @@ fn first_sentence(name: &str, wanted: fn(Order, &WatermarkTerms, bool) -> bool) 
 fn an_order_4_check_subtracts_15_and_names_the_boost() {
     assert_eq!(
         first_sentence("numa-order", |order, _, ok| order.get() == 4 && !ok),
-        "get_page_from_freelist: zone 0:DMA32 order 4, ALLOC_WMARK_LOW|ALLOC_KSWAPD: \
+        "zone_watermark_fast: zone 0:DMA32 order 4, ALLOC_WMARK_LOW|ALLOC_KSWAPD: \
          __zone_watermark_ok: free 240 − ((1<<4) − 1 = 15) − highatomic reserve 0 = 225 \
          is not above low 157 + boost 512 + lowmem_reserve for Normal requests 0 = 669: \
          too low, next zone"
@@ -343,7 +343,7 @@ fn a_lowmem_reserve_refusal_names_the_requests_zone() {
         first_sentence("lowmem-reserve", |_, terms, ok| !ok
             && terms.lowmem_reserve > 0
             && terms.free_pages > terms.mark() as i64),
-        "get_page_from_freelist: zone 0:DMA order 3, ALLOC_WMARK_LOW|ALLOC_KSWAPD: \
+        "zone_watermark_fast: zone 0:DMA order 3, ALLOC_WMARK_LOW|ALLOC_KSWAPD: \
          __zone_watermark_ok: free 518 − ((1<<3) − 1 = 7) − highatomic reserve 0 = 511 \
          is not above low 26 + lowmem_reserve for Normal requests 488 = 514: \
          too low, next zone"
@@ -354,7 +354,7 @@ fn a_lowmem_reserve_refusal_names_the_requests_zone() {
 fn a_boosted_order_0_check_shows_the_shortcut_and_the_full_check() {
     assert_eq!(
         first_sentence("steal-claim", |_, terms, ok| !ok && terms.boost > 0),
-        "get_page_from_freelist: zone 0:DMA32 order 0, ALLOC_WMARK_LOW|ALLOC_KSWAPD: \
+        "zone_watermark_fast: zone 0:DMA32 order 0, ALLOC_WMARK_LOW|ALLOC_KSWAPD: \
          order-0 shortcut: free 882 − highatomic reserve 0 = 882 is not above \
          low 316 + boost 568 + lowmem_reserve for Normal requests 0 = 884; \
          __zone_watermark_ok: free 882 − highatomic reserve 0 = 882 is not above \
@@ -368,7 +368,7 @@ fn an_atomic_request_shows_the_cuts_to_min() {
         first_sentence("highatomic", |_, terms, _| terms.alloc_flags
             & af::MIN_RESERVE
             != 0),
-        "get_page_from_freelist: zone 0:DMA32 order 2, \
+        "zone_watermark_fast: zone 0:DMA32 order 2, \
          ALLOC_WMARK_MIN|ALLOC_NON_BLOCK|ALLOC_MIN_RESERVE|ALLOC_HIGHATOMIC|ALLOC_KSWAPD: \
          __zone_watermark_ok: free 786 − ((1<<2) − 1 = 3) = 783 > \
          (min 253 + boost 512 = 765 − 765/2 (ALLOC_MIN_RESERVE) − 383/4 (ALLOC_NON_BLOCK) = 288) \
@@ -383,7 +383,7 @@ fn a_high_order_check_can_fail_in_the_free_area_scan() {
         first_sentence("compaction", |_, terms, _| terms
             .full
             .is_some_and(|f| matches!(f.scan, Some(FreeAreaScan::NotFound { .. })))),
-        "get_page_from_freelist: zone 0:DMA32 order 9, ALLOC_WMARK_LOW: __zone_watermark_ok: \
+        "zone_watermark_fast: zone 0:DMA32 order 9, ALLOC_WMARK_LOW: __zone_watermark_ok: \
          free 1767 − ((1<<9) − 1 = 511) − highatomic reserve 0 = 1256 > \
          low 316 + lowmem_reserve for Movable requests 0 = 316, but no list it may use in \
          free_area[9] to free_area[10] has a block (free_list[Unmovable], [Movable], \

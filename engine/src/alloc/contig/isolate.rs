@@ -148,37 +148,39 @@ impl Allocator {
         end: u64,
         trace: &mut impl TraceSink,
     ) -> Result<(), ContigFailure> {
-        let pageblock = Pfn(pageblock_start(page));
-        if self.zones[z].buddy.pageblock_type(Pfn(page)) == MigrateType::Isolate {
-            trace.emit(Event::IsolationRefused {
+        crate::buddy::traced(trace, "set_migratetype_isolate", |trace| {
+            let pageblock = Pfn(pageblock_start(page));
+            if self.zones[z].buddy.pageblock_type(Pfn(page)) == MigrateType::Isolate {
+                trace.emit(Event::IsolationRefused {
+                    pfn: pageblock,
+                    unmovable: None,
+                });
+                return Err(ContigFailure::AlreadyIsolated { pageblock });
+            }
+            let check_start = page.max(start);
+            let check_end = (pageblock.0 + PAGEBLOCK_PAGES).min(end);
+            if let Some(pfn) = self.has_unmovable_pages(z, check_start, check_end) {
+                trace.emit(Event::IsolationRefused {
+                    pfn: pageblock,
+                    unmovable: Some(pfn),
+                });
+                return Err(ContigFailure::Unmovable { pageblock, pfn });
+            }
+            let cpu = self.cpu;
+            let zone = &mut self.zones[z];
+            zone.buddy
+                .set_pageblock_type(Pfn(page), MigrateType::Isolate);
+            zone.nr_isolate_pageblock += 1;
+            let (moved, _) = zone
+                .buddy
+                .move_freepages_block(Pfn(page), MigrateType::Isolate);
+            zone.mod_free_pages(cpu, -(moved as i64));
+            trace.emit(Event::PageblockIsolated {
                 pfn: pageblock,
-                unmovable: None,
+                moved,
             });
-            return Err(ContigFailure::AlreadyIsolated { pageblock });
-        }
-        let check_start = page.max(start);
-        let check_end = (pageblock.0 + PAGEBLOCK_PAGES).min(end);
-        if let Some(pfn) = self.has_unmovable_pages(z, check_start, check_end) {
-            trace.emit(Event::IsolationRefused {
-                pfn: pageblock,
-                unmovable: Some(pfn),
-            });
-            return Err(ContigFailure::Unmovable { pageblock, pfn });
-        }
-        let cpu = self.cpu;
-        let zone = &mut self.zones[z];
-        zone.buddy
-            .set_pageblock_type(Pfn(page), MigrateType::Isolate);
-        zone.nr_isolate_pageblock += 1;
-        let (moved, _) = zone
-            .buddy
-            .move_freepages_block(Pfn(page), MigrateType::Isolate);
-        zone.mod_free_pages(cpu, -(moved as i64));
-        trace.emit(Event::PageblockIsolated {
-            pfn: pageblock,
-            moved,
-        });
-        Ok(())
+            Ok(())
+        })
     }
 
     /// `unset_migratetype_isolate()` for the pageblock of `page`, if it is isolated.
@@ -189,49 +191,51 @@ impl Allocator {
         migratetype: MigrateType,
         trace: &mut impl TraceSink,
     ) {
-        let cpu = self.cpu;
-        let here = Pfn(page);
-        let zone = &mut self.zones[z];
-        if zone.buddy.pageblock_type(here) != MigrateType::Isolate {
-            return;
-        }
-        // A free block of pageblock order (not the largest order) could not merge
-        // with its free buddy while isolated; move_freepages_block() would not merge
-        // them either, so take it off (__isolate_free_page() on an isolated pageblock:
-        // no watermark check, no counter, the type stays) and free it again below.
-        let mut isolated_page = None;
-        if let Some(order) = zone.buddy.free_order(here) {
-            if order.get() >= PAGEBLOCK_ORDER && order < Order::MAX {
-                let other = here.buddy(order);
-                if zone.buddy.free_order(other) == Some(order)
-                    && zone.buddy.pageblock_type(other) != MigrateType::Isolate
-                    && zone.buddy.take_free_block(here).is_some()
-                {
-                    isolated_page = Some(order);
+        crate::buddy::traced(trace, "unset_migratetype_isolate", |trace| {
+            let cpu = self.cpu;
+            let here = Pfn(page);
+            let zone = &mut self.zones[z];
+            if zone.buddy.pageblock_type(here) != MigrateType::Isolate {
+                return;
+            }
+            // A free block of pageblock order (not the largest order) could not merge
+            // with its free buddy while isolated; move_freepages_block() would not merge
+            // them either, so take it off (__isolate_free_page() on an isolated pageblock:
+            // no watermark check, no counter, the type stays) and free it again below.
+            let mut isolated_page = None;
+            if let Some(order) = zone.buddy.free_order(here) {
+                if order.get() >= PAGEBLOCK_ORDER && order < Order::MAX {
+                    let other = here.buddy(order);
+                    if zone.buddy.free_order(other) == Some(order)
+                        && zone.buddy.pageblock_type(other) != MigrateType::Isolate
+                        && zone.buddy.take_free_block(here).is_some()
+                    {
+                        isolated_page = Some(order);
+                    }
                 }
             }
-        }
-        let moved = match isolated_page {
-            Some(order) => order.pages(),
-            None => {
-                let (moved, _) = zone.buddy.move_freepages_block(here, migratetype);
-                zone.mod_free_pages(cpu, moved as i64);
-                moved
+            let moved = match isolated_page {
+                Some(order) => order.pages(),
+                None => {
+                    let (moved, _) = zone.buddy.move_freepages_block(here, migratetype);
+                    zone.mod_free_pages(cpu, moved as i64);
+                    moved
+                }
+            };
+            zone.buddy.set_pageblock_type(here, migratetype);
+            trace.emit(Event::PageblockUnisolated {
+                pfn: Pfn(pageblock_start(page)),
+                migratetype,
+                moved,
+                merged: isolated_page.is_some(),
+            });
+            if let Some(order) = isolated_page {
+                // __putback_isolated_page(): __free_one_page() to the tail.
+                let _ = zone.buddy.free_block(here, order, migratetype, true, trace);
+                zone.mod_free_pages(cpu, order.pages() as i64);
             }
-        };
-        zone.buddy.set_pageblock_type(here, migratetype);
-        trace.emit(Event::PageblockUnisolated {
-            pfn: Pfn(pageblock_start(page)),
-            migratetype,
-            moved,
-            merged: isolated_page.is_some(),
-        });
-        if let Some(order) = isolated_page {
-            // __putback_isolated_page(): __free_one_page() to the tail.
-            let _ = zone.buddy.free_block(here, order, migratetype, true, trace);
-            zone.mod_free_pages(cpu, order.pages() as i64);
-        }
-        zone.nr_isolate_pageblock = zone.nr_isolate_pageblock.saturating_sub(1);
+            zone.nr_isolate_pageblock = zone.nr_isolate_pageblock.saturating_sub(1);
+        })
     }
 
     /// The body of `start_isolate_page_range()` on a checked range.
@@ -244,45 +248,47 @@ impl Allocator {
         trace: &mut impl TraceSink,
         migrations: &mut Vec<Migration>,
     ) -> Result<(), ContigFailure> {
-        let isolate_start = pageblock_start(start);
-        let isolate_end = pageblock_align(end);
-        self.isolate_single_pageblock(
-            z,
-            isolate_start,
-            false,
-            false,
-            migratetype,
-            trace,
-            migrations,
-        )?;
-        let skip = isolate_start == isolate_end - PAGEBLOCK_PAGES;
-        if let Err(failure) = self.isolate_single_pageblock(
-            z,
-            isolate_end,
-            true,
-            skip,
-            migratetype,
-            trace,
-            migrations,
-        ) {
-            self.unset_migratetype_isolate(z, isolate_start, migratetype, trace);
-            return Err(failure);
-        }
-        let mut pfn = isolate_start + PAGEBLOCK_PAGES;
-        while pfn < isolate_end - PAGEBLOCK_PAGES {
-            if let Err(failure) = self.set_migratetype_isolate(z, pfn, start, end, trace) {
-                self.undo_range(z, isolate_start, pfn, migratetype, trace);
-                self.unset_migratetype_isolate(
-                    z,
-                    isolate_end - PAGEBLOCK_PAGES,
-                    migratetype,
-                    trace,
-                );
+        crate::buddy::traced(trace, "start_isolate_page_range", |trace| {
+            let isolate_start = pageblock_start(start);
+            let isolate_end = pageblock_align(end);
+            self.isolate_single_pageblock(
+                z,
+                isolate_start,
+                false,
+                false,
+                migratetype,
+                trace,
+                migrations,
+            )?;
+            let skip = isolate_start == isolate_end - PAGEBLOCK_PAGES;
+            if let Err(failure) = self.isolate_single_pageblock(
+                z,
+                isolate_end,
+                true,
+                skip,
+                migratetype,
+                trace,
+                migrations,
+            ) {
+                self.unset_migratetype_isolate(z, isolate_start, migratetype, trace);
                 return Err(failure);
             }
-            pfn += PAGEBLOCK_PAGES;
-        }
-        Ok(())
+            let mut pfn = isolate_start + PAGEBLOCK_PAGES;
+            while pfn < isolate_end - PAGEBLOCK_PAGES {
+                if let Err(failure) = self.set_migratetype_isolate(z, pfn, start, end, trace) {
+                    self.undo_range(z, isolate_start, pfn, migratetype, trace);
+                    self.unset_migratetype_isolate(
+                        z,
+                        isolate_end - PAGEBLOCK_PAGES,
+                        migratetype,
+                        trace,
+                    );
+                    return Err(failure);
+                }
+                pfn += PAGEBLOCK_PAGES;
+            }
+            Ok(())
+        })
     }
 
     /// `isolate_single_pageblock()`: isolate the pageblock after `boundary` (or before
@@ -302,94 +308,97 @@ impl Allocator {
         trace: &mut impl TraceSink,
         migrations: &mut Vec<Migration>,
     ) -> Result<(), ContigFailure> {
-        let isolate_pageblock = if before {
-            boundary - PAGEBLOCK_PAGES
-        } else {
-            boundary
-        };
-        if !skip {
-            self.set_migratetype_isolate(
-                z,
-                isolate_pageblock,
-                isolate_pageblock,
-                isolate_pageblock + PAGEBLOCK_PAGES,
-                trace,
-            )?;
-        }
-        // Nothing crosses the boundary if the page on its other side has no memory
-        // map (the model: lies in no zone).
-        let other_side = if before {
-            Some(boundary)
-        } else {
-            boundary.checked_sub(1)
-        };
-        if other_side
-            .and_then(|pfn| self.zone_of_pfn(Pfn(pfn)))
-            .is_none()
-        {
-            return Ok(());
-        }
-        let zone_start = self.zones[z].buddy.start_pfn().0;
-        let mut pfn = (isolate_pageblock & !(MAX_ORDER_PAGES - 1)).max(zone_start);
-        let result = loop {
-            if pfn >= boundary {
-                break Ok(());
-            }
-            let here = Pfn(pfn);
-            let Some(block) = self.zones[z].buddy.block_containing(here) else {
-                pfn += 1;
-                continue;
+        crate::buddy::traced(trace, "isolate_single_pageblock", |trace| {
+            let isolate_pageblock = if before {
+                boundary - PAGEBLOCK_PAGES
+            } else {
+                boundary
             };
-            let head = block.pfn == here;
-            if block.state == BlockState::Free && head {
-                if pfn + block.order.pages() > boundary {
-                    self.split_free_page(z, here, block.order, boundary - pfn, trace);
+            if !skip {
+                self.set_migratetype_isolate(
+                    z,
+                    isolate_pageblock,
+                    isolate_pageblock,
+                    isolate_pageblock + PAGEBLOCK_PAGES,
+                    trace,
+                )?;
+            }
+            // Nothing crosses the boundary if the page on its other side has no memory
+            // map (the model: lies in no zone).
+            let other_side = if before {
+                Some(boundary)
+            } else {
+                boundary.checked_sub(1)
+            };
+            if other_side
+                .and_then(|pfn| self.zone_of_pfn(Pfn(pfn)))
+                .is_none()
+            {
+                return Ok(());
+            }
+            let zone_start = self.zones[z].buddy.start_pfn().0;
+            let mut pfn = (isolate_pageblock & !(MAX_ORDER_PAGES - 1)).max(zone_start);
+            let result = loop {
+                if pfn >= boundary {
+                    break Ok(());
                 }
-                pfn += block.order.pages();
-                continue;
-            }
-            let compound = block.state == BlockState::Allocated
-                && block.order.get() > 0
-                && self.zones[z].buddy.is_page_movable(block.pfn)
-                && !self.pcp_pfns(z).contains(&block.pfn.0);
-            if !compound {
-                pfn += 1;
-                continue;
-            }
-            let (head_pfn, nr) = (block.pfn.0, block.order.pages());
-            if head_pfn + nr <= boundary {
-                pfn = head_pfn + nr;
-                continue;
-            }
-            // A movable compound block across the boundary: migrate it, with its own
-            // pageblock isolated meanwhile so nobody takes the freed block.
-            let page_mt = self.zones[z].buddy.pageblock_type(here);
-            let isolate_page = page_mt != MigrateType::Isolate;
-            if isolate_page {
-                if let Err(failure) =
-                    self.set_migratetype_isolate(z, pfn, head_pfn, head_pfn + nr, trace)
-                {
+                let here = Pfn(pfn);
+                let Some(block) = self.zones[z].buddy.block_containing(here) else {
+                    pfn += 1;
+                    continue;
+                };
+                let head = block.pfn == here;
+                if block.state == BlockState::Free && head {
+                    if pfn + block.order.pages() > boundary {
+                        self.split_free_page(z, here, block.order, boundary - pfn, trace);
+                    }
+                    pfn += block.order.pages();
+                    continue;
+                }
+                let compound = block.state == BlockState::Allocated
+                    && block.order.get() > 0
+                    && self.zones[z].buddy.is_page_movable(block.pfn)
+                    && !self.pcp_pfns(z).contains(&block.pfn.0);
+                if !compound {
+                    pfn += 1;
+                    continue;
+                }
+                let (head_pfn, nr) = (block.pfn.0, block.order.pages());
+                if head_pfn + nr <= boundary {
+                    pfn = head_pfn + nr;
+                    continue;
+                }
+                // A movable compound block across the boundary: migrate it, with its own
+                // pageblock isolated meanwhile so nobody takes the freed block.
+                let page_mt = self.zones[z].buddy.pageblock_type(here);
+                let isolate_page = page_mt != MigrateType::Isolate;
+                if isolate_page {
+                    if let Err(failure) =
+                        self.set_migratetype_isolate(z, pfn, head_pfn, head_pfn + nr, trace)
+                    {
+                        break Err(failure);
+                    }
+                }
+                let migrated =
+                    self.migrate_range(z, head_pfn, head_pfn + nr, None, trace, migrations);
+                if isolate_page {
+                    self.unset_migratetype_isolate(z, pfn, page_mt, trace);
+                }
+                if let Err(failure) = migrated {
                     break Err(failure);
                 }
-            }
-            let migrated = self.migrate_range(z, head_pfn, head_pfn + nr, None, trace, migrations);
-            if isolate_page {
-                self.unset_migratetype_isolate(z, pfn, page_mt, trace);
-            }
-            if let Err(failure) = migrated {
-                break Err(failure);
-            }
-            // Go back to the free block now holding `pfn`, to split it.
-            let buddy = &self.zones[z].buddy;
-            let Some(outer) = free_head_at_or_below(buddy, pfn) else {
-                break Err(ContigFailure::Busy { pfn: here });
+                // Go back to the free block now holding `pfn`, to split it.
+                let buddy = &self.zones[z].buddy;
+                let Some(outer) = free_head_at_or_below(buddy, pfn) else {
+                    break Err(ContigFailure::Busy { pfn: here });
+                };
+                pfn = outer;
             };
-            pfn = outer;
-        };
-        if result.is_err() && !skip {
-            self.unset_migratetype_isolate(z, isolate_pageblock, migratetype, trace);
-        }
-        result
+            if result.is_err() && !skip {
+                self.unset_migratetype_isolate(z, isolate_pageblock, migratetype, trace);
+            }
+            result
+        })
     }
 
     /// `split_free_page()`: the free block of `order` at `pfn` is cut at `pfn +
@@ -404,53 +413,55 @@ impl Allocator {
         offset: u64,
         trace: &mut impl TraceSink,
     ) {
-        if offset == 0 || self.zones[z].buddy.free_order(pfn) != Some(order) {
-            return;
-        }
-        let cpu = self.cpu;
-        let zone = &mut self.zones[z];
-        let migratetype = zone.buddy.pageblock_type(pfn);
-        if migratetype != MigrateType::Isolate {
-            zone.mod_free_pages(cpu, -(order.pages() as i64));
-        }
-        if zone.buddy.take_free_block(pfn).is_none() {
-            return;
-        }
-        trace.emit(Event::FreePageSplit {
-            pfn,
-            order,
-            at: Pfn(pfn.0 + offset),
-        });
-        let end = pfn.0 + order.pages();
-        let mut pieces = Vec::new();
-        let (mut piece, mut left) = (pfn.0, offset);
-        while piece < end {
-            let align = if piece == 0 {
-                u32::from(order.get())
-            } else {
-                piece.trailing_zeros()
-            };
-            let fits = 63 - left.leading_zeros();
-            let piece_order = Order::new(align.min(fits)).unwrap_or(Order::ZERO);
-            pieces.push((Pfn(piece), piece_order));
-            piece += piece_order.pages();
-            left -= piece_order.pages();
-            if left == 0 {
-                left = end - piece;
+        crate::buddy::traced(trace, "split_free_page", |trace| {
+            if offset == 0 || self.zones[z].buddy.free_order(pfn) != Some(order) {
+                return;
             }
-        }
-        if zone.buddy.split_in_use_into(pfn, order, &pieces).is_err() {
-            return;
-        }
-        for (piece, piece_order) in pieces {
-            let piece_type = zone.buddy.pageblock_type(piece);
-            if piece_type != MigrateType::Isolate {
-                zone.mod_free_pages(cpu, piece_order.pages() as i64);
+            let cpu = self.cpu;
+            let zone = &mut self.zones[z];
+            let migratetype = zone.buddy.pageblock_type(pfn);
+            if migratetype != MigrateType::Isolate {
+                zone.mod_free_pages(cpu, -(order.pages() as i64));
             }
-            let _ = zone
-                .buddy
-                .free_block(piece, piece_order, piece_type, false, trace);
-        }
+            if zone.buddy.take_free_block(pfn).is_none() {
+                return;
+            }
+            trace.emit(Event::FreePageSplit {
+                pfn,
+                order,
+                at: Pfn(pfn.0 + offset),
+            });
+            let end = pfn.0 + order.pages();
+            let mut pieces = Vec::new();
+            let (mut piece, mut left) = (pfn.0, offset);
+            while piece < end {
+                let align = if piece == 0 {
+                    u32::from(order.get())
+                } else {
+                    piece.trailing_zeros()
+                };
+                let fits = 63 - left.leading_zeros();
+                let piece_order = Order::new(align.min(fits)).unwrap_or(Order::ZERO);
+                pieces.push((Pfn(piece), piece_order));
+                piece += piece_order.pages();
+                left -= piece_order.pages();
+                if left == 0 {
+                    left = end - piece;
+                }
+            }
+            if zone.buddy.split_in_use_into(pfn, order, &pieces).is_err() {
+                return;
+            }
+            for (piece, piece_order) in pieces {
+                let piece_type = zone.buddy.pageblock_type(piece);
+                if piece_type != MigrateType::Isolate {
+                    zone.mod_free_pages(cpu, piece_order.pages() as i64);
+                }
+                let _ = zone
+                    .buddy
+                    .free_block(piece, piece_order, piece_type, false, trace);
+            }
+        })
     }
 
     /// `undo_isolate_page_range()` on a checked range.
@@ -462,13 +473,15 @@ impl Allocator {
         migratetype: MigrateType,
         trace: &mut impl TraceSink,
     ) {
-        let mut pfn = pageblock_start(start);
-        while pfn < pageblock_align(end) {
-            if self.zones[z].buddy.pageblock_type(Pfn(pfn)) == MigrateType::Isolate {
-                self.unset_migratetype_isolate(z, pfn, migratetype, trace);
+        crate::buddy::traced(trace, "undo_isolate_page_range", |trace| {
+            let mut pfn = pageblock_start(start);
+            while pfn < pageblock_align(end) {
+                if self.zones[z].buddy.pageblock_type(Pfn(pfn)) == MigrateType::Isolate {
+                    self.unset_migratetype_isolate(z, pfn, migratetype, trace);
+                }
+                pfn += PAGEBLOCK_PAGES;
             }
-            pfn += PAGEBLOCK_PAGES;
-        }
+        })
     }
 
     /// `test_pages_isolated()` on a checked range: `None` if it passes, else the
@@ -480,29 +493,31 @@ impl Allocator {
         end: u64,
         trace: &mut impl TraceSink,
     ) -> Option<Pfn> {
-        let buddy = &self.zones[z].buddy;
-        let mut pfn = start;
-        while pfn < end {
-            if buddy.pageblock_type(Pfn(pfn)) != MigrateType::Isolate {
-                break;
-            }
-            pfn += PAGEBLOCK_PAGES;
-        }
-        if pfn >= end {
-            pfn = start;
+        crate::buddy::traced(trace, "test_pages_isolated", |trace| {
+            let buddy = &self.zones[z].buddy;
+            let mut pfn = start;
             while pfn < end {
-                match buddy.free_order(Pfn(pfn)) {
-                    Some(order) => pfn += order.pages(),
-                    None => break,
+                if buddy.pageblock_type(Pfn(pfn)) != MigrateType::Isolate {
+                    break;
+                }
+                pfn += PAGEBLOCK_PAGES;
+            }
+            if pfn >= end {
+                pfn = start;
+                while pfn < end {
+                    match buddy.free_order(Pfn(pfn)) {
+                        Some(order) => pfn += order.pages(),
+                        None => break,
+                    }
                 }
             }
-        }
-        trace.emit(Event::TestPagesIsolated {
-            start: Pfn(start),
-            end: Pfn(end),
-            fin: Pfn(pfn),
-        });
-        (pfn < end).then_some(Pfn(pfn))
+            trace.emit(Event::TestPagesIsolated {
+                start: Pfn(start),
+                end: Pfn(end),
+                fin: Pfn(pfn),
+            });
+            (pfn < end).then_some(Pfn(pfn))
+        })
     }
 
     /// Checks the same invariants as [`Allocator::check_invariants`], allowing for

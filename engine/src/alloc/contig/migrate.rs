@@ -101,50 +101,52 @@ impl Allocator {
         trace: &mut impl TraceSink,
         migrations: &mut Vec<Migration>,
     ) -> Result<Option<Pfn>, ContigFailure> {
-        let (from, order, state) = (block.pfn, block.order, block.state);
-        let still_there = match self.zones[z].buddy.head_block(from) {
-            Some((block, true)) => block.order == order && block.state == state,
-            _ => false,
-        } && !self.pcp_pfns(z).contains(&from.0);
-        if !still_there {
-            return Ok(None);
-        }
-        let mut mask = MIGRATE_TARGET_GFP;
-        if order.get() > 0 {
-            mask &= !(gfp::GFP_DIRECT_RECLAIM | gfp::GFP_KSWAPD_RECLAIM);
-            mask |= TRANSHUGE_GFP;
-        }
-        if self.zones[z].zone == ZoneType::Movable {
-            mask |= gfp::GFP_HIGHMEM;
-        }
-        mask |= gfp::GFP_COMP;
-        let nid = self.zones[z].nid;
-        let target = self
-            .alloc_pages_nodemask(Gfp(mask), u32::from(order.get()), nid, targets, trace)
-            .unwrap_or(None);
-        let Some(target) = target else {
-            trace.emit(Event::ContigMigrateFailed { pfn: from, order });
-            return Err(ContigFailure::NoMemory { pfn: from, order });
-        };
-        let to = target.pfn;
-        if let Some(tz) = self.zone_of_pfn(to) {
-            self.zones[tz].buddy.set_page_movable(to, true);
-        }
-        let buddy = &mut self.zones[z].buddy;
-        buddy.set_page_movable(from, false);
-        if state == BlockState::Reserved {
-            // The model's reserved LRU page becomes an ordinary page to free.
-            let _ = buddy.load_in_use(from, Order::ZERO);
-        }
-        let _ = self.free_pages(from, u32::from(order.get()), trace);
-        trace.emit(Event::ContigMigrated {
-            from,
-            to,
-            order,
-            owner,
-        });
-        migrations.push(Migration { from, to, order });
-        Ok(Some(to))
+        crate::buddy::traced(trace, "migrate_pages", |trace| {
+            let (from, order, state) = (block.pfn, block.order, block.state);
+            let still_there = match self.zones[z].buddy.head_block(from) {
+                Some((block, true)) => block.order == order && block.state == state,
+                _ => false,
+            } && !self.pcp_pfns(z).contains(&from.0);
+            if !still_there {
+                return Ok(None);
+            }
+            let mut mask = MIGRATE_TARGET_GFP;
+            if order.get() > 0 {
+                mask &= !(gfp::GFP_DIRECT_RECLAIM | gfp::GFP_KSWAPD_RECLAIM);
+                mask |= TRANSHUGE_GFP;
+            }
+            if self.zones[z].zone == ZoneType::Movable {
+                mask |= gfp::GFP_HIGHMEM;
+            }
+            mask |= gfp::GFP_COMP;
+            let nid = self.zones[z].nid;
+            let target = self
+                .alloc_pages_nodemask(Gfp(mask), u32::from(order.get()), nid, targets, trace)
+                .unwrap_or(None);
+            let Some(target) = target else {
+                trace.emit(Event::ContigMigrateFailed { pfn: from, order });
+                return Err(ContigFailure::NoMemory { pfn: from, order });
+            };
+            let to = target.pfn;
+            if let Some(tz) = self.zone_of_pfn(to) {
+                self.zones[tz].buddy.set_page_movable(to, true);
+            }
+            let buddy = &mut self.zones[z].buddy;
+            buddy.set_page_movable(from, false);
+            if state == BlockState::Reserved {
+                // The model's reserved LRU page becomes an ordinary page to free.
+                let _ = buddy.load_in_use(from, Order::ZERO);
+            }
+            trace.emit(Event::ContigMigrated {
+                from,
+                to,
+                order,
+                owner,
+            });
+            let _ = self.free_pages(from, u32::from(order.get()), trace);
+            migrations.push(Migration { from, to, order });
+            Ok(Some(to))
+        })
     }
 
     /// `isolate_freepages_range()` in strict mode on pages `test_pages_isolated()`
@@ -161,41 +163,43 @@ impl Allocator {
         end: u64,
         trace: &mut impl TraceSink,
     ) -> Option<u64> {
-        let mut pfn = start;
-        while pfn < end {
-            pfn += self.zones[z].buddy.free_order(Pfn(pfn))?.pages();
-        }
-        let outer_end = pfn;
-        let cpu = self.cpu;
-        let zone = &mut self.zones[z];
-        let mut taken = Vec::new();
-        pfn = start;
-        while pfn < outer_end {
-            let here = Pfn(pfn);
-            let migratetype = zone.buddy.pageblock_type(here);
-            let (order, _) = zone.buddy.take_free_block(here)?;
-            if migratetype != MigrateType::Isolate {
-                zone.mod_free_pages(cpu, -(order.pages() as i64));
+        crate::buddy::traced(trace, "isolate_freepages_range", |trace| {
+            let mut pfn = start;
+            while pfn < end {
+                pfn += self.zones[z].buddy.free_order(Pfn(pfn))?.pages();
             }
-            if order.get() + 1 >= PAGEBLOCK_ORDER {
-                let blocks = (order.pages() / PAGEBLOCK_PAGES).max(1);
-                for i in 0..blocks {
-                    let block = Pfn(pfn + i * PAGEBLOCK_PAGES);
-                    if zone.buddy.pageblock_type(block).is_mergeable() {
-                        zone.buddy.set_pageblock_type(block, MigrateType::Movable);
+            let outer_end = pfn;
+            let cpu = self.cpu;
+            let zone = &mut self.zones[z];
+            let mut taken = Vec::new();
+            pfn = start;
+            while pfn < outer_end {
+                let here = Pfn(pfn);
+                let migratetype = zone.buddy.pageblock_type(here);
+                let (order, _) = zone.buddy.take_free_block(here)?;
+                if migratetype != MigrateType::Isolate {
+                    zone.mod_free_pages(cpu, -(order.pages() as i64));
+                }
+                if order.get() + 1 >= PAGEBLOCK_ORDER {
+                    let blocks = (order.pages() / PAGEBLOCK_PAGES).max(1);
+                    for i in 0..blocks {
+                        let block = Pfn(pfn + i * PAGEBLOCK_PAGES);
+                        if zone.buddy.pageblock_type(block).is_mergeable() {
+                            zone.buddy.set_pageblock_type(block, MigrateType::Movable);
+                        }
                     }
                 }
+                trace.emit(Event::FreePageTaken { pfn: here, order });
+                taken.push((here, order));
+                pfn += order.pages();
             }
-            trace.emit(Event::FreePageTaken { pfn: here, order });
-            taken.push((here, order));
-            pfn += order.pages();
-        }
-        for (block, order) in taken {
-            let pieces: Vec<(Pfn, Order)> = (0..order.pages())
-                .map(|i| (Pfn(block.0 + i), Order::ZERO))
-                .collect();
-            let _ = zone.buddy.split_in_use_into(block, order, &pieces);
-        }
-        Some(outer_end)
+            for (block, order) in taken {
+                let pieces: Vec<(Pfn, Order)> = (0..order.pages())
+                    .map(|i| (Pfn(block.0 + i), Order::ZERO))
+                    .collect();
+                let _ = zone.buddy.split_in_use_into(block, order, &pieces);
+            }
+            Some(outer_end)
+        })
     }
 }

@@ -269,19 +269,21 @@ impl Allocator {
         order: u32,
         trace: &mut impl TraceSink,
     ) -> Result<(), ContigError> {
-        let order = Order::new(order).ok_or(EngineError::OrderTooLarge { order })?;
-        let z = self.live_block(pfn, order)?;
-        if order.get() > 0 && self.zones[z].buddy.is_page_movable(pfn) {
-            return Err(ContigError::CompoundPage { pfn });
-        }
-        if order.get() > 0 {
-            let pieces: Vec<(Pfn, Order)> = (0..order.pages())
-                .map(|i| (Pfn(pfn.0 + i), Order::ZERO))
-                .collect();
-            self.zones[z].buddy.split_in_use_into(pfn, order, &pieces)?;
-        }
-        trace.emit(Event::PageSplit { pfn, order });
-        Ok(())
+        crate::buddy::traced(trace, "split_page", |trace| {
+            let order = Order::new(order).ok_or(EngineError::OrderTooLarge { order })?;
+            let z = self.live_block(pfn, order)?;
+            if order.get() > 0 && self.zones[z].buddy.is_page_movable(pfn) {
+                return Err(ContigError::CompoundPage { pfn });
+            }
+            if order.get() > 0 {
+                let pieces: Vec<(Pfn, Order)> = (0..order.pages())
+                    .map(|i| (Pfn(pfn.0 + i), Order::ZERO))
+                    .collect();
+                self.zones[z].buddy.split_in_use_into(pfn, order, &pieces)?;
+            }
+            trace.emit(Event::PageSplit { pfn, order });
+            Ok(())
+        })
     }
 
     /// `alloc_pages_exact()`: allocate `get_order(size_bytes)` pages with `gfp` on the
@@ -301,42 +303,44 @@ impl Allocator {
         gfp: Gfp,
         trace: &mut impl TraceSink,
     ) -> Result<Option<ExactAllocation>, ContigError> {
-        if size_bytes == 0 {
-            return Err(ContigError::ZeroSize);
-        }
-        let order = get_order(size_bytes);
-        Order::new(order).ok_or(EngineError::OrderTooLarge { order })?;
-        let gfp = Gfp(gfp.0 & !(gfp::GFP_COMP | gfp::GFP_HIGHMEM));
-        let nid = self.numa_node_id();
-        let Some(allocation) = self.alloc_pages(gfp, order, nid, trace)? else {
-            return Ok(None);
-        };
-        let kept = size_bytes.div_ceil(PAGE_SIZE_BYTES);
-        let z = self
-            .zone_of_pfn(allocation.pfn)
-            .ok_or(EngineError::PfnOutsideZone {
+        crate::buddy::traced(trace, "alloc_pages_exact", |trace| {
+            if size_bytes == 0 {
+                return Err(ContigError::ZeroSize);
+            }
+            let order = get_order(size_bytes);
+            Order::new(order).ok_or(EngineError::OrderTooLarge { order })?;
+            let gfp = Gfp(gfp.0 & !(gfp::GFP_COMP | gfp::GFP_HIGHMEM));
+            let nid = self.numa_node_id();
+            let Some(allocation) = self.alloc_pages(gfp, order, nid, trace)? else {
+                return Ok(None);
+            };
+            let kept = size_bytes.div_ceil(PAGE_SIZE_BYTES);
+            let z = self
+                .zone_of_pfn(allocation.pfn)
+                .ok_or(EngineError::PfnOutsideZone {
+                    pfn: allocation.pfn,
+                })?;
+            let pieces: Vec<(Pfn, Order)> = (0..allocation.order.pages())
+                .map(|i| (Pfn(allocation.pfn.0 + i), Order::ZERO))
+                .collect();
+            self.zones[z]
+                .buddy
+                .split_in_use_into(allocation.pfn, allocation.order, &pieces)?;
+            trace.emit(Event::AllocExact {
                 pfn: allocation.pfn,
-            })?;
-        let pieces: Vec<(Pfn, Order)> = (0..allocation.order.pages())
-            .map(|i| (Pfn(allocation.pfn.0 + i), Order::ZERO))
-            .collect();
-        self.zones[z]
-            .buddy
-            .split_in_use_into(allocation.pfn, allocation.order, &pieces)?;
-        trace.emit(Event::AllocExact {
-            pfn: allocation.pfn,
-            order: allocation.order,
-            kept,
-        });
-        for i in kept..allocation.order.pages() {
-            self.free_pages_ok(z, Pfn(allocation.pfn.0 + i), Order::ZERO, true, trace)?;
-        }
-        Ok(Some(ExactAllocation {
-            pfn: allocation.pfn,
-            pages: kept,
-            node: allocation.node,
-            zone: allocation.zone,
-        }))
+                order: allocation.order,
+                kept,
+            });
+            for i in kept..allocation.order.pages() {
+                self.free_pages_ok(z, Pfn(allocation.pfn.0 + i), Order::ZERO, true, trace)?;
+            }
+            Ok(Some(ExactAllocation {
+                pfn: allocation.pfn,
+                pages: kept,
+                node: allocation.node,
+                zone: allocation.zone,
+            }))
+        })
     }
 
     /// `free_pages_exact()`: frees the `PAGE_ALIGN(size_bytes) / PAGE_SIZE` pages from
@@ -411,17 +415,19 @@ impl Allocator {
         gfp: Gfp,
         trace: &mut impl TraceSink,
     ) -> Result<ContigOutcome, ContigError> {
-        if migratetype != MigrateType::Movable {
-            return Err(ContigError::BadMigratetype { migratetype });
-        }
-        let z = self.contig_zone(start_pfn, end_pfn)?;
-        let _ = gfp;
-        let (start, end) = (start_pfn.0, end_pfn.0);
-        let mut outcome = ContigOutcome::default();
-        let result = self.alloc_contig_inner(z, start, end, migratetype, trace, &mut outcome);
-        self.undo_range(z, start, end, migratetype, trace);
-        outcome.failure = result.err();
-        Ok(outcome)
+        crate::buddy::traced(trace, "alloc_contig_range", |trace| {
+            if migratetype != MigrateType::Movable {
+                return Err(ContigError::BadMigratetype { migratetype });
+            }
+            let z = self.contig_zone(start_pfn, end_pfn)?;
+            let _ = gfp;
+            let (start, end) = (start_pfn.0, end_pfn.0);
+            let mut outcome = ContigOutcome::default();
+            let result = self.alloc_contig_inner(z, start, end, migratetype, trace, &mut outcome);
+            self.undo_range(z, start, end, migratetype, trace);
+            outcome.failure = result.err();
+            Ok(outcome)
+        })
     }
 
     /// Steps 1 to 7 of [`Allocator::alloc_contig_range`]; the caller undoes the
@@ -579,14 +585,17 @@ impl Allocator {
     /// `drain_all_pages(zone)`: each online CPU's lists of zone `z`, in CPU order, go
     /// back with `free_pcppages_bulk()` (each CPU's counter delta on that CPU).
     pub(super) fn drain_zone(&mut self, z: usize, trace: &mut impl TraceSink) {
-        let current = self.cpu;
-        for cpu in self.online_cpus.clone() {
-            self.cpu = cpu;
-            let count = self.zones[z].pcp_mut(cpu).map_or(0, |p| p.count);
-            if count > 0 {
-                self.free_pcppages_bulk(z, count, 0, trace);
+        crate::buddy::traced(trace, "drain_all_pages", |trace| {
+            let current = self.cpu;
+            for cpu in self.online_cpus.clone() {
+                self.cpu = cpu;
+                let count = self.zones[z].pcp_mut(cpu).map_or(0, |p| p.count);
+                if count > 0 {
+                    let cause = crate::event::DrainCause::Drained { cpu };
+                    self.free_pcppages_bulk(z, count, 0, cause, trace);
+                }
             }
-        }
-        self.cpu = current;
+            self.cpu = current;
+        })
     }
 }

@@ -279,6 +279,7 @@ impl TraceSink for EventLines {
                 pfn,
                 order,
                 migratetype,
+                ..
             } => format!("e drain {} {order} {}", pfn.0, letter(migratetype)),
             Event::Steal {
                 pfn,
@@ -287,6 +288,7 @@ impl TraceSink for EventLines {
                 alloc_migratetype,
                 fallback_migratetype,
                 claimed,
+                ..
             } => format!(
                 "e steal {} {alloc_order} {fallback_order} {} {} {}",
                 pfn.0,

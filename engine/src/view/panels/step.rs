@@ -1,10 +1,11 @@
-//! The step panel: the current call, the kernel call chain down to the event just
-//! passed (a frame per function, with its inputs), a sentence on what happened, and
+//! The step panel: the current call, the kernel call stack the engine was in at the
+//! event just passed (a frame per function, with its inputs), a sentence on what happened, and
 //! every event of the call. Also the words for operations and outcomes, and the
 //! search for the next step that passes a kind of event.
 
 use serde::Serialize;
 
+use crate::buddy::stack::Stacks;
 use crate::event::Event;
 use crate::session::{Call, Cursor, Operation, Outcome, Session};
 
@@ -120,111 +121,6 @@ pub fn describe_outcome(outcome: &Outcome) -> String {
     }
 }
 
-/// The kernel call chain an event is taken in, outermost first, below the
-/// operation's own entry point. `pcp` says whether the current allocation or free is
-/// going through the per-cpu lists.
-fn call_chain(event: &Event, pcp: bool) -> &'static [&'static str] {
-    match event {
-        Event::AllocStart { .. } | Event::PageAlloc { .. } => &[],
-        Event::WatermarkCheck { .. } => &["get_page_from_freelist", "zone_watermark_fast"],
-        Event::NoFragmentRetry => &["get_page_from_freelist"],
-        Event::PcpTake { .. } => &[
-            "get_page_from_freelist",
-            "rmqueue",
-            "rmqueue_pcplist",
-            "__rmqueue_pcplist",
-        ],
-        Event::PcpRefill { .. } => &[
-            "get_page_from_freelist",
-            "rmqueue",
-            "rmqueue_pcplist",
-            "__rmqueue_pcplist",
-            "rmqueue_bulk",
-        ],
-        Event::ZoneLocked { .. }
-        | Event::AreaEmpty { .. }
-        | Event::TakeBlock { .. }
-        | Event::NoBlock { .. }
-            if pcp =>
-        {
-            &[
-                "get_page_from_freelist",
-                "rmqueue",
-                "rmqueue_pcplist",
-                "rmqueue_bulk",
-                "__rmqueue",
-                "__rmqueue_smallest",
-            ]
-        }
-        Event::ZoneLocked { .. }
-        | Event::AreaEmpty { .. }
-        | Event::TakeBlock { .. }
-        | Event::NoBlock { .. } => &[
-            "get_page_from_freelist",
-            "rmqueue",
-            "rmqueue_buddy",
-            "__rmqueue",
-            "__rmqueue_smallest",
-        ],
-        Event::SplitHalf { .. } => &[
-            "get_page_from_freelist",
-            "rmqueue",
-            "__rmqueue",
-            "__rmqueue_smallest",
-            "expand",
-        ],
-        Event::Steal { .. } => &[
-            "get_page_from_freelist",
-            "rmqueue",
-            "__rmqueue",
-            "__rmqueue_fallback",
-        ],
-        Event::Allocated { .. } => &["get_page_from_freelist", "rmqueue"],
-        Event::AllocFailed { .. } => &[],
-        Event::HighatomicReserve { .. } => {
-            &["get_page_from_freelist", "reserve_highatomic_pageblock"]
-        }
-        Event::SlowPath { .. } | Event::NotModelled { .. } => &["__alloc_pages_slowpath"],
-        Event::KswapdWake { .. } => &[
-            "__alloc_pages_slowpath",
-            "wake_all_kswapds",
-            "wakeup_kswapd",
-        ],
-        Event::DirectReclaim { .. } | Event::Reclaimed { .. } => {
-            &["__alloc_pages_slowpath", "__alloc_pages_direct_reclaim"]
-        }
-        Event::Compacted { .. } | Event::Migrated { .. } => &[
-            "__alloc_pages_slowpath",
-            "__alloc_pages_direct_compact",
-            "compact_zone",
-        ],
-        Event::OomDecision { .. } => &["__alloc_pages_slowpath", "__alloc_pages_may_oom"],
-        Event::HighatomicUnreserve { .. } => {
-            &["__alloc_pages_slowpath", "unreserve_highatomic_pageblock"]
-        }
-        Event::PageFree { .. } => &[],
-        Event::PcpFree { .. } => &["free_unref_page", "free_unref_page_commit"],
-        Event::PcpDrain { .. } => &[
-            "free_unref_page",
-            "free_unref_page_commit",
-            "free_pcppages_bulk",
-        ],
-        Event::Merge { .. } | Event::AddFree { .. } if pcp => &[
-            "free_unref_page",
-            "free_unref_page_commit",
-            "free_pcppages_bulk",
-            "__free_one_page",
-        ],
-        Event::Merge { .. } | Event::AddFree { .. } => &["__free_pages_ok", "__free_one_page"],
-        Event::ZoneNotInNodemask { .. } => &["get_page_from_freelist"],
-        Event::OfflinePages { .. } => &["offline_pages"],
-        Event::OnlinePages { .. } => &["online_pages"],
-        Event::ZonelistsRebuilt => &["build_all_zonelists"],
-        Event::WatermarksRecomputed { .. } => &["init_per_zone_wmark_min"],
-        _ => &[],
-    }
-}
-
 fn entry_point(operation: &Operation) -> &'static str {
     match operation {
         Operation::Alloc { .. } => "__alloc_pages",
@@ -233,59 +129,76 @@ fn entry_point(operation: &Operation) -> &'static str {
         Operation::DrainAll => "drain_all_pages",
         Operation::RunKswapd { .. } => "balance_pgdat",
         Operation::CompactMemory => "compact_nodes",
-        Operation::DropCaches => "drop_slab/drop_pagecache",
+        Operation::DropCaches => "drop_caches_sysctl_handler",
         Operation::Sysctl { .. } => "sysctl handler",
         Operation::OfflineSection { .. } | Operation::OnlineSection { .. } => "memory_block_action",
     }
 }
 
-fn frames(call: &Call, upto: usize) -> Vec<Frame> {
-    let mut frames = vec![Frame {
-        function: entry_point(&call.operation).to_string(),
-        inputs: describe_operation(&call.operation),
-    }];
-    let Some(last) = upto.checked_sub(1).and_then(|i| call.events.get(i)) else {
-        return frames;
+/// The call stack at the event just passed, outermost first: the functions the
+/// engine was in when it emitted the event, as it recorded them while running
+/// ([`Stacks`]). Before the first event, the call's entry point. The outermost frame
+/// shows the operation; the innermost the event; each frame between shows the latest
+/// event taken in that function, so the zone a frame works on shows on the frame.
+fn frames(call: &Call, stacks: &Stacks, upto: usize) -> Vec<Frame> {
+    let operation = describe_operation(&call.operation);
+    let entry = Frame {
+        function: stacks
+            .root()
+            .unwrap_or_else(|| entry_point(&call.operation))
+            .to_string(),
+        inputs: operation.clone(),
     };
-    // `last` exists, so the first `upto` events do.
-    let seen = call.events.get(..upto).unwrap_or_default();
-    let pcp = seen.iter().any(|e| {
-        matches!(
-            e,
-            Event::PcpRefill { .. }
-                | Event::PcpTake { .. }
-                | Event::PcpFree { .. }
-                | Event::PcpDrain { .. }
-        )
-    }) && !seen
+    let Some(last) = upto.checked_sub(1).and_then(|i| call.events.get(i)) else {
+        return vec![entry];
+    };
+    let stack = stacks.stack(upto - 1);
+    if stack.is_empty() {
+        // An event outside every modelled function: the entry point tells it.
+        return vec![Frame {
+            inputs: format!("{operation} — {}", last.describe()),
+            ..entry
+        }];
+    }
+    let ids = stacks.frame_ids(upto - 1);
+    let deepest = stack.len() - 1;
+    stack
         .iter()
+        .enumerate()
+        .map(|(depth, function)| {
+            let inputs = match (depth == 0, depth == deepest) {
+                (true, true) => format!("{operation} — {}", last.describe()),
+                (true, false) => operation.clone(),
+                (false, true) => last.describe(),
+                (false, false) => ids
+                    .get(depth)
+                    .and_then(|&id| latest_in_frame(call, stacks, upto, id))
+                    .map(context_inputs)
+                    .unwrap_or_default(),
+            };
+            Frame {
+                function: function.to_string(),
+                inputs,
+            }
+        })
+        .collect()
+}
+
+/// The latest of the first `upto` events taken in frame `id` itself, else the
+/// latest watermark check below it (which names the zone the frame works on).
+fn latest_in_frame<'a>(call: &'a Call, stacks: &Stacks, upto: usize, id: u32) -> Option<&'a Event> {
+    let seen = call.events.get(..upto).unwrap_or_default();
+    let own = seen
+        .iter()
+        .enumerate()
         .rev()
-        .take(1)
-        .any(|e| matches!(e, Event::PageAlloc { .. }));
-    let chain = call_chain(last, pcp);
-    // Each frame's inputs: the latest event taken in that function, so the zone a
-    // frame works on shows on the frame.
-    for (depth, function) in chain.iter().enumerate() {
-        let inputs = if depth + 1 == chain.len() {
-            last.describe()
-        } else {
-            seen.iter()
-                .rev()
-                .find(|e| e.kernel_function() == *function)
-                .map(context_inputs)
-                .unwrap_or_default()
-        };
-        frames.push(Frame {
-            function: function.to_string(),
-            inputs,
-        });
-    }
-    if chain.is_empty() {
-        if let Some(top) = frames.last_mut() {
-            top.inputs = format!("{} — {}", top.inputs, last.describe());
-        }
-    }
-    frames
+        .find(|(i, _)| stacks.frame_ids(*i).last() == Some(&id));
+    let below = || {
+        seen.iter().enumerate().rev().find(|(i, e)| {
+            matches!(e, Event::WatermarkCheck { .. }) && stacks.frame_ids(*i).contains(&id)
+        })
+    };
+    own.or_else(below).map(|(_, e)| e)
 }
 
 fn context_inputs(event: &Event) -> String {
@@ -347,6 +260,7 @@ pub(super) fn step_view(session: &Session, cursor: Cursor) -> StepView {
             current_event: None,
         };
     };
+    let (_, stacks) = session.traced_events(cursor.call);
     let upto = cursor.event.min(call.events.len());
     let event = upto.checked_sub(1).and_then(|i| call.events.get(i));
     let operation = describe_operation(&call.operation);
@@ -381,7 +295,7 @@ pub(super) fn step_view(session: &Session, cursor: Cursor) -> StepView {
         operation,
         outcome,
         returned: upto == call.events.len(),
-        frames: frames(&call, upto),
+        frames: frames(&call, &stacks, upto),
         sentence,
         function: event.map(|e| e.kernel_function().to_string()),
         highlight: highlight.map(|(p, o)| (p.0, o.get())),
