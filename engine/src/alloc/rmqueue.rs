@@ -34,6 +34,7 @@ impl Allocator {
         }
         if self.zones[z].flags & ZONE_BOOSTED_WATERMARK != 0 {
             self.zones[z].flags &= !ZONE_BOOSTED_WATERMARK;
+            self.note_small();
             let zone_type = self.zones[z].zone;
             self.wakeup_kswapd(z, 0, zone_type, trace);
         }
@@ -67,21 +68,29 @@ impl Allocator {
                 })
             }
         };
+        self.note_small();
         if let Some(batch) = batch {
             let pages = self.rmqueue_bulk(z, order, batch, migratetype, flags, trace);
+            let refilled = pages.len() as u64;
+            // The list and its count change before the event that says so, so a
+            // session stepping through the call shows them at it (see `journal`).
+            self.note_pcp(z, cpu, pindex, journal::PcpOp::Extend(pages.clone()));
+            let pcp = self.zones[z].pcp_mut(cpu)?;
+            pcp.count += refilled << order.get();
+            pcp.lists[pindex].extend(pages);
+            self.note_small();
             trace.emit(Event::PcpRefill {
                 node: self.zones[z].nid,
                 zone: self.zones[z].zone,
                 order,
-                pages: pages.len() as u64,
+                pages: refilled,
             });
-            let pcp = self.zones[z].pcp_mut(cpu)?;
-            pcp.count += (pages.len() as u64) << order.get();
-            pcp.lists[pindex].extend(pages);
         }
         let pcp = self.zones[z].pcp_mut(cpu)?;
         let page = pcp.lists[pindex].pop_front()?;
         pcp.count -= order.pages();
+        self.note_pcp(z, cpu, pindex, journal::PcpOp::PopFront);
+        self.note_small();
         trace.emit(Event::PcpTake {
             pfn: Pfn(page.pfn),
             order,
@@ -116,6 +125,7 @@ impl Allocator {
         let taken = (pages.len() as i64) << order.get();
         let cpu = self.cpu;
         self.zones[z].mod_free_pages(cpu, -taken);
+        self.note_small();
         pages
     }
 
@@ -146,6 +156,7 @@ impl Allocator {
         let (pfn, _cached) = page?;
         let cpu = self.cpu;
         self.zones[z].mod_free_pages(cpu, -(order.pages() as i64));
+        self.note_small();
         Some(pfn)
     }
 
@@ -306,6 +317,7 @@ impl Allocator {
         if self.boost_watermark(z) && flags & af::KSWAPD != 0 {
             self.zones[z].flags |= ZONE_BOOSTED_WATERMARK;
         }
+        self.note_small();
         if !whole_block {
             return single_page(self);
         }
@@ -346,10 +358,9 @@ impl Allocator {
             zone.buddy.set_pageblock_type(pfn, MigrateType::HighAtomic);
             zone.buddy
                 .move_freepages_block(pfn, MigrateType::HighAtomic);
-            trace.emit(Event::HighatomicReserve {
-                pfn,
-                reserved: zone.nr_reserved_highatomic,
-            });
+            let reserved = zone.nr_reserved_highatomic;
+            self.note_small();
+            trace.emit(Event::HighatomicReserve { pfn, reserved });
         }
     }
 }

@@ -13,6 +13,7 @@ mod cases;
 mod cma;
 mod contig;
 mod digest;
+mod event_state;
 mod fuzz_regressions;
 mod generate;
 mod hotplug;
