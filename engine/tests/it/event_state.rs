@@ -259,6 +259,17 @@ fn median_ms(mut samples: Vec<f64>) -> f64 {
 fn step_timing() {
     use std::time::Instant;
     let session = sixteen_gib_session();
+    let mut early = Vec::new();
+    for _ in 0..5 {
+        let start = Instant::now();
+        let copy = session.current().clone();
+        early.push(start.elapsed().as_secs_f64() * 1e3);
+        drop(copy);
+    }
+    println!(
+        "one copy of the state before stepping: {:.2} ms (median)",
+        median_ms(early)
+    );
     let last = session.calls().len() - 1;
     let events = session.event_count(last);
     println!("drain call: {events} events");
@@ -297,7 +308,10 @@ fn step_timing() {
         clones.push(start.elapsed().as_secs_f64() * 1e3);
         drop(copy);
     }
-    println!("one copy of the state: {:.2} ms (median)", median_ms(clones));
+    println!(
+        "one copy of the state: {:.2} ms (median)",
+        median_ms(clones)
+    );
     println!(
         "16 GiB, inside a {events}-event call: forward {:.2} ms, back {:.2} ms, over {:.2} ms (medians)",
         median_ms(forward),
