@@ -67,7 +67,6 @@ pub use types::{
 /// What this version of the model leaves out, in words for the page and the docs.
 /// Every entry is a deliberate simplification, not an oversight.
 pub const LIMITATIONS: &[&str] = &[
-    "Stepping goes event by event through recorded kernel calls, but a call's effect on memory lands when it returns: while the cursor is inside a call, the address space, gauges and free lists show the state before the call (a kernel function cannot be paused halfway here).",
     "The page drives the whole allocator (nodes, zonelists, per-cpu lists, watermarks, fallback stealing, the reduced reclaim and compaction model of docs/allocator.md); what that model leaves out is listed with it.",
     "The page draws machines of up to 256 GiB of address space whose zones span at most 64 GiB together, and runs at most 1,000,000 workload operations; larger ones are refused with a message.",
     "Zoomed out, one pixel stands for several pages and shows their mean colour; zoom in to see single pages and buddy block outlines.",

@@ -7,10 +7,13 @@
 //! deterministic, so that gives exactly the state that was there.
 //!
 //! Stepping works on a [`Cursor`]: a call and a position among that call's events.
-//! Inside a call the state is the state before the call. The events say what the call
-//! is deciding (zone tried, watermark compared, list taken from). Once the cursor
-//! passes a call's last event, the state is the state after the call. A kernel
-//! function cannot be paused halfway here. This is how it is shown instead.
+//! Inside a call the state is the state at that event: the call is run again on the
+//! state before it with its changes recorded in a journal, each stamped with the
+//! events before it ([`crate::buddy::journal`]), and the changes made before the
+//! cursor's next event are applied to the state before the call. Stepping forward
+//! applies one event's changes to the state kept from the last step; stepping back
+//! starts again from the state before the call. Once the cursor passes a call's last
+//! event, the state is the state after the call.
 
 use crate::alloc::reclaim::PageUse;
 use crate::alloc::{Allocation, Allocator};
@@ -20,6 +23,7 @@ use crate::types::gfp::Gfp;
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use crate::buddy::journal::{Journal, SharedJournal};
 use crate::buddy::stack::{StackRecorder, Stacks};
 use crate::buddy::TraceSink;
 use crate::event::Event;
@@ -220,6 +224,20 @@ struct Checkpoint {
 struct ReplayCache {
     at: Option<Checkpoint>,
     events: Option<(usize, Rc<[Event]>, Rc<Stacks>)>,
+    /// The call the cursor was last inside, with its journal and the state at the
+    /// event it was at, so stepping by one event applies only that event's changes.
+    step: Option<StepState>,
+}
+
+/// A call being stepped through: the state before it, the changes it made (see
+/// [`crate::buddy::journal`]) and the state after its first `event` events.
+#[derive(Clone, Debug)]
+struct StepState {
+    call: usize,
+    before: Rc<Allocator>,
+    journal: Rc<Journal>,
+    event: usize,
+    state: Allocator,
 }
 
 /// An allocator and its history.
@@ -484,14 +502,82 @@ impl Session {
         cursor.call + usize::from(done)
     }
 
-    /// The state at a cursor: before its call while the call is in progress, after
-    /// it once the cursor has passed the call's last event.
+    /// The state at a cursor: after its call's first `cursor.event` events (before
+    /// the call at event 0, after it once the cursor has passed its last event).
+    /// Inside a call, the state before it with the changes the call made before its
+    /// next event applied again (see [`crate::buddy::journal`]); stepping one event
+    /// forward applies one event's changes to the state kept from the last step.
     pub fn state_at(&self, cursor: Cursor) -> Allocator {
         let done = self
             .records
             .get(cursor.call)
-            .is_some_and(|c| cursor.event >= c.event_count as usize);
-        self.state_after(cursor.call + usize::from(done))
+            .is_none_or(|c| cursor.event >= c.event_count as usize);
+        if done || cursor.event == 0 {
+            return self.state_after(cursor.call + usize::from(done));
+        }
+        self.state_inside(cursor.call, cursor.event)
+    }
+
+    /// The state after the first `event` events of call `call`, which has more.
+    fn state_inside(&self, call: usize, event: usize) -> Allocator {
+        let cached = self.cache.borrow_mut().step.take();
+        let mut step = match cached {
+            Some(step) if step.call == call => step,
+            _ => self.journal_call(call),
+        };
+        if step.event > event {
+            step.state = (*step.before).clone();
+            step.event = 0;
+        }
+        step.state
+            .replay(&step.journal, step.event as u32..event as u32);
+        step.event = event;
+        let state = step.state.clone();
+        self.cache.borrow_mut().step = Some(step);
+        state
+    }
+
+    /// Runs call `call` again on the state before it, recording its changes; keeps
+    /// its events and the state after it for the steps that follow.
+    fn journal_call(&self, call: usize) -> StepState {
+        let before = self.replayed(call);
+        let mut state = before.clone();
+        let journal = SharedJournal::default();
+        state.allocator.attach_journal(&journal);
+        let mut sink = JournalSink {
+            recorder: StackRecorder::default(),
+            journal: journal.clone(),
+        };
+        let _ = execute(
+            &mut state.allocator,
+            &mut state.allocations,
+            &self.records[call].operation,
+            &mut sink,
+        );
+        state.allocator.detach_journal();
+        state.calls = call + 1;
+        let journal = Rc::new(std::mem::take(&mut *journal.borrow_mut()));
+        let mut cache = self.cache.borrow_mut();
+        let (events, stacks) = sink.recorder.finish();
+        cache.events = Some((call, Rc::from(events), Rc::new(stacks)));
+        cache.at = Some(state);
+        StepState {
+            call,
+            state: before.allocator.clone(),
+            before: Rc::new(before.allocator),
+            journal,
+            event: 0,
+        }
+    }
+
+    /// The changes call `call` made, each stamped with the number of its events
+    /// before it (for tests and tools that check the journal is complete).
+    pub fn journal(&self, call: usize) -> Option<(Allocator, Rc<Journal>)> {
+        if call >= self.records.len() {
+            return None;
+        }
+        let step = self.journal_call(call);
+        Some(((*step.before).clone(), step.journal))
     }
 
     /// The event the cursor has just passed, if any.
@@ -647,6 +733,35 @@ impl TraceSink for OwnershipSink {
     }
 }
 
+/// A trace sink for stepping through a call: it keeps every event and counts them
+/// in the journal the state records its changes in, so each change is stamped with
+/// the events before it.
+struct JournalSink {
+    recorder: StackRecorder,
+    journal: SharedJournal,
+}
+
+impl TraceSink for JournalSink {
+    fn emit(&mut self, event: Event) {
+        self.recorder.emit(event);
+        self.journal.borrow_mut().events += 1;
+    }
+
+    fn enter(&mut self, function: &'static str) {
+        self.recorder.enter(function);
+    }
+
+    fn leave(&mut self) {
+        self.recorder.leave();
+    }
+}
+
+impl Recorded for JournalSink {
+    fn recorded(&self) -> &[Event] {
+        &self.recorder.events
+    }
+}
+
 /// The events an operation's ownership tracking needs, from whichever sink ran it.
 trait Recorded: TraceSink {
     fn recorded(&self) -> &[Event];
@@ -761,6 +876,13 @@ fn execute<S: Recorded>(
             Outcome::Hotplugged { online: true }
         }
     };
+    // The CPU an operation ran on is the current one again, and a sysctl write
+    // changed settings without an event: for a recording state, the last changes of
+    // the call say so.
+    allocator.note_small();
+    if matches!(operation, Operation::Sysctl { .. }) {
+        allocator.note_machine();
+    }
     track_ownership(allocations, events.recorded());
     Ok(outcome)
 }

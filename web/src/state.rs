@@ -42,10 +42,10 @@ impl<T> std::ops::Deref for Shared<T> {
 }
 
 /// The allocator state at the cursor and what is drawn from it, computed once per
-/// call boundary crossed (inside a call the state is the pre-call state, so
-/// stepping through a call's events reuses it).
+/// cursor: every event that changes memory changes what the page shows.
 #[derive(Debug)]
 pub struct AtCursor {
+    pub cursor: Cursor,
     pub calls_done: usize,
     pub allocator: Allocator,
     pub map: PageMap,
@@ -144,6 +144,7 @@ fn at_cursor(session: &Session, cursor: Cursor) -> AtCursor {
     let map = view::page_map(&allocator);
     let spans = view::spans(&allocator);
     AtCursor {
+        cursor,
         calls_done: session.calls_done_at(cursor),
         allocator,
         map,
@@ -254,7 +255,7 @@ impl State {
     }
 
     fn move_to(mut self, cursor: Cursor) -> State {
-        if self.session.calls_done_at(cursor) != self.at.calls_done {
+        if cursor != self.at.cursor {
             self.at = Shared(Rc::new(at_cursor(&self.session, cursor)));
         }
         self.cursor = cursor;

@@ -72,7 +72,10 @@ impl Allocator {
             if migratetype != MigrateType::Isolate {
                 zone.mod_free_pages(cpu, order.pages() as i64);
             }
-            zone.buddy.free_block(pfn, order, migratetype, false, trace)
+            self.note_small();
+            self.zones[z]
+                .buddy
+                .free_block(pfn, order, migratetype, false, trace)
         })
     }
 
@@ -99,12 +102,21 @@ impl Allocator {
                 migratetype: cached,
             });
             pcp.count += order.pages();
+            let page = PcpPage {
+                pfn: pfn.0,
+                migratetype: cached,
+            };
+            self.note_pcp(z, cpu, pindex, journal::PcpOp::PushFront(page));
+            self.note_small();
             trace.emit(Event::PcpFree {
                 pfn,
                 order,
                 pindex: pindex as u32,
                 cpu,
             });
+            let Some(pcp) = self.zones[z].pcp_mut(cpu) else {
+                return;
+            };
             let free_high = pcp.free_factor > 0 && order.get() > 0 && order.get() <= COSTLY_ORDER;
             let high = nr_pcp_high(pcp, zone_flags, free_high);
             if pcp.count >= high {
@@ -117,6 +129,7 @@ impl Allocator {
                     to_free,
                     free_high,
                 };
+                self.note_small();
                 self.free_pcppages_bulk(z, to_free, pindex, cause, trace);
             }
         })
@@ -143,7 +156,7 @@ impl Allocator {
             let mut count = count.min(pcp.count) as i64;
             let (mut min_pindex, mut max_pindex) = (0usize, NR_PCP_LISTS - 1);
             let mut pindex = pindex as isize - 1;
-            let mut drained: Vec<(PcpPage, Order)> = Vec::new();
+            let mut drained: Vec<(PcpPage, Order, usize)> = Vec::new();
             while count > 0 {
                 loop {
                     pindex += 1;
@@ -173,14 +186,20 @@ impl Allocator {
                 let order = pindex_to_order(p);
                 while let Some(page) = pcp.lists[p].pop_back() {
                     count -= order.pages() as i64;
-                    pcp.count -= order.pages();
-                    drained.push((page, order));
+                    drained.push((page, order, p));
                     if count <= 0 {
                         break;
                     }
                 }
             }
-            for (page, order) in drained {
+            for (page, order, p) in drained {
+                // Each page leaves its list (and the count) with its own event; the
+                // lists were emptied above, which only this loop reads after (see
+                // `journal`).
+                if let Some(pcp) = self.zones[z].pcp_mut(cpu) {
+                    pcp.count -= order.pages();
+                }
+                self.note_pcp(z, cpu, p, journal::PcpOp::PopBack);
                 let zone = &mut self.zones[z];
                 let pfn = Pfn(page.pfn);
                 // The pageblock may have been isolated since the page was cached: then its
@@ -192,6 +211,7 @@ impl Allocator {
                 if migratetype != MigrateType::Isolate {
                     zone.mod_free_pages(cpu, order.pages() as i64);
                 }
+                self.note_small();
                 // The kernel fires mm_page_pcpu_drain after __free_one_page(); the
                 // event comes first here so the page leaves the per-cpu list before
                 // the merges it causes are told (the tracepoints keep their order
@@ -202,6 +222,7 @@ impl Allocator {
                     migratetype,
                     cause,
                 });
+                let zone = &mut self.zones[z];
                 let _ = zone.buddy.free_block(pfn, order, migratetype, false, trace);
             }
         })
@@ -227,9 +248,11 @@ impl Allocator {
             let current = self.cpu;
             for cpu in self.online_cpus.clone() {
                 self.cpu = cpu;
+                self.note_small();
                 self.drain_local_pages(trace);
             }
             self.cpu = current;
+            self.note_small();
         })
     }
 }

@@ -200,6 +200,7 @@ impl Allocator {
             if let Err(at) = self.offline_sections.binary_search(&number) {
                 self.offline_sections.insert(at, number);
             }
+            self.note_small();
             self.after_hotplug(nid, zone_type, -(pages as i64), trace);
             trace.emit(Event::HotplugDone {
                 start: Pfn(start),
@@ -238,6 +239,7 @@ impl Allocator {
                 zone: self.zones[z].zone,
             });
             self.offline_sections.remove(at);
+            self.note_small();
             // move_pfn_range_to_zone(..., MIGRATE_ISOLATE)
             let zone = &mut self.zones[z];
             let first_block = (start - zone.buddy.first_pageblock_pfn().0) / PAGEBLOCK_PAGES;
@@ -247,6 +249,7 @@ impl Allocator {
                     .set_pageblock_raw(index as usize, MigrateType::Isolate as u8);
             }
             zone.nr_isolate_pageblock += blocks;
+            zone.note();
             // online_pages_range(): MAX_ORDER blocks freed to the tail; into isolated
             // pageblocks, so NR_FREE_PAGES does not count them yet.
             let max = Order::new(u32::from(MAX_ORDER) - 1).unwrap_or(Order::ZERO);
@@ -268,6 +271,7 @@ impl Allocator {
             if let Some(node) = self.nodes.iter_mut().find(|n| n.nid == nid) {
                 node.present += pages;
             }
+            self.note_small();
             self.after_hotplug(nid, zone_type, pages as i64, trace);
             self.undo_range(z, start, end, MigrateType::Movable, trace);
             trace.emit(Event::HotplugDone {
@@ -303,6 +307,8 @@ impl Allocator {
         }
         let warning = machine.init_per_zone_wmark_min_after_boot();
         let min_free_kbytes = machine.min_free_kbytes;
+        self.note_machine();
+        self.note_machine();
         if rebuilt {
             let lists = self.machine.as_ref().map_or(&[][..], |m| &m.zonelists[..]);
             for node in &mut self.nodes {
@@ -312,11 +318,13 @@ impl Allocator {
                 }
             }
             self.index_zonelists();
+            self.note_small();
             crate::buddy::traced(trace, "build_all_zonelists", |trace| {
                 trace.emit(Event::ZonelistsRebuilt)
             });
         }
         self.take_zone_settings(true);
+        self.note_small();
         crate::buddy::traced(trace, "init_per_zone_wmark_min", |trace| {
             trace.emit(Event::WatermarksRecomputed {
                 min_free_kbytes,

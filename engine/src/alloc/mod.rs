@@ -28,6 +28,7 @@ mod check;
 pub mod contig;
 mod free;
 pub mod hotplug;
+mod journal;
 mod page_alloc;
 pub mod reclaim;
 mod rmqueue;
@@ -115,6 +116,9 @@ pub struct ZoneState {
     pub free_pages_global: i64,
     pub cpu_stats: Vec<CpuStat>,
     pub pcps: Vec<Pcp>,
+    /// Where changes are recorded while a session steps through a call (see the
+    /// `journal` module); off otherwise, and never part of what a zone is.
+    pub recorder: crate::buddy::journal::Recorder,
 }
 
 impl ZoneState {
@@ -151,6 +155,7 @@ impl ZoneState {
             }
             None => self.free_pages_global += delta,
         }
+        self.note();
     }
 }
 
@@ -202,6 +207,9 @@ pub struct Allocator {
     /// Each node's two zonelists as indexes into `zones`, built once (see
     /// [`Allocator::index_zonelists`]) so an allocation does not rebuild them.
     pub(crate) zonelist_indexes: Vec<ZonelistIndexes>,
+    /// Where changes are recorded while a session steps through a call (see the
+    /// `journal` module); off otherwise, and never part of what a state is.
+    pub(crate) recorder: crate::buddy::journal::Recorder,
 }
 
 /// Read access for the front ends and tests: the fields themselves are the engine's
@@ -222,6 +230,7 @@ impl Allocator {
             machine: None,
             offline_sections: Vec::new(),
             zonelist_indexes: Vec::new(),
+            recorder: crate::buddy::journal::Recorder::default(),
         }
     }
 

@@ -339,6 +339,7 @@ impl Allocator {
             if node.kswapd_order < u32::from(order) {
                 node.kswapd_order = u32::from(order);
             }
+            self.note_small();
             trace.emit(Event::KswapdWake {
                 node: nid,
                 order,

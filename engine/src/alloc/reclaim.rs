@@ -203,11 +203,13 @@ impl Allocator {
         let result = self.alloc_pages_nodemask(gfp, order, node, nodemask, trace)?;
         if let Some(a) = result {
             if use_.on_lru() && order == 0 {
-                self.lru.push(LruPage {
+                let page = LruPage {
                     pfn: a.pfn.0,
                     use_,
                     owner,
-                });
+                };
+                self.lru.push(page);
+                self.note_lru(super::journal::LruOp::Push(page));
                 if let Some(z) = self.zone_of_pfn(a.pfn) {
                     self.zones[z].buddy.set_page_movable(a.pfn, true);
                 }
@@ -232,6 +234,7 @@ impl Allocator {
             return Err(crate::error::EngineError::NotAllocated { pfn });
         }
         self.lru.remove(pfn.0);
+        self.note_lru(super::journal::LruOp::Remove(pfn.0));
         self.zones[z].buddy.set_page_movable(pfn, false);
         self.free_pages(pfn, order, trace)
     }
@@ -271,6 +274,7 @@ impl Allocator {
                     continue;
                 }
                 self.lru.remove(page.pfn);
+                self.note_lru(super::journal::LruOp::Remove(page.pfn));
                 i += 1;
                 let pfn = Pfn(page.pfn);
                 if let Some(z) = self.zone_of_pfn(pfn) {
@@ -344,6 +348,7 @@ impl Allocator {
                 if freed == 0 {
                     if !balanced {
                         self.nodes[node].kswapd_failures += 1;
+                        self.note_small();
                     }
                     break;
                 }
@@ -357,6 +362,7 @@ impl Allocator {
             }
             self.nodes[node].kswapd_order = 0;
             self.nodes[node].kswapd_highest_zoneidx = KSWAPD_IDLE_ZONEIDX;
+            self.note_small();
             trace.emit(Event::KswapdRun {
                 node: nid,
                 reclaimed: total,
@@ -451,6 +457,7 @@ impl Allocator {
                     }
                     zone.buddy.set_pageblock_type(pfn, ac.migratetype);
                     let (moved, _) = zone.buddy.move_freepages_block(pfn, ac.migratetype);
+                    self.note_small();
                     trace.emit(Event::HighatomicUnreserve {
                         pfn,
                         migratetype: ac.migratetype,
@@ -650,6 +657,7 @@ impl Allocator {
             if self.zones[z].buddy.isolate_free_block(Pfn(pfn)).is_some() {
                 let cpu = self.cpu;
                 self.zones[z].mod_free_pages(cpu, -(order.pages() as i64));
+                self.note_small();
                 targets.extend(pfn..pfn + order.pages());
             }
             pfn += order.pages();
@@ -663,6 +671,10 @@ impl Allocator {
         crate::buddy::traced(trace, "migrate_pages", |trace| {
             self.zones[z].buddy.set_page_movable(Pfn(target), true);
             self.lru.moved(source.pfn, target);
+            self.note_lru(super::journal::LruOp::Moved {
+                from: source.pfn,
+                to: target,
+            });
             self.zones[z].buddy.set_page_movable(Pfn(source.pfn), false);
             trace.emit(Event::Migrated {
                 from: Pfn(source.pfn),

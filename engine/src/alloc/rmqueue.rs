@@ -35,6 +35,7 @@ impl Allocator {
             }
             if self.zones[z].flags & ZONE_BOOSTED_WATERMARK != 0 {
                 self.zones[z].flags &= !ZONE_BOOSTED_WATERMARK;
+                self.note_small();
                 let zone_type = self.zones[z].zone;
                 self.wakeup_kswapd(z, 0, zone_type, trace);
             }
@@ -94,15 +95,15 @@ impl Allocator {
                 })
             }
         };
+        self.note_small();
         if let Some(batch) = batch {
-            let pages = self.rmqueue_bulk(z, order, batch, migratetype, flags, trace);
-            let pcp = self.zones[z].pcp_mut(cpu)?;
-            pcp.count += (pages.len() as u64) << order.get();
-            pcp.lists[pindex].extend(pages);
+            self.rmqueue_bulk(z, order, batch, pindex, migratetype, flags, trace);
         }
         let pcp = self.zones[z].pcp_mut(cpu)?;
         let page = pcp.lists[pindex].pop_front()?;
         pcp.count -= order.pages();
+        self.note_pcp(z, cpu, pindex, journal::PcpOp::PopFront);
+        self.note_small();
         trace.emit(Event::PcpTake {
             pfn: Pfn(page.pfn),
             order,
@@ -113,16 +114,19 @@ impl Allocator {
     }
 
     /// `rmqueue_bulk()`: up to `count` blocks from `__rmqueue()`, in the order they
-    /// come, and one counter update for all of them.
+    /// come, onto the tail of per-cpu list `pindex`, and one counter update for all
+    /// of them (the caller's `pcp->count` update is folded in here).
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn rmqueue_bulk(
         &mut self,
         z: usize,
         order: Order,
         count: u64,
+        pindex: usize,
         migratetype: MigrateType,
         flags: u32,
         trace: &mut impl TraceSink,
-    ) -> Vec<PcpPage> {
+    ) {
         crate::buddy::traced(trace, "rmqueue_bulk", |trace| {
             let mut pages = Vec::new();
             for _ in 0..count {
@@ -136,15 +140,23 @@ impl Allocator {
                 });
             }
             let taken = (pages.len() as i64) << order.get();
+            let refilled = pages.len() as u64;
             let cpu = self.cpu;
             self.zones[z].mod_free_pages(cpu, -taken);
+            // The list and its count change before the event that says so, so a
+            // session stepping through the call shows them at it (see `journal`).
+            self.note_pcp(z, cpu, pindex, journal::PcpOp::Extend(pages.clone()));
+            if let Some(pcp) = self.zones[z].pcp_mut(cpu) {
+                pcp.count += refilled << order.get();
+                pcp.lists[pindex].extend(pages);
+            }
+            self.note_small();
             trace.emit(Event::PcpRefill {
                 node: self.zones[z].nid,
                 zone: self.zones[z].zone,
                 order,
-                pages: pages.len() as u64,
+                pages: refilled,
             });
-            pages
         })
     }
 
@@ -188,6 +200,7 @@ impl Allocator {
             let (pfn, _cached) = page?;
             let cpu = self.cpu;
             self.zones[z].mod_free_pages(cpu, -(order.pages() as i64));
+            self.note_small();
             Some(pfn)
         })
     }
@@ -385,6 +398,7 @@ impl Allocator {
         if boosted {
             self.zones[z].flags |= ZONE_BOOSTED_WATERMARK;
         }
+        self.note_small();
         if !whole_block {
             self.zones[z].buddy.move_to_free_list(pfn, start);
             return (StealKind::BlockOnly, boosted);
@@ -432,10 +446,9 @@ impl Allocator {
                 zone.buddy.set_pageblock_type(pfn, MigrateType::HighAtomic);
                 zone.buddy
                     .move_freepages_block(pfn, MigrateType::HighAtomic);
-                trace.emit(Event::HighatomicReserve {
-                    pfn,
-                    reserved: zone.nr_reserved_highatomic,
-                });
+                let reserved = zone.nr_reserved_highatomic;
+                self.note_small();
+                trace.emit(Event::HighatomicReserve { pfn, reserved });
             }
         })
     }

@@ -22,6 +22,7 @@ impl Allocator {
             };
             let free = zone_memory.buddy.free_pages() as i64;
             zones.push(ZoneState {
+                recorder: Default::default(),
                 nid: zone.node,
                 zone: zone.zone_type,
                 buddy: zone_memory.buddy,
@@ -99,6 +100,7 @@ impl Allocator {
             machine: Some(machine.clone()),
             offline_sections: Vec::new(),
             zonelist_indexes: Vec::new(),
+            recorder: crate::buddy::journal::Recorder::default(),
         }
         .with_zonelist_indexes())
     }

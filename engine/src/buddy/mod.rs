@@ -6,6 +6,7 @@
 //! every free is `__free_one_page()`. The list order, the split order and the merge
 //! rules are the kernel's; what is absent is listed in [`crate::LIMITATIONS`].
 
+pub mod journal;
 pub mod lists;
 pub mod stack;
 
@@ -15,6 +16,7 @@ use crate::limits::ZONE_PAGES_MAX;
 use crate::types::{
     MigrateType, Order, Pfn, MAX_ORDER, MIGRATE_TYPES_STORED as MIGRATE_TYPES, PAGEBLOCK_ORDER,
 };
+use journal::{BuddyOp, Recorder};
 use lists::PageLists;
 
 /// Where trace events go. `()` discards them (boot-time freeing of a large zone would
@@ -107,6 +109,9 @@ pub struct BuddyZone {
     pageblock_type: Vec<u8>,
     /// `free_area[order].free_list[migratetype]`, at `order * MIGRATE_TYPES + mt`.
     lists: PageLists,
+    /// Where changes are recorded while a session steps through a call (see
+    /// [`journal`]); every change goes through the `w_*` and `l_*` methods.
+    recorder: Recorder,
 }
 
 impl BuddyZone {
@@ -159,6 +164,7 @@ impl BuddyZone {
             list_type: vec![0; pages as usize],
             pageblock_type: vec![MigrateType::Unmovable as u8; blocks as usize],
             lists: PageLists::new(pages, MAX_ORDER as usize * MIGRATE_TYPES),
+            recorder: Recorder::default(),
         };
         for &(start, end) in memory {
             let (start, end) = (start.max(start_pfn), end.min(end_pfn));
@@ -191,7 +197,7 @@ impl BuddyZone {
                 // put on a free list.
                 let first = index as usize;
                 let last = first + order.pages() as usize;
-                self.state[first..last].fill(KIND_TAIL);
+                self.w_fill(first as u32, last as u32, KIND_TAIL);
             }
             let migratetype = self.pageblock_type(Pfn(start));
             self.free_one_page(Pfn(start), order, migratetype, true, &mut ());
@@ -241,8 +247,8 @@ impl BuddyZone {
     /// `set_pageblock_migratetype()`.
     pub fn set_pageblock_type(&mut self, pfn: Pfn, migratetype: MigrateType) {
         let index = (pfn.0 >> PAGEBLOCK_ORDER).wrapping_sub(self.start_pfn.0 >> PAGEBLOCK_ORDER);
-        if let Some(slot) = self.pageblock_type.get_mut(index as usize) {
-            *slot = migratetype as u8;
+        if let Ok(index) = usize::try_from(index) {
+            self.set_pageblock_raw(index, migratetype as u8);
         }
     }
 
@@ -303,13 +309,17 @@ impl BuddyZone {
                 continue;
             };
             let pfn = self.pfn_of(index);
+            // Changed before the event that says so, so a session stepping through
+            // the call shows the block off its list at this event (see `journal`).
+            // While it is cut down, the block reads as in use at its current order.
+            self.l_remove(list_of(current, migratetype), index);
+            self.w_state(index, KIND_ALLOCATED | current.get());
             trace.emit(Event::TakeBlock {
                 pfn,
                 order: current,
             });
-            self.lists.remove(list_of(current, migratetype), index);
             self.expand(index, order, current, migratetype, trace);
-            self.state[index as usize] = KIND_ALLOCATED | order.get();
+            self.w_state(index, KIND_ALLOCATED | order.get());
             return Some(pfn);
         }
         None
@@ -331,9 +341,10 @@ impl BuddyZone {
                 let Some(lower) = high.lower() else { break };
                 high = lower;
                 let half = index + high.pages() as u32;
-                self.lists.push_head(list_of(high, migratetype), half);
-                self.state[half as usize] = KIND_FREE | high.get();
-                self.list_type[half as usize] = migratetype as u8;
+                self.l_push_head(list_of(high, migratetype), half);
+                self.w_state(index, KIND_ALLOCATED | high.get());
+                self.w_state(half, KIND_FREE | high.get());
+                self.w_list_type(half, migratetype as u8);
                 trace.emit(Event::SplitHalf {
                     pfn: self.pfn_of(half),
                     order: high,
@@ -356,7 +367,7 @@ impl BuddyZone {
         }
         let state = state & (KIND_MASK | ORDER_MASK);
         let order = Order::new(u32::from(state & ORDER_MASK)).unwrap_or(Order::ZERO);
-        self.state[index as usize] = KIND_TAIL;
+        self.w_state(index, KIND_TAIL);
         let migratetype = self.pageblock_type(pfn);
         self.free_one_page(pfn, order, migratetype, false, trace);
         Ok(order)
@@ -393,24 +404,37 @@ impl BuddyZone {
                         break;
                     }
                 }
+                let buddy_list =
+                    MigrateType::from_index(self.list_type[buddy_index as usize] as usize)
+                        .unwrap_or(MigrateType::Unmovable);
+                // Changed before the event that says so (see `journal`). Until it is
+                // put on a list, the merged block reads as one block in use of the next
+                // order, headed by its lower half (the kernel's page is not PageBuddy
+                // meanwhile).
+                self.l_remove(list_of(order, buddy_list), buddy_index);
+                self.w_state(buddy_index, KIND_TAIL);
+                let combined = Pfn(pfn.0 & buddy_pfn.0);
+                if let (Some(old), Some(new), Some(higher)) =
+                    (self.index_of(pfn), self.index_of(combined), order.higher())
+                {
+                    if old != new {
+                        self.w_state(old, KIND_TAIL);
+                    }
+                    self.w_state(new, KIND_ALLOCATED | higher.get());
+                }
                 trace.emit(Event::Merge {
                     pfn,
                     buddy: buddy_pfn,
                     order,
                 });
-                let buddy_list =
-                    MigrateType::from_index(self.list_type[buddy_index as usize] as usize)
-                        .unwrap_or(MigrateType::Unmovable);
-                self.lists.remove(list_of(order, buddy_list), buddy_index);
-                self.state[buddy_index as usize] = KIND_TAIL;
-                pfn = Pfn(pfn.0 & buddy_pfn.0);
+                pfn = combined;
                 order = order.higher().unwrap_or(Order::MAX);
             }
             let Some(index) = self.index_of(pfn) else {
                 return;
             };
-            self.state[index as usize] = KIND_FREE | order.get();
-            self.list_type[index as usize] = migratetype as u8;
+            self.w_state(index, KIND_FREE | order.get());
+            self.w_list_type(index, migratetype as u8);
             let placement = if to_tail {
                 Placement::TailRequested
             } else if self.buddy_merge_likely(pfn, buddy_pfn, order) {
@@ -419,8 +443,8 @@ impl BuddyZone {
                 Placement::Head
             };
             match placement {
-                Placement::Head => self.lists.push_head(list_of(order, migratetype), index),
-                _ => self.lists.push_tail(list_of(order, migratetype), index),
+                Placement::Head => self.l_push_head(list_of(order, migratetype), index),
+                _ => self.l_push_tail(list_of(order, migratetype), index),
             }
             trace.emit(Event::AddFree {
                 pfn,
@@ -482,10 +506,10 @@ impl BuddyZone {
         {
             return Err(EngineError::NotAllocated { pfn });
         }
-        self.state[range].fill(KIND_TAIL);
-        self.state[index as usize] = KIND_FREE | order.get();
-        self.list_type[index as usize] = migratetype as u8;
-        self.lists.push_tail(list_of(order, migratetype), index);
+        self.w_fill(range.start as u32, range.end as u32, KIND_TAIL);
+        self.w_state(index, KIND_FREE | order.get());
+        self.w_list_type(index, migratetype as u8);
+        self.l_push_tail(list_of(order, migratetype), index);
         Ok(())
     }
 
@@ -504,8 +528,8 @@ impl BuddyZone {
         {
             return Err(EngineError::NotAllocated { pfn });
         }
-        self.state[index as usize..last as usize].fill(KIND_TAIL);
-        self.state[index as usize] = KIND_ALLOCATED | order.get();
+        self.w_fill(index, last as u32, KIND_TAIL);
+        self.w_state(index, KIND_ALLOCATED | order.get());
         Ok(())
     }
 
@@ -535,9 +559,9 @@ impl BuddyZone {
         }
         let order = Order::new(u32::from(state & ORDER_MASK))?;
         let list = MigrateType::from_index(self.list_type[index as usize] as usize)?;
-        self.lists.remove(list_of(order, list), index);
+        self.l_remove(list_of(order, list), index);
         let range = index as usize..(index as u64 + order.pages()) as usize;
-        self.state[range].fill(KIND_RESERVED);
+        self.w_fill(range.start as u32, range.end as u32, KIND_RESERVED);
         Some(order)
     }
 
@@ -573,20 +597,21 @@ impl BuddyZone {
         {
             return Err(EngineError::NotAllocated { pfn });
         }
-        self.state[index as usize..last as usize].fill(KIND_TAIL);
+        self.w_fill(index, last as u32, KIND_TAIL);
         Ok(())
     }
 
     /// Marks an in-use page as one the kernel could migrate (PageLRU).
     pub fn set_page_movable(&mut self, pfn: Pfn, movable: bool) {
         if let Some(index) = self.index_of(pfn) {
-            let state = &mut self.state[index as usize];
-            if *state & KIND_MASK != KIND_FREE {
-                *state = if movable {
-                    *state | FLAG_MOVABLE
+            let state = self.state[index as usize];
+            if state & KIND_MASK != KIND_FREE {
+                let value = if movable {
+                    state | FLAG_MOVABLE
                 } else {
-                    *state & !FLAG_MOVABLE
+                    state & !FLAG_MOVABLE
                 };
+                self.w_state(index, value);
             }
         }
     }
@@ -601,6 +626,10 @@ impl BuddyZone {
     pub fn set_pageblock_raw(&mut self, index: usize, raw: u8) {
         if let Some(slot) = self.pageblock_type.get_mut(index) {
             *slot = raw;
+            self.recorder.buddy(BuddyOp::Pageblock {
+                index: index as u32,
+                value: raw,
+            });
         }
     }
 
@@ -636,9 +665,9 @@ impl BuddyZone {
         };
         let old = MigrateType::from_index(self.list_type[index as usize] as usize)
             .unwrap_or(MigrateType::Unmovable);
-        self.lists.remove(list_of(order, old), index);
-        self.lists.push_tail(list_of(order, migratetype), index);
-        self.list_type[index as usize] = migratetype as u8;
+        self.l_remove(list_of(order, old), index);
+        self.l_push_tail(list_of(order, migratetype), index);
+        self.w_list_type(index, migratetype as u8);
     }
 
     /// `move_freepages_block()`: moves every free block of the pageblock holding
@@ -715,7 +744,7 @@ impl BuddyZone {
         if self.state[index as usize] & (KIND_MASK | ORDER_MASK) != KIND_ALLOCATED | order.get() {
             return Err(EngineError::NotAllocated { pfn });
         }
-        self.state[index as usize] = KIND_TAIL;
+        self.w_state(index, KIND_TAIL);
         self.free_one_page(pfn, order, migratetype, to_tail, trace);
         Ok(())
     }
@@ -733,9 +762,9 @@ impl BuddyZone {
         let order = Order::new(u32::from(state & ORDER_MASK))?;
         let list = MigrateType::from_index(self.list_type[index as usize] as usize)
             .unwrap_or(MigrateType::Unmovable);
-        self.lists.remove(list_of(order, list), index);
+        self.l_remove(list_of(order, list), index);
         let range = index as usize..(index as u64 + order.pages()) as usize;
-        self.state[range].fill(KIND_ALLOCATED);
+        self.w_fill(range.start as u32, range.end as u32, KIND_ALLOCATED);
         Some((order, list))
     }
 
@@ -750,7 +779,7 @@ impl BuddyZone {
         };
         let flags = self.state[index as usize] & FLAG_MOVABLE;
         let range = index as usize..(index as u64 + order.pages()) as usize;
-        self.state[range].fill(KIND_ALLOCATED | flags);
+        self.w_fill(range.start as u32, range.end as u32, KIND_ALLOCATED | flags);
         true
     }
 
@@ -916,6 +945,87 @@ impl BuddyZone {
     }
 }
 
+/// Every change to the zone's arrays, recorded when a journal is attached.
+impl BuddyZone {
+    /// Records this zone's changes in `journal` as zone `zone` (see [`journal`]).
+    pub fn attach_journal(&mut self, journal: journal::SharedJournal, zone: u32) {
+        self.recorder = Recorder::to(journal, zone);
+    }
+
+    /// Stops recording.
+    pub fn detach_journal(&mut self) {
+        self.recorder = Recorder::default();
+    }
+
+    /// Applies one recorded change again, on the state it was recorded from.
+    pub fn replay(&mut self, op: BuddyOp) {
+        match op {
+            BuddyOp::State { index, value } => {
+                if let Some(slot) = self.state.get_mut(index as usize) {
+                    *slot = value;
+                }
+            }
+            BuddyOp::Fill { start, end, value } => {
+                if let Some(range) = self.state.get_mut(start as usize..end as usize) {
+                    range.fill(value);
+                }
+            }
+            BuddyOp::ListType { index, value } => {
+                if let Some(slot) = self.list_type.get_mut(index as usize) {
+                    *slot = value;
+                }
+            }
+            BuddyOp::Pageblock { index, value } => {
+                if let Some(slot) = self.pageblock_type.get_mut(index as usize) {
+                    *slot = value;
+                }
+            }
+            BuddyOp::PushHead { list, index } => self.lists.push_head(list as usize, index),
+            BuddyOp::PushTail { list, index } => self.lists.push_tail(list as usize, index),
+            BuddyOp::Remove { list, index } => self.lists.remove(list as usize, index),
+        }
+    }
+
+    fn w_state(&mut self, index: u32, value: u8) {
+        self.state[index as usize] = value;
+        self.recorder.buddy(BuddyOp::State { index, value });
+    }
+
+    fn w_fill(&mut self, start: u32, end: u32, value: u8) {
+        self.state[start as usize..end as usize].fill(value);
+        self.recorder.buddy(BuddyOp::Fill { start, end, value });
+    }
+
+    fn w_list_type(&mut self, index: u32, value: u8) {
+        self.list_type[index as usize] = value;
+        self.recorder.buddy(BuddyOp::ListType { index, value });
+    }
+
+    fn l_push_head(&mut self, list: usize, index: u32) {
+        self.lists.push_head(list, index);
+        self.recorder.buddy(BuddyOp::PushHead {
+            list: list as u32,
+            index,
+        });
+    }
+
+    fn l_push_tail(&mut self, list: usize, index: u32) {
+        self.lists.push_tail(list, index);
+        self.recorder.buddy(BuddyOp::PushTail {
+            list: list as u32,
+            index,
+        });
+    }
+
+    fn l_remove(&mut self, list: usize, index: u32) {
+        self.lists.remove(list, index);
+        self.recorder.buddy(BuddyOp::Remove {
+            list: list as u32,
+            index,
+        });
+    }
+}
+
 fn list_of(order: Order, migratetype: MigrateType) -> usize {
     order.get() as usize * MIGRATE_TYPES + migratetype.index()
 }
@@ -961,8 +1071,8 @@ impl BuddyZone {
         }
         let order = Order::new(u32::from(state & ORDER_MASK))?;
         let list = MigrateType::from_index(self.list_type[index as usize] as usize)?;
-        self.lists.remove(list_of(order, list), index);
-        self.state[index as usize] = KIND_ALLOCATED | order.get();
+        self.l_remove(list_of(order, list), index);
+        self.w_state(index, KIND_ALLOCATED | order.get());
         Some((order, list))
     }
 
@@ -994,10 +1104,14 @@ impl BuddyZone {
             return Err(EngineError::PfnOutsideZone { pfn });
         };
         let first = first as usize;
-        self.state[first..first + order.pages() as usize].fill(KIND_TAIL);
+        self.w_fill(
+            first as u32,
+            (first as u64 + order.pages()) as u32,
+            KIND_TAIL,
+        );
         for &(piece, piece_order) in pieces {
             if let Some(index) = self.index_of(piece) {
-                self.state[index as usize] = KIND_ALLOCATED | piece_order.get();
+                self.w_state(index, KIND_ALLOCATED | piece_order.get());
             }
         }
         Ok(())

@@ -14,6 +14,7 @@ mod causal;
 mod cma;
 mod contig;
 mod digest;
+mod event_state;
 mod fuzz_regressions;
 mod generate;
 mod hotplug;

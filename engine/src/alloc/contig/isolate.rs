@@ -235,6 +235,7 @@ impl Allocator {
                 zone.mod_free_pages(cpu, order.pages() as i64);
             }
             zone.nr_isolate_pageblock = zone.nr_isolate_pageblock.saturating_sub(1);
+            zone.note();
         })
     }
 

@@ -58,7 +58,10 @@ impl Allocator {
             // its old one if it was not (putback_movable_pages()).
             let entries: Vec<Option<LruPage>> = batch
                 .iter()
-                .map(|block| self.lru.remove(block.pfn.0))
+                .map(|block| {
+                    self.note_lru(crate::alloc::journal::LruOp::Remove(block.pfn.0));
+                    self.lru.remove(block.pfn.0)
+                })
                 .collect();
             let mut result = Ok(());
             for (block, entry) in batch.into_iter().zip(entries).rev() {
@@ -82,6 +85,7 @@ impl Allocator {
                         page.pfn = to.0;
                     }
                     self.lru.push(page);
+                    self.note_lru(crate::alloc::journal::LruOp::Push(page));
                 }
             }
             result?;

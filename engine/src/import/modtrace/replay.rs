@@ -72,6 +72,7 @@ impl Allocator {
             machine: None,
             offline_sections: Vec::new(),
             zonelist_indexes: Vec::new(),
+            recorder: crate::buddy::journal::Recorder::default(),
         }
         .with_zonelist_indexes())
     }
@@ -163,6 +164,7 @@ fn zone_from_dump(z: &modtrace::ZoneDump) -> Result<ZoneState, String> {
         free_pages_global: z.nr_free_pages_global,
         cpu_stats: z.cpu_stats.clone(),
         pcps,
+        recorder: Default::default(),
     })
 }
 

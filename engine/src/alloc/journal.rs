@@ -1,0 +1,272 @@
+//! The allocator's side of the change journal (see [`crate::buddy::journal`]): what
+//! it records besides the buddy arrays, where it records it, and [`Allocator::replay`],
+//! which applies a recorded change again.
+//!
+//! Three kinds of change: the per-cpu lists and the LRU list change by single
+//! operations (a page pushed or popped), replayed as such; everything else that is
+//! small (each zone's counters, watermarks, flags and per-cpu counts, the nodes'
+//! kswapd state and zonelists, the offlined sections) is recorded whole after it
+//! changes; the booted machine, which only memory hotplug changes, likewise.
+
+use super::reclaim::LruPage;
+use super::{Allocator, CpuStat, NodeState, PcpPage, ZoneState, ZonelistIndexes};
+use crate::buddy::journal::{Change, Journal, Recorder, SharedJournal};
+
+/// A change the allocator records.
+pub(crate) enum AllocChange {
+    /// `zones[zone]`'s per-cpu list `pindex` of CPU `cpu`.
+    Pcp {
+        zone: usize,
+        cpu: u32,
+        pindex: usize,
+        op: PcpOp,
+    },
+    Lru(LruOp),
+    /// `zones[zone]` without its buddy state and per-cpu lists, as it is now.
+    Zone {
+        zone: usize,
+        scalars: Box<ZoneScalars>,
+    },
+    /// Every small part, as it is now.
+    Small(Box<Small>),
+    /// The booted machine, as it is now.
+    Machine(Box<Option<crate::machine::Machine>>),
+}
+
+pub(crate) enum PcpOp {
+    PushFront(PcpPage),
+    PopFront,
+    PopBack,
+    Extend(Vec<PcpPage>),
+}
+
+pub(crate) enum LruOp {
+    Push(LruPage),
+    Remove(u64),
+    Moved { from: u64, to: u64 },
+}
+
+/// A zone without its buddy state and per-cpu lists.
+pub(crate) struct ZoneScalars {
+    spanned: u64,
+    present: u64,
+    managed: u64,
+    watermark: [u64; 3],
+    watermark_boost: u64,
+    nr_reserved_highatomic: u64,
+    flags: u64,
+    nr_isolate_pageblock: u64,
+    percpu_drift_mark: u64,
+    pageset_high: u64,
+    pageset_batch: u64,
+    lowmem_reserve: [u64; 5],
+    free_pages_global: i64,
+    cpu_stats: Vec<CpuStat>,
+    /// Each per-cpu list set's count, high, batch, free_factor and expire.
+    pcps: Vec<[u64; 5]>,
+}
+
+/// Everything small of the allocator.
+pub(crate) struct Small {
+    zones: Vec<ZoneScalars>,
+    nodes: Vec<NodeState>,
+    cpu: u32,
+    watermark_boost_factor: u32,
+    offline_sections: Vec<u64>,
+    zonelist_indexes: Vec<ZonelistIndexes>,
+}
+
+fn scalars(zone: &ZoneState) -> ZoneScalars {
+    ZoneScalars {
+        spanned: zone.spanned,
+        present: zone.present,
+        managed: zone.managed,
+        watermark: zone.watermark,
+        watermark_boost: zone.watermark_boost,
+        nr_reserved_highatomic: zone.nr_reserved_highatomic,
+        flags: zone.flags,
+        nr_isolate_pageblock: zone.nr_isolate_pageblock,
+        percpu_drift_mark: zone.percpu_drift_mark,
+        pageset_high: zone.pageset_high,
+        pageset_batch: zone.pageset_batch,
+        lowmem_reserve: zone.lowmem_reserve,
+        free_pages_global: zone.free_pages_global,
+        cpu_stats: zone.cpu_stats.clone(),
+        pcps: zone
+            .pcps
+            .iter()
+            .map(|p| [p.count, p.high, p.batch, u64::from(p.free_factor), p.expire])
+            .collect(),
+    }
+}
+
+fn restore(zone: &mut ZoneState, s: &ZoneScalars) {
+    zone.spanned = s.spanned;
+    zone.present = s.present;
+    zone.managed = s.managed;
+    zone.watermark = s.watermark;
+    zone.watermark_boost = s.watermark_boost;
+    zone.nr_reserved_highatomic = s.nr_reserved_highatomic;
+    zone.flags = s.flags;
+    zone.nr_isolate_pageblock = s.nr_isolate_pageblock;
+    zone.percpu_drift_mark = s.percpu_drift_mark;
+    zone.pageset_high = s.pageset_high;
+    zone.pageset_batch = s.pageset_batch;
+    zone.lowmem_reserve = s.lowmem_reserve;
+    zone.free_pages_global = s.free_pages_global;
+    zone.cpu_stats.clone_from(&s.cpu_stats);
+    for (pcp, &[count, high, batch, free_factor, expire]) in zone.pcps.iter_mut().zip(&s.pcps) {
+        pcp.count = count;
+        pcp.high = high;
+        pcp.batch = batch;
+        pcp.free_factor = free_factor as u32;
+        pcp.expire = expire;
+    }
+}
+
+impl Allocator {
+    /// Records every change this state makes in `journal`, until
+    /// [`Allocator::detach_journal`].
+    pub fn attach_journal(&mut self, journal: &SharedJournal) {
+        self.recorder = Recorder::to(journal.clone(), 0);
+        for (index, zone) in self.zones.iter_mut().enumerate() {
+            zone.buddy.attach_journal(journal.clone(), index as u32);
+            zone.recorder = Recorder::to(journal.clone(), index as u32);
+        }
+    }
+
+    /// Stops recording.
+    pub fn detach_journal(&mut self) {
+        self.recorder = Recorder::default();
+        for zone in &mut self.zones {
+            zone.buddy.detach_journal();
+            zone.recorder = Recorder::default();
+        }
+    }
+
+    /// Applies the changes of `journal` with a stamp in `stamps` again, in order,
+    /// on the state they were recorded from (or on the state a replay of the earlier
+    /// ones left).
+    pub fn replay(&mut self, journal: &Journal, stamps: core::ops::Range<u32>) {
+        // Stamps never decrease along the journal.
+        let first = journal.changes.partition_point(|(s, _)| *s < stamps.start);
+        let end = journal.changes.partition_point(|(s, _)| *s < stamps.end);
+        for (_, change) in journal.changes.get(first..end).unwrap_or(&[]) {
+            self.replay_one(change);
+        }
+    }
+
+    fn replay_one(&mut self, change: &Change) {
+        match change {
+            Change::Buddy { zone, op } => {
+                if let Some(zone) = self.zones.get_mut(*zone as usize) {
+                    zone.buddy.replay(*op);
+                }
+            }
+            Change::Other(other) => {
+                if let Some(change) = other.downcast_ref::<AllocChange>() {
+                    self.replay_alloc(change);
+                }
+            }
+        }
+    }
+
+    fn replay_alloc(&mut self, change: &AllocChange) {
+        match change {
+            AllocChange::Pcp {
+                zone,
+                cpu,
+                pindex,
+                op,
+            } => {
+                let Some(list) = self
+                    .zones
+                    .get_mut(*zone)
+                    .and_then(|z| z.pcp_mut(*cpu))
+                    .and_then(|p| p.lists.get_mut(*pindex))
+                else {
+                    return;
+                };
+                match op {
+                    PcpOp::PushFront(page) => list.push_front(*page),
+                    PcpOp::PopFront => {
+                        list.pop_front();
+                    }
+                    PcpOp::PopBack => {
+                        list.pop_back();
+                    }
+                    PcpOp::Extend(pages) => list.extend(pages.iter().copied()),
+                }
+            }
+            AllocChange::Lru(op) => match *op {
+                LruOp::Push(page) => self.lru.push(page),
+                LruOp::Remove(pfn) => {
+                    self.lru.remove(pfn);
+                }
+                LruOp::Moved { from, to } => self.lru.moved(from, to),
+            },
+            AllocChange::Zone { zone, scalars } => {
+                if let Some(zone) = self.zones.get_mut(*zone) {
+                    restore(zone, scalars);
+                }
+            }
+            AllocChange::Small(small) => {
+                for (zone, s) in self.zones.iter_mut().zip(&small.zones) {
+                    restore(zone, s);
+                }
+                self.nodes.clone_from(&small.nodes);
+                self.cpu = small.cpu;
+                self.watermark_boost_factor = small.watermark_boost_factor;
+                self.offline_sections.clone_from(&small.offline_sections);
+                self.zonelist_indexes.clone_from(&small.zonelist_indexes);
+            }
+            AllocChange::Machine(machine) => self.machine.clone_from(machine),
+        }
+    }
+
+    /// Records every small part as it is now: called after any of them changes.
+    pub(crate) fn note_small(&self) {
+        self.recorder.other(|_| {
+            AllocChange::Small(Box::new(Small {
+                zones: self.zones.iter().map(scalars).collect(),
+                nodes: self.nodes.clone(),
+                cpu: self.cpu,
+                watermark_boost_factor: self.watermark_boost_factor,
+                offline_sections: self.offline_sections.clone(),
+                zonelist_indexes: self.zonelist_indexes.clone(),
+            }))
+        });
+    }
+
+    /// Records the machine as it is now.
+    pub(crate) fn note_machine(&self) {
+        self.recorder
+            .other(|_| AllocChange::Machine(Box::new(self.machine.clone())));
+    }
+
+    /// Records an operation on a per-cpu list.
+    pub(crate) fn note_pcp(&self, zone: usize, cpu: u32, pindex: usize, op: PcpOp) {
+        self.recorder.other(|_| AllocChange::Pcp {
+            zone,
+            cpu,
+            pindex,
+            op,
+        });
+    }
+
+    /// Records an operation on the LRU list.
+    pub(crate) fn note_lru(&self, op: LruOp) {
+        self.recorder.other(|_| AllocChange::Lru(op));
+    }
+}
+
+impl ZoneState {
+    /// Records this zone's counters and settings as they are now: called after any
+    /// of them changes.
+    pub(crate) fn note(&self) {
+        self.recorder.other(|zone| AllocChange::Zone {
+            zone: zone as usize,
+            scalars: Box::new(scalars(self)),
+        });
+    }
+}

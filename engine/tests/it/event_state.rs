@@ -1,0 +1,579 @@
+//! Event-level state: the state at a cursor inside a call is the state before the
+//! call with the call's changes up to that event applied.
+
+use crate::common::random_run::{boot, machine_toml, operation, Choose};
+use crate::common::seeded;
+use buddyscope_engine::alloc::reclaim::PageUse;
+use buddyscope_engine::alloc::Allocator;
+use buddyscope_engine::machine::{Machine, MachineConfig, NodeConfig};
+use buddyscope_engine::scenario::library;
+use buddyscope_engine::session::{Cursor, Operation, Session};
+use buddyscope_engine::types::gfp::Gfp;
+use buddyscope_engine::types::PfnRange;
+use buddyscope_engine::workload::{parse_workload, run_workload_seeded};
+use buddyscope_engine::{Event, MigrateType, Pfn, Rng};
+use std::collections::BTreeSet;
+
+/// Checks call `call` of `session`: the state before it with its whole journal
+/// replayed is the state after it (every change was recorded), and the state at its
+/// last event, reached by stepping, is that state too. Returns the names of the
+/// event kinds the call had.
+fn check_call(session: &Session, call: usize) -> Result<BTreeSet<String>, String> {
+    let (mut state, journal) = session.journal(call).ok_or("no such call")?;
+    state.replay(&journal, 0..u32::MAX);
+    let after = session.state_after(call + 1);
+    if state != after {
+        return Err(format!(
+            "call {call} ({:?}): the state before it with its journal replayed is not the state after it{}",
+            session.calls()[call].operation,
+            difference(&state, &after)
+        ));
+    }
+    Ok(session
+        .events(call)
+        .iter()
+        .map(|e| {
+            format!("{e:?}")
+                .split([' ', '{', '('])
+                .next()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect())
+}
+
+/// Where two states differ first, in words.
+fn difference(a: &Allocator, b: &Allocator) -> String {
+    for (z, (x, y)) in a.zones().iter().zip(b.zones()).enumerate() {
+        if x.buddy != y.buddy {
+            let blocks: Vec<_> = x
+                .buddy
+                .blocks()
+                .zip(y.buddy.blocks())
+                .filter(|(p, q)| p != q)
+                .take(3)
+                .collect();
+            return format!(": zone {z}'s buddy state differs ({blocks:?})");
+        }
+        if x.pcps != y.pcps {
+            return format!(": zone {z}'s per-cpu lists differ");
+        }
+        if x != y {
+            let strip = |z: &buddyscope_engine::alloc::ZoneState| {
+                let mut z = z.clone();
+                z.buddy = buddyscope_engine::BuddyZone::new(0, 1).unwrap();
+                z.pcps.clear();
+                format!("{z:?}")
+            };
+            return format!(": zone {z}'s counters differ:\n{}\n{}", strip(x), strip(y));
+        }
+    }
+    if a.lru() != b.lru() {
+        return ": the LRU lists differ".into();
+    }
+    if a.nodes() != b.nodes() {
+        return ": the nodes differ".into();
+    }
+    if a.machine() != b.machine() {
+        return ": the machines differ".into();
+    }
+    format!(
+        ": elsewhere ({})",
+        if a.cpu() != b.cpu() { "cpu" } else { "?" }
+    )
+}
+
+fn check_session(session: &Session, kinds: &mut BTreeSet<String>) -> Result<(), String> {
+    for call in 0..session.calls().len() {
+        kinds.extend(check_call(session, call)?);
+    }
+    Ok(())
+}
+
+/// The calls of `session` a debug build checks: every call with an event kind no
+/// earlier call had, every 64th, and the last 16 (a release build checks them all,
+/// in the ignored test below).
+fn sampled_calls(session: &Session) -> Vec<usize> {
+    let mut seen = std::collections::HashSet::new();
+    let count = session.calls().len();
+    (0..count)
+        .filter(|&call| {
+            let events = session.events(call);
+            // Every kind is recorded as seen (no short circuit).
+            let new_kinds = events
+                .iter()
+                .filter(|e| seen.insert(std::mem::discriminant(*e)))
+                .count();
+            new_kinds > 0 || call % 64 == 0 || call + 16 >= count
+        })
+        .collect()
+}
+
+/// Runs every library lesson and checks the calls `pick` chooses.
+fn check_lessons(pick: impl Fn(&Session) -> Vec<usize>) -> BTreeSet<String> {
+    let mut kinds = BTreeSet::new();
+    for entry in library::ENTRIES {
+        let session = lesson_session(entry.name);
+        for call in pick(&session) {
+            let call_kinds =
+                check_call(&session, call).unwrap_or_else(|e| panic!("{}: {e}", entry.name));
+            kinds.extend(call_kinds);
+        }
+    }
+    kinds
+}
+
+/// Library lessons: replaying a call's journal on the state before it gives the
+/// state after it, for every call with an event kind not seen before in its lesson
+/// (so every kind that occurs), every 64th call and the last 16.
+#[test]
+fn lesson_call_journals_give_the_state_after_each_call() {
+    let kinds = check_lessons(sampled_calls);
+    for kind in [
+        "TakeBlock",
+        "SplitHalf",
+        "Merge",
+        "AddFree",
+        "PcpRefill",
+        "PcpDrain",
+        "Steal",
+        "HighatomicReserve",
+        "Migrated",
+        "Compacted",
+        "OfflinePages",
+        "OnlinePages",
+        "ZonelistsRebuilt",
+    ] {
+        assert!(
+            kinds.contains(kind),
+            "no lesson call had {kind} ({kinds:?})"
+        );
+    }
+}
+
+/// Every call of every library lesson (run in release: `cargo test --release -p
+/// buddyscope-engine --test it -- --ignored event_state::every_lesson_call`).
+#[test]
+#[ignore]
+fn every_lesson_call_journal_gives_the_state_after_it() {
+    let start = std::time::Instant::now();
+    let kinds = check_lessons(|session| (0..session.calls().len()).collect());
+    println!(
+        "every lesson call checked in {:.1} s; event kinds: {kinds:?}",
+        start.elapsed().as_secs_f64()
+    );
+}
+
+/// The default scenario the page opens with: its sampled calls (every call in the
+/// ignored test above's release run is the lessons'; this one's calls are few).
+#[test]
+fn default_scenario_call_journals_give_the_state_after_each_call() {
+    let text = include_str!("../../../web/scenarios/default.toml");
+    let (_, loaded) = buddyscope_engine::view::load_text(text).unwrap();
+    let mut kinds = BTreeSet::new();
+    for call in sampled_calls(&loaded.session) {
+        kinds.extend(check_call(&loaded.session, call).unwrap());
+    }
+    println!(
+        "default scenario: {} calls; kinds {kinds:?}",
+        loaded.session.calls().len()
+    );
+}
+
+/// Seeded random runs on random machines (hotplug, compaction, reclaim, drains,
+/// sysctls, refused operations): every call's journal gives the state after it.
+#[test]
+fn random_call_journals_give_the_state_after_each_call() {
+    let mut kinds = BTreeSet::new();
+    seeded::run(
+        "event_state::random_call_journals_give_the_state_after_each_call",
+        40 * seeded::size(),
+        |seed| {
+            let mut rng = Rng::new(seed);
+            let text = machine_toml(&mut rng, 1..9);
+            let Some(mut session) = boot(&text) else {
+                return Ok(());
+            };
+            for _ in 0..120 {
+                let op = operation(&mut rng, &session);
+                let _ = session.apply(op);
+            }
+            if rng.chance(50) {
+                let _ = session.apply(Operation::DrainAll);
+            }
+            check_session(&session, &mut kinds)
+        },
+    );
+    println!("event kinds seen: {kinds:?}");
+}
+
+/// A 16 GiB machine (two CPUs) with a long call to step through: CPU 0's per-cpu
+/// lists filled by order-0 allocations and frees, then drained in one call.
+fn sixteen_gib_session() -> Session {
+    let config = MachineConfig {
+        nodes: vec![NodeConfig {
+            memory: vec![PfnRange {
+                start: 0x1000,
+                end: 0x40_0000,
+            }],
+            cpus: vec![0, 1],
+        }],
+        ..MachineConfig::default()
+    };
+    let allocator = Allocator::from_machine(&Machine::build(&config).unwrap()).unwrap();
+    let mut session = Session::new(allocator);
+    for _ in 0..3000 {
+        session
+            .apply(Operation::Alloc {
+                order: 0,
+                gfp: Gfp::parse("GFP_NOWAIT|__GFP_MOVABLE").unwrap(),
+                node: -1,
+                nodemask: None,
+                cpu: Some(0),
+                use_: PageUse::Kernel,
+            })
+            .unwrap();
+    }
+    for index in (0..3000).step_by(2) {
+        session
+            .apply(Operation::Free {
+                index,
+                cpu: Some(0),
+            })
+            .unwrap();
+    }
+    session.apply(Operation::DrainAll).unwrap();
+    session
+}
+
+fn median_ms(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+/// Stepping forward, back and over inside a long call on a 16 GiB machine, timed
+/// (run in release: `cargo test --release -p buddyscope-engine --test it --
+/// --ignored event_state::step_timing --nocapture`).
+#[test]
+#[ignore]
+fn step_timing() {
+    use std::time::Instant;
+    let session = sixteen_gib_session();
+    let mut early = Vec::new();
+    for _ in 0..5 {
+        let start = Instant::now();
+        let copy = session.current().clone();
+        early.push(start.elapsed().as_secs_f64() * 1e3);
+        drop(copy);
+    }
+    println!(
+        "one copy of the state before stepping: {:.2} ms (median)",
+        median_ms(early)
+    );
+    let last = session.calls().len() - 1;
+    let events = session.event_count(last);
+    println!("drain call: {events} events");
+    let mut cursor = Cursor {
+        call: last,
+        event: events / 2,
+    };
+    let _ = session.state_at(cursor);
+    let (mut forward, mut back, mut over) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..15 {
+        let start = Instant::now();
+        cursor = session.step_into(cursor);
+        let _ = session.state_at(cursor);
+        forward.push(start.elapsed().as_secs_f64() * 1e3);
+    }
+    for _ in 0..15 {
+        let start = Instant::now();
+        cursor = session.step_back(cursor);
+        let _ = session.state_at(cursor);
+        back.push(start.elapsed().as_secs_f64() * 1e3);
+    }
+    for _ in 0..5 {
+        let inside = Cursor {
+            call: last,
+            event: events / 3,
+        };
+        let _ = session.state_at(inside);
+        let start = Instant::now();
+        let _ = session.state_at(session.step_over(inside));
+        over.push(start.elapsed().as_secs_f64() * 1e3);
+    }
+    let mut clones = Vec::new();
+    for _ in 0..5 {
+        let start = Instant::now();
+        let copy = session.current().clone();
+        clones.push(start.elapsed().as_secs_f64() * 1e3);
+        drop(copy);
+    }
+    println!(
+        "one copy of the state: {:.2} ms (median)",
+        median_ms(clones)
+    );
+    println!(
+        "16 GiB, inside a {events}-event call: forward {:.2} ms, back {:.2} ms, over {:.2} ms (medians)",
+        median_ms(forward),
+        median_ms(back),
+        median_ms(over)
+    );
+}
+
+/// The session a library lesson runs.
+pub(crate) fn lesson_session(name: &str) -> Session {
+    let entry = library::get(name).unwrap();
+    let scenario = entry.scenario();
+    let machine = Machine::build(&scenario.machine).unwrap();
+    let mut session = Session::new(Allocator::from_machine(&machine).unwrap());
+    let statements = parse_workload(scenario.workload.as_deref().unwrap_or("")).unwrap();
+    run_workload_seeded(&mut session, &statements, None, scenario.seed.unwrap_or(1)).unwrap();
+    session
+}
+
+/// A random run on a small random machine.
+fn random_session(seed: u64, operations: usize) -> Option<Session> {
+    let mut rng = Rng::new(seed);
+    let text = machine_toml(&mut rng, 1..9);
+    let mut session = boot(&text)?;
+    for _ in 0..operations {
+        let op = operation(&mut rng, &session);
+        let _ = session.apply(op);
+    }
+    Some(session)
+}
+
+/// The zone of `pfn` in `state`.
+fn zone_of(state: &Allocator, pfn: Pfn) -> &buddyscope_engine::alloc::ZoneState {
+    let z = state.zone_of_pfn(pfn).unwrap();
+    &state.zones()[z]
+}
+
+/// The per-cpu list `pindex` of `cpu` in the zone of `pfn`, head first.
+fn pcp_list(state: &Allocator, pfn: Pfn, cpu: u32, pindex: u32) -> Vec<u64> {
+    let zone = zone_of(state, pfn);
+    let pcp = zone.pcps.iter().find(|p| p.cpu == cpu).unwrap();
+    pcp.lists[pindex as usize].iter().map(|p| p.pfn).collect()
+}
+
+/// Whether a per-cpu list of the zone of `pfn` holds it.
+fn on_a_pcp_list(state: &Allocator, pfn: Pfn) -> bool {
+    zone_of(state, pfn)
+        .pcps
+        .iter()
+        .any(|p| p.lists.iter().flatten().any(|page| page.pfn == pfn.0))
+}
+
+/// What must hold at the cursor just after `event` (the call's `index`-th event,
+/// counted from 0, followed by `next`): the event's effect on memory is there
+/// already. `None` for an event this check does not look at; `Err` says what lags.
+fn effect_visible(
+    event: &Event,
+    next: Option<&Event>,
+    state: &Allocator,
+) -> Option<Result<(), String>> {
+    let free_order = |pfn: Pfn| zone_of(state, pfn).buddy.free_order(pfn);
+    let pageblock = |pfn: Pfn| zone_of(state, pfn).buddy.pageblock_type(pfn);
+    let ok = |holds: bool, what: String| Some(if holds { Ok(()) } else { Err(what) });
+    match *event {
+        Event::TakeBlock { pfn, order } => ok(
+            free_order(pfn).is_none(),
+            format!("the block at {pfn} of order {order} is still free"),
+        ),
+        Event::SplitHalf { pfn, order } | Event::AddFree { pfn, order, .. } => ok(
+            free_order(pfn) == Some(order),
+            format!("the block at {pfn} is not free at order {order}"),
+        ),
+        Event::Merge { buddy, order, .. } => ok(
+            free_order(buddy) != Some(order),
+            format!("the buddy {buddy} is still free at order {order}"),
+        ),
+        Event::PcpFree {
+            pfn, pindex, cpu, ..
+        } => ok(
+            pcp_list(state, pfn, cpu, pindex).first() == Some(&pfn.0),
+            format!("{pfn} is not at the head of CPU {cpu}'s list {pindex}"),
+        ),
+        Event::PcpTake { pfn, .. } => ok(
+            !on_a_pcp_list(state, pfn),
+            format!("{pfn} is still on a per-cpu list"),
+        ),
+        Event::PcpDrain { pfn, .. } => ok(
+            !on_a_pcp_list(state, pfn)
+                && zone_of(state, pfn)
+                    .buddy
+                    .block_containing(pfn)
+                    .is_some_and(|b| b.state == buddyscope_engine::BlockState::Free),
+            format!("{pfn} is not back in the buddy allocator"),
+        ),
+        Event::PcpRefill { pages, .. } if pages > 0 => match next {
+            Some(&Event::PcpTake {
+                pfn, pindex, cpu, ..
+            }) => ok(
+                pcp_list(state, pfn, cpu, pindex).first() == Some(&pfn.0),
+                format!("the refilled list does not start with {pfn}, taken next"),
+            ),
+            _ => None,
+        },
+        Event::HighatomicReserve { pfn, .. } => ok(
+            pageblock(pfn) == MigrateType::HighAtomic,
+            format!("the pageblock of {pfn} is not highatomic"),
+        ),
+        Event::Steal {
+            pfn,
+            alloc_migratetype,
+            claimed: true,
+            ..
+        } => ok(
+            pageblock(pfn) == alloc_migratetype,
+            format!("the pageblock of {pfn} was not claimed"),
+        ),
+        Event::PageblockIsolated { pfn, .. } => ok(
+            pageblock(pfn) == MigrateType::Isolate,
+            format!("the pageblock of {pfn} is not isolated"),
+        ),
+        Event::PageblockUnisolated {
+            pfn, migratetype, ..
+        }
+        | Event::HighatomicUnreserve { pfn, migratetype } => ok(
+            pageblock(pfn) == migratetype,
+            format!("the pageblock of {pfn} is not {migratetype:?}"),
+        ),
+        Event::FreePageTaken { pfn, .. } => ok(
+            free_order(pfn).is_none(),
+            format!("the block at {pfn} is still free"),
+        ),
+        _ => None,
+    }
+}
+
+/// Checks (b) on every event of the sampled calls of `session` (see
+/// [`sampled_calls`]); collects the event kinds checked.
+fn check_effects(session: &Session, kinds: &mut BTreeSet<String>) -> Result<(), String> {
+    for call in sampled_calls(session) {
+        let events = session.events(call);
+        for (index, event) in events.iter().enumerate() {
+            let cursor = Cursor {
+                call,
+                event: index + 1,
+            };
+            let state = session.state_at(cursor);
+            if let Some(result) = effect_visible(event, events.get(index + 1), &state) {
+                result.map_err(|e| format!("call {call}, after event {index} ({event:?}): {e}"))?;
+                kinds.insert(
+                    format!("{event:?}")
+                        .split([' ', '{'])
+                        .next()
+                        .unwrap_or("")
+                        .to_string(),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// (b) At each event that changes memory, its effect is visible at that event, not
+/// one later: lessons that split, merge, refill and drain per-cpu lists, steal,
+/// reserve highatomic pageblocks, compact and hotplug, and random runs.
+#[test]
+fn each_event_shows_its_own_effect() {
+    let mut kinds = BTreeSet::new();
+    for name in [
+        "split-merge",
+        "pcp-batching",
+        "steal-claim",
+        "highatomic",
+        "memory-hotplug",
+    ] {
+        check_effects(&lesson_session(name), &mut kinds).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    seeded::run(
+        "event_state::each_event_shows_its_own_effect",
+        6 * seeded::size(),
+        |seed| match random_session(seed, 80) {
+            Some(session) => check_effects(&session, &mut kinds),
+            None => Ok(()),
+        },
+    );
+    for kind in [
+        "TakeBlock",
+        "SplitHalf",
+        "Merge",
+        "AddFree",
+        "PcpFree",
+        "PcpTake",
+        "PcpDrain",
+        "PcpRefill",
+        "HighatomicReserve",
+        "Steal",
+        "PageblockIsolated",
+        "PageblockUnisolated",
+    ] {
+        assert!(
+            kinds.contains(kind),
+            "no {kind} event was checked (checked: {kinds:?})"
+        );
+    }
+}
+
+/// A session with the same calls as `session`, built afresh (nothing cached).
+fn rebuilt(session: &Session) -> Session {
+    let mut fresh = Session::new(session.state_after(0));
+    for record in session.calls() {
+        fresh.apply(record.operation.clone()).unwrap();
+    }
+    fresh
+}
+
+/// (c) Stepping back through a call gives, at every event, exactly the state that
+/// stepping forward in a fresh session gives at the same cursor, and that a third
+/// fresh session gives when it jumps straight there; at the call's start, the state
+/// before it, and at its end, the state after it.
+#[test]
+fn stepping_back_and_forward_gives_the_same_state() {
+    let mut sessions = vec![
+        lesson_session("pcp-batching"),
+        lesson_session("split-merge"),
+    ];
+    sessions.extend((1..=4).filter_map(|seed| random_session(seed, 60)));
+    let mut changed = 0;
+    for session in &sessions {
+        let calls: Vec<usize> = (0..session.calls().len())
+            .filter(|&c| session.event_count(c) > 1)
+            .rev()
+            .take(4)
+            .collect();
+        for call in calls {
+            let count = session.event_count(call);
+            let mut cursor = Cursor { call, event: count };
+            assert_eq!(session.state_at(cursor), session.state_after(call + 1));
+            let mut back = vec![session.state_at(cursor)];
+            while cursor.event > 0 {
+                cursor = session.step_back(cursor);
+                back.push(session.state_at(cursor));
+            }
+            back.reverse();
+            assert_eq!(back[0], session.state_after(call));
+            let forward_session = rebuilt(session);
+            let jump_session = rebuilt(session);
+            // Jumps: the odd events from the last down, then the even ones up.
+            let mut jumps: Vec<usize> = (0..=count).filter(|e| e % 2 == 1).rev().collect();
+            jumps.extend((0..=count).filter(|e| e % 2 == 0));
+            let jumped: std::collections::BTreeMap<usize, Allocator> = jumps
+                .into_iter()
+                .map(|event| (event, jump_session.state_at(Cursor { call, event })))
+                .collect();
+            for (event, state) in back.iter().enumerate() {
+                let cursor = Cursor { call, event };
+                assert!(
+                    *state == forward_session.state_at(cursor),
+                    "forward to {cursor:?}"
+                );
+                assert!(*state == jumped[&event], "jump to {cursor:?}");
+            }
+            changed += back.windows(2).filter(|w| w[0] != w[1]).count();
+        }
+    }
+    assert!(changed > 0, "no event changed the state");
+}
