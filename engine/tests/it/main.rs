@@ -15,6 +15,7 @@ mod contig;
 mod digest;
 mod fuzz_regressions;
 mod generate;
+mod kswapd;
 mod hotplug;
 mod import;
 mod kmemtrace;

@@ -84,6 +84,20 @@ pub fn describe_operation(operation: &Operation) -> String {
         Operation::DrainLocal { cpu } => format!("drain_local_pages() on CPU {cpu}"),
         Operation::DrainAll => "drain_all_pages()".to_string(),
         Operation::RunKswapd { node } => format!("kswapd{node}: balance_pgdat()"),
+        Operation::KswapdWoken {
+            node,
+            woken_by,
+            order,
+            highest_zoneidx,
+        } => {
+            let zones = crate::types::ZoneType::ALL
+                .get(*highest_zoneidx as usize)
+                .map_or_else(|| "every zone".to_string(), |z| format!("zones up to {}", z.name()));
+            format!(
+                "kswapd{node} (woken by call {} for order {order}, {zones}; run automatically): balance_pgdat()",
+                woken_by + 1
+            )
+        }
         Operation::CompactMemory => "echo 1 > /proc/sys/vm/compact_memory".to_string(),
         Operation::DropCaches => "echo 3 > /proc/sys/vm/drop_caches".to_string(),
         Operation::Sysctl { name, value } => format!("sysctl vm.{name} = {value}"),
@@ -185,7 +199,7 @@ fn call_chain(event: &Event, pcp: bool) -> &'static [&'static str] {
             &["get_page_from_freelist", "reserve_highatomic_pageblock"]
         }
         Event::SlowPath { .. } | Event::NotModelled { .. } => &["__alloc_pages_slowpath"],
-        Event::KswapdWake { .. } => &[
+        Event::KswapdWake { .. } | Event::KswapdNotWoken { .. } => &[
             "__alloc_pages_slowpath",
             "wake_all_kswapds",
             "wakeup_kswapd",
@@ -225,13 +239,31 @@ fn call_chain(event: &Event, pcp: bool) -> &'static [&'static str] {
     }
 }
 
+/// The call chain of an event inside the kswapd thread, below `kswapd()`; `None`
+/// for the free path's events, whose chains are the free path's.
+fn kswapd_chain(event: &Event) -> Option<&'static [&'static str]> {
+    match event {
+        Event::KswapdRound { .. } | Event::BoostCleared { .. } | Event::KswapdRun { .. } => {
+            Some(&["balance_pgdat"])
+        }
+        Event::Reclaimed { .. } => Some(&[
+            "balance_pgdat",
+            "kswapd_shrink_node",
+            "shrink_node",
+            "shrink_page_list",
+        ]),
+        Event::KswapdTrySleep { .. } => Some(&["kswapd_try_to_sleep"]),
+        _ => None,
+    }
+}
+
 fn entry_point(operation: &Operation) -> &'static str {
     match operation {
         Operation::Alloc { .. } => "__alloc_pages",
         Operation::Free { .. } => "__free_pages",
         Operation::DrainLocal { .. } => "drain_local_pages",
         Operation::DrainAll => "drain_all_pages",
-        Operation::RunKswapd { .. } => "balance_pgdat",
+        Operation::RunKswapd { .. } | Operation::KswapdWoken { .. } => "kswapd",
         Operation::CompactMemory => "compact_nodes",
         Operation::DropCaches => "drop_slab/drop_pagecache",
         Operation::Sysctl { .. } => "sysctl handler",
@@ -262,7 +294,11 @@ fn frames(call: &Call, upto: usize) -> Vec<Frame> {
         .rev()
         .take(1)
         .any(|e| matches!(e, Event::PageAlloc { .. }));
-    let chain = call_chain(last, pcp);
+    let chain = match call.operation {
+        Operation::RunKswapd { .. } | Operation::KswapdWoken { .. } => kswapd_chain(last)
+            .unwrap_or_else(|| call_chain(last, pcp)),
+        _ => call_chain(last, pcp),
+    };
     // Each frame's inputs: the latest event taken in that function, so the zone a
     // frame works on shows on the frame.
     for (depth, function) in chain.iter().enumerate() {
@@ -490,7 +526,14 @@ impl EventKind {
             EventKind::Claim => matches!(event, Event::Steal { claimed: true, .. }),
             EventKind::Merge => matches!(event, Event::Merge { .. }),
             EventKind::Kswapd => {
-                matches!(event, Event::KswapdWake { .. } | Event::KswapdRun { .. })
+                matches!(
+                    event,
+                    Event::KswapdWake { .. }
+                        | Event::KswapdRun { .. }
+                        | Event::KswapdNotWoken { .. }
+                        | Event::BoostCleared { .. }
+                        | Event::KswapdTrySleep { .. }
+                )
             }
             EventKind::Compaction => {
                 matches!(event, Event::Compacted { .. } | Event::Migrated { .. })
