@@ -804,11 +804,9 @@ fn execute<S: Recorded>(
             allocator.drain_all_pages(events);
             Outcome::Drained
         }
-        Operation::RunKswapd { node } | Operation::KswapdWoken { node, .. } => {
-            Outcome::Reclaimed {
-                pages: allocator.run_kswapd(node, events)?,
-            }
-        }
+        Operation::RunKswapd { node } | Operation::KswapdWoken { node, .. } => Outcome::Reclaimed {
+            pages: allocator.run_kswapd(node, events)?,
+        },
         Operation::CompactMemory => {
             allocator.compact_memory(events);
             Outcome::Compacted

@@ -278,9 +278,17 @@ fn balance_words(check: &BalanceCheck, order: u8) -> String {
         format!("high {mark}")
     };
     if check.balanced {
-        format!("{} has {} free pages against {boost}{blocks}: balanced", zone.name(), check.free)
+        format!(
+            "{} has {} free pages against {boost}{blocks}: balanced",
+            zone.name(),
+            check.free
+        )
     } else {
-        format!("no zone is balanced; {} has {} free pages against {boost}{blocks}", zone.name(), check.free)
+        format!(
+            "no zone is balanced; {} has {} free pages against {boost}{blocks}",
+            zone.name(),
+            check.free
+        )
     }
 }
 

@@ -75,12 +75,17 @@ fn a_woken_kswapd_runs_as_the_next_call_and_sleeps() {
         assert!(!node.kswapd_woken, "kswapd went back to sleep");
         assert_eq!(node.kswapd_highest_zoneidx, 5, "its request was taken");
         // It reclaimed page cache until a zone met its high watermark.
-        let balanced = session.current().zones().iter().any(|z| {
-            z.free_pages_snapshot() >= (z.watermark[2] + z.watermark_boost) as i64
-        });
+        let balanced = session
+            .current()
+            .zones()
+            .iter()
+            .any(|z| z.free_pages_snapshot() >= (z.watermark[2] + z.watermark_boost) as i64);
         assert!(balanced, "kswapd slept on an unbalanced node");
     }
-    assert!(wakes > 0, "page cache past the size of memory never woke kswapd");
+    assert!(
+        wakes > 0,
+        "page cache past the size of memory never woke kswapd"
+    );
 }
 
 /// The watermark-boost lesson's scenario with the given kswapd mode.
@@ -201,7 +206,10 @@ fn replay_from_checkpoints_repeats_the_automatic_calls() {
         .iter()
         .filter(|r| matches!(r.operation, Operation::KswapdWoken { .. }))
         .count();
-    assert!(automatic > 2, "the run woke kswapd a few times: {automatic}");
+    assert!(
+        automatic > 2,
+        "the run woke kswapd a few times: {automatic}"
+    );
     assert!(session.calls().len() > 2 * 64, "the run spans checkpoints");
     // Visited backwards, so each state is rebuilt from a checkpoint, not from the
     // replay cache's last state.

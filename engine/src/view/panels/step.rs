@@ -92,7 +92,10 @@ pub fn describe_operation(operation: &Operation) -> String {
         } => {
             let zones = crate::types::ZoneType::ALL
                 .get(*highest_zoneidx as usize)
-                .map_or_else(|| "every zone".to_string(), |z| format!("zones up to {}", z.name()));
+                .map_or_else(
+                    || "every zone".to_string(),
+                    |z| format!("zones up to {}", z.name()),
+                );
             format!(
                 "kswapd{node} (woken by call {} for order {order}, {zones}; run automatically): balance_pgdat()",
                 woken_by + 1
@@ -295,8 +298,9 @@ fn frames(call: &Call, upto: usize) -> Vec<Frame> {
         .take(1)
         .any(|e| matches!(e, Event::PageAlloc { .. }));
     let chain = match call.operation {
-        Operation::RunKswapd { .. } | Operation::KswapdWoken { .. } => kswapd_chain(last)
-            .unwrap_or_else(|| call_chain(last, pcp)),
+        Operation::RunKswapd { .. } | Operation::KswapdWoken { .. } => {
+            kswapd_chain(last).unwrap_or_else(|| call_chain(last, pcp))
+        }
         _ => call_chain(last, pcp),
     };
     // Each frame's inputs: the latest event taken in that function, so the zone a
