@@ -166,7 +166,7 @@ pub struct NodeState {
     pub kswapd_failures: u32,
     /// kswapd was woken (`wakeup_kswapd()` took it off its wait queue) and has not
     /// run yet: a session runs it as a call of its own after the waking call (see
-    /// [`crate::session`]). Not in a kernel's state dump (false when one is loaded).
+    /// the session module). Not in a kernel's state dump (false when one is loaded).
     pub kswapd_woken: bool,
     pub cpus: Vec<u32>,
     /// `node_zonelists[ZONELIST_FALLBACK]` as (node id, zone type) pairs, in the order

@@ -299,7 +299,7 @@ impl Allocator {
     /// for, then wake kswapd unless it is awake already, the node is hopeless
     /// (`kswapd_failures` ≥ `MAX_RECLAIM_RETRIES`) or the node is balanced for this
     /// request with no zone boosted. kswapd then runs after the operation, as a call
-    /// of its own (see [`crate::session`]). The kernel's `cpuset_zone_allowed()` test
+    /// of its own (see the session module). The kernel's `cpuset_zone_allowed()` test
     /// always passes (no cpusets), and kcompactd, which it wakes for a balanced node
     /// when the caller cannot reclaim, does not run in the model.
     pub(super) fn wakeup_kswapd(
