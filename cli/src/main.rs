@@ -211,12 +211,19 @@ fn run_zone(args: &ZoneArgs) -> Result<(), String> {
     for op in args.ops.split([' ', ',']).filter(|op| !op.is_empty()) {
         let operation =
             zone_operation(&session, op).map_err(|e| format!("operation `{op}`: {e}"))?;
+        let before = session.calls().len();
         let call = session
             .apply(operation)
             .map_err(|e| format!("operation `{op}`: {e}"))?;
         if args.trace {
             for event in &call.events {
                 println!("{op:>8}  {event}");
+            }
+            // The kswapd runs the operation woke, each a call of its own.
+            for index in before + 1..session.calls().len() {
+                for event in session.call(index).map(|c| c.events).unwrap_or_default() {
+                    println!("{:>8}  {event}", "kswapd");
+                }
             }
         }
     }
@@ -235,7 +242,7 @@ fn start_session(
         eprintln!("warning: {warning}");
     }
     let allocator = Allocator::from_machine(&machine).map_err(|e| e.to_string())?;
-    let mut session = Session::new(allocator);
+    let mut session = Session::with_kswapd(allocator, scenario.kswapd.unwrap_or_default());
     let statements = workload::parse_workload(scenario.workload.as_deref().unwrap_or(""))
         .map_err(|e| format!("workload {e}"))?;
     let summary =
@@ -334,6 +341,17 @@ fn run_scenario(path: &Path, trace: bool, steps: Option<u64>, show: &str) -> Res
         "# {} operations: {} allocated, {} failed (NULL), {} freed, {} frees skipped",
         summary.operations, summary.allocated, summary.failed, summary.freed, summary.skipped
     );
+    let kswapd_runs = session
+        .calls()
+        .iter()
+        .filter(|r| matches!(r.operation, Operation::KswapdWoken { .. }))
+        .count();
+    if kswapd_runs > 0 {
+        println!(
+            "# and {kswapd_runs} kswapd runs, each right after the call that woke it ([workload] kswapd = \"{}\")",
+            session.kswapd_mode().name()
+        );
+    }
     let state = session.current();
     for show in shows {
         println!("# /proc/{show}");

@@ -14,6 +14,15 @@
 //! applies one event's changes to the state kept from the last step; stepping back
 //! starts again from the state before the call. Once the cursor passes a call's last
 //! event, the state is the state after the call.
+//!
+//! kswapd is a kernel thread that runs beside the allocations; here it runs at one
+//! defined point. When a call wakes kswapd on some nodes (`wakeup_kswapd()` found it
+//! asleep and the node in need), the session runs each woken node's kswapd, in node
+//! order, as calls of their own right after the waking call and before anything
+//! else ([`Operation::KswapdWoken`]), unless the session's [`KswapdMode`] is
+//! [`KswapdMode::Manual`], where a woken kswapd waits for an explicit
+//! [`Operation::RunKswapd`]. These calls are records like any other, so stepping
+//! shows them and replay from a checkpoint repeats them.
 
 use crate::alloc::reclaim::PageUse;
 use crate::alloc::{Allocation, Allocator};
@@ -34,6 +43,36 @@ use crate::types::{Order, Pfn};
 /// would be kept, every other one is dropped and the spacing doubles, so memory stays
 /// bounded and going back costs at most one spacing of replayed calls.
 pub const CHECKPOINT_EVERY: usize = 64;
+
+/// When a woken kswapd runs (a scenario's `[workload] kswapd`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum KswapdMode {
+    /// Right after the call that woke it, as a call of its own (the default).
+    #[default]
+    Auto,
+    /// Only when an operation asks for it ([`Operation::RunKswapd`], the workload's
+    /// `kswapd node=N`): a frozen kswapd, for a lesson that needs one.
+    Manual,
+}
+
+impl KswapdMode {
+    /// The word a scenario file uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            KswapdMode::Auto => "auto",
+            KswapdMode::Manual => "manual",
+        }
+    }
+
+    /// The mode a scenario file's word names.
+    pub fn from_name(name: &str) -> Option<KswapdMode> {
+        match name {
+            "auto" => Some(KswapdMode::Auto),
+            "manual" => Some(KswapdMode::Manual),
+            _ => None,
+        }
+    }
+}
 
 /// One operation a user or a workload applies.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,6 +98,15 @@ pub enum Operation {
     DrainAll,
     /// Wake kswapd on a node and let it run until the node is balanced.
     RunKswapd { node: u32 },
+    /// kswapd on `node`, run by the session right after call `woken_by` (an index
+    /// into the calls) woke it, for the order and zone index recorded then (what the
+    /// step text shows; kswapd reads them from the node as it runs).
+    KswapdWoken {
+        node: u32,
+        woken_by: usize,
+        order: u32,
+        highest_zoneidx: u32,
+    },
     /// `echo 1 > /proc/sys/vm/compact_memory`.
     CompactMemory,
     /// `echo 3 > /proc/sys/vm/drop_caches`.
@@ -252,6 +300,7 @@ pub struct Session {
     current: Allocator,
     allocations: Allocations,
     cache: RefCell<ReplayCache>,
+    kswapd: KswapdMode,
 }
 
 impl PartialEq for Session {
@@ -259,6 +308,7 @@ impl PartialEq for Session {
     /// cached for replay does not count.
     fn eq(&self, other: &Session) -> bool {
         self.records == other.records
+            && self.kswapd == other.kswapd
             && self.current == other.current
             && self.allocations == other.allocations
     }
@@ -267,9 +317,16 @@ impl PartialEq for Session {
 impl Eq for Session {}
 
 impl Session {
-    /// A session starting from `allocator`.
+    /// A session starting from `allocator`, running a woken kswapd after the call
+    /// that woke it ([`KswapdMode::Auto`]).
     pub fn new(allocator: Allocator) -> Session {
+        Session::with_kswapd(allocator, KswapdMode::Auto)
+    }
+
+    /// A session starting from `allocator` whose woken kswapd runs as `kswapd` says.
+    pub fn with_kswapd(allocator: Allocator, kswapd: KswapdMode) -> Session {
         Session {
+            kswapd,
             spacing: CHECKPOINT_EVERY,
             checkpoints: vec![Checkpoint {
                 calls: 0,
@@ -393,10 +450,42 @@ impl Session {
             .find(|&index| self.is_live(index))
     }
 
-    /// Applies `operation`. Bad input (an order above 10, a node or CPU that does
-    /// not exist, freeing an allocation twice or one that never was) is an error and
-    /// changes nothing; a failed allocation is an outcome.
+    /// When a woken kswapd runs in this session.
+    pub fn kswapd_mode(&self) -> KswapdMode {
+        self.kswapd
+    }
+
+    /// Applies `operation`, then (in [`KswapdMode::Auto`]) runs the kswapd of every
+    /// node it woke, in node order, each as a call of its own; the returned call is
+    /// `operation`'s ([`Session::calls`] has the others). Bad input (an order above
+    /// 10, a node or CPU that does not exist, freeing an allocation twice or one that
+    /// never was) is an error and changes nothing; a failed allocation is an
+    /// outcome.
     pub fn apply(&mut self, operation: Operation) -> Result<Call, EngineError> {
+        let call = self.record(operation)?;
+        if self.kswapd == KswapdMode::Auto {
+            let woken_by = self.records.len() - 1;
+            let woken: Vec<Operation> = self
+                .current
+                .nodes()
+                .iter()
+                .filter(|n| n.kswapd_woken)
+                .map(|n| Operation::KswapdWoken {
+                    node: n.nid,
+                    woken_by,
+                    order: n.kswapd_order,
+                    highest_zoneidx: n.kswapd_highest_zoneidx,
+                })
+                .collect();
+            for operation in woken {
+                self.record(operation)?;
+            }
+        }
+        Ok(call)
+    }
+
+    /// Applies one operation and keeps its record.
+    fn record(&mut self, operation: Operation) -> Result<Call, EngineError> {
         let mut events = Vec::new();
         let outcome = execute(
             &mut self.current,
@@ -846,7 +935,7 @@ fn execute<S: Recorded>(
             allocator.drain_all_pages(events);
             Outcome::Drained
         }
-        Operation::RunKswapd { node } => Outcome::Reclaimed {
+        Operation::RunKswapd { node } | Operation::KswapdWoken { node, .. } => Outcome::Reclaimed {
             pages: allocator.run_kswapd(node, events)?,
         },
         Operation::CompactMemory => {

@@ -41,8 +41,8 @@
 //!   kernel's failure path does.
 //! - An offline section's pageblocks read as having no memory map: the kernel keeps
 //!   the memmap (marked offline) until the memory is removed.
-//! - kswapd and kcompactd are not stopped or started (the model runs kswapd only when
-//!   asked).
+//! - kswapd and kcompactd are not stopped or started (the session runs kswapd after
+//!   the operation that woke it).
 
 use core::fmt;
 

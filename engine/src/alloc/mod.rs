@@ -49,7 +49,7 @@ use crate::types::{MigrateType, Order, Pfn, NR_PCP_LISTS, PAGEBLOCK_ORDER, PAGEB
 /// this list.
 pub const NOT_MODELLED: &[&str] = &[
     "Reclaim, compaction and kswapd are a reduced model (see the reclaim module): one LRU list, no ageing or writeback; compaction moves LRU pages into free pages of MOVABLE pageblocks.",
-    "kswapd runs only when asked; kcompactd never runs; the OOM killer decides but does not kill.",
+    "kswapd runs to completion as a call of its own right after the operation that woke it (or only where a workload says `kswapd`, with `[workload] kswapd = \"manual\"`), never beside an allocation; kcompactd never runs; the OOM killer decides but does not kill.",
     "cpusets and kernelcore=mirror; CMA only as the optional CONFIG_CMA kernel (a scenario's `cma =`).",
     "Memory hotplug offlines sections present at boot and onlines them back into the zone they left: no hot-add, no choice of zone, spans do not shrink (see the hotplug module).",
 ];
@@ -169,6 +169,10 @@ pub struct NodeState {
     pub kswapd_order: u32,
     pub kswapd_highest_zoneidx: u32,
     pub kswapd_failures: u32,
+    /// kswapd was woken (`wakeup_kswapd()` took it off its wait queue) and has not
+    /// run yet: a session runs it as a call of its own after the waking call (see
+    /// the session module). Not in a kernel's state dump (false when one is loaded).
+    pub kswapd_woken: bool,
     pub cpus: Vec<u32>,
     /// `node_zonelists[ZONELIST_FALLBACK]` as (node id, zone type) pairs, in the order
     /// the walk tries them; [`Allocator::zones`] holds only populated zones, so an

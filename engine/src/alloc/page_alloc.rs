@@ -8,10 +8,10 @@ use std::rc::Rc;
 use super::*;
 use crate::buddy::TraceSink;
 use crate::error::EngineError;
-use crate::event::Event;
+use crate::event::{Event, KswapdSkip};
 use crate::types::gfp::{self, alloc_flags as af, Gfp};
 use crate::types::ZoneType;
-use crate::types::{MigrateType, Order, Pfn};
+use crate::types::{MigrateType, Order, Pfn, MAX_RECLAIM_RETRIES};
 
 impl Allocator {
     /// `alloc_pages_node(nid, gfp, order)`: `nid` -1 is the local node.
@@ -313,8 +313,13 @@ impl Allocator {
         })
     }
 
-    /// `wakeup_kswapd()`: record the order and highest zone kswapd should work for.
-    /// kswapd itself does not run in the model.
+    /// `wakeup_kswapd()`: record the order and highest zone index kswapd should work
+    /// for, then wake kswapd unless it is awake already, the node is hopeless
+    /// (`kswapd_failures` ≥ `MAX_RECLAIM_RETRIES`) or the node is balanced for this
+    /// request with no zone boosted. kswapd then runs after the operation, as a call
+    /// of its own (see the session module). The kernel's `cpuset_zone_allowed()` test
+    /// always passes (no cpusets), and kcompactd, which it wakes for a balanced node
+    /// when the caller cannot reclaim, does not run in the model.
     pub(super) fn wakeup_kswapd(
         &mut self,
         z: usize,
@@ -327,24 +332,49 @@ impl Allocator {
                 return;
             }
             let nid = self.zones[z].nid;
-            let Some(node) = self.nodes.iter_mut().find(|n| n.nid == nid) else {
+            let Some(index) = self.nodes.iter().position(|n| n.nid == nid) else {
                 return;
             };
-            let highest = highest.index() as u32;
+            let highest_zoneidx = highest.index() as u32;
+            let node = &mut self.nodes[index];
             if node.kswapd_highest_zoneidx == KSWAPD_IDLE_ZONEIDX
-                || node.kswapd_highest_zoneidx < highest
+                || node.kswapd_highest_zoneidx < highest_zoneidx
             {
-                node.kswapd_highest_zoneidx = highest;
+                node.kswapd_highest_zoneidx = highest_zoneidx;
             }
             if node.kswapd_order < u32::from(order) {
                 node.kswapd_order = u32::from(order);
             }
-            self.note_small();
-            trace.emit(Event::KswapdWake {
-                node: nid,
-                order,
-                highest_zoneidx: highest,
-            });
+            let failures = node.kswapd_failures;
+            let reason = if node.kswapd_woken {
+                Some(KswapdSkip::Awake)
+            } else if failures >= MAX_RECLAIM_RETRIES {
+                Some(KswapdSkip::Hopeless { failures })
+            } else {
+                let check = self.pgdat_balanced(nid, order, highest);
+                (check.balanced && !self.pgdat_watermark_boosted(nid, highest))
+                    .then_some(KswapdSkip::Balanced { check })
+            };
+            match reason {
+                Some(reason) => {
+                    self.note_small();
+                    trace.emit(Event::KswapdNotWoken {
+                        node: nid,
+                        order,
+                        highest_zoneidx,
+                        reason,
+                    })
+                }
+                None => {
+                    self.nodes[index].kswapd_woken = true;
+                    self.note_small();
+                    trace.emit(Event::KswapdWake {
+                        node: nid,
+                        order,
+                        highest_zoneidx,
+                    });
+                }
+            }
         })
     }
 }

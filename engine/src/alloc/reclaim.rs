@@ -19,23 +19,27 @@
 //!   split to single pages), the migrate scanner moves each LRU page of its pageblock
 //!   into one of them and frees the original; it stops when the scanners meet or a
 //!   block of the requested order is free (`__compact_finished()`).
-//! - kswapd runs only when asked (an operation), and then balances the node
-//!   (`balance_pgdat()` reduced): reclaim until a zone up to the requested one is
-//!   above its high watermark plus boost, then clear the boost and sleep.
+//! - kswapd runs to completion at a point the session defines (a call of its own
+//!   right after the operation that woke it, or when a workload says `kswapd`), not
+//!   beside the allocations as the kernel's thread does. `balance_pgdat()` keeps its
+//!   decisions (`pgdat_balanced()` on the high watermark plus boost, boosted reclaim
+//!   of `nr_boost_reclaim` pages without swap that gives way to ordinary reclaim on
+//!   an imbalanced node, the boosts taken back at the end, `kswapd_failures` when a
+//!   pass reclaims nothing, the fall to order 0 after `compact_gap()` pages) but
+//!   reclaims `SWAP_CLUSTER_MAX` pages a round instead of scanning by priority, so
+//!   it stops within 32 pages of where balance is reached. kcompactd, which it would
+//!   wake, does not run.
 //! - The OOM killer is a decision, not an action: the model says it would kill a
 //!   task, and the allocation fails.
 
 use super::{AllocContext, Allocator, KSWAPD_IDLE_ZONEIDX};
 use crate::buddy::TraceSink;
-use crate::event::Event;
+use crate::event::{BalanceCheck, Event};
 use crate::types::gfp::{self, alloc_flags as af, Gfp};
 use crate::types::ZoneType;
 use crate::types::{MigrateType, Order, Pfn, MAX_ORDER, PAGEBLOCK_ORDER};
 
-/// `SWAP_CLUSTER_MAX`: pages direct reclaim aims to free at a time.
-pub const SWAP_CLUSTER_MAX: u64 = 32;
-/// `MAX_RECLAIM_RETRIES`.
-pub const MAX_RECLAIM_RETRIES: u32 = 16;
+pub use crate::types::{MAX_RECLAIM_RETRIES, SWAP_CLUSTER_MAX};
 /// `MAX_COMPACT_RETRIES`.
 pub const MAX_COMPACT_RETRIES: u32 = 16;
 /// `sysctl_extfrag_threshold`'s default.
@@ -256,8 +260,16 @@ impl Allocator {
     }
 
     /// `shrink_zones()` reduced: free up to `nr` of the oldest reclaimable LRU pages
-    /// of `zones`. Returns the pages freed.
-    fn shrink(&mut self, zones: &[usize], nr: u64, trace: &mut impl TraceSink) -> u64 {
+    /// of `zones` (anonymous pages only if `may_swap` and swap is configured).
+    /// Returns the pages freed. A node that got pages back has its
+    /// `kswapd_failures` reset, as `shrink_node()` does.
+    fn shrink(
+        &mut self,
+        zones: &[usize],
+        nr: u64,
+        may_swap: bool,
+        trace: &mut impl TraceSink,
+    ) -> u64 {
         crate::buddy::traced(trace, "shrink_zones", |trace| {
             let mut reclaimed = 0;
             let mut i = 0;
@@ -269,7 +281,10 @@ impl Allocator {
                 let in_zone = self
                     .zone_of_pfn(Pfn(page.pfn))
                     .is_some_and(|z| zones.contains(&z));
-                if !in_zone || !self.reclaimable(&page) {
+                if !in_zone
+                    || !self.reclaimable(&page)
+                    || (!may_swap && page.use_ == PageUse::Anon)
+                {
                     i += 1;
                     continue;
                 }
@@ -294,80 +309,231 @@ impl Allocator {
                         let _ = self.free_pages(pfn, 0, trace);
                     });
                     reclaimed += 1;
+                    if let Some(z) = self.zone_of_pfn(pfn) {
+                        let nid = self.zones[z].nid;
+                        if let Some(node) = self.nodes.iter_mut().find(|n| n.nid == nid) {
+                            node.kswapd_failures = 0;
+                        }
+                        self.note_small();
+                    }
                 }
             }
             reclaimed
         })
     }
 
-    /// kswapd on node `nid`, run to completion (`balance_pgdat()` reduced): reclaim a
-    /// cluster at a time until a zone up to `kswapd_highest_zoneidx` is above its high
-    /// watermark plus boost for `kswapd_order`, then clear the boosts and sleep.
+    /// The kswapd thread of node `nid` (`kswapd()`), from being woken to sleeping
+    /// again: take the order and zone index the wakers recorded (resetting them), run
+    /// `balance_pgdat()`, and try to sleep (`kswapd_try_to_sleep()`); while
+    /// `prepare_kswapd_sleep()` refuses, run `balance_pgdat()` again for the order
+    /// now recorded (0 unless someone woke it meanwhile). Every pass reclaims or
+    /// counts a failure, and a node with `MAX_RECLAIM_RETRIES` failures may sleep, so
+    /// this ends. Returns the pages reclaimed.
+    ///
+    /// Reduced (see the module notes): kswapd runs here to completion, at a point
+    /// the session chooses, instead of beside the allocations; its short sleep
+    /// (`HZ/10`) cannot be cut short by a new wake-up, so the second
+    /// `prepare_kswapd_sleep()` gives the first one's answer.
     pub fn run_kswapd(
         &mut self,
         nid: u32,
         trace: &mut impl TraceSink,
     ) -> Result<u64, crate::error::EngineError> {
-        crate::buddy::traced(trace, "balance_pgdat", |trace| {
-            let node = self
-                .nodes
-                .iter()
-                .position(|n| n.nid == nid)
-                .ok_or(crate::error::EngineError::NoSuchNode { node: nid })?;
-            let order = self.nodes[node].kswapd_order.min(u32::from(MAX_ORDER) - 1) as u8;
-            let highest = match self.nodes[node].kswapd_highest_zoneidx {
-                KSWAPD_IDLE_ZONEIDX => ZoneType::Movable,
-                idx => ZoneType::ALL
-                    .get(idx as usize)
-                    .copied()
-                    .unwrap_or(ZoneType::Movable),
-            };
-            let zones: Vec<usize> = (0..self.zones.len())
-                .filter(|&z| self.zones[z].nid == nid && self.zones[z].zone <= highest)
-                .collect();
+        let node = self
+            .nodes
+            .iter()
+            .position(|n| n.nid == nid)
+            .ok_or(crate::error::EngineError::NoSuchNode { node: nid })?;
+        crate::buddy::traced(trace, "kswapd", |trace| {
+            // The thread's own highest_zoneidx starts at MAX_NR_ZONES - 1 and is kept
+            // while the wakers leave the node's at MAX_NR_ZONES (kswapd_highest_zoneidx()).
+            let mut highest = ZoneType::Movable;
             let mut total = 0;
-            loop {
-                let balanced = zones.iter().any(|&z| {
-                    let zone = &self.zones[z];
-                    let order = Order::new(u32::from(order)).unwrap_or(Order::ZERO);
-                    self.zone_watermark_ok(
-                        z,
-                        order,
-                        zone.wmark_pages(2),
-                        highest,
-                        0,
-                        zone.free_pages_snapshot(),
-                    )
+            for _ in 0..RETRY_LIMIT {
+                let (alloc_order, zoneidx) = self.kswapd_take_request(node);
+                if let Some(zoneidx) = zoneidx {
+                    highest = zoneidx;
+                }
+                let reclaim_order =
+                    self.balance_pgdat(node, alloc_order, highest, &mut total, trace);
+                // A high-order pass that fell back to order 0 tries to sleep at order 0;
+                // otherwise kswapd reads the order recorded since it woke (0 here).
+                let sleep_order = if reclaim_order < alloc_order {
+                    reclaim_order
+                } else {
+                    self.nodes[node].kswapd_order.min(u32::from(MAX_ORDER) - 1) as u8
+                };
+                if let Some(zoneidx) = self.kswapd_recorded_zone(node) {
+                    highest = zoneidx;
+                }
+                let failures = self.nodes[node].kswapd_failures;
+                let check = self.pgdat_balanced(nid, sleep_order, highest);
+                let sleeps = failures >= MAX_RECLAIM_RETRIES || check.balanced;
+                crate::buddy::traced(trace, "kswapd_try_to_sleep", |trace| {
+                    trace.emit(Event::KswapdTrySleep {
+                        node: nid,
+                        order: sleep_order,
+                        failures,
+                        check,
+                        sleeps,
+                    });
                 });
-                let boosted = zones.iter().any(|&z| self.zones[z].watermark_boost > 0);
-                if balanced && !boosted {
-                    break;
-                }
-                let freed = self.shrink(&zones, SWAP_CLUSTER_MAX, trace);
-                total += freed;
-                if freed == 0 {
-                    if !balanced {
-                        self.nodes[node].kswapd_failures += 1;
-                        self.note_small();
-                    }
-                    break;
-                }
-                if balanced {
-                    // Boosted reclaim done for this round: the boost is cleared below.
+                if sleeps {
                     break;
                 }
             }
-            for &z in &zones {
-                self.zones[z].watermark_boost = 0;
-            }
-            self.nodes[node].kswapd_order = 0;
-            self.nodes[node].kswapd_highest_zoneidx = KSWAPD_IDLE_ZONEIDX;
+            self.nodes[node].kswapd_woken = false;
             self.note_small();
+            Ok(total)
+        })
+    }
+
+    /// The order and zone index the wakers recorded, reset to "none" as kswapd reads
+    /// them on waking.
+    fn kswapd_take_request(&mut self, node: usize) -> (u8, Option<ZoneType>) {
+        let order = self.nodes[node].kswapd_order.min(u32::from(MAX_ORDER) - 1) as u8;
+        let zoneidx = self.kswapd_recorded_zone(node);
+        self.nodes[node].kswapd_order = 0;
+        self.nodes[node].kswapd_highest_zoneidx = KSWAPD_IDLE_ZONEIDX;
+        self.note_small();
+        (order, zoneidx)
+    }
+
+    /// The node's `kswapd_highest_zoneidx` as a zone type, `None` for "none
+    /// recorded" (`MAX_NR_ZONES`).
+    fn kswapd_recorded_zone(&self, node: usize) -> Option<ZoneType> {
+        match self.nodes[node].kswapd_highest_zoneidx {
+            KSWAPD_IDLE_ZONEIDX => None,
+            idx => ZoneType::ALL.get(idx as usize).copied(),
+        }
+    }
+
+    /// `balance_pgdat()` reduced (see the module notes): reclaim `SWAP_CLUSTER_MAX`
+    /// pages a round, checking `pgdat_balanced()` between rounds, until the node is
+    /// balanced for the order and the boosts of its zones up to `highest` have been
+    /// reclaimed (`nr_boost_reclaim`; boosted reclaim takes no anonymous pages, as
+    /// it may not swap), or nothing more can be reclaimed; then take the boosts it
+    /// started with back. Returns the order it stopped at (`sc.order`: 0 once twice
+    /// the order's pages were reclaimed, `compact_gap()`).
+    fn balance_pgdat(
+        &mut self,
+        node: usize,
+        order: u8,
+        highest: ZoneType,
+        total: &mut u64,
+        trace: &mut impl TraceSink,
+    ) -> u8 {
+        crate::buddy::traced(trace, "balance_pgdat", |trace| {
+            let nid = self.nodes[node].nid;
+            let zones: Vec<usize> = (0..self.zones.len())
+                .filter(|&z| {
+                    let zone = &self.zones[z];
+                    zone.nid == nid && zone.zone <= highest && zone.managed > 0
+                })
+                .collect();
+            let zone_boosts: Vec<(usize, u64)> = zones
+                .iter()
+                .map(|&z| (z, self.zones[z].watermark_boost))
+                .filter(|&(_, boost)| boost > 0)
+                .collect();
+            let mut nr_boost_reclaim: u64 = zone_boosts.iter().map(|&(_, boost)| boost).sum();
+            let mut order = order;
+            let mut reclaimed = 0;
+            let mut balanced_out = false;
+            for _ in 0..RETRY_LIMIT {
+                let check = self.pgdat_balanced(nid, order, highest);
+                trace.emit(Event::KswapdRound {
+                    node: nid,
+                    order,
+                    highest_zoneidx: highest.index() as u32,
+                    check,
+                    nr_boost_reclaim,
+                });
+                if !check.balanced && nr_boost_reclaim > 0 {
+                    // Imbalanced: the boost waits for ordinary reclaim (the kernel's
+                    // restart, which checks the same watermarks again).
+                    nr_boost_reclaim = 0;
+                }
+                if nr_boost_reclaim == 0 && check.balanced {
+                    balanced_out = true;
+                    break;
+                }
+                let may_swap = nr_boost_reclaim == 0;
+                let freed = self.shrink(&zones, SWAP_CLUSTER_MAX, may_swap, trace);
+                reclaimed += freed;
+                if order > 0 && reclaimed >= 2u64 << order {
+                    order = 0;
+                }
+                nr_boost_reclaim -= nr_boost_reclaim.min(freed);
+                // No progress: boosted reclaim stops, and ordinary reclaim at a higher
+                // priority would find nothing more either (the model has no ageing).
+                if freed == 0 {
+                    break;
+                }
+            }
+            if !balanced_out && reclaimed == 0 {
+                self.nodes[node].kswapd_failures += 1;
+                self.note_small();
+            }
+            for (z, boost) in zone_boosts {
+                let zone = &mut self.zones[z];
+                zone.watermark_boost -= zone.watermark_boost.min(boost);
+                let zone_type = zone.zone;
+                self.note_small();
+                trace.emit(Event::BoostCleared {
+                    node: nid,
+                    zone: zone_type,
+                    boost,
+                });
+            }
+            *total += reclaimed;
             trace.emit(Event::KswapdRun {
                 node: nid,
-                reclaimed: total,
+                reclaimed,
+                failures: self.nodes[node].kswapd_failures,
             });
-            Ok(total)
+            order
+        })
+    }
+
+    /// `pgdat_balanced()`: whether a managed zone of node `nid` up to `highest`, bottom
+    /// up, meets its high watermark plus boost for `order`
+    /// (`zone_watermark_ok_safe()`, which reads the exact free count).
+    pub(super) fn pgdat_balanced(&self, nid: u32, order: u8, highest: ZoneType) -> BalanceCheck {
+        let order_checked = Order::new(u32::from(order)).unwrap_or(Order::ZERO);
+        let mut last = BalanceCheck {
+            zone: None,
+            free: 0,
+            high: 0,
+            boost: 0,
+            balanced: true,
+        };
+        for (z, zone) in self.zones.iter().enumerate() {
+            if zone.nid != nid || zone.zone > highest || zone.managed == 0 {
+                continue;
+            }
+            let free = zone.free_pages_snapshot();
+            let balanced =
+                self.zone_watermark_ok(z, order_checked, zone.wmark_pages(2), highest, 0, free);
+            last = BalanceCheck {
+                zone: Some(zone.zone),
+                free,
+                high: zone.watermark[2],
+                boost: zone.watermark_boost,
+                balanced,
+            };
+            if balanced {
+                break;
+            }
+        }
+        last
+    }
+
+    /// `pgdat_watermark_boosted()`: whether a managed zone of node `nid` up to
+    /// `highest` has a boost.
+    pub(super) fn pgdat_watermark_boosted(&self, nid: u32, highest: ZoneType) -> bool {
+        self.zones.iter().any(|zone| {
+            zone.nid == nid && zone.zone <= highest && zone.managed > 0 && zone.watermark_boost > 0
         })
     }
 
@@ -385,7 +551,7 @@ impl Allocator {
     pub fn drop_caches(&mut self, trace: &mut impl TraceSink) -> u64 {
         crate::buddy::traced(trace, "drop_caches_sysctl_handler", |trace| {
             let zones: Vec<usize> = (0..self.zones.len()).collect();
-            self.shrink(&zones, u64::MAX, trace)
+            self.shrink(&zones, u64::MAX, true, trace)
         })
     }
 
@@ -410,7 +576,7 @@ impl Allocator {
     ) -> (Option<(usize, Pfn)>, u64) {
         crate::buddy::traced(trace, "__alloc_pages_direct_reclaim", |trace| {
             let zones = self.allowed_zones(ac);
-            let progress = self.shrink(&zones, SWAP_CLUSTER_MAX, trace);
+            let progress = self.shrink(&zones, SWAP_CLUSTER_MAX, true, trace);
             trace.emit(Event::DirectReclaim {
                 reclaimed: progress,
             });

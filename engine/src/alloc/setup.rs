@@ -82,6 +82,7 @@ impl Allocator {
                     kswapd_order: 0,
                     kswapd_highest_zoneidx: KSWAPD_IDLE_ZONEIDX,
                     kswapd_failures: 0,
+                    kswapd_woken: false,
                     cpus: node.cpus.clone(),
                     fallback: refs(|l| &l.general),
                     nofallback: refs(|l| &l.thisnode),

@@ -6,7 +6,7 @@
 
 use core::fmt;
 
-use super::{DrainCause, Event, Placement, StealKind};
+use super::{BalanceCheck, DrainCause, Event, KswapdSkip, Placement, StealKind};
 use crate::types::{pcp_list_name, Order, Pfn, PAGEBLOCK_ORDER, PAGEBLOCK_PAGES};
 
 impl Event {
@@ -301,7 +301,70 @@ fn reclaim_sentence(event: &Event) -> Option<String> {
         Event::NotModelled { what } => format!("the kernel would now try {what}, which the model does not run yet"),
         Event::Reclaimed { pfn, owner } => format!("reclaimed pfn {pfn} (allocation #{owner} loses it); the page is freed next"),
         Event::DirectReclaim { reclaimed } => format!("direct reclaim freed {reclaimed} pages"),
-        Event::KswapdRun { node, reclaimed } => format!("kswapd balanced node {node}, reclaiming {reclaimed} pages, and went back to sleep"),
+        Event::KswapdNotWoken { node, order, highest_zoneidx, reason } => {
+            let highest = zone_index_name(*highest_zoneidx);
+            let why = match reason {
+                KswapdSkip::Awake => "kswapd is awake already (woken earlier, it has not run yet)".to_string(),
+                KswapdSkip::Hopeless { failures } => format!(
+                    "kswapd_failures is {failures} ≥ MAX_RECLAIM_RETRIES {}: the node is left to direct reclaim",
+                    crate::types::MAX_RECLAIM_RETRIES
+                ),
+                KswapdSkip::Balanced { check } => format!(
+                    "the node is balanced ({}) and no zone up to {highest} is boosted",
+                    balance_words(check, *order)
+                ),
+            };
+            format!("node {node}: kswapd_order and kswapd_highest_zoneidx now cover order {order}, zones up to {highest}; kswapd not woken: {why}")
+        }
+        Event::KswapdRound { node, order, highest_zoneidx, check, nr_boost_reclaim } => {
+            let highest = zone_index_name(*highest_zoneidx);
+            let next = match (check.balanced, *nr_boost_reclaim) {
+                (true, 0) => "nothing to reclaim: balance_pgdat() ends".to_string(),
+                (true, boost) => format!(
+                    "boosted reclaim: {boost} boost pages still to reclaim (nr_boost_reclaim), so reclaim up to {} pages of page cache (no swap)",
+                    crate::types::SWAP_CLUSTER_MAX
+                ),
+                (false, 0) => format!(
+                    "reclaim up to {} pages",
+                    crate::types::SWAP_CLUSTER_MAX
+                ),
+                (false, boost) => format!(
+                    "not balanced with {boost} boost pages to reclaim: boosted reclaim gives way to ordinary reclaim (nr_boost_reclaim = 0), reclaim up to {} pages",
+                    crate::types::SWAP_CLUSTER_MAX
+                ),
+            };
+            format!(
+                "kswapd on node {node}, zones up to {highest}: pgdat_balanced() for order {order}: {}; {next}",
+                balance_words(check, *order)
+            )
+        }
+        Event::BoostCleared { node, zone, boost } => format!(
+            "boosted reclaim done: watermark_boost of zone {node}:{} goes from {boost} to 0 (kcompactd would now be woken for order 9, which the model does not run)",
+            zone.name()
+        ),
+        Event::KswapdRun { node, reclaimed, failures } => {
+            let failed = if *reclaimed == 0 {
+                format!(": kswapd_failures is now {failures}")
+            } else {
+                String::new()
+            };
+            format!("balance_pgdat() on node {node} ends, having reclaimed {reclaimed} pages{failed}")
+        }
+        Event::KswapdTrySleep { node, order, failures, check, sleeps } => {
+            let why = if *failures >= crate::types::MAX_RECLAIM_RETRIES {
+                format!(
+                    "kswapd_failures {failures} ≥ MAX_RECLAIM_RETRIES {} (hopeless node)",
+                    crate::types::MAX_RECLAIM_RETRIES
+                )
+            } else {
+                format!("pgdat_balanced() for order {order}: {}", balance_words(check, *order))
+            };
+            if *sleeps {
+                format!("prepare_kswapd_sleep(): {why}: kswapd{node} goes back to sleep")
+            } else {
+                format!("prepare_kswapd_sleep(): {why}: kswapd{node} cannot sleep and runs balance_pgdat() again")
+            }
+        }
         Event::Migrated { from, to, owner } => format!("compaction moved allocation #{owner} from pfn {from} to pfn {to}; the old page is freed next"),
         Event::Compacted { node, zone, migrated, success } => format!(
             "compaction of zone {node}:{} moved {migrated} pages: {}",
@@ -314,6 +377,47 @@ fn reclaim_sentence(event: &Event) -> Option<String> {
         _ => return None,
     };
     Some(sentence)
+}
+
+/// A zone index as its zone's name.
+fn zone_index_name(index: u32) -> String {
+    usize::try_from(index)
+        .ok()
+        .and_then(|i| crate::types::ZoneType::ALL.get(i))
+        .map_or_else(|| format!("index {index}"), |z| z.name().to_string())
+}
+
+/// A `pgdat_balanced()` check with its numbers: the free pages against the high
+/// watermark plus the boost (`high_wmark_pages()`), as `zone_watermark_ok_safe()`
+/// compares them.
+fn balance_words(check: &BalanceCheck, order: u8) -> String {
+    let Some(zone) = check.zone else {
+        return "no managed zone up to that index, so balanced by definition".to_string();
+    };
+    let mark = check.high + check.boost;
+    let blocks = if order > 0 {
+        format!(" and a free block of order {order} or above")
+    } else {
+        String::new()
+    };
+    let boost = if check.boost > 0 {
+        format!("high {} + boost {} = {mark}", check.high, check.boost)
+    } else {
+        format!("high {mark}")
+    };
+    if check.balanced {
+        format!(
+            "{} has {} free pages against {boost}{blocks}: balanced",
+            zone.name(),
+            check.free
+        )
+    } else {
+        format!(
+            "no zone is balanced; {} has {} free pages against {boost}{blocks}",
+            zone.name(),
+            check.free
+        )
+    }
 }
 
 /// Contiguous ranges and memory hotplug: pageblock isolation, migration out of

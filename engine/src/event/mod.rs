@@ -94,6 +94,36 @@ impl AfterNoBlock {
     }
 }
 
+/// `pgdat_balanced()` on one node: whether a zone up to the highest index kswapd
+/// works for meets its high watermark (boost included, as `high_wmark_pages()`
+/// adds it) for the order, and the numbers of the zone that decided: the first
+/// balanced zone, bottom up, or else the highest eligible zone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BalanceCheck {
+    /// `None`: the node has no managed zone up to the index (balanced by definition).
+    pub zone: Option<ZoneType>,
+    /// `zone_page_state_snapshot(NR_FREE_PAGES)` of that zone.
+    pub free: i64,
+    /// Its raw high watermark.
+    pub high: u64,
+    /// Its `watermark_boost`.
+    pub boost: u64,
+    pub balanced: bool,
+}
+
+/// Why `wakeup_kswapd()` returned without waking kswapd (it records the order and
+/// zone index first in every case).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KswapdSkip {
+    /// kswapd is not on its wait queue: woken already and not yet run.
+    Awake,
+    /// `kswapd_failures` reached `MAX_RECLAIM_RETRIES`: the node is left to direct
+    /// reclaim.
+    Hopeless { failures: u32 },
+    /// The node is balanced for the request and no zone up to its index is boosted.
+    Balanced { check: BalanceCheck },
+}
+
 /// One decision of the allocator.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -285,8 +315,45 @@ pub enum Event {
     Reclaimed { pfn: Pfn, owner: u64 },
     /// `__alloc_pages_direct_reclaim()` freed this many pages.
     DirectReclaim { reclaimed: u64 },
-    /// kswapd balanced a node (the model's `balance_pgdat()`).
-    KswapdRun { node: u32, reclaimed: u64 },
+    /// `wakeup_kswapd()` recorded the order and zone index but did not wake kswapd.
+    KswapdNotWoken {
+        node: u32,
+        order: u8,
+        highest_zoneidx: u32,
+        reason: KswapdSkip,
+    },
+    /// One round of `balance_pgdat()`'s loop: the `pgdat_balanced()` check for
+    /// `order` and what follows from it and `nr_boost_reclaim` (the boost pages
+    /// still to reclaim).
+    KswapdRound {
+        node: u32,
+        order: u8,
+        highest_zoneidx: u32,
+        check: BalanceCheck,
+        nr_boost_reclaim: u64,
+    },
+    /// `balance_pgdat()` took back the boost it started with from a zone.
+    BoostCleared {
+        node: u32,
+        zone: ZoneType,
+        boost: u64,
+    },
+    /// `balance_pgdat()` ended, having reclaimed `reclaimed` pages; `failures` is
+    /// `kswapd_failures` after it.
+    KswapdRun {
+        node: u32,
+        reclaimed: u64,
+        failures: u32,
+    },
+    /// `kswapd_try_to_sleep()`: `prepare_kswapd_sleep()` for `order` decided whether
+    /// kswapd sleeps (hopeless node or balanced) or runs `balance_pgdat()` again.
+    KswapdTrySleep {
+        node: u32,
+        order: u8,
+        failures: u32,
+        check: BalanceCheck,
+        sleeps: bool,
+    },
     /// Compaction moved a page; its owner now has it at `to`.
     Migrated { from: Pfn, to: Pfn, owner: u64 },
     /// A compaction run of one zone ended.
@@ -359,7 +426,11 @@ impl Event {
             Event::PageFree { .. } => "__free_pages",
             Event::Reclaimed { .. } => "shrink_page_list",
             Event::DirectReclaim { .. } => "__alloc_pages_direct_reclaim",
-            Event::KswapdRun { .. } => "balance_pgdat",
+            Event::KswapdNotWoken { .. } => "wakeup_kswapd",
+            Event::KswapdRun { .. } | Event::KswapdRound { .. } | Event::BoostCleared { .. } => {
+                "balance_pgdat"
+            }
+            Event::KswapdTrySleep { .. } => "kswapd_try_to_sleep",
             Event::Migrated { .. } => "migrate_pages",
             Event::Compacted { .. } => "compact_zone",
             Event::OomDecision { .. } => "__alloc_pages_may_oom",
@@ -392,6 +463,10 @@ impl Event {
             | Event::NotModelled { .. }
             | Event::DirectReclaim { .. }
             | Event::KswapdRun { .. }
+            | Event::KswapdNotWoken { .. }
+            | Event::KswapdRound { .. }
+            | Event::BoostCleared { .. }
+            | Event::KswapdTrySleep { .. }
             | Event::Compacted { .. }
             | Event::OomDecision { .. }
             | Event::OfflinePages { .. }
@@ -479,6 +554,7 @@ mod tests {
                 order: order(),
                 migratetype: MIGRATETYPE,
             }],
+            kswapd_samples(),
         ]
         .concat()
     }
@@ -635,6 +711,45 @@ mod tests {
         ]
     }
 
+    /// The kswapd events added with kswapd's own calls.
+    fn kswapd_samples() -> Vec<Event> {
+        let node = NODE;
+        let check = BalanceCheck {
+            zone: Some(ZONE),
+            free: 900,
+            high: 600,
+            boost: 512,
+            balanced: false,
+        };
+        vec![
+            Event::KswapdNotWoken {
+                node,
+                order: 0,
+                highest_zoneidx: 2,
+                reason: KswapdSkip::Balanced { check },
+            },
+            Event::KswapdRound {
+                node,
+                order: 0,
+                highest_zoneidx: 2,
+                check,
+                nr_boost_reclaim: 512,
+            },
+            Event::BoostCleared {
+                node,
+                zone: ZONE,
+                boost: 512,
+            },
+            Event::KswapdTrySleep {
+                node,
+                order: 0,
+                failures: 0,
+                check,
+                sleeps: true,
+            },
+        ]
+    }
+
     /// The reclaim and compaction events.
     fn reclaim_samples() -> Vec<Event> {
         let pfn = PFN;
@@ -656,6 +771,7 @@ mod tests {
             Event::KswapdRun {
                 node,
                 reclaimed: 64,
+                failures: 0,
             },
             Event::Migrated {
                 from: pfn,
@@ -785,6 +901,10 @@ mod tests {
             Event::NoFallback { .. } => 47,
             Event::ZonelistsRebuilt => 23,
             Event::WatermarksRecomputed { .. } => 24,
+            Event::KswapdNotWoken { .. } => 48,
+            Event::KswapdRound { .. } => 49,
+            Event::BoostCleared { .. } => 50,
+            Event::KswapdTrySleep { .. } => 51,
         }
     }
 

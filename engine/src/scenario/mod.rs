@@ -86,6 +86,7 @@ use crate::machine::{
     format_core_size, parse_core_size, CoreSize, MachineConfig, ManagedCount, NodeConfig, Sysctls,
     ThpMode,
 };
+use crate::session::KswapdMode;
 use crate::text::{format_cpulist, format_phys_range, parse_cpulist, parse_phys_range};
 use crate::types::{PfnRange, ZoneType};
 
@@ -103,6 +104,10 @@ pub struct Scenario {
     /// `[workload] open_at`: the step a viewer opens at (see
     /// [`crate::session::Session::cursor_at_step`]); the end of the run when absent.
     pub open_at: Option<u64>,
+    /// `[workload] kswapd`: `"auto"` (absent: a woken kswapd runs as a call of its
+    /// own right after the call that woke it) or `"manual"` (only where the workload
+    /// says `kswapd node=N`). See [`crate::session::KswapdMode`].
+    pub kswapd: Option<KswapdMode>,
     /// `[about] title`: a one-line title.
     pub title: Option<String>,
     /// `[about] text`: what to watch and why the kernel does it.
@@ -223,15 +228,23 @@ fn parse_with_notes(text: &str) -> Result<(Scenario, Vec<String>), ScenarioError
             MachineConfig::default()
         }
     };
-    let (workload, seed, open_at) = match file.workload {
+    let (workload, seed, open_at, kswapd) = match file.workload {
         Some(w) => {
             if let Some(script) = &w.script {
                 crate::workload::parse_workload(script)
                     .map_err(|e| ScenarioError::Invalid(format!("`workload.script`, {e}")))?;
             }
-            (w.script, w.seed, w.open_at)
+            let kswapd = match w.kswapd.as_deref() {
+                None => None,
+                Some(name) => Some(KswapdMode::from_name(name).ok_or_else(|| {
+                    ScenarioError::Invalid(format!(
+                        "`workload.kswapd` must be \"auto\" (kswapd runs right after the call that woke it) or \"manual\" (only where the workload says `kswapd node=N`), found {name:?}"
+                    ))
+                })?),
+            };
+            (w.script, w.seed, w.open_at, kswapd)
         }
-        None => (None, None, None),
+        None => (None, None, None, None),
     };
     let (title, about) = match file.about {
         Some(a) => (a.title, a.text),
@@ -267,6 +280,7 @@ fn parse_with_notes(text: &str) -> Result<(Scenario, Vec<String>), ScenarioError
             workload,
             seed,
             open_at,
+            kswapd,
             title,
             about,
             expectations,
@@ -316,6 +330,8 @@ struct WorkloadToml {
     script: Option<String>,
     #[serde(default, deserialize_with = "de_big")]
     open_at: Option<u64>,
+    #[serde(default)]
+    kswapd: Option<String>,
 }
 
 /// A whole number of 64 bits: TOML integers stop at 2^63 - 1, so larger values are
@@ -618,8 +634,15 @@ pub fn scenario_to_toml(scenario: &Scenario) -> String {
         out.push('\n');
     }
     out.push_str(&machine_to_toml(&scenario.machine));
-    if scenario.workload.is_some() || scenario.seed.is_some() || scenario.open_at.is_some() {
+    if scenario.workload.is_some()
+        || scenario.seed.is_some()
+        || scenario.open_at.is_some()
+        || scenario.kswapd.is_some()
+    {
         out.push_str("\n[workload]\n");
+        if let Some(mode) = scenario.kswapd {
+            out.push_str(&format!("kswapd = \"{}\"\n", mode.name()));
+        }
         if let Some(seed) = scenario.seed {
             out.push_str(&format!("seed = {}\n", toml_big(seed)));
         }

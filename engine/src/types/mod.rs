@@ -30,6 +30,13 @@ pub const NR_PCP_LISTS: usize = 14;
 /// Bytes in a page (`PAGE_SIZE`, 4 KiB on x86_64).
 pub const PAGE_SIZE_BYTES: u64 = 4096;
 
+/// `SWAP_CLUSTER_MAX`: the pages reclaim aims to free at a time.
+pub const SWAP_CLUSTER_MAX: u64 = 32;
+
+/// `MAX_RECLAIM_RETRIES`: reclaim rounds without progress before the slow path gives
+/// up, and the `kswapd_failures` at which a node counts as hopeless.
+pub const MAX_RECLAIM_RETRIES: u32 = 16;
+
 /// A range of page frames, `[start, end)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PfnRange {

@@ -96,7 +96,7 @@ pub fn load(scenario: &Scenario) -> Result<Loaded, LoadError> {
     }
     let warnings = machine.warnings.clone();
     let allocator = Allocator::from_machine(&machine).map_err(|e| machine_error(e.to_string()))?;
-    let mut session = Session::new(allocator);
+    let mut session = Session::with_kswapd(allocator, scenario.kswapd.unwrap_or_default());
     let mut operations = 0;
     if let Some(script) = scenario.workload.as_deref() {
         let workload_error = |e: crate::workload::WorkloadError| LoadError {

@@ -31,7 +31,10 @@ fn scenarios() -> Vec<(&'static str, &'static str)> {
 fn run_as_cli(text: &str) -> RunDigest {
     let scenario = parse_scenario(text).unwrap();
     let machine = Machine::build(&scenario.machine).unwrap();
-    let mut session = Session::new(Allocator::from_machine(&machine).unwrap());
+    let mut session = Session::with_kswapd(
+        Allocator::from_machine(&machine).unwrap(),
+        scenario.kswapd.unwrap_or_default(),
+    );
     let statements = parse_workload(scenario.workload.as_deref().unwrap_or("")).unwrap();
     run_workload_seeded(&mut session, &statements, None, scenario.seed.unwrap_or(1)).unwrap();
     let cursor = match scenario.open_at {

@@ -4,7 +4,7 @@
 use buddyscope_engine::alloc::Allocator;
 use buddyscope_engine::machine::Machine;
 use buddyscope_engine::scenario::parse_scenario;
-use buddyscope_engine::session::{Outcome, Session};
+use buddyscope_engine::session::{KswapdMode, Outcome, Session};
 use buddyscope_engine::workload::generate::{expand, MachineFacts, GENERATORS};
 use buddyscope_engine::workload::{format_statements, parse_workload, run_workload_seeded};
 use buddyscope_engine::Event;
@@ -127,7 +127,9 @@ fn page_cache_growth_is_reclaimed() {
 
 #[test]
 fn atomic_bursts_reserve_highatomic_pageblocks() {
-    let mut session = session(1);
+    // kswapd frozen, as in the highatomic lesson: run to completion after every
+    // wake-up, it would keep free memory above the low watermark between bursts.
+    let mut session = Session::with_kswapd(session(1).current().clone(), KswapdMode::Manual);
     run(
         &mut session,
         "generate atomic bursts=6 size=64 order=3\n",

@@ -51,7 +51,10 @@ fn lesson(name: &str) -> fn(&[Event], usize) -> bool {
 fn run(entry: &library::Entry) -> (Session, RunSummary) {
     let scenario = entry.scenario();
     let machine = Machine::build(&scenario.machine).unwrap();
-    let mut session = Session::new(Allocator::from_machine(&machine).unwrap());
+    let mut session = Session::with_kswapd(
+        Allocator::from_machine(&machine).unwrap(),
+        scenario.kswapd.unwrap_or_default(),
+    );
     let statements = parse_workload(scenario.workload.as_deref().unwrap_or("")).unwrap();
     let summary =
         run_workload_seeded(&mut session, &statements, None, scenario.seed.unwrap_or(1)).unwrap();

@@ -20,6 +20,7 @@ mod generate;
 mod hotplug;
 mod import;
 mod kmemtrace;
+mod kswapd;
 mod layers;
 mod lessons;
 mod library;

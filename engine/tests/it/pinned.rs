@@ -39,7 +39,10 @@ fn released_scenario_files_keep_loading_and_running() {
             );
             let machine = Machine::build(&scenario.machine)
                 .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-            let mut session = Session::new(Allocator::from_machine(&machine).unwrap());
+            let mut session = Session::with_kswapd(
+                Allocator::from_machine(&machine).unwrap(),
+                scenario.kswapd.unwrap_or_default(),
+            );
             let statements = parse_workload(scenario.workload.as_deref().unwrap_or("")).unwrap();
             run_workload_seeded(&mut session, &statements, None, scenario.seed.unwrap_or(1))
                 .unwrap_or_else(|e| panic!("{}: {e}", file.display()));

@@ -4,13 +4,23 @@
 use buddyscope_engine::alloc::reclaim::PageUse;
 use buddyscope_engine::alloc::Allocator;
 use buddyscope_engine::machine::{Machine, MachineConfig, NodeConfig};
-use buddyscope_engine::session::{Operation, Outcome, Session};
+use buddyscope_engine::session::{KswapdMode, Operation, Outcome, Session};
 use buddyscope_engine::types::gfp::Gfp;
 use buddyscope_engine::types::PfnRange;
 use buddyscope_engine::Event;
 
-/// One node of 40 MiB (DMA and DMA32), one CPU.
+/// One node of 40 MiB (DMA and DMA32), one CPU, kswapd running after the call that
+/// woke it.
 fn session() -> Session {
+    Session::new(allocator())
+}
+
+/// The same with a frozen kswapd: it runs only when an operation says so.
+fn manual_session() -> Session {
+    Session::with_kswapd(allocator(), KswapdMode::Manual)
+}
+
+fn allocator() -> Allocator {
     let config = MachineConfig {
         nodes: vec![NodeConfig {
             memory: vec![PfnRange {
@@ -21,7 +31,7 @@ fn session() -> Session {
         }],
         ..MachineConfig::default()
     };
-    Session::new(Allocator::from_machine(&Machine::build(&config).unwrap()).unwrap())
+    Allocator::from_machine(&Machine::build(&config).unwrap()).unwrap()
 }
 
 fn gfp(text: &str) -> Gfp {
@@ -167,7 +177,7 @@ fn compaction_rescues_an_order_9_allocation() {
 
 #[test]
 fn kswapd_reclaims_to_the_high_watermark_and_sleeps() {
-    let mut session = session();
+    let mut session = manual_session();
     fill(
         &mut session,
         "GFP_NOWAIT|__GFP_MOVABLE|__GFP_HIGHMEM",

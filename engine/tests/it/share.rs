@@ -4,6 +4,7 @@ use buddyscope_engine::scenario::share::{decode, encode, ShareLink};
 use buddyscope_engine::scenario::{
     parse_scenario, scenario_to_toml, ExpectAt, Expectation, ProcFile,
 };
+use buddyscope_engine::session::KswapdMode;
 use buddyscope_engine::Rng;
 
 fn link(scenario: &str, step: Option<u64>) -> ShareLink {
@@ -223,6 +224,8 @@ fn random_scenario_values_round_trip_through_file_and_link() {
             workload: (!script.is_empty()).then(|| format_statements(&statements)),
             seed: (rng.below(2) == 0).then(|| rng.next_u64()),
             open_at: (rng.below(2) == 0).then(|| rng.below(1 << 40)),
+            // The kswapd mode rides in the scenario text, so a link carries it.
+            kswapd: [None, Some(KswapdMode::Auto), Some(KswapdMode::Manual)][rng.below(3) as usize],
             title: (rng.below(2) == 0)
                 .then(|| format!("Round {round}: \"quotes\", 'apostrophes' and ünïcödé")),
             about: (rng.below(2) == 0).then(|| {

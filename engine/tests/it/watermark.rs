@@ -9,7 +9,7 @@ use buddyscope_engine::event::{FreeAreaScan, FullCheck, WatermarkTerms};
 use buddyscope_engine::machine::Machine;
 use buddyscope_engine::scenario::library::{self, ENTRIES};
 use buddyscope_engine::scenario::parse_scenario;
-use buddyscope_engine::session::Session;
+use buddyscope_engine::session::{KswapdMode, Session};
 use buddyscope_engine::types::gfp::{alloc_flags as af, Gfp, GFP_ATOMIC_BIT};
 use buddyscope_engine::types::{MigrateType, Order, ZoneType};
 use buddyscope_engine::workload::{parse_workload, run_workload_seeded};
@@ -21,9 +21,15 @@ use buddyscope_engine::Event;
 const CALLS_PER_RUN_MAX: usize = 120;
 
 fn run_text(text: &str) -> Session {
+    run_text_with(text, None)
+}
+
+/// [`run_text`] with the scenario's kswapd mode replaced by `kswapd` if given.
+fn run_text_with(text: &str, kswapd: Option<KswapdMode>) -> Session {
     let scenario = parse_scenario(text).unwrap();
     let machine = Machine::build(&scenario.machine).unwrap();
-    let mut session = Session::new(Allocator::from_machine(&machine).unwrap());
+    let mode = kswapd.or(scenario.kswapd).unwrap_or_default();
+    let mut session = Session::with_kswapd(Allocator::from_machine(&machine).unwrap(), mode);
     let statements = parse_workload(scenario.workload.as_deref().unwrap_or("")).unwrap();
     run_workload_seeded(&mut session, &statements, None, scenario.seed.unwrap_or(1)).unwrap();
     session
@@ -315,8 +321,16 @@ fn every_term_agrees_with_the_zone_counters() {
 /// The sentence of the first watermark check of a library scenario's run that
 /// `wanted` picks.
 fn first_sentence(name: &str, wanted: fn(Order, &WatermarkTerms, bool) -> bool) -> String {
+    first_sentence_with(name, None, wanted)
+}
+
+fn first_sentence_with(
+    name: &str,
+    kswapd: Option<KswapdMode>,
+    wanted: fn(Order, &WatermarkTerms, bool) -> bool,
+) -> String {
     let entry = library::get(name).expect("a library scenario");
-    let session = run_text(entry.text);
+    let session = run_text_with(entry.text, kswapd);
     let sentence = session
         .calls_with_events()
         .flat_map(|call| call.events)
@@ -328,11 +342,24 @@ fn first_sentence(name: &str, wanted: fn(Order, &WatermarkTerms, bool) -> bool) 
 
 #[test]
 fn an_order_4_check_subtracts_15_and_names_the_boost() {
+    // With kswapd frozen, the boost of a fallback steal stays in the mark.
     assert_eq!(
-        first_sentence("numa-order", |order, _, ok| order.get() == 4 && !ok),
+        first_sentence_with("numa-order", Some(KswapdMode::Manual), |order, _, ok| order
+            .get()
+            == 4
+            && !ok),
         "zone_watermark_fast: zone 0:DMA32 order 4, ALLOC_WMARK_LOW|ALLOC_KSWAPD: \
          __zone_watermark_ok: free 240 − ((1<<4) − 1 = 15) − highatomic reserve 0 = 225 \
          is not above low 157 + boost 512 + lowmem_reserve for Normal requests 0 = 669: \
+         too low, next zone"
+    );
+    // As the lesson runs, kswapd takes the boost back the call after the steal, and
+    // node 0 refuses later, on its low watermark alone: 160 - 15 = 145 <= 157.
+    assert_eq!(
+        first_sentence("numa-order", |order, _, ok| order.get() == 4 && !ok),
+        "get_page_from_freelist: zone 0:DMA32 order 4, ALLOC_WMARK_LOW|ALLOC_KSWAPD: \
+         __zone_watermark_ok: free 160 − ((1<<4) − 1 = 15) − highatomic reserve 0 = 145 \
+         is not above low 157 + lowmem_reserve for Normal requests 0 = 157: \
          too low, next zone"
     );
 }

@@ -171,6 +171,7 @@ impl<'a> DumpParser<'a> {
             kswapd_order: f.key_u32("kswapd_order")?,
             kswapd_highest_zoneidx: f.key_u32("kswapd_highest_zoneidx")?,
             kswapd_failures: f.key_u32("kswapd_failures")?,
+            kswapd_woken: false,
             cpus: Vec::new(),
             fallback: Vec::new(),
             nofallback: Vec::new(),

@@ -87,24 +87,40 @@ struct Request {
 }
 
 fn kswapd_text(allocator: &Allocator, nid: u32) -> (String, bool) {
-    match allocator.nodes.iter().find(|n| n.nid == nid) {
-        Some(n) if n.kswapd_highest_zoneidx != KSWAPD_IDLE_ZONEIDX => {
-            let zone = ZoneType::ALL
-                .get(n.kswapd_highest_zoneidx as usize)
-                .map_or("?", |z| z.name());
-            (
-                format!(
-                    "kswapd{nid} woken (wakeup_kswapd): order {}, up to {zone}",
-                    n.kswapd_order
-                ),
-                true,
-            )
-        }
-        Some(n) if n.kswapd_failures > 0 => (
+    let Some(n) = allocator.nodes.iter().find(|n| n.nid == nid) else {
+        return (format!("kswapd{nid} asleep"), false);
+    };
+    let zone = ZoneType::ALL
+        .get(n.kswapd_highest_zoneidx as usize)
+        .map_or("?", |z| z.name());
+    let failed = if n.kswapd_failures > 0 {
+        format!(", {} failed runs", n.kswapd_failures)
+    } else {
+        String::new()
+    };
+    if n.kswapd_woken {
+        (
+            format!(
+                "kswapd{nid} woken (wakeup_kswapd): order {}, up to {zone}{failed}",
+                n.kswapd_order
+            ),
+            true,
+        )
+    } else if n.kswapd_highest_zoneidx != KSWAPD_IDLE_ZONEIDX {
+        (
+            format!(
+                "kswapd{nid} asleep (order {}, up to {zone} recorded for its next run{failed})",
+                n.kswapd_order
+            ),
+            false,
+        )
+    } else if n.kswapd_failures > 0 {
+        (
             format!("kswapd{nid} asleep ({} failed runs)", n.kswapd_failures),
             false,
-        ),
-        _ => (format!("kswapd{nid} asleep"), false),
+        )
+    } else {
+        (format!("kswapd{nid} asleep"), false)
     }
 }
 

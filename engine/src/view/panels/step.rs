@@ -85,6 +85,23 @@ pub fn describe_operation(operation: &Operation) -> String {
         Operation::DrainLocal { cpu } => format!("drain_local_pages() on CPU {cpu}"),
         Operation::DrainAll => "drain_all_pages()".to_string(),
         Operation::RunKswapd { node } => format!("kswapd{node}: balance_pgdat()"),
+        Operation::KswapdWoken {
+            node,
+            woken_by,
+            order,
+            highest_zoneidx,
+        } => {
+            let zones = crate::types::ZoneType::ALL
+                .get(*highest_zoneidx as usize)
+                .map_or_else(
+                    || "every zone".to_string(),
+                    |z| format!("zones up to {}", z.name()),
+                );
+            format!(
+                "kswapd{node} (woken by call {} for order {order}, {zones}; run automatically): balance_pgdat()",
+                woken_by + 1
+            )
+        }
         Operation::CompactMemory => "echo 1 > /proc/sys/vm/compact_memory".to_string(),
         Operation::DropCaches => "echo 3 > /proc/sys/vm/drop_caches".to_string(),
         Operation::Sysctl { name, value } => format!("sysctl vm.{name} = {value}"),
@@ -127,7 +144,7 @@ fn entry_point(operation: &Operation) -> &'static str {
         Operation::Free { .. } => "__free_pages",
         Operation::DrainLocal { .. } => "drain_local_pages",
         Operation::DrainAll => "drain_all_pages",
-        Operation::RunKswapd { .. } => "balance_pgdat",
+        Operation::RunKswapd { .. } | Operation::KswapdWoken { .. } => "kswapd",
         Operation::CompactMemory => "compact_nodes",
         Operation::DropCaches => "drop_caches_sysctl_handler",
         Operation::Sysctl { .. } => "sysctl handler",
@@ -404,7 +421,14 @@ impl EventKind {
             EventKind::Claim => matches!(event, Event::Steal { claimed: true, .. }),
             EventKind::Merge => matches!(event, Event::Merge { .. }),
             EventKind::Kswapd => {
-                matches!(event, Event::KswapdWake { .. } | Event::KswapdRun { .. })
+                matches!(
+                    event,
+                    Event::KswapdWake { .. }
+                        | Event::KswapdRun { .. }
+                        | Event::KswapdNotWoken { .. }
+                        | Event::BoostCleared { .. }
+                        | Event::KswapdTrySleep { .. }
+                )
             }
             EventKind::Compaction => {
                 matches!(event, Event::Compacted { .. } | Event::Migrated { .. })
