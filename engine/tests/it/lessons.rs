@@ -84,11 +84,18 @@ fn a_wrong_claim_is_reported_with_what_was_found() {
     let right = verdicts(&scenario);
     assert!(right[at_open].holds, "{:?}", right[at_open]);
     // A number that is not in the sentence.
-    scenario.expectations[at_open].says = vec!["boost 511".to_string()];
+    scenario.expectations[at_open].says =
+        vec!["lowmem_reserve for Normal requests 235".to_string()];
     let wrong = &verdicts(&scenario)[at_open];
     assert!(!wrong.holds);
     assert!(wrong.found.contains("no match"), "{}", wrong.found);
-    assert!(wrong.found.contains("boost 512"), "{}", wrong.found);
+    assert!(
+        wrong
+            .found
+            .contains("lowmem_reserve for Normal requests 236"),
+        "{}",
+        wrong.found
+    );
     // A claim that something never happens, where it does.
     scenario.expectations[at_open].at = ExpectAt::Run;
     scenario.expectations[at_open].says = vec!["too low, next zone".to_string()];

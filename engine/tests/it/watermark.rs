@@ -357,7 +357,7 @@ fn an_order_4_check_subtracts_15_and_names_the_boost() {
     // node 0 refuses later, on its low watermark alone: 160 - 15 = 145 <= 157.
     assert_eq!(
         first_sentence("numa-order", |order, _, ok| order.get() == 4 && !ok),
-        "get_page_from_freelist: zone 0:DMA32 order 4, ALLOC_WMARK_LOW|ALLOC_KSWAPD: \
+        "zone_watermark_fast: zone 0:DMA32 order 4, ALLOC_WMARK_LOW|ALLOC_KSWAPD: \
          __zone_watermark_ok: free 160 − ((1<<4) − 1 = 15) − highatomic reserve 0 = 145 \
          is not above low 157 + lowmem_reserve for Normal requests 0 = 157: \
          too low, next zone"
