@@ -281,9 +281,7 @@ impl Allocator {
                 let in_zone = self
                     .zone_of_pfn(Pfn(page.pfn))
                     .is_some_and(|z| zones.contains(&z));
-                if !in_zone
-                    || !self.reclaimable(&page)
-                    || (!may_swap && page.use_ == PageUse::Anon)
+                if !in_zone || !self.reclaimable(&page) || (!may_swap && page.use_ == PageUse::Anon)
                 {
                     i += 1;
                     continue;
