@@ -24,11 +24,11 @@ async function waitForStep(page, predicate, arg) {
 test('the default scenario opens at its step, drawn, from a sub-path, with no console errors', async () => {
   const { page, errors } = await open();
   assert.match(await page.title(), /Buddyscope/);
-  assert.equal(await stepOf(page), 36401);
+  assert.equal(await stepOf(page), 36526);
   const stats = await canvasStats(page, 'address-canvas');
   assert.ok(stats.distinctColours >= 6, `only ${stats.distinctColours} colours drawn`);
   assert.ok((stats.counts[HOLE] ?? 0) < stats.width * stats.height / 4, 'most of the canvas is memory, not hole');
-  assert.match(await page.locator('#step-sentence').textContent(), /zone_watermark_fast: zone 0:DMA order 4, ALLOC_WMARK_LOW.*: __zone_watermark_ok: free \d+ − \(\(1<<4\) − 1 = 15\) .* is not above low \d+ \+ boost \d+ \+ lowmem_reserve for Normal requests [1-9]\d* = \d+: too low/);
+  assert.match(await page.locator('#step-sentence').textContent(), /zone_watermark_fast: zone 0:DMA order 4, ALLOC_WMARK_LOW.*: __zone_watermark_ok: free \d+ − \(\(1<<4\) − 1 = 15\) .* is not above low \d+ \+ lowmem_reserve for Normal requests [1-9]\d* = \d+: too low/);
   assert.match(await page.locator('#call-stack').textContent(), /__alloc_pages.*get_page_from_freelist.*zone_watermark_fast/s);
   await shot(page, 'default-scenario');
   assert.deepEqual(errors, []);
