@@ -104,6 +104,18 @@ test('pcp-batching: collapsed, the memory fills the canvas at 4x4 pixels a page'
 test('an offline section is a labelled band; the page right after it is the next section\'s first', async () => {
   const { page, errors } = await open('#library=memory-hotplug');
   await page.setViewportSize({ width: 1440, height: 900 });
+  // The lesson opens inside the offline of section 5, once it is gone: both sections
+  // are past the last row, not drawn, and the line under the toolbar says so.
+  assert.equal(await page.locator('section.step .operation').textContent(), 'echo offline > /sys/devices/system/memory/memory5/state');
+  assert.equal(await page.locator('.gap-label').count(), 0);
+  assert.match(await page.locator('#address-canvas').evaluate((c) => c.closest('section').textContent), /Not drawn: after the last row, offline sections 4–5, pfn 0x20000–0x2ffff \(256 MiB\)\./);
+  // At the start of that call only section 4 is offline: a band between memory.
+  const call = (await page.locator('#call-heading').textContent()).match(/^Call (\d+) of/)[1];
+  const counter = await page.locator('#step-counter').textContent();
+  await page.getByRole('textbox', { name: 'Go to step or call' }).fill(`call ${call}`);
+  await page.getByRole('textbox', { name: 'Go to step or call' }).press('Enter');
+  await page.waitForFunction((t) => document.getElementById('step-counter').textContent !== t, counter);
+  assert.match(await page.locator('#step-sentence').textContent(), /^About to call /);
   const label = page.locator('.gap-label');
   assert.equal(await label.count(), 1);
   assert.equal(await label.textContent(), 'offline section 4, pfn 0x20000–0x27fff (128 MiB)');

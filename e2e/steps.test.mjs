@@ -55,6 +55,9 @@ test("a library link's step wins over the scenario's own", async () => {
   const { page, errors } = await open('#library=split-merge&step=40');
   assert.equal(await stepOf(page), 40);
   assert.match(await page.locator('#notice').textContent(), /Opened library scenario “split-merge”.* at step 40 of/);
+  // The picker shows the entry the link opened, not the default.
+  assert.equal(await page.locator('#library-pick').inputValue(), 'split-merge');
+  assert.equal(await page.locator('#library-pick option:checked').textContent(), await page.locator('#scenario-title').textContent());
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -101,6 +101,9 @@ pub struct State {
     pub whole_call: bool,
     /// Counts successful loads, so the editor knows to reset its fields.
     pub generation: u64,
+    /// The library entry last opened ("default" for the default scenario), which the
+    /// library picker shows; other loads (edits, links, imports) leave it.
+    pub library: Rc<String>,
 }
 
 /// Everything the user can do.
@@ -173,6 +176,7 @@ impl State {
             play_interval_ms: 200,
             whole_call: false,
             generation,
+            library: Rc::new("default".to_string()),
         }
     }
 
@@ -324,6 +328,11 @@ impl State {
         );
         next.play_interval_ms = self.play_interval_ms;
         next.whole_call = self.whole_call;
+        next.library = match &source {
+            Source::Default => Rc::new("default".to_string()),
+            Source::Library(name) => Rc::new(name.clone()),
+            _ => self.library.clone(),
+        };
         let what = match source {
             Source::Default => "Opened the default scenario".to_string(),
             Source::Library(name) => format!("Opened library scenario “{name}”"),

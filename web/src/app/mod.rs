@@ -140,7 +140,8 @@ pub fn app() -> Html {
             <Embed open_url={open_url} embed_url={embed_url} title={title} {embed} on_copy={on_copy} />
             if !embed {
                 <Editor scenario={state.scenario.clone()} generation={state.generation}
-                    load_error={state.load_error.clone()} warnings={state.warnings.clone()} on_action={dispatch} />
+                    load_error={state.load_error.clone()} warnings={state.warnings.clone()}
+                    library={state.library.clone()} on_action={dispatch} />
                 <Limitations />
             }
         </main>

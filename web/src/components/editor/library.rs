@@ -1,6 +1,7 @@
 //! The teaching library picker: choose a scenario and open it.
 
 use buddyscope_engine::scenario::library;
+use std::rc::Rc;
 use yew::prelude::*;
 
 use super::fields::target_value;
@@ -8,6 +9,9 @@ use crate::state::{Action, Source, DEFAULT_SCENARIO};
 
 #[derive(Properties, PartialEq)]
 pub struct LibraryPickerProps {
+    /// The entry last opened ("default" for the default scenario): the picker shows
+    /// it whenever it changes.
+    pub current: Rc<String>,
     pub on_action: Callback<Action>,
 }
 
@@ -29,7 +33,13 @@ fn open(name: String) -> Action {
 
 #[function_component(LibraryPicker)]
 pub fn library_picker(props: &LibraryPickerProps) -> Html {
-    let pick = use_state(|| "default".to_string());
+    let pick = use_state(|| (*props.current).clone());
+    {
+        let pick = pick.clone();
+        use_effect_with(props.current.clone(), move |current| {
+            pick.set((**current).clone())
+        });
+    }
     let on_pick = {
         let pick = pick.clone();
         Callback::from(move |event: Event| pick.set(target_value(&event)))

@@ -41,6 +41,8 @@ pub struct EditorProps {
     pub load_error: Option<(Source, LoadError)>,
     pub warnings: Rc<Vec<String>>,
     pub on_action: Callback<Action>,
+    /// The library entry last opened, for the picker.
+    pub library: Rc<String>,
 }
 
 /// Which part of the editor shows each failed load.
@@ -103,7 +105,7 @@ pub fn editor(props: &EditorProps) -> Html {
     html! {
         <section class="editor" id="editor" aria-label="Scenario editor">
             <h2>{ "Scenario" }</h2>
-            <LibraryPicker on_action={on_action.clone()} />
+            <LibraryPicker current={props.library.clone()} on_action={on_action.clone()} />
             <MachineEditor scenario={scenario.clone()} generation={props.generation}
                 workload={(*workload).clone()} warnings={props.warnings.clone()}
                 load_error={errors.machine} on_action={on_action.clone()} />
