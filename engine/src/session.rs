@@ -11,9 +11,16 @@
 //! state before it with its changes recorded in a journal, each stamped with the
 //! events before it ([`crate::buddy::journal`]), and the changes made before the
 //! cursor's next event are applied to the state before the call. Stepping forward
-//! applies one event's changes to the state kept from the last step; stepping back
-//! starts again from the state before the call. Once the cursor passes a call's last
-//! event, the state is the state after the call.
+//! applies one event's changes to a state kept from an earlier step; stepping back
+//! undoes them (what undoes each change is recorded the first time a state moves
+//! forward over it). Once the cursor passes a call's last event, the state is the
+//! state after the call.
+//!
+//! States are handed out shared ([`Session::state_at`] gives an `Rc`): a page keeps
+//! the one it shows while it asks for the next, and the session changes a state in
+//! place only when nothing else holds it, copying it otherwise. It keeps a few
+//! states (after some calls, and at events of the call being stepped through) so
+//! that one is free to move to the next cursor.
 //!
 //! kswapd is a kernel thread that runs beside the allocations; here it runs at one
 //! defined point. When a call wakes kswapd on some nodes (`wakeup_kswapd()` found it
@@ -32,6 +39,7 @@ use crate::types::gfp::Gfp;
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use crate::alloc::journal::UndoLog;
 use crate::buddy::journal::{Journal, SharedJournal};
 use crate::buddy::stack::{StackRecorder, Stacks};
 use crate::buddy::TraceSink;
@@ -259,33 +267,160 @@ impl Allocations {
     }
 }
 
+/// A state after some calls. The allocator is shared: with the caller it was handed
+/// to ([`Session::state_at`]) and between checkpoints and the replay cache; it is
+/// changed in place only when nothing else holds it, else copied first.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Checkpoint {
     calls: usize,
-    allocator: Allocator,
+    allocator: Rc<Allocator>,
     allocations: Allocations,
 }
 
-/// Where the last replay stopped, so that stepping forward continues from there
+/// How many states after some calls the replay cache keeps: the one a caller holds,
+/// and others to replay forward in place or to step through a call with, so that
+/// stepping back and forth over short calls copies no state (a 16 GiB machine's
+/// state is 40 MB); one fewer for a state above [`CACHED_BYTES_LARGE`].
+const CACHED_STATES: usize = 3;
+
+/// A state this large (a 64 GiB machine's is 160 MB) is cached one fewer time.
+const CACHED_BYTES_LARGE: usize = 128 << 20;
+
+/// Where the last replays stopped, so that stepping forward continues from there
 /// instead of from a checkpoint, and the events of the call last asked for.
-#[derive(Clone, Debug, Default)]
+#[derive(Default)]
 struct ReplayCache {
-    at: Option<Checkpoint>,
+    /// States after some calls, the last replayed first.
+    states: Vec<Checkpoint>,
     events: Option<(usize, Rc<[Event]>, Rc<Stacks>)>,
-    /// The call the cursor was last inside, with its journal and the state at the
-    /// event it was at, so stepping by one event applies only that event's changes.
+    /// The call the cursor was last inside, with its journal and the states at the
+    /// events it was at, so stepping by one event applies (or undoes) only that
+    /// event's changes.
     step: Option<StepState>,
 }
 
-/// A call being stepped through: the state before it, the changes it made (see
-/// [`crate::buddy::journal`]) and the state after its first `event` events.
-#[derive(Clone, Debug)]
+impl Clone for ReplayCache {
+    /// A copy shares the cached states but not the call being stepped through.
+    fn clone(&self) -> ReplayCache {
+        ReplayCache {
+            states: self.states.clone(),
+            events: self.events.clone(),
+            step: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for ReplayCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReplayCache")
+            .field(
+                "states",
+                &self.states.iter().map(|c| c.calls).collect::<Vec<_>>(),
+            )
+            .field("events", &self.events.as_ref().map(|e| e.0))
+            .field("step", &self.step.as_ref().map(|s| s.call))
+            .finish()
+    }
+}
+
+/// How many states inside a call a step keeps: the one last handed out (which the
+/// page holds while it computes the next) and one to move to the next event in place.
+const STEP_STATES: usize = 2;
+
+/// A call being stepped through: the changes it made (see
+/// [`crate::buddy::journal`]), what undoes the changes of its first `known` events
+/// (filled as states move forward through them), and states at some of its events.
 struct StepState {
     call: usize,
-    before: Rc<Allocator>,
     journal: Rc<Journal>,
-    event: usize,
-    state: Allocator,
+    undo: UndoLog,
+    known: usize,
+    states: Vec<(usize, Rc<Allocator>)>,
+}
+
+impl StepState {
+    /// The state after the first `event` events: one kept, or one nothing else
+    /// holds moved there by applying or undoing the events between, or else a copy
+    /// of the nearest moved there (or of the state before the call, from `before`).
+    fn state_at(&mut self, event: usize, before: impl FnOnce() -> Rc<Allocator>) -> Rc<Allocator> {
+        if let Some((_, state)) = self.states.iter().find(|(e, _)| *e == event) {
+            return state.clone();
+        }
+        let free = self
+            .states
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, s))| Rc::strong_count(s) == 1)
+            .min_by_key(|(_, (e, _))| e.abs_diff(event))
+            .map(|(i, _)| i);
+        let (from, mut state) = match free {
+            Some(i) => self.states.swap_remove(i),
+            None => {
+                let nearest = self
+                    .states
+                    .iter()
+                    .min_by_key(|(e, _)| e.abs_diff(event))
+                    .filter(|(e, _)| e.abs_diff(event) < event)
+                    .map(|(e, s)| (*e, s.clone()));
+                // Copied when changed below, unless nothing else holds it.
+                let (from, shared) = nearest.unwrap_or_else(|| (0, before()));
+                (from, shared)
+            }
+        };
+        self.move_state(Rc::make_mut(&mut state), from, event);
+        if self.states.len() >= STEP_STATES {
+            // Drop the state furthest from this one (its holder, if any, keeps it).
+            if let Some(i) = self
+                .states
+                .iter()
+                .enumerate()
+                .max_by_key(|(_, (e, _))| e.abs_diff(event))
+                .map(|(i, _)| i)
+            {
+                self.states.swap_remove(i);
+            }
+        }
+        self.states.push((event, state.clone()));
+        state
+    }
+
+    /// The states nothing else holds, each moved past every change of the call (so
+    /// each is the state after it, `events` being the call's event count).
+    fn states_at_end(mut self, events: usize) -> Vec<Rc<Allocator>> {
+        // Past every change, including those after the call's last event.
+        let end = self
+            .journal
+            .changes
+            .last()
+            .map_or(0, |(stamp, _)| *stamp as usize + 1)
+            .max(events);
+        let states = std::mem::take(&mut self.states);
+        let mut moved = Vec::new();
+        for (from, mut state) in states {
+            if Rc::strong_count(&state) == 1 {
+                self.move_state(Rc::make_mut(&mut state), from, end);
+                moved.push(state);
+            }
+        }
+        moved
+    }
+
+    /// Moves `state` from event `from` to event `to`: forward by applying the
+    /// journal (recording what undoes each change the first time), back by undoing.
+    fn move_state(&mut self, state: &mut Allocator, from: usize, to: usize) {
+        if to > from {
+            if from < self.known {
+                state.replay(&self.journal, from as u32..to.min(self.known) as u32);
+            }
+            if to > self.known {
+                let start = from.max(self.known);
+                state.replay_undoable(&self.journal, start as u32..to as u32, &mut self.undo);
+                self.known = to;
+            }
+        } else if to < from {
+            state.undo(&self.undo, to as u32..from as u32);
+        }
+    }
 }
 
 /// An allocator and its history.
@@ -330,7 +465,7 @@ impl Session {
             spacing: CHECKPOINT_EVERY,
             checkpoints: vec![Checkpoint {
                 calls: 0,
-                allocator: allocator.clone(),
+                allocator: Rc::new(allocator.clone()),
                 allocations: Allocations::default(),
             }],
             records: Vec::new(),
@@ -364,7 +499,7 @@ impl Session {
     /// Every call with its events, in order, replayed once from the start.
     pub fn calls_with_events(&self) -> impl Iterator<Item = Call> + '_ {
         let start = self.checkpoints.first();
-        let mut allocator = start.map_or_else(|| self.current.clone(), |c| c.allocator.clone());
+        let mut allocator = start.map_or_else(|| self.current.clone(), |c| (*c.allocator).clone());
         let mut allocations = Allocations::default();
         self.records.iter().map(move |record| {
             let mut events = Vec::new();
@@ -400,10 +535,10 @@ impl Session {
                 return (events.clone(), stacks.clone());
             }
         }
-        let mut state = self.replayed(index);
+        let mut state = self.replayed(index, true);
         let mut recorder = StackRecorder::default();
         let _ = execute(
-            &mut state.allocator,
+            Rc::make_mut(&mut state.allocator),
             &mut state.allocations,
             &self.records[index].operation,
             &mut recorder,
@@ -411,9 +546,8 @@ impl Session {
         state.calls = index + 1;
         let (events, stacks) = recorder.finish();
         let (events, stacks): (Rc<[Event]>, _) = (Rc::from(events), Rc::new(stacks));
-        let mut cache = self.cache.borrow_mut();
-        cache.at = Some(state);
-        cache.events = Some((index, events.clone(), stacks.clone()));
+        self.keep(state);
+        self.cache.borrow_mut().events = Some((index, events.clone(), stacks.clone()));
         (events, stacks)
     }
 
@@ -505,7 +639,7 @@ impl Session {
         if self.records.len() % self.spacing == 0 {
             self.checkpoints.push(Checkpoint {
                 calls: self.records.len(),
-                allocator: self.current.clone(),
+                allocator: Rc::new(self.current.clone()),
                 allocations: self.allocations.clone(),
             });
             self.thin_checkpoints();
@@ -517,41 +651,113 @@ impl Session {
         })
     }
 
-    /// The state after the first `calls` calls, rebuilt from the nearest saved state.
+    /// The state after the first `calls` calls, rebuilt from the nearest saved state
+    /// (a copy; [`Session::state_at`] shares it instead).
     pub fn state_after(&self, calls: usize) -> Allocator {
         let calls = calls.min(self.records.len());
         if calls == self.records.len() {
             return self.current.clone();
         }
-        let state = self.replayed(calls);
+        (*self.shared_after(calls)).clone()
+    }
+
+    /// The state after the first `calls` calls, shared with the replay cache.
+    fn shared_after(&self, calls: usize) -> Rc<Allocator> {
+        let state = self.replayed(calls.min(self.records.len()), false);
         let allocator = state.allocator.clone();
-        self.cache.borrow_mut().at = Some(state);
+        self.keep(state);
         allocator
     }
 
-    /// The allocator and allocations after `calls` calls: from the replay cache when
-    /// it is at or before `calls` and no checkpoint is closer, else from the nearest
-    /// checkpoint.
-    fn replayed(&self, calls: usize) -> Checkpoint {
+    /// The state after the first `calls` calls to change: taken from the cache when
+    /// nothing else holds it there, else shared (and so copied when changed).
+    fn take_state_after(&self, calls: usize) -> Rc<Allocator> {
+        let mut cache = self.cache.borrow_mut();
+        let free = cache
+            .states
+            .iter()
+            .position(|c| c.calls == calls && Rc::strong_count(&c.allocator) == 1);
+        if let Some(i) = free {
+            return cache.states.remove(i).allocator;
+        }
+        drop(cache);
+        self.shared_after(calls)
+    }
+
+    /// Keeps a replayed state in the cache, first, dropping the oldest beyond
+    /// [`CACHED_STATES`].
+    fn keep(&self, state: Checkpoint) {
+        let most = if self.current.heap_bytes() > CACHED_BYTES_LARGE {
+            CACHED_STATES - 1
+        } else {
+            CACHED_STATES
+        };
+        let mut cache = self.cache.borrow_mut();
+        cache.states.insert(0, state);
+        cache.states.truncate(most);
+    }
+
+    /// The allocator and allocations after `calls` calls: a cached state at
+    /// `calls`, or one at or before `calls` and no further back than the nearest
+    /// checkpoint (one nothing else holds first, when the state is to be changed
+    /// (`to_change`) or calls have to be replayed on it), else the nearest checkpoint;
+    /// with the calls up to `calls` replayed on it. The state taken leaves the cache.
+    fn replayed(&self, calls: usize, to_change: bool) -> Checkpoint {
         let checkpoint = self
             .checkpoints
             .iter()
             .rev()
             .find(|c| c.calls <= calls)
             .or_else(|| self.checkpoints.first());
-        let cached = self.cache.borrow_mut().at.take();
-        let mut state = match (cached, checkpoint) {
-            (Some(c), Some(k)) if c.calls <= calls && c.calls >= k.calls => c,
-            (_, Some(k)) => k.clone(),
-            (Some(c), None) if c.calls <= calls => c,
-            _ => Checkpoint {
+        let floor = checkpoint.map_or(0, |k| k.calls);
+        let mut cached = std::mem::take(&mut self.cache.borrow_mut().states);
+        let unique = |c: &Checkpoint| Rc::strong_count(&c.allocator) == 1;
+        let usable = |c: &Checkpoint| c.calls <= calls && c.calls >= floor;
+        let exact = |c: &Checkpoint| c.calls == calls;
+        let pick = if to_change {
+            cached
+                .iter()
+                .position(|c| exact(c) && unique(c))
+                .or_else(|| cached.iter().position(|c| usable(c) && unique(c)))
+                .or_else(|| cached.iter().position(exact))
+        } else {
+            cached
+                .iter()
+                .position(exact)
+                .or_else(|| cached.iter().position(|c| usable(c) && unique(c)))
+        }
+        .or_else(|| {
+            cached
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| usable(c))
+                .max_by_key(|(_, c)| c.calls)
+                .map(|(i, _)| i)
+        });
+        let mut state = match (pick, checkpoint) {
+            (Some(i), _) => cached.remove(i),
+            (None, Some(k)) if k.calls == calls || calls < self.records.len() => k.clone(),
+            // The state after every call is at hand: one copy, no replay.
+            _ if calls == self.records.len() => Checkpoint {
+                calls,
+                allocator: Rc::new(self.current.clone()),
+                allocations: self.allocations.clone(),
+            },
+            (None, Some(k)) => k.clone(),
+            (None, None) => Checkpoint {
                 calls: 0,
-                allocator: self.current.clone(),
+                allocator: Rc::new(self.current.clone()),
                 allocations: Allocations::default(),
             },
         };
-        let mut sink = OwnershipSink::default();
+        self.cache.borrow_mut().states = cached;
         let from = state.calls.min(calls);
+        if from == calls {
+            state.calls = calls;
+            return state;
+        }
+        let allocator = Rc::make_mut(&mut state.allocator);
+        let mut sink = OwnershipSink::default();
         for (index, record) in self.records[from..calls].iter().enumerate() {
             // Every recorded call succeeded once on exactly this state. The last one
             // is replayed with every event kept: stepping to the end of a call asks
@@ -559,7 +765,7 @@ impl Session {
             if from + index + 1 == calls {
                 let mut recorder = StackRecorder::default();
                 let _ = execute(
-                    &mut state.allocator,
+                    allocator,
                     &mut state.allocations,
                     &record.operation,
                     &mut recorder,
@@ -570,7 +776,7 @@ impl Session {
             } else {
                 sink.events.clear();
                 let _ = execute(
-                    &mut state.allocator,
+                    allocator,
                     &mut state.allocations,
                     &record.operation,
                     &mut sink,
@@ -595,67 +801,81 @@ impl Session {
     /// the call at event 0, after it once the cursor has passed its last event).
     /// Inside a call, the state before it with the changes the call made before its
     /// next event applied again (see [`crate::buddy::journal`]); stepping one event
-    /// forward applies one event's changes to the state kept from the last step.
-    pub fn state_at(&self, cursor: Cursor) -> Allocator {
+    /// forward or back applies or undoes one event's changes on a kept state. The
+    /// state is shared with the session's cache: a caller that drops the one it held
+    /// before asking for the next lets the session reuse it instead of copying.
+    pub fn state_at(&self, cursor: Cursor) -> Rc<Allocator> {
         let done = self
             .records
             .get(cursor.call)
             .is_none_or(|c| cursor.event >= c.event_count as usize);
         if done || cursor.event == 0 {
-            return self.state_after(cursor.call + usize::from(done));
+            return self.shared_after(cursor.call + usize::from(done));
         }
         self.state_inside(cursor.call, cursor.event)
     }
 
     /// The state after the first `event` events of call `call`, which has more.
-    fn state_inside(&self, call: usize, event: usize) -> Allocator {
+    fn state_inside(&self, call: usize, event: usize) -> Rc<Allocator> {
         let cached = self.cache.borrow_mut().step.take();
         let mut step = match cached {
             Some(step) if step.call == call => step,
-            _ => self.journal_call(call),
+            previous => self.journal_call(call, previous),
         };
-        if step.event > event {
-            step.state = (*step.before).clone();
-            step.event = 0;
-        }
-        step.state
-            .replay(&step.journal, step.event as u32..event as u32);
-        step.event = event;
-        let state = step.state.clone();
+        let state = step.state_at(event, || self.take_state_after(call));
         self.cache.borrow_mut().step = Some(step);
         state
     }
 
     /// Runs call `call` again on the state before it, recording its changes; keeps
-    /// its events and the state after it for the steps that follow.
-    fn journal_call(&self, call: usize) -> StepState {
-        let before = self.replayed(call);
-        let mut state = before.clone();
+    /// its events and the state after it for the steps that follow. A state of the
+    /// call stepped through before (`previous`) that nothing else holds is kept to
+    /// step through this one when that call came just before this one: moved to its
+    /// end, it is the state before this call.
+    fn journal_call(&self, call: usize, previous: Option<StepState>) -> StepState {
+        let before = self.replayed(call, false);
+        let allocations = before.allocations.clone();
+        self.keep(before);
+        let mut reused = previous
+            .filter(|p| p.call + 1 == call)
+            .map(|p| {
+                let events = self.event_count(p.call);
+                p.states_at_end(events)
+            })
+            .unwrap_or_default();
+        let mut state = match reused.pop() {
+            Some(allocator) => Checkpoint {
+                calls: call,
+                allocator,
+                allocations,
+            },
+            None => self.replayed(call, true),
+        };
         let journal = SharedJournal::default();
-        state.allocator.attach_journal(&journal);
+        let allocator = Rc::make_mut(&mut state.allocator);
+        allocator.attach_journal(&journal);
         let mut sink = JournalSink {
             recorder: StackRecorder::default(),
             journal: journal.clone(),
         };
         let _ = execute(
-            &mut state.allocator,
+            allocator,
             &mut state.allocations,
             &self.records[call].operation,
             &mut sink,
         );
-        state.allocator.detach_journal();
+        allocator.detach_journal();
         state.calls = call + 1;
         let journal = Rc::new(std::mem::take(&mut *journal.borrow_mut()));
-        let mut cache = self.cache.borrow_mut();
         let (events, stacks) = sink.recorder.finish();
-        cache.events = Some((call, Rc::from(events), Rc::new(stacks)));
-        cache.at = Some(state);
+        self.cache.borrow_mut().events = Some((call, Rc::from(events), Rc::new(stacks)));
+        self.keep(state);
         StepState {
             call,
-            state: before.allocator.clone(),
-            before: Rc::new(before.allocator),
             journal,
-            event: 0,
+            undo: UndoLog::default(),
+            known: 0,
+            states: reused.into_iter().map(|s| (0, s)).collect(),
         }
     }
 
@@ -665,8 +885,8 @@ impl Session {
         if call >= self.records.len() {
             return None;
         }
-        let step = self.journal_call(call);
-        Some(((*step.before).clone(), step.journal))
+        let step = self.journal_call(call, None);
+        Some(((*self.shared_after(call)).clone(), step.journal))
     }
 
     /// The event the cursor has just passed, if any.
@@ -684,7 +904,7 @@ impl Session {
         if calls >= self.records.len() {
             return;
         }
-        let state = self.replayed(calls);
+        let state = self.replayed(calls, false);
         self.records.truncate(calls);
         self.starts.truncate(calls);
         self.checkpoints.retain(|c| c.calls <= calls);
@@ -692,7 +912,7 @@ impl Session {
         while self.checkpoints.iter().any(|c| c.calls % self.spacing != 0) {
             self.spacing *= 2;
         }
-        self.current = state.allocator;
+        self.current = Rc::unwrap_or_clone(state.allocator);
         self.allocations = state.allocations;
         *self.cache.borrow_mut() = ReplayCache::default();
     }

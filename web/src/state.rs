@@ -47,7 +47,7 @@ impl<T> std::ops::Deref for Shared<T> {
 pub struct AtCursor {
     pub cursor: Cursor,
     pub calls_done: usize,
-    pub allocator: Allocator,
+    pub allocator: Rc<Allocator>,
     pub map: PageMap,
     pub spans: Spans,
 }

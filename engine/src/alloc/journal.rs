@@ -10,7 +10,7 @@
 
 use super::reclaim::LruPage;
 use super::{Allocator, CpuStat, NodeState, PcpPage, ZoneState, ZonelistIndexes};
-use crate::buddy::journal::{Change, Journal, Recorder, SharedJournal};
+use crate::buddy::journal::{BuddyUndo, Change, Journal, Recorder, SharedJournal};
 
 /// A change the allocator records.
 pub(crate) enum AllocChange {
@@ -44,6 +44,43 @@ pub(crate) enum LruOp {
     Push(LruPage),
     Remove(u64),
     Moved { from: u64, to: u64 },
+}
+
+/// What undoes one replayed change (see [`Allocator::replay_undoable`]), computed
+/// from the state it was applied to.
+pub(crate) enum Undo {
+    Buddy {
+        zone: usize,
+        undo: BuddyUndo,
+    },
+    Pcp {
+        zone: usize,
+        cpu: u32,
+        pindex: usize,
+        op: PcpUndo,
+    },
+    Lru(super::reclaim::LruUndo),
+    Zone {
+        zone: usize,
+        scalars: Box<ZoneScalars>,
+    },
+    Small(Box<Small>),
+    Machine(Box<Option<crate::machine::Machine>>),
+    Nothing,
+}
+
+pub(crate) enum PcpUndo {
+    PopFront,
+    PushFront(PcpPage),
+    PushBack(PcpPage),
+    Truncate(usize),
+}
+
+/// The undo entries of a call's changes replayed so far, each with its change's
+/// stamp, in the order the changes were applied.
+#[derive(Default)]
+pub(crate) struct UndoLog {
+    entries: Vec<(u32, Undo)>,
 }
 
 /// A zone without its buddy state and per-cpu lists.
@@ -156,6 +193,138 @@ impl Allocator {
         }
     }
 
+    /// As [`Allocator::replay`], and appends to `log` what undoes each change
+    /// (see [`Allocator::undo`]).
+    pub(crate) fn replay_undoable(
+        &mut self,
+        journal: &Journal,
+        stamps: core::ops::Range<u32>,
+        log: &mut UndoLog,
+    ) {
+        let first = journal.changes.partition_point(|(s, _)| *s < stamps.start);
+        let end = journal.changes.partition_point(|(s, _)| *s < stamps.end);
+        for (stamp, change) in journal.changes.get(first..end).unwrap_or(&[]) {
+            let undo = self.undo_of(change);
+            log.entries.push((*stamp, undo));
+            self.replay_one(change);
+        }
+    }
+
+    /// Undoes the changes with a stamp in `stamps`, last first, from the state
+    /// after them: `log` must hold them (replayed through
+    /// [`Allocator::replay_undoable`] from the state before them).
+    pub(crate) fn undo(&mut self, log: &UndoLog, stamps: core::ops::Range<u32>) {
+        let first = log.entries.partition_point(|(s, _)| *s < stamps.start);
+        let end = log.entries.partition_point(|(s, _)| *s < stamps.end);
+        for (_, undo) in log.entries.get(first..end).unwrap_or(&[]).iter().rev() {
+            self.undo_one(undo);
+        }
+    }
+
+    fn undo_of(&self, change: &Change) -> Undo {
+        match change {
+            Change::Buddy { zone, op } => match self.zones.get(*zone as usize) {
+                Some(z) => Undo::Buddy {
+                    zone: *zone as usize,
+                    undo: z.buddy.undo_of(*op),
+                },
+                None => Undo::Nothing,
+            },
+            Change::Other(other) => match other.downcast_ref::<AllocChange>() {
+                Some(AllocChange::Pcp {
+                    zone,
+                    cpu,
+                    pindex,
+                    op,
+                }) => {
+                    let Some(list) = self
+                        .zones
+                        .get(*zone)
+                        .and_then(|z| z.pcps.iter().find(|p| p.cpu == *cpu))
+                        .and_then(|p| p.lists.get(*pindex))
+                    else {
+                        return Undo::Nothing;
+                    };
+                    let op = match op {
+                        PcpOp::PushFront(_) => PcpUndo::PopFront,
+                        PcpOp::PopFront => match list.front() {
+                            Some(page) => PcpUndo::PushFront(*page),
+                            None => return Undo::Nothing,
+                        },
+                        PcpOp::PopBack => match list.back() {
+                            Some(page) => PcpUndo::PushBack(*page),
+                            None => return Undo::Nothing,
+                        },
+                        PcpOp::Extend(_) => PcpUndo::Truncate(list.len()),
+                    };
+                    Undo::Pcp {
+                        zone: *zone,
+                        cpu: *cpu,
+                        pindex: *pindex,
+                        op,
+                    }
+                }
+                Some(AllocChange::Lru(op)) => Undo::Lru(match op {
+                    LruOp::Push(page) => self.lru.undo_push(page),
+                    LruOp::Remove(pfn) => self.lru.undo_remove(*pfn),
+                    LruOp::Moved { from, to } => self.lru.undo_moved(*from, *to),
+                }),
+                Some(AllocChange::Zone { zone, .. }) => match self.zones.get(*zone) {
+                    Some(z) => Undo::Zone {
+                        zone: *zone,
+                        scalars: Box::new(scalars(z)),
+                    },
+                    None => Undo::Nothing,
+                },
+                Some(AllocChange::Small(_)) => Undo::Small(Box::new(self.small())),
+                Some(AllocChange::Machine(_)) => Undo::Machine(Box::new(self.machine.clone())),
+                None => Undo::Nothing,
+            },
+        }
+    }
+
+    fn undo_one(&mut self, undo: &Undo) {
+        match undo {
+            Undo::Buddy { zone, undo } => {
+                if let Some(zone) = self.zones.get_mut(*zone) {
+                    zone.buddy.undo(undo);
+                }
+            }
+            Undo::Pcp {
+                zone,
+                cpu,
+                pindex,
+                op,
+            } => {
+                let Some(list) = self
+                    .zones
+                    .get_mut(*zone)
+                    .and_then(|z| z.pcp_mut(*cpu))
+                    .and_then(|p| p.lists.get_mut(*pindex))
+                else {
+                    return;
+                };
+                match op {
+                    PcpUndo::PopFront => {
+                        list.pop_front();
+                    }
+                    PcpUndo::PushFront(page) => list.push_front(*page),
+                    PcpUndo::PushBack(page) => list.push_back(*page),
+                    PcpUndo::Truncate(len) => list.truncate(*len),
+                }
+            }
+            Undo::Lru(undo) => self.lru.undo(undo),
+            Undo::Zone { zone, scalars } => {
+                if let Some(zone) = self.zones.get_mut(*zone) {
+                    restore(zone, scalars);
+                }
+            }
+            Undo::Small(small) => self.restore_small(small),
+            Undo::Machine(machine) => self.machine.clone_from(machine),
+            Undo::Nothing => {}
+        }
+    }
+
     fn replay_one(&mut self, change: &Change) {
         match change {
             Change::Buddy { zone, op } => {
@@ -210,32 +379,37 @@ impl Allocator {
                     restore(zone, scalars);
                 }
             }
-            AllocChange::Small(small) => {
-                for (zone, s) in self.zones.iter_mut().zip(&small.zones) {
-                    restore(zone, s);
-                }
-                self.nodes.clone_from(&small.nodes);
-                self.cpu = small.cpu;
-                self.watermark_boost_factor = small.watermark_boost_factor;
-                self.offline_sections.clone_from(&small.offline_sections);
-                self.zonelist_indexes.clone_from(&small.zonelist_indexes);
-            }
+            AllocChange::Small(small) => self.restore_small(small),
             AllocChange::Machine(machine) => self.machine.clone_from(machine),
         }
     }
 
+    fn small(&self) -> Small {
+        Small {
+            zones: self.zones.iter().map(scalars).collect(),
+            nodes: self.nodes.clone(),
+            cpu: self.cpu,
+            watermark_boost_factor: self.watermark_boost_factor,
+            offline_sections: self.offline_sections.clone(),
+            zonelist_indexes: self.zonelist_indexes.clone(),
+        }
+    }
+
+    fn restore_small(&mut self, small: &Small) {
+        for (zone, s) in self.zones.iter_mut().zip(&small.zones) {
+            restore(zone, s);
+        }
+        self.nodes.clone_from(&small.nodes);
+        self.cpu = small.cpu;
+        self.watermark_boost_factor = small.watermark_boost_factor;
+        self.offline_sections.clone_from(&small.offline_sections);
+        self.zonelist_indexes.clone_from(&small.zonelist_indexes);
+    }
+
     /// Records every small part as it is now: called after any of them changes.
     pub(crate) fn note_small(&self) {
-        self.recorder.other(|_| {
-            AllocChange::Small(Box::new(Small {
-                zones: self.zones.iter().map(scalars).collect(),
-                nodes: self.nodes.clone(),
-                cpu: self.cpu,
-                watermark_boost_factor: self.watermark_boost_factor,
-                offline_sections: self.offline_sections.clone(),
-                zonelist_indexes: self.zonelist_indexes.clone(),
-            }))
-        });
+        self.recorder
+            .other(|_| AllocChange::Small(Box::new(self.small())));
     }
 
     /// Records the machine as it is now.

@@ -28,7 +28,7 @@ mod check;
 pub mod contig;
 mod free;
 pub mod hotplug;
-mod journal;
+pub(crate) mod journal;
 mod page_alloc;
 pub mod reclaim;
 mod rmqueue;

@@ -85,6 +85,27 @@ pub struct LruPage {
     pub owner: u64,
 }
 
+/// What undoes one change to an [`Lru`] (stepping back through a call).
+#[derive(Clone, Debug)]
+pub(crate) enum LruUndo {
+    /// The whole list as it was (before a push that sweeps the holes up).
+    Whole(Box<Lru>),
+    /// Put back what `remove(pfn)` took: its map entry and its page.
+    Unremove {
+        pfn: u64,
+        slot: Option<usize>,
+        page: Option<LruPage>,
+    },
+    /// Take the pushed page off the end, then put back what its removal took.
+    Unpush { pfn: u64, removed: Box<LruUndo> },
+    Unmove {
+        from: u64,
+        to: u64,
+        slot: Option<usize>,
+        moved: bool,
+    },
+}
+
 /// The LRU list: pages oldest first, found by pfn in O(log n). Removing a page
 /// leaves a hole that a later push sweeps up, so freeing a page-cache page does not
 /// shift the whole list (the kernel's list_del() is O(1) too).
@@ -153,6 +174,84 @@ impl Lru {
         for (index, page) in self.slots.iter().enumerate() {
             if let Some(page) = page {
                 self.at.insert(page.pfn, index);
+            }
+        }
+    }
+
+    /// What undoes `remove(pfn)` on the list as it is now.
+    pub(crate) fn undo_remove(&self, pfn: u64) -> LruUndo {
+        let slot = self.at.get(&pfn).copied();
+        LruUndo::Unremove {
+            pfn,
+            slot,
+            page: slot.and_then(|s| self.slot(s)),
+        }
+    }
+
+    /// What undoes `push(page)` on the list as it is now: the whole list when the
+    /// push would sweep the holes up.
+    pub(crate) fn undo_push(&self, page: &LruPage) -> LruUndo {
+        let removed = self.undo_remove(page.pfn);
+        let taken = matches!(removed, LruUndo::Unremove { page: Some(_), .. });
+        let live = self.live - usize::from(taken);
+        if self.slots.len() >= 64 && self.slots.len() >= 2 * live {
+            return LruUndo::Whole(Box::new(self.clone()));
+        }
+        LruUndo::Unpush {
+            pfn: page.pfn,
+            removed: Box::new(removed),
+        }
+    }
+
+    /// What undoes `moved(from, to)` on the list as it is now.
+    pub(crate) fn undo_moved(&self, from: u64, to: u64) -> LruUndo {
+        if self.at.contains_key(&to) {
+            return LruUndo::Whole(Box::new(self.clone()));
+        }
+        let slot = self.at.get(&from).copied();
+        LruUndo::Unmove {
+            from,
+            to,
+            slot,
+            moved: slot.is_some_and(|s| self.slot(s).is_some()),
+        }
+    }
+
+    /// Applies what one of the `undo_*` methods computed, on the list the change
+    /// left.
+    pub(crate) fn undo(&mut self, undo: &LruUndo) {
+        match undo {
+            LruUndo::Whole(lru) => self.clone_from(lru),
+            LruUndo::Unremove { pfn, slot, page } => {
+                if let Some(slot) = slot {
+                    self.at.insert(*pfn, *slot);
+                    if let (Some(page), Some(entry)) = (page, self.slots.get_mut(*slot)) {
+                        *entry = Some(*page);
+                        self.live += 1;
+                    }
+                }
+            }
+            LruUndo::Unpush { pfn, removed } => {
+                self.slots.pop();
+                self.at.remove(pfn);
+                self.live = self.live.saturating_sub(1);
+                self.undo(removed);
+            }
+            LruUndo::Unmove {
+                from,
+                to,
+                slot,
+                moved,
+            } => {
+                if let Some(slot) = slot {
+                    if *moved {
+                        self.at.remove(to);
+                        if let Some(Some(page)) = self.slots.get_mut(*slot) {
+                            page.pfn = *from;
+                        }
+                    }
+                    self.at.insert(*from, *slot);
+                }
             }
         }
     }

@@ -32,6 +32,15 @@ pub enum BuddyOp {
     Remove { list: u32, index: u32 },
 }
 
+/// What undoes one [`BuddyOp`] (see [`super::BuddyZone::undo_of`]): an op that
+/// writes the old values back, the old links of a list change, or old bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BuddyUndo {
+    Op(BuddyOp),
+    Links(Box<super::lists::Links>),
+    Bytes(u32, Box<[u8]>),
+}
+
 /// A recorded change: to the buddy state of zone `zone` (its index in the
 /// allocator), or to something a layer above keeps (its own type, boxed).
 pub enum Change {

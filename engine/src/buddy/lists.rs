@@ -26,6 +26,15 @@ impl ListHead {
     };
 }
 
+/// A list's head and some pages' links, as they were before a change (see
+/// [`PageLists::links_before`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Links {
+    list: u32,
+    head: ListHead,
+    nodes: [(u32, u32, u32); 5],
+}
+
 /// A fixed number of lists over a fixed number of pages.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PageLists {
@@ -161,6 +170,42 @@ impl PageLists {
     /// Bytes of heap this structure holds for each page it covers.
     pub fn bytes_per_page() -> usize {
         2 * core::mem::size_of::<u32>()
+    }
+
+    /// What a push or removal of `page` on `list` changes, as it is now: the list's
+    /// head and the links of `page`, its neighbours and the list's ends, so that
+    /// [`PageLists::restore`] puts them back exactly (stepping back through a call).
+    pub fn links_before(&self, list: usize, page: u32) -> Links {
+        let head = self.heads.get(list).copied().unwrap_or(ListHead::EMPTY);
+        let link = |node: u32| {
+            let i = node as usize;
+            (
+                node,
+                self.prev.get(i).copied().unwrap_or(NIL),
+                self.next.get(i).copied().unwrap_or(NIL),
+            )
+        };
+        let (_, prev, next) = link(page);
+        Links {
+            list: list as u32,
+            head,
+            nodes: [page, prev, next, head.first, head.last].map(link),
+        }
+    }
+
+    /// Puts back what [`PageLists::links_before`] saw.
+    pub fn restore(&mut self, links: &Links) {
+        if let Some(head) = self.heads.get_mut(links.list as usize) {
+            *head = links.head;
+        }
+        for &(node, prev, next) in &links.nodes {
+            if let (Some(p), Some(n)) = (
+                self.prev.get_mut(node as usize),
+                self.next.get_mut(node as usize),
+            ) {
+                (*p, *n) = (prev, next);
+            }
+        }
     }
 }
 

@@ -16,7 +16,7 @@ use crate::limits::ZONE_PAGES_MAX;
 use crate::types::{
     MigrateType, Order, Pfn, MAX_ORDER, MIGRATE_TYPES_STORED as MIGRATE_TYPES, PAGEBLOCK_ORDER,
 };
-use journal::{BuddyOp, Recorder};
+use journal::{BuddyOp, BuddyUndo, Recorder};
 use lists::PageLists;
 
 /// Where trace events go. `()` discards them (boot-time freeing of a large zone would
@@ -983,6 +983,66 @@ impl BuddyZone {
             BuddyOp::PushHead { list, index } => self.lists.push_head(list as usize, index),
             BuddyOp::PushTail { list, index } => self.lists.push_tail(list as usize, index),
             BuddyOp::Remove { list, index } => self.lists.remove(list as usize, index),
+        }
+    }
+
+    /// What undoes `op` on this zone as it is now (before [`BuddyZone::replay`]
+    /// applies it): the values it overwrites.
+    pub fn undo_of(&self, op: BuddyOp) -> BuddyUndo {
+        let byte = |v: &[u8], i: u32| v.get(i as usize).copied().unwrap_or(0);
+        match op {
+            BuddyOp::State { index, .. } => BuddyUndo::Op(BuddyOp::State {
+                index,
+                value: byte(&self.state, index),
+            }),
+            BuddyOp::Fill { start, end, .. } => {
+                match self.state.get(start as usize..end as usize) {
+                    // A fill writes one value over a range: a range holding one value
+                    // before is undone by one fill too (the common case), else page by page.
+                    Some(old) if old.iter().all(|&b| Some(&b) == old.first()) => {
+                        BuddyUndo::Op(BuddyOp::Fill {
+                            start,
+                            end,
+                            value: old.first().copied().unwrap_or(0),
+                        })
+                    }
+                    Some(old) => BuddyUndo::Bytes(start, old.into()),
+                    None => BuddyUndo::Op(BuddyOp::Fill {
+                        start,
+                        end: start,
+                        value: 0,
+                    }),
+                }
+            }
+            BuddyOp::ListType { index, .. } => BuddyUndo::Op(BuddyOp::ListType {
+                index,
+                value: byte(&self.list_type, index),
+            }),
+            BuddyOp::Pageblock { index, .. } => BuddyUndo::Op(BuddyOp::Pageblock {
+                index,
+                value: byte(&self.pageblock_type, index),
+            }),
+            BuddyOp::PushHead { list, index }
+            | BuddyOp::PushTail { list, index }
+            | BuddyOp::Remove { list, index } => {
+                BuddyUndo::Links(Box::new(self.lists.links_before(list as usize, index)))
+            }
+        }
+    }
+
+    /// Applies what [`BuddyZone::undo_of`] computed.
+    pub fn undo(&mut self, undo: &BuddyUndo) {
+        match undo {
+            BuddyUndo::Links(links) => self.lists.restore(links),
+            BuddyUndo::Bytes(start, old) => {
+                if let Some(range) = self
+                    .state
+                    .get_mut(*start as usize..*start as usize + old.len())
+                {
+                    range.copy_from_slice(old);
+                }
+            }
+            BuddyUndo::Op(op) => self.replay(*op),
         }
     }
 

@@ -338,7 +338,7 @@ mod tests {
         let map = page_map(&allocator);
         let collapsed = Layout::new(&allocator, &map, false);
         let true_scale = Layout::new(&allocator, &map, true);
-        (allocator, map, collapsed, true_scale)
+        ((*allocator).clone(), map, collapsed, true_scale)
     }
 
     fn lesson(name: &str) -> &'static str {

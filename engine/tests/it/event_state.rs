@@ -13,6 +13,7 @@ use buddyscope_engine::types::PfnRange;
 use buddyscope_engine::workload::{parse_workload, run_workload_seeded};
 use buddyscope_engine::{Event, MigrateType, Pfn, Rng};
 use std::collections::BTreeSet;
+use std::rc::Rc;
 
 /// Checks call `call` of `session`: the state before it with its whole journal
 /// replayed is the state after it (every change was recorded), and the state at its
@@ -277,18 +278,21 @@ fn step_timing() {
         call: last,
         event: events / 2,
     };
-    let _ = session.state_at(cursor);
+    // The page holds the state it shows while it asks for the next one.
+    let mut shown = session.state_at(cursor);
     let (mut forward, mut back, mut over) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..15 {
         let start = Instant::now();
         cursor = session.step_into(cursor);
-        let _ = session.state_at(cursor);
+        // The one shown is dropped once the next is computed.
+        let _ = std::mem::replace(&mut shown, session.state_at(cursor));
         forward.push(start.elapsed().as_secs_f64() * 1e3);
     }
     for _ in 0..15 {
         let start = Instant::now();
         cursor = session.step_back(cursor);
-        let _ = session.state_at(cursor);
+        // The one shown is dropped once the next is computed.
+        let _ = std::mem::replace(&mut shown, session.state_at(cursor));
         back.push(start.elapsed().as_secs_f64() * 1e3);
     }
     for _ in 0..5 {
@@ -296,11 +300,51 @@ fn step_timing() {
             call: last,
             event: events / 3,
         };
-        let _ = session.state_at(inside);
+        // The one shown is dropped once the next is computed.
+        let _ = std::mem::replace(&mut shown, session.state_at(inside));
         let start = Instant::now();
-        let _ = session.state_at(session.step_over(inside));
+        // The one shown is dropped once the next is computed.
+        let _ = std::mem::replace(&mut shown, session.state_at(session.step_over(inside)));
         over.push(start.elapsed().as_secs_f64() * 1e3);
     }
+    // Across calls, as the page's benchmark steps: forward, over, back, from step 100.
+    let mut cursor = session.cursor_at_step(100);
+    // The one shown is dropped once the next is computed.
+    let _ = std::mem::replace(&mut shown, session.state_at(cursor));
+    let (mut across_forward, mut across_over, mut across_back) =
+        (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..8 {
+        for (step, times) in [
+            (
+                Session::step_into as fn(&Session, Cursor) -> Cursor,
+                &mut across_forward,
+            ),
+            (Session::step_over, &mut across_over),
+            (Session::step_back, &mut across_back),
+        ] {
+            let start = Instant::now();
+            cursor = step(&session, cursor);
+            // The one shown is dropped once the next is computed.
+            let _ = std::mem::replace(&mut shown, session.state_at(cursor));
+            times.push(start.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    // What the page draws from each state: its page map, a pass over every page.
+    let mut maps = Vec::new();
+    for _ in 0..5 {
+        let start = Instant::now();
+        let map = buddyscope_engine::view::page_map(&shown);
+        maps.push(start.elapsed().as_secs_f64() * 1e3);
+        drop(map);
+    }
+    drop(shown);
+    println!("16 GiB, one page map: {:.2} ms (median)", median_ms(maps));
+    println!(
+        "16 GiB, short calls from step 100: forward {:.3} ms, over {:.3} ms, back {:.3} ms (medians)",
+        median_ms(across_forward),
+        median_ms(across_over),
+        median_ms(across_back)
+    );
     let mut clones = Vec::new();
     for _ in 0..5 {
         let start = Instant::now();
@@ -313,7 +357,7 @@ fn step_timing() {
         median_ms(clones)
     );
     println!(
-        "16 GiB, inside a {events}-event call: forward {:.2} ms, back {:.2} ms, over {:.2} ms (medians)",
+        "16 GiB, inside a {events}-event call: forward {:.3} ms, back {:.3} ms, over {:.3} ms (medians)",
         median_ms(forward),
         median_ms(back),
         median_ms(over)
@@ -551,20 +595,20 @@ fn stepping_back_and_forward_gives_the_same_state() {
         for call in calls {
             let count = session.event_count(call);
             let mut cursor = Cursor { call, event: count };
-            assert_eq!(session.state_at(cursor), session.state_after(call + 1));
+            assert_eq!(*session.state_at(cursor), session.state_after(call + 1));
             let mut back = vec![session.state_at(cursor)];
             while cursor.event > 0 {
                 cursor = session.step_back(cursor);
                 back.push(session.state_at(cursor));
             }
             back.reverse();
-            assert_eq!(back[0], session.state_after(call));
+            assert_eq!(*back[0], session.state_after(call));
             let forward_session = rebuilt(session);
             let jump_session = rebuilt(session);
             // Jumps: the odd events from the last down, then the even ones up.
             let mut jumps: Vec<usize> = (0..=count).filter(|e| e % 2 == 1).rev().collect();
             jumps.extend((0..=count).filter(|e| e % 2 == 0));
-            let jumped: std::collections::BTreeMap<usize, Allocator> = jumps
+            let jumped: std::collections::BTreeMap<usize, Rc<Allocator>> = jumps
                 .into_iter()
                 .map(|event| (event, jump_session.state_at(Cursor { call, event })))
                 .collect();
@@ -580,4 +624,114 @@ fn stepping_back_and_forward_gives_the_same_state() {
         }
     }
     assert!(changed > 0, "no event changed the state");
+}
+
+/// The state at `cursor` computed apart from stepping: the state before its call
+/// with the call's journal applied up to the cursor's event, from `reference` (a
+/// session built afresh, so nothing the walked session cached is used).
+fn reference_state(reference: &Session, cursor: Cursor) -> Allocator {
+    let count = reference.event_count(cursor.call);
+    if cursor.call >= reference.calls().len() || cursor.event >= count {
+        return reference.state_after(reference.calls_done_at(cursor));
+    }
+    let (mut before, journal) = reference.journal(cursor.call).unwrap();
+    before.replay(&journal, 0..cursor.event as u32);
+    before
+}
+
+/// (d) Wandering as a page does (forward, back, over, jumps), holding the state on
+/// screen while the next is computed and now and then an older one too, so that
+/// states are moved in place, undone, copied and reused across calls: every state
+/// is the one the call's journal gives at that cursor.
+#[test]
+fn wandering_like_the_page_gives_the_state_at_each_cursor() {
+    // Compaction moves LRU pages and reclaim takes them off: their undoing is checked
+    // too.
+    let mut sessions = vec![
+        lesson_session("pcp-batching"),
+        lesson_session("split-merge"),
+        lesson_session("compaction"),
+        lesson_session("watermark-boost"),
+        lesson_session("oom"),
+    ];
+    sessions.extend((5..=8).filter_map(|seed| random_session(seed, 40)));
+    let mut moves = [0usize; 4];
+    for (index, session) in sessions.iter().enumerate() {
+        let reference = rebuilt(session);
+        let mut rng = Rng::new(index as u64 + 1);
+        let mut cursor = session.cursor_at_step(session.last_step() / 2);
+        let mut shown = session.state_at(cursor);
+        let mut older = None;
+        for _ in 0..150 {
+            let choice = rng.below(10) as usize;
+            cursor = match choice {
+                0..=3 => session.step_into(cursor),
+                4..=6 => session.step_back(cursor),
+                7 | 8 => session.step_over(cursor),
+                _ => session.cursor_at_step(rng.below(session.last_step() + 1)),
+            };
+            moves[choice.min(9) / 3] += 1;
+            let next = session.state_at(cursor);
+            if rng.below(4) == 0 {
+                older = Some(shown);
+            } else if rng.below(3) == 0 {
+                older = None;
+            }
+            shown = next;
+            assert!(
+                *shown == reference_state(&reference, cursor),
+                "session {index}, at {cursor:?}"
+            );
+        }
+        drop(older);
+    }
+    assert!(moves.iter().all(|&m| m > 0), "moves {moves:?}");
+}
+
+/// (e) Walking forward through each of the longest calls and back to its start, the
+/// page's way (holding only the state on screen), so that every event's changes are
+/// undone in place: each state is the one the call's journal gives. The lessons with
+/// compaction and reclaim move LRU pages and take them off the list.
+#[test]
+fn walking_back_through_long_calls_undoes_every_event() {
+    let mut sessions = vec![
+        lesson_session("compaction"),
+        lesson_session("watermark-boost"),
+        lesson_session("oom"),
+        lesson_session("pcp-batching"),
+    ];
+    sessions.extend((9..=11).filter_map(|seed| random_session(seed, 60)));
+    let mut undone = 0;
+    for (index, session) in sessions.iter().enumerate() {
+        let reference = rebuilt(session);
+        let mut calls: Vec<usize> = (0..session.calls().len()).collect();
+        calls.sort_by_key(|&c| std::cmp::Reverse(session.event_count(c)));
+        for call in calls.into_iter().take(4) {
+            let count = session.event_count(call);
+            let (before, journal) = reference.journal(call).unwrap();
+            // The first (up to) 300 events of the call.
+            let last = count.min(300);
+            let mut state = before;
+            let expected: Vec<Allocator> = (0..last)
+                .map(|event| {
+                    state.replay(&journal, event.saturating_sub(1) as u32..event as u32);
+                    state.clone()
+                })
+                .collect();
+            let mut cursor = Cursor { call, event: 0 };
+            let mut shown = session.state_at(cursor);
+            let mut walk: Vec<usize> = (1..last).collect();
+            walk.extend((0..last.saturating_sub(1)).rev());
+            for event in walk {
+                cursor = Cursor { call, event };
+                let _ = std::mem::replace(&mut shown, session.state_at(cursor));
+                assert!(
+                    *shown == expected[event],
+                    "session {index}, at {cursor:?} of {count}"
+                );
+                undone += 1;
+            }
+        }
+    }
+    assert!(undone > 100, "only {undone} states checked");
 }

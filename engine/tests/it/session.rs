@@ -187,7 +187,7 @@ fn stepping_walks_every_event_and_back() {
         .any(|e| matches!(e, Event::WatermarkCheck { .. })));
     // Inside a call the state is the one before it; after its last event, after it.
     let inside = Cursor { call: 1, event: 1 };
-    assert!(session.state_at(inside) == session.state_after(1));
+    assert!(*session.state_at(inside) == session.state_after(1));
     let done = session.step_over(inside);
     assert_eq!(
         done,
@@ -196,7 +196,7 @@ fn stepping_walks_every_event_and_back() {
             event: session.events(1).len()
         }
     );
-    assert!(session.state_at(done) == session.state_after(2));
+    assert!(*session.state_at(done) == session.state_after(2));
     // Step back from a call's start lands at the previous call's end.
     let back = session.step_back(Cursor { call: 1, event: 0 });
     assert_eq!(

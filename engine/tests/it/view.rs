@@ -274,7 +274,7 @@ fn calls_done_counts_a_call_once_its_last_event_is_passed() {
     };
     assert_eq!(session.calls_done_at(inside), 0);
     assert_eq!(session.calls_done_at(after), 1);
-    assert_eq!(session.state_at(after), session.state_after(1));
+    assert_eq!(*session.state_at(after), session.state_after(1));
 }
 
 #[test]
