@@ -95,19 +95,32 @@ impl AfterNoBlock {
 }
 
 /// `pgdat_balanced()` on one node: whether a zone up to the highest index kswapd
-/// works for meets its high watermark (boost included, as `high_wmark_pages()`
-/// adds it) for the order, and the numbers of the zone that decided: the first
-/// balanced zone, bottom up, or else the highest eligible zone.
+/// works for passes `zone_watermark_ok_safe()` at its high watermark (boost
+/// included, as `high_wmark_pages()` adds it) for the order, with every term of
+/// that check, for the zone that decided: the first balanced zone, bottom up, or
+/// else the highest eligible zone (the last one checked).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BalanceCheck {
     /// `None`: the node has no managed zone up to the index (balanced by definition).
     pub zone: Option<ZoneType>,
-    /// `zone_page_state_snapshot(NR_FREE_PAGES)` of that zone.
+    /// kswapd's highest zone index, whose `lowmem_reserve` entry the check adds.
+    pub highest: ZoneType,
+    /// The zone's free pages as the check read them.
     pub free: i64,
     /// Its raw high watermark.
     pub high: u64,
     /// Its `watermark_boost`.
     pub boost: u64,
+    /// Its `lowmem_reserve[highest]`.
+    pub lowmem_reserve: u64,
+    /// Its `nr_reserved_highatomic`, which `__zone_watermark_unusable_free()`
+    /// subtracts (the check passes no `ALLOC_*` flags, so no reserves are usable).
+    pub highatomic: u64,
+    /// On a CMA kernel, its free CMA pages, subtracted too (no ALLOC_CMA).
+    pub cma: Option<i64>,
+    /// `__zone_watermark_ok()` at high + boost: the usable free pages, the
+    /// free-pages test and, for order > 0, the free-area scan.
+    pub check: FullCheck,
     pub balanced: bool,
 }
 
@@ -716,9 +729,20 @@ mod tests {
         let node = NODE;
         let check = BalanceCheck {
             zone: Some(ZONE),
+            highest: ZONE,
             free: 900,
             high: 600,
             boost: 512,
+            lowmem_reserve: 0,
+            highatomic: 0,
+            cma: None,
+            check: FullCheck {
+                mark: 1112,
+                min: 1112,
+                usable: 900,
+                free_ok: false,
+                scan: None,
+            },
             balanced: false,
         };
         vec![
