@@ -7,7 +7,7 @@ use buddyscope_engine::alloc::reclaim::PageUse;
 use buddyscope_engine::alloc::Allocator;
 use buddyscope_engine::machine::{Machine, MachineConfig, NodeConfig};
 use buddyscope_engine::scenario::library;
-use buddyscope_engine::session::{Cursor, Operation, Session};
+use buddyscope_engine::session::{Cursor, KswapdMode, Operation, Session};
 use buddyscope_engine::types::gfp::Gfp;
 use buddyscope_engine::types::PfnRange;
 use buddyscope_engine::workload::{parse_workload, run_workload_seeded};
@@ -325,7 +325,10 @@ pub(crate) fn lesson_session(name: &str) -> Session {
     let entry = library::get(name).unwrap();
     let scenario = entry.scenario();
     let machine = Machine::build(&scenario.machine).unwrap();
-    let mut session = Session::new(Allocator::from_machine(&machine).unwrap());
+    let mut session = Session::with_kswapd(
+        Allocator::from_machine(&machine).unwrap(),
+        scenario.kswapd.unwrap_or_default(),
+    );
     let statements = parse_workload(scenario.workload.as_deref().unwrap_or("")).unwrap();
     run_workload_seeded(&mut session, &statements, None, scenario.seed.unwrap_or(1)).unwrap();
     session
@@ -516,9 +519,10 @@ fn each_event_shows_its_own_effect() {
     }
 }
 
-/// A session with the same calls as `session`, built afresh (nothing cached).
+/// A session with the same calls as `session`, built afresh (nothing cached). Its
+/// kswapd is manual: kswapd's own calls are among the records and run as they come.
 fn rebuilt(session: &Session) -> Session {
-    let mut fresh = Session::new(session.state_after(0));
+    let mut fresh = Session::with_kswapd(session.state_after(0), KswapdMode::Manual);
     for record in session.calls() {
         fresh.apply(record.operation.clone()).unwrap();
     }
