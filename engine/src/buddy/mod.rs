@@ -317,6 +317,7 @@ impl BuddyZone {
             trace.emit(Event::TakeBlock {
                 pfn,
                 order: current,
+                migratetype,
             });
             self.expand(index, order, current, migratetype, trace);
             self.w_state(index, KIND_ALLOCATED | order.get());

@@ -37,8 +37,9 @@ fn free_list_sentence(event: &Event) -> Option<String> {
             "free_area[{order}].free_list[{}] is empty, try the next order",
             migratetype.name()
         ),
-        Event::TakeBlock { pfn, order } => format!(
-            "took the order-{order} block at pfn {pfn} from the head of free_area[{order}]"
+        Event::TakeBlock { pfn, order, migratetype } => format!(
+            "took the order-{order} block at pfn {pfn} from the head of free_area[{order}].free_list[{}]",
+            migratetype.name()
         ),
         Event::SplitHalf { pfn, order } => format!(
             "split; the upper half, order {order} at pfn {pfn}, goes to the head of free_area[{order}]"

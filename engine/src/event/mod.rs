@@ -145,8 +145,13 @@ pub enum Event {
         order: Order,
         migratetype: MigrateType,
     },
-    /// `__rmqueue_smallest()` took the block at the head of `free_area[order]`.
-    TakeBlock { pfn: Pfn, order: Order },
+    /// `__rmqueue_smallest()` took the block at the head of
+    /// `free_area[order].free_list[migratetype]`.
+    TakeBlock {
+        pfn: Pfn,
+        order: Order,
+        migratetype: MigrateType,
+    },
     /// `expand()` split a block and put the upper half, `pfn` of `order`, at the head
     /// of `free_area[order]`.
     SplitHalf { pfn: Pfn, order: Order },
@@ -523,7 +528,7 @@ impl Event {
             | Event::FreePageSplit { pfn, order, .. }
             | Event::ContigMigrateFailed { pfn, order }
             | Event::FreePageTaken { pfn, order } => Some((pfn, order)),
-            Event::TakeBlock { pfn, order }
+            Event::TakeBlock { pfn, order, .. }
             | Event::SplitHalf { pfn, order }
             | Event::Allocated { pfn, order }
             | Event::AddFree { pfn, order, .. } => Some((pfn, order)),
@@ -579,7 +584,11 @@ mod tests {
         let migratetype = MIGRATETYPE;
         vec![
             Event::AreaEmpty { order, migratetype },
-            Event::TakeBlock { pfn, order },
+            Event::TakeBlock {
+                pfn,
+                order,
+                migratetype,
+            },
             Event::SplitHalf { pfn, order },
             Event::Allocated { pfn, order },
             Event::AllocFailed { order },

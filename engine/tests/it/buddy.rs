@@ -103,7 +103,8 @@ fn allocation_takes_the_smallest_order_and_splits_upper_halves_to_the_head() {
     );
     assert!(events.contains(&Event::TakeBlock {
         pfn: Pfn(0),
-        order: order(10)
+        order: order(10),
+        migratetype: MigrateType::Movable
     }));
     assert_eq!(
         events

@@ -379,7 +379,7 @@ fn effect_visible(
     let pageblock = |pfn: Pfn| zone_of(state, pfn).buddy.pageblock_type(pfn);
     let ok = |holds: bool, what: String| Some(if holds { Ok(()) } else { Err(what) });
     match *event {
-        Event::TakeBlock { pfn, order } => ok(
+        Event::TakeBlock { pfn, order, .. } => ok(
             free_order(pfn).is_none(),
             format!("the block at {pfn} of order {order} is still free"),
         ),
