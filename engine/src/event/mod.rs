@@ -441,7 +441,7 @@ impl Event {
             Event::FreePageTaken { .. } => "__isolate_free_page",
             Event::SlowPath { .. } | Event::NotModelled { .. } => "__alloc_pages_slowpath",
             Event::KswapdWake { .. } => "wakeup_kswapd",
-            Event::PageFree { .. } => "__free_pages",
+            Event::PageFree { .. } => "free_pages_prepare",
             Event::Reclaimed { .. } => "shrink_page_list",
             Event::DirectReclaim { .. } => "__alloc_pages_direct_reclaim",
             Event::KswapdNotWoken { .. } => "wakeup_kswapd",
