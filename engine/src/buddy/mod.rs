@@ -349,6 +349,7 @@ impl BuddyZone {
                 trace.emit(Event::SplitHalf {
                     pfn: self.pfn_of(half),
                     order: high,
+                    migratetype,
                 });
             }
         })
@@ -450,6 +451,7 @@ impl BuddyZone {
             trace.emit(Event::AddFree {
                 pfn,
                 order,
+                migratetype,
                 placement,
             });
         })

@@ -41,8 +41,9 @@ fn free_list_sentence(event: &Event) -> Option<String> {
             "took the order-{order} block at pfn {pfn} from the head of free_area[{order}].free_list[{}]",
             migratetype.name()
         ),
-        Event::SplitHalf { pfn, order } => format!(
-            "split; the upper half, order {order} at pfn {pfn}, goes to the head of free_area[{order}]"
+        Event::SplitHalf { pfn, order, migratetype } => format!(
+            "split; the upper half, order {order} at pfn {pfn}, goes to the head of free_area[{order}].free_list[{}]",
+            migratetype.name()
         ),
         Event::Allocated { pfn, order } => {
             format!("returned the order-{order} block at pfn {pfn}")
@@ -62,6 +63,7 @@ fn free_list_sentence(event: &Event) -> Option<String> {
         Event::AddFree {
             pfn,
             order,
+            migratetype,
             placement,
         } => {
             let where_ = match placement {
@@ -72,7 +74,8 @@ fn free_list_sentence(event: &Event) -> Option<String> {
                 }
             };
             format!(
-                "the order-{order} block at pfn {pfn} goes to the {where_} of free_area[{order}]"
+                "the order-{order} block at pfn {pfn} goes to the {where_} of free_area[{order}].free_list[{}]",
+                migratetype.name()
             )
         }
         Event::ZoneLocked { pfn, order, migratetype, .. } => {

@@ -153,8 +153,12 @@ pub enum Event {
         migratetype: MigrateType,
     },
     /// `expand()` split a block and put the upper half, `pfn` of `order`, at the head
-    /// of `free_area[order]`.
-    SplitHalf { pfn: Pfn, order: Order },
+    /// of `free_area[order].free_list[migratetype]`.
+    SplitHalf {
+        pfn: Pfn,
+        order: Order,
+        migratetype: MigrateType,
+    },
     /// The allocation of `order` succeeded at `pfn`.
     Allocated { pfn: Pfn, order: Order },
     /// `__rmqueue_smallest()` found no block on `free_list[migratetype]` from
@@ -177,10 +181,11 @@ pub enum Event {
     /// `__free_one_page()` found the buddy `buddy` free at `order` and merged with it.
     Merge { pfn: Pfn, buddy: Pfn, order: Order },
     /// `__free_one_page()` stopped merging (buddy not free, or the largest order) and
-    /// put the block on `free_area[order]`.
+    /// put the block on `free_area[order].free_list[migratetype]`.
     AddFree {
         pfn: Pfn,
         order: Order,
+        migratetype: MigrateType,
         placement: Placement,
     },
     /// `__alloc_pages()` was called.
@@ -529,7 +534,7 @@ impl Event {
             | Event::ContigMigrateFailed { pfn, order }
             | Event::FreePageTaken { pfn, order } => Some((pfn, order)),
             Event::TakeBlock { pfn, order, .. }
-            | Event::SplitHalf { pfn, order }
+            | Event::SplitHalf { pfn, order, .. }
             | Event::Allocated { pfn, order }
             | Event::AddFree { pfn, order, .. } => Some((pfn, order)),
             Event::Merge { pfn, buddy, order } => {
@@ -589,7 +594,11 @@ mod tests {
                 order,
                 migratetype,
             },
-            Event::SplitHalf { pfn, order },
+            Event::SplitHalf {
+                pfn,
+                order,
+                migratetype,
+            },
             Event::Allocated { pfn, order },
             Event::AllocFailed { order },
             Event::Merge {
@@ -600,6 +609,7 @@ mod tests {
             Event::AddFree {
                 pfn,
                 order,
+                migratetype,
                 placement: Placement::TailMergeLikely,
             },
             Event::ZoneLocked {

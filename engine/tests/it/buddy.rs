@@ -169,6 +169,7 @@ fn freed_block_goes_to_the_tail_when_a_merge_is_likely() {
         Some(&Event::AddFree {
             pfn: Pfn(2),
             order: order(0),
+            migratetype: MigrateType::Movable,
             placement: Placement::Head
         })
     );
@@ -183,6 +184,7 @@ fn freed_block_goes_to_the_tail_when_a_merge_is_likely() {
         Some(&Event::AddFree {
             pfn: Pfn(0),
             order: order(1),
+            migratetype: MigrateType::Movable,
             placement: Placement::TailMergeLikely
         })
     );

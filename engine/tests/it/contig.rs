@@ -379,11 +379,13 @@ fn isolating_half_of_a_free_max_order_block_splits_it_and_undo_merges_it_back() 
             Event::AddFree {
                 pfn: Pfn(0x1000),
                 order: Order::new(9).unwrap(),
+                migratetype: MOVABLE,
                 placement: buddyscope_engine::Placement::Head
             },
             Event::AddFree {
                 pfn: Pfn(0x1200),
                 order: Order::new(9).unwrap(),
+                migratetype: ISOLATE,
                 placement: buddyscope_engine::Placement::Head
             },
         ]

@@ -383,7 +383,7 @@ fn effect_visible(
             free_order(pfn).is_none(),
             format!("the block at {pfn} of order {order} is still free"),
         ),
-        Event::SplitHalf { pfn, order } | Event::AddFree { pfn, order, .. } => ok(
+        Event::SplitHalf { pfn, order, .. } | Event::AddFree { pfn, order, .. } => ok(
             free_order(pfn) == Some(order),
             format!("the block at {pfn} is not free at order {order}"),
         ),
