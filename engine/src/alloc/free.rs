@@ -25,11 +25,13 @@ impl Allocator {
             return Err(EngineError::NotAllocated { pfn });
         }
         crate::buddy::traced(trace, "__free_pages", |trace| {
-            trace.emit(Event::PageFree { pfn, order });
             let migratetype = self.zones[z].buddy.pageblock_type(pfn);
             let has_pcp = self.zones[z].pcps.iter().any(|p| p.cpu == self.cpu);
             if pcp_allowed_order(order) && has_pcp {
                 return crate::buddy::traced(trace, "free_unref_page", |trace| {
+                    crate::buddy::traced(trace, "free_unref_page_prepare", |trace| {
+                        free_pages_prepare(pfn, order, trace);
+                    });
                     if migratetype == MigrateType::Isolate {
                         return self.free_one_page(z, pfn, order, migratetype, trace);
                     }
@@ -44,6 +46,7 @@ impl Allocator {
                 });
             }
             crate::buddy::traced(trace, "__free_pages_ok", |trace| {
+                free_pages_prepare(pfn, order, trace);
                 self.free_one_page(z, pfn, order, migratetype, trace)
             })
         })
@@ -288,4 +291,13 @@ pub(super) fn nr_pcp_free(pcp: &mut Pcp, high: u64, batch: u64, free_high: bool)
     // min <= max; when max < min the kernel's clamp gives max.
     batch = batch.max(min_nr_free).min(max_nr_free);
     batch.max(0) as u64
+}
+
+/// `free_pages_prepare()`, where the kernel's mm_page_free tracepoint fires: the
+/// first thing both `free_unref_page()` (through `free_unref_page_prepare()`) and
+/// `__free_pages_ok()` do with the block. The model keeps only the event.
+pub(super) fn free_pages_prepare(pfn: Pfn, order: Order, trace: &mut impl TraceSink) {
+    crate::buddy::traced(trace, "free_pages_prepare", |trace| {
+        trace.emit(Event::PageFree { pfn, order });
+    });
 }

@@ -22,7 +22,8 @@
 //! - kswapd runs to completion at a point the session defines (a call of its own
 //!   right after the operation that woke it, or when a workload says `kswapd`), not
 //!   beside the allocations as the kernel's thread does. `balance_pgdat()` keeps its
-//!   decisions (`pgdat_balanced()` on the high watermark plus boost, boosted reclaim
+//!   decisions (`pgdat_balanced()` on the high watermark plus boost and the
+//!   lowmem_reserve of kswapd's highest zone, boosted reclaim
 //!   of `nr_boost_reclaim` pages without swap that gives way to ordinary reclaim on
 //!   an imbalanced node, the boosts taken back at the end, `kswapd_failures` when a
 //!   pass reclaims nothing, the fall to order 0 after `compact_gap()` pages) but
@@ -594,15 +595,27 @@ impl Allocator {
     }
 
     /// `pgdat_balanced()`: whether a managed zone of node `nid` up to `highest`, bottom
-    /// up, meets its high watermark plus boost for `order`
-    /// (`zone_watermark_ok_safe()`, which reads the exact free count).
+    /// up, passes `zone_watermark_ok_safe()` at its high watermark plus boost for
+    /// `order` (no `ALLOC_*` flags, `lowmem_reserve[highest]` added; the model reads
+    /// the exact free count), with every term of the deciding zone's check.
     pub(super) fn pgdat_balanced(&self, nid: u32, order: u8, highest: ZoneType) -> BalanceCheck {
         let order_checked = Order::new(u32::from(order)).unwrap_or(Order::ZERO);
         let mut last = BalanceCheck {
             zone: None,
+            highest,
             free: 0,
             high: 0,
             boost: 0,
+            lowmem_reserve: 0,
+            highatomic: 0,
+            cma: None,
+            check: crate::event::FullCheck {
+                mark: 0,
+                min: 0,
+                usable: 0,
+                free_ok: true,
+                scan: None,
+            },
             balanced: true,
         };
         for (z, zone) in self.zones.iter().enumerate() {
@@ -610,13 +623,20 @@ impl Allocator {
                 continue;
             }
             let free = zone.free_pages_snapshot();
-            let balanced =
-                self.zone_watermark_ok(z, order_checked, zone.wmark_pages(2), highest, 0, free);
+            let check =
+                self.zone_watermark_check(z, order_checked, zone.wmark_pages(2), highest, 0, free);
+            let (highatomic, cma) = self.unusable_terms(z, 0);
+            let balanced = check.passed();
             last = BalanceCheck {
                 zone: Some(zone.zone),
+                highest,
                 free,
                 high: zone.watermark[2],
                 boost: zone.watermark_boost,
+                lowmem_reserve: zone.lowmem_reserve[highest.index()],
+                highatomic: highatomic.unwrap_or(0),
+                cma,
+                check,
                 balanced,
             };
             if balanced {

@@ -79,7 +79,7 @@ impl Allocator {
     /// highatomic reserve when the request may not dip into the reserves, and on a
     /// CMA kernel the free CMA pages when the request lacks ALLOC_CMA (`None` where a
     /// term does not apply).
-    fn unusable_terms(&self, z: usize, flags: u32) -> (Option<u64>, Option<i64>) {
+    pub(super) fn unusable_terms(&self, z: usize, flags: u32) -> (Option<u64>, Option<i64>) {
         let highatomic = (flags & af::RESERVES == 0).then(|| self.zones[z].nr_reserved_highatomic);
         let cma = (self.cma && flags & af::CMA == 0).then(|| self.free_cma_pages(z));
         (highatomic, cma)
@@ -100,7 +100,7 @@ impl Allocator {
     }
 
     /// `__zone_watermark_ok()`, with what it compared and found.
-    fn zone_watermark_check(
+    pub(super) fn zone_watermark_check(
         &self,
         z: usize,
         order: Order,

@@ -317,6 +317,7 @@ impl BuddyZone {
             trace.emit(Event::TakeBlock {
                 pfn,
                 order: current,
+                migratetype,
             });
             self.expand(index, order, current, migratetype, trace);
             self.w_state(index, KIND_ALLOCATED | order.get());
@@ -348,6 +349,7 @@ impl BuddyZone {
                 trace.emit(Event::SplitHalf {
                     pfn: self.pfn_of(half),
                     order: high,
+                    migratetype,
                 });
             }
         })
@@ -449,6 +451,7 @@ impl BuddyZone {
             trace.emit(Event::AddFree {
                 pfn,
                 order,
+                migratetype,
                 placement,
             });
         })

@@ -37,11 +37,13 @@ fn free_list_sentence(event: &Event) -> Option<String> {
             "free_area[{order}].free_list[{}] is empty, try the next order",
             migratetype.name()
         ),
-        Event::TakeBlock { pfn, order } => format!(
-            "took the order-{order} block at pfn {pfn} from the head of free_area[{order}]"
+        Event::TakeBlock { pfn, order, migratetype } => format!(
+            "took the order-{order} block at pfn {pfn} from the head of free_area[{order}].free_list[{}]",
+            migratetype.name()
         ),
-        Event::SplitHalf { pfn, order } => format!(
-            "split; the upper half, order {order} at pfn {pfn}, goes to the head of free_area[{order}]"
+        Event::SplitHalf { pfn, order, migratetype } => format!(
+            "split; the upper half, order {order} at pfn {pfn}, goes to the head of free_area[{order}].free_list[{}]",
+            migratetype.name()
         ),
         Event::Allocated { pfn, order } => {
             format!("returned the order-{order} block at pfn {pfn}")
@@ -61,6 +63,7 @@ fn free_list_sentence(event: &Event) -> Option<String> {
         Event::AddFree {
             pfn,
             order,
+            migratetype,
             placement,
         } => {
             let where_ = match placement {
@@ -71,7 +74,8 @@ fn free_list_sentence(event: &Event) -> Option<String> {
                 }
             };
             format!(
-                "the order-{order} block at pfn {pfn} goes to the {where_} of free_area[{order}]"
+                "the order-{order} block at pfn {pfn} goes to the {where_} of free_area[{order}].free_list[{}]",
+                migratetype.name()
             )
         }
         Event::ZoneLocked { pfn, order, migratetype, .. } => {
@@ -311,7 +315,7 @@ fn reclaim_sentence(event: &Event) -> Option<String> {
                 ),
                 KswapdSkip::Balanced { check } => format!(
                     "the node is balanced ({}) and no zone up to {highest} is boosted",
-                    balance_words(check, *order)
+                    balance_words(*node, check, *order)
                 ),
             };
             format!("node {node}: kswapd_order and kswapd_highest_zoneidx now cover order {order}, zones up to {highest}; kswapd not woken: {why}")
@@ -335,7 +339,7 @@ fn reclaim_sentence(event: &Event) -> Option<String> {
             };
             format!(
                 "kswapd on node {node}, zones up to {highest}: pgdat_balanced() for order {order}: {}; {next}",
-                balance_words(check, *order)
+                balance_words(*node, check, *order)
             )
         }
         Event::BoostCleared { node, zone, boost } => format!(
@@ -357,7 +361,7 @@ fn reclaim_sentence(event: &Event) -> Option<String> {
                     crate::types::MAX_RECLAIM_RETRIES
                 )
             } else {
-                format!("pgdat_balanced() for order {order}: {}", balance_words(check, *order))
+                format!("pgdat_balanced() for order {order}: {}", balance_words(*node, check, *order))
             };
             if *sleeps {
                 format!("prepare_kswapd_sleep(): {why}: kswapd{node} goes back to sleep")
@@ -387,35 +391,51 @@ fn zone_index_name(index: u32) -> String {
         .map_or_else(|| format!("index {index}"), |z| z.name().to_string())
 }
 
-/// A `pgdat_balanced()` check with its numbers: the free pages against the high
-/// watermark plus the boost (`high_wmark_pages()`), as `zone_watermark_ok_safe()`
+/// A `pgdat_balanced()` check with its numbers: the deciding zone's
+/// `zone_watermark_ok_safe()` at the high watermark plus the boost
+/// (`high_wmark_pages()`), with the `lowmem_reserve` of kswapd's highest zone and
+/// what `__zone_watermark_unusable_free()` subtracts, as `__zone_watermark_ok()`
 /// compares them.
-fn balance_words(check: &BalanceCheck, order: u8) -> String {
+fn balance_words(node: u32, check: &BalanceCheck, order: u8) -> String {
     let Some(zone) = check.zone else {
-        return "no managed zone up to that index, so balanced by definition".to_string();
+        return format!(
+            "node {node} has no managed zone up to {}, so it is balanced by definition",
+            check.highest.name()
+        );
     };
-    let mark = check.high + check.boost;
-    let blocks = if order > 0 {
-        format!(" and a free block of order {order} or above")
+    let order = crate::types::Order::new(u32::from(order)).unwrap_or(crate::types::Order::ZERO);
+    let terms = super::WatermarkTerms {
+        alloc_flags: 0,
+        highest_zone: check.highest,
+        mark_base: check.high,
+        boost: check.boost,
+        free_pages: check.free,
+        highatomic_unusable: Some(check.highatomic),
+        cma_unusable: check.cma,
+        lowmem_reserve: check.lowmem_reserve,
+        shortcut: None,
+        full: Some(check.check),
+        unboosted: None,
+    };
+    let mark = if check.boost > 0 {
+        format!("high {} + boost {}", check.high, check.boost)
     } else {
-        String::new()
+        format!("high {}", check.high)
     };
-    let boost = if check.boost > 0 {
-        format!("high {} + boost {} = {mark}", check.high, check.boost)
-    } else {
-        format!("high {mark}")
-    };
+    let reserve = format!(
+        "lowmem_reserve for {} requests {}",
+        check.highest.name(),
+        check.lowmem_reserve
+    );
+    let arithmetic =
+        super::watermark::full_check_text(order, &terms, &check.check, &mark, &reserve);
     if check.balanced {
-        format!(
-            "{} has {} free pages against {boost}{blocks}: balanced",
-            zone.name(),
-            check.free
-        )
+        format!("zone {node}:{} is balanced: {arithmetic}", zone.name())
     } else {
         format!(
-            "no zone is balanced; {} has {} free pages against {boost}{blocks}",
-            zone.name(),
-            check.free
+            "no zone up to {} is balanced; the highest, zone {node}:{}, fails {arithmetic}",
+            check.highest.name(),
+            zone.name()
         )
     }
 }
@@ -502,5 +522,55 @@ mod tests {
             assert_eq!(sentences.len(), 1, "{event:?}: {sentences:?}");
             assert!(!sentences[0].is_empty(), "{event:?}");
         }
+    }
+
+    /// kswapd's balance check shows the lowmem_reserve of its highest zone and, above
+    /// order 0, the order's subtraction and the free-area scan, as
+    /// `zone_watermark_ok_safe()` computes them.
+    #[test]
+    fn the_balance_check_shows_the_reserve_and_the_order() {
+        let check = BalanceCheck {
+            zone: Some(crate::types::ZoneType::Dma),
+            highest: crate::types::ZoneType::Normal,
+            free: 2398,
+            high: 13,
+            boost: 0,
+            lowmem_reserve: 2000,
+            highatomic: 0,
+            cma: None,
+            check: super::super::FullCheck {
+                mark: 13,
+                min: 13,
+                usable: 2395,
+                free_ok: true,
+                scan: Some(super::super::FreeAreaScan::Found {
+                    order: crate::types::Order::new(3).unwrap(),
+                    migratetype: crate::types::MigrateType::Movable,
+                }),
+            },
+            balanced: true,
+        };
+        assert_eq!(
+            balance_words(0, &check, 2),
+            "zone 0:DMA is balanced: __zone_watermark_ok: free 2398 − ((1<<2) − 1 = 3) \
+             − highatomic reserve 0 = 2395 > high 13 + lowmem_reserve for Normal requests 2000 = 2013, \
+             and free_area[3] has a block on free_list[Movable]"
+        );
+        let failed = BalanceCheck {
+            free: 1900,
+            balanced: false,
+            check: super::super::FullCheck {
+                usable: 1900,
+                free_ok: false,
+                scan: None,
+                ..check.check
+            },
+            ..check
+        };
+        assert_eq!(
+            balance_words(0, &failed, 0),
+            "no zone up to Normal is balanced; the highest, zone 0:DMA, fails __zone_watermark_ok: \
+             free 1900 − highatomic reserve 0 = 1900 is not above high 13 + lowmem_reserve for Normal requests 2000 = 2013"
+        );
     }
 }

@@ -95,19 +95,32 @@ impl AfterNoBlock {
 }
 
 /// `pgdat_balanced()` on one node: whether a zone up to the highest index kswapd
-/// works for meets its high watermark (boost included, as `high_wmark_pages()`
-/// adds it) for the order, and the numbers of the zone that decided: the first
-/// balanced zone, bottom up, or else the highest eligible zone.
+/// works for passes `zone_watermark_ok_safe()` at its high watermark (boost
+/// included, as `high_wmark_pages()` adds it) for the order, with every term of
+/// that check, for the zone that decided: the first balanced zone, bottom up, or
+/// else the highest eligible zone (the last one checked).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BalanceCheck {
     /// `None`: the node has no managed zone up to the index (balanced by definition).
     pub zone: Option<ZoneType>,
-    /// `zone_page_state_snapshot(NR_FREE_PAGES)` of that zone.
+    /// kswapd's highest zone index, whose `lowmem_reserve` entry the check adds.
+    pub highest: ZoneType,
+    /// The zone's free pages as the check read them.
     pub free: i64,
     /// Its raw high watermark.
     pub high: u64,
     /// Its `watermark_boost`.
     pub boost: u64,
+    /// Its `lowmem_reserve[highest]`.
+    pub lowmem_reserve: u64,
+    /// Its `nr_reserved_highatomic`, which `__zone_watermark_unusable_free()`
+    /// subtracts (the check passes no `ALLOC_*` flags, so no reserves are usable).
+    pub highatomic: u64,
+    /// On a CMA kernel, its free CMA pages, subtracted too (no ALLOC_CMA).
+    pub cma: Option<i64>,
+    /// `__zone_watermark_ok()` at high + boost: the usable free pages, the
+    /// free-pages test and, for order > 0, the free-area scan.
+    pub check: FullCheck,
     pub balanced: bool,
 }
 
@@ -132,11 +145,20 @@ pub enum Event {
         order: Order,
         migratetype: MigrateType,
     },
-    /// `__rmqueue_smallest()` took the block at the head of `free_area[order]`.
-    TakeBlock { pfn: Pfn, order: Order },
+    /// `__rmqueue_smallest()` took the block at the head of
+    /// `free_area[order].free_list[migratetype]`.
+    TakeBlock {
+        pfn: Pfn,
+        order: Order,
+        migratetype: MigrateType,
+    },
     /// `expand()` split a block and put the upper half, `pfn` of `order`, at the head
-    /// of `free_area[order]`.
-    SplitHalf { pfn: Pfn, order: Order },
+    /// of `free_area[order].free_list[migratetype]`.
+    SplitHalf {
+        pfn: Pfn,
+        order: Order,
+        migratetype: MigrateType,
+    },
     /// The allocation of `order` succeeded at `pfn`.
     Allocated { pfn: Pfn, order: Order },
     /// `__rmqueue_smallest()` found no block on `free_list[migratetype]` from
@@ -159,10 +181,11 @@ pub enum Event {
     /// `__free_one_page()` found the buddy `buddy` free at `order` and merged with it.
     Merge { pfn: Pfn, buddy: Pfn, order: Order },
     /// `__free_one_page()` stopped merging (buddy not free, or the largest order) and
-    /// put the block on `free_area[order]`.
+    /// put the block on `free_area[order].free_list[migratetype]`.
     AddFree {
         pfn: Pfn,
         order: Order,
+        migratetype: MigrateType,
         placement: Placement,
     },
     /// `__alloc_pages()` was called.
@@ -423,7 +446,7 @@ impl Event {
             Event::FreePageTaken { .. } => "__isolate_free_page",
             Event::SlowPath { .. } | Event::NotModelled { .. } => "__alloc_pages_slowpath",
             Event::KswapdWake { .. } => "wakeup_kswapd",
-            Event::PageFree { .. } => "__free_pages",
+            Event::PageFree { .. } => "free_pages_prepare",
             Event::Reclaimed { .. } => "shrink_page_list",
             Event::DirectReclaim { .. } => "__alloc_pages_direct_reclaim",
             Event::KswapdNotWoken { .. } => "wakeup_kswapd",
@@ -510,8 +533,8 @@ impl Event {
             | Event::FreePageSplit { pfn, order, .. }
             | Event::ContigMigrateFailed { pfn, order }
             | Event::FreePageTaken { pfn, order } => Some((pfn, order)),
-            Event::TakeBlock { pfn, order }
-            | Event::SplitHalf { pfn, order }
+            Event::TakeBlock { pfn, order, .. }
+            | Event::SplitHalf { pfn, order, .. }
             | Event::Allocated { pfn, order }
             | Event::AddFree { pfn, order, .. } => Some((pfn, order)),
             Event::Merge { pfn, buddy, order } => {
@@ -566,8 +589,16 @@ mod tests {
         let migratetype = MIGRATETYPE;
         vec![
             Event::AreaEmpty { order, migratetype },
-            Event::TakeBlock { pfn, order },
-            Event::SplitHalf { pfn, order },
+            Event::TakeBlock {
+                pfn,
+                order,
+                migratetype,
+            },
+            Event::SplitHalf {
+                pfn,
+                order,
+                migratetype,
+            },
             Event::Allocated { pfn, order },
             Event::AllocFailed { order },
             Event::Merge {
@@ -578,6 +609,7 @@ mod tests {
             Event::AddFree {
                 pfn,
                 order,
+                migratetype,
                 placement: Placement::TailMergeLikely,
             },
             Event::ZoneLocked {
@@ -716,9 +748,20 @@ mod tests {
         let node = NODE;
         let check = BalanceCheck {
             zone: Some(ZONE),
+            highest: ZONE,
             free: 900,
             high: 600,
             boost: 512,
+            lowmem_reserve: 0,
+            highatomic: 0,
+            cma: None,
+            check: FullCheck {
+                mark: 1112,
+                min: 1112,
+                usable: 900,
+                free_ok: false,
+                scan: None,
+            },
             balanced: false,
         };
         vec![

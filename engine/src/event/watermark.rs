@@ -174,7 +174,7 @@ fn unusable_reserves(terms: &WatermarkTerms) -> i64 {
 }
 
 /// One `__zone_watermark_ok()`: the cuts to the mark, the free-pages test, the scan.
-fn full_check_text(
+pub(super) fn full_check_text(
     order: Order,
     terms: &WatermarkTerms,
     check: &FullCheck,

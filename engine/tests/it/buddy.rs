@@ -103,7 +103,8 @@ fn allocation_takes_the_smallest_order_and_splits_upper_halves_to_the_head() {
     );
     assert!(events.contains(&Event::TakeBlock {
         pfn: Pfn(0),
-        order: order(10)
+        order: order(10),
+        migratetype: MigrateType::Movable
     }));
     assert_eq!(
         events
@@ -168,6 +169,7 @@ fn freed_block_goes_to_the_tail_when_a_merge_is_likely() {
         Some(&Event::AddFree {
             pfn: Pfn(2),
             order: order(0),
+            migratetype: MigrateType::Movable,
             placement: Placement::Head
         })
     );
@@ -182,6 +184,7 @@ fn freed_block_goes_to_the_tail_when_a_merge_is_likely() {
         Some(&Event::AddFree {
             pfn: Pfn(0),
             order: order(1),
+            migratetype: MigrateType::Movable,
             placement: Placement::TailMergeLikely
         })
     );

@@ -7,6 +7,7 @@
 use crate::common;
 
 use buddyscope_engine::alloc::Allocator;
+use buddyscope_engine::buddy::stack::Stacks;
 use buddyscope_engine::event::{AfterNoBlock, DrainCause, StealKind};
 use buddyscope_engine::machine::Machine;
 use buddyscope_engine::scenario::library::ENTRIES;
@@ -52,41 +53,49 @@ fn check(session: &Session) -> Result<usize, String> {
     let mut checked = 0;
     for call in 0..session.calls().len() {
         let (events, stacks) = session.traced_events(call);
-        let at = |i: usize| format!("call {call}, event {i} ({})", events[i]);
-        if !stacks.balanced() {
-            return Err(format!("call {call}: entries and exits do not nest"));
-        }
-        if stacks.len() != events.len() {
-            return Err(format!(
-                "call {call}: {} stacks for {} events",
-                stacks.len(),
-                events.len()
-            ));
-        }
-        let frames: Vec<Vec<u32>> = (0..events.len()).map(|i| stacks.frame_ids(i)).collect();
-        for (i, event) in events.iter().enumerate() {
-            let stack = stacks.stack(i);
-            if stack.last() != Some(&event.kernel_function()) {
-                return Err(format!("{}: emitted in {stack:?}", at(i)));
-            }
-            let Some(own) = frames[i].last() else {
-                continue;
-            };
-            if announces_entry(event) {
-                if let Some(j) = (0..i).find(|&j| frames[j].contains(own)) {
-                    return Err(format!("{} comes after {}", at(i), at(j)));
-                }
-            }
-            if tells_return(event) {
-                if let Some(j) = (i + 1..events.len()).find(|&j| frames[j].contains(own)) {
-                    return Err(format!("{} comes before {}", at(i), at(j)));
-                }
-            }
-            check_meaning(&events, &frames, i).map_err(|e| format!("{}: {e}", at(i)))?;
-            checked += 1;
-        }
+        checked += check_traced(&format!("call {call}"), &events, &stacks)?;
     }
     Ok(checked)
+}
+
+/// Checks the events of one call of the engine (`what` names it in errors) with the
+/// stacks a `StackRecorder` kept; returns how many events it checked. The contig
+/// tests call it for the paths no session runs (`alloc_pages_exact()`,
+/// `alloc_contig_range()`).
+pub(crate) fn check_traced(what: &str, events: &[Event], stacks: &Stacks) -> Result<usize, String> {
+    let at = |i: usize| format!("{what}, event {i} ({})", events[i]);
+    if !stacks.balanced() {
+        return Err(format!("{what}: entries and exits do not nest"));
+    }
+    if stacks.len() != events.len() {
+        return Err(format!(
+            "{what}: {} stacks for {} events",
+            stacks.len(),
+            events.len()
+        ));
+    }
+    let frames: Vec<Vec<u32>> = (0..events.len()).map(|i| stacks.frame_ids(i)).collect();
+    for (i, event) in events.iter().enumerate() {
+        let stack = stacks.stack(i);
+        if stack.last() != Some(&event.kernel_function()) {
+            return Err(format!("{}: emitted in {stack:?}", at(i)));
+        }
+        let Some(own) = frames[i].last() else {
+            continue;
+        };
+        if announces_entry(event) {
+            if let Some(j) = (0..i).find(|&j| frames[j].contains(own)) {
+                return Err(format!("{} comes after {}", at(i), at(j)));
+            }
+        }
+        if tells_return(event) {
+            if let Some(j) = (i + 1..events.len()).find(|&j| frames[j].contains(own)) {
+                return Err(format!("{} comes before {}", at(i), at(j)));
+            }
+        }
+        check_meaning(events, &frames, i).map_err(|e| format!("{}: {e}", at(i)))?;
+    }
+    Ok(events.len())
 }
 
 /// What an event's fields claim about what happens next or why, checked against the

@@ -379,11 +379,13 @@ fn isolating_half_of_a_free_max_order_block_splits_it_and_undo_merges_it_back() 
             Event::AddFree {
                 pfn: Pfn(0x1000),
                 order: Order::new(9).unwrap(),
+                migratetype: MOVABLE,
                 placement: buddyscope_engine::Placement::Head
             },
             Event::AddFree {
                 pfn: Pfn(0x1200),
                 order: Order::new(9).unwrap(),
+                migratetype: ISOLATE,
                 placement: buddyscope_engine::Placement::Head
             },
         ]
@@ -1633,4 +1635,92 @@ fn kernel_block_across_an_isolation_boundary_drifts_nr_free_pages_as_6_1_does() 
     assert_eq!(free_counter(&a), 4032);
     assert_eq!(a.zones()[0].buddy.free_pages(), 4032 - 512);
     assert!(a.check_invariants().is_err());
+}
+
+/// The contiguous paths no session runs tell each event inside the function it
+/// names (the causal checks of `causal.rs`): make_alloc_exact()'s AllocExact and its
+/// own frees (`__free_pages_ok()` → `free_pages_prepare()`), and
+/// `__isolate_free_page()` and the frees of `alloc_contig_range()`, with a migration.
+#[test]
+fn contig_paths_emit_each_event_in_the_function_it_names() {
+    use buddyscope_engine::buddy::stack::StackRecorder;
+    let mut a = small();
+    let mut exact = StackRecorder::default();
+    a.alloc_pages_exact(5 * 4096, gfp("GFP_KERNEL"), &mut exact)
+        .unwrap()
+        .expect("memory");
+    let (exact_events, exact_stacks) = exact.finish();
+    crate::causal::check_traced("alloc_pages_exact", &exact_events, &exact_stacks).unwrap();
+
+    let mut b = small();
+    consume_small_blocks(&mut b);
+    for pfn in 0x1000..0x1004 {
+        let page = alloc(&mut b, "GFP_HIGHUSER_MOVABLE", 0);
+        assert_eq!(page, Pfn(pfn));
+        movable(&mut b, page);
+    }
+    let mut contig = StackRecorder::default();
+    let outcome = b
+        .alloc_contig_range(
+            Pfn(0x1001),
+            Pfn(0x1003),
+            MOVABLE,
+            gfp("GFP_KERNEL"),
+            &mut contig,
+        )
+        .unwrap();
+    assert_eq!(outcome.failure, None);
+    let (contig_events, contig_stacks) = contig.finish();
+    crate::causal::check_traced("alloc_contig_range", &contig_events, &contig_stacks).unwrap();
+
+    // Each of the three kinds was seen, with the path the kernel takes to it.
+    let tail = |events: &[Event],
+                stacks: &buddyscope_engine::buddy::stack::Stacks,
+                wanted: fn(&Event) -> bool| {
+        events
+            .iter()
+            .position(wanted)
+            .map(|i| stacks.stack(i))
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        tail(&exact_events, &exact_stacks, |e| matches!(
+            e,
+            Event::AllocExact { .. }
+        )),
+        ["alloc_pages_exact", "make_alloc_exact"]
+    );
+    let exact_free = exact_events
+        .iter()
+        .position(|e| matches!(e, Event::AllocExact { .. }))
+        .and_then(|start| {
+            (start..exact_events.len()).find(|&i| matches!(exact_events[i], Event::PageFree { .. }))
+        })
+        .map(|i| exact_stacks.stack(i));
+    assert_eq!(
+        exact_free,
+        Some(vec![
+            "alloc_pages_exact",
+            "make_alloc_exact",
+            "__free_pages_ok",
+            "free_pages_prepare"
+        ])
+    );
+    assert_eq!(
+        tail(&contig_events, &contig_stacks, |e| matches!(
+            e,
+            Event::FreePageTaken { .. }
+        )),
+        [
+            "alloc_contig_range",
+            "isolate_freepages_range",
+            "__isolate_free_page"
+        ]
+    );
+    assert!(contig_events
+        .iter()
+        .any(|e| matches!(e, Event::ContigMigrated { .. })));
+    assert!(contig_events
+        .iter()
+        .any(|e| matches!(e, Event::PageFree { .. })));
 }

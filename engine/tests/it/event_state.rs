@@ -423,11 +423,11 @@ fn effect_visible(
     let pageblock = |pfn: Pfn| zone_of(state, pfn).buddy.pageblock_type(pfn);
     let ok = |holds: bool, what: String| Some(if holds { Ok(()) } else { Err(what) });
     match *event {
-        Event::TakeBlock { pfn, order } => ok(
+        Event::TakeBlock { pfn, order, .. } => ok(
             free_order(pfn).is_none(),
             format!("the block at {pfn} of order {order} is still free"),
         ),
-        Event::SplitHalf { pfn, order } | Event::AddFree { pfn, order, .. } => ok(
+        Event::SplitHalf { pfn, order, .. } | Event::AddFree { pfn, order, .. } => ok(
             free_order(pfn) == Some(order),
             format!("the block at {pfn} is not free at order {order}"),
         ),
@@ -563,10 +563,9 @@ fn each_event_shows_its_own_effect() {
     }
 }
 
-/// A session with the same calls as `session`, built afresh (nothing cached).
+/// A session with the same calls as `session`, built afresh (nothing cached). Its
+/// kswapd is manual: kswapd's own calls are among the records and run as they come.
 fn rebuilt(session: &Session) -> Session {
-    // Manual: the recorded kswapd calls are applied as they were recorded, rather
-    // than run again automatically after the calls that woke kswapd.
     let mut fresh = Session::with_kswapd(session.state_after(0), KswapdMode::Manual);
     for record in session.calls() {
         fresh.apply(record.operation.clone()).unwrap();

@@ -179,21 +179,24 @@ impl Allocator {
             pfn = start;
             while pfn < outer_end {
                 let here = Pfn(pfn);
-                let migratetype = zone.buddy.pageblock_type(here);
-                let (order, _) = zone.buddy.take_free_block(here)?;
-                if migratetype != MigrateType::Isolate {
-                    zone.mod_free_pages(cpu, -(order.pages() as i64));
-                }
-                if order.get() + 1 >= PAGEBLOCK_ORDER {
-                    let blocks = (order.pages() / PAGEBLOCK_PAGES).max(1);
-                    for i in 0..blocks {
-                        let block = Pfn(pfn + i * PAGEBLOCK_PAGES);
-                        if zone.buddy.pageblock_type(block).is_mergeable() {
-                            zone.buddy.set_pageblock_type(block, MigrateType::Movable);
+                let order = crate::buddy::traced(trace, "__isolate_free_page", |trace| {
+                    let migratetype = zone.buddy.pageblock_type(here);
+                    let (order, _) = zone.buddy.take_free_block(here)?;
+                    if migratetype != MigrateType::Isolate {
+                        zone.mod_free_pages(cpu, -(order.pages() as i64));
+                    }
+                    if order.get() + 1 >= PAGEBLOCK_ORDER {
+                        let blocks = (order.pages() / PAGEBLOCK_PAGES).max(1);
+                        for i in 0..blocks {
+                            let block = Pfn(pfn + i * PAGEBLOCK_PAGES);
+                            if zone.buddy.pageblock_type(block).is_mergeable() {
+                                zone.buddy.set_pageblock_type(block, MigrateType::Movable);
+                            }
                         }
                     }
-                }
-                trace.emit(Event::FreePageTaken { pfn: here, order });
+                    trace.emit(Event::FreePageTaken { pfn: here, order });
+                    Some(order)
+                })?;
                 taken.push((here, order));
                 pfn += order.pages();
             }

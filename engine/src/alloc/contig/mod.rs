@@ -320,20 +320,23 @@ impl Allocator {
                 .ok_or(EngineError::PfnOutsideZone {
                     pfn: allocation.pfn,
                 })?;
-            let pieces: Vec<(Pfn, Order)> = (0..allocation.order.pages())
-                .map(|i| (Pfn(allocation.pfn.0 + i), Order::ZERO))
-                .collect();
-            self.zones[z]
-                .buddy
-                .split_in_use_into(allocation.pfn, allocation.order, &pieces)?;
-            trace.emit(Event::AllocExact {
-                pfn: allocation.pfn,
-                order: allocation.order,
-                kept,
-            });
-            for i in kept..allocation.order.pages() {
-                self.free_pages_ok(z, Pfn(allocation.pfn.0 + i), Order::ZERO, true, trace)?;
-            }
+            crate::buddy::traced(trace, "make_alloc_exact", |trace| {
+                let pieces: Vec<(Pfn, Order)> = (0..allocation.order.pages())
+                    .map(|i| (Pfn(allocation.pfn.0 + i), Order::ZERO))
+                    .collect();
+                self.zones[z]
+                    .buddy
+                    .split_in_use_into(allocation.pfn, allocation.order, &pieces)?;
+                trace.emit(Event::AllocExact {
+                    pfn: allocation.pfn,
+                    order: allocation.order,
+                    kept,
+                });
+                for i in kept..allocation.order.pages() {
+                    self.free_pages_ok(z, Pfn(allocation.pfn.0 + i), Order::ZERO, true, trace)?;
+                }
+                Ok::<(), EngineError>(())
+            })?;
             Ok(Some(ExactAllocation {
                 pfn: allocation.pfn,
                 pages: kept,
@@ -542,17 +545,19 @@ impl Allocator {
         to_tail: bool,
         trace: &mut impl TraceSink,
     ) -> Result<(), EngineError> {
-        trace.emit(Event::PageFree { pfn, order });
-        let cpu = self.cpu;
-        let zone = &mut self.zones[z];
-        // The type read before and after taking the zone lock is the same here.
-        let migratetype = zone.buddy.pageblock_type(pfn);
-        zone.buddy
-            .free_block(pfn, order, migratetype, to_tail, trace)?;
-        if migratetype != MigrateType::Isolate {
-            zone.mod_free_pages(cpu, order.pages() as i64);
-        }
-        Ok(())
+        crate::buddy::traced(trace, "__free_pages_ok", |trace| {
+            super::free::free_pages_prepare(pfn, order, trace);
+            let cpu = self.cpu;
+            let zone = &mut self.zones[z];
+            // The type read before and after taking the zone lock is the same here.
+            let migratetype = zone.buddy.pageblock_type(pfn);
+            zone.buddy
+                .free_block(pfn, order, migratetype, to_tail, trace)?;
+            if migratetype != MigrateType::Isolate {
+                zone.mod_free_pages(cpu, order.pages() as i64);
+            }
+            Ok(())
+        })
     }
 
     /// The zone whose span holds every pageblock touching `[start, end)`; refuses an
