@@ -283,6 +283,19 @@ impl Allocator {
         }
     }
 
+    /// Per-cpu list `pindex` of CPU `cpu` in zone `zone`, if there is one.
+    fn pcp_list_mut(
+        &mut self,
+        zone: usize,
+        cpu: u32,
+        pindex: usize,
+    ) -> Option<&mut std::collections::VecDeque<PcpPage>> {
+        self.zones
+            .get_mut(zone)
+            .and_then(|z| z.pcp_mut(cpu))
+            .and_then(|p| p.lists.get_mut(pindex))
+    }
+
     fn undo_one(&mut self, undo: &Undo) {
         match undo {
             Undo::Buddy { zone, undo } => {
@@ -296,12 +309,7 @@ impl Allocator {
                 pindex,
                 op,
             } => {
-                let Some(list) = self
-                    .zones
-                    .get_mut(*zone)
-                    .and_then(|z| z.pcp_mut(*cpu))
-                    .and_then(|p| p.lists.get_mut(*pindex))
-                else {
+                let Some(list) = self.pcp_list_mut(*zone, *cpu, *pindex) else {
                     return;
                 };
                 match op {
@@ -348,12 +356,7 @@ impl Allocator {
                 pindex,
                 op,
             } => {
-                let Some(list) = self
-                    .zones
-                    .get_mut(*zone)
-                    .and_then(|z| z.pcp_mut(*cpu))
-                    .and_then(|p| p.lists.get_mut(*pindex))
-                else {
+                let Some(list) = self.pcp_list_mut(*zone, *cpu, *pindex) else {
                     return;
                 };
                 match op {

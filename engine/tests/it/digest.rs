@@ -5,14 +5,11 @@
 //! the way the page does, in wasm in headless Chromium, and compares with the same
 //! file, so native and wasm agree byte for byte exactly when both tests pass.
 
-use buddyscope_engine::alloc::Allocator;
-use buddyscope_engine::machine::Machine;
+use crate::common::scenario_run::run_scenario;
 use buddyscope_engine::report::digest::{run_digest, RunDigest};
 use buddyscope_engine::scenario::library::ENTRIES;
 use buddyscope_engine::scenario::parse_scenario;
-use buddyscope_engine::session::Session;
 use buddyscope_engine::view;
-use buddyscope_engine::workload::{parse_workload, run_workload_seeded};
 
 const DIGESTS: &str = include_str!("../data/digests.txt");
 
@@ -30,13 +27,7 @@ fn scenarios() -> Vec<(&'static str, &'static str)> {
 /// The CLI's way: build, run with the scenario's seed, open at `open_at`.
 fn run_as_cli(text: &str) -> RunDigest {
     let scenario = parse_scenario(text).unwrap();
-    let machine = Machine::build(&scenario.machine).unwrap();
-    let mut session = Session::with_kswapd(
-        Allocator::from_machine(&machine).unwrap(),
-        scenario.kswapd.unwrap_or_default(),
-    );
-    let statements = parse_workload(scenario.workload.as_deref().unwrap_or("")).unwrap();
-    run_workload_seeded(&mut session, &statements, None, scenario.seed.unwrap_or(1)).unwrap();
+    let (session, _) = run_scenario(&scenario);
     let cursor = match scenario.open_at {
         Some(step) => session.cursor_at_step(step),
         None => session.end(),

@@ -2,6 +2,7 @@
 //! call with the call's changes up to that event applied.
 
 use crate::common::random_run::{boot, machine_toml, operation, Choose};
+use crate::common::scenario_run::run_scenario;
 use crate::common::seeded;
 use buddyscope_engine::alloc::reclaim::PageUse;
 use buddyscope_engine::alloc::Allocator;
@@ -10,7 +11,6 @@ use buddyscope_engine::scenario::library;
 use buddyscope_engine::session::{Cursor, KswapdMode, Operation, Session};
 use buddyscope_engine::types::gfp::Gfp;
 use buddyscope_engine::types::PfnRange;
-use buddyscope_engine::workload::{parse_workload, run_workload_seeded};
 use buddyscope_engine::{Event, MigrateType, Pfn, Rng};
 use std::collections::BTreeSet;
 use std::rc::Rc;
@@ -366,16 +366,7 @@ fn step_timing() {
 
 /// The session a library lesson runs.
 pub(crate) fn lesson_session(name: &str) -> Session {
-    let entry = library::get(name).unwrap();
-    let scenario = entry.scenario();
-    let machine = Machine::build(&scenario.machine).unwrap();
-    let mut session = Session::with_kswapd(
-        Allocator::from_machine(&machine).unwrap(),
-        scenario.kswapd.unwrap_or_default(),
-    );
-    let statements = parse_workload(scenario.workload.as_deref().unwrap_or("")).unwrap();
-    run_workload_seeded(&mut session, &statements, None, scenario.seed.unwrap_or(1)).unwrap();
-    session
+    run_scenario(&library::get(name).unwrap().scenario()).0
 }
 
 /// A random run on a small random machine.

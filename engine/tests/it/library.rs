@@ -2,13 +2,12 @@
 //! is about, and ends in the reviewed state of tests/data/library/NAME.txt
 //! (`BUDDYSCOPE_BLESS=1` rewrites those files; review the diff before committing).
 
-use buddyscope_engine::alloc::Allocator;
-use buddyscope_engine::machine::Machine;
+use crate::common::scenario_run::run_scenario;
 use buddyscope_engine::report::proc;
 use buddyscope_engine::scenario::library::{self, ENTRIES};
 use buddyscope_engine::session::Session;
 use buddyscope_engine::types::ZoneType;
-use buddyscope_engine::workload::{parse_workload, run_workload_seeded, RunSummary};
+use buddyscope_engine::workload::RunSummary;
 use buddyscope_engine::Event;
 
 /// What each scenario is about: the first event (with the events of its call before
@@ -49,15 +48,7 @@ fn lesson(name: &str) -> fn(&[Event], usize) -> bool {
 }
 
 fn run(entry: &library::Entry) -> (Session, RunSummary) {
-    let scenario = entry.scenario();
-    let machine = Machine::build(&scenario.machine).unwrap();
-    let mut session = Session::with_kswapd(
-        Allocator::from_machine(&machine).unwrap(),
-        scenario.kswapd.unwrap_or_default(),
-    );
-    let statements = parse_workload(scenario.workload.as_deref().unwrap_or("")).unwrap();
-    let summary =
-        run_workload_seeded(&mut session, &statements, None, scenario.seed.unwrap_or(1)).unwrap();
+    let (session, summary) = run_scenario(&entry.scenario());
     session.current().check_invariants().unwrap();
     (session, summary)
 }

@@ -3,4 +3,5 @@
 #![allow(dead_code)]
 
 pub mod random_run;
+pub mod scenario_run;
 pub mod seeded;
