@@ -1,4 +1,4 @@
-//! The four real machines of `engine/tests/data/oracle/` (dumped from Debian's Linux
+//! The five real machines of `engine/tests/data/oracle/` (dumped from Debian's Linux
 //! 6.1 kernel under QEMU): `buddyscope zoneinfo` and `buddyscope zonelists` on each
 //! snapshot must satisfy the fixtures' own comparator, `compare.py`, with every
 //! compared field matching.
@@ -93,6 +93,7 @@ fn zonelists_match_the_real_kernel_on_every_machine() {
         let ours = buddyscope(&["zonelists", snapshot.to_str().unwrap()]);
         let last = compare("zonelists", &dir.join("expected/zonelists"), &ours);
         assert!(fraction_is_complete(&last), "{machine}: {last}");
+        eprintln!("{machine}: {last}");
         // Every line we print is byte for byte the kernel's (the comparator only
         // normalises white space).
         let expected = std::fs::read_to_string(dir.join("expected/zonelists")).unwrap();

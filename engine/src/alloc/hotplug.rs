@@ -19,7 +19,11 @@
 //!    (`adjust_present_page_count()`, `adjust_managed_page_count()`).
 //! 6. `init_per_zone_wmark_min()` recomputes min_free_kbytes and the watermarks, stat
 //!    thresholds and lowmem_reserve; if the zone is now empty, `build_all_zonelists()`
-//!    rebuilds every node's zonelists (a node without memory leaves them all).
+//!    rebuilds every node's zonelists, with every CPU online (nodes with CPUs pay
+//!    `find_next_best_node()`'s penalty). The node's N_MEMORY bit is cleared only
+//!    after that rebuild (`node_states_clear_node()`), so a node whose last memory went
+//!    offline keeps its place in every node order (with no zones in it) until the
+//!    next rebuild.
 //!
 //! Onlining ([`Allocator::online_section`], `online_pages()`): the pageblocks become
 //! MIGRATE_ISOLATE (`move_pfn_range_to_zone()`), each MAX_ORDER block is freed to the
@@ -303,7 +307,9 @@ impl Allocator {
         };
         let rebuilt = machine.adjust_hotplug_pages(nid, zone, pages);
         if rebuilt {
-            machine.rebuild_zonelists();
+            // offline_pages() rebuilds before node_states_clear_node(): a node that
+            // just lost its last memory is still in N_MEMORY for this rebuild.
+            machine.rebuild_zonelists((pages < 0).then_some(nid));
         }
         let warning = machine.init_per_zone_wmark_min_after_boot();
         let min_free_kbytes = machine.min_free_kbytes;

@@ -233,8 +233,13 @@ impl Machine {
             )));
         }
         machine.place_cma()?;
-        machine.zonelists =
-            zonelist::build_all_zonelists(&machine.nodes, &machine.distances, CpuState::Boot);
+        let memory = zonelist::n_memory(&machine.nodes, None);
+        machine.zonelists = zonelist::build_all_zonelists(
+            &machine.nodes,
+            &machine.distances,
+            CpuState::Boot,
+            &memory,
+        );
         machine.apply_small_machine_thp_rule();
         machine.init_watermarks();
         Ok(machine)
@@ -243,9 +248,7 @@ impl Machine {
     /// Rebuilds the zonelists as memory hotplug does after boot, with every CPU online:
     /// now every node with CPUs gets the penalty in `find_next_best_node()`.
     pub fn rebuild_zonelists_all_cpus_online(&mut self) {
-        self.zonelist_cpus = CpuState::AllOnline;
-        self.zonelists =
-            zonelist::build_all_zonelists(&self.nodes, &self.distances, CpuState::AllOnline);
+        self.rebuild_zonelists(None);
     }
 
     /// Memory hotplug's bookkeeping for `pages` pages of zone `zone_type` on `node`
@@ -272,9 +275,18 @@ impl Machine {
     }
 
     /// `build_all_zonelists(NULL)` after boot (memory hotplug): every CPU is online
-    /// by then.
-    pub(crate) fn rebuild_zonelists(&mut self) {
-        self.rebuild_zonelists_all_cpus_online();
+    /// by then, so nodes with CPUs pay `find_next_best_node()`'s penalty. `leaving` is
+    /// a node whose last memory `offline_pages()` just took: it is still in N_MEMORY
+    /// during this rebuild (see [`zonelist::n_memory`]).
+    pub(crate) fn rebuild_zonelists(&mut self, leaving: Option<u32>) {
+        self.zonelist_cpus = CpuState::AllOnline;
+        let memory = zonelist::n_memory(&self.nodes, leaving);
+        self.zonelists = zonelist::build_all_zonelists(
+            &self.nodes,
+            &self.distances,
+            CpuState::AllOnline,
+            &memory,
+        );
     }
 
     /// `init_per_zone_wmark_min()` as memory hotplug calls it after boot:

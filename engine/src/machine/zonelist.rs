@@ -68,17 +68,34 @@ pub enum CpuState {
     AllOnline,
 }
 
-/// `__build_all_zonelists()`: `build_zonelists()` for every online node in id order,
-/// with `node_load[]` shared across them.
+/// `__build_all_zonelists()`: `node_load[]` zeroed, then `build_zonelists()` for every
+/// node in id order, the load carried from one node's build to the next.
+///
+/// `memory` is `node_states[N_MEMORY]`, the nodes `find_next_best_node()` may pick
+/// after the local one (see [`n_memory`]).
 pub fn build_all_zonelists(
     nodes: &[Node],
     distances: &[Vec<u32>],
     cpus: CpuState,
+    memory: &[bool],
 ) -> Vec<NodeZonelists> {
     let mut node_load = vec![0u64; nodes.len()];
     nodes
         .iter()
-        .map(|node| build_zonelists(nodes, distances, cpus, node.id, &mut node_load))
+        .map(|node| build_zonelists(nodes, distances, cpus, memory, node.id, &mut node_load))
+        .collect()
+}
+
+/// `node_states[N_MEMORY]` when the zonelists are built. At boot `free_area_init()`
+/// sets it for every node with present pages. Memory hotplug sets it
+/// (`node_states_set_node()`) before `online_pages()` rebuilds the zonelists, but
+/// clears it (`node_states_clear_node()`) only after `offline_pages()` has rebuilt
+/// them: the rebuild that follows the offlining of a node's last memory still counts
+/// that node as having memory. `leaving` is that node, during that rebuild.
+pub fn n_memory(nodes: &[Node], leaving: Option<u32>) -> Vec<bool> {
+    nodes
+        .iter()
+        .map(|node| node.present > 0 || leaving == Some(node.id))
         .collect()
 }
 
@@ -101,13 +118,14 @@ fn has_cpus(node: &Node, cpus: CpuState) -> bool {
     }
 }
 
-/// `find_next_best_node()`: the local node first; then, among nodes with memory not
-/// yet used, the lowest of (distance, +1 if its id is below the local node, +1 if it
+/// `find_next_best_node()`: the local node first, whether or not it has memory;
+/// then, among the nodes of `memory` (N_MEMORY) not yet used, the lowest of (distance, +1 if its id is below the local node, +1 if it
 /// has CPUs) * MAX_NUMNODES + node_load; ties go to the lower id.
 fn find_next_best_node(
     nodes: &[Node],
     distances: &[Vec<u32>],
     cpus: CpuState,
+    memory: &[bool],
     local: u32,
     used: &mut [bool],
     node_load: &[u64],
@@ -119,7 +137,10 @@ fn find_next_best_node(
         }
     }
     let mut best: Option<(u64, u32)> = None;
-    for node in nodes.iter().filter(|n| n.present > 0) {
+    for node in nodes
+        .iter()
+        .filter(|n| memory.get(n.id as usize).copied().unwrap_or(false))
+    {
         if used.get(node.id as usize).copied().unwrap_or(true) {
             continue;
         }
@@ -148,13 +169,15 @@ fn build_zonelists(
     nodes: &[Node],
     distances: &[Vec<u32>],
     cpus: CpuState,
+    memory: &[bool],
     local: u32,
     node_load: &mut [u64],
 ) -> NodeZonelists {
     let mut used = vec![false; nodes.len()];
     let mut order = Vec::new();
     let mut previous = local;
-    while let Some(next) = find_next_best_node(nodes, distances, cpus, local, &mut used, node_load)
+    while let Some(next) =
+        find_next_best_node(nodes, distances, cpus, memory, local, &mut used, node_load)
     {
         if distance(distances, local, next) != distance(distances, local, previous) {
             if let Some(load) = node_load.get_mut(next as usize) {

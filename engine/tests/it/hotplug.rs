@@ -252,3 +252,61 @@ fn a_refused_offline_leaves_migrated_pages_with_their_owners() {
     assert!(now.lru().is_empty());
     assert_eq!(now.zones()[movable].buddy.free_pages(), free_before - 1);
 }
+
+#[test]
+fn a_node_whose_last_memory_goes_offline_stays_in_the_node_order_until_the_next_rebuild() {
+    // Three nodes at distance 20: node 0 512 MiB with CPU 0, node 1 one 128 MiB
+    // section (4) and no CPU, node 2 one section (5) with CPU 1; nodes 1 and 2 fully
+    // managed so each section can go offline.
+    let text = "version = 1\n[machine]\nthp = \"never\"\n\
+        [[machine.nodes]]\nmemory = [\"0x0-0x1fffffff\"]\ncpus = \"0\"\n\
+        [[machine.nodes]]\nmemory = [\"0x20000000-0x27ffffff\"]\n\
+        [[machine.nodes]]\nmemory = [\"0x28000000-0x2fffffff\"]\ncpus = \"1\"\n\
+        [machine.managed]\n\"1:DMA32\" = 32768\n\"2:DMA32\" = 32768\n";
+    let scenario = parse_scenario(text).unwrap();
+    let machine = Machine::build(&scenario.machine).unwrap();
+    let mut session = Session::new(Allocator::from_machine(&machine).unwrap());
+    let orders = |a: &Allocator| -> Vec<Vec<u32>> {
+        a.machine()
+            .unwrap()
+            .zonelists
+            .iter()
+            .map(|l| l.node_order.clone())
+            .collect()
+    };
+    // Boot: no CPU penalty; the round robin of the real n-3node-equal-distance machine.
+    assert_eq!(
+        orders(session.current()),
+        vec![vec![0, 1, 2], vec![1, 2, 0], vec![2, 0, 1]]
+    );
+    // offline_pages() rebuilds before node_states_clear_node(): node 1 is still in
+    // N_MEMORY, and now nodes 0 and 2 pay the CPU penalty (M = 1024):
+    //   0: 1 20M, 2 21M -> 1 (load[1]=1), 2.
+    //   1: 0 22M, 2 21M -> 2 (load[2]=1), 0.
+    //   2: 0 22M, 1 21M+1 -> 1 (load[1]=2), 0.
+    run(&mut session, "offline section=4\n");
+    assert_eq!(
+        orders(session.current()),
+        vec![vec![0, 1, 2], vec![1, 2, 0], vec![2, 1, 0]]
+    );
+    let general: Vec<u32> = session.current().machine().unwrap().zonelists[2]
+        .general
+        .iter()
+        .map(|r| r.node)
+        .collect();
+    assert_eq!(general, vec![2, 0, 0], "node 1 has no zones left to list");
+    // The next rebuild (node 2's last section) no longer sees node 1, and still sees
+    // node 2:  0: 2 21M.  1: 0 22M, 2 21M -> 2, 0.  2: 0 22M.
+    run(&mut session, "offline section=5\n");
+    assert_eq!(
+        orders(session.current()),
+        vec![vec![0, 2], vec![1, 2, 0], vec![2, 0]]
+    );
+    // Onlining sets N_MEMORY before its rebuild: node 1 is back, node 2 still gone.
+    //   0: 1 20M.  1: 0 22M.  2: 0 22M, 1 21M -> 1 (load[1]=1), 0.
+    run(&mut session, "online section=4\n");
+    assert_eq!(
+        orders(session.current()),
+        vec![vec![0, 1], vec![1, 0], vec![2, 1, 0]]
+    );
+}

@@ -17,12 +17,14 @@ const A: &str = include_str!("../data/oracle/a-1node-512M/machine.snapshot");
 const B: &str = include_str!("../data/oracle/b-1node-4G/machine.snapshot");
 const C: &str = include_str!("../data/oracle/c-2node-1G-1G/machine.snapshot");
 const E: &str = include_str!("../data/oracle/e-1node-2G-wmark-sysctl/machine.snapshot");
+const N: &str = include_str!("../data/oracle/n-3node-equal-distance/machine.snapshot");
 
-const ALL: [(&str, &str); 4] = [
+const ALL: [(&str, &str); 5] = [
     ("a-1node-512M", A),
     ("b-1node-4G", B),
     ("c-2node-1G-1G", C),
     ("e-1node-2G-wmark-sysctl", E),
+    ("n-3node-equal-distance", N),
 ];
 
 fn r(start: u64, end: u64) -> PfnRange {
@@ -211,6 +213,46 @@ fn c_2node_1g_1g() {
             managed(0, ZoneType::Dma, 3840),
             managed(0, ZoneType::Dma32, 242525),
             managed(1, ZoneType::Dma32, 257897),
+        ],
+        cma_bytes: None,
+    };
+    assert_eq!(config, expected);
+    assert_eq!(notes, Vec::<String>::new());
+}
+
+#[test]
+fn n_3node_equal_distance() {
+    let (config, notes) = import(N);
+    let expected = MachineConfig {
+        // node 0: 0x1000-0x9efff, 0x100000-0x1fffffff; node 1: 0x20000000-0x3fffffff;
+        // node 2: 0x40000000-0x5ffdffff (its cpulist is empty).
+        nodes: vec![
+            NodeConfig {
+                memory: vec![r(0x1, 0x9f), r(0x100, 0x20000)],
+                cpus: vec![0],
+            },
+            NodeConfig {
+                memory: vec![r(0x20000, 0x40000)],
+                cpus: vec![1],
+            },
+            NodeConfig {
+                memory: vec![r(0x40000, 0x5ffe0)],
+                cpus: vec![],
+            },
+        ],
+        distances: Some(vec![vec![10, 20, 20], vec![20, 10, 20], vec![20, 20, 10]]),
+        section_size_bits: 27,
+        kernelcore: None,
+        movablecore: None,
+        // transparent_hugepage=never on the command line.
+        thp: ThpMode::Never,
+        sysctls: sysctls(4872, 10),
+        reserved: vec![],
+        managed: vec![
+            managed(0, ZoneType::Dma, 3840),
+            managed(0, ZoneType::Dma32, 113501),
+            managed(1, ZoneType::Dma32, 128918),
+            managed(2, ZoneType::Dma32, 128935),
         ],
         cma_bytes: None,
     };
@@ -710,6 +752,88 @@ fn cpu_only_memory_only_and_missing_nodes() {
         notes.iter().any(|note| note.contains("node 1")),
         "{notes:?}"
     );
+}
+
+/// A machine whose firmware numbers its proximity domains unlike the node ids: the
+/// first CPU's PXM (1) becomes node 0, the second CPU's (3) node 1, and PXM 0, met
+/// only among the memory entries, node 2 (`acpi_map_pxm_to_node()` hands out ids in
+/// the order `acpi_numa_init()` meets the PXMs: CPU entries, then memory). Every
+/// later line, sysfs included, speaks of node ids.
+const RENUMBERED: &str = "\
+==> dmesg <==
+[    0.000000] Linux version 6.1.0-56-amd64
+[    0.010000] ACPI: SRAT 0x000000007FFE1AF1 000150 (v01 BOCHS  BXPC     00000001 BXPC 00000001)
+[    0.010000] ACPI: SLIT 0x000000007FFE1C41 00003C (v01 BOCHS  BXPC     00000001 BXPC 00000001)
+[    0.020000] SRAT: PXM 1 -> APIC 0x00 -> Node 0
+[    0.020000] SRAT: PXM 3 -> APIC 0x01 -> Node 1
+[    0.020000] ACPI: SRAT: Node 0 PXM 1 [mem 0x00000000-0x0009ffff]
+[    0.020000] ACPI: SRAT: Node 0 PXM 1 [mem 0x00100000-0x3fffffff]
+[    0.020000] ACPI: SRAT: Node 1 PXM 3 [mem 0x40000000-0x7fffffff]
+[    0.020000] ACPI: SRAT: Node 2 PXM 0 [mem 0x80000000-0xbfffffff]
+[    0.020000] NUMA: Initialized distance table, cnt=3
+[    0.030000] Early memory node ranges
+[    0.030000]   node   0: [mem 0x0000000000001000-0x000000000009efff]
+[    0.030000]   node   0: [mem 0x0000000000100000-0x000000003fffffff]
+[    0.030000]   node   1: [mem 0x0000000040000000-0x000000007fffffff]
+[    0.030000]   node   2: [mem 0x0000000080000000-0x00000000bfffffff]
+
+==> /sys/devices/system/node/node0/cpulist <==
+0
+
+==> /sys/devices/system/node/node0/distance <==
+10 17 28
+
+==> /sys/devices/system/node/node1/cpulist <==
+1
+
+==> /sys/devices/system/node/node1/distance <==
+17 10 21
+
+==> /sys/devices/system/node/node2/cpulist <==
+
+
+==> /sys/devices/system/node/node2/distance <==
+28 23 10
+";
+
+#[test]
+fn node_ids_and_distances_are_the_kernels_not_the_firmwares_pxms() {
+    let (config, _) = import(RENUMBERED);
+    assert_eq!(
+        config.nodes,
+        vec![
+            NodeConfig {
+                memory: vec![r(0x1, 0x9f), r(0x100, 0x40000)],
+                cpus: vec![0]
+            },
+            NodeConfig {
+                memory: vec![r(0x40000, 0x80000)],
+                cpus: vec![1]
+            },
+            NodeConfig {
+                memory: vec![r(0x80000, 0xc0000)],
+                cpus: vec![]
+            },
+        ]
+    );
+    // The rows as sysfs printed them, by node id (asymmetric: 1 -> 2 is 21, 2 -> 1 23).
+    assert_eq!(
+        config.distances,
+        Some(vec![vec![10, 17, 28], vec![17, 10, 21], vec![28, 23, 10]])
+    );
+    // Boot zonelists by hand (no CPU penalty at boot; M = 1024):
+    //   0: 1 17M (load[1]=1), then 2 28M (new distance: load[2]=1).
+    //   1: 0 18M, 2 21M+1 -> 0 (load[0]=1), then 2 (load[2]=2).
+    //   2: 0 29M+1, 1 24M+1 -> 1 (load[1]=2), then 0.
+    let machine = buddyscope_engine::machine::Machine::build(&config).unwrap();
+    let log = buddyscope_engine::report::proc::zonelists_boot_log(&machine);
+    for line in [
+        "Fallback order for Node 0: 0 1 2\n",
+        "Fallback order for Node 1: 1 0 2\n",
+        "Fallback order for Node 2: 2 1 0\n",
+    ] {
+        assert!(log.contains(line), "{line:?} in\n{log}");
+    }
 }
 
 // ---------------------------------------------------------------------------------

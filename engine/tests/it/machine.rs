@@ -209,7 +209,7 @@ fn asymmetric_distances_order_nodes_by_distance() {
     let machine = Machine::build(&config).unwrap();
     assert!(machine.warnings.is_empty());
     // Node 0 reads its own row: 2 (20), 1 (30), 3 (40). Node 1's row puts node 0 at
-    // 16 (+1 for the lower id, +1 for CPU 0 = 18): 0, 3 (20), 2 (40).
+    // 16 (+1 for the lower id = 17; no CPU penalty at boot): 0, 3 (20), 2 (40).
     assert_eq!(orders(&machine)[0], vec![0, 2, 1, 3]);
     assert_eq!(orders(&machine)[1], vec![1, 0, 3, 2]);
 }
@@ -388,4 +388,183 @@ fn engine_state_is_at_most_16_bytes_a_page() {
     let per_page = bytes as f64 / pages as f64;
     eprintln!("{bytes} bytes for {pages} pages: {per_page:.2} bytes a page");
     assert!(per_page <= 16.0, "{per_page:.2} bytes a page");
+}
+
+/// `count` nodes of 1 GiB each (node 0 from pfn 0x100), CPUs as `cpus[node]`.
+fn gib_nodes(cpus: &[Vec<u32>]) -> MachineConfig {
+    MachineConfig {
+        nodes: cpus
+            .iter()
+            .enumerate()
+            .map(|(n, cpus)| {
+                let n = n as u64;
+                let start = if n == 0 { 0x100 } else { n * GIB_PAGES };
+                node(vec![range(start, (n + 1) * GIB_PAGES)], cpus.clone())
+            })
+            .collect(),
+        ..MachineConfig::default()
+    }
+}
+
+// The expected orders below are worked out by hand from find_next_best_node() and
+// build_zonelists() of Linux 6.1: score = (distance + (n < local) + cpu_penalty) *
+// 1024 + node_load[n], lowest first, lower id on a tie; node_load[] zeroed once per
+// build_all_zonelists() and raised by one on the first node of each new distance
+// group. Written "M" for 1024.
+
+#[test]
+fn four_nodes_all_at_20_go_round_robin_at_boot_and_prefer_memory_only_nodes_after() {
+    // CPU 0 on node 0, CPU 1 on node 2; nodes 1 and 3 memory only.
+    let config = gib_nodes(&[vec![0], vec![], vec![1], vec![]]);
+    let mut machine = Machine::build(&config).unwrap();
+    // Boot (no CPU penalty):
+    //   0: 1,2,3 all 20M -> 1 (load[1]=1), 2, 3.
+    //   1: 0 21M, 2 20M, 3 20M -> 2 (load[2]=1), 3, 0.
+    //   2: 0 21M, 1 21M+1, 3 20M -> 3 (load[3]=1), 0, 1.
+    //   3: 0 21M, 1 21M+1, 2 21M+1 -> 0 (load[0]=1), 1, 2.
+    assert_eq!(
+        orders(&machine),
+        vec![
+            vec![0, 1, 2, 3],
+            vec![1, 2, 3, 0],
+            vec![2, 3, 0, 1],
+            vec![3, 0, 1, 2]
+        ]
+    );
+    // A rebuild with the CPUs online: nodes 0 and 2 pay 1.
+    //   0: 1 20M, 2 21M, 3 20M -> 1 (load[1]=1); 3 20M before 2 21M.
+    //   1: 0 22M, 2 21M, 3 20M -> 3 (load[3]=1), 2, 0.
+    //   2: 0 22M, 1 21M+1, 3 20M+1 -> 3 (load[3]=2), 1, 0.
+    //   3: 0 22M, 1 21M+1, 2 22M -> 1 (load[1]=2); 0 and 2 tie at 22M: 0, 2.
+    machine.rebuild_zonelists_all_cpus_online();
+    assert_eq!(
+        orders(&machine),
+        vec![
+            vec![0, 1, 3, 2],
+            vec![1, 3, 2, 0],
+            vec![2, 3, 1, 0],
+            vec![3, 1, 0, 2]
+        ]
+    );
+}
+
+#[test]
+fn a_ring_of_four_nodes() {
+    // Neighbours 20 apart, opposite nodes 30; a CPU on every node.
+    let mut config = gib_nodes(&[vec![0], vec![1], vec![2], vec![3]]);
+    config.distances = Some(vec![
+        vec![10, 20, 30, 20],
+        vec![20, 10, 20, 30],
+        vec![30, 20, 10, 20],
+        vec![20, 30, 20, 10],
+    ]);
+    let machine = Machine::build(&config).unwrap();
+    assert!(machine.warnings.is_empty(), "{:?}", machine.warnings);
+    //   0: 1 20M, 3 20M, 2 30M -> 1 (load[1]=1), 3, then 2 (new group: load[2]=1).
+    //   1: 0 21M, 2 20M+1, 3 30M -> 2 (load[2]=2), 0, then 3 (load[3]=1).
+    //   2: 0 31M, 1 21M+1, 3 20M+1 -> 3 (load[3]=2), 1, then 0 (load[0]=1).
+    //   3: 0 21M+1, 1 31M+1, 2 21M+2 -> 0 (load[0]=2), 2, then 1.
+    assert_eq!(
+        orders(&machine),
+        vec![
+            vec![0, 1, 3, 2],
+            vec![1, 2, 0, 3],
+            vec![2, 3, 1, 0],
+            vec![3, 0, 2, 1]
+        ]
+    );
+}
+
+#[test]
+fn eight_nodes_in_two_groups_and_a_boot_cpu_away_from_node_0() {
+    // Nodes 0-3 and 4-7: 16 within a group, 32 across. The boot CPU (0) sits on node
+    // 4, CPU 1 on node 0.
+    let mut cpus = vec![Vec::new(); 8];
+    cpus[4] = vec![0];
+    cpus[0] = vec![1];
+    let mut config = gib_nodes(&cpus);
+    config.distances = Some(
+        (0..8)
+            .map(|from: usize| {
+                (0..8)
+                    .map(|to: usize| match (from == to, from / 4 == to / 4) {
+                        (true, _) => 10,
+                        (false, true) => 16,
+                        (false, false) => 32,
+                    })
+                    .collect()
+            })
+            .collect(),
+    );
+    let machine = Machine::build(&config).unwrap();
+    //   0: 1 (load[1]=1), 2, 3; 4 (32M, load[4]=1), 5, 6, 7.
+    //   1: 2 16M (load[2]=1), 3 16M, 0 17M; 5 32M (load[5]=1), 6, 7, 4 32M+1.
+    //   2: 3 16M (load[3]=1), 0 17M, 1 17M+1; 6 (load[6]=1), 7 32M, 4, 5 32M+1.
+    //   3: 0 17M (load[0]=1), 1, 2 17M+1; 7 32M (load[7]=1), 4, 5, 6 32M+1.
+    //   4: 5 16M+1 (load[5]=2), 6, 7 16M+1; 0 33M+1 (load[0]=2), 1, 2, 3 33M+1.
+    //   5: 6 16M+1 (load[6]=2), 7 16M+1, 4 17M+1; 1 33M+1 (load[1]=2), 2, 3, 0 33M+2.
+    //   6: 7 16M+1 (load[7]=2), 4 17M+1, 5 17M+2; 2 33M+1 (load[2]=2), 3, 0, 1 33M+2.
+    //   7: 4 17M+1 (load[4]=2), 5, 6 17M+2; 3 33M+1 (load[3]=2), 0, 1, 2 33M+2.
+    let expected = vec![
+        vec![0, 1, 2, 3, 4, 5, 6, 7],
+        vec![1, 2, 3, 0, 5, 6, 7, 4],
+        vec![2, 3, 0, 1, 6, 7, 4, 5],
+        vec![3, 0, 1, 2, 7, 4, 5, 6],
+        vec![4, 5, 6, 7, 0, 1, 2, 3],
+        vec![5, 6, 7, 4, 1, 2, 3, 0],
+        vec![6, 7, 4, 5, 2, 3, 0, 1],
+        vec![7, 4, 5, 6, 3, 0, 1, 2],
+    ];
+    assert_eq!(orders(&machine), expected);
+    // Where the boot CPU sits changes no zonelist at boot, and every node's zonelist
+    // holds every managed zone, so nr_free_buffer_pages() (which walks the boot CPU's
+    // node's) and min_free_kbytes do not change either.
+    let mut on_node_0 = config.clone();
+    on_node_0.nodes[0].cpus = vec![0];
+    on_node_0.nodes[4].cpus = vec![1];
+    let other = Machine::build(&on_node_0).unwrap();
+    assert_eq!(orders(&other), expected);
+    assert_eq!(other.nr_free_buffer_pages(), machine.nr_free_buffer_pages());
+    assert_eq!(other.min_free_kbytes, machine.min_free_kbytes);
+}
+
+#[test]
+fn a_memoryless_node_between_two_others() {
+    // Node 1 has the boot CPU and no memory; 15 from both others, which are 25 apart.
+    let mut config = MachineConfig {
+        nodes: vec![
+            node(vec![range(0x100, GIB_PAGES)], vec![]),
+            node(vec![], vec![0]),
+            node(vec![range(GIB_PAGES, 2 * GIB_PAGES)], vec![1]),
+        ],
+        ..MachineConfig::default()
+    };
+    config.distances = Some(vec![vec![10, 15, 25], vec![15, 10, 15], vec![25, 15, 10]]);
+    let mut machine = Machine::build(&config).unwrap();
+    // Boot: N_MEMORY is {0, 2}; node 1 still comes first in its own list.
+    //   0: 2 25M (load[2]=1).
+    //   1: 0 16M, 2 15M+1 -> 2 (load[2]=2), then 0.
+    //   2: 0 26M (load[0]=1).
+    assert_eq!(
+        orders(&machine),
+        vec![vec![0, 2], vec![1, 2, 0], vec![2, 0]]
+    );
+    assert!(machine.zonelists[1].thisnode.is_empty());
+    let general: Vec<u32> = machine.zonelists[1]
+        .general
+        .iter()
+        .map(|r| r.node)
+        .collect();
+    assert_eq!(
+        general,
+        vec![2, 0, 0],
+        "node 2's DMA32, then node 0's DMA32 and DMA"
+    );
+    // Rebuilt with CPUs online: node 2 pays 1, node 0 does not.
+    //   1: 0 16M, 2 16M+1 -> 0, then 2.
+    machine.rebuild_zonelists_all_cpus_online();
+    assert_eq!(
+        orders(&machine),
+        vec![vec![0, 2], vec![1, 0, 2], vec![2, 0]]
+    );
 }
