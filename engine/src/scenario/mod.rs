@@ -54,7 +54,9 @@
 //! Defaults: a missing `version` is 1; a missing `[machine]` is
 //! [`MachineConfig::default()`]; a missing key in `[machine]` takes that machine's
 //! value (so a missing `nodes` is the default machine's one node); a node's missing
-//! `memory` or `cpus` is empty; a missing sysctl is the kernel's default.
+//! `memory` is empty, and so is its missing `cpus`, except on a one-node machine whose
+//! node has no `cpus` key: that node gets the default machine's CPUs 0-1 (a note says
+//! so); a missing sysctl is the kernel's default.
 //!
 //! `[[expect]]` tables write the `[about]` text's claims as checked expectations
 //! (format in [`expect`], the check in `view::check_expectations`).
@@ -222,7 +224,7 @@ fn parse_with_notes(text: &str) -> Result<(Scenario, Vec<String>), ScenarioError
         Some(machine) => machine.into_config(&mut notes)?,
         None => {
             notes.push(
-                "no [machine] table: using the default machine (one node, 2 GiB, 2 CPUs)"
+                "no [machine] table: using the default machine (one node with 512 MiB laid out like a QEMU `-m 512M` guest, CPUs 0-1)"
                     .to_string(),
             );
             MachineConfig::default()
@@ -398,8 +400,9 @@ struct MachineToml {
 struct NodeToml {
     #[serde(default, deserialize_with = "de_memory")]
     memory: Vec<PfnRange>,
-    #[serde(default, deserialize_with = "de_cpus")]
-    cpus: Vec<u32>,
+    /// `None` when the key is absent (unlike `cpus = ""`): see `into_config`.
+    #[serde(default, deserialize_with = "de_node_cpus")]
+    cpus: Option<Vec<u32>>,
 }
 
 #[derive(Deserialize)]
@@ -421,11 +424,27 @@ impl MachineToml {
     fn into_config(self, notes: &mut Vec<String>) -> Result<MachineConfig, ScenarioError> {
         let defaults = MachineConfig::default();
         let nodes = match self.nodes {
+            // The short form: one node that does not say `cpus` gets the default
+            // machine's CPUs. Any other machine needed CPU 0 written out already (the
+            // boot CPU), so no file that built before means something else now.
+            Some(nodes) if nodes.len() == 1 && nodes.iter().all(|node| node.cpus.is_none()) => {
+                notes.push(format!(
+                    "node 0 has no `cpus` key: it gets the default machine's CPUs {}",
+                    format_cpulist(&default_cpus(&defaults))
+                ));
+                nodes
+                    .into_iter()
+                    .map(|node| NodeConfig {
+                        memory: node.memory,
+                        cpus: default_cpus(&defaults),
+                    })
+                    .collect()
+            }
             Some(nodes) => nodes
                 .into_iter()
                 .map(|node| NodeConfig {
                     memory: node.memory,
-                    cpus: node.cpus,
+                    cpus: node.cpus.unwrap_or_default(),
                 })
                 .collect(),
             None => {
@@ -562,10 +581,21 @@ fn de_reserved<'de, D: Deserializer<'de>>(
     de_ranges(deserializer, "machine.reserved").map(Some)
 }
 
-fn de_cpus<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u32>, D::Error> {
+fn de_node_cpus<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<u32>>, D::Error> {
     let text = String::deserialize(deserializer)?;
     parse_cpulist(&text)
+        .map(Some)
         .map_err(|why| serde::de::Error::custom(format!("`machine.nodes.cpus`: {why}")))
+}
+
+/// The CPUs of the default machine's node 0 (0-1), which a one-node scenario without
+/// a `cpus` key gets.
+fn default_cpus(defaults: &MachineConfig) -> Vec<u32> {
+    defaults
+        .nodes
+        .first()
+        .map(|node| node.cpus.clone())
+        .unwrap_or_else(|| vec![0])
 }
 
 fn de_lowmem_reserve_ratio<'de, D: Deserializer<'de>>(

@@ -504,6 +504,55 @@ fn a_scenario_can_be_three_lines() {
 }
 
 #[test]
+fn a_lone_node_without_cpus_gets_the_default_cpus() {
+    // The README's three-line scenario: 2 GiB less the first MiB, CPUs 0-1.
+    let short = "version = 1\n[[machine.nodes]]\nmemory = [\"0x100000-0x7fffffff\"]\n";
+    let (config, notes) = load_machine(short).unwrap();
+    assert_eq!(
+        config.nodes,
+        vec![NodeConfig {
+            memory: vec![r(0x100, 0x80000)],
+            cpus: vec![0, 1]
+        }]
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("node 0 has no `cpus` key") && n.contains("0-1")),
+        "{notes:?}"
+    );
+    assert!(buddyscope_engine::machine::Machine::build(&config).is_ok());
+    // `cpus = ""` says no CPUs: still refused, as before.
+    let empty = format!("{short}cpus = \"\"\n");
+    let (config, _) = load_machine(&empty).unwrap();
+    assert_eq!(config.nodes[0].cpus, Vec::<u32>::new());
+    let error = buddyscope_engine::machine::Machine::build(&config).unwrap_err();
+    assert!(
+        error.message.contains("CPU 0, the boot CPU"),
+        "{}",
+        error.message
+    );
+    // Two nodes without `cpus` keys get no default: which node holds the boot CPU is
+    // the user's to say.
+    let two = format!("{short}[[machine.nodes]]\nmemory = [\"0x80000000-0xbfffffff\"]\n");
+    let (config, _) = load_machine(&two).unwrap();
+    assert!(config.nodes.iter().all(|n| n.cpus.is_empty()));
+    // The default machine, which the note of a missing [machine] describes.
+    let (config, notes) = load_machine("version = 1\n").unwrap();
+    assert_eq!(config, MachineConfig::default());
+    assert_eq!(
+        config.nodes[0].memory,
+        vec![r(0x1, 0x9f), r(0x100, 0x1ffe0)]
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("512 MiB") && n.contains("CPUs 0-1")),
+        "{notes:?}"
+    );
+}
+
+#[test]
 fn scenario_values_use_kernel_syntax() {
     let text = r#"
 version = 1
