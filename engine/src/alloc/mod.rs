@@ -364,13 +364,15 @@ impl Allocator {
             .position(|z| z.buddy.start_pfn() <= pfn && pfn < z.buddy.end_pfn())
     }
 
-    /// `numa_mem_id()`: the node of the current CPU, or for a CPU on a memoryless
-    /// node the first node of its zonelist that has memory.
+    /// `numa_mem_id()`: the node of the current CPU, even a node without memory. The
+    /// reference kernel (x86-64) does not select CONFIG_HAVE_MEMORYLESS_NODES, so
+    /// `numa_mem_id()` is `numa_node_id()` there: a CPU on a memoryless node allocates
+    /// through that node's own zonelist, which holds only other nodes' zones (and its
+    /// `__GFP_THISNODE` list is empty). Architectures with memoryless-node support
+    /// would name the first node of that zonelist instead (`local_memory_node()`).
     pub fn numa_mem_id(&self) -> u32 {
-        let node = self.nodes.iter().find(|n| n.cpus.contains(&self.cpu));
-        match node {
-            Some(n) if n.present > 0 => n.nid,
-            Some(n) => n.fallback.first().map_or(n.nid, |(nid, _)| *nid),
+        match self.nodes.iter().find(|n| n.cpus.contains(&self.cpu)) {
+            Some(n) => n.nid,
             None => self.nodes.first().map_or(0, |n| n.nid),
         }
     }

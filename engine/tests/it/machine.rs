@@ -568,3 +568,56 @@ fn a_memoryless_node_between_two_others() {
         vec![vec![0, 2], vec![1, 0, 2], vec![2, 0]]
     );
 }
+
+#[test]
+fn a_cpu_on_a_memoryless_node_allocates_through_that_nodes_zonelist() {
+    use buddyscope_engine::alloc::Allocator;
+    use buddyscope_engine::session::{Outcome, Session};
+    use buddyscope_engine::workload::{parse_workload, run_workload};
+    // Node 1: CPU 0, no memory. x86-64 has no CONFIG_HAVE_MEMORYLESS_NODES, so
+    // numa_mem_id() is numa_node_id() = 1 and CPU 0 uses node 1's own zonelists.
+    let mut config = gib_nodes(&[vec![], vec![0], vec![1], vec![]]);
+    config.nodes[1].memory.clear();
+    config.distances = Some(vec![
+        vec![10, 15, 25, 20],
+        vec![15, 10, 15, 20],
+        vec![25, 15, 10, 20],
+        vec![20, 20, 20, 10],
+    ]);
+    let machine = Machine::build(&config).unwrap();
+    // Boot, N_MEMORY = {0, 2, 3}:
+    //   0: 2 25M, 3 20M -> 3 (load[3]=1), then 2 (load[2]=1).
+    //   1: 0 16M, 2 15M+1, 3 20M+1 -> 2 (load[2]=2), 0, then 3 (load[3]=2).
+    //   2: 0 26M, 3 20M+2 -> 3 (load[3]=3), then 0 (load[0]=1).
+    //   3: 0 21M+1, 2 21M+2 -> 0, 2.
+    assert_eq!(
+        orders(&machine),
+        vec![
+            vec![0, 3, 2],
+            vec![1, 2, 0, 3],
+            vec![2, 3, 0],
+            vec![3, 0, 2]
+        ]
+    );
+    let mut session = Session::new(Allocator::from_machine(&machine).unwrap());
+    let script = "alloc here order=0 gfp=GFP_KERNEL|__GFP_THISNODE cpu=0\n\
+                  alloc away order=0 gfp=GFP_KERNEL nodemask=0,3 cpu=0\n";
+    run_workload(&mut session, &parse_workload(script).unwrap(), None).unwrap();
+    let outcomes: Vec<Outcome> = session.calls().iter().map(|r| r.outcome.clone()).collect();
+    // Node 1's __GFP_THISNODE zonelist is empty: NULL at once.
+    assert!(
+        matches!(outcomes[0], Outcome::Failed { .. }),
+        "{outcomes:?}"
+    );
+    // Without node 2, node 1's order (2 0 3) leaves node 0 first: node 0's DMA32
+    // [0x1000, 0x40000), where node 2's own order (2 3 0) would have given node 3.
+    match &outcomes[1] {
+        Outcome::Allocated { allocation, .. } => {
+            assert!(
+                (0x1000..0x40000).contains(&allocation.pfn.0),
+                "{allocation:?}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+}
