@@ -27,7 +27,7 @@ impl Allocator {
     }
 
     /// The node `alloc_pages_node()` allocates from: `nid`, or for `NUMA_NO_NODE` (any
-    /// negative id) the current CPU's nearest node with memory (`numa_mem_id()`).
+    /// negative id) the current CPU's node, with memory or not (`numa_mem_id()`).
     pub(super) fn node_or_local(&self, nid: i32) -> u32 {
         u32::try_from(nid).unwrap_or_else(|_| self.numa_mem_id())
     }
