@@ -91,7 +91,8 @@ pub fn build_all_zonelists(
 /// (`node_states_set_node()`) before `online_pages()` rebuilds the zonelists, but
 /// clears it (`node_states_clear_node()`) only after `offline_pages()` has rebuilt
 /// them: the rebuild that follows the offlining of a node's last memory still counts
-/// that node as having memory. `leaving` is that node, during that rebuild.
+/// that node as having memory (Linux 6.7 reversed the two; 6.1 has this order).
+/// `leaving` is that node, during that rebuild.
 pub fn n_memory(nodes: &[Node], leaving: Option<u32>) -> Vec<bool> {
     nodes
         .iter()
