@@ -9,6 +9,12 @@
 //! prints as *results* of its zone setup ("Zone ranges", "Movable zone start",
 //! zonelists, "Fallback order") are never used: the engine computes those itself.
 //!
+//! Node ids are the kernel's, as every one of those sources prints them: the firmware's
+//! proximity domains (`ACPI: SRAT: Node N PXM P`) are numbered in the order the kernel
+//! meets them, and the SLIT, PXM-indexed in firmware, reaches sysfs as
+//! `nodeN/distance` rows by node id. So the SRAT lines are not read, and the distance
+//! matrix is by node id with nothing to translate.
+//!
 //! Parsing never panics. Every problem is a [`SnapshotError`] naming the section (and
 //! the line of the file) and what was expected there; every section that was missing
 //! and replaced by a default is listed in [`Imported::notes`].
