@@ -20,16 +20,23 @@
 //! mode. The small parsers of the kernel's text forms (cpulists, `memparse()` sizes,
 //! physical ranges) are in [`crate::text`], shared with the scenario format.
 
+mod checks;
 mod cmdline;
 mod cpus;
 mod distances;
 mod dmesg;
+mod movable_lines;
+mod reserve_lines;
 mod sections;
 mod sysctls;
 #[cfg(test)]
 mod tests;
 mod thp;
+mod version;
+mod zone_layout;
 mod zoneinfo;
+
+pub use version::KernelVersion;
 
 use core::fmt;
 
@@ -39,10 +46,11 @@ use crate::machine::{MachineConfig, NodeConfig};
 use cmdline::command_line;
 use cpus::cpus_per_node;
 use distances::{distance_matrix, distance_rows};
-use dmesg::{dmesg_message, kernel_version_note, memory_ranges};
+use dmesg::{dmesg_message, memory_ranges};
 use sections::{section_header, split_sections};
 use sysctls::sysctls;
 use thp::thp_mode;
+use version::{kernel_version, kernel_version_notes};
 use zoneinfo::managed_counts;
 
 const DMESG: &str = "dmesg";
@@ -67,6 +75,9 @@ pub struct Imported {
     /// One sentence per section that was missing (and the default used instead), or
     /// per oddity worth knowing. Empty when the snapshot had everything.
     pub notes: Vec<String>,
+    /// The kernel dmesg's `Linux version` line names; `None` when there is no such
+    /// line (a note then says so).
+    pub kernel: Option<KernelVersion>,
 }
 
 /// A snapshot that cannot be read. The message says what was expected.
@@ -154,7 +165,8 @@ pub fn parse_snapshot(text: &str) -> Result<Imported, SnapshotError> {
         )));
     };
     let ranges = memory_ranges(dmesg, &mut notes)?;
-    kernel_version_note(dmesg, &mut notes);
+    let kernel = kernel_version(dmesg);
+    kernel_version_notes(kernel.as_ref(), &mut notes);
 
     let mut nodes: Vec<NodeConfig> = Vec::new();
     for (node, range) in ranges {
@@ -166,6 +178,7 @@ pub fn parse_snapshot(text: &str) -> Result<Imported, SnapshotError> {
 
     // The command line: kernelcore=, movablecore=, transparent_hugepage=.
     let cmdline = command_line(&sections, dmesg, &mut notes)?;
+    let movable_node = movable_lines::movable_node_input(dmesg, cmdline.movable_node, &mut notes)?;
 
     // Distances (may add nodes that are online but empty).
     let distance_rows = distance_rows(&sections)?;
@@ -212,22 +225,33 @@ pub fn parse_snapshot(text: &str) -> Result<Imported, SnapshotError> {
     }
 
     let sysctls = sysctls(&sections, &mut notes)?;
-    let thp = thp_mode(&sections, &cmdline, &nodes, &managed, &mut notes)?;
+    let thp = thp_mode(
+        &sections,
+        &cmdline,
+        &nodes,
+        &managed,
+        kernel.as_ref(),
+        &mut notes,
+    )?;
 
+    let config = MachineConfig {
+        nodes,
+        distances,
+        section_size_bits: 27,
+        kernelcore: cmdline.kernelcore,
+        movablecore: cmdline.movablecore,
+        thp,
+        sysctls,
+        reserved: Vec::new(),
+        managed,
+        cma_bytes: None,
+        movable_node,
+    };
+    checks::cross_check(&sections, dmesg, &config, &mut notes)?;
     Ok(Imported {
-        config: MachineConfig {
-            nodes,
-            distances,
-            section_size_bits: 27,
-            kernelcore: cmdline.kernelcore,
-            movablecore: cmdline.movablecore,
-            thp,
-            sysctls,
-            reserved: Vec::new(),
-            managed,
-            cma_bytes: None,
-        },
+        config,
         notes,
+        kernel,
     })
 }
 
