@@ -153,6 +153,7 @@ fn a_1node_512m() {
             managed(0, ZoneType::Dma32, 113202),
         ],
         cma_bytes: None,
+        movable_node: None,
     };
     assert_eq!(config, expected);
     assert_eq!(notes, Vec::<String>::new());
@@ -180,6 +181,7 @@ fn b_1node_4g() {
             managed(0, ZoneType::Normal, 243845),
         ],
         cma_bytes: None,
+        movable_node: None,
     };
     assert_eq!(config, expected);
     assert_eq!(notes, Vec::<String>::new());
@@ -213,6 +215,7 @@ fn c_2node_1g_1g() {
             managed(1, ZoneType::Dma32, 257897),
         ],
         cma_bytes: None,
+        movable_node: None,
     };
     assert_eq!(config, expected);
     assert_eq!(notes, Vec::<String>::new());
@@ -239,6 +242,7 @@ fn e_1node_2g_wmark_sysctl() {
             managed(0, ZoneType::Dma32, 499698),
         ],
         cma_bytes: None,
+        movable_node: None,
     };
     assert_eq!(config, expected);
     assert_eq!(notes, Vec::<String>::new());
@@ -369,6 +373,7 @@ fn hand_built() -> Vec<MachineConfig> {
             managed(2, ZoneType::Movable, 5),
         ],
         cma_bytes: None,
+        movable_node: None,
     });
     // Odd but representable values: empty ranges, sizes without a suffix, 0%,
     // unordered CPUs, many ranges, an empty distance matrix.
@@ -395,6 +400,7 @@ fn hand_built() -> Vec<MachineConfig> {
         reserved: vec![],
         managed: vec![],
         cma_bytes: None,
+        movable_node: None,
     });
     // No nodes at all, 100%, a zero size.
     configs.push(MachineConfig {
@@ -1253,6 +1259,7 @@ fn the_documented_example_parses() {
                 managed(0, ZoneType::Dma32, 242525)
             ],
             cma_bytes: None,
+            movable_node: None,
         }
     );
 }
