@@ -89,7 +89,31 @@ fn check_layout(
     let Some(machine) = machine else {
         return Ok(());
     };
-    for block in blocks {
+    // Every zone either side: zoneinfo's blocks, then populated zones the engine
+    // derives that zoneinfo does not list (zoneinfo lists every zone of every online
+    // node, so a missing one has no pages there).
+    let mut compared: Vec<ZoneInfoBlock> = blocks
+        .iter()
+        .filter(|b| b.zone.is_some())
+        .cloned()
+        .collect();
+    if !blocks.is_empty() {
+        for zone in machine.zones().filter(|zone| zone.present > 0) {
+            let listed = blocks
+                .iter()
+                .any(|block| block.node == zone.node && block.zone == Some(zone.zone_type));
+            if !listed {
+                compared.push(ZoneInfoBlock {
+                    node: zone.node,
+                    zone: Some(zone.zone_type),
+                    ..ZoneInfoBlock::default()
+                });
+            }
+        }
+    }
+    // Every error is found; of the explainable differences the first is named.
+    let mut noted = false;
+    for block in &compared {
         let Some(zone_type) = block.zone else {
             continue;
         };
@@ -101,7 +125,9 @@ fn check_layout(
                 (z.start_pfn, z.spanned, z.present)
             }
         });
-        let info_start = block.start_pfn.unwrap_or(start);
+        let info_start = block
+            .start_pfn
+            .unwrap_or(if block.spanned == 0 { 0 } else { start });
         if block.spanned == 0 && block.present == 0 && present == 0 {
             continue;
         }
@@ -117,17 +143,23 @@ fn check_layout(
             block.present
         );
         let end = start + spanned;
-        let info_end = info_start + block.spanned;
+        let info_end = info_start.saturating_add(block.spanned);
         let grown =
             (spanned == 0 || info_start <= start) && info_end >= end && block.present >= present;
-        let shrunk = info_start >= start && info_end <= end && block.present <= present;
+        let shrunk = (block.spanned == 0 || (info_start >= start && info_end <= end))
+            && block.present <= present;
         let hotplug_zone = matches!(zone_type, ZoneType::Normal | ZoneType::Movable);
+        if hotplug_zone && (grown || shrunk) && noted {
+            continue;
+        }
         if hotplug_zone && grown {
+            noted = true;
             notes.push(format!(
                 "{both}. More memory than at boot: probably hot-added after boot. The boot-time layout from dmesg \
                  is used (the model boots the machine)"
             ));
         } else if hotplug_zone && shrunk {
+            noted = true;
             notes.push(format!(
                 "{both}. Less memory than at boot: probably taken offline after boot. The boot-time layout from \
                  dmesg is used (the model boots the machine)"
@@ -143,7 +175,6 @@ fn check_layout(
                 ),
             ));
         }
-        break;
     }
     for count in &config.managed {
         let present = machine
@@ -286,7 +317,7 @@ fn check_nodes(
     if let Some(((first, first_ids), rest)) = sources.split_first() {
         if let Some((other, other_ids)) = rest.iter().find(|(_, ids)| ids != first_ids) {
             notes.push(format!(
-                "{first} has nodes {} but {other} has nodes {}; every online node has both, so a section is \
+                "{first} lists nodes {} but {other} list nodes {}; every online node is in both, so a section is \
                  missing or comes from another machine. The model has {} nodes",
                 format_cpulist(first_ids),
                 format_cpulist(other_ids),

@@ -104,7 +104,8 @@ pub(super) fn check_reserve_lines(
              memory` lines make {expected}"
         );
         let used_for = if config.managed.is_empty() {
-            let estimate: u64 = machine.map_or(0, |machine| machine.zones().map(|zone| zone.managed).sum());
+            let estimate: u64 =
+                machine.map_or(0, |machine| machine.zones().map(|zone| zone.managed).sum());
             format!(
                 "{basis}; the model's managed estimate (present minus the memory map, as there is no zoneinfo to \
                  copy) totals {estimate}, {}; the estimate is used",
