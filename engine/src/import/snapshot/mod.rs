@@ -3,22 +3,30 @@
 //! each under a `==> SOURCE <==` header as `tail -v` prints it) and turning it into a
 //! [`MachineConfig`].
 //!
-//! Only the kernel's *inputs* are read: the firmware memory map as the kernel printed it
-//! ("Early memory node ranges"), the command line, CPUs per node, the SLIT distances,
-//! the sysctls, the THP mode and the final managed page counts. The lines the kernel
-//! prints as *results* of its zone setup ("Zone ranges", "Movable zone start",
-//! zonelists, "Fallback order") are never used: the engine computes those itself.
+//! Only the kernel's *inputs* are used to build the machine: the firmware memory map
+//! as the kernel printed it ("Early memory node ranges"), the command line, the SRAT's
+//! hotpluggable ranges (with `movable_node`), CPUs per node, the SLIT distances, the
+//! sysctls, the THP mode and the final managed page counts. The lines the kernel
+//! prints as *results* ("Movable zone start", zoneinfo's zone sizes, the `Memory:`
+//! line) are only compared with what the engine computes (`checks.rs`): every
+//! disagreement between two sources is named with both values, as an error when they
+//! cannot come from one machine, as a note when something after boot explains it.
 //!
 //! Parsing never panics. Every problem is a [`SnapshotError`] naming the section (and
 //! the line of the file) and what was expected there; every section that was missing
 //! and replaced by a default is listed in [`Imported::notes`].
 //!
 //! One file per part of the snapshot: `sections.rs` splits the text at its headers,
-//! `dmesg.rs` reads the memory ranges (and the kernel version), `cpus.rs` the CPUs of
-//! each node, `cmdline.rs` the command line, `distances.rs` the SLIT rows,
-//! `zoneinfo.rs` the managed counts, `sysctls.rs` the sysctls and `thp.rs` the THP
-//! mode. The small parsers of the kernel's text forms (cpulists, `memparse()` sizes,
-//! physical ranges) are in [`crate::text`], shared with the scenario format.
+//! `dmesg.rs` reads the memory ranges, `version.rs` the kernel version (and which
+//! rules differ on another one), `cpus.rs` the CPUs of each node, `cmdline.rs` the
+//! command line, `distances.rs` the SLIT rows, `zoneinfo.rs` the managed counts,
+//! `sysctls.rs` the sysctls, `thp.rs` the THP mode and `movable_lines.rs` the SRAT
+//! hotplug ranges and the printed ZONE_MOVABLE starts. `checks.rs` cross-checks the
+//! sources (with `zone_layout.rs`, zoneinfo's zone sizes and pageset CPUs, and
+//! `reserve_lines.rs`, the `Memory:`, `Freeing` and `DMA zone` lines) and says once
+//! what was copied and what recomputed. The small parsers of the kernel's text forms
+//! (cpulists, `memparse()` sizes, physical ranges) are in [`crate::text`], shared
+//! with the scenario format.
 
 mod checks;
 mod cmdline;
