@@ -207,7 +207,10 @@ pub(super) fn kernel_version_notes(kernel: Option<&KernelVersion>, notes: &mut V
              are copied from the snapshot, so they are this kernel's"
         )
     } else {
-        format!("{head}. These rules differ on {major}.{minor}: {list}")
+        format!(
+            "{head}. These rules differ on upstream {major}.{minor}: {list}. A distribution kernel may carry later \
+             changes backported (its /proc/sys/vm files show which sysctls it has)"
+        )
     };
     notes.push(note);
 }
