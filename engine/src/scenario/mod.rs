@@ -18,7 +18,6 @@
 //! thp = "always"              # always | madvise | never
 //! kernelcore = "512M"          # optional: bytes (K, M, G, T suffixes) or "25%"
 //! movablecore = "25%"          # optional
-//! movable_node = ["0x40000000-0x7fffffff"]  # optional: `movable_node` + SRAT hotplug ranges
 //! distances = [                # optional: the SLIT, distances[from][to]
 //!   [10, 20],
 //!   [20, 10],

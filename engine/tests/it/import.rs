@@ -1760,3 +1760,26 @@ fn a_garbled_srat_hotplug_line_is_named() {
         "{error}"
     );
 }
+
+#[test]
+fn a_bare_movable_zone_start_header_proves_nothing_but_is_named() {
+    // c's dmesg has the header with no node lines (the oracle fixtures cut them).
+    // With movablecore=25% on the command line and no zoneinfo, the model places
+    // ZONE_MOVABLE, and the note says the bare header cannot tell.
+    let text = without_section(C, "/proc/zoneinfo");
+    let text = with_section_body(&text, "/proc/cmdline", "console=ttyS0 movablecore=25%");
+    let (_, notes) = import(&text);
+    note_with(
+        &notes,
+        &[
+            "is followed by no `Node N:` lines",
+            "the model computes ZONE_MOVABLE on node 0 at",
+            "node 1 at",
+        ],
+    );
+    // The same command line against c's own zoneinfo (no Movable zone, DMA32 of
+    // 258048 pages on node 0) cannot be one machine.
+    let text = with_section_body(C, "/proc/cmdline", "console=ttyS0 movablecore=25%");
+    let error = snapshot_error(&text).to_string();
+    assert!(error.contains("node 0 zone DMA32"), "{error}");
+}

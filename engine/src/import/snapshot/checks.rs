@@ -155,14 +155,15 @@ fn check_layout(
         if hotplug_zone && grown {
             noted = true;
             notes.push(format!(
-                "{both}. More memory than at boot: probably hot-added after boot. The boot-time layout from dmesg \
-                 is used (the model boots the machine)"
+                "{both}. More memory than at boot: probably hot-added after boot (or ZONE_MOVABLE placed other \
+                 than the model computes). The boot-time layout from dmesg is used (the model boots the machine)"
             ));
         } else if hotplug_zone && shrunk {
             noted = true;
             notes.push(format!(
-                "{both}. Less memory than at boot: probably taken offline after boot. The boot-time layout from \
-                 dmesg is used (the model boots the machine)"
+                "{both}. Less memory than at boot: probably taken offline after boot (or ZONE_MOVABLE placed \
+                 other than the model computes). The boot-time layout from dmesg is used (the model boots the \
+                 machine)"
             ));
         } else {
             return Err(SnapshotError::in_section(

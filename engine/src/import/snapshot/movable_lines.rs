@@ -131,6 +131,26 @@ pub(super) fn check_movable_starts(
     let Some(machine) = machine else {
         return;
     };
+    if printed.is_empty() {
+        // A bare header: the kernel had no ZONE_MOVABLE, or the node lines were cut
+        // from this dmesg (the oracle fixtures cut them), so it proves nothing.
+        let computed: Vec<String> = machine
+            .zone_movable_pfn
+            .iter()
+            .enumerate()
+            .filter(|&(_, &pfn)| pfn != 0)
+            .map(|(node, &pfn)| format!("node {node} at {:#x}", pfn * PAGE_SIZE_BYTES))
+            .collect();
+        if !computed.is_empty() {
+            notes.push(format!(
+                "dmesg's \"{MOVABLE_START}\" is followed by no `Node N:` lines (the kernel had no ZONE_MOVABLE, or \
+                 the lines were cut from this dmesg), while the model computes ZONE_MOVABLE on {}; the model's is \
+                 used",
+                computed.join(", ")
+            ));
+        }
+        return;
+    }
     let nodes = machine.zone_movable_pfn.len().max(
         printed
             .iter()
