@@ -1783,3 +1783,10 @@ fn a_bare_movable_zone_start_header_proves_nothing_but_is_named() {
     let error = snapshot_error(&text).to_string();
     assert!(error.contains("node 0 zone DMA32"), "{error}");
 }
+
+#[test]
+fn a_bad_movable_node_range_names_the_key() {
+    let text = "version = 1\n[machine]\nmovable_node = [\"0x40000000-0x3fffffff\"]\n";
+    let error = scenario_error(text);
+    assert!(error.contains("machine.movable_node"), "{error}");
+}
