@@ -1454,6 +1454,14 @@ fn a_missing_version_line_is_mentioned_and_thp_wording_names_no_distribution() {
     let thp = note_with(&imported.notes, &["THP taken as `always`"]);
     assert!(!thp.contains("Debian"), "{thp}");
     assert!(thp.contains("unknown here"), "{thp}");
+    // A kernel built by hand with Debian's compiler is not Debian's kernel.
+    let text = with_version(
+        C,
+        "Linux version 6.1.55 (me@box) (gcc-12 (Debian 12.2.0-14) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) \
+         #1 SMP PREEMPT_DYNAMIC Tue Oct  3 10:12:44 UTC 2023",
+    );
+    let imported = parse_snapshot(&text).expect("imports");
+    assert_eq!(imported.kernel.and_then(|kernel| kernel.distribution), None);
     // Debian's line keeps Debian's default.
     let (_, notes) = import(&without_section(C, THP_FILE));
     note_with(

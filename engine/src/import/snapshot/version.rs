@@ -37,18 +37,18 @@ impl KernelVersion {
 /// The kernel the engine models.
 const MODELLED: (u32, u32) = (6, 1);
 
-/// Markers of a distribution in the `Linux version` line (release string, compiler
-/// string, build string), checked in this order. Only names a line can prove.
-const DISTRIBUTIONS: [(&str, &str); 9] = [
+/// Markers of a distribution in the release (`6.12.95+deb12-amd64`, `.el8`, `.fc39`)
+/// or the build string after ` #` (`#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2`,
+/// `#31-Ubuntu SMP`), checked in this order. The compiler's own string (`gcc-12
+/// (Debian 12.2.0-14)`) is not read: a kernel built by hand on Debian is not
+/// Debian's kernel.
+const DISTRIBUTIONS: [(&str, &str); 6] = [
     ("Debian", "Debian"),
     ("+deb", "Debian"),
     ("Ubuntu", "Ubuntu"),
     (".el", "Red Hat Enterprise Linux (or a rebuild of it)"),
-    ("Red Hat", "Red Hat Enterprise Linux (or a rebuild of it)"),
     (".fc", "Fedora"),
     ("SUSE", "SUSE"),
-    ("Arch Linux", "Arch Linux"),
-    ("Alpine", "Alpine Linux"),
 ];
 
 /// The `Linux version` line of dmesg, read.
@@ -59,7 +59,11 @@ pub(super) fn kernel_version(dmesg: &Section<'_>) -> Option<KernelVersion> {
         Some(KernelVersion {
             release: shorten(release),
             major_minor: major_minor(release),
-            distribution: distribution(rest),
+            distribution: distribution(release).or_else(|| {
+                rest.find(" #")
+                    .and_then(|at| rest.get(at..))
+                    .and_then(distribution)
+            }),
         })
     })
 }
@@ -73,7 +77,7 @@ fn major_minor(release: &str) -> Option<(u32, u32)> {
     Some((u32::try_from(major).ok()?, u32::try_from(minor).ok()?))
 }
 
-/// The distribution a `Linux version` line names, by the markers above. `.el` and
+/// The distribution a release or build string names, by the markers above. `.el` and
 /// `.fc` count only when followed by a digit (`.el8`, `.fc39`), `+deb` likewise.
 fn distribution(line: &str) -> Option<&'static str> {
     DISTRIBUTIONS.iter().find_map(|&(marker, name)| {
@@ -221,9 +225,10 @@ mod tests {
 
     #[test]
     fn distributions_only_when_named() {
+        assert_eq!(distribution("6.1.0-56-amd64"), None);
         assert_eq!(
-            distribution("6.1.0-56-amd64 (debian-kernel@lists.debian.org)"),
-            None
+            distribution(" #1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2 (2026-11-16)"),
+            Some("Debian")
         );
         assert_eq!(distribution("6.12.95+deb12-amd64 (x)"), Some("Debian"));
         assert_eq!(
@@ -231,7 +236,10 @@ mod tests {
             Some("Red Hat Enterprise Linux (or a rebuild of it)")
         );
         assert_eq!(distribution("6.5.6-300.fc39.x86_64"), Some("Fedora"));
-        assert_eq!(distribution("6.8.0-31-generic (buildd@lcy02) (x86_64-linux-gnu-gcc-13 (Ubuntu 13.2.0-23ubuntu4) 13.2.0"), Some("Ubuntu"));
+        assert_eq!(
+            distribution(" #31-Ubuntu SMP PREEMPT_DYNAMIC"),
+            Some("Ubuntu")
+        );
         assert_eq!(
             distribution("6.6.1 (me@host) (gcc 13.1, the.elf linker)"),
             None
