@@ -1798,3 +1798,25 @@ fn a_bad_movable_node_range_names_the_key() {
     let error = scenario_error(text);
     assert!(error.contains("machine.movable_node"), "{error}");
 }
+
+#[test]
+fn every_pairing_of_one_machines_dmesg_with_anothers_zoneinfo_is_refused() {
+    for (dmesg_name, dmesg) in ALL {
+        for (zoneinfo_name, other) in ALL {
+            if dmesg_name == zoneinfo_name {
+                continue;
+            }
+            let text = with_section_body(
+                dmesg,
+                "/proc/zoneinfo",
+                &section_body(other, "/proc/zoneinfo"),
+            );
+            let error = snapshot_error(&text);
+            assert_eq!(
+                error.section.as_deref(),
+                Some("/proc/zoneinfo"),
+                "{dmesg_name} with {zoneinfo_name}'s zoneinfo: {error}"
+            );
+        }
+    }
+}
