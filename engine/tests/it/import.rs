@@ -1731,7 +1731,7 @@ fn printed_movable_zone_starts_are_compared_with_the_model() {
     let (_, notes) = import(&text);
     note_with(
         &notes,
-        &["node 3: dmesg (line 67) says 0x3080000000 (pfn 0x3080000), the model computes 0x3040000000 (pfn 0x3040000)"],
+        &["node 3: dmesg (line 74) says 0x3080000000 (pfn 0x3080000), the model computes 0x3040000000 (pfn 0x3040000)"],
     );
     // Without movable_node the hotplug flags do nothing, and the printed starts
     // (from a boot with it) differ from the model's.
@@ -1745,7 +1745,7 @@ fn printed_movable_zone_starts_are_compared_with_the_model() {
     note_with(&notes, &["the SRAT marks 7 memory ranges hotpluggable, but `movable_node` is not on the command line"]);
     note_with(
         &notes,
-        &["node 1: dmesg (line 65) says 0x1040000000 (pfn 0x1040000), the model computes none"],
+        &["node 1: dmesg (line 72) says 0x1040000000 (pfn 0x1040000), the model computes none"],
     );
     let machine = buddyscope_engine::machine::Machine::build(&config).expect("boots");
     assert_eq!(
