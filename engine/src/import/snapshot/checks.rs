@@ -74,7 +74,7 @@ fn check_layout(
         if block.managed > block.present {
             return Err(SnapshotError::in_section(
                 ZONEINFO,
-                None,
+                (block.line > 0).then_some(block.line),
                 format!(
                     "node {} zone {} has `managed {}` above `present {}`; one kernel never prints that (managed \
                      pages are present pages the buddy allocator got), so the section is edited or garbled",
@@ -168,7 +168,7 @@ fn check_layout(
         } else {
             return Err(SnapshotError::in_section(
                 ZONEINFO,
-                None,
+                (block.line > 0).then_some(block.line),
                 format!(
                     "{both}. These cannot be one machine (memory hotplug never changes a {} zone that way); are \
                      dmesg and zoneinfo from two different machines?",
@@ -248,13 +248,13 @@ fn check_cpus(
             let mut cpus = block.cpus.clone();
             cpus.sort_unstable();
             cpus.dedup();
-            cpus
+            (block.line, cpus)
         });
-    if let (Some(online), Some(pagesets)) = (&online, &pagesets) {
+    if let (Some(online), Some((line, pagesets))) = (&online, &pagesets) {
         if online != pagesets {
             return Err(SnapshotError::in_section(
                 ZONEINFO,
-                None,
+                (*line > 0).then_some(*line),
                 format!(
                     "the zones' pagesets list CPUs {} but `{CPU_ONLINE}` says {}; both list the CPUs online when \
                      the snapshot was taken, so they cannot be from one machine at one time",

@@ -10,6 +10,8 @@ use crate::types::ZoneType;
 /// One `Node N, zone NAME` block of zoneinfo.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(super) struct ZoneInfoBlock {
+    /// The line of the `Node N, zone NAME` header in the whole snapshot (0: none).
+    pub(super) line: usize,
     pub(super) node: u32,
     pub(super) zone: Option<ZoneType>,
     /// `start_pfn:` (printed for populated zones only).
@@ -23,7 +25,7 @@ pub(super) struct ZoneInfoBlock {
 
 pub(super) fn zone_blocks(section: &Section<'_>) -> Vec<ZoneInfoBlock> {
     let mut blocks: Vec<ZoneInfoBlock> = Vec::new();
-    for &(_, line) in &section.lines {
+    for &(number, line) in &section.lines {
         if let Some(rest) = line.strip_prefix("Node ") {
             let Some((node, zone)) = rest.split_once(',') else {
                 continue;
@@ -36,6 +38,7 @@ pub(super) fn zone_blocks(section: &Section<'_>) -> Vec<ZoneInfoBlock> {
                 .strip_prefix("zone")
                 .and_then(|name| ZoneType::from_name(name.trim()));
             blocks.push(ZoneInfoBlock {
+                line: number,
                 node,
                 zone,
                 ..ZoneInfoBlock::default()
