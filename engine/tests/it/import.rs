@@ -1820,3 +1820,38 @@ fn every_pairing_of_one_machines_dmesg_with_anothers_zoneinfo_is_refused() {
         }
     }
 }
+
+#[test]
+fn the_memmap_lines_are_compared_with_calc_memmap_size() {
+    // c: node 0 DMA spans 4095 pages (64-byte struct pages: 262080 bytes, 64 pages),
+    // DMA32 258048 (4032 pages); node 1 DMA32 262112 (4095.5, rounded up: 4096).
+    let text = replace_once(
+        C,
+        "[    0.000000] Initmem setup node 0 [mem 0x0000000000001000-0x000000003fffffff]\n",
+        "[    0.000000] Initmem setup node 0 [mem 0x0000000000001000-0x000000003fffffff]\n\
+         [    0.000000]   DMA zone: 64 pages used for memmap\n\
+         [    0.000000]   DMA zone: 158 pages reserved\n\
+         [    0.000000]   DMA32 zone: 4032 pages used for memmap\n",
+    );
+    let text = replace_once(
+        &text,
+        "[    0.000000] Initmem setup node 1 [mem 0x0000000040000000-0x000000007ffdffff]\n",
+        "[    0.000000] Initmem setup node 1 [mem 0x0000000040000000-0x000000007ffdffff]\n\
+         [    0.000000]   DMA32 zone: 4096 pages used for memmap\n",
+    );
+    let (_, notes) = import(&text);
+    note_with(
+        &notes,
+        &["dmesg's 3 `pages used for memmap` lines match the model's calc_memmap_size()"],
+    );
+    let wrong = replace_once(
+        &text,
+        "  DMA32 zone: 4096 pages used for memmap",
+        "  DMA32 zone: 4095 pages used for memmap",
+    );
+    let (_, notes) = import(&wrong);
+    note_with(
+        &notes,
+        &["node 1 zone DMA32: dmesg (line 73) says 4095 pages, the model's calc_memmap_size() gives 4096"],
+    );
+}

@@ -1,12 +1,15 @@
 //! dmesg's accounting lines, used as cross-checks: `Memory: XK/YK available (...,
 //! ZK reserved, CK cma-reserved)` (mem_init_print_info(): Y is every node's present
-//! pages, Y - Z - C the pages handed to the buddy allocator by then) and the
-//! `DMA zone: N pages reserved` of free_area_init_core() (dma_reserve, printed with
-//! pr_debug, so only on kernels with debug output on).
+//! pages, Y - Z - C the pages handed to the buddy allocator by then, to which the
+//! later `Freeing ... memory: NK` lines add), and the `DMA zone: N pages reserved`
+//! and `ZONE zone: N pages used for memmap` lines of free_area_init_core()
+//! (dma_reserve and calc_memmap_size(), printed with pr_debug, so only on kernels
+//! with debug output on).
 
 use super::dmesg::dmesg_message;
 use super::sections::Section;
 use super::{SnapshotError, DMESG, EARLY_RANGES};
+use crate::machine::setup::calc_memmap_size;
 use crate::machine::{Machine, MachineConfig};
 use crate::text::parse_decimal;
 use crate::types::ZoneType;
@@ -55,6 +58,71 @@ fn freed_after(dmesg: &Section<'_>, after: usize) -> u64 {
             parse_decimal(size.strip_suffix('K')?)
         })
         .fold(0u64, u64::saturating_add)
+}
+
+/// `  ZONE zone: N pages used for memmap` (pr_debug in free_area_init_core()), each
+/// with the node of the `Initmem setup node N` line before it, as (line, node, zone,
+/// pages).
+fn memmap_lines(dmesg: &Section<'_>) -> Vec<(usize, u32, ZoneType, u64)> {
+    let mut node = None;
+    let mut found = Vec::new();
+    for &(line, text) in &dmesg.lines {
+        let message = dmesg_message(text).trim();
+        if let Some(rest) = message.strip_prefix("Initmem setup node ") {
+            node = rest
+                .split_whitespace()
+                .next()
+                .and_then(parse_decimal)
+                .and_then(|id| u32::try_from(id).ok());
+            continue;
+        }
+        let parsed = message.split_once(" zone: ").and_then(|(zone, rest)| {
+            let zone = ZoneType::from_name(zone.trim())?;
+            let pages = parse_decimal(rest.strip_suffix(" pages used for memmap")?)?;
+            Some((zone, pages))
+        });
+        if let (Some(node), Some((zone, pages))) = (node, parsed) {
+            found.push((line, node, zone, pages));
+        }
+    }
+    found
+}
+
+/// Compares dmesg's memmap lines with calc_memmap_size() of the model's zones.
+fn check_memmap_lines(dmesg: &Section<'_>, machine: Option<&Machine>, notes: &mut Vec<String>) {
+    let lines = memmap_lines(dmesg);
+    let Some(machine) = machine else { return };
+    if lines.is_empty() {
+        return;
+    }
+    let differences: Vec<String> = lines
+        .iter()
+        .filter_map(|&(line, node, zone, pages)| {
+            let model = machine
+                .zone(node, zone)
+                .map_or(0, |z| calc_memmap_size(z.spanned, z.present));
+            (model != pages).then(|| {
+                format!(
+                    "node {node} zone {}: dmesg (line {line}) says {pages} pages, the model's calc_memmap_size() \
+                     gives {model}",
+                    zone.name()
+                )
+            })
+        })
+        .collect();
+    if differences.is_empty() {
+        notes.push(format!(
+            "dmesg's {} `pages used for memmap` lines match the model's calc_memmap_size() (used as a check of the \
+             zone sizes the managed estimate starts from)",
+            lines.len()
+        ));
+    } else {
+        notes.push(format!(
+            "dmesg's `pages used for memmap` lines differ from the model's calc_memmap_size(): {}; the model's are \
+             used (they only enter the managed estimate, which zoneinfo's counts replace when present)",
+            differences.join("; ")
+        ));
+    }
 }
 
 /// `  DMA zone: N pages reserved`.
@@ -130,6 +198,7 @@ pub(super) fn check_reserve_lines(
             memory.line
         ));
     }
+    check_memmap_lines(dmesg, machine, notes);
     if let Some(reserved) = dma_reserve_line(dmesg) {
         let dma = machine
             .and_then(|machine| machine.zone(0, ZoneType::Dma))
