@@ -278,6 +278,14 @@ fn run_import(path: &Path) -> Result<(), String> {
             path.display()
         )
     })?;
+    // The kernel the snapshot came from, as a comment the scenario keeps for readers.
+    match &imported.kernel {
+        Some(kernel) => println!(
+            "# kernel: Linux {} (dmesg's `Linux version` line; Buddyscope models 6.1)",
+            kernel.describe()
+        ),
+        None => println!("# kernel: unknown (dmesg has no `Linux version` line)"),
+    }
     let scenario = scenario::Scenario {
         machine: imported.config,
         ..scenario::Scenario::default()

@@ -403,3 +403,34 @@ fn check_prints_each_claim_and_fails_on_a_false_one() {
     );
     assert!(stderr.contains("1 claims do not hold"), "{stderr}");
 }
+
+#[test]
+fn import_prints_the_kernel_version_and_says_what_it_copied() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../engine/tests/data/oracle/c-2node-1G-1G/machine.snapshot"
+    );
+    let (ok, stdout, stderr) = buddyscope(&["import", path]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.starts_with(
+            "# kernel: Linux 6.1.0-56-amd64 (Debian) (dmesg's `Linux version` line; Buddyscope models 6.1)\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("note: copied from the snapshot:"),
+        "{stderr}"
+    );
+    // The movable_node machine: its scenario keeps the hotpluggable ranges.
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../engine/tests/data/import/movable-node-8x64G.snapshot"
+    );
+    let (ok, stdout, stderr) = buddyscope(&["import", path]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("movable_node = [\n  \"0x1040000000-0x203fffffff\",\n"),
+        "{stdout}"
+    );
+}

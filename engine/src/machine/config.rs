@@ -89,7 +89,7 @@ pub struct ManagedCount {
 }
 
 /// A whole machine as configured.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct MachineConfig {
     /// Nodes by id: `nodes[0]` is node 0.
     pub nodes: Vec<NodeConfig>,
@@ -111,6 +111,34 @@ pub struct MachineConfig {
     /// `cma=SIZE` on a kernel built with CONFIG_CMA, in bytes. The reference kernel
     /// has no CMA; a scenario that sets this models a kernel that does.
     pub cma_bytes: Option<u64>,
+    /// `movable_node` on the command line, with the memory the firmware (ACPI SRAT)
+    /// marks hotpluggable: `Some(ranges)` makes ZONE_MOVABLE start on each node at
+    /// its lowest hotpluggable memory (the `movable_node_is_enabled()` branch of
+    /// `find_zone_movable_pfns_for_nodes()`), and kernelcore=/movablecore= are
+    /// ignored. `None` (the default): no `movable_node`.
+    pub movable_node: Option<Vec<PfnRange>>,
+}
+
+/// Written by hand so that a machine without `movable_node` prints exactly as it did
+/// before the field existed: run digests hash this text.
+impl core::fmt::Debug for MachineConfig {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut out = f.debug_struct("MachineConfig");
+        out.field("nodes", &self.nodes)
+            .field("distances", &self.distances)
+            .field("section_size_bits", &self.section_size_bits)
+            .field("kernelcore", &self.kernelcore)
+            .field("movablecore", &self.movablecore)
+            .field("thp", &self.thp)
+            .field("sysctls", &self.sysctls)
+            .field("reserved", &self.reserved)
+            .field("managed", &self.managed)
+            .field("cma_bytes", &self.cma_bytes);
+        if let Some(ranges) = &self.movable_node {
+            out.field("movable_node", ranges);
+        }
+        out.finish()
+    }
 }
 
 impl Default for MachineConfig {
@@ -139,6 +167,7 @@ impl Default for MachineConfig {
             reserved: Vec::new(),
             managed: Vec::new(),
             cma_bytes: None,
+            movable_node: None,
         }
     }
 }

@@ -167,13 +167,25 @@ impl Machine {
         let (lowest, highest) = setup::arch_zone_ranges(first_pfn, max_pfn);
         let node_memory: Vec<Vec<PfnRange>> =
             config.nodes.iter().map(|n| n.memory.clone()).collect();
-        let placement = movable::find_zone_movable_pfns_for_nodes(
+        let mut placement = movable::find_zone_movable_pfns_for_nodes(
             &node_memory,
             &lowest,
             &highest,
             config.kernelcore,
             config.movablecore,
         );
+        if let Some(hotplug) = &config.movable_node {
+            // movable_node wins over kernelcore=/movablecore=, which the kernel then
+            // ignores without a word (find_zone_movable_pfns_for_nodes()).
+            placement.zone_movable_pfn = movable::movable_node_pfns(&node_memory, hotplug);
+            if config.kernelcore.is_some() || config.movablecore.is_some() {
+                warnings.push(
+                    "movable_node is set, so kernelcore= and movablecore= are ignored (find_zone_movable_pfns_for_nodes() \
+                     places ZONE_MOVABLE at each node's hotpluggable memory instead)"
+                        .to_string(),
+                );
+            }
+        }
         warnings.extend(placement.warnings.iter().cloned());
         let (distances, slit_warning) =
             zonelist::effective_distances(config.nodes.len(), config.distances.as_ref());

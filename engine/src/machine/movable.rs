@@ -1,6 +1,6 @@
 //! Where ZONE_MOVABLE begins on each node, as Linux 6.1 works it out at boot from
-//! `kernelcore=` and `movablecore=` (x86_64; no memory mirroring, no
-//! `movable_node`, no CMA, no HIGHMEM).
+//! `kernelcore=` and `movablecore=`, or from the hotpluggable memory with
+//! `movable_node` (x86_64; no memory mirroring, no CMA, no HIGHMEM).
 //!
 //! Everything here is a pure function of its arguments: the kernel's boot-time
 //! globals (`required_kernelcore`, `zone_movable_pfn[]`, `movable_zone`,
@@ -116,8 +116,8 @@ pub fn early_calculate_totalpages(node_memory: &[Vec<PfnRange>]) -> u64 {
 /// ZONE_MOVABLE entries are not read).
 ///
 /// Differences from the kernel:
-/// * `kernelcore=mirror` and `movable_node` are not modelled (their branches are
-///   left out).
+/// * `kernelcore=mirror` is not modelled (its branch is left out); the
+///   `movable_node` branch is [`movable_node_pfns`], which the caller uses instead.
 /// * Ranges are cleaned up as memblock would hold them: empty or inverted ranges are
 ///   skipped (as `for_each_mem_pfn_range()` skips them), each node's ranges are
 ///   sorted, and overlapping or touching ranges of one node are merged (memblock
@@ -268,6 +268,69 @@ pub fn find_zone_movable_pfns_for_nodes(
         movable_zone,
         warnings,
     }
+}
+
+/// Where ZONE_MOVABLE begins on each node with `movable_node` on the command line:
+/// at the lowest hotpluggable memory of the node, rounded up to
+/// [`MAX_ORDER_NR_PAGES`]; a start at or past the node's last pfn means none.
+/// kernelcore= and movablecore= play no part.
+///
+/// Models the `movable_node_is_enabled()` branch of
+/// `find_zone_movable_pfns_for_nodes()` in mm/page_alloc.c, Linux 6.1, and the
+/// rounding after its `out2` label. The kernel walks memblock.memory, whose regions
+/// the SRAT parser split at the hotpluggable ranges and flagged
+/// (`memblock_mark_hotplug()`); here a flagged region is the overlap of a node's
+/// memory range with a `hotplug` range, and its base the overlap's start.
+///
+/// Differences: x86's `numa_clear_kernel_node_hotplug()` clears the flag on every
+/// node that holds one of the kernel's early memblock reservations; those
+/// reservations are not in the model, so the hotpluggable ranges are taken as given
+/// (firmware normally marks the boot node's memory as not hotpluggable anyway).
+pub fn movable_node_pfns(node_memory: &[Vec<PfnRange>], hotplug: &[PfnRange]) -> Vec<u64> {
+    // Sorted by start, with the furthest end so far: the lowest hotpluggable pfn
+    // inside a range is then one binary search away (a snapshot can list many).
+    let mut hot: Vec<PfnRange> = hotplug
+        .iter()
+        .copied()
+        .filter(|r| r.start < r.end)
+        .collect();
+    hot.sort();
+    let furthest_end: Vec<u64> = hot
+        .iter()
+        .scan(0u64, |end, range| {
+            *end = (*end).max(range.end);
+            Some(*end)
+        })
+        .collect();
+    let lowest_hotpluggable = |memory: &PfnRange| -> Option<u64> {
+        let before = hot.partition_point(|range| range.start <= memory.start);
+        let covers_start = before
+            .checked_sub(1)
+            .and_then(|index| furthest_end.get(index))
+            .is_some_and(|&end| end > memory.start);
+        if covers_start {
+            return Some(memory.start);
+        }
+        hot.get(before)
+            .map(|range| range.start)
+            .filter(|&start| start < memory.end)
+    };
+    node_memory
+        .iter()
+        .map(|ranges| {
+            let ranges = memblock_ranges(ranges);
+            let Some(lowest) = ranges.iter().filter_map(lowest_hotpluggable).min() else {
+                return 0;
+            };
+            let pfn = kernel_roundup(lowest, MAX_ORDER_NR_PAGES);
+            let (_, node_end) = pfn_range_for_nid(&ranges);
+            if pfn >= node_end {
+                0
+            } else {
+                pfn
+            }
+        })
+        .collect()
 }
 
 /// Narrows one zone's pfn range on a node to leave room for ZONE_MOVABLE, or gives
@@ -1005,5 +1068,25 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn movable_node_starts_at_the_lowest_hotpluggable_memory() {
+        // Node 0 not hotpluggable; node 1 hotpluggable from 0x50000 (not on a
+        // MAX_ORDER_NR_PAGES boundary: rounded up to 0x50400); node 2 hotpluggable only
+        // in its last 256 pages (rounded up to its end: none).
+        let nodes = vec![
+            vec![r(0x100, 0x40000)],
+            vec![r(0x40000, 0x80000)],
+            vec![r(0x80000, 0x80e00)],
+        ];
+        let hotplug = [r(0x80d00, 0x80e00), r(0x50010, 0x80000)];
+        assert_eq!(movable_node_pfns(&nodes, &hotplug), vec![0, 0x50400, 0]);
+        // A hotpluggable range that covers the node's start.
+        assert_eq!(
+            movable_node_pfns(&nodes[1..2], &[r(0x0, 0x60000)]),
+            vec![0x40000]
+        );
+        assert_eq!(movable_node_pfns(&nodes, &[]), vec![0, 0, 0]);
     }
 }

@@ -139,7 +139,9 @@ pub fn calc_memmap_size(spanned: u64, present: u64) -> u64 {
 }
 
 /// The managed estimate of `free_area_init_core()`: present pages less the memmap,
-/// when the memmap fits (there is no `dma_reserve` on x86_64).
+/// when the memmap fits. The kernel also takes `dma_reserve` off the DMA zone's
+/// (x86_64's `memblock_find_dma_reserve()`: memblock reservations below 16 MiB); here
+/// those are the configured reserved ranges, which the caller subtracts.
 pub fn managed_estimate(spanned: u64, present: u64) -> u64 {
     let memmap = calc_memmap_size(spanned, present);
     if present >= memmap {

@@ -383,6 +383,8 @@ struct MachineToml {
     movablecore: Option<CoreSize>,
     #[serde(default, deserialize_with = "de_cma")]
     cma: Option<u64>,
+    #[serde(default, deserialize_with = "de_movable_node")]
+    movable_node: Option<Vec<PfnRange>>,
     #[serde(default)]
     distances: Option<Vec<Vec<u32>>>,
     #[serde(default, deserialize_with = "de_reserved")]
@@ -508,6 +510,7 @@ impl MachineToml {
             reserved: self.reserved.unwrap_or(defaults.reserved),
             managed: self.managed.unwrap_or(defaults.managed),
             cma_bytes: self.cma,
+            movable_node: self.movable_node,
         })
     }
 }
@@ -579,6 +582,12 @@ fn de_reserved<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<Vec<PfnRange>>, D::Error> {
     de_ranges(deserializer, "machine.reserved").map(Some)
+}
+
+fn de_movable_node<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Vec<PfnRange>>, D::Error> {
+    de_ranges(deserializer, "machine.movable_node").map(Some)
 }
 
 fn de_node_cpus<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<u32>>, D::Error> {
@@ -744,6 +753,12 @@ pub fn machine_to_toml(machine: &MachineConfig) -> String {
         out.push_str(&format!(
             "cma = \"{}\"  # models a kernel built with CONFIG_CMA\n",
             crate::text::format_size(bytes)
+        ));
+    }
+    if let Some(ranges) = &machine.movable_node {
+        out.push_str(&format!(
+            "movable_node = {}  # `movable_node` on the command line: the hotpluggable memory (SRAT)\n",
+            range_array(ranges)
         ));
     }
     match &machine.distances {

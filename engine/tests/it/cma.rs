@@ -15,6 +15,7 @@ fn machine(memory: Vec<PfnRange>, cma_bytes: u64) -> Machine {
             cpus: vec![0],
         }],
         cma_bytes: Some(cma_bytes),
+        movable_node: None,
         ..MachineConfig::default()
     };
     Machine::build(&config).unwrap()
@@ -87,6 +88,7 @@ fn an_area_that_cannot_fit_is_refused() {
             cpus: vec![0],
         }],
         cma_bytes: Some(1 << 30),
+        movable_node: None,
         ..MachineConfig::default()
     };
     let error = Machine::build(&config).unwrap_err();

@@ -2,7 +2,7 @@
 //! scenario file format: expected values are literals read off the snapshot text by
 //! eye, never computed by the code under test.
 
-use buddyscope_engine::import::snapshot::{parse_snapshot, SnapshotError};
+use buddyscope_engine::import::snapshot::{parse_snapshot, KernelVersion, SnapshotError};
 use buddyscope_engine::limits::SCENARIO_BYTES_MAX;
 use buddyscope_engine::limits::SNAPSHOT_BYTES_MAX;
 use buddyscope_engine::machine::{
@@ -120,6 +120,22 @@ fn with_section_body(text: &str, source: &str, body: &str) -> String {
     out
 }
 
+/// A complete real snapshot gets no note about anything missing or odd: only the
+/// note of what the `Memory:` line checked (and it matched zoneinfo exactly) and the
+/// note of what was copied and what recomputed.
+fn assert_only_summary_notes(notes: &[String]) {
+    assert_eq!(notes.len(), 2, "{notes:#?}");
+    assert!(
+        notes[0].starts_with("dmesg's `Memory:` line")
+            && notes[0].ends_with("exactly zoneinfo's managed total"),
+        "{notes:#?}"
+    );
+    assert!(
+        notes[1].starts_with("copied from the snapshot:"),
+        "{notes:#?}"
+    );
+}
+
 fn replace_once(text: &str, from: &str, to: &str) -> String {
     assert_eq!(
         text.matches(from).count(),
@@ -155,9 +171,10 @@ fn a_1node_512m() {
             managed(0, ZoneType::Dma32, 113202),
         ],
         cma_bytes: None,
+        movable_node: None,
     };
     assert_eq!(config, expected);
-    assert_eq!(notes, Vec::<String>::new());
+    assert_only_summary_notes(&notes);
 }
 
 #[test]
@@ -182,9 +199,10 @@ fn b_1node_4g() {
             managed(0, ZoneType::Normal, 243845),
         ],
         cma_bytes: None,
+        movable_node: None,
     };
     assert_eq!(config, expected);
-    assert_eq!(notes, Vec::<String>::new());
+    assert_only_summary_notes(&notes);
 }
 
 #[test]
@@ -215,9 +233,10 @@ fn c_2node_1g_1g() {
             managed(1, ZoneType::Dma32, 257897),
         ],
         cma_bytes: None,
+        movable_node: None,
     };
     assert_eq!(config, expected);
-    assert_eq!(notes, Vec::<String>::new());
+    assert_only_summary_notes(&notes);
 }
 
 #[test]
@@ -281,9 +300,10 @@ fn e_1node_2g_wmark_sysctl() {
             managed(0, ZoneType::Dma32, 499698),
         ],
         cma_bytes: None,
+        movable_node: None,
     };
     assert_eq!(config, expected);
-    assert_eq!(notes, Vec::<String>::new());
+    assert_only_summary_notes(&notes);
 }
 
 #[test]
@@ -411,6 +431,7 @@ fn hand_built() -> Vec<MachineConfig> {
             managed(2, ZoneType::Movable, 5),
         ],
         cma_bytes: None,
+        movable_node: None,
     });
     // Odd but representable values: empty ranges, sizes without a suffix, 0%,
     // unordered CPUs, many ranges, an empty distance matrix.
@@ -437,6 +458,7 @@ fn hand_built() -> Vec<MachineConfig> {
         reserved: vec![],
         managed: vec![],
         cma_bytes: None,
+        movable_node: None,
     });
     // No nodes at all, 100%, a zero size.
     configs.push(MachineConfig {
@@ -722,7 +744,10 @@ fn thp_defaults_follow_the_kernels_boot_rules() {
 
 #[test]
 fn cpus_fall_back_to_the_online_list() {
-    let text = without_section(B, "/sys/devices/system/node/node0/cpulist");
+    // Without zoneinfo, whose pagesets would list CPUs 0-1 against the edited 0-3,6
+    // (an error: see cpu_sources_that_disagree).
+    let text = without_section(B, "/proc/zoneinfo");
+    let text = without_section(&text, "/sys/devices/system/node/node0/cpulist");
     let text = with_section_body(&text, "/sys/devices/system/cpu/online", "0-3,6");
     let (config, notes) = import(&text);
     assert_eq!(config.nodes[0].cpus, vec![0, 1, 2, 3, 6]);
@@ -1311,7 +1336,7 @@ fn mutations(text: &str) -> Vec<String> {
 
 #[test]
 fn parsers_never_panic_on_prefixes_and_mutations() {
-    for (_, snapshot) in ALL {
+    for snapshot in ALL.iter().map(|(_, text)| *text).chain([MOVABLE_NODE]) {
         for prefix in prefixes(snapshot) {
             feed(prefix);
         }
@@ -1426,6 +1451,7 @@ fn the_documented_example_parses() {
                 managed(0, ZoneType::Dma32, 242525)
             ],
             cma_bytes: None,
+            movable_node: None,
         }
     );
 }
@@ -1438,4 +1464,567 @@ fn a_byte_order_mark_is_ignored() {
         Ok(Scenario::default())
     );
     assert_eq!(detect_kind(&format!("\u{feff}{C}")), InputKind::Snapshot);
+}
+
+// ---------------------------------------------------------------------------------
+// Nothing silent: the kernel version, sources that disagree, the accounting lines,
+// movable_node, and what was copied or recomputed. Each case is a real snapshot
+// edited by hand; the expected numbers are read off the files.
+
+const MOVABLE_NODE: &str = include_str!("../data/import/movable-node-8x64G.snapshot");
+
+const C_VERSION: &str = "Linux version 6.1.0-56-amd64 (debian-kernel@lists.debian.org) (gcc-12 (Debian \
+                         12.2.0-14+deb12u1) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP PREEMPT_DYNAMIC \
+                         Debian 6.1.192-2 (2026-11-16)";
+
+const THP_FILE: &str = "/sys/kernel/mm/transparent_hugepage/enabled";
+
+/// The one note holding every one of `words`; fails listing the notes if none does.
+fn note_with<'a>(notes: &'a [String], words: &[&str]) -> &'a str {
+    match notes
+        .iter()
+        .find(|note| words.iter().all(|word| note.contains(word)))
+    {
+        Some(note) => note,
+        None => panic!("no note says all of {words:?}; the notes are {notes:#?}"),
+    }
+}
+
+/// The body of section `source` (the lines after its header, up to the next).
+fn section_body(text: &str, source: &str) -> String {
+    let header = format!("==> {source} <==");
+    let mut lines = text.lines().skip_while(|line| *line != header).skip(1);
+    let mut body = Vec::new();
+    for line in lines.by_ref() {
+        if line.starts_with("==> ") && line.ends_with(" <==") {
+            break;
+        }
+        body.push(line);
+    }
+    assert!(!body.is_empty(), "no `{source}` section");
+    body.join("\n")
+}
+
+fn with_version(text: &str, version_line: &str) -> String {
+    replace_once(text, C_VERSION, version_line)
+}
+
+#[test]
+fn the_kernel_version_is_read_and_a_6_1_kernel_gets_no_version_note() {
+    let imported = parse_snapshot(C).expect("c imports");
+    assert_eq!(
+        imported.kernel,
+        Some(KernelVersion {
+            release: "6.1.0-56-amd64".to_string(),
+            major_minor: Some((6, 1)),
+            distribution: Some("Debian"),
+        })
+    );
+    assert!(
+        !imported
+            .notes
+            .iter()
+            .any(|note| note.contains("Buddyscope models Linux 6.1")),
+        "{:#?}",
+        imported.notes
+    );
+}
+
+#[test]
+fn a_newer_kernel_is_told_which_rules_differ() {
+    let text = with_version(
+        C,
+        "Linux version 6.12.95+deb12-amd64 (debian-kernel@lists.debian.org) (x86_64-linux-gnu-gcc-12 (Debian \
+         12.2.0-14+deb12u1) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP PREEMPT_DYNAMIC Debian \
+         6.12.95-1~bpo12+1 (2026-10-02)",
+    );
+    let (_, notes) = import(&text);
+    let note = note_with(
+        &notes,
+        &[
+            "Linux 6.12.95+deb12-amd64 (6.12)",
+            "Buddyscope models Linux 6.1",
+        ],
+    );
+    for rule in [
+        "between a high_min and a high_max",
+        "ZONE_MOVABLE gets much smaller watermarks",
+        "left out of its own fallback order",
+        "free_high",
+    ] {
+        assert!(note.contains(rule), "{rule}: {note}");
+    }
+    assert!(!note.contains("percpu_pagelist_high_fraction"), "{note}");
+    // 6.6: between 6.1 and 6.12, so the 6.12 rules "may" hold.
+    let text = with_version(
+        C,
+        "Linux version 6.6.13 (me@build) (gcc (GCC) 13.2.1) #1 SMP PREEMPT_DYNAMIC",
+    );
+    let (_, notes) = import(&text);
+    note_with(
+        &notes,
+        &["Linux 6.6.13 (6.6)", "may have some of them", "high_min"],
+    );
+}
+
+#[test]
+fn an_older_kernel_is_told_what_it_lacks() {
+    let text = with_version(
+        C,
+        "Linux version 4.18.0-513.5.1.el8_9.x86_64 (mockbuild@x86-vm-07.build.eng.bos.redhat.com) (gcc version \
+         8.5.0 20210514 (Red Hat 8.5.0-20) (GCC)) #1 SMP Fri Sep 29 05:21:10 EDT 2023",
+    );
+    let imported = parse_snapshot(&without_section(&text, THP_FILE)).expect("imports");
+    let kernel = imported.kernel.expect("a kernel version");
+    assert_eq!(kernel.major_minor, Some((4, 18)));
+    assert_eq!(
+        kernel.distribution,
+        Some("Red Hat Enterprise Linux (or a rebuild of it)")
+    );
+    let note = note_with(
+        &imported.notes,
+        &["Linux 4.18.0-513.5.1.el8_9.x86_64 (4.18)"],
+    );
+    for rule in [
+        "no vm.percpu_pagelist_high_fraction",
+        "5.14",
+        "no watermark boosting",
+        "MAX_ORDER 11",
+    ] {
+        assert!(note.contains(rule), "{rule}: {note}");
+    }
+    assert!(!note.contains("high_min"), "{note}");
+    // THP: the distribution is named, but its build default is not claimed.
+    note_with(
+        &imported.notes,
+        &[
+            "Red Hat Enterprise Linux (or a rebuild of it)'s kernel build default",
+            "unknown here; assumed `always`",
+        ],
+    );
+}
+
+#[test]
+fn a_missing_version_line_is_mentioned_and_thp_wording_names_no_distribution() {
+    let text = replace_once(C, C_VERSION, "Command line: rebooted");
+    let imported = parse_snapshot(&without_section(&text, THP_FILE)).expect("imports");
+    assert_eq!(imported.kernel, None);
+    note_with(
+        &imported.notes,
+        &["no `Linux version` line", "Linux 6.1's rules"],
+    );
+    note_with(
+        &imported.notes,
+        &["the kernel's build default (CONFIG_TRANSPARENT_HUGEPAGE_ALWAYS or _MADVISE), unknown here; assumed `always`"],
+    );
+    // A version line that names no distribution: no "Debian" in the THP note.
+    let text = with_version(
+        C,
+        "Linux version 6.1.55 (builder@host) (gcc (GCC) 13.2.1, GNU ld 2.41) #1 SMP",
+    );
+    let imported = parse_snapshot(&without_section(&text, THP_FILE)).expect("imports");
+    assert_eq!(imported.kernel.and_then(|kernel| kernel.distribution), None);
+    let thp = note_with(&imported.notes, &["THP taken as `always`"]);
+    assert!(!thp.contains("Debian"), "{thp}");
+    assert!(thp.contains("unknown here"), "{thp}");
+    // A kernel built by hand with Debian's compiler is not Debian's kernel.
+    let text = with_version(
+        C,
+        "Linux version 6.1.55 (me@box) (gcc-12 (Debian 12.2.0-14) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) \
+         #1 SMP PREEMPT_DYNAMIC Tue Oct  3 10:12:44 UTC 2023",
+    );
+    let imported = parse_snapshot(&text).expect("imports");
+    assert_eq!(imported.kernel.and_then(|kernel| kernel.distribution), None);
+    // Debian's line keeps Debian's default.
+    let (_, notes) = import(&without_section(C, THP_FILE));
+    note_with(
+        &notes,
+        &["Debian's build default (CONFIG_TRANSPARENT_HUGEPAGE_ALWAYS)"],
+    );
+}
+
+#[test]
+fn one_machines_dmesg_with_anothers_zoneinfo_is_refused_naming_both_values() {
+    // c's dmesg (2 nodes of 1 GiB) with b's zoneinfo (1 node of 4 GiB).
+    let text = with_section_body(C, "/proc/zoneinfo", &section_body(B, "/proc/zoneinfo"));
+    let error = snapshot_error(&text).to_string();
+    assert!(
+        error.contains(
+            "node 0 zone DMA32 start_pfn 4096, spanned 258048, present 258048; /proc/zoneinfo says start_pfn \
+             4096, spanned 1044480, present 782304"
+        ),
+        "{error}"
+    );
+    assert!(error.contains("cannot be one machine"), "{error}");
+    // The other way round: b's one node against c's node 1.
+    let text = with_section_body(B, "/proc/zoneinfo", &section_body(C, "/proc/zoneinfo"));
+    let error = snapshot_error(&text).to_string();
+    assert!(error.contains("shows no memory on node 1"), "{error}");
+}
+
+const B_NORMAL: &str = "        spanned  262144\n        present  262144\n        managed  243845";
+
+#[test]
+fn memory_hot_added_or_offlined_after_boot_is_a_note_and_the_boot_layout_is_used() {
+    // 32768 more pages in Normal: hot-added; the copied managed count is now above
+    // the present pages dmesg's ranges give the zone.
+    let text = replace_once(
+        B,
+        B_NORMAL,
+        "        spanned  294912\n        present  294912\n        managed  275000",
+    );
+    let (config, notes) = import(&text);
+    note_with(
+        &notes,
+        &[
+            "node 0 zone Normal start_pfn 1048576, spanned 262144, present 262144; /proc/zoneinfo says start_pfn \
+             1048576, spanned 294912, present 294912",
+            "hot-added",
+            "boot-time layout from dmesg is used",
+        ],
+    );
+    note_with(
+        &notes,
+        &[
+            "node 0 zone Normal manages 275000 pages, more than the 262144 present pages",
+            "262144 is used",
+        ],
+    );
+    let machine = buddyscope_engine::machine::Machine::build(&config).expect("boots");
+    let normal = machine.zone(0, ZoneType::Normal).expect("a Normal zone");
+    assert_eq!((normal.present, normal.managed), (262144, 262144));
+    // 32768 fewer: taken offline.
+    let text = replace_once(
+        B,
+        B_NORMAL,
+        "        spanned  262144\n        present  229376\n        managed  211077",
+    );
+    let (_, notes) = import(&text);
+    note_with(&notes, &["spanned 262144, present 229376", "taken offline"]);
+}
+
+#[test]
+fn managed_above_present_inside_zoneinfo_is_refused() {
+    let text = replace_once(
+        B,
+        "        present  3998\n        managed  3840",
+        "        present  3998\n        managed  4000",
+    );
+    let error = snapshot_error(&text).to_string();
+    assert!(
+        error.contains("node 0 zone DMA has `managed 4000` above `present 3998`"),
+        "{error}"
+    );
+}
+
+#[test]
+fn cpu_sources_that_disagree() {
+    // zoneinfo's pagesets (CPUs 0-1) and the online list are read at the same time.
+    let text = with_section_body(C, "/sys/devices/system/cpu/online", "0");
+    let error = snapshot_error(&text).to_string();
+    assert!(
+        error.contains("pagesets list CPUs 0-1 but `/sys/devices/system/cpu/online` says 0"),
+        "{error}"
+    );
+    // dmesg's count at boot may differ: CPUs come and go after boot.
+    let text = replace_once(
+        C,
+        "smp: Brought up 2 nodes, 2 CPUs",
+        "smp: Brought up 2 nodes, 4 CPUs",
+    );
+    let (_, notes) = import(&text);
+    note_with(
+        &notes,
+        &["dmesg says 4 CPUs were brought up at boot, but 2 are online"],
+    );
+    // A node cpulist that misses an online CPU.
+    let text = with_section_body(C, "/sys/devices/system/node/node1/cpulist", "");
+    let (_, notes) = import(&text);
+    note_with(
+        &notes,
+        &[
+            "the node cpulists hold CPUs 0 but `/sys/devices/system/cpu/online` says 0-1",
+            "node cpulists are used",
+        ],
+    );
+}
+
+#[test]
+fn node_counts_that_disagree() {
+    let text = replace_once(
+        C,
+        "smp: Brought up 2 nodes, 2 CPUs",
+        "smp: Brought up 3 nodes, 2 CPUs",
+    );
+    let (_, notes) = import(&text);
+    note_with(
+        &notes,
+        &["dmesg says 3 nodes were online", "the snapshot has 2 nodes"],
+    );
+    let text = without_section(C, "/sys/devices/system/node/node1/cpulist");
+    let (_, notes) = import(&text);
+    note_with(
+        &notes,
+        &["`/proc/zoneinfo` lists nodes 0-1 but the `/sys/devices/system/node/nodeN/cpulist` sections list nodes 0"],
+    );
+}
+
+#[test]
+fn the_memory_line_checks_present_and_managed_pages() {
+    // Memory: 338620K/2096632K available (... 88640K reserved, 0K cma-reserved):
+    // 2096632K = 524158 pages, the sum of the three early ranges (158 + 261888 +
+    // 262112); 524158 - 88640K/4 = 501998 managed at mem_init(); the later Freeing
+    // lines add 36+1012+2036+2824+2040+1108 = 9056K = 2264 pages: 504262, zoneinfo's
+    // managed total (3840 + 254342 + 246080).
+    let (_, notes) = import(C);
+    note_with(
+        &notes,
+        &[
+            "its 524158 pages of memory match",
+            "the 501998 pages",
+            "the 2264 of the later",
+            "make 504262, exactly",
+        ],
+    );
+    let text = replace_once(C, "338620K/2096632K", "338620K/2097656K");
+    let error = snapshot_error(&text).to_string();
+    assert!(
+        error.contains("counts 2097656K (524414 pages)")
+            && error.contains("add up to 524158 pages"),
+        "{error}"
+    );
+    // Without zoneinfo, the model's estimate is compared with it.
+    let (_, notes) = import(&without_section(C, "/proc/zoneinfo"));
+    note_with(
+        &notes,
+        &[
+            "make 504262",
+            "the model's managed estimate",
+            "the estimate is used",
+        ],
+    );
+}
+
+#[test]
+fn the_dma_reserve_line_is_compared() {
+    let text = replace_once(
+        C,
+        "[    0.000000] Initmem setup node 0 [mem 0x0000000000001000-0x000000003fffffff]\n",
+        "[    0.000000] Initmem setup node 0 [mem 0x0000000000001000-0x000000003fffffff]\n\
+         [    0.000000]   DMA zone: 158 pages reserved\n",
+    );
+    let (_, notes) = import(&text);
+    // zoneinfo's DMA zone: present 3998, managed 3840.
+    note_with(
+        &notes,
+        &[
+            "`DMA zone: 158 pages reserved`",
+            "check only",
+            "DMA zone has 158 present pages that are not managed",
+        ],
+    );
+}
+
+#[test]
+fn what_is_copied_and_what_recomputed_is_said_once() {
+    let (_, notes) = import(C);
+    let said: Vec<&String> = notes
+        .iter()
+        .filter(|note| note.starts_with("copied from the snapshot"))
+        .collect();
+    assert_eq!(said.len(), 1, "{notes:#?}");
+    for part in [
+        "the managed counts (zoneinfo)",
+        "the sysctls",
+        "the SLIT distances",
+        "Recomputed",
+        "watermarks",
+        "lowmem_reserve",
+        "per-cpu high/batch",
+        "zonelists",
+        "computed before the last pages",
+    ] {
+        assert!(said[0].contains(part), "{part}: {}", said[0]);
+    }
+}
+
+#[test]
+fn movable_node_makes_the_hotpluggable_nodes_movable() {
+    let (config, notes) = import(MOVABLE_NODE);
+    let hotplug = config.movable_node.clone().expect("movable_node is on");
+    assert_eq!(hotplug.len(), 7);
+    // ACPI: SRAT: Node 1 PXM 1 [mem 0x1040000000-0x203fffffff] hotplug
+    assert_eq!(hotplug[0], r(0x1040000, 0x2040000));
+    let machine = buddyscope_engine::machine::Machine::build(&config).expect("boots");
+    for node in 1..8 {
+        let movable = machine
+            .zone(node, ZoneType::Movable)
+            .expect("a Movable zone");
+        let normal = machine.zone(node, ZoneType::Normal).expect("a Normal zone");
+        // 64 GiB = 16777216 pages, all of it Movable.
+        assert_eq!(
+            (movable.present, normal.present),
+            (16777216, 0),
+            "node {node}"
+        );
+    }
+    // Node 0 is not hotpluggable: Normal from 4 GiB to 0x1040000000.
+    let normal = machine.zone(0, ZoneType::Normal).expect("a Normal zone");
+    assert_eq!(normal.present, 0x1040000 - 0x100000);
+    assert_eq!(
+        machine.zone(0, ZoneType::Movable).map(|zone| zone.present),
+        Some(0)
+    );
+    note_with(
+        &notes,
+        &["`movable_node` is on the command line", "7 ranges"],
+    );
+    note_with(
+        &notes,
+        &["match the model's ZONE_MOVABLE starts on all 7 nodes"],
+    );
+    // The scenario file keeps it.
+    let scenario = Scenario {
+        machine: config.clone(),
+        ..Scenario::default()
+    };
+    let text = scenario_to_toml(&scenario);
+    assert!(text.contains("movable_node = ["), "{text}");
+    let back = parse_scenario(&text).expect("the printed scenario reads back");
+    assert_eq!(back.machine, config);
+}
+
+#[test]
+fn printed_movable_zone_starts_are_compared_with_the_model() {
+    let text = replace_once(
+        MOVABLE_NODE,
+        "  Node 3: 0x0000003040000000",
+        "  Node 3: 0x0000003080000000",
+    );
+    let (_, notes) = import(&text);
+    note_with(
+        &notes,
+        &["node 3: dmesg (line 74) says 0x3080000000 (pfn 0x3080000), the model computes 0x3040000000 (pfn 0x3040000)"],
+    );
+    // Without movable_node the hotplug flags do nothing, and the printed starts
+    // (from a boot with it) differ from the model's.
+    let text = with_section_body(
+        MOVABLE_NODE,
+        "/proc/cmdline",
+        "BOOT_IMAGE=/boot/vmlinuz-6.1.0-56-amd64 root=UUID=3f1c2d4e-8a9b-4c5d-9e0f-1a2b3c4d5e6f ro quiet",
+    );
+    let (config, notes) = import(&text);
+    assert_eq!(config.movable_node, None);
+    note_with(&notes, &["the SRAT marks 7 memory ranges hotpluggable, but `movable_node` is not on the command line"]);
+    note_with(
+        &notes,
+        &["node 1: dmesg (line 72) says 0x1040000000 (pfn 0x1040000), the model computes none"],
+    );
+    let machine = buddyscope_engine::machine::Machine::build(&config).expect("boots");
+    assert_eq!(
+        machine.zone(1, ZoneType::Normal).map(|zone| zone.present),
+        Some(16777216)
+    );
+}
+
+#[test]
+fn a_garbled_srat_hotplug_line_is_named() {
+    let text = replace_once(
+        MOVABLE_NODE,
+        "ACPI: SRAT: Node 2 PXM 2 [mem 0x2040000000-0x303fffffff] hotplug",
+        "ACPI: SRAT: Node 2 PXM 2 [mem 0x2040000000-0x303ffffffe] hotplug",
+    );
+    let error = snapshot_error(&text);
+    assert_eq!(error.section.as_deref(), Some("dmesg"));
+    assert!(
+        error.message.contains("cannot read the SRAT line"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_bare_movable_zone_start_header_proves_nothing_but_is_named() {
+    // c's dmesg has the header with no node lines (the oracle fixtures cut them).
+    // With movablecore=25% on the command line and no zoneinfo, the model places
+    // ZONE_MOVABLE, and the note says the bare header cannot tell.
+    let text = without_section(C, "/proc/zoneinfo");
+    let text = with_section_body(&text, "/proc/cmdline", "console=ttyS0 movablecore=25%");
+    let (_, notes) = import(&text);
+    note_with(
+        &notes,
+        &[
+            "is followed by no `Node N:` lines",
+            "the model computes ZONE_MOVABLE on node 0 at",
+            "node 1 at",
+        ],
+    );
+    // The same command line against c's own zoneinfo (no Movable zone, DMA32 of
+    // 258048 pages on node 0) cannot be one machine.
+    let text = with_section_body(C, "/proc/cmdline", "console=ttyS0 movablecore=25%");
+    let error = snapshot_error(&text).to_string();
+    assert!(error.contains("node 0 zone DMA32"), "{error}");
+}
+
+#[test]
+fn a_bad_movable_node_range_names_the_key() {
+    let text = "version = 1\n[machine]\nmovable_node = [\"0x40000000-0x3fffffff\"]\n";
+    let error = scenario_error(text);
+    assert!(error.contains("machine.movable_node"), "{error}");
+}
+
+#[test]
+fn every_pairing_of_one_machines_dmesg_with_anothers_zoneinfo_is_refused() {
+    for (dmesg_name, dmesg) in ALL {
+        for (zoneinfo_name, other) in ALL {
+            if dmesg_name == zoneinfo_name {
+                continue;
+            }
+            let text = with_section_body(
+                dmesg,
+                "/proc/zoneinfo",
+                &section_body(other, "/proc/zoneinfo"),
+            );
+            let error = snapshot_error(&text);
+            assert_eq!(
+                error.section.as_deref(),
+                Some("/proc/zoneinfo"),
+                "{dmesg_name} with {zoneinfo_name}'s zoneinfo: {error}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_memmap_lines_are_compared_with_calc_memmap_size() {
+    // c: node 0 DMA spans 4095 pages (64-byte struct pages: 262080 bytes, 64 pages),
+    // DMA32 258048 (4032 pages); node 1 DMA32 262112 (4095.5, rounded up: 4096).
+    let text = replace_once(
+        C,
+        "[    0.000000] Initmem setup node 0 [mem 0x0000000000001000-0x000000003fffffff]\n",
+        "[    0.000000] Initmem setup node 0 [mem 0x0000000000001000-0x000000003fffffff]\n\
+         [    0.000000]   DMA zone: 64 pages used for memmap\n\
+         [    0.000000]   DMA zone: 158 pages reserved\n\
+         [    0.000000]   DMA32 zone: 4032 pages used for memmap\n",
+    );
+    let text = replace_once(
+        &text,
+        "[    0.000000] Initmem setup node 1 [mem 0x0000000040000000-0x000000007ffdffff]\n",
+        "[    0.000000] Initmem setup node 1 [mem 0x0000000040000000-0x000000007ffdffff]\n\
+         [    0.000000]   DMA32 zone: 4096 pages used for memmap\n",
+    );
+    let (_, notes) = import(&text);
+    note_with(
+        &notes,
+        &["dmesg's 3 `pages used for memmap` lines match the model's calc_memmap_size()"],
+    );
+    let wrong = replace_once(
+        &text,
+        "  DMA32 zone: 4096 pages used for memmap",
+        "  DMA32 zone: 4095 pages used for memmap",
+    );
+    let (_, notes) = import(&wrong);
+    note_with(
+        &notes,
+        &["node 1 zone DMA32: dmesg (line 73) says 4095 pages, the model's calc_memmap_size() gives 4096"],
+    );
 }

@@ -621,3 +621,57 @@ fn a_cpu_on_a_memoryless_node_allocates_through_that_nodes_zonelist() {
         other => panic!("{other:?}"),
     }
 }
+
+/// `movable_node`: node 1's memory is hotpluggable from 0x50010 (not on a 1024-page
+/// boundary, so ZONE_MOVABLE starts at 0x50400); node 0 has none. kernelcore= is
+/// ignored, with a warning, as find_zone_movable_pfns_for_nodes() ignores it.
+#[test]
+fn movable_node_puts_hotpluggable_memory_in_zone_movable() {
+    let config = MachineConfig {
+        nodes: vec![
+            node(vec![range(0x100, 0x40000)], vec![0]),
+            node(vec![range(0x40000, 0x80000)], vec![1]),
+        ],
+        kernelcore: Some(CoreSize::Bytes(512 << 20)),
+        movable_node: Some(vec![range(0x50010, 0x80000)]),
+        ..MachineConfig::default()
+    };
+    let machine = Machine::build(&config).expect("boots");
+    assert_eq!(machine.zone_movable_pfn, vec![0, 0x50400]);
+    let movable = machine
+        .zone(1, ZoneType::Movable)
+        .expect("node 1's Movable zone");
+    assert_eq!(
+        (movable.start_pfn, movable.spanned),
+        (0x50400, 0x80000 - 0x50400)
+    );
+    // DMA32 (the highest zone below 2 GiB) keeps node 1's memory below the start.
+    let dma32 = machine
+        .zone(1, ZoneType::Dma32)
+        .expect("node 1's DMA32 zone");
+    assert_eq!((dma32.start_pfn, dma32.spanned), (0x40000, 0x10400));
+    assert_eq!(
+        machine.zone(0, ZoneType::Movable).map(|z| z.present),
+        Some(0)
+    );
+    assert!(
+        machine
+            .warnings
+            .iter()
+            .any(|w| w.contains("kernelcore= and movablecore= are ignored")),
+        "{:?}",
+        machine.warnings
+    );
+    // The same machine without movable_node: kernelcore=512M gives each node a
+    // ZONE_MOVABLE instead.
+    let without = MachineConfig {
+        movable_node: None,
+        ..config
+    };
+    let machine = Machine::build(&without).expect("boots");
+    assert!(
+        machine.zone_movable_pfn.iter().all(|&pfn| pfn != 0),
+        "{:?}",
+        machine.zone_movable_pfn
+    );
+}

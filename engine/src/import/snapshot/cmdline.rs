@@ -1,5 +1,5 @@
-//! The command line (`/proc/cmdline`, else dmesg's): kernelcore=, movablecore= and
-//! transparent_hugepage=, read as the kernel reads them.
+//! The command line (`/proc/cmdline`, else dmesg's): kernelcore=, movablecore=,
+//! transparent_hugepage= and movable_node, read as the kernel reads them.
 
 use super::dmesg::dmesg_message;
 use super::sections::{Section, Sections};
@@ -13,6 +13,8 @@ pub(super) struct CmdlineParams {
     pub(super) kernelcore: Option<CoreSize>,
     pub(super) movablecore: Option<CoreSize>,
     pub(super) thp: Option<ThpMode>,
+    /// `movable_node` (early_param: any value, or none, turns it on).
+    pub(super) movable_node: bool,
     /// Where the command line came from, for messages.
     pub(super) source: String,
 }
@@ -109,6 +111,7 @@ pub(super) fn command_line(
                     shorten(&arg)
                 )),
             },
+            "movable_node" => params.movable_node = true,
             _ => {}
         }
     }

@@ -1,5 +1,5 @@
 //! dmesg: the firmware memory map as the kernel printed it under "Early memory node
-//! ranges", and the kernel version.
+//! ranges" (the kernel version is read in `version.rs`).
 
 use super::sections::Section;
 use super::{SnapshotError, DMESG, EARLY_RANGES, RANGE_EXAMPLE};
@@ -122,20 +122,4 @@ fn parse_range_line(rest: &str) -> Option<Result<(u32, PfnRange), String>> {
         )));
     }
     Some(inclusive_to_pfns(start, end).map(|range| (id as u32, range)))
-}
-
-/// A note when dmesg says the kernel is not 6.1.
-pub(super) fn kernel_version_note(dmesg: &Section<'_>, notes: &mut Vec<String>) {
-    for (_, line) in &dmesg.lines {
-        if let Some(rest) = dmesg_message(line).trim().strip_prefix("Linux version ") {
-            let version = rest.split_whitespace().next().unwrap_or("");
-            if !(version.starts_with("6.1.") || version == "6.1") {
-                notes.push(format!(
-                    "dmesg says this is Linux {}; Buddyscope models Linux 6.1, so other kernels' results may differ",
-                    shorten(version)
-                ));
-            }
-            return;
-        }
-    }
 }

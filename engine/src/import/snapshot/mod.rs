@@ -3,11 +3,14 @@
 //! each under a `==> SOURCE <==` header as `tail -v` prints it) and turning it into a
 //! [`MachineConfig`].
 //!
-//! Only the kernel's *inputs* are read: the firmware memory map as the kernel printed it
-//! ("Early memory node ranges"), the command line, CPUs per node, the SLIT distances,
-//! the sysctls, the THP mode and the final managed page counts. The lines the kernel
-//! prints as *results* of its zone setup ("Zone ranges", "Movable zone start",
-//! zonelists, "Fallback order") are never used: the engine computes those itself.
+//! Only the kernel's *inputs* are used to build the machine: the firmware memory map
+//! as the kernel printed it ("Early memory node ranges"), the command line, the SRAT's
+//! hotpluggable ranges (with `movable_node`), CPUs per node, the SLIT distances, the
+//! sysctls, the THP mode and the final managed page counts. The lines the kernel
+//! prints as *results* ("Movable zone start", zoneinfo's zone sizes, the `Memory:`
+//! line) are only compared with what the engine computes (`checks.rs`): every
+//! disagreement between two sources is named with both values, as an error when they
+//! cannot come from one machine, as a note when something after boot explains it.
 //!
 //! Node ids are the kernel's, as every one of those sources prints them: the firmware's
 //! proximity domains (`ACPI: SRAT: Node N PXM P`) are numbered in the order the kernel
@@ -20,22 +23,34 @@
 //! and replaced by a default is listed in [`Imported::notes`].
 //!
 //! One file per part of the snapshot: `sections.rs` splits the text at its headers,
-//! `dmesg.rs` reads the memory ranges (and the kernel version), `cpus.rs` the CPUs of
-//! each node, `cmdline.rs` the command line, `distances.rs` the SLIT rows,
-//! `zoneinfo.rs` the managed counts, `sysctls.rs` the sysctls and `thp.rs` the THP
-//! mode. The small parsers of the kernel's text forms (cpulists, `memparse()` sizes,
-//! physical ranges) are in [`crate::text`], shared with the scenario format.
+//! `dmesg.rs` reads the memory ranges, `version.rs` the kernel version (and which
+//! rules differ on another one), `cpus.rs` the CPUs of each node, `cmdline.rs` the
+//! command line, `distances.rs` the SLIT rows, `zoneinfo.rs` the managed counts,
+//! `sysctls.rs` the sysctls, `thp.rs` the THP mode and `movable_lines.rs` the SRAT
+//! hotplug ranges and the printed ZONE_MOVABLE starts. `checks.rs` cross-checks the
+//! sources (with `zone_layout.rs`, zoneinfo's zone sizes and pageset CPUs, and
+//! `reserve_lines.rs`, the `Memory:`, `Freeing` and `DMA zone` lines) and says once
+//! what was copied and what recomputed. The small parsers of the kernel's text forms
+//! (cpulists, `memparse()` sizes, physical ranges) are in [`crate::text`], shared
+//! with the scenario format.
 
+mod checks;
 mod cmdline;
 mod cpus;
 mod distances;
 mod dmesg;
+mod movable_lines;
+mod reserve_lines;
 mod sections;
 mod sysctls;
 #[cfg(test)]
 mod tests;
 mod thp;
+mod version;
+mod zone_layout;
 mod zoneinfo;
+
+pub use version::KernelVersion;
 
 use core::fmt;
 
@@ -45,10 +60,11 @@ use crate::machine::{MachineConfig, NodeConfig};
 use cmdline::command_line;
 use cpus::cpus_per_node;
 use distances::{distance_matrix, distance_rows};
-use dmesg::{dmesg_message, kernel_version_note, memory_ranges};
+use dmesg::{dmesg_message, memory_ranges};
 use sections::{section_header, split_sections};
 use sysctls::sysctls;
 use thp::thp_mode;
+use version::{kernel_version, kernel_version_notes};
 use zoneinfo::managed_counts;
 
 const DMESG: &str = "dmesg";
@@ -73,6 +89,9 @@ pub struct Imported {
     /// One sentence per section that was missing (and the default used instead), or
     /// per oddity worth knowing. Empty when the snapshot had everything.
     pub notes: Vec<String>,
+    /// The kernel dmesg's `Linux version` line names; `None` when there is no such
+    /// line (a note then says so).
+    pub kernel: Option<KernelVersion>,
 }
 
 /// A snapshot that cannot be read. The message says what was expected.
@@ -160,7 +179,8 @@ pub fn parse_snapshot(text: &str) -> Result<Imported, SnapshotError> {
         )));
     };
     let ranges = memory_ranges(dmesg, &mut notes)?;
-    kernel_version_note(dmesg, &mut notes);
+    let kernel = kernel_version(dmesg);
+    kernel_version_notes(kernel.as_ref(), &mut notes);
 
     let mut nodes: Vec<NodeConfig> = Vec::new();
     for (node, range) in ranges {
@@ -172,6 +192,7 @@ pub fn parse_snapshot(text: &str) -> Result<Imported, SnapshotError> {
 
     // The command line: kernelcore=, movablecore=, transparent_hugepage=.
     let cmdline = command_line(&sections, dmesg, &mut notes)?;
+    let movable_node = movable_lines::movable_node_input(dmesg, cmdline.movable_node, &mut notes)?;
 
     // Distances (may add nodes that are online but empty).
     let distance_rows = distance_rows(&sections)?;
@@ -218,22 +239,33 @@ pub fn parse_snapshot(text: &str) -> Result<Imported, SnapshotError> {
     }
 
     let sysctls = sysctls(&sections, &mut notes)?;
-    let thp = thp_mode(&sections, &cmdline, &nodes, &managed, &mut notes)?;
+    let thp = thp_mode(
+        &sections,
+        &cmdline,
+        &nodes,
+        &managed,
+        kernel.as_ref(),
+        &mut notes,
+    )?;
 
+    let config = MachineConfig {
+        nodes,
+        distances,
+        section_size_bits: 27,
+        kernelcore: cmdline.kernelcore,
+        movablecore: cmdline.movablecore,
+        thp,
+        sysctls,
+        reserved: Vec::new(),
+        managed,
+        cma_bytes: None,
+        movable_node,
+    };
+    checks::cross_check(&sections, dmesg, &config, &mut notes)?;
     Ok(Imported {
-        config: MachineConfig {
-            nodes,
-            distances,
-            section_size_bits: 27,
-            kernelcore: cmdline.kernelcore,
-            movablecore: cmdline.movablecore,
-            thp,
-            sysctls,
-            reserved: Vec::new(),
-            managed,
-            cma_bytes: None,
-        },
+        config,
         notes,
+        kernel,
     })
 }
 

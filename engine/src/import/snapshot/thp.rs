@@ -3,6 +3,7 @@
 
 use super::cmdline::CmdlineParams;
 use super::sections::Sections;
+use super::version::KernelVersion;
 use super::{SnapshotError, THP_ENABLED};
 use crate::machine::{ManagedCount, NodeConfig, ThpMode};
 use crate::text::shorten;
@@ -17,6 +18,7 @@ pub(super) fn thp_mode(
     cmdline: &CmdlineParams,
     nodes: &[NodeConfig],
     managed: &[ManagedCount],
+    kernel: Option<&KernelVersion>,
     notes: &mut Vec<String>,
 ) -> Result<ThpMode, SnapshotError> {
     if let Some(section) = sections.one(THP_ENABLED)? {
@@ -44,8 +46,9 @@ pub(super) fn thp_mode(
         };
     }
     // What the kernel would have set at boot: the command line, else the build-time
-    // default (Debian: CONFIG_TRANSPARENT_HUGEPAGE_ALWAYS), then hugepage_init()
-    // turns THP off on a machine with less than 512 MiB.
+    // default (CONFIG_TRANSPARENT_HUGEPAGE_ALWAYS or _MADVISE), then hugepage_init()
+    // turns THP off on a machine with less than 512 MiB. Both build defaults enable
+    // THP, which is all the model's setup reads (khugepaged's min_free_kbytes).
     let (mode, why) = match cmdline.thp {
         Some(mode) => (
             mode,
@@ -55,10 +58,7 @@ pub(super) fn thp_mode(
                 cmdline.source
             ),
         ),
-        None => (
-            ThpMode::Always,
-            "Debian's build default (CONFIG_TRANSPARENT_HUGEPAGE_ALWAYS)".to_string(),
-        ),
+        None => (ThpMode::Always, build_default(kernel)),
     };
     let (pages, counted) = if managed.is_empty() {
         let present = nodes
@@ -91,4 +91,21 @@ pub(super) fn thp_mode(
         mode.name()
     ));
     Ok(mode)
+}
+
+/// Where the THP mode comes from when nothing sets it: the kernel's build default,
+/// named after the distribution only when the `Linux version` line names one.
+/// Debian's kernels are built with CONFIG_TRANSPARENT_HUGEPAGE_ALWAYS (the oracle
+/// fixtures show `[always]`); other distributions' defaults are not known here.
+fn build_default(kernel: Option<&KernelVersion>) -> String {
+    match kernel.and_then(|kernel| kernel.distribution) {
+        Some("Debian") => "Debian's build default (CONFIG_TRANSPARENT_HUGEPAGE_ALWAYS)".to_string(),
+        Some(name) => format!(
+            "{name}'s kernel build default (CONFIG_TRANSPARENT_HUGEPAGE_ALWAYS or _MADVISE), unknown here; \
+             assumed `always` (either one enables THP, which is all the model's setup reads)"
+        ),
+        None => "the kernel's build default (CONFIG_TRANSPARENT_HUGEPAGE_ALWAYS or _MADVISE), unknown here; \
+                 assumed `always` (either one enables THP, which is all the model's setup reads)"
+            .to_string(),
+    }
 }
