@@ -22,14 +22,22 @@
 
 mod cmdline;
 mod cpus;
+mod decode;
 mod distances;
 mod dmesg;
+mod intake;
+mod numactl;
 mod sections;
+mod sosreport;
 mod sysctls;
 #[cfg(test)]
 mod tests;
 mod thp;
 mod zoneinfo;
+mod zoneinfo_layout;
+
+pub use intake::{decode_file, is_machine_text, read_machine, FileUse, InputFile, Intake, PASTED};
+pub use sosreport::SOSREPORT_FILES;
 
 use core::fmt;
 
