@@ -376,7 +376,8 @@ impl<'a> Assembly<'a> {
                 let list = format_cpulist(&facts.cpus);
                 self.notes.push(format!(
                     "the CPUs ({list}) come from /proc/zoneinfo's pagesets (its `cpu: N` lines list the online \
-                     CPUs); zoneinfo does not say which node each CPU is on"
+                     CPUs); zoneinfo does not say which node each CPU is on, so they are read as \
+                     `{CPU_ONLINE}` would be"
                 ));
                 self.parts.push(Part {
                     source: Some(CPU_ONLINE.to_string()),
