@@ -733,3 +733,50 @@ fn files_that_say_nothing_are_listed_as_ignored() {
         .unwrap();
     assert!(!log.used && log.what.contains("binary file"), "{log:?}");
 }
+
+/// The fuzz target's split of an input into files (`fuzz/fuzz_targets/intake.rs`):
+/// `==== NAME` lines start files; without one, the input is one pasted file.
+fn fuzz_files(data: &[u8]) -> Vec<InputFile> {
+    const MARK: &[u8] = b"==== ";
+    if !data.starts_with(MARK) {
+        return vec![InputFile::new(PASTED, data)];
+    }
+    let mut out = Vec::new();
+    let mut rest = data;
+    while let Some(after) = rest.strip_prefix(MARK) {
+        let name_end = after
+            .iter()
+            .position(|&b| b == b'\n')
+            .unwrap_or(after.len());
+        let name = String::from_utf8_lossy(&after[..name_end]).into_owned();
+        let body = after.get(name_end + 1..).unwrap_or(&[]);
+        let next = body
+            .windows(MARK.len() + 1)
+            .position(|w| w[0] == b'\n' && &w[1..] == MARK)
+            .map_or(body.len(), |at| at + 1);
+        out.push(InputFile::new(name, &body[..next]));
+        rest = &body[next..];
+    }
+    out
+}
+
+#[test]
+fn the_fuzz_seeds_are_machines_that_read_back_the_same() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds/intake");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let data = std::fs::read(&path).unwrap();
+        seen += 1;
+        let result = read_machine(&fuzz_files(&data));
+        if name == "utf16" {
+            assert!(result.unwrap_err().to_string().contains("UTF-16"), "{name}");
+            continue;
+        }
+        let intake = result.unwrap_or_else(|e| panic!("seed {name}: {e}"));
+        let again = read(vec![pasted(&intake.snapshot)]);
+        assert_eq!(again.imported.config, intake.imported.config, "seed {name}");
+    }
+    assert!(seen >= 10, "{seen} seeds");
+}
