@@ -37,7 +37,7 @@ mod zoneinfo;
 mod zoneinfo_layout;
 
 pub use intake::{decode_file, is_machine_text, read_machine, FileUse, InputFile, Intake, PASTED};
-pub use sosreport::SOSREPORT_FILES;
+pub use sosreport::{is_read_path, SOSREPORT_FILES};
 
 use core::fmt;
 

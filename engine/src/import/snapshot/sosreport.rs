@@ -48,6 +48,13 @@ pub const SOSREPORT_FILES: &[&str] = &[
     "sos_commands/numa/numactl_--hardware",
 ];
 
+/// Whether the path names a file Buddyscope reads (a /proc or /sys file of a
+/// snapshot, a sosreport's dmesg or numactl output), so a folder picked whole needs
+/// only these files loaded.
+pub fn is_read_path(path: &str) -> bool {
+    path_role(path) != PathRole::Unknown
+}
+
 /// The role of the file at `path`.
 pub(super) fn path_role(path: &str) -> PathRole {
     let path = path.replace('\\', "/");
