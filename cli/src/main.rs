@@ -471,7 +471,7 @@ fn run_scenario(path: &Path, trace: bool, steps: Option<u64>, show: &str) -> Res
 fn read_scenario_or_machine(path: &Path) -> Result<scenario::Scenario, String> {
     let files = input_files(path)?;
     if let [file] = files.as_slice() {
-        let text = decode_file(&file.bytes).map_err(|why| format!("{}: {why}", path.display()))?;
+        let text = decode_file(file).map_err(|why| format!("{}: {why}", path.display()))?;
         if scenario::detect_kind(&text) == scenario::InputKind::Scenario {
             return scenario::parse_scenario(&text).map_err(|e| format!("{}: {e}", path.display()));
         }

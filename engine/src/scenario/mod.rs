@@ -197,7 +197,7 @@ pub fn load_machine(text: &str) -> Result<(MachineConfig, Vec<String>), String> 
 /// was missing and defaulted, and on what each file was used for.
 pub fn load_machine_files(files: &[InputFile]) -> Result<(MachineConfig, Vec<String>), String> {
     if let [file] = files {
-        let text = decode_file(&file.bytes).map_err(|why| format!("{}: {why}", file.name))?;
+        let text = decode_file(file).map_err(|why| format!("{}: {why}", file.name))?;
         if detect_kind(&text) == InputKind::Scenario {
             return parse_with_notes(&text)
                 .map(|(scenario, notes)| (scenario.machine, notes))

@@ -7,8 +7,9 @@
 use crate::limits::SNAPSHOT_BYTES_MAX;
 
 /// The text of a file, or the one sentence that says why it is not text Buddyscope
-/// can read.
-pub(super) fn decode_text(bytes: &[u8]) -> Result<String, String> {
+/// can read. `pasted`: the bytes are text the user pasted or typed (already text, so
+/// a stray control character is the parsers' to name, not a sign of a binary file).
+pub(super) fn decode_text(bytes: &[u8], pasted: bool) -> Result<String, String> {
     let mut bytes = std::borrow::Cow::Borrowed(bytes);
     if bytes.starts_with(&[0x1f, 0x8b]) {
         let inflated = gunzip(&bytes)?;
@@ -25,6 +26,11 @@ pub(super) fn decode_text(bytes: &[u8]) -> Result<String, String> {
             "this file is {} bytes; the limit is {SNAPSHOT_BYTES_MAX} bytes (16 MiB)",
             bytes.len()
         ));
+    }
+    if pasted {
+        if let Ok(text) = std::str::from_utf8(&bytes) {
+            return Ok(plain_lines(text));
+        }
     }
     if let Some(what) = foreign_format(&bytes) {
         return Err(what);
@@ -52,12 +58,17 @@ pub(super) fn decode_text(bytes: &[u8]) -> Result<String, String> {
             ));
         }
     };
+    Ok(plain_lines(text))
+}
+
+/// The text without a UTF-8 byte-order mark, with CRLF (a file saved on Windows) and
+/// lone CR line ends made LF.
+fn plain_lines(text: &str) -> String {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.contains('\r') {
-        // CRLF (a file saved on Windows) and lone CR both end a line.
-        return Ok(text.replace("\r\n", "\n").replace('\r', "\n"));
+        return text.replace("\r\n", "\n").replace('\r', "\n");
     }
-    Ok(text.to_string())
+    text.to_string()
 }
 
 /// The bytes of a gzip file (RFC 1952), at most [`SNAPSHOT_BYTES_MAX`] of them.
@@ -256,7 +267,7 @@ mod tests {
     #[test]
     fn crlf_and_bom_become_plain_lines() {
         assert_eq!(
-            decode_text(b"\xef\xbb\xbfa\r\nb\r\n").as_deref(),
+            decode_text(b"\xef\xbb\xbfa\r\nb\r\n", false).as_deref(),
             Ok("a\nb\n")
         );
     }

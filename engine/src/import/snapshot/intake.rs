@@ -75,8 +75,8 @@ pub fn is_machine_text(text: &str) -> bool {
 
 /// The text of a file as [`read_machine`] decodes it (gzip, UTF-8 byte-order mark,
 /// carriage returns), or the sentence that says why it is not text.
-pub fn decode_file(bytes: &[u8]) -> Result<String, String> {
-    decode_text(bytes)
+pub fn decode_file(file: &InputFile) -> Result<String, String> {
+    decode_text(&file.bytes, file.name == PASTED)
 }
 
 /// The name a single pasted text is given.
@@ -95,7 +95,7 @@ pub fn read_machine(files: &[InputFile]) -> Result<Intake, SnapshotError> {
     let mut uses = Vec::new();
     for file in files {
         let role = path_role(&file.name);
-        match decode_text(&file.bytes) {
+        match decode_text(&file.bytes, file.name == PASTED) {
             Ok(text) => texts.push((file.name.as_str(), role, text)),
             Err(why) if role == PathRole::Unknown && files.len() > 1 => uses.push(FileUse {
                 name: file.name.clone(),
@@ -324,7 +324,19 @@ impl<'a> Assembly<'a> {
             .as_ref()
             .is_some_and(|part| has_early_ranges(part.lines.iter().map(|(_, line)| *line)));
         let mut layout_from_zoneinfo = false;
-        if needs_layout {
+        let populated = facts
+            .as_ref()
+            .is_some_and(|(facts, _)| !facts.populated().is_empty());
+        if needs_layout && !populated {
+            if let (None, Some((_, file))) = (&dmesg, &facts) {
+                return Err(SnapshotError::new(format!(
+                    "no `dmesg` section, and the /proc/zoneinfo of `{}` has no zone with present pages to build \
+                     the memory layout from; give dmesg's \"{EARLY_RANGES}\" lines or a whole /proc/zoneinfo",
+                    name(*file)
+                )));
+            }
+        }
+        if needs_layout && populated {
             if let Some((facts, file)) = &facts {
                 let ranges = layout(facts).map_err(|(line, message)| {
                     SnapshotError::in_section(

@@ -238,13 +238,13 @@ pub fn snapshot_import(props: &SnapshotImportProps) -> Html {
                 <summary>{ "How to capture one" }</summary>
                 { for commands }
             </details>
-            <textarea id="snapshot-text" aria-label="Machine text" rows="4" spellcheck="false"
+            <textarea id="snapshot-text" aria-label="Machine snapshot or other text (dmesg, /proc/zoneinfo, numactl -H)" rows="4" spellcheck="false"
                 placeholder="Paste a snapshot, a dmesg, /proc/zoneinfo or numactl -H here"
                 value={(*snapshot).clone()} oninput={on_snapshot}></textarea>
             <div class={drop_class}>
                 <span>{ "Drop files here, or " }</span>
                 <label class="picker">{ "choose files" }
-                    <input type="file" id="import-files" multiple=true aria-label="Choose the machine's files" onchange={on_files} />
+                    <input type="file" id="import-files" multiple=true aria-label="Upload a snapshot file, or several of the machine's files" onchange={on_files} />
                 </label>
                 <span>{ " or " }</span>
                 <label class="picker">{ "a sosreport folder" }
