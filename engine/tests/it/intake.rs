@@ -780,3 +780,34 @@ fn the_fuzz_seeds_are_machines_that_read_back_the_same() {
     }
     assert!(seen >= 10, "{seen} seeds");
 }
+
+#[test]
+fn a_section_given_twice_must_agree() {
+    // The snapshot's command line and a file of its own that says otherwise.
+    let files = vec![
+        InputFile::new("machine.snapshot", C.as_bytes()),
+        InputFile::new(
+            "proc/cmdline",
+            b"BOOT_IMAGE=/vmlinuz movablecore=25%\n".to_vec(),
+        ),
+    ];
+    let message = error(files);
+    assert!(
+        message.contains(
+            "`machine.snapshot` and `proc/cmdline` both give /proc/cmdline, and they differ"
+        ),
+        "{message}"
+    );
+    // The same text twice is read once, and said so.
+    let files = vec![
+        InputFile::new("machine.snapshot", C.as_bytes()),
+        InputFile::new("proc/sys/vm/min_free_kbytes", b"67584\n".to_vec()),
+    ];
+    let intake = read(files);
+    assert_eq!(intake.imported.config, original(C));
+    assert!(intake
+        .imported
+        .notes
+        .iter()
+        .any(|n| n.contains("both give /proc/sys/vm/min_free_kbytes, the same")));
+}

@@ -299,7 +299,19 @@ impl<'a> Assembly<'a> {
     /// The assembled text, its line map, and whether it is one file's text as it was.
     fn finish(&mut self, names: &[&str]) -> Result<(String, LineMap, bool), SnapshotError> {
         let name = |index: usize| names.get(index).copied().unwrap_or("?");
+        let had_numactl = !self.numactl.is_empty();
         let dmesg = self.choose_dmesg(names)?;
+        // Each source once: two files that give it must agree.
+        let mut sources: Vec<String> = self
+            .parts
+            .iter()
+            .filter_map(|part| part.source.clone())
+            .collect();
+        sources.sort();
+        sources.dedup();
+        for source in sources.iter().filter(|source| source.as_str() != ZONEINFO) {
+            self.one_part(source, names)?;
+        }
         let zoneinfo = self.one_part(ZONEINFO, names)?;
         let facts = match zoneinfo {
             Some(part) => {
@@ -402,7 +414,7 @@ impl<'a> Assembly<'a> {
         }
         let passthrough = self.snapshots <= 1
             && names.len() == 1
-            && self.numactl.is_empty()
+            && !had_numactl
             && !layout_from_zoneinfo
             && dmesg.as_ref().map_or(true, |part| {
                 part.header_line.is_some() || self.parts.is_empty()
