@@ -411,7 +411,7 @@ fn sosreport_dir(tag: &str) -> std::path::PathBuf {
     let root = std::env::temp_dir().join(format!("buddyscope-sos-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
     let mut current: Option<(String, String)> = None;
-    let mut write = |section: Option<(String, String)>| {
+    let write = |section: Option<(String, String)>| {
         if let Some((source, body)) = section {
             let relative = if source == "dmesg" {
                 "sos_commands/kernel/dmesg".to_string()

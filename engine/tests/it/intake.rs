@@ -109,7 +109,10 @@ fn clock(seconds: f64) -> String {
 }
 
 /// Each rendering of a dmesg line that people paste, by name.
-fn renderings() -> Vec<(&'static str, fn(usize, &str) -> String)> {
+/// A rendering: a dmesg line (and its index) as the tool prints it.
+type Render = fn(usize, &str) -> String;
+
+fn renderings() -> Vec<(&'static str, Render)> {
     vec![
         ("dmesg -T", |_, line| match stamp(line) {
             Some((s, m)) => format!("[Sun Dec  6 {} 2026] {m}", clock(s)),

@@ -416,9 +416,9 @@ impl<'a> Assembly<'a> {
             && names.len() == 1
             && !had_numactl
             && !layout_from_zoneinfo
-            && dmesg.as_ref().map_or(true, |part| {
-                part.header_line.is_some() || self.parts.is_empty()
-            });
+            && dmesg
+                .as_ref()
+                .is_none_or(|part| part.header_line.is_some() || self.parts.is_empty());
         let mut parts: Vec<Part<'a>> = core::mem::take(&mut self.parts);
         if let Some(dmesg) = dmesg {
             parts.push(dmesg);

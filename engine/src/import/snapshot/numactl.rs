@@ -161,6 +161,7 @@ fn numbers(text: &str, max: usize) -> Option<Vec<u32>> {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
