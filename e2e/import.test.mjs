@@ -36,6 +36,15 @@ async function drop(page, files) {
   }, payload);
 }
 
+/** Scrolls the panel's heading to just below the sticky controls. */
+async function toPanel(page) {
+  await page.evaluate(() => {
+    const top = document.getElementById('import').getBoundingClientRect().top + window.scrollY;
+    const bar = document.querySelector('.controls')?.getBoundingClientRect().height ?? 0;
+    window.scrollTo(0, top - bar - 10);
+  });
+}
+
 const title = (page) => page.locator('#scenario-title').textContent();
 const notes = async (page) => (await page.locator('#import-notes').textContent()) ?? '';
 
@@ -61,8 +70,7 @@ test('a pasted zoneinfo and a dropped gzip file import, with notes and copyable 
   assert.equal(await panel.locator('.copied').textContent(), 'Copied.');
   const copied = await page.evaluate(() => navigator.clipboard.readText());
   assert.match(copied, /^\{ echo '==> dmesg <=='; dmesg; tail -n \+1 -v \/proc\/cmdline \/proc\/zoneinfo/);
-  await panel.scrollIntoViewIfNeeded();
-  await page.evaluate(() => document.getElementById('import').scrollIntoView({ block: 'start' }));
+  await toPanel(page);
   await page.screenshot({ path: join(ROOT, 'test-results', 'import-1440x900.png') });
 
   // A gzipped snapshot of the one-node 4 GiB machine, dropped on the panel.
@@ -79,7 +87,7 @@ test('a pasted zoneinfo and a dropped gzip file import, with notes and copyable 
   assert.match(await notes(page), /\/proc\/buddyinfo was read: its zones \(0\/DMA, 0\/DMA32, 0\/Normal\)/);
 
   await page.setViewportSize({ width: 1024, height: 768 });
-  await page.evaluate(() => document.getElementById('import').scrollIntoView({ block: 'start' }));
+  await toPanel(page);
   await page.screenshot({ path: join(ROOT, 'test-results', 'import-1024x768.png') });
 
   // A UTF-16 file gets one sentence, and the machine stays.

@@ -26,8 +26,8 @@ const SNAPSHOT_COMMAND: &str =
   /sys/kernel/mm/transparent_hugepage/enabled /sys/devices/system/cpu/online \\
   /sys/devices/system/node/node*/distance /sys/devices/system/node/node*/cpulist; \\
 } > machine.snapshot";
-const SOS_COMMAND: &str =
-    "sudo sos report --batch && tar xf /var/tmp/sosreport-*.tar.xz   # then pick the folder";
+const SOS_COMMAND: &str = "sudo sos report --batch && sudo tar xf /var/tmp/sosreport-*.tar.xz && \
+sudo chown -R \"$USER\" sosreport-*/   # then pick the folder";
 const ZONEINFO_COMMAND: &str = "cat /proc/zoneinfo > zoneinfo.txt; numactl -H > numactl.txt";
 
 /// The capture commands: (what it is, the command).
