@@ -364,8 +364,14 @@ fn gather(paths: &[PathBuf]) -> Result<(Vec<InputFile>, String), String> {
 /// A machine from a scenario or a machine's files, its notes printed on stderr.
 fn load_machine_paths(paths: &[PathBuf]) -> Result<MachineConfig, String> {
     let (files, label) = gather(paths)?;
-    let (config, notes) =
-        scenario::load_machine_files(&files).map_err(|e| format!("{label}: {e}"))?;
+    // A single file's decoding error already starts with its name.
+    let (config, notes) = scenario::load_machine_files(&files).map_err(|e| {
+        if e.starts_with(&format!("{label}: ")) {
+            e
+        } else {
+            format!("{label}: {e}")
+        }
+    })?;
     for note in &notes {
         eprintln!("note: {note}");
     }

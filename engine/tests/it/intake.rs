@@ -814,3 +814,24 @@ fn a_section_given_twice_must_agree() {
         .iter()
         .any(|n| n.contains("both give /proc/sys/vm/min_free_kbytes, the same")));
 }
+
+#[test]
+fn pasted_text_with_control_characters_is_text_not_a_binary_file() {
+    // What the page's hostile-input test pastes: the parsers name what is missing.
+    let text = "==> /proc/zoneinfo <==\n<script>window.__pwned=1</script>\u{0}\u{7}\n";
+    let message = error(vec![pasted(text)]);
+    assert!(message.starts_with("no `dmesg` section, and the /proc/zoneinfo of `pasted text` has no zone with present pages"), "{message}");
+    // The same bytes as a file are a binary file.
+    let message = error(vec![InputFile::new("zoneinfo", text.as_bytes())]);
+    assert!(
+        message.contains("this looks like a binary file (1 NUL byte)"),
+        "{message}"
+    );
+    let headers =
+        "==> dmesg <==\n==> /proc/zoneinfo <==\n==> /proc/buddyinfo <==\n==> /proc/cmdline <==\n";
+    let message = error(vec![pasted(headers)]);
+    assert!(
+        message.contains("no \"Early memory node ranges\" lines"),
+        "{message}"
+    );
+}

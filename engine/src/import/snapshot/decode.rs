@@ -44,8 +44,9 @@ pub(super) fn decode_text(bytes: &[u8], pasted: bool) -> Result<String, String> 
     let nul = bytes.iter().filter(|&&b| b == 0).count();
     if nul > 0 {
         return Err(format!(
-            "this looks like a binary file ({nul} NUL bytes), not text; Buddyscope reads the text of dmesg, \
-             /proc and /sys files"
+            "this looks like a binary file ({nul} NUL byte{}), not text; Buddyscope reads the text of dmesg, \
+             /proc and /sys files",
+            if nul == 1 { "" } else { "s" }
         ));
     }
     let text = match std::str::from_utf8(&bytes) {
