@@ -835,3 +835,20 @@ fn pasted_text_with_control_characters_is_text_not_a_binary_file() {
         "{message}"
     );
 }
+
+#[test]
+fn notes_name_the_line_of_the_users_file() {
+    // Without /proc/cmdline the command line comes from dmesg; the note names the
+    // line of the dmesg file, not of the assembled snapshot.
+    let mut files = sosreport(B, "sos_commands/kernel/dmesg");
+    files.retain(|f| !f.name.ends_with("/proc/cmdline"));
+    let dmesg = section(B, "dmesg");
+    let line = dmesg
+        .lines()
+        .position(|l| l.contains("Kernel command line:"))
+        .map(|index| index + 1)
+        .unwrap();
+    let notes = read(files).imported.notes.join("\n");
+    let expected = format!("taken from dmesg (line {line} of `sos_commands/kernel/dmesg`)");
+    assert!(notes.contains(&expected), "{expected}\n{notes}");
+}

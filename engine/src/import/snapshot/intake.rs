@@ -960,6 +960,15 @@ fn remap_note(note: &str, map: &LineMap, names: &[&str]) -> String {
         let digits = after.bytes().take_while(u8::is_ascii_digit).count();
         let (number, tail) = after.split_at(digits);
         rest = tail;
+        // "line" as a word ("deadline 3" is not a line number).
+        let word = before
+            .strip_suffix("line ")
+            .and_then(|head| head.chars().last())
+            .is_none_or(|c| !c.is_alphanumeric());
+        if !word {
+            out.push_str(number);
+            continue;
+        }
         let mapped = parse_decimal(number)
             .and_then(|n| map.get((n as usize).wrapping_sub(1)).copied().flatten());
         match mapped {
