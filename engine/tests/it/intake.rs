@@ -852,3 +852,59 @@ fn notes_name_the_line_of_the_users_file() {
     let expected = format!("taken from dmesg (line {line} of `sos_commands/kernel/dmesg`)");
     assert!(notes.contains(&expected), "{expected}\n{notes}");
 }
+
+/// The fixture's vm sysctls as `sysctl -a` prints them, among others it also prints.
+fn sysctl_all(snapshot: &str) -> String {
+    let mut out = String::from("kernel.pid_max = 4194304\nvm.admin_reserve_kbytes = 8192\n");
+    for name in [
+        "lowmem_reserve_ratio",
+        "min_free_kbytes",
+        "percpu_pagelist_high_fraction",
+        "watermark_boost_factor",
+        "watermark_scale_factor",
+    ] {
+        let value = section(snapshot, &format!("/proc/sys/vm/{name}"));
+        out.push_str(&format!("vm.{name} = {}\n", value.trim()));
+    }
+    out.push_str("vm.swappiness = 60\n");
+    out
+}
+
+#[test]
+fn a_sosreports_sysctl_a_gives_the_vm_sysctls() {
+    // sos keeps the sysctls as `sysctl -a` output, not as /proc/sys/vm files.
+    for (name, snapshot) in ALL {
+        let mut files = sosreport(snapshot, "sos_commands/kernel/dmesg");
+        files.retain(|f| !f.name.contains("/proc/sys/vm/"));
+        files.push(InputFile::new(
+            "sos_commands/kernel/sysctl_-a",
+            sysctl_all(snapshot).into_bytes(),
+        ));
+        let intake = read(files);
+        assert_eq!(intake.imported.config, original(snapshot), "{name}");
+        let sysctl = intake
+            .files
+            .iter()
+            .find(|f| f.name.ends_with("sysctl_-a"))
+            .unwrap();
+        assert!(
+            sysctl
+                .what
+                .starts_with("read as sysctl -a (vm.lowmem_reserve_ratio, vm.min_free_kbytes"),
+            "{sysctl:?}"
+        );
+    }
+    // Beside the files, it must agree with them.
+    let mut files = sosreport(C, "sos_commands/kernel/dmesg");
+    files.push(InputFile::new(
+        "sysctl.txt",
+        sysctl_all(C)
+            .replace("vm.min_free_kbytes = 67584", "vm.min_free_kbytes = 90112")
+            .into_bytes(),
+    ));
+    let message = error(files);
+    assert!(
+        message.contains("/proc/sys/vm/min_free_kbytes` and `sysctl.txt` both give /proc/sys/vm/min_free_kbytes, and they differ: `67584` against `90112`"),
+        "{message}"
+    );
+}

@@ -16,7 +16,7 @@ use super::decode::decode_text;
 use super::dmesg::dmesg_message;
 use super::numactl::{is_numactl, parse_numactl, Numactl};
 use super::sections::section_header;
-use super::sosreport::{path_role, PathRole, BUDDYINFO, PAGETYPEINFO};
+use super::sosreport::{is_sysctl_all, path_role, PathRole, BUDDYINFO, PAGETYPEINFO, VM_SYSCTLS};
 use super::zoneinfo_layout::{
     early_ranges_lines, is_zoneinfo, layout, zoneinfo_facts, ZoneinfoFacts,
 };
@@ -201,6 +201,7 @@ impl<'a> Assembly<'a> {
                 self.add_numactl(index, name, text, 0)?;
                 return Ok((true, "read as numactl -H".to_string()));
             }
+            PathRole::SysctlAll => return Ok(self.add_sysctl_all(index, text)),
             PathRole::Unknown => {}
         }
         if text.lines().any(|line| section_header(line).is_some()) {
@@ -213,6 +214,8 @@ impl<'a> Assembly<'a> {
         } else if is_numactl(text) {
             self.add_numactl(index, name, text, 0)?;
             return Ok((true, "read as numactl -H".to_string()));
+        } else if is_sysctl_all(text) {
+            return Ok(self.add_sysctl_all(index, text));
         } else if text.trim_start().starts_with("Page block order:") {
             PAGETYPEINFO
         } else if is_buddyinfo(text) {
@@ -230,6 +233,36 @@ impl<'a> Assembly<'a> {
         };
         self.parts.push(whole(source));
         Ok((true, format!("read as {source}")))
+    }
+
+    /// `sysctl -a`: each `vm.*` sysctl the model reads becomes its /proc/sys/vm
+    /// section (the value as the file holds it).
+    fn add_sysctl_all(&mut self, index: usize, text: &'a str) -> (bool, String) {
+        let mut found = Vec::new();
+        for (number, line) in text.lines().enumerate() {
+            let Some((key, value)) = line.split_once(" = ") else {
+                continue;
+            };
+            let Some((name, source)) = VM_SYSCTLS.iter().find(|(name, _)| *name == key.trim())
+            else {
+                continue;
+            };
+            self.parts.push(Part {
+                source: Some((*source).to_string()),
+                file: index,
+                header_line: None,
+                lines: vec![(Some(number + 1), value)],
+                extra: Vec::new(),
+            });
+            found.push(*name);
+        }
+        if found.is_empty() {
+            return (
+                false,
+                "ignored: sysctl -a output without the vm sysctls the model reads".to_string(),
+            );
+        }
+        (true, format!("read as sysctl -a ({})", found.join(", ")))
     }
 
     fn add_snapshot(
@@ -555,7 +588,7 @@ impl<'a> Assembly<'a> {
             let body = |part: &Part<'_>| -> Vec<String> {
                 part.lines
                     .iter()
-                    .map(|(_, line)| line.trim().to_string())
+                    .map(|(_, line)| line.split_whitespace().collect::<Vec<_>>().join(" "))
                     .filter(|line| !line.is_empty())
                     .collect()
             };

@@ -23,6 +23,9 @@ pub(super) enum PathRole {
     Dmesg(u8),
     /// `numactl -H` output.
     Numactl,
+    /// `sysctl -a` output (sos saves it as `sos_commands/kernel/sysctl_-a`): the
+    /// `vm.*` sysctls the model reads.
+    SysctlAll,
     /// A path that says nothing Buddyscope reads.
     Unknown,
 }
@@ -42,6 +45,8 @@ pub const SOSREPORT_FILES: &[&str] = &[
     "sys/kernel/mm/transparent_hugepage/enabled",
     "sys/devices/system/cpu/online",
     "sos_commands/kernel/dmesg",
+    "sos_commands/kernel/dmesg_-T",
+    "sos_commands/kernel/sysctl_-a",
     "var/log/dmesg",
     "sos_commands/logs/journalctl_--no-pager_--boot",
     "sos_commands/numa/numactl_-H",
@@ -79,6 +84,9 @@ pub(super) fn path_role(path: &str) -> PathRole {
                     if name.starts_with("dmesg") {
                         return PathRole::Dmesg(1);
                     }
+                    if name == "sysctl_-a" {
+                        return PathRole::SysctlAll;
+                    }
                 }
                 if let Some(name) = rest.strip_prefix("logs/") {
                     if name.starts_with("journalctl_--no-pager_--boot")
@@ -99,6 +107,23 @@ pub(super) fn path_role(path: &str) -> PathRole {
         }
     }
     PathRole::Unknown
+}
+
+/// The `vm.*` sysctls the model reads, as `sysctl -a` names them, and their files.
+pub(super) const VM_SYSCTLS: [(&str, &str); 5] = [
+    ("vm.min_free_kbytes", SYSCTL_MIN_FREE),
+    ("vm.watermark_scale_factor", SYSCTL_WSF),
+    ("vm.watermark_boost_factor", SYSCTL_WBF),
+    ("vm.lowmem_reserve_ratio", SYSCTL_LRR),
+    ("vm.percpu_pagelist_high_fraction", SYSCTL_PHF),
+];
+
+/// Whether the text is `sysctl -a` output (it has `vm.NAME = VALUE` lines).
+pub(super) fn is_sysctl_all(text: &str) -> bool {
+    text.lines().any(|line| {
+        line.split_once(" = ")
+            .is_some_and(|(key, _)| VM_SYSCTLS.iter().any(|(name, _)| *name == key.trim()))
+    })
 }
 
 /// Whether `source` is a section the snapshot reader uses (or checks).
@@ -145,6 +170,10 @@ mod tests {
         assert_eq!(path_role("sos_commands/kernel/dmesg"), PathRole::Dmesg(1));
         assert_eq!(path_role("./var/log/dmesg.gz"), PathRole::Dmesg(2));
         assert_eq!(path_role("sos_commands/numa/numactl_-H"), PathRole::Numactl);
+        assert_eq!(
+            path_role("sos_commands/kernel/sysctl_-a"),
+            PathRole::SysctlAll
+        );
         assert_eq!(path_role("proc/meminfo"), PathRole::Unknown);
         assert_eq!(path_role("zoneinfo"), PathRole::Unknown);
     }
