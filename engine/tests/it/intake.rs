@@ -654,8 +654,20 @@ fn contradicting_files_are_named_with_both_values() {
     let message = error(files);
     assert!(
         message.contains(
-            "/proc/zoneinfo gives memory to nodes 0, 1 but `numactl_-H` (numactl -H) to nodes 0"
+            "/proc/zoneinfo gives node 1 memory but `numactl_-H` (numactl -H) does not list node 1"
         ),
+        "{message}"
+    );
+
+    // numactl says node 1 has no memory.
+    let mut files = without_node_files(sosreport(C, "sos_commands/kernel/dmesg"));
+    files.push(InputFile::new(
+        "numactl.txt",
+        NUMACTL_C.replace("node 1 size: 1007 MB", "node 1 size: 0 MB"),
+    ));
+    let message = error(files);
+    assert!(
+        message.contains("/proc/zoneinfo gives node 1 1007 MiB of managed memory but `numactl.txt` (numactl -H) says `node 1 size: 0 MB`"),
         "{message}"
     );
 

@@ -24,7 +24,7 @@ use super::{
     parse_snapshot, Imported, SnapshotError, CPU_ONLINE, DMESG, EARLY_RANGES, NODE_DIR, ZONEINFO,
 };
 use crate::text::{format_cpulist, parse_cpulist, parse_decimal, shorten};
-use crate::types::ZoneType;
+use crate::types::{ZoneType, PAGE_SIZE_BYTES};
 
 /// One file given to [`read_machine`]: its name (a path relative to a sosreport's
 /// root, a file name, or "pasted text") and its bytes.
@@ -640,23 +640,37 @@ impl<'a> Assembly<'a> {
         for (file, numactl) in &numactls {
             let numactl_name = name(*file);
             if let Some(facts) = facts {
-                let mut with_memory: Vec<u32> =
-                    facts.populated().iter().map(|(node, _)| *node).collect();
-                with_memory.dedup();
-                let sized: Vec<u32> = numactl
-                    .nodes
-                    .iter()
-                    .filter(|node| node.size_mib.is_some_and(|size| size > 0))
-                    .map(|node| node.id)
-                    .collect();
-                if numactl.nodes.iter().any(|node| node.size_mib.is_some()) && sized != with_memory
-                {
-                    return Err(SnapshotError::new(format!(
-                        "/proc/zoneinfo gives memory to nodes {} but `{numactl_name}` (numactl -H) to nodes {}; are \
-                         they from two different machines?",
-                        list(&with_memory),
-                        list(&sized)
-                    )));
+                // numactl's `size` is the node's MemTotal, its managed pages, in whole
+                // MiB: a node with at least 1 MiB managed has a size, a node without
+                // present pages has none.
+                let managed = facts.managed_per_node();
+                let populated: Vec<u32> = facts.populated().iter().map(|(node, _)| *node).collect();
+                for node in &numactl.nodes {
+                    let Some(size) = node.size_mib else { continue };
+                    let pages = managed
+                        .iter()
+                        .find(|(id, _)| *id == node.id)
+                        .map_or(0, |(_, pages)| *pages);
+                    let mib = pages.saturating_mul(PAGE_SIZE_BYTES) >> 20;
+                    let contradicts =
+                        (size == 0 && mib >= 1) || (size > 0 && !populated.contains(&node.id));
+                    if contradicts {
+                        return Err(SnapshotError::new(format!(
+                            "/proc/zoneinfo gives node {} {mib} MiB of managed memory but `{numactl_name}` (numactl -H) \
+                             says `node {} size: {size} MB`; are they from two different machines?",
+                            node.id, node.id
+                        )));
+                    }
+                }
+                for (id, pages) in &managed {
+                    let listed = numactl.nodes.iter().any(|node| node.id == *id);
+                    let has_sizes = numactl.nodes.iter().any(|node| node.size_mib.is_some());
+                    if *pages > 0 && has_sizes && !listed {
+                        return Err(SnapshotError::new(format!(
+                            "/proc/zoneinfo gives node {id} memory but `{numactl_name}` (numactl -H) does not list \
+                             node {id}; are they from two different machines?"
+                        )));
+                    }
                 }
             }
             let mut rows: Vec<(String, String)> = Vec::new();

@@ -29,6 +29,7 @@ pub(super) struct ZoneSpan {
     pub(super) start_pfn: Option<u64>,
     pub(super) spanned: u64,
     pub(super) present: u64,
+    pub(super) managed: u64,
 }
 
 /// What zoneinfo says about the layout and the CPUs.
@@ -41,6 +42,19 @@ pub(super) struct ZoneinfoFacts {
 }
 
 impl ZoneinfoFacts {
+    /// The managed pages of each node (sorted by node): what numactl's `size` is.
+    pub(super) fn managed_per_node(&self) -> Vec<(u32, u64)> {
+        let mut out: Vec<(u32, u64)> = Vec::new();
+        for zone in &self.zones {
+            match out.iter_mut().find(|(node, _)| *node == zone.node) {
+                Some((_, pages)) => *pages = pages.saturating_add(zone.managed),
+                None => out.push((zone.node, zone.managed)),
+            }
+        }
+        out.sort();
+        out
+    }
+
     /// The (node, zone) pairs with present pages: the zones /proc/buddyinfo lists.
     pub(super) fn populated(&self) -> Vec<(u32, ZoneType)> {
         let mut out: Vec<(u32, ZoneType)> = self
@@ -93,6 +107,7 @@ pub(super) fn zoneinfo_facts(text: &str) -> Result<ZoneinfoFacts, (usize, String
                 start_pfn: None,
                 spanned: 0,
                 present: 0,
+                managed: 0,
             });
             continue;
         }
@@ -102,7 +117,9 @@ pub(super) fn zoneinfo_facts(text: &str) -> Result<ZoneinfoFacts, (usize, String
             _ => {
                 let mut words = trimmed.split_whitespace();
                 match (words.next(), words.next(), words.next()) {
-                    (Some(key @ ("spanned" | "present")), Some(value), None) => (key, value),
+                    (Some(key @ ("spanned" | "present" | "managed")), Some(value), None) => {
+                        (key, value)
+                    }
                     _ => continue,
                 }
             }
@@ -136,6 +153,7 @@ pub(super) fn zoneinfo_facts(text: &str) -> Result<ZoneinfoFacts, (usize, String
         match key {
             "start_pfn" => zone.start_pfn = Some(value),
             "spanned" => zone.spanned = value,
+            "managed" => zone.managed = value,
             _ => zone.present = value,
         }
     }
