@@ -920,3 +920,23 @@ fn a_sosreports_sysctl_a_gives_the_vm_sysctls() {
         "{message}"
     );
 }
+
+#[test]
+fn a_zoneinfo_whose_nodes_interleave_is_refused_with_the_reason() {
+    // Node 0's Normal spans 4-12 GiB with 6 GiB present (node 1's memory lies in its
+    // holes); node 1's Normal spans 8-16 GiB with 6 GiB present. With the holes at
+    // the end, node 0 would end at 10 GiB, inside node 1's 8-14 GiB.
+    let zone = |node: u32, start: u64, spanned: u64, present: u64| {
+        format!(
+            "Node {node}, zone   Normal\n  pages free     0\n        min      0\n        spanned  {spanned}\n        present  {present}\n        managed  {present}\n  pagesets\n    cpu: {node}\n              count: 0\n  start_pfn:           {start}\n"
+        )
+    };
+    let text = zone(0, 0x100000, 0x200000, 0x180000) + &zone(1, 0x200000, 0x200000, 0x180000);
+    let message = error(vec![pasted(&text)]);
+    assert!(
+        message.contains(
+            "node 0's memory (pfns 0x100000-0x280000) and node 1's (0x200000-0x380000) overlap"
+        ),
+        "{message}"
+    );
+}

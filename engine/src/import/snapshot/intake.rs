@@ -351,16 +351,18 @@ impl<'a> Assembly<'a> {
                 let body: Vec<&str> = part.lines.iter().map(|(_, line)| *line).collect();
                 let offset = part.header_line.unwrap_or(0);
                 let file = part.file;
-                Some((
-                    zoneinfo_facts(&body.join("\n")).map_err(|(line, message)| {
-                        SnapshotError::in_section(
-                            ZONEINFO,
-                            Some(line + offset),
-                            format!("in `{}`: {message}", name(file)),
-                        )
-                    })?,
-                    file,
-                ))
+                let mut facts = zoneinfo_facts(&body.join("\n")).map_err(|(line, message)| {
+                    SnapshotError::in_section(
+                        ZONEINFO,
+                        Some(line + offset),
+                        format!("in `{}`: {message}", name(file)),
+                    )
+                })?;
+                // Lines of the user's file, for the layout's messages.
+                for zone in &mut facts.zones {
+                    zone.line += offset;
+                }
+                Some((facts, file))
             }
             None => None,
         };

@@ -219,6 +219,28 @@ pub(super) fn layout(facts: &ZoneinfoFacts) -> Result<Vec<(u32, PfnRange)>, (usi
             }
         }
     }
+    // Nodes whose spans interleave (node 0's Normal around node 1's) have their real
+    // memory in each other's holes; zoneinfo cannot say where.
+    for (index, (node, range)) in ranges.iter().enumerate() {
+        for (other_node, other) in ranges.iter().skip(index + 1) {
+            if range.start < other.end && other.start < range.end {
+                let line = facts
+                    .zones
+                    .iter()
+                    .find(|zone| zone.node == *other_node)
+                    .map_or(1, |zone| zone.line);
+                return Err((
+                    line,
+                    format!(
+                        "node {node}'s memory (pfns {:#x}-{:#x}) and node {other_node}'s ({:#x}-{:#x}) overlap when \
+                         each zone's holes are put at its end: the nodes' spans interleave, and zoneinfo does not \
+                         say where each node's memory lies; give dmesg's \"Early memory node ranges\" too",
+                        range.start, range.end, other.start, other.end
+                    ),
+                ));
+            }
+        }
+    }
     if ranges.is_empty() {
         return Err((
             1,
