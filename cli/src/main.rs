@@ -48,10 +48,17 @@ enum Command {
     /// cannot use (counted by reason, with example line numbers).
     ///
     /// Prints a scenario whose workload replays the trace (its report as comments at
-    /// the top).
+    /// the top), runs it, and prints a summary on stderr: operations by kind,
+    /// failed allocations, pre-trace frees, unknown lines and the agreement figure
+    /// (allocations where the model chose the traced block). Fails when the trace
+    /// holds no operation.
     ImportTrace {
         /// The trace text.
         trace: PathBuf,
+        /// Place every block at the trace's own pfn (the state follows the traced
+        /// machine), asking the model first what it would have picked.
+        #[arg(long)]
+        follow: bool,
         /// The machine to replay it on (a scenario or a snapshot); by default one node
         /// laid out like a QEMU guest, large enough for every pfn in the trace, with
         /// as many CPUs as the trace names.
@@ -181,7 +188,11 @@ fn main() -> ExitCode {
             steps,
             show,
         } => run_scenario(&file, trace, steps, &show),
-        Command::ImportTrace { trace, machine } => run_import_trace(&trace, machine.as_deref()),
+        Command::ImportTrace {
+            trace,
+            machine,
+            follow,
+        } => run_import_trace(&trace, machine.as_deref(), follow),
         Command::Library { name } => run_library(name.as_deref()),
         Command::Check { file } => run_check(&file),
         Command::Generate {
@@ -364,8 +375,8 @@ fn run_scenario(path: &Path, trace: bool, steps: Option<u64>, show: &str) -> Res
     Ok(())
 }
 
-fn run_import_trace(path: &Path, machine_file: Option<&Path>) -> Result<(), String> {
-    use buddyscope_engine::import::kmemtrace;
+fn run_import_trace(path: &Path, machine_file: Option<&Path>, follow: bool) -> Result<(), String> {
+    use buddyscope_engine::import::kmemtrace::{self, ReplayMode};
     let size = std::fs::metadata(path)
         .map_err(|e| format!("{}: {e}", path.display()))?
         .len();
@@ -378,24 +389,14 @@ fn run_import_trace(path: &Path, machine_file: Option<&Path>) -> Result<(), Stri
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let imported =
         kmemtrace::import_trace(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut report = vec![format!(
-        "{}: {} operations",
-        file_name(path),
-        imported.ops.len()
-    )];
-    for (event, count) in &imported.used {
-        report.push(format!("used {event} {count}"));
-    }
-    for (event, count) in &imported.informational {
-        report.push(format!("informational {event} {count}"));
-    }
-    for skipped in &imported.skipped {
-        let examples: Vec<String> = skipped.examples.iter().map(usize::to_string).collect();
-        report.push(format!(
-            "skipped {} ({}; e.g. lines {})",
-            skipped.count,
-            skipped.reason,
-            examples.join(", ")
+    let mut report = import_report(path, &imported);
+    if imported.ops.is_empty() {
+        for line in &report {
+            eprintln!("{line}");
+        }
+        return Err(format!(
+            "{}: the trace holds no allocation or free to replay (no mm_page_alloc, mm_page_free or mm_page_free_batched line could be used; see the counts above)",
+            path.display()
         ));
     }
     let (max_cpu, end_pfn) = kmemtrace::trace_extent(&imported);
@@ -408,22 +409,134 @@ fn run_import_trace(path: &Path, machine_file: Option<&Path>) -> Result<(), Stri
         }
         None => trace_machine(max_cpu, end_pfn),
     };
-    let statements = kmemtrace::trace_workload(&imported);
-    let imported_scenario = scenario::Scenario {
+    let mode = if follow {
+        ReplayMode::Follow
+    } else {
+        ReplayMode::Requests
+    };
+    let replay = kmemtrace::trace_replay(&imported, mode);
+    let mut imported_scenario = scenario::Scenario {
         machine,
-        workload: Some(buddyscope_engine::workload::format_statements(&statements)),
-        title: Some(format!("Replay of {}", file_name(path))),
-        about: Some(format!(
-            "The requests of a real kernel's kmem trace, in order, on their CPUs: every allocation with its order and gfp mask, every free matched to its allocation by pfn. The model places the blocks itself, so pfns differ from the trace's.\n\n{}\n",
-            report.join("\n")
+        workload: Some(buddyscope_engine::workload::format_statements(
+            &replay.statements,
         )),
+        title: Some(format!("Replay of {}", file_name(path))),
         ..scenario::Scenario::default()
     };
+    let (session, _) = start_session(&imported_scenario, None)
+        .map_err(|e| format!("{}: the replay does not run: {e}", path.display()))?;
+    let figures = kmemtrace::replay_figures(&replay, &session);
+    report.extend(figures_report(&figures, mode));
+    let about = match mode {
+        ReplayMode::Requests => "The requests of a real kernel's kmem trace, in order, on their CPUs: every allocation with its order and gfp mask, every free matched to its allocation by pfn; blocks the trace frees without having seen them allocated are held from the start at their own pfns. The model places the blocks itself, so pfns differ from the trace's; a request the traced kernel failed is still made, and a block the model gets for it is freed again at once.",
+        ReplayMode::Follow => "A real kernel's kmem trace, followed block by block: every allocation is placed at the pfn the traced kernel returned (take_page_off_buddy), after asking the model what it would have picked; blocks the trace frees without having seen them allocated are held from the start at their own pfns; every free is matched to its allocation by pfn.",
+    };
+    imported_scenario.about = Some(format!("{about}\n\n{}\n", report.join("\n")));
     for line in &report {
         println!("# {line}");
+        eprintln!("{line}");
     }
     print!("{}", scenario::scenario_to_toml(&imported_scenario));
     Ok(())
+}
+
+/// What the importer read: operations by kind, counted lines, skipped lines.
+fn import_report(
+    path: &Path,
+    imported: &buddyscope_engine::import::kmemtrace::ImportedTrace,
+) -> Vec<String> {
+    let frees = imported.ops.len() as u64 - imported.used_count("mm_page_alloc");
+    let mut report = vec![format!(
+        "{}: {} operations: {} allocations ({} failed in the traced kernel), {} frees ({} of blocks allocated before the trace began, held from the start)",
+        file_name(path),
+        imported.ops.len(),
+        imported.used_count("mm_page_alloc"),
+        imported.failed_allocations(),
+        frees,
+        imported.pre_trace.len()
+    )];
+    for (event, count) in &imported.used {
+        report.push(format!("used {event} {count}"));
+    }
+    for (event, count) in &imported.informational {
+        report.push(format!("informational {event} {count}"));
+    }
+    for (event, count) in &imported.unknown_events {
+        report.push(format!("unknown event {event} {count}"));
+    }
+    for skipped in &imported.skipped {
+        let examples: Vec<String> = skipped.examples.iter().map(usize::to_string).collect();
+        report.push(format!(
+            "skipped {} ({}; e.g. lines {})",
+            skipped.count,
+            skipped.reason,
+            examples.join(", ")
+        ));
+    }
+    report
+}
+
+/// The replay against the trace.
+fn figures_report(
+    figures: &buddyscope_engine::import::kmemtrace::ReplayFigures,
+    mode: buddyscope_engine::import::kmemtrace::ReplayMode,
+) -> Vec<String> {
+    use buddyscope_engine::import::kmemtrace::ReplayMode;
+    let lines: Vec<String> = figures
+        .first_disagreements
+        .iter()
+        .map(usize::to_string)
+        .collect();
+    let choice = match mode {
+        ReplayMode::Requests => "on the model's own state",
+        ReplayMode::Follow => "given the traced state so far",
+    };
+    let mut report = vec![format!(
+        "agreement {}/{} allocations ({:.1}%): the model chose the traced block ({choice}){}",
+        figures.agreed,
+        figures.allocations,
+        figures.agreement_percent(),
+        if lines.is_empty() {
+            String::new()
+        } else {
+            format!("; first differences at lines {}", lines.join(", "))
+        }
+    )];
+    report.push(format!(
+        "failed allocations {}: the model satisfied {} of them{}",
+        figures.kernel_failed,
+        figures.model_satisfied_kernel_failed,
+        match mode {
+            ReplayMode::Requests => " (each such block freed again at once)",
+            ReplayMode::Follow => " (nothing placed for them)",
+        }
+    ));
+    report.push(format!(
+        "the model would have failed {} allocations the traced kernel satisfied",
+        figures.model_failed_kernel_satisfied
+    ));
+    let held_lines: Vec<String> = figures
+        .first_pre_trace_not_free
+        .iter()
+        .map(usize::to_string)
+        .collect();
+    report.push(format!(
+        "pre-trace blocks held from the start {} ({} not free in the booted model, so not held, their frees skipped{})",
+        figures.pre_trace_blocks,
+        figures.pre_trace_not_free,
+        if held_lines.is_empty() {
+            String::new()
+        } else {
+            format!("; e.g. the frees at lines {}", held_lines.join(", "))
+        }
+    ));
+    if mode == ReplayMode::Follow {
+        report.push(format!(
+            "traced blocks not free in the model {} (not placed; their frees are skipped)",
+            figures.not_free_in_model
+        ));
+    }
+    report
 }
 
 fn file_name(path: &Path) -> String {

@@ -100,6 +100,22 @@ pub enum Operation {
     /// `__free_pages()` of the allocation with this index (in order of allocation),
     /// on `cpu` (the current CPU if `None`).
     Free { index: usize, cpu: Option<u32> },
+    /// A real kernel's traced allocation, replayed where it happened (the trace
+    /// importer's follow mode): first the model's own answer to the request
+    /// ([`Allocator::predict_alloc`], which changes nothing), then the block taken at
+    /// the traced pfn ([`Allocator::take_block_at`], `take_page_off_buddy()`), on
+    /// `cpu` (the current CPU if `None`). An allocation like any other: `free`
+    /// names it by its index.
+    AllocAt {
+        /// The pfn the traced kernel returned; `None` when its allocation failed
+        /// (nothing is placed, the model's answer is still asked).
+        pfn: Option<u64>,
+        order: u32,
+        /// The request's gfp mask; `None` for a block in use since before the trace
+        /// began (a `hold`), which no traced request made: nothing to ask the model.
+        gfp: Option<Gfp>,
+        cpu: Option<u32>,
+    },
     /// `drain_local_pages()` on a CPU.
     DrainLocal { cpu: u32 },
     /// `drain_all_pages()`.
@@ -143,6 +159,18 @@ impl Operation {
     }
 }
 
+/// What the model's own allocation would have returned for a traced request
+/// ([`Operation::AllocAt`]), asked before the traced block is placed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModelPick {
+    /// No request to ask about (a block held since before the trace began).
+    NotAsked,
+    /// The model's allocation would have failed.
+    Failed,
+    /// The model would have returned the block at this pfn.
+    At(Pfn),
+}
+
 /// What an operation did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -154,6 +182,19 @@ pub enum Outcome {
     /// The allocation with this index returned NULL.
     Failed {
         index: usize,
+    },
+    /// [`Operation::AllocAt`]: the traced block is held at its traced pfn.
+    Placed {
+        index: usize,
+        allocation: Allocation,
+        model_pick: ModelPick,
+    },
+    /// [`Operation::AllocAt`] placed nothing: the traced kernel's allocation failed
+    /// (`pfn` is `None`), or the model does not hold the traced block free.
+    NotPlaced {
+        index: usize,
+        pfn: Option<Pfn>,
+        model_pick: ModelPick,
     },
     Freed {
         index: usize,
@@ -1144,6 +1185,20 @@ fn execute<S: Recorded>(
             allocator.cpu = previous_cpu;
             result?
         }
+        Operation::AllocAt {
+            pfn,
+            order,
+            gfp,
+            cpu,
+        } => {
+            let previous_cpu = allocator.cpu;
+            if let Some(cpu) = cpu {
+                allocator.set_cpu(cpu)?;
+            }
+            let result = alloc_at(allocator, allocations, pfn, order, gfp, events);
+            allocator.cpu = previous_cpu;
+            result?
+        }
         Operation::DrainLocal { cpu } => {
             let previous_cpu = allocator.cpu;
             allocator.set_cpu(cpu)?;
@@ -1194,6 +1249,47 @@ fn execute<S: Recorded>(
     }
     track_ownership(allocations, events.recorded());
     Ok(outcome)
+}
+
+/// [`Operation::AllocAt`] on the allocator's current CPU.
+fn alloc_at(
+    allocator: &mut Allocator,
+    allocations: &mut Allocations,
+    pfn: Option<u64>,
+    order: u32,
+    gfp: Option<Gfp>,
+    events: &mut impl TraceSink,
+) -> Result<Outcome, EngineError> {
+    if Order::new(order).is_none() {
+        return Err(EngineError::OrderTooLarge { order });
+    }
+    let model_pick = match gfp {
+        None => ModelPick::NotAsked,
+        Some(gfp) => match allocator.predict_alloc(-1, gfp, order) {
+            Some(at) => ModelPick::At(at),
+            None => ModelPick::Failed,
+        },
+    };
+    let index = allocations.len();
+    let placed = match pfn {
+        Some(pfn) => {
+            allocator.take_block_at(Pfn(pfn), order, PageUse::Kernel, index as u64, events)?
+        }
+        None => None,
+    };
+    allocations.push(placed.map(|a| (a.pfn, a.order)));
+    Ok(match placed {
+        Some(allocation) => Outcome::Placed {
+            index,
+            allocation,
+            model_pick,
+        },
+        None => Outcome::NotPlaced {
+            index,
+            pfn: pfn.map(Pfn),
+            model_pick,
+        },
+    })
 }
 
 /// Frees allocation `index` on the allocator's current CPU.

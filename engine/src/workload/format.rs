@@ -69,6 +69,26 @@ pub fn format_statement(statement: &Statement) -> String {
             }
             line
         }
+        Statement::Place {
+            name,
+            order,
+            gfp,
+            at,
+            cpu,
+        } => {
+            let mut line = match gfp {
+                Some(gfp) => format!("place {name} order={order} gfp={}", gfp.describe()),
+                None => format!("hold {name} order={order}"),
+            };
+            match at {
+                Some(pfn) => line.push_str(&format!(" at={pfn:#x}")),
+                None => line.push_str(" at=null"),
+            }
+            if let Some(cpu) = cpu {
+                line.push_str(&format!(" cpu={cpu}"));
+            }
+            line
+        }
         Statement::Free(target) => match target {
             FreeTarget::All => "free all".to_string(),
             FreeTarget::Name(name) => format!("free {name}"),

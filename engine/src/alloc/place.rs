@@ -1,0 +1,131 @@
+//! Replaying a real kernel's trace block by block (the trace importer's follow mode,
+//! `crate::import::kmemtrace`): the model's own answer to a traced allocation,
+//! computed without changing the state, and the traced block taken off the free
+//! lists at the pfn the kernel gave it.
+//!
+//! The kernel has no call that allocates a chosen pfn; the nearest is
+//! `take_page_off_buddy()` (mm/page_alloc.c, used by memory-failure handling), which
+//! takes one page out of whatever free block holds it and lets
+//! `break_down_buddy_pages()` return the rest. The model does the same for a block of
+//! any order, and when the block lies on a per-cpu list (where the kernel's function
+//! would not find it, since pcp pages are not PageBuddy) takes it off that list
+//! instead, so a state that follows a real trace stays what the real machine held.
+
+use super::reclaim::{LruPage, PageUse};
+use super::{journal, pindex_to_order, Allocation, Allocator};
+use crate::buddy::{traced, TraceSink};
+use crate::error::EngineError;
+use crate::event::Event;
+use crate::types::gfp::Gfp;
+use crate::types::{Order, Pfn};
+
+impl Allocator {
+    /// What the model's own `__alloc_pages()` would return for this request on the
+    /// current CPU and state: the whole allocation path runs on a copy of the state
+    /// (kswapd wakes and per-cpu refills included), which is then dropped, so nothing
+    /// here changes and nothing is recorded. `None` when the model's allocation fails.
+    pub fn predict_alloc(&self, nid: i32, gfp: Gfp, order: u32) -> Option<Pfn> {
+        let mut probe = self.clone();
+        probe
+            .alloc_for_nodemask(nid, None, gfp, order, PageUse::Kernel, u64::MAX, &mut ())
+            .ok()
+            .flatten()
+            .map(|a| a.pfn)
+    }
+
+    /// Takes the block of `order` at `pfn` for its owner (the session's allocation
+    /// `owner`), where a traced kernel put it: off the per-cpu list that holds
+    /// exactly that block, or out of the free block that holds it
+    /// (`take_page_off_buddy()`, see the module). `Ok(None)`, changing nothing, when
+    /// the model does not hold those pages free (in use, reserved, a hole, or only
+    /// part of a per-cpu block).
+    pub fn take_block_at(
+        &mut self,
+        pfn: Pfn,
+        order: u32,
+        use_: PageUse,
+        owner: u64,
+        trace: &mut impl TraceSink,
+    ) -> Result<Option<Allocation>, EngineError> {
+        let order = Order::new(order).ok_or(EngineError::OrderTooLarge { order })?;
+        let Some(z) = self.zone_of_pfn(pfn) else {
+            return Ok(None);
+        };
+        let taken = traced(trace, "take_page_off_buddy", |trace| {
+            let taken = self
+                .take_off_pcp(z, pfn, order)
+                .or_else(|| self.take_off_buddy(z, pfn, order));
+            if let Some(event) = taken.clone() {
+                trace.emit(event);
+            }
+            taken
+        });
+        if taken.is_none() {
+            return Ok(None);
+        }
+        if use_.on_lru() && order == Order::ZERO {
+            let page = LruPage {
+                pfn: pfn.0,
+                use_,
+                owner,
+            };
+            self.lru.push(page);
+            self.note_lru(journal::LruOp::Push(page));
+            self.zones[z].buddy.set_page_movable(pfn, true);
+        }
+        let zone = &self.zones[z];
+        Ok(Some(Allocation {
+            pfn,
+            order,
+            node: zone.nid,
+            zone: zone.zone,
+        }))
+    }
+
+    /// The block, if some CPU's per-cpu list of zone `z` holds exactly it.
+    fn take_off_pcp(&mut self, z: usize, pfn: Pfn, order: Order) -> Option<Event> {
+        let zone = &self.zones[z];
+        let (cpu, pindex, at, migratetype) = zone.pcps.iter().find_map(|pcp| {
+            pcp.lists.iter().enumerate().find_map(|(pindex, list)| {
+                if pindex_to_order(pindex) != order {
+                    return None;
+                }
+                let at = list.iter().position(|page| page.pfn == pfn.0)?;
+                let migratetype = list.get(at)?.migratetype;
+                Some((pcp.cpu, pindex, at, migratetype))
+            })
+        })?;
+        let pcp = self.zones[z].pcp_mut(cpu)?;
+        pcp.lists.get_mut(pindex)?.remove(at)?;
+        pcp.count = pcp.count.saturating_sub(order.pages());
+        self.note_pcp(z, cpu, pindex, journal::PcpOp::Remove(at));
+        self.note_small();
+        // The buddy allocator already counted the page out of NR_FREE_PAGES when
+        // rmqueue_bulk() moved it to the per-cpu list.
+        Some(Event::TakenOffBuddy {
+            pfn,
+            order,
+            from: pfn,
+            from_order: order,
+            migratetype,
+            pcp_cpu: Some(cpu),
+        })
+    }
+
+    /// `take_page_off_buddy()`: the block out of the free block that holds it, with
+    /// `__mod_zone_freepage_state()` for its pages.
+    fn take_off_buddy(&mut self, z: usize, pfn: Pfn, order: Order) -> Option<Event> {
+        let (from, from_order, migratetype) =
+            self.zones[z].buddy.take_block_off_buddy(pfn, order)?;
+        let cpu = self.cpu;
+        self.zones[z].mod_free_pages(cpu, -(order.pages() as i64));
+        Some(Event::TakenOffBuddy {
+            pfn,
+            order,
+            from,
+            from_order,
+            migratetype,
+            pcp_cpu: None,
+        })
+    }
+}
