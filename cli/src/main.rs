@@ -395,7 +395,7 @@ fn run_import_trace(path: &Path, machine_file: Option<&Path>, follow: bool) -> R
             eprintln!("{line}");
         }
         return Err(format!(
-            "{}: the trace holds no allocation or free to replay (no mm_page_alloc, mm_page_free or mm_page_free_batched line could be used; see the counts above)",
+            "{}: the trace holds no allocation or free to replay (no mm_page_alloc, mm_page_free or mm_page_free_batched line, nor one under the names before Linux 3.3, could be used; see the counts above)",
             path.display()
         ));
     }
