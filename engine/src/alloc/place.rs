@@ -1,5 +1,5 @@
-//! Replaying a real kernel's trace block by block (the trace importer's follow mode,
-//! `crate::import::kmemtrace`): the model's own answer to a traced allocation,
+//! Replaying a real kernel's trace block by block (the kmem trace importer's follow
+//! mode): the model's own answer to a traced allocation,
 //! computed without changing the state, and the traced block taken off the free
 //! lists at the pfn the kernel gave it.
 //!
