@@ -116,7 +116,8 @@ pub struct ImportedTrace {
     /// mm_page_alloc_extfrag, mm_page_alloc_zone_locked), plus
     /// [`ALLOC_OVER_LIVE`]: allocations of a pfn the trace still held allocated
     /// (the earlier allocation's free was not in the trace; it is taken as freed
-    /// untraced and stays without a [`TraceOp::Free`]).
+    /// untraced and stays without a [`TraceOp::Free`]), [`FREE_PAIRED`], and the
+    /// lines read under an old event name ([`renamed`]).
     pub informational: Vec<(String, u64)>,
     /// Event lines of events this importer does not read, counted by event name
     /// (they are also counted in [`ImportedTrace::skipped`] as
@@ -280,12 +281,19 @@ const EVENTS: &[(&str, Kind)] = &[
     ("mm_pagevec_free", Kind::FreeBatched),
 ];
 
-/// The informational count of lines read under an old event name.
+/// The pre-3.3 event names and the names they are read as.
+pub const OLD_NAMES: &[(&str, &str)] = &[
+    ("mm_page_free_direct", "mm_page_free"),
+    ("mm_pagevec_free", "mm_page_free_batched"),
+];
+
+/// The name of the informational count of lines read under the old event name
+/// `old` (one of [`OLD_NAMES`]).
 pub fn renamed(old: &str) -> String {
-    let today = match old {
-        "mm_page_free_direct" => "mm_page_free",
-        _ => "mm_page_free_batched",
-    };
+    let today = OLD_NAMES
+        .iter()
+        .find(|(o, _)| *o == old)
+        .map_or("today's event", |(_, t)| t);
     format!("{old} (the name before Linux 3.3), read as {today}")
 }
 
@@ -678,7 +686,7 @@ impl Importer {
             return self.skip(reason::NO_CPU, line);
         };
         let fields: Vec<&str> = (at + 1..toks.len()).map(tok).collect();
-        if matches!(name, "mm_page_free_direct" | "mm_pagevec_free") {
+        if OLD_NAMES.iter().any(|(old, _)| *old == name) {
             bump(&mut self.out.informational, &renamed(name));
         }
         match kind {

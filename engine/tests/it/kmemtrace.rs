@@ -741,3 +741,117 @@ fn follow_mode_counts_blocks_the_model_does_not_hold_free() {
         session.calls()[last].outcome
     );
 }
+
+/// Seeded random follow-mode runs on the small machine: blocks placed and held at
+/// random pfns and orders (aligned or not, free or not, on a per-cpu list or not),
+/// allocations and frees between them on both CPUs; the invariants hold after every
+/// operation, a refused one changes nothing, and a placed block is exactly where it
+/// was asked to be.
+#[test]
+fn random_placements_keep_every_invariant() {
+    use crate::common::random_run::apply_checked;
+    use crate::common::seeded;
+    use buddyscope_engine::session::{Operation, Outcome};
+    use buddyscope_engine::types::gfp::Gfp;
+    use buddyscope_engine::Rng;
+    let scenario = parse_scenario(SMALL_MACHINE).expect("machine");
+    let (mut placed, mut from_pcp, mut split) = (0u64, 0u64, 0u64);
+    seeded::run(
+        "kmemtrace::random_placements_keep_every_invariant",
+        8 * seeded::size(),
+        |seed| {
+            let mut rng = Rng::new(seed);
+            let (mut session, _) = run_scenario(&scenario);
+            for _ in 0..300 {
+                let cpu = Some(rng.below(2) as u32);
+                let order = if rng.below(4) == 0 {
+                    rng.below(11) as u32
+                } else {
+                    rng.below(4) as u32
+                };
+                // A page on some per-cpu list, with its list's order.
+                let on_pcp: Vec<(u64, u32)> = session.current().zones()[0]
+                    .pcps
+                    .iter()
+                    .flat_map(|p| {
+                        p.lists.iter().enumerate().flat_map(|(pindex, list)| {
+                            list.iter().map(move |page| {
+                                let order = buddyscope_engine::alloc::pindex_to_order(pindex);
+                                (page.pfn, u32::from(order.get()))
+                            })
+                        })
+                    })
+                    .collect();
+                let operation = match rng.below(6) {
+                    5 if !on_pcp.is_empty() => {
+                        let (pfn, order) = on_pcp[rng.below(on_pcp.len() as u64) as usize];
+                        Operation::AllocAt {
+                            pfn: Some(pfn),
+                            order,
+                            gfp: Some(Gfp::KERNEL),
+                            cpu,
+                        }
+                    }
+                    0 | 1 => Operation::AllocAt {
+                        pfn: (rng.below(8) != 0).then(|| 0xf00 + rng.below(0x1200)),
+                        order,
+                        gfp: (rng.below(3) != 0).then_some(Gfp::KERNEL),
+                        cpu,
+                    },
+                    2 => Operation::Alloc {
+                        order,
+                        gfp: Gfp::parse("GFP_HIGHUSER_MOVABLE").expect("gfp"),
+                        node: -1,
+                        nodemask: None,
+                        cpu,
+                        use_: buddyscope_engine::alloc::reclaim::PageUse::Kernel,
+                    },
+                    _ => {
+                        let made = session.allocations_made();
+                        if made == 0 {
+                            continue;
+                        }
+                        let index = rng.below(made as u64) as usize;
+                        if !session.is_live(index) {
+                            continue;
+                        }
+                        Operation::Free { index, cpu }
+                    }
+                };
+                let asked = match operation {
+                    Operation::AllocAt { pfn, order, .. } => Some((pfn, order)),
+                    _ => None,
+                };
+                apply_checked(&mut session, operation)?;
+                if let (Some((pfn, order)), Some(last)) = (asked, session.calls().last()) {
+                    for event in session.events(session.calls().len() - 1).iter() {
+                        if let buddyscope_engine::Event::TakenOffBuddy {
+                            order,
+                            from_order,
+                            pcp_cpu,
+                            ..
+                        } = event
+                        {
+                            from_pcp += u64::from(pcp_cpu.is_some());
+                            split += u64::from(from_order > order);
+                        }
+                    }
+                    if let Outcome::Placed { allocation, .. } = &last.outcome {
+                        placed += 1;
+                        if (Some(allocation.pfn.0), allocation.order.get() as u32) != (pfn, order) {
+                            return Err(format!(
+                                "asked for {pfn:?}/{order}, placed {allocation:?}"
+                            ));
+                        }
+                    }
+                }
+            }
+            Ok(())
+        },
+    );
+    // The runs reach every path: whole blocks, split ones, per-cpu lists.
+    assert!(
+        placed > 100 && from_pcp > 0 && split > 0,
+        "placed {placed}, from per-cpu lists {from_pcp}, split {split}"
+    );
+}
