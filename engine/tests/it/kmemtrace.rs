@@ -447,6 +447,7 @@ fn no_panic_on_prefixes_and_mutations() {
     base.extend_from_slice(HAND.as_bytes());
     base.push(b'\n');
     base.extend_from_slice(PERF.as_bytes());
+    base.extend_from_slice(REPLAY.as_bytes());
     const ALPHABET: &[u8] = b"0123456789abcdefx[]:=| \n\r#-.()GFP_zLOST";
     let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut next = move || {
@@ -471,6 +472,17 @@ fn no_panic_on_prefixes_and_mutations() {
         }
         let text = String::from_utf8(bytes).expect("ascii");
         let t = import_trace(&text).expect("mutation");
+        // What the fuzz target `trace` checks: both replays' workloads read back.
+        for mode in [ReplayMode::Requests, ReplayMode::Follow] {
+            let statements = trace_replay(&t, mode).statements;
+            let written = format_statements(&statements);
+            let again: Vec<_> = buddyscope_engine::workload::parse_workload(&written)
+                .unwrap_or_else(|e| panic!("{e}\n{written}"))
+                .into_iter()
+                .map(|(s, _)| s)
+                .collect();
+            assert_eq!(again, statements, "{written}");
+        }
         for op in &t.ops {
             if let TraceOp::Free {
                 alloc_index: Some(i),
