@@ -867,3 +867,32 @@ fn random_placements_keep_every_invariant() {
         "placed {placed}, from per-cpu lists {from_pcp}, split {split}"
     );
 }
+
+/// The follow replay as the page loads it: a scenario file whose workload places
+/// the blocks, opened at its end with the placements' sentences on the step panel.
+#[test]
+fn the_page_loads_a_follow_replay() {
+    let trace = import_trace(REPLAY).expect("import");
+    let replay = trace_replay(&trace, ReplayMode::Follow);
+    let mut scenario = parse_scenario(SMALL_MACHINE).expect("machine");
+    scenario.workload = Some(format_statements(&replay.statements));
+    let text = buddyscope_engine::scenario::scenario_to_toml(&scenario);
+    let (_, loaded) = buddyscope_engine::view::load_text(&text).expect("the page loads it");
+    assert_eq!(loaded.operations, 2 + 4 + 3);
+    let sentences: Vec<String> = (0..loaded.session.calls().len())
+        .map(|call| {
+            buddyscope_engine::view::describe_outcome(&loaded.session.calls()[call].outcome)
+        })
+        .collect();
+    assert!(
+        sentences
+            .iter()
+            .any(|s| s.contains("the order-4 block at the traced pfn 0x1830")
+                && s.contains("the model would have picked pfn 0x1010")),
+        "{sentences:?}"
+    );
+    assert!(
+        sentences.iter().any(|s| s.contains("the traced kernel returned NULL; the model's own allocation would have succeeded, at pfn 0x")),
+        "{sentences:?}"
+    );
+}
