@@ -115,6 +115,11 @@ pub enum Operation {
         /// began (a `hold`), which no traced request made: nothing to ask the model.
         gfp: Option<Gfp>,
         cpu: Option<u32>,
+        /// The blocks the traced kernel's `rmqueue_bulk()` moved to this CPU's
+        /// per-cpu list for the request (its mm_page_alloc_zone_locked lines with
+        /// `percpu_refill=1`), moved there after the model's answer is asked and
+        /// before the block is placed.
+        refill: Vec<u64>,
     },
     /// `drain_local_pages()` on a CPU.
     DrainLocal { cpu: u32 },
@@ -1190,12 +1195,13 @@ fn execute<S: Recorded>(
             order,
             gfp,
             cpu,
+            ref refill,
         } => {
             let previous_cpu = allocator.cpu;
             if let Some(cpu) = cpu {
                 allocator.set_cpu(cpu)?;
             }
-            let result = alloc_at(allocator, allocations, pfn, order, gfp, events);
+            let result = alloc_at(allocator, allocations, (pfn, order, gfp), refill, events);
             allocator.cpu = previous_cpu;
             result?
         }
@@ -1255,9 +1261,8 @@ fn execute<S: Recorded>(
 fn alloc_at(
     allocator: &mut Allocator,
     allocations: &mut Allocations,
-    pfn: Option<u64>,
-    order: u32,
-    gfp: Option<Gfp>,
+    (pfn, order, gfp): (Option<u64>, u32, Option<Gfp>),
+    refill: &[u64],
     events: &mut impl TraceSink,
 ) -> Result<Outcome, EngineError> {
     if Order::new(order).is_none() {
@@ -1270,6 +1275,9 @@ fn alloc_at(
             None => ModelPick::Failed,
         },
     };
+    if let (Some(gfp), false) = (gfp, refill.is_empty()) {
+        allocator.refill_pcp_at(refill, order, gfp.migratetype(), events)?;
+    }
     let index = allocations.len();
     let placed = match pfn {
         Some(pfn) => {

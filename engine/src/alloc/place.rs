@@ -12,12 +12,12 @@
 //! instead, so a state that follows a real trace stays what the real machine held.
 
 use super::reclaim::{LruPage, PageUse};
-use super::{journal, pindex_to_order, Allocation, Allocator};
+use super::{journal, order_to_pindex, pindex_to_order, Allocation, Allocator, PcpPage};
 use crate::buddy::{traced, TraceSink};
 use crate::error::EngineError;
 use crate::event::Event;
 use crate::types::gfp::Gfp;
-use crate::types::{Order, Pfn};
+use crate::types::{MigrateType, Order, Pfn};
 
 impl Allocator {
     /// What the model's own `__alloc_pages()` would return for this request on the
@@ -79,6 +79,75 @@ impl Allocator {
             order,
             node: zone.nid,
             zone: zone.zone,
+        }))
+    }
+
+    /// `rmqueue_bulk()` as a trace recorded it (one mm_page_alloc_zone_locked line
+    /// with `percpu_refill=1` a block): the blocks of `order` at `pfns`, in order,
+    /// each taken out of the free block that holds it (`take_page_off_buddy()`, see
+    /// the module) and added to the tail of the current CPU's per-cpu list for
+    /// `migratetype`, as `rmqueue_bulk()` adds what `__rmqueue()` returns. A pfn the
+    /// model does not hold free is left out. Returns how many blocks went to the list.
+    pub fn refill_pcp_at(
+        &mut self,
+        pfns: &[u64],
+        order: u32,
+        migratetype: MigrateType,
+        trace: &mut impl TraceSink,
+    ) -> Result<u64, EngineError> {
+        let order = Order::new(order).ok_or(EngineError::OrderTooLarge { order })?;
+        let cpu = self.cpu;
+        let pindex = order_to_pindex(migratetype, order);
+        Ok(traced(trace, "rmqueue_bulk", |trace| {
+            let mut refilled = 0;
+            let mut zone_of_batch = None;
+            for &pfn in pfns {
+                let pfn = Pfn(pfn);
+                let Some(z) = self.zone_of_pfn(pfn) else {
+                    continue;
+                };
+                // A CPU without a per-cpu list here would strand the block.
+                let has_list = self.zones[z]
+                    .pcps
+                    .iter()
+                    .any(|p| p.cpu == cpu && p.lists.len() > pindex);
+                if !has_list {
+                    continue;
+                }
+                let taken = traced(trace, "take_page_off_buddy", |trace| {
+                    let taken = self.take_off_buddy(z, pfn, order);
+                    if let Some(event) = taken.clone() {
+                        trace.emit(event);
+                    }
+                    taken
+                });
+                if taken.is_none() {
+                    continue;
+                }
+                let page = PcpPage {
+                    pfn: pfn.0,
+                    migratetype,
+                };
+                if let Some(pcp) = self.zones[z].pcp_mut(cpu) {
+                    pcp.count += order.pages();
+                    if let Some(list) = pcp.lists.get_mut(pindex) {
+                        list.push_back(page);
+                    }
+                }
+                self.note_pcp(z, cpu, pindex, journal::PcpOp::Extend(vec![page]));
+                self.note_small();
+                refilled += 1;
+                zone_of_batch.get_or_insert(z);
+            }
+            if let Some(z) = zone_of_batch {
+                trace.emit(Event::PcpRefill {
+                    node: self.zones[z].nid,
+                    zone: self.zones[z].zone,
+                    order,
+                    pages: refilled,
+                });
+            }
+            refilled
         }))
     }
 

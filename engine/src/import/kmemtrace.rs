@@ -126,6 +126,11 @@ pub struct ImportedTrace {
     /// Blocks freed in the trace whose allocation came before it began, in order of
     /// their free: a replay holds them from the start.
     pub pre_trace: Vec<PreTraceBlock>,
+    /// For an allocation (by index in [`ImportedTrace::ops`]), the pfns its
+    /// `rmqueue_bulk()` moved to the CPU's per-cpu list first, in order: the
+    /// mm_page_alloc_zone_locked lines with `percpu_refill=1` on its CPU since that
+    /// CPU's previous allocation, of its order and migratetype.
+    pub pcp_refills: BTreeMap<usize, Vec<u64>>,
 }
 
 /// A block the trace frees without having seen it allocated: in use when tracing
@@ -455,6 +460,9 @@ struct Importer {
     /// pfn -> (order, whether it was mm_page_free_batched) of the last free of a
     /// block starting there, until an allocation covers it again.
     freed: BTreeMap<u64, (u32, bool)>,
+    /// Per CPU, the (pfn, order, migratetype) of the mm_page_alloc_zone_locked
+    /// lines with `percpu_refill=1` since its last allocation.
+    refills: BTreeMap<u32, Vec<(u64, u32, i32)>>,
 }
 
 /// A set of pfns, 64 a word: enough for the pages a trace names (at most
@@ -548,6 +556,17 @@ impl Importer {
             Some(pfn)
         };
         let index = self.out.ops.len();
+        let refill: Vec<u64> = self
+            .refills
+            .remove(&cpu)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|&(_, o, mt)| o == order && mt == migratetype)
+            .map(|(p, _, _)| p)
+            .collect();
+        if pfn.is_some() && !refill.is_empty() {
+            self.out.pcp_refills.insert(index, refill);
+        }
         if let Some(pfn) = pfn {
             // Any live allocation this one overlaps was freed without a trace line.
             let end = pfn.saturating_add(1u64 << order);
@@ -627,6 +646,26 @@ impl Importer {
         }
     }
 
+    /// mm_page_alloc_zone_locked: with `percpu_refill=1` (a per-cpu order and type),
+    /// a block `rmqueue_bulk()` may be moving to the per-cpu list; kept until the
+    /// CPU's next allocation.
+    fn zone_locked(&mut self, cpu: u32, fields: &[&str]) {
+        let (Some(pfn), Some(order), Some(migratetype), Some("1")) = (
+            field(fields, "pfn").and_then(parse_u64),
+            field(fields, "order").and_then(parse_u32),
+            field(fields, "migratetype").and_then(parse_i32),
+            field(fields, "percpu_refill"),
+        ) else {
+            return;
+        };
+        if order <= 3 {
+            self.refills
+                .entry(cpu)
+                .or_default()
+                .push((pfn, order, migratetype));
+        }
+    }
+
     fn push_free(
         &mut self,
         cpu: u32,
@@ -693,9 +732,11 @@ impl Importer {
             Kind::Alloc => self.alloc(cpu, &fields, line),
             Kind::Free => self.free(cpu, &fields, line, false),
             Kind::FreeBatched => self.free(cpu, &fields, line, true),
-            Kind::PcpuDrain | Kind::Extfrag | Kind::ZoneLocked => {
-                bump(&mut self.out.informational, name)
+            Kind::ZoneLocked => {
+                bump(&mut self.out.informational, name);
+                self.zone_locked(cpu, &fields);
             }
+            Kind::PcpuDrain | Kind::Extfrag => bump(&mut self.out.informational, name),
         }
     }
 }
@@ -730,6 +771,7 @@ pub fn import_trace(text: &str) -> Result<ImportedTrace, TraceError> {
         live: BTreeMap::new(),
         touched: PageSet::default(),
         freed: BTreeMap::new(),
+        refills: BTreeMap::new(),
     };
     let body = text.strip_suffix('\n').unwrap_or(text);
     if !text.is_empty() {
@@ -808,6 +850,7 @@ pub fn trace_replay(trace: &ImportedTrace, mode: ReplayMode) -> TraceReplay {
             gfp: None,
             at: Some(block.pfn),
             cpu: None,
+            refill: Vec::new(),
         });
         allocations.push(TracedAllocation::PreTrace {
             pfn: block.pfn,
@@ -841,7 +884,8 @@ pub fn trace_replay(trace: &ImportedTrace, mode: ReplayMode) -> TraceReplay {
                     traced: *pfn,
                     line: *line,
                 });
-                push_alloc(&mut out, mode, *order, *gfp, *pfn, made);
+                let refill = trace.pcp_refills.get(&index).cloned().unwrap_or_default();
+                push_alloc(&mut out, mode, (*order, *gfp, *pfn), refill, made);
                 made += 1;
             }
             TraceOp::Free {
@@ -877,9 +921,8 @@ pub fn trace_replay(trace: &ImportedTrace, mode: ReplayMode) -> TraceReplay {
 fn push_alloc(
     out: &mut Vec<crate::workload::Statement>,
     mode: ReplayMode,
-    order: u32,
-    gfp: u32,
-    pfn: Option<u64>,
+    (order, gfp, pfn): (u32, u32, Option<u64>),
+    refill: Vec<u64>,
     made: usize,
 ) {
     use crate::alloc::reclaim::PageUse;
@@ -896,6 +939,7 @@ fn push_alloc(
             gfp: Some(gfp),
             at: pfn,
             cpu: None,
+            refill,
         });
         return;
     }

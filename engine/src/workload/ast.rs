@@ -48,6 +48,9 @@ pub enum Statement {
         /// `None`: `at=null`, the traced allocation failed.
         at: Option<u64>,
         cpu: Option<u32>,
+        /// `refill=PFN,PFN,...`: the blocks the traced `rmqueue_bulk()` moved to
+        /// the per-cpu list for this request (see `Operation::AllocAt`).
+        refill: Vec<u64>,
     },
     Free(FreeTarget),
     Drain {

@@ -75,6 +75,7 @@ pub fn format_statement(statement: &Statement) -> String {
             gfp,
             at,
             cpu,
+            refill,
         } => {
             let mut line = match gfp {
                 Some(gfp) => format!("place {name} order={order} gfp={}", gfp.describe()),
@@ -86,6 +87,10 @@ pub fn format_statement(statement: &Statement) -> String {
             }
             if let Some(cpu) = cpu {
                 line.push_str(&format!(" cpu={cpu}"));
+            }
+            if !refill.is_empty() {
+                let pfns: Vec<String> = refill.iter().map(|p| format!("{p:#x}")).collect();
+                line.push_str(&format!(" refill={}", pfns.join(",")));
             }
             line
         }

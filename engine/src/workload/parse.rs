@@ -366,7 +366,7 @@ fn parse_alloc(first: &Word<'_>, rest: &[Word<'_>]) -> Result<Statement, Workloa
     })
 }
 
-/// `place NAME order=N gfp=MASK at=PFN|null [cpu=N]` and
+/// `place NAME order=N gfp=MASK at=PFN|null [cpu=N] [refill=PFN,...]` and
 /// `hold NAME order=N at=PFN [cpu=N]`.
 fn parse_place(first: &Word<'_>, rest: &[Word<'_>]) -> Result<Statement, WorkloadError> {
     let hold = first.text == "hold";
@@ -385,6 +385,7 @@ fn parse_place(first: &Word<'_>, rest: &[Word<'_>]) -> Result<Statement, Workloa
         ));
     }
     let (mut order, mut gfp, mut at, mut cpu) = (None, None, None, None);
+    let mut refill = Vec::new();
     for word in rest {
         let Some((key, value)) = word.text.split_once('=') else {
             return Err(err(
@@ -421,11 +422,22 @@ fn parse_place(first: &Word<'_>, rest: &[Word<'_>]) -> Result<Statement, Workloa
                 })
             }
             "cpu" => cpu = Some(number(&value_word, "a CPU number")?),
+            "refill" if !hold => {
+                refill = value
+                    .split(',')
+                    .map(|text| {
+                        pfn_number(&Word {
+                            text,
+                            span: value_word.span,
+                        })
+                    })
+                    .collect::<Result<Vec<u64>, _>>()?;
+            }
             other => {
                 let keys = if hold {
                     "order, at or cpu"
                 } else {
-                    "order, gfp, at or cpu"
+                    "order, gfp, at, cpu or refill"
                 };
                 return Err(err(
                     word.span,
@@ -446,6 +458,7 @@ fn parse_place(first: &Word<'_>, rest: &[Word<'_>]) -> Result<Statement, Workloa
         gfp,
         at,
         cpu,
+        refill,
     })
 }
 

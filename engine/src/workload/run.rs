@@ -171,12 +171,14 @@ fn run_statement(
             gfp,
             at,
             cpu,
+            refill,
         } => {
             let operation = Operation::AllocAt {
                 pfn: *at,
                 order: *order,
                 gfp: *gfp,
                 cpu: cpu.or(state.cpu),
+                refill: refill.clone(),
             };
             run_alloc(session, Some(name), 1, &operation, span, state)
         }

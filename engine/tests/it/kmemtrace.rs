@@ -802,6 +802,7 @@ fn random_placements_keep_every_invariant() {
                             order,
                             gfp: Some(Gfp::KERNEL),
                             cpu,
+                            refill: Vec::new(),
                         }
                     }
                     0 | 1 => Operation::AllocAt {
@@ -809,6 +810,9 @@ fn random_placements_keep_every_invariant() {
                         order,
                         gfp: (rng.below(3) != 0).then_some(Gfp::KERNEL),
                         cpu,
+                        refill: (0..rng.below(3))
+                            .map(|_| 0xf00 + rng.below(0x1200))
+                            .collect(),
                     },
                     2 => Operation::Alloc {
                         order,
@@ -895,4 +899,41 @@ fn the_page_loads_a_follow_replay() {
         sentences.iter().any(|s| s.contains("the traced kernel returned NULL; the model's own allocation would have succeeded, at pfn 0x")),
         "{sentences:?}"
     );
+}
+
+/// Follow mode replays the per-cpu refills the trace recorded: the blocks
+/// mm_page_alloc_zone_locked says rmqueue_bulk() took go to the tail of the CPU's
+/// list, after the model's own answer was asked, and the allocation then takes its
+/// block off that list.
+#[test]
+fn follow_mode_replays_per_cpu_refills() {
+    let session = crate::common::scenario_run::follow_replay_session();
+    let zone = &session.current().zones()[0];
+    let pindex = buddyscope_engine::alloc::order_to_pindex(MigrateType::Unmovable, Order::ZERO);
+    let cpu1: Vec<u64> = zone
+        .pcps
+        .iter()
+        .find(|p| p.cpu == 1)
+        .map(|p| p.lists[pindex].iter().map(|page| page.pfn).collect())
+        .unwrap_or_default();
+    assert_eq!(cpu1, vec![0x1501, 0x1502]);
+    let refilled = (0..session.calls().len()).find(|&call| {
+        matches!(
+            &session.calls()[call].operation,
+            buddyscope_engine::session::Operation::AllocAt { refill, .. } if refill == &vec![0x1500, 0x1501, 0x1502]
+        )
+    });
+    let call = refilled.expect("the refill is part of its allocation");
+    let events = session.events(call);
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, buddyscope_engine::Event::PcpRefill { pages: 3, .. })));
+    assert!(events.iter().any(|e| matches!(
+        e,
+        buddyscope_engine::Event::TakenOffBuddy {
+            pfn,
+            pcp_cpu: Some(1),
+            ..
+        } if pfn.0 == 0x1500
+    )));
 }

@@ -88,7 +88,16 @@ pub fn describe_operation(operation: &Operation) -> String {
             order,
             gfp,
             cpu,
+            refill,
         } => {
+            let refill = if refill.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (its rmqueue_bulk moved {} traced blocks to the per-cpu list first)",
+                    refill.len()
+                )
+            };
             let cpu = cpu.map_or(String::new(), |c| format!(" on CPU {c}"));
             match (gfp, pfn) {
                 (None, Some(pfn)) => format!(
@@ -97,7 +106,7 @@ pub fn describe_operation(operation: &Operation) -> String {
                 ),
                 (None, None) => format!("an order-{order} block held since before the trace{cpu}"),
                 (Some(gfp), Some(pfn)) => format!(
-                    "traced alloc_pages({}, {order}) that returned pfn {}{cpu}: the model's own answer, then take_page_off_buddy() there",
+                    "traced alloc_pages({}, {order}) that returned pfn {}{cpu}: the model's own answer, then take_page_off_buddy() there{refill}",
                     gfp.describe(),
                     Pfn(*pfn)
                 ),

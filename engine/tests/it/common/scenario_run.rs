@@ -24,12 +24,18 @@ pub fn run_scenario(scenario: &Scenario) -> (Session, RunSummary) {
 /// machine, touching every path of `take_page_off_buddy()`: a pre-trace block split
 /// out of a free block, a traced block taken whole, one split out, one taken off
 /// another CPU's per-cpu list after its free put it there, one not free in the model,
-/// a failed allocation, and frees that merge back. For the journal and causal checks.
+/// a failed allocation, a per-cpu refill the trace recorded (three order-0 blocks
+/// from 0x1500 to CPU 1's Unmovable list, the first then allocated), and frees that
+/// merge back. For the journal and causal checks.
 pub fn follow_replay_session() -> Session {
     let trace = "\
  sh-1 [000] .....  0.1: mm_page_alloc: page=00000000aaaaaaaa pfn=0x1000 order=0 migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE
  sh-1 [000] .....  0.2: mm_page_free: page=00000000aaaaaaaa pfn=0x1000 order=0
  sh-1 [001] .....  0.3: mm_page_alloc: page=00000000aaaaaaaa pfn=0x1000 order=0 migratetype=1 gfp_flags=GFP_KERNEL
+ sh-1 [001] d..3.  0.31: mm_page_alloc_zone_locked: page=00000000ffffffff pfn=0x1500 order=0 migratetype=0 percpu_refill=1
+ sh-1 [001] d..3.  0.31: mm_page_alloc_zone_locked: page=00000000ffffffff pfn=0x1501 order=0 migratetype=0 percpu_refill=1
+ sh-1 [001] d..3.  0.31: mm_page_alloc_zone_locked: page=00000000ffffffff pfn=0x1502 order=0 migratetype=0 percpu_refill=1
+ sh-1 [001] .....  0.32: mm_page_alloc: page=00000000ffffffff pfn=0x1500 order=0 migratetype=0 gfp_flags=GFP_KERNEL
  sh-1 [001] .....  0.4: mm_page_alloc: page=00000000bbbbbbbb pfn=0x1830 order=4 migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE
  sh-1 [001] .....  0.5: mm_page_alloc: page=00000000cccccccc pfn=0x1404 order=2 migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE
  sh-1 [001] .....  0.6: mm_page_alloc: page=0000000000000000 pfn=0x0 order=10 migratetype=1 gfp_flags=GFP_TRANSHUGE_LIGHT
