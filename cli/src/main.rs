@@ -432,11 +432,19 @@ fn run_import_trace(path: &Path, machine_file: Option<&Path>, follow: bool) -> R
         ReplayMode::Follow => "A real kernel's kmem trace, followed block by block: every allocation is placed at the pfn the traced kernel returned (take_page_off_buddy), after asking the model what it would have picked; blocks the trace frees without having seen them allocated are held from the start at their own pfns; every free is matched to its allocation by pfn.",
     };
     imported_scenario.about = Some(format!("{about}\n\n{}\n", report.join("\n")));
+    let text = scenario::scenario_to_toml(&imported_scenario);
+    let limit = buddyscope_engine::limits::SCENARIO_BYTES_MAX;
+    if text.len() > limit {
+        report.push(format!(
+            "the scenario is {} bytes, more than the {limit} bytes `run` and the page read: the figures above come from this run; to open the replay, import a shorter part of the trace",
+            text.len()
+        ));
+    }
     for line in &report {
         println!("# {line}");
         eprintln!("{line}");
     }
-    print!("{}", scenario::scenario_to_toml(&imported_scenario));
+    print!("{text}");
     Ok(())
 }
 
@@ -502,6 +510,15 @@ fn figures_report(
             format!("; first differences at lines {}", lines.join(", "))
         }
     )];
+    if figures.refilled > 0 {
+        report.push(format!(
+            "of those, {} came with a traced per-cpu refill (rmqueue_bulk took them from the buddy lists): {} agreed; the other {}: {} agreed",
+            figures.refilled,
+            figures.refilled_agreed,
+            figures.allocations - figures.refilled,
+            figures.agreed - figures.refilled_agreed
+        ));
+    }
     report.push(format!(
         "failed allocations {}: the model satisfied {} of them{}",
         figures.kernel_failed,

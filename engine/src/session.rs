@@ -121,6 +121,11 @@ pub enum Operation {
         /// before the block is placed.
         refill: Vec<u64>,
     },
+    /// The trace replay's follow mode: the pages the traced kernel's
+    /// `free_pcppages_bulk()` gave back (mm_page_pcpu_drain), taken off whichever
+    /// per-cpu list holds them and freed to the buddy lists
+    /// ([`Allocator::drain_pcp_at`]).
+    DrainAt { pfns: Vec<u64> },
     /// `drain_local_pages()` on a CPU.
     DrainLocal { cpu: u32 },
     /// `drain_all_pages()`.
@@ -1216,6 +1221,10 @@ fn execute<S: Recorded>(
             allocator.drain_all_pages(events);
             Outcome::Drained
         }
+        Operation::DrainAt { ref pfns } => {
+            allocator.drain_pcp_at(pfns, events);
+            Outcome::Drained
+        }
         Operation::RunKswapd { node } | Operation::KswapdWoken { node, .. } => Outcome::Reclaimed {
             pages: allocator.run_kswapd(node, events)?,
         },
@@ -1267,6 +1276,11 @@ fn alloc_at(
 ) -> Result<Outcome, EngineError> {
     if Order::new(order).is_none() {
         return Err(EngineError::OrderTooLarge { order });
+    }
+    // A traced refill says the kernel's per-cpu list was empty: what the model
+    // still has there went to allocations the trace does not show.
+    if let (Some(gfp), Some(&first)) = (gfp, refill.first()) {
+        allocator.take_untraced_pcp(Pfn(first), order, gfp.migratetype(), events);
     }
     let model_pick = match gfp {
         None => ModelPick::NotAsked,

@@ -15,7 +15,7 @@ use super::reclaim::{LruPage, PageUse};
 use super::{journal, order_to_pindex, pindex_to_order, Allocation, Allocator, PcpPage};
 use crate::buddy::{traced, TraceSink};
 use crate::error::EngineError;
-use crate::event::Event;
+use crate::event::{DrainCause, Event};
 use crate::types::gfp::Gfp;
 use crate::types::{MigrateType, Order, Pfn};
 
@@ -149,6 +149,106 @@ impl Allocator {
             }
             refilled
         }))
+    }
+
+    /// Before a traced `rmqueue_bulk()` (see [`Allocator::refill_pcp_at`]): the
+    /// kernel refills only an empty per-cpu list (`__rmqueue_pcplist()`), so pages
+    /// still on the current CPU's list `order`/`migratetype` in the model were taken
+    /// by allocations the trace does not show (`__alloc_pages_bulk()` takes per-cpu
+    /// pages without an mm_page_alloc line). They leave the list as it takes them,
+    /// head first, and stay in use without an owner. Returns how many.
+    pub fn take_untraced_pcp(
+        &mut self,
+        zone_pfn: Pfn,
+        order: u32,
+        migratetype: MigrateType,
+        trace: &mut impl TraceSink,
+    ) -> u64 {
+        let (Some(z), Some(order)) = (self.zone_of_pfn(zone_pfn), Order::new(order)) else {
+            return 0;
+        };
+        let cpu = self.cpu;
+        let pindex = order_to_pindex(migratetype, order);
+        let nonempty = self.zones[z]
+            .pcps
+            .iter()
+            .any(|p| p.cpu == cpu && p.lists.get(pindex).is_some_and(|l| !l.is_empty()));
+        if !nonempty {
+            return 0;
+        }
+        traced(trace, "__alloc_pages_bulk", |trace| {
+            traced(trace, "__rmqueue_pcplist", |trace| {
+                let mut taken = 0;
+                loop {
+                    let Some(page) = self.zones[z].pcp_mut(cpu).and_then(|pcp| {
+                        let page = pcp.lists.get_mut(pindex)?.pop_front()?;
+                        pcp.count = pcp.count.saturating_sub(order.pages());
+                        Some(page)
+                    }) else {
+                        break;
+                    };
+                    self.note_pcp(z, cpu, pindex, journal::PcpOp::PopFront);
+                    self.note_small();
+                    trace.emit(Event::PcpTake {
+                        pfn: Pfn(page.pfn),
+                        order,
+                        pindex: pindex as u32,
+                        cpu,
+                    });
+                    taken += 1;
+                }
+                taken
+            })
+        })
+    }
+
+    /// `free_pcppages_bulk()` as a trace recorded it (mm_page_pcpu_drain lines):
+    /// each page at `pfns` leaves the per-cpu list that holds it and goes back to
+    /// the buddy lists through `__free_one_page()`. A pfn on no per-cpu list of the
+    /// model is left alone. Returns how many pages went back.
+    pub fn drain_pcp_at(&mut self, pfns: &[u64], trace: &mut impl TraceSink) -> u64 {
+        traced(trace, "free_pcppages_bulk", |trace| {
+            let mut drained = 0;
+            for &pfn in pfns {
+                let pfn = Pfn(pfn);
+                let Some(z) = self.zone_of_pfn(pfn) else {
+                    continue;
+                };
+                let found = self.zones[z].pcps.iter().find_map(|pcp| {
+                    pcp.lists.iter().enumerate().find_map(|(pindex, list)| {
+                        let at = list.iter().position(|page| page.pfn == pfn.0)?;
+                        Some((pcp.cpu, pindex, at, list.get(at)?.migratetype))
+                    })
+                });
+                let Some((cpu, pindex, at, migratetype)) = found else {
+                    continue;
+                };
+                let order = pindex_to_order(pindex);
+                if let Some(pcp) = self.zones[z].pcp_mut(cpu) {
+                    if let Some(list) = pcp.lists.get_mut(pindex) {
+                        list.remove(at);
+                    }
+                    pcp.count = pcp.count.saturating_sub(order.pages());
+                }
+                self.note_pcp(z, cpu, pindex, journal::PcpOp::Remove(at));
+                if migratetype != MigrateType::Isolate {
+                    let here = self.cpu;
+                    self.zones[z].mod_free_pages(here, order.pages() as i64);
+                }
+                self.note_small();
+                trace.emit(Event::PcpDrain {
+                    pfn,
+                    order,
+                    migratetype,
+                    cause: DrainCause::Traced { cpu },
+                });
+                let _ = self.zones[z]
+                    .buddy
+                    .free_block(pfn, order, migratetype, false, trace);
+                drained += 1;
+            }
+            drained
+        })
     }
 
     /// The block, if some CPU's per-cpu list of zone `z` holds exactly it.

@@ -247,6 +247,9 @@ fn pcp_sentence(event: &Event) -> Option<String> {
                 DrainCause::Drained { cpu } => {
                     format!("a drain empties CPU {cpu}'s per-cpu lists:")
                 }
+                DrainCause::Traced { cpu } => {
+                    format!("the traced kernel's free_pcppages_bulk (mm_page_pcpu_drain) gives back from CPU {cpu}'s per-cpu lists:")
+                }
             };
             format!(
                 "{why} pfn {pfn} (order {order}) leaves them for free_list[{}]",

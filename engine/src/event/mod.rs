@@ -44,6 +44,9 @@ pub enum DrainCause {
     /// A drain (`drain_local_pages()`, `drain_all_pages()`): CPU `cpu`'s lists of
     /// the zone are emptied.
     Drained { cpu: u32 },
+    /// The trace replay's follow mode: the traced kernel's `free_pcppages_bulk()`
+    /// gave this page back from CPU `cpu`'s list (an mm_page_pcpu_drain line).
+    Traced { cpu: u32 },
 }
 
 /// Which way `steal_suitable_fallback()` went with a fallback block.

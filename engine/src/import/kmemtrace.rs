@@ -131,6 +131,10 @@ pub struct ImportedTrace {
     /// mm_page_alloc_zone_locked lines with `percpu_refill=1` on its CPU since that
     /// CPU's previous allocation, of its order and migratetype.
     pub pcp_refills: BTreeMap<usize, Vec<u64>>,
+    /// The pages mm_page_pcpu_drain lines gave back from per-cpu lists to the buddy
+    /// lists, in order, keyed by the index in [`ImportedTrace::ops`] of the first
+    /// operation after them.
+    pub pcp_drains: BTreeMap<usize, Vec<u64>>,
 }
 
 /// A block the trace frees without having seen it allocated: in use when tracing
@@ -736,7 +740,14 @@ impl Importer {
                 bump(&mut self.out.informational, name);
                 self.zone_locked(cpu, &fields);
             }
-            Kind::PcpuDrain | Kind::Extfrag => bump(&mut self.out.informational, name),
+            Kind::PcpuDrain => {
+                bump(&mut self.out.informational, name);
+                if let Some(pfn) = field(&fields, "pfn").and_then(parse_u64) {
+                    let next = self.out.ops.len();
+                    self.out.pcp_drains.entry(next).or_default().push(pfn);
+                }
+            }
+            Kind::Extfrag => bump(&mut self.out.informational, name),
         }
     }
 }
@@ -798,8 +809,12 @@ pub enum ReplayMode {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TracedAllocation {
     /// A traced request (mm_page_alloc at `line`) and the pfn the kernel returned
-    /// (`None`: NULL).
-    Request { traced: Option<u64>, line: usize },
+    /// (`None`: NULL); `refilled`: the trace recorded a per-cpu refill for it.
+    Request {
+        traced: Option<u64>,
+        line: usize,
+        refilled: bool,
+    },
     /// A block in use since before the trace began, held from the start.
     PreTrace { pfn: u64, line: usize },
 }
@@ -829,7 +844,9 @@ pub fn trace_workload(trace: &ImportedTrace) -> Vec<crate::workload::Statement> 
 /// them in use. Then every traced allocation in order, on its CPU, in one group `t`:
 /// in [`ReplayMode::Requests`] as a request (order and gfp mask; runs of identical
 /// requests become one `alloc ... count=N`) that the model places itself, in
-/// [`ReplayMode::Follow`] as `place t ... at=PFN`. Every free, matched to its
+/// [`ReplayMode::Follow`] as `place t ... at=PFN refill=...` with the per-cpu
+/// refill the trace recorded for it, and the traced per-cpu drains as
+/// `drained at=...` before the next operation. Every free, matched to its
 /// allocation or pre-trace block, is `free t[i]` or `free pre[i]` on the CPU that
 /// freed it (consecutive ones as `free t[i..j]`).
 ///
@@ -861,7 +878,15 @@ pub fn trace_replay(trace: &ImportedTrace, mode: ReplayMode) -> TraceReplay {
     // Allocation ordinal in the group `t` of each op index.
     let mut ordinal = vec![usize::MAX; trace.ops.len()];
     let mut made = 0usize;
+    let drains_before = |index: usize, out: &mut Vec<Statement>| {
+        if mode == ReplayMode::Follow {
+            if let Some(pfns) = trace.pcp_drains.get(&index) {
+                out.push(Statement::DrainedAt(pfns.clone()));
+            }
+        }
+    };
     for (index, op) in trace.ops.iter().enumerate() {
+        drains_before(index, &mut out);
         let cpu = match op {
             TraceOp::Alloc { cpu, .. } | TraceOp::Free { cpu, .. } => *cpu,
         };
@@ -883,6 +908,7 @@ pub fn trace_replay(trace: &ImportedTrace, mode: ReplayMode) -> TraceReplay {
                 allocations.push(TracedAllocation::Request {
                     traced: *pfn,
                     line: *line,
+                    refilled: trace.pcp_refills.contains_key(&index),
                 });
                 let refill = trace.pcp_refills.get(&index).cloned().unwrap_or_default();
                 push_alloc(&mut out, mode, (*order, *gfp, *pfn), refill, made);
@@ -910,6 +936,7 @@ pub fn trace_replay(trace: &ImportedTrace, mode: ReplayMode) -> TraceReplay {
             }
         }
     }
+    drains_before(trace.ops.len(), &mut out);
     TraceReplay {
         mode,
         statements: out,
@@ -1027,6 +1054,11 @@ pub struct ReplayFigures {
     pub pre_trace_not_free: u64,
     /// Trace lines of the first few pre-trace blocks the model did not hold free.
     pub first_pre_trace_not_free: Vec<usize>,
+    /// Traced requests the trace recorded a per-cpu refill for (`rmqueue_bulk()`
+    /// ran, so the kernel's choice came from its buddy lists), and how many of them
+    /// agreed.
+    pub refilled: u64,
+    pub refilled_agreed: u64,
     /// Trace lines of the first few allocations where the model chose otherwise.
     pub first_disagreements: Vec<usize>,
 }
@@ -1073,8 +1105,14 @@ pub fn replay_figures(replay: &TraceReplay, session: &crate::session::Session) -
                     }
                 }
             }
-            Some(TracedAllocation::Request { traced, line }) => {
+            Some(TracedAllocation::Request {
+                traced,
+                line,
+                refilled,
+            }) => {
                 figures.allocations += 1;
+                figures.refilled += u64::from(*refilled);
+                figures.refilled_agreed += u64::from(*refilled && *traced == chosen);
                 figures.not_free_in_model += u64::from(not_free);
                 match (traced, chosen) {
                     (None, Some(_)) => {

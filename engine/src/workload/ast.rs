@@ -52,6 +52,9 @@ pub enum Statement {
         /// the per-cpu list for this request (see `Operation::AllocAt`).
         refill: Vec<u64>,
     },
+    /// `drained at=PFN,PFN,...`: the pages a traced kernel's `free_pcppages_bulk()`
+    /// gave back (see `Operation::DrainAt`).
+    DrainedAt(Vec<u64>),
     Free(FreeTarget),
     Drain {
         cpu: Option<u32>,

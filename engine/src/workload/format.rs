@@ -94,6 +94,10 @@ pub fn format_statement(statement: &Statement) -> String {
             }
             line
         }
+        Statement::DrainedAt(pfns) => {
+            let pfns: Vec<String> = pfns.iter().map(|p| format!("{p:#x}")).collect();
+            format!("drained at={}", pfns.join(","))
+        }
         Statement::Free(target) => match target {
             FreeTarget::All => "free all".to_string(),
             FreeTarget::Name(name) => format!("free {name}"),

@@ -111,6 +111,23 @@ fn parse_statement(
         }
         "alloc" => parse_alloc(first, rest),
         "place" | "hold" => parse_place(first, rest),
+        "drained" => {
+            let [word] = rest else {
+                return Err(err(first.span, "`drained` takes `at=PFN,PFN,...`"));
+            };
+            let Some(("at", value)) = word.text.split_once('=') else {
+                return Err(err(word.span, "`drained` takes `at=PFN,PFN,...`"));
+            };
+            let span = Span {
+                line: word.span.line,
+                column: word.span.column + 3,
+            };
+            let pfns = value
+                .split(',')
+                .map(|text| pfn_number(&Word { text, span }))
+                .collect::<Result<Vec<u64>, _>>()?;
+            Ok(Statement::DrainedAt(pfns))
+        }
         "free" => parse_free(first, rest),
         "drain" => {
             let mut cpu = None;

@@ -182,6 +182,12 @@ fn run_statement(
             };
             run_alloc(session, Some(name), 1, &operation, span, state)
         }
+        Statement::DrainedAt(pfns) => apply(
+            session,
+            Operation::DrainAt { pfns: pfns.clone() },
+            span,
+            state,
+        ),
         Statement::Free(target) => run_free(session, target, span, state),
         Statement::Drain { cpu } => {
             let operation = match cpu {

@@ -112,6 +112,8 @@ fn errors_point_at_line_and_column() {
             "`hold` has no `gfp=`",
         ),
         ("place order=0", 1, 7, "is not a name"),
+        ("drained", 1, 1, "`drained` takes `at=PFN,PFN,...`"),
+        ("drained at=0x10,zz", 1, 12, "expected a pfn"),
     ];
     for (script, line, column, message) in cases {
         let error = parse_workload(script).unwrap_err();
@@ -279,7 +281,7 @@ fn a_nodemask_passes_over_other_nodes_zones() {
 /// placed; `at=null` places nothing.
 #[test]
 fn hold_and_place_take_blocks_at_their_pfns() {
-    let script = "hold pre order=1 at=0x2002\nplace t order=3 gfp=GFP_KERNEL at=0x1008\nplace t order=9 gfp=GFP_KERNEL at=null\nplace t order=0 gfp=GFP_KERNEL at=0x2003\nfree t[0]\nfree pre\n";
+    let script = "hold pre order=1 at=0x2002\nplace t order=3 gfp=GFP_KERNEL at=0x1008\nplace t order=9 gfp=GFP_KERNEL at=null\nplace t order=0 gfp=GFP_KERNEL at=0x2003\nfree t[0]\nfree pre\ndrained at=0x2002,0x1008\n";
     let statements = parse_workload(script).unwrap();
     let written = buddyscope_engine::workload::format_statements(
         &statements

@@ -118,6 +118,10 @@ pub fn describe_operation(operation: &Operation) -> String {
         }
         Operation::DrainLocal { cpu } => format!("drain_local_pages() on CPU {cpu}"),
         Operation::DrainAll => "drain_all_pages()".to_string(),
+        Operation::DrainAt { pfns } => format!(
+            "the traced free_pcppages_bulk() of {} per-cpu pages (mm_page_pcpu_drain)",
+            pfns.len()
+        ),
         Operation::RunKswapd { node } => format!("kswapd{node}: balance_pgdat()"),
         Operation::KswapdWoken {
             node,
@@ -225,6 +229,7 @@ fn entry_point(operation: &Operation) -> &'static str {
         Operation::AllocAt { .. } => "take_page_off_buddy",
         Operation::DrainLocal { .. } => "drain_local_pages",
         Operation::DrainAll => "drain_all_pages",
+        Operation::DrainAt { .. } => "free_pcppages_bulk",
         Operation::RunKswapd { .. } | Operation::KswapdWoken { .. } => "kswapd",
         Operation::CompactMemory => "compact_nodes",
         Operation::DropCaches => "drop_caches_sysctl_handler",

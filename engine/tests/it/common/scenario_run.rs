@@ -25,8 +25,10 @@ pub fn run_scenario(scenario: &Scenario) -> (Session, RunSummary) {
 /// out of a free block, a traced block taken whole, one split out, one taken off
 /// another CPU's per-cpu list after its free put it there, one not free in the model,
 /// a failed allocation, a per-cpu refill the trace recorded (three order-0 blocks
-/// from 0x1500 to CPU 1's Unmovable list, the first then allocated), and frees that
-/// merge back. For the journal and causal checks.
+/// from 0x1500 to CPU 1's Unmovable list, the first then allocated), frees that
+/// merge back, a traced drain of a per-cpu page (0x1000), and a second refill of
+/// CPU 1's list, which says the two pages left there (0x1501, 0x1502) went to
+/// allocations the trace does not show. For the journal and causal checks.
 pub fn follow_replay_session() -> Session {
     let trace = "\
  sh-1 [000] .....  0.1: mm_page_alloc: page=00000000aaaaaaaa pfn=0x1000 order=0 migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE
@@ -44,6 +46,9 @@ pub fn follow_replay_session() -> Session {
  sh-1 [000] .....  0.9: mm_page_alloc: page=00000000eeeeeeee pfn=0x1c00 order=0 migratetype=0 gfp_flags=GFP_KERNEL
  sh-1 [000] .....  1.0: mm_page_free: page=00000000cccccccc pfn=0x1404 order=2
  sh-1 [000] .....  1.1: mm_page_free: page=00000000aaaaaaaa pfn=0x1000 order=0
+ sh-1 [000] d..3.  1.2: mm_page_pcpu_drain: page=00000000aaaaaaaa pfn=0x1000 order=0 migratetype=1
+ sh-1 [001] d..3.  1.3: mm_page_alloc_zone_locked: page=00000000ffffffff pfn=0x1600 order=0 migratetype=0 percpu_refill=1
+ sh-1 [001] .....  1.4: mm_page_alloc: page=00000000ffffffff pfn=0x1600 order=0 migratetype=0 gfp_flags=GFP_KERNEL
 ";
     use buddyscope_engine::import::kmemtrace::{import_trace, trace_replay, ReplayMode};
     let imported = import_trace(trace).unwrap();
