@@ -179,14 +179,11 @@ impl Allocator {
         traced(trace, "__alloc_pages_bulk", |trace| {
             traced(trace, "__rmqueue_pcplist", |trace| {
                 let mut taken = 0;
-                loop {
-                    let Some(page) = self.zones[z].pcp_mut(cpu).and_then(|pcp| {
-                        let page = pcp.lists.get_mut(pindex)?.pop_front()?;
-                        pcp.count = pcp.count.saturating_sub(order.pages());
-                        Some(page)
-                    }) else {
-                        break;
-                    };
+                while let Some(page) = self.zones[z].pcp_mut(cpu).and_then(|pcp| {
+                    let page = pcp.lists.get_mut(pindex)?.pop_front()?;
+                    pcp.count = pcp.count.saturating_sub(order.pages());
+                    Some(page)
+                }) {
                     self.note_pcp(z, cpu, pindex, journal::PcpOp::PopFront);
                     self.note_small();
                     trace.emit(Event::PcpTake {
