@@ -1,0 +1,313 @@
+//! A per-page array that costs memory only where the pages differ from a whole
+//! max-order block: the model's `struct page` fields, stored by max-order block.
+//!
+//! Why: a machine's memory boots as max-order free blocks (`__free_pages_memory()`
+//! cuts it into them), and in a block of 1024 pages that is free as a whole, or a run
+//! of reserved pages, every page but the first says the same thing. A chunk of the
+//! array is one max-order block (aligned in pfn, as buddy blocks are); while its
+//! pages are "the first page's value, then one value for the other 1023" the chunk
+//! keeps those two values and nothing else. The first write that breaks the pattern
+//! (a split, a partial fill) materialises the chunk's 1024 values, and the chunk goes
+//! back to two values when the last page that broke the pattern returns to it (a
+//! block merging back into a whole max-order block), so the engine's memory follows
+//! what the workload touches, not the size of the machine.
+//!
+//! What the array means is its values page by page: two arrays are equal when every
+//! page in range reads the same, however each is stored.
+
+use core::fmt;
+
+use crate::types::MAX_ORDER;
+
+/// Pages a chunk covers: one max-order block.
+pub const CHUNK_PAGES: usize = 1 << (MAX_ORDER - 1);
+const CHUNK_SHIFT: u32 = (MAX_ORDER - 1) as u32;
+const SLOT_MASK: u64 = CHUNK_PAGES as u64 - 1;
+
+/// One max-order block's values: `head` for its first page and `rest` for the others,
+/// unless `dense` holds all 1024 (then `rest` is the value `odd` counts against: the
+/// slots after the first that differ from it).
+#[derive(Clone)]
+struct Chunk<T> {
+    head: T,
+    rest: T,
+    odd: u16,
+    dense: Option<Box<[T; CHUNK_PAGES]>>,
+}
+
+/// Values for pages `0..len` of a zone whose first page sits at slot `offset` of its
+/// max-order block.
+#[derive(Clone)]
+pub struct Chunked<T> {
+    offset: u32,
+    len: u32,
+    /// What reading a page outside `0..len` gives.
+    outside: T,
+    chunks: Vec<Chunk<T>>,
+}
+
+impl<T: Copy + PartialEq> Chunked<T> {
+    /// `len` pages, every one `value`, the first at slot `offset % 1024` of its block.
+    pub fn new(offset: u64, len: u32, value: T, outside: T) -> Chunked<T> {
+        let offset = (offset & SLOT_MASK) as u32;
+        let count = (u64::from(offset) + u64::from(len)).div_ceil(CHUNK_PAGES as u64);
+        Chunked {
+            offset,
+            len,
+            outside,
+            chunks: vec![
+                Chunk {
+                    head: value,
+                    rest: value,
+                    odd: 0,
+                    dense: None,
+                };
+                count as usize
+            ],
+        }
+    }
+
+    /// Pages covered.
+    pub fn len(&self) -> u32 {
+        self.len
+    }
+
+    /// Whether no page is covered.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn place(&self, index: u32) -> (usize, usize) {
+        let at = u64::from(index) + u64::from(self.offset);
+        ((at >> CHUNK_SHIFT) as usize, (at & SLOT_MASK) as usize)
+    }
+
+    /// The value of page `index` (the `outside` value past the end).
+    #[inline]
+    pub fn get(&self, index: u32) -> T {
+        if index >= self.len {
+            return self.outside;
+        }
+        let (chunk, slot) = self.place(index);
+        let Some(chunk) = self.chunks.get(chunk) else {
+            return self.outside;
+        };
+        match &chunk.dense {
+            Some(values) => values.get(slot).copied().unwrap_or(self.outside),
+            None if slot == 0 => chunk.head,
+            None => chunk.rest,
+        }
+    }
+
+    /// Sets page `index` to `value` (nothing past the end).
+    #[inline]
+    pub fn set(&mut self, index: u32, value: T) {
+        if index >= self.len {
+            return;
+        }
+        let (chunk, slot) = self.place(index);
+        if let Some(chunk) = self.chunks.get_mut(chunk) {
+            chunk.set(slot, value);
+        }
+    }
+
+    /// Sets pages `start..end` to `value`; a whole chunk becomes two values again.
+    pub fn fill(&mut self, start: u32, end: u32, value: T) {
+        let end = end.min(self.len);
+        let mut index = start;
+        while index < end {
+            let (chunk, slot) = self.place(index);
+            let take = (CHUNK_PAGES - slot).min((end - index) as usize);
+            if let Some(chunk) = self.chunks.get_mut(chunk) {
+                if slot == 0 && take == CHUNK_PAGES {
+                    *chunk = Chunk {
+                        head: value,
+                        rest: value,
+                        odd: 0,
+                        dense: None,
+                    };
+                } else {
+                    for s in slot..slot + take {
+                        chunk.set(s, value);
+                    }
+                }
+            }
+            index += take as u32;
+        }
+    }
+
+    /// Pages in `start..end` whose value satisfies `pred`, counted a chunk at a time
+    /// where a chunk holds two values.
+    pub fn count(&self, start: u32, end: u32, pred: impl Fn(T) -> bool) -> u64 {
+        let end = end.min(self.len);
+        let mut total = 0u64;
+        let mut index = start;
+        while index < end {
+            let (c, slot) = self.place(index);
+            let take = (CHUNK_PAGES - slot).min((end - index) as usize);
+            if let Some(chunk) = self.chunks.get(c) {
+                match &chunk.dense {
+                    Some(values) => {
+                        total += values
+                            .get(slot..slot + take)
+                            .map_or(0, |v| v.iter().filter(|&&x| pred(x)).count())
+                            as u64;
+                    }
+                    None => {
+                        let tail = if slot == 0 { take - 1 } else { take };
+                        total += u64::from(slot == 0 && pred(chunk.head));
+                        total += if pred(chunk.rest) { tail as u64 } else { 0 };
+                    }
+                }
+            }
+            index += take as u32;
+        }
+        total
+    }
+
+    /// Whether any page in `start..end` satisfies `pred`.
+    pub fn any(&self, start: u32, end: u32, pred: impl Fn(T) -> bool) -> bool {
+        self.count(start, end, pred) > 0
+    }
+
+    /// The values of pages `start..end`.
+    pub fn copy_out(&self, start: u32, end: u32) -> Vec<T> {
+        (start..end.min(self.len)).map(|i| self.get(i)).collect()
+    }
+
+    /// The one value every page of `start..end` holds, if they hold one.
+    pub fn uniform(&self, start: u32, end: u32) -> Option<T> {
+        let first = self.get(start);
+        (!self.any(start, end, |v| v != first)).then_some(first)
+    }
+
+    /// Writes `values` from page `start` on.
+    pub fn copy_in(&mut self, start: u32, values: &[T]) {
+        for (i, &value) in values.iter().enumerate() {
+            self.set(start.saturating_add(i as u32), value);
+        }
+    }
+
+    /// Bytes of heap held: the chunk table and every materialised chunk.
+    pub fn heap_bytes(&self) -> usize {
+        let dense = self.chunks.iter().filter(|c| c.dense.is_some()).count();
+        self.chunks.capacity() * core::mem::size_of::<Chunk<T>>()
+            + dense * core::mem::size_of::<[T; CHUNK_PAGES]>()
+    }
+
+    /// Chunks holding all 1024 values.
+    pub fn dense_chunks(&self) -> usize {
+        self.chunks.iter().filter(|c| c.dense.is_some()).count()
+    }
+}
+
+impl<T: Copy + PartialEq> Chunk<T> {
+    #[inline]
+    fn set(&mut self, slot: usize, value: T) {
+        let rest = self.rest;
+        match &mut self.dense {
+            Some(values) => {
+                let Some(old) = values.get_mut(slot) else {
+                    return;
+                };
+                if slot != 0 {
+                    if *old != rest && value == rest {
+                        self.odd -= 1;
+                    } else if *old == rest && value != rest {
+                        self.odd += 1;
+                    }
+                }
+                *old = value;
+                if self.odd == 0 {
+                    // Back to the pattern: the first page's value and one for the rest.
+                    self.head = values[0];
+                    self.dense = None;
+                }
+            }
+            None if slot == 0 => self.head = value,
+            None if value == rest => {}
+            None => {
+                let mut values = Box::new([rest; CHUNK_PAGES]);
+                values[0] = self.head;
+                if let Some(v) = values.get_mut(slot) {
+                    *v = value;
+                }
+                self.odd = 1;
+                self.dense = Some(values);
+            }
+        }
+    }
+}
+
+impl<T: Copy + PartialEq> PartialEq for Chunked<T> {
+    /// Equal when every page in range reads the same.
+    fn eq(&self, other: &Chunked<T>) -> bool {
+        if self.len != other.len || self.offset != other.offset {
+            return false;
+        }
+        self.chunks
+            .iter()
+            .zip(&other.chunks)
+            .enumerate()
+            .all(|(c, (a, b))| {
+                if a.dense.is_none() && b.dense.is_none() && a.head == b.head && a.rest == b.rest
+                {
+                    return true;
+                }
+                let first = (c * CHUNK_PAGES).saturating_sub(self.offset as usize) as u32;
+                let last = ((c + 1) * CHUNK_PAGES - self.offset as usize).min(self.len as usize);
+                (first..last as u32).all(|i| self.get(i) == other.get(i))
+            })
+    }
+}
+
+impl<T: Copy + PartialEq> Eq for Chunked<T> {}
+
+impl<T: Copy + PartialEq> fmt::Debug for Chunked<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Chunked {{ pages: {}, chunks: {}, materialised: {} }}",
+            self.len,
+            self.chunks.len(),
+            self.dense_chunks()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chunk_materialises_on_a_broken_pattern_and_returns_when_it_heals() {
+        let mut a = Chunked::new(0, 4096, 7u8, 0);
+        assert_eq!(a.dense_chunks(), 0);
+        a.set(1024, 9);
+        assert_eq!((a.get(1024), a.get(1025), a.dense_chunks()), (9, 7, 0));
+        a.set(1030, 1);
+        assert_eq!((a.get(1030), a.get(1031), a.dense_chunks()), (1, 7, 1));
+        a.set(1030, 7);
+        assert_eq!((a.get(1024), a.dense_chunks()), (9, 0));
+        assert_eq!(a.get(5000), 0);
+    }
+
+    #[test]
+    fn fills_and_counts_follow_the_pages_not_the_storage() {
+        // Zone from slot 5 of its block: the first chunk is partial.
+        let mut a = Chunked::new(5, 3000, 3u8, 0);
+        a.fill(10, 2000, 4);
+        assert_eq!(a.count(0, 3000, |v| v == 4), 1990);
+        assert_eq!(a.count(0, 3000, |v| v == 3), 1010);
+        assert_eq!(a.uniform(10, 2000), Some(4));
+        assert_eq!(a.uniform(9, 2000), None);
+        let mut b = Chunked::new(5, 3000, 3u8, 0);
+        for i in 10..2000 {
+            b.set(i, 4);
+        }
+        assert_eq!(a, b);
+        b.set(2500, 1);
+        assert_ne!(a, b);
+        assert_eq!(a.copy_out(8, 12), vec![3, 3, 4, 4]);
+    }
+}
