@@ -55,8 +55,11 @@ pub const SECTIONS_MAX: u64 = 1 << 19;
 /// The most per-cpu pagesets (online CPUs × populated zones), each kept in every copy
 /// of the state: 65,536 is 256 CPUs on 64 nodes with four zones each.
 pub const PCP_SETS_MAX: u64 = 1 << 16;
-/// The most pages a zone may span: 256 GiB of 4 KiB pages.
-pub const ZONE_PAGES_MAX: u64 = 1 << 26;
+/// The most pages one zone may span in the per-page model (just under 16 TiB): the
+/// model numbers a zone's pages in 32 bits, with one value kept for "no page".
+/// Boot-time numbers (zoneinfo, zonelists, watermarks) do not need the per-page
+/// model and have no such limit.
+pub const ZONE_PAGES_MAX: u64 = u32::MAX as u64;
 
 // ---------------------------------------------------------------------------------
 // The page.
