@@ -1067,6 +1067,11 @@ impl BuddyZone {
             list: list as u32,
             index,
         });
+        // A page off every list has no list type; clearing the stale one lets a block
+        // that merges back into a whole max-order block store no per-page values.
+        if self.list_type.get(index) != 0 {
+            self.w_list_type(index, 0);
+        }
     }
 }
 

@@ -177,7 +177,11 @@ fn more_than_65536_per_cpu_pagesets_are_refused() {
 }
 
 #[test]
-fn a_zone_over_256_gib_is_refused_before_its_page_arrays() {
+fn a_zone_of_16_tib_is_refused_before_its_page_arrays() {
+    // One node whose Normal zone spans from 4 GiB (pfn 0x100000) to the end of the
+    // 1 MiB at 63 TiB (pfn 0x3f0000100): 0x3f0000100 - 0x100000 = 16910385408 pages
+    // (64508 GiB) of which 256 are present, more than the per-page model numbers in
+    // 32 bits.
     let scenario = parse_scenario(
         "version = 1\n[[machine.nodes]]\nmemory = [\"1M@0x100000\", \"1M@0x3f0000000000\"]\ncpus = \"0\"\n",
     )
@@ -189,8 +193,9 @@ fn a_zone_over_256_gib_is_refused_before_its_page_arrays() {
         .to_string();
     assert_contains(
         &message,
-        &format!("larger than the limit of {} pages", ZONE_PAGES_MAX),
+        "node 0 zone Normal spans 16910385408 pages (64508 GiB; 256 pages, 1 MiB, present)",
     );
+    assert_contains(&message, &format!("at most {ZONE_PAGES_MAX} pages"));
 }
 
 #[test]
