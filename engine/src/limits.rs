@@ -68,12 +68,11 @@ pub const ZONE_PAGES_MAX: u64 = u32::MAX as u64;
 /// work and a hundred bytes of history each), so a mistyped `count=` cannot hang the
 /// tab.
 pub const PAGE_OPERATIONS_MAX: u64 = 1_000_000;
-/// The largest address space the page draws, in pages (256 GiB; holes cost a byte a
-/// page in the page map, nothing in the engine).
-pub const PAGE_MAP_PAGES_MAX: u64 = 1 << 26;
-/// The most pages the zones of a machine in the page may span together (64 GiB):
-/// the engine keeps ten bytes a spanned page, and the session a copy at boot.
-pub const PAGE_SPANNED_PAGES_MAX: u64 = 1 << 24;
+/// The largest address space the page draws, in pages (16 TiB). The page map and
+/// the engine's per-page state are stored by max-order block, so a block of memory
+/// the workload has not split costs tens of bytes and a hole costs a few bytes a
+/// 4 MiB block (docs/performance.md).
+pub const PAGE_MAP_PAGES_MAX: u64 = 1 << 32;
 
 // ---------------------------------------------------------------------------------
 // Workloads and sessions.

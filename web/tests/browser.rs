@@ -31,7 +31,7 @@ fn pixel(canvas: &HtmlCanvasElement, x: f64, y: f64) -> [u8; 3] {
 fn the_engine_pixels_land_on_the_canvas_unchanged() {
     let state = State::initial();
     let at = &state.at;
-    let pages = at.map.codes.len() as u64;
+    let pages = at.map.pages();
     // Zoomed in on the first pages of DMA: single pages, coloured by their code.
     let viewport = Viewport::at(-3, 0, 0, pages);
     let rgba = view::render_rgba(&at.map, &at.spans, &viewport, None);

@@ -35,12 +35,13 @@ struct Chunk<T> {
     dense: Option<Box<[T; CHUNK_PAGES]>>,
 }
 
-/// Values for pages `0..len` of a zone whose first page sits at slot `offset` of its
-/// max-order block.
+/// Values for pages `0..len` of a zone (or an address space) whose first page sits
+/// at slot `offset` of its max-order block. Indexes are `u32` for a zone's pages and
+/// `u64` for an address space; both read the same.
 #[derive(Clone)]
 pub struct Chunked<T> {
     offset: u32,
-    len: u32,
+    len: u64,
     /// What reading a page outside `0..len` gives.
     outside: T,
     chunks: Vec<Chunk<T>>,
@@ -48,9 +49,10 @@ pub struct Chunked<T> {
 
 impl<T: Copy + PartialEq> Chunked<T> {
     /// `len` pages, every one `value`, the first at slot `offset % 1024` of its block.
-    pub fn new(offset: u64, len: u32, value: T, outside: T) -> Chunked<T> {
+    pub fn new(offset: u64, len: impl Into<u64>, value: T, outside: T) -> Chunked<T> {
+        let len = len.into();
         let offset = (offset & SLOT_MASK) as u32;
-        let count = (u64::from(offset) + u64::from(len)).div_ceil(CHUNK_PAGES as u64);
+        let count = (u64::from(offset) + len).div_ceil(CHUNK_PAGES as u64);
         Chunked {
             offset,
             len,
@@ -68,7 +70,7 @@ impl<T: Copy + PartialEq> Chunked<T> {
     }
 
     /// Pages covered.
-    pub fn len(&self) -> u32 {
+    pub fn len(&self) -> u64 {
         self.len
     }
 
@@ -77,14 +79,15 @@ impl<T: Copy + PartialEq> Chunked<T> {
         self.len == 0
     }
 
-    fn place(&self, index: u32) -> (usize, usize) {
-        let at = u64::from(index) + u64::from(self.offset);
+    fn place(&self, index: u64) -> (usize, usize) {
+        let at = index + u64::from(self.offset);
         ((at >> CHUNK_SHIFT) as usize, (at & SLOT_MASK) as usize)
     }
 
     /// The value of page `index` (the `outside` value past the end).
     #[inline]
-    pub fn get(&self, index: u32) -> T {
+    pub fn get(&self, index: impl Into<u64>) -> T {
+        let index = index.into();
         if index >= self.len {
             return self.outside;
         }
@@ -101,7 +104,8 @@ impl<T: Copy + PartialEq> Chunked<T> {
 
     /// Sets page `index` to `value` (nothing past the end).
     #[inline]
-    pub fn set(&mut self, index: u32, value: T) {
+    pub fn set(&mut self, index: impl Into<u64>, value: T) {
+        let index = index.into();
         if index >= self.len {
             return;
         }
@@ -112,12 +116,12 @@ impl<T: Copy + PartialEq> Chunked<T> {
     }
 
     /// Sets pages `start..end` to `value`; a whole chunk becomes two values again.
-    pub fn fill(&mut self, start: u32, end: u32, value: T) {
-        let end = end.min(self.len);
-        let mut index = start;
+    pub fn fill(&mut self, start: impl Into<u64>, end: impl Into<u64>, value: T) {
+        let end = end.into().min(self.len);
+        let mut index = start.into();
         while index < end {
             let (chunk, slot) = self.place(index);
-            let take = (CHUNK_PAGES - slot).min((end - index) as usize);
+            let take = (CHUNK_PAGES as u64 - slot as u64).min(end - index) as usize;
             if let Some(chunk) = self.chunks.get_mut(chunk) {
                 if slot == 0 && take == CHUNK_PAGES {
                     *chunk = Chunk {
@@ -132,59 +136,92 @@ impl<T: Copy + PartialEq> Chunked<T> {
                     }
                 }
             }
-            index += take as u32;
+            index += take as u64;
+        }
+    }
+
+    /// Calls `visit(value, pages)` for runs of equal values covering `start..end` in
+    /// order, a chunk holding two values giving at most two runs (consecutive runs
+    /// may hold the same value).
+    pub fn runs(&self, start: impl Into<u64>, end: impl Into<u64>, mut visit: impl FnMut(T, u64)) {
+        let end = end.into().min(self.len);
+        let mut index = start.into();
+        while index < end {
+            let (c, slot) = self.place(index);
+            let take = (CHUNK_PAGES as u64 - slot as u64).min(end - index) as usize;
+            if let Some(chunk) = self.chunks.get(c) {
+                match &chunk.dense {
+                    Some(values) => {
+                        for &v in values.get(slot..slot + take).unwrap_or(&[]) {
+                            visit(v, 1);
+                        }
+                    }
+                    None if slot == 0 => {
+                        visit(chunk.head, 1);
+                        if take > 1 {
+                            visit(chunk.rest, take as u64 - 1);
+                        }
+                    }
+                    None => visit(chunk.rest, take as u64),
+                }
+            }
+            index += take as u64;
         }
     }
 
     /// Pages in `start..end` whose value satisfies `pred`, counted a chunk at a time
     /// where a chunk holds two values.
-    pub fn count(&self, start: u32, end: u32, pred: impl Fn(T) -> bool) -> u64 {
-        let end = end.min(self.len);
+    pub fn count(&self, start: impl Into<u64>, end: impl Into<u64>, pred: impl Fn(T) -> bool) -> u64 {
         let mut total = 0u64;
-        let mut index = start;
-        while index < end {
-            let (c, slot) = self.place(index);
-            let take = (CHUNK_PAGES - slot).min((end - index) as usize);
-            if let Some(chunk) = self.chunks.get(c) {
-                match &chunk.dense {
-                    Some(values) => {
-                        total += values
-                            .get(slot..slot + take)
-                            .map_or(0, |v| v.iter().filter(|&&x| pred(x)).count())
-                            as u64;
-                    }
-                    None => {
-                        let tail = if slot == 0 { take - 1 } else { take };
-                        total += u64::from(slot == 0 && pred(chunk.head));
-                        total += if pred(chunk.rest) { tail as u64 } else { 0 };
-                    }
-                }
+        self.runs(start, end, |v, pages| {
+            if pred(v) {
+                total += pages;
             }
-            index += take as u32;
-        }
+        });
         total
     }
 
     /// Whether any page in `start..end` satisfies `pred`.
-    pub fn any(&self, start: u32, end: u32, pred: impl Fn(T) -> bool) -> bool {
+    pub fn any(&self, start: impl Into<u64>, end: impl Into<u64>, pred: impl Fn(T) -> bool) -> bool {
         self.count(start, end, pred) > 0
     }
 
     /// The values of pages `start..end`.
-    pub fn copy_out(&self, start: u32, end: u32) -> Vec<T> {
-        (start..end.min(self.len)).map(|i| self.get(i)).collect()
+    pub fn copy_out(&self, start: impl Into<u64>, end: impl Into<u64>) -> Vec<T> {
+        (start.into()..end.into().min(self.len))
+            .map(|i| self.get(i))
+            .collect()
     }
 
     /// The one value every page of `start..end` holds, if they hold one.
-    pub fn uniform(&self, start: u32, end: u32) -> Option<T> {
+    pub fn uniform(&self, start: impl Into<u64>, end: impl Into<u64>) -> Option<T> {
+        let start = start.into();
         let first = self.get(start);
         (!self.any(start, end, |v| v != first)).then_some(first)
     }
 
+    /// The one value every page of the max-order block starting at `index` holds, if
+    /// `index` starts a block, the block is in range and stores one value.
+    pub fn uniform_chunk_at(&self, index: impl Into<u64>) -> Option<T> {
+        let index = index.into();
+        let (c, slot) = self.place(index);
+        if slot != 0 || index + CHUNK_PAGES as u64 > self.len {
+            return None;
+        }
+        let chunk = self.chunks.get(c)?;
+        (chunk.dense.is_none() && chunk.head == chunk.rest).then_some(chunk.head)
+    }
+
+    /// Every page's value in order (a page at a time: for tests and small arrays).
+    pub fn values(&self) -> impl Iterator<Item = T> + '_ {
+        (0..self.len).map(|i| self.get(i))
+    }
+
     /// Writes `values` from page `start` on.
-    pub fn copy_in(&mut self, start: u32, values: &[T]) {
+    pub fn copy_in(&mut self, start: impl Into<u64>, values: &[T]) {
+        let start = start.into();
         for (i, &value) in values.iter().enumerate() {
-            self.set(start.saturating_add(i as u32), value);
+            self.set(start + i as u64, value);
         }
     }
 
@@ -254,9 +291,10 @@ impl<T: Copy + PartialEq> PartialEq for Chunked<T> {
                 {
                     return true;
                 }
-                let first = (c * CHUNK_PAGES).saturating_sub(self.offset as usize) as u32;
-                let last = ((c + 1) * CHUNK_PAGES - self.offset as usize).min(self.len as usize);
-                (first..last as u32).all(|i| self.get(i) == other.get(i))
+                let first = (c as u64 * CHUNK_PAGES as u64).saturating_sub(u64::from(self.offset));
+                let last = ((c as u64 + 1) * CHUNK_PAGES as u64 - u64::from(self.offset))
+                    .min(self.len);
+                (first..last).all(|i| self.get(i) == other.get(i))
             })
     }
 }
@@ -281,33 +319,33 @@ mod tests {
 
     #[test]
     fn a_chunk_materialises_on_a_broken_pattern_and_returns_when_it_heals() {
-        let mut a = Chunked::new(0, 4096, 7u8, 0);
+        let mut a = Chunked::new(0, 4096u32, 7u8, 0);
         assert_eq!(a.dense_chunks(), 0);
-        a.set(1024, 9);
-        assert_eq!((a.get(1024), a.get(1025), a.dense_chunks()), (9, 7, 0));
-        a.set(1030, 1);
-        assert_eq!((a.get(1030), a.get(1031), a.dense_chunks()), (1, 7, 1));
-        a.set(1030, 7);
-        assert_eq!((a.get(1024), a.dense_chunks()), (9, 0));
-        assert_eq!(a.get(5000), 0);
+        a.set(1024u32, 9);
+        assert_eq!((a.get(1024u32), a.get(1025u32), a.dense_chunks()), (9, 7, 0));
+        a.set(1030u32, 1);
+        assert_eq!((a.get(1030u32), a.get(1031u32), a.dense_chunks()), (1, 7, 1));
+        a.set(1030u32, 7);
+        assert_eq!((a.get(1024u32), a.dense_chunks()), (9, 0));
+        assert_eq!(a.get(5000u32), 0);
     }
 
     #[test]
     fn fills_and_counts_follow_the_pages_not_the_storage() {
         // Zone from slot 5 of its block: the first chunk is partial.
-        let mut a = Chunked::new(5, 3000, 3u8, 0);
-        a.fill(10, 2000, 4);
-        assert_eq!(a.count(0, 3000, |v| v == 4), 1990);
-        assert_eq!(a.count(0, 3000, |v| v == 3), 1010);
-        assert_eq!(a.uniform(10, 2000), Some(4));
-        assert_eq!(a.uniform(9, 2000), None);
-        let mut b = Chunked::new(5, 3000, 3u8, 0);
-        for i in 10..2000 {
+        let mut a = Chunked::new(5, 3000u32, 3u8, 0);
+        a.fill(10u32, 2000u32, 4);
+        assert_eq!(a.count(0u32, 3000u32, |v| v == 4), 1990);
+        assert_eq!(a.count(0u32, 3000u32, |v| v == 3), 1010);
+        assert_eq!(a.uniform(10u32, 2000u32), Some(4));
+        assert_eq!(a.uniform(9u32, 2000u32), None);
+        let mut b = Chunked::new(5, 3000u32, 3u8, 0);
+        for i in 10..2000u32 {
             b.set(i, 4);
         }
         assert_eq!(a, b);
-        b.set(2500, 1);
+        b.set(2500u32, 1);
         assert_ne!(a, b);
-        assert_eq!(a.copy_out(8, 12), vec![3, 3, 4, 4]);
+        assert_eq!(a.copy_out(8u32, 12u32), vec![3, 3, 4, 4]);
     }
 }

@@ -140,7 +140,7 @@ impl PageLists {
         let mut prev = NIL;
         let mut cursor = head.first;
         while cursor != NIL {
-            if count >= limit {
+            if u64::from(count) >= limit {
                 return Err(format!("list {list} has a cycle"));
             }
             if self.prev.get(cursor) != prev {
@@ -199,7 +199,7 @@ impl PageLists {
             *head = links.head;
         }
         for &(node, prev, next) in &links.nodes {
-            if node < self.prev.len() {
+            if u64::from(node) < self.prev.len() {
                 self.prev.set(node, prev);
                 self.next.set(node, next);
             }

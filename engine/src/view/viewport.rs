@@ -476,7 +476,7 @@ mod tests {
             Viewport::fit_zoom(&true_scale),
             0,
             0,
-            map.codes.len() as u64,
+            map.pages(),
         );
         let spans = spans(&allocator);
         assert_eq!(
