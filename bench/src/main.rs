@@ -188,6 +188,45 @@ fn scale(json: &mut String) {
     }
     let _ = writeln!(json, "  \"bytes_per_page\": {bytes_per_page_max:.3},");
     let _ = writeln!(json, "  \"scale\": [\n{}\n  ],", scale.join(",\n"));
+    page_16t(json);
+}
+
+/// What the page holds for a 16 TiB machine (8 nodes of 2 TiB from 4 GiB up to the
+/// page's limit): the loaded session and the state and page map it draws, in heap
+/// bytes of this 64-bit build (wasm32's pointers are half as wide, so its heap is
+/// smaller).
+fn page_16t(json: &mut String) {
+    let node_pages = (16u64 << 40 >> 12) / 8 - (1 << 17);
+    let mut text = String::from("version = 1\n[machine]\nthp = \"never\"\n");
+    for n in 0..8u64 {
+        let start = ((1u64 << 20) + n * node_pages) << 12;
+        let _ = write!(
+            text,
+            "[[machine.nodes]]\nmemory = [\"{:#x}-{:#x}\"]\ncpus = \"{n}\"\n",
+            start,
+            start + (node_pages << 12) - 1
+        );
+    }
+    let before = LIVE.load(Ordering::Relaxed);
+    let t = Instant::now();
+    let loaded = match buddyscope_engine::view::load_text(&text) {
+        Ok((_, loaded)) => loaded,
+        Err(e) => {
+            eprintln!("the 16 TiB machine does not load in the page: {e}");
+            std::process::exit(1);
+        }
+    };
+    let state = loaded.session.state_at(loaded.cursor);
+    let map = buddyscope_engine::view::page_map(&state);
+    let ms = t.elapsed().as_secs_f64() * 1e3;
+    let heap = LIVE.load(Ordering::Relaxed) - before;
+    println!(
+        "\nThe page, 16 TiB on 8 nodes ({} pages mapped): load + page map {ms:.1} ms, heap {:.1} MiB",
+        map.pages(),
+        heap as f64 / (1 << 20) as f64
+    );
+    let _ = writeln!(json, "  \"page_16t_ms\": {ms:.3},");
+    let _ = writeln!(json, "  \"page_16t_heap_bytes\": {heap},");
 }
 
 /// The number after `"key":` in a flat JSON text, if any.
