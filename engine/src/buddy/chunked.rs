@@ -12,10 +12,16 @@
 //! block merging back into a whole max-order block), so the engine's memory follows
 //! what the workload touches, not the size of the machine.
 //!
+//! The chunk records themselves sit in shared segments of 1024 chunks (4 GiB of
+//! pages): a copy of the array (a session's checkpoint, the state the page shows)
+//! shares every segment until one of the copies writes to it, so a copy costs a
+//! pointer a segment plus the segments written since, not a record a block.
+//!
 //! What the array means is its values page by page: two arrays are equal when every
 //! page in range reads the same, however each is stored.
 
 use core::fmt;
+use std::rc::Rc;
 
 use crate::types::MAX_ORDER;
 
@@ -44,7 +50,48 @@ pub struct Chunked<T> {
     len: u64,
     /// What reading a page outside `0..len` gives.
     outside: T,
-    chunks: Vec<Chunk<T>>,
+    chunks: Table<T>,
+}
+
+/// Chunks in a segment.
+const SEGMENT_CHUNKS: usize = 1024;
+
+/// The chunk records, in segments shared between copies until written.
+#[derive(Clone)]
+struct Table<T> {
+    segments: Vec<Rc<[Chunk<T>]>>,
+    len: usize,
+}
+
+impl<T: Copy> Table<T> {
+    /// `len` chunks equal to `chunk`; every full segment starts as one shared segment.
+    fn new(len: usize, chunk: Chunk<T>) -> Table<T> {
+        let full: Rc<[Chunk<T>]> = vec![chunk.clone(); SEGMENT_CHUNKS].into();
+        let mut segments = vec![full; len / SEGMENT_CHUNKS];
+        if len % SEGMENT_CHUNKS != 0 {
+            segments.push(vec![chunk; len % SEGMENT_CHUNKS].into());
+        }
+        Table { segments, len }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    #[inline]
+    fn get(&self, c: usize) -> Option<&Chunk<T>> {
+        self.segments.get(c / SEGMENT_CHUNKS)?.get(c % SEGMENT_CHUNKS)
+    }
+
+    /// The chunk to write, its segment first copied if another copy shares it.
+    #[inline]
+    fn get_mut(&mut self, c: usize) -> Option<&mut Chunk<T>> {
+        Rc::make_mut(self.segments.get_mut(c / SEGMENT_CHUNKS)?).get_mut(c % SEGMENT_CHUNKS)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Chunk<T>> + '_ {
+        self.segments.iter().flat_map(|s| s.iter())
+    }
 }
 
 impl<T: Copy + PartialEq> Chunked<T> {
@@ -57,15 +104,15 @@ impl<T: Copy + PartialEq> Chunked<T> {
             offset,
             len,
             outside,
-            chunks: vec![
+            chunks: Table::new(
+                count as usize,
                 Chunk {
                     head: value,
                     rest: value,
                     odd: 0,
                     dense: None,
-                };
-                count as usize
-            ],
+                },
+            ),
         }
     }
 
@@ -225,11 +272,17 @@ impl<T: Copy + PartialEq> Chunked<T> {
         }
     }
 
-    /// Bytes of heap held: the chunk table and every materialised chunk.
+    /// Bytes of heap held: the segment table, and each segment (with its
+    /// materialised chunks) divided among the copies that share it.
     pub fn heap_bytes(&self) -> usize {
-        let dense = self.chunks.iter().filter(|c| c.dense.is_some()).count();
-        self.chunks.capacity() * core::mem::size_of::<Chunk<T>>()
-            + dense * core::mem::size_of::<[T; CHUNK_PAGES]>()
+        let segment = |s: &Rc<[Chunk<T>]>| {
+            let dense = s.iter().filter(|c| c.dense.is_some()).count();
+            (s.len() * core::mem::size_of::<Chunk<T>>()
+                + dense * core::mem::size_of::<[T; CHUNK_PAGES]>())
+                / Rc::strong_count(s)
+        };
+        self.chunks.segments.capacity() * core::mem::size_of::<Rc<[Chunk<T>]>>()
+            + self.chunks.segments.iter().map(segment).sum::<usize>()
     }
 
     /// Chunks holding all 1024 values.
@@ -284,7 +337,7 @@ impl<T: Copy + PartialEq> PartialEq for Chunked<T> {
         }
         self.chunks
             .iter()
-            .zip(&other.chunks)
+            .zip(other.chunks.iter())
             .enumerate()
             .all(|(c, (a, b))| {
                 if a.dense.is_none() && b.dense.is_none() && a.head == b.head && a.rest == b.rest
