@@ -142,7 +142,14 @@ fn scale(json: &mut String) {
     );
     let mut scale = Vec::new();
     let mut bytes_per_page_max = 0.0f64;
-    for (gib, nodes) in [(1u64, 1u64), (16, 1), (64, 1), (256, 8), (2048, 8), (4096, 8)] {
+    for (gib, nodes) in [
+        (1u64, 1u64),
+        (16, 1),
+        (64, 1),
+        (256, 8),
+        (2048, 8),
+        (4096, 8),
+    ] {
         let pages = gib << 18;
         let config = if nodes == 1 {
             machine(pages)

@@ -171,13 +171,13 @@ fn main() -> ExitCode {
         Command::Import { snapshot } => run_import(&snapshot),
         // zoneinfo and zonelists are boot-time arithmetic: no zone's pages are built,
         // so they work for any machine Linux 6.1 boots.
-        Command::Zoneinfo(args) => print_booted(&args, |m| {
-            Ok(proc::zoneinfo(m, &boot::boot_free_pages(m)))
-        }),
+        Command::Zoneinfo(args) => {
+            print_booted(&args, |m| Ok(proc::zoneinfo(m, &boot::boot_free_pages(m))))
+        }
         Command::Zonelists(args) => print_booted(&args, |m| Ok(proc::zonelists_boot_log(m))),
-        Command::Buddyinfo(args) => print_booted(&args, |m| {
-            Ok(proc::buddyinfo(&boot::boot_free_lists(m)?))
-        }),
+        Command::Buddyinfo(args) => {
+            print_booted(&args, |m| Ok(proc::buddyinfo(&boot::boot_free_lists(m)?)))
+        }
         Command::Pagetypeinfo(args) => print_booted(&args, |m| {
             Ok(proc::pagetypeinfo(m, &boot::boot_free_lists(m)?))
         }),

@@ -70,7 +70,7 @@ impl fmt::Display for EngineError {
                 zone.name(),
                 gib(*spanned),
                 gib(*present),
-                (*limit + 1) * PAGE_SIZE_BYTES >> 40
+                ((*limit + 1) * PAGE_SIZE_BYTES) >> 40
             ),
             EngineError::ZoneOutOfRange { start_pfn, pages } => write!(
                 f,

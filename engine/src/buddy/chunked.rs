@@ -80,7 +80,9 @@ impl<T: Copy> Table<T> {
 
     #[inline]
     fn get(&self, c: usize) -> Option<&Chunk<T>> {
-        self.segments.get(c / SEGMENT_CHUNKS)?.get(c % SEGMENT_CHUNKS)
+        self.segments
+            .get(c / SEGMENT_CHUNKS)?
+            .get(c % SEGMENT_CHUNKS)
     }
 
     /// The chunk to write, its segment first copied if another copy shares it.
@@ -218,7 +220,12 @@ impl<T: Copy + PartialEq> Chunked<T> {
 
     /// Pages in `start..end` whose value satisfies `pred`, counted a chunk at a time
     /// where a chunk holds two values.
-    pub fn count(&self, start: impl Into<u64>, end: impl Into<u64>, pred: impl Fn(T) -> bool) -> u64 {
+    pub fn count(
+        &self,
+        start: impl Into<u64>,
+        end: impl Into<u64>,
+        pred: impl Fn(T) -> bool,
+    ) -> u64 {
         let mut total = 0u64;
         self.runs(start, end, |v, pages| {
             if pred(v) {
@@ -229,7 +236,12 @@ impl<T: Copy + PartialEq> Chunked<T> {
     }
 
     /// Whether any page in `start..end` satisfies `pred`.
-    pub fn any(&self, start: impl Into<u64>, end: impl Into<u64>, pred: impl Fn(T) -> bool) -> bool {
+    pub fn any(
+        &self,
+        start: impl Into<u64>,
+        end: impl Into<u64>,
+        pred: impl Fn(T) -> bool,
+    ) -> bool {
         self.count(start, end, pred) > 0
     }
 
@@ -340,13 +352,12 @@ impl<T: Copy + PartialEq> PartialEq for Chunked<T> {
             .zip(other.chunks.iter())
             .enumerate()
             .all(|(c, (a, b))| {
-                if a.dense.is_none() && b.dense.is_none() && a.head == b.head && a.rest == b.rest
-                {
+                if a.dense.is_none() && b.dense.is_none() && a.head == b.head && a.rest == b.rest {
                     return true;
                 }
                 let first = (c as u64 * CHUNK_PAGES as u64).saturating_sub(u64::from(self.offset));
-                let last = ((c as u64 + 1) * CHUNK_PAGES as u64 - u64::from(self.offset))
-                    .min(self.len);
+                let last =
+                    ((c as u64 + 1) * CHUNK_PAGES as u64 - u64::from(self.offset)).min(self.len);
                 (first..last).all(|i| self.get(i) == other.get(i))
             })
     }
@@ -375,9 +386,15 @@ mod tests {
         let mut a = Chunked::new(0, 4096u32, 7u8, 0);
         assert_eq!(a.dense_chunks(), 0);
         a.set(1024u32, 9);
-        assert_eq!((a.get(1024u32), a.get(1025u32), a.dense_chunks()), (9, 7, 0));
+        assert_eq!(
+            (a.get(1024u32), a.get(1025u32), a.dense_chunks()),
+            (9, 7, 0)
+        );
         a.set(1030u32, 1);
-        assert_eq!((a.get(1030u32), a.get(1031u32), a.dense_chunks()), (1, 7, 1));
+        assert_eq!(
+            (a.get(1030u32), a.get(1031u32), a.dense_chunks()),
+            (1, 7, 1)
+        );
         a.set(1030u32, 7);
         assert_eq!((a.get(1024u32), a.dense_chunks()), (9, 0));
         assert_eq!(a.get(5000u32), 0);

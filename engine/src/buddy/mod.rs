@@ -407,9 +407,8 @@ impl BuddyZone {
                         break;
                     }
                 }
-                let buddy_list =
-                    MigrateType::from_index(self.list_type.get(buddy_index) as usize)
-                        .unwrap_or(MigrateType::Unmovable);
+                let buddy_list = MigrateType::from_index(self.list_type.get(buddy_index) as usize)
+                    .unwrap_or(MigrateType::Unmovable);
                 // Changed before the event that says so (see `journal`). Until it is
                 // put on a list, the merged block reads as one block in use of the next
                 // order, headed by its lower half (the kernel's page is not PageBuddy

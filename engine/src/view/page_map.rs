@@ -132,7 +132,14 @@ pub fn page_map(allocator: &Allocator) -> PageMap {
                 BlockState::Reserved => (code::RESERVED, true),
             };
             let pages = block.order.pages() * count;
-            fill_typed(&mut codes, buddy, block.pfn.0, pages, state, every_page_a_head);
+            fill_typed(
+                &mut codes,
+                buddy,
+                block.pfn.0,
+                pages,
+                state,
+                every_page_a_head,
+            );
         });
         for pcp in &zone.pcps {
             for (pindex, list) in pcp.lists.iter().enumerate() {
@@ -197,6 +204,8 @@ fn fill_state(codes: &mut Chunked<u8>, pfn: u64, pages: u64, state: u8) {
 }
 
 #[cfg(test)]
+// A reference built page by page over buffers sized here.
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
