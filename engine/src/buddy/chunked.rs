@@ -7,10 +7,12 @@
 //! array is one max-order block (aligned in pfn, as buddy blocks are); while its
 //! pages are "the first page's value, then one value for the other 1023" the chunk
 //! keeps those two values and nothing else. The first write that breaks the pattern
-//! (a split, a partial fill) materialises the chunk's 1024 values, and the chunk goes
-//! back to two values when the last page that broke the pattern returns to it (a
-//! block merging back into a whole max-order block), so the engine's memory follows
-//! what the workload touches, not the size of the machine.
+//! (a split, a partial fill) materialises the chunk's 1024 values, which it keeps
+//! until a write covers the whole chunk with one value (reserving or onlining a whole
+//! block, a view filling a block), so the engine's memory follows what the workload
+//! touched, not the size of the machine. A block merging back into a whole max-order
+//! block keeps its values: dropping them there made a workload that splits and merges
+//! the same blocks allocate and fill them again each time, several times slower.
 //!
 //! The chunk records themselves sit in shared segments of 1024 chunks (4 GiB of
 //! pages): a copy of the array (a session's checkpoint, the state the page shows)
@@ -31,13 +33,11 @@ const CHUNK_SHIFT: u32 = (MAX_ORDER - 1) as u32;
 const SLOT_MASK: u64 = CHUNK_PAGES as u64 - 1;
 
 /// One max-order block's values: `head` for its first page and `rest` for the others,
-/// unless `dense` holds all 1024 (then `rest` is the value `odd` counts against: the
-/// slots after the first that differ from it).
+/// unless `dense` holds all 1024.
 #[derive(Clone)]
 struct Chunk<T> {
     head: T,
     rest: T,
-    odd: u16,
     dense: Option<Box<[T; CHUNK_PAGES]>>,
 }
 
@@ -111,7 +111,6 @@ impl<T: Copy + PartialEq> Chunked<T> {
                 Chunk {
                     head: value,
                     rest: value,
-                    odd: 0,
                     dense: None,
                 },
             ),
@@ -176,13 +175,10 @@ impl<T: Copy + PartialEq> Chunked<T> {
                     *chunk = Chunk {
                         head: value,
                         rest: value,
-                        odd: 0,
                         dense: None,
                     };
                 } else {
-                    for s in slot..slot + take {
-                        chunk.set(s, value);
-                    }
+                    chunk.fill(slot, slot + take, value);
                 }
             }
             index += take as u64;
@@ -304,40 +300,48 @@ impl<T: Copy + PartialEq> Chunked<T> {
 }
 
 impl<T: Copy + PartialEq> Chunk<T> {
+    /// Sets slots `start..end` (within the chunk) to `value`.
+    fn fill(&mut self, start: usize, end: usize, value: T) {
+        if self.dense.is_none() {
+            if self.rest == value && (start > 0 || self.head == value) {
+                return;
+            }
+            if start == 0 && end == 1 {
+                self.head = value;
+                return;
+            }
+            self.materialise();
+        }
+        if let Some(range) = self.dense.as_mut().and_then(|v| v.get_mut(start..end)) {
+            range.fill(value);
+        }
+    }
+
     #[inline]
     fn set(&mut self, slot: usize, value: T) {
-        let rest = self.rest;
         match &mut self.dense {
             Some(values) => {
-                let Some(old) = values.get_mut(slot) else {
-                    return;
-                };
-                if slot != 0 {
-                    if *old != rest && value == rest {
-                        self.odd -= 1;
-                    } else if *old == rest && value != rest {
-                        self.odd += 1;
-                    }
-                }
-                *old = value;
-                if self.odd == 0 {
-                    // Back to the pattern: the first page's value and one for the rest.
-                    self.head = values[0];
-                    self.dense = None;
-                }
-            }
-            None if slot == 0 => self.head = value,
-            None if value == rest => {}
-            None => {
-                let mut values = Box::new([rest; CHUNK_PAGES]);
-                values[0] = self.head;
                 if let Some(v) = values.get_mut(slot) {
                     *v = value;
                 }
-                self.odd = 1;
-                self.dense = Some(values);
+            }
+            None if slot == 0 => self.head = value,
+            None if value == self.rest => {}
+            None => {
+                self.materialise();
+                if let Some(v) = self.dense.as_mut().and_then(|v| v.get_mut(slot)) {
+                    *v = value;
+                }
             }
         }
+    }
+
+    /// Stores all 1024 values: the first page's, then `rest` for the others.
+    #[cold]
+    fn materialise(&mut self) {
+        let mut values = Box::new([self.rest; CHUNK_PAGES]);
+        values[0] = self.head;
+        self.dense = Some(values);
     }
 }
 
@@ -398,6 +402,13 @@ mod tests {
         a.set(1030u32, 7);
         assert_eq!((a.get(1024u32), a.dense_chunks()), (9, 0));
         assert_eq!(a.get(5000u32), 0);
+    }
+
+    impl Chunked<u8> {
+        fn with(mut self, index: u32, value: u8) -> Chunked<u8> {
+            self.set(index, value);
+            self
+        }
     }
 
     #[test]
