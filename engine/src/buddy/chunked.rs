@@ -63,6 +63,13 @@ struct Table<T> {
     len: usize,
 }
 
+/// Gives this copy its own copy of a segment another copy shares (what
+/// `Rc::make_mut` does, kept out of line: the write path only checks).
+#[cold]
+fn unshare<T: Copy>(segment: &mut Rc<[Chunk<T>]>) {
+    *segment = segment.iter().cloned().collect();
+}
+
 impl<T: Copy> Table<T> {
     /// `len` chunks equal to `chunk`; every full segment starts as one shared segment.
     fn new(len: usize, chunk: Chunk<T>) -> Table<T> {
@@ -78,7 +85,7 @@ impl<T: Copy> Table<T> {
         self.len
     }
 
-    #[inline]
+    #[inline(always)]
     fn get(&self, c: usize) -> Option<&Chunk<T>> {
         self.segments
             .get(c / SEGMENT_CHUNKS)?
@@ -86,9 +93,13 @@ impl<T: Copy> Table<T> {
     }
 
     /// The chunk to write, its segment first copied if another copy shares it.
-    #[inline]
+    #[inline(always)]
     fn get_mut(&mut self, c: usize) -> Option<&mut Chunk<T>> {
-        Rc::make_mut(self.segments.get_mut(c / SEGMENT_CHUNKS)?).get_mut(c % SEGMENT_CHUNKS)
+        let segment = self.segments.get_mut(c / SEGMENT_CHUNKS)?;
+        if Rc::get_mut(segment).is_none() {
+            unshare(segment);
+        }
+        Rc::get_mut(segment)?.get_mut(c % SEGMENT_CHUNKS)
     }
 
     fn iter(&self) -> impl Iterator<Item = &Chunk<T>> + '_ {
@@ -127,13 +138,14 @@ impl<T: Copy + PartialEq> Chunked<T> {
         self.len == 0
     }
 
+    #[inline(always)]
     fn place(&self, index: u64) -> (usize, usize) {
         let at = index + u64::from(self.offset);
         ((at >> CHUNK_SHIFT) as usize, (at & SLOT_MASK) as usize)
     }
 
     /// The value of page `index` (the `outside` value past the end).
-    #[inline]
+    #[inline(always)]
     pub fn get(&self, index: impl Into<u64>) -> T {
         let index = index.into();
         if index >= self.len {
@@ -151,7 +163,7 @@ impl<T: Copy + PartialEq> Chunked<T> {
     }
 
     /// Sets page `index` to `value` (nothing past the end).
-    #[inline]
+    #[inline(always)]
     pub fn set(&mut self, index: impl Into<u64>, value: T) {
         let index = index.into();
         if index >= self.len {
@@ -317,7 +329,7 @@ impl<T: Copy + PartialEq> Chunk<T> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn set(&mut self, slot: usize, value: T) {
         match &mut self.dense {
             Some(values) => {
