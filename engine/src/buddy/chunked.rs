@@ -398,21 +398,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_chunk_materialises_on_a_broken_pattern_and_returns_when_it_heals() {
+    fn a_chunk_materialises_on_a_broken_pattern_until_a_whole_fill() {
         let mut a = Chunked::new(0, 4096u32, 7u8, 0);
         assert_eq!(a.dense_chunks(), 0);
         a.set(1024u32, 9);
-        assert_eq!(
-            (a.get(1024u32), a.get(1025u32), a.dense_chunks()),
-            (9, 7, 0)
-        );
+        assert_eq!((a.get(1024u32), a.get(1025u32)), (9, 7));
+        assert_eq!(a.dense_chunks(), 0);
         a.set(1030u32, 1);
-        assert_eq!(
-            (a.get(1030u32), a.get(1031u32), a.dense_chunks()),
-            (1, 7, 1)
-        );
+        assert_eq!((a.get(1030u32), a.get(1031u32)), (1, 7));
+        assert_eq!(a.dense_chunks(), 1);
+        // Back to the pattern's values: still stored page by page, equal by meaning.
         a.set(1030u32, 7);
-        assert_eq!((a.get(1024u32), a.dense_chunks()), (9, 0));
+        assert_eq!(a.dense_chunks(), 1);
+        assert_eq!(a, Chunked::new(0, 4096u32, 7u8, 0).with(1024, 9));
+        // A fill of the whole block stores two values again.
+        a.fill(1024u32, 2048u32, 3);
+        assert_eq!((a.get(1024u32), a.get(2047u32)), (3, 3));
+        assert_eq!(a.dense_chunks(), 0);
         assert_eq!(a.get(5000u32), 0);
     }
 
