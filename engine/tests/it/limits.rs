@@ -190,7 +190,16 @@ fn more_than_65536_per_cpu_pagesets_are_refused() {
             )
         })
         .collect();
-    let message = machine_error(&format!("version = 1\n{nodes}"));
+    let scenario =
+        parse_scenario(&format!("version = 1\n{nodes}")).unwrap_or_else(|e| panic!("{e}"));
+    // Boot-time setup needs no pageset: the machine builds and its zonelists exist.
+    let machine = Machine::build(&scenario.machine).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(machine.zonelists.len(), 512);
+    // The run-time model refuses before making any.
+    let message = buddyscope_engine::alloc::Allocator::from_machine(&machine)
+        .map(|_| ())
+        .expect_err("the allocator must be refused")
+        .to_string();
     assert_contains(
         &message,
         &format!("per-cpu pagesets; the model keeps at most {PCP_SETS_MAX}"),
