@@ -218,6 +218,13 @@ impl<'a> Assembly<'a> {
             PathRole::SysctlAll => return Ok(self.add_sysctl_all(index, text)),
             PathRole::Unknown => {}
         }
+        // dmesg's memory map decides first: a dmesg can hold lines that look like
+        // other files (a `vm.x = y` line, a `Node 0, zone` line), but none of those
+        // files holds "Early memory node ranges".
+        if has_early_ranges(text.lines()) {
+            self.dmesg.push((1, whole(DMESG)));
+            return Ok((true, "read as dmesg".to_string()));
+        }
         let source = if is_zoneinfo(text) {
             ZONEINFO
         } else if is_numactl(text) {
