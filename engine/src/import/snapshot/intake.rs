@@ -79,6 +79,12 @@ pub fn decode_file(file: &InputFile) -> Result<String, String> {
     decode_text(&file.bytes, file.name == PASTED)
 }
 
+/// The text of a kmem trace file as [`decode_file`] decodes it, bounded by the
+/// trace limit ([`crate::limits::TRACE_BYTES_MAX`]) instead of the snapshot one.
+pub fn decode_trace_file(file: &InputFile) -> Result<String, String> {
+    super::decode::decode_text_within(&file.bytes, file.name == PASTED, super::decode::TRACE_BOUND)
+}
+
 /// The name a single pasted text is given.
 pub const PASTED: &str = "pasted text";
 
