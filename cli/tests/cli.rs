@@ -476,7 +476,7 @@ fn a_file_over_the_limits_is_refused() {
         "{stderr}"
     );
     let path = std::env::temp_dir().join(format!("buddyscope-big-{}.txt", std::process::id()));
-    let mut zoneinfo = b"Node 0, zone   Normal\n".to_vec();
+    let mut zoneinfo = b"==> /proc/zoneinfo <==\n".to_vec();
     zoneinfo.resize((16 << 20) + 1, b' ');
     std::fs::write(&path, zoneinfo).unwrap();
     let (ok, _, stderr) = buddyscope(&["zoneinfo", path.to_str().unwrap()]);

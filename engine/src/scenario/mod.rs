@@ -183,7 +183,7 @@ pub fn detect_kind(text: &str) -> InputKind {
 /// Reads a machine from a snapshot or a scenario file, whichever `text` is, and
 /// returns it with notes on what was missing and defaulted.
 pub fn load_machine(text: &str) -> Result<(MachineConfig, Vec<String>), String> {
-    if text.len() > SNAPSHOT_BYTES_MAX {
+    if text.len() > SCENARIO_BYTES_MAX {
         return Err(format!(
             "the input is {} bytes; the limit is {SNAPSHOT_BYTES_MAX} bytes (16 MiB) for a snapshot and \
              {SCENARIO_BYTES_MAX} bytes (65 MiB) for a scenario",

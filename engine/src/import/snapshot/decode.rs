@@ -4,7 +4,7 @@
 //! UTF-16, other compressors, archives and binary files are refused with one sentence
 //! each that says what the file is and what to do with it.
 
-use crate::limits::{SNAPSHOT_BYTES_MAX, TRACE_BYTES_MAX};
+use crate::limits::{SCENARIO_BYTES_MAX, SNAPSHOT_BYTES_MAX, TRACE_BYTES_MAX};
 
 /// How large a decoded file may be, and the words that say so.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,6 +21,14 @@ pub(crate) const SNAPSHOT_BOUND: Bound = Bound {
     bytes: SNAPSHOT_BYTES_MAX,
     size: "16 MiB",
     hint: "the snapshot limit; a snapshot needs only dmesg and a few small /proc and /sys files",
+};
+
+/// A file that may be a scenario or a machine's file: [`SCENARIO_BYTES_MAX`] (a
+/// machine's text is then held to [`SNAPSHOT_BOUND`] as `read_machine` decodes it).
+pub(crate) const SCENARIO_BOUND: Bound = Bound {
+    bytes: SCENARIO_BYTES_MAX,
+    size: "65 MiB",
+    hint: "the scenario file limit",
 };
 
 /// A kmem trace: [`TRACE_BYTES_MAX`].
