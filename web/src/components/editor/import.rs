@@ -251,14 +251,30 @@ pub fn snapshot_import(props: &SnapshotImportProps) -> Html {
         })
     };
     let on_clear = {
-        let chosen = chosen.clone();
-        Callback::from(move |_: MouseEvent| chosen.set(Vec::new()))
+        let (chosen, upload_error) = (chosen.clone(), upload_error.setter());
+        Callback::from(move |_: MouseEvent| {
+            chosen.set(Vec::new());
+            upload_error.set(None);
+        })
     };
     let on_import = {
         let (snapshot, chosen) = (snapshot.clone(), chosen.clone());
-        props
-            .on_action
-            .reform(move |_: MouseEvent| Action::ImportFiles(inputs(&snapshot, &chosen)))
+        let (on_action, upload_error) = (props.on_action.clone(), upload_error.setter());
+        Callback::from(move |_: MouseEvent| {
+            // A file may be read up to the trace limit; a machine's file stops at 16 MiB.
+            if let Some(file) = chosen
+                .iter()
+                .find(|file| file.bytes.len() > SNAPSHOT_BYTES_MAX)
+            {
+                upload_error.set(Some(format!(
+                    "{} is larger than {} MiB, the limit of a machine's file.",
+                    file.name,
+                    SNAPSHOT_BYTES_MAX >> 20
+                )));
+                return;
+            }
+            on_action.emit(Action::ImportFiles(inputs(&snapshot, &chosen)));
+        })
     };
     let on_replay = {
         let (snapshot, chosen) = (snapshot.clone(), chosen.clone());
