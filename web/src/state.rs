@@ -751,7 +751,7 @@ mod tests {
         scenario.workload = Some("alloc a order=0 gfp=GFP_KERNEL node=1\n".into());
         let on_node_1 = state.reduce_now(Action::LoadScenario(Box::new(scenario), Source::Editor));
         assert!(on_node_1.load_error.is_none(), "{:?}", on_node_1.notice);
-        let one_node = include_str!("../../engine/tests/data/oracle/a-1node-512M/machine.snapshot");
+        let one_node = include_str!("../../engine/tests/data/oracle/b-1node-4G/machine.snapshot");
         let after = on_node_1
             .clone()
             .reduce_now(Action::Import(one_node.into()));
@@ -966,6 +966,43 @@ mod tests {
         });
         let (_, error) = after.load_error.expect("refused");
         assert!(error.message.contains("no kmem trace"), "{}", error.message);
+    }
+
+    #[test]
+    fn a_trace_replays_on_the_machine_given_with_it() {
+        // The real 1-node 4 GiB machine given as a snapshot file beside
+        // the trace.
+        let snapshot = include_str!("../../engine/tests/data/oracle/b-1node-4G/machine.snapshot");
+        let state = State::initial();
+        let after = state.clone().reduce_now(Action::ImportTrace {
+            files: vec![
+                InputFile::new("machine.snapshot", snapshot.as_bytes()),
+                InputFile::new("trace.txt", SMALL_TRACE.as_bytes()),
+            ],
+            follow: false,
+            machine: TraceMachine::Given,
+        });
+        assert_eq!(after.generation, state.generation + 1, "{:?}", after.notice);
+        let (sized, _) = State::initial()
+            .reduce_now(Action::ImportTrace {
+                files: vec![InputFile::new("trace.txt", SMALL_TRACE.as_bytes())],
+                follow: false,
+                machine: TraceMachine::Sized,
+            })
+            .scenario
+            .machine
+            .nodes
+            .split_first()
+            .map(|(node, _)| (node.memory.clone(), ()))
+            .unwrap();
+        // The snapshot's memory map, not the sized machine's.
+        assert_ne!(after.scenario.machine.nodes[0].memory, sized);
+        assert!(after.trace_summary[0].starts_with("agreement "));
+        assert!(
+            after.trace_summary[0].contains("on the model's own state"),
+            "{}",
+            after.trace_summary[0]
+        );
     }
 
     #[test]
