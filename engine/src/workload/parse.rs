@@ -14,6 +14,22 @@ struct Word<'a> {
     span: Span,
 }
 
+/// A `key=value` word split at its first `=`: the key and the value as a word of
+/// its own (its span starts after the `=`, so errors point at the value).
+fn key_value<'a>(word: &Word<'a>) -> Option<(&'a str, Word<'a>)> {
+    let (key, value) = word.text.split_once('=')?;
+    Some((
+        key,
+        Word {
+            text: value,
+            span: Span {
+                line: word.span.line,
+                column: word.span.column + key.len() + 1,
+            },
+        },
+    ))
+}
+
 fn words(line: &str, number: usize) -> Vec<Word<'_>> {
     let code = line.split('#').next().unwrap_or("");
     let mut out = Vec::new();
@@ -283,7 +299,7 @@ fn parse_alloc(first: &Word<'_>, rest: &[Word<'_>]) -> Result<Statement, Workloa
         (None, 0u32, Gfp(0xcc0), 1u64, -1i32, None, PageUse::Kernel);
     let mut nodemask = None;
     for (i, word) in rest.iter().enumerate() {
-        let Some((key, value)) = word.text.split_once('=') else {
+        let Some((key, value_word)) = key_value(word) else {
             if i == 0 && valid_name(word.text) {
                 name = Some(word.text.to_string());
                 continue;
@@ -293,13 +309,7 @@ fn parse_alloc(first: &Word<'_>, rest: &[Word<'_>]) -> Result<Statement, Workloa
                 format!("expected `key=value` or a name, found `{}`", word.text),
             ));
         };
-        let value_word = Word {
-            text: value,
-            span: Span {
-                line: word.span.line,
-                column: word.span.column + key.len() + 1,
-            },
-        };
+        let value = value_word.text;
         match key {
             "order" => {
                 order = number(&value_word, "an order 0-10")?;
@@ -404,19 +414,13 @@ fn parse_place(first: &Word<'_>, rest: &[Word<'_>]) -> Result<Statement, Workloa
     let (mut order, mut gfp, mut at, mut cpu) = (None, None, None, None);
     let mut refill = Vec::new();
     for word in rest {
-        let Some((key, value)) = word.text.split_once('=') else {
+        let Some((key, value_word)) = key_value(word) else {
             return Err(err(
                 word.span,
                 format!("expected `key=value`, found `{}`", word.text),
             ));
         };
-        let value_word = Word {
-            text: value,
-            span: Span {
-                line: word.span.line,
-                column: word.span.column + key.len() + 1,
-            },
-        };
+        let value = value_word.text;
         match key {
             "order" => {
                 let n: u32 = number(&value_word, "an order 0-10")?;
