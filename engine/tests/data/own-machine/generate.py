@@ -785,7 +785,7 @@ def traces():
     # 3. 3.10 (RHEL 7): new names, `cold=`, irq-flags columns, a failed THP.
     p = lambda pfn: vmemmap(pfn, 64)
     t3 = [
-        ("java", 30121, 2, "....", 8323.417001, "mm_page_alloc", "page=%s pfn=0 order=9 migratetype=2 gfp_flags=GFP_HIGHUSER_MOVABLE|GFP_NOWARN|GFP_NO_KSWAPD|GFP_COMP|GFP_THISNODE" % NULL_OLD),
+        ("khugepaged", 61, 2, "....", 8323.417001, "mm_page_alloc", "page=%s pfn=0 order=9 migratetype=2 gfp_flags=GFP_TRANSHUGE|GFP_OTHER_NODE" % NULL_OLD),
         ("java", 30121, 2, "....", 8323.417052, "mm_page_alloc", "page=%s pfn=140800 order=0 migratetype=2 gfp_flags=GFP_HIGHUSER_MOVABLE" % p(140800)),
         ("java", 30121, 2, "....", 8323.417060, "mm_page_alloc", "page=%s pfn=140801 order=0 migratetype=2 gfp_flags=GFP_HIGHUSER_MOVABLE" % p(140801)),
         ("<idle>", 0, 3, "..s.", 8323.418221, "mm_page_free", "page=%s pfn=140981 order=0" % p(140981)),
