@@ -395,7 +395,8 @@ def rhel8():
         d = root + "sys/devices/system/node/node%d/" % node
         w(d + "cpulist", cpulist(node_cpus[node]) + "\n")
         w(d + "distance", " ".join(map(str, dist[node])) + "\n")
-    sizes = {n: sum(z["present"] for z in zones[n].values()) * 4 // 1024 for n in (0, 1)}
+    # numactl's "size" is the node's MemTotal: its managed pages, in whole MiB.
+    sizes = {n: sum(m for (node, _), m in managed.items() if node == n) * 4 // 1024 for n in (0, 1)}
     w(root + "sos_commands/numa/numactl_--hardware",
       numactl_h(node_cpus, sizes, {0: 1722, 1: 2288}, dist))
     w(root + "sos_commands/kernel/uname_-a",
@@ -519,7 +520,9 @@ def x4600():
         out.append("[%12.6f] %s" % (t, m))
     w("x4600-2.6.32/dmesg", "\n".join(out) + "\n")
     node_cpus = {n: [2 * n, 2 * n + 1] for n in range(8)}
-    sizes = {n: sum(z["present"] for z in zones[n].values()) * 4 // 1024 - 40 for n in range(8)}
+    # MemTotal: present pages less the 56-byte memmap and a little more on node 0.
+    sizes = {n: sum(z["present"] - memmap(z["spanned"], z["present"], 56) for z in zones[n].values()) * 4 // 1024
+             - (60 if n == 0 else 0) for n in range(8)}
     dist = {i: [10 if i == j else 20 for j in range(8)] for i in range(8)}
     w("x4600-2.6.32/numactl-H", numactl_h(node_cpus, sizes, {n: 3600 - 37 * n for n in range(8)}, dist))
 
@@ -601,7 +604,10 @@ def hp12t():
     w("hpe-16node-12T/dmesg-T", "\n".join("%s %s" % (T(i), m) for i, m in enumerate(L)) + "\n")
     node_cpus = {n: list(range(28 * n, 28 * n + 28)) + list(range(448 + 28 * n, 448 + 28 * n + 28)) for n in range(16)}
     dist = {i: [10 if i == j else (16 if i // 4 == j // 4 else 20) for j in range(16)] for i in range(16)}
-    sizes = {n: sum(z["present"] for z in zones[n].values()) * 4 // 1024 - 3000 for n in range(16)}
+    # MemTotal: present pages less the memmap (each node's own) and, on node 0, the
+    # kernel and crashkernel reservations.
+    sizes = {n: sum(z["present"] - memmap(z["spanned"], z["present"]) for z in zones[n].values()) * 4 // 1024
+             - (1700 if n == 0 else 0) for n in range(16)}
     w("hpe-16node-12T/numactl-H", numactl_h(node_cpus, sizes, {n: sizes[n] - 5000 - 11 * n for n in range(16)}, dist))
 
 
@@ -622,7 +628,9 @@ def movable_journal():
     w("movable-node-8x64G/journalctl-k", "\n".join(out) + "\n")
     node_cpus = {n: [2 * n, 2 * n + 1] for n in range(8)}
     dist = {i: [10 if i == j else 21 for j in range(8)] for i in range(8)}
-    sizes = {0: 64340}
+    # Every node's memmap sits on node 0 under movable_node (the `Memory:` line's
+    # 8786324K reserved): node 0's MemTotal is 64 GiB less that, nodes 1-7 keep 64 GiB.
+    sizes = {0: (16777216 - 32 - 97 - 262176 + 262144 - 8786324 // 4) * 4 // 1024}
     sizes.update({n: 65536 for n in range(1, 8)})
     w("movable-node-8x64G/numactl-H", numactl_h(node_cpus, sizes, {n: sizes[n] - 400 - 3 * n for n in range(8)}, dist))
 
