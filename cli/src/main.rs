@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use buddyscope_engine::alloc::Allocator;
+use buddyscope_engine::import::snapshot::{decode_file, read_machine, InputFile, SOSREPORT_FILES};
 use buddyscope_engine::limits::CLI_FILE_BYTES_MAX;
-use buddyscope_engine::machine::{boot, Machine};
+use buddyscope_engine::machine::{boot, Machine, MachineConfig};
 use buddyscope_engine::report::proc;
 use buddyscope_engine::session::{Operation, Session};
 use buddyscope_engine::workload::{self, RunSummary};
@@ -30,18 +31,22 @@ enum Command {
     Zone(ZoneArgs),
     /// List what this version of the model leaves out.
     Limitations,
-    /// Read a machine snapshot and print a scenario file for that machine.
+    /// Read a machine (a snapshot, a dmesg, a /proc/zoneinfo, numactl -H output, a
+    /// sosreport directory or its files, plain or gzipped; several files are read
+    /// together) and print a scenario file for that machine.
     Import {
-        /// A machine snapshot (format: tests/data/oracle/README.md).
-        snapshot: PathBuf,
+        /// The machine's files or a sosreport directory (forms: docs/machine-model.md).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
     },
-    /// Print /proc/zoneinfo of a machine after boot (FILE: scenario or snapshot).
+    /// Print /proc/zoneinfo of a machine after boot (FILES: a scenario, or a machine's
+    /// files as `import` reads them).
     Zoneinfo(MachineArgs),
-    /// Print the boot log's zonelist lines of a machine (FILE: scenario or snapshot).
+    /// Print the boot log's zonelist lines of a machine (FILES as for `zoneinfo`).
     Zonelists(MachineArgs),
-    /// Print /proc/buddyinfo of a machine after boot (FILE: scenario or snapshot).
+    /// Print /proc/buddyinfo of a machine after boot (FILES as for `zoneinfo`).
     Buddyinfo(MachineArgs),
-    /// Print /proc/pagetypeinfo of a machine after boot (FILE: scenario or snapshot).
+    /// Print /proc/pagetypeinfo of a machine after boot (FILES as for `zoneinfo`).
     Pagetypeinfo(MachineArgs),
     /// Read a kernel's kmem tracepoint output (ftrace `trace` file or `perf script`)
     /// and report what it holds: allocations and frees it can replay, lines it
@@ -52,7 +57,8 @@ enum Command {
     ImportTrace {
         /// The trace text.
         trace: PathBuf,
-        /// The machine to replay it on (a scenario or a snapshot); by default one node
+        /// The machine to replay it on (a scenario, or a machine's file or sosreport
+        /// directory as `import` reads it); by default one node
         /// laid out like a QEMU guest, large enough for every pfn in the trace, with
         /// as many CPUs as the trace names.
         #[arg(long)]
@@ -60,9 +66,10 @@ enum Command {
     },
     /// Run a scenario's workload and print the final state in kernel formats
     /// (/proc/buddyinfo, /proc/pagetypeinfo, /proc/zoneinfo) and, with --trace,
-    /// every event.
+    /// every event. A machine's file or sosreport directory (as `import` reads it)
+    /// runs with no workload: the state right after boot.
     Run {
-        /// The scenario file.
+        /// The scenario file, or a machine's file or directory.
         file: PathBuf,
         /// Print every allocator event, call by call.
         #[arg(long)]
@@ -92,7 +99,8 @@ enum Command {
         name: Option<String>,
         /// Parameters, `key=value`.
         params: Vec<String>,
-        /// The machine it is sized for (a scenario or snapshot; default machine if absent).
+        /// The machine it is sized for (a scenario, or a machine's file or directory as
+        /// `import` reads it; default machine if absent).
         #[arg(long)]
         machine: Option<PathBuf>,
         /// The seed.
@@ -126,8 +134,11 @@ enum Command {
 
 #[derive(clap::Args)]
 struct MachineArgs {
-    /// A scenario file or a machine snapshot; which one is detected from the content.
-    file: PathBuf,
+    /// A scenario file, or a machine's files (snapshot, dmesg, /proc/zoneinfo,
+    /// numactl -H, ...) or a sosreport directory; which one is detected from the
+    /// content and the paths.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
     /// Rebuild the zonelists as memory hotplug does, with every CPU online, instead
     /// of as at boot (only the boot CPU online).
     #[arg(long)]
@@ -168,7 +179,7 @@ fn main() -> ExitCode {
             }
             Ok(())
         }
-        Command::Import { snapshot } => run_import(&snapshot),
+        Command::Import { files } => run_import(&files),
         Command::Zoneinfo(args) => print_machine(&args, proc::zoneinfo),
         Command::Zonelists(args) => print_machine(&args, |m, _| proc::zonelists_boot_log(m)),
         Command::Buddyinfo(args) => print_machine(&args, |_, z| proc::buddyinfo(z)),
@@ -264,22 +275,125 @@ fn read_text(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn run_import(path: &Path) -> Result<(), String> {
-    let text = read_text(path)?;
-    let imported = buddyscope_engine::import::snapshot::parse_snapshot(&text)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    for note in &imported.notes {
+/// A path as the engine's intake takes it: a directory (a sosreport) becomes the
+/// files Buddyscope reads in it, named relative to it; a file is read as bytes (so
+/// gzip works), named as given.
+fn input_files(path: &Path) -> Result<Vec<InputFile>, String> {
+    if !path.is_dir() {
+        let bytes = read_bytes(path)?;
+        return Ok(vec![InputFile::new(path.display().to_string(), bytes)]);
+    }
+    let mut relative: Vec<String> = Vec::new();
+    for name in SOSREPORT_FILES {
+        for candidate in [name.to_string(), format!("{name}.gz")] {
+            if path.join(&candidate).is_file() {
+                relative.push(candidate);
+            }
+        }
+    }
+    let node_dir = path.join("sys/devices/system/node");
+    if let Ok(entries) = std::fs::read_dir(&node_dir) {
+        let mut nodes: Vec<String> = entries
+            .filter_map(|entry| entry.ok())
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .filter(|name| {
+                name.strip_prefix("node")
+                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            })
+            .collect();
+        nodes.sort_by_key(|name| name.get(4..).and_then(|n| n.parse::<u32>().ok()));
+        for node in nodes {
+            for file in ["cpulist", "distance"] {
+                let candidate = format!("sys/devices/system/node/{node}/{file}");
+                if path.join(&candidate).is_file() {
+                    relative.push(candidate);
+                }
+            }
+        }
+    }
+    if relative.is_empty() {
+        return Err(format!(
+            "{}: a directory without any file Buddyscope reads; expected a sosreport (or a directory laid out like \
+             one): proc/zoneinfo, sos_commands/kernel/dmesg, sys/devices/system/node/node0/distance, ...",
+            path.display()
+        ));
+    }
+    let mut files = Vec::new();
+    let mut total = 0u64;
+    for name in relative {
+        let bytes = read_bytes(&path.join(&name))?;
+        total = total.saturating_add(bytes.len() as u64);
+        if total > CLI_FILE_BYTES_MAX {
+            return Err(format!(
+                "{}: its files are together larger than the {CLI_FILE_BYTES_MAX}-byte limit",
+                path.display()
+            ));
+        }
+        files.push(InputFile::new(name, bytes));
+    }
+    Ok(files)
+}
+
+fn read_bytes(path: &Path) -> Result<Vec<u8>, String> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .len();
+    if size > CLI_FILE_BYTES_MAX {
+        return Err(format!(
+            "{}: {size} bytes is larger than the {CLI_FILE_BYTES_MAX}-byte limit",
+            path.display()
+        ));
+    }
+    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The files of every path (see [`input_files`]), and a name for messages.
+fn gather(paths: &[PathBuf]) -> Result<(Vec<InputFile>, String), String> {
+    let mut files = Vec::new();
+    for path in paths {
+        files.extend(input_files(path)?);
+    }
+    let label = paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    Ok((files, label))
+}
+
+/// A machine from a scenario or a machine's files, its notes printed on stderr.
+fn load_machine_paths(paths: &[PathBuf]) -> Result<MachineConfig, String> {
+    let (files, label) = gather(paths)?;
+    // A single file's decoding error already starts with its name.
+    let (config, notes) = scenario::load_machine_files(&files).map_err(|e| {
+        if e.starts_with(&format!("{label}: ")) {
+            e
+        } else {
+            format!("{label}: {e}")
+        }
+    })?;
+    for note in &notes {
         eprintln!("note: {note}");
     }
+    Ok(config)
+}
+
+fn run_import(paths: &[PathBuf]) -> Result<(), String> {
+    let (files, label) = gather(paths)?;
+    let intake = read_machine(&files).map_err(|e| format!("{label}: {e}"))?;
+    for file in &intake.files {
+        eprintln!("file: {}: {}", file.name, file.what);
+    }
+    for note in &intake.imported.notes {
+        eprintln!("note: {note}");
+    }
+    let kernel = intake.imported.kernel.clone();
+    let config = intake.imported.config;
     // Refuse to print a scenario the engine could not build.
-    Machine::build(&imported.config).map_err(|e| {
-        format!(
-            "{}: the imported machine is impossible: {e}",
-            path.display()
-        )
-    })?;
+    Machine::build(&config)
+        .map_err(|e| format!("{label}: the imported machine is impossible: {e}"))?;
     // The kernel the snapshot came from, as a comment the scenario keeps for readers.
-    match &imported.kernel {
+    match &kernel {
         Some(kernel) => println!(
             "# kernel: Linux {} (dmesg's `Linux version` line; Buddyscope models 6.1)",
             kernel.describe()
@@ -287,7 +401,7 @@ fn run_import(path: &Path) -> Result<(), String> {
         None => println!("# kernel: unknown (dmesg has no `Linux version` line)"),
     }
     let scenario = scenario::Scenario {
-        machine: imported.config,
+        machine: config,
         ..scenario::Scenario::default()
     };
     print!("{}", scenario::scenario_to_toml(&scenario));
@@ -298,22 +412,20 @@ fn print_machine(
     args: &MachineArgs,
     render: impl Fn(&Machine, &[boot::ZoneMemory]) -> String,
 ) -> Result<(), String> {
-    let text = read_text(&args.file)?;
-    let (config, notes) =
-        scenario::load_machine(&text).map_err(|e| format!("{}: {e}", args.file.display()))?;
-    for note in &notes {
-        eprintln!("note: {note}");
-    }
-    let mut machine =
-        Machine::build(&config).map_err(|e| format!("{}: {e}", args.file.display()))?;
+    let config = load_machine_paths(&args.files)?;
+    let label = args
+        .files
+        .first()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let mut machine = Machine::build(&config).map_err(|e| format!("{label}: {e}"))?;
     for warning in &machine.warnings {
         eprintln!("warning: {warning}");
     }
     if args.all_cpus_online {
         machine.rebuild_zonelists_all_cpus_online();
     }
-    let memory =
-        boot::boot_free_lists(&machine).map_err(|e| format!("{}: {e}", args.file.display()))?;
+    let memory = boot::boot_free_lists(&machine).map_err(|e| format!("{label}: {e}"))?;
     print!("{}", render(&machine, &memory));
     Ok(())
 }
@@ -332,9 +444,7 @@ fn run_scenario(path: &Path, trace: bool, steps: Option<u64>, show: &str) -> Res
             "--show takes buddyinfo, pagetypeinfo and zoneinfo, not `{bad}`"
         ));
     }
-    let text = read_text(path)?;
-    let scenario =
-        scenario::parse_scenario(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let scenario = read_scenario_or_machine(path)?;
     let (session, summary) =
         start_session(&scenario, steps).map_err(|e| format!("{}: {e}", path.display()))?;
     if trace {
@@ -370,6 +480,22 @@ fn run_scenario(path: &Path, trace: bool, steps: Option<u64>, show: &str) -> Res
         }
     }
     Ok(())
+}
+
+/// A scenario file, or a machine's file or directory as a scenario without a workload.
+fn read_scenario_or_machine(path: &Path) -> Result<scenario::Scenario, String> {
+    let files = input_files(path)?;
+    if let [file] = files.as_slice() {
+        let text = decode_file(file).map_err(|why| format!("{}: {why}", path.display()))?;
+        if scenario::detect_kind(&text) == scenario::InputKind::Scenario {
+            return scenario::parse_scenario(&text).map_err(|e| format!("{}: {e}", path.display()));
+        }
+    }
+    let machine = load_machine_paths(&[path.to_path_buf()])?;
+    Ok(scenario::Scenario {
+        machine,
+        ..scenario::Scenario::default()
+    })
 }
 
 fn run_import_trace(path: &Path, machine_file: Option<&Path>) -> Result<(), String> {
@@ -408,12 +534,7 @@ fn run_import_trace(path: &Path, machine_file: Option<&Path>) -> Result<(), Stri
     }
     let (max_cpu, end_pfn) = kmemtrace::trace_extent(&imported);
     let machine = match machine_file {
-        Some(file) => {
-            let text = read_text(file)?;
-            let (config, _) =
-                scenario::load_machine(&text).map_err(|e| format!("{}: {e}", file.display()))?;
-            config
-        }
+        Some(file) => load_machine_paths(&[file.to_path_buf()])?,
         None => trace_machine(max_cpu, end_pfn),
     };
     let statements = kmemtrace::trace_workload(&imported);
@@ -543,13 +664,8 @@ fn run_generate(
         return Err("expected one generate statement".to_string());
     };
     let config = match machine_file {
-        Some(file) => {
-            let text = read_text(file)?;
-            scenario::load_machine(&text)
-                .map_err(|e| format!("{}: {e}", file.display()))?
-                .0
-        }
-        None => buddyscope_engine::machine::MachineConfig::default(),
+        Some(file) => load_machine_paths(&[file.to_path_buf()])?,
+        None => MachineConfig::default(),
     };
     let machine = Machine::build(&config).map_err(|e| e.to_string())?;
     let allocator =

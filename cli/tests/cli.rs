@@ -434,3 +434,135 @@ fn import_prints_the_kernel_version_and_says_what_it_copied() {
         "{stdout}"
     );
 }
+
+/// Machine c's snapshot laid out as a sosreport directory (its dmesg as sos saves
+/// it), in a fresh temporary directory.
+fn sosreport_dir(tag: &str) -> std::path::PathBuf {
+    let snapshot = include_str!("../../engine/tests/data/oracle/c-2node-1G-1G/machine.snapshot");
+    let root = std::env::temp_dir().join(format!("buddyscope-sos-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let mut current: Option<(String, String)> = None;
+    let write = |section: Option<(String, String)>| {
+        if let Some((source, body)) = section {
+            let relative = if source == "dmesg" {
+                "sos_commands/kernel/dmesg".to_string()
+            } else {
+                source.trim_start_matches('/').to_string()
+            };
+            let path = root.join(relative);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, body).unwrap();
+        }
+    };
+    for line in snapshot.lines() {
+        if let Some(source) = line
+            .strip_prefix("==> ")
+            .and_then(|l| l.strip_suffix(" <=="))
+        {
+            write(current.take());
+            current = Some((source.to_string(), String::new()));
+        } else if let Some((_, body)) = current.as_mut() {
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    write(current.take());
+    root
+}
+
+#[test]
+fn a_sosreport_directory_imports_as_its_snapshot_does() {
+    let dir = sosreport_dir("import");
+    let snapshot = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../engine/tests/data/oracle/c-2node-1G-1G/machine.snapshot"
+    );
+    let (ok, from_dir, stderr) = buddyscope(&["import", dir.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains("file: proc/zoneinfo: read as /proc/zoneinfo"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("file: sos_commands/kernel/dmesg: read as dmesg"),
+        "{stderr}"
+    );
+    let (ok, from_snapshot, stderr) = buddyscope(&["import", snapshot]);
+    assert!(ok, "{stderr}");
+    assert_eq!(from_dir, from_snapshot);
+    // Every command that takes a machine takes the directory.
+    let (ok, zoneinfo_dir, stderr) = buddyscope(&["zoneinfo", dir.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    let (_, zoneinfo_snapshot, _) = buddyscope(&["zoneinfo", snapshot]);
+    assert_eq!(zoneinfo_dir, zoneinfo_snapshot);
+    let (ok, run, stderr) = buddyscope(&["run", dir.to_str().unwrap(), "--show", "buddyinfo"]);
+    assert!(ok && run.contains("Node 1, zone    DMA32"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let empty = std::env::temp_dir().join(format!("buddyscope-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let (ok, _, stderr) = buddyscope(&["zoneinfo", empty.to_str().unwrap()]);
+    assert!(
+        !ok && stderr.contains("a directory without any file Buddyscope reads"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&empty);
+}
+
+#[test]
+fn a_gzipped_zoneinfo_and_a_numactl_file_make_a_machine() {
+    let snapshot = include_str!("../../engine/tests/data/oracle/c-2node-1G-1G/machine.snapshot");
+    let zoneinfo: String = snapshot
+        .split("==> /proc/zoneinfo <==\n")
+        .nth(1)
+        .and_then(|rest| rest.split("==> ").next())
+        .unwrap()
+        .to_string();
+    // gzip -n: header, deflate, CRC-32 and length.
+    let mut crc = !0u32;
+    for &byte in zoneinfo.as_bytes() {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                0xedb8_8320 ^ (crc >> 1)
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    let mut gz = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3];
+    gz.extend(miniz_oxide::deflate::compress_to_vec(
+        zoneinfo.as_bytes(),
+        6,
+    ));
+    gz.extend((!crc).to_le_bytes());
+    gz.extend((zoneinfo.len() as u32).to_le_bytes());
+    let dir = std::env::temp_dir().join(format!("buddyscope-gz-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let gz_path = dir.join("zoneinfo.gz");
+    std::fs::write(&gz_path, gz).unwrap();
+    let numactl = dir.join("numactl.txt");
+    std::fs::write(
+        &numactl,
+        "available: 2 nodes (0-1)\nnode 0 cpus: 0\nnode 0 size: 1007 MB\nnode 0 free: 900 MB\nnode 1 cpus: 1\nnode 1 size: 1007 MB\nnode 1 free: 950 MB\nnode distances:\nnode   0   1 \n  0:  10  20 \n  1:  20  10 \n",
+    )
+    .unwrap();
+    let (ok, toml, stderr) = buddyscope(&[
+        "import",
+        gz_path.to_str().unwrap(),
+        numactl.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    // The layout from zoneinfo, the CPUs and distances from numactl.
+    assert!(
+        toml.contains("memory = [\"0x1000-0x9efff\", \"0x100000-0x3fffffff\"]"),
+        "{toml}"
+    );
+    assert!(toml.contains("cpus = \"1\""), "{toml}");
+    assert!(toml.contains("  [10, 20],\n  [20, 10],"), "{toml}");
+    assert!(
+        stderr.contains("the memory ranges were built from /proc/zoneinfo"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -6,9 +6,10 @@
 use std::rc::Rc;
 
 use buddyscope_engine::alloc::Allocator;
+use buddyscope_engine::import::snapshot::{InputFile, PASTED};
 use buddyscope_engine::scenario::library;
 use buddyscope_engine::scenario::share::{self, ShareLink};
-use buddyscope_engine::scenario::{load_machine, scenario_to_toml, Scenario};
+use buddyscope_engine::scenario::{load_machine_files, scenario_to_toml, Scenario};
 use buddyscope_engine::session::{Cursor, Session};
 use buddyscope_engine::view::{self, EventKind, LoadError, LoadErrorPlace, PageMap, Spans};
 use buddyscope_engine::Event;
@@ -104,6 +105,9 @@ pub struct State {
     /// The library entry last opened ("default" for the default scenario), which the
     /// library picker shows; other loads (edits, links, imports) leave it.
     pub library: Rc<String>,
+    /// What the last import said: each file's use and the notes on what was missing
+    /// and assumed (empty after any other load).
+    pub import_notes: Rc<Vec<String>>,
 }
 
 /// Everything the user can do.
@@ -134,6 +138,9 @@ pub enum Action {
     /// Replace the machine with a snapshot (or a scenario's machine), keeping the
     /// workload when it still runs.
     Import(String),
+    /// The same from the user's files (a snapshot, dmesg, zoneinfo, numactl -H, a
+    /// sosreport's files, gzipped or not), read together.
+    ImportFiles(Vec<InputFile>),
     SetPlaying(bool),
     SetInterval(u32),
     /// One play tick: step forward, stop at the end.
@@ -177,6 +184,7 @@ impl State {
             whole_call: false,
             generation,
             library: Rc::new("default".to_string()),
+            import_notes: Rc::new(Vec::new()),
         }
     }
 
@@ -348,8 +356,8 @@ impl State {
         next
     }
 
-    fn import(self, text: &str) -> State {
-        match load_machine(text) {
+    fn import(self, files: &[InputFile]) -> State {
+        match load_machine_files(files) {
             Ok((machine, notes)) => {
                 let mut scenario = (*self.scenario).clone();
                 scenario.machine = machine;
@@ -369,14 +377,18 @@ impl State {
                     view::load(&scenario)
                 });
                 match loaded {
-                    Ok(loaded) => self.install(scenario, loaded, Source::Import, None),
+                    Ok(loaded) => {
+                        let mut next = self.install(scenario, loaded, Source::Import, None);
+                        next.import_notes = Rc::new(notes);
+                        next
+                    }
                     Err(error) => self.refuse(Source::Import, error),
                 }
             }
             Err(message) => {
                 let mut next = self;
                 next.notice = Some(Notice::Error(format!(
-                    "Kept the current machine: the snapshot could not be read: {message}"
+                    "Kept the current machine: the files could not be read: {message}"
                 )));
                 next.load_error = Some((
                     Source::Import,
@@ -442,7 +454,8 @@ impl State {
             Action::SetWholeCall(whole_call) => State { whole_call, ..self },
             Action::Load { text, source, step } => self.load(&text, source, step),
             Action::LoadScenario(scenario, source) => self.load_scenario(*scenario, source),
-            Action::Import(text) => self.import(&text),
+            Action::Import(text) => self.import(&[InputFile::new(PASTED, text.into_bytes())]),
+            Action::ImportFiles(files) => self.import(&files),
             Action::SetPlaying(playing) => {
                 let at_end = self.cursor == session.end();
                 let mut next = if playing && at_end {
@@ -593,6 +606,36 @@ mod tests {
         assert_eq!(state.step(), 0);
         assert!(state.at.allocator.zones().is_empty());
         assert_eq!(state.session.last_step(), 0);
+    }
+
+    #[test]
+    fn a_bare_zoneinfo_and_a_numactl_file_import_with_notes() {
+        let state = State::initial();
+        let snapshot =
+            include_str!("../../engine/tests/data/oracle/c-2node-1G-1G/machine.snapshot");
+        let zoneinfo = snapshot
+            .split("==> /proc/zoneinfo <==\n")
+            .nth(1)
+            .and_then(|rest| rest.split("==> ").next())
+            .unwrap_or_default();
+        let numactl = "available: 2 nodes (0-1)\nnode 0 cpus: 0\nnode 0 size: 1007 MB\nnode 1 cpus: 1\n\
+                       node 1 size: 1007 MB\nnode distances:\nnode   0   1\n  0:  10  20\n  1:  20  10\n";
+        let after = state.clone().reduce_now(Action::ImportFiles(vec![
+            InputFile::new(PASTED, zoneinfo.as_bytes()),
+            InputFile::new("numactl.txt", numactl.as_bytes()),
+        ]));
+        assert_eq!(after.generation, state.generation + 1, "{:?}", after.notice);
+        assert_eq!(after.scenario.machine.nodes.len(), 2);
+        assert_eq!(after.scenario.machine.nodes[1].cpus, vec![1]);
+        let notes = after.import_notes.join("\n");
+        assert!(notes.contains("built from /proc/zoneinfo"), "{notes}");
+        assert!(
+            notes.contains("`numactl.txt`: read as numactl -H"),
+            "{notes}"
+        );
+        // Any other load forgets them.
+        let other = after.reduce_now(Action::Import(snapshot.into()));
+        assert!(!other.import_notes.iter().any(|n| n.contains("built from")));
     }
 
     #[test]

@@ -83,7 +83,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer};
 
-use crate::import::snapshot::{has_early_memory_ranges, is_snapshot, parse_snapshot};
+use crate::import::snapshot::{
+    decode_file, has_early_memory_ranges, is_machine_text, is_snapshot, read_machine, InputFile,
+    PASTED,
+};
 use crate::machine::{
     format_core_size, parse_core_size, CoreSize, MachineConfig, ManagedCount, NodeConfig, Sysctls,
     ThpMode,
@@ -165,11 +168,12 @@ pub enum InputKind {
     Scenario,
 }
 
-/// Tells a snapshot from a scenario by content: a snapshot has a whole-line
-/// `==> SOURCE <==` header (or, without headers, dmesg's "Early memory node ranges");
-/// anything else is taken to be a scenario.
+/// Tells a machine description from a scenario by content: a snapshot has a
+/// whole-line `==> SOURCE <==` header; without headers, dmesg's "Early memory node
+/// ranges", a bare `/proc/zoneinfo` or `numactl -H` output are machine texts too
+/// (see [`read_machine`]); anything else is taken to be a scenario.
 pub fn detect_kind(text: &str) -> InputKind {
-    if is_snapshot(text) || has_early_memory_ranges(text) {
+    if is_snapshot(text) || has_early_memory_ranges(text) || is_machine_text(text) {
         InputKind::Snapshot
     } else {
         InputKind::Scenario
@@ -186,14 +190,43 @@ pub fn load_machine(text: &str) -> Result<(MachineConfig, Vec<String>), String> 
             text.len()
         ));
     }
-    match detect_kind(text) {
-        InputKind::Snapshot => parse_snapshot(text)
-            .map(|imported| (imported.config, imported.notes))
-            .map_err(|error| format!("reading a machine snapshot (the text has `==> ... <==` sections or dmesg): {error}")),
-        InputKind::Scenario => parse_with_notes(text)
-            .map(|(scenario, notes)| (scenario.machine, notes))
-            .map_err(|error| format!("reading a scenario file (TOML; the text has no `==> ... <==` sections): {error}")),
+    load_machine_files(&[InputFile::new(PASTED, text.as_bytes())])
+}
+
+/// Reads a machine from the user's files: one scenario file, or any of the forms
+/// [`read_machine`] takes (a snapshot, dmesg, /proc/zoneinfo, numactl -H, a
+/// sosreport's files, each plain or gzip-compressed). Returns it with notes on what
+/// was missing and defaulted, and on what each file was used for.
+pub fn load_machine_files(files: &[InputFile]) -> Result<(MachineConfig, Vec<String>), String> {
+    if let [file] = files {
+        let text = decode_file(file).map_err(|why| format!("{}: {why}", file.name))?;
+        if detect_kind(&text) == InputKind::Scenario {
+            return parse_with_notes(&text)
+                .map(|(scenario, notes)| (scenario.machine, notes))
+                .map_err(|error| {
+                    format!(
+                        "reading a scenario file (TOML; the text has no `==> ... <==` sections, no dmesg memory \
+                         ranges, no /proc/zoneinfo): {error}"
+                    )
+                });
+        }
     }
+    let what = if files.len() > 1 {
+        "reading a machine from its files"
+    } else {
+        "reading a machine snapshot (the text has `==> ... <==` sections, dmesg or /proc/zoneinfo)"
+    };
+    let intake = read_machine(files).map_err(|error| format!("{what}: {error}"))?;
+    let mut notes = intake.imported.notes;
+    if files.len() > 1 {
+        notes.extend(
+            intake
+                .files
+                .iter()
+                .map(|file| format!("`{}`: {}", file.name, file.what)),
+        );
+    }
+    Ok((intake.imported.config, notes))
 }
 
 fn parse_with_notes(text: &str) -> Result<(Scenario, Vec<String>), ScenarioError> {

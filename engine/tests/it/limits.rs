@@ -74,6 +74,27 @@ fn snapshot_over_16_mib_is_refused() {
 }
 
 #[test]
+fn a_machine_file_over_16_mib_or_decompressing_past_it_is_refused() {
+    use buddyscope_engine::import::snapshot::{read_machine, InputFile};
+    let big = vec![b'\n'; SNAPSHOT_BYTES_MAX + 1];
+    let message = read_machine(&[InputFile::new("dmesg", big.clone())])
+        .unwrap_err()
+        .to_string();
+    assert_contains(&message, "the limit is 16777216 bytes (16 MiB)");
+    // A gzip header, then 16 MiB and a byte of newlines in a few kilobytes.
+    let mut bomb = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3];
+    bomb.extend(miniz_oxide::deflate::compress_to_vec(&big, 9));
+    assert!(bomb.len() < 100_000);
+    let message = read_machine(&[InputFile::new("dmesg.gz", bomb)])
+        .unwrap_err()
+        .to_string();
+    assert_contains(
+        &message,
+        "this gzip file decompresses to more than 16777216 bytes (16 MiB), the snapshot limit",
+    );
+}
+
+#[test]
 fn trace_over_64_mib_or_4_million_lines_is_refused() {
     let big = "x".repeat(TRACE_BYTES_MAX + 1);
     assert_contains(&import_trace(&big).unwrap_err().to_string(), "bytes");

@@ -19,6 +19,7 @@ mod fuzz_regressions;
 mod generate;
 mod hotplug;
 mod import;
+mod intake;
 mod kmemtrace;
 mod kswapd;
 mod layers;

@@ -141,7 +141,8 @@ pub fn app() -> Html {
             if !embed {
                 <Editor scenario={state.scenario.clone()} generation={state.generation}
                     load_error={state.load_error.clone()} warnings={state.warnings.clone()}
-                    library={state.library.clone()} on_action={dispatch} />
+                    library={state.library.clone()} import_notes={state.import_notes.clone()}
+                    on_action={dispatch} />
                 <Limitations />
             }
         </main>

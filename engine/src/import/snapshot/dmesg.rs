@@ -7,10 +7,16 @@ use crate::limits::NODES_MAX;
 use crate::text::{inclusive_to_pfns, parse_decimal, parse_hex, shorten};
 use crate::types::PfnRange;
 
-/// The message of a dmesg line: without a `<N>` log-level prefix and a leading
-/// `[timestamp]`.
+/// The message of a dmesg line, in any of the renderings people capture: without a
+/// syslog or journal prefix (`Dec  6 07:34:52 host kernel: `, an RFC 5424 / ISO
+/// timestamp, `journalctl -k`), a `dmesg -x` facility and level (`kern  :info  : `),
+/// a `<N>` log-level prefix (`dmesg -r`) and a leading `[stamp]`: seconds since boot,
+/// with `dmesg -d`'s `<delta>`, `dmesg -T`'s date, or a relative `[  +0.000001]`
+/// (`dmesg -H`, `--reltime`). A line without any (`dmesg -t`) is its own message.
 pub(super) fn dmesg_message(line: &str) -> &str {
-    let mut message = line;
+    let mut message = line.trim_start_matches('\u{feff}');
+    message = strip_syslog_prefix(message);
+    message = strip_facility_level(message);
     if let Some(rest) = message.strip_prefix('<') {
         if let Some((level, after)) = rest.split_once('>') {
             if !level.is_empty() && level.bytes().all(|b| b.is_ascii_digit()) {
@@ -20,13 +26,118 @@ pub(super) fn dmesg_message(line: &str) -> &str {
     }
     if let Some(rest) = message.strip_prefix('[') {
         if let Some((stamp, after)) = rest.split_once(']') {
-            let stamp = stamp.trim();
-            if !stamp.is_empty() && stamp.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+            if is_dmesg_stamp(stamp.trim()) {
                 message = after;
+                // journalctl -o short-monotonic: `[    0.000000] host kernel: ...`.
+                message = strip_host_kernel(message.trim_start()).unwrap_or(message);
             }
         }
     }
     message
+}
+
+/// The month names syslog and `dmesg -T` print.
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+/// The day names `dmesg -T` prints.
+const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+/// What a `[...]` at the start of a dmesg line holds when it is a timestamp: seconds
+/// (`0.000000`), seconds and a delta (`0.000000 <    0.000000>`), a relative time
+/// (`+0.000001`), or a date (`Sun Dec  6 07:34:52 2026`, `Dec 6 07:34`). A kernel
+/// message's own brackets (`[mem 0x...]`) are none of these.
+fn is_dmesg_stamp(stamp: &str) -> bool {
+    if stamp.is_empty() {
+        return false;
+    }
+    if stamp
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b' ' | b'<' | b'>' | b'+' | b','))
+    {
+        return stamp.bytes().any(|b| b.is_ascii_digit());
+    }
+    let first = stamp.split_whitespace().next().unwrap_or("");
+    (DAYS.contains(&first) || MONTHS.contains(&first)) && stamp.split_whitespace().any(is_clock)
+}
+
+/// `07:34:52` or `07:34` (digits and colons, at least one colon).
+fn is_clock(word: &str) -> bool {
+    word.contains(':')
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b':' || b == b'.' || b == b',')
+}
+
+/// `Dec  6 07:34:52 host kernel: ` (syslog, `journalctl -k`) or
+/// `2026-12-06T07:34:52.123456+00:00 host kernel: ` (RFC 5424, `journalctl -o
+/// short-iso`): the line after it, or the line itself.
+fn strip_syslog_prefix(line: &str) -> &str {
+    let mut words = line.split_whitespace();
+    let first = words.next().unwrap_or("");
+    let after_stamp = if MONTHS.contains(&first) {
+        // `Dec  6 07:34:52`: the month, the day, the clock.
+        let day = words.next().unwrap_or("");
+        let clock = words.next().unwrap_or("");
+        if !day.bytes().all(|b| b.is_ascii_digit()) || day.is_empty() || !is_clock(clock) {
+            return line;
+        }
+        after_words(line, 3)
+    } else if first.len() >= 10
+        && first.as_bytes().get(4) == Some(&b'-')
+        && first.as_bytes().get(7) == Some(&b'-')
+        && first.bytes().take(4).all(|b| b.is_ascii_digit())
+    {
+        after_words(line, 1)
+    } else {
+        return line;
+    };
+    match after_stamp.and_then(strip_host_kernel) {
+        Some(message) => message,
+        None => line,
+    }
+}
+
+/// `host kernel: message` (the message keeps its own leading spaces): the message.
+fn strip_host_kernel(text: &str) -> Option<&str> {
+    let text = text.trim_start();
+    let (host, rest) = text.split_once(' ')?;
+    if host.is_empty() || host.contains(':') {
+        return None;
+    }
+    let rest = rest.trim_start();
+    let rest = rest.strip_prefix("kernel:")?;
+    Some(rest.strip_prefix(' ').unwrap_or(rest))
+}
+
+/// The text after the first `count` whitespace-separated words, or `None` when the
+/// line has fewer.
+fn after_words(line: &str, count: usize) -> Option<&str> {
+    let mut rest = line;
+    for _ in 0..count {
+        rest = rest.trim_start();
+        let end = rest.find(char::is_whitespace)?;
+        rest = rest.get(end..)?;
+    }
+    Some(rest)
+}
+
+/// `kern  :info  : ` (`dmesg -x`): the line after it, or the line itself.
+fn strip_facility_level(line: &str) -> &str {
+    const FACILITIES: [&str; 12] = [
+        "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron",
+        "authpriv", "ftp",
+    ];
+    const LEVELS: [&str; 8] = [
+        "emerg", "alert", "crit", "err", "warn", "notice", "info", "debug",
+    ];
+    let parse = || {
+        let (facility, rest) = line.split_once(':')?;
+        let (level, rest) = rest.split_once(':')?;
+        (FACILITIES.contains(&facility.trim()) && LEVELS.contains(&level.trim()))
+            .then_some(rest.trim_start())
+    };
+    parse().unwrap_or(line)
 }
 
 /// The (node, range) pairs under "Early memory node ranges", in printed order.

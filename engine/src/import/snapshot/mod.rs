@@ -37,11 +37,15 @@
 mod checks;
 mod cmdline;
 mod cpus;
+mod decode;
 mod distances;
 mod dmesg;
 mod movable_lines;
 mod reserve_lines;
+mod intake;
+mod numactl;
 mod sections;
+mod sosreport;
 mod sysctls;
 #[cfg(test)]
 mod tests;
@@ -49,6 +53,10 @@ mod thp;
 mod version;
 mod zone_layout;
 mod zoneinfo;
+mod zoneinfo_layout;
+
+pub use intake::{decode_file, is_machine_text, read_machine, FileUse, InputFile, Intake, PASTED};
+pub use sosreport::{is_read_path, SOSREPORT_FILES};
 
 pub use version::KernelVersion;
 

@@ -43,6 +43,8 @@ pub struct EditorProps {
     pub on_action: Callback<Action>,
     /// The library entry last opened, for the picker.
     pub library: Rc<String>,
+    /// What the last import read and assumed.
+    pub import_notes: Rc<Vec<String>>,
 }
 
 /// Which part of the editor shows each failed load.
@@ -113,7 +115,7 @@ pub fn editor(props: &EditorProps) -> Html {
                 load_error={errors.workload} on_change={on_workload} on_action={on_action.clone()} />
             <ScenarioFile {scenario} generation={props.generation} load_error={errors.file}
                 on_action={on_action.clone()} />
-            <SnapshotImport load_error={errors.import} {on_action} />
+            <SnapshotImport load_error={errors.import} notes={props.import_notes.clone()} {on_action} />
         </section>
     }
 }
