@@ -219,6 +219,9 @@ fn an_old_kernels_dmesg_is_read_or_refused_naming_the_line_it_needs() {
         let (zoneinfo, _) = accepted(&["zoneinfo", &dmesg, &numactl]);
         let normal1 = zone_block(&zoneinfo, 1, "Normal");
         assert_eq!(field(&normal1, "spanned"), 0x100000);
+        // The same boot from /var/log/messages, other daemons' lines among the kernel's.
+        let (from_syslog, _) = accepted(&["zonelists", &data("x4600-2.6.32/messages"), &numactl]);
+        assert_eq!(from_syslog, stdout);
     } else {
         // Refused: the message names the old line the file has and the line the
         // importer needs, and does not blame a wrapped ring buffer (the boot's first

@@ -519,6 +519,15 @@ def x4600():
             t = 2.331876
         out.append("[%12.6f] %s" % (t, m))
     w("x4600-2.6.32/dmesg", "\n".join(out) + "\n")
+    # The same boot as Debian 6's rsyslog wrote it to /var/log/messages: a syslog
+    # prefix before each stamp, rsyslog's own lines, and daemons that started while
+    # klogd copied the ring buffer.
+    syslog = ["Mar  4 09:17:%02d x4600-lab kernel: %s" % (31 + (1 if i > 60 else 0), line) for i, line in enumerate(out)]
+    syslog.insert(0, "Mar  4 09:17:31 x4600-lab kernel: imklog 4.6.4, log source = /proc/kmsg started.")
+    syslog.insert(0, "Mar  4 09:17:31 x4600-lab rsyslogd: [origin software=\"rsyslogd\" swVersion=\"4.6.4\" x-pid=\"1694\" x-info=\"http://www.rsyslog.com\"] (re)start")
+    syslog.insert(40, "Mar  4 09:17:31 x4600-lab acpid: starting up with proc fs")
+    syslog.append("Mar  4 09:17:33 x4600-lab ntpd[1802]: ntpd 4.2.6p2@1.2194-o Sun Oct 17 13:35:13 UTC 2010 (1)")
+    w("x4600-2.6.32/messages", "\n".join(syslog) + "\n")
     node_cpus = {n: [2 * n, 2 * n + 1] for n in range(8)}
     # MemTotal: present pages less the 56-byte memmap and a little more on node 0.
     sizes = {n: sum(z["present"] - memmap(z["spanned"], z["present"], 56) for z in zones[n].values()) * 4 // 1024
