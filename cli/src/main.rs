@@ -53,10 +53,17 @@ enum Command {
     /// cannot use (counted by reason, with example line numbers).
     ///
     /// Prints a scenario whose workload replays the trace (its report as comments at
-    /// the top).
+    /// the top), runs it, and prints a summary on stderr: operations by kind,
+    /// failed allocations, pre-trace frees, unknown lines and the agreement figure
+    /// (allocations where the model chose the traced block). Fails when the trace
+    /// holds no operation.
     ImportTrace {
         /// The trace text.
         trace: PathBuf,
+        /// Place every block at the trace's own pfn (the state follows the traced
+        /// machine), asking the model first what it would have picked.
+        #[arg(long)]
+        follow: bool,
         /// The machine to replay it on (a scenario, or a machine's file or sosreport
         /// directory as `import` reads it); by default one node
         /// laid out like a QEMU guest, large enough for every pfn in the trace, with
@@ -192,7 +199,11 @@ fn main() -> ExitCode {
             steps,
             show,
         } => run_scenario(&file, trace, steps, &show),
-        Command::ImportTrace { trace, machine } => run_import_trace(&trace, machine.as_deref()),
+        Command::ImportTrace {
+            trace,
+            machine,
+            follow,
+        } => run_import_trace(&trace, machine.as_deref(), follow),
         Command::Library { name } => run_library(name.as_deref()),
         Command::Check { file } => run_check(&file),
         Command::Generate {
@@ -498,8 +509,8 @@ fn read_scenario_or_machine(path: &Path) -> Result<scenario::Scenario, String> {
     })
 }
 
-fn run_import_trace(path: &Path, machine_file: Option<&Path>) -> Result<(), String> {
-    use buddyscope_engine::import::kmemtrace;
+fn run_import_trace(path: &Path, machine_file: Option<&Path>, follow: bool) -> Result<(), String> {
+    use buddyscope_engine::import::kmemtrace::{self, ReplayMode};
     let size = std::fs::metadata(path)
         .map_err(|e| format!("{}: {e}", path.display()))?
         .len();
@@ -512,16 +523,83 @@ fn run_import_trace(path: &Path, machine_file: Option<&Path>) -> Result<(), Stri
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let imported =
         kmemtrace::import_trace(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut report = import_report(path, &imported);
+    if imported.ops.is_empty() {
+        for line in &report {
+            eprintln!("{line}");
+        }
+        return Err(format!(
+            "{}: the trace holds no allocation or free to replay (no mm_page_alloc, mm_page_free or mm_page_free_batched line, nor one under the names before Linux 3.3, could be used; see the counts above)",
+            path.display()
+        ));
+    }
+    let (max_cpu, end_pfn) = kmemtrace::trace_extent(&imported);
+    let machine = match machine_file {
+        Some(file) => load_machine_paths(&[file.to_path_buf()])?,
+        None => trace_machine(max_cpu, end_pfn),
+    };
+    let mode = if follow {
+        ReplayMode::Follow
+    } else {
+        ReplayMode::Requests
+    };
+    let replay = kmemtrace::trace_replay(&imported, mode);
+    let mut imported_scenario = scenario::Scenario {
+        machine,
+        workload: Some(buddyscope_engine::workload::format_statements(
+            &replay.statements,
+        )),
+        title: Some(format!("Replay of {}", file_name(path))),
+        ..scenario::Scenario::default()
+    };
+    let (session, _) = start_session(&imported_scenario, None)
+        .map_err(|e| format!("{}: the replay does not run: {e}", path.display()))?;
+    let figures = kmemtrace::replay_figures(&replay, &session);
+    report.extend(figures_report(&figures, mode));
+    let about = match mode {
+        ReplayMode::Requests => "The requests of a real kernel's kmem trace, in order, on their CPUs: every allocation with its order and gfp mask, every free matched to its allocation by pfn; blocks the trace frees without having seen them allocated are held from the start at their own pfns. The model places the blocks itself, so pfns differ from the trace's; a request the traced kernel failed is still made, and a block the model gets for it is freed again at once.",
+        ReplayMode::Follow => "A real kernel's kmem trace, followed block by block: every allocation is placed at the pfn the traced kernel returned (take_page_off_buddy), after asking the model what it would have picked; blocks the trace frees without having seen them allocated are held from the start at their own pfns; every free is matched to its allocation by pfn.",
+    };
+    imported_scenario.about = Some(format!("{about}\n\n{}\n", report.join("\n")));
+    let text = scenario::scenario_to_toml(&imported_scenario);
+    let limit = buddyscope_engine::limits::SCENARIO_BYTES_MAX;
+    if text.len() > limit {
+        report.push(format!(
+            "the scenario is {} bytes, more than the {limit} bytes `run` and the page read: the figures above come from this run; to open the replay, import a shorter part of the trace",
+            text.len()
+        ));
+    }
+    for line in &report {
+        println!("# {line}");
+        eprintln!("{line}");
+    }
+    print!("{text}");
+    Ok(())
+}
+
+/// What the importer read: operations by kind, counted lines, skipped lines.
+fn import_report(
+    path: &Path,
+    imported: &buddyscope_engine::import::kmemtrace::ImportedTrace,
+) -> Vec<String> {
+    let frees = imported.ops.len() as u64 - imported.used_count("mm_page_alloc");
     let mut report = vec![format!(
-        "{}: {} operations",
+        "{}: {} operations: {} allocations ({} failed in the traced kernel), {} frees ({} of blocks allocated before the trace began, held from the start)",
         file_name(path),
-        imported.ops.len()
+        imported.ops.len(),
+        imported.used_count("mm_page_alloc"),
+        imported.failed_allocations(),
+        frees,
+        imported.pre_trace.len()
     )];
     for (event, count) in &imported.used {
         report.push(format!("used {event} {count}"));
     }
     for (event, count) in &imported.informational {
         report.push(format!("informational {event} {count}"));
+    }
+    for (event, count) in &imported.unknown_events {
+        report.push(format!("unknown event {event} {count}"));
     }
     for skipped in &imported.skipped {
         let examples: Vec<String> = skipped.examples.iter().map(usize::to_string).collect();
@@ -532,27 +610,79 @@ fn run_import_trace(path: &Path, machine_file: Option<&Path>) -> Result<(), Stri
             examples.join(", ")
         ));
     }
-    let (max_cpu, end_pfn) = kmemtrace::trace_extent(&imported);
-    let machine = match machine_file {
-        Some(file) => load_machine_paths(&[file.to_path_buf()])?,
-        None => trace_machine(max_cpu, end_pfn),
+    report
+}
+
+/// The replay against the trace.
+fn figures_report(
+    figures: &buddyscope_engine::import::kmemtrace::ReplayFigures,
+    mode: buddyscope_engine::import::kmemtrace::ReplayMode,
+) -> Vec<String> {
+    use buddyscope_engine::import::kmemtrace::ReplayMode;
+    let lines: Vec<String> = figures
+        .first_disagreements
+        .iter()
+        .map(usize::to_string)
+        .collect();
+    let choice = match mode {
+        ReplayMode::Requests => "on the model's own state",
+        ReplayMode::Follow => "given the traced state so far",
     };
-    let statements = kmemtrace::trace_workload(&imported);
-    let imported_scenario = scenario::Scenario {
-        machine,
-        workload: Some(buddyscope_engine::workload::format_statements(&statements)),
-        title: Some(format!("Replay of {}", file_name(path))),
-        about: Some(format!(
-            "The requests of a real kernel's kmem trace, in order, on their CPUs: every allocation with its order and gfp mask, every free matched to its allocation by pfn. The model places the blocks itself, so pfns differ from the trace's.\n\n{}\n",
-            report.join("\n")
-        )),
-        ..scenario::Scenario::default()
-    };
-    for line in &report {
-        println!("# {line}");
+    let mut report = vec![format!(
+        "agreement {}/{} allocations ({:.1}%): the model chose the traced block ({choice}){}",
+        figures.agreed,
+        figures.allocations,
+        figures.agreement_percent(),
+        if lines.is_empty() {
+            String::new()
+        } else {
+            format!("; first differences at lines {}", lines.join(", "))
+        }
+    )];
+    if figures.refilled > 0 {
+        report.push(format!(
+            "of those, {} came with a traced per-cpu refill (rmqueue_bulk took them from the buddy lists): {} agreed; the other {}: {} agreed",
+            figures.refilled,
+            figures.refilled_agreed,
+            figures.allocations - figures.refilled,
+            figures.agreed - figures.refilled_agreed
+        ));
     }
-    print!("{}", scenario::scenario_to_toml(&imported_scenario));
-    Ok(())
+    report.push(format!(
+        "failed allocations {}: the model satisfied {} of them{}",
+        figures.kernel_failed,
+        figures.model_satisfied_kernel_failed,
+        match mode {
+            ReplayMode::Requests => " (each such block freed again at once)",
+            ReplayMode::Follow => " (nothing placed for them)",
+        }
+    ));
+    report.push(format!(
+        "the model would have failed {} allocations the traced kernel satisfied",
+        figures.model_failed_kernel_satisfied
+    ));
+    let held_lines: Vec<String> = figures
+        .first_pre_trace_not_free
+        .iter()
+        .map(usize::to_string)
+        .collect();
+    report.push(format!(
+        "pre-trace blocks held from the start {} ({} not free in the booted model, so not held, their frees skipped{})",
+        figures.pre_trace_blocks,
+        figures.pre_trace_not_free,
+        if held_lines.is_empty() {
+            String::new()
+        } else {
+            format!("; e.g. the frees at lines {}", held_lines.join(", "))
+        }
+    ));
+    if mode == ReplayMode::Follow {
+        report.push(format!(
+            "traced blocks not free in the model {} (not placed; their frees are skipped)",
+            figures.not_free_in_model
+        ));
+    }
+    report
 }
 
 fn file_name(path: &Path) -> String {

@@ -210,7 +210,8 @@ fn share_then_open_gives_the_scenario_back() {
 #[test]
 fn import_trace_reports_what_it_used_and_skipped() {
     // A few lines in the ftrace layout: an allocation, its free, a free of a page the
-    // trace never saw allocated, and a line that is not a kmem event.
+    // trace never saw allocated (allocated before tracing began), and a line of
+    // another event.
     let trace = "# tracer: nop\n\
           init-1       [001] .....     4.643647: mm_page_alloc: page=00000000e7892a0a pfn=0x6218 order=1 migratetype=0 gfp_flags=GFP_KERNEL_ACCOUNT|__GFP_ZERO\n\
             sh-130     [000] ...1.     4.644783: mm_page_free: page=000000005a821300 pfn=0x6218 order=1\n\
@@ -220,18 +221,102 @@ fn import_trace_reports_what_it_used_and_skipped() {
     std::fs::write(&path, trace).unwrap();
     let (ok, stdout, stderr) = buddyscope(&["import-trace", path.to_str().unwrap()]);
     assert!(ok, "{stderr}");
-    assert!(stdout.contains("2 operations"), "{stdout}");
+    // The report, as comments of the scenario and as the summary on stderr.
+    for out in [&stdout, &stderr] {
+        assert!(
+            out.contains("small.trace: 3 operations: 1 allocations (0 failed in the traced kernel), 2 frees (1 of blocks allocated before the trace began, held from the start)"),
+            "{out}"
+        );
+        assert!(
+            out.contains("used mm_page_alloc 1") && out.contains("used mm_page_free 2"),
+            "{out}"
+        );
+        assert!(out.contains("unknown event sched_switch 1"), "{out}");
+        assert!(
+            out.contains("skipped 1 (not a kmem page-allocator event; e.g. lines 5)"),
+            "{out}"
+        );
+        assert!(
+            out.contains("pre-trace blocks held from the start 1 (0 not free"),
+            "{out}"
+        );
+        assert!(out.contains("agreement 0/1 allocations"), "{out}");
+    }
+    assert!(stdout.contains("hold pre order=0 at=0x7000\n"), "{stdout}");
+}
+
+#[test]
+fn import_trace_fails_on_a_trace_without_operations() {
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("zero.trace");
+    std::fs::write(
+        &path,
+        "# tracer: nop\n            sh-130     [000] ...1.     4.644799: sched_switch: prev_comm=sh\n",
+    )
+    .unwrap();
+    let (ok, stdout, stderr) = buddyscope(&["import-trace", path.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(stderr.contains("zero.trace: 0 operations"), "{stderr}");
+    assert!(stderr.contains("unknown event sched_switch 1"), "{stderr}");
     assert!(
-        stdout.contains("used mm_page_alloc 1") && stdout.contains("used mm_page_free 1"),
-        "{stdout}"
+        stderr.contains("the trace holds no allocation or free to replay"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn import_trace_follow_places_blocks_at_the_traced_pfns() {
+    // On a 16 MiB machine at 16 MiB (pfns 0x1000-0x1fff; at boot 0x1000/10
+    // 0x1400/10 0x1800/10 0x1c00/9 0x1e00/8 0x1f00/7 0x1f80/6, see
+    // engine/tests/it/kmemtrace.rs): the first order-4 MOVABLE request's own pick is
+    // the smallest free block, 0x1f80/6, split down by expand() to 0x1f80, which is
+    // what the trace says; the second's is the 0x1f90/4 that split left, the trace
+    // says 0x1830; a failed order-10 request the model satisfies (0x1000 and 0x1400
+    // are still whole).
+    let machine = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("follow-machine.toml");
+    std::fs::write(
+        &machine,
+        "version = 1\n[machine]\nthp = \"never\"\n[[machine.nodes]]\nmemory = [\"0x1000000-0x1ffffff\"]\ncpus = \"0-1\"\n",
+    )
+    .unwrap();
+    let trace = " sh-1 [000] .....  0.1: mm_page_alloc: page=00000000aaaaaaaa pfn=0x1f80 order=4 migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n\
+ sh-1 [000] .....  0.2: mm_page_alloc: page=00000000bbbbbbbb pfn=0x1830 order=4 migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE\n\
+ sh-1 [000] .....  0.3: mm_page_alloc: page=0000000000000000 pfn=0x0 order=10 migratetype=1 gfp_flags=GFP_TRANSHUGE_LIGHT\n";
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("follow.trace");
+    std::fs::write(&path, trace).unwrap();
+    let (ok, stdout, stderr) = buddyscope(&[
+        "import-trace",
+        "--follow",
+        "--machine",
+        machine.to_str().unwrap(),
+        path.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains("agreement 1/3 allocations (33.3%): the model chose the traced block (given the traced state so far); first differences at lines 2, 3"),
+        "{stderr}"
     );
     assert!(
-        stdout.contains("skipped 1 (free of a pfn never allocated in the trace; e.g. lines 4)"),
-        "{stdout}"
+        stderr.contains(
+            "failed allocations 1: the model satisfied 1 of them (nothing placed for them)"
+        ),
+        "{stderr}"
     );
     assert!(
-        stdout.contains("skipped 1 (not a kmem page-allocator event"),
+        stdout.contains("place t order=4 gfp=GFP_HIGHUSER_MOVABLE at=0x1830\n"),
         "{stdout}"
+    );
+    // The printed scenario runs, and its state holds the blocks at the traced pfns:
+    // 0x1f80/6 split into 0x1fa0/5 0x1f90/4 (the first block kept at 0x1f80), 0x1800
+    // into 0x1a00/9 0x1900/8 0x1880/7 0x1840/6 0x1800/5 0x1820/4 (the second kept at
+    // 0x1830), nothing placed for the failed one: per order 0 0 0 0 2 2 1 2 2 2 2.
+    let file = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("follow.toml");
+    std::fs::write(&file, &stdout).unwrap();
+    let (ok, out, stderr) = buddyscope(&["run", file.to_str().unwrap(), "--show", "buddyinfo"]);
+    assert!(ok, "{stderr}");
+    assert!(
+        out.contains("Node 0, zone    DMA32      0      0      0      0      2      2      1      2      2      2      2 \n"),
+        "{out}"
     );
 }
 
@@ -271,17 +356,26 @@ fn import_trace_prints_a_scenario_that_replays_the_real_trace() {
     let (ok, scenario, stderr) = buddyscope(&["import-trace", trace.to_str().unwrap()]);
     assert!(ok, "{stderr}");
     assert!(
-        scenario.starts_with("# boot-early.trace: 20335 operations\n"),
+        scenario.starts_with("# boot-early.trace: 23091 operations: 19947 allocations (0 failed in the traced kernel), 3144 frees (2756 of blocks allocated before the trace began, held from the start)\n"),
         "{}",
         &scenario[..200]
     );
-    assert!(scenario.contains("# used mm_page_alloc 19947\n# used mm_page_free 388\n"));
+    assert!(scenario.contains("# used mm_page_alloc 19947\n# used mm_page_free 3144\n"));
+    assert!(
+        scenario.contains(
+            "# pre-trace blocks held from the start 2756 (356 not free in the booted model"
+        ),
+        "{scenario}"
+    );
     let file = dir.join("boot-early.toml");
     std::fs::write(&file, &scenario).unwrap();
     let (ok, stdout, stderr) = buddyscope(&["run", file.to_str().unwrap(), "--show", "buddyinfo"]);
     assert!(ok, "{stderr}");
     assert!(
-        stdout.starts_with("# 20335 operations: 19947 allocated, 0 failed (NULL), 388 freed, 0 frees skipped\n# /proc/buddyinfo\nNode 0, zone      DMA "),
+        // 19947 traced allocations and 2756 pre-trace holds, of which the 356 whose
+        // pages the booted model does not hold free (the report says so) fail; 3144
+        // frees, less the 356 of those blocks.
+        stdout.starts_with("# 25491 operations: 22347 allocated, 356 failed (NULL), 2788 freed, 356 frees skipped\n# /proc/buddyinfo\nNode 0, zone      DMA "),
         "{stdout}"
     );
 }

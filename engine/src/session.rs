@@ -100,6 +100,32 @@ pub enum Operation {
     /// `__free_pages()` of the allocation with this index (in order of allocation),
     /// on `cpu` (the current CPU if `None`).
     Free { index: usize, cpu: Option<u32> },
+    /// A real kernel's traced allocation, replayed where it happened (the trace
+    /// importer's follow mode): first the model's own answer to the request
+    /// ([`Allocator::predict_alloc`], which changes nothing), then the block taken at
+    /// the traced pfn ([`Allocator::take_block_at`], `take_page_off_buddy()`), on
+    /// `cpu` (the current CPU if `None`). An allocation like any other: `free`
+    /// names it by its index.
+    AllocAt {
+        /// The pfn the traced kernel returned; `None` when its allocation failed
+        /// (nothing is placed, the model's answer is still asked).
+        pfn: Option<u64>,
+        order: u32,
+        /// The request's gfp mask; `None` for a block in use since before the trace
+        /// began (a `hold`), which no traced request made: nothing to ask the model.
+        gfp: Option<Gfp>,
+        cpu: Option<u32>,
+        /// The blocks the traced kernel's `rmqueue_bulk()` moved to this CPU's
+        /// per-cpu list for the request (its mm_page_alloc_zone_locked lines with
+        /// `percpu_refill=1`), moved there after the model's answer is asked and
+        /// before the block is placed.
+        refill: Vec<u64>,
+    },
+    /// The trace replay's follow mode: the pages the traced kernel's
+    /// `free_pcppages_bulk()` gave back (mm_page_pcpu_drain), taken off whichever
+    /// per-cpu list holds them and freed to the buddy lists
+    /// ([`Allocator::drain_pcp_at`]).
+    DrainAt { pfns: Vec<u64> },
     /// `drain_local_pages()` on a CPU.
     DrainLocal { cpu: u32 },
     /// `drain_all_pages()`.
@@ -143,6 +169,18 @@ impl Operation {
     }
 }
 
+/// What the model's own allocation would have returned for a traced request
+/// ([`Operation::AllocAt`]), asked before the traced block is placed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModelPick {
+    /// No request to ask about (a block held since before the trace began).
+    NotAsked,
+    /// The model's allocation would have failed.
+    Failed,
+    /// The model would have returned the block at this pfn.
+    At(Pfn),
+}
+
 /// What an operation did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -154,6 +192,19 @@ pub enum Outcome {
     /// The allocation with this index returned NULL.
     Failed {
         index: usize,
+    },
+    /// [`Operation::AllocAt`]: the traced block is held at its traced pfn.
+    Placed {
+        index: usize,
+        allocation: Allocation,
+        model_pick: ModelPick,
+    },
+    /// [`Operation::AllocAt`] placed nothing: the traced kernel's allocation failed
+    /// (`pfn` is `None`), or the model does not hold the traced block free.
+    NotPlaced {
+        index: usize,
+        pfn: Option<Pfn>,
+        model_pick: ModelPick,
     },
     Freed {
         index: usize,
@@ -1144,6 +1195,21 @@ fn execute<S: Recorded>(
             allocator.cpu = previous_cpu;
             result?
         }
+        Operation::AllocAt {
+            pfn,
+            order,
+            gfp,
+            cpu,
+            ref refill,
+        } => {
+            let previous_cpu = allocator.cpu;
+            if let Some(cpu) = cpu {
+                allocator.set_cpu(cpu)?;
+            }
+            let result = alloc_at(allocator, allocations, (pfn, order, gfp), refill, events);
+            allocator.cpu = previous_cpu;
+            result?
+        }
         Operation::DrainLocal { cpu } => {
             let previous_cpu = allocator.cpu;
             allocator.set_cpu(cpu)?;
@@ -1153,6 +1219,10 @@ fn execute<S: Recorded>(
         }
         Operation::DrainAll => {
             allocator.drain_all_pages(events);
+            Outcome::Drained
+        }
+        Operation::DrainAt { ref pfns } => {
+            allocator.drain_pcp_at(pfns, events);
             Outcome::Drained
         }
         Operation::RunKswapd { node } | Operation::KswapdWoken { node, .. } => Outcome::Reclaimed {
@@ -1194,6 +1264,54 @@ fn execute<S: Recorded>(
     }
     track_ownership(allocations, events.recorded());
     Ok(outcome)
+}
+
+/// [`Operation::AllocAt`] on the allocator's current CPU.
+fn alloc_at(
+    allocator: &mut Allocator,
+    allocations: &mut Allocations,
+    (pfn, order, gfp): (Option<u64>, u32, Option<Gfp>),
+    refill: &[u64],
+    events: &mut impl TraceSink,
+) -> Result<Outcome, EngineError> {
+    if Order::new(order).is_none() {
+        return Err(EngineError::OrderTooLarge { order });
+    }
+    // A traced refill says the kernel's per-cpu list was empty: what the model
+    // still has there went to allocations the trace does not show.
+    if let (Some(gfp), Some(&first)) = (gfp, refill.first()) {
+        allocator.take_untraced_pcp(Pfn(first), order, gfp.migratetype(), events);
+    }
+    let model_pick = match gfp {
+        None => ModelPick::NotAsked,
+        Some(gfp) => match allocator.predict_alloc(-1, gfp, order) {
+            Some(at) => ModelPick::At(at),
+            None => ModelPick::Failed,
+        },
+    };
+    if let (Some(gfp), false) = (gfp, refill.is_empty()) {
+        allocator.refill_pcp_at(refill, order, gfp.migratetype(), events)?;
+    }
+    let index = allocations.len();
+    let placed = match pfn {
+        Some(pfn) => {
+            allocator.take_block_at(Pfn(pfn), order, PageUse::Kernel, index as u64, events)?
+        }
+        None => None,
+    };
+    allocations.push(placed.map(|a| (a.pfn, a.order)));
+    Ok(match placed {
+        Some(allocation) => Outcome::Placed {
+            index,
+            allocation,
+            model_pick,
+        },
+        None => Outcome::NotPlaced {
+            index,
+            pfn: pfn.map(Pfn),
+            model_pick,
+        },
+    })
 }
 
 /// Frees allocation `index` on the allocator's current CPU.

@@ -1,7 +1,8 @@
-//! Trace import: `import_trace` takes any text without panicking, and the workload
-//! `trace_workload` makes of it is written and read back to the same statements.
+//! Trace import: `import_trace` takes any text without panicking, and the workloads
+//! `trace_replay` makes of it (the requests, and the follow mode's `place`/`hold`
+//! statements) are written and read back to the same statements.
 #![no_main]
-use buddyscope_engine::import::kmemtrace::{import_trace, trace_extent, trace_workload};
+use buddyscope_engine::import::kmemtrace::{import_trace, trace_extent, trace_replay, ReplayMode};
 use buddyscope_engine::workload::{format_statements, parse_workload};
 use libfuzzer_sys::fuzz_target;
 
@@ -13,12 +14,15 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let _ = trace_extent(&trace);
-    let statements = trace_workload(&trace);
-    let written = format_statements(&statements);
-    let again: Vec<_> = parse_workload(&written)
-        .unwrap_or_else(|e| panic!("the trace's workload is refused: {e}\n{written}"))
-        .into_iter()
-        .map(|(statement, _)| statement)
-        .collect();
-    assert_eq!(again, statements, "trace workload round trip\n{written}");
+    for mode in [ReplayMode::Requests, ReplayMode::Follow] {
+        let replay = trace_replay(&trace, mode);
+        let statements = replay.statements;
+        let written = format_statements(&statements);
+        let again: Vec<_> = parse_workload(&written)
+            .unwrap_or_else(|e| panic!("the trace's workload is refused: {e}\n{written}"))
+            .into_iter()
+            .map(|(statement, _)| statement)
+            .collect();
+        assert_eq!(again, statements, "trace workload round trip ({mode:?})\n{written}");
+    }
 });

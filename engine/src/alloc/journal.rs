@@ -38,6 +38,9 @@ pub(crate) enum PcpOp {
     PopFront,
     PopBack,
     Extend(Vec<PcpPage>),
+    /// The page at this position left the list (the trace replay's follow mode takes
+    /// a traced pfn off a per-cpu list).
+    Remove(usize),
 }
 
 pub(crate) enum LruOp {
@@ -74,6 +77,7 @@ pub(crate) enum PcpUndo {
     PushFront(PcpPage),
     PushBack(PcpPage),
     Truncate(usize),
+    Insert(usize, PcpPage),
 }
 
 /// The undo entries of a call's changes replayed so far, each with its change's
@@ -256,6 +260,10 @@ impl Allocator {
                             None => return Undo::Nothing,
                         },
                         PcpOp::Extend(_) => PcpUndo::Truncate(list.len()),
+                        PcpOp::Remove(at) => match list.get(*at) {
+                            Some(page) => PcpUndo::Insert(*at, *page),
+                            None => return Undo::Nothing,
+                        },
                     };
                     Undo::Pcp {
                         zone: *zone,
@@ -319,6 +327,7 @@ impl Allocator {
                     PcpUndo::PushFront(page) => list.push_front(*page),
                     PcpUndo::PushBack(page) => list.push_back(*page),
                     PcpUndo::Truncate(len) => list.truncate(*len),
+                    PcpUndo::Insert(at, page) => list.insert(*at, *page),
                 }
             }
             Undo::Lru(undo) => self.lru.undo(undo),
@@ -368,6 +377,9 @@ impl Allocator {
                         list.pop_back();
                     }
                     PcpOp::Extend(pages) => list.extend(pages.iter().copied()),
+                    PcpOp::Remove(at) => {
+                        list.remove(*at);
+                    }
                 }
             }
             AllocChange::Lru(op) => match *op {

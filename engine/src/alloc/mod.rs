@@ -30,6 +30,7 @@ mod free;
 pub mod hotplug;
 pub(crate) mod journal;
 mod page_alloc;
+mod place;
 pub mod reclaim;
 mod rmqueue;
 mod setup;

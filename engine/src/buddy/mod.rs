@@ -1139,6 +1139,50 @@ impl BuddyZone {
         Some((order, list))
     }
 
+    /// `take_page_off_buddy()` for a block of `order` (the kernel takes one page,
+    /// order 0; the trace replay's follow mode places blocks of any order): the free
+    /// block holding `[pfn, pfn + 2^order)` leaves its free list, and
+    /// `break_down_buddy_pages()` puts every half that does not hold the target at
+    /// the head of the free list of its order, on the list the block was on. The
+    /// target becomes one in-use block. Returns the free block it came from (pfn,
+    /// order, list); `None`, changing nothing, when `pfn` is not aligned to `order`
+    /// or the pages are not all inside one free block.
+    pub fn take_block_off_buddy(
+        &mut self,
+        pfn: Pfn,
+        order: Order,
+    ) -> Option<(Pfn, Order, MigrateType)> {
+        let block = self.block_containing(pfn)?;
+        if block.state != BlockState::Free || block.order < order || !pfn.is_aligned(order) {
+            return None;
+        }
+        let head = self.index_of(block.pfn)?;
+        let target = self.index_of(pfn)?;
+        let list = MigrateType::from_index(self.list_type[head as usize] as usize)?;
+        self.l_remove(list_of(block.order, list), head);
+        self.w_state(head, KIND_ALLOCATED | block.order.get());
+        // break_down_buddy_pages(): halve the block until it is the target's size,
+        // keeping the half that holds the target and freeing the other.
+        let mut start = head;
+        let mut high = block.order;
+        while high > order {
+            let Some(lower) = high.lower() else { break };
+            high = lower;
+            let size = high.pages() as u32;
+            let (keep, other) = if target >= start + size {
+                (start + size, start)
+            } else {
+                (start, start + size)
+            };
+            self.l_push_head(list_of(high, list), other);
+            self.w_state(other, KIND_FREE | high.get());
+            self.w_list_type(other, list as u8);
+            start = keep;
+        }
+        self.w_state(target, KIND_ALLOCATED | order.get());
+        Some((block.pfn, block.order, list))
+    }
+
     /// Cuts the in-use block of `order` at `pfn` into the in-use blocks `pieces`,
     /// which must be naturally aligned and tile the block in ascending order (what
     /// `split_page()` and `split_free_page()` need). The pieces carry no movable

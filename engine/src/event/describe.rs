@@ -247,6 +247,9 @@ fn pcp_sentence(event: &Event) -> Option<String> {
                 DrainCause::Drained { cpu } => {
                     format!("a drain empties CPU {cpu}'s per-cpu lists:")
                 }
+                DrainCause::Traced { cpu } => {
+                    format!("the traced kernel's free_pcppages_bulk (mm_page_pcpu_drain) gives back from CPU {cpu}'s per-cpu lists:")
+                }
             };
             format!(
                 "{why} pfn {pfn} (order {order}) leaves them for free_list[{}]",
@@ -479,6 +482,26 @@ fn contig_sentence(event: &Event) -> Option<String> {
         Event::FreePageTaken { pfn, order } => format!(
             "took the free order-{order} block at pfn {pfn} off the isolate list for the contiguous range"
         ),
+        Event::TakenOffBuddy {
+            pfn,
+            order,
+            from,
+            from_order,
+            migratetype,
+            pcp_cpu,
+        } => match pcp_cpu {
+            Some(cpu) => format!(
+                "the traced order-{order} block at pfn {pfn} lay on CPU {cpu}'s per-cpu list: taken off it where the trace put it"
+            ),
+            None if from_order == order => format!(
+                "took the free order-{order} block at pfn {pfn} off the {} list, where the trace put it",
+                migratetype.name()
+            ),
+            None => format!(
+                "took the order-{order} block at pfn {pfn}, where the trace put it, out of the free order-{from_order} block at pfn {from} ({} list); break_down_buddy_pages returned the other halves to the free lists",
+                migratetype.name()
+            ),
+        },
         Event::OfflinePages { start, end } => format!(
             "offline pfns {start}-{}: isolate the pageblocks, migrate what can move, take the free pages off the lists",
             Pfn(end.0 - 1)

@@ -44,6 +44,9 @@ pub enum DrainCause {
     /// A drain (`drain_local_pages()`, `drain_all_pages()`): CPU `cpu`'s lists of
     /// the zone are emptied.
     Drained { cpu: u32 },
+    /// The trace replay's follow mode: the traced kernel's `free_pcppages_bulk()`
+    /// gave this page back from CPU `cpu`'s list (an mm_page_pcpu_drain line).
+    Traced { cpu: u32 },
 }
 
 /// Which way `steal_suitable_fallback()` went with a fallback block.
@@ -315,6 +318,19 @@ pub enum Event {
     /// `__isolate_free_page()` for `isolate_freepages_range()`: the free block of
     /// `order` at `pfn` left the free lists for a contiguous allocation.
     FreePageTaken { pfn: Pfn, order: Order },
+    /// `take_page_off_buddy()` as the trace replay's follow mode uses it: the block
+    /// of `order` at `pfn`, where the traced kernel put an allocation, was taken out
+    /// of the free block `from` of `from_order` on the `migratetype` list (the rest
+    /// split back by `break_down_buddy_pages()`), or off CPU `pcp_cpu`'s per-cpu
+    /// list when it lay there (then `from` is `pfn`).
+    TakenOffBuddy {
+        pfn: Pfn,
+        order: Order,
+        from: Pfn,
+        from_order: Order,
+        migratetype: MigrateType,
+        pcp_cpu: Option<u32>,
+    },
     /// `__alloc_pages_slowpath()` entered, with `gfp_to_alloc_flags()`'s flags.
     SlowPath { alloc_flags: u32 },
     /// `wakeup_kswapd()`.
@@ -444,6 +460,7 @@ impl Event {
             Event::ContigMigrated { .. } | Event::ContigMigrateFailed { .. } => "migrate_pages",
             Event::TestPagesIsolated { .. } => "test_pages_isolated",
             Event::FreePageTaken { .. } => "__isolate_free_page",
+            Event::TakenOffBuddy { .. } => "take_page_off_buddy",
             Event::SlowPath { .. } | Event::NotModelled { .. } => "__alloc_pages_slowpath",
             Event::KswapdWake { .. } => "wakeup_kswapd",
             Event::PageFree { .. } => "free_pages_prepare",
@@ -532,7 +549,8 @@ impl Event {
             | Event::AllocExact { pfn, order, .. }
             | Event::FreePageSplit { pfn, order, .. }
             | Event::ContigMigrateFailed { pfn, order }
-            | Event::FreePageTaken { pfn, order } => Some((pfn, order)),
+            | Event::FreePageTaken { pfn, order }
+            | Event::TakenOffBuddy { pfn, order, .. } => Some((pfn, order)),
             Event::TakeBlock { pfn, order, .. }
             | Event::SplitHalf { pfn, order, .. }
             | Event::Allocated { pfn, order }
@@ -578,6 +596,14 @@ mod tests {
                 migratetype: MIGRATETYPE,
             }],
             kswapd_samples(),
+            vec![Event::TakenOffBuddy {
+                pfn: Pfn(516),
+                order: Order::ZERO,
+                from: PFN,
+                from_order: order(),
+                migratetype: MIGRATETYPE,
+                pcp_cpu: None,
+            }],
         ]
         .concat()
     }
@@ -948,6 +974,7 @@ mod tests {
             Event::KswapdRound { .. } => 49,
             Event::BoostCleared { .. } => 50,
             Event::KswapdTrySleep { .. } => 51,
+            Event::TakenOffBuddy { .. } => 52,
         }
     }
 

@@ -20,13 +20,24 @@
 //! perf:    "perf  6429 [000]    22.498450:             kmem:mm_page_alloc: page=..."
 //! ```
 //!
+//! Kernels before 3.3 named two of the events differently: `mm_page_free_direct`
+//! (today's `mm_page_free`) and `mm_pagevec_free` (today's `mm_page_free_batched`,
+//! then printing `order=0 cold=%d`); both are read as today's events and counted
+//! under today's names, with an informational count of the old name. Any other event
+//! line is counted by its event name in [`ImportedTrace::unknown_events`].
+//!
 //! `pfn=` is read as hex with `0x` and as decimal without (older kernels print
-//! `pfn=%lu`, and so does perf's raw `[FAILED TO PARSE]` fallback). `gfp_flags=` is
+//! `pfn=%lu`, and so does perf's raw `[FAILED TO PARSE]` fallback). A failed
+//! allocation prints a null page: `page=0000000000000000 pfn=0x0` (6.1), or
+//! `page=          (null) pfn=0` (older kernels pad `%p`'s `(null)` to the pointer
+//! width), and becomes a [`TraceOp::Alloc`] without a pfn. `gfp_flags=` is
 //! the `show_gfp_flags()` text of include/trace/events/mmflags.h: names joined with
 //! `|`, a hex remainder for bits without a name, or `none`.
 //!
-//! Frees are matched to allocations by pfn. Header lines (`#`) and blank lines are
-//! ignored; every other line that is not used is counted in
+//! Frees are matched to allocations by pfn. A free of pages the trace never saw
+//! allocated (nor touched before) frees a block allocated before tracing began: it
+//! is kept in [`ImportedTrace::pre_trace`], and a replay holds that block from the
+//! start. Header lines (`#`) and blank lines are ignored; every other line that is not used is counted in
 //! [`ImportedTrace::skipped`] with a reason and example line numbers. Nothing here
 //! panics, whatever the input.
 
@@ -69,12 +80,14 @@ pub enum TraceOp {
     },
     /// mm_page_free / mm_page_free_batched: a free of an earlier allocation, matched
     /// by pfn. `alloc_index` is the index in [`ImportedTrace::ops`] of the
-    /// [`TraceOp::Alloc`] it frees.
+    /// [`TraceOp::Alloc`] it frees; `None` when it frees a block allocated before
+    /// the trace began, then `pre_trace` is its index in [`ImportedTrace::pre_trace`].
     Free {
         cpu: u32,
         pfn: u64,
         order: u32,
         alloc_index: Option<usize>,
+        pre_trace: Option<usize>,
         batched: bool,
         /// 1-based line number in the input.
         line: usize,
@@ -103,9 +116,44 @@ pub struct ImportedTrace {
     /// mm_page_alloc_extfrag, mm_page_alloc_zone_locked), plus
     /// [`ALLOC_OVER_LIVE`]: allocations of a pfn the trace still held allocated
     /// (the earlier allocation's free was not in the trace; it is taken as freed
-    /// untraced and stays without a [`TraceOp::Free`]).
+    /// untraced and stays without a [`TraceOp::Free`]), [`FREE_PAIRED`], and the
+    /// lines read under an old event name ([`renamed`]).
     pub informational: Vec<(String, u64)>,
+    /// Event lines of events this importer does not read, counted by event name
+    /// (they are also counted in [`ImportedTrace::skipped`] as
+    /// [`reason::NOT_KMEM`]).
+    pub unknown_events: Vec<(String, u64)>,
+    /// Blocks freed in the trace whose allocation came before it began, in order of
+    /// their free: a replay holds them from the start.
+    pub pre_trace: Vec<PreTraceBlock>,
+    /// For an allocation (by index in [`ImportedTrace::ops`]), the pfns its
+    /// `rmqueue_bulk()` moved to the CPU's per-cpu list first, in order: the
+    /// mm_page_alloc_zone_locked lines with `percpu_refill=1` on its CPU since that
+    /// CPU's previous allocation, of its order and migratetype.
+    pub pcp_refills: BTreeMap<usize, Vec<u64>>,
+    /// The pages mm_page_pcpu_drain lines gave back from per-cpu lists to the buddy
+    /// lists, in order, keyed by the index in [`ImportedTrace::ops`] of the first
+    /// operation after them.
+    pub pcp_drains: BTreeMap<usize, Vec<u64>>,
 }
+
+/// A block the trace frees without having seen it allocated: in use when tracing
+/// began.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PreTraceBlock {
+    pub pfn: u64,
+    pub order: u32,
+    /// The (1-based) line of its free.
+    pub line: usize,
+}
+
+/// Name of the informational count of a page's second free event: since Linux 3.3
+/// `free_unref_page_list()` (`free_hot_cold_page_list()` before 4.15) traces a page
+/// it frees twice, as mm_page_free (in `free_pages_prepare()`) and as
+/// mm_page_free_batched (after it in 6.1, before it in 3.3), so one free of the pair
+/// is the page's free and the other repeats it.
+pub const FREE_PAIRED: &str =
+    "mm_page_free_batched paired with the same page's mm_page_free (one free, traced twice by free_unref_page_list)";
 
 /// Name of the informational count of allocations that overlapped a live one.
 pub const ALLOC_OVER_LIVE: &str = "mm_page_alloc over a still-live allocation (free not traced)";
@@ -124,7 +172,8 @@ pub mod reason {
     pub const ZONE_BAD_GFP: &str =
         "mm_page_alloc with zone modifiers the kernel rejects (GFP_ZONE_BAD)";
     pub const ORDER_TOO_HIGH: &str = "order above MAX_ORDER-1 (10)";
-    pub const FREE_UNKNOWN: &str = "free of a pfn never allocated in the trace";
+    pub const FREE_UNKNOWN: &str =
+        "free of pages freed earlier in the trace and not allocated since by a traced call (__alloc_pages_bulk() allocates without an mm_page_alloc line)";
     pub const FREE_ORDER_MISMATCH: &str =
         "free whose order differs from the live allocation at that pfn";
     pub const FREE_INSIDE: &str =
@@ -171,6 +220,19 @@ impl ImportedTrace {
         count_of(&self.informational, name)
     }
 
+    /// How many lines of event `name` (not read by this importer) there were.
+    pub fn unknown_event_count(&self, name: &str) -> u64 {
+        count_of(&self.unknown_events, name)
+    }
+
+    /// The traced allocations that returned NULL.
+    pub fn failed_allocations(&self) -> u64 {
+        self.ops
+            .iter()
+            .filter(|op| matches!(op, TraceOp::Alloc { pfn: None, .. }))
+            .count() as u64
+    }
+
     /// Total number of skipped lines.
     pub fn skipped_total(&self) -> u64 {
         self.skipped.iter().map(|s| s.count).sum()
@@ -215,6 +277,8 @@ enum Kind {
     ZoneLocked,
 }
 
+/// Event names, each with what it is read as; the two names before Linux 3.3
+/// (commit "mm-tracepoint: rename page-free events") are read as today's.
 const EVENTS: &[(&str, Kind)] = &[
     ("mm_page_alloc", Kind::Alloc),
     ("mm_page_free", Kind::Free),
@@ -222,7 +286,25 @@ const EVENTS: &[(&str, Kind)] = &[
     ("mm_page_pcpu_drain", Kind::PcpuDrain),
     ("mm_page_alloc_extfrag", Kind::Extfrag),
     ("mm_page_alloc_zone_locked", Kind::ZoneLocked),
+    ("mm_page_free_direct", Kind::Free),
+    ("mm_pagevec_free", Kind::FreeBatched),
 ];
+
+/// The pre-3.3 event names and the names they are read as.
+pub const OLD_NAMES: &[(&str, &str)] = &[
+    ("mm_page_free_direct", "mm_page_free"),
+    ("mm_pagevec_free", "mm_page_free_batched"),
+];
+
+/// The name of the informational count of lines read under the old event name
+/// `old` (one of [`OLD_NAMES`]).
+pub fn renamed(old: &str) -> String {
+    let today = OLD_NAMES
+        .iter()
+        .find(|(o, _)| *o == old)
+        .map_or("today's event", |(_, t)| t);
+    format!("{old} (the name before Linux 3.3), read as {today}")
+}
 
 /// Whitespace-separated tokens with their byte ranges.
 fn tokens(line: &str) -> Vec<(usize, usize)> {
@@ -377,6 +459,53 @@ struct Importer {
     out: ImportedTrace,
     /// pfn -> (index in `out.ops`, order) of the live allocations.
     live: BTreeMap<u64, (usize, u32)>,
+    /// Every page an allocation or a pre-trace block of the trace has covered.
+    touched: PageSet,
+    /// pfn -> (order, whether it was mm_page_free_batched) of the last free of a
+    /// block starting there, until an allocation covers it again.
+    freed: BTreeMap<u64, (u32, bool)>,
+    /// Per CPU, the (pfn, order, migratetype) of the mm_page_alloc_zone_locked
+    /// lines with `percpu_refill=1` since its last allocation.
+    refills: BTreeMap<u32, Vec<(u64, u32, i32)>>,
+}
+
+/// A set of pfns, 64 a word: enough for the pages a trace names (at most
+/// [`TRACE_LINES_MAX`] blocks of at most 1024 pages) without a bit per pfn of the
+/// whole address space.
+#[derive(Default)]
+struct PageSet {
+    words: BTreeMap<u64, u64>,
+}
+
+impl PageSet {
+    /// The bits of `[start, end)` in each word they touch.
+    fn words_of(start: u64, end: u64) -> impl Iterator<Item = (u64, u64)> {
+        let first = start / 64;
+        let last = end.saturating_sub(1) / 64;
+        (first..=last)
+            .filter(move |_| end > start)
+            .map(move |word| {
+                let lo = start.max(word * 64) - word * 64;
+                let hi = end.min(word * 64 + 64) - word * 64;
+                let mask = if hi - lo == 64 {
+                    u64::MAX
+                } else {
+                    ((1u64 << (hi - lo)) - 1) << lo
+                };
+                (word, mask)
+            })
+    }
+
+    fn set(&mut self, start: u64, end: u64) {
+        for (word, mask) in Self::words_of(start, end) {
+            *self.words.entry(word).or_insert(0) |= mask;
+        }
+    }
+
+    fn any(&self, start: u64, end: u64) -> bool {
+        Self::words_of(start, end)
+            .any(|(word, mask)| self.words.get(&word).is_some_and(|w| w & mask != 0))
+    }
 }
 
 impl Importer {
@@ -419,13 +548,29 @@ impl Importer {
         if order > MAX_TRACE_ORDER {
             return self.skip(reason::ORDER_TOO_HIGH, line);
         }
-        let null_page = field(fields, "page").is_some_and(is_null_page);
+        // `page=%p` of NULL: zeros, or `(null)` padded to the pointer width, which
+        // leaves `page=` empty and `(null)` the next word.
+        let null_page = field(fields, "page").is_some_and(|page| {
+            is_null_page(page)
+                || (page.is_empty() && fields.iter().any(|t| matches!(*t, "(null)" | "(nil)")))
+        });
         let pfn = if null_page || (pfn == 0 && field(fields, "page").is_none()) {
             None
         } else {
             Some(pfn)
         };
         let index = self.out.ops.len();
+        let refill: Vec<u64> = self
+            .refills
+            .remove(&cpu)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|&(_, o, mt)| o == order && mt == migratetype)
+            .map(|(p, _, _)| p)
+            .collect();
+        if pfn.is_some() && !refill.is_empty() {
+            self.out.pcp_refills.insert(index, refill);
+        }
         if let Some(pfn) = pfn {
             // Any live allocation this one overlaps was freed without a trace line.
             let end = pfn.saturating_add(1u64 << order);
@@ -440,6 +585,11 @@ impl Importer {
                 bump(&mut self.out.informational, ALLOC_OVER_LIVE);
             }
             self.live.insert(pfn, (index, order));
+            self.touched.set(pfn, end);
+            let again: Vec<u64> = self.freed.range(pfn..end).map(|(&p, _)| p).collect();
+            for p in again {
+                self.freed.remove(&p);
+            }
         }
         self.out.ops.push(TraceOp::Alloc {
             cpu,
@@ -477,27 +627,76 @@ impl Importer {
         match self.live.get(&pfn).copied() {
             Some((index, alloc_order)) if alloc_order == order => {
                 self.live.remove(&pfn);
-                self.out.ops.push(TraceOp::Free {
-                    cpu,
-                    pfn,
-                    order,
-                    alloc_index: Some(index),
-                    batched,
-                    line,
-                });
-                bump(
-                    &mut self.out.used,
-                    if batched {
-                        "mm_page_free_batched"
-                    } else {
-                        "mm_page_free"
-                    },
-                );
+                self.push_free(cpu, pfn, order, (Some(index), None), batched, line);
             }
             Some(_) => self.skip(reason::FREE_ORDER_MISMATCH, line),
             None if self.covering(pfn).is_some() => self.skip(reason::FREE_INSIDE, line),
-            None => self.skip(reason::FREE_UNKNOWN, line),
+            None if self.freed.get(&pfn) == Some(&(order, !batched)) => {
+                // The other half of a pair: the page is already freed.
+                self.freed.remove(&pfn);
+                bump(&mut self.out.informational, FREE_PAIRED);
+            }
+            None => {
+                let end = pfn.saturating_add(1u64 << order);
+                if self.touched.any(pfn, end) {
+                    return self.skip(reason::FREE_UNKNOWN, line);
+                }
+                // Pages the trace never touched: allocated before it began.
+                self.touched.set(pfn, end);
+                let held = self.out.pre_trace.len();
+                self.out.pre_trace.push(PreTraceBlock { pfn, order, line });
+                self.push_free(cpu, pfn, order, (None, Some(held)), batched, line);
+            }
         }
+    }
+
+    /// mm_page_alloc_zone_locked: with `percpu_refill=1` (a per-cpu order and type),
+    /// a block `rmqueue_bulk()` may be moving to the per-cpu list; kept until the
+    /// CPU's next allocation.
+    fn zone_locked(&mut self, cpu: u32, fields: &[&str]) {
+        let (Some(pfn), Some(order), Some(migratetype), Some("1")) = (
+            field(fields, "pfn").and_then(parse_u64),
+            field(fields, "order").and_then(parse_u32),
+            field(fields, "migratetype").and_then(parse_i32),
+            field(fields, "percpu_refill"),
+        ) else {
+            return;
+        };
+        if order <= 3 {
+            self.refills
+                .entry(cpu)
+                .or_default()
+                .push((pfn, order, migratetype));
+        }
+    }
+
+    fn push_free(
+        &mut self,
+        cpu: u32,
+        pfn: u64,
+        order: u32,
+        (alloc_index, pre_trace): (Option<usize>, Option<usize>),
+        batched: bool,
+        line: usize,
+    ) {
+        self.freed.insert(pfn, (order, batched));
+        self.out.ops.push(TraceOp::Free {
+            cpu,
+            pfn,
+            order,
+            alloc_index,
+            pre_trace,
+            batched,
+            line,
+        });
+        bump(
+            &mut self.out.used,
+            if batched {
+                "mm_page_free_batched"
+            } else {
+                "mm_page_free"
+            },
+        );
     }
 
     fn line(&mut self, raw: &str, line: usize) {
@@ -511,11 +710,13 @@ impl Importer {
             |i: usize| -> &str { toks.get(i).and_then(|&(s, e)| text.get(s..e)).unwrap_or("") };
         let event = (0..toks.len()).find_map(|i| event_of(tok(i)).map(|ev| (i, ev)));
         let Some((at, (name, kind))) = event else {
+            let unknown = (1..toks.len())
+                .find(|&i| is_timestamp(tok(i - 1)) && tok(i).len() > 1 && tok(i).ends_with(':'));
             let reason = if text.contains("LOST") && text.contains("EVENTS") {
                 reason::LOST_EVENTS
-            } else if (1..toks.len())
-                .any(|i| is_timestamp(tok(i - 1)) && tok(i).len() > 1 && tok(i).ends_with(':'))
-            {
+            } else if let Some(i) = unknown {
+                let name = tok(i).strip_suffix(':').unwrap_or("");
+                bump(&mut self.out.unknown_events, name);
                 reason::NOT_KMEM
             } else if is_callchain(text, &toks) {
                 reason::CALLCHAIN
@@ -528,13 +729,25 @@ impl Importer {
             return self.skip(reason::NO_CPU, line);
         };
         let fields: Vec<&str> = (at + 1..toks.len()).map(tok).collect();
+        if OLD_NAMES.iter().any(|(old, _)| *old == name) {
+            bump(&mut self.out.informational, &renamed(name));
+        }
         match kind {
             Kind::Alloc => self.alloc(cpu, &fields, line),
             Kind::Free => self.free(cpu, &fields, line, false),
             Kind::FreeBatched => self.free(cpu, &fields, line, true),
-            Kind::PcpuDrain | Kind::Extfrag | Kind::ZoneLocked => {
-                bump(&mut self.out.informational, name)
+            Kind::ZoneLocked => {
+                bump(&mut self.out.informational, name);
+                self.zone_locked(cpu, &fields);
             }
+            Kind::PcpuDrain => {
+                bump(&mut self.out.informational, name);
+                if let Some(pfn) = field(&fields, "pfn").and_then(parse_u64) {
+                    let next = self.out.ops.len();
+                    self.out.pcp_drains.entry(next).or_default().push(pfn);
+                }
+            }
+            Kind::Extfrag => bump(&mut self.out.informational, name),
         }
     }
 }
@@ -567,6 +780,9 @@ pub fn import_trace(text: &str) -> Result<ImportedTrace, TraceError> {
     let mut importer = Importer {
         out: ImportedTrace::default(),
         live: BTreeMap::new(),
+        touched: PageSet::default(),
+        freed: BTreeMap::new(),
+        refills: BTreeMap::new(),
     };
     let body = text.strip_suffix('\n').unwrap_or(text);
     if !text.is_empty() {
@@ -577,22 +793,100 @@ pub fn import_trace(text: &str) -> Result<ImportedTrace, TraceError> {
     Ok(importer.out)
 }
 
-/// A workload that replays an imported trace's requests: every allocation (order,
-/// gfp mask, CPU) in order, in one group `t`, and every free matched to its
-/// allocation, as `free t[i]`, on the CPU that freed it. Runs of identical
-/// allocations become one `alloc ... count=N` and frees of consecutive allocations
-/// one `free t[i..j]`, so a long trace stays a short file. The pfns are the model's
-/// own, not the trace's: the model decides where each block goes.
+/// How a trace is replayed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplayMode {
+    /// The trace's requests: the model places every block itself (`alloc`), so its
+    /// pfns are its own and its state drifts from the traced machine's.
+    Requests,
+    /// Every block where the traced kernel put it (`place ... at=PFN`), after asking
+    /// the model what it would have picked: the state follows the traced machine's.
+    Follow,
+}
+
+/// What one allocation of a replay stands for, in the order the session numbers
+/// allocations.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TracedAllocation {
+    /// A traced request (mm_page_alloc at `line`) and the pfn the kernel returned
+    /// (`None`: NULL); `refilled`: the trace recorded a per-cpu refill for it.
+    Request {
+        traced: Option<u64>,
+        line: usize,
+        refilled: bool,
+    },
+    /// A block in use since before the trace began, held from the start.
+    PreTrace { pfn: u64, line: usize },
+}
+
+/// A trace turned into a workload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceReplay {
+    pub mode: ReplayMode,
+    pub statements: Vec<crate::workload::Statement>,
+    /// Every allocation the statements make, by allocation index.
+    pub allocations: Vec<TracedAllocation>,
+}
+
+/// The name of the group of traced allocations, and of the pre-trace blocks.
+pub const TRACED_GROUP: &str = "t";
+pub const PRE_TRACE_GROUP: &str = "pre";
+
+/// [`trace_replay`] in [`ReplayMode::Requests`], statements only.
 pub fn trace_workload(trace: &ImportedTrace) -> Vec<crate::workload::Statement> {
-    use crate::alloc::reclaim::PageUse;
-    use crate::types::gfp::{Gfp, GFP_BITS_MASK};
+    trace_replay(trace, ReplayMode::Requests).statements
+}
+
+/// A workload that replays an imported trace.
+///
+/// First every pre-trace block is held at its pfn (`hold pre order=N at=PFN`),
+/// so the machine starts with the pages the trace frees without having allocated
+/// them in use. Then every traced allocation in order, on its CPU, in one group `t`:
+/// in [`ReplayMode::Requests`] as a request (order and gfp mask; runs of identical
+/// requests become one `alloc ... count=N`) that the model places itself, in
+/// [`ReplayMode::Follow`] as `place t ... at=PFN refill=...` with the per-cpu
+/// refill the trace recorded for it, and the traced per-cpu drains as
+/// `drained at=...` before the next operation. Every free, matched to its
+/// allocation or pre-trace block, is `free t[i]` or `free pre[i]` on the CPU that
+/// freed it (consecutive ones as `free t[i..j]`).
+///
+/// An allocation the traced kernel failed (a null page) is still a request: the
+/// model may satisfy it. In requests mode such a block is freed again at once
+/// (`free t[i]` right after it, skipped when the model fails too), so the model
+/// does not go on holding memory the traced machine never had; the report counts
+/// these. In follow mode nothing is placed for it (`at=null`); only the model's
+/// own answer is recorded.
+pub fn trace_replay(trace: &ImportedTrace, mode: ReplayMode) -> TraceReplay {
     use crate::workload::{FreeTarget, Statement};
     let mut out: Vec<Statement> = Vec::new();
+    let mut allocations = Vec::new();
+    for block in &trace.pre_trace {
+        out.push(Statement::Place {
+            name: PRE_TRACE_GROUP.to_string(),
+            order: block.order,
+            gfp: None,
+            at: Some(block.pfn),
+            cpu: None,
+            refill: Vec::new(),
+        });
+        allocations.push(TracedAllocation::PreTrace {
+            pfn: block.pfn,
+            line: block.line,
+        });
+    }
     let mut cpu_now: Option<u32> = None;
     // Allocation ordinal in the group `t` of each op index.
     let mut ordinal = vec![usize::MAX; trace.ops.len()];
     let mut made = 0usize;
+    let drains_before = |index: usize, out: &mut Vec<Statement>| {
+        if mode == ReplayMode::Follow {
+            if let Some(pfns) = trace.pcp_drains.get(&index) {
+                out.push(Statement::DrainedAt(pfns.clone()));
+            }
+        }
+    };
     for (index, op) in trace.ops.iter().enumerate() {
+        drains_before(index, &mut out);
         let cpu = match op {
             TraceOp::Alloc { cpu, .. } | TraceOp::Free { cpu, .. } => *cpu,
         };
@@ -601,64 +895,251 @@ pub fn trace_workload(trace: &ImportedTrace) -> Vec<crate::workload::Statement> 
             cpu_now = Some(cpu);
         }
         match op {
-            TraceOp::Alloc { order, gfp, .. } => {
+            TraceOp::Alloc {
+                order,
+                gfp,
+                pfn,
+                line,
+                ..
+            } => {
                 if let Some(slot) = ordinal.get_mut(index) {
                     *slot = made;
                 }
-                made += 1;
-                if let Some(Statement::Alloc {
-                    order: o,
-                    gfp: g,
-                    count,
-                    ..
-                }) = out.last_mut()
-                {
-                    if *o == *order && g.0 == *gfp & GFP_BITS_MASK {
-                        *count += 1;
-                        continue;
-                    }
-                }
-                out.push(Statement::Alloc {
-                    name: Some("t".to_string()),
-                    order: *order,
-                    // Bits above __GFP_BITS_MASK are debugging flags of other
-                    // kernel configurations (KASAN, lockdep) that do not steer the
-                    // allocator and that the workload language cannot write.
-                    gfp: Gfp(*gfp & GFP_BITS_MASK),
-                    count: 1,
-                    node: -1,
-                    nodemask: None,
-                    cpu: None,
-                    use_: PageUse::Kernel,
+                allocations.push(TracedAllocation::Request {
+                    traced: *pfn,
+                    line: *line,
+                    refilled: trace.pcp_refills.contains_key(&index),
                 });
+                let refill = trace.pcp_refills.get(&index).cloned().unwrap_or_default();
+                push_alloc(&mut out, mode, (*order, *gfp, *pfn), refill, made);
+                made += 1;
             }
-            TraceOp::Free { alloc_index, .. } => {
+            TraceOp::Free {
+                alloc_index,
+                pre_trace,
+                ..
+            } => {
+                if let Some(k) = pre_trace {
+                    out.push(Statement::Free(FreeTarget::Index(
+                        PRE_TRACE_GROUP.to_string(),
+                        *k,
+                    )));
+                    continue;
+                }
                 let Some(k) = alloc_index
                     .and_then(|a| ordinal.get(a).copied())
                     .filter(|k| *k != usize::MAX)
                 else {
                     continue;
                 };
-                match out.last_mut() {
-                    Some(Statement::Free(FreeTarget::Range(_, _, end))) if *end == k => {
-                        *end = k + 1;
-                    }
-                    Some(last @ Statement::Free(FreeTarget::Index(_, _))) => {
-                        if let Statement::Free(FreeTarget::Index(name, i)) = last {
-                            if *i + 1 == k {
-                                let (name, i) = (name.clone(), *i);
-                                *last = Statement::Free(FreeTarget::Range(name, i, k + 1));
-                                continue;
-                            }
-                        }
-                        out.push(Statement::Free(FreeTarget::Index("t".to_string(), k)));
-                    }
-                    _ => out.push(Statement::Free(FreeTarget::Index("t".to_string(), k))),
-                }
+                push_free(&mut out, k);
             }
         }
     }
-    out
+    drains_before(trace.ops.len(), &mut out);
+    TraceReplay {
+        mode,
+        statements: out,
+        allocations,
+    }
+}
+
+/// One traced allocation, the `made`-th of group `t`.
+fn push_alloc(
+    out: &mut Vec<crate::workload::Statement>,
+    mode: ReplayMode,
+    (order, gfp, pfn): (u32, u32, Option<u64>),
+    refill: Vec<u64>,
+    made: usize,
+) {
+    use crate::alloc::reclaim::PageUse;
+    use crate::types::gfp::{Gfp, GFP_BITS_MASK};
+    use crate::workload::{FreeTarget, Statement};
+    // Bits above __GFP_BITS_MASK are debugging flags of other kernel configurations
+    // (KASAN, lockdep) that do not steer the allocator and that the workload
+    // language cannot write.
+    let gfp = Gfp(gfp & GFP_BITS_MASK);
+    if mode == ReplayMode::Follow {
+        out.push(Statement::Place {
+            name: TRACED_GROUP.to_string(),
+            order,
+            gfp: Some(gfp),
+            at: pfn,
+            cpu: None,
+            refill,
+        });
+        return;
+    }
+    if pfn.is_some() {
+        if let Some(Statement::Alloc {
+            order: o,
+            gfp: g,
+            count,
+            ..
+        }) = out.last_mut()
+        {
+            if *o == order && *g == gfp {
+                *count += 1;
+                return;
+            }
+        }
+    }
+    out.push(Statement::Alloc {
+        name: Some(TRACED_GROUP.to_string()),
+        order,
+        gfp,
+        count: 1,
+        node: -1,
+        nodemask: None,
+        cpu: None,
+        use_: PageUse::Kernel,
+    });
+    if pfn.is_none() {
+        // The traced kernel returned NULL: whatever the model got goes back at once.
+        out.push(Statement::Free(FreeTarget::Index(
+            TRACED_GROUP.to_string(),
+            made,
+        )));
+    }
+}
+
+/// `free t[k]`, joined with the free before it when they are consecutive.
+fn push_free(out: &mut Vec<crate::workload::Statement>, k: usize) {
+    use crate::workload::{FreeTarget, Statement};
+    match out.last_mut() {
+        Some(Statement::Free(FreeTarget::Range(name, _, end)))
+            if name == TRACED_GROUP && *end == k =>
+        {
+            *end = k + 1;
+        }
+        Some(last @ Statement::Free(FreeTarget::Index(_, _))) => {
+            if let Statement::Free(FreeTarget::Index(name, i)) = last {
+                if name == TRACED_GROUP && *i + 1 == k {
+                    let (name, i) = (name.clone(), *i);
+                    *last = Statement::Free(FreeTarget::Range(name, i, k + 1));
+                    return;
+                }
+            }
+            out.push(Statement::Free(FreeTarget::Index(
+                TRACED_GROUP.to_string(),
+                k,
+            )));
+        }
+        _ => out.push(Statement::Free(FreeTarget::Index(
+            TRACED_GROUP.to_string(),
+            k,
+        ))),
+    }
+}
+
+/// How a replay compared with the trace, found from the session that ran it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReplayFigures {
+    /// Traced allocation requests the replay made.
+    pub allocations: u64,
+    /// Of those, where the model's choice was the traced one: the same pfn, or NULL
+    /// where the kernel returned NULL.
+    pub agreed: u64,
+    /// Traced requests the kernel failed (null page).
+    pub kernel_failed: u64,
+    /// Of those, the model satisfied.
+    pub model_satisfied_kernel_failed: u64,
+    /// Traced requests the kernel satisfied and the model would have failed.
+    pub model_failed_kernel_satisfied: u64,
+    /// Follow mode: traced blocks the model did not hold free, so not placed.
+    pub not_free_in_model: u64,
+    /// Pre-trace blocks the replay held from the start, and how many of them the
+    /// model did not hold free (not held; their frees are skipped).
+    pub pre_trace_blocks: u64,
+    pub pre_trace_not_free: u64,
+    /// Trace lines of the first few pre-trace blocks the model did not hold free.
+    pub first_pre_trace_not_free: Vec<usize>,
+    /// Traced requests the trace recorded a per-cpu refill for (`rmqueue_bulk()`
+    /// ran, so the kernel's choice came from its buddy lists), and how many of them
+    /// agreed.
+    pub refilled: u64,
+    pub refilled_agreed: u64,
+    /// Trace lines of the first few allocations where the model chose otherwise.
+    pub first_disagreements: Vec<usize>,
+}
+
+impl ReplayFigures {
+    /// `agreed / allocations` in percent (0 with no allocations).
+    pub fn agreement_percent(&self) -> f64 {
+        if self.allocations == 0 {
+            0.0
+        } else {
+            self.agreed as f64 * 100.0 / self.allocations as f64
+        }
+    }
+}
+
+/// Reads a replay's outcomes off the session that ran its statements (from its
+/// first call): for each allocation, what the model chose against what the trace
+/// says.
+pub fn replay_figures(replay: &TraceReplay, session: &crate::session::Session) -> ReplayFigures {
+    use crate::session::Outcome;
+    let mut figures = ReplayFigures::default();
+    for record in session.calls() {
+        // The model's choice (`None`: NULL) and whether the traced block was placed.
+        let (index, chosen, not_free) = match &record.outcome {
+            Outcome::Allocated { index, allocation } => (*index, Some(allocation.pfn.0), false),
+            Outcome::Failed { index } => (*index, None, false),
+            Outcome::Placed {
+                index, model_pick, ..
+            } => (*index, pick_pfn(*model_pick), false),
+            Outcome::NotPlaced {
+                index,
+                pfn,
+                model_pick,
+            } => (*index, pick_pfn(*model_pick), pfn.is_some()),
+            _ => continue,
+        };
+        match replay.allocations.get(index) {
+            Some(TracedAllocation::PreTrace { line, .. }) => {
+                figures.pre_trace_blocks += 1;
+                if matches!(record.outcome, Outcome::NotPlaced { .. }) {
+                    figures.pre_trace_not_free += 1;
+                    if figures.first_pre_trace_not_free.len() < MAX_SKIP_EXAMPLES {
+                        figures.first_pre_trace_not_free.push(*line);
+                    }
+                }
+            }
+            Some(TracedAllocation::Request {
+                traced,
+                line,
+                refilled,
+            }) => {
+                figures.allocations += 1;
+                figures.refilled += u64::from(*refilled);
+                figures.refilled_agreed += u64::from(*refilled && *traced == chosen);
+                figures.not_free_in_model += u64::from(not_free);
+                match (traced, chosen) {
+                    (None, Some(_)) => {
+                        figures.kernel_failed += 1;
+                        figures.model_satisfied_kernel_failed += 1;
+                    }
+                    (None, None) => figures.kernel_failed += 1,
+                    (Some(_), None) => figures.model_failed_kernel_satisfied += 1,
+                    (Some(_), Some(_)) => {}
+                }
+                if *traced == chosen {
+                    figures.agreed += 1;
+                } else if figures.first_disagreements.len() < MAX_SKIP_EXAMPLES {
+                    figures.first_disagreements.push(*line);
+                }
+            }
+            None => {}
+        }
+    }
+    figures
+}
+
+fn pick_pfn(pick: crate::session::ModelPick) -> Option<u64> {
+    match pick {
+        crate::session::ModelPick::At(pfn) => Some(pfn.0),
+        _ => None,
+    }
 }
 
 /// The largest CPU number and pfn (one past the block) the trace mentions.

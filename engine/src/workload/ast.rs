@@ -37,6 +37,24 @@ pub enum Statement {
         cpu: Option<u32>,
         use_: PageUse,
     },
+    /// `place NAME order=N gfp=MASK at=PFN` (or `at=null`): a real kernel's traced
+    /// allocation replayed where it happened (the model's own answer asked first;
+    /// see `Operation::AllocAt`). `hold NAME order=N at=PFN` (no gfp): a block in use
+    /// since before the trace began, taken at its pfn.
+    Place {
+        name: String,
+        order: u32,
+        gfp: Option<Gfp>,
+        /// `None`: `at=null`, the traced allocation failed.
+        at: Option<u64>,
+        cpu: Option<u32>,
+        /// `refill=PFN,PFN,...`: the blocks the traced `rmqueue_bulk()` moved to
+        /// the per-cpu list for this request (see `Operation::AllocAt`).
+        refill: Vec<u64>,
+    },
+    /// `drained at=PFN,PFN,...`: the pages a traced kernel's `free_pcppages_bulk()`
+    /// gave back (see `Operation::DrainAt`).
+    DrainedAt(Vec<u64>),
     Free(FreeTarget),
     Drain {
         cpu: Option<u32>,

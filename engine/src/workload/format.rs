@@ -69,6 +69,35 @@ pub fn format_statement(statement: &Statement) -> String {
             }
             line
         }
+        Statement::Place {
+            name,
+            order,
+            gfp,
+            at,
+            cpu,
+            refill,
+        } => {
+            let mut line = match gfp {
+                Some(gfp) => format!("place {name} order={order} gfp={}", gfp.describe()),
+                None => format!("hold {name} order={order}"),
+            };
+            match at {
+                Some(pfn) => line.push_str(&format!(" at={pfn:#x}")),
+                None => line.push_str(" at=null"),
+            }
+            if let Some(cpu) = cpu {
+                line.push_str(&format!(" cpu={cpu}"));
+            }
+            if !refill.is_empty() {
+                let pfns: Vec<String> = refill.iter().map(|p| format!("{p:#x}")).collect();
+                line.push_str(&format!(" refill={}", pfns.join(",")));
+            }
+            line
+        }
+        Statement::DrainedAt(pfns) => {
+            let pfns: Vec<String> = pfns.iter().map(|p| format!("{p:#x}")).collect();
+            format!("drained at={}", pfns.join(","))
+        }
         Statement::Free(target) => match target {
             FreeTarget::All => "free all".to_string(),
             FreeTarget::Name(name) => format!("free {name}"),

@@ -110,6 +110,24 @@ fn parse_statement(
             Ok(Statement::Cpu(number(cpu, "a CPU number")?))
         }
         "alloc" => parse_alloc(first, rest),
+        "place" | "hold" => parse_place(first, rest),
+        "drained" => {
+            let [word] = rest else {
+                return Err(err(first.span, "`drained` takes `at=PFN,PFN,...`"));
+            };
+            let Some(("at", value)) = word.text.split_once('=') else {
+                return Err(err(word.span, "`drained` takes `at=PFN,PFN,...`"));
+            };
+            let span = Span {
+                line: word.span.line,
+                column: word.span.column + 3,
+            };
+            let pfns = value
+                .split(',')
+                .map(|text| pfn_number(&Word { text, span }))
+                .collect::<Result<Vec<u64>, _>>()?;
+            Ok(Statement::DrainedAt(pfns))
+        }
         "free" => parse_free(first, rest),
         "drain" => {
             let mut cpu = None;
@@ -362,6 +380,116 @@ fn parse_alloc(first: &Word<'_>, rest: &[Word<'_>]) -> Result<Statement, Workloa
         nodemask,
         cpu,
         use_,
+    })
+}
+
+/// `place NAME order=N gfp=MASK at=PFN|null [cpu=N] [refill=PFN,...]` and
+/// `hold NAME order=N at=PFN [cpu=N]`.
+fn parse_place(first: &Word<'_>, rest: &[Word<'_>]) -> Result<Statement, WorkloadError> {
+    let hold = first.text == "hold";
+    let usage = if hold {
+        "`hold NAME order=N at=PFN`"
+    } else {
+        "`place NAME order=N gfp=MASK at=PFN` (or `at=null`)"
+    };
+    let Some((name_word, rest)) = rest.split_first() else {
+        return Err(err(first.span, format!("{usage} needs a name")));
+    };
+    if !valid_name(name_word.text) {
+        return Err(err(
+            name_word.span,
+            format!("{usage}: `{}` is not a name", name_word.text),
+        ));
+    }
+    let (mut order, mut gfp, mut at, mut cpu) = (None, None, None, None);
+    let mut refill = Vec::new();
+    for word in rest {
+        let Some((key, value)) = word.text.split_once('=') else {
+            return Err(err(
+                word.span,
+                format!("expected `key=value`, found `{}`", word.text),
+            ));
+        };
+        let value_word = Word {
+            text: value,
+            span: Span {
+                line: word.span.line,
+                column: word.span.column + key.len() + 1,
+            },
+        };
+        match key {
+            "order" => {
+                let n: u32 = number(&value_word, "an order 0-10")?;
+                if n > 10 {
+                    return Err(err(
+                        value_word.span,
+                        format!("order {n} is too large: Linux 6.1 allocates orders 0 to 10"),
+                    ));
+                }
+                order = Some(n);
+            }
+            "gfp" if !hold => {
+                gfp = Some(Gfp::parse(value).map_err(|e| err(value_word.span, e.message))?)
+            }
+            "at" => {
+                at = Some(if value == "null" && !hold {
+                    None
+                } else {
+                    Some(pfn_number(&value_word)?)
+                })
+            }
+            "cpu" => cpu = Some(number(&value_word, "a CPU number")?),
+            "refill" if !hold => {
+                refill = value
+                    .split(',')
+                    .map(|text| {
+                        pfn_number(&Word {
+                            text,
+                            span: value_word.span,
+                        })
+                    })
+                    .collect::<Result<Vec<u64>, _>>()?;
+            }
+            other => {
+                let keys = if hold {
+                    "order, at or cpu"
+                } else {
+                    "order, gfp, at, cpu or refill"
+                };
+                return Err(err(
+                    word.span,
+                    format!("`{}` has no `{other}=`: use {keys}", first.text),
+                ));
+            }
+        }
+    }
+    let (Some(order), Some(at)) = (order, at) else {
+        return Err(err(first.span, format!("{usage} needs `order=` and `at=`")));
+    };
+    if !hold && gfp.is_none() {
+        return Err(err(first.span, format!("{usage} needs `gfp=`")));
+    }
+    Ok(Statement::Place {
+        name: name_word.text.to_string(),
+        order,
+        gfp,
+        at,
+        cpu,
+        refill,
+    })
+}
+
+/// A pfn, `0x...` in hex or decimal.
+fn pfn_number(word: &Word<'_>) -> Result<u64, WorkloadError> {
+    let parsed = match word.text.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16).ok(),
+        None => word.text.parse().ok(),
+    };
+    parsed.ok_or_else(|| {
+        err(
+            word.span,
+            format!("expected a pfn (0x... or decimal), found `{}`", word.text),
+        )
     })
 }
 

@@ -126,8 +126,8 @@ fn apply(
         .map_err(|e| err(span, e.to_string()))?;
     state.summary.operations += 1;
     match call.outcome {
-        Outcome::Allocated { .. } => state.summary.allocated += 1,
-        Outcome::Failed { .. } => state.summary.failed += 1,
+        Outcome::Allocated { .. } | Outcome::Placed { .. } => state.summary.allocated += 1,
+        Outcome::Failed { .. } | Outcome::NotPlaced { .. } => state.summary.failed += 1,
         Outcome::Freed { .. } => state.summary.freed += 1,
         _ => {}
     }
@@ -165,6 +165,29 @@ fn run_statement(
             };
             run_alloc(session, name.as_deref(), *count, &operation, span, state)
         }
+        Statement::Place {
+            name,
+            order,
+            gfp,
+            at,
+            cpu,
+            refill,
+        } => {
+            let operation = Operation::AllocAt {
+                pfn: *at,
+                order: *order,
+                gfp: *gfp,
+                cpu: cpu.or(state.cpu),
+                refill: refill.clone(),
+            };
+            run_alloc(session, Some(name), 1, &operation, span, state)
+        }
+        Statement::DrainedAt(pfns) => apply(
+            session,
+            Operation::DrainAt { pfns: pfns.clone() },
+            span,
+            state,
+        ),
         Statement::Free(target) => run_free(session, target, span, state),
         Statement::Drain { cpu } => {
             let operation = match cpu {

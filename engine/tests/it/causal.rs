@@ -196,6 +196,13 @@ fn every_lesson_tells_its_events_in_the_order_the_engine_takes_them() {
 }
 
 #[test]
+fn follow_replay_tells_its_events_inside_take_page_off_buddy() {
+    let session = crate::common::scenario_run::follow_replay_session();
+    let checked = check(&session).unwrap_or_else(|e| panic!("{e}"));
+    assert!(checked > 0);
+}
+
+#[test]
 fn random_runs_tell_their_events_in_the_order_the_engine_takes_them() {
     seeded::run(
         "causal::random_runs_tell_their_events_in_the_order_the_engine_takes_them",

@@ -414,6 +414,10 @@ fn effect_visible(
     let pageblock = |pfn: Pfn| zone_of(state, pfn).buddy.pageblock_type(pfn);
     let ok = |holds: bool, what: String| Some(if holds { Ok(()) } else { Err(what) });
     match *event {
+        Event::TakenOffBuddy { pfn, order, .. } => ok(
+            free_order(pfn).is_none() && !on_a_pcp_list(state, pfn),
+            format!("the traced block at {pfn} of order {order} is still free"),
+        ),
         Event::TakeBlock { pfn, order, .. } => ok(
             free_order(pfn).is_none(),
             format!("the block at {pfn} of order {order} is still free"),
@@ -552,6 +556,33 @@ fn each_event_shows_its_own_effect() {
             "no {kind} event was checked (checked: {kinds:?})"
         );
     }
+}
+
+/// The trace replay's follow mode (`take_page_off_buddy()` off the free lists and
+/// off a per-cpu list): every call's journal gives the state after it, and each
+/// placement shows at its own event.
+#[test]
+fn follow_replay_journals_give_the_state_after_each_call() {
+    let session = crate::common::scenario_run::follow_replay_session();
+    let mut kinds = BTreeSet::new();
+    check_session(&session, &mut kinds).unwrap_or_else(|e| panic!("{e}"));
+    assert!(kinds.contains("TakenOffBuddy"), "{kinds:?}");
+    let mut effects = BTreeSet::new();
+    check_effects(&session, &mut effects).unwrap_or_else(|e| panic!("{e}"));
+    assert!(effects.contains("TakenOffBuddy"), "{effects:?}");
+    // One of them came off CPU 0's per-cpu list.
+    let from_pcp = (0..session.calls().len()).any(|call| {
+        session.events(call).iter().any(|e| {
+            matches!(
+                e,
+                Event::TakenOffBuddy {
+                    pcp_cpu: Some(0),
+                    ..
+                }
+            )
+        })
+    });
+    assert!(from_pcp);
 }
 
 /// A session with the same calls as `session`, built afresh (nothing cached). Its

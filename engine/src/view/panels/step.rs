@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use crate::buddy::stack::Stacks;
 use crate::event::Event;
-use crate::session::{Call, Cursor, Operation, Outcome, Session};
+use crate::session::{Call, Cursor, ModelPick, Operation, Outcome, Session};
+use crate::types::Pfn;
 
 /// The step: the current call, its frames and what just happened.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -82,8 +83,45 @@ pub fn describe_operation(operation: &Operation) -> String {
             let cpu = cpu.map_or(String::new(), |c| format!(" on CPU {c}"));
             format!("__free_pages(allocation #{index}){cpu}")
         }
+        Operation::AllocAt {
+            pfn,
+            order,
+            gfp,
+            cpu,
+            refill,
+        } => {
+            let refill = if refill.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (its rmqueue_bulk moved {} traced blocks to the per-cpu list first)",
+                    refill.len()
+                )
+            };
+            let cpu = cpu.map_or(String::new(), |c| format!(" on CPU {c}"));
+            match (gfp, pfn) {
+                (None, Some(pfn)) => format!(
+                    "the order-{order} block at pfn {} in use since before the trace began: take_page_off_buddy(){cpu}",
+                    Pfn(*pfn)
+                ),
+                (None, None) => format!("an order-{order} block held since before the trace{cpu}"),
+                (Some(gfp), Some(pfn)) => format!(
+                    "traced alloc_pages({}, {order}) that returned pfn {}{cpu}: the model's own answer, then take_page_off_buddy() there{refill}",
+                    gfp.describe(),
+                    Pfn(*pfn)
+                ),
+                (Some(gfp), None) => format!(
+                    "traced alloc_pages({}, {order}) that returned NULL{cpu}: the model's own answer",
+                    gfp.describe()
+                ),
+            }
+        }
         Operation::DrainLocal { cpu } => format!("drain_local_pages() on CPU {cpu}"),
         Operation::DrainAll => "drain_all_pages()".to_string(),
+        Operation::DrainAt { pfns } => format!(
+            "the traced free_pcppages_bulk() of {} per-cpu pages (mm_page_pcpu_drain)",
+            pfns.len()
+        ),
         Operation::RunKswapd { node } => format!("kswapd{node}: balance_pgdat()"),
         Operation::KswapdWoken {
             node,
@@ -125,6 +163,34 @@ pub fn describe_outcome(outcome: &Outcome) -> String {
             allocation.zone.name()
         ),
         Outcome::Failed { index } => format!("allocation #{index} failed: NULL"),
+        Outcome::Placed {
+            index,
+            allocation,
+            model_pick,
+        } => format!(
+            "allocation #{index}: the order-{} block at the traced pfn {} in node {} {}{}",
+            allocation.order,
+            allocation.pfn,
+            allocation.node,
+            allocation.zone.name(),
+            describe_pick(*model_pick, Some(allocation.pfn))
+        ),
+        Outcome::NotPlaced {
+            index,
+            pfn: Some(pfn),
+            model_pick,
+        } => format!(
+            "allocation #{index}: the traced block at pfn {pfn} is not free in the model, so it is not placed{}",
+            describe_pick(*model_pick, Some(*pfn))
+        ),
+        Outcome::NotPlaced {
+            index,
+            pfn: None,
+            model_pick,
+        } => format!(
+            "allocation #{index}: the traced kernel returned NULL{}",
+            describe_pick(*model_pick, None)
+        ),
         Outcome::Freed { index, pfn, order } => {
             format!("freed allocation #{index}, the order-{order} block at pfn {pfn}")
         }
@@ -138,12 +204,32 @@ pub fn describe_outcome(outcome: &Outcome) -> String {
     }
 }
 
+/// The model's own answer to a traced request, against the traced result.
+fn describe_pick(pick: ModelPick, traced: Option<Pfn>) -> String {
+    match (pick, traced) {
+        (ModelPick::NotAsked, _) => String::new(),
+        (ModelPick::Failed, None) => "; the model's allocation fails too".to_string(),
+        (ModelPick::Failed, Some(_)) => {
+            "; the model's own allocation would have failed".to_string()
+        }
+        (ModelPick::At(at), None) => {
+            format!("; the model's own allocation would have succeeded, at pfn {at}")
+        }
+        (ModelPick::At(at), Some(pfn)) if at == pfn => {
+            "; the model would have picked the same block".to_string()
+        }
+        (ModelPick::At(at), Some(_)) => format!("; the model would have picked pfn {at}"),
+    }
+}
+
 fn entry_point(operation: &Operation) -> &'static str {
     match operation {
         Operation::Alloc { .. } => "__alloc_pages",
         Operation::Free { .. } => "__free_pages",
+        Operation::AllocAt { .. } => "take_page_off_buddy",
         Operation::DrainLocal { .. } => "drain_local_pages",
         Operation::DrainAll => "drain_all_pages",
+        Operation::DrainAt { .. } => "free_pcppages_bulk",
         Operation::RunKswapd { .. } | Operation::KswapdWoken { .. } => "kswapd",
         Operation::CompactMemory => "compact_nodes",
         Operation::DropCaches => "drop_caches_sysctl_handler",
@@ -247,6 +333,8 @@ pub fn ordinal(n: usize) -> String {
 fn with_ordinal(outcome: &Outcome, text: String) -> String {
     let index = match *outcome {
         Outcome::Allocated { index, .. }
+        | Outcome::Placed { index, .. }
+        | Outcome::NotPlaced { index, .. }
         | Outcome::Failed { index }
         | Outcome::Freed { index, .. } => index,
         _ => return text,
