@@ -323,8 +323,15 @@ fn a_zone_past_the_per_page_limit_gets_zoneinfo_and_a_refusal_naming_it() {
 fn a_bare_zoneinfo_is_a_machine_with_its_assumptions_said() {
     let zoneinfo_file = data("collector-laptop-6.1/zoneinfo");
     let (zoneinfo, stderr) = accepted(&["zoneinfo", &zoneinfo_file]);
-    // Where the holes lie is not in zoneinfo: the note says what was assumed.
+    // Where the holes lie is not in zoneinfo: the note says what was assumed. There
+    // was no dmesg at all: no note may blame a wrapped one, or claim to have copied
+    // its lines.
     assert!(stderr.contains("hole"), "{stderr}");
+    assert!(!stderr.contains("wrapped"), "{stderr}");
+    assert!(
+        !stderr.contains("dmesg's \"Early memory node ranges\""),
+        "{stderr}"
+    );
     let normal = zone_block(&zoneinfo, 0, "Normal");
     assert_eq!(field(&normal, "spanned"), 3_598_336);
     assert_eq!(field(&normal, "present"), 3_598_336);
