@@ -158,7 +158,7 @@ test('a deflate bomb stops at 1 MiB', async () => {
 
 test('a terabyte machine and an endless workload are refused, quickly', async () => {
   const machines = [
-    ['[[machine.nodes]]\nmemory = ["1T@0x100000000"]\ncpus = "0"\n', /256 GiB of address space/],
+    ['[[machine.nodes]]\nmemory = ["20T@0x100000000"]\ncpus = "0"\n', /16 TiB of address space/],
     ['[machine]\nsection_size_bits = 22\n[[machine.nodes]]\nmemory = ["60T@0x100000000"]\ncpus = "0"\n', /sections of 2\^22 bytes; at most 524288/],
     [
       Array.from({ length: 600 }, (_, i) => `[[machine.nodes]]\nmemory = ["64M@${(i * 64 + 16) * 2 ** 20}"]\ncpus = "${i * 12}-${i * 12 + 11}"\n`).join(''),
@@ -187,7 +187,7 @@ test('hostile snapshots are refused beside the import box', async () => {
   const real = await readFile(join(ROOT, 'engine/tests/data/oracle/c-2node-1G-1G/machine.snapshot'), 'utf8');
   const cases = [
     // A 60 TiB node in the memory map.
-    [real.replace('node   1: [mem 0x0000000040000000-0x000000007ffdffff]', 'node   1: [mem 0x0000000040000000-0x00003c007ffdffff]'), /256 GiB of address space/],
+    [real.replace('node   1: [mem 0x0000000040000000-0x000000007ffdffff]', 'node   1: [mem 0x0000000040000000-0x00003c007ffdffff]'), /16 TiB of address space/],
     // Markup and control characters in place of the zoneinfo.
     ['==> /proc/zoneinfo <==\n<script>window.__pwned=1</script>\u0000\u0007\n', /no `dmesg` section/],
     // Every section header and nothing else.

@@ -71,6 +71,27 @@ pub fn machine(pages: u64) -> MachineConfig {
     }
 }
 
+/// A server of `pages` pages (4 KiB) on `nodes` nodes of equal size, one after the
+/// other from 4 GiB (so every zone is Normal), two CPUs a node, THP off: the machines
+/// the scale benchmark boots, up to 4 TiB.
+pub fn server(pages: u64, nodes: u64) -> MachineConfig {
+    let each = pages / nodes.max(1);
+    let base = (4u64 << 30) >> 12;
+    MachineConfig {
+        nodes: (0..nodes.max(1))
+            .map(|n| NodeConfig {
+                memory: vec![PfnRange {
+                    start: base + n * each,
+                    end: base + (n + 1) * each,
+                }],
+                cpus: vec![2 * n as u32, 2 * n as u32 + 1],
+            })
+            .collect(),
+        thp: buddyscope_engine::machine::ThpMode::Never,
+        ..MachineConfig::default()
+    }
+}
+
 /// The operation sequence of `workload`, `ops` long, for a machine of `pages` pages.
 pub fn sequence(workload: Workload, ops: usize, pages: u64, seed: u64) -> Vec<Op> {
     let mut rng = Rng::new(seed);

@@ -1,8 +1,10 @@
 //! `buddyscope-bench`: the native benchmarks, and the summary of a whole run.
 //!
 //! - `buddyscope-bench native [--quick]` times the engine workloads (tracing off and
-//!   on) beside the peer, machine initialisation and memory for 1 to 256 GiB, and how
-//!   cost grows with workload length; writes target/bench/native.json.
+//!   on) beside the peer, machine initialisation and memory for 1 GiB to 4 TiB, and
+//!   how cost grows with workload length; writes target/bench/native.json.
+//! - `buddyscope-bench scale` measures only the initialisation and memory rows;
+//!   writes target/bench/scale.json.
 //! - `buddyscope-bench summary` reads native.json and browser.json (from
 //!   scripts/bench.mjs), prints one table and writes target/bench/summary.json.
 //!
@@ -15,7 +17,7 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use buddyscope_bench::{machine, run_engine, run_peer, sequence, Workload};
+use buddyscope_bench::{machine, run_engine, run_peer, sequence, server, Workload};
 use buddyscope_engine::alloc::Allocator;
 use buddyscope_engine::machine::Machine;
 
@@ -110,43 +112,7 @@ fn native(quick: bool) -> String {
     }
     let _ = writeln!(json, "  \"workloads\": [\n{}\n  ],", rows.join(",\n"));
 
-    println!("\nScale: machine build + boot free lists, engine heap");
-    println!(
-        "{:>8} {:>12} {:>12} {:>14} {:>14}",
-        "GiB", "pages", "init ms", "heap MiB", "bytes/page"
-    );
-    let mut scale = Vec::new();
-    let mut bytes_per_page_max = 0.0f64;
-    for gib in [1u64, 16, 64, 256] {
-        let pages = gib << 18;
-        let config = machine(pages);
-        let before = LIVE.load(Ordering::Relaxed);
-        let t = Instant::now();
-        let built = Machine::build(&config)
-            .map_err(|e| e.to_string())
-            .and_then(|m| Allocator::from_machine(&m).map_err(|e| e.to_string()));
-        let init_ms = t.elapsed().as_secs_f64() * 1e3;
-        let Ok(allocator) = built else {
-            eprintln!("{gib} GiB machine does not build");
-            std::process::exit(1);
-        };
-        let heap = LIVE.load(Ordering::Relaxed) - before;
-        let per_page = heap as f64 / pages as f64;
-        bytes_per_page_max = bytes_per_page_max.max(per_page);
-        println!(
-            "{gib:>8} {pages:>12} {init_ms:>12.1} {:>14.1} {per_page:>14.2}",
-            heap as f64 / (1 << 20) as f64
-        );
-        if gib == 64 {
-            let _ = writeln!(json, "  \"init_64g_ms\": {init_ms:.3},");
-        }
-        scale.push(format!(
-            "    {{\"gib\": {gib}, \"pages\": {pages}, \"init_ms\": {init_ms:.3}, \"heap_bytes\": {heap}}}"
-        ));
-        drop(allocator);
-    }
-    let _ = writeln!(json, "  \"bytes_per_page\": {bytes_per_page_max:.3},");
-    let _ = writeln!(json, "  \"scale\": [\n{}\n  ],", scale.join(",\n"));
+    scale(&mut json);
 
     println!("\nGrowth with workload length (mixed orders, 1 GiB machine)");
     println!("{:>10} {:>12} {:>14}", "ops", "ms", "ns/op");
@@ -163,6 +129,111 @@ fn native(quick: bool) -> String {
     let _ = writeln!(json, "  \"growth\": [\n{}\n  ]", growth.join(",\n"));
     json.push_str("}\n");
     json
+}
+
+/// Machine build and boot, and the engine's heap right after boot, for 1 GiB to
+/// 4 TiB: one node up to 16 GiB, eight nodes from 256 GiB on. Writes
+/// `bytes_per_page` (the largest) and `init_4t_ms` to `json`.
+fn scale(json: &mut String) {
+    println!("\nScale: machine build + boot free lists, engine heap");
+    println!(
+        "{:>8} {:>6} {:>12} {:>12} {:>14} {:>14}",
+        "GiB", "nodes", "pages", "init ms", "heap MiB", "bytes/page"
+    );
+    let mut scale = Vec::new();
+    let mut bytes_per_page_max = 0.0f64;
+    for (gib, nodes) in [
+        (1u64, 1u64),
+        (16, 1),
+        (64, 1),
+        (256, 8),
+        (2048, 8),
+        (4096, 8),
+    ] {
+        let pages = gib << 18;
+        let config = if nodes == 1 {
+            machine(pages)
+        } else {
+            server(pages, nodes)
+        };
+        let before = LIVE.load(Ordering::Relaxed);
+        let t = Instant::now();
+        let built = Machine::build(&config)
+            .map_err(|e| e.to_string())
+            .and_then(|m| Allocator::from_machine(&m).map_err(|e| e.to_string()));
+        let init_ms = t.elapsed().as_secs_f64() * 1e3;
+        let allocator = match built {
+            Ok(allocator) => allocator,
+            Err(e) => {
+                eprintln!("{gib} GiB machine does not build: {e}");
+                std::process::exit(1);
+            }
+        };
+        let heap = LIVE.load(Ordering::Relaxed) - before;
+        let per_page = heap as f64 / pages as f64;
+        bytes_per_page_max = bytes_per_page_max.max(per_page);
+        println!(
+            "{gib:>8} {nodes:>6} {pages:>12} {init_ms:>12.1} {:>14.1} {per_page:>14.3}",
+            heap as f64 / (1 << 20) as f64
+        );
+        match gib {
+            64 => {
+                let _ = writeln!(json, "  \"init_64g_ms\": {init_ms:.3},");
+            }
+            2048 => {
+                let _ = writeln!(json, "  \"init_2t_ms\": {init_ms:.3},");
+            }
+            4096 => {
+                let _ = writeln!(json, "  \"init_4t_ms\": {init_ms:.3},");
+            }
+            _ => {}
+        }
+        scale.push(format!(
+            "    {{\"gib\": {gib}, \"nodes\": {nodes}, \"pages\": {pages}, \"init_ms\": {init_ms:.3}, \"heap_bytes\": {heap}}}"
+        ));
+        drop(allocator);
+    }
+    let _ = writeln!(json, "  \"bytes_per_page\": {bytes_per_page_max:.3},");
+    let _ = writeln!(json, "  \"scale\": [\n{}\n  ],", scale.join(",\n"));
+    page_16t(json);
+}
+
+/// What the page holds for a 16 TiB machine (8 nodes of 2 TiB from 4 GiB up to the
+/// page's limit): the loaded session and the state and page map it draws, in heap
+/// bytes of this 64-bit build (wasm32's pointers are half as wide, so its heap is
+/// smaller).
+fn page_16t(json: &mut String) {
+    let node_pages = (16u64 << 40 >> 12) / 8 - (1 << 17);
+    let mut text = String::from("version = 1\n[machine]\nthp = \"never\"\n");
+    for n in 0..8u64 {
+        let start = ((1u64 << 20) + n * node_pages) << 12;
+        let _ = write!(
+            text,
+            "[[machine.nodes]]\nmemory = [\"{:#x}-{:#x}\"]\ncpus = \"{n}\"\n",
+            start,
+            start + (node_pages << 12) - 1
+        );
+    }
+    let before = LIVE.load(Ordering::Relaxed);
+    let t = Instant::now();
+    let loaded = match buddyscope_engine::view::load_text(&text) {
+        Ok((_, loaded)) => loaded,
+        Err(e) => {
+            eprintln!("the 16 TiB machine does not load in the page: {e}");
+            std::process::exit(1);
+        }
+    };
+    let state = loaded.session.state_at(loaded.cursor);
+    let map = buddyscope_engine::view::page_map(&state);
+    let ms = t.elapsed().as_secs_f64() * 1e3;
+    let heap = LIVE.load(Ordering::Relaxed) - before;
+    println!(
+        "\nThe page, 16 TiB on 8 nodes ({} pages mapped): load + page map {ms:.1} ms, heap {:.1} MiB",
+        map.pages(),
+        heap as f64 / (1 << 20) as f64
+    );
+    let _ = writeln!(json, "  \"page_16t_ms\": {ms:.3},");
+    let _ = writeln!(json, "  \"page_16t_heap_bytes\": {heap},");
 }
 
 /// The number after `"key":` in a flat JSON text, if any.
@@ -198,7 +269,7 @@ fn summary() -> Result<(), String> {
         (Some(w), Some(n)) if n > 0.0 => Some(w / n),
         _ => None,
     };
-    let rows: [(&str, Option<f64>, &str, &str); 8] = [
+    let rows: [(&str, Option<f64>, &str, &str); 9] = [
         (
             "engine_vs_peer_ratio",
             number(&native, "engine_vs_peer_ratio"),
@@ -214,14 +285,20 @@ fn summary() -> Result<(), String> {
         (
             "bytes_per_page",
             number(&native, "bytes_per_page"),
-            "<= 16",
-            "engine heap per simulated page (largest of 1-256 GiB)",
+            "<= 1",
+            "engine heap per page right after boot (largest of 1 GiB-4 TiB)",
         ),
         (
             "init_64g_ms",
             number(&native, "init_64g_ms"),
             "-",
             "machine build + boot free lists, 64 GiB",
+        ),
+        (
+            "init_4t_ms",
+            number(&native, "init_4t_ms"),
+            "<= 1000",
+            "machine build + boot free lists, 4 TiB on 8 nodes",
         ),
         (
             "redraw_4mi_ms",
@@ -289,6 +366,19 @@ fn main() {
                 std::process::exit(1);
             }
         }
+        Some("scale") => {
+            // The scale rows alone (what `native` also measures), for a quick look.
+            let mut json = String::from("{\n");
+            scale(&mut json);
+            json.push_str("  \"only\": \"scale\"\n}\n");
+            let dir = std::path::Path::new("target/bench");
+            if let Err(e) = std::fs::create_dir_all(dir)
+                .and_then(|()| std::fs::write(dir.join("scale.json"), json))
+            {
+                eprintln!("target/bench/scale.json: {e}");
+                std::process::exit(1);
+            }
+        }
         Some("summary") => {
             if let Err(e) = summary() {
                 eprintln!("{e}");
@@ -310,7 +400,7 @@ fn main() {
             println!("{ok} allocations");
         }
         _ => {
-            eprintln!("usage: buddyscope-bench native [--quick] | summary | profile [pcp|mixed|fragmentation]");
+            eprintln!("usage: buddyscope-bench native [--quick] | scale | summary | profile [pcp|mixed|fragmentation]");
             std::process::exit(2);
         }
     }

@@ -187,10 +187,18 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Import { files } => run_import(&files),
-        Command::Zoneinfo(args) => print_machine(&args, proc::zoneinfo),
-        Command::Zonelists(args) => print_machine(&args, |m, _| proc::zonelists_boot_log(m)),
-        Command::Buddyinfo(args) => print_machine(&args, |_, z| proc::buddyinfo(z)),
-        Command::Pagetypeinfo(args) => print_machine(&args, proc::pagetypeinfo),
+        // zoneinfo and zonelists are boot-time arithmetic: no zone's pages are built,
+        // so they work for any machine Linux 6.1 boots.
+        Command::Zoneinfo(args) => {
+            print_booted(&args, |m| Ok(proc::zoneinfo(m, &boot::boot_free_pages(m))))
+        }
+        Command::Zonelists(args) => print_booted(&args, |m| Ok(proc::zonelists_boot_log(m))),
+        Command::Buddyinfo(args) => {
+            print_booted(&args, |m| Ok(proc::buddyinfo(&boot::boot_free_lists(m)?)))
+        }
+        Command::Pagetypeinfo(args) => print_booted(&args, |m| {
+            Ok(proc::pagetypeinfo(m, &boot::boot_free_lists(m)?))
+        }),
         Command::Replay { case_dir, out } => run_replay(&case_dir, &out),
         Command::Share { file, step } => run_share(&file, step),
         Command::Run {
@@ -419,9 +427,9 @@ fn run_import(paths: &[PathBuf]) -> Result<(), String> {
     Ok(())
 }
 
-fn print_machine(
+fn print_booted(
     args: &MachineArgs,
-    render: impl Fn(&Machine, &[boot::ZoneMemory]) -> String,
+    render: impl Fn(&Machine) -> Result<String, EngineError>,
 ) -> Result<(), String> {
     let config = load_machine_paths(&args.files)?;
     let label = args
@@ -436,8 +444,8 @@ fn print_machine(
     if args.all_cpus_online {
         machine.rebuild_zonelists_all_cpus_online();
     }
-    let memory = boot::boot_free_lists(&machine).map_err(|e| format!("{label}: {e}"))?;
-    print!("{}", render(&machine, &memory));
+    let text = render(&machine).map_err(|e| format!("{label}: {e}"))?;
+    print!("{text}");
     Ok(())
 }
 

@@ -660,3 +660,43 @@ fn a_gzipped_zoneinfo_and_a_numactl_file_make_a_machine() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_12_tib_16_node_server_prints_its_zonelists_and_zoneinfo() {
+    // 16 nodes of 768 GiB (201326592 pages) from 4 GiB: one Normal zone each.
+    // Worked out from Linux 6.1: the memmap takes 201326592 / 64 = 3145728 pages, so
+    // managed (and free at boot) is 198180864; int_sqrt(16 * 198180864 * 4 * 16) =
+    // 450485 kB is above the 262144 kB cap, so pages_min = 65536 and each zone's
+    // share is 65536 / 16 = 4096; the scale factor gives 198180864 * 10 / 10000 =
+    // 198180, so low = 4096 + 198180 = 202276 and high = 4096 + 2 * 198180 = 400456.
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/server-12t-16node.toml"
+    );
+    let (ok, zonelists, stderr) = buddyscope(&["zonelists", file]);
+    assert!(ok, "{stderr}");
+    assert!(
+        zonelists.contains("Fallback order for Node 15: 15 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14\n"),
+        "{zonelists}"
+    );
+    let (ok, zoneinfo, stderr) = buddyscope(&["zoneinfo", file]);
+    assert!(ok, "{stderr}");
+    let normal = zoneinfo
+        .split("Node ")
+        .filter(|zone| zone.contains("zone   Normal"))
+        .collect::<Vec<_>>();
+    assert_eq!(normal.len(), 16);
+    for zone in normal {
+        for line in [
+            "pages free     198180864\n",
+            "min      4096\n",
+            "low      202276\n",
+            "high     400456\n",
+            "spanned  201326592\n",
+            "present  201326592\n",
+            "managed  198180864\n",
+        ] {
+            assert!(zone.contains(line), "`{line}` missing from {zone}");
+        }
+    }
+}

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::types::{Pfn, MAX_ORDER};
+use crate::types::{Pfn, ZoneType, MAX_ORDER, PAGE_SIZE_BYTES};
 
 /// Something the caller asked for that the model cannot do. Every variant names what
 /// was wrong in words a user can act on; the state is left exactly as it was.
@@ -14,6 +14,15 @@ pub enum EngineError {
     EmptyZone,
     /// A zone larger than the model accepts.
     ZoneTooLarge { pages: u64, limit: u64 },
+    /// A machine's zone larger than the per-page model accepts, found before any
+    /// zone is built.
+    MachineZoneTooLarge {
+        node: u32,
+        zone: ZoneType,
+        spanned: u64,
+        present: u64,
+        limit: u64,
+    },
     /// A zone whose end would overflow the pfn space.
     ZoneOutOfRange { start_pfn: u64, pages: u64 },
     /// A pfn that is not inside the zone.
@@ -49,6 +58,20 @@ impl fmt::Display for EngineError {
             EngineError::ZoneTooLarge { pages, limit } => {
                 write!(f, "a zone of {pages} pages is larger than the limit of {limit} pages")
             }
+            EngineError::MachineZoneTooLarge {
+                node,
+                zone,
+                spanned,
+                present,
+                limit,
+            } => write!(
+                f,
+                "node {node} zone {} spans {spanned} pages ({}; {present} pages, {}, present): the per-page model numbers a zone's pages in 32 bits, so one zone may span at most {limit} pages (just under {} TiB); boot-time numbers (zoneinfo, zonelists, watermarks) need no per-page model",
+                zone.name(),
+                gib(*spanned),
+                gib(*present),
+                ((*limit + 1) * PAGE_SIZE_BYTES) >> 40
+            ),
             EngineError::ZoneOutOfRange { start_pfn, pages } => write!(
                 f,
                 "a zone of {pages} pages starting at pfn {start_pfn:#x} runs past the end of the physical address space"
@@ -72,3 +95,17 @@ impl fmt::Display for EngineError {
 }
 
 impl std::error::Error for EngineError {}
+
+/// Pages as a size: whole GiB, GiB to one decimal, or MiB below 1 GiB.
+fn gib(pages: u64) -> String {
+    let bytes = u128::from(pages) * u128::from(PAGE_SIZE_BYTES);
+    if bytes < 1 << 30 {
+        return format!("{} MiB", bytes >> 20);
+    }
+    let tenths = (bytes * 10) >> 30;
+    if tenths % 10 == 0 {
+        format!("{} GiB", tenths / 10)
+    } else {
+        format!("{}.{} GiB", tenths / 10, tenths % 10)
+    }
+}

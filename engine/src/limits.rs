@@ -55,8 +55,11 @@ pub const SECTIONS_MAX: u64 = 1 << 19;
 /// The most per-cpu pagesets (online CPUs × populated zones), each kept in every copy
 /// of the state: 65,536 is 256 CPUs on 64 nodes with four zones each.
 pub const PCP_SETS_MAX: u64 = 1 << 16;
-/// The most pages a zone may span: 256 GiB of 4 KiB pages.
-pub const ZONE_PAGES_MAX: u64 = 1 << 26;
+/// The most pages one zone may span in the per-page model (just under 16 TiB): the
+/// model numbers a zone's pages in 32 bits, with one value kept for "no page".
+/// Boot-time numbers (zoneinfo, zonelists, watermarks) do not need the per-page
+/// model and have no such limit.
+pub const ZONE_PAGES_MAX: u64 = u32::MAX as u64;
 
 // ---------------------------------------------------------------------------------
 // The page.
@@ -65,12 +68,11 @@ pub const ZONE_PAGES_MAX: u64 = 1 << 26;
 /// work and a hundred bytes of history each), so a mistyped `count=` cannot hang the
 /// tab.
 pub const PAGE_OPERATIONS_MAX: u64 = 1_000_000;
-/// The largest address space the page draws, in pages (256 GiB; holes cost a byte a
-/// page in the page map, nothing in the engine).
-pub const PAGE_MAP_PAGES_MAX: u64 = 1 << 26;
-/// The most pages the zones of a machine in the page may span together (64 GiB):
-/// the engine keeps ten bytes a spanned page, and the session a copy at boot.
-pub const PAGE_SPANNED_PAGES_MAX: u64 = 1 << 24;
+/// The largest address space the page draws, in pages (16 TiB). The page map and
+/// the engine's per-page state are stored by max-order block, so a block of memory
+/// the workload has not split costs tens of bytes and a hole costs a few bytes a
+/// 4 MiB block (docs/performance.md).
+pub const PAGE_MAP_PAGES_MAX: u64 = 1 << 32;
 
 // ---------------------------------------------------------------------------------
 // Workloads and sessions.

@@ -330,11 +330,14 @@ struct Checkpoint {
 
 /// How many states after some calls the replay cache keeps: the one a caller holds,
 /// and others to replay forward in place or to step through a call with, so that
-/// stepping back and forth over short calls copies no state (a 16 GiB machine's
-/// state is 40 MB); one fewer for a state above [`CACHED_BYTES_LARGE`].
+/// stepping back and forth over short calls copies no state (a copy shares the
+/// per-page records it has not written, but a workload that split much of a large
+/// machine makes its states large); one fewer for a state above
+/// [`CACHED_BYTES_LARGE`].
 const CACHED_STATES: usize = 3;
 
-/// A state this large (a 64 GiB machine's is 160 MB) is cached one fewer time.
+/// A state this large (a 64 GiB machine with every max-order block split would be
+/// 160 MB) is cached one fewer time.
 const CACHED_BYTES_LARGE: usize = 128 << 20;
 
 /// Where the last replays stopped, so that stepping forward continues from there

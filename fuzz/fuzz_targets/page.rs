@@ -43,7 +43,7 @@ fuzz_target!(|data: &[u8]| {
     let spans = view::spans(&allocator);
     let _ = view::overview(&allocator, &session, cursor);
 
-    let pages = map.codes.len() as u64;
+    let pages = map.pages();
     let pfn = map.start_pfn + if pages == 0 { 0 } else { word(2) % pages };
     let _ = view::page_info(&allocator, &map, pfn);
     let zoom = i32::from(choice[4] as i8) % 31;

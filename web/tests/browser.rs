@@ -31,7 +31,7 @@ fn pixel(canvas: &HtmlCanvasElement, x: f64, y: f64) -> [u8; 3] {
 fn the_engine_pixels_land_on_the_canvas_unchanged() {
     let state = State::initial();
     let at = &state.at;
-    let pages = at.map.codes.len() as u64;
+    let pages = at.map.pages();
     // Zoomed in on the first pages of DMA: single pages, coloured by their code.
     let viewport = Viewport::at(-3, 0, 0, pages);
     let rgba = view::render_rgba(&at.map, &at.spans, &viewport, None);
@@ -177,4 +177,36 @@ async fn hovering_the_canvas_keeps_it_drawn() {
     assert_eq!(pixel(&drawn, 4.0, 4.0), gutter);
     app.destroy();
     root.remove();
+}
+
+/// The page loads a 16 TiB machine (eight 2 TiB nodes from 4 GiB up to its address
+/// limit) within wasm32's memory, and says how much memory the module grew to.
+#[wasm_bindgen_test]
+fn a_16_tib_machine_loads_in_the_page() {
+    let node_pages = (16u64 << 40 >> 12) / 8 - (1 << 17);
+    let mut text = String::from("version = 1\n[machine]\nthp = \"never\"\n");
+    for n in 0..8u64 {
+        let start = ((1u64 << 20) + n * node_pages) << 12;
+        text.push_str(&format!(
+            "[[machine.nodes]]\nmemory = [\"{:#x}-{:#x}\"]\ncpus = \"{n}\"\n",
+            start,
+            start + (node_pages << 12) - 1
+        ));
+    }
+    let before = core::arch::wasm32::memory_size(0) as u64 * 65536;
+    let state = State::initial().reduce_now(Action::Load {
+        text,
+        source: buddyscope_web::state::Source::Editor,
+        step: None,
+    });
+    assert!(state.load_error.is_none(), "{:?}", state.load_error);
+    assert_eq!(state.at.map.pages(), 1 << 32);
+    let stepped = state.reduce_now(Action::StepInto);
+    assert_eq!(stepped.at.map.pages(), 1 << 32);
+    let after = core::arch::wasm32::memory_size(0) as u64 * 65536;
+    console_log!(
+        "16 TiB machine: wasm memory {} MiB before loading, {} MiB after loading and a step",
+        before >> 20,
+        after >> 20
+    );
 }

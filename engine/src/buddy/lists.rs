@@ -2,9 +2,13 @@
 //! threaded through `struct page` (`page->buddy_list`).
 //!
 //! A page is on at most one list at a time, exactly as in the kernel, so one pair of
-//! link arrays serves every list. Keeping links in flat `u32` arrays (8 bytes a page)
-//! rather than in `VecDeque`s makes removing a buddy from the middle of a list O(1),
-//! as `list_del()` is, and keeps per-page state small.
+//! link arrays serves every list. Keeping links in per-page `u32` arrays rather than
+//! in `VecDeque`s makes removing a buddy from the middle of a list O(1), as
+//! `list_del()` is. The arrays are [`Chunked`]: a max-order block whose only linked
+//! page is its first costs two links, not 1024 (8 bytes a page only where blocks
+//! were split).
+
+use super::chunked::Chunked;
 
 /// The "no page" link value.
 const NIL: u32 = u32::MAX;
@@ -38,17 +42,18 @@ pub struct Links {
 /// A fixed number of lists over a fixed number of pages.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PageLists {
-    prev: Vec<u32>,
-    next: Vec<u32>,
+    prev: Chunked<u32>,
+    next: Chunked<u32>,
     heads: Vec<ListHead>,
 }
 
 impl PageLists {
-    /// `nr_lists` empty lists over pages `0..nr_pages`.
-    pub fn new(nr_pages: u32, nr_lists: usize) -> PageLists {
+    /// `nr_lists` empty lists over pages `0..nr_pages`, the first at slot `offset %
+    /// 1024` of its max-order block.
+    pub fn new(offset: u64, nr_pages: u32, nr_lists: usize) -> PageLists {
         PageLists {
-            prev: vec![NIL; nr_pages as usize],
-            next: vec![NIL; nr_pages as usize],
+            prev: Chunked::new(offset, nr_pages, NIL, NIL),
+            next: Chunked::new(offset, nr_pages, NIL, NIL),
             heads: vec![ListHead::EMPTY; nr_lists],
         }
     }
@@ -56,12 +61,12 @@ impl PageLists {
     /// Adds `page` at the head of `list`, as `list_add()`.
     pub fn push_head(&mut self, list: usize, page: u32) {
         let head = self.heads[list];
-        self.prev[page as usize] = NIL;
-        self.next[page as usize] = head.first;
+        self.prev.set(page, NIL);
+        self.next.set(page, head.first);
         if head.first == NIL {
             self.heads[list].last = page;
         } else {
-            self.prev[head.first as usize] = page;
+            self.prev.set(head.first, page);
         }
         self.heads[list].first = page;
         self.heads[list].len += 1;
@@ -70,12 +75,12 @@ impl PageLists {
     /// Adds `page` at the tail of `list`, as `list_add_tail()`.
     pub fn push_tail(&mut self, list: usize, page: u32) {
         let head = self.heads[list];
-        self.next[page as usize] = NIL;
-        self.prev[page as usize] = head.last;
+        self.next.set(page, NIL);
+        self.prev.set(page, head.last);
         if head.last == NIL {
             self.heads[list].first = page;
         } else {
-            self.next[head.last as usize] = page;
+            self.next.set(head.last, page);
         }
         self.heads[list].last = page;
         self.heads[list].len += 1;
@@ -84,20 +89,20 @@ impl PageLists {
     /// Unlinks `page` from `list`, as `list_del()`. The caller knows which list the
     /// page is on (the kernel knows it from the page's order and migratetype).
     pub fn remove(&mut self, list: usize, page: u32) {
-        let prev = self.prev[page as usize];
-        let next = self.next[page as usize];
+        let prev = self.prev.get(page);
+        let next = self.next.get(page);
         if prev == NIL {
             self.heads[list].first = next;
         } else {
-            self.next[prev as usize] = next;
+            self.next.set(prev, next);
         }
         if next == NIL {
             self.heads[list].last = prev;
         } else {
-            self.prev[next as usize] = prev;
+            self.prev.set(next, prev);
         }
-        self.prev[page as usize] = NIL;
-        self.next[page as usize] = NIL;
+        self.prev.set(page, NIL);
+        self.next.set(page, NIL);
         self.heads[list].len -= 1;
     }
 
@@ -120,7 +125,7 @@ impl PageLists {
                 return None;
             }
             let page = cursor;
-            cursor = self.next[page as usize];
+            cursor = self.next.get(page);
             Some(page)
         })
     }
@@ -130,21 +135,21 @@ impl PageLists {
     /// count means a cycle and stops there.
     pub fn check(&self, list: usize) -> Result<(), String> {
         let head = self.heads[list];
-        let limit = self.next.len() as u32;
+        let limit = self.next.len();
         let mut count = 0u32;
         let mut prev = NIL;
         let mut cursor = head.first;
         while cursor != NIL {
-            if count >= limit {
+            if u64::from(count) >= limit {
                 return Err(format!("list {list} has a cycle"));
             }
-            if self.prev[cursor as usize] != prev {
+            if self.prev.get(cursor) != prev {
                 return Err(format!(
                     "list {list}: back link of page index {cursor} is wrong"
                 ));
             }
             prev = cursor;
-            cursor = self.next[cursor as usize];
+            cursor = self.next.get(cursor);
             count += 1;
         }
         if prev != head.last {
@@ -163,11 +168,13 @@ impl PageLists {
 
     /// Bytes of heap this structure holds, measured from its allocations.
     pub fn heap_bytes(&self) -> usize {
-        (self.prev.capacity() + self.next.capacity()) * core::mem::size_of::<u32>()
+        self.prev.heap_bytes()
+            + self.next.heap_bytes()
             + self.heads.capacity() * core::mem::size_of::<ListHead>()
     }
 
-    /// Bytes of heap this structure holds for each page it covers.
+    /// Bytes of heap this structure holds for each page of a split block (a block
+    /// free as a whole at the largest order costs 1/128 of that).
     pub fn bytes_per_page() -> usize {
         2 * core::mem::size_of::<u32>()
     }
@@ -177,14 +184,7 @@ impl PageLists {
     /// [`PageLists::restore`] puts them back exactly (stepping back through a call).
     pub fn links_before(&self, list: usize, page: u32) -> Links {
         let head = self.heads.get(list).copied().unwrap_or(ListHead::EMPTY);
-        let link = |node: u32| {
-            let i = node as usize;
-            (
-                node,
-                self.prev.get(i).copied().unwrap_or(NIL),
-                self.next.get(i).copied().unwrap_or(NIL),
-            )
-        };
+        let link = |node: u32| (node, self.prev.get(node), self.next.get(node));
         let (_, prev, next) = link(page);
         Links {
             list: list as u32,
@@ -199,11 +199,9 @@ impl PageLists {
             *head = links.head;
         }
         for &(node, prev, next) in &links.nodes {
-            if let (Some(p), Some(n)) = (
-                self.prev.get_mut(node as usize),
-                self.next.get_mut(node as usize),
-            ) {
-                (*p, *n) = (prev, next);
+            if u64::from(node) < self.prev.len() {
+                self.prev.set(node, prev);
+                self.next.set(node, next);
             }
         }
     }
@@ -219,7 +217,7 @@ mod tests {
 
     #[test]
     fn head_and_tail_insertion_order() {
-        let mut lists = PageLists::new(8, 2);
+        let mut lists = PageLists::new(0, 8, 2);
         lists.push_tail(0, 1);
         lists.push_tail(0, 2);
         lists.push_head(0, 3);
@@ -231,7 +229,7 @@ mod tests {
 
     #[test]
     fn remove_from_middle_head_and_tail() {
-        let mut lists = PageLists::new(8, 1);
+        let mut lists = PageLists::new(0, 8, 1);
         for page in [4, 5, 6, 7] {
             lists.push_tail(0, page);
         }
@@ -248,7 +246,7 @@ mod tests {
 
     #[test]
     fn check_detects_a_broken_length() {
-        let mut lists = PageLists::new(4, 1);
+        let mut lists = PageLists::new(0, 4, 1);
         lists.push_tail(0, 0);
         lists.heads[0].len = 2;
         assert!(lists.check(0).is_err());

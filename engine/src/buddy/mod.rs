@@ -6,6 +6,7 @@
 //! every free is `__free_one_page()`. The list order, the split order and the merge
 //! rules are the kernel's; what is absent is listed in [`crate::LIMITATIONS`].
 
+pub mod chunked;
 pub mod journal;
 pub mod lists;
 pub mod stack;
@@ -16,6 +17,7 @@ use crate::limits::ZONE_PAGES_MAX;
 use crate::types::{
     MigrateType, Order, Pfn, MAX_ORDER, MIGRATE_TYPES_STORED as MIGRATE_TYPES, PAGEBLOCK_ORDER,
 };
+use chunked::Chunked;
 use journal::{BuddyOp, BuddyUndo, Recorder};
 use lists::PageLists;
 
@@ -101,9 +103,10 @@ const ORDER_MASK: u8 = 0x0f;
 pub struct BuddyZone {
     start_pfn: Pfn,
     nr_pages: u32,
-    state: Vec<u8>,
+    /// Each page's state byte, stored by max-order block ([`chunked`]).
+    state: Chunked<u8>,
     /// For a free block's first page, the migratetype of the list it is on.
-    list_type: Vec<u8>,
+    list_type: Chunked<u8>,
     /// The migratetype of each pageblock touching the zone (`pageblock_flags`), from
     /// the one holding `start_pfn`.
     pageblock_type: Vec<u8>,
@@ -160,10 +163,10 @@ impl BuddyZone {
         let mut zone = BuddyZone {
             start_pfn: Pfn(start_pfn),
             nr_pages: pages,
-            state: vec![KIND_RESERVED; pages as usize],
-            list_type: vec![0; pages as usize],
+            state: Chunked::new(start_pfn, pages, KIND_RESERVED, KIND_RESERVED),
+            list_type: Chunked::new(start_pfn, pages, 0, 0),
             pageblock_type: vec![MigrateType::Unmovable as u8; blocks as usize],
-            lists: PageLists::new(pages, MAX_ORDER as usize * MIGRATE_TYPES),
+            lists: PageLists::new(start_pfn, pages, MAX_ORDER as usize * MIGRATE_TYPES),
             recorder: Recorder::default(),
         };
         for &(start, end) in memory {
@@ -255,9 +258,7 @@ impl BuddyZone {
     /// Pages the zone spans that are not reserved (`managed_pages`).
     pub fn managed_pages(&self) -> u64 {
         self.state
-            .iter()
-            .filter(|s| **s & KIND_MASK != KIND_RESERVED)
-            .count() as u64
+            .count(0u32, self.nr_pages, |s| s & KIND_MASK != KIND_RESERVED)
     }
 
     /// Free pages in the zone (`NR_FREE_PAGES`).
@@ -363,7 +364,7 @@ impl BuddyZone {
         let index = self
             .index_of(pfn)
             .ok_or(EngineError::PfnOutsideZone { pfn })?;
-        let state = self.state[index as usize];
+        let state = self.state.get(index);
         if state & KIND_MASK != KIND_ALLOCATED {
             return Err(EngineError::NotAllocated { pfn });
         }
@@ -406,9 +407,8 @@ impl BuddyZone {
                         break;
                     }
                 }
-                let buddy_list =
-                    MigrateType::from_index(self.list_type[buddy_index as usize] as usize)
-                        .unwrap_or(MigrateType::Unmovable);
+                let buddy_list = MigrateType::from_index(self.list_type.get(buddy_index) as usize)
+                    .unwrap_or(MigrateType::Unmovable);
                 // Changed before the event that says so (see `journal`). Until it is
                 // put on a list, the merged block reads as one block in use of the next
                 // order, headed by its lower half (the kernel's page is not PageBuddy
@@ -475,7 +475,7 @@ impl BuddyZone {
     /// that block has exactly `order`. Returns its index.
     fn free_head_at(&self, pfn: Pfn, order: Order) -> Option<u32> {
         let index = self.index_of(pfn)?;
-        (self.state[index as usize] == KIND_FREE | order.get()).then_some(index)
+        (self.state.get(index) == KIND_FREE | order.get()).then_some(index)
     }
 
     /// A zone in which every page is in use, no block is free and every pageblock is
@@ -502,14 +502,13 @@ impl BuddyZone {
         if !pfn.is_aligned(order) || last > u64::from(self.nr_pages) {
             return Err(EngineError::PfnOutsideZone { pfn });
         }
-        let range = index as usize..last as usize;
-        if self.state[range.clone()]
-            .iter()
-            .any(|s| s & KIND_MASK != KIND_RESERVED)
+        if self
+            .state
+            .any(index, last as u32, |s| s & KIND_MASK != KIND_RESERVED)
         {
             return Err(EngineError::NotAllocated { pfn });
         }
-        self.w_fill(range.start as u32, range.end as u32, KIND_TAIL);
+        self.w_fill(index, last as u32, KIND_TAIL);
         self.w_state(index, KIND_FREE | order.get());
         self.w_list_type(index, migratetype as u8);
         self.l_push_tail(list_of(order, migratetype), index);
@@ -525,9 +524,9 @@ impl BuddyZone {
             .ok_or(EngineError::PfnOutsideZone { pfn })?;
         let last = index as u64 + order.pages();
         if last > u64::from(self.nr_pages)
-            || self.state[index as usize..last as usize]
-                .iter()
-                .any(|s| s & KIND_MASK != KIND_RESERVED)
+            || self
+                .state
+                .any(index, last as u32, |s| s & KIND_MASK != KIND_RESERVED)
         {
             return Err(EngineError::NotAllocated { pfn });
         }
@@ -556,12 +555,12 @@ impl BuddyZone {
     /// at `pfn`.
     pub fn offline_free_block(&mut self, pfn: Pfn) -> Option<Order> {
         let index = self.index_of(pfn)?;
-        let state = self.state[index as usize];
+        let state = self.state.get(index);
         if state & KIND_MASK != KIND_FREE {
             return None;
         }
         let order = Order::new(u32::from(state & ORDER_MASK))?;
-        let list = MigrateType::from_index(self.list_type[index as usize] as usize)?;
+        let list = MigrateType::from_index(self.list_type.get(index) as usize)?;
         self.l_remove(list_of(order, list), index);
         let range = index as usize..(index as u64 + order.pages()) as usize;
         self.w_fill(range.start as u32, range.end as u32, KIND_RESERVED);
@@ -594,9 +593,9 @@ impl BuddyZone {
         let last = index as u64 + order.pages();
         if !pfn.is_aligned(order)
             || last > u64::from(self.nr_pages)
-            || self.state[index as usize..last as usize]
-                .iter()
-                .any(|s| s & KIND_MASK != KIND_RESERVED)
+            || self
+                .state
+                .any(index, last as u32, |s| s & KIND_MASK != KIND_RESERVED)
         {
             return Err(EngineError::NotAllocated { pfn });
         }
@@ -607,7 +606,7 @@ impl BuddyZone {
     /// Marks an in-use page as one the kernel could migrate (PageLRU).
     pub fn set_page_movable(&mut self, pfn: Pfn, movable: bool) {
         if let Some(index) = self.index_of(pfn) {
-            let state = self.state[index as usize];
+            let state = self.state.get(index);
             if state & KIND_MASK != KIND_FREE {
                 let value = if movable {
                     state | FLAG_MOVABLE
@@ -659,14 +658,14 @@ impl BuddyZone {
         let Some(index) = self.index_of(pfn) else {
             return;
         };
-        let state = self.state[index as usize];
+        let state = self.state.get(index);
         if state & KIND_MASK != KIND_FREE {
             return;
         }
         let Some(order) = Order::new(u32::from(state & ORDER_MASK)) else {
             return;
         };
-        let old = MigrateType::from_index(self.list_type[index as usize] as usize)
+        let old = MigrateType::from_index(self.list_type.get(index) as usize)
             .unwrap_or(MigrateType::Unmovable);
         self.l_remove(list_of(order, old), index);
         self.l_push_tail(list_of(order, migratetype), index);
@@ -693,7 +692,7 @@ impl BuddyZone {
             let Some(index) = self.index_of(Pfn(current)) else {
                 break;
             };
-            let state = self.state[index as usize];
+            let state = self.state.get(index);
             if state & KIND_MASK != KIND_FREE {
                 if state & FLAG_MOVABLE != 0 {
                     movable += 1;
@@ -713,19 +712,19 @@ impl BuddyZone {
     /// model was given (in use before the model started, or a hole).
     pub fn is_reserved_page(&self, pfn: Pfn) -> bool {
         self.index_of(pfn)
-            .is_some_and(|i| self.state[i as usize] & KIND_MASK == KIND_RESERVED)
+            .is_some_and(|i| self.state.get(i) & KIND_MASK == KIND_RESERVED)
     }
 
     /// Whether an in-use block of exactly `order` starts at `pfn`.
     pub fn is_in_use_block(&self, pfn: Pfn, order: Order) -> bool {
         self.index_of(pfn).is_some_and(|i| {
-            self.state[i as usize] & (KIND_MASK | ORDER_MASK) == KIND_ALLOCATED | order.get()
+            self.state.get(i) & (KIND_MASK | ORDER_MASK) == KIND_ALLOCATED | order.get()
         })
     }
 
     /// The order of the free block starting at `pfn` (`buddy_order()`), if it is one.
     pub fn free_order(&self, pfn: Pfn) -> Option<Order> {
-        let state = *self.state.get(self.index_of(pfn)? as usize)?;
+        let state = self.state.get(self.index_of(pfn)?);
         (state & KIND_MASK == KIND_FREE)
             .then(|| Order::new(u32::from(state & ORDER_MASK)))
             .flatten()
@@ -744,7 +743,7 @@ impl BuddyZone {
         let index = self
             .index_of(pfn)
             .ok_or(EngineError::PfnOutsideZone { pfn })?;
-        if self.state[index as usize] & (KIND_MASK | ORDER_MASK) != KIND_ALLOCATED | order.get() {
+        if self.state.get(index) & (KIND_MASK | ORDER_MASK) != KIND_ALLOCATED | order.get() {
             return Err(EngineError::NotAllocated { pfn });
         }
         self.w_state(index, KIND_TAIL);
@@ -758,12 +757,12 @@ impl BuddyZone {
     /// list it was on.
     pub fn isolate_free_block(&mut self, pfn: Pfn) -> Option<(Order, MigrateType)> {
         let index = self.index_of(pfn)?;
-        let state = self.state[index as usize];
+        let state = self.state.get(index);
         if state & KIND_MASK != KIND_FREE {
             return None;
         }
         let order = Order::new(u32::from(state & ORDER_MASK))?;
-        let list = MigrateType::from_index(self.list_type[index as usize] as usize)
+        let list = MigrateType::from_index(self.list_type.get(index) as usize)
             .unwrap_or(MigrateType::Unmovable);
         self.l_remove(list_of(order, list), index);
         let range = index as usize..(index as u64 + order.pages()) as usize;
@@ -780,7 +779,7 @@ impl BuddyZone {
         let Some(index) = self.index_of(pfn) else {
             return false;
         };
-        let flags = self.state[index as usize] & FLAG_MOVABLE;
+        let flags = self.state.get(index) & FLAG_MOVABLE;
         let range = index as usize..(index as u64 + order.pages()) as usize;
         self.w_fill(range.start as u32, range.end as u32, KIND_ALLOCATED | flags);
         true
@@ -792,7 +791,7 @@ impl BuddyZone {
         core::iter::from_fn(move || {
             while index < self.nr_pages {
                 let here = index;
-                let state = self.state[here as usize];
+                let state = self.state.get(here);
                 let Some(block) = self.block_at(here, state) else {
                     // A tail where a head should be breaks an invariant; the checker
                     // reports it, the walk steps over the page.
@@ -806,13 +805,40 @@ impl BuddyZone {
         })
     }
 
+    /// Every block in ascending pfn order as [`BuddyZone::blocks`] gives them, except
+    /// that a max-order block of pages that all read the same (a run of reserved
+    /// order-0 pages, stored as one value) comes as its first page's block and the
+    /// number of such blocks, 1024: what a view of the whole machine needs, in time
+    /// proportional to the blocks a workload touched rather than to the pages.
+    pub fn for_each_run(&self, mut visit: impl FnMut(Block, u64)) {
+        let mut index = 0u32;
+        while index < self.nr_pages {
+            let here = index;
+            if let Some(state) = self.state.uniform_chunk_at(here) {
+                if let Some(block) = self.block_at(here, state) {
+                    if block.order == Order::ZERO {
+                        visit(block, chunked::CHUNK_PAGES as u64);
+                        index = here.saturating_add(chunked::CHUNK_PAGES as u32);
+                        continue;
+                    }
+                }
+            }
+            let Some(block) = self.block_at(here, self.state.get(here)) else {
+                index += 1;
+                continue;
+            };
+            visit(block, 1);
+            index = here.saturating_add(block.order.pages() as u32);
+        }
+    }
+
     /// The block that contains `pfn`, if `pfn` is in the zone.
     pub fn block_containing(&self, pfn: Pfn) -> Option<Block> {
         self.index_of(pfn)?;
         Order::all().find_map(|order| {
             let head = Pfn(pfn.0 & !(order.pages() - 1));
             let index = self.index_of(head)?;
-            let block = self.block_at(index, self.state[index as usize])?;
+            let block = self.block_at(index, self.state.get(index))?;
             (block.order >= order).then_some(block)
         })
     }
@@ -876,8 +902,8 @@ impl BuddyZone {
                 self.lists.check(list)?;
                 listed += self.lists.len(list);
                 for index in self.lists.iter(list) {
-                    let on_list = self.list_type[index as usize];
-                    if self.state[index as usize] != KIND_FREE | order.get()
+                    let on_list = self.list_type.get(index);
+                    if self.state.get(index) != KIND_FREE | order.get()
                         || on_list != migratetype as u8
                     {
                         return Err(format!(
@@ -926,8 +952,8 @@ impl BuddyZone {
 
     /// Bytes of heap the zone holds, measured from its allocations.
     pub fn heap_bytes(&self) -> usize {
-        self.state.capacity()
-            + self.list_type.capacity()
+        self.state.heap_bytes()
+            + self.list_type.heap_bytes()
             + self.pageblock_type.capacity()
             + self.lists.heap_bytes()
     }
@@ -963,21 +989,9 @@ impl BuddyZone {
     /// Applies one recorded change again, on the state it was recorded from.
     pub fn replay(&mut self, op: BuddyOp) {
         match op {
-            BuddyOp::State { index, value } => {
-                if let Some(slot) = self.state.get_mut(index as usize) {
-                    *slot = value;
-                }
-            }
-            BuddyOp::Fill { start, end, value } => {
-                if let Some(range) = self.state.get_mut(start as usize..end as usize) {
-                    range.fill(value);
-                }
-            }
-            BuddyOp::ListType { index, value } => {
-                if let Some(slot) = self.list_type.get_mut(index as usize) {
-                    *slot = value;
-                }
-            }
+            BuddyOp::State { index, value } => self.state.set(index, value),
+            BuddyOp::Fill { start, end, value } => self.state.fill(start, end, value),
+            BuddyOp::ListType { index, value } => self.list_type.set(index, value),
             BuddyOp::Pageblock { index, value } => {
                 if let Some(slot) = self.pageblock_type.get_mut(index as usize) {
                     *slot = value;
@@ -996,30 +1010,26 @@ impl BuddyZone {
         match op {
             BuddyOp::State { index, .. } => BuddyUndo::Op(BuddyOp::State {
                 index,
-                value: byte(&self.state, index),
+                value: self.state.get(index),
             }),
             BuddyOp::Fill { start, end, .. } => {
-                match self.state.get(start as usize..end as usize) {
-                    // A fill writes one value over a range: a range holding one value
-                    // before is undone by one fill too (the common case), else page by page.
-                    Some(old) if old.iter().all(|&b| Some(&b) == old.first()) => {
-                        BuddyUndo::Op(BuddyOp::Fill {
-                            start,
-                            end,
-                            value: old.first().copied().unwrap_or(0),
-                        })
-                    }
-                    Some(old) => BuddyUndo::Bytes(start, old.into()),
-                    None => BuddyUndo::Op(BuddyOp::Fill {
+                if start >= end || end > self.nr_pages {
+                    BuddyUndo::Op(BuddyOp::Fill {
                         start,
                         end: start,
                         value: 0,
-                    }),
+                    })
+                } else if let Some(value) = self.state.uniform(start, end) {
+                    // A fill writes one value over a range: a range holding one value
+                    // before is undone by one fill too (the common case), else page by page.
+                    BuddyUndo::Op(BuddyOp::Fill { start, end, value })
+                } else {
+                    BuddyUndo::Bytes(start, self.state.copy_out(start, end).into())
                 }
             }
             BuddyOp::ListType { index, .. } => BuddyUndo::Op(BuddyOp::ListType {
                 index,
-                value: byte(&self.list_type, index),
+                value: self.list_type.get(index),
             }),
             BuddyOp::Pageblock { index, .. } => BuddyUndo::Op(BuddyOp::Pageblock {
                 index,
@@ -1038,11 +1048,8 @@ impl BuddyZone {
         match undo {
             BuddyUndo::Links(links) => self.lists.restore(links),
             BuddyUndo::Bytes(start, old) => {
-                if let Some(range) = self
-                    .state
-                    .get_mut(*start as usize..*start as usize + old.len())
-                {
-                    range.copy_from_slice(old);
+                if u64::from(*start) + old.len() as u64 <= u64::from(self.nr_pages) {
+                    self.state.copy_in(*start, old);
                 }
             }
             BuddyUndo::Op(op) => self.replay(*op),
@@ -1050,17 +1057,17 @@ impl BuddyZone {
     }
 
     fn w_state(&mut self, index: u32, value: u8) {
-        self.state[index as usize] = value;
+        self.state.set(index, value);
         self.recorder.buddy(BuddyOp::State { index, value });
     }
 
     fn w_fill(&mut self, start: u32, end: u32, value: u8) {
-        self.state[start as usize..end as usize].fill(value);
+        self.state.fill(start, end, value);
         self.recorder.buddy(BuddyOp::Fill { start, end, value });
     }
 
     fn w_list_type(&mut self, index: u32, value: u8) {
-        self.list_type[index as usize] = value;
+        self.list_type.set(index, value);
         self.recorder.buddy(BuddyOp::ListType { index, value });
     }
 
@@ -1086,6 +1093,11 @@ impl BuddyZone {
             list: list as u32,
             index,
         });
+        // A page off every list has no list type; clearing the stale one lets a block
+        // that merges back into a whole max-order block store no per-page values.
+        if self.list_type.get(index) != 0 {
+            self.w_list_type(index, 0);
+        }
     }
 }
 
@@ -1101,7 +1113,7 @@ impl BuddyZone {
     /// the zone or inside a block.
     pub fn head_block(&self, pfn: Pfn) -> Option<(Block, bool)> {
         let index = self.index_of(pfn)?;
-        let state = self.state[index as usize];
+        let state = self.state.get(index);
         let block = self.block_at(index, state)?;
         Some((block, state & FLAG_MOVABLE != 0))
     }
@@ -1109,18 +1121,18 @@ impl BuddyZone {
     /// Whether the page at `pfn` is flagged as one the kernel could migrate.
     pub fn is_page_movable(&self, pfn: Pfn) -> bool {
         self.index_of(pfn)
-            .is_some_and(|i| self.state[i as usize] & FLAG_MOVABLE != 0)
+            .is_some_and(|i| self.state.get(i) & FLAG_MOVABLE != 0)
     }
 
     /// The migratetype of the free list the free block at `pfn` is on (not always its
     /// pageblock's type: `move_freepages_block()` and stealing move blocks between
     /// lists). `None` if no free block starts at `pfn`.
     pub fn free_list_type(&self, pfn: Pfn) -> Option<MigrateType> {
-        let index = self.index_of(pfn)? as usize;
-        if self.state[index] & KIND_MASK != KIND_FREE {
+        let index = self.index_of(pfn)?;
+        if self.state.get(index) & KIND_MASK != KIND_FREE {
             return None;
         }
-        MigrateType::from_index(self.list_type[index] as usize)
+        MigrateType::from_index(self.list_type.get(index) as usize)
     }
 
     /// `del_page_from_free_list()` for a caller that keeps the block: the free block
@@ -1128,12 +1140,12 @@ impl BuddyZone {
     /// after `__isolate_free_page()`. Returns its order and the list it was on.
     pub fn take_free_block(&mut self, pfn: Pfn) -> Option<(Order, MigrateType)> {
         let index = self.index_of(pfn)?;
-        let state = self.state[index as usize];
+        let state = self.state.get(index);
         if state & KIND_MASK != KIND_FREE {
             return None;
         }
         let order = Order::new(u32::from(state & ORDER_MASK))?;
-        let list = MigrateType::from_index(self.list_type[index as usize] as usize)?;
+        let list = MigrateType::from_index(self.list_type.get(index) as usize)?;
         self.l_remove(list_of(order, list), index);
         self.w_state(index, KIND_ALLOCATED | order.get());
         Some((order, list))
@@ -1158,7 +1170,7 @@ impl BuddyZone {
         }
         let head = self.index_of(block.pfn)?;
         let target = self.index_of(pfn)?;
-        let list = MigrateType::from_index(self.list_type[head as usize] as usize)?;
+        let list = MigrateType::from_index(self.list_type.get(head) as usize)?;
         self.l_remove(list_of(block.order, list), head);
         self.w_state(head, KIND_ALLOCATED | block.order.get());
         // break_down_buddy_pages(): halve the block until it is the target's size,

@@ -4,6 +4,7 @@
 use super::{Machine, Zone};
 use crate::buddy::BuddyZone;
 use crate::error::EngineError;
+use crate::limits::ZONE_PAGES_MAX;
 use crate::types::{MigrateType, Pfn};
 use crate::types::{PfnRange, ZoneType};
 
@@ -24,6 +25,7 @@ pub struct ZoneMemory {
 /// initrd and firmware areas, wherever they happen to lie, so a real machine's exact
 /// free pfns differ while the counts agree.
 pub fn boot_free_lists(machine: &Machine) -> Result<Vec<ZoneMemory>, EngineError> {
+    check_zone_sizes(machine)?;
     let mut zones = Vec::new();
     for node in &machine.nodes {
         let memory = machine
@@ -61,6 +63,71 @@ pub fn boot_free_lists(machine: &Machine) -> Result<Vec<ZoneMemory>, EngineError
         }
     }
     Ok(zones)
+}
+
+/// Refuses, before any zone is built, a machine with a populated zone larger than
+/// the per-page model holds ([`ZONE_PAGES_MAX`]), naming the first such zone.
+pub fn check_zone_sizes(machine: &Machine) -> Result<(), EngineError> {
+    let too_large = machine
+        .nodes
+        .iter()
+        .flat_map(|n| n.zones.iter())
+        .find(|z| z.is_populated() && z.spanned > ZONE_PAGES_MAX);
+    match too_large {
+        Some(zone) => Err(EngineError::MachineZoneTooLarge {
+            node: zone.node,
+            zone: zone.zone_type,
+            spanned: zone.spanned,
+            present: zone.present,
+            limit: ZONE_PAGES_MAX,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The free pages of one zone right after boot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ZoneFree {
+    pub node: u32,
+    pub zone: ZoneType,
+    pub free_pages: u64,
+}
+
+/// The free pages of every populated zone right after boot, counted from the same
+/// ranges [`boot_free_lists`] frees, without building any zone's pages: what
+/// `/proc/zoneinfo` needs of a freshly booted machine of any size. The CMA area
+/// (4 MiB-aligned, inside one zone and outside the free ranges) adds its pages.
+pub fn boot_free_pages(machine: &Machine) -> Vec<ZoneFree> {
+    let mut zones = Vec::new();
+    for node in &machine.nodes {
+        let memory = machine
+            .config
+            .nodes
+            .get(node.id as usize)
+            .map(|n| n.memory.as_slice())
+            .unwrap_or(&[]);
+        for zone in node.zones.iter().filter(|z| z.is_populated()) {
+            let mut holes = machine.config.reserved.clone();
+            holes.extend(machine.cma);
+            let free: u64 = free_ranges(zone, memory, &holes)
+                .iter()
+                .map(PfnRange::pages)
+                .sum();
+            let zone_end = zone.start_pfn + zone.spanned;
+            let cma: u64 = machine
+                .cma
+                .iter()
+                .filter(|a| a.start >= zone.start_pfn && a.end <= zone_end)
+                .map(|a| a.end.saturating_sub(a.start).div_ceil(512) * 512)
+                .sum();
+            zones.push(ZoneFree {
+                node: node.id,
+                zone: zone.zone_type,
+                free_pages: free + cma,
+            });
+        }
+    }
+    zones
 }
 
 /// The zone's memory minus reserved ranges, then trimmed from the top until exactly

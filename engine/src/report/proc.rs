@@ -7,7 +7,7 @@
 use core::fmt::Write;
 
 use crate::buddy::BuddyZone;
-use crate::machine::boot::ZoneMemory;
+use crate::machine::boot::{ZoneFree, ZoneMemory};
 use crate::machine::{Machine, Zone};
 use crate::types::{MigrateType, Order, MAX_ORDER, PAGEBLOCK_ORDER};
 use crate::types::{ZoneType, MAX_NR_ZONES};
@@ -126,16 +126,18 @@ fn pageblock_counts(
     counts
 }
 
-/// `/proc/zoneinfo` (`zoneinfo_show_print()`): every zone of every node, populated or
-/// not. `memory` gives the free page counts; the per-cpu lists start empty.
-pub fn zoneinfo(machine: &Machine, memory: &[ZoneMemory]) -> String {
+/// `/proc/zoneinfo` (`zoneinfo_show_print()`) right after boot: every zone of every
+/// node, populated or not. `free` gives the free page counts
+/// ([`crate::machine::boot::boot_free_pages`], so no zone's pages are built); the
+/// per-cpu lists start empty.
+pub fn zoneinfo(machine: &Machine, free: &[ZoneFree]) -> String {
     let mut out = String::new();
     for node in &machine.nodes {
         for zone in &node.zones {
-            let free = memory
+            let free = free
                 .iter()
                 .find(|m| m.node == zone.node && m.zone == zone.zone_type)
-                .map_or(0, |m| m.buddy.free_pages());
+                .map_or(0, |m| m.free_pages);
             zone_block(&mut out, machine, zone, free, &[]);
         }
     }

@@ -243,21 +243,21 @@ fn minus(range: PfnRange, gone: PfnRange) -> Vec<PfnRange> {
     .collect()
 }
 
-/// The runs of pages the map does not mark as holes.
+/// The runs of pages the map does not mark as holes (a max-order block at a time
+/// where the map stores it as one code).
 fn runs_in_map(map: &PageMap) -> Vec<PfnRange> {
     let mut runs: Vec<PfnRange> = Vec::new();
-    for (pfn, &c) in (map.start_pfn..).zip(&map.codes) {
-        if c & code::STATE_MASK == code::HOLE {
-            continue;
+    let mut pfn = map.start_pfn;
+    map.runs(map.start_pfn, map.pages(), |c, pages| {
+        let end = pfn + pages;
+        if c & code::STATE_MASK != code::HOLE {
+            match runs.last_mut() {
+                Some(last) if last.end == pfn => last.end = end,
+                _ => runs.push(PfnRange { start: pfn, end }),
+            }
         }
-        match runs.last_mut() {
-            Some(last) if last.end == pfn => last.end = pfn + 1,
-            _ => runs.push(PfnRange {
-                start: pfn,
-                end: pfn + 1,
-            }),
-        }
-    }
+        pfn = end;
+    });
     runs
 }
 

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::alloc::Allocator;
-use crate::limits::{PAGE_MAP_PAGES_MAX, PAGE_OPERATIONS_MAX, PAGE_SPANNED_PAGES_MAX};
+use crate::limits::{PAGE_MAP_PAGES_MAX, PAGE_OPERATIONS_MAX};
 use crate::machine::Machine;
 use crate::scenario::{parse_scenario, Scenario};
 use crate::session::{Cursor, Session};
@@ -76,22 +76,9 @@ pub fn load(scenario: &Scenario) -> Result<Loaded, LoadError> {
     let pages: u64 = machine.nodes.iter().map(|n| n.spanned).sum();
     if machine.max_pfn > PAGE_MAP_PAGES_MAX {
         return Err(machine_error(format!(
-            "the page draws machines up to {} GiB of address space; this one reaches {} MiB ({pages} pages spanned)",
-            (PAGE_MAP_PAGES_MAX * PAGE_SIZE_BYTES) >> 30,
-            (machine.max_pfn * PAGE_SIZE_BYTES) >> 20
-        )));
-    }
-    let spanned: u64 = machine
-        .nodes
-        .iter()
-        .flat_map(|n| n.zones.iter())
-        .map(|z| z.spanned)
-        .sum();
-    if spanned > PAGE_SPANNED_PAGES_MAX {
-        return Err(machine_error(format!(
-            "the page simulates machines whose zones span up to {} GiB together; this one spans {} MiB",
-            (PAGE_SPANNED_PAGES_MAX * PAGE_SIZE_BYTES) >> 30,
-            (spanned * PAGE_SIZE_BYTES) >> 20
+            "the page draws machines up to {} TiB of address space; this one reaches {} GiB ({pages} pages spanned)",
+            (PAGE_MAP_PAGES_MAX * PAGE_SIZE_BYTES) >> 40,
+            (machine.max_pfn * PAGE_SIZE_BYTES) >> 30
         )));
     }
     let warnings = machine.warnings.clone();

@@ -130,35 +130,31 @@ fn put(rgba: &mut [u8], index: usize, rgb: Rgb) {
 }
 
 fn mean_rgb(map: &PageMap, palette: &[Rgb; 256], first: u64, pages: u64) -> Rgb {
-    let start = first.saturating_sub(map.start_pfn) as usize;
-    let stop = (first + pages).saturating_sub(map.start_pfn) as usize;
-    let Some(codes) = map
-        .codes
-        .get(start.min(map.codes.len())..stop.min(map.codes.len()))
-    else {
-        return HOLE_RGB;
-    };
-    if codes.is_empty() {
+    let start = first.max(map.start_pfn);
+    let stop = first.saturating_add(pages).min(map.end_pfn());
+    if start >= stop {
         return HOLE_RGB;
     }
-    if codes.len() == 1
-        || codes
-            .iter()
-            .all(|&c| c & !code::HEAD == codes[0] & !code::HEAD)
-    {
-        return palette[usize::from(codes[0])];
-    }
-    // In u64: a cell may average 2^30 pages (the widest zoom), and 2^30 x 255
-    // overflows u32.
+    let first_code = map.code(start);
+    // In u64: a cell may average 2^32 pages (the widest zoom), and 2^32 x 255
+    // overflows u32. The map's runs hold a max-order block of one code as one run.
     let mut sum = [0u64; 3];
-    for &c in codes {
-        let rgb = palette[usize::from(c)];
-        sum[0] += u64::from(rgb[0]);
-        sum[1] += u64::from(rgb[1]);
-        sum[2] += u64::from(rgb[2]);
+    let mut inside = 0u64;
+    let mut uniform = true;
+    map.codes
+        .runs(start - map.start_pfn, stop - map.start_pfn, |c, count| {
+            uniform &= c & !code::HEAD == first_code & !code::HEAD;
+            let rgb = palette[usize::from(c)];
+            for i in 0..3 {
+                sum[i] += u64::from(rgb[i]) * count;
+            }
+            inside += count;
+        });
+    if inside == 1 || uniform {
+        return palette[usize::from(first_code)];
     }
-    // Pages of the cell outside the map count as holes (`codes` is within the cell).
-    let missing = pages - codes.len() as u64;
+    // Pages of the cell outside the map count as holes.
+    let missing = pages - inside;
     [0, 1, 2].map(|i| ((sum[i] + missing * u64::from(HOLE_RGB[i])) / pages) as u8)
 }
 

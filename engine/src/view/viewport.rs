@@ -472,12 +472,7 @@ mod tests {
             }
         }
         let fit = Viewport::new(Viewport::fit_zoom(&collapsed), 0, &collapsed);
-        let fit_true = Viewport::at(
-            Viewport::fit_zoom(&true_scale),
-            0,
-            0,
-            map.codes.len() as u64,
-        );
+        let fit_true = Viewport::at(Viewport::fit_zoom(&true_scale), 0, 0, map.pages());
         let spans = spans(&allocator);
         assert_eq!(
             render_rgba(&map, &spans, &fit, None),

@@ -380,3 +380,29 @@ fn state_per_page_is_small() {
         BuddyZone::bytes_per_page()
     );
 }
+
+#[test]
+fn only_a_split_block_costs_page_state() {
+    // 16 MiB at pfn 0: four order-10 blocks, no per-page state. Taking one page
+    // splits the first block (its pages get state and links); freeing it merges the
+    // block back into a whole order-10 block, the same zone page for page, which
+    // keeps that one block's page state (the other three never had any).
+    let mut zone = BuddyZone::new(0, 4096).unwrap();
+    let boot = zone.heap_bytes();
+    let page = zone.alloc(Order::ZERO, &mut ()).unwrap();
+    assert_eq!(page, Pfn(0));
+    let split = zone.heap_bytes();
+    assert!(
+        split >= boot + 1024 * 2,
+        "split {split} bytes, boot {boot} bytes"
+    );
+    assert!(
+        split < boot + 1024 * 11,
+        "split {split} bytes, boot {boot} bytes"
+    );
+    zone.free(page, &mut ()).unwrap();
+    zone.check_invariants().unwrap();
+    assert_eq!(zone.free_list(Order::MAX, MigrateType::Movable).len(), 4);
+    assert_eq!(zone, BuddyZone::new(0, 4096).unwrap());
+    assert_eq!(zone.heap_bytes(), split);
+}

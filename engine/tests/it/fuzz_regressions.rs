@@ -104,7 +104,7 @@ fn a_pixel_averaging_millions_of_pages_has_the_mean_colour() {
     let allocator = loaded.session.state_at(loaded.cursor);
     let map = view::page_map(&allocator);
     let spans = view::spans(&allocator);
-    let viewport = Viewport::at(25, 0, map.start_pfn, map.codes.len() as u64);
+    let viewport = Viewport::at(25, 0, map.start_pfn, map.pages());
     assert_eq!(viewport.pages_per_cell, 1 << 25);
     assert!(
         viewport.first_pfn() <= map.start_pfn && map.end_pfn() <= viewport.first_pfn() + (1 << 25),
@@ -114,13 +114,13 @@ fn a_pixel_averaging_millions_of_pages_has_the_mean_colour() {
 
     let palette = view::palette();
     // Pages of the cell before and after the map count as holes.
-    let holes = (1u128 << 25) - map.codes.len() as u128;
+    let holes = (1u128 << 25) - map.pages() as u128;
     let mean: Vec<u8> = (0..3)
         .map(|i| {
             let pages: u128 = map
                 .codes
-                .iter()
-                .map(|&c| u128::from(palette[usize::from(c)][i]))
+                .values()
+                .map(|c| u128::from(palette[usize::from(c)][i]))
                 .sum();
             ((pages + holes * u128::from(HOLE_RGB[i])) >> 25) as u8
         })

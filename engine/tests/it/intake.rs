@@ -358,8 +358,7 @@ fn zoneinfo_fields(text: &str) -> Vec<String> {
 
 fn booted_zoneinfo(config: &MachineConfig) -> String {
     let machine = Machine::build(config).unwrap_or_else(|e| panic!("does not build: {e}"));
-    let memory = boot::boot_free_lists(&machine).unwrap_or_else(|e| panic!("does not boot: {e}"));
-    proc::zoneinfo(&machine, &memory)
+    proc::zoneinfo(&machine, &boot::boot_free_pages(&machine))
 }
 
 #[test]

@@ -198,7 +198,11 @@ fn more_than_65536_per_cpu_pagesets_are_refused() {
 }
 
 #[test]
-fn a_zone_over_256_gib_is_refused_before_its_page_arrays() {
+fn a_zone_of_16_tib_is_refused_before_its_page_arrays() {
+    // One node whose Normal zone spans from 4 GiB (pfn 0x100000) to the end of the
+    // 1 MiB at 63 TiB (pfn 0x3f0000100): 0x3f0000100 - 0x100000 = 16910385408 pages
+    // (64508 GiB) of which 256 are present, more than the per-page model numbers in
+    // 32 bits.
     let scenario = parse_scenario(
         "version = 1\n[[machine.nodes]]\nmemory = [\"1M@0x100000\", \"1M@0x3f0000000000\"]\ncpus = \"0\"\n",
     )
@@ -210,41 +214,41 @@ fn a_zone_over_256_gib_is_refused_before_its_page_arrays() {
         .to_string();
     assert_contains(
         &message,
-        &format!("larger than the limit of {} pages", ZONE_PAGES_MAX),
+        "node 0 zone Normal spans 16910385408 pages (64508 GiB; 256 pages, 1 MiB, present)",
     );
+    assert_contains(&message, &format!("at most {ZONE_PAGES_MAX} pages"));
 }
 
 #[test]
-fn the_page_refuses_address_spaces_over_256_gib() {
+fn the_page_refuses_address_spaces_over_16_tib() {
     let err = view::load_text(
-        "version = 1\n[[machine.nodes]]\nmemory = [\"1G@0x1000000\", \"1G@0x4000000000\"]\ncpus = \"0\"\n",
+        "version = 1\n[[machine.nodes]]\nmemory = [\"1G@0x1000000\", \"1G@0x100000000000\"]\ncpus = \"0\"\n",
     )
     .unwrap_err();
     assert_eq!(err.place, LoadErrorPlace::Machine);
     assert_contains(
         &err.message,
-        "the page draws machines up to 256 GiB of address space",
+        "the page draws machines up to 16 TiB of address space; this one reaches 16385 GiB",
     );
 }
 
 #[test]
-fn the_page_refuses_zones_spanning_over_64_gib() {
-    // 65 GiB of address space can be drawn, but the zones would span 65 GiB together:
-    // ten bytes a page of engine state is too much for a tab.
-    let err = view::load_text(
-        "version = 1\n[[machine.nodes]]\nmemory = [\"1G@0x1000000\", \"1G@0x1000000000\"]\ncpus = \"0\"\n",
-    )
-    .unwrap_err();
-    assert_eq!(err.place, LoadErrorPlace::Machine);
-    assert_contains(
-        &err.message,
-        "the page simulates machines whose zones span up to 64 GiB together",
-    );
-    // A sparse 256 GiB address space is fine: the hole between the nodes costs nothing.
-    view::load_text(
-        "version = 1\n[[machine.nodes]]\nmemory = [\"1G@0x1000000\"]\ncpus = \"0\"\n[[machine.nodes]]\nmemory = [\"1G@0x3fc0000000\"]\ncpus = \"1\"\n",
+fn the_page_loads_a_16_tib_address_space() {
+    // 1 GiB at 16 MiB and 1 TiB ending at 16 TiB: the page map covers 2^32 pages,
+    // stored by max-order block, and its counts add up to the machine's.
+    let (_, loaded) = view::load_text(
+        "version = 1\n[[machine.nodes]]\nmemory = [\"1G@0x1000000\"]\ncpus = \"0\"\n[[machine.nodes]]\nmemory = [\"1T@0xf0000000000\"]\ncpus = \"1\"\n",
     )
     .unwrap();
+    let state = loaded.session.state_at(loaded.cursor);
+    let map = view::page_map(&state);
+    assert_eq!(map.pages(), 1 << 32);
+    let counts = map.state_counts();
+    let memory = (1u64 << 18) + (1 << 28);
+    assert_eq!(counts.iter().sum::<u64>(), 1 << 32);
+    let free: u64 = state.zones().iter().map(|z| z.buddy.free_pages()).sum();
+    assert_eq!(counts[2], free);
+    assert_eq!(counts[1] + counts[2], memory);
 }
 
 #[test]

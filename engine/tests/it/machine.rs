@@ -378,16 +378,132 @@ fn thp_is_off_at_boot_below_512_mib_until_switched_on() {
 }
 
 #[test]
-fn engine_state_is_at_most_16_bytes_a_page() {
-    // A 4 GiB machine after boot: measure the heap the allocator holds per page.
+fn engine_state_at_boot_is_at_most_one_byte_a_page() {
+    // A 4 GiB machine after boot: memory in whole max-order free blocks keeps no
+    // per-page state, only a record a block (see engine/src/buddy/chunked.rs).
     let config = one_node(vec![range(0x100, 4 * GIB_PAGES)]);
     let machine = Machine::build(&config).unwrap();
     let allocator = buddyscope_engine::alloc::Allocator::from_machine(&machine).unwrap();
     let pages: u64 = allocator.zones().iter().map(|z| z.spanned).sum();
     let bytes: usize = allocator.zones().iter().map(|z| z.buddy.heap_bytes()).sum();
     let per_page = bytes as f64 / pages as f64;
-    eprintln!("{bytes} bytes for {pages} pages: {per_page:.2} bytes a page");
-    assert!(per_page <= 16.0, "{per_page:.2} bytes a page");
+    eprintln!("{bytes} bytes for {pages} pages: {per_page:.3} bytes a page");
+    assert!(per_page <= 1.0, "{per_page:.3} bytes a page");
+}
+
+#[test]
+fn a_4_tib_8_node_machine_boots_with_the_hand_derived_zoneinfo() {
+    // Eight nodes of 512 GiB (2^27 pages) one after the other from 4 GiB: each node
+    // has one zone, Normal. Worked out from Linux 6.1:
+    // - memmap: 2^27 struct pages of 64 bytes are 2^21 pages, so managed is
+    //   2^27 - 2^21 = 132120576, all of it free at boot in 129024 order-10 blocks;
+    // - init_per_zone_wmark_min(): lowmem_kbytes = 8 * 132120576 * 4, and
+    //   int_sqrt(lowmem_kbytes * 16) = int_sqrt(67645734912) = 260087 kB, so
+    //   pages_min = 260087 / 4 = 65021, each zone's share 65021 / 8 = 8127;
+    // - __setup_per_zone_wmarks(): max(8127 / 4, 132120576 * 10 / 10000) = 132120,
+    //   so low = 8127 + 132120 = 140247 and high = 8127 + 2 * 132120 = 272367.
+    let node_pages = 1u64 << 27;
+    let base = 4 * GIB_PAGES;
+    let config = MachineConfig {
+        nodes: (0..8u64)
+            .map(|n| {
+                node(
+                    vec![range(base + n * node_pages, base + (n + 1) * node_pages)],
+                    vec![2 * n as u32, 2 * n as u32 + 1],
+                )
+            })
+            .collect(),
+        thp: ThpMode::Never,
+        ..MachineConfig::default()
+    };
+    let machine = Machine::build(&config).unwrap();
+    assert_eq!(machine.min_free_kbytes, 260_087);
+    let allocator = buddyscope_engine::alloc::Allocator::from_machine(&machine).unwrap();
+    assert_eq!(allocator.zones().len(), 8);
+    for (n, zone) in allocator.zones().iter().enumerate() {
+        assert_eq!((zone.nid, zone.zone), (n as u32, ZoneType::Normal));
+        assert_eq!(zone.buddy.start_pfn().0, base + n as u64 * node_pages);
+        assert_eq!((zone.spanned, zone.present), (node_pages, node_pages));
+        assert_eq!(zone.managed, 132_120_576);
+        assert_eq!(zone.watermark, [8127, 140_247, 272_367]);
+        assert_eq!(zone.buddy.free_pages(), 132_120_576);
+        assert_eq!(
+            zone.buddy.nr_free(buddyscope_engine::types::Order::MAX),
+            129_024
+        );
+    }
+    let zoneinfo = buddyscope_engine::report::proc::zoneinfo_running(&allocator).unwrap();
+    assert_eq!(zoneinfo.matches("pages free     132120576\n").count(), 8);
+    assert_eq!(zoneinfo.matches("managed  132120576\n").count(), 8);
+    assert_eq!(zoneinfo.matches("high     272367\n").count(), 8);
+    let pages = 8 * node_pages;
+    let bytes: usize = allocator.zones().iter().map(|z| z.buddy.heap_bytes()).sum();
+    assert!(
+        (bytes as u64) < pages / 8,
+        "{bytes} bytes of buddy state for {pages} pages"
+    );
+}
+
+#[test]
+fn boot_free_pages_counts_what_the_boot_free_lists_hold() {
+    // zoneinfo at boot counts free pages without building any zone's pages; it must
+    // agree with the free lists the allocator boots with, on the real machines
+    // (reserved ranges, imported managed counts) and with a CMA area.
+    use buddyscope_engine::machine::boot::{boot_free_lists, boot_free_pages};
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/oracle");
+    let mut configs = Vec::new();
+    for name in [
+        "a-1node-512M",
+        "b-1node-4G",
+        "c-2node-1G-1G",
+        "e-1node-2G-wmark-sysctl",
+        "n-3node-equal-distance",
+    ] {
+        let text = std::fs::read_to_string(format!("{dir}/{name}/machine.snapshot")).unwrap();
+        configs.push(buddyscope_engine::scenario::load_machine(&text).unwrap().0);
+    }
+    let mut cma = one_node(vec![range(0x100, 2 * GIB_PAGES)]);
+    cma.cma_bytes = Some(64 << 20);
+    configs.push(cma);
+    for config in &configs {
+        let machine = Machine::build(config).unwrap();
+        let lists = boot_free_lists(&machine).unwrap();
+        let counted = boot_free_pages(&machine);
+        assert_eq!(lists.len(), counted.len());
+        for (zone, count) in lists.iter().zip(&counted) {
+            assert_eq!((zone.node, zone.zone), (count.node, count.zone));
+            assert_eq!(zone.buddy.free_pages(), count.free_pages);
+        }
+    }
+}
+
+#[test]
+fn a_zone_too_large_for_the_page_model_is_refused_before_any_zone_is_built() {
+    // Node 0: 4 GiB; node 1: 16 TiB from 8 TiB on, one Normal zone of 2^32 pages,
+    // one more than the per-page model numbers. zoneinfo needs no pages; building
+    // the free lists is refused naming node 1's zone, before node 0's is built.
+    let config = MachineConfig {
+        nodes: vec![
+            node(vec![range(0x100, 4 * GIB_PAGES)], vec![0]),
+            node(vec![range(1 << 31, (1 << 31) + (1 << 32))], vec![1]),
+        ],
+        thp: ThpMode::Never,
+        ..MachineConfig::default()
+    };
+    let machine = Machine::build(&config).unwrap();
+    let free = buddyscope_engine::machine::boot::boot_free_pages(&machine);
+    assert_eq!(free.len(), 3);
+    let error = buddyscope_engine::machine::boot::boot_free_lists(&machine)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        error.starts_with(
+            "node 1 zone Normal spans 4294967296 pages (16384 GiB; 4294967296 pages, 16384 GiB, present)"
+        ),
+        "{error}"
+    );
+    assert!(error.contains("at most 4294967295 pages"), "{error}");
 }
 
 /// `count` nodes of 1 GiB each (node 0 from pfn 0x100), CPUs as `cpus[node]`.

@@ -44,7 +44,7 @@ fn the_page_map_agrees_with_every_zone() {
 fn stepping_back_draws_the_identical_picture() {
     let (_, loaded) = library_entry();
     let session = &loaded.session;
-    let map_pages = |m: &view::PageMap| m.codes.len() as u64;
+    let map_pages = |m: &view::PageMap| m.pages();
     let draw = |cursor: Cursor| {
         let state = session.state_at(cursor);
         let map = page_map(&state);
@@ -173,7 +173,7 @@ fn a_16_gib_machine_fits_at_eight_pages_a_pixel() {
         "version = 1\n[[machine.nodes]]\nmemory = [\"0x100000-0x43fffffff\"]\ncpus = \"0-3\"\n";
     let (_, loaded) = load_text(text).expect("16 GiB loads");
     let map = page_map(loaded.session.current());
-    let pages = map.codes.len() as u64;
+    let pages = map.pages();
     assert_eq!(pages, 0x440000);
     let zoom = Viewport::fit_zoom(&view::Layout::true_scale(0, pages));
     assert_eq!(zoom, 4);

@@ -61,7 +61,7 @@ pub fn address_space(props: &AddressSpaceProps) -> Html {
     let hover = use_state(|| None::<Hover>);
     let pinned = use_state(|| None::<PageInfo>);
     let draw_ms = use_state(|| 0.0f64);
-    let pages = props.at.map.codes.len() as u64;
+    let pages = props.at.map.pages();
     let layout = use_memo((props.at.clone(), view.true_scale), |(at, true_scale)| {
         Layout::new(&at.allocator, &at.map, *true_scale)
     });
