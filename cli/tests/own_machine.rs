@@ -241,8 +241,10 @@ fn a_12_tib_machine_gets_zonelists_and_zoneinfo() {
     let dmesg = data("hpe-16node-12T/dmesg-T");
     let numactl = data("hpe-16node-12T/numactl-H");
     let (zonelists, stderr) = accepted(&["zonelists", &dmesg, &numactl]);
+    // The version is named; the distribution is not guessed (the release string
+    // names none), and never Debian's.
     assert!(stderr.contains("5.14"), "{stderr}");
-    assert!(stderr.contains("SUSE"), "{stderr}");
+    assert!(!stderr.contains("Debian"), "{stderr}");
     let orders = fallback_orders(&zonelists);
     assert_eq!(orders.len(), 16, "{zonelists}");
     // Distance 16 inside a chassis of four sockets, 20 across: find_next_best_node()
