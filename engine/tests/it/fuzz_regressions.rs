@@ -151,3 +151,38 @@ fn operation_inputs_keep_every_invariant() {
     }
     assert!(ran >= 1, "the operations inputs are in {dir}");
 }
+
+/// The intake target found a snapshot saved under a sosreport's dmesg path: read as
+/// a dmesg, its `==> SOURCE <==` lines were dmesg text, but in the snapshot the
+/// files were assembled into they were headers, so reading that snapshot again gave
+/// another machine (or refused it). A file holding section headers is now read as a
+/// snapshot whatever its path says.
+#[test]
+fn a_snapshot_saved_as_a_sosreport_dmesg_is_read_as_a_snapshot() {
+    use buddyscope_engine::import::snapshot::{read_machine, InputFile, PASTED};
+    let snapshot = include_str!("../data/oracle/c-2node-1G-1G/machine.snapshot");
+    // The snapshot's own buddyinfo, given again as a sosreport file: the two agree.
+    let buddyinfo: String = snapshot
+        .split("==> /proc/buddyinfo <==\n")
+        .nth(1)
+        .and_then(|rest| rest.split("==> ").next())
+        .unwrap_or_default()
+        .to_string();
+    assert!(buddyinfo.starts_with("Node 0, zone"), "{buddyinfo}");
+    let files = [
+        InputFile::new("sos_commands/kernel/dmesg", snapshot.as_bytes()),
+        InputFile::new("sosreport-n/proc/buddyinfo", buddyinfo.as_bytes()),
+    ];
+    let intake = read_machine(&files).unwrap_or_else(|e| panic!("refused: {e}"));
+    assert!(
+        intake.files[0].what.starts_with("read as a snapshot"),
+        "{}",
+        intake.files[0].what
+    );
+    let again = read_machine(&[InputFile::new(PASTED, intake.snapshot.as_bytes())])
+        .unwrap_or_else(|e| panic!("the assembled snapshot is refused: {e}"));
+    assert_eq!(again.imported.config, intake.imported.config);
+    // The machine is the snapshot's own.
+    let alone = read_machine(&[InputFile::new(PASTED, snapshot.as_bytes())]).unwrap();
+    assert_eq!(intake.imported.config, alone.imported.config);
+}

@@ -188,6 +188,20 @@ impl<'a> Assembly<'a> {
                 .collect(),
             extra: Vec::new(),
         };
+        // A file holding `==> SOURCE <==` sections is a snapshot whatever its path
+        // says (a snapshot saved as `dmesg`): its headers are read as headers, so the
+        // sections are the same as when the assembled snapshot is read again.
+        if text.lines().any(|line| section_header(line).is_some()) {
+            self.snapshots += 1;
+            self.add_snapshot(index, name, text)?;
+            let what = if matches!(role, PathRole::Unknown) {
+                "read as a snapshot".to_string()
+            } else {
+                "read as a snapshot (it holds `==> SOURCE <==` sections, whatever its path says)"
+                    .to_string()
+            };
+            return Ok((true, what));
+        }
         match role {
             PathRole::Section(source) => {
                 self.parts.push(whole(source));
@@ -203,11 +217,6 @@ impl<'a> Assembly<'a> {
             }
             PathRole::SysctlAll => return Ok(self.add_sysctl_all(index, text)),
             PathRole::Unknown => {}
-        }
-        if text.lines().any(|line| section_header(line).is_some()) {
-            self.snapshots += 1;
-            self.add_snapshot(index, name, text)?;
-            return Ok((true, "read as a snapshot".to_string()));
         }
         let source = if is_zoneinfo(text) {
             ZONEINFO
@@ -767,12 +776,21 @@ impl<'a> Assembly<'a> {
     ) -> Result<(), SnapshotError> {
         let name = |index: usize| names.get(index).copied().unwrap_or("?");
         let populated = facts.populated();
-        for source in [BUDDYINFO, PAGETYPEINFO] {
-            let Some(part) = self
-                .parts
-                .iter()
-                .find(|part| part.source.as_deref() == Some(source))
-            else {
+        // Every part that gives the file is checked: a file can come twice (two
+        // files, or a section repeated inside one), and each must fit zoneinfo.
+        let parts: Vec<(&str, usize)> = [BUDDYINFO, PAGETYPEINFO]
+            .into_iter()
+            .flat_map(|source| {
+                self.parts
+                    .iter()
+                    .enumerate()
+                    .filter(move |(_, part)| part.source.as_deref() == Some(source))
+                    .map(move |(index, _)| (source, index))
+            })
+            .collect();
+        let mut read: Vec<&str> = Vec::new();
+        for (source, index) in parts {
+            let Some(part) = self.parts.get(index) else {
                 continue;
             };
             let mut zones: Vec<(u32, ZoneType)> = Vec::new();
@@ -815,11 +833,14 @@ impl<'a> Assembly<'a> {
                     ),
                 ));
             }
-            self.notes.push(format!(
-                "{source} was read: its zones ({}) are the ones /proc/zoneinfo has; its free counts are not copied, \
-                 because the model boots with all memory free",
-                show(&zones)
-            ));
+            if !read.contains(&source) {
+                read.push(source);
+                self.notes.push(format!(
+                    "{source} was read: its zones ({}) are the ones /proc/zoneinfo has; its free counts are not \
+                     copied, because the model boots with all memory free",
+                    show(&zones)
+                ));
+            }
         }
         Ok(())
     }
