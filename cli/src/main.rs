@@ -528,10 +528,14 @@ fn run_import_trace(path: &Path, machine_file: Option<&Path>, follow: bool) -> R
             path.display()
         ));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    // Read as bytes, so a gzipped trace (by its magic bytes) is taken as well.
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let file = buddyscope_engine::import::snapshot::InputFile::new(file_name(path), bytes);
+    let text = buddyscope_engine::import::snapshot::decode_trace_file(&file)
+        .map_err(|why| format!("{}: {why}", path.display()))?;
     let imported =
         kmemtrace::import_trace(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut report = import_report(path, &imported);
+    let mut report = kmemtrace::import_report(&file_name(path), &imported);
     if imported.ops.is_empty() {
         for line in &report {
             eprintln!("{line}");
@@ -544,7 +548,7 @@ fn run_import_trace(path: &Path, machine_file: Option<&Path>, follow: bool) -> R
     let (max_cpu, end_pfn) = kmemtrace::trace_extent(&imported);
     let machine = match machine_file {
         Some(file) => load_machine_paths(&[file.to_path_buf()])?,
-        None => trace_machine(max_cpu, end_pfn),
+        None => kmemtrace::trace_machine(max_cpu, end_pfn),
     };
     let mode = if follow {
         ReplayMode::Follow
@@ -563,11 +567,8 @@ fn run_import_trace(path: &Path, machine_file: Option<&Path>, follow: bool) -> R
     let (session, _) = start_session(&imported_scenario, None)
         .map_err(|e| format!("{}: the replay does not run: {e}", path.display()))?;
     let figures = kmemtrace::replay_figures(&replay, &session);
-    report.extend(figures_report(&figures, mode));
-    let about = match mode {
-        ReplayMode::Requests => "The requests of a real kernel's kmem trace, in order, on their CPUs: every allocation with its order and gfp mask, every free matched to its allocation by pfn; blocks the trace frees without having seen them allocated are held from the start at their own pfns. The model places the blocks itself, so pfns differ from the trace's; a request the traced kernel failed is still made, and a block the model gets for it is freed again at once.",
-        ReplayMode::Follow => "A real kernel's kmem trace, followed block by block: every allocation is placed at the pfn the traced kernel returned (take_page_off_buddy), after asking the model what it would have picked; blocks the trace frees without having seen them allocated are held from the start at their own pfns; every free is matched to its allocation by pfn.",
-    };
+    report.extend(kmemtrace::figures_report(&figures, mode));
+    let about = kmemtrace::replay_about(mode);
     imported_scenario.about = Some(format!("{about}\n\n{}\n", report.join("\n")));
     let text = scenario::scenario_to_toml(&imported_scenario);
     let limit = buddyscope_engine::limits::SCENARIO_BYTES_MAX;
@@ -585,145 +586,11 @@ fn run_import_trace(path: &Path, machine_file: Option<&Path>, follow: bool) -> R
     Ok(())
 }
 
-/// What the importer read: operations by kind, counted lines, skipped lines.
-fn import_report(
-    path: &Path,
-    imported: &buddyscope_engine::import::kmemtrace::ImportedTrace,
-) -> Vec<String> {
-    let frees = imported.ops.len() as u64 - imported.used_count("mm_page_alloc");
-    let mut report = vec![format!(
-        "{}: {} operations: {} allocations ({} failed in the traced kernel), {} frees ({} of blocks allocated before the trace began, held from the start)",
-        file_name(path),
-        imported.ops.len(),
-        imported.used_count("mm_page_alloc"),
-        imported.failed_allocations(),
-        frees,
-        imported.pre_trace.len()
-    )];
-    for (event, count) in &imported.used {
-        report.push(format!("used {event} {count}"));
-    }
-    for (event, count) in &imported.informational {
-        report.push(format!("informational {event} {count}"));
-    }
-    for (event, count) in &imported.unknown_events {
-        report.push(format!("unknown event {event} {count}"));
-    }
-    for skipped in &imported.skipped {
-        let examples: Vec<String> = skipped.examples.iter().map(usize::to_string).collect();
-        report.push(format!(
-            "skipped {} ({}; e.g. lines {})",
-            skipped.count,
-            skipped.reason,
-            examples.join(", ")
-        ));
-    }
-    report
-}
-
-/// The replay against the trace.
-fn figures_report(
-    figures: &buddyscope_engine::import::kmemtrace::ReplayFigures,
-    mode: buddyscope_engine::import::kmemtrace::ReplayMode,
-) -> Vec<String> {
-    use buddyscope_engine::import::kmemtrace::ReplayMode;
-    let lines: Vec<String> = figures
-        .first_disagreements
-        .iter()
-        .map(usize::to_string)
-        .collect();
-    let choice = match mode {
-        ReplayMode::Requests => "on the model's own state",
-        ReplayMode::Follow => "given the traced state so far",
-    };
-    let mut report = vec![format!(
-        "agreement {}/{} allocations ({:.1}%): the model chose the traced block ({choice}){}",
-        figures.agreed,
-        figures.allocations,
-        figures.agreement_percent(),
-        if lines.is_empty() {
-            String::new()
-        } else {
-            format!("; first differences at lines {}", lines.join(", "))
-        }
-    )];
-    if figures.refilled > 0 {
-        report.push(format!(
-            "of those, {} came with a traced per-cpu refill (rmqueue_bulk took them from the buddy lists): {} agreed; the other {}: {} agreed",
-            figures.refilled,
-            figures.refilled_agreed,
-            figures.allocations - figures.refilled,
-            figures.agreed - figures.refilled_agreed
-        ));
-    }
-    report.push(format!(
-        "failed allocations {}: the model satisfied {} of them{}",
-        figures.kernel_failed,
-        figures.model_satisfied_kernel_failed,
-        match mode {
-            ReplayMode::Requests => " (each such block freed again at once)",
-            ReplayMode::Follow => " (nothing placed for them)",
-        }
-    ));
-    report.push(format!(
-        "the model would have failed {} allocations the traced kernel satisfied",
-        figures.model_failed_kernel_satisfied
-    ));
-    let held_lines: Vec<String> = figures
-        .first_pre_trace_not_free
-        .iter()
-        .map(usize::to_string)
-        .collect();
-    report.push(format!(
-        "pre-trace blocks held from the start {} ({} not free in the booted model, so not held, their frees skipped{})",
-        figures.pre_trace_blocks,
-        figures.pre_trace_not_free,
-        if held_lines.is_empty() {
-            String::new()
-        } else {
-            format!("; e.g. the frees at lines {}", held_lines.join(", "))
-        }
-    ));
-    if mode == ReplayMode::Follow {
-        report.push(format!(
-            "traced blocks not free in the model {} (not placed; their frees are skipped)",
-            figures.not_free_in_model
-        ));
-    }
-    report
-}
-
 fn file_name(path: &Path) -> String {
     path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     )
-}
-
-/// One node laid out like a QEMU guest (the low 640 KiB, then from 1 MiB), up to the
-/// next 128 MiB boundary above `end_pfn` and at least 512 MiB, with CPUs 0 to
-/// `max_cpu`.
-fn trace_machine(max_cpu: u32, end_pfn: u64) -> buddyscope_engine::machine::MachineConfig {
-    use buddyscope_engine::machine::{MachineConfig, NodeConfig};
-    use buddyscope_engine::types::PfnRange;
-    let section = 1u64 << 15;
-    let end = end_pfn.div_ceil(section).max(4) * section;
-    MachineConfig {
-        nodes: vec![NodeConfig {
-            memory: vec![
-                PfnRange {
-                    start: 1,
-                    end: 0x9f,
-                },
-                PfnRange {
-                    start: 0x100,
-                    end: end - 0x20,
-                },
-            ],
-            cpus: (0..=max_cpu).collect(),
-        }],
-        ..MachineConfig::default()
-    }
 }
 
 fn run_library(name: Option<&str>) -> Result<(), String> {

@@ -44,6 +44,9 @@ pub enum EngineError {
     NoMachine,
     /// A memory hotplug request that names no section it could act on.
     Hotplug { message: String },
+    /// More per-cpu pagesets (online CPUs × populated zones) than the run-time model
+    /// keeps; boot-time numbers need none.
+    TooManyPagesets { cpus: u64, zones: u64, limit: u64 },
 }
 
 impl fmt::Display for EngineError {
@@ -53,6 +56,12 @@ impl fmt::Display for EngineError {
                 f,
                 "order {order} is too large: Linux 6.1 on x86_64 allocates orders 0 to {} (MAX_ORDER is {MAX_ORDER})",
                 MAX_ORDER - 1
+            ),
+            EngineError::TooManyPagesets { cpus, zones, limit } => write!(
+                f,
+                "{cpus} CPUs × {zones} populated zones make {} per-cpu pagesets; the model keeps at most {limit} \
+                 (boot-time numbers, zoneinfo and zonelists, need none)",
+                cpus * zones
             ),
             EngineError::EmptyZone => write!(f, "a zone needs at least one page"),
             EngineError::ZoneTooLarge { pages, limit } => {

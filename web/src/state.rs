@@ -6,7 +6,9 @@
 use std::rc::Rc;
 
 use buddyscope_engine::alloc::Allocator;
-use buddyscope_engine::import::snapshot::{InputFile, PASTED};
+use buddyscope_engine::import::kmemtrace::{self, ReplayMode};
+use buddyscope_engine::import::snapshot::{decode_trace_file, InputFile, PASTED};
+use buddyscope_engine::limits::{LINK_FRAGMENT_BYTES_MAX, LINK_SCENARIO_BYTES_MAX};
 use buddyscope_engine::scenario::library;
 use buddyscope_engine::scenario::share::{self, ShareLink};
 use buddyscope_engine::scenario::{load_machine_files, scenario_to_toml, Scenario};
@@ -108,6 +110,24 @@ pub struct State {
     /// What the last import said: each file's use and the notes on what was missing
     /// and assumed (empty after any other load).
     pub import_notes: Rc<Vec<String>>,
+    /// The last trace replay's summary: what the importer read, then the agreement
+    /// figure and the other counts (empty after any other load).
+    pub trace_summary: Rc<Vec<String>>,
+    /// Why this scenario has no share link (a trace replay too large for one), or
+    /// `None`: the fragment then holds only the step.
+    pub share_refused: Option<Rc<String>>,
+}
+
+/// The machine a kmem trace is replayed on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TraceMachine {
+    /// One node sized for the trace, as `buddyscope import-trace` takes without
+    /// `--machine`.
+    Sized,
+    /// The machine on the page now.
+    Current,
+    /// The machine in the other files given with the trace.
+    Given,
 }
 
 /// Everything the user can do.
@@ -141,6 +161,13 @@ pub enum Action {
     /// The same from the user's files (a snapshot, dmesg, zoneinfo, numactl -H, a
     /// sosreport's files, gzipped or not), read together.
     ImportFiles(Vec<InputFile>),
+    /// Replay the kmem trace among `files` (the others: a machine, for
+    /// [`TraceMachine::Given`]); `follow`: every block at its traced pfn.
+    ImportTrace {
+        files: Vec<InputFile>,
+        follow: bool,
+        machine: TraceMachine,
+    },
     SetPlaying(bool),
     SetInterval(u32),
     /// One play tick: step forward, stop at the end.
@@ -165,14 +192,29 @@ fn at_cursor(session: &Session, cursor: Cursor) -> AtCursor {
 impl State {
     /// A state for a loaded scenario.
     fn loaded(scenario: Scenario, loaded: view::Loaded, generation: u64) -> State {
-        let share_base = share::encode(&ShareLink {
-            scenario: scenario_to_toml(&scenario),
-            step: None,
+        let text = scenario_to_toml(&scenario);
+        let share_base = (text.len() <= LINK_SCENARIO_BYTES_MAX)
+            .then(|| {
+                share::encode(&ShareLink {
+                    scenario: text.clone(),
+                    step: None,
+                })
+            })
+            .filter(|base| base.len() < LINK_FRAGMENT_BYTES_MAX - 32);
+        let share_refused = share_base.is_none().then(|| {
+            Rc::new(format!(
+                "This scenario has no share link: its file is {} bytes, and a link holds at most {} bytes of scenario \
+                 ({} KiB of link once compressed). Save the scenario file instead (the scenario file editor shows it), \
+                 or replay a shorter part of the trace.",
+                text.len(),
+                LINK_SCENARIO_BYTES_MAX,
+                LINK_FRAGMENT_BYTES_MAX >> 10
+            ))
         });
         let at = at_cursor(&loaded.session, loaded.cursor);
         State {
             scenario: Rc::new(scenario),
-            share_base: Rc::new(share_base),
+            share_base: Rc::new(share_base.unwrap_or_default()),
             cursor: loaded.cursor,
             session: Shared(Rc::new(loaded.session)),
             at: Shared(Rc::new(at)),
@@ -185,6 +227,8 @@ impl State {
             generation,
             library: Rc::new("default".to_string()),
             import_notes: Rc::new(Vec::new()),
+            trace_summary: Rc::new(Vec::new()),
+            share_refused,
         }
     }
 
@@ -248,8 +292,12 @@ impl State {
         }
     }
 
-    /// The fragment for the current scenario and step.
+    /// The fragment for the current scenario and step (only the step when the
+    /// scenario is too large for a link: see `share_refused`).
     pub fn fragment(&self) -> String {
+        if self.share_refused.is_some() {
+            return format!("step={}", self.step());
+        }
         format!("{}&step={}", self.share_base, self.step())
     }
 
@@ -402,6 +450,118 @@ impl State {
         }
     }
 
+    /// Keeps the current scenario and says why a trace could not be replayed, by the
+    /// import panel.
+    fn refuse_trace(mut self, message: String) -> State {
+        self.notice = Some(Notice::Error(format!(
+            "Kept the current scenario: the trace could not be replayed: {message}"
+        )));
+        self.load_error = Some((
+            Source::Import,
+            LoadError {
+                place: LoadErrorPlace::Machine,
+                message,
+            },
+        ));
+        self
+    }
+
+    /// Replays the kmem trace among `files` as `buddyscope import-trace` does: the
+    /// workload is built in the engine (no scenario text is parsed, so the scenario
+    /// file limit does not apply) and run on the chosen machine; the summary (the
+    /// importer's counts, the agreement figure) goes to the import panel.
+    fn import_trace(self, files: &[InputFile], follow: bool, machine: TraceMachine) -> State {
+        let mut trace = None;
+        let mut others = Vec::new();
+        for file in files {
+            if trace.is_none() {
+                if let Ok(text) = decode_trace_file(file) {
+                    if kmemtrace::is_trace_text(&text) {
+                        trace = Some((file.name.clone(), text));
+                        continue;
+                    }
+                }
+            }
+            others.push(file.clone());
+        }
+        let Some((name, text)) = trace else {
+            return self.refuse_trace(
+                "no kmem trace among the files (a trace has mm_page_alloc: page=... or mm_page_free: page=... lines)"
+                    .to_string(),
+            );
+        };
+        let imported = match kmemtrace::import_trace(&text) {
+            Ok(imported) => imported,
+            Err(error) => return self.refuse_trace(format!("{name}: {error}")),
+        };
+        let mut summary = kmemtrace::import_report(&name, &imported);
+        if imported.ops.is_empty() {
+            return self.refuse_trace(format!(
+                "{name}: the trace holds no allocation or free to replay ({})",
+                summary.join("; ")
+            ));
+        }
+        let (config, mut notes) = match machine {
+            TraceMachine::Sized => {
+                let (max_cpu, end_pfn) = kmemtrace::trace_extent(&imported);
+                (kmemtrace::trace_machine(max_cpu, end_pfn), Vec::new())
+            }
+            TraceMachine::Current => (self.scenario.machine.clone(), Vec::new()),
+            TraceMachine::Given if others.is_empty() => {
+                return self.refuse_trace(
+                    "no machine was given with the trace: add its snapshot, dmesg or /proc/zoneinfo, or replay it on \
+                     the current machine"
+                        .to_string(),
+                )
+            }
+            TraceMachine::Given => match load_machine_files(&others) {
+                Ok(read) => read,
+                Err(message) => return self.refuse_trace(message),
+            },
+        };
+        let mode = if follow {
+            ReplayMode::Follow
+        } else {
+            ReplayMode::Requests
+        };
+        let replay = kmemtrace::trace_replay(&imported, mode);
+        let mut scenario = Scenario {
+            machine: config,
+            workload: Some(buddyscope_engine::workload::format_statements(
+                &replay.statements,
+            )),
+            title: Some(format!("Replay of {name}")),
+            ..Scenario::default()
+        };
+        let loaded = match view::load_statements(&scenario, &replay.statements) {
+            Ok(loaded) => loaded,
+            Err(error) => return self.refuse_trace(error.to_string()),
+        };
+        let figures = kmemtrace::replay_figures(&replay, &loaded.session);
+        summary.splice(0..0, kmemtrace::figures_report(&figures, mode));
+        scenario.about = Some(format!(
+            "{}\n\n{}\n",
+            kmemtrace::replay_about(mode),
+            summary.join("\n")
+        ));
+        let operations = loaded.operations;
+        let mut next = self.install(scenario, loaded, Source::Import, Some(0));
+        next.notice = Some(Notice::Info(format!(
+            "Replayed {name} ({}): {operations} operations, at step 0 of {}; {}.",
+            if follow {
+                "followed: every block at its traced pfn"
+            } else {
+                "its requests"
+            },
+            next.session.last_step(),
+            summary.first().map_or("", String::as_str)
+        )));
+        notes.retain(|note| !note.is_empty());
+        next.import_notes = Rc::new(notes);
+        next.trace_summary = Rc::new(summary);
+        next
+    }
+
     /// Applies an action now (the reducer, usable without a component).
     pub fn reduce_now(self, action: Action) -> State {
         let session = self.session.clone();
@@ -456,6 +616,11 @@ impl State {
             Action::LoadScenario(scenario, source) => self.load_scenario(*scenario, source),
             Action::Import(text) => self.import(&[InputFile::new(PASTED, text.into_bytes())]),
             Action::ImportFiles(files) => self.import(&files),
+            Action::ImportTrace {
+                files,
+                follow,
+                machine,
+            } => self.import_trace(&files, follow, machine),
             Action::SetPlaying(playing) => {
                 let at_end = self.cursor == session.end();
                 let mut next = if playing && at_end {
@@ -586,7 +751,7 @@ mod tests {
         scenario.workload = Some("alloc a order=0 gfp=GFP_KERNEL node=1\n".into());
         let on_node_1 = state.reduce_now(Action::LoadScenario(Box::new(scenario), Source::Editor));
         assert!(on_node_1.load_error.is_none(), "{:?}", on_node_1.notice);
-        let one_node = include_str!("../../engine/tests/data/oracle/a-1node-512M/machine.snapshot");
+        let one_node = include_str!("../../engine/tests/data/oracle/b-1node-4G/machine.snapshot");
         let after = on_node_1
             .clone()
             .reduce_now(Action::Import(one_node.into()));
@@ -735,5 +900,125 @@ mod tests {
             step: None,
         });
         assert!(reloaded.whole_call);
+    }
+
+    /// A few lines of a kmem trace as ftrace prints them (made up for the test, in
+    /// the layout of engine/tests/data/traces/README.md).
+    const SMALL_TRACE: &str = "\
+# tracer: nop
+            init-1       [001] .....     4.643647: mm_page_alloc: page=00000000e7892a0a pfn=0x6218 order=1 migratetype=0 gfp_flags=GFP_KERNEL
+            init-1       [001] .....     4.643700: mm_page_alloc: page=00000000e7892b0b pfn=0x6300 order=0 migratetype=0 gfp_flags=GFP_KERNEL
+              sh-130     [000] ...1.     4.644783: mm_page_free: page=000000005a821300 pfn=0x6218 order=1
+";
+
+    #[test]
+    fn a_pasted_trace_is_replayed_with_its_summary_and_a_share_link() {
+        let state = State::initial();
+        let after = state.clone().reduce_now(Action::ImportTrace {
+            files: vec![InputFile::new(PASTED, SMALL_TRACE.as_bytes())],
+            follow: true,
+            machine: TraceMachine::Sized,
+        });
+        assert_eq!(after.generation, state.generation + 1, "{:?}", after.notice);
+        assert_eq!(after.step(), 0);
+        let summary = after.trace_summary.join("\n");
+        assert!(
+            summary.starts_with("agreement ") && summary.contains("/2 allocations"),
+            "{summary}"
+        );
+        assert!(
+            summary
+                .contains("3 operations: 2 allocations (0 failed in the traced kernel), 1 frees"),
+            "{summary}"
+        );
+        // The sized machine: one node with the trace's CPUs 0 and 1.
+        assert_eq!(after.scenario.machine.nodes.len(), 1);
+        assert_eq!(after.scenario.machine.nodes[0].cpus, vec![0, 1]);
+        assert!(after.share_refused.is_none());
+        // Any other load forgets the summary.
+        let other = after.reduce_now(Action::ToStart).reduce_now(Action::Load {
+            text: DEFAULT_SCENARIO.to_string(),
+            source: Source::Default,
+            step: None,
+        });
+        assert!(other.trace_summary.is_empty());
+    }
+
+    #[test]
+    fn a_trace_without_a_machine_given_or_without_operations_is_refused() {
+        let state = State::initial();
+        let after = state.clone().reduce_now(Action::ImportTrace {
+            files: vec![InputFile::new("trace.txt", SMALL_TRACE.as_bytes())],
+            follow: false,
+            machine: TraceMachine::Given,
+        });
+        assert_eq!(after.generation, state.generation);
+        let (_, error) = after.load_error.expect("refused");
+        assert!(
+            error.message.contains("no machine was given"),
+            "{}",
+            error.message
+        );
+        let after = state.clone().reduce_now(Action::ImportTrace {
+            files: vec![InputFile::new(PASTED, "Linux version 6.1.0\n".as_bytes())],
+            follow: true,
+            machine: TraceMachine::Current,
+        });
+        let (_, error) = after.load_error.expect("refused");
+        assert!(error.message.contains("no kmem trace"), "{}", error.message);
+    }
+
+    #[test]
+    fn a_trace_replays_on_the_machine_given_with_it() {
+        // The real 1-node 4 GiB machine given as a snapshot file beside
+        // the trace.
+        let snapshot = include_str!("../../engine/tests/data/oracle/b-1node-4G/machine.snapshot");
+        let state = State::initial();
+        let after = state.clone().reduce_now(Action::ImportTrace {
+            files: vec![
+                InputFile::new("machine.snapshot", snapshot.as_bytes()),
+                InputFile::new("trace.txt", SMALL_TRACE.as_bytes()),
+            ],
+            follow: false,
+            machine: TraceMachine::Given,
+        });
+        assert_eq!(after.generation, state.generation + 1, "{:?}", after.notice);
+        let (sized, _) = State::initial()
+            .reduce_now(Action::ImportTrace {
+                files: vec![InputFile::new("trace.txt", SMALL_TRACE.as_bytes())],
+                follow: false,
+                machine: TraceMachine::Sized,
+            })
+            .scenario
+            .machine
+            .nodes
+            .split_first()
+            .map(|(node, _)| (node.memory.clone(), ()))
+            .unwrap();
+        // The snapshot's memory map, not the sized machine's.
+        assert_ne!(after.scenario.machine.nodes[0].memory, sized);
+        assert!(after.trace_summary[0].starts_with("agreement "));
+        assert!(
+            after.trace_summary[0].contains("on the model's own state"),
+            "{}",
+            after.trace_summary[0]
+        );
+    }
+
+    #[test]
+    fn the_followed_boot_trace_runs_in_the_page_and_refuses_a_share_link() {
+        let gz = include_bytes!("../../engine/tests/data/traces/boot-early.trace.gz");
+        let state = State::initial();
+        let after = state.clone().reduce_now(Action::ImportTrace {
+            files: vec![InputFile::new("boot-early.trace.gz", gz.as_slice())],
+            follow: true,
+            machine: TraceMachine::Sized,
+        });
+        assert_eq!(after.generation, state.generation + 1, "{:?}", after.notice);
+        // More than the 1 MiB a link holds: no link, and a message that says why.
+        let why = after.share_refused.clone().expect("no link");
+        assert!(why.contains("no share link"), "{why}");
+        assert_eq!(after.fragment(), "step=0");
+        assert!(after.trace_summary[0].starts_with("agreement "));
     }
 }

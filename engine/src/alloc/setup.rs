@@ -14,6 +14,16 @@ impl Allocator {
     /// per-cpu lists with the machine's batch and high, the free-page counters folded,
     /// kswapd asleep. Operations run on the boot CPU.
     pub fn from_machine(machine: &crate::machine::Machine) -> Result<Allocator, EngineError> {
+        // Every copy of the state carries every pageset: checked before any is made.
+        let populated = machine.zones().filter(|z| z.present > 0).count() as u64;
+        let cpus = machine.online_cpus.len() as u64;
+        if populated.saturating_mul(cpus) > crate::limits::PCP_SETS_MAX {
+            return Err(EngineError::TooManyPagesets {
+                cpus,
+                zones: populated,
+                limit: crate::limits::PCP_SETS_MAX,
+            });
+        }
         let memory = crate::machine::boot::boot_free_lists(machine)?;
         let mut zones = Vec::new();
         for zone_memory in memory {

@@ -1166,3 +1166,155 @@ pub fn trace_extent(trace: &ImportedTrace) -> (u32, u64) {
     }
     (cpu, end)
 }
+
+/// Whether `text` looks like a kmem trace: a line carrying one of the kmem
+/// page-allocator events (today's names or the old ones) followed by `page=`, as
+/// ftrace and `perf script` print them. Machine files (dmesg, /proc) have none.
+pub fn is_trace_text(text: &str) -> bool {
+    text.lines().any(|line| {
+        EVENTS.iter().any(|(name, _)| {
+            line.find(name).is_some_and(|at| {
+                line.get(at + name.len()..)
+                    .is_some_and(|rest| rest.starts_with(": page="))
+            })
+        })
+    })
+}
+
+/// One node laid out like a QEMU guest (the low 640 KiB, then from 1 MiB), up to the
+/// next 128 MiB boundary above `end_pfn` and at least 512 MiB, with CPUs 0 to
+/// `max_cpu`: the machine a trace is replayed on when none is given.
+pub fn trace_machine(max_cpu: u32, end_pfn: u64) -> crate::machine::MachineConfig {
+    use crate::machine::{MachineConfig, NodeConfig};
+    use crate::types::PfnRange;
+    let section = 1u64 << 15;
+    let end = end_pfn.div_ceil(section).max(4) * section;
+    MachineConfig {
+        nodes: vec![NodeConfig {
+            memory: vec![
+                PfnRange {
+                    start: 1,
+                    end: 0x9f,
+                },
+                PfnRange {
+                    start: 0x100,
+                    end: end - 0x20,
+                },
+            ],
+            cpus: (0..=max_cpu).collect(),
+        }],
+        ..MachineConfig::default()
+    }
+}
+
+/// What a replay of `mode` is, for a scenario's `about`.
+pub fn replay_about(mode: ReplayMode) -> &'static str {
+    match mode {
+        ReplayMode::Requests => "The requests of a real kernel's kmem trace, in order, on their CPUs: every allocation with its order and gfp mask, every free matched to its allocation by pfn; blocks the trace frees without having seen them allocated are held from the start at their own pfns. The model places the blocks itself, so pfns differ from the trace's; a request the traced kernel failed is still made, and a block the model gets for it is freed again at once.",
+        ReplayMode::Follow => "A real kernel's kmem trace, followed block by block: every allocation is placed at the pfn the traced kernel returned (take_page_off_buddy), after asking the model what it would have picked; blocks the trace frees without having seen them allocated are held from the start at their own pfns; every free is matched to its allocation by pfn.",
+    }
+}
+
+/// What the importer read from the trace called `name`: operations by kind, counted
+/// lines, skipped lines (one sentence a line; the command line prints them on
+/// stderr, the page in its import panel).
+pub fn import_report(name: &str, imported: &ImportedTrace) -> Vec<String> {
+    let frees = imported.ops.len() as u64 - imported.used_count("mm_page_alloc");
+    let mut report = vec![format!(
+        "{}: {} operations: {} allocations ({} failed in the traced kernel), {} frees ({} of blocks allocated before the trace began, held from the start)",
+        name,
+        imported.ops.len(),
+        imported.used_count("mm_page_alloc"),
+        imported.failed_allocations(),
+        frees,
+        imported.pre_trace.len()
+    )];
+    for (event, count) in &imported.used {
+        report.push(format!("used {event} {count}"));
+    }
+    for (event, count) in &imported.informational {
+        report.push(format!("informational {event} {count}"));
+    }
+    for (event, count) in &imported.unknown_events {
+        report.push(format!("unknown event {event} {count}"));
+    }
+    for skipped in &imported.skipped {
+        let examples: Vec<String> = skipped.examples.iter().map(usize::to_string).collect();
+        report.push(format!(
+            "skipped {} ({}; e.g. lines {})",
+            skipped.count,
+            skipped.reason,
+            examples.join(", ")
+        ));
+    }
+    report
+}
+
+/// The replay against the trace, one sentence a line; the first is the agreement
+/// figure.
+pub fn figures_report(figures: &ReplayFigures, mode: ReplayMode) -> Vec<String> {
+    let lines: Vec<String> = figures
+        .first_disagreements
+        .iter()
+        .map(usize::to_string)
+        .collect();
+    let choice = match mode {
+        ReplayMode::Requests => "on the model's own state",
+        ReplayMode::Follow => "given the traced state so far",
+    };
+    let mut report = vec![format!(
+        "agreement {}/{} allocations ({:.1}%): the model chose the traced block ({choice}){}",
+        figures.agreed,
+        figures.allocations,
+        figures.agreement_percent(),
+        if lines.is_empty() {
+            String::new()
+        } else {
+            format!("; first differences at lines {}", lines.join(", "))
+        }
+    )];
+    if figures.refilled > 0 {
+        report.push(format!(
+            "of those, {} came with a traced per-cpu refill (rmqueue_bulk took them from the buddy lists): {} agreed; the other {}: {} agreed",
+            figures.refilled,
+            figures.refilled_agreed,
+            figures.allocations - figures.refilled,
+            figures.agreed - figures.refilled_agreed
+        ));
+    }
+    report.push(format!(
+        "failed allocations {}: the model satisfied {} of them{}",
+        figures.kernel_failed,
+        figures.model_satisfied_kernel_failed,
+        match mode {
+            ReplayMode::Requests => " (each such block freed again at once)",
+            ReplayMode::Follow => " (nothing placed for them)",
+        }
+    ));
+    report.push(format!(
+        "the model would have failed {} allocations the traced kernel satisfied",
+        figures.model_failed_kernel_satisfied
+    ));
+    let held_lines: Vec<String> = figures
+        .first_pre_trace_not_free
+        .iter()
+        .map(usize::to_string)
+        .collect();
+    report.push(format!(
+        "pre-trace blocks held from the start {} ({} not free in the booted model, so not held, their frees skipped{})",
+        figures.pre_trace_blocks,
+        figures.pre_trace_not_free,
+        if held_lines.is_empty() {
+            String::new()
+        } else {
+            format!("; e.g. the frees at lines {}", held_lines.join(", "))
+        }
+    ));
+    if mode == ReplayMode::Follow {
+        report.push(format!(
+            "traced blocks not free in the model {} (not placed; their frees are skipped)",
+            figures.not_free_in_model
+        ));
+    }
+    report
+}

@@ -20,7 +20,6 @@ pub use config::{
 pub use validate::MachineError;
 pub use zonelist::CpuState;
 
-use crate::limits::PCP_SETS_MAX;
 use crate::types::{PfnRange, ZoneType, MAX_NR_ZONES};
 use setup::SpanInputs;
 
@@ -235,15 +234,6 @@ impl Machine {
             cma: None,
             config,
         };
-        let populated = machine.zones().filter(|z| z.present > 0).count() as u64;
-        let pcp_sets = populated * machine.online_cpus.len() as u64;
-        if pcp_sets > PCP_SETS_MAX {
-            return Err(MachineError::new(format!(
-                "{} CPUs × {populated} populated zones make {pcp_sets} per-cpu pagesets; the model keeps at most {}",
-                machine.online_cpus.len(),
-                PCP_SETS_MAX
-            )));
-        }
         machine.place_cma()?;
         let memory = zonelist::n_memory(&machine.nodes, None);
         machine.zonelists = zonelist::build_all_zonelists(

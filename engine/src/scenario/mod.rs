@@ -140,7 +140,7 @@ impl fmt::Display for ScenarioError {
         match self {
             ScenarioError::TooLarge { bytes } => write!(
                 f,
-                "the scenario file is {bytes} bytes; the limit is {SCENARIO_BYTES_MAX} bytes (1 MiB)"
+                "the scenario file is {bytes} bytes; the limit is {SCENARIO_BYTES_MAX} bytes (65 MiB)"
             ),
             ScenarioError::Toml(message) => write!(f, "{message}"),
             ScenarioError::NewerVersion { version } => write!(
@@ -183,10 +183,10 @@ pub fn detect_kind(text: &str) -> InputKind {
 /// Reads a machine from a snapshot or a scenario file, whichever `text` is, and
 /// returns it with notes on what was missing and defaulted.
 pub fn load_machine(text: &str) -> Result<(MachineConfig, Vec<String>), String> {
-    if text.len() > SNAPSHOT_BYTES_MAX {
+    if text.len() > SCENARIO_BYTES_MAX {
         return Err(format!(
             "the input is {} bytes; the limit is {SNAPSHOT_BYTES_MAX} bytes (16 MiB) for a snapshot and \
-             {SCENARIO_BYTES_MAX} bytes (1 MiB) for a scenario",
+             {SCENARIO_BYTES_MAX} bytes (65 MiB) for a scenario",
             text.len()
         ));
     }

@@ -68,6 +68,35 @@ pub fn load_text(text: &str) -> Result<(Scenario, Loaded), LoadError> {
 /// Boots the scenario's machine, runs its workload (at most
 /// [`PAGE_OPERATIONS_MAX`] operations) and finds the step to open at.
 pub fn load(scenario: &Scenario) -> Result<Loaded, LoadError> {
+    load_with(scenario, None)
+}
+
+/// [`load`] with the workload's statements already made (a trace replay built in
+/// the engine): `statements` run instead of parsing `scenario.workload`, which is
+/// then only their text for the editor. Each is placed at line `i + 1`, as
+/// [`crate::workload::format_statements`] writes a list without `repeat` blocks.
+pub fn load_statements(
+    scenario: &Scenario,
+    statements: &[crate::workload::Statement],
+) -> Result<Loaded, LoadError> {
+    let placed: Vec<(crate::workload::Statement, crate::workload::Span)> = statements
+        .iter()
+        .enumerate()
+        .map(|(i, statement)| {
+            let span = crate::workload::Span {
+                line: i + 1,
+                column: 1,
+            };
+            (statement.clone(), span)
+        })
+        .collect();
+    load_with(scenario, Some(&placed))
+}
+
+fn load_with(
+    scenario: &Scenario,
+    made: Option<&[(crate::workload::Statement, crate::workload::Span)]>,
+) -> Result<Loaded, LoadError> {
     let machine_error = |message: String| LoadError {
         place: LoadErrorPlace::Machine,
         message,
@@ -85,18 +114,26 @@ pub fn load(scenario: &Scenario) -> Result<Loaded, LoadError> {
     let allocator = Allocator::from_machine(&machine).map_err(|e| machine_error(e.to_string()))?;
     let mut session = Session::with_kswapd(allocator, scenario.kswapd.unwrap_or_default());
     let mut operations = 0;
-    if let Some(script) = scenario.workload.as_deref() {
-        let workload_error = |e: crate::workload::WorkloadError| LoadError {
-            place: LoadErrorPlace::Workload {
-                line: e.span.line,
-                column: e.span.column,
-            },
-            message: e.message,
-        };
-        let statements = parse_workload(script).map_err(workload_error)?;
+    let workload_error = |e: crate::workload::WorkloadError| LoadError {
+        place: LoadErrorPlace::Workload {
+            line: e.span.line,
+            column: e.span.column,
+        },
+        message: e.message,
+    };
+    let parsed;
+    let statements = match (made, scenario.workload.as_deref()) {
+        (Some(made), _) => Some(made),
+        (None, Some(script)) => {
+            parsed = parse_workload(script).map_err(workload_error)?;
+            Some(parsed.as_slice())
+        }
+        (None, None) => None,
+    };
+    if let Some(statements) = statements {
         let summary = run_workload_seeded(
             &mut session,
-            &statements,
+            statements,
             Some(PAGE_OPERATIONS_MAX),
             scenario.seed.unwrap_or(1),
         )

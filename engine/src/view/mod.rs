@@ -50,7 +50,7 @@ pub use colour::{
 };
 pub use expect::{check_expectations, Verdict};
 pub use layout::{size_text, Gap, Layout};
-pub use load::{load, load_text, LoadError, LoadErrorPlace, Loaded};
+pub use load::{load, load_statements, load_text, LoadError, LoadErrorPlace, Loaded};
 pub use machine_form::MachineForm;
 pub use page_info::{page_info, PageInfo};
 pub use page_map::{code, page_map, PageMap};

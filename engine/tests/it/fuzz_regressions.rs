@@ -186,3 +186,34 @@ fn a_snapshot_saved_as_a_sosreport_dmesg_is_read_as_a_snapshot() {
     let alone = read_machine(&[InputFile::new(PASTED, snapshot.as_bytes())]).unwrap();
     assert_eq!(intake.imported.config, alone.imported.config);
 }
+
+/// The intake target found a dmesg (read as one by its sosreport path) holding a
+/// `vm.lowmem_reserve_ratio = ...` line: pasted again, the same text was taken for
+/// `sysctl -a` output and lost its memory map. A text with dmesg's "Early memory
+/// node ranges" is a dmesg, whatever other lines it holds.
+#[test]
+fn a_dmesg_with_a_sysctl_looking_line_stays_a_dmesg() {
+    use buddyscope_engine::import::snapshot::{read_machine, InputFile, PASTED};
+    let snapshot = include_str!("../data/oracle/c-2node-1G-1G/machine.snapshot");
+    let dmesg: String = snapshot
+        .split("==> dmesg <==\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n==> ").next())
+        .unwrap_or_default()
+        .to_string();
+    assert!(dmesg.contains("Early memory node ranges"));
+    let dmesg =
+        format!("{dmesg}\nvm.lowmem_reserve_ratio = 256 256 32 0 0\nNode 1, zone   Normal\n");
+    let by_path = read_machine(&[InputFile::new(
+        "sos_commands/kernel/dmesg",
+        dmesg.as_bytes(),
+    )])
+    .unwrap_or_else(|e| panic!("refused: {e}"));
+    let pasted = read_machine(&[InputFile::new(PASTED, dmesg.as_bytes())])
+        .unwrap_or_else(|e| panic!("pasted, refused: {e}"));
+    assert_eq!(pasted.files[0].what, "read as dmesg");
+    assert_eq!(pasted.imported.config, by_path.imported.config);
+    let again = read_machine(&[InputFile::new(PASTED, by_path.snapshot.as_bytes())])
+        .unwrap_or_else(|e| panic!("the assembled snapshot is refused: {e}"));
+    assert_eq!(again.imported.config, by_path.imported.config);
+}

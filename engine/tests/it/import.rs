@@ -1173,9 +1173,17 @@ fn oversize_inputs_are_refused() {
     );
     let message = load_machine(&big).unwrap_err();
     assert!(
-        message.contains("scenario") && message.contains("1 MiB"),
+        message.contains("for a scenario") && message.contains("65 MiB"),
         "{message}"
     );
+    // A scenario between the two limits is read as a scenario, not refused as a
+    // snapshot would be.
+    let between = format!(
+        "version = 1\n#{}\n[[machine.nodes]]\nmemory = [\"0x0-0x1fffffff\"]\ncpus = \"0\"\n",
+        "x".repeat(SNAPSHOT_BYTES_MAX)
+    );
+    let (machine, _) = load_machine(&between).unwrap();
+    assert_eq!(machine.nodes.len(), 1);
 }
 
 // ---------------------------------------------------------------------------------

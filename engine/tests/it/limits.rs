@@ -60,17 +60,21 @@ fn assert_contains(message: &str, wanted: &str) {
 }
 
 #[test]
-fn scenario_text_over_1_mib_is_refused() {
+fn scenario_text_over_65_mib_is_refused() {
     let text = format!("version = 1\n#{}\n", "x".repeat(SCENARIO_BYTES_MAX));
     let message = parse_scenario(&text).unwrap_err().to_string();
-    assert_contains(&message, "the limit is 1048576 bytes (1 MiB)");
+    assert_contains(&message, "the limit is 68157440 bytes (65 MiB)");
 }
 
 #[test]
 fn snapshot_over_16_mib_is_refused() {
     let text = format!("==> /proc/zoneinfo <==\n{}", "x".repeat(SNAPSHOT_BYTES_MAX));
     assert_contains(&parse_snapshot(&text).unwrap_err().to_string(), "(16 MiB)");
-    assert_contains(&load_machine(&text).unwrap_err(), "(16 MiB) for a snapshot");
+    // Below the scenario limit, so read as a snapshot and held to its limit there.
+    assert_contains(
+        &load_machine(&text).unwrap_err(),
+        "the limit is 16777216 bytes (16 MiB)",
+    );
 }
 
 #[test]
@@ -190,7 +194,16 @@ fn more_than_65536_per_cpu_pagesets_are_refused() {
             )
         })
         .collect();
-    let message = machine_error(&format!("version = 1\n{nodes}"));
+    let scenario =
+        parse_scenario(&format!("version = 1\n{nodes}")).unwrap_or_else(|e| panic!("{e}"));
+    // Boot-time setup needs no pageset: the machine builds and its zonelists exist.
+    let machine = Machine::build(&scenario.machine).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(machine.zonelists.len(), 512);
+    // The run-time model refuses before making any.
+    let message = buddyscope_engine::alloc::Allocator::from_machine(&machine)
+        .map(|_| ())
+        .expect_err("the allocator must be refused")
+        .to_string();
     assert_contains(
         &message,
         &format!("per-cpu pagesets; the model keeps at most {PCP_SETS_MAX}"),

@@ -91,9 +91,18 @@ pub fn app() -> Html {
     let embed_url = page_url(link::with_embed(&location.search));
     let on_share = {
         let (share_url, on_copy, open_url) = (share_url.clone(), on_copy.clone(), open_url.clone());
-        Callback::from(move |()| {
-            share_url.set(Some(open_url.clone()));
-            on_copy.emit((open_url.clone(), "Link to this step copied."));
+        let (refused, dispatch) = (state.share_refused.clone(), dispatch.clone());
+        Callback::from(move |()| match &refused {
+            // Too large for a link: say so rather than hand out a link that opens
+            // something else.
+            Some(why) => {
+                share_url.set(None);
+                dispatch.emit(Action::Notify(Notice::Error(why.to_string())));
+            }
+            None => {
+                share_url.set(Some(open_url.clone()));
+                on_copy.emit((open_url.clone(), "Link to this step copied."));
+            }
         })
     };
     let on_help = {
@@ -137,11 +146,13 @@ pub fn app() -> Html {
                 <Gauges gauges={overview.gauges.clone()} />
             </div>
             <FreeAreas areas={overview.free_areas.clone()} />
-            <Embed open_url={open_url} embed_url={embed_url} title={title} {embed} on_copy={on_copy} />
+            <Embed open_url={open_url} embed_url={embed_url} title={title} {embed} on_copy={on_copy}
+                share_refused={state.share_refused.clone()} />
             if !embed {
                 <Editor scenario={state.scenario.clone()} generation={state.generation}
                     load_error={state.load_error.clone()} warnings={state.warnings.clone()}
                     library={state.library.clone()} import_notes={state.import_notes.clone()}
+                    trace_summary={state.trace_summary.clone()}
                     on_action={dispatch} />
                 <Limitations />
             }

@@ -15,6 +15,9 @@ pub struct EmbedProps {
     pub embed: bool,
     /// Copies text to the clipboard and says so.
     pub on_copy: Callback<(String, &'static str)>,
+    /// Why this scenario has no link (too large), in place of the snippet.
+    #[prop_or_default]
+    pub share_refused: Option<std::rc::Rc<String>>,
 }
 
 #[function_component(Embed)]
@@ -33,6 +36,13 @@ pub fn embed(props: &EmbedProps) -> Html {
                 <button type="button" onclick={on_copy}>{ "Copy embed code" }</button>
                 <span class="muted">{ "Read-only view; open it to edit the machine or the workload." }</span>
             </footer>
+        }
+    } else if let Some(why) = &props.share_refused {
+        html! {
+            <section class="embed" aria-label="Embed">
+                <h2>{ "Embed this step in course notes" }</h2>
+                <p class="muted" id="embed-refused">{ why.to_string() }</p>
+            </section>
         }
     } else {
         html! {

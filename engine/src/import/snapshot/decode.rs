@@ -4,15 +4,56 @@
 //! UTF-16, other compressors, archives and binary files are refused with one sentence
 //! each that says what the file is and what to do with it.
 
-use crate::limits::SNAPSHOT_BYTES_MAX;
+use crate::limits::{SCENARIO_BYTES_MAX, SNAPSHOT_BYTES_MAX, TRACE_BYTES_MAX};
+
+/// How large a decoded file may be, and the words that say so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Bound {
+    pub bytes: usize,
+    /// "16 MiB".
+    pub size: &'static str,
+    /// What the limit is of, and what the user needs of it.
+    pub hint: &'static str,
+}
+
+/// A machine's file: [`SNAPSHOT_BYTES_MAX`].
+pub(crate) const SNAPSHOT_BOUND: Bound = Bound {
+    bytes: SNAPSHOT_BYTES_MAX,
+    size: "16 MiB",
+    hint: "the snapshot limit; a snapshot needs only dmesg and a few small /proc and /sys files",
+};
+
+/// A file that may be a scenario or a machine's file: [`SCENARIO_BYTES_MAX`] (a
+/// machine's text is then held to [`SNAPSHOT_BOUND`] as `read_machine` decodes it).
+pub(crate) const SCENARIO_BOUND: Bound = Bound {
+    bytes: SCENARIO_BYTES_MAX,
+    size: "65 MiB",
+    hint: "the scenario file limit",
+};
+
+/// A kmem trace: [`TRACE_BYTES_MAX`].
+pub(crate) const TRACE_BOUND: Bound = Bound {
+    bytes: TRACE_BYTES_MAX,
+    size: "64 MiB",
+    hint: "the kmem trace limit; import a shorter part of the trace",
+};
 
 /// The text of a file, or the one sentence that says why it is not text Buddyscope
 /// can read. `pasted`: the bytes are text the user pasted or typed (already text, so
 /// a stray control character is the parsers' to name, not a sign of a binary file).
 pub(super) fn decode_text(bytes: &[u8], pasted: bool) -> Result<String, String> {
+    decode_text_within(bytes, pasted, SNAPSHOT_BOUND)
+}
+
+/// [`decode_text`] with another size bound.
+pub(crate) fn decode_text_within(
+    bytes: &[u8],
+    pasted: bool,
+    bound: Bound,
+) -> Result<String, String> {
     let mut bytes = std::borrow::Cow::Borrowed(bytes);
     if bytes.starts_with(&[0x1f, 0x8b]) {
-        let inflated = gunzip(&bytes)?;
+        let inflated = gunzip(&bytes, bound)?;
         if inflated.starts_with(&[0x1f, 0x8b]) {
             return Err(
                 "this file is gzip inside gzip; decompress it once (`gunzip`) and import the result"
@@ -21,10 +62,12 @@ pub(super) fn decode_text(bytes: &[u8], pasted: bool) -> Result<String, String> 
         }
         bytes = std::borrow::Cow::Owned(inflated);
     }
-    if bytes.len() > SNAPSHOT_BYTES_MAX {
+    if bytes.len() > bound.bytes {
         return Err(format!(
-            "this file is {} bytes; the limit is {SNAPSHOT_BYTES_MAX} bytes (16 MiB)",
-            bytes.len()
+            "this file is {} bytes; the limit is {} bytes ({})",
+            bytes.len(),
+            bound.bytes,
+            bound.size
         ));
     }
     if pasted {
@@ -72,8 +115,8 @@ fn plain_lines(text: &str) -> String {
     text.to_string()
 }
 
-/// The bytes of a gzip file (RFC 1952), at most [`SNAPSHOT_BYTES_MAX`] of them.
-fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, String> {
+/// The bytes of a gzip file (RFC 1952), at most `bound.bytes` of them.
+fn gunzip(bytes: &[u8], bound: Bound) -> Result<Vec<u8>, String> {
     let broken = |why: &str| format!("this gzip file is damaged or cut short ({why})");
     let header = bytes.get(..10).ok_or_else(|| broken("no header"))?;
     let (method, flags) = match header {
@@ -113,7 +156,7 @@ fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, String> {
     let data = bytes
         .get(at..)
         .ok_or_else(|| broken("no compressed data"))?;
-    let (inflated, used) = inflate(data)?;
+    let (inflated, used) = inflate(data, bound)?;
     // The trailer: CRC-32 and length (mod 2^32) of the decompressed bytes.
     let trailer = data
         .get(used..used.saturating_add(8))
@@ -130,9 +173,9 @@ fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, String> {
     Ok(inflated)
 }
 
-/// The deflate stream at the start of `data`, decompressed (at most
-/// [`SNAPSHOT_BYTES_MAX`] bytes), and how many bytes of `data` it took.
-fn inflate(data: &[u8]) -> Result<(Vec<u8>, usize), String> {
+/// The deflate stream at the start of `data`, decompressed (at most `bound.bytes`
+/// bytes), and how many bytes of `data` it took.
+fn inflate(data: &[u8], bound: Bound) -> Result<(Vec<u8>, usize), String> {
     use miniz_oxide::inflate::core::{decompress, inflate_flags, DecompressorOxide};
     use miniz_oxide::inflate::TINFLStatus;
     let mut decompressor = DecompressorOxide::new();
@@ -155,13 +198,13 @@ fn inflate(data: &[u8]) -> Result<(Vec<u8>, usize), String> {
                 return Ok((out, read));
             }
             TINFLStatus::HasMoreOutput => {
-                if out.len() >= SNAPSHOT_BYTES_MAX {
+                if out.len() >= bound.bytes {
                     return Err(format!(
-                        "this gzip file decompresses to more than {SNAPSHOT_BYTES_MAX} bytes (16 MiB), the snapshot \
-                         limit; a snapshot needs only dmesg and a few small /proc and /sys files"
+                        "this gzip file decompresses to more than {} bytes ({}), {}",
+                        bound.bytes, bound.size, bound.hint
                     ));
                 }
-                let grown = out.len().saturating_mul(2).min(SNAPSHOT_BYTES_MAX);
+                let grown = out.len().saturating_mul(2).min(bound.bytes);
                 out.resize(grown, 0);
             }
             _ => return Err(

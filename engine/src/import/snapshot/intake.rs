@@ -74,9 +74,22 @@ pub fn is_machine_text(text: &str) -> bool {
 }
 
 /// The text of a file as [`read_machine`] decodes it (gzip, UTF-8 byte-order mark,
-/// carriage returns), or the sentence that says why it is not text.
+/// carriage returns), or the sentence that says why it is not text; bounded by the
+/// scenario file limit ([`crate::limits::SCENARIO_BYTES_MAX`]), since the file may be
+/// a scenario: a machine's text is held to the snapshot limit when [`read_machine`]
+/// reads it.
 pub fn decode_file(file: &InputFile) -> Result<String, String> {
-    decode_text(&file.bytes, file.name == PASTED)
+    super::decode::decode_text_within(
+        &file.bytes,
+        file.name == PASTED,
+        super::decode::SCENARIO_BOUND,
+    )
+}
+
+/// The text of a kmem trace file as [`decode_file`] decodes it, bounded by the
+/// trace limit ([`crate::limits::TRACE_BYTES_MAX`]) instead of the snapshot one.
+pub fn decode_trace_file(file: &InputFile) -> Result<String, String> {
+    super::decode::decode_text_within(&file.bytes, file.name == PASTED, super::decode::TRACE_BOUND)
 }
 
 /// The name a single pasted text is given.
@@ -217,6 +230,13 @@ impl<'a> Assembly<'a> {
             }
             PathRole::SysctlAll => return Ok(self.add_sysctl_all(index, text)),
             PathRole::Unknown => {}
+        }
+        // dmesg's memory map decides first: a dmesg can hold lines that look like
+        // other files (a `vm.x = y` line, a `Node 0, zone` line), but none of those
+        // files holds "Early memory node ranges".
+        if has_early_ranges(text.lines()) {
+            self.dmesg.push((1, whole(DMESG)));
+            return Ok((true, "read as dmesg".to_string()));
         }
         let source = if is_zoneinfo(text) {
             ZONEINFO

@@ -55,7 +55,10 @@ mod zone_layout;
 mod zoneinfo;
 mod zoneinfo_layout;
 
-pub use intake::{decode_file, is_machine_text, read_machine, FileUse, InputFile, Intake, PASTED};
+pub use intake::{
+    decode_file, decode_trace_file, is_machine_text, read_machine, FileUse, InputFile, Intake,
+    PASTED,
+};
 pub use sosreport::{is_read_path, SOSREPORT_FILES};
 
 pub use version::KernelVersion;

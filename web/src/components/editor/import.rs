@@ -4,18 +4,25 @@
 //! files Buddyscope reads are loaded). The capture commands are shown with Copy
 //! buttons, and the last import's notes (what each file was used for, what was
 //! assumed) under the button.
+//!
+//! A kmem trace among the inputs (the text of /sys/kernel/tracing/trace or `perf
+//! script`, gzipped or not) is offered for replay instead, as `buddyscope
+//! import-trace` does it: its requests, or followed (every block at its traced pfn),
+//! on a machine sized for it, the current machine or one given with it. The
+//! replay's summary (the agreement figure first) is shown under the button.
 
 use std::rc::Rc;
 
-use buddyscope_engine::import::snapshot::{is_read_path, InputFile, PASTED};
-use buddyscope_engine::limits::SNAPSHOT_BYTES_MAX;
+use buddyscope_engine::import::kmemtrace::is_trace_text;
+use buddyscope_engine::import::snapshot::{decode_trace_file, is_read_path, InputFile, PASTED};
+use buddyscope_engine::limits::{SNAPSHOT_BYTES_MAX, TRACE_BYTES_MAX};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{DragEvent, File, FileList, HtmlInputElement};
 use yew::prelude::*;
 
 use super::fields::{error_box, target_value};
-use crate::state::Action;
+use crate::state::{Action, TraceMachine};
 
 /// The snapshot command of `engine/tests/data/oracle/README.md`.
 const SNAPSHOT_COMMAND: &str =
@@ -46,6 +53,8 @@ pub struct SnapshotImportProps {
     pub load_error: Option<String>,
     /// What the last successful import said.
     pub notes: Rc<Vec<String>>,
+    /// The last trace replay's summary, agreement figure first.
+    pub trace_summary: Rc<Vec<String>>,
     pub on_action: Callback<Action>,
 }
 
@@ -85,13 +94,16 @@ fn read_files(
         ));
         return;
     }
-    // The engine's limit, checked before a file is read (a File's size is a double).
+    // The engine's limits, checked before a file is read (a File's size is a double):
+    // a kmem trace may be larger than a machine's file, which the engine checks
+    // again as it decodes.
     if let Some((name, _)) = files
         .iter()
-        .find(|(_, file)| file.size() > SNAPSHOT_BYTES_MAX as f64)
+        .find(|(_, file)| file.size() > TRACE_BYTES_MAX as f64)
     {
         upload_error.set(Some(format!(
-            "{name} is larger than {} MiB, the limit of a machine's file.",
+            "{name} is larger than {} MiB, the limit of a kmem trace ({} MiB for a machine's file).",
+            TRACE_BYTES_MAX >> 20,
             SNAPSHOT_BYTES_MAX >> 20
         )));
         return;
@@ -133,6 +145,46 @@ fn copy(text: &'static str, index: usize, status: UseStateSetter<Option<(usize, 
     });
 }
 
+/// The name of the first input that is a kmem trace, if any.
+fn trace_among(pasted: &str, chosen: &[InputFile]) -> Option<String> {
+    if is_trace_text(pasted) {
+        return Some(PASTED.to_string());
+    }
+    chosen
+        .iter()
+        .find(|file| decode_trace_file(file).is_ok_and(|text| is_trace_text(&text)))
+        .map(|file| file.name.clone())
+}
+
+/// The inputs as files: the pasted text first, then the chosen files.
+fn inputs(pasted: &str, chosen: &[InputFile]) -> Vec<InputFile> {
+    let mut files = Vec::new();
+    if !pasted.trim().is_empty() {
+        files.push(InputFile::new(PASTED, pasted.as_bytes()));
+    }
+    files.extend(chosen.iter().cloned());
+    files
+}
+
+/// The summary of the last trace replay: the agreement figure, then the rest.
+fn trace_summary(summary: &[String]) -> Html {
+    let Some((agreement, rest)) = summary.split_first() else {
+        return html! {};
+    };
+    html! {
+        <section class="trace-summary" id="trace-summary" aria-label="Trace replay summary">
+            <h4>{ "Trace replay" }</h4>
+            <p id="trace-agreement"><strong>{ agreement.clone() }</strong></p>
+            <details open=true>
+                <summary>{ format!("Counts ({} lines)", rest.len()) }</summary>
+                <ul>
+                    { for rest.iter().map(|line| html! { <li>{ line.clone() }</li> }) }
+                </ul>
+            </details>
+        </section>
+    }
+}
+
 #[function_component(SnapshotImport)]
 pub fn snapshot_import(props: &SnapshotImportProps) -> Html {
     let snapshot = use_state(String::new);
@@ -140,6 +192,12 @@ pub fn snapshot_import(props: &SnapshotImportProps) -> Html {
     let upload_error = use_state(|| None::<String>);
     let dragging = use_state(|| false);
     let copied = use_state(|| None::<(usize, String)>);
+    let follow = use_state(|| true);
+    let trace_machine = use_state(|| TraceMachine::Sized);
+    let trace = use_memo(
+        ((*snapshot).clone(), (*chosen).clone()),
+        |(pasted, chosen)| trace_among(pasted, chosen),
+    );
     let on_snapshot = {
         let snapshot = snapshot.clone();
         Callback::from(move |event: InputEvent| snapshot.set(target_value(&event)))
@@ -193,20 +251,92 @@ pub fn snapshot_import(props: &SnapshotImportProps) -> Html {
         })
     };
     let on_clear = {
-        let chosen = chosen.clone();
-        Callback::from(move |_: MouseEvent| chosen.set(Vec::new()))
+        let (chosen, upload_error) = (chosen.clone(), upload_error.setter());
+        Callback::from(move |_: MouseEvent| {
+            chosen.set(Vec::new());
+            upload_error.set(None);
+        })
     };
     let on_import = {
         let (snapshot, chosen) = (snapshot.clone(), chosen.clone());
-        props.on_action.reform(move |_: MouseEvent| {
-            let mut files = Vec::new();
-            if !snapshot.trim().is_empty() {
-                files.push(InputFile::new(PASTED, snapshot.as_bytes()));
+        let (on_action, upload_error) = (props.on_action.clone(), upload_error.setter());
+        Callback::from(move |_: MouseEvent| {
+            // A file may be read up to the trace limit; a machine's file stops at 16 MiB.
+            if let Some(file) = chosen
+                .iter()
+                .find(|file| file.bytes.len() > SNAPSHOT_BYTES_MAX)
+            {
+                upload_error.set(Some(format!(
+                    "{} is larger than {} MiB, the limit of a machine's file.",
+                    file.name,
+                    SNAPSHOT_BYTES_MAX >> 20
+                )));
+                return;
             }
-            files.extend(chosen.iter().cloned());
-            Action::ImportFiles(files)
+            on_action.emit(Action::ImportFiles(inputs(&snapshot, &chosen)));
         })
     };
+    let on_replay = {
+        let (snapshot, chosen) = (snapshot.clone(), chosen.clone());
+        let (follow, machine) = (follow.clone(), trace_machine.clone());
+        props
+            .on_action
+            .reform(move |_: MouseEvent| Action::ImportTrace {
+                files: inputs(&snapshot, &chosen),
+                follow: *follow,
+                machine: *machine,
+            })
+    };
+    let on_mode = |value: bool| {
+        let follow = follow.clone();
+        Callback::from(move |_: Event| follow.set(value))
+    };
+    let on_machine = {
+        let trace_machine = trace_machine.clone();
+        Callback::from(move |event: Event| {
+            trace_machine.set(match target_value(&event).as_str() {
+                "current" => TraceMachine::Current,
+                "given" => TraceMachine::Given,
+                _ => TraceMachine::Sized,
+            })
+        })
+    };
+    // Other inputs than the trace: a machine to replay it on.
+    let machine_given = trace.as_ref().as_ref().is_some_and(|name| {
+        inputs(&snapshot, &chosen)
+            .iter()
+            .any(|file| &file.name != name)
+    });
+    let replay_panel = trace.as_ref().as_ref().map(|name| {
+        let machine_value = match *trace_machine {
+            TraceMachine::Sized => "sized",
+            TraceMachine::Current => "current",
+            TraceMachine::Given => "given",
+        };
+        html! {
+            <fieldset class="trace-replay" id="trace-replay">
+                <legend>{ format!("{name} is a kmem trace: replay it") }</legend>
+                <label class="row">
+                    <input type="radio" name="trace-mode" id="trace-follow" checked={*follow} onchange={on_mode(true)} />
+                    { "Follow it: every block at the pfn the traced kernel returned, and per allocation whether the model would have picked the same block" }
+                </label>
+                <label class="row">
+                    <input type="radio" name="trace-mode" id="trace-requests" checked={!*follow} onchange={on_mode(false)} />
+                    { "Its requests: the model places every block itself" }
+                </label>
+                <label class="row">{ "On " }
+                    <select id="trace-machine" aria-label="Machine to replay the trace on" onchange={on_machine}>
+                        <option value="sized" selected={machine_value == "sized"}>{ "one node sized for the trace (as import-trace without --machine)" }</option>
+                        <option value="current" selected={machine_value == "current"}>{ "the current machine" }</option>
+                        <option value="given" selected={machine_value == "given"} disabled={!machine_given}>{ "the machine in the other files" }</option>
+                    </select>
+                </label>
+                <div class="row">
+                    <button type="button" class="primary" id="trace-replay-button" onclick={on_replay}>{ "Replay trace" }</button>
+                </div>
+            </fieldset>
+        }
+    });
     let error = (*upload_error).clone().or_else(|| props.load_error.clone());
     let commands = COMMANDS.iter().enumerate().map(|(index, (what, command))| {
         let status = copied.setter();
@@ -233,7 +363,7 @@ pub fn snapshot_import(props: &SnapshotImportProps) -> Html {
     html! {
         <div class="import" id="import" ondragover={on_dragover} ondragleave={on_dragleave} ondrop={on_drop}>
             <h3>{ "Import a real machine" }</h3>
-            <p class="muted">{ "Paste, pick or drop what you have: a snapshot, a dmesg (any rendering: -T, journalctl, syslog), a bare /proc/zoneinfo, numactl -H, /proc/buddyinfo, a sosreport's files or folder; gzipped or not. The current workload runs on the machine if it fits." }</p>
+            <p class="muted">{ "Paste, pick or drop what you have: a snapshot, a dmesg (any rendering: -T, journalctl, syslog), a bare /proc/zoneinfo, numactl -H, /proc/buddyinfo, a sosreport's files or folder; gzipped or not. The current workload runs on the machine if it fits. A kmem trace (/sys/kernel/tracing/trace or perf script with the kmem:mm_page_* events) is replayed instead." }</p>
             <details class="captures">
                 <summary>{ "How to capture one" }</summary>
                 { for commands }
@@ -258,13 +388,17 @@ pub fn snapshot_import(props: &SnapshotImportProps) -> Html {
                     }) }
                 </ul>
             }
+            { for replay_panel }
             <div class="row">
-                <button type="button" class="primary" onclick={on_import}>{ "Import machine" }</button>
+                if trace.is_none() {
+                    <button type="button" class="primary" onclick={on_import}>{ "Import machine" }</button>
+                }
                 if !chosen.is_empty() {
                     <button type="button" onclick={on_clear}>{ "Clear files" }</button>
                 }
             </div>
             { error_box("import-error", error) }
+            { trace_summary(&props.trace_summary) }
             if !props.notes.is_empty() {
                 <details class="import-notes" open=true>
                     <summary>{ format!("What the import read and assumed ({} notes)", props.notes.len()) }</summary>

@@ -45,6 +45,8 @@ pub struct EditorProps {
     pub library: Rc<String>,
     /// What the last import read and assumed.
     pub import_notes: Rc<Vec<String>>,
+    /// The last trace replay's summary.
+    pub trace_summary: Rc<Vec<String>>,
 }
 
 /// Which part of the editor shows each failed load.
@@ -115,7 +117,8 @@ pub fn editor(props: &EditorProps) -> Html {
                 load_error={errors.workload} on_change={on_workload} on_action={on_action.clone()} />
             <ScenarioFile {scenario} generation={props.generation} load_error={errors.file}
                 on_action={on_action.clone()} />
-            <SnapshotImport load_error={errors.import} notes={props.import_notes.clone()} {on_action} />
+            <SnapshotImport load_error={errors.import} notes={props.import_notes.clone()}
+                trace_summary={props.trace_summary.clone()} {on_action} />
         </section>
     }
 }
