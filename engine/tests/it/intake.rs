@@ -939,3 +939,70 @@ fn a_zoneinfo_whose_nodes_interleave_is_refused_with_the_reason() {
         "{message}"
     );
 }
+
+/// The firmware map as kernels before 3.5 print it: `early_node_map[N] active PFN
+/// ranges` (2.6.19 to 3.2) or "Early memory PFN ranges" (3.3, 3.4), then `  NODE:
+/// START -> END` in pfns with the end exclusive, hex from 2.6.27 and decimal before.
+/// Machine c's three ranges written by hand in each form: [0x1, 0x9f), [0x100,
+/// 0x40000) on node 0 and [0x40000, 0x7ffe0) on node 1.
+#[test]
+fn the_memory_map_of_kernels_before_3_5_is_read() {
+    let forms = [
+        (
+            "early_node_map[3] active PFN ranges",
+            [
+                "    0: 0x00000001 -> 0x0000009f",
+                "    0: 0x00000100 -> 0x00040000",
+                "    1: 0x00040000 -> 0x0007ffe0",
+            ],
+        ),
+        (
+            "early_node_map[3] active PFN ranges",
+            [
+                "    0:        1 ->      159",
+                "    0:      256 ->   262144",
+                "    1:   262144 ->   524256",
+            ],
+        ),
+        (
+            "Early memory PFN ranges",
+            [
+                "    0: 0x00000001 -> 0x0000009f",
+                "    0: 0x00000100 -> 0x00040000",
+                "    1: 0x00040000 -> 0x0007ffe0",
+            ],
+        ),
+    ];
+    let expected = original(C);
+    for (header, lines) in forms {
+        let mut text = String::new();
+        let mut skip = 0;
+        for line in C.lines() {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            if line.ends_with("Early memory node ranges") {
+                text.push_str(&format!("[    0.000000] {header}\n"));
+                for range in lines {
+                    text.push_str(&format!("[    0.000000] {range}\n"));
+                }
+                skip = 3;
+                continue;
+            }
+            text.push_str(line);
+            text.push('\n');
+        }
+        let intake = read(vec![InputFile::new("machine.snapshot", text.into_bytes())]);
+        assert_eq!(intake.imported.config, expected, "{header}: {lines:?}");
+        assert!(
+            intake
+                .imported
+                .notes
+                .iter()
+                .any(|note| note.contains(header) && note.contains("exclusive")),
+            "{:?}",
+            intake.imported.notes
+        );
+    }
+}

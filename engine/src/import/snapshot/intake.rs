@@ -13,7 +13,7 @@
 //! line of the user's file.
 
 use super::decode::decode_text;
-use super::dmesg::dmesg_message;
+use super::dmesg::{dmesg_message, is_ranges_header, range_line};
 use super::numactl::{is_numactl, parse_numactl, Numactl};
 use super::sections::section_header;
 use super::sosreport::{is_sysctl_all, path_role, PathRole, BUDDYINFO, PAGETYPEINFO, VM_SYSCTLS};
@@ -958,9 +958,10 @@ fn list(ids: &[u32]) -> String {
         .join(", ")
 }
 
-/// Whether the lines hold dmesg's "Early memory node ranges".
+/// Whether the lines hold dmesg's "Early memory node ranges" (or the header older
+/// kernels print the same ranges under).
 fn has_early_ranges<'b>(mut lines: impl Iterator<Item = &'b str>) -> bool {
-    lines.any(|line| dmesg_message(line).trim() == EARLY_RANGES)
+    lines.any(|line| is_ranges_header(dmesg_message(line).trim()))
 }
 
 /// The messages of the "Early memory node ranges" block (the `node N: [mem ...]`
@@ -970,16 +971,20 @@ fn early_block<'b>(lines: impl Iterator<Item = &'b str>) -> Vec<String> {
     let mut inside = false;
     for line in lines {
         let message = dmesg_message(line).trim();
-        if message == EARLY_RANGES {
+        if is_ranges_header(message) {
             inside = true;
             out.clear();
             continue;
         }
         if inside {
-            if message.starts_with("node") && message.contains("[mem ") {
-                out.push(message.split_whitespace().collect::<Vec<_>>().join(" "));
-            } else {
-                inside = false;
+            match range_line(message) {
+                Some(Ok((node, range))) => out.push(format!(
+                    "node {node}: [mem {:#x}-{:#x}]",
+                    range.start.saturating_mul(PAGE_SIZE_BYTES),
+                    range.end.saturating_mul(PAGE_SIZE_BYTES).saturating_sub(1)
+                )),
+                Some(Err(_)) => out.push(message.split_whitespace().collect::<Vec<_>>().join(" ")),
+                None => inside = false,
             }
         }
     }

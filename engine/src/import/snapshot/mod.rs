@@ -71,7 +71,7 @@ use crate::machine::{MachineConfig, NodeConfig};
 use cmdline::command_line;
 use cpus::cpus_per_node;
 use distances::{distance_matrix, distance_rows};
-use dmesg::{dmesg_message, memory_ranges};
+use dmesg::{dmesg_message, is_ranges_header, memory_ranges};
 use sections::{section_header, split_sections};
 use sysctls::sysctls;
 use thp::thp_mode;
@@ -159,7 +159,7 @@ pub fn is_snapshot(text: &str) -> bool {
 /// section headers is read as a snapshot).
 pub fn has_early_memory_ranges(text: &str) -> bool {
     text.lines()
-        .any(|line| dmesg_message(line.trim_start_matches('\u{feff}')).trim() == EARLY_RANGES)
+        .any(|line| is_ranges_header(dmesg_message(line.trim_start_matches('\u{feff}')).trim()))
 }
 
 /// Reads a machine snapshot (see the module documentation and
