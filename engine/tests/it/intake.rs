@@ -1006,3 +1006,24 @@ fn the_memory_map_of_kernels_before_3_5_is_read() {
         );
     }
 }
+
+/// Files that hold no memory layout (numactl -H, buddyinfo, pagetypeinfo) alone are
+/// refused with what is missing, not with a complaint about a snapshot's dmesg.
+#[test]
+fn files_without_a_memory_layout_say_what_to_add() {
+    let numactl = "available: 2 nodes (0-1)\nnode 0 cpus: 0 1\nnode 0 size: 1007 MB\nnode 0 free: 811 MB\n\
+                   node 1 cpus: 2 3\nnode 1 size: 1007 MB\nnode 1 free: 902 MB\nnode distances:\n\
+                   node   0   1 \n  0:  10  20 \n  1:  20  10 \n";
+    let buddyinfo = "Node 0, zone      DMA      0      0      0      0      0      0      1      1      0      1      3 \n";
+    for (files, numactl_named) in [
+        (vec![InputFile::new("numactl-H", numactl.as_bytes())], true),
+        (vec![InputFile::new("buddyinfo", buddyinfo.as_bytes())], false),
+    ] {
+        let message = error(files);
+        assert!(message.contains("no memory layout"), "{message}");
+        assert!(message.contains("/proc/zoneinfo"), "{message}");
+        assert!(message.contains("Early memory node ranges"), "{message}");
+        assert_eq!(message.contains("numactl -H gives only"), numactl_named, "{message}");
+        assert!(!message.contains("==> dmesg <=="), "{message}");
+    }
+}

@@ -396,6 +396,21 @@ impl<'a> Assembly<'a> {
             None => None,
         };
         let mut dmesg = dmesg;
+        if dmesg.is_none() && facts.is_none() {
+            let given: Vec<String> = (0..names.len()).map(|i| format!("`{}`", name(i))).collect();
+            return Err(SnapshotError::new(format!(
+                "no memory layout: {} {} no dmesg and no /proc/zoneinfo{}. The machine is built from dmesg's \
+                 \"{EARLY_RANGES}\" lines or from a /proc/zoneinfo (its zones' start_pfn, spanned and present); \
+                 give one of them as well",
+                given.join(", "),
+                if given.len() == 1 { "holds" } else { "hold" },
+                if had_numactl {
+                    " (numactl -H gives only the CPUs, node sizes and distances)"
+                } else {
+                    ""
+                }
+            )));
+        }
         let needs_layout = !dmesg
             .as_ref()
             .is_some_and(|part| has_early_ranges(part.lines.iter().map(|(_, line)| *line)));
