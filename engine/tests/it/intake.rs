@@ -1011,19 +1011,60 @@ fn the_memory_map_of_kernels_before_3_5_is_read() {
 /// refused with what is missing, not with a complaint about a snapshot's dmesg.
 #[test]
 fn files_without_a_memory_layout_say_what_to_add() {
-    let numactl = "available: 2 nodes (0-1)\nnode 0 cpus: 0 1\nnode 0 size: 1007 MB\nnode 0 free: 811 MB\n\
+    let numactl =
+        "available: 2 nodes (0-1)\nnode 0 cpus: 0 1\nnode 0 size: 1007 MB\nnode 0 free: 811 MB\n\
                    node 1 cpus: 2 3\nnode 1 size: 1007 MB\nnode 1 free: 902 MB\nnode distances:\n\
                    node   0   1 \n  0:  10  20 \n  1:  20  10 \n";
     let buddyinfo = "Node 0, zone      DMA      0      0      0      0      0      0      1      1      0      1      3 \n";
     for (files, numactl_named) in [
         (vec![InputFile::new("numactl-H", numactl.as_bytes())], true),
-        (vec![InputFile::new("buddyinfo", buddyinfo.as_bytes())], false),
+        (
+            vec![InputFile::new("buddyinfo", buddyinfo.as_bytes())],
+            false,
+        ),
     ] {
         let message = error(files);
         assert!(message.contains("no memory layout"), "{message}");
         assert!(message.contains("/proc/zoneinfo"), "{message}");
         assert!(message.contains("Early memory node ranges"), "{message}");
-        assert_eq!(message.contains("numactl -H gives only"), numactl_named, "{message}");
+        assert_eq!(
+            message.contains("numactl -H gives only"),
+            numactl_named,
+            "{message}"
+        );
         assert!(!message.contains("==> dmesg <=="), "{message}");
     }
+}
+
+/// A bare /proc/zoneinfo: the notes say there was no dmesg (not that one wrapped) and
+/// that the ranges were built from zoneinfo (not copied from dmesg's lines).
+#[test]
+fn a_bare_zoneinfo_is_not_described_as_a_dmesg() {
+    let intake = read(vec![InputFile::new(
+        "zoneinfo",
+        section(C, "/proc/zoneinfo").into_bytes(),
+    )]);
+    let notes = intake.imported.notes.join("\n");
+    assert!(notes.contains("no dmesg was given"), "{notes}");
+    assert!(!notes.contains("may have wrapped"), "{notes}");
+    let copied = intake
+        .imported
+        .notes
+        .iter()
+        .find(|note| note.starts_with("copied from the snapshot"))
+        .expect("the copied/recomputed note");
+    assert!(copied.contains("built from /proc/zoneinfo"), "{copied}");
+    assert!(!copied.contains("dmesg's"), "{copied}");
+    // With a real dmesg the note names dmesg's lines.
+    let intake = read(vec![InputFile::new("machine.snapshot", C.as_bytes())]);
+    let copied = intake
+        .imported
+        .notes
+        .iter()
+        .find(|note| note.starts_with("copied from the snapshot"))
+        .expect("the copied/recomputed note");
+    assert!(
+        copied.contains("dmesg's \"Early memory node ranges\""),
+        "{copied}"
+    );
 }

@@ -21,7 +21,8 @@ use super::zoneinfo_layout::{
     early_ranges_lines, is_zoneinfo, layout, zoneinfo_facts, ZoneinfoFacts,
 };
 use super::{
-    parse_snapshot, Imported, SnapshotError, CPU_ONLINE, DMESG, EARLY_RANGES, NODE_DIR, ZONEINFO,
+    parse_snapshot, Imported, SnapshotError, BUILT_FROM_ZONEINFO, CPU_ONLINE, DMESG, EARLY_RANGES,
+    END_OF_BUILT, NODE_DIR, ZONEINFO,
 };
 use crate::text::{format_cpulist, parse_cpulist, parse_decimal, shorten};
 use crate::types::{ZoneType, PAGE_SIZE_BYTES};
@@ -445,9 +446,8 @@ impl<'a> Assembly<'a> {
                 });
                 part.extra.push(EARLY_RANGES.to_string());
                 part.extra.extend(early_ranges_lines(&ranges));
-                part.extra
-                    .push("(memory ranges built by Buddyscope from /proc/zoneinfo)".to_string());
-                part.extra.push("(end of the built ranges)".to_string());
+                part.extra.push(BUILT_FROM_ZONEINFO.to_string());
+                part.extra.push(END_OF_BUILT.to_string());
                 layout_from_zoneinfo = true;
                 self.notes.push(layout_note(facts));
                 if facts
