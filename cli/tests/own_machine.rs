@@ -324,6 +324,9 @@ fn a_zone_past_the_per_page_limit_gets_zoneinfo_and_a_refusal_naming_it() {
 #[test]
 fn a_bare_zoneinfo_is_a_machine_with_its_assumptions_said() {
     let zoneinfo_file = data("collector-laptop-6.1/zoneinfo");
+    let (scenario, _) = accepted(&["import", &zoneinfo_file]);
+    assert!(scenario.contains("# kernel: unknown"), "{scenario}");
+    assert!(!scenario.contains("dmesg has no"), "{scenario}");
     let (zoneinfo, stderr) = accepted(&["zoneinfo", &zoneinfo_file]);
     // Where the holes lie is not in zoneinfo: the note says what was assumed. There
     // was no dmesg at all: no note may blame a wrapped one, or claim to have copied
@@ -370,9 +373,14 @@ fn files_without_a_layout_are_refused_saying_what_is_needed() {
 
 #[test]
 fn utf16_and_binary_files_get_one_clear_sentence() {
-    let stderr = refused(&["import", &data("collector-laptop-6.1/zoneinfo.utf16")]);
-    assert!(stderr.contains("UTF-16"), "{stderr}");
-    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    let utf16 = data("collector-laptop-6.1/zoneinfo.utf16");
+    for command in ["import", "zoneinfo"] {
+        let stderr = refused(&[command, &utf16]);
+        assert!(stderr.contains("UTF-16"), "{stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        // The file is named once.
+        assert_eq!(count(&stderr, &utf16), 1, "{stderr}");
+    }
     let stderr = refused(&["import", &data("collector-laptop-6.1/kcore-head.bin")]);
     assert!(
         stderr.contains("binary") || stderr.contains("not text"),
