@@ -399,7 +399,15 @@ fn load_machine_paths(paths: &[PathBuf]) -> Result<MachineConfig, String> {
 
 fn run_import(paths: &[PathBuf]) -> Result<(), String> {
     let (files, label) = gather(paths)?;
-    let intake = read_machine(&files).map_err(|e| format!("{label}: {e}"))?;
+    // A single file's decoding error already starts with its name.
+    let intake = read_machine(&files).map_err(|e| {
+        let message = e.to_string();
+        if message.starts_with(&format!("{label}: ")) {
+            message
+        } else {
+            format!("{label}: {message}")
+        }
+    })?;
     for file in &intake.files {
         eprintln!("file: {}: {}", file.name, file.what);
     }
@@ -417,7 +425,7 @@ fn run_import(paths: &[PathBuf]) -> Result<(), String> {
             "# kernel: Linux {} (dmesg's `Linux version` line; Buddyscope models 6.1)",
             kernel.describe()
         ),
-        None => println!("# kernel: unknown (dmesg has no `Linux version` line)"),
+        None => println!("# kernel: unknown (no `Linux version` line in the files given)"),
     }
     let scenario = scenario::Scenario {
         machine: config,

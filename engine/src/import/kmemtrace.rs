@@ -406,9 +406,61 @@ enum GfpProblem {
     Garbled,
 }
 
+/// Single gfp flags as kernels before 4.6 printed them (include/trace/events/
+/// gfpflags.h named each `__GFP_X` bit `GFP_X`), with the 6.1 bits they stand for.
+/// `GFP_WAIT` (before 4.4) is today's direct reclaim; `GFP_REPEAT` (before 4.13) asked
+/// costly orders to keep retrying, as `__GFP_RETRY_MAYFAIL` does. `GFP_COLD`,
+/// `GFP_NOTRACK`, `GFP_OTHER_NODE`, `GFP_KMEMCG` and `GFP_NOACCOUNT` change nothing
+/// the 6.1 allocator does (0). `GFP_NO_KSWAPD` is read apart: it removes a bit.
+const OLD_GFP_NAMES: &[(&str, u32)] = {
+    use crate::types::gfp::*;
+    &[
+        ("GFP_HIGH", GFP_HIGH),
+        ("GFP_WAIT", GFP_DIRECT_RECLAIM),
+        ("GFP_IO", GFP_IO),
+        ("GFP_FS", GFP_FS),
+        ("GFP_COLD", 0),
+        ("GFP_NOWARN", GFP_NOWARN),
+        ("GFP_REPEAT", GFP_RETRY_MAYFAIL),
+        ("GFP_NOFAIL", GFP_NOFAIL),
+        ("GFP_NORETRY", GFP_NORETRY),
+        ("GFP_MEMALLOC", GFP_MEMALLOC),
+        ("GFP_COMP", GFP_COMP),
+        ("GFP_ZERO", GFP_ZERO),
+        ("GFP_NOMEMALLOC", GFP_NOMEMALLOC),
+        ("GFP_HARDWALL", GFP_HARDWALL),
+        ("GFP_THISNODE", GFP_THISNODE),
+        ("GFP_RECLAIMABLE", GFP_RECLAIMABLE),
+        ("GFP_MOVABLE", GFP_MOVABLE),
+        ("GFP_WRITE", GFP_WRITE),
+        ("GFP_NOTRACK", 0),
+        ("GFP_NOTRACK_FALSE_POSITIVE", 0),
+        ("GFP_OTHER_NODE", 0),
+        ("GFP_KMEMCG", 0),
+        ("GFP_NOACCOUNT", 0),
+        ("GFP_DIRECT_RECLAIM", GFP_DIRECT_RECLAIM),
+        ("GFP_KSWAPD_RECLAIM", GFP_KSWAPD_RECLAIM),
+        ("GFP_ACCOUNT", GFP_ACCOUNT),
+        // Composites of old kernels that 6.1 no longer has.
+        (
+            "GFP_TEMPORARY",
+            GFP_DIRECT_RECLAIM | GFP_KSWAPD_RECLAIM | GFP_IO | GFP_FS | GFP_RECLAIMABLE,
+        ),
+        ("GFP_IOFS", GFP_IO | GFP_FS),
+    ]
+};
+
 /// The mask a `show_gfp_flags()` text stands for: `none`, names joined with `|`,
 /// hex remainders (`0x...`), or a plain number (perf's raw fallback).
+///
+/// Texts of kernels before 4.6 name single flags without the leading `__`
+/// ([`OLD_GFP_NAMES`]). Before 4.4 there was no kswapd bit: every allocation woke
+/// kswapd unless it carried `__GFP_NO_KSWAPD`, so such a text (one that names an old
+/// single flag and neither `GFP_KSWAPD_RECLAIM` nor `GFP_DIRECT_RECLAIM`, which 4.4
+/// and 4.5 print) gets `__GFP_KSWAPD_RECLAIM` unless it says `GFP_NO_KSWAPD`, which
+/// also clears it from a composite.
 fn parse_gfp_text(text: &str) -> Result<u32, GfpProblem> {
+    use crate::types::gfp::GFP_KSWAPD_RECLAIM;
     if text == "none" || text == "0" {
         return Ok(0);
     }
@@ -416,6 +468,9 @@ fn parse_gfp_text(text: &str) -> Result<u32, GfpProblem> {
         return Err(GfpProblem::Garbled);
     }
     let mut mask = 0u32;
+    let mut old_names = false;
+    let mut no_kswapd = false;
+    let mut reclaim_named = false;
     for part in text.split('|') {
         if part.is_empty() {
             return Err(GfpProblem::Garbled);
@@ -426,6 +481,13 @@ fn parse_gfp_text(text: &str) -> Result<u32, GfpProblem> {
             .find(|(n, _)| *n == part)
         {
             mask |= bits;
+        } else if part == "GFP_NO_KSWAPD" {
+            old_names = true;
+            no_kswapd = true;
+        } else if let Some((name, bits)) = OLD_GFP_NAMES.iter().find(|(n, _)| *n == part) {
+            old_names = true;
+            reclaim_named |= matches!(*name, "GFP_KSWAPD_RECLAIM" | "GFP_DIRECT_RECLAIM");
+            mask |= bits;
         } else if part.starts_with(|c: char| c.is_ascii_digit()) {
             mask |= parse_u32(part).ok_or(GfpProblem::Garbled)?;
         } else if part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
@@ -435,6 +497,11 @@ fn parse_gfp_text(text: &str) -> Result<u32, GfpProblem> {
         } else {
             return Err(GfpProblem::Garbled);
         }
+    }
+    if no_kswapd {
+        mask &= !GFP_KSWAPD_RECLAIM;
+    } else if old_names && !reclaim_named {
+        mask |= GFP_KSWAPD_RECLAIM;
     }
     Ok(mask)
 }

@@ -939,3 +939,132 @@ fn a_zoneinfo_whose_nodes_interleave_is_refused_with_the_reason() {
         "{message}"
     );
 }
+
+/// The firmware map as kernels before 3.5 print it: `early_node_map[N] active PFN
+/// ranges` (2.6.19 to 3.2) or "Early memory PFN ranges" (3.3, 3.4), then `  NODE:
+/// START -> END` in pfns with the end exclusive, hex from 2.6.27 and decimal before.
+/// Machine c's three ranges written by hand in each form: [0x1, 0x9f), [0x100,
+/// 0x40000) on node 0 and [0x40000, 0x7ffe0) on node 1.
+#[test]
+fn the_memory_map_of_kernels_before_3_5_is_read() {
+    let forms = [
+        (
+            "early_node_map[3] active PFN ranges",
+            [
+                "    0: 0x00000001 -> 0x0000009f",
+                "    0: 0x00000100 -> 0x00040000",
+                "    1: 0x00040000 -> 0x0007ffe0",
+            ],
+        ),
+        (
+            "early_node_map[3] active PFN ranges",
+            [
+                "    0:        1 ->      159",
+                "    0:      256 ->   262144",
+                "    1:   262144 ->   524256",
+            ],
+        ),
+        (
+            "Early memory PFN ranges",
+            [
+                "    0: 0x00000001 -> 0x0000009f",
+                "    0: 0x00000100 -> 0x00040000",
+                "    1: 0x00040000 -> 0x0007ffe0",
+            ],
+        ),
+    ];
+    let expected = original(C);
+    for (header, lines) in forms {
+        let mut text = String::new();
+        let mut skip = 0;
+        for line in C.lines() {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            if line.ends_with("Early memory node ranges") {
+                text.push_str(&format!("[    0.000000] {header}\n"));
+                for range in lines {
+                    text.push_str(&format!("[    0.000000] {range}\n"));
+                }
+                skip = 3;
+                continue;
+            }
+            text.push_str(line);
+            text.push('\n');
+        }
+        let intake = read(vec![InputFile::new("machine.snapshot", text.into_bytes())]);
+        assert_eq!(intake.imported.config, expected, "{header}: {lines:?}");
+        assert!(
+            intake
+                .imported
+                .notes
+                .iter()
+                .any(|note| note.contains(header) && note.contains("exclusive")),
+            "{:?}",
+            intake.imported.notes
+        );
+    }
+}
+
+/// Files that hold no memory layout (numactl -H, buddyinfo, pagetypeinfo) alone are
+/// refused with what is missing, not with a complaint about a snapshot's dmesg.
+#[test]
+fn files_without_a_memory_layout_say_what_to_add() {
+    let numactl =
+        "available: 2 nodes (0-1)\nnode 0 cpus: 0 1\nnode 0 size: 1007 MB\nnode 0 free: 811 MB\n\
+                   node 1 cpus: 2 3\nnode 1 size: 1007 MB\nnode 1 free: 902 MB\nnode distances:\n\
+                   node   0   1 \n  0:  10  20 \n  1:  20  10 \n";
+    let buddyinfo = "Node 0, zone      DMA      0      0      0      0      0      0      1      1      0      1      3 \n";
+    for (files, numactl_named) in [
+        (vec![InputFile::new("numactl-H", numactl.as_bytes())], true),
+        (
+            vec![InputFile::new("buddyinfo", buddyinfo.as_bytes())],
+            false,
+        ),
+    ] {
+        let message = error(files);
+        assert!(message.contains("no memory layout"), "{message}");
+        assert!(message.contains("/proc/zoneinfo"), "{message}");
+        assert!(message.contains("Early memory node ranges"), "{message}");
+        assert_eq!(
+            message.contains("numactl -H gives only"),
+            numactl_named,
+            "{message}"
+        );
+        assert!(!message.contains("==> dmesg <=="), "{message}");
+    }
+}
+
+/// A bare /proc/zoneinfo: the notes say there was no dmesg (not that one wrapped) and
+/// that the ranges were built from zoneinfo (not copied from dmesg's lines).
+#[test]
+fn a_bare_zoneinfo_is_not_described_as_a_dmesg() {
+    let intake = read(vec![InputFile::new(
+        "zoneinfo",
+        section(C, "/proc/zoneinfo").into_bytes(),
+    )]);
+    let notes = intake.imported.notes.join("\n");
+    assert!(notes.contains("no dmesg was given"), "{notes}");
+    assert!(!notes.contains("may have wrapped"), "{notes}");
+    let copied = intake
+        .imported
+        .notes
+        .iter()
+        .find(|note| note.starts_with("copied from the snapshot"))
+        .expect("the copied/recomputed note");
+    assert!(copied.contains("built from /proc/zoneinfo"), "{copied}");
+    assert!(!copied.contains("dmesg's"), "{copied}");
+    // With a real dmesg the note names dmesg's lines.
+    let intake = read(vec![InputFile::new("machine.snapshot", C.as_bytes())]);
+    let copied = intake
+        .imported
+        .notes
+        .iter()
+        .find(|note| note.starts_with("copied from the snapshot"))
+        .expect("the copied/recomputed note");
+    assert!(
+        copied.contains("dmesg's \"Early memory node ranges\""),
+        "{copied}"
+    );
+}

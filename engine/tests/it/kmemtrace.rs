@@ -973,3 +973,43 @@ fn follow_mode_replays_per_cpu_refills() {
         } if pfn.0 == 0x1500
     )));
 }
+
+/// Kernels before 4.6 print single gfp flags without the leading `__` (3.x's
+/// include/trace/events/gfpflags.h: `{__GFP_NOWARN, "GFP_NOWARN"}`), and before 4.4
+/// had no kswapd bit: every allocation woke kswapd unless it said `GFP_NO_KSWAPD`.
+/// The masks below are worked out from 6.1's gfp_types.h values by hand.
+#[test]
+fn gfp_names_of_kernels_before_4_6() {
+    let line = |gfp: &str| {
+        format!(
+            "            bash-2411  [000]  1523.283514: mm_page_alloc: page=ffffea0000b50800 pfn=412160 order=2 migratetype=0 gfp_flags={gfp}\n"
+        )
+    };
+    let gfp_of = |gfp: &str| {
+        let t = import_trace(&line(gfp)).expect("import");
+        assert!(t.skipped.is_empty(), "{gfp}: {:?}", t.skipped);
+        match t.ops.first() {
+            Some(TraceOp::Alloc { gfp, .. }) => *gfp,
+            other => panic!("{gfp}: {other:?}"),
+        }
+    };
+    // GFP_KERNEL (0xcc0) | __GFP_RETRY_MAYFAIL (0x4000) | __GFP_COMP (0x40000).
+    assert_eq!(gfp_of("GFP_KERNEL|GFP_REPEAT|GFP_COMP"), 0x44cc0);
+    // GFP_ATOMIC (0xa20) | __GFP_NOWARN (0x2000) | __GFP_COMP: kswapd already there.
+    assert_eq!(gfp_of("GFP_ATOMIC|GFP_NOWARN|GFP_COMP"), 0x42a20);
+    // 3.x's GFP_NOWAIT was 0, printed as flags alone: kswapd was woken, so
+    // __GFP_KSWAPD_RECLAIM (0x800) is added: 0x2000 | 0x40000 | 0x800.
+    assert_eq!(gfp_of("GFP_NOWARN|GFP_COMP"), 0x42800);
+    // __GFP_WAIT is today's direct reclaim (0x400), plus the implied kswapd bit.
+    assert_eq!(gfp_of("GFP_WAIT|GFP_IO"), 0xc40);
+    // GFP_NO_KSWAPD clears kswapd even from a composite: GFP_HIGHUSER_MOVABLE
+    // (0x100cca) without 0x800, | __GFP_NOWARN | __GFP_COMP.
+    assert_eq!(
+        gfp_of("GFP_HIGHUSER_MOVABLE|GFP_NOWARN|GFP_NO_KSWAPD|GFP_COMP"),
+        0x1424ca
+    );
+    // 4.4 and 4.5 print the reclaim bits themselves: nothing is added.
+    assert_eq!(gfp_of("GFP_DIRECT_RECLAIM|GFP_NOWARN"), 0x2400);
+    // Bits without meaning in 6.1 are 0; GFP_TEMPORARY is GFP_KERNEL | __GFP_RECLAIMABLE.
+    assert_eq!(gfp_of("GFP_TEMPORARY|GFP_COLD|GFP_NOTRACK"), 0xcd0);
+}

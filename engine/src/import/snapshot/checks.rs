@@ -13,7 +13,9 @@ use super::movable_lines::check_movable_starts;
 use super::reserve_lines::check_reserve_lines;
 use super::sections::{Section, Sections};
 use super::zone_layout::{zone_blocks, ZoneInfoBlock};
-use super::{SnapshotError, CPU_ONLINE, DMESG, EARLY_RANGES, NODE_DIR, ZONEINFO};
+use super::{
+    SnapshotError, BUILT_FROM_ZONEINFO, CPU_ONLINE, DMESG, EARLY_RANGES, NODE_DIR, ZONEINFO,
+};
 use crate::machine::{Machine, MachineConfig};
 use crate::text::{format_cpulist, parse_cpulist, parse_decimal};
 use crate::types::ZoneType;
@@ -38,20 +40,30 @@ pub(super) fn cross_check(
     check_nodes(sections, config, &blocks, notes)?;
     check_reserve_lines(dmesg, config, machine.as_ref(), notes)?;
     check_movable_starts(dmesg, machine.as_ref(), notes);
-    notes.push(copied_and_recomputed(config));
+    let from_zoneinfo = dmesg
+        .lines
+        .iter()
+        .any(|(_, line)| line.trim() == BUILT_FROM_ZONEINFO);
+    notes.push(copied_and_recomputed(config, from_zoneinfo));
     Ok(())
 }
 
 /// The one note that says which inputs are copied from the snapshot and which
 /// results the engine recomputes, and why watermarks are not copied.
-fn copied_and_recomputed(config: &MachineConfig) -> String {
+fn copied_and_recomputed(config: &MachineConfig, ranges_from_zoneinfo: bool) -> String {
+    let ranges = if ranges_from_zoneinfo {
+        "the memory ranges (built from /proc/zoneinfo's start_pfn, spanned and present, holes placed as the note on the layout says)"
+            .to_string()
+    } else {
+        format!("the memory ranges (dmesg's \"{EARLY_RANGES}\")")
+    };
     let managed = if config.managed.is_empty() {
         "managed counts estimated (present minus the memory map: no zoneinfo to copy)"
     } else {
         "the managed counts (zoneinfo)"
     };
     format!(
-        "copied from the snapshot: the memory ranges (dmesg's \"{EARLY_RANGES}\"), {managed}, the sysctls, the \
+        "copied from the snapshot: {ranges}, {managed}, the sysctls, the \
          command line's kernelcore=/movablecore=/movable_node/transparent_hugepage=, the CPUs of each node and the \
          SLIT distances. Recomputed as Linux 6.1 boots: the zones (start, spanned, present, ZONE_MOVABLE), \
          watermarks, lowmem_reserve, per-cpu high/batch and the zonelists. Watermarks are recomputed, not copied, \

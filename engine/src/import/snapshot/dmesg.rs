@@ -3,9 +3,9 @@
 
 use super::sections::Section;
 use super::{SnapshotError, DMESG, EARLY_RANGES, RANGE_EXAMPLE};
-use crate::limits::NODES_MAX;
+use crate::limits::{NODES_MAX, PHYS_READ_BYTES_MAX};
 use crate::text::{inclusive_to_pfns, parse_decimal, parse_hex, shorten};
-use crate::types::PfnRange;
+use crate::types::{PfnRange, PAGE_SIZE_BYTES};
 
 /// The message of a dmesg line, in any of the renderings people capture: without a
 /// syslog or journal prefix (`Dec  6 07:34:52 host kernel: `, an RFC 5424 / ISO
@@ -149,7 +149,7 @@ pub(super) fn memory_ranges(
         .lines
         .iter()
         .enumerate()
-        .filter(|(_, (_, line))| dmesg_message(line).trim() == EARLY_RANGES)
+        .filter(|(_, (_, line))| is_ranges_header(dmesg_message(line).trim()))
         .map(|(index, &(number, _))| (index, number));
     let Some((start, header_number)) = blocks.next() else {
         return Err(SnapshotError::in_section(
@@ -177,22 +177,19 @@ pub(super) fn memory_ranges(
     for (index, &(number, line)) in dmesg.lines.iter().enumerate().skip(start + 1) {
         let message = dmesg_message(line).trim();
         after = index;
-        let Some(rest) = message.strip_prefix("node") else {
+        let Some(parsed) = range_line(message) else {
+            if message.starts_with("node") && message.contains("[mem") {
+                return Err(SnapshotError::in_section(
+                    DMESG,
+                    Some(number),
+                    format!(
+                        "cannot read the memory range line `{}`; expected a line like {RANGE_EXAMPLE} \
+                         (byte ranges with an inclusive end, page aligned)",
+                        shorten(message)
+                    ),
+                ));
+            }
             break;
-        };
-        if !rest.starts_with(|c: char| c.is_ascii_whitespace()) {
-            break;
-        }
-        let Some(parsed) = parse_range_line(rest) else {
-            return Err(SnapshotError::in_section(
-                DMESG,
-                Some(number),
-                format!(
-                    "cannot read the memory range line `{}`; expected a line like {RANGE_EXAMPLE} \
-                     (byte ranges with an inclusive end, page aligned)",
-                    shorten(message)
-                ),
-            ));
         };
         let (node, range) =
             parsed.map_err(|message| SnapshotError::in_section(DMESG, Some(number), message))?;
@@ -208,6 +205,18 @@ pub(super) fn memory_ranges(
             ),
         ));
     }
+    let header = dmesg
+        .lines
+        .get(start)
+        .map(|(_, line)| dmesg_message(line).trim())
+        .unwrap_or(EARLY_RANGES);
+    if header != EARLY_RANGES {
+        notes.push(format!(
+            "dmesg prints its memory ranges as kernels before 3.5 did (`{}`: pfns, the end exclusive); they were read \
+             as the \"{EARLY_RANGES}\" that later kernels print",
+            shorten(header)
+        ));
+    }
     if dmesg.lines.len().saturating_sub(after) <= 1 {
         notes.push(format!(
             "dmesg ends right after the \"{EARLY_RANGES}\" lines; if the snapshot was cut short, memory ranges may \
@@ -215,6 +224,29 @@ pub(super) fn memory_ranges(
         ));
     }
     Ok(ranges)
+}
+
+/// Whether a dmesg message heads the firmware memory map by node: "Early memory node
+/// ranges" (Linux 3.5 and later), "Early memory PFN ranges" (3.3 and 3.4) or
+/// `early_node_map[N] active PFN ranges` (2.6.19 to 3.2).
+pub(super) fn is_ranges_header(message: &str) -> bool {
+    message == EARLY_RANGES
+        || message == "Early memory PFN ranges"
+        || message
+            .strip_prefix("early_node_map[")
+            .and_then(|rest| rest.strip_suffix("] active PFN ranges"))
+            .is_some_and(|count| parse_decimal(count).is_some())
+}
+
+/// One line of the block under [`is_ranges_header`]: `node   0: [mem 0x...-0x...]`
+/// (bytes, the end inclusive), or before 3.5 `  0: 0x00000010 -> 0x0000009f` (pfns,
+/// the end exclusive; hex from 2.6.27, decimal before). `None` if the shape is
+/// neither, `Some(Err)` if the numbers are out of range.
+pub(super) fn range_line(message: &str) -> Option<Result<(u32, PfnRange), String>> {
+    match message.strip_prefix("node") {
+        Some(rest) if rest.starts_with(|c: char| c.is_ascii_whitespace()) => parse_range_line(rest),
+        _ => parse_pfn_range_line(message),
+    }
 }
 
 /// `   0: [mem 0x...-0x...]` (after "node"). `None` if the shape is wrong,
@@ -226,11 +258,43 @@ fn parse_range_line(rest: &str) -> Option<Result<(u32, PfnRange), String>> {
     let (start, end) = inner.split_once('-')?;
     let start = parse_hex(start.trim())?;
     let end = parse_hex(end.trim())?;
-    if id >= NODES_MAX as u64 {
-        return Some(Err(format!(
-            "node {id} is beyond the limit of {NODES_MAX} nodes (node ids 0 to {})",
-            NODES_MAX - 1
-        )));
+    if let Some(error) = node_beyond_limit(id) {
+        return Some(Err(error));
     }
     Some(inclusive_to_pfns(start, end).map(|range| (id as u32, range)))
+}
+
+/// `0: 0x00000010 -> 0x0000009f` or `0:       16 ->      159`: node, first pfn and
+/// the pfn after the last, as kernels before 3.5 print them.
+fn parse_pfn_range_line(message: &str) -> Option<Result<(u32, PfnRange), String>> {
+    let (id, range) = message.split_once(':')?;
+    let id = parse_decimal(id.trim())?;
+    let (start, end) = range.split_once("->")?;
+    let pfn = |text: &str| {
+        let text = text.trim();
+        if text.starts_with("0x") {
+            parse_hex(text)
+        } else {
+            parse_decimal(text)
+        }
+    };
+    let (start, end) = (pfn(start)?, pfn(end)?);
+    if let Some(error) = node_beyond_limit(id) {
+        return Some(Err(error));
+    }
+    if end <= start || end > PHYS_READ_BYTES_MAX / PAGE_SIZE_BYTES {
+        return Some(Err(format!(
+            "the pfn range {start:#x} -> {end:#x} is empty or beyond the physical address space"
+        )));
+    }
+    Some(Ok((id as u32, PfnRange { start, end })))
+}
+
+fn node_beyond_limit(id: u64) -> Option<String> {
+    (id >= NODES_MAX as u64).then(|| {
+        format!(
+            "node {id} is beyond the limit of {NODES_MAX} nodes (node ids 0 to {})",
+            NODES_MAX - 1
+        )
+    })
 }

@@ -13,7 +13,7 @@
 //! line of the user's file.
 
 use super::decode::decode_text;
-use super::dmesg::dmesg_message;
+use super::dmesg::{dmesg_message, is_ranges_header, range_line};
 use super::numactl::{is_numactl, parse_numactl, Numactl};
 use super::sections::section_header;
 use super::sosreport::{is_sysctl_all, path_role, PathRole, BUDDYINFO, PAGETYPEINFO, VM_SYSCTLS};
@@ -21,7 +21,8 @@ use super::zoneinfo_layout::{
     early_ranges_lines, is_zoneinfo, layout, zoneinfo_facts, ZoneinfoFacts,
 };
 use super::{
-    parse_snapshot, Imported, SnapshotError, CPU_ONLINE, DMESG, EARLY_RANGES, NODE_DIR, ZONEINFO,
+    parse_snapshot, Imported, SnapshotError, BUILT_FROM_ZONEINFO, CPU_ONLINE, DMESG, EARLY_RANGES,
+    END_OF_BUILT, NODE_DIR, ZONEINFO,
 };
 use crate::text::{format_cpulist, parse_cpulist, parse_decimal, shorten};
 use crate::types::{ZoneType, PAGE_SIZE_BYTES};
@@ -396,6 +397,21 @@ impl<'a> Assembly<'a> {
             None => None,
         };
         let mut dmesg = dmesg;
+        if dmesg.is_none() && facts.is_none() {
+            let given: Vec<String> = (0..names.len()).map(|i| format!("`{}`", name(i))).collect();
+            return Err(SnapshotError::new(format!(
+                "no memory layout: {} {} no dmesg and no /proc/zoneinfo{}. The machine is built from dmesg's \
+                 \"{EARLY_RANGES}\" lines or from a /proc/zoneinfo (its zones' start_pfn, spanned and present); \
+                 give one of them as well",
+                given.join(", "),
+                if given.len() == 1 { "holds" } else { "hold" },
+                if had_numactl {
+                    " (numactl -H gives only the CPUs, node sizes and distances)"
+                } else {
+                    ""
+                }
+            )));
+        }
         let needs_layout = !dmesg
             .as_ref()
             .is_some_and(|part| has_early_ranges(part.lines.iter().map(|(_, line)| *line)));
@@ -430,9 +446,8 @@ impl<'a> Assembly<'a> {
                 });
                 part.extra.push(EARLY_RANGES.to_string());
                 part.extra.extend(early_ranges_lines(&ranges));
-                part.extra
-                    .push("(memory ranges built by Buddyscope from /proc/zoneinfo)".to_string());
-                part.extra.push("(end of the built ranges)".to_string());
+                part.extra.push(BUILT_FROM_ZONEINFO.to_string());
+                part.extra.push(END_OF_BUILT.to_string());
                 layout_from_zoneinfo = true;
                 self.notes.push(layout_note(facts));
                 if facts
@@ -958,9 +973,10 @@ fn list(ids: &[u32]) -> String {
         .join(", ")
 }
 
-/// Whether the lines hold dmesg's "Early memory node ranges".
+/// Whether the lines hold dmesg's "Early memory node ranges" (or the header older
+/// kernels print the same ranges under).
 fn has_early_ranges<'b>(mut lines: impl Iterator<Item = &'b str>) -> bool {
-    lines.any(|line| dmesg_message(line).trim() == EARLY_RANGES)
+    lines.any(|line| is_ranges_header(dmesg_message(line).trim()))
 }
 
 /// The messages of the "Early memory node ranges" block (the `node N: [mem ...]`
@@ -970,16 +986,20 @@ fn early_block<'b>(lines: impl Iterator<Item = &'b str>) -> Vec<String> {
     let mut inside = false;
     for line in lines {
         let message = dmesg_message(line).trim();
-        if message == EARLY_RANGES {
+        if is_ranges_header(message) {
             inside = true;
             out.clear();
             continue;
         }
         if inside {
-            if message.starts_with("node") && message.contains("[mem ") {
-                out.push(message.split_whitespace().collect::<Vec<_>>().join(" "));
-            } else {
-                inside = false;
+            match range_line(message) {
+                Some(Ok((node, range))) => out.push(format!(
+                    "node {node}: [mem {:#x}-{:#x}]",
+                    range.start.saturating_mul(PAGE_SIZE_BYTES),
+                    range.end.saturating_mul(PAGE_SIZE_BYTES).saturating_sub(1)
+                )),
+                Some(Err(_)) => out.push(message.split_whitespace().collect::<Vec<_>>().join(" ")),
+                None => inside = false,
             }
         }
     }

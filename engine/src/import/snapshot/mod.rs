@@ -71,7 +71,7 @@ use crate::machine::{MachineConfig, NodeConfig};
 use cmdline::command_line;
 use cpus::cpus_per_node;
 use distances::{distance_matrix, distance_rows};
-use dmesg::{dmesg_message, memory_ranges};
+use dmesg::{dmesg_message, is_ranges_header, memory_ranges};
 use sections::{section_header, split_sections};
 use sysctls::sysctls;
 use thp::thp_mode;
@@ -91,6 +91,11 @@ const SYSCTL_LRR: &str = "/proc/sys/vm/lowmem_reserve_ratio";
 const SYSCTL_PHF: &str = "/proc/sys/vm/percpu_pagelist_high_fraction";
 
 const EARLY_RANGES: &str = "Early memory node ranges";
+/// The line the intake adds after the "Early memory node ranges" it builds from a
+/// /proc/zoneinfo when no dmesg gives them.
+const BUILT_FROM_ZONEINFO: &str = "(memory ranges built by Buddyscope from /proc/zoneinfo)";
+/// The line that ends those built ranges.
+const END_OF_BUILT: &str = "(end of the built ranges)";
 const RANGE_EXAMPLE: &str = "`  node   0: [mem 0x0000000000001000-0x000000000009efff]`";
 
 /// A machine read from a snapshot, with what was missing and how it was filled in.
@@ -159,7 +164,7 @@ pub fn is_snapshot(text: &str) -> bool {
 /// section headers is read as a snapshot).
 pub fn has_early_memory_ranges(text: &str) -> bool {
     text.lines()
-        .any(|line| dmesg_message(line.trim_start_matches('\u{feff}')).trim() == EARLY_RANGES)
+        .any(|line| is_ranges_header(dmesg_message(line.trim_start_matches('\u{feff}')).trim()))
 }
 
 /// Reads a machine snapshot (see the module documentation and
@@ -191,7 +196,15 @@ pub fn parse_snapshot(text: &str) -> Result<Imported, SnapshotError> {
     };
     let ranges = memory_ranges(dmesg, &mut notes)?;
     let kernel = kernel_version(dmesg);
-    kernel_version_notes(kernel.as_ref(), &mut notes);
+    if kernel.is_none() && is_only_built_ranges(dmesg) {
+        notes.push(
+            "no dmesg was given (the memory ranges were built from /proc/zoneinfo): the kernel that wrote the files \
+             is unknown, and the machine is set up by Linux 6.1's rules"
+                .to_string(),
+        );
+    } else {
+        kernel_version_notes(kernel.as_ref(), &mut notes);
+    }
 
     let mut nodes: Vec<NodeConfig> = Vec::new();
     for (node, range) in ranges {
@@ -290,4 +303,21 @@ fn node_entry(nodes: &mut Vec<NodeConfig>, id: u32) -> &mut NodeConfig {
         Some(node) => node,
         None => unreachable!("the nodes were just extended to hold node {id}"),
     }
+}
+
+/// Whether the dmesg section holds nothing but the ranges the intake built from a
+/// /proc/zoneinfo (no dmesg was given at all).
+fn is_only_built_ranges(dmesg: &sections::Section<'_>) -> bool {
+    let built = |message: &str| {
+        message.is_empty()
+            || message == EARLY_RANGES
+            || message == BUILT_FROM_ZONEINFO
+            || message == END_OF_BUILT
+            || (message.starts_with("node ") && message.contains("[mem "))
+    };
+    dmesg
+        .lines
+        .iter()
+        .any(|(_, line)| line.trim() == BUILT_FROM_ZONEINFO)
+        && dmesg.lines.iter().all(|(_, line)| built(line.trim()))
 }
