@@ -75,7 +75,7 @@ impl fmt::Display for EngineError {
                 limit,
             } => write!(
                 f,
-                "node {node} zone {} spans {spanned} pages ({}; {present} pages, {}, present): the per-page model numbers a zone's pages in 32 bits, so one zone may span at most {limit} pages (just under {} TiB); boot-time numbers (zoneinfo, zonelists, watermarks) need no per-page model",
+                "node {node} zone {} spans {spanned} pages ({}), {present} of them present ({}): the per-page model numbers a zone's pages in 32 bits, so one zone may span at most {limit} pages (just under {} TiB); boot-time numbers (zoneinfo, zonelists, watermarks) need no per-page model",
                 zone.name(),
                 gib(*spanned),
                 gib(*present),

@@ -227,7 +227,7 @@ fn a_zone_of_16_tib_is_refused_before_its_page_arrays() {
         .to_string();
     assert_contains(
         &message,
-        "node 0 zone Normal spans 16910385408 pages (64508 GiB; 256 pages, 1 MiB, present)",
+        "node 0 zone Normal spans 16910385408 pages (64508 GiB), 256 of them present (1 MiB)",
     );
     assert_contains(&message, &format!("at most {ZONE_PAGES_MAX} pages"));
 }

@@ -499,7 +499,7 @@ fn a_zone_too_large_for_the_page_model_is_refused_before_any_zone_is_built() {
         .to_string();
     assert!(
         error.starts_with(
-            "node 1 zone Normal spans 4294967296 pages (16384 GiB; 4294967296 pages, 16384 GiB, present)"
+            "node 1 zone Normal spans 4294967296 pages (16384 GiB), 4294967296 of them present (16384 GiB)"
         ),
         "{error}"
     );

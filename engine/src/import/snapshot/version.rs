@@ -142,8 +142,9 @@ const DIFFERENCES: [Difference; 7] = [
     Difference {
         from: (0, 0),
         to: (5, 0),
-        rule: "there is no watermark boosting (vm.watermark_boost_factor came with 5.0); the model's boost \
-               after a fallback does not happen there",
+        rule: "there is no watermark boosting (vm.watermark_boost_factor came with 5.0): the model still \
+               boosts after a fallback, with 6.1's default factor 15000 unless the snapshot sets 0, and that \
+               kernel would not",
     },
     Difference {
         from: (0, 0),
