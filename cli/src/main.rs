@@ -10,6 +10,7 @@ use buddyscope_engine::limits::CLI_FILE_BYTES_MAX;
 use buddyscope_engine::machine::{boot, Machine, MachineConfig};
 use buddyscope_engine::report::proc;
 use buddyscope_engine::session::{Operation, Session};
+use buddyscope_engine::types::Kernel;
 use buddyscope_engine::workload::{self, RunSummary};
 use buddyscope_engine::{scenario, EngineError, Pfn};
 use clap::{Parser, Subcommand};
@@ -18,8 +19,34 @@ use clap::{Parser, Subcommand};
 #[derive(Parser)]
 #[command(name = "buddyscope", version)]
 struct Cli {
+    /// The kernel whose boot-time rules the machine follows: 6.1 or 6.12 (overrides
+    /// a scenario's `kernel` and a snapshot's `Linux version`; a conflict is warned
+    /// about). With 6.12 only boot-time setup is 6.12's; allocation runs 6.1's rules.
+    #[arg(long, global = true, value_parser = Kernel::parse)]
+    kernel: Option<Kernel>,
     #[command(subcommand)]
     command: Command,
+}
+
+/// `--kernel`, set once in main() before any machine is loaded.
+static KERNEL_FLAG: std::sync::OnceLock<Kernel> = std::sync::OnceLock::new();
+
+/// Applies `--kernel` to a machine, warning when it differs from the machine's own,
+/// then warns if the machine's kernel is only partly modelled.
+fn apply_kernel_flag(config: &mut MachineConfig, label: &str) {
+    if let Some(&flag) = KERNEL_FLAG.get() {
+        if flag != config.kernel {
+            eprintln!(
+                "warning: --kernel {flag} overrides the kernel of {label}, {} (a scenario without `kernel` \
+                 and a snapshot of another release mean 6.1)",
+                config.kernel
+            );
+        }
+        config.kernel = flag;
+    }
+    if let Some(note) = config.kernel.partial_model_note() {
+        eprintln!("warning: {note}");
+    }
 }
 
 #[derive(Subcommand)]
@@ -178,6 +205,9 @@ struct ZoneArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(kernel) = cli.kernel {
+        let _ = KERNEL_FLAG.set(kernel);
+    }
     let result = match cli.command {
         Command::Zone(args) => run_zone(&args),
         Command::Limitations => {
@@ -394,6 +424,8 @@ fn load_machine_paths(paths: &[PathBuf]) -> Result<MachineConfig, String> {
     for note in &notes {
         eprintln!("note: {note}");
     }
+    let mut config = config;
+    apply_kernel_flag(&mut config, &label);
     Ok(config)
 }
 
@@ -415,15 +447,20 @@ fn run_import(paths: &[PathBuf]) -> Result<(), String> {
         eprintln!("note: {note}");
     }
     let kernel = intake.imported.kernel.clone();
-    let config = intake.imported.config;
+    let mut config = intake.imported.config;
+    apply_kernel_flag(&mut config, &label);
     // Refuse to print a scenario the engine could not build.
     Machine::build(&config)
         .map_err(|e| format!("{label}: the imported machine is impossible: {e}"))?;
     // The kernel the snapshot came from, as a comment the scenario keeps for readers.
     match &kernel {
         Some(kernel) => println!(
-            "# kernel: Linux {} (dmesg's `Linux version` line; Buddyscope models 6.1)",
-            kernel.describe()
+            "# kernel: Linux {} (dmesg's `Linux version` line; Buddyscope models {})",
+            kernel.describe(),
+            match config.kernel {
+                Kernel::V6_1 => "6.1",
+                Kernel::V6_12 => "6.12's boot-time setup and 6.1's allocator",
+            }
         ),
         None => println!("# kernel: unknown (no `Linux version` line in the files given)"),
     }
@@ -515,7 +552,10 @@ fn read_scenario_or_machine(path: &Path) -> Result<scenario::Scenario, String> {
     if let [file] = files.as_slice() {
         let text = decode_file(file).map_err(|why| format!("{}: {why}", path.display()))?;
         if scenario::detect_kind(&text) == scenario::InputKind::Scenario {
-            return scenario::parse_scenario(&text).map_err(|e| format!("{}: {e}", path.display()));
+            let mut scenario =
+                scenario::parse_scenario(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            apply_kernel_flag(&mut scenario.machine, &path.display().to_string());
+            return Ok(scenario);
         }
     }
     let machine = load_machine_paths(&[path.to_path_buf()])?;

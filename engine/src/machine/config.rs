@@ -3,7 +3,7 @@
 //! watermarks and zonelists.
 
 use crate::text::{format_size, memparse, shorten, strtoull};
-use crate::types::{PfnRange, ZoneType, MAX_NR_ZONES};
+use crate::types::{Kernel, PfnRange, ZoneType, MAX_NR_ZONES};
 
 /// `kernelcore=` or `movablecore=`: an amount of memory or a percentage of it
 /// (`cmdline_parse_core()`). `kernelcore=mirror` is not modelled.
@@ -117,9 +117,12 @@ pub struct MachineConfig {
     /// `find_zone_movable_pfns_for_nodes()`), and kernelcore=/movablecore= are
     /// ignored. `None` (the default): no `movable_node`.
     pub movable_node: Option<Vec<PfnRange>>,
+    /// The kernel whose boot-time setup rules apply (default 6.1). With 6.12 only the
+    /// boot-time setup differs; allocation and free follow 6.1's rules.
+    pub kernel: Kernel,
 }
 
-/// Written by hand so that a machine without `movable_node` prints exactly as it did
+/// Written by hand so that a machine without `movable_node`, on 6.1, prints exactly as it did
 /// before the field existed: run digests hash this text.
 impl core::fmt::Debug for MachineConfig {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -136,6 +139,10 @@ impl core::fmt::Debug for MachineConfig {
             .field("cma_bytes", &self.cma_bytes);
         if let Some(ranges) = &self.movable_node {
             out.field("movable_node", ranges);
+        }
+        // Like movable_node: a 6.1 machine prints as it did before the field existed.
+        if self.kernel != Kernel::V6_1 {
+            out.field("kernel", &self.kernel);
         }
         out.finish()
     }
@@ -168,6 +175,7 @@ impl Default for MachineConfig {
             managed: Vec::new(),
             cma_bytes: None,
             movable_node: None,
+            kernel: Kernel::V6_1,
         }
     }
 }

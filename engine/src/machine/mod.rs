@@ -20,11 +20,11 @@ pub use config::{
 pub use validate::MachineError;
 pub use zonelist::CpuState;
 
-use crate::types::{PfnRange, ZoneType, MAX_NR_ZONES};
+use crate::types::{Kernel, PfnRange, ZoneType, MAX_NR_ZONES};
 use setup::SpanInputs;
 
 /// One zone after boot-time setup.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Zone {
     pub node: u32,
     pub zone_type: ZoneType,
@@ -49,6 +49,38 @@ pub struct Zone {
     pub stat_threshold: u64,
     /// `cma_pages`: pages of the CMA area in this zone (a CONFIG_CMA kernel only).
     pub cma_pages: u64,
+    /// Linux 6.12 only: `pageset_high_min` and `pageset_high_max`, the range each
+    /// CPU's `high` is tuned within (`zone_set_pageset_high_and_batch()`). `None` on
+    /// 6.1, which has one `high`. The allocation paths still use [`Zone::pcp_high`]
+    /// (6.1's rule, equal to `high_min`).
+    pub pcp_high_range: Option<(u64, u64)>,
+}
+
+/// Written by hand so that a 6.1 zone prints exactly as before `pcp_high_range`
+/// existed: run digests hash this text.
+impl core::fmt::Debug for Zone {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut out = f.debug_struct("Zone");
+        out.field("node", &self.node)
+            .field("zone_type", &self.zone_type)
+            .field("start_pfn", &self.start_pfn)
+            .field("spanned", &self.spanned)
+            .field("present", &self.present)
+            .field("managed", &self.managed)
+            .field("watermark_min", &self.watermark_min)
+            .field("watermark_low", &self.watermark_low)
+            .field("watermark_high", &self.watermark_high)
+            .field("watermark_boost", &self.watermark_boost)
+            .field("lowmem_reserve", &self.lowmem_reserve)
+            .field("pcp_high", &self.pcp_high)
+            .field("pcp_batch", &self.pcp_batch)
+            .field("stat_threshold", &self.stat_threshold)
+            .field("cma_pages", &self.cma_pages);
+        if let Some(range) = &self.pcp_high_range {
+            out.field("pcp_high_range", range);
+        }
+        out.finish()
+    }
 }
 
 impl Zone {
@@ -241,6 +273,7 @@ impl Machine {
             &machine.distances,
             CpuState::Boot,
             &memory,
+            machine.config.kernel,
         );
         machine.apply_small_machine_thp_rule();
         machine.init_watermarks();
@@ -288,6 +321,7 @@ impl Machine {
             &self.distances,
             CpuState::AllOnline,
             &memory,
+            self.config.kernel,
         );
     }
 
@@ -504,11 +538,31 @@ impl Machine {
 
     /// `setup_per_zone_wmarks()`: watermarks of every zone, then `zone_pcp_update()`.
     fn setup_per_zone_wmarks(&mut self) {
-        let lowmem_pages: u64 = self.zones().map(|z| z.managed).sum();
+        let kernel = self.config.kernel;
+        // Linux 6.12's `__setup_per_zone_wmarks()` leaves ZONE_MOVABLE out of the
+        // lowmem total and caps its min like highmem's; 6.1 counts every zone.
+        let counts_in_lowmem = |zone: &Zone| match kernel {
+            Kernel::V6_1 => true,
+            Kernel::V6_12 => zone.zone_type != ZoneType::Movable,
+        };
+        let lowmem_pages: u64 = self
+            .zones()
+            .filter(|z| counts_in_lowmem(z))
+            .map(|z| z.managed)
+            .sum();
         let min_free_kbytes = self.min_free_kbytes;
         let scale = self.config.sysctls.watermark_scale_factor;
         for zone in self.nodes.iter_mut().flat_map(|n| n.zones.iter_mut()) {
-            let marks = setup::zone_watermarks(min_free_kbytes, zone.managed, lowmem_pages, scale);
+            let marks = if counts_in_lowmem(zone) {
+                setup::zone_watermarks(min_free_kbytes, zone.managed, lowmem_pages, scale)
+            } else {
+                setup::movable_zone_watermarks_6_12(
+                    min_free_kbytes,
+                    zone.managed,
+                    lowmem_pages,
+                    scale,
+                )
+            };
             zone.watermark_min = marks.min;
             zone.watermark_low = marks.low;
             zone.watermark_high = marks.high;
@@ -519,6 +573,7 @@ impl Machine {
 
     /// `zone_pcp_update(zone, 0)` for every zone: pageset batch and high.
     fn zone_pcp_update(&mut self) {
+        let kernel = self.config.kernel;
         let fraction = self.config.sysctls.percpu_pagelist_high_fraction;
         let online = self.online_cpus.len() as u64;
         for node in &mut self.nodes {
@@ -533,6 +588,19 @@ impl Machine {
                     node_cpus,
                     online,
                 );
+                // Linux 6.12 keeps a range instead (`zone_set_pageset_high_and_batch()`);
+                // its high_min is the 6.1 `high` above.
+                zone.pcp_high_range = match kernel {
+                    Kernel::V6_1 => None,
+                    Kernel::V6_12 => Some(setup::pageset_high_range_6_12(
+                        zone.watermark_low,
+                        zone.managed,
+                        fraction,
+                        zone.pcp_batch,
+                        node_cpus,
+                        online,
+                    )),
+                };
             }
         }
     }
@@ -724,6 +792,7 @@ fn init_node(
                 watermark_boost: 0,
                 lowmem_reserve: [0; MAX_NR_ZONES],
                 pcp_high: 0,
+                pcp_high_range: None,
                 pcp_batch: 0,
                 stat_threshold: 0,
                 cma_pages: 0,

@@ -200,6 +200,26 @@ pub fn zone_watermarks(
     }
 }
 
+/// Linux 6.12's `__setup_per_zone_wmarks()` for ZONE_MOVABLE: `min` is capped to
+/// 1/1024 of the zone, between SWAP_CLUSTER_MAX and 128 pages, as for highmem, while
+/// low and high still step from the uncapped share. `lowmem_pages` here leaves
+/// ZONE_MOVABLE out (the caller sums the other zones).
+pub fn movable_zone_watermarks_6_12(
+    min_free_kbytes: u64,
+    managed: u64,
+    lowmem_pages: u64,
+    scale_factor: u32,
+) -> Watermarks {
+    let share = zone_watermarks(min_free_kbytes, managed, lowmem_pages, scale_factor);
+    let step = share.low - share.min;
+    let min = (managed / 1024).clamp(crate::types::SWAP_CLUSTER_MAX, 128);
+    Watermarks {
+        min,
+        low: min + step,
+        high: min + 2 * step,
+    }
+}
+
 /// `setup_per_zone_lowmem_reserve()` for one node: `managed` per zone type in, the
 /// `lowmem_reserve[]` of each zone out.
 pub fn lowmem_reserve(
@@ -257,6 +277,41 @@ pub fn zone_highsize(
     };
     let high = total.checked_div(split).unwrap_or(total);
     high.max(batch << 2)
+}
+
+/// `MIN_PERCPU_PAGELIST_HIGH_FRACTION` (Linux 6.12): the `high_max` of a per-cpu
+/// pageset is `zone_highsize()` with this fraction of managed pages.
+pub const MIN_PERCPU_PAGELIST_HIGH_FRACTION: u32 = 8;
+
+/// Linux 6.12's `zone_set_pageset_high_and_batch()`: the range `(high_min, high_max)`
+/// that each CPU's `high` is tuned within at run time. With a
+/// percpu_pagelist_high_fraction both are that fraction's `zone_highsize()` (no
+/// tuning); otherwise `high_min` is the low watermark's and `high_max` 1/8 of the
+/// zone's, split across the node's CPUs.
+pub fn pageset_high_range_6_12(
+    low_watermark: u64,
+    managed: u64,
+    high_fraction: u32,
+    batch: u64,
+    node_cpus: u64,
+    online_cpus: u64,
+) -> (u64, u64) {
+    let highsize = |fraction| {
+        zone_highsize(
+            low_watermark,
+            managed,
+            fraction,
+            batch,
+            node_cpus,
+            online_cpus,
+        )
+    };
+    if high_fraction != 0 {
+        let high = highsize(high_fraction);
+        (high, high)
+    } else {
+        (highsize(0), highsize(MIN_PERCPU_PAGELIST_HIGH_FRACTION))
+    }
 }
 
 /// `calculate_normal_threshold()` (mm/vmstat.c): how far per-cpu vmstat deltas may
@@ -367,6 +422,40 @@ mod tests {
                 low: 156,
                 high: 187
             }
+        );
+    }
+
+    #[test]
+    fn movable_watermarks_on_6_12() {
+        // 300000 managed, min_free_kbytes 16384 -> 4096 pages over 600000 lowmem:
+        // share 2048, step max(512, 300) = 512; min capped to 300000/1024 = 292 -> 128.
+        let w = movable_zone_watermarks_6_12(16_384, 300_000, 600_000, 10);
+        assert_eq!(
+            w,
+            Watermarks {
+                min: 128,
+                low: 640,
+                high: 1152
+            }
+        );
+        // A small zone is kept at SWAP_CLUSTER_MAX: 10000/1024 = 9 -> 32.
+        assert_eq!(
+            movable_zone_watermarks_6_12(16_384, 10_000, 600_000, 10).min,
+            32
+        );
+    }
+
+    #[test]
+    fn pageset_high_range_on_6_12() {
+        // low 1000, 2 CPUs: high_min 500; high_max 240000/8/2 = 15000.
+        assert_eq!(
+            pageset_high_range_6_12(1000, 240_000, 0, 63, 2, 2),
+            (500, 15_000)
+        );
+        // A fraction fixes both.
+        assert_eq!(
+            pageset_high_range_6_12(1000, 240_000, 100, 63, 2, 2),
+            (1200, 1200)
         );
     }
 

@@ -1,8 +1,9 @@
 //! NUMA distances and zonelists: `slit_valid()` (drivers/acpi/numa/srat.c),
-//! `find_next_best_node()` and `build_zonelists()` (mm/page_alloc.c, Linux 6.1).
+//! `find_next_best_node()` and `build_zonelists()` (mm/page_alloc.c, Linux 6.1, and
+//! Linux 6.12 where it differs).
 
 use super::{Node, NodeZonelists, ZoneRef};
-use crate::types::{ZoneType, MAX_NUMNODES};
+use crate::types::{Kernel, ZoneType, MAX_NUMNODES};
 
 /// `LOCAL_DISTANCE` and `REMOTE_DISTANCE`.
 pub const LOCAL_DISTANCE: u32 = 10;
@@ -78,11 +79,17 @@ pub fn build_all_zonelists(
     distances: &[Vec<u32>],
     cpus: CpuState,
     memory: &[bool],
+    kernel: Kernel,
 ) -> Vec<NodeZonelists> {
     let mut node_load = vec![0u64; nodes.len()];
+    let rules = Rules {
+        cpus,
+        memory,
+        kernel,
+    };
     nodes
         .iter()
-        .map(|node| build_zonelists(nodes, distances, cpus, memory, node.id, &mut node_load))
+        .map(|node| build_zonelists(nodes, distances, &rules, node.id, &mut node_load))
         .collect()
 }
 
@@ -119,20 +126,38 @@ fn has_cpus(node: &Node, cpus: CpuState) -> bool {
     }
 }
 
-/// `find_next_best_node()`: the local node first, whether or not it has memory;
+/// What `find_next_best_node()` reads besides the distances.
+struct Rules<'a> {
+    cpus: CpuState,
+    /// `node_states[N_MEMORY]`.
+    memory: &'a [bool],
+    kernel: Kernel,
+}
+
+/// Whether the local node comes first in its own order. Linux 6.1 puts it first
+/// whether or not it has memory; Linux 6.12's `find_next_best_node()` skips a
+/// memoryless local node (it is not in N_MEMORY) and falls back to the others.
+fn local_node_first(rules: &Rules<'_>, local: u32) -> bool {
+    match rules.kernel {
+        Kernel::V6_1 => true,
+        Kernel::V6_12 => rules.memory.get(local as usize).copied().unwrap_or(false),
+    }
+}
+
+/// `find_next_best_node()`: the local node first (on 6.12 only if it has memory);
 /// then, among the nodes of `memory` (N_MEMORY) not yet used, the lowest of (distance, +1 if its id is below the local node, +1 if it
 /// has CPUs) * MAX_NUMNODES + node_load; ties go to the lower id.
 fn find_next_best_node(
     nodes: &[Node],
     distances: &[Vec<u32>],
-    cpus: CpuState,
-    memory: &[bool],
+    rules: &Rules<'_>,
     local: u32,
     used: &mut [bool],
     node_load: &[u64],
 ) -> Option<u32> {
+    let (cpus, memory) = (rules.cpus, rules.memory);
     if let Some(flag) = used.get_mut(local as usize) {
-        if !*flag {
+        if !*flag && local_node_first(rules, local) {
             *flag = true;
             return Some(local);
         }
@@ -169,16 +194,14 @@ fn find_next_best_node(
 fn build_zonelists(
     nodes: &[Node],
     distances: &[Vec<u32>],
-    cpus: CpuState,
-    memory: &[bool],
+    rules: &Rules<'_>,
     local: u32,
     node_load: &mut [u64],
 ) -> NodeZonelists {
     let mut used = vec![false; nodes.len()];
     let mut order = Vec::new();
     let mut previous = local;
-    while let Some(next) =
-        find_next_best_node(nodes, distances, cpus, memory, local, &mut used, node_load)
+    while let Some(next) = find_next_best_node(nodes, distances, rules, local, &mut used, node_load)
     {
         if distance(distances, local, next) != distance(distances, local, previous) {
             if let Some(load) = node_load.get_mut(next as usize) {

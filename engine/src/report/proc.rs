@@ -9,8 +9,8 @@ use core::fmt::Write;
 use crate::buddy::BuddyZone;
 use crate::machine::boot::{ZoneFree, ZoneMemory};
 use crate::machine::{Machine, Zone};
+use crate::types::{Kernel, ZoneType, MAX_NR_ZONES};
 use crate::types::{MigrateType, Order, MAX_ORDER, PAGEBLOCK_ORDER};
-use crate::types::{ZoneType, MAX_NR_ZONES};
 
 /// One `/proc/buddyinfo` line for `zone` (`frag_show_print()` in mm/vmstat.c): node,
 /// zone name padded to 8, then `nr_free` of each order in a field of 6 followed by a
@@ -216,15 +216,26 @@ fn zone_block(out: &mut String, machine: &Machine, zone: &Zone, free: u64, pcp_c
     let _ = write!(out, "Node {}, zone {:>8}", zone.node, zone.zone_type.name());
     let _ = write!(
         out,
-        "\n  pages free     {free}\n        boost    {}\n        min      {}\n        low      {}\n        high     {}\n        spanned  {}\n        present  {}\n        managed  {}\n        cma      {}",
+        "\n  pages free     {free}\n        boost    {}\n        min      {}\n        low      {}\n        high     {}",
         zone.watermark_boost,
         zone.watermark_min + zone.watermark_boost,
         zone.watermark_low + zone.watermark_boost,
         zone.watermark_high + zone.watermark_boost,
-        zone.spanned,
-        zone.present,
-        zone.managed,
-        zone.cma_pages
+    );
+    // Linux 6.12's zoneinfo_show_print() adds WMARK_PROMO (CONFIG_NUMA_BALANCING):
+    // `__setup_per_zone_wmarks()` sets it one more low-to-high step above high.
+    if machine.config.kernel == Kernel::V6_12 {
+        let step = zone.watermark_high.saturating_sub(zone.watermark_low);
+        let _ = write!(
+            out,
+            "\n        promo    {}",
+            zone.watermark_high + step + zone.watermark_boost
+        );
+    }
+    let _ = write!(
+        out,
+        "\n        spanned  {}\n        present  {}\n        managed  {}\n        cma      {}",
+        zone.spanned, zone.present, zone.managed, zone.cma_pages
     );
     let protection: Vec<String> = zone.lowmem_reserve.iter().map(u64::to_string).collect();
     let _ = write!(out, "\n        protection: ({})", protection.join(", "));

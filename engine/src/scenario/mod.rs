@@ -93,7 +93,7 @@ use crate::machine::{
 };
 use crate::session::KswapdMode;
 use crate::text::{format_cpulist, format_phys_range, parse_cpulist, parse_phys_range};
-use crate::types::{PfnRange, ZoneType};
+use crate::types::{Kernel, PfnRange, ZoneType};
 
 /// The scenario format version this build reads and writes.
 pub const SCENARIO_VERSION: i64 = 1;
@@ -418,6 +418,8 @@ struct MachineToml {
     cma: Option<u64>,
     #[serde(default, deserialize_with = "de_movable_node")]
     movable_node: Option<Vec<PfnRange>>,
+    #[serde(default, deserialize_with = "de_kernel")]
+    kernel: Option<Kernel>,
     #[serde(default)]
     distances: Option<Vec<Vec<u32>>>,
     #[serde(default, deserialize_with = "de_reserved")]
@@ -544,8 +546,16 @@ impl MachineToml {
             managed: self.managed.unwrap_or(defaults.managed),
             cma_bytes: self.cma,
             movable_node: self.movable_node,
+            kernel: self.kernel.unwrap_or(defaults.kernel),
         })
     }
+}
+
+fn de_kernel<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Kernel>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    Kernel::parse(&text)
+        .map(Some)
+        .map_err(|e| serde::de::Error::custom(format!("`machine.kernel`: {e}")))
 }
 
 fn de_cma<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
@@ -765,6 +775,13 @@ fn toml_string(text: &str) -> String {
 pub fn machine_to_toml(machine: &MachineConfig) -> String {
     let mut out = String::new();
     out.push_str("[machine]\n");
+    // Written only for a kernel other than 6.1, so a 6.1 file reads as it always did.
+    if machine.kernel != Kernel::V6_1 {
+        out.push_str(&format!(
+            "kernel = \"{}\"  # boot-time setup by this kernel's rules; allocation still by 6.1's\n",
+            machine.kernel.name()
+        ));
+    }
     out.push_str(&format!(
         "section_size_bits = {}\n",
         machine.section_size_bits

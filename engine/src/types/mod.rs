@@ -3,8 +3,10 @@
 use core::fmt;
 
 pub mod gfp;
+mod kernel;
 mod zone_type;
 
+pub use kernel::Kernel;
 pub use zone_type::{ZoneType, MAX_NR_ZONES};
 
 /// Largest order plus one, as `MAX_ORDER` on x86_64 in Linux 6.1: blocks are 2^0 to

@@ -110,7 +110,11 @@ fn load_with(
             (machine.max_pfn * PAGE_SIZE_BYTES) >> 30
         )));
     }
-    let warnings = machine.warnings.clone();
+    let mut warnings = machine.warnings.clone();
+    // A 6.12 machine is only partly 6.12's: the page says so beside the machine.
+    if let Some(note) = machine.config.kernel.partial_model_note() {
+        warnings.push(note.to_string());
+    }
     let allocator = Allocator::from_machine(&machine).map_err(|e| machine_error(e.to_string()))?;
     let mut session = Session::with_kswapd(allocator, scenario.kswapd.unwrap_or_default());
     let mut operations = 0;

@@ -172,6 +172,7 @@ fn a_1node_512m() {
         ],
         cma_bytes: None,
         movable_node: None,
+        kernel: buddyscope_engine::types::Kernel::V6_1,
     };
     assert_eq!(config, expected);
     assert_only_summary_notes(&notes);
@@ -200,6 +201,7 @@ fn b_1node_4g() {
         ],
         cma_bytes: None,
         movable_node: None,
+        kernel: buddyscope_engine::types::Kernel::V6_1,
     };
     assert_eq!(config, expected);
     assert_only_summary_notes(&notes);
@@ -234,6 +236,7 @@ fn c_2node_1g_1g() {
         ],
         cma_bytes: None,
         movable_node: None,
+        kernel: buddyscope_engine::types::Kernel::V6_1,
     };
     assert_eq!(config, expected);
     assert_only_summary_notes(&notes);
@@ -264,6 +267,7 @@ fn n_3node_equal_distance() {
         kernelcore: None,
         movablecore: None,
         movable_node: None,
+        kernel: buddyscope_engine::types::Kernel::V6_1,
         // transparent_hugepage=never on the command line.
         thp: ThpMode::Never,
         sysctls: sysctls(4872, 10),
@@ -302,6 +306,7 @@ fn e_1node_2g_wmark_sysctl() {
         ],
         cma_bytes: None,
         movable_node: None,
+        kernel: buddyscope_engine::types::Kernel::V6_1,
     };
     assert_eq!(config, expected);
     assert_only_summary_notes(&notes);
@@ -433,6 +438,7 @@ fn hand_built() -> Vec<MachineConfig> {
         ],
         cma_bytes: None,
         movable_node: None,
+        kernel: buddyscope_engine::types::Kernel::V6_1,
     });
     // Odd but representable values: empty ranges, sizes without a suffix, 0%,
     // unordered CPUs, many ranges, an empty distance matrix.
@@ -460,6 +466,7 @@ fn hand_built() -> Vec<MachineConfig> {
         managed: vec![],
         cma_bytes: None,
         movable_node: None,
+        kernel: buddyscope_engine::types::Kernel::V6_1,
     });
     // No nodes at all, 100%, a zero size.
     configs.push(MachineConfig {
@@ -1461,6 +1468,7 @@ fn the_documented_example_parses() {
             ],
             cma_bytes: None,
             movable_node: None,
+            kernel: buddyscope_engine::types::Kernel::V6_1,
         }
     );
 }
@@ -1547,13 +1555,34 @@ fn a_newer_kernel_is_told_which_rules_differ() {
          12.2.0-14+deb12u1) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP PREEMPT_DYNAMIC Debian \
          6.12.95-1~bpo12+1 (2026-10-02)",
     );
-    let (_, notes) = import(&text);
+    // 6.12: the machine gets 6.12's boot-time rules; the note names what is still 6.1's.
+    let (config, notes) = import(&text);
+    assert_eq!(config.kernel, buddyscope_engine::types::Kernel::V6_12);
     let note = note_with(
         &notes,
         &[
             "Linux 6.12.95+deb12-amd64 (6.12)",
-            "Buddyscope models Linux 6.1",
+            "set up by 6.12's boot-time rules",
+            "allocation and free still follow Linux 6.1's rules",
         ],
+    );
+    assert!(note.contains("free_high"), "{note}");
+    for modelled in [
+        "ZONE_MOVABLE gets much smaller watermarks",
+        "left out of its own fallback order",
+    ] {
+        assert!(!note.contains(modelled), "{modelled}: {note}");
+    }
+    // 6.13: not modelled; set up by 6.1's rules, every 6.12 row listed.
+    let text = with_version(
+        C,
+        "Linux version 6.13.2 (me@build) (gcc (GCC) 14.2.1) #1 SMP PREEMPT_DYNAMIC",
+    );
+    let (config, notes) = import(&text);
+    assert_eq!(config.kernel, buddyscope_engine::types::Kernel::V6_1);
+    let note = note_with(
+        &notes,
+        &["Linux 6.13.2 (6.13)", "Buddyscope models Linux 6.1"],
     );
     for rule in [
         "between a high_min and a high_max",

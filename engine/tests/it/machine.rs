@@ -791,3 +791,99 @@ fn movable_node_puts_hotpluggable_memory_in_zone_movable() {
         machine.zone_movable_pfn
     );
 }
+
+#[test]
+fn the_kernel_key_selects_6_12_and_is_written_only_for_it() {
+    use buddyscope_engine::scenario::{parse_scenario, scenario_to_toml};
+    use buddyscope_engine::types::Kernel;
+    let base = "version = 1\n[machine]\n{KEY}\n[[machine.nodes]]\nmemory = [\"0x1000-0x9efff\", \"0x100000-0x3fffffff\"]\ncpus = \"0\"\n";
+    let plain = parse_scenario(&base.replace("{KEY}", "")).unwrap();
+    assert_eq!(plain.machine.kernel, Kernel::V6_1);
+    assert!(!scenario_to_toml(&plain).contains("kernel = "));
+    let explicit = parse_scenario(&base.replace("{KEY}", "kernel = \"6.1\"")).unwrap();
+    assert_eq!(explicit.machine, plain.machine);
+    // A 6.1 machine prints (and so hashes) as it did before the field existed.
+    assert!(!format!("{:?}", plain.machine).contains("kernel: "));
+    let new = parse_scenario(&base.replace("{KEY}", "kernel = \"6.12\"")).unwrap();
+    assert_eq!(new.machine.kernel, Kernel::V6_12);
+    let text = scenario_to_toml(&new);
+    assert!(text.contains("\nkernel = \"6.12\""), "{text}");
+    assert_eq!(parse_scenario(&text).unwrap().machine, new.machine);
+    let error = parse_scenario(&base.replace("{KEY}", "kernel = \"6.6\"")).unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("machine.kernel") && message.contains("`6.6`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_memoryless_node_leads_its_own_order_on_6_1_only() {
+    use buddyscope_engine::types::Kernel;
+    // Node 0 with 1 GiB and CPU 0, node 1 with CPU 1 and no memory.
+    let mut config = MachineConfig {
+        nodes: vec![
+            NodeConfig {
+                memory: vec![PfnRange {
+                    start: 0x100,
+                    end: 0x40000,
+                }],
+                cpus: vec![0],
+            },
+            NodeConfig {
+                memory: Vec::new(),
+                cpus: vec![1],
+            },
+        ],
+        ..MachineConfig::default()
+    };
+    let order = |config: &MachineConfig| {
+        let machine = Machine::build(config).unwrap();
+        machine
+            .zonelists
+            .iter()
+            .find(|l| l.node == 1)
+            .map(|l| l.node_order.clone())
+            .unwrap()
+    };
+    assert_eq!(order(&config), vec![1, 0]);
+    config.kernel = Kernel::V6_12;
+    assert_eq!(order(&config), vec![0]);
+}
+
+#[test]
+fn zone_movable_watermarks_follow_6_12() {
+    use buddyscope_engine::types::Kernel;
+    // 2 GiB on one node, movablecore=512M: ZONE_MOVABLE holds 131072 pages.
+    let mut config = MachineConfig {
+        nodes: vec![NodeConfig {
+            memory: vec![PfnRange {
+                start: 0x100,
+                end: 0x80000,
+            }],
+            cpus: vec![0],
+        }],
+        movablecore: Some(CoreSize::Bytes(512 << 20)),
+        ..MachineConfig::default()
+    };
+    let movable_min = |config: &MachineConfig| {
+        let machine = Machine::build(config).unwrap();
+        let zone = machine.zone(0, ZoneType::Movable).unwrap().clone();
+        (
+            zone.managed,
+            zone.watermark_min,
+            zone.watermark_low - zone.watermark_min,
+        )
+    };
+    let (managed, min_6_1, _) = movable_min(&config);
+    // 131072 present less 2048 pages of memmap.
+    assert_eq!(managed, 129_024);
+    config.kernel = Kernel::V6_12;
+    let (managed_6_12, min_6_12, step) = movable_min(&config);
+    assert_eq!(managed_6_12, managed);
+    // 6.12: managed / 1024 = 126 (between 32 and 128); 6.1 gave its share of
+    // min_free_kbytes, larger.
+    assert_eq!(min_6_12, 126);
+    assert!(min_6_1 > 128, "{min_6_1}");
+    assert!(step > 0);
+}

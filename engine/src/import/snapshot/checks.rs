@@ -65,11 +65,12 @@ fn copied_and_recomputed(config: &MachineConfig, ranges_from_zoneinfo: bool) -> 
     format!(
         "copied from the snapshot: {ranges}, {managed}, the sysctls, the \
          command line's kernelcore=/movablecore=/movable_node/transparent_hugepage=, the CPUs of each node and the \
-         SLIT distances. Recomputed as Linux 6.1 boots: the zones (start, spanned, present, ZONE_MOVABLE), \
+         SLIT distances. Recomputed as Linux {} boots: the zones (start, spanned, present, ZONE_MOVABLE), \
          watermarks, lowmem_reserve, per-cpu high/batch and the zonelists. Watermarks are recomputed, not copied, \
          because the snapshot's zoneinfo watermarks were computed before the last pages (the freed init memory, \
          the initrd) reached the buddy allocator; the kernel's next recompute uses the final managed counts, as \
-         the model does"
+         the model does",
+        config.kernel
     )
 }
 

@@ -284,6 +284,9 @@ pub fn parse_snapshot(text: &str) -> Result<Imported, SnapshotError> {
         managed,
         cma_bytes: None,
         movable_node,
+        kernel: kernel
+            .as_ref()
+            .map_or(crate::types::Kernel::V6_1, KernelVersion::kernel),
     };
     checks::cross_check(&sections, dmesg, &config, &mut notes)?;
     Ok(Imported {

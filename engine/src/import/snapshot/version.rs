@@ -5,6 +5,7 @@
 use super::dmesg::dmesg_message;
 use super::sections::Section;
 use crate::text::{parse_decimal, shorten};
+use crate::types::Kernel;
 
 /// The kernel release of a snapshot, as its `Linux version` line says.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,6 +24,12 @@ impl KernelVersion {
     /// Whether this is the modelled Linux 6.1.
     pub fn is_modelled(&self) -> bool {
         self.major_minor == Some(MODELLED)
+    }
+
+    /// The kernel whose boot-time rules the machine gets: 6.12 for a 6.12.x release,
+    /// 6.1 for anything else (the notes say what then differs).
+    pub fn kernel(&self) -> Kernel {
+        self.major_minor.map_or(Kernel::V6_1, Kernel::from_version)
     }
 
     /// `6.1.0-56-amd64 (Debian)`: the release and the distribution, if known.
@@ -176,6 +183,23 @@ pub(super) fn kernel_version_notes(kernel: Option<&KernelVersion>, notes: &mut V
         ));
         return;
     };
+    if Kernel::from_version(version) == Kernel::V6_12 {
+        // The boot-time rows (the first three) are modelled for 6.12; the rest are not.
+        let rest: Vec<&str> = DIFFERENCES
+            .iter()
+            .skip(3)
+            .filter(|row| row.from <= version && version < row.to)
+            .map(|row| row.rule)
+            .collect();
+        notes.push(format!(
+            "dmesg says this is Linux {} (6.12): the machine is set up by 6.12's boot-time rules (watermarks, \
+             pageset high_min/high_max, zonelists), but allocation and free still follow Linux 6.1's rules, which \
+             differ on 6.12: {}. Managed counts are copied from the snapshot, so they are this kernel's",
+            kernel.release,
+            rest.join("; ")
+        ));
+        return;
+    }
     let newer = version > MODELLED;
     let rows: Vec<&str> = DIFFERENCES
         .iter()

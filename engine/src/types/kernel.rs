@@ -1,0 +1,88 @@
+//! Which Linux release's rules a machine follows.
+
+use core::fmt;
+
+/// The kernel a machine runs. The model is Linux 6.1's; with [`Kernel::V6_12`] the
+/// boot-time setup (watermarks, pageset high range, zonelists) follows Linux 6.12,
+/// while allocation and free still follow 6.1 (issue #16, point 3, is not modelled).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Kernel {
+    /// Linux 6.1, the reference kernel (Debian 12's `6.1.0-*`).
+    #[default]
+    V6_1,
+    /// Linux 6.12 (Debian's `6.12.95+deb12`, bookworm-backports), boot-time setup only.
+    V6_12,
+}
+
+impl Kernel {
+    /// Every kernel, oldest first.
+    pub const ALL: [Kernel; 2] = [Kernel::V6_1, Kernel::V6_12];
+
+    /// The version as a scenario and `--kernel` write it: `6.1`, `6.12`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kernel::V6_1 => "6.1",
+            Kernel::V6_12 => "6.12",
+        }
+    }
+
+    /// Reads `6.1` or `6.12`; anything else is refused with a message naming it.
+    pub fn parse(text: &str) -> Result<Kernel, String> {
+        let trimmed = text.trim();
+        Kernel::ALL
+            .into_iter()
+            .find(|k| k.name() == trimmed)
+            .ok_or_else(|| {
+                let shown: String = trimmed.chars().take(40).collect();
+                format!("unknown kernel version `{shown}`: the model knows 6.1 and 6.12")
+            })
+    }
+
+    /// What the model does not do for this kernel, for a warning wherever a machine
+    /// on it is run or shown; `None` for 6.1, which is modelled whole.
+    pub fn partial_model_note(self) -> Option<&'static str> {
+        match self {
+            Kernel::V6_1 => None,
+            Kernel::V6_12 => Some(
+                "kernel 6.12: only the boot-time setup (watermarks, lowmem_reserve, pageset batch and \
+                 high_min/high_max, zonelists) follows Linux 6.12; allocation and free still run Linux 6.1's \
+                 rules (6.12's per-cpu high tuning, free_high drains and steal/claim path are not modelled)",
+            ),
+        }
+    }
+
+    /// The kernel whose rules apply to a release `major.minor`: 6.12 for 6.12, 6.1
+    /// for everything else (the caller notes when that is not the machine's kernel).
+    pub fn from_version(version: (u32, u32)) -> Kernel {
+        if version == (6, 12) {
+            Kernel::V6_12
+        } else {
+            Kernel::V6_1
+        }
+    }
+}
+
+impl fmt::Display for Kernel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_others_are_refused() {
+        assert_eq!(Kernel::parse("6.12"), Ok(Kernel::V6_12));
+        assert_eq!(Kernel::parse(" 6.1 "), Ok(Kernel::V6_1));
+        let err = Kernel::parse("6.6").unwrap_err();
+        assert!(
+            err.contains("`6.6`") && err.contains("6.1 and 6.12"),
+            "{err}"
+        );
+        assert_eq!(Kernel::from_version((6, 12)), Kernel::V6_12);
+        assert_eq!(Kernel::from_version((6, 1)), Kernel::V6_1);
+        assert_eq!(Kernel::from_version((5, 15)), Kernel::V6_1);
+    }
+}
