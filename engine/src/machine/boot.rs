@@ -28,12 +28,7 @@ pub fn boot_free_lists(machine: &Machine) -> Result<Vec<ZoneMemory>, EngineError
     check_zone_sizes(machine)?;
     let mut zones = Vec::new();
     for node in &machine.nodes {
-        let memory = machine
-            .config
-            .nodes
-            .get(node.id as usize)
-            .map(|n| n.memory.as_slice())
-            .unwrap_or(&[]);
+        let memory = node_memory(machine, node.id);
         for zone in node.zones.iter().filter(|z| z.is_populated()) {
             // The CMA area is reserved at boot and handed over later as CMA pageblocks.
             let cma: Vec<PfnRange> = machine.cma.into_iter().collect();
@@ -100,12 +95,7 @@ pub struct ZoneFree {
 pub fn boot_free_pages(machine: &Machine) -> Vec<ZoneFree> {
     let mut zones = Vec::new();
     for node in &machine.nodes {
-        let memory = machine
-            .config
-            .nodes
-            .get(node.id as usize)
-            .map(|n| n.memory.as_slice())
-            .unwrap_or(&[]);
+        let memory = node_memory(machine, node.id);
         for zone in node.zones.iter().filter(|z| z.is_populated()) {
             let mut holes = machine.config.reserved.clone();
             holes.extend(machine.cma);
@@ -161,4 +151,15 @@ fn free_ranges(zone: &Zone, memory: &[PfnRange], reserved: &[PfnRange]) -> Vec<P
         }
     }
     ranges
+}
+
+/// The memory ranges the machine's configuration gives node `id` (none for a node
+/// it does not list).
+fn node_memory(machine: &Machine, id: u32) -> &[PfnRange] {
+    machine
+        .config
+        .nodes
+        .get(id as usize)
+        .map(|n| n.memory.as_slice())
+        .unwrap_or(&[])
 }
