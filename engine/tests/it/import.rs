@@ -13,19 +13,7 @@ use buddyscope_engine::scenario::{
 };
 use buddyscope_engine::types::{PfnRange, ZoneType};
 
-const A: &str = include_str!("../data/oracle/a-1node-512M/machine.snapshot");
-const B: &str = include_str!("../data/oracle/b-1node-4G/machine.snapshot");
-const C: &str = include_str!("../data/oracle/c-2node-1G-1G/machine.snapshot");
-const E: &str = include_str!("../data/oracle/e-1node-2G-wmark-sysctl/machine.snapshot");
-const N: &str = include_str!("../data/oracle/n-3node-equal-distance/machine.snapshot");
-
-const ALL: [(&str, &str); 5] = [
-    ("a-1node-512M", A),
-    ("b-1node-4G", B),
-    ("c-2node-1G-1G", C),
-    ("e-1node-2G-wmark-sysctl", E),
-    ("n-3node-equal-distance", N),
-];
+use crate::common::oracle::{A, ALL, B, C, E, N};
 
 fn r(start: u64, end: u64) -> PfnRange {
     PfnRange { start, end }

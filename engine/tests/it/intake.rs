@@ -12,21 +12,10 @@ use buddyscope_engine::machine::{boot, Machine, MachineConfig};
 use buddyscope_engine::report::proc;
 use buddyscope_engine::scenario::load_machine_files;
 
-const A: &str = include_str!("../data/oracle/a-1node-512M/machine.snapshot");
-const B: &str = include_str!("../data/oracle/b-1node-4G/machine.snapshot");
-const C: &str = include_str!("../data/oracle/c-2node-1G-1G/machine.snapshot");
-const E: &str = include_str!("../data/oracle/e-1node-2G-wmark-sysctl/machine.snapshot");
-const N: &str = include_str!("../data/oracle/n-3node-equal-distance/machine.snapshot");
 const A_ZONEINFO: &str = include_str!("../data/oracle/a-1node-512M/expected/zoneinfo");
 const B_ZONEINFO: &str = include_str!("../data/oracle/b-1node-4G/expected/zoneinfo");
 
-const ALL: [(&str, &str); 5] = [
-    ("a-1node-512M", A),
-    ("b-1node-4G", B),
-    ("c-2node-1G-1G", C),
-    ("e-1node-2G-wmark-sysctl", E),
-    ("n-3node-equal-distance", N),
-];
+use crate::common::oracle::{A, ALL, B, C};
 
 fn original(snapshot: &str) -> MachineConfig {
     match parse_snapshot(snapshot) {

@@ -2,6 +2,7 @@
 //! target, which includes the file by path).
 #![allow(dead_code)]
 
+pub mod oracle;
 pub mod random_run;
 pub mod scenario_run;
 pub mod seeded;
