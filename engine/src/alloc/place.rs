@@ -179,19 +179,7 @@ impl Allocator {
         traced(trace, "__alloc_pages_bulk", |trace| {
             traced(trace, "__rmqueue_pcplist", |trace| {
                 let mut taken = 0;
-                while let Some(page) = self.zones[z].pcp_mut(cpu).and_then(|pcp| {
-                    let page = pcp.lists.get_mut(pindex)?.pop_front()?;
-                    pcp.count = pcp.count.saturating_sub(order.pages());
-                    Some(page)
-                }) {
-                    self.note_pcp(z, cpu, pindex, journal::PcpOp::PopFront);
-                    self.note_small();
-                    trace.emit(Event::PcpTake {
-                        pfn: Pfn(page.pfn),
-                        order,
-                        pindex: pindex as u32,
-                        cpu,
-                    });
+                while self.pcp_take_front(z, cpu, pindex, order, trace).is_some() {
                     taken += 1;
                 }
                 taken

@@ -99,8 +99,23 @@ impl Allocator {
         if let Some(batch) = batch {
             self.rmqueue_bulk(z, order, batch, pindex, migratetype, flags, trace);
         }
+        self.pcp_take_front(z, cpu, pindex, order, trace)
+    }
+
+    /// Takes the head of `cpu`'s per-cpu list `pindex` in zone `z`, as
+    /// `__rmqueue_pcplist()` does once the list has pages: the page leaves the list,
+    /// the count drops, the journal notes it and `PcpTake` says so. `None` when the
+    /// list is empty.
+    pub(crate) fn pcp_take_front(
+        &mut self,
+        z: usize,
+        cpu: u32,
+        pindex: usize,
+        order: Order,
+        trace: &mut impl TraceSink,
+    ) -> Option<Pfn> {
         let pcp = self.zones[z].pcp_mut(cpu)?;
-        let page = pcp.lists[pindex].pop_front()?;
+        let page = pcp.lists.get_mut(pindex)?.pop_front()?;
         pcp.count -= order.pages();
         self.note_pcp(z, cpu, pindex, journal::PcpOp::PopFront);
         self.note_small();
