@@ -99,12 +99,16 @@ pub(crate) struct ZoneScalars {
     nr_isolate_pageblock: u64,
     percpu_drift_mark: u64,
     pageset_high: u64,
+    pageset_high_max: u64,
     pageset_batch: u64,
+    nr_free_highatomic: u64,
     lowmem_reserve: [u64; 5],
     free_pages_global: i64,
     cpu_stats: Vec<CpuStat>,
     /// Each per-cpu list set's count, high, batch, free_factor and expire.
     pcps: Vec<[u64; 5]>,
+    /// Each per-cpu list set's 6.12 tuning fields.
+    tunings: Vec<Option<super::PcpTuning>>,
 }
 
 /// Everything small of the allocator.
@@ -129,7 +133,9 @@ fn scalars(zone: &ZoneState) -> ZoneScalars {
         nr_isolate_pageblock: zone.nr_isolate_pageblock,
         percpu_drift_mark: zone.percpu_drift_mark,
         pageset_high: zone.pageset_high,
+        pageset_high_max: zone.pageset_high_max,
         pageset_batch: zone.pageset_batch,
+        nr_free_highatomic: zone.nr_free_highatomic,
         lowmem_reserve: zone.lowmem_reserve,
         free_pages_global: zone.free_pages_global,
         cpu_stats: zone.cpu_stats.clone(),
@@ -138,6 +144,7 @@ fn scalars(zone: &ZoneState) -> ZoneScalars {
             .iter()
             .map(|p| [p.count, p.high, p.batch, u64::from(p.free_factor), p.expire])
             .collect(),
+        tunings: zone.pcps.iter().map(|p| p.tuning).collect(),
     }
 }
 
@@ -152,7 +159,9 @@ fn restore(zone: &mut ZoneState, s: &ZoneScalars) {
     zone.nr_isolate_pageblock = s.nr_isolate_pageblock;
     zone.percpu_drift_mark = s.percpu_drift_mark;
     zone.pageset_high = s.pageset_high;
+    zone.pageset_high_max = s.pageset_high_max;
     zone.pageset_batch = s.pageset_batch;
+    zone.nr_free_highatomic = s.nr_free_highatomic;
     zone.lowmem_reserve = s.lowmem_reserve;
     zone.free_pages_global = s.free_pages_global;
     zone.cpu_stats.clone_from(&s.cpu_stats);
@@ -162,6 +171,9 @@ fn restore(zone: &mut ZoneState, s: &ZoneScalars) {
         pcp.batch = batch;
         pcp.free_factor = free_factor as u32;
         pcp.expire = expire;
+    }
+    for (pcp, tuning) in zone.pcps.iter_mut().zip(&s.tunings) {
+        pcp.tuning = *tuning;
     }
 }
 

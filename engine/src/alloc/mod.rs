@@ -63,6 +63,15 @@ pub const PCP_BATCH_SCALE_MAX: u32 = 5;
 pub const ZONE_BOOSTED_WATERMARK: u64 = 1 << 0;
 /// Zone flag `ZONE_RECLAIM_ACTIVE`.
 pub const ZONE_RECLAIM_ACTIVE: u64 = 1 << 1;
+/// Zone flag `ZONE_BELOW_HIGH` (Linux 6.7 and later): `get_page_from_freelist()` saw
+/// the zone below its high watermark; per-cpu `high` shrinks on frees until a drain
+/// finds it above again.
+pub const ZONE_BELOW_HIGH: u64 = 1 << 2;
+/// Per-cpu flag `PCPF_PREV_FREE_HIGH_ORDER` (6.7+): the last free was of order 1-3.
+pub const PCPF_PREV_FREE_HIGH_ORDER: u8 = 1 << 0;
+/// Per-cpu flag `PCPF_FREE_HIGH_BATCH` (6.7+): keep a batch on the list before a
+/// `free_high` drain.
+pub const PCPF_FREE_HIGH_BATCH: u8 = 1 << 1;
 /// `MAX_NR_ZONES`, the value of `kswapd_highest_zoneidx` while kswapd sleeps.
 pub const KSWAPD_IDLE_ZONEIDX: u32 = 5;
 
@@ -74,16 +83,52 @@ pub struct PcpPage {
 }
 
 /// One CPU's `per_cpu_pages` for one zone.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Pcp {
     pub cpu: u32,
     pub count: u64,
     pub high: u64,
     pub batch: u64,
+    /// 6.1's `free_factor` (0 on 6.12, which counts `free_count` instead).
     pub free_factor: u32,
     pub expire: u64,
     /// `lists[pindex]`, head first.
     pub lists: Vec<VecDeque<PcpPage>>,
+    /// The fields Linux 6.7 added for tuning `high` at run time; `None` on 6.1.
+    pub tuning: Option<PcpTuning>,
+}
+
+/// The run-time tuning state of a 6.12 `per_cpu_pages`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PcpTuning {
+    /// `high_min` and `high_max`: the range `high` is clamped to.
+    pub high_min: u64,
+    pub high_max: u64,
+    /// `PCPF_PREV_FREE_HIGH_ORDER` | `PCPF_FREE_HIGH_BATCH`.
+    pub flags: u8,
+    /// `alloc_factor`: refills are `batch << alloc_factor` pages (order 0).
+    pub alloc_factor: u32,
+    /// `free_count`: pages freed since the last allocation halved it.
+    pub free_count: u64,
+}
+
+/// Written by hand so that a 6.1 pageset prints exactly as it did before
+/// [`Pcp::tuning`] existed (the run digests hash this text).
+impl core::fmt::Debug for Pcp {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut out = f.debug_struct("Pcp");
+        out.field("cpu", &self.cpu)
+            .field("count", &self.count)
+            .field("high", &self.high)
+            .field("batch", &self.batch)
+            .field("free_factor", &self.free_factor)
+            .field("expire", &self.expire)
+            .field("lists", &self.lists);
+        if let Some(tuning) = &self.tuning {
+            out.field("tuning", tuning);
+        }
+        out.finish()
+    }
 }
 
 /// One CPU's view of `NR_FREE_PAGES`: its not yet folded delta and threshold.
@@ -110,8 +155,15 @@ pub struct ZoneState {
     pub flags: u64,
     pub nr_isolate_pageblock: u64,
     pub percpu_drift_mark: u64,
+    /// `pageset_high` on 6.1; `pageset_high_min` on 6.12.
     pub pageset_high: u64,
+    /// `pageset_high_max` on 6.12; equal to `pageset_high` on 6.1.
+    pub pageset_high_max: u64,
     pub pageset_batch: u64,
+    /// `nr_free_highatomic` (6.12): free pages on the highatomic lists, which 6.12's
+    /// watermark checks hold back (6.1 holds back `nr_reserved_highatomic`). Kept,
+    /// but not read, on 6.1.
+    pub nr_free_highatomic: u64,
     pub lowmem_reserve: [u64; 5],
     /// `vm_stat[NR_FREE_PAGES]`: what the watermark checks read.
     pub free_pages_global: i64,
@@ -190,6 +242,8 @@ pub type ZonelistIndexes = (Rc<[usize]>, Rc<[usize]>);
 /// The whole allocator.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Allocator {
+    /// Whose allocation and free rules run: Linux 6.1 or 6.12.
+    pub(crate) kernel: crate::types::Kernel,
     pub(crate) nodes: Vec<NodeState>,
     pub(crate) zones: Vec<ZoneState>,
     /// The CPU the next operation runs on.
@@ -224,6 +278,7 @@ impl Allocator {
     /// before any machine could be built, so it still has a state to draw.
     pub fn empty() -> Allocator {
         Allocator {
+            kernel: crate::types::Kernel::V6_1,
             nodes: Vec::new(),
             zones: Vec::new(),
             cpu: 0,
@@ -237,6 +292,11 @@ impl Allocator {
             zonelist_indexes: Vec::new(),
             recorder: crate::buddy::journal::Recorder::default(),
         }
+    }
+
+    /// Whose allocation and free rules this allocator runs.
+    pub fn kernel(&self) -> crate::types::Kernel {
+        self.kernel
     }
 
     /// The nodes, by node id.

@@ -31,6 +31,20 @@ impl Allocator {
                 continue;
             };
             let free = zone_memory.buddy.free_pages() as i64;
+            // 6.12 starts each CPU's `high` at 0 (the boot pageset's value) and tunes
+            // it between high_min and high_max from the first allocation on.
+            let (high, high_max, tuning) = match zone.pcp_high_range {
+                Some((high_min, high_max)) => (
+                    0,
+                    high_max,
+                    Some(PcpTuning {
+                        high_min,
+                        high_max,
+                        ..PcpTuning::default()
+                    }),
+                ),
+                None => (zone.pcp_high, zone.pcp_high, None),
+            };
             zones.push(ZoneState {
                 recorder: Default::default(),
                 nid: zone.node,
@@ -46,7 +60,9 @@ impl Allocator {
                 nr_isolate_pageblock: 0,
                 percpu_drift_mark: 0,
                 pageset_high: zone.pcp_high,
+                pageset_high_max: high_max,
                 pageset_batch: zone.pcp_batch,
+                nr_free_highatomic: 0,
                 lowmem_reserve: zone.lowmem_reserve,
                 free_pages_global: free,
                 cpu_stats: machine
@@ -64,11 +80,12 @@ impl Allocator {
                     .map(|&cpu| Pcp {
                         cpu,
                         count: 0,
-                        high: zone.pcp_high,
+                        high,
                         batch: zone.pcp_batch,
                         free_factor: 0,
                         expire: 0,
                         lists: vec![VecDeque::new(); NR_PCP_LISTS],
+                        tuning,
                     })
                     .collect(),
             });
@@ -100,6 +117,7 @@ impl Allocator {
             })
             .collect();
         Ok(Allocator {
+            kernel: machine.config.kernel,
             nodes,
             zones,
             cpu: 0,
@@ -186,9 +204,27 @@ impl Allocator {
             zone.lowmem_reserve = source.lowmem_reserve;
             zone.pageset_high = source.pcp_high;
             zone.pageset_batch = source.pcp_batch;
-            for pcp in &mut zone.pcps {
-                pcp.high = source.pcp_high;
-                pcp.batch = source.pcp_batch;
+            match source.pcp_high_range {
+                // 6.12's sysctl handlers set each CPU's high_min, high_max and batch
+                // (`pageset_update()`); `high` itself is clamped into the new range at
+                // the next use.
+                Some((high_min, high_max)) => {
+                    zone.pageset_high_max = high_max;
+                    for pcp in &mut zone.pcps {
+                        pcp.batch = source.pcp_batch;
+                        if let Some(t) = pcp.tuning.as_mut() {
+                            t.high_min = high_min;
+                            t.high_max = high_max;
+                        }
+                    }
+                }
+                None => {
+                    zone.pageset_high_max = source.pcp_high;
+                    for pcp in &mut zone.pcps {
+                        pcp.high = source.pcp_high;
+                        pcp.batch = source.pcp_batch;
+                    }
+                }
             }
             for stat in &mut zone.cpu_stats {
                 stat.threshold = source.stat_threshold as i64;

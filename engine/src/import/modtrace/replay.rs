@@ -61,6 +61,8 @@ impl Allocator {
         online_cpus.sort_unstable();
         online_cpus.dedup();
         Ok(Allocator {
+            // Version-1 dumps are Linux 6.1's; reading version 2 sets 6.12.
+            kernel: crate::types::Kernel::V6_1,
             nodes,
             zones,
             cpu: cpu.or_else(|| online_cpus.first().copied()).unwrap_or(0),
@@ -135,6 +137,7 @@ fn zone_from_dump(z: &modtrace::ZoneDump) -> Result<ZoneState, String> {
             free_factor: p.free_factor as u32,
             expire: p.expire,
             lists,
+            tuning: None,
         });
     }
     // Pages in use before the run: migratable where their pageblock is MOVABLE.
@@ -159,7 +162,9 @@ fn zone_from_dump(z: &modtrace::ZoneDump) -> Result<ZoneState, String> {
         nr_isolate_pageblock: z.nr_isolate_pageblock,
         percpu_drift_mark: z.percpu_drift_mark,
         pageset_high: z.pageset_high,
+        pageset_high_max: z.pageset_high,
         pageset_batch: z.pageset_batch,
+        nr_free_highatomic: 0,
         lowmem_reserve: z.lowmem_reserve,
         free_pages_global: z.nr_free_pages_global,
         cpu_stats: z.cpu_stats.clone(),
