@@ -6,7 +6,7 @@ use super::*;
 use crate::buddy::TraceSink;
 use crate::error::EngineError;
 use crate::event::{DrainCause, Event};
-use crate::types::{MigrateType, Order, Pfn};
+use crate::types::{Kernel, MigrateType, Order, Pfn, PAGEBLOCK_ORDER};
 
 impl Allocator {
     /// `__free_pages(page, order)`: through the per-cpu lists for the orders they
@@ -61,6 +61,9 @@ impl Allocator {
         migratetype: MigrateType,
         trace: &mut impl TraceSink,
     ) -> Result<(), EngineError> {
+        if self.kernel == Kernel::V6_12 {
+            return self.split_large_buddy(z, pfn, order, trace);
+        }
         crate::buddy::traced(trace, "free_one_page", |trace| {
             let cpu = self.cpu;
             let zone = &mut self.zones[z];
@@ -79,6 +82,39 @@ impl Allocator {
             self.zones[z]
                 .buddy
                 .free_block(pfn, order, migratetype, false, trace)
+        })
+    }
+
+    /// 6.12's `free_one_page()` → `split_large_buddy()`: a block larger than a
+    /// pageblock is freed pageblock by pageblock, each with its pageblock's type
+    /// (`__free_one_page()` merges them back where the types allow), and each piece
+    /// is counted on its own.
+    fn split_large_buddy(
+        &mut self,
+        z: usize,
+        pfn: Pfn,
+        order: Order,
+        trace: &mut impl TraceSink,
+    ) -> Result<(), EngineError> {
+        crate::buddy::traced(trace, "split_large_buddy", |trace| {
+            let piece = order.min(Order::new(u32::from(PAGEBLOCK_ORDER)).unwrap_or(order));
+            if piece < order {
+                let pieces: Vec<(Pfn, Order)> = (0..order.pages() / piece.pages())
+                    .map(|i| (Pfn(pfn.0 + i * piece.pages()), piece))
+                    .collect();
+                self.zones[z].buddy.split_in_use_into(pfn, order, &pieces)?;
+            }
+            let mut here = pfn.0;
+            while here < pfn.0 + order.pages() {
+                let migratetype = self.zones[z].buddy.pageblock_type(Pfn(here));
+                self.account_freepages(z, piece.pages() as i64, migratetype);
+                self.note_small();
+                self.zones[z]
+                    .buddy
+                    .free_block(Pfn(here), piece, migratetype, false, trace)?;
+                here += piece.pages();
+            }
+            Ok(())
         })
     }
 
@@ -117,6 +153,9 @@ impl Allocator {
                 pindex: pindex as u32,
                 cpu,
             });
+            if self.kernel == Kernel::V6_12 {
+                return self.free_commit_6_12(z, cpu, order, pindex, trace);
+            }
             let Some(pcp) = self.zones[z].pcp_mut(cpu) else {
                 return;
             };
@@ -208,11 +247,18 @@ impl Allocator {
                 // The pageblock may have been isolated since the page was cached: then its
                 // current type decides the list, and an isolated page is not counted.
                 let mut migratetype = page.migratetype;
-                if isolated_pageblocks {
+                // 6.12 always reads the pageblock's type as the page leaves.
+                if isolated_pageblocks || self.kernel == Kernel::V6_12 {
                     migratetype = zone.buddy.pageblock_type(pfn);
                 }
-                if migratetype != MigrateType::Isolate {
-                    zone.mod_free_pages(cpu, order.pages() as i64);
+                match self.kernel {
+                    Kernel::V6_1 if migratetype != MigrateType::Isolate => {
+                        zone.mod_free_pages(cpu, order.pages() as i64);
+                    }
+                    Kernel::V6_1 => {}
+                    Kernel::V6_12 => {
+                        self.account_freepages(z, order.pages() as i64, migratetype);
+                    }
                 }
                 self.note_small();
                 // The kernel fires mm_page_pcpu_drain after __free_one_page(); the

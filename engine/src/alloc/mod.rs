@@ -25,11 +25,13 @@
 //! listed in [`NOT_MODELLED`], which the page and the docs show.
 
 mod check;
+mod claim;
 pub mod contig;
 mod free;
 pub mod hotplug;
 pub(crate) mod journal;
 mod page_alloc;
+mod pcp_tuning;
 mod place;
 pub mod reclaim;
 mod rmqueue;

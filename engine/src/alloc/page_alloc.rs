@@ -11,7 +11,7 @@ use crate::error::EngineError;
 use crate::event::{Event, KswapdSkip};
 use crate::types::gfp::{self, alloc_flags as af, Gfp};
 use crate::types::ZoneType;
-use crate::types::{MigrateType, Order, Pfn, MAX_RECLAIM_RETRIES};
+use crate::types::{Kernel, MigrateType, Order, Pfn, MAX_RECLAIM_RETRIES};
 
 impl Allocator {
     /// `alloc_pages_node(nid, gfp, order)`: `nid` -1 is the local node.
@@ -219,6 +219,19 @@ impl Allocator {
                         trace.emit(Event::NoFragmentRetry);
                         continue 'retry;
                     }
+                    // 6.12 first tests the high mark while ZONE_BELOW_HIGH is clear;
+                    // passing it goes straight to the zone (try_this_zone).
+                    if self.kernel == Kernel::V6_12
+                        && self.zones[z].flags & ZONE_BELOW_HIGH == 0
+                        && self.below_high_check(z, order, ac.highest_zoneidx, flags, gfp, trace)
+                    {
+                        if let Some(pfn) = self.rmqueue(z, order, gfp, flags, ac.migratetype, trace)
+                        {
+                            self.after_rmqueue(z, pfn, order, flags, trace);
+                            return Some((z, pfn));
+                        }
+                        continue;
+                    }
                     let ok = crate::buddy::traced(trace, "zone_watermark_fast", |trace| {
                         let terms =
                             self.zone_watermark_fast(z, order, ac.highest_zoneidx, flags, gfp);
@@ -238,9 +251,7 @@ impl Allocator {
                         continue;
                     }
                     if let Some(pfn) = self.rmqueue(z, order, gfp, flags, ac.migratetype, trace) {
-                        if flags & af::HIGHATOMIC != 0 {
-                            self.reserve_highatomic_pageblock(z, pfn, trace);
-                        }
+                        self.after_rmqueue(z, pfn, order, flags, trace);
                         return Some((z, pfn));
                     }
                 }
@@ -251,6 +262,58 @@ impl Allocator {
                 }
                 return None;
             }
+        })
+    }
+
+    /// What `get_page_from_freelist()` does with a page `rmqueue()` returned: for a
+    /// high-order atomic request, `reserve_highatomic_pageblock()` (6.1's or 6.12's).
+    fn after_rmqueue(
+        &mut self,
+        z: usize,
+        pfn: Pfn,
+        order: Order,
+        flags: u32,
+        trace: &mut impl TraceSink,
+    ) {
+        if flags & af::HIGHATOMIC == 0 {
+            return;
+        }
+        match self.kernel {
+            Kernel::V6_1 => self.reserve_highatomic_pageblock(z, pfn, trace),
+            Kernel::V6_12 => crate::buddy::traced(trace, "reserve_highatomic_pageblock", |trace| {
+                self.reserve_highatomic_6_12(z, pfn, order, trace)
+            }),
+        }
+    }
+
+    /// 6.12's ZONE_BELOW_HIGH detection in `get_page_from_freelist()`: the zone
+    /// against its high watermark, with the request's flags; below it, the flag is
+    /// set. Returns whether the zone passed.
+    fn below_high_check(
+        &mut self,
+        z: usize,
+        order: Order,
+        highest: ZoneType,
+        flags: u32,
+        gfp: Gfp,
+        trace: &mut impl TraceSink,
+    ) -> bool {
+        crate::buddy::traced(trace, "zone_watermark_fast", |trace| {
+            let terms = self.zone_watermark_fast_at(z, order, Some(2), highest, flags, gfp);
+            let ok = terms.ok();
+            if !ok {
+                self.zones[z].flags |= ZONE_BELOW_HIGH;
+                self.note_small();
+            }
+            let zone = &self.zones[z];
+            trace.emit(Event::BelowHighCheck {
+                node: zone.nid,
+                zone: zone.zone,
+                order,
+                terms,
+                ok,
+            });
+            ok
         })
     }
 

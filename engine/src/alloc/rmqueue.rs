@@ -8,7 +8,9 @@ use super::*;
 use crate::buddy::TraceSink;
 use crate::event::{AfterNoBlock, Event, StealKind};
 use crate::types::gfp::{alloc_flags as af, Gfp};
-use crate::types::{MigrateType, Order, Pfn, MAX_ORDER, PAGEBLOCK_ORDER};
+use crate::types::{Kernel, MigrateType, Order, Pfn, MAX_ORDER, PAGEBLOCK_ORDER};
+
+pub(super) use super::claim::RmqueueMode;
 
 impl Allocator {
     /// `rmqueue()`: per-cpu lists for the orders they hold, else the buddy lists;
@@ -33,7 +35,9 @@ impl Allocator {
             if page.is_none() {
                 page = self.rmqueue_buddy(z, order, flags, migratetype, trace);
             }
-            if self.zones[z].flags & ZONE_BOOSTED_WATERMARK != 0 {
+            // 6.12 wakes kswapd for a boosted zone only for callers with ALLOC_KSWAPD.
+            let may_wake = self.kernel == Kernel::V6_1 || flags & af::KSWAPD != 0;
+            if may_wake && self.zones[z].flags & ZONE_BOOSTED_WATERMARK != 0 {
                 self.zones[z].flags &= !ZONE_BOOSTED_WATERMARK;
                 self.note_small();
                 let zone_type = self.zones[z].zone;
@@ -46,9 +50,9 @@ impl Allocator {
         })
     }
 
-    /// `rmqueue_pcplist()` and `__rmqueue_pcplist()`: halve free_factor, take the
-    /// head of the list for this order and migratetype, refilling it with
-    /// `rmqueue_bulk()` when empty.
+    /// `rmqueue_pcplist()` and `__rmqueue_pcplist()`: halve free_factor (6.12:
+    /// free_count), take the head of the list for this order and migratetype,
+    /// refilling it with `rmqueue_bulk()` when empty.
     pub(super) fn rmqueue_pcplist(
         &mut self,
         z: usize,
@@ -61,7 +65,10 @@ impl Allocator {
         let cpu = self.cpu;
         let pindex = order_to_pindex(migratetype, order);
         if let Some(pcp) = self.zones[z].pcp_mut(cpu) {
-            pcp.free_factor >>= 1;
+            match pcp.tuning.as_mut() {
+                Some(t) => t.free_count >>= 1,
+                None => pcp.free_factor >>= 1,
+            }
         }
         trace.enter("__rmqueue_pcplist");
         let page = self.rmqueue_pcplist_inner(z, order, pindex, migratetype, flags, trace);
@@ -86,6 +93,8 @@ impl Allocator {
             let pcp = self.zones[z].pcp_mut(cpu)?;
             if !pcp.lists[pindex].is_empty() {
                 None
+            } else if pcp.tuning.is_some() {
+                Some(self.nr_pcp_alloc(z, cpu, order, trace))
             } else {
                 let batch = pcp.batch;
                 Some(if batch > 1 {
@@ -144,8 +153,11 @@ impl Allocator {
     ) {
         crate::buddy::traced(trace, "rmqueue_bulk", |trace| {
             let mut pages = Vec::new();
+            // 6.12 remembers which way __rmqueue() found pages for the whole refill.
+            let mut mode = RmqueueMode::Normal;
             for _ in 0..count {
-                let Some((pfn, cached)) = self.rmqueue_inner(z, order, migratetype, flags, trace)
+                let Some((pfn, cached)) =
+                    self.rmqueue_mode(z, order, migratetype, flags, &mut mode, trace)
                 else {
                     break;
                 };
@@ -157,7 +169,11 @@ impl Allocator {
             let taken = (pages.len() as i64) << order.get();
             let refilled = pages.len() as u64;
             let cpu = self.cpu;
-            self.zones[z].mod_free_pages(cpu, -taken);
+            // 6.1 counts the whole refill once here; 6.12 counted each block as
+            // __rmqueue_smallest() took it (account_freepages()).
+            if self.kernel == Kernel::V6_1 {
+                self.zones[z].mod_free_pages(cpu, -taken);
+            }
             // The list and its count change before the event that says so, so a
             // session stepping through the call shows them at it (see `journal`).
             self.note_pcp(z, cpu, pindex, journal::PcpOp::Extend(pages.clone()));
@@ -199,7 +215,8 @@ impl Allocator {
                     .map(|p| (p, MigrateType::HighAtomic));
             }
             if page.is_none() {
-                page = self.rmqueue_inner(z, order, migratetype, flags, trace);
+                let mut mode = RmqueueMode::Normal;
+                page = self.rmqueue_mode(z, order, migratetype, flags, &mut mode, trace);
                 if page.is_none() && flags & (af::OOM | af::NON_BLOCK) != 0 {
                     page = self
                         .rmqueue_smallest(
@@ -213,11 +230,32 @@ impl Allocator {
                 }
             }
             let (pfn, _cached) = page?;
-            let cpu = self.cpu;
-            self.zones[z].mod_free_pages(cpu, -(order.pages() as i64));
-            self.note_small();
+            if self.kernel == Kernel::V6_1 {
+                let cpu = self.cpu;
+                self.zones[z].mod_free_pages(cpu, -(order.pages() as i64));
+                self.note_small();
+            }
             Some(pfn)
         })
+    }
+
+    /// `__rmqueue()` of either kernel: 6.12's keeps `mode` between the calls of one
+    /// refill (see `claim`); 6.1's has no mode.
+    pub(super) fn rmqueue_mode(
+        &mut self,
+        z: usize,
+        order: Order,
+        migratetype: MigrateType,
+        flags: u32,
+        mode: &mut RmqueueMode,
+        trace: &mut impl TraceSink,
+    ) -> Option<(Pfn, MigrateType)> {
+        match self.kernel {
+            Kernel::V6_1 => self.rmqueue_inner(z, order, migratetype, flags, trace),
+            Kernel::V6_12 => self
+                .rmqueue_6_12(z, order, migratetype, flags, mode, trace)
+                .map(|pfn| (pfn, migratetype)),
+        }
     }
 
     /// `__rmqueue()`: the smallest block of the migratetype, else steal a fallback
@@ -287,6 +325,10 @@ impl Allocator {
                 });
                 return None;
             };
+            if self.kernel == Kernel::V6_12 {
+                // page_del_and_expand(): the pages that left the free lists.
+                self.account_freepages(z, -(order.pages() as i64), migratetype);
+            }
             let pcp = pcp_allowed_order(order) && migratetype.index() < 3;
             trace.emit(Event::ZoneLocked {
                 pfn,

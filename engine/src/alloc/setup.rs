@@ -45,11 +45,13 @@ impl Allocator {
                 ),
                 None => (zone.pcp_high, zone.pcp_high, None),
             };
+            let mut buddy = zone_memory.buddy;
+            buddy.set_kernel(machine.config.kernel);
             zones.push(ZoneState {
                 recorder: Default::default(),
                 nid: zone.node,
                 zone: zone.zone_type,
-                buddy: zone_memory.buddy,
+                buddy,
                 spanned: zone.spanned,
                 present: zone.present,
                 managed: zone.managed,

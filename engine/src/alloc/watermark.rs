@@ -5,7 +5,7 @@ use super::*;
 use crate::event::{FreeAreaScan, FullCheck, WatermarkTerms};
 use crate::types::gfp::{self, alloc_flags as af, Gfp};
 use crate::types::ZoneType;
-use crate::types::{MigrateType, Order};
+use crate::types::{Kernel, MigrateType, Order};
 
 impl Allocator {
     /// `zone_watermark_fast()`, returning every term it used and what each step
@@ -19,16 +19,33 @@ impl Allocator {
         flags: u32,
         gfp: Gfp,
     ) -> WatermarkTerms {
+        self.zone_watermark_fast_at(z, order, None, highest, flags, gfp)
+    }
+
+    /// `zone_watermark_fast()` with the mark of index `mark_index` (`None`: the one
+    /// the flags select), as 6.12's ZONE_BELOW_HIGH test passes the high mark.
+    pub(super) fn zone_watermark_fast_at(
+        &self,
+        z: usize,
+        order: Order,
+        mark_index: Option<u8>,
+        highest: ZoneType,
+        flags: u32,
+        gfp: Gfp,
+    ) -> WatermarkTerms {
         let zone = &self.zones[z];
-        let mark_index = (flags & af::WMARK_MASK) as usize;
-        let mark = zone.wmark_pages(mark_index);
+        let index = mark_index.map_or((flags & af::WMARK_MASK) as usize, usize::from);
+        let mark = zone.wmark_pages(index);
         let free_pages = zone.free_pages();
         let reserve = zone.lowmem_reserve[highest.index()];
         let (highatomic_unusable, cma_unusable) = self.unusable_terms(z, flags);
+        let v6_12 = self.kernel == Kernel::V6_12;
         let mut terms = WatermarkTerms {
+            v6_12,
+            mark_index,
             alloc_flags: flags,
             highest_zone: highest,
-            mark_base: zone.watermark.get(mark_index).copied().unwrap_or(0),
+            mark_base: zone.watermark.get(index).copied().unwrap_or(0),
             boost: zone.watermark_boost,
             free_pages,
             highatomic_unusable,
@@ -52,8 +69,14 @@ impl Allocator {
         if full.passed() {
             return terms;
         }
+        // 6.1 asks for __GFP_ATOMIC, 6.12 (which dropped that bit) for ALLOC_MIN_RESERVE.
+        let atomic = if v6_12 {
+            flags & af::MIN_RESERVE != 0
+        } else {
+            gfp.has(gfp::GFP_ATOMIC_BIT)
+        };
         if order.get() == 0
-            && gfp.has(gfp::GFP_ATOMIC_BIT)
+            && atomic
             && zone.watermark_boost > 0
             && flags & af::WMARK_MASK == af::WMARK_MIN
         {
@@ -80,7 +103,12 @@ impl Allocator {
     /// CMA kernel the free CMA pages when the request lacks ALLOC_CMA (`None` where a
     /// term does not apply).
     pub(super) fn unusable_terms(&self, z: usize, flags: u32) -> (Option<u64>, Option<i64>) {
-        let highatomic = (flags & af::RESERVES == 0).then(|| self.zones[z].nr_reserved_highatomic);
+        // 6.12 holds back the free highatomic pages, 6.1 the whole reserve.
+        let held = match self.kernel {
+            Kernel::V6_1 => self.zones[z].nr_reserved_highatomic,
+            Kernel::V6_12 => self.zones[z].nr_free_highatomic,
+        };
+        let highatomic = (flags & af::RESERVES == 0).then_some(held);
         let cma = (self.cma && flags & af::CMA == 0).then(|| self.free_cma_pages(z));
         (highatomic, cma)
     }

@@ -14,6 +14,7 @@ pub mod stack;
 use crate::error::EngineError;
 use crate::event::{AfterNoBlock, Event, Placement};
 use crate::limits::ZONE_PAGES_MAX;
+use crate::types::Kernel;
 use crate::types::{
     MigrateType, Order, Pfn, MAX_ORDER, MIGRATE_TYPES_STORED as MIGRATE_TYPES, PAGEBLOCK_ORDER,
 };
@@ -115,6 +116,9 @@ pub struct BuddyZone {
     /// Where changes are recorded while a session steps through a call (see
     /// [`journal`]); every change goes through the `w_*` and `l_*` methods.
     recorder: Recorder,
+    /// Whose `__free_one_page()` runs: 6.12 gives a merged buddy's pageblocks the
+    /// freed block's type.
+    kernel: Kernel,
 }
 
 impl BuddyZone {
@@ -168,6 +172,7 @@ impl BuddyZone {
             pageblock_type: vec![MigrateType::Unmovable as u8; blocks as usize],
             lists: PageLists::new(start_pfn, pages, MAX_ORDER as usize * MIGRATE_TYPES),
             recorder: Recorder::default(),
+            kernel: Kernel::V6_1,
         };
         for &(start, end) in memory {
             let (start, end) = (start.max(start_pfn), end.min(end_pfn));
@@ -302,29 +307,50 @@ impl BuddyZone {
         trace: &mut impl TraceSink,
     ) -> Option<Pfn> {
         for current in Order::all().skip(order.get() as usize) {
-            let Some(index) = self.lists.first(list_of(current, migratetype)) else {
+            if self.lists.first(list_of(current, migratetype)).is_none() {
                 trace.emit(Event::AreaEmpty {
                     order: current,
                     migratetype,
                 });
                 continue;
-            };
-            let pfn = self.pfn_of(index);
-            // Changed before the event that says so, so a session stepping through
-            // the call shows the block off its list at this event (see `journal`).
-            // While it is cut down, the block reads as in use at its current order.
-            self.l_remove(list_of(current, migratetype), index);
-            self.w_state(index, KIND_ALLOCATED | current.get());
-            trace.emit(Event::TakeBlock {
-                pfn,
-                order: current,
-                migratetype,
-            });
-            self.expand(index, order, current, migratetype, trace);
-            self.w_state(index, KIND_ALLOCATED | order.get());
-            return Some(pfn);
+            }
+            return self.del_and_expand(current, migratetype, order, migratetype, trace);
         }
         None
+    }
+
+    /// Takes the head of `free_area[current].free_list[from]` and cuts it down to
+    /// `low` with `expand()`, the halves going to the `to` lists (`from` for
+    /// `page_del_and_expand()`; the requester's type when 6.12's
+    /// `try_to_steal_block()` claims whole pageblocks). `None` if that list is empty.
+    pub fn del_and_expand(
+        &mut self,
+        current: Order,
+        from: MigrateType,
+        low: Order,
+        to: MigrateType,
+        trace: &mut impl TraceSink,
+    ) -> Option<Pfn> {
+        let index = self.lists.first(list_of(current, from))?;
+        let pfn = self.pfn_of(index);
+        // Changed before the event that says so, so a session stepping through
+        // the call shows the block off its list at this event (see `journal`).
+        // While it is cut down, the block reads as in use at its current order.
+        self.l_remove(list_of(current, from), index);
+        self.w_state(index, KIND_ALLOCATED | current.get());
+        trace.emit(Event::TakeBlock {
+            pfn,
+            order: current,
+            migratetype: from,
+        });
+        self.expand(index, low, current, to, trace);
+        self.w_state(index, KIND_ALLOCATED | low.get());
+        Some(pfn)
+    }
+
+    /// Which kernel's `__free_one_page()` this zone runs (6.1 unless set).
+    pub fn set_kernel(&mut self, kernel: Kernel) {
+        self.kernel = kernel;
     }
 
     /// `expand()`: the block at `index` of order `high` is cut down to `low`; each
@@ -399,12 +425,25 @@ impl BuddyZone {
                 let Some(buddy_index) = self.free_head_at(buddy_pfn, order) else {
                     break;
                 };
+                let mut retype = false;
                 if order.get() >= PAGEBLOCK_ORDER {
                     let buddy_type = self.pageblock_type(buddy_pfn);
                     if migratetype != buddy_type
                         && (!migratetype.is_mergeable() || !buddy_type.is_mergeable())
                     {
                         break;
+                    }
+                    // 6.12 makes the buddy's pageblocks the freed block's type, so a
+                    // later expand() puts every part on the right list (6.1 leaves
+                    // them mixed).
+                    retype = self.kernel == Kernel::V6_12 && buddy_type != migratetype;
+                }
+                if retype {
+                    for i in 0..order.pages() >> PAGEBLOCK_ORDER {
+                        self.set_pageblock_type(
+                            Pfn(buddy_pfn.0 + (i << PAGEBLOCK_ORDER)),
+                            migratetype,
+                        );
                     }
                 }
                 let buddy_list = MigrateType::from_index(self.list_type.get(buddy_index) as usize)
@@ -706,6 +745,64 @@ impl BuddyZone {
             moved += pages;
         }
         (moved, movable)
+    }
+
+    /// 6.12's `prep_move_freepages_block()`: the pageblock holding `pfn` as its first
+    /// pfn, its free pages and its in-use pages that could be migrated; `None` when
+    /// the pageblock is not wholly inside the zone (6.1 scanned a partial one).
+    pub fn pageblock_free_movable(&self, pfn: Pfn) -> Option<(Pfn, u64, u64)> {
+        let block = 1u64 << PAGEBLOCK_ORDER;
+        let start = pfn.0 & !(block - 1);
+        self.index_of(Pfn(start))?;
+        self.index_of(Pfn(start + block - 1))?;
+        let (mut free, mut movable) = (0u64, 0u64);
+        let mut current = start;
+        while current < start + block {
+            let state = self.index_of(Pfn(current)).map_or(0, |i| self.state.get(i));
+            if state & KIND_MASK == KIND_FREE {
+                let pages = 1u64 << (state & ORDER_MASK);
+                free += pages;
+                current += pages;
+                continue;
+            }
+            if state & FLAG_MOVABLE != 0 {
+                movable += 1;
+            }
+            current += 1;
+        }
+        Some((Pfn(start), free, movable))
+    }
+
+    /// 6.12's `__move_freepages_block()`: every free block of the pageblock starting
+    /// at `start` goes to the tail of its order's `migratetype` list, then the
+    /// pageblock gets that type. Returns each moved block's order and the list it
+    /// left, in pfn order, for the caller's per-block accounting.
+    pub fn move_pageblock_free_blocks(
+        &mut self,
+        start: Pfn,
+        migratetype: MigrateType,
+    ) -> Vec<(Order, MigrateType)> {
+        let block = 1u64 << PAGEBLOCK_ORDER;
+        let mut moved = Vec::new();
+        let mut current = start.0;
+        while current < start.0 + block {
+            let Some(index) = self.index_of(Pfn(current)) else {
+                break;
+            };
+            let state = self.state.get(index);
+            if state & KIND_MASK != KIND_FREE {
+                current += 1;
+                continue;
+            }
+            let order = Order::new(u32::from(state & ORDER_MASK)).unwrap_or(Order::ZERO);
+            let old = MigrateType::from_index(self.list_type.get(index) as usize)
+                .unwrap_or(MigrateType::Unmovable);
+            self.move_to_free_list(Pfn(current), migratetype);
+            moved.push((order, old));
+            current += order.pages();
+        }
+        self.set_pageblock_type(start, migratetype);
+        moved
     }
 
     /// Whether `pfn` is a page the buddy allocator does not hold and no caller of the

@@ -6,7 +6,10 @@
 
 use core::fmt;
 
-use super::{BalanceCheck, DrainCause, Event, KswapdSkip, Placement, StealKind};
+use super::{
+    BalanceCheck, ClaimRefusal, DrainCause, Event, KswapdSkip, PcpAllocSize, PcpHighRule,
+    PcpHighTuning, Placement, StealKind,
+};
 use crate::types::{pcp_list_name, Order, Pfn, PAGEBLOCK_ORDER, PAGEBLOCK_PAGES};
 
 impl Event {
@@ -82,6 +85,43 @@ fn free_list_sentence(event: &Event) -> Option<String> {
             format!("took the order-{order} block at pfn {pfn} from free_list[{}]", migratetype.name())
         }
         Event::Steal { .. } => steal_sentence(event)?,
+        Event::ClaimRefused { pfn, fallback_order, fallback_migratetype, alloc_migratetype, refusal, boosted } => {
+            let why = match refusal {
+                ClaimRefusal::Highatomic => "its pageblock is a highatomic reserve".to_string(),
+                ClaimRefusal::ZoneBoundary => "its pageblock is not wholly inside the zone".to_string(),
+                ClaimRefusal::TooFew { free_pages, alike_pages } => format!(
+                    "its pageblock has {free_pages} free + {alike_pages} compatible pages in use = {} < {} (half a pageblock)",
+                    free_pages + alike_pages,
+                    PAGEBLOCK_PAGES / 2
+                ),
+            };
+            let boost = if *boosted {
+                " (boost_watermark raised the zone's boost first and set ZONE_BOOSTED_WATERMARK)"
+            } else {
+                ""
+            };
+            format!(
+                "does not claim the order-{fallback_order} block at pfn {pfn} on free_list[{}] for {}: {why}{boost}; the kernel traces nothing here",
+                fallback_migratetype.name(),
+                alloc_migratetype.name()
+            )
+        }
+        Event::ClaimNone { min_order, migratetype, stopped_at, steal_next } => {
+            let why = match stopped_at {
+                Some(order) => format!(
+                    "the largest fallback block is of order {order}, below pageblock_order/2 = {} for a {} request (can_steal_fallback), so no pageblock is claimed",
+                    PAGEBLOCK_ORDER / 2,
+                    migratetype.name()
+                ),
+                None => format!("no fallback pageblock of order ≥ {min_order} could be claimed"),
+            };
+            let next = if *steal_next {
+                "__rmqueue_steal tries a single block next"
+            } else {
+                "ALLOC_NOFRAGMENT rules out __rmqueue_steal: no page from this zone"
+            };
+            format!("{why}; {next}")
+        }
         Event::NoFallback { order, migratetype } => format!(
             "no block of order ≥ {order} on the lists {} requests may fall back to: __rmqueue gets no page from this zone",
             migratetype.name()
@@ -132,9 +172,14 @@ fn steal_sentence(event: &Event) -> Option<String> {
         fallback_migratetype.name(),
         pageblock_type.name(),
     );
-    let found = format!(
-        "no {start} block of order ≥ {alloc_order}; took the order-{fallback_order} block at pfn {pfn} from free_list[{fallback}] for the order-{alloc_order} {start} request"
-    );
+    let found = match how {
+        StealKind::ClaimPageblock { .. } => format!(
+            "no {start} block of order ≥ {alloc_order}; the largest fallback block, of order {fallback_order} on free_list[{fallback}], was claimed for the order-{alloc_order} {start} request"
+        ),
+        _ => format!(
+            "no {start} block of order ≥ {alloc_order}; took the order-{fallback_order} block at pfn {pfn} from free_list[{fallback}] for the order-{alloc_order} {start} request"
+        ),
+    };
     // What the pageblock is after a move that did not claim it.
     let stays = if pageblock_type == alloc_migratetype {
         format!("the pageblock already was {start}")
@@ -155,6 +200,25 @@ fn steal_sentence(event: &Event) -> Option<String> {
         StealKind::BlockOnly => format!(
             "can_steal_fallback says no (a {start} request, order {fallback_order} < pageblock_order/2 = {}): only the block moves to free_list[{start}]; {stays}",
             PAGEBLOCK_ORDER / 2
+        ),
+        StealKind::ClaimWhole { pageblocks } => {
+            let which = if pageblocks == 1 {
+                "its pageblock becomes".to_string()
+            } else {
+                format!("change_pageblock_range makes all {pageblocks} of its pageblocks")
+            };
+            format!(
+                "order {fallback_order} ≥ pageblock_order {PAGEBLOCK_ORDER}: {which} {start} and the block is split for the request at once, the halves going to the {start} lists"
+            )
+        }
+        StealKind::ClaimPageblock { free_pages, alike_pages } => {
+            let sum = free_pages + alike_pages;
+            format!(
+                "the pageblock has {free_pages} free + {alike_pages} compatible pages in use = {sum} ≥ {half} (half a pageblock): __move_freepages_block moved its free pages to the {start} lists and the pageblock becomes {start}; __rmqueue_smallest took pfn {pfn} from them"
+            )
+        }
+        StealKind::StealBlock => format!(
+            "__rmqueue_claim claimed nothing, so __rmqueue_steal took the block alone: it is split on free_list[{fallback}], the pageblock stays {old} and the remainder stays on the {fallback} lists"
         ),
         StealKind::Pageblock { free_pages: 0, .. } => format!(
             "move_freepages_block found no free page of the pageblock to move: only the block moves to free_list[{start}]; {stays}"
@@ -207,6 +271,12 @@ fn pcp_sentence(event: &Event) -> Option<String> {
             let blocks = if *pages == 1 { "block" } else { "blocks" };
             format!("the per-cpu list of zone {node}:{} was empty: refilled with {pages} order-{order} {blocks}", zone.name())
         }
+        Event::PcpAllocSize(size) => pcp_alloc_size_sentence(size),
+        Event::PcpHigh(tuning) => pcp_high_sentence(tuning),
+        Event::BelowHighCleared { node, zone, free_pages, high_mark } => format!(
+            "after the drain zone {node}:{} has {free_pages} free pages, above its high watermark {high_mark}: ZONE_BELOW_HIGH is cleared, so per-cpu high may grow again",
+            zone.name()
+        ),
         Event::PcpTake {
             pfn,
             order,
@@ -276,6 +346,18 @@ fn zone_sentence(event: &Event) -> Option<String> {
             zone.name(),
             terms.describe(*order, *ok)
         ),
+        Event::BelowHighCheck { node, zone, order, terms, ok } => {
+            let verdict = if *ok {
+                "above the high watermark: try this zone"
+            } else {
+                "below the high watermark: set ZONE_BELOW_HIGH (per-cpu high now shrinks on frees), then check the request's own mark"
+            };
+            format!(
+                "zone {node}:{} order {order}, ZONE_BELOW_HIGH is clear, so first the high watermark: {}: {verdict}",
+                zone.name(),
+                terms.describe_steps(*order)
+            )
+        }
         Event::ZoneNotInNodemask { node, zone } => format!(
             "zone {node}:{} is left out of the zonelist walk: node {node} is not in the nodemask",
             zone.name()
@@ -408,6 +490,8 @@ fn balance_words(node: u32, check: &BalanceCheck, order: u8) -> String {
     };
     let order = crate::types::Order::new(u32::from(order)).unwrap_or(crate::types::Order::ZERO);
     let terms = super::WatermarkTerms {
+        v6_12: false,
+        mark_index: None,
         alloc_flags: 0,
         highest_zone: check.highest,
         mark_base: check.high,
@@ -596,4 +680,120 @@ mod tests {
              free 1900 − highatomic reserve 0 = 1900 is not above high 13 + lowmem_reserve for Normal requests 2000 = 2013"
         );
     }
+}
+
+/// 6.12's `nr_pcp_alloc()`, with its arithmetic.
+fn pcp_alloc_size_sentence(s: &PcpAllocSize) -> String {
+    let clamp = if s.high_found == s.high_clamped {
+        format!("high {}", s.high_clamped)
+    } else {
+        format!(
+            "high {} clamped to [{}, {}] = {}",
+            s.high_found, s.high_min, s.high_max, s.high_clamped
+        )
+    };
+    if s.high_clamped < s.base_batch {
+        return format!(
+            "CPU {}: {clamp} < batch {}: the list is disabled, refill one block",
+            s.cpu, s.base_batch
+        );
+    }
+    let mut steps = vec![clamp];
+    let batch = if s.order.get() > 0 {
+        s.base_batch
+    } else {
+        s.base_batch << s.alloc_factor_before
+    };
+    if s.order.get() == 0 {
+        steps.push(format!(
+            "batch {} << alloc_factor {} = {batch}",
+            s.base_batch, s.alloc_factor_before
+        ));
+    } else {
+        steps.push(format!(
+            "batch {batch} (order {} > 0: no alloc_factor)",
+            s.order
+        ));
+    }
+    if s.high_min == s.high_max {
+        steps.push("high_min = high_max: high stays".to_string());
+    } else if s.below_high {
+        steps.push("ZONE_BELOW_HIGH: high does not grow".to_string());
+    } else {
+        steps.push(format!(
+            "high grows to min({} + {batch}, high_max {}) = {}",
+            s.high_clamped, s.high_max, s.high
+        ));
+    }
+    let mut n = batch;
+    if s.order.get() == 0 {
+        let max_nr_alloc =
+            (s.high as i64 - s.count as i64 - s.base_batch as i64).max(s.base_batch as i64) as u64;
+        steps.push(format!(
+            "max_nr_alloc = max({} − count {} − batch {}, {}) = {max_nr_alloc}",
+            s.high, s.count, s.base_batch, s.base_batch
+        ));
+        if s.alloc_factor > s.alloc_factor_before {
+            steps.push(format!(
+                "{batch} ≤ {max_nr_alloc}: alloc_factor rises to {}",
+                s.alloc_factor
+            ));
+        }
+        n = batch.min(max_nr_alloc);
+    }
+    let result = if s.order.get() > 0 && n > 1 {
+        format!(
+            "max({n} >> order {}, 2) = {} blocks of order {}",
+            s.order, s.batch, s.order
+        )
+    } else {
+        format!("{} pages", s.batch)
+    };
+    format!("CPU {}: {}; refill {result}", s.cpu, steps.join("; "))
+}
+
+/// 6.12's `nr_pcp_high()` on a free, with its arithmetic.
+fn pcp_high_sentence(t: &PcpHighTuning) -> String {
+    let head = format!(
+        "CPU {}: {} pages on the lists, high {} (range {}..{}), free_count {}",
+        t.cpu, t.count, t.high_before, t.high_min, t.high_max, t.free_count
+    );
+    let change = if t.high_after == t.high_before {
+        format!("high stays {}", t.high_after)
+    } else {
+        format!("high {} → {}", t.high_before, t.high_after)
+    };
+    let body = match t.rule {
+        PcpHighRule::Disabled => "high is 0: the lists are off, every free drains".to_string(),
+        PcpHighRule::FreeHigh => format!(
+            "consecutive order-1..3 frees (free_high): high drops by batch {} << 5 to no less than high_min: {change}; drain down to nothing",
+            t.batch
+        ),
+        PcpHighRule::ReclaimActive => format!(
+            "reclaim is active in the zone: high drops by max(free_count, batch) to no less than high_min: {change}; drain past min(4 × batch {}, high) = {}",
+            t.batch, t.threshold
+        ),
+        PcpHighRule::Fixed => format!("high_min = high_max: drain past high {}", t.threshold),
+        PcpHighRule::BelowHigh => format!(
+            "ZONE_BELOW_HIGH: high drops by max(free_count, batch {}) to no less than high_min: {change}; drain past max(count, high_min) = {}",
+            t.batch, t.threshold
+        ),
+        PcpHighRule::Grow => {
+            if t.high_after > t.high_before {
+                format!(
+                    "the lists reached high: it grows to hold a batch of frees, free_count + batch = {} (within the range): {change}; drain past {}",
+                    t.free_count + t.batch,
+                    t.threshold
+                )
+            } else {
+                format!(
+                    "the lists reached high, which already holds free_count + batch = {}: {change}; drain past {}",
+                    t.free_count + t.batch,
+                    t.threshold
+                )
+            }
+        }
+        PcpHighRule::Unchanged => format!("below high: {change}, no drain"),
+    };
+    format!("{head}: {body}")
 }

@@ -65,6 +65,90 @@ pub enum StealKind {
     /// pageblock is claimed when the two reach half a pageblock. With no free page
     /// moved, only the block moves.
     Pageblock { free_pages: u64, alike_pages: u64 },
+    /// Linux 6.12's `try_to_steal_block()` on a block of `pageblocks` whole
+    /// pageblocks: `change_pageblock_range()` gives each the requested type and the
+    /// block is split for the request right away (no `__rmqueue_smallest()` retry).
+    ClaimWhole { pageblocks: u64 },
+    /// Linux 6.12's `try_to_steal_block()`: the pageblock's `free_pages` free pages
+    /// and `alike_pages` compatible pages in use reached half a pageblock, so
+    /// `__move_freepages_block()` moved the free ones to the requester's lists and
+    /// gave the pageblock its type; `__rmqueue_smallest()` then took the page.
+    ClaimPageblock { free_pages: u64, alike_pages: u64 },
+    /// Linux 6.12's `__rmqueue_steal()`: one block taken off the fallback list and
+    /// split there, its pageblock and the split remainder left as they were.
+    StealBlock,
+}
+
+/// Why Linux 6.12's `try_to_steal_block()` did not claim a fallback pageblock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClaimRefusal {
+    /// The pageblock is a highatomic reserve.
+    Highatomic,
+    /// The pageblock is not wholly inside the zone (`prep_move_freepages_block()`).
+    ZoneBoundary,
+    /// Its free and compatible pages are fewer than half a pageblock.
+    TooFew { free_pages: u64, alike_pages: u64 },
+}
+
+/// Linux 6.12's `nr_pcp_alloc()`: the arithmetic of a refill's size, and the
+/// `high` and `alloc_factor` it left.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PcpAllocSize {
+    pub cpu: u32,
+    pub order: Order,
+    /// `pcp->count` before the refill.
+    pub count: u64,
+    pub base_batch: u64,
+    pub high_min: u64,
+    pub high_max: u64,
+    /// `high` as found, and after the clamp to [high_min, high_max].
+    pub high_found: u64,
+    pub high_clamped: u64,
+    /// `high` after the growth by a batch (unchanged under ZONE_BELOW_HIGH or a
+    /// fixed range).
+    pub high: u64,
+    pub below_high: bool,
+    pub alloc_factor_before: u32,
+    pub alloc_factor: u32,
+    /// What it returned: the pages (blocks of `order`) asked of `rmqueue_bulk()`.
+    pub batch: u64,
+}
+
+/// Linux 6.12's `nr_pcp_high()` on a free: which rule set `high`, and what it
+/// returned as the threshold for a drain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PcpHighTuning {
+    pub cpu: u32,
+    pub rule: PcpHighRule,
+    pub count: u64,
+    pub batch: u64,
+    pub free_count: u64,
+    pub high_min: u64,
+    pub high_max: u64,
+    /// `pcp->high` before (after the clamp) and after.
+    pub high_before: u64,
+    pub high_after: u64,
+    /// The threshold the free compares `count` with.
+    pub threshold: u64,
+}
+
+/// The branch `nr_pcp_high()` took.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PcpHighRule {
+    /// `high` is 0: the lists are disabled.
+    Disabled,
+    /// High-order pages are being freed in bulk (`free_high`).
+    FreeHigh,
+    /// ZONE_RECLAIM_ACTIVE: `high` shrinks and the threshold is at most 4 batches.
+    ReclaimActive,
+    /// high_min equals high_max: nothing to tune.
+    Fixed,
+    /// ZONE_BELOW_HIGH: `high` shrinks by the pages freed since the last allocation.
+    BelowHigh,
+    /// The list reached `high`: `high` grows to hold a batch of frees.
+    Grow,
+    /// Below `high`: unchanged.
+    Unchanged,
 }
 
 /// What the caller of `__rmqueue_smallest()` does after it found no block.
@@ -273,6 +357,48 @@ pub enum Event {
         /// keeps the type it was cached with) and may already be the requested one.
         pageblock_type: MigrateType,
     },
+    /// Linux 6.12's `try_to_steal_block()` did not claim the pageblock of the
+    /// fallback block at `pfn`; `boosted` as for [`Event::Steal`]. The kernel traces
+    /// nothing here.
+    ClaimRefused {
+        pfn: Pfn,
+        fallback_order: Order,
+        fallback_migratetype: MigrateType,
+        alloc_migratetype: MigrateType,
+        refusal: ClaimRefusal,
+        boosted: bool,
+    },
+    /// Linux 6.12's `__rmqueue_claim()` claimed nothing: no fallback block from
+    /// `min_order` up, or (`stopped_at`) the largest one found is of an order
+    /// `can_steal_fallback()` refuses, or every claim was refused. `steal_next`:
+    /// `__rmqueue_steal()` runs next (the request has no ALLOC_NOFRAGMENT).
+    ClaimNone {
+        min_order: Order,
+        migratetype: MigrateType,
+        stopped_at: Option<Order>,
+        steal_next: bool,
+    },
+    /// Linux 6.12's `nr_pcp_alloc()` sized a refill.
+    PcpAllocSize(PcpAllocSize),
+    /// Linux 6.12's `nr_pcp_high()` set `high` on a free.
+    PcpHigh(PcpHighTuning),
+    /// Linux 6.12's `get_page_from_freelist()` tested the zone against its high
+    /// watermark (only while ZONE_BELOW_HIGH is clear): below it, the flag is set.
+    BelowHighCheck {
+        node: u32,
+        zone: ZoneType,
+        order: Order,
+        terms: WatermarkTerms,
+        ok: bool,
+    },
+    /// Linux 6.12's `free_unref_page_commit()` cleared ZONE_BELOW_HIGH after a drain
+    /// left the zone's free pages above the high watermark.
+    BelowHighCleared {
+        node: u32,
+        zone: ZoneType,
+        free_pages: i64,
+        high_mark: u64,
+    },
     /// `reserve_highatomic_pageblock()` made the pageblock a highatomic reserve.
     HighatomicReserve { pfn: Pfn, reserved: u64 },
     /// `split_page()`: the in-use block of `order` at `pfn` became `2^order` in-use
@@ -448,7 +574,21 @@ impl Event {
             Event::PcpFree { .. } => "free_unref_page_commit",
             Event::ZoneLocked { .. } => "__rmqueue_smallest",
             Event::PcpDrain { .. } => "free_pcppages_bulk",
+            Event::Steal {
+                how: StealKind::StealBlock,
+                ..
+            } => "__rmqueue_steal",
+            Event::Steal {
+                how: StealKind::ClaimWhole { .. } | StealKind::ClaimPageblock { .. },
+                ..
+            } => "__rmqueue_claim",
             Event::Steal { .. } | Event::NoFallback { .. } => "__rmqueue_fallback",
+            Event::ClaimRefused { .. } => "try_to_steal_block",
+            Event::ClaimNone { .. } => "__rmqueue_claim",
+            Event::PcpAllocSize(_) => "nr_pcp_alloc",
+            Event::PcpHigh(_) => "nr_pcp_high",
+            Event::BelowHighCheck { .. } => "get_page_from_freelist",
+            Event::BelowHighCleared { .. } => "free_unref_page_commit",
             Event::HighatomicReserve { .. } => "reserve_highatomic_pageblock",
             Event::PageSplit { .. } => "split_page",
             Event::AllocExact { .. } => "make_alloc_exact",
@@ -514,7 +654,17 @@ impl Event {
             | Event::HotplugFailed { .. }
             | Event::HotplugDone { .. }
             | Event::ZonelistsRebuilt
+            | Event::ClaimNone { .. }
+            | Event::PcpAllocSize(_)
+            | Event::PcpHigh(_)
+            | Event::BelowHighCheck { .. }
+            | Event::BelowHighCleared { .. }
             | Event::WatermarksRecomputed { .. } => None,
+            Event::ClaimRefused {
+                pfn,
+                fallback_order,
+                ..
+            } => Some((pfn, fallback_order)),
             Event::HighatomicUnreserve { pfn, .. } => {
                 Order::new(u32::from(crate::types::PAGEBLOCK_ORDER))
                     .map(|o| (Pfn(pfn.0 & !(o.pages() - 1)), o))
@@ -604,8 +754,83 @@ mod tests {
                 migratetype: MIGRATETYPE,
                 pcp_cpu: None,
             }],
+            v6_12_samples(),
         ]
         .concat()
+    }
+
+    /// The events only Linux 6.12's paths emit.
+    fn v6_12_samples() -> Vec<Event> {
+        let terms = match zone_samples()
+            .into_iter()
+            .find(|e| matches!(e, Event::WatermarkCheck { .. }))
+        {
+            Some(Event::WatermarkCheck { terms, .. }) => terms,
+            _ => unreachable!("zone_samples has a watermark check"),
+        };
+        vec![
+            Event::ClaimRefused {
+                pfn: PFN,
+                fallback_order: order(),
+                fallback_migratetype: MigrateType::Movable,
+                alloc_migratetype: MigrateType::Unmovable,
+                refusal: ClaimRefusal::TooFew {
+                    free_pages: 8,
+                    alike_pages: 100,
+                },
+                boosted: true,
+            },
+            Event::ClaimNone {
+                min_order: order(),
+                migratetype: MIGRATETYPE,
+                stopped_at: Some(order()),
+                steal_next: true,
+            },
+            Event::PcpAllocSize(PcpAllocSize {
+                cpu: CPU,
+                order: Order::ZERO,
+                count: 0,
+                base_batch: 63,
+                high_min: 1000,
+                high_max: 6074,
+                high_found: 0,
+                high_clamped: 1000,
+                high: 1126,
+                below_high: false,
+                alloc_factor_before: 1,
+                alloc_factor: 2,
+                batch: 126,
+            }),
+            Event::PcpHigh(PcpHighTuning {
+                cpu: CPU,
+                rule: PcpHighRule::Grow,
+                count: 1200,
+                batch: 63,
+                free_count: 1190,
+                high_min: 1000,
+                high_max: 6074,
+                high_before: 1200,
+                high_after: 1253,
+                threshold: 1200,
+            }),
+            Event::BelowHighCheck {
+                node: NODE,
+                zone: ZONE,
+                order: order(),
+                terms: WatermarkTerms {
+                    mark_index: Some(2),
+                    v6_12: true,
+                    ..terms
+                },
+                ok: false,
+            },
+            Event::BelowHighCleared {
+                node: NODE,
+                zone: ZONE,
+                free_pages: 5000,
+                high_mark: 4000,
+            },
+        ]
     }
 
     /// The free-list events.
@@ -739,6 +964,8 @@ mod tests {
                 zone,
                 order,
                 terms: WatermarkTerms {
+                    v6_12: false,
+                    mark_index: None,
                     alloc_flags: 1,
                     highest_zone: zone,
                     mark_base: 128,
@@ -975,6 +1202,12 @@ mod tests {
             Event::BoostCleared { .. } => 50,
             Event::KswapdTrySleep { .. } => 51,
             Event::TakenOffBuddy { .. } => 52,
+            Event::ClaimRefused { .. } => 53,
+            Event::ClaimNone { .. } => 54,
+            Event::PcpAllocSize(_) => 55,
+            Event::PcpHigh(_) => 56,
+            Event::BelowHighCheck { .. } => 57,
+            Event::BelowHighCleared { .. } => 58,
         }
     }
 

@@ -13,7 +13,7 @@ use crate::types::ZoneType;
 use crate::types::{MigrateType, Order};
 
 /// The inputs of one `zone_watermark_fast()` call and what each of its steps found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct WatermarkTerms {
     /// The `ALLOC_*` flags of the check; the low bits select the mark.
     pub alloc_flags: u32,
@@ -43,6 +43,39 @@ pub struct WatermarkTerms {
     /// `__zone_watermark_ok()` again with the raw min mark (the boost ignored) for a
     /// GFP_ATOMIC order-0 request at ALLOC_WMARK_MIN, when the first failed.
     pub unboosted: Option<FullCheck>,
+    /// Linux 6.12: the highatomic term is `nr_free_highatomic` (free pages on the
+    /// highatomic lists) instead of 6.1's `nr_reserved_highatomic`, and the check
+    /// without the boost is for ALLOC_MIN_RESERVE callers instead of __GFP_ATOMIC.
+    pub v6_12: bool,
+    /// The mark's index when the caller passed another mark than its flags select
+    /// (6.12's ZONE_BELOW_HIGH test passes the high mark); `None` otherwise.
+    pub mark_index: Option<u8>,
+}
+
+/// Written by hand so that a 6.1 check prints exactly as it did before the 6.12
+/// fields existed (the run digests hash this text).
+impl core::fmt::Debug for WatermarkTerms {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut out = f.debug_struct("WatermarkTerms");
+        out.field("alloc_flags", &self.alloc_flags)
+            .field("highest_zone", &self.highest_zone)
+            .field("mark_base", &self.mark_base)
+            .field("boost", &self.boost)
+            .field("free_pages", &self.free_pages)
+            .field("highatomic_unusable", &self.highatomic_unusable)
+            .field("cma_unusable", &self.cma_unusable)
+            .field("lowmem_reserve", &self.lowmem_reserve)
+            .field("shortcut", &self.shortcut)
+            .field("full", &self.full)
+            .field("unboosted", &self.unboosted);
+        if self.v6_12 {
+            out.field("v6_12", &self.v6_12);
+        }
+        if let Some(index) = self.mark_index {
+            out.field("mark_index", &index);
+        }
+        out.finish()
+    }
 }
 
 /// One `__zone_watermark_ok()` call: the mark after the ALLOC_* cuts, the
@@ -103,12 +136,33 @@ impl WatermarkTerms {
     pub fn describe(&self, order: Order, ok: bool) -> String {
         sentence(order, self, ok)
     }
+
+    /// The steps of the check alone, without the flags and the verdict.
+    pub fn describe_steps(&self, order: Order) -> String {
+        steps(order, self).join("; ")
+    }
 }
 
 fn sentence(order: Order, terms: &WatermarkTerms, ok: bool) -> String {
     let flags = terms.alloc_flags;
+    let steps = steps(order, terms);
+    let verdict = if ok {
+        "ok, try this zone".to_string()
+    } else if flags & af::NO_WATERMARKS != 0 {
+        "fails, but ALLOC_NO_WATERMARKS tries the zone anyway".to_string()
+    } else {
+        "too low, next zone".to_string()
+    };
+    format!("{}: {}: {verdict}", af::names(flags), steps.join("; "))
+}
+
+fn steps(order: Order, terms: &WatermarkTerms) -> Vec<String> {
+    let flags = terms.alloc_flags;
     let mut steps = Vec::new();
-    let mark_name = af::mark_name(flags);
+    let mark_name = match terms.mark_index {
+        Some(index) => af::mark_name(u32::from(index)),
+        None => af::mark_name(flags),
+    };
     let mark_text = if terms.boost > 0 {
         format!("{mark_name} {} + boost {}", terms.mark_base, terms.boost)
     } else {
@@ -133,26 +187,28 @@ fn sentence(order: Order, terms: &WatermarkTerms, ok: bool) -> String {
     }
     if let Some(unboosted) = &terms.unboosted {
         let raw = format!("min {}", terms.mark_base);
+        let who = if terms.v6_12 {
+            "ALLOC_MIN_RESERVE"
+        } else {
+            "GFP_ATOMIC"
+        };
         steps.push(format!(
-            "GFP_ATOMIC at the min mark tries again without the boost: {}",
+            "{who} at the min mark tries again without the boost: {}",
             full_check_text(order, terms, unboosted, &raw, &reserve)
         ));
     }
-    let verdict = if ok {
-        "ok, try this zone".to_string()
-    } else if flags & af::NO_WATERMARKS != 0 {
-        "fails, but ALLOC_NO_WATERMARKS tries the zone anyway".to_string()
-    } else {
-        "too low, next zone".to_string()
-    };
-    format!("{}: {}: {verdict}", af::names(flags), steps.join("; "))
+    steps
 }
 
 /// The highatomic and CMA terms, as " − highatomic reserve N − free CMA N".
 fn reserve_terms(terms: &WatermarkTerms) -> String {
     let mut text = String::new();
     if let Some(highatomic) = terms.highatomic_unusable {
-        text.push_str(&format!(" − highatomic reserve {highatomic}"));
+        if terms.v6_12 {
+            text.push_str(&format!(" − free highatomic {highatomic}"));
+        } else {
+            text.push_str(&format!(" − highatomic reserve {highatomic}"));
+        }
     }
     if let Some(cma) = terms.cma_unusable {
         text.push_str(&format!(" − free CMA {cma} (no ALLOC_CMA)"));
@@ -268,6 +324,8 @@ mod tests {
     fn gfp_atomic_at_min_tries_again_without_the_boost() {
         let free_pages = 150;
         let terms = WatermarkTerms {
+            v6_12: false,
+            mark_index: None,
             alloc_flags: af::WMARK_MIN | af::NON_BLOCK | af::MIN_RESERVE | af::KSWAPD,
             highest_zone: ZoneType::Normal,
             mark_base: 26,
@@ -310,6 +368,8 @@ mod tests {
     fn cma_pages_and_the_oom_cut_are_named() {
         let order = Order::new(1).expect("order 1");
         let terms = WatermarkTerms {
+            v6_12: false,
+            mark_index: None,
             alloc_flags: af::WMARK_MIN | af::OOM,
             highest_zone: ZoneType::Dma32,
             mark_base: 100,

@@ -166,6 +166,25 @@ fn check_meaning(events: &[Event], frames: &[Vec<u32>], i: usize) -> Result<(), 
                 // Only the block moved: the pageblock keeps its type.
                 StealKind::Pageblock { .. } | StealKind::BlockOnly => already,
                 StealKind::Highatomic => false,
+                // 6.12: a claim leaves the page in a pageblock of the requested
+                // type (a partial claim's page may come from another pageblock of
+                // that type); a steal leaves the pageblock as it was.
+                StealKind::ClaimWhole { pageblocks } => {
+                    if pageblocks != 1 << fallback_order.get().saturating_sub(9) {
+                        return Err("pageblocks do not match the order".to_string());
+                    }
+                    true
+                }
+                StealKind::ClaimPageblock {
+                    free_pages,
+                    alike_pages,
+                } => {
+                    if free_pages + alike_pages < half {
+                        return Err("claimed with less than half a pageblock".to_string());
+                    }
+                    true
+                }
+                StealKind::StealBlock => already,
             };
             if *claimed != expected {
                 return Err(format!("claimed {claimed}, the numbers say {expected}"));

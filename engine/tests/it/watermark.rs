@@ -165,6 +165,8 @@ fn zone_watermark_fast(
     let highatomic = (flags & af::RESERVES == 0).then_some(zone.nr_reserved_highatomic);
     let cma = (allocator.cma() && flags & af::CMA == 0).then(|| free_cma(zone));
     let mut terms = WatermarkTerms {
+        v6_12: false,
+        mark_index: None,
         alloc_flags: flags,
         highest_zone: highest,
         mark_base: zone.watermark[index],
