@@ -19,9 +19,9 @@ use clap::{Parser, Subcommand};
 #[derive(Parser)]
 #[command(name = "buddyscope", version)]
 struct Cli {
-    /// The kernel whose boot-time rules the machine follows: 6.1 or 6.12 (overrides
-    /// a scenario's `kernel` and a snapshot's `Linux version`; a conflict is warned
-    /// about). With 6.12 only boot-time setup is 6.12's; allocation runs 6.1's rules.
+    /// The kernel whose rules the machine follows, at boot and in every allocation
+    /// and free: 6.1 or 6.12 (overrides a scenario's `kernel` and a snapshot's
+    /// `Linux version`; a conflict is warned about).
     #[arg(long, global = true, value_parser = Kernel::parse)]
     kernel: Option<Kernel>,
     #[command(subcommand)]

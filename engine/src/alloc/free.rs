@@ -283,9 +283,26 @@ impl Allocator {
         crate::buddy::traced(trace, "drain_local_pages", |trace| {
             let cpu = self.cpu;
             for z in 0..self.zones.len() {
-                let count = self.zones[z].pcp_mut(cpu).map_or(0, |p| p.count);
-                if count > 0 {
-                    self.free_pcppages_bulk(z, count, 0, DrainCause::Drained { cpu }, trace);
+                // 6.12's drain_pages_zone() gives back at most batch << 5 pages per
+                // free_pcppages_bulk(), each round starting again at list 0.
+                loop {
+                    let Some(pcp) = self.zones[z].pcp_mut(cpu) else {
+                        break;
+                    };
+                    let count = pcp.count;
+                    if count == 0 {
+                        break;
+                    }
+                    let to_drain = match self.kernel {
+                        Kernel::V6_1 => count,
+                        Kernel::V6_12 => count.min(pcp.batch << PCP_BATCH_SCALE_MAX),
+                    };
+                    self.free_pcppages_bulk(z, to_drain, 0, DrainCause::Drained { cpu }, trace);
+                    let left = self.zones[z].pcp_mut(cpu).map_or(0, |p| p.count);
+                    // A count its lists do not hold cannot be drained: stop there.
+                    if self.kernel == Kernel::V6_1 || left >= count {
+                        break;
+                    }
                 }
             }
         })
