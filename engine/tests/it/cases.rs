@@ -19,7 +19,8 @@ fn run_case(dir: &Path) -> String {
     let machine = Machine::build(&scenario.machine).unwrap();
     let mut allocator = Allocator::from_machine(&machine).unwrap();
     let ops = modtrace::parse_workload(&text("workload.txt")).unwrap();
-    let output = run_script(&mut allocator, &module_header(), &ops, 1).unwrap();
+    let header = module_header(allocator.kernel());
+    let output = run_script(&mut allocator, &header, &ops, 1).unwrap();
     allocator.check_invariants().unwrap();
     let mut out = String::new();
     out.push_str("== allocs.txt\n");

@@ -1,5 +1,7 @@
-//! The modtrace formats against the real-kernel fixtures in `tests/data/modtrace/cases`:
-//! every file parses and writes back byte for byte (dumps up to `t_ns`), the workload
+//! The modtrace formats against the real-kernel fixtures in `tests/data/modtrace/cases`
+//! (Linux 6.1, format version 1) and `tests/data/modtrace-6.12/cases` (Linux 6.12,
+//! version 2): every file parses and writes back byte for byte (dumps up to `t_ns`),
+//! every dump loads as an allocator of its kernel and dumps back unchanged, the workload
 //! parser and `canonical_op` reproduce the module's own op lines, `free_targets`
 //! reproduces the order of its `f` records, bad input is an error naming its line, and
 //! no prefix or byte mutation of a fixture makes a parser panic.
@@ -8,13 +10,15 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use buddyscope_engine::alloc::{Allocator, PcpTuning};
+use buddyscope_engine::import::modtrace::replay::{module_header, replay};
 use buddyscope_engine::import::modtrace::{
     canonical_op, free_indexes, free_targets, mt_from_letter, mt_letter, parse_allocs, parse_dump,
     parse_events, parse_header, parse_workload, pcp_list_kind, write_allocs, write_dump,
     write_events, AllocRecord, CpuStat, EventRecord, FormatError, FreeSpec, FreeTarget,
     KernelEvent, Op, PcpPage, StateDump,
 };
-use buddyscope_engine::types::ZoneType;
+use buddyscope_engine::types::{Kernel, ZoneType};
 use buddyscope_engine::MigrateType;
 
 const CASES: [&str; 5] = [
@@ -25,19 +29,32 @@ const CASES: [&str; 5] = [
     "split-merge",
 ];
 
-fn cases_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/modtrace/cases")
+/// The two sets of fixtures: the Linux 6.1 module's runs (format version 1) and the
+/// Linux 6.12 module's (version 2), the same five cases each.
+const V1: &str = "modtrace";
+const V2: &str = "modtrace-6.12";
+const SETS: [(&str, Kernel); 2] = [(V1, Kernel::V6_1), (V2, Kernel::V6_12)];
+
+fn cases_dir_in(set: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(set)
+        .join("cases")
 }
 
-fn read(case: &str, file: &str) -> String {
-    let path = cases_dir().join(case).join(file);
+fn read_in(set: &str, case: &str, file: &str) -> String {
+    let path = cases_dir_in(set).join(case).join(file);
     fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+fn read(case: &str, file: &str) -> String {
+    read_in(V1, case, file)
+}
+
 /// Every dump file of a case (`before`, `after`, `dN`): (file stem, text).
-fn dump_files(case: &str) -> Vec<(String, String)> {
+fn dump_files_in(set: &str, case: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    let dir = cases_dir().join(case);
+    let dir = cases_dir_in(set).join(case);
     let mut names: Vec<String> = fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
@@ -47,12 +64,18 @@ fn dump_files(case: &str) -> Vec<(String, String)> {
         let Some(stem) = name.strip_suffix(".txt") else {
             continue;
         };
-        let text = read(case, &name);
+        let text = read_in(set, case, &name);
         if text.starts_with("dump begin ") {
             out.push((stem.to_string(), text));
         }
     }
     out
+}
+
+/// Every case of both sets: (set, case).
+fn all_cases() -> impl Iterator<Item = (&'static str, &'static str)> {
+    SETS.into_iter()
+        .flat_map(|(set, _)| CASES.into_iter().map(move |case| (set, case)))
 }
 
 /// The text with every `t_ns=N` replaced by `t_ns=0`.
@@ -78,28 +101,53 @@ fn dump(case: &str, file: &str) -> StateDump {
 
 #[test]
 fn every_dump_writes_back_byte_for_byte() {
-    let mut seen = 0;
-    for case in CASES {
-        let files = dump_files(case);
-        let stems: BTreeSet<&str> = files.iter().map(|(s, _)| s.as_str()).collect();
-        assert!(
-            stems.contains("before") && stems.contains("after"),
-            "{case}: {stems:?}"
+    for (set, kernel) in SETS {
+        let mut seen = 0;
+        for case in CASES {
+            let files = dump_files_in(set, case);
+            let stems: BTreeSet<&str> = files.iter().map(|(s, _)| s.as_str()).collect();
+            assert!(
+                stems.contains("before") && stems.contains("after"),
+                "{set}/{case}: {stems:?}"
+            );
+            for (stem, text) in &files {
+                let parsed =
+                    parse_dump(text).unwrap_or_else(|e| panic!("{set}/{case}/{stem}.txt: {e}"));
+                assert_eq!(&parsed.label, stem, "{set}/{case}/{stem}.txt label");
+                assert_eq!(parsed.run, 1);
+                assert_eq!(parsed.kernel, kernel, "{set}/{case}/{stem}.txt version");
+                let written = write_dump(&parsed);
+                assert_eq!(written, normalise_t_ns(text), "{set}/{case}/{stem}.txt");
+                assert_eq!(parse_dump(&written).as_ref(), Ok(&parsed));
+                seen += 1;
+            }
+        }
+        assert_eq!(
+            seen, 13,
+            "{set}: 5 before + 5 after + pcp-high-drain d1 + split-merge d1, d2"
         );
-        for (stem, text) in &files {
-            let parsed = parse_dump(text).unwrap_or_else(|e| panic!("{case}/{stem}.txt: {e}"));
-            assert_eq!(&parsed.label, stem, "{case}/{stem}.txt label");
-            assert_eq!(parsed.run, 1);
-            let written = write_dump(&parsed);
-            assert_eq!(written, normalise_t_ns(text), "{case}/{stem}.txt");
-            assert_eq!(parse_dump(&written).as_ref(), Ok(&parsed));
-            seen += 1;
+    }
+}
+
+/// Every dump of both kernels loads as an allocator of its kernel and prints back
+/// as the kernel printed it: the fields the model keeps hold everything, and the
+/// ones it recomputes (6.12's `promo`, `/X` from the pageblocks) come out the same.
+#[test]
+fn every_dump_loads_and_dumps_back_unchanged() {
+    for (set, kernel) in SETS {
+        for case in CASES {
+            for (stem, text) in dump_files_in(set, case) {
+                let name = format!("{set}/{case}/{stem}.txt");
+                let parsed = parse_dump(&text).unwrap();
+                let allocator =
+                    Allocator::from_dump(&parsed, 15_000).unwrap_or_else(|e| panic!("{name}: {e}"));
+                assert_eq!(allocator.kernel(), kernel, "{name}");
+                let again = allocator.to_dump(&stem, 1);
+                assert_eq!(again, parsed, "{name}");
+                assert_eq!(write_dump(&again), normalise_t_ns(&text), "{name}");
+            }
         }
     }
-    assert_eq!(
-        seen, 13,
-        "5 before + 5 after + pcp-high-drain d1 + split-merge d1, d2"
-    );
 }
 
 #[test]
@@ -245,8 +293,365 @@ fn pageblock_runs_without_memmap_and_extra_lines_round_trip() {
 }
 
 #[test]
-fn every_allocs_and_events_file_writes_back_byte_for_byte() {
+fn version_2_dump_fields_hold_what_the_text_says() {
+    let d = parse_dump(&read_in(V2, "split-merge", "before.txt")).unwrap();
+    assert_eq!(d.kernel, Kernel::V6_12);
+    let dma = &d.zones[0];
+    assert_eq!((dma.min, dma.low, dma.high, dma.flags), (33, 41, 49, 0));
+    assert_eq!(
+        (dma.pageset_high, dma.pageset_high_max, dma.pageset_batch),
+        (41, 480, 1)
+    );
+    assert_eq!(
+        (dma.nr_free_highatomic, dma.promo, dma.unaccepted),
+        (0, 57, 0)
+    );
+    assert_eq!(
+        (dma.pcps[0].count, dma.pcps[0].high, dma.pcps[0].free_factor),
+        (0, 0, 0)
+    );
+    let dma32 = &d.zones[1];
+    assert_eq!(
+        (dma32.pageset_high, dma32.pageset_high_max, dma32.promo),
+        (528, 6074, 738)
+    );
+    let pcp = &dma32.pcps[0];
+    assert_eq!(
+        (
+            pcp.cpu,
+            pcp.current,
+            pcp.count,
+            pcp.high,
+            pcp.batch,
+            pcp.expire
+        ),
+        (0, true, 1327, 6074, 15, 0)
+    );
+    assert_eq!(
+        pcp.tuning,
+        Some(PcpTuning {
+            high_min: 528,
+            high_max: 6074,
+            flags: 0x2,
+            alloc_factor: 5,
+            free_count: 0
+        })
+    );
+    // After the run: ZONE_BELOW_HIGH on DMA, `high` tuned down, free_count counted.
+    let after = parse_dump(&read_in(V2, "high-order", "after.txt")).unwrap();
+    assert_eq!(after.zones[0].flags, 0x4);
+    let pcp = &after.zones[1].pcps[0];
+    let tuning = pcp.tuning.unwrap();
+    assert_eq!((pcp.count, pcp.high), (5426, 5560));
+    assert_eq!((tuning.alloc_factor, tuning.free_count), (0, 514));
+    // List 12 shows each page's pageblock type.
+    assert_eq!(
+        pcp.lists[12].first(),
+        Some(&PcpPage {
+            pfn: 30208,
+            cached: Some(MigrateType::Unmovable)
+        })
+    );
+    // Version 1 has none of these.
+    let v1 = dump("split-merge", "before.txt");
+    assert_eq!(v1.kernel, Kernel::V6_1);
+    assert!(v1
+        .zones
+        .iter()
+        .all(|z| z.pageset_high_max == 0 && z.promo == 0));
+    assert!(v1
+        .zones
+        .iter()
+        .flat_map(|z| &z.pcps)
+        .all(|p| p.tuning.is_none()));
+}
+
+/// 6.12's `/X` is the pageblock's type: a page on the M list of a pageblock that is
+/// now RECLAIMABLE shows `/R`, loads, and prints back as the pageblocks say; a `/X`
+/// that contradicts the pageblocks line is refused with both values.
+#[test]
+fn version_2_pcp_suffix_is_the_pageblock_type() {
+    let text = read_in(V2, "high-order", "after.txt");
+    let blocks = "pageblocks 0 DMA32 first_pfn=4096 nr=120 : M24 U2 R2 U24 M18 U2 M48";
+    let list13 = "pcplist 0 DMA32 0 13 9 M 5 : 32768 32256";
+    assert!(text.contains(blocks) && text.contains(list13));
+    // pfn 32768 is pageblock (32768 - 4096) / 512 = 56, the fifth of the M18 run.
+    let retyped = text.replace(
+        blocks,
+        "pageblocks 0 DMA32 first_pfn=4096 nr=120 : M24 U2 R2 U24 M4 R1 M13 U2 M48",
+    );
+    let shown = retyped.replace(list13, "pcplist 0 DMA32 0 13 9 M 5 : 32768/R 32256");
+    let d = parse_dump(&shown).unwrap();
+    let allocator = Allocator::from_dump(&d, 15_000).unwrap();
+    assert_eq!(
+        write_dump(&allocator.to_dump("after", 1)),
+        normalise_t_ns(&shown)
+    );
+
+    let err = Allocator::from_dump(&parse_dump(&retyped).unwrap(), 15_000).unwrap_err();
+    assert!(
+        err.contains("pcp page 32768 on list 13 shows no `/X`")
+            && err.contains("pageblock is R")
+            && err.contains("`/R`"),
+        "{err}"
+    );
+    let err = Allocator::from_dump(
+        &parse_dump(&text.replace(list13, "pcplist 0 DMA32 0 13 9 M 5 : 32768/U 32256")).unwrap(),
+        15_000,
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("shows `/U`") && err.contains("pageblock is M"),
+        "{err}"
+    );
+}
+
+/// What version 2 prints and the model does not keep is checked against what it
+/// keeps: `promo` must be the WMARK_PROMO the watermarks give, `unaccepted` 0; a
+/// zone flag the kernel lacks is refused.
+#[test]
+fn version_2_values_the_model_recomputes_must_agree() {
+    let text = read_in(V2, "split-merge", "before.txt");
+    let load = |t: &str| Allocator::from_dump(&parse_dump(t).unwrap(), 15_000);
+    let err = load(&text.replace(" promo=738 ", " promo=739 ")).unwrap_err();
+    assert!(
+        err.contains("zone 0 DMA32") && err.contains("promo=739") && err.contains("738"),
+        "{err}"
+    );
+    let err = load(&text.replace(" promo=57 unaccepted=0", " promo=57 unaccepted=2")).unwrap_err();
+    assert!(err.contains("zone 0 DMA: unaccepted=2"), "{err}");
+    let err = load(&text.replacen(" flags=0x0 ", " flags=0x8 ", 1)).unwrap_err();
+    assert!(err.contains("flags=0x8") && err.contains("6.12"), "{err}");
+    // ZONE_BELOW_HIGH is 6.12's: a 6.1 dump with it is refused.
+    let v1 = read("split-merge", "before.txt");
+    let err = load(&v1.replacen(" flags=0x0 ", " flags=0x4 ", 1)).unwrap_err();
+    assert!(
+        err.contains("flags=0x4") && err.contains("Linux 6.1"),
+        "{err}"
+    );
+    assert!(load(&text.replacen(" flags=0x0 ", " flags=0x4 ", 1)).is_ok());
+}
+
+/// The two checks version 2 added print where FORMAT.md puts them (after the 55
+/// `free` lines, after `buddy_pages`) and are kept verbatim, in place.
+#[test]
+fn version_2_check_lines_round_trip() {
+    let good = read_in(V2, "split-merge", "before.txt");
+    let note = "note freelist-vs-pageblock 0 DMA32 order=3 mt=M pfn=16896 pageblock_pfn=16896 \
+                pageblock_mt=U";
+    let warn = "warn nr_free_highatomic-mismatch 0 DMA32 lists=0 nr_free_highatomic=8";
+    let text = good
+        .replace(
+            "free 0 DMA32 10 I 0 :\n",
+            &format!("free 0 DMA32 10 I 0 :\n{note}\n"),
+        )
+        .replace(
+            "buddy_pages 0 DMA32 ",
+            &format!("{warn}\nbuddy_pages 0 DMA32 "),
+        );
+    // The warn goes after the buddy_pages line: move it there.
+    let text = {
+        let mut lines: Vec<&str> = text.lines().collect();
+        let at = lines.iter().position(|l| *l == warn).unwrap();
+        lines.swap(at, at + 1);
+        lines.join("\n") + "\n"
+    };
+    let d = parse_dump(&text).unwrap();
+    let extra: Vec<&str> = d.extra.iter().map(|e| e.line.as_str()).collect();
+    assert_eq!(extra, [note, warn]);
+    assert_eq!(write_dump(&d), normalise_t_ns(&text));
+    assert_eq!(
+        line_of(&text, "note freelist"),
+        line_of(&text, "free 0 DMA32 10 I") + 1
+    );
+    assert_eq!(
+        line_of(&text, "warn nr_free"),
+        line_of(&text, "buddy_pages 0 DMA32") + 1
+    );
+}
+
+#[test]
+fn bad_version_2_dumps_are_errors_naming_the_field() {
+    let good = read_in(V2, "split-merge", "before.txt");
+    let pcp = "pcp 0 DMA32 cpu=0 current=1 count=1327 high=6074 high_min=528 high_max=6074 \
+               batch=15 flags=0x2 alloc_factor=5 free_count=0 expire=0";
+    let zone_tail = "pageset_high_min=528 pageset_high_max=6074 pageset_batch=15 \
+                     nr_free_highatomic=0 promo=738 unaccepted=0";
+    assert!(good.contains(pcp) && good.contains(zone_tail));
+    for (from, to, line, field) in [
+        (
+            pcp,
+            pcp.replace("alloc_factor=5", "alloc_factor=x"),
+            "pcp 0 DMA32",
+            "alloc_factor=",
+        ),
+        (
+            pcp,
+            pcp.replace(" free_count=0", ""),
+            "pcp 0 DMA32",
+            "free_count=",
+        ),
+        (
+            pcp,
+            pcp.replace("flags=0x2", "flags=0x100"),
+            "pcp 0 DMA32",
+            "flags=",
+        ),
+        (
+            pcp,
+            pcp.replace("flags=0x2", "flags=2"),
+            "pcp 0 DMA32",
+            "flags=",
+        ),
+        // A version-1 pcp line in a version-2 dump.
+        (
+            pcp,
+            "pcp 0 DMA32 cpu=0 current=1 count=1327 high=6074 batch=15 free_factor=0 expire=0"
+                .to_string(),
+            "pcp 0 DMA32",
+            "high_min=",
+        ),
+        (
+            zone_tail,
+            zone_tail.replace("pageset_high_max=6074", "pageset_high_max=-1"),
+            "zone 0 DMA32",
+            "pageset_high_max=",
+        ),
+        (
+            zone_tail,
+            zone_tail.replace(" nr_free_highatomic=0", ""),
+            "zone 0 DMA32",
+            "nr_free_highatomic=",
+        ),
+        (
+            zone_tail,
+            zone_tail.replace("promo=738", "promo=0x2e2"),
+            "zone 0 DMA32",
+            "promo=",
+        ),
+        (
+            zone_tail,
+            zone_tail.replace(" unaccepted=0", ""),
+            "zone 0 DMA32",
+            "unaccepted=",
+        ),
+        (
+            zone_tail,
+            zone_tail.replace(" unaccepted=0", " unaccepted=0 extra=1"),
+            "zone 0 DMA32",
+            "extra=1",
+        ),
+        (
+            zone_tail,
+            zone_tail.replace("pageset_high_min=", "pageset_hi="),
+            "zone 0 DMA32",
+            "pageset_high_min=",
+        ),
+    ] {
+        let err = dump_error(&good.replace(from, &to));
+        assert_eq!(err.line, line_of(&good, line), "{to}: {err}");
+        assert!(err.message.contains(field), "{to}: {err}");
+    }
+    // One dump, one version: a version-1 zone line after a version-2 one.
+    let mixed = good.replace(zone_tail, "pageset_high=528 pageset_batch=15");
+    let err = dump_error(&mixed);
+    assert_eq!(err.line, line_of(&good, "zone 0 DMA32"), "{err}");
+    assert!(
+        err.message.contains("version 1 (Linux 6.1)")
+            && err.message.contains("version 2 (Linux 6.12)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn version_2_headers_and_bad_versions() {
     for case in CASES {
+        let h = parse_header(&read_in(V2, case, "header.txt")).unwrap();
+        assert_eq!(h.kernel, Kernel::V6_12, "{case}");
+        assert_eq!(
+            (h.gfp_u, h.gfp_m, h.gfp_r, h.gfp_h, h.gfp_thisnode),
+            (0x2800, 0x280a, 0x2810, 0x2820, 0x200000),
+            "{case}"
+        );
+        assert!(h
+            .constants
+            .starts_with("pa_oracle version=2 kernel=6.12.95+deb12-amd64 "));
+        assert_eq!(h.constant("max_page_order"), Some("10"));
+        assert_eq!(h.constant("nr_page_orders"), Some("11"));
+        assert_eq!(h.constant("max_order"), None);
+        assert_eq!(h.constant("pcp_batch_scale_max"), Some("5"));
+    }
+    // The replay's own masks are each kernel's.
+    for (set, kernel) in SETS {
+        let h = parse_header(&read_in(set, "split-merge", "header.txt")).unwrap();
+        let m = module_header(kernel);
+        assert_eq!(
+            (m.gfp_u, m.gfp_m, m.gfp_r, m.gfp_h, m.gfp_thisnode, m.kernel),
+            (h.gfp_u, h.gfp_m, h.gfp_r, h.gfp_h, h.gfp_thisnode, h.kernel),
+            "{set}"
+        );
+    }
+    let v2 = read_in(V2, "split-merge", "header.txt");
+    let v1 = read("split-merge", "header.txt");
+    for (text, needle) in [
+        (v2.replace("version=2", "version=3"), "`version=3`"),
+        (v2.replace("version=2", "version=two"), "`version=two`"),
+        (v1.replace("version=1", "version=0"), "`version=0`"),
+        (
+            v2.replace("pa_oracle version=2 ", "pa_oracle "),
+            "`version=`",
+        ),
+        (
+            v2.replace("max_page_order=10", "max_page_order=11"),
+            "max_page_order=11",
+        ),
+        (
+            v2.replace(" nr_page_orders=11", ""),
+            "`nr_page_orders=` is missing",
+        ),
+        (
+            v2.replace("max_page_order=10", "max_order=11"),
+            "`max_page_order=` is missing",
+        ),
+        (v1.replace("max_order=11", "max_order=10"), "max_order=10"),
+        (
+            v1.replace("version=1", "version=2"),
+            "`max_page_order=` is missing",
+        ),
+        (
+            v2.replace("nr_page_orders=11", "nr_page_orders=11 max_order=11"),
+            "`max_order=`, which is a constant of the other",
+        ),
+    ] {
+        let err = parse_header(&text).unwrap_err();
+        assert_eq!(err.line, 1, "{err}");
+        assert!(err.message.contains(needle), "{needle}: {err}");
+    }
+    // A version-2 header with a version-1 dump (and the other way round) does not
+    // replay: the two files contradict each other.
+    let workload = read_in(V2, "split-merge", "workload.txt");
+    let err = replay(&read("split-merge", "before.txt"), &v2, &workload, None).unwrap_err();
+    assert!(
+        err.contains(
+            "header.txt is format version 2 (Linux 6.12) but before.txt is version 1 (Linux 6.1)"
+        ),
+        "{err}"
+    );
+    assert!(replay(
+        &read_in(V2, "split-merge", "before.txt"),
+        &v1,
+        &workload,
+        None
+    )
+    .is_err());
+}
+
+#[test]
+fn every_allocs_and_events_file_writes_back_byte_for_byte() {
+    for (set, case) in all_cases() {
+        let read = |_: &str, file: &str| read_in(set, case, file);
+        let name = format!("{set}/{case}");
+        let case = name.as_str();
         let text = read(case, "allocs.txt");
         let records = parse_allocs(&text).unwrap_or_else(|e| panic!("{case}/allocs.txt: {e}"));
         assert_eq!(write_allocs(&records), text, "{case}/allocs.txt");
@@ -335,7 +740,10 @@ fn events_hold_steals_and_drains() {
 
 #[test]
 fn workloads_parse_and_print_as_the_module_prints_them() {
-    for case in CASES {
+    for (set, case) in all_cases() {
+        let read = |_: &str, file: &str| read_in(set, case, file);
+        let name = format!("{set}/{case}");
+        let case = name.as_str();
         let ops = parse_workload(&read(case, "workload.txt"))
             .unwrap_or_else(|e| panic!("{case}/workload.txt: {e}"));
         let header = parse_header(&read(case, "header.txt")).unwrap();
@@ -490,7 +898,10 @@ fn free_specs_expand_in_the_module_order() {
 /// every index (a pfn or a skip); `all`/`rall` only the live ones.
 #[test]
 fn free_targets_reproduce_the_f_records() {
-    for case in CASES {
+    for (set, case) in all_cases() {
+        let read = |_: &str, file: &str| read_in(set, case, file);
+        let name = format!("{set}/{case}");
+        let case = name.as_str();
         let ops = parse_workload(&read(case, "workload.txt")).unwrap();
         let records = parse_allocs(&read(case, "allocs.txt")).unwrap();
         let mut live: Vec<bool> = Vec::new();
@@ -829,7 +1240,9 @@ fn parse_all(text: &str) {
 
 fn all_fixtures() -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for case in CASES {
+    for (set, case) in all_cases() {
+        let read = |_: &str, file: &str| read_in(set, case, file);
+        let dump_files = |case: &str| dump_files_in(set, case);
         for file in [
             "before.txt",
             "after.txt",
@@ -838,11 +1251,11 @@ fn all_fixtures() -> Vec<(String, String)> {
             "header.txt",
             "workload.txt",
         ] {
-            out.push((format!("{case}/{file}"), read(case, file)));
+            out.push((format!("{set}/{case}/{file}"), read(case, file)));
         }
         for (stem, text) in dump_files(case) {
             if stem.starts_with('d') {
-                out.push((format!("{case}/{stem}.txt"), text));
+                out.push((format!("{set}/{case}/{stem}.txt"), text));
             }
         }
     }

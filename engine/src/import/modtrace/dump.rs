@@ -2,8 +2,10 @@
 //! kernel module holds, node by node and zone by zone. [`super::parse_dump()`] reads one
 //! and [`super::write_dump()`] prints it back.
 
-use crate::alloc::NodeState;
-use crate::types::{MigrateType, ZoneType, MAX_NR_ZONES, MIGRATE_TYPES, NR_ORDERS, NR_PCP_LISTS};
+use crate::alloc::{NodeState, PcpTuning};
+use crate::types::{
+    Kernel, MigrateType, ZoneType, MAX_NR_ZONES, MIGRATE_TYPES, NR_ORDERS, NR_PCP_LISTS,
+};
 
 /// A `node` line and its two `zonelist` lines. They print exactly the fields the
 /// allocator keeps for a node, so a dump's node is the allocator's [`NodeState`] and
@@ -22,8 +24,11 @@ pub type CpuStat = crate::alloc::CpuStat;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PcpPage {
     pub pfn: u64,
-    /// The cached migratetype when the dump prints it (`pfn/X`): the module prints it
-    /// when it differs from the list's type, and always on list 12 (`N`).
+    /// The migratetype the dump prints after the pfn (`pfn/X`), when it differs from
+    /// the list's type and always on list 12 (`N`). Version 1 (Linux 6.1) prints the
+    /// type cached in the page (`page->index`) at free time; version 2 (Linux 6.12,
+    /// which caches none) prints the type of the page's pageblock at dump time, the
+    /// free list the page would join if it were drained now.
     pub cached: Option<MigrateType>,
 }
 
@@ -37,7 +42,12 @@ pub struct PcpDump {
     pub count: u64,
     pub high: u64,
     pub batch: u64,
+    /// Version 1 (Linux 6.1) only: `free_factor`; 0 in version 2.
     pub free_factor: u64,
+    /// Version 2 (Linux 6.12) only: `high_min= high_max= flags= alloc_factor=
+    /// free_count=`, the fields Linux 6.7 added to tune `high` at run time. `None` in
+    /// version 1; a version-2 dump written with `None` prints them as 0.
+    pub tuning: Option<PcpTuning>,
     pub expire: u64,
     /// NR_PCP_LISTS = 14 lists by pindex, each head first.
     pub lists: Vec<Vec<PcpPage>>,
@@ -53,6 +63,7 @@ impl Default for PcpDump {
             high: 0,
             batch: 0,
             free_factor: 0,
+            tuning: None,
             expire: 0,
             lists: vec![Vec::new(); NR_PCP_LISTS],
         }
@@ -76,12 +87,24 @@ pub struct ZoneDump {
     pub high: u64,
     pub boost: u64,
     pub nr_reserved_highatomic: u64,
-    /// Bit 0 ZONE_BOOSTED_WATERMARK, bit 1 ZONE_RECLAIM_ACTIVE.
+    /// Bit 0 ZONE_BOOSTED_WATERMARK, bit 1 ZONE_RECLAIM_ACTIVE, bit 2 ZONE_BELOW_HIGH
+    /// (Linux 6.7 and later, so version 2 only).
     pub flags: u64,
     pub nr_isolate_pageblock: u64,
     pub percpu_drift_mark: u64,
+    /// `pageset_high=` in version 1; `pageset_high_min=` in version 2.
     pub pageset_high: u64,
+    /// Version 2 only (0 in version 1): `pageset_high_max=`.
+    pub pageset_high_max: u64,
     pub pageset_batch: u64,
+    /// Version 2 only (0 in version 1): `nr_free_highatomic=`, the free pages on the
+    /// HIGHATOMIC lists by 6.12's own count.
+    pub nr_free_highatomic: u64,
+    /// Version 2 only (0 in version 1): `promo=`, the raw `_watermark[WMARK_PROMO]`.
+    pub promo: u64,
+    /// Version 2 only (0 in version 1): `unaccepted=`, MAX_PAGE_ORDER blocks on
+    /// `zone->unaccepted_pages`.
+    pub unaccepted: u64,
     pub lowmem_reserve: [u64; MAX_NR_ZONES],
     /// `global=`: `zone->vm_stat[NR_FREE_PAGES]`, what the watermark checks read.
     pub nr_free_pages_global: i64,
@@ -124,7 +147,11 @@ impl Default for ZoneDump {
             nr_isolate_pageblock: 0,
             percpu_drift_mark: 0,
             pageset_high: 0,
+            pageset_high_max: 0,
             pageset_batch: 0,
+            nr_free_highatomic: 0,
+            promo: 0,
+            unaccepted: 0,
             lowmem_reserve: [0; MAX_NR_ZONES],
             nr_free_pages_global: 0,
             nr_free_pages_snapshot: 0,
@@ -152,6 +179,12 @@ pub struct ExtraLine {
 /// One state dump: `dump begin LABEL run=N t_ns=T` ... `dump end LABEL`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StateDump {
+    /// The format, which is the kernel's: version 1 is Linux 6.1's ([`Kernel::V6_1`],
+    /// also the default), version 2 Linux 6.12's ([`Kernel::V6_12`]). A dump does not
+    /// name its version; [`super::parse_dump()`] tells it from the `zone` lines
+    /// (`pageset_high=` or `pageset_high_min=`), and a dump without zones reads as
+    /// version 1, which prints the same.
+    pub kernel: Kernel,
     pub label: String,
     pub run: u32,
     /// Online nodes, ascending.

@@ -1,8 +1,9 @@
 //! `header.txt`: the run's constants, gfp masks and ops, outside the dumps and
 //! records.
 
-use super::fields::{rest_after_tokens, shown, Cursor, Fields};
+use super::fields::{dec_u64, rest_after_tokens, shown, Cursor, Fields};
 use super::FormatError;
+use crate::types::Kernel;
 
 /// `header.txt`: the lines of a run outside dumps and outside the `o/a/f/e` records.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -15,6 +16,9 @@ pub struct Header {
     pub gfp_thisnode: u32,
     /// The `pa_oracle ...` line, verbatim.
     pub constants: String,
+    /// The kernel of the format version the `pa_oracle` line names: `version=1` is
+    /// Linux 6.1's module, `version=2` Linux 6.12's.
+    pub kernel: Kernel,
     /// The canonical op text of every `op I TEXT` line, by I.
     pub ops: Vec<String>,
     /// `workload nops=K nallocs=T`: T.
@@ -24,7 +28,8 @@ pub struct Header {
 }
 
 impl Header {
-    /// The value of `key=` on the constants line (`max_order` gives `"11"`).
+    /// The value of `key=` on the constants line (`max_order` gives `"11"` in
+    /// version 1, `max_page_order` `"10"` in version 2).
     pub fn constant(&self, key: &str) -> Option<&str> {
         self.constants
             .split(' ')
@@ -50,8 +55,9 @@ impl Header {
     }
 }
 
-/// Parses `header.txt`. The `pa_oracle` and `gfp` lines are required; `op` lines must
-/// count up from 0 and agree with `workload nops=`.
+/// Parses `header.txt` of format version 1 (Linux 6.1) or 2 (Linux 6.12). The
+/// `pa_oracle` and `gfp` lines are required; `op` lines must count up from 0 and agree
+/// with `workload nops=`.
 pub fn parse_header(text: &str) -> Result<Header, FormatError> {
     let mut header = Header::default();
     let (mut seen_constants, mut seen_gfp) = (false, false);
@@ -65,6 +71,7 @@ pub fn parse_header(text: &str) -> Result<Header, FormatError> {
                     return Err(f.err("a second `pa_oracle` line"));
                 }
                 seen_constants = true;
+                header.kernel = constants_kernel(&mut f)?;
                 header.constants = line.to_string();
             }
             "gfp" => {
@@ -129,4 +136,64 @@ pub fn parse_header(text: &str) -> Result<Header, FormatError> {
         }
     }
     Ok(header)
+}
+
+/// The format version of a `pa_oracle version=N ...` line and the order constants
+/// that go with it: version 1 (Linux 6.1) has `max_order=11` (MAX_ORDER, exclusive),
+/// version 2 (Linux 6.12) `max_page_order=10 nr_page_orders=11` (6.8 made the limit
+/// inclusive). Another version, or a constant the version does not have or with
+/// another value, is an error naming it; the other constants are kept verbatim.
+fn constants_kernel(f: &mut Fields<'_>) -> Result<Kernel, FormatError> {
+    let version = f.value("version")?;
+    let (kernel, want, refused): (Kernel, &[(&str, &str)], &[&str]) = match version {
+        "1" => (
+            Kernel::V6_1,
+            &[("max_order", "11")],
+            &["max_page_order", "nr_page_orders"],
+        ),
+        "2" => (
+            Kernel::V6_12,
+            &[("max_page_order", "10"), ("nr_page_orders", "11")],
+            &["max_order"],
+        ),
+        other => {
+            let known = match dec_u64(other) {
+                Some(_) => format!("`version={other}`"),
+                None => format!("`version={}` (not a number)", shown(other)),
+            };
+            return Err(f.err(format!(
+                "unknown pa_oracle format {known}: this reader knows version 1 (Linux 6.1) \
+                 and version 2 (Linux 6.12)"
+            )));
+        }
+    };
+    let fields: Vec<(&str, &str)> = f.toks.clone().filter_map(|t| t.split_once('=')).collect();
+    for (key, value) in want {
+        match fields.iter().find(|(k, _)| k == key) {
+            Some((_, got)) if got == value => {}
+            Some((_, got)) => {
+                return Err(f.err(format!(
+                    "`pa_oracle version={version}`: `{key}={}` but this version's kernel has \
+                     {key}={value}",
+                    shown(got)
+                )))
+            }
+            None => {
+                return Err(f.err(format!(
+                    "`pa_oracle version={version}`: `{key}=` is missing (this version has \
+                     {key}={value})"
+                )))
+            }
+        }
+    }
+    if let Some(key) = refused
+        .iter()
+        .find(|key| fields.iter().any(|(k, _)| k == *key))
+    {
+        return Err(f.err(format!(
+            "`pa_oracle version={version}` has `{key}=`, which is a constant of the other \
+             format version"
+        )));
+    }
+    Ok(kernel)
 }

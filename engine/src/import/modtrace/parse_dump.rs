@@ -1,15 +1,19 @@
 //! The dump parser: one `dump begin` ... `dump end` block, strict, into a
 //! [`StateDump`].
 
-use super::fields::{dec_i64, dec_u64, mt_token, shown, Cursor, Fields};
+use super::fields::{dec_i64, dec_u64, hex_u64, mt_token, shown, Cursor, Fields};
 use super::{mt_letter, pcp_list_kind, CpuStat, ExtraLine, FormatError, NodeDump};
 use super::{PcpDump, PcpPage, StateDump, ZoneDump};
+use crate::alloc::PcpTuning;
 use crate::limits::{MODTRACE_CPUS_MAX, MODTRACE_PAGEBLOCKS_MAX};
 use crate::text::format_cpulist;
-use crate::types::{MigrateType, ZoneType, NR_ORDERS, NR_PCP_LISTS};
+use crate::types::{Kernel, MigrateType, ZoneType, NR_ORDERS, NR_PCP_LISTS};
 
-/// Parses one state dump (one `before.txt`, `after.txt` or `LABEL.txt`). `t_ns` is
-/// read and dropped: it is a timestamp, not state.
+/// Parses one state dump (one `before.txt`, `after.txt` or `LABEL.txt`) of either
+/// format version: 1 (Linux 6.1) or 2 (Linux 6.12). The version is told from the
+/// first `zone` line (`pageset_high=` or `pageset_high_min=`), and every `zone` and
+/// `pcp` line of the dump must then be of that version. `t_ns` is read and dropped:
+/// it is a timestamp, not state.
 pub fn parse_dump(text: &str) -> Result<StateDump, FormatError> {
     DumpParser::new(text).parse()
 }
@@ -19,6 +23,16 @@ struct DumpParser<'a> {
     extra: Vec<ExtraLine>,
     /// Typed lines consumed so far (`dump begin` is line 0).
     consumed: usize,
+    /// The format version, once the first `zone` line has told it.
+    kernel: Option<Kernel>,
+}
+
+/// The format version's number and the kernel it is, for messages.
+fn version_name(kernel: Kernel) -> &'static str {
+    match kernel {
+        Kernel::V6_1 => "version 1 (Linux 6.1)",
+        Kernel::V6_12 => "version 2 (Linux 6.12)",
+    }
 }
 
 fn is_extra(line: &str) -> bool {
@@ -32,6 +46,7 @@ impl<'a> DumpParser<'a> {
             cur: Cursor::new(text),
             extra: Vec::new(),
             consumed: 0,
+            kernel: None,
         }
     }
 
@@ -149,6 +164,7 @@ impl<'a> DumpParser<'a> {
             });
         }
         dump.extra = self.extra;
+        dump.kernel = self.kernel.unwrap_or_default();
         Ok(dump)
     }
 
@@ -240,10 +256,46 @@ impl<'a> DumpParser<'a> {
             flags: f.key_hex_u64("flags")?,
             nr_isolate_pageblock: f.key_u64("nr_isolate_pageblock")?,
             percpu_drift_mark: f.key_u64("percpu_drift_mark")?,
-            pageset_high: f.key_u64("pageset_high")?,
-            pageset_batch: f.key_u64("pageset_batch")?,
             ..ZoneDump::default()
         };
+        // Version 1 has `pageset_high=`, version 2 `pageset_high_min=
+        // pageset_high_max=` here; the first zone line sets the dump's version.
+        let next = f.toks.clone().next().unwrap_or("");
+        let kernel = if next.starts_with("pageset_high_min=") {
+            Kernel::V6_12
+        } else if next.starts_with("pageset_high=") {
+            Kernel::V6_1
+        } else {
+            return Err(f.missing(
+                "`pageset_high=` (format version 1, Linux 6.1) or `pageset_high_min=` \
+                 (format version 2, Linux 6.12)",
+                f.toks.clone().next(),
+            ));
+        };
+        match self.kernel {
+            Some(dump_kernel) if dump_kernel != kernel => {
+                return Err(f.err(format!(
+                    "this `zone` line is in format {} but the dump's first one is in {}",
+                    version_name(kernel),
+                    version_name(dump_kernel)
+                )))
+            }
+            _ => self.kernel = Some(kernel),
+        }
+        match kernel {
+            Kernel::V6_1 => {
+                z.pageset_high = f.key_u64("pageset_high")?;
+                z.pageset_batch = f.key_u64("pageset_batch")?;
+            }
+            Kernel::V6_12 => {
+                z.pageset_high = f.key_u64("pageset_high_min")?;
+                z.pageset_high_max = f.key_u64("pageset_high_max")?;
+                z.pageset_batch = f.key_u64("pageset_batch")?;
+                z.nr_free_highatomic = f.key_u64("nr_free_highatomic")?;
+                z.promo = f.key_u64("promo")?;
+                z.unaccepted = f.key_u64("unaccepted")?;
+            }
+        }
         f.end()?;
         let id = format!("{nid} {}", zone.name());
 
@@ -361,15 +413,47 @@ impl<'a> DumpParser<'a> {
             "1" => true,
             other => return Err(f.expected("`current=0` or `current=1`", other)),
         };
-        let mut pcp = PcpDump {
-            cpu,
-            current,
-            count: f.key_u64("count")?,
-            high: f.key_u64("high")?,
-            batch: f.key_u64("batch")?,
-            free_factor: f.key_u64("free_factor")?,
-            expire: f.key_u64("expire")?,
-            lists: Vec::new(),
+        let count = f.key_u64("count")?;
+        let high = f.key_u64("high")?;
+        let mut pcp = match self.kernel.unwrap_or_default() {
+            Kernel::V6_1 => PcpDump {
+                cpu,
+                current,
+                count,
+                high,
+                batch: f.key_u64("batch")?,
+                free_factor: f.key_u64("free_factor")?,
+                tuning: None,
+                expire: f.key_u64("expire")?,
+                lists: Vec::new(),
+            },
+            Kernel::V6_12 => {
+                let high_min = f.key_u64("high_min")?;
+                let high_max = f.key_u64("high_max")?;
+                let batch = f.key_u64("batch")?;
+                let flags = f.value("flags")?;
+                let flags = hex_u64(flags)
+                    .and_then(|v| u8::try_from(v).ok())
+                    .ok_or_else(|| f.expected("`flags=0x...` (8-bit lowercase hex)", flags))?;
+                let tuning = PcpTuning {
+                    high_min,
+                    high_max,
+                    flags,
+                    alloc_factor: f.key_u32("alloc_factor")?,
+                    free_count: f.key_u64("free_count")?,
+                };
+                PcpDump {
+                    cpu,
+                    current,
+                    count,
+                    high,
+                    batch,
+                    free_factor: 0,
+                    tuning: Some(tuning),
+                    expire: f.key_u64("expire")?,
+                    lists: Vec::new(),
+                }
+            }
         };
         f.end()?;
         for pindex in 0..NR_PCP_LISTS {

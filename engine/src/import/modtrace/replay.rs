@@ -11,12 +11,15 @@
 
 use std::collections::VecDeque;
 
-use crate::alloc::{Allocator, Pcp, PcpPage, ZoneState};
+use crate::alloc::{
+    Allocator, Pcp, PcpPage, ZoneState, ZONE_BELOW_HIGH, ZONE_BOOSTED_WATERMARK,
+    ZONE_RECLAIM_ACTIVE,
+};
 use crate::buddy::{BuddyZone, TraceSink, PAGEBLOCK_NO_MEMMAP};
 use crate::event::Event;
 use crate::import::modtrace::{self, AllocRecord, Op, StateDump};
 use crate::types::gfp::Gfp;
-use crate::types::{MigrateType, Order, Pfn, MAX_ORDER, NR_PCP_LISTS};
+use crate::types::{Kernel, MigrateType, Order, Pfn, MAX_ORDER, NR_PCP_LISTS};
 
 /// What a replay produces, each in the case's own format.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,14 +44,15 @@ fn list_type(pindex: usize) -> MigrateType {
 }
 
 impl Allocator {
-    /// Loads a kernel state dump (`before.txt`).
+    /// Loads a kernel state dump (`before.txt`) as an allocator of the dump's kernel:
+    /// Linux 6.1 for a version-1 dump, 6.12 for version 2.
     pub fn from_dump(dump: &StateDump, watermark_boost_factor: u32) -> Result<Allocator, String> {
         // A dump's node is the allocator's `NodeState` (see `NodeDump`).
         let nodes = dump.nodes.clone();
         let mut zones = Vec::new();
         let mut cpu = None;
         for z in &dump.zones {
-            zones.push(zone_from_dump(z)?);
+            zones.push(zone_from_dump(z, dump.kernel)?);
             if let Some(pcp) = z.pcps.iter().find(|p| p.current) {
                 cpu = Some(pcp.cpu);
             }
@@ -61,8 +65,7 @@ impl Allocator {
         online_cpus.sort_unstable();
         online_cpus.dedup();
         Ok(Allocator {
-            // Version-1 dumps are Linux 6.1's; reading version 2 sets 6.12.
-            kernel: crate::types::Kernel::V6_1,
+            kernel: dump.kernel,
             nodes,
             zones,
             cpu: cpu.or_else(|| online_cpus.first().copied()).unwrap_or(0),
@@ -79,24 +82,69 @@ impl Allocator {
         .with_zonelist_indexes())
     }
 
-    /// The state in the dump format, labelled `label`.
+    /// The state in the dump format of the allocator's kernel (version 1 for Linux
+    /// 6.1, version 2 for 6.12), labelled `label`.
     pub fn to_dump(&self, label: &str, run: u32) -> StateDump {
         StateDump {
+            kernel: self.kernel,
             label: label.to_string(),
             run,
             nodes: self.nodes.clone(),
             zones: self
                 .zones
                 .iter()
-                .map(|z| zone_to_dump(z, self.cpu))
+                .map(|z| zone_to_dump(z, self.cpu, self.kernel))
                 .collect(),
             extra: Vec::new(),
         }
     }
 }
 
-fn zone_from_dump(z: &modtrace::ZoneDump) -> Result<ZoneState, String> {
+/// The zone flags each kernel has (`enum zone_flags`): a dump with another bit set
+/// cannot be loaded.
+fn known_zone_flags(kernel: Kernel) -> u64 {
+    match kernel {
+        Kernel::V6_1 => ZONE_BOOSTED_WATERMARK | ZONE_RECLAIM_ACTIVE,
+        Kernel::V6_12 => ZONE_BOOSTED_WATERMARK | ZONE_RECLAIM_ACTIVE | ZONE_BELOW_HIGH,
+    }
+}
+
+/// `_watermark[WMARK_PROMO]`, which the model does not keep: 6.12's
+/// `__setup_per_zone_wmarks()` sets it one more low-to-high step above high (with the
+/// boost at 0), as it sets high one step above low.
+fn promo_watermark(z: &ZoneState) -> u64 {
+    let [_, low, high] = z.watermark;
+    high + high.saturating_sub(low)
+}
+
+/// The raw type of the pageblock holding `pfn` (`None` where it has no memmap).
+fn pageblock_mt(buddy: &BuddyZone, pfn: u64) -> Option<MigrateType> {
+    let first = buddy.first_pageblock_pfn().0;
+    let index = usize::try_from((pfn.checked_sub(first)?) >> crate::types::PAGEBLOCK_ORDER).ok()?;
+    match buddy.pageblock_raw(index)? {
+        PAGEBLOCK_NO_MEMMAP => None,
+        raw => MigrateType::from_index(raw as usize),
+    }
+}
+
+/// What a dump prints after a pcp page's pfn (`/X`) on list `pindex`: on 6.1 the
+/// cached migratetype, on 6.12 the page's pageblock type (`free_pcppages_bulk()` reads
+/// it when it drains), each when it differs from the list's type and always on the
+/// `N` list (12).
+fn pcp_suffix(pindex: usize, mt: Option<MigrateType>) -> Option<MigrateType> {
+    mt.filter(|&mt| pindex == 12 || mt != list_type(pindex))
+}
+
+fn zone_from_dump(z: &modtrace::ZoneDump, kernel: Kernel) -> Result<ZoneState, String> {
     let name = format!("zone {} {}", z.nid, z.zone.name());
+    let unknown = z.flags & !known_zone_flags(kernel);
+    if unknown != 0 {
+        return Err(format!(
+            "{name}: flags={:#x} has bits {unknown:#x}, which Linux {} does not define",
+            z.flags,
+            kernel.name()
+        ));
+    }
     let mut buddy =
         BuddyZone::all_in_use(z.start_pfn, z.spanned).map_err(|e| format!("{name}: {e}"))?;
     for (index, block) in z.pageblocks.iter().enumerate() {
@@ -123,21 +171,59 @@ fn zone_from_dump(z: &modtrace::ZoneDump) -> Result<ZoneState, String> {
                 buddy
                     .load_in_use(Pfn(page.pfn), order)
                     .map_err(|e| format!("{name}: pcp page {} on list {pindex}: {e}", page.pfn))?;
+                let migratetype = match kernel {
+                    Kernel::V6_1 => page.cached.unwrap_or(list_type(pindex)),
+                    // 6.12 caches no migratetype in a pcp page: `/X` is the page's
+                    // pageblock type, which the pageblocks line already holds (and
+                    // must agree with), and the drain reads it from there.
+                    Kernel::V6_12 => {
+                        let block = pageblock_mt(&buddy, page.pfn);
+                        let expected = pcp_suffix(pindex, block);
+                        if page.cached != expected {
+                            let show = |mt: Option<MigrateType>| {
+                                mt.map_or(String::from("no `/X`"), |mt| {
+                                    format!("`/{}`", modtrace::mt_letter(mt))
+                                })
+                            };
+                            return Err(format!(
+                                "{name}: pcp page {} on list {pindex} shows {} but its \
+                                 pageblock is {} in the pageblocks line, which makes it {}",
+                                page.pfn,
+                                show(page.cached),
+                                block.map_or('-', modtrace::mt_letter),
+                                show(expected)
+                            ));
+                        }
+                        list_type(pindex)
+                    }
+                };
                 list.push_back(PcpPage {
                     pfn: page.pfn,
-                    migratetype: page.cached.unwrap_or(list_type(pindex)),
+                    migratetype,
                 });
             }
         }
+        let (free_factor, tuning) = match kernel {
+            Kernel::V6_1 => {
+                let free_factor = u32::try_from(p.free_factor).map_err(|_| {
+                    format!(
+                        "{name}: cpu {}: free_factor={} is too large",
+                        p.cpu, p.free_factor
+                    )
+                })?;
+                (free_factor, None)
+            }
+            Kernel::V6_12 => (0, Some(p.tuning.unwrap_or_default())),
+        };
         pcps.push(Pcp {
             cpu: p.cpu,
             count: p.count,
             high: p.high,
             batch: p.batch,
-            free_factor: p.free_factor as u32,
+            free_factor,
             expire: p.expire,
             lists,
-            tuning: None,
+            tuning,
         });
     }
     // Pages in use before the run: migratable where their pageblock is MOVABLE.
@@ -148,7 +234,11 @@ fn zone_from_dump(z: &modtrace::ZoneDump) -> Result<ZoneState, String> {
             buddy.set_page_movable(pfn, true);
         }
     }
-    Ok(ZoneState {
+    let (pageset_high_max, nr_free_highatomic) = match kernel {
+        Kernel::V6_1 => (z.pageset_high, 0),
+        Kernel::V6_12 => (z.pageset_high_max, z.nr_free_highatomic),
+    };
+    let state = ZoneState {
         nid: z.nid,
         zone: z.zone,
         buddy,
@@ -162,18 +252,38 @@ fn zone_from_dump(z: &modtrace::ZoneDump) -> Result<ZoneState, String> {
         nr_isolate_pageblock: z.nr_isolate_pageblock,
         percpu_drift_mark: z.percpu_drift_mark,
         pageset_high: z.pageset_high,
-        pageset_high_max: z.pageset_high,
+        pageset_high_max,
         pageset_batch: z.pageset_batch,
-        nr_free_highatomic: 0,
+        nr_free_highatomic,
         lowmem_reserve: z.lowmem_reserve,
         free_pages_global: z.nr_free_pages_global,
         cpu_stats: z.cpu_stats.clone(),
         pcps,
         recorder: Default::default(),
-    })
+    };
+    if kernel == Kernel::V6_12 {
+        // Printed by version 2 but not kept: WMARK_PROMO follows from the other
+        // watermarks, and the model has no unaccepted memory.
+        let promo = promo_watermark(&state);
+        if z.promo != promo {
+            return Err(format!(
+                "{name}: promo={} but low={} and high={} make WMARK_PROMO {promo} (6.12's \
+                 __setup_per_zone_wmarks() puts it one low-to-high step above high)",
+                z.promo, z.low, z.high
+            ));
+        }
+        if z.unaccepted != 0 {
+            return Err(format!(
+                "{name}: unaccepted={}: the model has no unaccepted memory (the pages a \
+                 TDX or SEV-SNP guest accepts on first use)",
+                z.unaccepted
+            ));
+        }
+    }
+    Ok(state)
 }
 
-fn zone_to_dump(z: &ZoneState, current_cpu: u32) -> modtrace::ZoneDump {
+fn zone_to_dump(z: &ZoneState, current_cpu: u32, kernel: Kernel) -> modtrace::ZoneDump {
     let buddy = &z.buddy;
     let free: Vec<Vec<Vec<u64>>> = Order::all()
         .map(|order| {
@@ -200,6 +310,10 @@ fn zone_to_dump(z: &ZoneState, current_cpu: u32) -> modtrace::ZoneDump {
             high: p.high,
             batch: p.batch,
             free_factor: u64::from(p.free_factor),
+            tuning: match kernel {
+                Kernel::V6_1 => None,
+                Kernel::V6_12 => Some(p.tuning.unwrap_or_default()),
+            },
             expire: p.expire,
             lists: p
                 .lists
@@ -209,14 +323,20 @@ fn zone_to_dump(z: &ZoneState, current_cpu: u32) -> modtrace::ZoneDump {
                     list.iter()
                         .map(|page| modtrace::PcpPage {
                             pfn: page.pfn,
-                            cached: (pindex == 12 || page.migratetype != list_type(pindex))
-                                .then_some(page.migratetype),
+                            cached: match kernel {
+                                Kernel::V6_1 => pcp_suffix(pindex, Some(page.migratetype)),
+                                Kernel::V6_12 => pcp_suffix(pindex, pageblock_mt(buddy, page.pfn)),
+                            },
                         })
                         .collect()
                 })
                 .collect(),
         })
         .collect();
+    let (pageset_high_max, nr_free_highatomic, promo) = match kernel {
+        Kernel::V6_1 => (0, 0, 0),
+        Kernel::V6_12 => (z.pageset_high_max, z.nr_free_highatomic, promo_watermark(z)),
+    };
     let pageblocks = (0..buddy.pageblock_count())
         .map(|i| match buddy.pageblock_raw(i) {
             Some(PAGEBLOCK_NO_MEMMAP) | None => None,
@@ -241,7 +361,11 @@ fn zone_to_dump(z: &ZoneState, current_cpu: u32) -> modtrace::ZoneDump {
         nr_isolate_pageblock: z.nr_isolate_pageblock,
         percpu_drift_mark: z.percpu_drift_mark,
         pageset_high: z.pageset_high,
+        pageset_high_max,
         pageset_batch: z.pageset_batch,
+        nr_free_highatomic,
+        promo,
+        unaccepted: 0,
         lowmem_reserve: z.lowmem_reserve,
         nr_free_pages_global: z.free_pages_global,
         nr_free_pages_snapshot: z.free_pages_snapshot(),
@@ -347,22 +471,45 @@ pub fn replay(
     let dump = modtrace::parse_dump(before).map_err(|e| format!("before.txt: {e}"))?;
     let header = modtrace::parse_header(header).map_err(|e| format!("header.txt: {e}"))?;
     let ops = modtrace::parse_workload(workload).map_err(|e| format!("workload.txt: {e}"))?;
+    if header.kernel != dump.kernel && !dump.zones.is_empty() {
+        return Err(format!(
+            "header.txt is format version {} (Linux {}) but before.txt is version {} \
+             (Linux {})",
+            format_version(header.kernel),
+            header.kernel.name(),
+            format_version(dump.kernel),
+            dump.kernel.name()
+        ));
+    }
     let boost = vm.and_then(boost_factor_from_vm).unwrap_or(15_000);
     let mut allocator = Allocator::from_dump(&dump, boost)?;
     run_script(&mut allocator, &header, &ops, dump.run)
 }
 
-/// The gfp masks the kernel module uses for its script letters: `U` GFP_NOWAIT, `M`
-/// GFP_NOWAIT with __GFP_MOVABLE|__GFP_HIGHMEM, `R` GFP_NOWAIT with
+/// The number of the module's format for a kernel: 1 for Linux 6.1, 2 for 6.12.
+fn format_version(kernel: Kernel) -> u32 {
+    match kernel {
+        Kernel::V6_1 => 1,
+        Kernel::V6_12 => 2,
+    }
+}
+
+/// The gfp masks the kernel module uses for its script letters on `kernel`: `U`
+/// GFP_NOWAIT, `M` GFP_NOWAIT with __GFP_MOVABLE|__GFP_HIGHMEM, `R` GFP_NOWAIT with
 /// __GFP_RECLAIMABLE, `H` GFP_ATOMIC, each with __GFP_NOWARN; `t` adds
-/// __GFP_THISNODE.
-pub fn module_header() -> modtrace::Header {
+/// __GFP_THISNODE. GFP_ATOMIC is 0xa20 on 6.1 and 0x820 on 6.12, which no longer has
+/// __GFP_ATOMIC (removed in 6.3); the other masks are the same.
+pub fn module_header(kernel: Kernel) -> modtrace::Header {
     modtrace::Header {
         gfp_u: 0x2800,
         gfp_m: 0x280a,
         gfp_r: 0x2810,
-        gfp_h: 0x2a20,
+        gfp_h: match kernel {
+            Kernel::V6_1 => 0x2a20,
+            Kernel::V6_12 => 0x2820,
+        },
         gfp_thisnode: 0x200000,
+        kernel,
         constants: String::new(),
         ops: Vec::new(),
         nallocs: None,

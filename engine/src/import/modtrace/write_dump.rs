@@ -5,10 +5,11 @@ use core::fmt::Write as _;
 
 use super::{mt_letter, pcp_list_kind, NodeDump, PcpDump, StateDump, ZoneDump};
 use crate::text::format_cpulist;
-use crate::types::{MigrateType, NR_ORDERS, NR_PCP_LISTS};
+use crate::types::{Kernel, MigrateType, NR_ORDERS, NR_PCP_LISTS};
 
-/// Writes the dump exactly in the kernel module's format: `dump begin LABEL run=N
-/// t_ns=0` ... `dump end LABEL`, one `\n` after every line. For every dump the module
+/// Writes the dump exactly in the kernel module's format of the dump's
+/// [`StateDump::kernel`] (version 1 for Linux 6.1, version 2 for 6.12): `dump begin
+/// LABEL run=N t_ns=0` ... `dump end LABEL`, one `\n` after every line. For every dump the module
 /// printed, `write_dump(&parse_dump(x)?)` equals `x` except the `t_ns` value.
 ///
 /// Missing free lists and pcp lists print as empty ones (the format always has 55 and
@@ -19,7 +20,7 @@ pub fn write_dump(dump: &StateDump) -> String {
     for node in &dump.nodes {
         write_node(&mut lines, node);
         for zone in dump.zones.iter().filter(|z| z.nid == node.nid) {
-            write_zone(&mut lines, zone);
+            write_zone(&mut lines, zone, dump.kernel);
         }
     }
     // Zones of no listed node cannot come from the parser; print them rather than
@@ -29,7 +30,7 @@ pub fn write_dump(dump: &StateDump) -> String {
         .iter()
         .filter(|z| !dump.nodes.iter().any(|n| n.nid == z.nid))
     {
-        write_zone(&mut lines, zone);
+        write_zone(&mut lines, zone, dump.kernel);
     }
     let last = lines.len().saturating_sub(1);
     let mut out = String::new();
@@ -72,12 +73,12 @@ fn write_node(lines: &mut Vec<String>, node: &NodeDump) {
     }
 }
 
-fn write_zone(lines: &mut Vec<String>, z: &ZoneDump) {
+fn write_zone(lines: &mut Vec<String>, z: &ZoneDump, kernel: Kernel) {
     let id = format!("{} {}", z.nid, z.zone.name());
-    lines.push(format!(
+    let mut line = format!(
         "zone {id} zid={} start_pfn={} end_pfn={} spanned={} present={} managed={} min={} \
          low={} high={} boost={} nr_reserved_highatomic={} flags={:#x} \
-         nr_isolate_pageblock={} percpu_drift_mark={} pageset_high={} pageset_batch={}",
+         nr_isolate_pageblock={} percpu_drift_mark={}",
         z.zid,
         z.start_pfn,
         z.end_pfn,
@@ -92,9 +93,26 @@ fn write_zone(lines: &mut Vec<String>, z: &ZoneDump) {
         z.flags,
         z.nr_isolate_pageblock,
         z.percpu_drift_mark,
-        z.pageset_high,
-        z.pageset_batch
-    ));
+    );
+    let _ = match kernel {
+        Kernel::V6_1 => write!(
+            line,
+            " pageset_high={} pageset_batch={}",
+            z.pageset_high, z.pageset_batch
+        ),
+        Kernel::V6_12 => write!(
+            line,
+            " pageset_high_min={} pageset_high_max={} pageset_batch={} nr_free_highatomic={} \
+             promo={} unaccepted={}",
+            z.pageset_high,
+            z.pageset_high_max,
+            z.pageset_batch,
+            z.nr_free_highatomic,
+            z.promo,
+            z.unaccepted
+        ),
+    };
+    lines.push(line);
     lines.push(numbers_line(
         &format!("lowmem_reserve {id}"),
         &z.lowmem_reserve,
@@ -119,7 +137,7 @@ fn write_zone(lines: &mut Vec<String>, z: &ZoneDump) {
     }
     lines.push(format!("buddy_pages {id} {}", z.buddy_pages));
     for pcp in &z.pcps {
-        write_pcp(lines, &id, pcp);
+        write_pcp(lines, &id, pcp, kernel);
     }
     let mut blocks = format!(
         "pageblocks {id} first_pfn={} nr={} :",
@@ -146,17 +164,27 @@ fn free_line(id: &str, z: &ZoneDump, order: usize, mt: MigrateType) -> String {
     line
 }
 
-fn write_pcp(lines: &mut Vec<String>, id: &str, pcp: &PcpDump) {
-    lines.push(format!(
-        "pcp {id} cpu={} current={} count={} high={} batch={} free_factor={} expire={}",
+fn write_pcp(lines: &mut Vec<String>, id: &str, pcp: &PcpDump, kernel: Kernel) {
+    let mut line = format!(
+        "pcp {id} cpu={} current={} count={} high={}",
         pcp.cpu,
         u8::from(pcp.current),
         pcp.count,
-        pcp.high,
-        pcp.batch,
-        pcp.free_factor,
-        pcp.expire
-    ));
+        pcp.high
+    );
+    let _ = match kernel {
+        Kernel::V6_1 => write!(line, " batch={} free_factor={}", pcp.batch, pcp.free_factor),
+        Kernel::V6_12 => {
+            let t = pcp.tuning.unwrap_or_default();
+            write!(
+                line,
+                " high_min={} high_max={} batch={} flags={:#x} alloc_factor={} free_count={}",
+                t.high_min, t.high_max, pcp.batch, t.flags, t.alloc_factor, t.free_count
+            )
+        }
+    };
+    let _ = write!(line, " expire={}", pcp.expire);
+    lines.push(line);
     let empty = Vec::new();
     for pindex in 0..NR_PCP_LISTS {
         let (order, letter) = pcp_list_kind(pindex).unwrap_or((0, '?'));
