@@ -147,6 +147,7 @@ fn zone_from_dump(z: &modtrace::ZoneDump, kernel: Kernel) -> Result<ZoneState, S
     }
     let mut buddy =
         BuddyZone::all_in_use(z.start_pfn, z.spanned).map_err(|e| format!("{name}: {e}"))?;
+    buddy.set_kernel(kernel);
     for (index, block) in z.pageblocks.iter().enumerate() {
         buddy.set_pageblock_raw(index, block.map_or(PAGEBLOCK_NO_MEMMAP, |mt| mt as u8));
     }
