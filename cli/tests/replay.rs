@@ -30,7 +30,6 @@ fn every_case_replays_exactly() {
 }
 
 #[test]
-#[ignore = "the 6.12 allocation and free paths are not merged yet"]
 fn every_6_12_case_replays_exactly() {
     replays_exactly(&cases_dir("modtrace-6.12"));
 }
