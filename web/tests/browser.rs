@@ -99,7 +99,12 @@ fn wasm_digests_equal_the_native_ones() {
     let mut compared = 0;
     for line in pinned.lines() {
         let (name, expected) = line.split_once(' ').expect("NAME DIGEST");
-        let text = match name {
+        // `NAME@6.12` is the library scenario NAME run on Linux 6.12.
+        let (base, kernel) = match name.strip_suffix("@6.12") {
+            Some(base) => (base, Some(buddyscope_engine::types::Kernel::V6_12)),
+            None => (name, None),
+        };
+        let text = match base {
             "default" => buddyscope_web::state::DEFAULT_SCENARIO,
             "generators" => include_str!("../../engine/tests/data/digest/generators.toml"),
             other => {
@@ -108,15 +113,20 @@ fn wasm_digests_equal_the_native_ones() {
                     .text
             }
         };
-        let (_, loaded) = view::load_text(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut scenario = buddyscope_engine::scenario::parse_scenario(text)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        if let Some(kernel) = kernel {
+            scenario.machine.kernel = kernel;
+        }
+        let loaded = view::load(&scenario).unwrap_or_else(|e| panic!("{name}: {e}"));
         let actual = run_digest(&loaded.session, loaded.cursor).to_string();
         assert_eq!(actual, expected, "{name}: wasm and native differ");
         compared += 1;
     }
-    // Every library scenario, the default one and the generator run.
+    // Every library scenario on each kernel, the default one and the generator run.
     assert_eq!(
         compared,
-        buddyscope_engine::scenario::library::ENTRIES.len() + 2
+        2 * buddyscope_engine::scenario::library::ENTRIES.len() + 2
     );
 }
 

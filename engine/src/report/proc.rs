@@ -170,7 +170,7 @@ pub fn zoneinfo_running(allocator: &crate::alloc::Allocator) -> Option<String> {
             shown.lowmem_reserve = running.lowmem_reserve;
             shown.present = running.present;
             shown.managed = running.managed;
-            let counts: Vec<u64> = machine
+            let counts: Vec<(u64, u64)> = machine
                 .online_cpus
                 .iter()
                 .map(|&cpu| {
@@ -178,7 +178,7 @@ pub fn zoneinfo_running(allocator: &crate::alloc::Allocator) -> Option<String> {
                         .pcps
                         .iter()
                         .find(|p| p.cpu == cpu)
-                        .map_or(0, |p| p.count)
+                        .map_or((0, zone.pcp_high), |p| (p.count, p.high))
                 })
                 .collect();
             let free = running.free_pages_global.max(0) as u64;
@@ -212,7 +212,10 @@ pub fn buddyinfo_running(allocator: &crate::alloc::Allocator) -> String {
         .collect()
 }
 
-fn zone_block(out: &mut String, machine: &Machine, zone: &Zone, free: u64, pcp_counts: &[u64]) {
+/// One zone's block; `pcps` holds each online CPU's (count, high), and a CPU left out
+/// shows the state right after boot: an empty list and the boot `high` (on 6.12, 0:
+/// each CPU's `high` is tuned from 0 at run time).
+fn zone_block(out: &mut String, machine: &Machine, zone: &Zone, free: u64, pcps: &[(u64, u64)]) {
     let _ = write!(out, "Node {}, zone {:>8}", zone.node, zone.zone_type.name());
     let _ = write!(
         out,
@@ -246,11 +249,15 @@ fn zone_block(out: &mut String, machine: &Machine, zone: &Zone, free: u64, pcp_c
     let _ = write!(out, "\n      {:<12} {free}", "nr_free_pages");
     out.push_str("\n  pagesets");
     for (i, cpu) in machine.online_cpus.iter().enumerate() {
-        let count = pcp_counts.get(i).copied().unwrap_or(0);
+        let boot_high = match machine.config.kernel {
+            Kernel::V6_1 => zone.pcp_high,
+            Kernel::V6_12 => 0,
+        };
+        let (count, high) = pcps.get(i).copied().unwrap_or((0, boot_high));
         let _ = write!(
             out,
-            "\n    cpu: {cpu}\n              count: {count}\n              high:  {}\n              batch: {}\n  vm stats threshold: {}",
-            zone.pcp_high, zone.pcp_batch, zone.stat_threshold
+            "\n    cpu: {cpu}\n              count: {count}\n              high:  {high}\n              batch: {}\n  vm stats threshold: {}",
+            zone.pcp_batch, zone.stat_threshold
         );
     }
     let _ = write!(

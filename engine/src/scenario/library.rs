@@ -45,6 +45,7 @@ pub const ENTRIES: &[Entry] = &[
     entry!("lowmem-reserve"),
     entry!("numa-order"),
     entry!("pcp-batching"),
+    entry!("pcp-high-tuning"),
     entry!("split-merge"),
     entry!("steal-claim"),
     entry!("watermark-boost"),

@@ -32,6 +32,9 @@ fn lesson(name: &str) -> fn(&[Event], usize) -> bool {
             |e, i| matches!(e[i], Event::WatermarkCheck { node, ok: true, .. } if node != 0)
         }
         "pcp-batching" => |e, i| matches!(e[i], Event::PcpRefill { .. }),
+        "pcp-high-tuning" => {
+            |e, i| matches!(e[i], Event::PcpHigh(t) if t.high_after > t.high_before)
+        }
         "split-merge" => |e, i| matches!(e[i], Event::SplitHalf { .. }),
         "steal-claim" => |e, i| matches!(e[i], Event::Steal { claimed: false, .. }),
         "watermark-boost" => |e, i| {
@@ -152,4 +155,29 @@ fn each_opens_at_its_lesson_and_ends_as_reviewed() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The pcp-high-tuning lesson says Linux 6.1 refills 63 pages every time: run on
+/// 6.1, its 3000 allocations take ⌈3000 / 63⌉ = 48 refills of 63 pages each.
+#[test]
+fn the_pcp_high_tuning_lesson_says_true_about_6_1() {
+    let entry = library::get("pcp-high-tuning").unwrap();
+    let mut scenario = entry.scenario();
+    assert_eq!(
+        scenario.machine.kernel,
+        buddyscope_engine::types::Kernel::V6_12
+    );
+    scenario.machine.kernel = buddyscope_engine::types::Kernel::V6_1;
+    let (session, _) = run_scenario(&scenario);
+    let refills: Vec<u64> = session
+        .calls_with_events()
+        .take(3000)
+        .flat_map(|call| call.events.clone())
+        .filter_map(|e| match e {
+            Event::PcpRefill { pages, .. } => Some(pages),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(refills.len(), 48);
+    assert!(refills.iter().all(|&p| p == 63), "{refills:?}");
 }
