@@ -48,6 +48,21 @@ impl Allocator {
             let isolated: u64 = Order::all()
                 .map(|o| u64::from(zone.buddy.nr_free_of_type(o, MigrateType::Isolate)) << o.get())
                 .sum();
+            // Linux 6.12 counts the free highatomic pages apart
+            // (`nr_free_highatomic`, which its watermark checks hold back).
+            if self.kernel == crate::types::Kernel::V6_12 {
+                let highatomic: u64 = Order::all()
+                    .map(|o| {
+                        u64::from(zone.buddy.nr_free_of_type(o, MigrateType::HighAtomic)) << o.get()
+                    })
+                    .sum();
+                if zone.nr_free_highatomic != highatomic {
+                    return Err(format!(
+                        "{name}: nr_free_highatomic is {} but {highatomic} pages are on the highatomic lists",
+                        zone.nr_free_highatomic
+                    ));
+                }
+            }
             let buddy_pages = (zone.buddy.free_pages() - isolated) as i64;
             if zone.free_pages_snapshot() != buddy_pages {
                 return Err(format!(

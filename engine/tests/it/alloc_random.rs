@@ -7,7 +7,7 @@ use buddyscope_engine::alloc::reclaim::PageUse;
 use buddyscope_engine::alloc::Allocator;
 use buddyscope_engine::machine::{Machine, MachineConfig, NodeConfig};
 use buddyscope_engine::types::gfp::Gfp;
-use buddyscope_engine::types::PfnRange;
+use buddyscope_engine::types::{Kernel, PfnRange};
 use buddyscope_engine::{Event, Pfn, Rng};
 
 use crate::common::seeded;
@@ -22,7 +22,7 @@ const MASKS: [&str; 6] = [
 ];
 
 /// A small random machine: one or two nodes of 16-64 MiB, so pressure comes fast.
-fn machine(rng: &mut Rng) -> Machine {
+fn machine(rng: &mut Rng, kernel: Kernel) -> Machine {
     let nodes = 1 + rng.below(2);
     let mut start = 0x100u64;
     let config = MachineConfig {
@@ -40,14 +40,15 @@ fn machine(rng: &mut Rng) -> Machine {
                 }
             })
             .collect(),
+        kernel,
         ..MachineConfig::default()
     };
     Machine::build(&config).expect("a valid random machine")
 }
 
-fn run(seed: u64, ops: u64) -> Result<(), String> {
+fn run(seed: u64, ops: u64, kernel: Kernel) -> Result<(), String> {
     let mut rng = Rng::new(seed);
-    let machine = machine(&mut rng);
+    let machine = machine(&mut rng, kernel);
     let mut allocator = Allocator::from_machine(&machine).map_err(|e| e.to_string())?;
     allocator.check_invariants()?;
     let masks: Vec<Gfp> = MASKS.iter().map(|m| Gfp::parse(m).unwrap()).collect();
@@ -157,6 +158,19 @@ fn random_workloads_keep_every_invariant() {
     seeded::run(
         "alloc_random::random_workloads_keep_every_invariant",
         12,
-        |seed| run(seed, ops),
+        |seed| run(seed, ops, Kernel::V6_1),
+    );
+}
+
+/// The same on Linux 6.12's paths (per-cpu high tuning, claim and steal, the
+/// per-migratetype accounting), with 6.12's own invariants: `nr_free_highatomic`
+/// equal to the pages on the highatomic lists.
+#[test]
+fn random_workloads_keep_every_invariant_on_6_12() {
+    let ops = 4_000 * seeded::size();
+    seeded::run(
+        "alloc_random::random_workloads_keep_every_invariant_on_6_12",
+        12,
+        |seed| run(seed, ops, Kernel::V6_12),
     );
 }

@@ -34,6 +34,7 @@ mod reclaim;
 mod session;
 mod share;
 mod simulation;
+mod v6_12;
 mod view;
 mod watermark;
 mod workload;
