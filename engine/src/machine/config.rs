@@ -117,8 +117,7 @@ pub struct MachineConfig {
     /// `find_zone_movable_pfns_for_nodes()`), and kernelcore=/movablecore= are
     /// ignored. `None` (the default): no `movable_node`.
     pub movable_node: Option<Vec<PfnRange>>,
-    /// The kernel whose boot-time setup rules apply (default 6.1). With 6.12 only the
-    /// boot-time setup differs; allocation and free follow 6.1's rules.
+    /// The kernel whose rules apply, at boot and at run time (default 6.1).
     pub kernel: Kernel,
 }
 

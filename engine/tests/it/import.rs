@@ -1543,15 +1543,16 @@ fn a_newer_kernel_is_told_which_rules_differ() {
          12.2.0-14+deb12u1) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP PREEMPT_DYNAMIC Debian \
          6.12.95-1~bpo12+1 (2026-10-02)",
     );
-    // 6.12: the machine gets 6.12's boot-time rules; the note names what is still 6.1's.
+    // 6.12: the machine gets 6.12's rules; the note names what is still 6.1's.
     let (config, notes) = import(&text);
     assert_eq!(config.kernel, buddyscope_engine::types::Kernel::V6_12);
     let note = note_with(
         &notes,
         &[
             "Linux 6.12.95+deb12-amd64 (6.12)",
-            "set up by 6.12's boot-time rules",
-            "allocation and free still follow Linux 6.1's rules",
+            "follows Linux 6.12's rules at boot",
+            "and in allocation and free",
+            "decay_pcp_high()",
         ],
     );
     assert!(note.contains("free_high"), "{note}");
