@@ -446,8 +446,9 @@ pub fn next_step_where(
 /// so the page and the tests agree on what counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum EventKind {
-    /// `__rmqueue_fallback()` took a block of another migratetype
-    /// (mm_page_alloc_extfrag), claiming the pageblock or not.
+    /// `__rmqueue_fallback()` (6.12: `__rmqueue_claim()` or `__rmqueue_steal()`) took
+    /// a block of another migratetype (mm_page_alloc_extfrag), claiming the pageblock
+    /// or not.
     Steal,
     /// A fallback that claimed the pageblock for the requested migratetype
     /// (`steal_suitable_fallback()` moved it: `claimed`).
@@ -493,8 +494,10 @@ impl EventKind {
     /// What a learner reads in the select, with the kernel function to search for.
     pub fn label(self) -> &'static str {
         match self {
-            EventKind::Steal => "steal (__rmqueue_fallback)",
-            EventKind::Claim => "pageblock claimed (steal_suitable_fallback)",
+            EventKind::Steal => "fallback to another migratetype (mm_page_alloc_extfrag)",
+            EventKind::Claim => {
+                "pageblock claimed (6.1: steal_suitable_fallback, 6.12: try_to_steal_block)"
+            }
             EventKind::Merge => "buddy merge (__free_one_page)",
             EventKind::Kswapd => "kswapd woken or run",
             EventKind::Compaction => "compaction",
