@@ -142,6 +142,9 @@ fn every_dump_loads_and_dumps_back_unchanged() {
                 let allocator =
                     Allocator::from_dump(&parsed, 15_000).unwrap_or_else(|e| panic!("{name}: {e}"));
                 assert_eq!(allocator.kernel(), kernel, "{name}");
+                allocator
+                    .check_invariants()
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
                 let again = allocator.to_dump(&stem, 1);
                 assert_eq!(again, parsed, "{name}");
                 assert_eq!(write_dump(&again), normalise_t_ns(&text), "{name}");
