@@ -421,6 +421,13 @@ fn version_2_values_the_model_recomputes_must_agree() {
         err.contains("zone 0 DMA32") && err.contains("promo=739") && err.contains("738"),
         "{err}"
     );
+    // Watermarks at the top of the range: the sum saturates rather than overflows.
+    let huge = text.replacen(" high=49 ", &format!(" high={} ", u64::MAX), 1);
+    let err = load(&huge).unwrap_err();
+    assert!(
+        err.contains("promo=57") && err.contains(&u64::MAX.to_string()),
+        "{err}"
+    );
     let err = load(&text.replace(" promo=57 unaccepted=0", " promo=57 unaccepted=2")).unwrap_err();
     assert!(err.contains("zone 0 DMA: unaccepted=2"), "{err}");
     let err = load(&text.replacen(" flags=0x0 ", " flags=0x8 ", 1)).unwrap_err();

@@ -120,7 +120,7 @@ fn known_zone_flags(kernel: Kernel) -> u64 {
 /// boost at 0), as it sets high one step above low.
 fn promo_watermark(z: &ZoneState) -> u64 {
     let [_, low, high] = z.watermark;
-    high + high.saturating_sub(low)
+    high.saturating_add(high.saturating_sub(low))
 }
 
 /// The raw type of the pageblock holding `pfn` (`None` where it has no memmap).
