@@ -156,7 +156,8 @@ enum Command {
     },
     /// Replay a real kernel run: load CASE_DIR/before.txt, run workload.txt with the
     /// gfp masks of header.txt, write allocs.txt, after.txt, LABEL.txt for each
-    /// `D LABEL` op and events.txt into --out, in the case's own formats.
+    /// `D LABEL` op and events.txt into --out, in the case's own formats (the Linux
+    /// 6.1 module's version 1 or the 6.12 module's version 2).
     Replay {
         /// A case folder (before.txt, header.txt, workload.txt, optionally vm.txt).
         case_dir: PathBuf,

@@ -142,6 +142,9 @@ fn every_dump_loads_and_dumps_back_unchanged() {
                 let allocator =
                     Allocator::from_dump(&parsed, 15_000).unwrap_or_else(|e| panic!("{name}: {e}"));
                 assert_eq!(allocator.kernel(), kernel, "{name}");
+                allocator
+                    .check_invariants()
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
                 let again = allocator.to_dump(&stem, 1);
                 assert_eq!(again, parsed, "{name}");
                 assert_eq!(write_dump(&again), normalise_t_ns(&text), "{name}");
@@ -418,6 +421,13 @@ fn version_2_values_the_model_recomputes_must_agree() {
         err.contains("zone 0 DMA32") && err.contains("promo=739") && err.contains("738"),
         "{err}"
     );
+    // Watermarks at the top of the range: the sum saturates rather than overflows.
+    let huge = text.replacen(" high=49 ", &format!(" high={} ", u64::MAX), 1);
+    let err = load(&huge).unwrap_err();
+    assert!(
+        err.contains("promo=57") && err.contains(&u64::MAX.to_string()),
+        "{err}"
+    );
     let err = load(&text.replace(" promo=57 unaccepted=0", " promo=57 unaccepted=2")).unwrap_err();
     assert!(err.contains("zone 0 DMA: unaccepted=2"), "{err}");
     let err = load(&text.replacen(" flags=0x0 ", " flags=0x8 ", 1)).unwrap_err();
@@ -433,41 +443,70 @@ fn version_2_values_the_model_recomputes_must_agree() {
 }
 
 /// The two checks version 2 added print where FORMAT.md puts them (after the 55
-/// `free` lines, after `buddy_pages`) and are kept verbatim, in place.
+/// `free` lines, after `buddy_pages`), are kept verbatim in place, and a 6.12
+/// allocator whose state breaks them prints them as the module would: here a free
+/// order-10 M block half in a pageblock retyped U, four M blocks in one retyped R,
+/// and `nr_free_highatomic` 8 with no HIGHATOMIC free page.
 #[test]
 fn version_2_check_lines_round_trip() {
     let good = read_in(V2, "split-merge", "before.txt");
-    let note = "note freelist-vs-pageblock 0 DMA32 order=3 mt=M pfn=16896 pageblock_pfn=16896 \
-                pageblock_mt=U";
-    let warn = "warn nr_free_highatomic-mismatch 0 DMA32 lists=0 nr_free_highatomic=8";
-    let text = good
-        .replace(
-            "free 0 DMA32 10 I 0 :\n",
-            &format!("free 0 DMA32 10 I 0 :\n{note}\n"),
+    let dma_note = "note freelist-vs-pageblock 0 DMA order=10 mt=M pfn=1024 pageblock_pfn=1024 \
+                    pageblock_mt=U";
+    // Pageblock 15360 holds free M blocks of orders 1, 2, 5 and 6 (and no pcp page).
+    let dma32_notes = [(1, 15770), (2, 15772), (5, 15776), (6, 15808)].map(|(order, pfn)| {
+        format!(
+            "note freelist-vs-pageblock 0 DMA32 order={order} mt=M pfn={pfn} \
+             pageblock_pfn=15360 pageblock_mt=R"
         )
-        .replace(
-            "buddy_pages 0 DMA32 ",
-            &format!("{warn}\nbuddy_pages 0 DMA32 "),
-        );
-    // The warn goes after the buddy_pages line: move it there.
-    let text = {
+    });
+    let warn = "warn nr_free_highatomic-mismatch 0 DMA32 lists=0 nr_free_highatomic=8";
+    let insert_after = |text: &str, line_start: &str, new: &str| {
         let mut lines: Vec<&str> = text.lines().collect();
-        let at = lines.iter().position(|l| *l == warn).unwrap();
-        lines.swap(at, at + 1);
+        let at = lines
+            .iter()
+            .position(|l| l.starts_with(line_start))
+            .unwrap();
+        lines.insert(at + 1, new);
         lines.join("\n") + "\n"
     };
+    let text = good
+        .replace(
+            "pageblocks 0 DMA first_pfn=0 nr=8 : U1 M7",
+            "pageblocks 0 DMA first_pfn=0 nr=8 : U1 M1 U1 M5",
+        )
+        .replace(
+            "pageblocks 0 DMA32 first_pfn=4096 nr=120 : M24 U2",
+            "pageblocks 0 DMA32 first_pfn=4096 nr=120 : M22 R1 M1 U2",
+        )
+        .replacen("nr_free_highatomic=0", "nr_free_highatomic=8", 2)
+        .replacen("nr_free_highatomic=8", "nr_free_highatomic=0", 1);
+    let text = insert_after(&text, "free 0 DMA 10 I ", dma_note);
+    let text = insert_after(&text, "free 0 DMA32 10 I ", &dma32_notes.join("\n"));
+    let text = insert_after(&text, "buddy_pages 0 DMA32 ", warn);
     let d = parse_dump(&text).unwrap();
     let extra: Vec<&str> = d.extra.iter().map(|e| e.line.as_str()).collect();
-    assert_eq!(extra, [note, warn]);
+    let mut expected = vec![dma_note];
+    expected.extend(dma32_notes.iter().map(String::as_str));
+    expected.push(warn);
+    assert_eq!(extra, expected);
     assert_eq!(write_dump(&d), normalise_t_ns(&text));
-    assert_eq!(
-        line_of(&text, "note freelist"),
-        line_of(&text, "free 0 DMA32 10 I") + 1
-    );
     assert_eq!(
         line_of(&text, "warn nr_free"),
         line_of(&text, "buddy_pages 0 DMA32") + 1
     );
+    // The model prints the same lines for the state it loaded.
+    let allocator = Allocator::from_dump(&d, 15_000).unwrap();
+    assert_eq!(
+        write_dump(&allocator.to_dump("before", 1)),
+        normalise_t_ns(&text)
+    );
+    // A 6.1 dump has no such checks.
+    let v1 = read("split-merge", "before.txt").replace(
+        "pageblocks 0 DMA first_pfn=0 nr=8 : U1 M7",
+        "pageblocks 0 DMA first_pfn=0 nr=8 : U1 M1 U1 M5",
+    );
+    let allocator = Allocator::from_dump(&parse_dump(&v1).unwrap(), 15_000).unwrap();
+    assert!(allocator.to_dump("before", 1).extra.is_empty());
 }
 
 #[test]

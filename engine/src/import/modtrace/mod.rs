@@ -1,8 +1,12 @@
-//! The text formats of the real-kernel runs in `tests/data/modtrace/` (a kernel module
-//! that dumps the whole Linux 6.1 allocator state, runs an alloc/free script with
-//! interrupts off and records what the kernel returned): the state dumps
-//! (`before.txt`, `after.txt`, `dN.txt`), `header.txt`, the workload script,
-//! `allocs.txt` and `events.txt`, as plain data with a parser and a writer each.
+//! The text formats of the real-kernel runs in `tests/data/modtrace/` and
+//! `tests/data/modtrace-6.12/` (a kernel module that dumps the whole allocator state,
+//! runs an alloc/free script with interrupts off and records what the kernel
+//! returned): the state dumps (`before.txt`, `after.txt`, `dN.txt`), `header.txt`, the
+//! workload script, `allocs.txt` and `events.txt`, as plain data with a parser and a
+//! writer each. The Linux 6.1 module writes format version 1, the 6.12 module version
+//! 2 (new zone and per-cpu fields, a pcp page's `/X` read from its pageblock, the
+//! header's `max_page_order`); both are read and written, and a dump's
+//! [`StateDump::kernel`] says which it is.
 //!
 //! The writers print exactly what the module prints, so an engine's replay can be
 //! written in the same files and compared line by line (`replaycmp.py`). The parsers

@@ -19,7 +19,7 @@ use crate::buddy::{BuddyZone, TraceSink, PAGEBLOCK_NO_MEMMAP};
 use crate::event::Event;
 use crate::import::modtrace::{self, AllocRecord, Op, StateDump};
 use crate::types::gfp::Gfp;
-use crate::types::{Kernel, MigrateType, Order, Pfn, MAX_ORDER, NR_PCP_LISTS};
+use crate::types::{Kernel, MigrateType, Order, Pfn, MAX_ORDER, NR_PCP_LISTS, PAGEBLOCK_PAGES};
 
 /// What a replay produces, each in the case's own format.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,9 +83,11 @@ impl Allocator {
     }
 
     /// The state in the dump format of the allocator's kernel (version 1 for Linux
-    /// 6.1, version 2 for 6.12), labelled `label`.
+    /// 6.1, version 2 for 6.12), labelled `label`. A 6.12 dump also has the check
+    /// lines the 6.12 module prints when the state breaks an invariant of that kernel
+    /// (`zone_check_lines()`).
     pub fn to_dump(&self, label: &str, run: u32) -> StateDump {
-        StateDump {
+        let mut dump = StateDump {
             kernel: self.kernel,
             label: label.to_string(),
             run,
@@ -96,7 +98,11 @@ impl Allocator {
                 .map(|z| zone_to_dump(z, self.cpu, self.kernel))
                 .collect(),
             extra: Vec::new(),
+        };
+        if self.kernel == Kernel::V6_12 {
+            dump.extra = check_lines(self, &dump);
         }
+        dump
     }
 }
 
@@ -114,7 +120,7 @@ fn known_zone_flags(kernel: Kernel) -> u64 {
 /// boost at 0), as it sets high one step above low.
 fn promo_watermark(z: &ZoneState) -> u64 {
     let [_, low, high] = z.watermark;
-    high + high.saturating_sub(low)
+    high.saturating_add(high.saturating_sub(low))
 }
 
 /// The raw type of the pageblock holding `pfn` (`None` where it has no memmap).
@@ -282,6 +288,108 @@ fn zone_from_dump(z: &modtrace::ZoneDump, kernel: Kernel) -> Result<ZoneState, S
         }
     }
     Ok(state)
+}
+
+/// The typed lines of a zone block before its `buddy_pages` line: `zone`,
+/// `lowmem_reserve`, `nr_free_pages`, `nr_free` and the 55 `free` lines.
+const ZONE_LINES_BEFORE_BUDDY_PAGES: usize = 4 + crate::types::NR_ORDERS * MigrateType::ALL.len();
+
+/// The check lines of a 6.12 dump, each placed after the line the module prints it
+/// after, in the order `write_dump` prints the zones (by node, then any zone of no
+/// listed node).
+fn check_lines(allocator: &Allocator, dump: &StateDump) -> Vec<modtrace::ExtraLine> {
+    let mut extra = Vec::new();
+    // Typed lines so far: `dump begin` is line 0.
+    let mut line = 0usize;
+    let zone_block = |index: usize, line: &mut usize, extra: &mut Vec<modtrace::ExtraLine>| {
+        let (Some(z), Some(zd)) = (allocator.zones.get(index), dump.zones.get(index)) else {
+            return;
+        };
+        let start = *line + 1;
+        let (notes, warn) = zone_check_lines(z);
+        let last_free = start + ZONE_LINES_BEFORE_BUDDY_PAGES - 1;
+        for note in notes {
+            extra.push(modtrace::ExtraLine {
+                after: last_free,
+                line: note,
+            });
+        }
+        if let Some(warn) = warn {
+            extra.push(modtrace::ExtraLine {
+                after: last_free + 1,
+                line: warn,
+            });
+        }
+        // + buddy_pages, one pcp line and NR_PCP_LISTS pcplist lines per CPU, and
+        // the pageblocks line.
+        *line = last_free + 1 + zd.pcps.len() * (1 + NR_PCP_LISTS) + 1;
+    };
+    for node in &dump.nodes {
+        line += 3;
+        for (index, _) in dump
+            .zones
+            .iter()
+            .enumerate()
+            .filter(|(_, z)| z.nid == node.nid)
+        {
+            zone_block(index, &mut line, &mut extra);
+        }
+    }
+    for (index, _) in dump
+        .zones
+        .iter()
+        .enumerate()
+        .filter(|(_, z)| !dump.nodes.iter().any(|n| n.nid == z.nid))
+    {
+        zone_block(index, &mut line, &mut extra);
+    }
+    extra
+}
+
+/// The two invariants the 6.12 module checks in a zone, as the lines it prints when
+/// they fail: a `note freelist-vs-pageblock` for every free block and every
+/// pageblock it covers whose type is not the free list's (6.10's free lists are
+/// type-pure: `move_to_free_list()` moves a retyped pageblock's blocks), walked as
+/// the `free` lines are; and a `warn nr_free_highatomic-mismatch` when the pages on
+/// the HIGHATOMIC lists are not `nr_free_highatomic`, which `account_freepages()`
+/// keeps.
+fn zone_check_lines(z: &ZoneState) -> (Vec<String>, Option<String>) {
+    let buddy = &z.buddy;
+    let id = format!("{} {}", z.nid, z.zone.name());
+    let letter = |mt: Option<MigrateType>| mt.map_or('-', modtrace::mt_letter);
+    let mut notes = Vec::new();
+    for order in Order::all() {
+        let pages = 1u64 << order.get();
+        for mt in MigrateType::ALL {
+            for pfn in buddy.free_list(order, mt) {
+                let mut block = pfn.0 & !(PAGEBLOCK_PAGES - 1);
+                while block < pfn.0 + pages {
+                    let block_mt = pageblock_mt(buddy, block);
+                    if block_mt != Some(mt) {
+                        notes.push(format!(
+                            "note freelist-vs-pageblock {id} order={} mt={} pfn={} \
+                             pageblock_pfn={block} pageblock_mt={}",
+                            order.get(),
+                            modtrace::mt_letter(mt),
+                            pfn.0,
+                            letter(block_mt)
+                        ));
+                    }
+                    block += PAGEBLOCK_PAGES;
+                }
+            }
+        }
+    }
+    let lists: u64 = Order::all()
+        .map(|order| (buddy.free_list(order, MigrateType::HighAtomic).len() as u64) << order.get())
+        .sum();
+    let warn = (lists != z.nr_free_highatomic).then(|| {
+        format!(
+            "warn nr_free_highatomic-mismatch {id} lists={lists} nr_free_highatomic={}",
+            z.nr_free_highatomic
+        )
+    });
+    (notes, warn)
 }
 
 fn zone_to_dump(z: &ZoneState, current_cpu: u32, kernel: Kernel) -> modtrace::ZoneDump {
