@@ -779,16 +779,20 @@ fn pcp_high_sentence(t: &PcpHighTuning) -> String {
             t.batch, t.threshold
         ),
         PcpHighRule::Grow => {
+            let need = t.free_count + t.batch;
             if t.high_after > t.high_before {
                 format!(
-                    "the lists reached high: it grows to hold a batch of frees, free_count + batch = {} (within the range): {change}; drain past {}",
-                    t.free_count + t.batch,
-                    t.threshold
+                    "the lists reached high, so it grows to hold a batch of frees: clamp(free_count + batch = {need}, {}, {}) = {}: {change}; drain past {}",
+                    t.high_min, t.high_max, t.high_after, t.threshold
+                )
+            } else if need > t.high_before {
+                format!(
+                    "the lists reached high, already at high_max {} (free_count + batch = {need}): {change}; drain past {}",
+                    t.high_max, t.threshold
                 )
             } else {
                 format!(
-                    "the lists reached high, which already holds free_count + batch = {}: {change}; drain past {}",
-                    t.free_count + t.batch,
+                    "the lists reached high, which already holds free_count + batch = {need}: {change}; drain past {}",
                     t.threshold
                 )
             }
