@@ -285,10 +285,7 @@ impl Allocator {
             for z in 0..self.zones.len() {
                 // 6.12's drain_pages_zone() gives back at most batch << 5 pages per
                 // free_pcppages_bulk(), each round starting again at list 0.
-                loop {
-                    let Some(pcp) = self.zones[z].pcp_mut(cpu) else {
-                        break;
-                    };
+                while let Some(pcp) = self.zones[z].pcp_mut(cpu) {
                     let count = pcp.count;
                     if count == 0 {
                         break;

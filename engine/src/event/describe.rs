@@ -606,82 +606,6 @@ fn contig_sentence(event: &Event) -> Option<String> {
     Some(sentence)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::event::tests::one_of_each;
-
-    /// Exactly one family writes each event's sentence, so `describe` never falls
-    /// back to the Debug text and no sentence depends on the order of the families.
-    #[test]
-    fn every_event_has_one_sentence() {
-        for event in one_of_each() {
-            let sentences: Vec<String> = [
-                free_list_sentence(&event),
-                pcp_sentence(&event),
-                zone_sentence(&event),
-                reclaim_sentence(&event),
-                contig_sentence(&event),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
-            assert_eq!(sentences.len(), 1, "{event:?}: {sentences:?}");
-            assert!(!sentences[0].is_empty(), "{event:?}");
-        }
-    }
-
-    /// kswapd's balance check shows the lowmem_reserve of its highest zone and, above
-    /// order 0, the order's subtraction and the free-area scan, as
-    /// `zone_watermark_ok_safe()` computes them.
-    #[test]
-    fn the_balance_check_shows_the_reserve_and_the_order() {
-        let check = BalanceCheck {
-            zone: Some(crate::types::ZoneType::Dma),
-            highest: crate::types::ZoneType::Normal,
-            free: 2398,
-            high: 13,
-            boost: 0,
-            lowmem_reserve: 2000,
-            highatomic: 0,
-            cma: None,
-            check: super::super::FullCheck {
-                mark: 13,
-                min: 13,
-                usable: 2395,
-                free_ok: true,
-                scan: Some(super::super::FreeAreaScan::Found {
-                    order: crate::types::Order::new(3).unwrap(),
-                    migratetype: crate::types::MigrateType::Movable,
-                }),
-            },
-            balanced: true,
-        };
-        assert_eq!(
-            balance_words(0, &check, 2),
-            "zone 0:DMA is balanced: __zone_watermark_ok: free 2398 − ((1<<2) − 1 = 3) \
-             − highatomic reserve 0 = 2395 > high 13 + lowmem_reserve for Normal requests 2000 = 2013, \
-             and free_area[3] has a block on free_list[Movable]"
-        );
-        let failed = BalanceCheck {
-            free: 1900,
-            balanced: false,
-            check: super::super::FullCheck {
-                usable: 1900,
-                free_ok: false,
-                scan: None,
-                ..check.check
-            },
-            ..check
-        };
-        assert_eq!(
-            balance_words(0, &failed, 0),
-            "no zone up to Normal is balanced; the highest, zone 0:DMA, fails __zone_watermark_ok: \
-             free 1900 − highatomic reserve 0 = 1900 is not above high 13 + lowmem_reserve for Normal requests 2000 = 2013"
-        );
-    }
-}
-
 /// 6.12's `nr_pcp_alloc()`, with its arithmetic.
 fn pcp_alloc_size_sentence(s: &PcpAllocSize) -> String {
     let clamp = if s.high_found == s.high_clamped {
@@ -800,4 +724,80 @@ fn pcp_high_sentence(t: &PcpHighTuning) -> String {
         PcpHighRule::Unchanged => format!("below high: {change}, no drain"),
     };
     format!("{head}: {body}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::tests::one_of_each;
+
+    /// Exactly one family writes each event's sentence, so `describe` never falls
+    /// back to the Debug text and no sentence depends on the order of the families.
+    #[test]
+    fn every_event_has_one_sentence() {
+        for event in one_of_each() {
+            let sentences: Vec<String> = [
+                free_list_sentence(&event),
+                pcp_sentence(&event),
+                zone_sentence(&event),
+                reclaim_sentence(&event),
+                contig_sentence(&event),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            assert_eq!(sentences.len(), 1, "{event:?}: {sentences:?}");
+            assert!(!sentences[0].is_empty(), "{event:?}");
+        }
+    }
+
+    /// kswapd's balance check shows the lowmem_reserve of its highest zone and, above
+    /// order 0, the order's subtraction and the free-area scan, as
+    /// `zone_watermark_ok_safe()` computes them.
+    #[test]
+    fn the_balance_check_shows_the_reserve_and_the_order() {
+        let check = BalanceCheck {
+            zone: Some(crate::types::ZoneType::Dma),
+            highest: crate::types::ZoneType::Normal,
+            free: 2398,
+            high: 13,
+            boost: 0,
+            lowmem_reserve: 2000,
+            highatomic: 0,
+            cma: None,
+            check: super::super::FullCheck {
+                mark: 13,
+                min: 13,
+                usable: 2395,
+                free_ok: true,
+                scan: Some(super::super::FreeAreaScan::Found {
+                    order: crate::types::Order::new(3).unwrap(),
+                    migratetype: crate::types::MigrateType::Movable,
+                }),
+            },
+            balanced: true,
+        };
+        assert_eq!(
+            balance_words(0, &check, 2),
+            "zone 0:DMA is balanced: __zone_watermark_ok: free 2398 − ((1<<2) − 1 = 3) \
+             − highatomic reserve 0 = 2395 > high 13 + lowmem_reserve for Normal requests 2000 = 2013, \
+             and free_area[3] has a block on free_list[Movable]"
+        );
+        let failed = BalanceCheck {
+            free: 1900,
+            balanced: false,
+            check: super::super::FullCheck {
+                usable: 1900,
+                free_ok: false,
+                scan: None,
+                ..check.check
+            },
+            ..check
+        };
+        assert_eq!(
+            balance_words(0, &failed, 0),
+            "no zone up to Normal is balanced; the highest, zone 0:DMA, fails __zone_watermark_ok: \
+             free 1900 − highatomic reserve 0 = 1900 is not above high 13 + lowmem_reserve for Normal requests 2000 = 2013"
+        );
+    }
 }
