@@ -72,5 +72,5 @@ pub const LIMITATIONS: &[&str] = &[
     "Zoomed out, one pixel stands for several pages and shows their mean colour; zoom in to see single pages and buddy block outlines.",
     "The address-space picture is not to scale by default: whole rows with no memory (holes, offline sections) are collapsed to a hatched band labelled with the pfns and size it stands for, and rows before the first memory or after the last are left out (named above the picture). The \"true scale\" switch draws every pfn at its size.",
     "Pages on a per-cpu list are drawn as such; the buddy allocator counts them as allocated, which is what the buddyinfo and pagetypeinfo tables show.",
-    "A machine with kernel = \"6.12\" runs Linux 6.12's boot-time setup and allocation and free paths, except decay_pcp_high() (the vmstat worker's periodic decay of per-cpu high: the model has no clock) and the reduced reclaim, compaction, OOM, contiguous-range and hotplug paths, which keep Linux 6.1's rules.",
+    "A machine with kernel = \"6.12\" runs Linux 6.12's boot-time setup and allocation and free paths, except decay_pcp_high() (the vmstat worker's periodic decay of per-cpu high: the model has no clock) and the reduced reclaim, compaction, OOM, contiguous-range and hotplug paths and the kmem trace replay's follow mode, which keep Linux 6.1's rules.",
 ];

@@ -46,8 +46,8 @@ impl Kernel {
             Kernel::V6_12 => Some(
                 "kernel 6.12: boot-time setup, allocation and free follow Linux 6.12; not yet 6.12's: \
                  decay_pcp_high() (the vmstat worker's once-a-second decay of per-cpu high: the model has \
-                 no clock), and the reduced reclaim, compaction, OOM, contiguous-range and hotplug paths, \
-                 which keep Linux 6.1's rules",
+                 no clock), and the reduced reclaim, compaction, OOM, contiguous-range and hotplug paths and \
+                 the kmem trace replay's follow mode, which keep Linux 6.1's rules",
             ),
         }
     }

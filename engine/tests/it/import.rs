@@ -1552,7 +1552,6 @@ fn a_newer_kernel_is_told_which_rules_differ() {
             "Linux 6.12.95+deb12-amd64 (6.12)",
             "follows Linux 6.12's rules at boot",
             "and in allocation and free",
-            "decay_pcp_high()",
         ],
     );
     assert!(note.contains("free_high"), "{note}");

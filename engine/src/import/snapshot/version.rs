@@ -100,10 +100,6 @@ fn distribution(line: &str) -> Option<&'static str> {
     })
 }
 
-/// What a 6.12 machine does not get from 6.12 (kept in words the other notes share).
-const NOT_YET_6_12: &str = "not modelled for 6.12: decay_pcp_high() (the model has no clock), and the \
-                            reduced reclaim, compaction, OOM, contiguous-range and hotplug paths keep Linux 6.1's rules";
-
 /// One rule of the model that another kernel version computes differently.
 struct Difference {
     /// The difference holds for versions in `[from, to)`.
@@ -192,10 +188,10 @@ pub(super) fn kernel_version_notes(kernel: Option<&KernelVersion>, notes: &mut V
         notes.push(format!(
             "dmesg says this is Linux {} (6.12): the machine follows Linux 6.12's rules at boot (watermarks, \
              pageset high_min/high_max, zonelists) and in allocation and free (per-cpu high tuning, \
-             alloc_factor refills, free_high drains, the claim/steal fallback); {}. Managed counts are copied \
-             from the snapshot, so they are this kernel's",
+             alloc_factor refills, free_high drains, the claim/steal fallback); what it does not model of \
+             6.12 is listed where a 6.12 machine is run. Managed counts are copied from the snapshot, so \
+             they are this kernel's",
             kernel.release,
-            NOT_YET_6_12
         ));
         return;
     }
