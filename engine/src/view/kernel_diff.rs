@@ -26,6 +26,9 @@ pub struct KernelDiffView {
     pub zonelists: Vec<RowView>,
     /// The first call whose events differ, or `None` when the runs never do.
     pub first: Option<FirstCallView>,
+    /// The first call (0-based) whose outcome differs, which may come long after the
+    /// first whose events do.
+    pub first_outcome: Option<usize>,
     /// The last line: calls compared and differing, the first outcome that differs,
     /// and each zone's free pages at the end on both sides.
     pub summary: String,
@@ -114,6 +117,7 @@ pub fn kernel_diff_view(diff: &KernelDiff, kernel: Kernel) -> KernelDiffView {
             .first
             .as_ref()
             .map(|first| first_call_view(first, side_index)),
+        first_outcome: diff.first_outcome,
         summary: summary(diff),
         kernels,
         zones,

@@ -277,3 +277,22 @@ fn a_bad_machine_or_workload_names_the_side_and_the_problem() {
     );
     assert!(err.to_string().contains("line 1"), "{err}");
 }
+
+#[test]
+fn every_library_scenario_loads_on_either_kernel_and_compares() {
+    use buddyscope_engine::limits::PAGE_OPERATIONS_MAX;
+    use buddyscope_engine::scenario::library;
+    for entry in library::ENTRIES {
+        let mut scenario = parse_scenario(entry.text).unwrap();
+        for kernel in Kernel::ALL {
+            scenario.machine.kernel = kernel;
+            let loaded = buddyscope_engine::view::load(&scenario)
+                .unwrap_or_else(|e| panic!("{} on {kernel}: {e}", entry.name));
+            assert!(loaded.operations > 0, "{} on {kernel}", entry.name);
+            assert_eq!(loaded.session.current().kernel(), kernel, "{}", entry.name);
+        }
+        let diff = KernelDiff::run(&scenario, Some(PAGE_OPERATIONS_MAX))
+            .unwrap_or_else(|e| panic!("{}: {e}", entry.name));
+        assert!(diff.calls_compared > 0, "{}", entry.name);
+    }
+}
