@@ -65,13 +65,17 @@ for (const [width, height] of [[1440, 900], [1024, 768]]) {
       (await sides.nth(i).locator('li.differs').textContent()).match(/ low (\d+) /)[1]));
     assert.notEqual(oldLow, newLow, 'the two kernels check against different lows');
     assert.match(await page.locator('#kernel-summary').textContent(), /calls compared, \d+ differ; outcomes first differ at call \d+/);
-    await page.locator('#kernel-diff').scrollIntoViewIfNeeded();
-    await page.locator('#kernel-diff h2').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await page.locator('#kernel-diff').evaluate((el) => el.scrollIntoView({ block: 'start' }));
     await page.screenshot({ path: join(SHOTS, `kernel-compare-${width}x${height}.png`) });
 
     // Jump: the cursor goes to call 1, just past the differing event.
     await page.locator('#kernel-go-first').click();
     await page.waitForFunction(() => /^Call 1 of /.test(document.getElementById('call-heading').textContent));
+    // ... and the step panel is brought into view, below the sticky controls.
+    const heading = await page.locator('#call-heading').boundingBox();
+    const controls = await page.locator('.controls').boundingBox();
+    assert.ok(heading.y >= controls.y + controls.height - 1 && heading.y < height, `the call heading is at ${heading.y}`);
+    await page.screenshot({ path: join(SHOTS, `kernel-jumped-${width}x${height}.png`) });
     const current = page.locator('#call-events li.current');
     const text = await current.textContent();
     assert.match(text, /^zone_watermark_fast zone 0:Movable/);

@@ -84,6 +84,20 @@ fn side(side: &SideView) -> Html {
     }
 }
 
+/// Moves the cursor, then brings the step panel into view (it is at the top of the
+/// page, the comparison far below).
+fn go_to(on_action: &Callback<Action>, call: usize, event: usize) -> Callback<MouseEvent> {
+    on_action.reform(move |_: MouseEvent| {
+        if let Some(heading) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id("call-heading"))
+        {
+            heading.scroll_into_view();
+        }
+        Action::ShowCall { call, event }
+    })
+}
+
 fn result(view: &KernelDiffView, kernel: &str, on_action: &Callback<Action>) -> Html {
     let first = match &view.first {
         None => {
@@ -91,7 +105,7 @@ fn result(view: &KernelDiffView, kernel: &str, on_action: &Callback<Action>) -> 
         }
         Some(first) => {
             let (call, event) = (first.call, first.event);
-            let go = on_action.reform(move |_: MouseEvent| Action::ShowCall { call, event });
+            let go = go_to(on_action, call, event);
             html! {
                 <div id="kernel-first">
                     <h3>{ format!("First difference: {}", first.title) }
@@ -110,7 +124,7 @@ fn result(view: &KernelDiffView, kernel: &str, on_action: &Callback<Action>) -> 
         .first_outcome
         .filter(|o| Some(*o) != view.first.as_ref().map(|f| f.call))
         .map(|call| {
-            let go = on_action.reform(move |_: MouseEvent| Action::ShowCall { call, event: 0 });
+            let go = go_to(on_action, call, 0);
             html! {
                 <button type="button" id="kernel-go-outcome" onclick={go}>
                     { format!("Go to call {}, where the outcomes first differ", call + 1) }
