@@ -46,8 +46,10 @@ for (const [width, height] of [[1440, 900], [1024, 768]]) {
     await page.screenshot({ path: join(SHOTS, `kernel-switch-${width}x${height}.png`) });
 
     // Compare: ZONE_MOVABLE's watermarks differ, and the first call's watermark check.
+    const started = Date.now();
     await page.locator('#kernel-compare').click();
     await page.waitForSelector('#kernel-boot');
+    console.log(`note: Compare kernels on zone-movable took ${Date.now() - started} ms (two runs of its ${await page.locator('#kernel-summary').textContent().then((t) => t.match(/^(\d+) calls/)[1])} calls)`);
     const movable = page.locator('#kernel-boot tr', { hasText: 'Node 0 Movable' });
     assert.equal(await movable.count(), 1);
     assert.match(await page.locator('#kernel-boot-summary').textContent(), /populated zones differ/);
