@@ -20,6 +20,10 @@ use crate::workload::{parse_workload, run_workload_seeded};
 /// The two kernels in the order every pair here is written: 6.1, then 6.12.
 pub const SIDES: [Kernel; 2] = [Kernel::V6_1, Kernel::V6_12];
 
+/// The name of the row that differs on every zone (6.1 has one `high`, 6.12 the
+/// range each CPU's `high` is tuned within).
+pub const PAGESET_HIGH_ROW: &str = "pageset high";
+
 /// A scenario run on both kernels, and what differs.
 #[derive(Clone, Debug)]
 pub struct KernelDiff {
@@ -235,7 +239,7 @@ fn zone_rows(a: &Zone, b: &Zone) -> Vec<BootRow> {
             format!("({})", values.join(", "))
         }),
         row("pageset batch", &|z| z.pcp_batch.to_string()),
-        row("pageset high", &pageset_high),
+        row(PAGESET_HIGH_ROW, &pageset_high),
     ]
 }
 

@@ -6,7 +6,9 @@
 use serde::Serialize;
 
 use crate::event::Event;
-use crate::report::kernel_diff::{BootRow, CallDiff, CallSide, KernelDiff, SIDES};
+use crate::report::kernel_diff::{
+    BootRow, CallDiff, CallSide, KernelDiff, PAGESET_HIGH_ROW, SIDES,
+};
 use crate::types::Kernel;
 use crate::view::panels::{describe_operation, describe_outcome};
 
@@ -133,23 +135,39 @@ fn row_view(row: &BootRow) -> RowView {
     }
 }
 
+/// The row that differs on every zone, kept apart in the summary so it does not read
+/// as a difference in the other numbers.
+const PAGESET_HIGH: &str = PAGESET_HIGH_ROW;
+
 fn boot_summary(diff: &KernelDiff) -> String {
-    if diff.boot_same() {
-        return format!(
-            "Boot-time setup: the same on both kernels ({} populated zones and every zonelist).",
-            diff.zones_same
-        );
-    }
+    let populated = diff.zones.len() + diff.zones_same;
+    let beyond_high = diff
+        .zones
+        .iter()
+        .filter(|z| z.rows.iter().any(|r| r.what != PAGESET_HIGH))
+        .count();
+    let numbers = if beyond_high == 0 {
+        format!(
+            "watermarks, lowmem_reserve and batch are the same in all {populated} populated zones"
+        )
+    } else {
+        format!("watermarks, lowmem_reserve or batch differ in {beyond_high} of {populated} populated zones")
+    };
+    let high = if diff
+        .zones
+        .iter()
+        .any(|z| z.rows.iter().any(|r| r.what == PAGESET_HIGH))
+    {
+        "; the pageset's high is one value on 6.1 and a range (high_min, high_max) on 6.12"
+    } else {
+        ""
+    };
     let zonelists = if diff.zonelists.is_empty() {
         "the zonelists are the same".to_string()
     } else {
         format!("{} zonelist rows differ", diff.zonelists.len())
     };
-    format!(
-        "Boot-time setup: {} of {} populated zones differ; {zonelists}.",
-        diff.zones.len(),
-        diff.zones.len() + diff.zones_same
-    )
+    format!("Boot-time setup: {numbers}{high}; {zonelists}.")
 }
 
 fn first_call_view(first: &CallDiff, side_index: usize) -> FirstCallView {

@@ -220,7 +220,8 @@ fn the_view_marks_the_first_differing_event_and_says_where_outcomes_part() {
         view.summary
     );
     assert!(
-        view.boot_summary.contains("3 of 3 populated zones differ"),
+        view.boot_summary
+            .contains("watermarks, lowmem_reserve or batch differ in 3 of 3 populated zones"),
         "{}",
         view.boot_summary
     );
@@ -249,6 +250,14 @@ fn runs_that_never_differ_say_so() {
         view.summary.contains("the runs never differ"),
         "{}",
         view.summary
+    );
+    assert!(
+        view.boot_summary.starts_with(
+            "Boot-time setup: watermarks, lowmem_reserve and batch are the same in all 2 populated \
+             zones; the pageset's high is one value on 6.1 and a range"
+        ),
+        "{}",
+        view.boot_summary
     );
     // No workload at all: nothing to compare.
     let mut bare = scenario("same-allocations.toml");
