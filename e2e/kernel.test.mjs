@@ -67,8 +67,14 @@ for (const [width, height] of [[1440, 900], [1024, 768]]) {
       (await sides.nth(i).locator('li.differs').textContent()).match(/ low (\d+) /)[1]));
     assert.notEqual(oldLow, newLow, 'the two kernels check against different lows');
     assert.match(await page.locator('#kernel-summary').textContent(), /calls compared, \d+ differ; outcomes first differ at call \d+/);
+    const returns = await page.locator('#kernel-outcome li').allTextContents();
+    assert.equal(returns.length, 2);
+    assert.match(returns[0], /^Linux 6\.1: allocation #\d+/);
+    assert.match(returns[1], /^Linux 6\.12: allocation #\d+/);
     await page.locator('#kernel-diff').evaluate((el) => el.scrollIntoView({ block: 'start' }));
     await page.screenshot({ path: join(SHOTS, `kernel-compare-${width}x${height}.png`) });
+    await page.locator('#kernel-summary').evaluate((el) => el.scrollIntoView({ block: 'center' }));
+    await page.screenshot({ path: join(SHOTS, `kernel-compare-end-${width}x${height}.png`) });
 
     // Jump: the cursor goes to call 1, just past the differing event.
     await page.locator('#kernel-go-first').click();

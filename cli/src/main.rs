@@ -789,6 +789,12 @@ fn run_diff_kernels(file: &str, at_most: Option<u64>) -> Result<(), String> {
             }
         }
     }
+    if let Some(call) = view.first_outcome {
+        println!("# Outcomes first differ: call {}", call + 1);
+        for returned in view.first_outcome_returns.iter().filter(|r| !r.is_empty()) {
+            println!("   {returned}");
+        }
+    }
     println!("# {}", view.summary);
     Ok(())
 }

@@ -754,6 +754,14 @@ fn diff_kernels_prints_the_boot_differences_and_the_first_differing_call() {
         stdout.contains("# 117 calls compared, 117 differ; outcomes first differ at call 116."),
         "{stdout}"
     );
+    // Where the outcomes part: ZONE_MOVABLE fails 6.1's low and passes 6.12's.
+    assert!(
+        stdout.contains(
+            "# Outcomes first differ: call 116\n   Linux 6.1: allocation #115: the order-10 block at pfn 0x1000 in node 0 DMA32\n   \
+             Linux 6.12: allocation #115: the order-10 block at pfn 0x7cc00 in node 0 Movable\n"
+        ),
+        "{stdout}"
+    );
     assert!(
         stderr.contains("kernel 6.12: only the boot-time setup"),
         "{stderr}"

@@ -31,6 +31,9 @@ pub struct KernelDiffView {
     /// The first call (0-based) whose outcome differs, which may come long after the
     /// first whose events do.
     pub first_outcome: Option<usize>,
+    /// What that call returned on each side, 6.1 first (empty strings when there is
+    /// no such call, or on a side whose run has fewer calls).
+    pub first_outcome_returns: [String; 2],
     /// The last line: calls compared and differing, the first outcome that differs,
     /// and each zone's free pages at the end on both sides.
     pub summary: String,
@@ -120,6 +123,17 @@ pub fn kernel_diff_view(diff: &KernelDiff, kernel: Kernel) -> KernelDiffView {
             .as_ref()
             .map(|first| first_call_view(first, side_index)),
         first_outcome: diff.first_outcome,
+        first_outcome_returns: diff.runs.each_ref().map(|run| {
+            diff.first_outcome
+                .and_then(|call| run.session.calls().get(call))
+                .map_or_else(String::new, |record| {
+                    format!(
+                        "Linux {}: {}",
+                        run.kernel,
+                        describe_outcome(&record.outcome)
+                    )
+                })
+        }),
         summary: summary(diff),
         kernels,
         zones,

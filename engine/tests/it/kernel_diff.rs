@@ -225,6 +225,19 @@ fn the_view_marks_the_first_differing_event_and_says_where_outcomes_part() {
         "{}",
         view.boot_summary
     );
+    // Call 116 (index 115): 6.1 falls back to DMA32 and takes the head of its
+    // free_area[10], the lowest block, 0x1000 (boot frees memory in ascending pfn order
+    // to the tail, FPI_TO_TAIL); 6.12 takes Movable's next block, which starts at
+    // 0x60000 (1.5 GiB) and hands out 0x400 pages a call: 0x60000 + 115 * 0x400 = 0x7cc00.
+    assert_eq!(
+        view.first_outcome_returns,
+        [
+            "Linux 6.1: allocation #115: the order-10 block at pfn 0x1000 in node 0 DMA32"
+                .to_string(),
+            "Linux 6.12: allocation #115: the order-10 block at pfn 0x7cc00 in node 0 Movable"
+                .to_string(),
+        ]
+    );
     assert_eq!(
         view.notes.len(),
         1,

@@ -126,9 +126,14 @@ fn result(view: &KernelDiffView, kernel: &str, on_action: &Callback<Action>) -> 
         .map(|call| {
             let go = go_to(on_action, call, 0);
             html! {
-                <button type="button" id="kernel-go-outcome" onclick={go}>
-                    { format!("Go to call {}, where the outcomes first differ", call + 1) }
-                </button>
+                <div class="kernel-outcome" id="kernel-outcome">
+                    <button type="button" id="kernel-go-outcome" onclick={go}>
+                        { format!("Go to call {}, where the outcomes first differ", call + 1) }
+                    </button>
+                    <ul>
+                        { for view.first_outcome_returns.iter().filter(|r| !r.is_empty()).map(|r| html! { <li>{ r }</li> }) }
+                    </ul>
+                </div>
             }
         });
     html! {
