@@ -122,6 +122,18 @@ enum Command {
         /// The scenario file, or the name of a library scenario.
         file: String,
     },
+    /// Run a scenario (a file, or a library scenario's name) twice, as Linux 6.1 and
+    /// as 6.12 (same machine, seed and workload; its own `kernel` key is ignored),
+    /// and print the boot-time differences zone by zone, the first call whose events
+    /// differ with both sides' events (the first differing one marked `>`), and a
+    /// summary line.
+    DiffKernels {
+        /// The scenario file, or the name of a library scenario.
+        scenario: String,
+        /// Run at most this many workload operations on each side.
+        #[arg(long)]
+        at_most: Option<u64>,
+    },
     /// List the teaching library, or print one of its scenarios as a scenario file.
     Library {
         /// The scenario's name (see the list).
@@ -245,6 +257,7 @@ fn main() -> ExitCode {
         } => run_import_trace(&trace, machine.as_deref(), follow),
         Command::Library { name } => run_library(name.as_deref()),
         Command::Check { file } => run_check(&file),
+        Command::DiffKernels { scenario, at_most } => run_diff_kernels(&scenario, at_most),
         Command::Generate {
             name,
             params,
@@ -686,6 +699,104 @@ fn run_check(file: &str) -> Result<(), String> {
     if failed > 0 {
         return Err(format!("{file}: {failed} claims do not hold"));
     }
+    Ok(())
+}
+
+fn run_diff_kernels(file: &str, at_most: Option<u64>) -> Result<(), String> {
+    use buddyscope_engine::report::kernel_diff::KernelDiff;
+    if let Some(kernel) = KERNEL_FLAG.get() {
+        return Err(format!(
+            "--kernel {kernel} does not apply to diff-kernels, which runs the scenario on both 6.1 and 6.12"
+        ));
+    }
+    let text = match buddyscope_engine::scenario::library::get(file) {
+        Some(entry) if !Path::new(file).exists() => entry.text.to_string(),
+        _ => read_text(Path::new(file))?,
+    };
+    let scenario = scenario::parse_scenario(&text).map_err(|e| format!("{file}: {e}"))?;
+    let diff = KernelDiff::run(&scenario, at_most).map_err(|e| format!("{file}: {e}"))?;
+    // A warning both kernels give is printed once; one side's names the side.
+    let [old_run, new_run] = &diff.runs;
+    for warning in &old_run.machine.warnings {
+        if new_run.machine.warnings.contains(warning) {
+            eprintln!("warning: {warning}");
+        } else {
+            eprintln!("warning: Linux {}: {warning}", old_run.kernel);
+        }
+    }
+    for warning in &new_run.machine.warnings {
+        if !old_run.machine.warnings.contains(warning) {
+            eprintln!("warning: Linux {}: {warning}", new_run.kernel);
+        }
+    }
+    let view = buddyscope_engine::view::kernel_diff_view(&diff, scenario.machine.kernel);
+    for note in &view.notes {
+        eprintln!("warning: {note}");
+    }
+    let [old, new] = &view.kernels;
+    println!(
+        "# {file} on {old} and {new}: the same machine, seed {} and workload",
+        scenario.seed.unwrap_or(1)
+    );
+    println!("# {}", view.boot_summary);
+    let width = view
+        .zones
+        .iter()
+        .flat_map(|z| z.rows.iter())
+        .chain(&view.zonelists)
+        .map(|r| r.what.len())
+        .max()
+        .unwrap_or(0);
+    for zone in &view.zones {
+        println!("{zone}   ({old} | {new})", zone = zone.zone);
+        for row in &zone.rows {
+            println!(
+                "  {:width$}  {} | {}",
+                row.what, row.values[0], row.values[1]
+            );
+        }
+    }
+    if !view.zonelists.is_empty() {
+        println!("Zonelists   ({old} | {new})");
+        for row in &view.zonelists {
+            println!(
+                "  {:width$}  {} | {}",
+                row.what, row.values[0], row.values[1]
+            );
+        }
+    }
+    match &view.first {
+        None => {
+            println!("# The runs never differ: every call has the same events on both kernels.")
+        }
+        Some(first) => {
+            println!(
+                "# First difference: {}, event {}",
+                first.title,
+                first.first_event + 1
+            );
+            for side in &first.sides {
+                println!("## {}: {}", side.kernel, side.operation);
+                if !side.outcome.is_empty() {
+                    println!("   returns {}", side.outcome);
+                }
+                for event in &side.events {
+                    let mark = if event.first_difference { ">" } else { " " };
+                    println!(" {mark} {}: {}", event.function, event.text);
+                }
+                if side.more_events > 0 {
+                    println!("   ... and {} more events", side.more_events);
+                }
+            }
+        }
+    }
+    if let Some(call) = view.first_outcome {
+        println!("# Outcomes first differ: call {}", call + 1);
+        for returned in view.first_outcome_returns.iter().filter(|r| !r.is_empty()) {
+            println!("   {returned}");
+        }
+    }
+    println!("# {}", view.summary);
     Ok(())
 }
 

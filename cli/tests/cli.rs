@@ -716,3 +716,107 @@ fn a_12_tib_16_node_server_prints_its_zonelists_and_zoneinfo() {
         }
     }
 }
+
+#[test]
+fn diff_kernels_prints_the_boot_differences_and_the_first_differing_call() {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../engine/tests/data/kernel-diff/movablecore.toml"
+    );
+    let (ok, stdout, stderr) = buddyscope(&["diff-kernels", file]);
+    assert!(ok, "{stderr}");
+    // ZONE_MOVABLE's watermarks (6.1 by hand, 6.12 as the real kernel prints them:
+    // engine/tests/it/kernel_diff.rs works them out).
+    let movable = stdout
+        .split("Node 0 Movable")
+        .nth(1)
+        .expect("a Movable section");
+    for line in [
+        "watermark min   2717 | 119",
+        "watermark low   3396 | 1014",
+        "watermark high  4075 | 1909",
+    ] {
+        assert!(movable.contains(line), "{line}\n{stdout}");
+    }
+    assert!(
+        stdout.contains("# First difference: call 1 (the first call whose events differ), event 2"),
+        "{stdout}"
+    );
+    // Both sides' sentences, the differing one marked.
+    assert!(
+        stdout.contains(" > zone_watermark_fast: zone 0:Movable order 10")
+            && stdout.contains("> low 3396 +"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("> low 1014 +"), "{stdout}");
+    assert_eq!(stdout.matches("\n > ").count(), 2, "{stdout}");
+    assert!(
+        stdout.contains("# 117 calls compared, 117 differ; outcomes first differ at call 116."),
+        "{stdout}"
+    );
+    // Where the outcomes part: ZONE_MOVABLE fails 6.1's low and passes 6.12's.
+    assert!(
+        stdout.contains(
+            "# Outcomes first differ: call 116\n   Linux 6.1: allocation #115: the order-10 block at pfn 0x1000 in node 0 DMA32\n   \
+             Linux 6.12: allocation #115: the order-10 block at pfn 0x7cc00 in node 0 Movable\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("kernel 6.12: only the boot-time setup"),
+        "{stderr}"
+    );
+
+    // Fewer operations: the outcomes never part.
+    let (ok, stdout, _) = buddyscope(&["diff-kernels", file, "--at-most", "10"]);
+    assert!(ok);
+    assert!(
+        stdout.contains("# 10 calls compared, 10 differ; every call's outcome is the same"),
+        "{stdout}"
+    );
+
+    let same = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../engine/tests/data/kernel-diff/same-allocations.toml"
+    );
+    let (ok, stdout, _) = buddyscope(&["diff-kernels", same]);
+    assert!(ok);
+    assert!(stdout.contains("# The runs never differ"), "{stdout}");
+}
+
+#[test]
+fn diff_kernels_refuses_bad_input_with_the_side_and_the_problem() {
+    let dir = std::env::temp_dir().join(format!("buddyscope-diff-kernels-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "version = 1\n[machine]\nthp = \"sometimes\"\n").unwrap();
+    let (ok, _, stderr) = buddyscope(&["diff-kernels", bad.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("bad.toml") && stderr.contains("thp"),
+        "{stderr}"
+    );
+    let no_cpu = dir.join("no-cpu.toml");
+    std::fs::write(
+        &no_cpu,
+        "version = 1\n[[machine.nodes]]\nmemory = [\"0x100000-0x1fffffff\"]\ncpus = \"\"\n",
+    )
+    .unwrap();
+    let (ok, _, stderr) = buddyscope(&["diff-kernels", no_cpu.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("on Linux 6.1: the machine cannot be built: "),
+        "{stderr}"
+    );
+    let (ok, _, stderr) = buddyscope(&["--kernel", "6.12", "diff-kernels", "split-merge"]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("--kernel 6.12 does not apply to diff-kernels"),
+        "{stderr}"
+    );
+    // A library scenario by name runs.
+    let (ok, stdout, stderr) = buddyscope(&["diff-kernels", "zone-movable", "--at-most", "50"]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("Node 0 Movable"), "{stdout}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -3,8 +3,9 @@
 //! then draw it at a step chosen by the input: the state at that step, the page map,
 //! the panels (`view::overview`), a tooltip (`view::page_info`), the canvas pixels
 //! (`view::render_rgba`) at a chosen zoom and scroll, a zoom about a pfn, and step
-//! moves (into, over, back, the next watermark check). The machine form must read
-//! back the scenario's own machine. None of it may panic: in the browser a panic
+//! moves (into, over, back, the next watermark check), and (on one input in two) the
+//! "Compare kernels" view: the scenario run on 6.1 and 6.12 and the jump to its first
+//! difference. The machine form must read back the scenario's own machine. None of it may panic: in the browser a panic
 //! stops the page.
 //!
 //! Input: eight bytes of choices, then the scenario's text.
@@ -74,6 +75,30 @@ fuzz_target!(|data: &[u8]| {
         view::next_step_where(&session, step, |e| matches!(e, Event::WatermarkCheck { .. }))
     {
         assert!(next > step && next <= last, "the next check is ahead");
+    }
+
+    // "Compare kernels": both kernels, within the page's limit, and the cursor the
+    // jump button asks for lies in the page's own run.
+    if choice[7] & 1 == 1 {
+        use buddyscope_engine::report::kernel_diff::KernelDiff;
+        let limit = Some(buddyscope_engine::limits::PAGE_OPERATIONS_MAX);
+        if let Ok(diff) = KernelDiff::run(&scenario, limit) {
+            let kernel = scenario.machine.kernel;
+            let view = view::kernel_diff_view(&diff, kernel);
+            // The comparison's run on the page's kernel is the page's run.
+            let own = diff.runs.iter().find(|r| r.kernel == kernel);
+            assert!(
+                own.is_some_and(|r| r.session.calls() == session.calls()),
+                "the comparison reruns the page's own run"
+            );
+            if let Some(first) = &view.first {
+                assert!(first.event <= first.first_event + 1, "the jump lands at the difference");
+                if first.call < session.calls().len() {
+                    assert!(first.event <= session.event_count(first.call), "the jump stays in the call");
+                }
+            }
+            assert_eq!(diff.calls_differing == 0, view.first.is_none(), "no differing call, no first");
+        }
     }
 
     // The machine form shows this machine and gives it back unchanged.

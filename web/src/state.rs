@@ -8,11 +8,15 @@ use std::rc::Rc;
 use buddyscope_engine::alloc::Allocator;
 use buddyscope_engine::import::kmemtrace::{self, ReplayMode};
 use buddyscope_engine::import::snapshot::{decode_trace_file, InputFile, PASTED};
-use buddyscope_engine::limits::{LINK_FRAGMENT_BYTES_MAX, LINK_SCENARIO_BYTES_MAX};
+use buddyscope_engine::limits::{
+    LINK_FRAGMENT_BYTES_MAX, LINK_SCENARIO_BYTES_MAX, PAGE_OPERATIONS_MAX,
+};
+use buddyscope_engine::report::kernel_diff::KernelDiff;
 use buddyscope_engine::scenario::library;
 use buddyscope_engine::scenario::share::{self, ShareLink};
 use buddyscope_engine::scenario::{load_machine_files, scenario_to_toml, Scenario};
 use buddyscope_engine::session::{Cursor, Session};
+use buddyscope_engine::types::Kernel;
 use buddyscope_engine::view::{self, EventKind, LoadError, LoadErrorPlace, PageMap, Spans};
 use buddyscope_engine::Event;
 use yew::Reducible;
@@ -73,13 +77,18 @@ pub enum Source {
     /// The scenario file (TOML) editor.
     ScenarioFile,
     Import,
+    /// The kernel switch: the same scenario on the other kernel.
+    Kernel,
 }
 
 impl Source {
     /// Whether a load from here keeps the user at the same call (an edit applied to
     /// the scenario on screen) rather than opening at the scenario's own step.
     fn keeps_call(&self) -> bool {
-        matches!(self, Source::Editor | Source::ScenarioFile | Source::Import)
+        matches!(
+            self,
+            Source::Editor | Source::ScenarioFile | Source::Import | Source::Kernel
+        )
     }
 }
 
@@ -116,6 +125,10 @@ pub struct State {
     /// Why this scenario has no share link (a trace replay too large for one), or
     /// `None`: the fragment then holds only the step.
     pub share_refused: Option<Rc<String>>,
+    /// The "Compare kernels" view of this scenario, once asked for (running the
+    /// scenario twice more costs time, so only on request): the comparison, or why
+    /// it could not run. Cleared by every load.
+    pub kernel_diff: Option<Result<Rc<view::KernelDiffView>, String>>,
 }
 
 /// The machine a kmem trace is replayed on.
@@ -174,6 +187,16 @@ pub enum Action {
     Tick,
     /// Report something that happened outside the reducer (a copy, a bad link).
     Notify(Notice),
+    /// Re-run the scenario with `[machine] kernel` set to this kernel.
+    SetKernel(Kernel),
+    /// Run the scenario on both kernels and keep the comparison for its view.
+    CompareKernels,
+    /// Put the cursor at call `call` (0-based), `event` events in (clamped to the
+    /// call's events).
+    ShowCall {
+        call: usize,
+        event: usize,
+    },
 }
 
 fn at_cursor(session: &Session, cursor: Cursor) -> AtCursor {
@@ -229,6 +252,7 @@ impl State {
             import_notes: Rc::new(Vec::new()),
             trace_summary: Rc::new(Vec::new()),
             share_refused,
+            kernel_diff: None,
         }
     }
 
@@ -395,6 +419,7 @@ impl State {
             Source::Link => "Opened the shared link".to_string(),
             Source::Editor | Source::ScenarioFile => "Applied your changes".to_string(),
             Source::Import => "Imported the machine".to_string(),
+            Source::Kernel => format!("Re-ran on Linux {}", next.scenario.machine.kernel),
         };
         next.notice = Some(Notice::Info(format!(
             "{what}: {title}, {operations} operations, at step {} of {}.",
@@ -649,6 +674,38 @@ impl State {
             Action::Notify(notice) => State {
                 notice: Some(notice),
                 ..self
+            },
+            Action::SetKernel(kernel) => {
+                if kernel == self.scenario.machine.kernel {
+                    return self;
+                }
+                let mut scenario = (*self.scenario).clone();
+                scenario.machine.kernel = kernel;
+                self.load_scenario(scenario, Source::Kernel)
+            }
+            Action::CompareKernels => {
+                let kernel = self.scenario.machine.kernel;
+                let diff = KernelDiff::run(&self.scenario, Some(PAGE_OPERATIONS_MAX))
+                    .map(|diff| Rc::new(view::kernel_diff_view(&diff, kernel)))
+                    .map_err(|e| format!("The kernels could not be compared: {e}."));
+                State {
+                    kernel_diff: Some(diff),
+                    ..self
+                }
+            }
+            Action::ShowCall { call, event } => match session.calls().get(call) {
+                Some(_) => {
+                    let event = event.min(session.event_count(call));
+                    self.move_to(Cursor { call, event })
+                }
+                None => State {
+                    notice: Some(Notice::Error(format!(
+                        "This run has no call {}: it has {}.",
+                        call.saturating_add(1),
+                        session.calls().len()
+                    ))),
+                    ..self
+                },
             },
         }
     }
@@ -1020,5 +1077,67 @@ mod tests {
         assert!(why.contains("no share link"), "{why}");
         assert_eq!(after.fragment(), "step=0");
         assert!(after.trace_summary[0].starts_with("agreement "));
+    }
+
+    #[test]
+    fn the_kernel_switch_reruns_the_scenario_and_the_link_carries_the_kernel() {
+        let state = State::from_fragment("library=zone-movable");
+        assert_eq!(state.scenario.machine.kernel, Kernel::V6_1);
+        let fragment_61 = state.fragment();
+        let newer = state.clone().reduce_now(Action::SetKernel(Kernel::V6_12));
+        assert_eq!(newer.scenario.machine.kernel, Kernel::V6_12);
+        assert_eq!(*newer.library, "zone-movable");
+        assert!(
+            matches!(&newer.notice, Some(Notice::Info(m)) if m.starts_with("Re-ran on Linux 6.12"))
+        );
+        // The same call, re-run: the cursor stays at it.
+        assert_eq!(newer.cursor.call, state.cursor.call);
+        let fragment_612 = newer.fragment();
+        assert_ne!(fragment_612, fragment_61);
+        // The link opens the 6.12 scenario; switching back gives 6.1's link again.
+        let reopened = State::from_fragment(&fragment_612);
+        assert_eq!(reopened.scenario.machine.kernel, Kernel::V6_12);
+        let back = newer.reduce_now(Action::SetKernel(Kernel::V6_1));
+        assert_eq!(back.share_base, state.share_base);
+        // A link written before the key existed (no `kernel`) still means 6.1.
+        let old_text = share::decode(&fragment_61).unwrap().scenario;
+        assert!(!old_text.contains("kernel = "), "{old_text}");
+        let new_text = share::decode(&fragment_612).unwrap().scenario;
+        assert!(new_text.contains("kernel = \"6.12\""), "{new_text}");
+    }
+
+    #[test]
+    fn compare_kernels_finds_the_first_difference_and_moves_the_cursor_there() {
+        let state = State::from_fragment("library=zone-movable");
+        assert!(state.kernel_diff.is_none());
+        let compared = state.reduce_now(Action::CompareKernels);
+        let view = compared.kernel_diff.clone().unwrap().unwrap();
+        // zone-movable has ZONE_MOVABLE, whose watermarks 6.12 computes otherwise.
+        assert!(
+            view.zones.iter().any(|z| z.zone == "Node 0 Movable"),
+            "{:?}",
+            view.zones
+        );
+        let first = view.first.clone().unwrap();
+        let there = compared.reduce_now(Action::ShowCall {
+            call: first.call,
+            event: first.event,
+        });
+        assert_eq!(
+            there.cursor,
+            Cursor {
+                call: first.call,
+                event: first.event
+            }
+        );
+        let gone = there.clone().reduce_now(Action::ShowCall {
+            call: usize::MAX,
+            event: 0,
+        });
+        assert_eq!(gone.cursor, there.cursor);
+        assert!(matches!(gone.notice, Some(Notice::Error(_))));
+        // A new load forgets the comparison.
+        let reloaded = gone.reduce_now(Action::SetKernel(Kernel::V6_12));
+        assert!(reloaded.kernel_diff.is_none());
     }
 }

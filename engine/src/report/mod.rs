@@ -1,5 +1,7 @@
 //! Kernel-format text (`/proc/zoneinfo`, buddyinfo, pagetypeinfo, the boot log's
-//! zonelists) and digests of a run.
+//! zonelists), digests of a run, and one scenario's runs on both kernels compared
+//! (`kernel_diff`).
 
 pub mod digest;
+pub mod kernel_diff;
 pub mod proc;

@@ -29,12 +29,17 @@
 //! - `expect.rs`, [`check_expectations`]: a scenario's `[[expect]]` claims checked
 //!   against its run, each holding or failing with what was found instead.
 //!
+//! - `kernel_diff.rs`, [`kernel_diff_view`]: the scenario on Linux 6.1 and 6.12
+//!   compared (`report::kernel_diff`) as the text the page and `buddyscope
+//!   diff-kernels` show.
+//!
 //! Everything here is derived; nothing changes the allocator.
 
 #![warn(clippy::indexing_slicing)]
 
 mod colour;
 mod expect;
+mod kernel_diff;
 mod layout;
 mod load;
 mod machine_form;
@@ -49,6 +54,10 @@ pub use colour::{
     GAP_STRIPE_RGB, HIGHLIGHT_RGB, HOLE_RGB, OUTLINE_RGB, PCP_RGB, RESERVED_RGB,
 };
 pub use expect::{check_expectations, Verdict};
+pub use kernel_diff::{
+    kernel_diff_view, DiffEventLine, FirstCallView, KernelDiffView, RowView, SideView,
+    ZoneRowsView, EVENTS_AFTER_DIFFERENCE_SHOWN,
+};
 pub use layout::{size_text, Gap, Layout};
 pub use load::{load, load_statements, load_text, LoadError, LoadErrorPlace, Loaded};
 pub use machine_form::MachineForm;

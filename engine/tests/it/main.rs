@@ -20,6 +20,7 @@ mod generate;
 mod hotplug;
 mod import;
 mod intake;
+mod kernel_diff;
 mod kmemtrace;
 mod kswapd;
 mod layers;

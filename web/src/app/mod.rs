@@ -5,6 +5,7 @@
 mod browser;
 pub mod keys;
 
+use buddyscope_engine::types::Kernel;
 use buddyscope_engine::view;
 use gloo_timers::callback::Interval;
 use yew::prelude::*;
@@ -17,6 +18,8 @@ use crate::components::embed::Embed;
 use crate::components::free_areas::FreeAreas;
 use crate::components::gauges::Gauges;
 use crate::components::help::Help;
+use crate::components::kernel::{KernelBadge, KernelNote};
+use crate::components::kernel_diff::KernelDiff;
 use crate::components::limits::Limitations;
 use crate::components::notice::NoticeLine;
 use crate::components::step_panel::StepPanel;
@@ -36,15 +39,19 @@ fn use_play(playing: bool, interval_ms: u32, dispatch: &Callback<Action>) {
     });
 }
 
-/// The header: the page's name (not when embedded) and the scenario's title.
-fn header(embed: bool, title: String) -> Html {
+/// The header: the page's name (not when embedded), the scenario's title with its
+/// kernel (and, outside an embed, the switch to the other kernel), and the kernel's
+/// partial-model warning.
+fn header(embed: bool, title: String, kernel: Kernel, on_action: Callback<Action>) -> Html {
     html! {
         <header>
             if !embed {
                 <h1>{ "Buddyscope" }</h1>
                 <p class="tagline">{ "The Linux 6.1 page allocator (mm/page_alloc.c), one decision at a time." }</p>
             }
-            <p class="scenario-title" id="scenario-title"><strong>{ title }</strong></p>
+            <p class="scenario-title"><strong id="scenario-title">{ title }</strong>
+                <KernelBadge {kernel} {embed} {on_action} /></p>
+            <KernelNote {kernel} />
         </header>
     }
 }
@@ -125,7 +132,7 @@ pub fn app() -> Html {
     let title = state.title();
     html! {
         <main class={classes!("app", embed.then_some("embed"))}>
-            { header(embed, title.clone()) }
+            { header(embed, title.clone(), state.scenario.machine.kernel, dispatch.clone()) }
             if !embed {
                 <About about={state.scenario.about.clone()} />
             }
@@ -146,6 +153,10 @@ pub fn app() -> Html {
                 <Gauges gauges={overview.gauges.clone()} />
             </div>
             <FreeAreas areas={overview.free_areas.clone()} />
+            if !embed {
+                <KernelDiff diff={state.kernel_diff.clone()} kernel={format!("Linux {}", state.scenario.machine.kernel)}
+                    on_action={dispatch.clone()} />
+            }
             <Embed open_url={open_url} embed_url={embed_url} title={title} {embed} on_copy={on_copy}
                 share_refused={state.share_refused.clone()} />
             if !embed {

@@ -11,6 +11,8 @@ pub mod free_areas;
 pub mod gauges;
 pub mod go_to;
 pub mod help;
+pub mod kernel;
+pub mod kernel_diff;
 pub mod limits;
 pub mod next_event;
 pub mod notice;

@@ -79,6 +79,8 @@ impl PartErrors {
             }
             (Source::Link | Source::ScenarioFile, _) => errors.file = Some(error.to_string()),
             (Source::Import, _) => errors.import = Some(error.to_string()),
+            // The kernel switch changes the machine: its refusal belongs there.
+            (Source::Kernel, _) => errors.machine = Some(error.to_string()),
             _ => {}
         }
         errors

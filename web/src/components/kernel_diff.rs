@@ -1,0 +1,172 @@
+//! "Compare kernels": the scenario run on Linux 6.1 and on 6.12 (the engine's
+//! `report::kernel_diff`, as `buddyscope diff-kernels` prints it): the boot-time
+//! values that differ, zone by zone, and the first call whose events differ, both
+//! sides' events side by side with the first differing one marked, and a button that
+//! puts the cursor there. Computed only when asked: it runs the scenario twice.
+
+use std::rc::Rc;
+
+use buddyscope_engine::view::{KernelDiffView, SideView};
+use yew::prelude::*;
+
+use crate::state::Action;
+
+#[derive(Properties, PartialEq)]
+pub struct KernelDiffProps {
+    pub diff: Option<Result<Rc<KernelDiffView>, String>>,
+    /// The kernel of the run on the page, whose cursor the buttons move.
+    pub kernel: String,
+    pub on_action: Callback<Action>,
+}
+
+fn boot_table(view: &KernelDiffView) -> Html {
+    let [old, new] = &view.kernels;
+    let zone_rows = view.zones.iter().flat_map(|zone| {
+        zone.rows.iter().enumerate().map(move |(i, row)| {
+            let name = if i == 0 {
+                zone.zone.clone()
+            } else {
+                String::new()
+            };
+            (name, row)
+        })
+    });
+    let list_rows = view.zonelists.iter().enumerate().map(|(i, row)| {
+        (
+            if i == 0 {
+                "Zonelists".to_string()
+            } else {
+                String::new()
+            },
+            row,
+        )
+    });
+    html! {
+        <table class="kernel-boot" id="kernel-boot">
+            <thead><tr><th>{ "zone" }</th><th>{ "value" }</th><th class="num">{ old }</th><th class="num">{ new }</th></tr></thead>
+            <tbody>
+                { for zone_rows.chain(list_rows).map(|(name, row)| html! {
+                    <tr class={classes!(name.is_empty().then_some("cont"))}>
+                        <th scope="row">{ name }</th>
+                        <td>{ &row.what }</td>
+                        <td class="num">{ &row.values[0] }</td>
+                        <td class="num">{ &row.values[1] }</td>
+                    </tr>
+                }) }
+            </tbody>
+        </table>
+    }
+}
+
+fn side(side: &SideView) -> Html {
+    html! {
+        <div class="kernel-side" data-kernel={side.kernel.clone()}>
+            <h4>{ &side.kernel }</h4>
+            <p class="operation"><code>{ &side.operation }</code></p>
+            if !side.outcome.is_empty() {
+                <p class="outcome">{ format!("Returned: {}", side.outcome) }</p>
+            }
+            <ol class="events">
+                { for side.events.iter().map(|e| {
+                    let class = classes!(
+                        e.first_difference.then_some("differs"),
+                        e.after.then_some("after"),
+                    );
+                    html! {
+                        <li class={class}><code class="fn">{ &e.function }</code>{ " " }{ &e.text }</li>
+                    }
+                }) }
+            </ol>
+            if side.more_events > 0 {
+                <p class="muted">{ format!("… and {} more events", side.more_events) }</p>
+            }
+        </div>
+    }
+}
+
+/// Moves the cursor, then brings the step panel into view (it is at the top of the
+/// page, the comparison far below).
+fn go_to(on_action: &Callback<Action>, call: usize, event: usize) -> Callback<MouseEvent> {
+    on_action.reform(move |_: MouseEvent| {
+        if let Some(heading) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id("call-heading"))
+        {
+            heading.scroll_into_view();
+        }
+        Action::ShowCall { call, event }
+    })
+}
+
+fn result(view: &KernelDiffView, kernel: &str, on_action: &Callback<Action>) -> Html {
+    let first = match &view.first {
+        None => {
+            html! { <p class="kernel-same" id="kernel-first">{ "The runs never differ: every call has the same events on both kernels." }</p> }
+        }
+        Some(first) => {
+            let (call, event) = (first.call, first.event);
+            let go = go_to(on_action, call, event);
+            html! {
+                <div id="kernel-first">
+                    <h3>{ format!("First difference: {}", first.title) }
+                        <span class="muted">{ format!(" — event {} differs (marked)", first.first_event + 1) }</span></h3>
+                    <button type="button" id="kernel-go-first" onclick={go}>
+                        { format!("Go to call {} on {kernel}", call + 1) }
+                    </button>
+                    <div class="kernel-sides">
+                        { for first.sides.iter().map(side) }
+                    </div>
+                </div>
+            }
+        }
+    };
+    let outcome = view
+        .first_outcome
+        .filter(|o| Some(*o) != view.first.as_ref().map(|f| f.call))
+        .map(|call| {
+            let go = go_to(on_action, call, 0);
+            html! {
+                <div class="kernel-outcome" id="kernel-outcome">
+                    <button type="button" id="kernel-go-outcome" onclick={go}>
+                        { format!("Go to call {}, where the outcomes first differ", call + 1) }
+                    </button>
+                    <ul>
+                        { for view.first_outcome_returns.iter().filter(|r| !r.is_empty()).map(|r| html! { <li>{ r }</li> }) }
+                    </ul>
+                </div>
+            }
+        });
+    html! {
+        <>
+            <p id="kernel-boot-summary">{ &view.boot_summary }</p>
+            if !view.zones.is_empty() || !view.zonelists.is_empty() {
+                { boot_table(view) }
+            }
+            { first }
+            <p class="kernel-summary" id="kernel-summary">{ &view.summary }</p>
+            { for outcome }
+            { for view.notes.iter().map(|n| html! { <p class="kernel-note">{ n }</p> }) }
+        </>
+    }
+}
+
+#[function_component(KernelDiff)]
+pub fn kernel_diff(props: &KernelDiffProps) -> Html {
+    let on_compare = props
+        .on_action
+        .reform(|_: MouseEvent| Action::CompareKernels);
+    let body = match &props.diff {
+        None => html! {},
+        Some(Err(why)) => html! { <p class="field-error" role="alert">{ why }</p> },
+        Some(Ok(view)) => result(view, &props.kernel, &props.on_action),
+    };
+    html! {
+        <section class="kernel-diff" id="kernel-diff" aria-label="Compare kernels">
+            <h2>{ "Compare kernels " }<span class="muted">{ "(this scenario, same seed and workload, on Linux 6.1 and 6.12)" }</span></h2>
+            <button type="button" id="kernel-compare" onclick={on_compare}>
+                { if props.diff.is_some() { "Compare again" } else { "Compare Linux 6.1 and 6.12" } }
+            </button>
+            { body }
+        </section>
+    }
+}
