@@ -142,8 +142,12 @@ fn movablecore_watermarks_differ_as_worked_out_by_hand_and_as_the_real_6_12_kern
 //   Before allocation k (0-based) Movable has 121889 - 1024k free.
 //   k = 115: 4129 - 1023 = 3106: not above 6.1's low 3396, above 6.12's 1014.
 //   k = 114: 5153 - 1023 = 4130: above both.
-// So the first call differs at its watermark check (the same outcome, another low),
-// and the first outcome that differs is call index 115: 6.1 falls back to DMA32.
+// 6.12 first tests the high mark while ZONE_BELOW_HIGH is clear (get_page_from_freelist)
+// and, above it, takes the zone without the low check: 121889 - 1023 = 120866 > 1909.
+// So the first call differs at its first watermark test (6.1's low check against
+// 6.12's high test, the same outcome), and the first outcome that differs is call
+// index 115: 6.1 falls back to DMA32; 6.12 still passes its high test there
+// (3106 > 1909), and again at k = 116 (4129 - 1024 - 1023 = 2082 > 1909).
 // At the end: 6.1 Movable 121889 - 115 * 1024 = 4129, DMA32 379566 - 2 * 1024 =
 // 377518; 6.12 Movable 121889 - 117 * 1024 = 2081, DMA32 untouched.
 #[test]
@@ -158,12 +162,19 @@ fn the_first_difference_is_the_movable_watermark_check_and_outcomes_part_at_the_
         panic!("both sides have call 0: {first:?}")
     };
     let differing = [&old.events, &new.events].map(|events| events.get(first.first_event).unwrap());
-    for event in differing {
-        assert!(matches!(event, Event::WatermarkCheck { .. }), "{event:?}");
-    }
+    assert!(
+        matches!(differing[0], Event::WatermarkCheck { .. }),
+        "{:?}",
+        differing[0]
+    );
+    assert!(
+        matches!(differing[1], Event::BelowHighCheck { ok: true, .. }),
+        "{:?}",
+        differing[1]
+    );
     let sentences = differing.map(|e| e.describe());
     assert!(sentences[0].contains("> low 3396 "), "{}", sentences[0]);
-    assert!(sentences[1].contains("> low 1014 "), "{}", sentences[1]);
+    assert!(sentences[1].contains("> high 1909 "), "{}", sentences[1]);
     // Everything before it is the same.
     assert_eq!(
         old.events.get(..first.first_event),
@@ -198,10 +209,15 @@ fn the_view_marks_the_first_differing_event_and_says_where_outcomes_part() {
     assert!(first.title.starts_with("call 1 "), "{}", first.title);
     // The cursor lands just past the differing event: its second.
     assert_eq!((first.first_event, first.event), (1, 2));
-    for side in &first.sides {
+    // 6.1's low check against 6.12's ZONE_BELOW_HIGH test of the high mark.
+    for (side, function) in first
+        .sides
+        .iter()
+        .zip(["zone_watermark_fast", "get_page_from_freelist"])
+    {
         let marked: Vec<_> = side.events.iter().filter(|e| e.first_difference).collect();
         assert_eq!(marked.len(), 1, "{side:?}");
-        assert_eq!(marked[0].function, "zone_watermark_fast");
+        assert_eq!(marked[0].function, function);
         assert!(
             side.operation.contains("GFP_HIGHUSER_MOVABLE, 10"),
             "{}",
@@ -248,8 +264,8 @@ fn the_view_marks_the_first_differing_event_and_says_where_outcomes_part() {
 
 #[test]
 fn runs_that_never_differ_say_so() {
-    let diff = KernelDiff::run(&scenario("same-allocations.toml"), None).unwrap();
-    assert_eq!(diff.calls_compared, 3);
+    let diff = KernelDiff::run(&scenario("same-events.toml"), None).unwrap();
+    assert_eq!(diff.calls_compared, 2);
     assert_eq!(diff.calls_differing, 0);
     assert!(diff.first.is_none() && diff.first_outcome.is_none());
     // No ZONE_MOVABLE: 6.12's watermarks are 6.1's; only the pageset's high range
@@ -273,7 +289,7 @@ fn runs_that_never_differ_say_so() {
         view.boot_summary
     );
     // No workload at all: nothing to compare.
-    let mut bare = scenario("same-allocations.toml");
+    let mut bare = scenario("same-events.toml");
     bare.workload = None;
     let diff = KernelDiff::run(&bare, None).unwrap();
     assert_eq!((diff.calls_compared, diff.first.is_none()), (0, true));
@@ -281,7 +297,7 @@ fn runs_that_never_differ_say_so() {
 
 #[test]
 fn a_bad_machine_or_workload_names_the_side_and_the_problem() {
-    let mut machine = scenario("same-allocations.toml");
+    let mut machine = scenario("same-events.toml");
     machine.machine.nodes.clear();
     let err: KernelDiffError = KernelDiff::run(&machine, None).unwrap_err();
     assert_eq!(err.kernel, Some(Kernel::V6_1));
@@ -290,7 +306,7 @@ fn a_bad_machine_or_workload_names_the_side_and_the_problem() {
         text.starts_with("on Linux 6.1: the machine cannot be built: "),
         "{text}"
     );
-    let mut workload = scenario("same-allocations.toml");
+    let mut workload = scenario("same-events.toml");
     workload.workload = Some("alloc a order=11\n".to_string());
     let err = KernelDiff::run(&workload, None).unwrap_err();
     assert_eq!(
