@@ -92,8 +92,12 @@ fn a_wrong_sized_buffer_is_refused_not_drawn() {
 /// Same result everywhere, the wasm half: every scenario of
 /// engine/tests/data/digests.txt, loaded the way the page loads it (`view::load`),
 /// digested in wasm and compared byte for byte with the digests the native test pins.
+///
+/// Async, and yielding to the browser after each scenario: the whole set takes
+/// seconds in a debug build, and a page that does not answer for 20 s makes the
+/// test runner's webdriver give up.
 #[wasm_bindgen_test]
-fn wasm_digests_equal_the_native_ones() {
+async fn wasm_digests_equal_the_native_ones() {
     use buddyscope_engine::report::digest::run_digest;
     let pinned = include_str!("../../engine/tests/data/digests.txt");
     let mut compared = 0;
@@ -122,6 +126,7 @@ fn wasm_digests_equal_the_native_ones() {
         let actual = run_digest(&loaded.session, loaded.cursor).to_string();
         assert_eq!(actual, expected, "{name}: wasm and native differ");
         compared += 1;
+        settle().await;
     }
     // Every library scenario on each kernel, the default one and the generator run.
     assert_eq!(

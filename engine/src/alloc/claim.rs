@@ -129,9 +129,12 @@ impl Allocator {
                 let Some(pfn) = self.zones[z].buddy.first_free(current, fallback) else {
                     continue;
                 };
-                if let Some(page) =
+                if let Some((page, how, boosted, block_type)) =
                     self.try_to_steal_block(z, pfn, current, order, start, fallback, flags, trace)
                 {
+                    self.emit_claim(
+                        z, page, order, current, start, fallback, how, boosted, block_type, trace,
+                    );
                     return Some(page);
                 }
             }
@@ -150,7 +153,9 @@ impl Allocator {
     /// the block's pageblocks are retyped and the block is split for the request;
     /// below it the watermark is boosted, and the pageblock is claimed only when its
     /// free and compatible pages make half of it, after which `__rmqueue_smallest()`
-    /// takes the page from the requester's lists.
+    /// takes the page from the requester's lists. Returns the page, how the pageblock
+    /// was claimed, whether the watermark was boosted and the pageblock's old type,
+    /// for the caller's mm_page_alloc_extfrag.
     #[allow(clippy::too_many_arguments)]
     fn try_to_steal_block(
         &mut self,
@@ -162,7 +167,7 @@ impl Allocator {
         fallback: MigrateType,
         flags: u32,
         trace: &mut impl TraceSink,
-    ) -> Option<Pfn> {
+    ) -> Option<(Pfn, StealKind, bool, MigrateType)> {
         crate::buddy::traced(trace, "try_to_steal_block", |trace| {
             let block_type = self.zones[z].buddy.pageblock_type(pfn);
             let refuse = |refusal, boosted| Event::ClaimRefused {
@@ -187,24 +192,12 @@ impl Allocator {
                 }
                 self.zones[z]
                     .buddy
-                    .del_and_expand(current, fallback, order, start, trace)?;
+                    .del_and_expand(current, fallback, order, start, true, trace)?;
                 self.account_freepages(z, -(current.pages() as i64), block_type);
                 let added = current.pages() - order.pages();
                 self.account_freepages(z, added as i64, start);
                 self.note_small();
-                self.emit_claim(
-                    z,
-                    pfn,
-                    order,
-                    current,
-                    start,
-                    fallback,
-                    StealKind::ClaimWhole { pageblocks },
-                    false,
-                    block_type,
-                    trace,
-                );
-                return Some(pfn);
+                return Some((pfn, StealKind::ClaimWhole { pageblocks }, false, block_type));
             }
             let boosted = self.boost_watermark(z) && flags & af::KSWAPD != 0;
             if boosted {
@@ -236,22 +229,11 @@ impl Allocator {
             }
             self.move_freepages_block_6_12(z, first, start);
             let page = self.rmqueue_smallest(z, order, start, AfterNoBlock::GiveUp, trace)?;
-            self.emit_claim(
-                z,
-                page,
-                order,
-                current,
-                start,
-                fallback,
-                StealKind::ClaimPageblock {
-                    free_pages,
-                    alike_pages,
-                },
-                boosted,
-                block_type,
-                trace,
-            );
-            Some(page)
+            let how = StealKind::ClaimPageblock {
+                free_pages,
+                alike_pages,
+            };
+            Some((page, how, boosted, block_type))
         })
     }
 
@@ -298,7 +280,7 @@ impl Allocator {
                     .pageblock_type(self.zones[z].buddy.first_free(current, fallback)?);
                 let pfn = self.zones[z]
                     .buddy
-                    .del_and_expand(current, fallback, order, fallback, trace)?;
+                    .del_and_expand(current, fallback, order, fallback, true, trace)?;
                 self.account_freepages(z, -(order.pages() as i64), fallback);
                 self.note_small();
                 self.emit_claim(
@@ -315,7 +297,7 @@ impl Allocator {
                 );
                 return Some(pfn);
             }
-            trace.emit(Event::NoFallback {
+            trace.emit(Event::StealNone {
                 order,
                 migratetype: start,
             });

@@ -298,23 +298,25 @@ impl Allocator {
         gfp: Gfp,
         trace: &mut impl TraceSink,
     ) -> bool {
-        crate::buddy::traced(trace, "zone_watermark_fast", |trace| {
-            let terms = self.zone_watermark_fast_at(z, order, Some(2), highest, flags, gfp);
-            let ok = terms.ok();
-            if !ok {
-                self.zones[z].flags |= ZONE_BELOW_HIGH;
-                self.note_small();
-            }
-            let zone = &self.zones[z];
-            trace.emit(Event::BelowHighCheck {
-                node: zone.nid,
-                zone: zone.zone,
-                order,
-                terms,
-                ok,
-            });
-            ok
-        })
+        // The test is zone_watermark_fast()'s; the decision (and its event) is
+        // get_page_from_freelist()'s, the caller's frame.
+        let terms = crate::buddy::traced(trace, "zone_watermark_fast", |_| {
+            self.zone_watermark_fast_at(z, order, Some(2), highest, flags, gfp)
+        });
+        let ok = terms.ok();
+        if !ok {
+            self.zones[z].flags |= ZONE_BELOW_HIGH;
+            self.note_small();
+        }
+        let zone = &self.zones[z];
+        trace.emit(Event::BelowHighCheck {
+            node: zone.nid,
+            zone: zone.zone,
+            order,
+            terms,
+            ok,
+        });
+        ok
     }
 
     /// `__alloc_pages_slowpath()` for what the model runs: recompute the flags with

@@ -124,7 +124,9 @@ impl Allocator {
         }
         let tuning = nr_pcp_high_6_12(pcp, zone_flags, batch, free_high, cpu);
         self.note_small();
-        trace.emit(Event::PcpHigh(tuning));
+        crate::buddy::traced(trace, "nr_pcp_high", |trace| {
+            trace.emit(Event::PcpHigh(tuning))
+        });
         let high = tuning.threshold;
         let Some(pcp) = self.zones[z].pcp_mut(cpu) else {
             return;

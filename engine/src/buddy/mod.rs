@@ -314,7 +314,7 @@ impl BuddyZone {
                 });
                 continue;
             }
-            return self.del_and_expand(current, migratetype, order, migratetype, trace);
+            return self.del_and_expand(current, migratetype, order, migratetype, false, trace);
         }
         None
     }
@@ -323,12 +323,15 @@ impl BuddyZone {
     /// `low` with `expand()`, the halves going to the `to` lists (`from` for
     /// `page_del_and_expand()`; the requester's type when 6.12's
     /// `try_to_steal_block()` claims whole pageblocks). `None` if that list is empty.
+    /// `fallback`: Linux 6.12's fallback paths take the block themselves
+    /// (`__del_page_from_free_list()`), not `__rmqueue_smallest()`, and say so.
     pub fn del_and_expand(
         &mut self,
         current: Order,
         from: MigrateType,
         low: Order,
         to: MigrateType,
+        fallback: bool,
         trace: &mut impl TraceSink,
     ) -> Option<Pfn> {
         let index = self.lists.first(list_of(current, from))?;
@@ -338,11 +341,21 @@ impl BuddyZone {
         // While it is cut down, the block reads as in use at its current order.
         self.l_remove(list_of(current, from), index);
         self.w_state(index, KIND_ALLOCATED | current.get());
-        trace.emit(Event::TakeBlock {
-            pfn,
-            order: current,
-            migratetype: from,
-        });
+        if fallback {
+            traced(trace, "__del_page_from_free_list", |trace| {
+                trace.emit(Event::BlockTaken {
+                    pfn,
+                    order: current,
+                    migratetype: from,
+                })
+            });
+        } else {
+            trace.emit(Event::TakeBlock {
+                pfn,
+                order: current,
+                migratetype: from,
+            });
+        }
         self.expand(index, low, current, to, trace);
         self.w_state(index, KIND_ALLOCATED | low.get());
         Some(pfn)

@@ -40,6 +40,10 @@ fn free_list_sentence(event: &Event) -> Option<String> {
             "free_area[{order}].free_list[{}] is empty, try the next order",
             migratetype.name()
         ),
+        Event::BlockTaken { pfn, order, migratetype } => format!(
+            "took the order-{order} block at pfn {pfn} off free_area[{order}].free_list[{}] for the fallback",
+            migratetype.name()
+        ),
         Event::TakeBlock { pfn, order, migratetype } => format!(
             "took the order-{order} block at pfn {pfn} from the head of free_area[{order}].free_list[{}]",
             migratetype.name()
@@ -122,6 +126,10 @@ fn free_list_sentence(event: &Event) -> Option<String> {
             };
             format!("{why}; {next}")
         }
+        Event::StealNone { order, migratetype } => format!(
+            "no block of order ≥ {order} on the lists {} requests may fall back to: __rmqueue gets no page from this zone",
+            migratetype.name()
+        ),
         Event::NoFallback { order, migratetype } => format!(
             "no block of order ≥ {order} on the lists {} requests may fall back to: __rmqueue gets no page from this zone",
             migratetype.name()

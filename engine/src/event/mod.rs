@@ -378,6 +378,20 @@ pub enum Event {
         stopped_at: Option<Order>,
         steal_next: bool,
     },
+    /// Linux 6.12's claim and steal paths took the free block at `pfn` off
+    /// `free_area[order].free_list[migratetype]` themselves (`del_page_from_free_list()`
+    /// and `page_del_and_expand()` call `__del_page_from_free_list()`).
+    BlockTaken {
+        pfn: Pfn,
+        order: Order,
+        migratetype: MigrateType,
+    },
+    /// Linux 6.12's `__rmqueue_steal()` found no block of `order` or above on the
+    /// lists `migratetype` requests may fall back to.
+    StealNone {
+        order: Order,
+        migratetype: MigrateType,
+    },
     /// Linux 6.12's `nr_pcp_alloc()` sized a refill.
     PcpAllocSize(PcpAllocSize),
     /// Linux 6.12's `nr_pcp_high()` set `high` on a free.
@@ -585,6 +599,8 @@ impl Event {
             Event::Steal { .. } | Event::NoFallback { .. } => "__rmqueue_fallback",
             Event::ClaimRefused { .. } => "try_to_steal_block",
             Event::ClaimNone { .. } => "__rmqueue_claim",
+            Event::StealNone { .. } => "__rmqueue_steal",
+            Event::BlockTaken { .. } => "__del_page_from_free_list",
             Event::PcpAllocSize(_) => "nr_pcp_alloc",
             Event::PcpHigh(_) => "nr_pcp_high",
             Event::BelowHighCheck { .. } => "get_page_from_freelist",
@@ -655,6 +671,7 @@ impl Event {
             | Event::HotplugDone { .. }
             | Event::ZonelistsRebuilt
             | Event::ClaimNone { .. }
+            | Event::StealNone { .. }
             | Event::PcpAllocSize(_)
             | Event::PcpHigh(_)
             | Event::BelowHighCheck { .. }
@@ -672,6 +689,7 @@ impl Event {
             Event::Reclaimed { pfn, .. } | Event::Migrated { to: pfn, .. } => {
                 Some((pfn, Order::ZERO))
             }
+            Event::BlockTaken { pfn, order, .. } => Some((pfn, order)),
             Event::PcpTake { pfn, order, .. }
             | Event::PcpFree { pfn, order, .. }
             | Event::ZoneLocked { pfn, order, .. }
@@ -829,6 +847,15 @@ mod tests {
                 zone: ZONE,
                 free_pages: 5000,
                 high_mark: 4000,
+            },
+            Event::StealNone {
+                order: order(),
+                migratetype: MIGRATETYPE,
+            },
+            Event::BlockTaken {
+                pfn: PFN,
+                order: order(),
+                migratetype: MIGRATETYPE,
             },
         ]
     }
@@ -1208,6 +1235,8 @@ mod tests {
             Event::PcpHigh(_) => 56,
             Event::BelowHighCheck { .. } => 57,
             Event::BelowHighCleared { .. } => 58,
+            Event::StealNone { .. } => 59,
+            Event::BlockTaken { .. } => 60,
         }
     }
 

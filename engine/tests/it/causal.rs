@@ -93,14 +93,19 @@ pub(crate) fn check_traced(what: &str, events: &[Event], stacks: &Stacks) -> Res
                 return Err(format!("{} comes before {}", at(i), at(j)));
             }
         }
-        check_meaning(events, &frames, i).map_err(|e| format!("{}: {e}", at(i)))?;
+        check_meaning(events, &frames, stacks, i).map_err(|e| format!("{}: {e}", at(i)))?;
     }
     Ok(events.len())
 }
 
 /// What an event's fields claim about what happens next or why, checked against the
 /// events that follow and the numbers it carries.
-fn check_meaning(events: &[Event], frames: &[Vec<u32>], i: usize) -> Result<(), String> {
+fn check_meaning(
+    events: &[Event],
+    frames: &[Vec<u32>],
+    stacks: &Stacks,
+    i: usize,
+) -> Result<(), String> {
     match &events[i] {
         Event::NoBlock { then, .. } => {
             // The caller's frame (__rmqueue or rmqueue_buddy) and what it did next.
@@ -114,10 +119,14 @@ fn check_meaning(events: &[Event], frames: &[Vec<u32>], i: usize) -> Result<(), 
             let next = (i + 1..events.len()).find(|&j| frames[j].contains(&caller));
             let next_event = next.map(|j| &events[j]);
             let ok = match then {
-                AfterNoBlock::Fallback => matches!(
-                    next_event,
-                    Some(Event::Steal { .. } | Event::NoFallback { .. })
-                ),
+                // 6.1: __rmqueue_fallback() tells what it stole or that it found
+                // nothing; 6.12: the next event is __rmqueue_claim()'s.
+                AfterNoBlock::Fallback => {
+                    matches!(
+                        next_event,
+                        Some(Event::Steal { .. } | Event::NoFallback { .. })
+                    ) || next.is_some_and(|j| stacks.stack(j).contains(&"__rmqueue_claim"))
+                }
                 AfterNoBlock::Cma => matches!(
                     next_event,
                     Some(
