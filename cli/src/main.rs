@@ -681,11 +681,19 @@ fn run_check(file: &str) -> Result<(), String> {
         _ => read_text(Path::new(file))?,
     };
     let scenario = scenario::parse_scenario(&text).map_err(|e| format!("{file}: {e}"))?;
-    if scenario.expectations.is_empty() {
-        return Err(format!("{file}: the scenario has no [[expect]] claims"));
+    if scenario.expectations.is_empty() && scenario.questions.is_empty() {
+        return Err(format!(
+            "{file}: the scenario has no [[expect]] claims and no [[question]]s"
+        ));
     }
     let (session, _) = start_session(&scenario, None).map_err(|e| format!("{file}: {e}"))?;
-    let verdicts = buddyscope_engine::view::check_expectations(&session, &scenario.expectations);
+    // A question's check with its right answer is a claim like the others.
+    let mut verdicts =
+        buddyscope_engine::view::check_expectations(&session, &scenario.expectations);
+    verdicts.extend(buddyscope_engine::view::check_questions(
+        &session,
+        &scenario.questions,
+    ));
     let failed = verdicts.iter().filter(|v| !v.holds).count();
     for verdict in &verdicts {
         let word = if verdict.holds { "holds" } else { "FAILS" };
