@@ -56,13 +56,12 @@ impl State {
     /// The cursor of the first question not yet answered.
     fn first_unanswered(&self) -> Option<Cursor> {
         let answers = self.lesson.as_ref()?;
-        let (index, question) = self
+        let (_, question) = self
             .scenario
             .questions
             .iter()
             .enumerate()
             .find(|(i, _)| answers.get(*i).is_none_or(Option::is_none))?;
-        let _ = index;
         let step = view::question_step(&self.session, question);
         Some(self.session.cursor_at_step(step))
     }
@@ -121,10 +120,22 @@ impl State {
         if step_given {
             return self;
         }
-        match self.first_unanswered() {
-            Some(cursor) => self.jump(cursor),
-            None => self,
+        let Some(cursor) = self.first_unanswered() else {
+            return self;
+        };
+        let had_error = matches!(self.notice, Some(Notice::Error(_)));
+        let mut next = self.jump(cursor);
+        if !had_error {
+            if let Some(question) = next.question_here() {
+                next.notice = Some(Notice::Info(format!(
+                    "Lesson mode: question {} of {} waits at step {}.",
+                    question + 1,
+                    next.scenario.questions.len(),
+                    next.step()
+                )));
+            }
         }
+        next
     }
 
     /// Records the learner's answer to question `question` (at most once: the reveal
@@ -169,6 +180,11 @@ mod tests {
         let state = lesson("#library=split-merge&lesson=-");
         assert_eq!(state.question_here(), Some(0), "{:?}", state.notice);
         assert_eq!(state.step(), 0);
+        assert!(
+            matches!(state.notice, Some(Notice::Info(ref m)) if m == "Lesson mode: question 1 of 2 waits at step 0."),
+            "{:?}",
+            state.notice
+        );
         // Forward waits for the answer.
         let waiting = state.clone().reduce_now(Action::StepInto);
         assert_eq!(waiting.step(), 0);
