@@ -112,3 +112,19 @@ test('an embed opens in lesson mode and takes an answer', async () => {
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('a lesson opened without lesson= offers lesson mode, which starts at its question', async () => {
+  const { page, errors } = await openAt('#library=highatomic', 1440, 900);
+  assert.equal(await page.locator('#question').count(), 0, 'no question outside lesson mode');
+  assert.match(await text(page, '.lesson-offer'), /This scenario asks 1 question as it runs/);
+  await page.locator('#lesson-start').click();
+  assert.equal(await text(page, '#question-heading'), 'Question 1 of 1');
+  assert.match(await text(page, '#step-counter'), /^step 168885 of /);
+  assert.match(await hash(page), /&step=168885&lesson=-$/);
+  await page.locator('#question-number').fill('512');
+  await page.locator('#question-submit').click();
+  assert.equal(await text(page, '#question-verdict'), 'Right: 512.');
+  await page.screenshot({ path: join(SHOTS, 'lesson-number-right-1440x900.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -35,7 +35,7 @@ pub fn lesson(props: &LessonProps) -> Html {
         let start = props.on_action.reform(|_| Action::SetLesson(true));
         return html! {
             <section class="lesson-offer" aria-label="Lesson">
-                <p>{ format!("This scenario asks {total} questions as it runs. ") }
+                <p>{ format!("This scenario asks {} as it runs. ", questions_text(total)) }
                     <button id="lesson-start" onclick={start}>{ "Start the lesson" }</button></p>
             </section>
         };
@@ -57,11 +57,19 @@ pub fn lesson(props: &LessonProps) -> Html {
     html! {
         <section class="lesson" aria-label="Lesson">
             <p class="lesson-progress" id="lesson-progress">
-                { format!("Lesson: {answered} of {total} questions answered, {right} right. ") }
+                { format!("Lesson: {answered} of {} answered, {right} right. ", questions_text(total)) }
                 <button id="lesson-leave" onclick={leave}>{ "Leave lesson mode" }</button>
             </p>
             { card.unwrap_or_default() }
         </section>
+    }
+}
+
+/// "1 question", "2 questions".
+fn questions_text(count: usize) -> String {
+    match count {
+        1 => "1 question".to_string(),
+        n => format!("{n} questions"),
     }
 }
 
