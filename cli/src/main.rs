@@ -117,7 +117,8 @@ enum Command {
     },
     /// Run a scenario (a file, or a library scenario's name) and check each of its
     /// `[[expect]]` claims: prints every claim with `holds` or `FAILS` and what was
-    /// found; fails when one does not hold.
+    /// found, then every `[[question]]`'s check with its right answer, `proved` or
+    /// `REFUSED`; fails when a claim does not hold or an answer is not borne out.
     Check {
         /// The scenario file, or the name of a library scenario.
         file: String,
@@ -681,25 +682,49 @@ fn run_check(file: &str) -> Result<(), String> {
         _ => read_text(Path::new(file))?,
     };
     let scenario = scenario::parse_scenario(&text).map_err(|e| format!("{file}: {e}"))?;
-    if scenario.expectations.is_empty() {
-        return Err(format!("{file}: the scenario has no [[expect]] claims"));
+    if scenario.expectations.is_empty() && scenario.questions.is_empty() {
+        return Err(format!(
+            "{file}: the scenario has no [[expect]] claims and no [[question]]s"
+        ));
     }
     let (session, _) = start_session(&scenario, None).map_err(|e| format!("{file}: {e}"))?;
-    let verdicts = buddyscope_engine::view::check_expectations(&session, &scenario.expectations);
-    let failed = verdicts.iter().filter(|v| !v.holds).count();
-    for verdict in &verdicts {
+    let claims = buddyscope_engine::view::check_expectations(&session, &scenario.expectations);
+    // A question's check with its right answer is proved like a claim.
+    let questions = buddyscope_engine::view::check_questions(&session, &scenario.questions);
+    let failed = |verdicts: &[buddyscope_engine::view::Verdict]| {
+        verdicts.iter().filter(|v| !v.holds).count()
+    };
+    for verdict in &claims {
         let word = if verdict.holds { "holds" } else { "FAILS" };
         println!("{word}: {}\n  {}", verdict.claim, verdict.found);
     }
-    println!(
-        "# {} claims: {} hold, {failed} fail",
-        verdicts.len(),
-        verdicts.len() - failed
-    );
-    if failed > 0 {
-        return Err(format!("{file}: {failed} claims do not hold"));
+    for verdict in &questions {
+        let word = if verdict.holds { "proved" } else { "REFUSED" };
+        println!("{word}: {}\n  {}", verdict.claim, verdict.found);
     }
-    Ok(())
+    let (claims_failed, questions_failed) = (failed(&claims), failed(&questions));
+    println!(
+        "# {} claims: {} hold, {claims_failed} fail",
+        claims.len(),
+        claims.len() - claims_failed
+    );
+    if !questions.is_empty() {
+        println!(
+            "# {} questions: {} proved by the run, {questions_failed} refused",
+            questions.len(),
+            questions.len() - questions_failed
+        );
+    }
+    match (claims_failed, questions_failed) {
+        (0, 0) => Ok(()),
+        (claims, 0) => Err(format!("{file}: {claims} claims do not hold")),
+        (0, questions) => Err(format!(
+            "{file}: {questions} questions' answers are not borne out by the run"
+        )),
+        (claims, questions) => Err(format!(
+            "{file}: {claims} claims do not hold and {questions} questions' answers are not borne out by the run"
+        )),
+    }
 }
 
 fn run_diff_kernels(file: &str, at_most: Option<u64>) -> Result<(), String> {

@@ -498,6 +498,15 @@ fn check_prints_each_claim_and_fails_on_a_false_one() {
         "{stdout}"
     );
     assert!(stdout.contains("claims: 9 hold, 0 fail"), "{stdout}");
+    // Its questions, proved with their right answers.
+    assert!(
+        stdout.contains("proved: After the first two order-4 requests took 0x1000 and 0x1010"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("# 2 questions: 2 proved by the run, 0 refused"),
+        "{stdout}"
+    );
     // A file with one true and one false claim about the same call.
     let scenario = "version = 1\n[machine]\nthp = \"never\"\n[[machine.nodes]]\nmemory = [\"0x1000000-0x2ffffff\"]\ncpus = \"0\"\n\n[workload]\nscript = '''\nalloc a order=3 gfp=GFP_KERNEL\n'''\n\n[[expect]]\nclaim = \"right\"\ncall = 0\nevent = \"expand\"\nsays = \"order 9 at pfn 0x1200\"\n\n[[expect]]\nclaim = \"wrong\"\ncall = 0\nevent = \"expand\"\nsays = \"order 9 at pfn 0x1400\"\n";
     let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("check.toml");
@@ -512,6 +521,26 @@ fn check_prints_each_claim_and_fails_on_a_false_one() {
         "{stdout}"
     );
     assert!(stderr.contains("1 claims do not hold"), "{stderr}");
+    // A question whose answer key the run does not bear out is refused, with what the
+    // call said.
+    let question = "version = 1\n[machine]\nthp = \"never\"\n[[machine.nodes]]\nmemory = [\"0x1000000-0x2ffffff\"]\ncpus = \"0\"\n\n[workload]\nscript = '''\nalloc a order=3 gfp=GFP_KERNEL\n'''\n\n[[question]]\ncall = 0\nask = \"Which pfn does the first split put on free_area[9]?\"\nchoices = [\"0x1200\", \"0x1400\"]\nanswer = \"0x1400\"\nexplain = \"The upper half of the order-10 block.\"\n[question.check]\nevent = \"expand\"\nsays = \"order 9 at pfn {answer}\"\n";
+    std::fs::write(&path, question).unwrap();
+    let (ok, stdout, stderr) = buddyscope(&["check", path.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(
+        stdout.contains(
+            "REFUSED: Which pfn does the first split put on free_area[9]? Answer: 0x1400"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("expand: split; the upper half, order 9 at pfn 0x1200"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("1 questions' answers are not borne out by the run"),
+        "{stderr}"
+    );
 }
 
 #[test]

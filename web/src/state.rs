@@ -14,12 +14,15 @@ use buddyscope_engine::limits::{
 use buddyscope_engine::report::kernel_diff::KernelDiff;
 use buddyscope_engine::scenario::library;
 use buddyscope_engine::scenario::share::{self, ShareLink};
-use buddyscope_engine::scenario::{load_machine_files, scenario_to_toml, Scenario};
+use buddyscope_engine::scenario::{load_machine_files, scenario_to_toml, Answer, Scenario};
 use buddyscope_engine::session::{Cursor, Session};
 use buddyscope_engine::types::Kernel;
 use buddyscope_engine::view::{self, EventKind, LoadError, LoadErrorPlace, PageMap, Spans};
 use buddyscope_engine::Event;
 use yew::Reducible;
+
+mod lesson;
+pub use lesson::Answers;
 
 /// The scenario the page opens with when the URL names none.
 pub const DEFAULT_SCENARIO: &str = include_str!("../scenarios/default.toml");
@@ -129,6 +132,9 @@ pub struct State {
     /// scenario twice more costs time, so only on request): the comparison, or why
     /// it could not run. Cleared by every load.
     pub kernel_diff: Option<Result<Rc<view::KernelDiffView>, String>>,
+    /// Lesson mode (see `lesson`): the learner's answer to each `[[question]]`, or
+    /// `None` outside it. Cleared by every load but a link's.
+    pub lesson: Option<Answers>,
 }
 
 /// The machine a kmem trace is replayed on.
@@ -197,6 +203,13 @@ pub enum Action {
         call: usize,
         event: usize,
     },
+    /// Lesson mode on (at the first question not yet answered) or off.
+    SetLesson(bool),
+    /// The learner's answer to question `question` (0-based), in lesson mode.
+    Answer {
+        question: usize,
+        answer: Answer,
+    },
 }
 
 fn at_cursor(session: &Session, cursor: Cursor) -> AtCursor {
@@ -253,6 +266,7 @@ impl State {
             trace_summary: Rc::new(Vec::new()),
             share_refused,
             kernel_diff: None,
+            lesson: None,
         }
     }
 
@@ -304,9 +318,20 @@ impl State {
             )
         };
         let initial = State::initial();
+        // `lesson=PROGRESS`: open in lesson mode with the learner's answers so far.
+        let progress = fragment.split('&').find_map(|p| p.strip_prefix("lesson="));
         match request {
             None => initial,
-            Some(Ok((text, step, source))) => initial.reduce_now(Action::Load { text, source, step }),
+            Some(Ok((text, step, source))) => {
+                let step_given = step.is_some();
+                let opened = initial.reduce_now(Action::Load { text, source, step });
+                match progress {
+                    Some(progress) if opened.load_error.is_none() => {
+                        opened.open_lesson(progress, step_given)
+                    }
+                    _ => opened,
+                }
+            }
             Some(Err(message)) => State {
                 notice: Some(Notice::Error(format!(
                     "This link could not be opened: {message}. Showing the default scenario instead."
@@ -319,10 +344,14 @@ impl State {
     /// The fragment for the current scenario and step (only the step when the
     /// scenario is too large for a link: see `share_refused`).
     pub fn fragment(&self) -> String {
+        let lesson = self
+            .lesson_fragment()
+            .map(|l| format!("&{l}"))
+            .unwrap_or_default();
         if self.share_refused.is_some() {
-            return format!("step={}", self.step());
+            return format!("step={}{lesson}", self.step());
         }
-        format!("{}&step={}", self.share_base, self.step())
+        format!("{}&step={}{lesson}", self.share_base, self.step())
     }
 
     /// The current step number.
@@ -339,6 +368,20 @@ impl State {
     }
 
     fn move_to(mut self, cursor: Cursor) -> State {
+        // In lesson mode a move forward stops at the first unanswered question.
+        let cursor = match self.lesson_stop(cursor) {
+            Some((question, stop)) => {
+                self.playing = false;
+                if stop == self.cursor {
+                    self.notice = Some(Notice::Info(format!(
+                        "Question {} waits for your answer (or leave lesson mode to step on).",
+                        question + 1
+                    )));
+                }
+                stop
+            }
+            None => cursor,
+        };
         if cursor != self.at.cursor {
             self.at = Shared(Rc::new(at_cursor(&self.session, cursor)));
         }
@@ -693,6 +736,8 @@ impl State {
                     ..self
                 }
             }
+            Action::SetLesson(on) => self.set_lesson(on),
+            Action::Answer { question, answer } => self.answer(question, answer),
             Action::ShowCall { call, event } => match session.calls().get(call) {
                 Some(_) => {
                     let event = event.min(session.event_count(call));

@@ -70,12 +70,15 @@
 pub mod expect;
 pub mod library;
 mod one_zone;
+pub mod progress;
+pub mod question;
 pub mod share;
 
 pub use expect::{ExpectAt, Expectation, ProcFile};
 pub use one_zone::{
     one_zone, warm_up_script, ONE_ZONE_PAGES, ONE_ZONE_START_PFN, WARM_UP_ALLOCATIONS, WARM_UP_SEED,
 };
+pub use question::{Answer, AnswerKey, AskAt, Question};
 
 use crate::limits::{CPUS_MAX, NODES_MAX, SCENARIO_BYTES_MAX, SNAPSHOT_BYTES_MAX};
 use core::fmt;
@@ -119,6 +122,8 @@ pub struct Scenario {
     pub about: Option<String>,
     /// `[[expect]]`: the text's claims as checked expectations (see [`expect`]).
     pub expectations: Vec<Expectation>,
+    /// `[[question]]`: what a lesson asks, at which steps (see [`question`]).
+    pub questions: Vec<Question>,
 }
 
 /// A scenario file that cannot be read.
@@ -309,6 +314,16 @@ fn parse_with_notes(text: &str) -> Result<(Scenario, Vec<String>), ScenarioError
         .enumerate()
         .map(|(i, e)| e.into_expectation(i + 1))
         .collect::<Result<Vec<_>, _>>()?;
+    let questions = file
+        .question
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .map(|(i, q)| {
+            let place = question::line_column(text, q.span().start);
+            q.into_inner().into_question(i + 1, place)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     Ok((
         Scenario {
             machine,
@@ -319,6 +334,7 @@ fn parse_with_notes(text: &str) -> Result<(Scenario, Vec<String>), ScenarioError
             title,
             about,
             expectations,
+            questions,
         },
         notes,
     ))
@@ -345,6 +361,8 @@ struct FileToml {
     about: Option<AboutToml>,
     #[serde(default)]
     expect: Option<Vec<expect::ExpectToml>>,
+    #[serde(default)]
+    question: Option<Vec<toml::Spanned<question::QuestionToml>>>,
 }
 
 #[derive(Deserialize)]
@@ -737,6 +755,10 @@ pub fn scenario_to_toml(scenario: &Scenario) -> String {
     }
     out.push_str(&expect::expectations_to_toml(
         &scenario.expectations,
+        toml_string,
+    ));
+    out.push_str(&question::questions_to_toml(
+        &scenario.questions,
         toml_string,
     ));
     out

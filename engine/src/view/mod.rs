@@ -28,6 +28,8 @@
 //!
 //! - `expect.rs`, [`check_expectations`]: a scenario's `[[expect]]` claims checked
 //!   against its run, each holding or failing with what was found instead.
+//! - `question.rs`, [`check_questions`]: a lesson's `[[question]]`s proved against
+//!   its run, the step each is asked at, and which one stops a move forward.
 //!
 //! - `kernel_diff.rs`, [`kernel_diff_view`]: the scenario on Linux 6.1 and 6.12
 //!   compared (`report::kernel_diff`) as the text the page and `buddyscope
@@ -47,6 +49,7 @@ mod page_info;
 mod page_map;
 mod panels;
 mod pixels;
+mod question;
 mod viewport;
 
 pub use colour::{
@@ -69,4 +72,5 @@ pub use panels::{
     NodeView, Overview, PcpView, StepView, ZoneStatus, ZonelistEntry, ZonelistView,
 };
 pub use pixels::{render_rgba, spans, Spans};
+pub use question::{check_question_with, check_questions, lesson_stop, question_at, question_step};
 pub use viewport::{Band, Row, Viewport, GAP_PX, GUTTER_PX, HEIGHT_PX, PAGES_WIDTH_PX, ZOOM_MIN};

@@ -184,3 +184,225 @@ fn expectations_survive_writing_and_share_links() {
         assert_eq!(decode(&link).map(|l| l.scenario), Ok(written), "{name}");
     }
 }
+
+/// Every question of every lesson is proved by its run: its check holds with the
+/// right answer and fails with every wrong one (another choice, or the number one
+/// either side), so the question has one answer and the run bears it out.
+#[test]
+fn every_question_of_every_lesson_has_one_answer_the_run_bears_out() {
+    use buddyscope_engine::view::{check_question_with, check_questions, question_step};
+    let mut failures = Vec::new();
+    let mut asking = 0;
+    for (name, text) in lessons() {
+        let scenario = parse_scenario(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        if scenario.questions.is_empty() {
+            continue;
+        }
+        asking += 1;
+        let loaded = load(&scenario).unwrap_or_else(|e| panic!("{e}"));
+        let session = &loaded.session;
+        for verdict in check_questions(session, &scenario.questions)
+            .into_iter()
+            .filter(|v| !v.holds)
+        {
+            failures.push(format!(
+                "{name}: the question \"{}\" is not borne out: {}",
+                verdict.claim, verdict.found
+            ));
+        }
+        let mut last_step = None;
+        for question in &scenario.questions {
+            for wrong in question.wrong_texts() {
+                let verdict = check_question_with(session, question, &wrong);
+                if verdict.holds {
+                    failures.push(format!(
+                        "{name}: the question \"{}\" also holds with the wrong answer {wrong:?}: {}",
+                        question.ask, verdict.found
+                    ));
+                }
+            }
+            // Asked in the order the run reaches them, each inside the run.
+            let step = question_step(session, question);
+            assert!(step < session.last_step(), "{name}: {question:?}");
+            assert!(
+                last_step.is_none_or(|last| last < step),
+                "{name}: questions out of order at {step}"
+            );
+            last_step = Some(step);
+        }
+    }
+    assert!(
+        asking >= 6,
+        "{asking} lessons ask questions; at least 6 must"
+    );
+    assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+}
+
+/// A wrong answer key is refused, with what the run says instead.
+#[test]
+fn a_wrong_answer_key_is_reported_with_what_was_found() {
+    use buddyscope_engine::scenario::library;
+    use buddyscope_engine::scenario::AnswerKey;
+    use buddyscope_engine::view::check_questions;
+    let text = library::get("split-merge").unwrap().text;
+    // The number question: 10 is right, 9 is not.
+    let wrong_number = text.replace("answer = 10\n", "answer = 9\n");
+    assert_ne!(wrong_number, text);
+    let scenario = parse_scenario(&wrong_number).unwrap();
+    assert_eq!(scenario.questions[0].key, AnswerKey::Number(9));
+    let verdict = &verdicts_of_questions(&scenario)[0];
+    assert!(!verdict.holds);
+    assert!(verdict.claim.ends_with("Answer: 9"), "{}", verdict.claim);
+    // What the call did instead: its operation, outcome and __rmqueue_smallest's
+    // sentences.
+    assert!(
+        verdict
+            .found
+            .starts_with("no match; call 0 is alloc_pages_node(-1, GFP_KERNEL, 4)"),
+        "{}",
+        verdict.found
+    );
+    assert!(
+        verdict.found.contains(
+            "call 0, step 9: __rmqueue_smallest: free_area[10].free_list[Unmovable] is empty"
+        ),
+        "{}",
+        verdict.found
+    );
+    // The choice question: 0x1030 named as the right choice.
+    let wrong_choice = text.replace("answer = \"0x1020\"", "answer = \"0x1030\"");
+    let scenario = parse_scenario(&wrong_choice).unwrap();
+    let loaded = load(&scenario).unwrap();
+    let verdict = &check_questions(&loaded.session, &scenario.questions)[1];
+    assert!(!verdict.holds);
+    assert!(
+        verdict
+            .found
+            .contains("__alloc_pages: returned the order-4 block at pfn 0x1020"),
+        "{}",
+        verdict.found
+    );
+}
+
+fn verdicts_of_questions(scenario: &Scenario) -> Vec<Verdict> {
+    let loaded = load(scenario).unwrap_or_else(|e| panic!("{e}"));
+    buddyscope_engine::view::check_questions(&loaded.session, &scenario.questions)
+}
+
+#[test]
+fn bad_questions_are_refused_naming_the_key_line_and_column() {
+    let head = "version = 1\n\n[[question]]\n";
+    let good = "step = 3\nask = \"Which?\"\nchoices = [\"a\", \"b\"]\nanswer = \"a\"\nexplain = \"Because.\"\n[question.check]\nsays = \"{answer}\"\n";
+    assert!(parse_scenario(&format!("{head}{good}")).is_ok());
+    let with = |from: &str, to: &str| {
+        let body = good.replace(from, to);
+        assert_ne!(body, good, "{from}");
+        error(&format!("{head}{body}"))
+    };
+    let place = "`question` number 1 (line 3, column 1)";
+    for (message, wanted) in [
+        (with("step = 3\n", ""), "`step` or `call` is missing"),
+        (
+            with("step = 3\n", "step = 3\ncall = 2\n"),
+            "one of `step` and `call`",
+        ),
+        (with("step = 3\n", "step = -3\n"), "`step` is -3"),
+        (with("ask = \"Which?\"\n", ""), "`ask` is missing"),
+        (
+            with("explain = \"Because.\"\n", "explain = \" \"\n"),
+            "`explain` is missing",
+        ),
+        (with("answer = \"a\"\n", ""), "`answer` is missing"),
+        (
+            with("answer = \"a\"\n", "answer = \"c\"\n"),
+            "`answer` = \"c\" is not one of `choices` (a, b)",
+        ),
+        (
+            with("answer = \"a\"\n", "answer = 1\n"),
+            "`answer` = 1 is a number",
+        ),
+        (
+            with("[\"a\", \"b\"]", "[\"a\"]"),
+            "`choices` holds 1 choice(s)",
+        ),
+        (
+            with("[\"a\", \"b\"]", "[\"a\", \"a\"]"),
+            "`choices` holds \"a\" twice",
+        ),
+        (
+            with("says = \"{answer}\"", "says = \"x\""),
+            "never uses {answer}",
+        ),
+        (
+            with("says = \"{answer}\"", "says = \"{answer}\"\nclaim = \"c\""),
+            "`check.claim`",
+        ),
+        (
+            with(
+                "says = \"{answer}\"",
+                "says = \"{answer}\"\nrun = true\nstep = 2",
+            ),
+            "`check.run = true`",
+        ),
+        (
+            with("says = \"{answer}\"", "says = \"{answer}\"\ncount = -1"),
+            "`check`: `count` is -1",
+        ),
+        (
+            with("[question.check]\nsays = \"{answer}\"\n", ""),
+            "`check` is missing",
+        ),
+    ] {
+        assert!(message.contains(wanted), "{message}\nshould say: {wanted}");
+        assert!(message.contains(place), "{message}");
+    }
+    // A number question has no choices, and its answer is a number.
+    let number = good.replace("choices = [\"a\", \"b\"]\nanswer = \"a\"", "answer = \"7\"");
+    assert!(error(&format!("{head}{number}")).contains("`answer` = \"7\" is text"));
+    // An unknown key is toml's message with its line and column.
+    let unknown = error(&format!(
+        "{head}{}",
+        good.replace("ask =", "colour = 1\nask =")
+    ));
+    assert!(
+        unknown.contains("colour") && unknown.contains("line 5"),
+        "{unknown}"
+    );
+    // The second table is named as the second, at its own line.
+    let two = error(&format!(
+        "{head}{good}\n[[question]]\n{}",
+        good.replace("step = 3\n", "")
+    ));
+    assert!(
+        two.contains("`question` number 2 (line 12, column 1)"),
+        "{two}"
+    );
+}
+
+/// A learner's progress as the page's `lesson=` value round-trips, and a value that
+/// does not fit the lesson is refused naming the item.
+#[test]
+fn lesson_progress_round_trips_and_refuses_what_does_not_fit() {
+    use buddyscope_engine::scenario::progress::{progress_from_text, progress_to_text};
+    use buddyscope_engine::scenario::{library, Answer};
+    let scenario = parse_scenario(library::get("split-merge").unwrap().text).unwrap();
+    let questions = &scenario.questions;
+    assert_eq!(progress_to_text(&[None, None]), "-");
+    assert_eq!(progress_to_text(&[Some(Answer::Number(9)), None]), "9");
+    assert_eq!(progress_to_text(&[None, Some(Answer::Choice(1))]), "-,b");
+    for answers in [
+        vec![None, None],
+        vec![Some(Answer::Number(-4)), None],
+        vec![Some(Answer::Number(10)), Some(Answer::Choice(2))],
+        vec![None, Some(Answer::Choice(0))],
+    ] {
+        let text = progress_to_text(&answers);
+        assert_eq!(progress_from_text(&text, questions), Ok(answers), "{text}");
+    }
+    assert_eq!(progress_from_text("", questions), Ok(vec![None, None]));
+    let refused = |text: &str| progress_from_text(text, questions).unwrap_err();
+    assert!(refused("a").contains("answer 1 (`a`) is not a whole number"));
+    assert!(refused("10,d").contains("question 2 has 3 choices"));
+    assert!(refused("10,7").contains("not a choice letter"));
+    assert!(refused("10,a,b").contains("3 items; the lesson has 2 questions"));
+}

@@ -2,7 +2,7 @@
 
 use buddyscope_engine::scenario::share::{decode, encode, ShareLink};
 use buddyscope_engine::scenario::{
-    parse_scenario, scenario_to_toml, ExpectAt, Expectation, ProcFile,
+    parse_scenario, scenario_to_toml, AnswerKey, AskAt, ExpectAt, Expectation, ProcFile, Question,
 };
 use buddyscope_engine::session::KswapdMode;
 use buddyscope_engine::Rng;
@@ -235,6 +235,11 @@ fn random_scenario_values_round_trip_through_file_and_link() {
             expectations: (0..rng.below(4))
                 .map(|i| random_expectation(&mut rng, i))
                 .collect(),
+            // Questions too: both answer forms, both places, checks with and
+            // without a place of their own.
+            questions: (0..rng.below(3))
+                .map(|i| random_question(&mut rng, i))
+                .collect(),
         };
         let file = scenario_to_toml(&scenario);
         let back = decode(&encode(&link(&file, scenario.open_at))).unwrap();
@@ -242,6 +247,39 @@ fn random_scenario_values_round_trip_through_file_and_link() {
         let parsed = parse_scenario(&back.scenario).unwrap_or_else(|e| panic!("{e}\n{file}"));
         assert_eq!(parsed, scenario, "\n{file}");
         assert_eq!(scenario_to_toml(&parsed), file);
+    }
+}
+
+/// A question with a random place, answer form and check (one that uses `{answer}`).
+fn random_question(rng: &mut Rng, i: u64) -> Question {
+    let mut check = random_expectation(rng, i);
+    check.claim = format!("Which one? 'q' \"{i}\"\nSecond line.");
+    check.says.push("from {answer} ≤".to_string());
+    if check.proc.is_some() && matches!(check.at, ExpectAt::Step(_) | ExpectAt::Calls { .. }) {
+        check.at = ExpectAt::Run;
+    }
+    let key = if rng.below(2) == 0 {
+        AnswerKey::Number(rng.below(1 << 20) as i64 - 1000)
+    } else {
+        AnswerKey::Choice {
+            choices: vec![
+                "DMA".to_string(),
+                "DMA32 \"x\"".to_string(),
+                "Normal".to_string(),
+            ],
+            right: rng.below(3) as usize,
+        }
+    };
+    Question {
+        at: if rng.below(2) == 0 {
+            AskAt::Step(rng.below(1 << 40))
+        } else {
+            AskAt::Call(rng.below(1 << 20))
+        },
+        ask: check.claim.clone(),
+        key,
+        explain: format!("Because {i}: 'it' \"is\".\nTwo lines."),
+        check,
     }
 }
 

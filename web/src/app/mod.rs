@@ -20,6 +20,7 @@ use crate::components::gauges::Gauges;
 use crate::components::help::Help;
 use crate::components::kernel::{KernelBadge, KernelNote};
 use crate::components::kernel_diff::KernelDiff;
+use crate::components::lesson::Lesson;
 use crate::components::limits::Limitations;
 use crate::components::notice::NoticeLine;
 use crate::components::step_panel::StepPanel;
@@ -141,6 +142,8 @@ pub fn app() -> Html {
                 on_share={on_share} on_help={on_help.clone()} {embed} />
             <NoticeLine notice={state.notice.clone()} />
             { share_line((*share_url).clone()) }
+            <Lesson scenario={state.scenario.clone()} lesson={state.lesson.clone()} here={state.question_here()}
+                on_action={dispatch.clone()} />
             if *help_open {
                 <Help on_close={on_help} />
             }
