@@ -13,6 +13,7 @@ pub mod go_to;
 pub mod help;
 pub mod kernel;
 pub mod kernel_diff;
+pub mod kernel_numbers;
 pub mod limits;
 pub mod next_event;
 pub mod notice;
