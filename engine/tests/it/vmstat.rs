@@ -336,3 +336,42 @@ fn drop_caches_counts_drop_pagecache_and_no_scan() {
         assert_eq!(get(&a, VmEvent::Pgfree), 40, "{kernel}");
     }
 }
+
+#[test]
+fn the_pages_kernel_files_are_the_clis_text() {
+    use buddyscope_engine::report::{extfrag, proc};
+    let mut a = allocator(Kernel::V6_12);
+    alloc(&mut a, "GFP_KERNEL", 3);
+    let expected = [
+        (KernelFile::Buddyinfo, proc::buddyinfo_running(&a)),
+        (
+            KernelFile::Pagetypeinfo,
+            proc::pagetypeinfo_running(&a).unwrap(),
+        ),
+        (KernelFile::Zoneinfo, proc::zoneinfo_running(&a).unwrap()),
+        (KernelFile::Vmstat, vmstat(&a)),
+        (KernelFile::UnusableIndex, extfrag::unusable_index(&a)),
+        (KernelFile::ExtfragIndex, extfrag::extfrag_index(&a)),
+    ];
+    for (file, text) in expected {
+        assert_eq!(kernel_file_text(&a, file).unwrap(), text, "{file:?}");
+        assert_eq!(KernelFile::from_name(file.name()), Some(file));
+    }
+    assert_eq!(KernelFile::from_name("meminfo"), None);
+    // A state without a booted machine (as loaded from a kernel's dump) says why
+    // pagetypeinfo and zoneinfo are missing, and still prints the rest.
+    let empty = Allocator::empty();
+    let why = kernel_file_text(&empty, KernelFile::Zoneinfo).unwrap_err();
+    assert!(
+        why.starts_with("/proc/zoneinfo needs the booted machine's zones"),
+        "{why}"
+    );
+    assert!(kernel_file_text(&empty, KernelFile::Pagetypeinfo).is_err());
+    assert_eq!(
+        kernel_file_text(&empty, KernelFile::Vmstat)
+            .unwrap()
+            .lines()
+            .next(),
+        Some("nr_free_pages 0")
+    );
+}
