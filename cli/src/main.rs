@@ -115,6 +115,23 @@ enum Command {
         #[arg(long, default_value = "buddyinfo,pagetypeinfo,zoneinfo")]
         show: String,
     },
+    /// Run a scenario's workload as `run` does and print /proc/vmstat: the lines of
+    /// the counters the model keeps (docs/allocator.md), in the kernel's order.
+    Vmstat(AfterRunArgs),
+    /// Run a scenario's workload as `run` does and print debugfs
+    /// extfrag/unusable_index and extfrag/extfrag_index, each after a
+    /// `# /sys/kernel/debug/extfrag/...` line (or only one with --unusable or
+    /// --extfrag).
+    Extfrag {
+        #[command(flatten)]
+        run: AfterRunArgs,
+        /// Print only extfrag/unusable_index.
+        #[arg(long, conflicts_with = "extfrag")]
+        unusable: bool,
+        /// Print only extfrag/extfrag_index.
+        #[arg(long)]
+        extfrag: bool,
+    },
     /// Run a scenario (a file, or a library scenario's name) and check each of its
     /// `[[expect]]` claims: prints every claim with `holds` or `FAILS` and what was
     /// found, then every `[[question]]`'s check with its right answer, `proved` or
@@ -193,6 +210,16 @@ struct MachineArgs {
     all_cpus_online: bool,
 }
 
+/// The scenario `vmstat` and `extfrag` run, as `run` takes it.
+#[derive(clap::Args)]
+struct AfterRunArgs {
+    /// The scenario file, or a machine's file or directory (the state after boot).
+    file: PathBuf,
+    /// Stop after this many operations.
+    #[arg(long)]
+    steps: Option<u64>,
+}
+
 #[derive(clap::Args)]
 struct ZoneArgs {
     /// First pfn of the memory (decimal or 0x hex). Default: 0x1000 (16 MiB, where
@@ -251,6 +278,33 @@ fn main() -> ExitCode {
             steps,
             show,
         } => run_scenario(&file, trace, steps, &show),
+        Command::Vmstat(args) => print_after_run(&args, |state| {
+            vec![(
+                "/proc/vmstat",
+                buddyscope_engine::report::vmstat::vmstat(state),
+            )]
+        }),
+        Command::Extfrag {
+            run,
+            unusable,
+            extfrag,
+        } => print_after_run(&run, |state| {
+            use buddyscope_engine::report::extfrag as ef;
+            let mut files = Vec::new();
+            if !extfrag {
+                files.push((
+                    "/sys/kernel/debug/extfrag/unusable_index",
+                    ef::unusable_index(state),
+                ));
+            }
+            if !unusable {
+                files.push((
+                    "/sys/kernel/debug/extfrag/extfrag_index",
+                    ef::extfrag_index(state),
+                ));
+            }
+            files
+        }),
         Command::ImportTrace {
             trace,
             machine,
@@ -534,6 +588,38 @@ fn run_scenario(path: &Path, trace: bool, steps: Option<u64>, show: &str) -> Res
             }
         }
     }
+    print_run_summary(&session, &summary);
+    let state = session.current();
+    for show in shows {
+        println!("# /proc/{show}");
+        match show {
+            "buddyinfo" => print!("{}", proc::buddyinfo_running(state)),
+            "pagetypeinfo" => print!("{}", proc::pagetypeinfo_running(state).unwrap_or_default()),
+            _ => print!("{}", proc::zoneinfo_running(state).unwrap_or_default()),
+        }
+    }
+    Ok(())
+}
+
+/// `vmstat` and `extfrag`: run the workload as `run` does, then print each file
+/// `files` gives for the final state after a `# PATH` line.
+fn print_after_run(
+    args: &AfterRunArgs,
+    files: impl Fn(&Allocator) -> Vec<(&'static str, String)>,
+) -> Result<(), String> {
+    let scenario = read_scenario_or_machine(&args.file)?;
+    let (session, summary) = start_session(&scenario, args.steps)
+        .map_err(|e| format!("{}: {e}", args.file.display()))?;
+    print_run_summary(&session, &summary);
+    for (path, text) in files(session.current()) {
+        println!("# {path}");
+        print!("{text}");
+    }
+    Ok(())
+}
+
+/// The comment lines `run` prints before the files: the operations and kswapd runs.
+fn print_run_summary(session: &Session, summary: &RunSummary) {
     println!(
         "# {} operations: {} allocated, {} failed (NULL), {} freed, {} frees skipped",
         summary.operations, summary.allocated, summary.failed, summary.freed, summary.skipped
@@ -549,16 +635,6 @@ fn run_scenario(path: &Path, trace: bool, steps: Option<u64>, show: &str) -> Res
             session.kswapd_mode().name()
         );
     }
-    let state = session.current();
-    for show in shows {
-        println!("# /proc/{show}");
-        match show {
-            "buddyinfo" => print!("{}", proc::buddyinfo_running(state)),
-            "pagetypeinfo" => print!("{}", proc::pagetypeinfo_running(state).unwrap_or_default()),
-            _ => print!("{}", proc::zoneinfo_running(state).unwrap_or_default()),
-        }
-    }
-    Ok(())
 }
 
 /// A scenario file, or a machine's file or directory as a scenario without a workload.

@@ -855,3 +855,100 @@ fn diff_kernels_refuses_bad_input_with_the_side_and_the_problem() {
     assert!(stdout.contains("Node 0 Movable"), "{stdout}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A scenario of four order-3 GFP_KERNEL allocations, two of them freed.
+fn counted_scenario() -> std::path::PathBuf {
+    let scenario = "version = 1\n[machine]\nthp = \"never\"\n[[machine.nodes]]\nmemory = [\"0x1000000-0x2ffffff\"]\ncpus = \"0-1\"\n\n[workload]\nscript = '''\nalloc a order=3 gfp=GFP_KERNEL count=4\nfree a[0..2]\n'''\n";
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("vmstat.toml");
+    std::fs::write(&path, scenario).unwrap();
+    path
+}
+
+#[test]
+fn vmstat_prints_the_counters_after_the_workload() {
+    let path = counted_scenario();
+    for kernel in ["6.1", "6.12"] {
+        let (ok, stdout, stderr) =
+            buddyscope(&["--kernel", kernel, "vmstat", path.to_str().unwrap()]);
+        assert!(ok, "{stderr}");
+        assert!(
+            stdout.starts_with("# 6 operations: 4 allocated, 0 failed (NULL), 2 freed, 0 frees skipped\n# /proc/vmstat\nnr_free_pages "),
+            "{stdout}"
+        );
+        // Four blocks of 8 pages handed out from DMA32, two given back.
+        assert!(
+            stdout.contains("\npgalloc_dma32 32\n"),
+            "{kernel}: {stdout}"
+        );
+        assert!(stdout.contains("\npgalloc_dma 0\n"), "{kernel}: {stdout}");
+        assert!(stdout.contains("\npgfree 16\n"), "{kernel}: {stdout}");
+        assert!(stdout.contains("\ncompact_stall 0\n"), "{kernel}: {stdout}");
+        // Only the counters the model keeps: no LRU sizes, no NUMA hits.
+        assert!(!stdout.contains("nr_zone_inactive_anon"), "{stdout}");
+        assert!(!stdout.contains("numa_hit"), "{stdout}");
+    }
+    let (ok, stdout, _) = buddyscope(&["vmstat", path.to_str().unwrap(), "--steps", "1"]);
+    assert!(ok);
+    assert!(stdout.contains("\npgalloc_dma32 8\n"), "{stdout}");
+    assert!(stdout.contains("\npgfree 0\n"), "{stdout}");
+}
+
+#[test]
+fn vmstat_of_a_machine_file_is_the_booted_state() {
+    let snapshot = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../engine/tests/data/oracle/a-1node-512M/machine.snapshot"
+    );
+    let (ok, vmstat, stderr) = buddyscope(&["vmstat", snapshot]);
+    assert!(ok, "{stderr}");
+    assert!(vmstat.contains("\npgalloc_normal 0\n"), "{vmstat}");
+    // nr_free_pages is the zones' free pages summed, as zoneinfo shows them.
+    let (ok, zoneinfo, _) = buddyscope(&["run", snapshot, "--show", "zoneinfo"]);
+    assert!(ok);
+    let free: u64 = zoneinfo
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("nr_free_pages"))
+        .map(|n| n.trim().parse::<u64>().unwrap())
+        .sum();
+    assert!(free > 0);
+    assert!(
+        vmstat.contains(&format!("\nnr_free_pages {free}\n")),
+        "{free}: {vmstat}"
+    );
+}
+
+#[test]
+fn extfrag_prints_both_debugfs_files_or_the_one_asked_for() {
+    let path = counted_scenario();
+    let (ok, stdout, stderr) = buddyscope(&["extfrag", path.to_str().unwrap()]);
+    assert!(ok, "{stderr}");
+    let headers: Vec<&str> = stdout.lines().filter(|l| l.starts_with('#')).collect();
+    assert_eq!(
+        headers,
+        [
+            "# 6 operations: 4 allocated, 0 failed (NULL), 2 freed, 0 frees skipped",
+            "# /sys/kernel/debug/extfrag/unusable_index",
+            "# /sys/kernel/debug/extfrag/extfrag_index",
+        ]
+    );
+    // One line per populated zone in each file, eleven orders each.
+    let zone_lines: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("Node 0, zone    DMA32 "))
+        .collect();
+    assert_eq!(zone_lines.len(), 2, "{stdout}");
+    for line in zone_lines {
+        assert_eq!(line.split_whitespace().count(), 4 + 11, "{line}");
+    }
+    let (ok, only, _) = buddyscope(&["extfrag", "--extfrag", path.to_str().unwrap()]);
+    assert!(ok);
+    assert!(!only.contains("unusable_index"), "{only}");
+    assert!(
+        only.contains("# /sys/kernel/debug/extfrag/extfrag_index\n"),
+        "{only}"
+    );
+    let (ok, _, stderr) =
+        buddyscope(&["extfrag", "--extfrag", "--unusable", path.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(stderr.contains("cannot be used with"), "{stderr}");
+}

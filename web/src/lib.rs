@@ -13,6 +13,7 @@
 //! - [`state`]: `State` and `Action`: the only place the session and cursor change.
 //! - [`link`]: reading and writing the URL (share fragment, `?embed=1`), pure strings.
 //! - [`paint`]: puts the engine's RGBA pixels on a canvas.
+//! - [`clipboard`]: copy buttons that say "Copied." or why not.
 //! - [`panic`]: the panic hook: a readable notice instead of a dead page.
 
 // A panic kills the page: the compiler holds this crate to returning and showing
@@ -21,6 +22,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod app;
+pub mod clipboard;
 pub mod components;
 pub mod link;
 pub mod paint;

@@ -18,7 +18,9 @@ fn forbidden(relative: &Path) -> &'static [&'static str] {
         .unwrap_or("");
     match first {
         "components" => &["crate::app"],
-        "state.rs" | "link.rs" | "paint.rs" | "panic.rs" => &["crate::app", "crate::components"],
+        "state.rs" | "link.rs" | "paint.rs" | "panic.rs" | "clipboard.rs" => {
+            &["crate::app", "crate::components"]
+        }
         _ => &[],
     }
 }

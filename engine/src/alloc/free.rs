@@ -47,7 +47,13 @@ impl Allocator {
             }
             crate::buddy::traced(trace, "__free_pages_ok", |trace| {
                 free_pages_prepare(pfn, order, trace);
-                self.free_one_page(z, pfn, order, migratetype, trace)
+                self.free_one_page(z, pfn, order, migratetype, trace)?;
+                // 6.1's __free_pages_ok() counts the free itself; 6.12's
+                // free_one_page() does (for this caller and the isolated one).
+                if self.kernel == Kernel::V6_1 {
+                    self.count_vm_events(vmstat::VmEvent::Pgfree, order.pages());
+                }
+                Ok(())
             })
         })
     }
@@ -114,6 +120,9 @@ impl Allocator {
                     .free_block(Pfn(here), piece, migratetype, false, trace)?;
                 here += piece.pages();
             }
+            // 6.12's free_one_page() counts every free it makes, the isolated
+            // pageblock's included (6.1's does not count at all).
+            self.count_vm_events(vmstat::VmEvent::Pgfree, order.pages());
             Ok(())
         })
     }
@@ -132,6 +141,11 @@ impl Allocator {
         crate::buddy::traced(trace, "free_unref_page_commit", |trace| {
             let cpu = self.cpu;
             let zone_flags = self.zones[z].flags;
+            if !self.zones[z].pcps.iter().any(|p| p.cpu == cpu) {
+                return;
+            }
+            // Both kernels count the free first, before the page is on its list.
+            self.count_vm_events(vmstat::VmEvent::Pgfree, order.pages());
             let Some(pcp) = self.zones[z].pcp_mut(cpu) else {
                 return;
             };

@@ -5,7 +5,8 @@
 //! Three kinds of change: the per-cpu lists and the LRU list change by single
 //! operations (a page pushed or popped), replayed as such; everything else that is
 //! small (each zone's counters, watermarks, flags and per-cpu counts, the nodes'
-//! kswapd state and zonelists, the offlined sections) is recorded whole after it
+//! kswapd state and zonelists, the offlined sections, the `/proc/vmstat` event
+//! counters) is recorded whole after it
 //! changes; the booted machine, which only memory hotplug changes, likewise.
 
 use super::reclaim::LruPage;
@@ -119,6 +120,7 @@ pub(crate) struct Small {
     watermark_boost_factor: u32,
     offline_sections: Vec<u64>,
     zonelist_indexes: Vec<ZonelistIndexes>,
+    vm_events: super::vmstat::VmEvents,
 }
 
 fn scalars(zone: &ZoneState) -> ZoneScalars {
@@ -419,6 +421,7 @@ impl Allocator {
             watermark_boost_factor: self.watermark_boost_factor,
             offline_sections: self.offline_sections.clone(),
             zonelist_indexes: self.zonelist_indexes.clone(),
+            vm_events: self.vm_events,
         }
     }
 
@@ -431,6 +434,7 @@ impl Allocator {
         self.watermark_boost_factor = small.watermark_boost_factor;
         self.offline_sections.clone_from(&small.offline_sections);
         self.zonelist_indexes.clone_from(&small.zonelist_indexes);
+        self.vm_events = small.vm_events;
     }
 
     /// Records every small part as it is now: called after any of them changes.

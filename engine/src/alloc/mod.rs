@@ -36,6 +36,7 @@ mod place;
 pub mod reclaim;
 mod rmqueue;
 mod setup;
+pub mod vmstat;
 mod watermark;
 
 use rmqueue::can_steal_fallback;
@@ -268,6 +269,8 @@ pub struct Allocator {
     /// Each node's two zonelists as indexes into `zones`, built once (see
     /// [`Allocator::index_zonelists`]) so an allocation does not rebuild them.
     pub(crate) zonelist_indexes: Vec<ZonelistIndexes>,
+    /// The `/proc/vmstat` event counters the model keeps (see [`vmstat`]).
+    pub(crate) vm_events: vmstat::VmEvents,
     /// Where changes are recorded while a session steps through a call (see the
     /// `journal` module); off otherwise, and never part of what a state is.
     pub(crate) recorder: crate::buddy::journal::Recorder,
@@ -292,6 +295,7 @@ impl Allocator {
             machine: None,
             offline_sections: Vec::new(),
             zonelist_indexes: Vec::new(),
+            vm_events: vmstat::VmEvents::default(),
             recorder: crate::buddy::journal::Recorder::default(),
         }
     }

@@ -33,6 +33,7 @@
 //! - The OOM killer is a decision, not an action: the model says it would kill a
 //!   task, and the allocation fails.
 
+use super::vmstat::VmEvent;
 use super::{AllocContext, Allocator, KSWAPD_IDLE_ZONEIDX};
 use crate::buddy::TraceSink;
 use crate::event::{BalanceCheck, Event};
@@ -48,6 +49,14 @@ pub const EXTFRAG_THRESHOLD: i64 = 500;
 /// A safety bound on slow-path retries; the kernel has none, and in the model every
 /// retry makes progress or ends, but a bound keeps a hostile input from looping.
 const RETRY_LIMIT: u32 = 10_000;
+
+/// Who runs `shrink_zones()`: the counters it moves depend on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reclaimer {
+    Kswapd,
+    Direct,
+    DropCaches,
+}
 
 /// What a page in use is used for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -368,10 +377,12 @@ impl Allocator {
         zones: &[usize],
         nr: u64,
         may_swap: bool,
+        by: Reclaimer,
         trace: &mut impl TraceSink,
     ) -> u64 {
         crate::buddy::traced(trace, "shrink_zones", |trace| {
             let mut reclaimed = 0;
+            let mut by_use = [0u64; 2];
             let mut i = 0;
             while i < self.lru.slot_count() && reclaimed < nr {
                 let Some(page) = self.lru.slot(i) else {
@@ -407,6 +418,7 @@ impl Allocator {
                         let _ = self.free_pages(pfn, 0, trace);
                     });
                     reclaimed += 1;
+                    by_use[usize::from(page.use_ == PageUse::PageCache)] += 1;
                     if let Some(z) = self.zone_of_pfn(pfn) {
                         let nid = self.zones[z].nid;
                         if let Some(node) = self.nodes.iter_mut().find(|n| n.nid == nid) {
@@ -416,8 +428,30 @@ impl Allocator {
                     }
                 }
             }
+            self.count_reclaim(by, by_use);
             reclaimed
         })
+    }
+
+    /// `shrink_inactive_list()`'s counters: PGSCAN_KSWAPD or PGSCAN_DIRECT (by who
+    /// reclaims) and PGSCAN_ANON or PGSCAN_FILE for the pages taken off the LRU,
+    /// then the PGSTEAL ones for the pages reclaimed. In the model every page taken
+    /// is reclaimed (no referenced, dirty or mapped pages go back), so scan and steal
+    /// are equal. drop_caches frees through the page cache, not the LRU scan, and
+    /// counts neither. `by_use` holds the anonymous then the file pages.
+    fn count_reclaim(&mut self, by: Reclaimer, by_use: [u64; 2]) {
+        let (scan, steal) = match by {
+            Reclaimer::Kswapd => (VmEvent::PgscanKswapd, VmEvent::PgstealKswapd),
+            Reclaimer::Direct => (VmEvent::PgscanDirect, VmEvent::PgstealDirect),
+            Reclaimer::DropCaches => return,
+        };
+        let [anon, file] = by_use;
+        self.count_vm_events(scan, anon + file);
+        self.count_vm_events(VmEvent::PgscanAnon, anon);
+        self.count_vm_events(VmEvent::PgscanFile, file);
+        self.count_vm_events(steal, anon + file);
+        self.count_vm_events(VmEvent::PgstealAnon, anon);
+        self.count_vm_events(VmEvent::PgstealFile, file);
     }
 
     /// The kswapd thread of node `nid` (`kswapd()`), from being woken to sleeping
@@ -467,6 +501,12 @@ impl Allocator {
                 let failures = self.nodes[node].kswapd_failures;
                 let check = self.pgdat_balanced(nid, sleep_order, highest);
                 let sleeps = failures >= MAX_RECLAIM_RETRIES || check.balanced;
+                // kswapd_try_to_sleep(): a node not ready to sleep counts a high
+                // watermark hit. The low one counts a wake-up during the short
+                // sleep, which the model's kswapd (run to completion) never has.
+                if !sleeps {
+                    self.count_vm_events(VmEvent::KswapdHighWmarkHitQuickly, 1);
+                }
                 crate::buddy::traced(trace, "kswapd_try_to_sleep", |trace| {
                     trace.emit(Event::KswapdTrySleep {
                         node: nid,
@@ -522,6 +562,7 @@ impl Allocator {
         trace: &mut impl TraceSink,
     ) -> u8 {
         crate::buddy::traced(trace, "balance_pgdat", |trace| {
+            self.count_vm_events(VmEvent::Pageoutrun, 1);
             let nid = self.nodes[node].nid;
             let zones: Vec<usize> = (0..self.zones.len())
                 .filter(|&z| {
@@ -557,7 +598,8 @@ impl Allocator {
                     break;
                 }
                 let may_swap = nr_boost_reclaim == 0;
-                let freed = self.shrink(&zones, SWAP_CLUSTER_MAX, may_swap, trace);
+                let freed =
+                    self.shrink(&zones, SWAP_CLUSTER_MAX, may_swap, Reclaimer::Kswapd, trace);
                 reclaimed += freed;
                 if order > 0 && reclaimed >= 2u64 << order {
                     order = 0;
@@ -667,8 +709,10 @@ impl Allocator {
     /// swap, anonymous pages too in this model). Returns the pages freed.
     pub fn drop_caches(&mut self, trace: &mut impl TraceSink) -> u64 {
         crate::buddy::traced(trace, "drop_caches_sysctl_handler", |trace| {
+            // drop_caches_sysctl_handler() counts each write that drops the page cache.
+            self.count_vm_events(VmEvent::DropPagecache, 1);
             let zones: Vec<usize> = (0..self.zones.len()).collect();
-            self.shrink(&zones, u64::MAX, true, trace)
+            self.shrink(&zones, u64::MAX, true, Reclaimer::DropCaches, trace)
         })
     }
 
@@ -693,7 +737,12 @@ impl Allocator {
     ) -> (Option<(usize, Pfn)>, u64) {
         crate::buddy::traced(trace, "__alloc_pages_direct_reclaim", |trace| {
             let zones = self.allowed_zones(ac);
-            let progress = self.shrink(&zones, SWAP_CLUSTER_MAX, true, trace);
+            // do_try_to_free_pages() counts the stall against the highest zone the
+            // request may use (sc->reclaim_idx).
+            if let Some(stall) = VmEvent::allocstall(ac.highest_zoneidx) {
+                self.count_vm_events(stall, 1);
+            }
+            let progress = self.shrink(&zones, SWAP_CLUSTER_MAX, true, Reclaimer::Direct, trace);
             trace.emit(Event::DirectReclaim {
                 reclaimed: progress,
             });
@@ -834,6 +883,11 @@ impl Allocator {
             let mut result = CompactResult::Complete;
             let mut migrated = 0u64;
             'scan: while migrate_pfn < free_pfn {
+                // Approximate: the kernel counts each pfn its migrate scanner steps
+                // on (a free block once) and stops a pageblock early once it holds
+                // COMPACT_CLUSTER_MAX pages; the model walks whole pageblocks.
+                let scanned = (migrate_pfn + block).min(end) - migrate_pfn.max(start);
+                self.count_vm_events(VmEvent::CompactMigrateScanned, scanned);
                 let sources: Vec<LruPage> = self
                     .lru
                     .iter()
@@ -855,6 +909,8 @@ impl Allocator {
                     let Some(target) = targets.pop_front() else {
                         break 'scan;
                     };
+                    // isolate_migratepages_block() counts the page it isolates.
+                    self.count_vm_events(VmEvent::CompactIsolated, 1);
                     self.migrate_page(z, source, target, trace);
                     migrated += 1;
                 }
@@ -904,6 +960,9 @@ impl Allocator {
         }
         let mut pfn = start;
         while pfn < end {
+            // isolate_freepages_block() counts every step of its loop: a page in
+            // use, or a free block (isolated or not) once.
+            self.count_vm_events(VmEvent::CompactFreeScanned, 1);
             let Some(order) = self.zones[z].buddy.free_order(Pfn(pfn)) else {
                 pfn += 1;
                 continue;
@@ -927,6 +986,7 @@ impl Allocator {
                 let cpu = self.cpu;
                 self.zones[z].mod_free_pages(cpu, -(order.pages() as i64));
                 self.note_small();
+                self.count_vm_events(VmEvent::CompactIsolated, order.pages());
                 targets.extend(pfn..pfn + order.pages());
             }
             pfn += order.pages();
@@ -950,6 +1010,9 @@ impl Allocator {
                 to: Pfn(target),
                 owner: source.owner,
             });
+            // migrate_pages() counts each page it moved (the model's moves never
+            // fail, so PGMIGRATE_FAIL stays 0).
+            self.count_vm_events(VmEvent::PgmigrateSuccess, 1);
             let _ = self.free_pages(Pfn(source.pfn), 0, trace);
         })
     }
@@ -983,10 +1046,19 @@ impl Allocator {
                 }
                 overall = CompactResult::Complete;
             }
-            (
-                self.get_page_from_freelist(gfp, order, flags, ac, trace),
-                overall,
-            )
+            let page = self.get_page_from_freelist(gfp, order, flags, ac, trace);
+            // A compaction that ran stalls the caller; whether it then got its page
+            // decides success or failure, as in __alloc_pages_direct_compact().
+            if overall != CompactResult::Skipped {
+                self.count_vm_events(VmEvent::CompactStall, 1);
+                let outcome = if page.is_some() {
+                    VmEvent::CompactSuccess
+                } else {
+                    VmEvent::CompactFail
+                };
+                self.count_vm_events(outcome, 1);
+            }
+            (page, overall)
         })
     }
 

@@ -44,6 +44,9 @@ impl Allocator {
                 self.wakeup_kswapd(z, 0, zone_type, trace);
             }
             if let Some(pfn) = page {
+                // rmqueue_pcplist() and rmqueue_buddy() count the pages handed out
+                // against the page's zone (__count_zid_vm_events(PGALLOC, ...)).
+                self.count_pgalloc(z, order.pages());
                 trace.emit(Event::Allocated { pfn, order });
             }
             page

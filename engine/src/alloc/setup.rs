@@ -131,6 +131,7 @@ impl Allocator {
             machine: Some(machine.clone()),
             offline_sections: Vec::new(),
             zonelist_indexes: Vec::new(),
+            vm_events: super::vmstat::VmEvents::default(),
             recorder: crate::buddy::journal::Recorder::default(),
         }
         .with_zonelist_indexes())

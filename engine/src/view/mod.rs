@@ -34,6 +34,8 @@
 //! - `kernel_diff.rs`, [`kernel_diff_view`]: the scenario on Linux 6.1 and 6.12
 //!   compared (`report::kernel_diff`) as the text the page and `buddyscope
 //!   diff-kernels` show.
+//! - `kernel_numbers.rs`, [`kernel_file_text`]: the kernel's own files (proc,
+//!   vmstat, debugfs extfrag) for the state at the cursor, as the CLI prints them.
 //!
 //! Everything here is derived; nothing changes the allocator.
 
@@ -42,6 +44,7 @@
 mod colour;
 mod expect;
 mod kernel_diff;
+mod kernel_numbers;
 mod layout;
 mod load;
 mod machine_form;
@@ -61,6 +64,7 @@ pub use kernel_diff::{
     kernel_diff_view, DiffEventLine, FirstCallView, KernelDiffView, RowView, SideView,
     ZoneRowsView, EVENTS_AFTER_DIFFERENCE_SHOWN,
 };
+pub use kernel_numbers::{kernel_file_text, KernelFile};
 pub use layout::{size_text, Gap, Layout};
 pub use load::{load, load_statements, load_text, LoadError, LoadErrorPlace, Loaded};
 pub use machine_form::MachineForm;

@@ -38,5 +38,6 @@ mod share;
 mod simulation;
 mod v6_12;
 mod view;
+mod vmstat;
 mod watermark;
 mod workload;

@@ -21,6 +21,7 @@ use crate::components::help::Help;
 use crate::components::kernel::{KernelBadge, KernelNote};
 use crate::components::kernel_diff::KernelDiff;
 use crate::components::lesson::Lesson;
+use crate::components::kernel_numbers::KernelNumbers;
 use crate::components::limits::Limitations;
 use crate::components::notice::NoticeLine;
 use crate::components::step_panel::StepPanel;
@@ -156,6 +157,7 @@ pub fn app() -> Html {
                 <Gauges gauges={overview.gauges.clone()} />
             </div>
             <FreeAreas areas={overview.free_areas.clone()} />
+            <KernelNumbers at={state.at.clone()} />
             if !embed {
                 <KernelDiff diff={state.kernel_diff.clone()} kernel={format!("Linux {}", state.scenario.machine.kernel)}
                     on_action={dispatch.clone()} />

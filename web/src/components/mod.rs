@@ -14,6 +14,7 @@ pub mod help;
 pub mod kernel;
 pub mod kernel_diff;
 pub mod lesson;
+pub mod kernel_numbers;
 pub mod limits;
 pub mod next_event;
 pub mod notice;

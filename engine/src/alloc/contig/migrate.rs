@@ -129,6 +129,8 @@ impl Allocator {
                 .unwrap_or(None);
             let Some(target) = target else {
                 trace.emit(Event::ContigMigrateFailed { pfn: from, order });
+                // migrate_pages() counts the pages it could not move.
+                self.count_vm_events(crate::alloc::vmstat::VmEvent::PgmigrateFail, order.pages());
                 return Err(ContigFailure::NoMemory { pfn: from, order });
             };
             let to = target.pfn;
@@ -147,6 +149,11 @@ impl Allocator {
                 order,
                 owner,
             });
+            // migrate_pages() counts the pages it moved.
+            self.count_vm_events(
+                crate::alloc::vmstat::VmEvent::PgmigrateSuccess,
+                order.pages(),
+            );
             let _ = self.free_pages(from, u32::from(order.get()), trace);
             migrations.push(Migration { from, to, order });
             Ok(Some(to))

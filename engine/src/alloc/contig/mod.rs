@@ -556,6 +556,8 @@ impl Allocator {
             if migratetype != MigrateType::Isolate {
                 zone.mod_free_pages(cpu, order.pages() as i64);
             }
+            // 6.1's __free_pages_ok() and 6.12's free_one_page() count it.
+            self.count_vm_events(crate::alloc::vmstat::VmEvent::Pgfree, order.pages());
             Ok(())
         })
     }

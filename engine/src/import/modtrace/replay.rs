@@ -77,6 +77,7 @@ impl Allocator {
             machine: None,
             offline_sections: Vec::new(),
             zonelist_indexes: Vec::new(),
+            vm_events: crate::alloc::vmstat::VmEvents::default(),
             recorder: crate::buddy::journal::Recorder::default(),
         }
         .with_zonelist_indexes())

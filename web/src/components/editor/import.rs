@@ -126,23 +126,11 @@ fn read_files(
 
 /// Copies `text` and says "Copied" (or why not) in `status`.
 fn copy(text: &'static str, index: usize, status: UseStateSetter<Option<(usize, String)>>) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let promise = window.navigator().clipboard().write_text(text);
-    wasm_bindgen_futures::spawn_local(async move {
-        let said = match JsFuture::from(promise).await {
-            Ok(_) => "Copied.".to_string(),
-            Err(error) => format!(
-                "Copy failed ({}); select the command and copy it by hand.",
-                error
-                    .dyn_ref::<js_sys::Error>()
-                    .map(|e| String::from(e.message()))
-                    .unwrap_or_else(|| "the browser refused".to_string())
-            ),
-        };
-        status.set(Some((index, said)));
-    });
+    crate::clipboard::copy_and_say(
+        text,
+        "select the command and copy it by hand.",
+        move |said| status.set(Some((index, said))),
+    );
 }
 
 /// The name of the first input that is a kmem trace, if any.
