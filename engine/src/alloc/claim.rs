@@ -224,7 +224,8 @@ impl Allocator {
             } else {
                 0
             };
-            if free_pages + alike_pages < PAGEBLOCK_PAGES / 2 {
+            // With grouping off every claim goes through, whatever the block holds.
+            if free_pages + alike_pages < PAGEBLOCK_PAGES / 2 && !self.mobility_disabled {
                 trace.emit(refuse(
                     ClaimRefusal::TooFew {
                         free_pages,
