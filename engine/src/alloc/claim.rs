@@ -152,7 +152,7 @@ impl Allocator {
     /// free and compatible pages make half of it, after which `__rmqueue_smallest()`
     /// takes the page from the requester's lists.
     #[allow(clippy::too_many_arguments)]
-    fn try_to_steal_block(
+    pub(super) fn try_to_steal_block(
         &mut self,
         z: usize,
         pfn: Pfn,

@@ -30,6 +30,8 @@ pub mod contig;
 mod free;
 pub mod hotplug;
 pub(crate) mod journal;
+#[cfg(test)]
+mod mobility_tests;
 mod page_alloc;
 mod pcp_tuning;
 mod place;
