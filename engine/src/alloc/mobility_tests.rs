@@ -8,8 +8,7 @@
 
 use super::Allocator;
 use crate::machine::{Machine, MachineConfig, NodeConfig};
-use crate::types::{Kernel, MigrateType, Order, PfnRange, PAGEBLOCK_PAGES};
-use crate::Pfn;
+use crate::types::{Kernel, MigrateType, Order, Pfn, PfnRange, PAGEBLOCK_PAGES};
 
 /// The first full pageblock of the zone (pfn 0x1000, 16 MiB).
 const BLOCK: Pfn = Pfn(0x1000);
