@@ -119,6 +119,7 @@ pub(crate) struct Small {
     watermark_boost_factor: u32,
     offline_sections: Vec<u64>,
     zonelist_indexes: Vec<ZonelistIndexes>,
+    mobility_disabled: bool,
 }
 
 fn scalars(zone: &ZoneState) -> ZoneScalars {
@@ -419,6 +420,7 @@ impl Allocator {
             watermark_boost_factor: self.watermark_boost_factor,
             offline_sections: self.offline_sections.clone(),
             zonelist_indexes: self.zonelist_indexes.clone(),
+            mobility_disabled: self.mobility_disabled,
         }
     }
 
@@ -431,6 +433,12 @@ impl Allocator {
         self.watermark_boost_factor = small.watermark_boost_factor;
         self.offline_sections.clone_from(&small.offline_sections);
         self.zonelist_indexes.clone_from(&small.zonelist_indexes);
+        if self.mobility_disabled != small.mobility_disabled {
+            self.mobility_disabled = small.mobility_disabled;
+            for zone in &mut self.zones {
+                zone.buddy.set_mobility_disabled(small.mobility_disabled);
+            }
+        }
     }
 
     /// Records every small part as it is now: called after any of them changes.

@@ -265,8 +265,8 @@ pub struct Allocator {
     /// `page_group_by_mobility_disabled` as `build_all_zonelists()` set it at boot
     /// (or the scenario's switch): every request is Unmovable-typed
     /// ([`Allocator::gfp_migratetype`]) and every fallback claims its pageblock.
-    /// The kernel decides again when memory hotplug rebuilds the zonelists; the
-    /// model keeps the boot decision.
+    /// Decided again when memory hotplug rebuilds the zonelists
+    /// ([`Allocator::build_all_zonelists_decides_grouping`]).
     pub(crate) mobility_disabled: bool,
     /// The machine this allocator booted on, kept so a sysctl write can recompute
     /// what the kernel recomputes; `None` for a state loaded from a kernel dump.

@@ -4,7 +4,8 @@
 //! watermark in the boot CPU's zonelist, is below `pageblock_nr_pages *
 //! MIGRATE_TYPES`: with fewer pageblocks than migratetypes there is nothing to group.
 //! Both kernels decide the same way; the allocator's paths read the result (see
-//! `alloc::Allocator::gfp_migratetype` and `buddy::BuddyZone::set_pageblock_type`).
+//! `alloc::Allocator::gfp_migratetype` and `buddy::BuddyZone::set_pageblock_type`),
+//! and memory hotplug's rebuilds decide again (`alloc/hotplug.rs`).
 //!
 //! The scenario switch `mobility_grouping = false` is the model's own: no real kernel
 //! has a knob for it. It gives a large machine what a small one gets, so a lesson can
@@ -54,14 +55,23 @@ impl Machine {
     }
 
     /// What `build_all_zonelists()` decides at boot: grouping off below the threshold.
-    /// An imported machine's boot estimate is unknown; its managed counts are at most
-    /// that estimate, so at or above the threshold they prove grouping was on, and
-    /// below it the model takes them as the estimate.
+    /// A machine with managed counts given (imported, or set by hand) has no known
+    /// boot estimate; its zones' managed pages are at most that estimate, so at or
+    /// above the threshold they prove grouping was on, and below it the model takes
+    /// them as the estimate.
     pub fn kernel_disables_mobility_grouping(&self) -> bool {
-        let total = self
-            .boot_vm_total_pages()
-            .unwrap_or_else(|| self.config.managed.iter().map(|m| m.managed).sum());
-        total < mobility_threshold_pages(&self.config)
+        self.decided_vm_total_pages() < mobility_threshold_pages(&self.config)
+    }
+
+    /// The page count the boot decision compares: [`Machine::boot_vm_total_pages`],
+    /// or the zones' managed pages when that is unknown.
+    fn decided_vm_total_pages(&self) -> u64 {
+        self.boot_vm_total_pages().unwrap_or_else(|| {
+            self.zones()
+                .filter(|z| z.zone_type <= ZoneType::Movable)
+                .map(|z| z.managed)
+                .sum()
+        })
     }
 
     /// `page_group_by_mobility_disabled` after boot: the kernel's decision, or off
@@ -74,9 +84,7 @@ impl Machine {
     /// contradicts the kernel's own decision: refused with both numbers.
     pub(super) fn check_mobility_switch(&self) -> Result<(), MachineError> {
         if self.config.mobility_grouping == Some(true) && self.kernel_disables_mobility_grouping() {
-            let total = self
-                .boot_vm_total_pages()
-                .unwrap_or_else(|| self.config.managed.iter().map(|m| m.managed).sum());
+            let total = self.decided_vm_total_pages();
             return Err(MachineError::new(format!(
                 "`machine.mobility_grouping = true`, but build_all_zonelists() turns grouping off on this machine: \
                  vm_total_pages {total} < pageblock_nr_pages * MIGRATE_TYPES = {}; leave the key out to let the kernel decide",

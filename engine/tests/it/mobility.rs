@@ -6,7 +6,7 @@
 
 use buddyscope_engine::alloc::Allocator;
 use buddyscope_engine::buddy::BuddyZone;
-use buddyscope_engine::machine::{Machine, MachineConfig, NodeConfig};
+use buddyscope_engine::machine::{Machine, MachineConfig, ManagedCount, NodeConfig};
 use buddyscope_engine::report::proc;
 use buddyscope_engine::scenario::library;
 use buddyscope_engine::types::gfp::Gfp;
@@ -216,4 +216,60 @@ fn the_lessons_figures_hold_on_both_kernels() {
         assert_eq!(15_360 * 100 / 15_648, 98);
         assert_eq!(512 * 100 / 15_648, 3);
     }
+}
+
+/// Memory hotplug: `build_all_zonelists()` decides again when a zone empties or fills.
+/// 3072 pages from pfn 0x1000 in 4 MiB sections (1024 pages), `movablecore=4M`: ZONE_MOVABLE
+/// is the last section (pfns 0x1800-0x1bff, section 6), ZONE_DMA32 the two below, every
+/// page managed (as the memory-hotplug lesson sets it, so no memmap sits in the section
+/// to offline). At boot the zones' 2048 + 1024 = 3072 managed pages are ≥ 2560: on.
+/// Offlining section 6 empties ZONE_MOVABLE; what is left is DMA32's 2048 pages less its
+/// high watermark, below 2560: off. Onlining it brings 1024 managed pages back (the
+/// empty zone's watermarks are still 0), so the sum is 2048 - high + 1024 ≥ 2560 again
+/// while high ≤ 512: on.
+#[test]
+fn memory_hotplug_decides_again_when_the_zonelists_are_rebuilt() {
+    use buddyscope_engine::machine::CoreSize;
+    let mut config = small(3072, Kernel::V6_1);
+    config.section_size_bits = 22;
+    config.movablecore = Some(CoreSize::Bytes(4 << 20));
+    config.managed = vec![
+        ManagedCount {
+            node: 0,
+            zone: ZoneType::Dma32,
+            managed: 2048,
+        },
+        ManagedCount {
+            node: 0,
+            zone: ZoneType::Movable,
+            managed: 1024,
+        },
+    ];
+    let machine = Machine::build(&config).unwrap();
+    assert_eq!(machine.boot_vm_total_pages(), None);
+    let movable = machine.zone(0, ZoneType::Movable).unwrap();
+    assert_eq!((movable.start_pfn, movable.spanned), (0x1800, 1024));
+    let mut allocator = Allocator::from_machine(&machine).unwrap();
+    assert!(!allocator.page_group_by_mobility_disabled());
+    let dma32 = allocator.zone_index(0, ZoneType::Dma32).unwrap();
+    let dma32_left = {
+        let zone = &allocator.zones()[dma32];
+        zone.managed - zone.wmark_pages(2)
+    };
+    assert!(
+        dma32_left < 2560 && dma32_left + 1024 >= 2560,
+        "{dma32_left}"
+    );
+    let mut events = Vec::new();
+    allocator.offline_section(6, &mut events).unwrap().unwrap();
+    assert!(events.iter().any(|e| matches!(e, Event::ZonelistsRebuilt)));
+    assert!(allocator.page_group_by_mobility_disabled());
+    allocator.online_section(6, &mut events).unwrap();
+    assert!(!allocator.page_group_by_mobility_disabled());
+    // The switch keeps grouping off through the same rebuilds.
+    config.mobility_grouping = Some(false);
+    let mut forced = Allocator::from_machine(&Machine::build(&config).unwrap()).unwrap();
+    forced.offline_section(6, &mut events).unwrap().unwrap();
+    forced.online_section(6, &mut events).unwrap();
+    assert!(forced.page_group_by_mobility_disabled());
 }
