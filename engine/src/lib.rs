@@ -73,4 +73,5 @@ pub const LIMITATIONS: &[&str] = &[
     "The address-space picture is not to scale by default: whole rows with no memory (holes, offline sections) are collapsed to a hatched band labelled with the pfns and size it stands for, and rows before the first memory or after the last are left out (named above the picture). The \"true scale\" switch draws every pfn at its size.",
     "Pages on a per-cpu list are drawn as such; the buddy allocator counts them as allocated, which is what the buddyinfo and pagetypeinfo tables show.",
     "A machine with kernel = \"6.12\" runs Linux 6.12's boot-time setup and allocation and free paths, except decay_pcp_high() (the vmstat worker's periodic decay of per-cpu high: the model has no clock) and the reduced reclaim, compaction, OOM, contiguous-range and hotplug paths and the kmem trace replay's follow mode, which keep Linux 6.1's rules.",
+    "Grouping pages by mobility is decided as build_all_zonelists() decides it, at boot (off below 2560 pages) and when memory hotplug rebuilds the zonelists; no step names the decision. The scenario key mobility_grouping = false is the model's own switch: no real kernel has one.",
 ];

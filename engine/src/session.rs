@@ -1283,7 +1283,7 @@ fn alloc_at(
     // A traced refill says the kernel's per-cpu list was empty: what the model
     // still has there went to allocations the trace does not show.
     if let (Some(gfp), Some(&first)) = (gfp, refill.first()) {
-        allocator.take_untraced_pcp(Pfn(first), order, gfp.migratetype(), events);
+        allocator.take_untraced_pcp(Pfn(first), order, allocator.gfp_migratetype(gfp), events);
     }
     let model_pick = match gfp {
         None => ModelPick::NotAsked,
@@ -1293,7 +1293,8 @@ fn alloc_at(
         },
     };
     if let (Some(gfp), false) = (gfp, refill.is_empty()) {
-        allocator.refill_pcp_at(refill, order, gfp.migratetype(), events)?;
+        let migratetype = allocator.gfp_migratetype(gfp);
+        allocator.refill_pcp_at(refill, order, migratetype, events)?;
     }
     let index = allocations.len();
     let placed = match pfn {

@@ -157,7 +157,7 @@ impl Allocator {
     /// was claimed, whether the watermark was boosted and the pageblock's old type,
     /// for the caller's mm_page_alloc_extfrag.
     #[allow(clippy::too_many_arguments)]
-    fn try_to_steal_block(
+    pub(super) fn try_to_steal_block(
         &mut self,
         z: usize,
         pfn: Pfn,
@@ -217,7 +217,8 @@ impl Allocator {
             } else {
                 0
             };
-            if free_pages + alike_pages < PAGEBLOCK_PAGES / 2 {
+            // With grouping off every claim goes through, whatever the block holds.
+            if free_pages + alike_pages < PAGEBLOCK_PAGES / 2 && !self.mobility_disabled {
                 trace.emit(refuse(
                     ClaimRefusal::TooFew {
                         free_pages,

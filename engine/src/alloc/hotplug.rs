@@ -324,12 +324,21 @@ impl Allocator {
                 }
             }
             self.index_zonelists();
+            // online_pages() rebuilds before init_per_zone_wmark_min(): the
+            // decision sees the new managed pages and the old watermarks.
+            if pages > 0 {
+                self.build_all_zonelists_decides_grouping();
+            }
             self.note_small();
             crate::buddy::traced(trace, "build_all_zonelists", |trace| {
                 trace.emit(Event::ZonelistsRebuilt)
             });
         }
         self.take_zone_settings(true);
+        // offline_pages() recomputes the watermarks first, then rebuilds.
+        if rebuilt && pages < 0 {
+            self.build_all_zonelists_decides_grouping();
+        }
         self.note_small();
         crate::buddy::traced(trace, "init_per_zone_wmark_min", |trace| {
             trace.emit(Event::WatermarksRecomputed {
@@ -337,5 +346,45 @@ impl Allocator {
                 warning,
             });
         });
+    }
+}
+
+impl Allocator {
+    /// `build_all_zonelists()` after boot decides `page_group_by_mobility_disabled`
+    /// again: `nr_free_zone_pages()` sums managed pages above the high watermark
+    /// (boost included) over the running CPU's zonelist, against
+    /// `pageblock_nr_pages * MIGRATE_TYPES`. So memory hotplug can turn grouping on
+    /// or off; the scenario switch `mobility_grouping = false` keeps it off.
+    pub(crate) fn build_all_zonelists_decides_grouping(&mut self) {
+        let Some(machine) = self.machine.as_ref() else {
+            return;
+        };
+        let forced_off = machine.config.mobility_grouping == Some(false);
+        let threshold = crate::machine::mobility::mobility_threshold_pages(&machine.config);
+        let node = self
+            .nodes
+            .iter()
+            .find(|n| n.cpus.contains(&self.cpu))
+            .or_else(|| self.nodes.first());
+        let total: u64 = node
+            .map(|node| {
+                node.fallback
+                    .iter()
+                    .filter(|(_, zone)| *zone <= ZoneType::Movable)
+                    .filter_map(|&(nid, zone)| self.zone_index(nid, zone))
+                    .map(|z| {
+                        let zone = &self.zones[z];
+                        zone.managed.saturating_sub(zone.wmark_pages(2))
+                    })
+                    .sum()
+            })
+            .unwrap_or(0);
+        let disabled = forced_off || total < threshold;
+        if disabled != self.mobility_disabled {
+            self.mobility_disabled = disabled;
+            for zone in &mut self.zones {
+                zone.buddy.set_mobility_disabled(disabled);
+            }
+        }
     }
 }

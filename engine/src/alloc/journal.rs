@@ -121,6 +121,7 @@ pub(crate) struct Small {
     offline_sections: Vec<u64>,
     zonelist_indexes: Vec<ZonelistIndexes>,
     vm_events: super::vmstat::VmEvents,
+    mobility_disabled: bool,
 }
 
 fn scalars(zone: &ZoneState) -> ZoneScalars {
@@ -422,6 +423,7 @@ impl Allocator {
             offline_sections: self.offline_sections.clone(),
             zonelist_indexes: self.zonelist_indexes.clone(),
             vm_events: self.vm_events,
+            mobility_disabled: self.mobility_disabled,
         }
     }
 
@@ -435,6 +437,12 @@ impl Allocator {
         self.offline_sections.clone_from(&small.offline_sections);
         self.zonelist_indexes.clone_from(&small.zonelist_indexes);
         self.vm_events = small.vm_events;
+        if self.mobility_disabled != small.mobility_disabled {
+            self.mobility_disabled = small.mobility_disabled;
+            for zone in &mut self.zones {
+                zone.buddy.set_mobility_disabled(small.mobility_disabled);
+            }
+        }
     }
 
     /// Records every small part as it is now: called after any of them changes.

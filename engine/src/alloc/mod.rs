@@ -30,6 +30,8 @@ pub mod contig;
 mod free;
 pub mod hotplug;
 pub(crate) mod journal;
+#[cfg(test)]
+mod mobility_tests;
 mod page_alloc;
 mod pcp_tuning;
 mod place;
@@ -261,6 +263,12 @@ pub struct Allocator {
     /// A kernel built with CONFIG_CMA (the reference kernel is not): movable
     /// requests get ALLOC_CMA and may use MIGRATE_CMA pageblocks.
     pub(crate) cma: bool,
+    /// `page_group_by_mobility_disabled` as `build_all_zonelists()` set it at boot
+    /// (or the scenario's switch): every request is Unmovable-typed
+    /// ([`Allocator::gfp_migratetype`]) and every fallback claims its pageblock.
+    /// Decided again when memory hotplug rebuilds the zonelists
+    /// ([`Allocator::build_all_zonelists_decides_grouping`]).
+    pub(crate) mobility_disabled: bool,
     /// The machine this allocator booted on, kept so a sysctl write can recompute
     /// what the kernel recomputes; `None` for a state loaded from a kernel dump.
     pub(crate) machine: Option<crate::machine::Machine>,
@@ -292,6 +300,7 @@ impl Allocator {
             lru: reclaim::Lru::default(),
             swap: false,
             cma: false,
+            mobility_disabled: false,
             machine: None,
             offline_sections: Vec::new(),
             zonelist_indexes: Vec::new(),
@@ -303,6 +312,22 @@ impl Allocator {
     /// Whose allocation and free rules this allocator runs.
     pub fn kernel(&self) -> crate::types::Kernel {
         self.kernel
+    }
+
+    /// `page_group_by_mobility_disabled`: whether grouping pages by mobility is off.
+    pub fn page_group_by_mobility_disabled(&self) -> bool {
+        self.mobility_disabled
+    }
+
+    /// `gfp_migratetype()` (include/linux/gfp.h, 6.1 and 6.12): the mask's
+    /// movable/reclaimable bits as a migratetype, or MIGRATE_UNMOVABLE for every
+    /// request while grouping by mobility is off.
+    pub fn gfp_migratetype(&self, gfp: crate::types::gfp::Gfp) -> crate::types::MigrateType {
+        if self.mobility_disabled {
+            crate::types::MigrateType::Unmovable
+        } else {
+            gfp.migratetype()
+        }
     }
 
     /// The nodes, by node id.

@@ -107,7 +107,7 @@ impl Allocator {
                 highest_zoneidx: highest,
                 preferred: zonelist.iter().position(|&z| self.zones[z].zone <= highest),
                 zonelist,
-                migratetype: gfp.migratetype(),
+                migratetype: self.gfp_migratetype(gfp),
             };
             let mut flags = af::WMARK_LOW | self.gfp_to_alloc_flags_cma(gfp);
             flags |= self.alloc_flags_nofragment(ac.preferred.map(|p| ac.zonelist[p]), gfp);
@@ -152,7 +152,7 @@ impl Allocator {
 
     /// `gfp_to_alloc_flags_cma()`: with CONFIG_CMA, movable requests may use CMA.
     pub(super) fn gfp_to_alloc_flags_cma(&self, gfp: Gfp) -> u32 {
-        if self.cma && gfp.migratetype() == MigrateType::Movable {
+        if self.cma && self.gfp_migratetype(gfp) == MigrateType::Movable {
             af::CMA
         } else {
             0

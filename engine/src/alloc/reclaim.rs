@@ -859,7 +859,8 @@ impl Allocator {
             buddy.nr_free_of_type(o, migratetype) > 0
                 || (o.get() >= PAGEBLOCK_ORDER && buddy.nr_free(o) > 0)
                 || super::fallbacks(migratetype).iter().any(|&mt| {
-                    buddy.nr_free_of_type(o, mt) > 0 && super::can_steal_fallback(o, migratetype)
+                    buddy.nr_free_of_type(o, mt) > 0
+                        && super::can_steal_fallback(o, migratetype, self.mobility_disabled)
                 })
         })
     }

@@ -421,7 +421,10 @@ impl Allocator {
         fallbacks(migratetype)
             .iter()
             .find(|&&mt| buddy.nr_free_of_type(order, mt) > 0)
-            .map(|&mt| (mt, can_steal_fallback(order, migratetype)))
+            .map(|&mt| {
+                let disabled = self.mobility_disabled;
+                (mt, can_steal_fallback(order, migratetype, disabled))
+            })
     }
 
     /// `steal_suitable_fallback()`: which way it went with the block at `pfn`, and
@@ -479,7 +482,9 @@ impl Allocator {
             self.zones[z].buddy.move_to_free_list(pfn, start);
             return (how, boosted);
         }
-        if free_pages + alike_pages >= PAGEBLOCK_PAGES / 2 {
+        // With grouping off the block is claimed whatever it holds (and the claim
+        // stores Unmovable: set_pageblock_migratetype() folds the type).
+        if free_pages + alike_pages >= PAGEBLOCK_PAGES / 2 || self.mobility_disabled {
             self.zones[z].buddy.set_pageblock_type(pfn, start);
         }
         (how, boosted)
@@ -524,11 +529,17 @@ pub fn fallbacks(migratetype: MigrateType) -> &'static [MigrateType] {
     }
 }
 
-/// `can_steal_fallback()`: from half a pageblock up, or for unmovable and
-/// reclaimable requests, the whole pageblock's free pages may be taken.
-pub(super) fn can_steal_fallback(order: Order, start: MigrateType) -> bool {
+/// `can_steal_fallback()`: from half a pageblock up, for unmovable and
+/// reclaimable requests, or for any request while grouping by mobility is off
+/// (`mobility_disabled`), the whole pageblock's free pages may be taken.
+pub(super) fn can_steal_fallback(
+    order: Order,
+    start: MigrateType,
+    mobility_disabled: bool,
+) -> bool {
     order.get() >= PAGEBLOCK_ORDER
         || order.get() >= PAGEBLOCK_ORDER / 2
         || start == MigrateType::Reclaimable
         || start == MigrateType::Unmovable
+        || mobility_disabled
 }

@@ -47,6 +47,10 @@ impl Allocator {
             };
             let mut buddy = zone_memory.buddy;
             buddy.set_kernel(machine.config.kernel);
+            // build_all_zonelists() runs after memmap_init() made the pageblocks
+            // Movable and before memblock_free_all(): the free pages already sit on
+            // Movable lists when the flag is set.
+            buddy.set_mobility_disabled(machine.page_group_by_mobility_disabled());
             zones.push(ZoneState {
                 recorder: Default::default(),
                 nid: zone.node,
@@ -128,6 +132,7 @@ impl Allocator {
             lru: reclaim::Lru::default(),
             swap: false,
             cma: machine.cma.is_some(),
+            mobility_disabled: machine.page_group_by_mobility_disabled(),
             machine: Some(machine.clone()),
             offline_sections: Vec::new(),
             zonelist_indexes: Vec::new(),

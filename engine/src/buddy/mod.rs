@@ -120,6 +120,12 @@ pub struct BuddyZone {
     /// Whose `__free_one_page()` runs: 6.12 gives a merged buddy's pageblocks the
     /// freed block's type.
     kernel: Kernel,
+    /// `page_group_by_mobility_disabled`: set after boot when grouping is off (see
+    /// `machine::mobility`), so [`BuddyZone::set_pageblock_type`] folds the
+    /// per-cpu types into MIGRATE_UNMOVABLE as the kernel does. The boot-time
+    /// Movable pageblocks of [`BuddyZone::new`] are set before it, as
+    /// `memmap_init()` runs before `build_all_zonelists()`.
+    mobility_disabled: bool,
 }
 
 impl BuddyZone {
@@ -174,6 +180,7 @@ impl BuddyZone {
             lists: PageLists::new(start_pfn, pages, MAX_ORDER as usize * MIGRATE_TYPES),
             recorder: Recorder::default(),
             kernel: Kernel::V6_1,
+            mobility_disabled: false,
         };
         for &(start, end) in memory {
             let (start, end) = (start.max(start_pfn), end.min(end_pfn));
@@ -265,8 +272,15 @@ impl BuddyZone {
         MigrateType::from_index(raw as usize).unwrap_or(MigrateType::Unmovable)
     }
 
-    /// `set_pageblock_migratetype()`.
+    /// `set_pageblock_migratetype()`: with grouping by mobility off, Unmovable,
+    /// Movable and Reclaimable (the types below MIGRATE_PCPTYPES) are all stored
+    /// as Unmovable; HighAtomic, CMA and Isolate are stored as asked.
     pub fn set_pageblock_type(&mut self, pfn: Pfn, migratetype: MigrateType) {
+        let migratetype = if self.mobility_disabled && migratetype.is_pcp_type() {
+            MigrateType::Unmovable
+        } else {
+            migratetype
+        };
         let index = (pfn.0 >> PAGEBLOCK_ORDER).wrapping_sub(self.start_pfn.0 >> PAGEBLOCK_ORDER);
         if let Ok(index) = usize::try_from(index) {
             self.set_pageblock_raw(index, migratetype as u8);
@@ -377,6 +391,16 @@ impl BuddyZone {
     /// Which kernel's `__free_one_page()` this zone runs (6.1 unless set).
     pub fn set_kernel(&mut self, kernel: Kernel) {
         self.kernel = kernel;
+    }
+
+    /// `page_group_by_mobility_disabled` as `build_all_zonelists()` last set it.
+    pub fn set_mobility_disabled(&mut self, disabled: bool) {
+        self.mobility_disabled = disabled;
+    }
+
+    /// Whether this zone's pageblock writes fold the per-cpu types into Unmovable.
+    pub fn mobility_disabled(&self) -> bool {
+        self.mobility_disabled
     }
 
     /// `expand()`: the block at `index` of order `high` is cut down to `low`; each

@@ -167,7 +167,7 @@ fn steal_sentence(event: &Event) -> Option<String> {
         fallback_migratetype,
         // The tracepoint's change_ownership: what the cases below tell, that the
         // pageblock is of the requested type afterwards.
-        claimed: _,
+        claimed,
         how,
         boosted,
         pageblock_type,
@@ -221,8 +221,15 @@ fn steal_sentence(event: &Event) -> Option<String> {
         }
         StealKind::ClaimPageblock { free_pages, alike_pages } => {
             let sum = free_pages + alike_pages;
+            // Below half a pageblock try_to_steal_block() claims only with grouping
+            // by mobility off.
+            let verdict = if sum >= half {
+                format!("{sum} ≥ {half} (half a pageblock)")
+            } else {
+                format!("{sum} < {half} (half a pageblock), but grouping by mobility is off (page_group_by_mobility_disabled), so the block is claimed anyway")
+            };
             format!(
-                "the pageblock has {free_pages} free + {alike_pages} compatible pages in use = {sum} ≥ {half} (half a pageblock): __move_freepages_block moved its free pages to the {start} lists and the pageblock becomes {start}; __rmqueue_smallest took pfn {pfn} from them"
+                "the pageblock has {free_pages} free + {alike_pages} compatible pages in use = {verdict}: __move_freepages_block moved its free pages to the {start} lists and the pageblock becomes {start}; __rmqueue_smallest took pfn {pfn} from them"
             )
         }
         StealKind::StealBlock => format!(
@@ -250,6 +257,9 @@ fn steal_sentence(event: &Event) -> Option<String> {
                 } else {
                     format!("{sum} ≥ {half} (half a pageblock): the pageblock becomes {start}")
                 }
+            } else if *claimed && pageblock_type != alloc_migratetype {
+                // steal_suitable_fallback() claims below half only with grouping off.
+                format!("{sum} < {half} (half a pageblock), but grouping by mobility is off (page_group_by_mobility_disabled), so the pageblock becomes {start} anyway")
             } else {
                 format!("{sum} < {half} (half a pageblock): {stays}")
             };

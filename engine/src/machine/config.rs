@@ -119,6 +119,12 @@ pub struct MachineConfig {
     pub movable_node: Option<Vec<PfnRange>>,
     /// The kernel whose rules apply, at boot and at run time (default 6.1).
     pub kernel: Kernel,
+    /// The model's switch for grouping pages by mobility (`page_group_by_mobility_disabled`):
+    /// `None` (the default) lets `build_all_zonelists()` decide from the machine's size
+    /// as the kernel does; `Some(false)` turns grouping off on a machine where the
+    /// kernel would keep it on. Real kernels have no such knob. `Some(true)` only
+    /// restates the kernel's decision and is refused on a machine too small for it.
+    pub mobility_grouping: Option<bool>,
 }
 
 /// Written by hand so that a machine without `movable_node`, on 6.1, prints exactly as it did
@@ -142,6 +148,11 @@ impl core::fmt::Debug for MachineConfig {
         // Like movable_node: a 6.1 machine prints as it did before the field existed.
         if self.kernel != Kernel::V6_1 {
             out.field("kernel", &self.kernel);
+        }
+        // Like movable_node: a machine that leaves the decision to the kernel prints
+        // as it did before the switch existed.
+        if let Some(grouping) = self.mobility_grouping {
+            out.field("mobility_grouping", &grouping);
         }
         out.finish()
     }
@@ -175,6 +186,7 @@ impl Default for MachineConfig {
             cma_bytes: None,
             movable_node: None,
             kernel: Kernel::V6_1,
+            mobility_grouping: None,
         }
     }
 }

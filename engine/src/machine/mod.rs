@@ -8,6 +8,7 @@
 
 pub mod boot;
 pub mod config;
+pub mod mobility;
 pub mod movable;
 pub mod setup;
 mod validate;
@@ -275,6 +276,7 @@ impl Machine {
             &memory,
             machine.config.kernel,
         );
+        machine.check_mobility_switch()?;
         machine.apply_small_machine_thp_rule();
         machine.init_watermarks();
         Ok(machine)

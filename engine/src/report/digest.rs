@@ -105,6 +105,11 @@ fn write_state(h: &mut Fnv64, allocator: &crate::alloc::Allocator) {
         allocator.cma,
         allocator.offline_sections
     );
+    // Written only when grouping is off, so every state that has it on (every
+    // scenario before the switch existed) hashes as it did.
+    if allocator.page_group_by_mobility_disabled() {
+        let _ = writeln!(h, "page_group_by_mobility_disabled=1");
+    }
     for node in &allocator.nodes {
         let _ = writeln!(h, "{node:?}");
     }

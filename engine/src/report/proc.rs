@@ -9,7 +9,7 @@ use core::fmt::Write;
 use crate::buddy::BuddyZone;
 use crate::machine::boot::{ZoneFree, ZoneMemory};
 use crate::machine::{Machine, Zone};
-use crate::types::{Kernel, ZoneType, MAX_NR_ZONES};
+use crate::types::Kernel;
 use crate::types::{MigrateType, Order, MAX_ORDER, PAGEBLOCK_ORDER};
 
 /// One `/proc/buddyinfo` line for `zone` (`frag_show_print()` in mm/vmstat.c): node,
@@ -304,11 +304,11 @@ pub fn zonelists_boot_log(machine: &Machine) -> String {
             }
         }
     }
-    if let Some(total) = boot_total_pages(machine) {
-        let grouping = if total >= (1u64 << PAGEBLOCK_ORDER) * crate::types::MIGRATE_TYPES as u64 {
-            "on"
-        } else {
+    if let Some(total) = machine.boot_vm_total_pages() {
+        let grouping = if machine.page_group_by_mobility_disabled() {
             "off"
+        } else {
+            "on"
         };
         let _ = writeln!(
             out,
@@ -317,34 +317,6 @@ pub fn zonelists_boot_log(machine: &Machine) -> String {
         );
     }
     out
-}
-
-/// `vm_total_pages` as `build_all_zonelists()` computes it: before
-/// `memblock_free_all()`, so each zone's managed count is still the estimate of
-/// `free_area_init_core()` (present less memmap, and for ZONE_DMA less
-/// `dma_reserve`: the memblock reservations below 16 MiB that
-/// `memblock_find_dma_reserve()` counted), and no watermark is set. For an imported
-/// machine the early reservations are unknown, so the line is left out.
-fn boot_total_pages(machine: &Machine) -> Option<u64> {
-    if !machine.config.managed.is_empty() {
-        return None;
-    }
-    let dma_reserve = crate::machine::dma_reserve(&machine.config);
-    let total = machine
-        .zones()
-        .filter(|z| {
-            z.present > 0 && z.zone_type.index() < MAX_NR_ZONES && z.zone_type != ZoneType::Device
-        })
-        .map(|z| {
-            let estimate = crate::machine::setup::managed_estimate(z.spanned, z.present);
-            if z.zone_type == ZoneType::Dma && estimate > dma_reserve {
-                estimate - dma_reserve
-            } else {
-                estimate
-            }
-        })
-        .sum();
-    Some(total)
 }
 
 #[cfg(test)]

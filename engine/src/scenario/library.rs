@@ -48,6 +48,8 @@ pub const ENTRIES: &[Entry] = &[
     entry!("pcp-high-tuning"),
     entry!("split-merge"),
     entry!("steal-claim"),
+    entry!("mobility-on"),
+    entry!("mobility-off"),
     entry!("watermark-boost"),
     entry!("highatomic"),
     entry!("compaction"),

@@ -439,6 +439,8 @@ struct MachineToml {
     #[serde(default, deserialize_with = "de_kernel")]
     kernel: Option<Kernel>,
     #[serde(default)]
+    mobility_grouping: Option<bool>,
+    #[serde(default)]
     distances: Option<Vec<Vec<u32>>>,
     #[serde(default, deserialize_with = "de_reserved")]
     reserved: Option<Vec<PfnRange>>,
@@ -565,6 +567,7 @@ impl MachineToml {
             cma_bytes: self.cma,
             movable_node: self.movable_node,
             kernel: self.kernel.unwrap_or(defaults.kernel),
+            mobility_grouping: self.mobility_grouping,
         })
     }
 }
@@ -831,6 +834,13 @@ pub fn machine_to_toml(machine: &MachineConfig) -> String {
         out.push_str(&format!(
             "movable_node = {}  # `movable_node` on the command line: the hotpluggable memory (SRAT)\n",
             range_array(ranges)
+        ));
+    }
+    // Written only when set, so a file that leaves the decision to the kernel reads
+    // as it always did.
+    if let Some(grouping) = machine.mobility_grouping {
+        out.push_str(&format!(
+            "mobility_grouping = {grouping}  # the model's switch: no real kernel has one\n"
         ));
     }
     match &machine.distances {

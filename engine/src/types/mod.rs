@@ -232,6 +232,13 @@ impl MigrateType {
         MigrateType::STORED.get(index).copied()
     }
 
+    /// `migratetype < MIGRATE_PCPTYPES`: the three types per-cpu lists keep, the
+    /// ones `set_pageblock_migratetype()` folds into Unmovable when grouping by
+    /// mobility is off.
+    pub fn is_pcp_type(self) -> bool {
+        (self as usize) < MigrateType::HighAtomic as usize
+    }
+
     /// `migratetype_is_mergeable()`: blocks of the per-cpu types may merge across
     /// pageblocks of different types; highatomic and isolated ones may not.
     pub fn is_mergeable(self) -> bool {

@@ -161,6 +161,7 @@ fn a_1node_512m() {
         cma_bytes: None,
         movable_node: None,
         kernel: buddyscope_engine::types::Kernel::V6_1,
+        mobility_grouping: None,
     };
     assert_eq!(config, expected);
     assert_only_summary_notes(&notes);
@@ -190,6 +191,7 @@ fn b_1node_4g() {
         cma_bytes: None,
         movable_node: None,
         kernel: buddyscope_engine::types::Kernel::V6_1,
+        mobility_grouping: None,
     };
     assert_eq!(config, expected);
     assert_only_summary_notes(&notes);
@@ -225,6 +227,7 @@ fn c_2node_1g_1g() {
         cma_bytes: None,
         movable_node: None,
         kernel: buddyscope_engine::types::Kernel::V6_1,
+        mobility_grouping: None,
     };
     assert_eq!(config, expected);
     assert_only_summary_notes(&notes);
@@ -256,6 +259,7 @@ fn n_3node_equal_distance() {
         movablecore: None,
         movable_node: None,
         kernel: buddyscope_engine::types::Kernel::V6_1,
+        mobility_grouping: None,
         // transparent_hugepage=never on the command line.
         thp: ThpMode::Never,
         sysctls: sysctls(4872, 10),
@@ -295,6 +299,7 @@ fn e_1node_2g_wmark_sysctl() {
         cma_bytes: None,
         movable_node: None,
         kernel: buddyscope_engine::types::Kernel::V6_1,
+        mobility_grouping: None,
     };
     assert_eq!(config, expected);
     assert_only_summary_notes(&notes);
@@ -427,6 +432,7 @@ fn hand_built() -> Vec<MachineConfig> {
         cma_bytes: None,
         movable_node: None,
         kernel: buddyscope_engine::types::Kernel::V6_1,
+        mobility_grouping: None,
     });
     // Odd but representable values: empty ranges, sizes without a suffix, 0%,
     // unordered CPUs, many ranges, an empty distance matrix.
@@ -455,6 +461,7 @@ fn hand_built() -> Vec<MachineConfig> {
         cma_bytes: None,
         movable_node: None,
         kernel: buddyscope_engine::types::Kernel::V6_1,
+        mobility_grouping: None,
     });
     // No nodes at all, 100%, a zero size.
     configs.push(MachineConfig {
@@ -1457,6 +1464,7 @@ fn the_documented_example_parses() {
             cma_bytes: None,
             movable_node: None,
             kernel: buddyscope_engine::types::Kernel::V6_1,
+            mobility_grouping: None,
         }
     );
 }

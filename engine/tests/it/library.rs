@@ -37,6 +37,7 @@ fn lesson(name: &str) -> fn(&[Event], usize) -> bool {
         }
         "split-merge" => |e, i| matches!(e[i], Event::SplitHalf { .. }),
         "steal-claim" => |e, i| matches!(e[i], Event::Steal { claimed: false, .. }),
+        "mobility-on" | "mobility-off" => |e, i| matches!(e[i], Event::Steal { .. }),
         "watermark-boost" => |e, i| {
             matches!(e[i], Event::KswapdWake { order: 0, .. })
                 && e[..i].iter().any(|x| matches!(x, Event::Steal { .. }))

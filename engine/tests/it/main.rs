@@ -29,6 +29,7 @@ mod lessons;
 mod library;
 mod limits;
 mod machine;
+mod mobility;
 mod modtrace_format;
 mod pinned;
 mod random_ops;

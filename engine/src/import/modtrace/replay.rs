@@ -74,6 +74,9 @@ impl Allocator {
             lru: crate::alloc::reclaim::Lru::default(),
             swap: false,
             cma: false,
+            // A dump comes from a running kernel large enough to group by mobility
+            // (the dump format does not record the flag).
+            mobility_disabled: false,
             machine: None,
             offline_sections: Vec::new(),
             zonelist_indexes: Vec::new(),

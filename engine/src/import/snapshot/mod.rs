@@ -287,6 +287,7 @@ pub fn parse_snapshot(text: &str) -> Result<Imported, SnapshotError> {
         kernel: kernel
             .as_ref()
             .map_or(crate::types::Kernel::V6_1, KernelVersion::kernel),
+        mobility_grouping: None,
     };
     checks::cross_check(&sections, dmesg, &config, &mut notes)?;
     Ok(Imported {
