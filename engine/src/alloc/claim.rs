@@ -309,7 +309,7 @@ impl Allocator {
     /// The mm_page_alloc_extfrag tracepoint of a 6.12 claim or steal: `pfn` is the
     /// page handed out; change_ownership is read from its pageblock now.
     #[allow(clippy::too_many_arguments)]
-    fn emit_claim(
+    pub(super) fn emit_claim(
         &self,
         z: usize,
         pfn: Pfn,

@@ -85,7 +85,7 @@ fn try_to_steal_block_claims_below_half_only_with_grouping_off() {
     for grouping_off in [false, true] {
         let (mut allocator, z) = one_small_free_block(Kernel::V6_12, grouping_off);
         let mut events = Vec::new();
-        let page = allocator.try_to_steal_block(
+        let claimed = allocator.try_to_steal_block(
             z,
             BLOCK,
             Order::new(3).unwrap(),
@@ -95,6 +95,22 @@ fn try_to_steal_block_claims_below_half_only_with_grouping_off() {
             0,
             &mut events,
         );
+        // __rmqueue_claim() tells the claim (mm_page_alloc_extfrag) once it returns.
+        if let Some((pfn, how, boosted, old)) = claimed {
+            allocator.emit_claim(
+                z,
+                pfn,
+                Order::ZERO,
+                Order::new(3).unwrap(),
+                MigrateType::Unmovable,
+                MigrateType::Movable,
+                how,
+                boosted,
+                old,
+                &mut events,
+            );
+        }
+        let page = claimed.map(|(pfn, ..)| pfn);
         let block_type = allocator.zones[z].buddy.pageblock_type(BLOCK);
         if grouping_off {
             assert_eq!(page, Some(BLOCK), "{events:?}");
