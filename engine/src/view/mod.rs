@@ -33,6 +33,10 @@
 //!   compared (`report::kernel_diff`) as the text the page and `buddyscope
 //!   diff-kernels` show.
 //!
+//! - `timeline.rs`, [`timeline()`]: the session's series as the timeline's plots
+//!   (free pages against the watermarks, the extfrag indexes, event markers),
+//!   downsampled to pixel columns by smallest and largest value, and as SVG.
+//!
 //! Everything here is derived; nothing changes the allocator.
 
 #![warn(clippy::indexing_slicing)]
@@ -47,6 +51,7 @@ mod page_info;
 mod page_map;
 mod panels;
 mod pixels;
+mod timeline;
 mod viewport;
 
 pub use colour::{
@@ -69,4 +74,10 @@ pub use panels::{
     NodeView, Overview, PcpView, StepView, ZoneStatus, ZonelistEntry, ZonelistView,
 };
 pub use pixels::{render_rgba, spans, Spans};
+pub use timeline::{
+    timeline, timeline_of, timeline_svg, TimelineChoice, TimelineGeometry, TimelineLine,
+    TimelineMarkerRow, TimelinePlot, TimelineRun, TimelineView, TIMELINE_AXIS_PX,
+    TIMELINE_COLUMNS_MAX, TIMELINE_COLUMNS_MIN, TIMELINE_LEFT_PX, TIMELINE_PLOT_PX,
+    TIMELINE_RIGHT_PX, TIMELINE_ROW_PX, TIMELINE_TITLE_PX,
+};
 pub use viewport::{Band, Row, Viewport, GAP_PX, GUTTER_PX, HEIGHT_PX, PAGES_WIDTH_PX, ZOOM_MIN};

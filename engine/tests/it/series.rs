@@ -354,3 +354,77 @@ fn truncation_gives_the_series_of_the_shorter_run() {
         first = end;
     }
 }
+
+/// The timeline view of a lesson: every line and marker row has a column per pixel,
+/// each column's range is the series' smallest and largest value over the column's
+/// calls, the cursor is after the call the session's cursor has done, and the SVG
+/// has a path per line and per marker row.
+#[test]
+fn the_timeline_view_and_its_svg_draw_the_series() {
+    use buddyscope_engine::session::Cursor;
+    use buddyscope_engine::view::{timeline, timeline_svg, TimelineChoice};
+    let session = lesson_session("watermark-boost");
+    let calls = session.calls().len() as u64;
+    let cursor = Cursor {
+        call: 100,
+        event: session.event_count(100),
+    };
+    let choice = TimelineChoice {
+        zone: usize::MAX,
+        order: 9,
+        columns: 640,
+    };
+    let view = timeline(&session, cursor, choice);
+    assert_eq!(view.calls, calls);
+    assert_eq!(view.cursor_call, Some(100), "call 100 has returned");
+    let zone = view.zone;
+    // The default zone has the most free pages over the run.
+    for z in 0..view.zones.len() {
+        assert!(
+            session
+                .series()
+                .span(z, Quantity::FreePages, 0, calls)
+                .unwrap()
+                .max
+                <= session
+                    .series()
+                    .span(zone, Quantity::FreePages, 0, calls)
+                    .unwrap()
+                    .max
+        );
+    }
+    assert_eq!(view.free.lines.len(), 5);
+    assert_eq!(view.indexes.lines.len(), 2);
+    assert_eq!(view.markers.len(), MARKERS.len());
+    let free = &view.free.lines[0];
+    for (c, column) in free.columns.iter().enumerate() {
+        let first = calls * c as u64 / 640;
+        let end = calls * (c as u64 + 1) / 640;
+        let (lo, hi) = column.unwrap();
+        assert!(lo <= hi);
+        let expected = session
+            .series()
+            .span(zone, Quantity::FreePages, first, end)
+            .unwrap();
+        assert_eq!((lo, hi), (expected.min, expected.max), "column {c}");
+        assert!(hi <= view.free.y_max);
+    }
+    // Columns and calls map back and forth.
+    assert_eq!(view.call_of_column(320), calls * 320 / 640);
+    assert_eq!(view.column_of_call(view.call_of_column(320)), 320);
+    assert_eq!(view.call_at_x(0.0), None, "left of the plots");
+    let boost = view
+        .markers
+        .iter()
+        .find(|m| m.label == Marker::Boost.label())
+        .unwrap();
+    assert!(boost.total > 0 && boost.columns.iter().sum::<u64>() >= boost.total);
+
+    let svg = timeline_svg(&view);
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    assert!(svg.trim_end().ends_with("</svg>"));
+    assert_eq!(svg.matches("<path class=\"line\"").count(), 7);
+    assert_eq!(svg.matches("<path class=\"marker\"").count(), 9);
+    assert_eq!(svg.matches("class=\"cursor\"").count(), 1);
+    assert!(svg.contains("extfrag indexes for order 9"));
+}
