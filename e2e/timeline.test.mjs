@@ -17,7 +17,8 @@ import { stepLatency } from './measure.mjs';
 const { open } = playground('/');
 
 const LEFT_PX = 170; // view::TIMELINE_LEFT_PX
-const TITLE_PX = 34; // view::TIMELINE_TITLE_PX
+const RIGHT_PX = 30; // view::TIMELINE_RIGHT_PX
+const TITLE_PX = 40; // view::TIMELINE_TITLE_PX
 const PLOT_PX = 150; // view::TIMELINE_PLOT_PX
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -53,7 +54,7 @@ for (const [width, height] of [[1440, 900], [1024, 768]]) {
     const label = await page.locator('#timeline-canvas').getAttribute('aria-label');
     const calls = Number(label.match(/^Timeline of (\d+) calls/)[1]);
     assert.ok(calls > 1000, `the lesson has many calls (${calls})`);
-    const columns = stats.width - LEFT_PX - 12;
+    const columns = stats.width - LEFT_PX - RIGHT_PX;
     console.log(`measure: ${width}x${height} timeline of ${calls} calls in ${columns} columns drawn in ${await page.locator('#timeline-canvas').getAttribute('data-draw-ms')} ms`);
     assert.ok(stats.distinctColours > 8, `distinct colours ${stats.distinctColours}`);
     const count = (hex) => stats.counts[rgb(hex)] ?? 0;
@@ -69,6 +70,13 @@ for (const [width, height] of [[1440, 900], [1024, 768]]) {
     assert.ok(zones >= 1);
     await page.locator('#timeline-order').selectOption('3');
     await page.waitForFunction(() => /order 3/.test(document.getElementById('timeline-canvas').getAttribute('aria-label')));
+    // Scaled to the watermarks, the marks take more of the plot: more pixels in
+    // the high mark's colour.
+    const highBefore = count('#009E73');
+    await page.locator('#timeline-scale').selectOption('marks');
+    await page.waitForFunction(() => /scaled to the watermarks/.test(document.getElementById('timeline-canvas').getAttribute('aria-label')));
+    const scaled = await canvasStats(page, 'timeline-canvas');
+    assert.ok((scaled.counts[rgb('#009E73')] ?? 0) > highBefore, 'the high mark is drawn larger');
 
     // A click in the middle of the free-pages plot moves the cursor to that call.
     const box = await page.locator('#timeline-canvas').boundingBox();
@@ -76,11 +84,13 @@ for (const [width, height] of [[1440, 900], [1024, 768]]) {
     const column = Math.floor(columns / 2);
     const before = await page.locator('#step-counter').textContent();
     await page.locator('#timeline-canvas').click({
-      position: { x: (LEFT_PX + column + 0.5) * scale, y: (TITLE_PX + PLOT_PX / 2) * scale },
+      position: { x: (LEFT_PX + column) * scale + 0.2, y: (TITLE_PX + PLOT_PX / 2) * scale },
     });
     await page.waitForFunction((b) => document.getElementById('step-counter').textContent !== b, before);
     const expected = Math.floor((column * calls) / columns);
-    await page.waitForFunction((c) => document.getElementById('timeline-cursor').dataset.call === String(c), expected);
+    await page.waitForFunction(() => document.getElementById('timeline-cursor').dataset.call !== '');
+    const landed = Number(await page.locator('#timeline-cursor').getAttribute('data-call'));
+    assert.equal(landed, expected, `the cursor moved to the first call of the clicked column (${column} of ${columns})`);
     // The cursor's line is drawn in that column (dark grey dashes).
     const line = await page.evaluate(({ x, top }) => {
       const ctx = document.getElementById('timeline-canvas').getContext('2d');
@@ -90,7 +100,7 @@ for (const [width, height] of [[1440, 900], [1024, 768]]) {
       return dark;
     }, { x: LEFT_PX + column, top: TITLE_PX });
     assert.ok(line > 10, `cursor line in column ${column}: ${line} dark pixels`);
-    assert.match(await page.locator('#timeline-cursor').textContent(), new RegExp(`after call ${expected}\\.`));
+    assert.match(await page.locator('#timeline-cursor').textContent(), new RegExp(`after call ${landed}\\.`));
 
     // Save as PNG: a real PNG of the canvas's size.
     const [png] = await Promise.all([page.waitForEvent('download'), page.locator('#timeline-png').click()]);

@@ -21,6 +21,8 @@ use buddyscope_bench::{machine, run_engine, run_peer, sequence, server, Workload
 use buddyscope_engine::alloc::Allocator;
 use buddyscope_engine::machine::Machine;
 
+mod series;
+
 struct Counting;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
@@ -385,6 +387,7 @@ fn main() {
                 std::process::exit(1);
             }
         }
+        Some("series") => series::run(),
         Some("profile") => {
             // For perf and callgrind: one workload, tracing off, ten runs.
             let workload = match args.get(1).map(String::as_str) {
@@ -400,7 +403,7 @@ fn main() {
             println!("{ok} allocations");
         }
         _ => {
-            eprintln!("usage: buddyscope-bench native [--quick] | scale | summary | profile [pcp|mixed|fragmentation]");
+            eprintln!("usage: buddyscope-bench native [--quick] | scale | summary | series | profile [pcp|mixed|fragmentation]");
             std::process::exit(2);
         }
     }

@@ -14,11 +14,13 @@
 //! many calls. A run of any length costs at most the budget (about 4 MiB), and a run
 //! short enough to fit keeps every call's exact values.
 //!
-//! Nothing here is part of the session's state: a session's equality and its digests
-//! ([`crate::report::digest`]) do not read it, and it is rebuilt from the records.
+//! Nothing here is part of the session's state: a session's equality and the run
+//! digests of the report layer do not read it, and it can always be rebuilt from the records.
 
 use crate::alloc::{Allocator, ZoneState};
-use crate::buddy::frag::{contig_page_info, fragmentation_index, unusable_free_index};
+use crate::buddy::frag::{
+    contig_page_info, fragmentation_index, unusable_free_index, ContigPageInfo,
+};
 use crate::event::Event;
 use crate::session::Outcome;
 use crate::types::ZoneType;
@@ -207,10 +209,24 @@ impl ZoneBucket {
             page(zone.watermark_boost),
         ];
         let counts = zone.buddy.nr_free_counts();
+        // `fill_contig_page_info()` for every order at once: the totals do not
+        // depend on the order, and the suitable blocks of order o are those of
+        // order o + 1 twice over plus order o's own (a test checks this against
+        // `contig_page_info()` call by call).
+        let totals = contig_page_info(&counts, Order::ZERO);
+        let mut suitable = [0u64; NR_ORDERS];
+        let mut above = 0u64;
+        for o in (0..NR_ORDERS).rev() {
+            above = counts[o] + 2 * above;
+            suitable[o] = above;
+        }
         let mut index = [0i16; 2 * NR_ORDERS];
         for order in Order::all() {
             let o = usize::from(order.get());
-            let info = contig_page_info(&counts, order);
+            let info = ContigPageInfo {
+                free_blocks_suitable: suitable.get(o).copied().unwrap_or(0),
+                ..totals
+            };
             let thousandths = |v: i64| i16::try_from(v.clamp(-1000, 1000)).unwrap_or(0);
             if let Some(slot) = index.get_mut(o) {
                 *slot = thousandths(unusable_free_index(order, &info));

@@ -19,13 +19,13 @@ use crate::types::Order;
 /// Pixels left of the plots (axis labels, marker rows' names).
 pub const TIMELINE_LEFT_PX: u32 = 170;
 /// Pixels right of the plots.
-pub const TIMELINE_RIGHT_PX: u32 = 12;
+pub const TIMELINE_RIGHT_PX: u32 = 30;
 /// Height of a value plot's drawing area.
 pub const TIMELINE_PLOT_PX: u32 = 150;
 /// Height of one marker row.
 pub const TIMELINE_ROW_PX: u32 = 16;
 /// Space above each plot (its title and legend).
-pub const TIMELINE_TITLE_PX: u32 = 34;
+pub const TIMELINE_TITLE_PX: u32 = 40;
 /// Space below the last plot (the call axis).
 pub const TIMELINE_AXIS_PX: u32 = 26;
 /// Fewest and most pixel columns a timeline is drawn with.
@@ -51,13 +51,17 @@ pub struct TimelineRun<'a> {
     pub series: &'a Series,
 }
 
-/// What the user chose: the zone (its index among the series' zones), the order of
-/// the indexes, and how many pixel columns the plots have.
+/// What the user chose: the zone (its index among the series' zones; one that is not
+/// there picks the zone with the most free pages), the order of the indexes, how
+/// many pixel columns the plots have, and whether the free-pages plot's scale fits
+/// the watermarks rather than the whole run (free pages above it are drawn at its
+/// top edge).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TimelineChoice {
     pub zone: usize,
     pub order: u8,
     pub columns: u32,
+    pub watermark_scale: bool,
 }
 
 /// One line of a value plot: per column, the smallest and largest value over the
@@ -255,17 +259,45 @@ pub fn timeline_of(
             });
         }
     }
-    let top = free_lines
-        .iter()
-        .flat_map(|l| l.columns.iter().flatten().map(|&(_, hi)| hi))
-        .max()
-        .unwrap_or(0)
-        .max(1);
+    let highest = |lines: &[TimelineLine]| {
+        lines
+            .iter()
+            .flat_map(|l| l.columns.iter().flatten().map(|&(_, hi)| hi))
+            .max()
+            .unwrap_or(0)
+            .max(1)
+    };
+    let top = if choice.watermark_scale {
+        // Twice the highest watermark plus boost: the marks fill the plot.
+        let marks: Vec<TimelineLine> = free_lines
+            .iter()
+            .filter(|l| !l.label.starts_with("free pages"))
+            .cloned()
+            .collect();
+        let high = free_lines
+            .iter()
+            .filter(|l| l.label.starts_with("high") || l.label.starts_with("boost"))
+            .map(|l| highest(std::slice::from_ref(l)))
+            .sum::<i64>();
+        (2 * high).max(highest(&marks))
+    } else {
+        highest(&free_lines)
+    };
     let y_max = nice_ceiling(top + top / 20);
+    for line in &mut free_lines {
+        for (lo, hi) in line.columns.iter_mut().flatten() {
+            *lo = (*lo).min(y_max);
+            *hi = (*hi).min(y_max);
+        }
+    }
     let zone_name = zones.get(zone).cloned().unwrap_or_default();
     TimelineView {
         free: TimelinePlot {
-            title: format!("{zone_name}: free pages against the watermarks (pages)"),
+            title: if choice.watermark_scale {
+                format!("{zone_name}: free pages against the watermarks (pages; scaled to the marks, more at the top edge)")
+            } else {
+                format!("{zone_name}: free pages against the watermarks (pages)")
+            },
             y_min: 0,
             y_max,
             ticks: [0, y_max / 2, y_max]

@@ -373,6 +373,7 @@ fn the_timeline_view_and_its_svg_draw_the_series() {
         zone: usize::MAX,
         order: 9,
         columns: 640,
+        watermark_scale: false,
     };
     let view = timeline(&session, cursor, choice);
     assert_eq!(view.calls, calls);
@@ -427,4 +428,34 @@ fn the_timeline_view_and_its_svg_draw_the_series() {
     assert_eq!(svg.matches("<path class=\"marker\"").count(), 9);
     assert_eq!(svg.matches("class=\"cursor\"").count(), 1);
     assert!(svg.contains("extfrag indexes for order 9"));
+
+    // Scaled to the marks: the high mark plus boost fits, free pages above are cut
+    // at the top.
+    let scaled = timeline(
+        &session,
+        cursor,
+        TimelineChoice {
+            watermark_scale: true,
+            ..choice
+        },
+    );
+    let high_max = session
+        .series()
+        .span(zone, Quantity::High, 0, calls)
+        .unwrap()
+        .max
+        + session
+            .series()
+            .span(zone, Quantity::Boost, 0, calls)
+            .unwrap()
+            .max;
+    assert!(scaled.free.y_max >= high_max && scaled.free.y_max < view.free.y_max);
+    for (c, column) in scaled.free.lines[0].columns.iter().enumerate() {
+        let (lo, hi) = column.unwrap();
+        let (wlo, whi) = view.free.lines[0].columns[c].unwrap();
+        assert_eq!(
+            (lo, hi),
+            (wlo.min(scaled.free.y_max), whi.min(scaled.free.y_max))
+        );
+    }
 }

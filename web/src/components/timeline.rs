@@ -183,6 +183,7 @@ pub fn timeline_panel(props: &TimelineProps) -> Html {
     let zone = use_state(|| None::<usize>);
     let order = use_state(|| ORDER_DEFAULT);
     let columns = use_state(|| 1000u32);
+    let watermark_scale = use_state(|| false);
     let draw_ms = use_state(|| 0.0f64);
     let canvas_ref = use_node_ref();
     let wrap_ref = use_node_ref();
@@ -207,6 +208,7 @@ pub fn timeline_panel(props: &TimelineProps) -> Html {
             zone: zone.unwrap_or(usize::MAX),
             order: *order,
             columns: *columns,
+            watermark_scale: *watermark_scale,
         };
         Rc::new(timeline(&props.session, props.cursor, choice))
     });
@@ -261,6 +263,14 @@ pub fn timeline_panel(props: &TimelineProps) -> Html {
             }
         })
     };
+    let on_scale = {
+        let watermark_scale = watermark_scale.clone();
+        Callback::from(move |e: Event| {
+            if let Some(select) = e.target_dyn_into::<HtmlSelectElement>() {
+                watermark_scale.set(select.value() == "marks");
+            }
+        })
+    };
     let on_click = {
         let (view, session, on_action) =
             (view.clone(), props.session.clone(), props.on_action.clone());
@@ -270,7 +280,13 @@ pub fn timeline_panel(props: &TimelineProps) -> Html {
             };
             // The canvas may be drawn smaller than its pixels: scale the offset.
             let scale = f64::from(canvas.width()) / f64::from(canvas.client_width().max(1));
-            if let Some(call) = view.call_at_x(f64::from(e.offset_x()) * scale) {
+            // offsetX as the browser has it (fractional; web-sys rounds it to an
+            // integer, which puts a click on a column's right half in the next one).
+            let x = js_sys::Reflect::get(&e, &wasm_bindgen::JsValue::from_str("offsetX"))
+                .ok()
+                .and_then(|v| v.as_f64())
+                .unwrap_or_else(|| f64::from(e.offset_x()));
+            if let Some(call) = view.call_at_x(x * scale) {
                 let call = call as usize;
                 let cursor = Cursor {
                     call,
@@ -307,9 +323,10 @@ pub fn timeline_panel(props: &TimelineProps) -> Html {
         String::new()
     };
     let label = format!(
-        "Timeline of {} calls for {}: free pages against min, low, high and boost; unusable and fragmentation index for order {}; event rows. {cursor_text}. Click to move the cursor to a call.",
+        "Timeline of {} calls for {}: free pages against min, low, high and boost{}; unusable and fragmentation index for order {}; event rows. {cursor_text}. Click to move the cursor to a call.",
         view.calls,
         view.zones.get(view.zone).cloned().unwrap_or_default(),
+        if *watermark_scale { " (scaled to the watermarks)" } else { "" },
         view.order
     );
     html! {
@@ -328,6 +345,12 @@ pub fn timeline_panel(props: &TimelineProps) -> Html {
                         { for (0u8..11).map(|o| html! {
                             <option value={o.to_string()} selected={o == view.order}>{ o.to_string() }</option>
                         }) }
+                    </select>
+                </label>
+                <label>{ " Scale " }
+                    <select id="timeline-scale" onchange={on_scale}>
+                        <option value="run" selected={!*watermark_scale}>{ "whole run" }</option>
+                        <option value="marks" selected={*watermark_scale}>{ "watermarks" }</option>
                     </select>
                 </label>
                 <button id="timeline-png" onclick={on_png}>{ "Save as PNG" }</button>
