@@ -146,3 +146,47 @@ for (const [width, height] of [[1440, 900], [1024, 768]]) {
     await page.close();
   });
 }
+
+// A million calls (the benchmark's steady workload): the timeline opens, draws every
+// column, shows its bucket width, and a click still seeks.
+const MILLION = `version = 1
+[machine]
+thp = "never"
+[[machine.nodes]]
+memory = ["0x1000000-0x40ffffff"]
+cpus = "0-1"
+[workload]
+seed = 1
+script = "generate steady ops=1000000 max_order=3 fill=40"
+`;
+
+test('1440x900: the timeline of a million calls', async () => {
+  const { page, errors } = await open(`#s=p1.${encodeURIComponent(MILLION)}&step=100`);
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.locator('#timeline-toggle').click();
+  await drawn(page);
+  const label = await page.locator('#timeline-canvas').getAttribute('aria-label');
+  const calls = Number(label.match(/^Timeline of (\d+) calls/)[1]);
+  assert.ok(calls >= 1000000, `${calls} calls`);
+  console.log(`measure: timeline of ${calls} calls drawn in ${await page.locator('#timeline-canvas').getAttribute('data-draw-ms')} ms (view and canvas)`);
+  const stats = await canvasStats(page, 'timeline-canvas');
+  const columns = stats.width - LEFT_PX - RIGHT_PX;
+  await page.locator('#timeline').scrollIntoViewIfNeeded();
+  await page.locator('#timeline').screenshot({ path: join(SHOTS, 'timeline-panel-1m-1440x900.png') });
+  // The free-pages line (the only dark one; anti-aliased, so "dark", not pure
+  // black) has a value in every column.
+  const blackColumns = await page.evaluate(({ left, top, height, columns }) => {
+    const ctx = document.getElementById('timeline-canvas').getContext('2d');
+    const px = ctx.getImageData(left, top, columns, height).data;
+    const seen = new Set();
+    for (let i = 0; i < px.length; i += 4) if (Math.max(px[i], px[i + 1], px[i + 2]) < 110) seen.add((i / 4) % columns);
+    return seen.size;
+  }, { left: LEFT_PX, top: TITLE_PX, height: PLOT_PX, columns });
+  assert.ok(blackColumns >= columns - 2, `free pages drawn in ${blackColumns} of ${columns} columns`);
+  assert.match(await page.locator('#timeline .hint').textContent(), /buckets of \d+ calls/);
+  const before = await page.locator('#step-counter').textContent();
+  await page.locator('#timeline-canvas').click({ position: { x: LEFT_PX + Math.floor(columns * 0.75) + 0.2, y: TITLE_PX + 20 } });
+  await page.waitForFunction((b) => document.getElementById('step-counter').textContent !== b, before);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

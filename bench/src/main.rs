@@ -5,6 +5,8 @@
 //!   how cost grows with workload length; writes target/bench/native.json.
 //! - `buddyscope-bench scale` measures only the initialisation and memory rows;
 //!   writes target/bench/scale.json.
+//! - `buddyscope-bench series` measures the timeline's series (`session::series`):
+//!   bytes per call at 10 k to 10 M calls, recording cost, view and SVG time.
 //! - `buddyscope-bench summary` reads native.json and browser.json (from
 //!   scripts/bench.mjs), prints one table and writes target/bench/summary.json.
 //!
