@@ -126,7 +126,7 @@ for (const [width, height] of [[1440, 900], [1024, 768]]) {
         linesDrawn: filled('line'),
         markers: doc.querySelectorAll('path.marker').length,
         markersDrawn: filled('marker'),
-        cursor: doc.querySelectorAll('line.cursor').length,
+        cursor: doc.querySelectorAll('.cursor').length,
         texts: [...doc.querySelectorAll('text')].map((t) => t.textContent),
       };
     }, svgText);

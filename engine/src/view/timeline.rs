@@ -413,6 +413,19 @@ impl TimelineView {
             .map(|c| f64::from(TIMELINE_LEFT_PX + self.column_of_call(c)) + 0.5)
     }
 
+    /// Where the cursor's line is drawn: from top to bottom of each plot area and of
+    /// the marker rows (the titles between them stay readable).
+    pub fn cursor_segments(&self) -> Vec<(f64, f64)> {
+        let g = self.geometry();
+        let plot = f64::from(TIMELINE_PLOT_PX);
+        let rows = self.markers.len() as f64 * f64::from(TIMELINE_ROW_PX);
+        vec![
+            (g.free_top, g.free_top + plot),
+            (g.indexes_top, g.indexes_top + plot),
+            (g.markers_top, g.markers_top + rows),
+        ]
+    }
+
     /// Labelled calls on the x axis: the start, quarters and the last call.
     pub fn call_ticks(&self) -> Vec<(f64, String)> {
         if self.calls == 0 {
@@ -584,10 +597,14 @@ pub fn timeline_svg(view: &TimelineView) -> String {
         xml_text(&view.axis_label())
     );
     if let Some(x) = view.cursor_x() {
+        let d: String = view
+            .cursor_segments()
+            .iter()
+            .map(|(top, bottom)| format!("M{x} {top}V{bottom}"))
+            .collect();
         let _ = writeln!(
             out,
-            r##"<line class="cursor" x1="{x}" y1="{}" x2="{x}" y2="{axis_y}" stroke="#333333" stroke-width="2" stroke-dasharray="4 2"/>"##,
-            g.free_top
+            r##"<path class="cursor" d="{d}" stroke="#333333" stroke-width="2" stroke-dasharray="4 2" fill="none"/>"##
         );
     }
     out.push_str("</svg>\n");

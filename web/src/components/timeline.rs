@@ -133,10 +133,12 @@ fn draw(canvas: &HtmlCanvasElement, view: &TimelineView) {
     let _ = ctx.fill_text(&view.axis_label(), left, f64::from(g.height) - 1.0);
     if let Some(x) = view.cursor_x() {
         fill(&ctx, "#333333");
-        let mut y = g.free_top;
-        while y < axis_y {
-            ctx.fill_rect(x - 1.0, y, 2.0, 4.0_f64.min(axis_y - y));
-            y += 6.0;
+        for (top, bottom) in view.cursor_segments() {
+            let mut y = top;
+            while y < bottom {
+                ctx.fill_rect(x - 1.0, y, 2.0, 4.0_f64.min(bottom - y));
+                y += 6.0;
+            }
         }
     }
 }
