@@ -5,6 +5,8 @@
 //!   how cost grows with workload length; writes target/bench/native.json.
 //! - `buddyscope-bench scale` measures only the initialisation and memory rows;
 //!   writes target/bench/scale.json.
+//! - `buddyscope-bench series` measures the timeline's series (`session::series`):
+//!   bytes per call at 10 k to 10 M calls, recording cost, view and SVG time.
 //! - `buddyscope-bench summary` reads native.json and browser.json (from
 //!   scripts/bench.mjs), prints one table and writes target/bench/summary.json.
 //!
@@ -20,6 +22,8 @@ use std::time::Instant;
 use buddyscope_bench::{machine, run_engine, run_peer, sequence, server, Workload};
 use buddyscope_engine::alloc::Allocator;
 use buddyscope_engine::machine::Machine;
+
+mod series;
 
 struct Counting;
 
@@ -385,6 +389,7 @@ fn main() {
                 std::process::exit(1);
             }
         }
+        Some("series") => series::run(),
         Some("profile") => {
             // For perf and callgrind: one workload, tracing off, ten runs.
             let workload = match args.get(1).map(String::as_str) {
@@ -400,7 +405,7 @@ fn main() {
             println!("{ok} allocations");
         }
         _ => {
-            eprintln!("usage: buddyscope-bench native [--quick] | scale | summary | profile [pcp|mixed|fragmentation]");
+            eprintln!("usage: buddyscope-bench native [--quick] | scale | summary | series | profile [pcp|mixed|fragmentation]");
             std::process::exit(2);
         }
     }

@@ -31,6 +31,8 @@
 //! [`Operation::RunKswapd`]. These calls are records like any other, so stepping
 //! shows them and replay from a checkpoint repeats them.
 
+pub mod series;
+
 use crate::alloc::reclaim::PageUse;
 use crate::alloc::{Allocation, Allocator};
 use crate::error::EngineError;
@@ -490,6 +492,9 @@ pub struct Session {
     allocations: Allocations,
     cache: RefCell<ReplayCache>,
     kswapd: KswapdMode,
+    /// What the timeline plots draw, kept as the calls are made; not part of the
+    /// state (equality and digests leave it out).
+    series: series::Series,
 }
 
 impl PartialEq for Session {
@@ -516,6 +521,7 @@ impl Session {
     pub fn with_kswapd(allocator: Allocator, kswapd: KswapdMode) -> Session {
         Session {
             kswapd,
+            series: series::Series::new(&allocator),
             spacing: CHECKPOINT_EVERY,
             checkpoints: vec![Checkpoint {
                 calls: 0,
@@ -533,6 +539,12 @@ impl Session {
     /// The state after every call so far.
     pub fn current(&self) -> &Allocator {
         &self.current
+    }
+
+    /// The timeline's series: per zone and call, free pages, watermarks, boost and
+    /// the fragmentation indexes, and each call's markers.
+    pub fn series(&self) -> &series::Series {
+        &self.series
     }
 
     /// Every call so far, without its events (see [`Session::events`]).
@@ -690,6 +702,7 @@ impl Session {
             outcome: outcome.clone(),
             event_count: u32::try_from(events.len()).unwrap_or(u32::MAX),
         });
+        self.series.push(&self.current, &events, &outcome);
         if self.records.len() % self.spacing == 0 {
             self.checkpoints.push(Checkpoint {
                 calls: self.records.len(),
@@ -957,6 +970,22 @@ impl Session {
     pub fn truncate(&mut self, calls: usize) {
         if calls >= self.records.len() {
             return;
+        }
+        let kept = usize::try_from(self.series.truncate(calls as u64)).unwrap_or(calls);
+        if kept < calls {
+            // The series' last bucket held calls on both sides of the cut: record
+            // the calls before the cut that it held again.
+            let mut state = self.replayed(kept, false);
+            for record in self.records.get(kept..calls).unwrap_or_default() {
+                let mut events = Vec::new();
+                let _ = execute(
+                    Rc::make_mut(&mut state.allocator),
+                    &mut state.allocations,
+                    &record.operation,
+                    &mut events,
+                );
+                self.series.push(&state.allocator, &events, &record.outcome);
+            }
         }
         let state = self.replayed(calls, false);
         self.records.truncate(calls);

@@ -37,6 +37,10 @@
 //! - `kernel_numbers.rs`, [`kernel_file_text`]: the kernel's own files (proc,
 //!   vmstat, debugfs extfrag) for the state at the cursor, as the CLI prints them.
 //!
+//! - `timeline.rs`, [`timeline()`]: the session's series as the timeline's plots
+//!   (free pages against the watermarks, the extfrag indexes, event markers),
+//!   downsampled to pixel columns by smallest and largest value, and as SVG.
+//!
 //! Everything here is derived; nothing changes the allocator.
 
 #![warn(clippy::indexing_slicing)]
@@ -53,6 +57,7 @@ mod page_map;
 mod panels;
 mod pixels;
 mod question;
+mod timeline;
 mod viewport;
 
 pub use colour::{
@@ -77,4 +82,10 @@ pub use panels::{
 };
 pub use pixels::{render_rgba, spans, Spans};
 pub use question::{check_question_with, check_questions, lesson_stop, question_at, question_step};
+pub use timeline::{
+    timeline, timeline_of, timeline_svg, TimelineChoice, TimelineGeometry, TimelineLine,
+    TimelineMarkerRow, TimelinePlot, TimelineRun, TimelineView, TIMELINE_AXIS_PX,
+    TIMELINE_COLUMNS_MAX, TIMELINE_COLUMNS_MIN, TIMELINE_LEFT_PX, TIMELINE_PLOT_PX,
+    TIMELINE_RIGHT_PX, TIMELINE_ROW_PX, TIMELINE_TITLE_PX,
+};
 pub use viewport::{Band, Row, Viewport, GAP_PX, GUTTER_PX, HEIGHT_PX, PAGES_WIDTH_PX, ZOOM_MIN};

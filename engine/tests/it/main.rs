@@ -34,6 +34,7 @@ mod modtrace_format;
 mod pinned;
 mod random_ops;
 mod reclaim;
+mod series;
 mod session;
 mod share;
 mod simulation;

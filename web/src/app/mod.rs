@@ -25,6 +25,7 @@ use crate::components::lesson::Lesson;
 use crate::components::limits::Limitations;
 use crate::components::notice::NoticeLine;
 use crate::components::step_panel::StepPanel;
+use crate::components::timeline::Timeline;
 use crate::components::zonelists::Zonelists;
 use crate::link;
 use crate::state::{Action, Notice, State};
@@ -158,6 +159,9 @@ pub fn app() -> Html {
             </div>
             <FreeAreas areas={overview.free_areas.clone()} />
             <KernelNumbers at={state.at.clone()} />
+            if !embed {
+                <Timeline session={state.session.clone()} cursor={state.cursor} on_action={dispatch.clone()} />
+            }
             if !embed {
                 <KernelDiff diff={state.kernel_diff.clone()} kernel={format!("Linux {}", state.scenario.machine.kernel)}
                     on_action={dispatch.clone()} />

@@ -19,4 +19,5 @@ pub mod limits;
 pub mod next_event;
 pub mod notice;
 pub mod step_panel;
+pub mod timeline;
 pub mod zonelists;

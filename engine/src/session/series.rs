@@ -1,0 +1,506 @@
+//! What the timeline plots draw, recorded as a session runs: after every call, per
+//! zone, the free pages as the watermark checks read them (`NR_FREE_PAGES`,
+//! [`ZoneState::free_pages`]), the min, low and high watermarks (raw
+//! `_watermark[]`, without the boost) and `watermark_boost`, and the two indexes of
+//! mm/vmstat.c for every order, computed from the zone's `free_area[].nr_free`
+//! (`BuddyZone::nr_free_counts`) with [`crate::buddy::frag`]; per call, which of the
+//! [`Marker`] kinds happened.
+//!
+//! Memory is bounded whatever the run's length: values are kept in buckets of
+//! consecutive calls, each holding the smallest and the largest value of every
+//! quantity over its calls (never an average, so a one-call spike survives), and
+//! the marker counts. A bucket is one call wide until [`SERIES_BYTES_BUDGET`] is
+//! used; then neighbouring buckets merge in pairs and every bucket covers twice as
+//! many calls. A run of any length costs at most the budget (about 4 MiB), and a run
+//! short enough to fit keeps every call's exact values.
+//!
+//! Nothing here is part of the session's state: a session's equality and the run
+//! digests of the report layer do not read it, and it can always be rebuilt from the records.
+
+use crate::alloc::{Allocator, ZoneState};
+use crate::buddy::frag::{
+    contig_page_info, fragmentation_index, unusable_free_index, ContigPageInfo,
+};
+use crate::event::Event;
+use crate::session::Outcome;
+use crate::types::ZoneType;
+use crate::types::{Order, NR_ORDERS};
+
+/// The most the buckets of a session's series may take, in bytes.
+pub const SERIES_BYTES_BUDGET: usize = 4 << 20;
+
+/// The fewest buckets a series keeps, whatever its zones cost (a machine with many
+/// zones gets coarser buckets sooner rather than none).
+pub const SERIES_BUCKETS_MIN: usize = 256;
+
+/// Something that happened in a call, drawn as a marker on the timeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Marker {
+    /// `steal_suitable_fallback()` took a block from another migratetype's list and
+    /// left its pageblock's type alone (tracepoint mm_page_alloc_extfrag,
+    /// change_ownership 0).
+    Steal,
+    /// The same, and the pageblock became the requester's type (change_ownership 1).
+    Claim,
+    /// `boost_watermark()` raised a zone's `watermark_boost` (and set
+    /// ZONE_BOOSTED_WATERMARK).
+    Boost,
+    /// `wakeup_kswapd()` woke kswapd.
+    KswapdWake,
+    /// `balance_pgdat()` ran.
+    KswapdRun,
+    /// `compact_zone()` ran on a zone.
+    Compaction,
+    /// `__alloc_pages_direct_reclaim()` ran.
+    DirectReclaim,
+    /// `__alloc_pages_may_oom()` decided.
+    Oom,
+    /// The allocation returned NULL.
+    AllocFailed,
+}
+
+/// Every marker kind, in the order the timeline draws their rows.
+pub const MARKERS: [Marker; 9] = [
+    Marker::Steal,
+    Marker::Claim,
+    Marker::Boost,
+    Marker::KswapdWake,
+    Marker::KswapdRun,
+    Marker::Compaction,
+    Marker::DirectReclaim,
+    Marker::Oom,
+    Marker::AllocFailed,
+];
+
+const NR_MARKERS: usize = MARKERS.len();
+
+impl Marker {
+    /// Its row's label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Marker::Steal => "steal (block taken)",
+            Marker::Claim => "claim (pageblock taken)",
+            Marker::Boost => "watermark boost",
+            Marker::KswapdWake => "kswapd woken",
+            Marker::KswapdRun => "kswapd ran",
+            Marker::Compaction => "compaction",
+            Marker::DirectReclaim => "direct reclaim",
+            Marker::Oom => "OOM decision",
+            Marker::AllocFailed => "allocation failed",
+        }
+    }
+
+    /// The kernel function (or tracepoint) the marker stands for.
+    pub fn kernel_function(self) -> &'static str {
+        match self {
+            Marker::Steal | Marker::Claim => "steal_suitable_fallback",
+            Marker::Boost => "boost_watermark",
+            Marker::KswapdWake => "wakeup_kswapd",
+            Marker::KswapdRun => "balance_pgdat",
+            Marker::Compaction => "compact_zone",
+            Marker::DirectReclaim => "__alloc_pages_direct_reclaim",
+            Marker::Oom => "__alloc_pages_may_oom",
+            Marker::AllocFailed => "__alloc_pages",
+        }
+    }
+
+    fn slot(self) -> usize {
+        MARKERS.iter().position(|&m| m == self).unwrap_or(0)
+    }
+}
+
+/// The markers of one call: its events and its outcome.
+pub fn markers_of(events: &[Event], outcome: &Outcome) -> Vec<Marker> {
+    let mut found = Vec::new();
+    for event in events {
+        match event {
+            Event::Steal {
+                claimed, boosted, ..
+            } => {
+                found.push(if *claimed {
+                    Marker::Claim
+                } else {
+                    Marker::Steal
+                });
+                if *boosted {
+                    found.push(Marker::Boost);
+                }
+            }
+            Event::ClaimRefused { boosted: true, .. } => found.push(Marker::Boost),
+            Event::KswapdWake { .. } => found.push(Marker::KswapdWake),
+            Event::KswapdRun { .. } => found.push(Marker::KswapdRun),
+            Event::Compacted { .. } => found.push(Marker::Compaction),
+            Event::DirectReclaim { .. } => found.push(Marker::DirectReclaim),
+            Event::OomDecision { .. } => found.push(Marker::Oom),
+            _ => {}
+        }
+    }
+    if matches!(outcome, Outcome::Failed { .. }) {
+        found.push(Marker::AllocFailed);
+    }
+    found
+}
+
+/// A quantity of one zone the series keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quantity {
+    /// `NR_FREE_PAGES` as the watermark checks read it ([`ZoneState::free_pages`]).
+    FreePages,
+    /// `_watermark[WMARK_MIN]`.
+    Min,
+    /// `_watermark[WMARK_LOW]`.
+    Low,
+    /// `_watermark[WMARK_HIGH]`.
+    High,
+    /// `watermark_boost`.
+    Boost,
+    /// `unusable_free_index()` for the order, in thousandths.
+    Unusable(Order),
+    /// `__fragmentation_index()` for the order, in thousandths (-1000: a suitable
+    /// block is free).
+    Fragmentation(Order),
+}
+
+/// The smallest and largest value of a quantity over some calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub min: i64,
+    pub max: i64,
+}
+
+impl Span {
+    fn widen(self, other: Span) -> Span {
+        Span {
+            min: self.min.min(other.min),
+            max: self.max.max(other.max),
+        }
+    }
+}
+
+/// Which zone a series column is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ZoneKey {
+    pub nid: u32,
+    pub zone: ZoneType,
+}
+
+const PAGE_VALUES: usize = 5;
+
+/// One zone over one bucket's calls: the smallest and largest of each value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ZoneBucket {
+    /// Free pages, min, low, high, boost (pages; a zone has at most `u32::MAX`).
+    pages_lo: [u32; PAGE_VALUES],
+    pages_hi: [u32; PAGE_VALUES],
+    /// The unusable index per order, then the fragmentation index per order, in
+    /// thousandths (-1000..=1000).
+    index_lo: [i16; 2 * NR_ORDERS],
+    index_hi: [i16; 2 * NR_ORDERS],
+}
+
+impl ZoneBucket {
+    fn of(zone: &ZoneState) -> ZoneBucket {
+        let page = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+        let pages = [
+            page(zone.free_pages().max(0).unsigned_abs()),
+            page(zone.watermark[0]),
+            page(zone.watermark[1]),
+            page(zone.watermark[2]),
+            page(zone.watermark_boost),
+        ];
+        let counts = zone.buddy.nr_free_counts();
+        // `fill_contig_page_info()` for every order at once: the totals do not
+        // depend on the order, and the suitable blocks of order o are those of
+        // order o + 1 twice over plus order o's own (a test checks this against
+        // `contig_page_info()` call by call).
+        let totals = contig_page_info(&counts, Order::ZERO);
+        let mut suitable = [0u64; NR_ORDERS];
+        let mut above = 0u64;
+        for o in (0..NR_ORDERS).rev() {
+            above = counts[o] + 2 * above;
+            suitable[o] = above;
+        }
+        let mut index = [0i16; 2 * NR_ORDERS];
+        for order in Order::all() {
+            let o = usize::from(order.get());
+            let info = ContigPageInfo {
+                free_blocks_suitable: suitable.get(o).copied().unwrap_or(0),
+                ..totals
+            };
+            let thousandths = |v: i64| i16::try_from(v.clamp(-1000, 1000)).unwrap_or(0);
+            if let Some(slot) = index.get_mut(o) {
+                *slot = thousandths(unusable_free_index(order, &info));
+            }
+            if let Some(slot) = index.get_mut(NR_ORDERS + o) {
+                *slot = thousandths(fragmentation_index(order, &info));
+            }
+        }
+        ZoneBucket {
+            pages_lo: pages,
+            pages_hi: pages,
+            index_lo: index,
+            index_hi: index,
+        }
+    }
+
+    fn merge(&mut self, other: &ZoneBucket) {
+        for i in 0..PAGE_VALUES {
+            self.pages_lo[i] = self.pages_lo[i].min(other.pages_lo[i]);
+            self.pages_hi[i] = self.pages_hi[i].max(other.pages_hi[i]);
+        }
+        for i in 0..2 * NR_ORDERS {
+            self.index_lo[i] = self.index_lo[i].min(other.index_lo[i]);
+            self.index_hi[i] = self.index_hi[i].max(other.index_hi[i]);
+        }
+    }
+
+    fn span(&self, quantity: Quantity) -> Span {
+        let pages = |i: usize| Span {
+            min: i64::from(self.pages_lo[i]),
+            max: i64::from(self.pages_hi[i]),
+        };
+        let index = |i: usize| Span {
+            min: i64::from(self.index_lo.get(i).copied().unwrap_or(0)),
+            max: i64::from(self.index_hi.get(i).copied().unwrap_or(0)),
+        };
+        match quantity {
+            Quantity::FreePages => pages(0),
+            Quantity::Min => pages(1),
+            Quantity::Low => pages(2),
+            Quantity::High => pages(3),
+            Quantity::Boost => pages(4),
+            Quantity::Unusable(order) => index(usize::from(order.get())),
+            Quantity::Fragmentation(order) => index(NR_ORDERS + usize::from(order.get())),
+        }
+    }
+}
+
+/// The series of a session (see the module's introduction).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Series {
+    zones: Vec<ZoneKey>,
+    /// Calls per bucket: 1, 2, 4, ...
+    width: u64,
+    /// Calls recorded.
+    calls: u64,
+    /// Buckets at most (even).
+    cap: usize,
+    /// `zones.len()` entries per bucket.
+    values: Vec<ZoneBucket>,
+    /// Per bucket, how many calls had each marker.
+    markers: Vec<[u32; NR_MARKERS]>,
+}
+
+impl Series {
+    /// An empty series for `allocator`'s zones.
+    pub fn new(allocator: &Allocator) -> Series {
+        let zones: Vec<ZoneKey> = allocator
+            .zones()
+            .iter()
+            .map(|z| ZoneKey {
+                nid: z.nid,
+                zone: z.zone,
+            })
+            .collect();
+        let bucket_bytes = Series::bucket_bytes_for(zones.len());
+        let cap = (SERIES_BYTES_BUDGET / bucket_bytes).max(SERIES_BUCKETS_MIN) & !1;
+        Series {
+            zones,
+            width: 1,
+            calls: 0,
+            cap,
+            values: Vec::new(),
+            markers: Vec::new(),
+        }
+    }
+
+    fn bucket_bytes_for(zones: usize) -> usize {
+        zones * std::mem::size_of::<ZoneBucket>() + std::mem::size_of::<[u32; NR_MARKERS]>()
+    }
+
+    /// Records the call just made: `allocator` is the state after it.
+    pub fn push(&mut self, allocator: &Allocator, events: &[Event], outcome: &Outcome) {
+        let bucket = usize::try_from(self.calls / self.width).unwrap_or(usize::MAX);
+        let mut counts = [0u32; NR_MARKERS];
+        let mut found = markers_of(events, outcome);
+        found.sort_unstable();
+        found.dedup();
+        for marker in found {
+            counts[marker.slot()] = 1;
+        }
+        let zones = self.zones.len();
+        let taken = allocator.zones().iter().take(zones).map(ZoneBucket::of);
+        if bucket < self.markers.len() {
+            let start = bucket * zones;
+            for (slot, value) in self.values.iter_mut().skip(start).zip(taken) {
+                slot.merge(&value);
+            }
+            if let Some(slot) = self.markers.get_mut(bucket) {
+                for (c, n) in slot.iter_mut().zip(counts) {
+                    *c = c.saturating_add(n);
+                }
+            }
+        } else {
+            if self.markers.len() == self.markers.capacity() {
+                // Grow by doubling, but never past the cap: the budget is a bound.
+                let more = self
+                    .markers
+                    .len()
+                    .clamp(64, self.cap)
+                    .min(self.cap.saturating_sub(self.markers.len()));
+                self.markers.reserve_exact(more);
+                self.values.reserve_exact(more * zones);
+            }
+            self.values.extend(taken);
+            self.markers.push(counts);
+        }
+        self.calls += 1;
+        if self.markers.len() >= self.cap {
+            self.halve();
+        }
+    }
+
+    /// Merges neighbouring buckets in pairs: each now covers twice the calls.
+    fn halve(&mut self) {
+        let zones = self.zones.len();
+        let buckets = self.markers.len();
+        for b in 0..buckets.div_ceil(2) {
+            let (a, c) = (2 * b, 2 * b + 1);
+            let mut merged = self.markers.get(a).copied().unwrap_or_default();
+            if let Some(other) = self.markers.get(c) {
+                for (m, o) in merged.iter_mut().zip(other) {
+                    *m = m.saturating_add(*o);
+                }
+            }
+            if let Some(slot) = self.markers.get_mut(b) {
+                *slot = merged;
+            }
+            for z in 0..zones {
+                let Some(mut value) = self.values.get(a * zones + z).copied() else {
+                    continue;
+                };
+                if let Some(other) = self.values.get(c * zones + z) {
+                    value.merge(other);
+                }
+                if let Some(slot) = self.values.get_mut(b * zones + z) {
+                    *slot = value;
+                }
+            }
+        }
+        let kept = buckets.div_ceil(2);
+        self.markers.truncate(kept);
+        self.values.truncate(kept * zones);
+        self.width *= 2;
+    }
+
+    /// Forgets every call after the first `calls` that a whole bucket holds; returns
+    /// how many calls it kept (the caller records the rest again).
+    pub fn truncate(&mut self, calls: u64) -> u64 {
+        if calls >= self.calls {
+            return self.calls;
+        }
+        let buckets = usize::try_from(calls / self.width).unwrap_or(usize::MAX);
+        self.markers.truncate(buckets);
+        self.values.truncate(buckets * self.zones.len());
+        self.calls = buckets as u64 * self.width;
+        self.calls
+    }
+
+    /// The zones, in the allocator's order.
+    pub fn zones(&self) -> &[ZoneKey] {
+        &self.zones
+    }
+
+    /// Calls recorded.
+    pub fn calls(&self) -> u64 {
+        self.calls
+    }
+
+    /// Calls per bucket now (1 while every call is kept exactly).
+    pub fn bucket_width(&self) -> u64 {
+        self.width
+    }
+
+    /// Bytes the buckets take (their capacity), the series' memory.
+    pub fn heap_bytes(&self) -> usize {
+        self.values.capacity() * std::mem::size_of::<ZoneBucket>()
+            + self.markers.capacity() * std::mem::size_of::<[u32; NR_MARKERS]>()
+            + self.zones.capacity() * std::mem::size_of::<ZoneKey>()
+    }
+
+    /// `quantity` of zone `zone` over the calls in `[first, end)` (after each of
+    /// them), or `None` when no recorded call is in the range. With buckets wider
+    /// than one call, the range is widened to whole buckets.
+    pub fn span(&self, zone: usize, quantity: Quantity, first: u64, end: u64) -> Option<Span> {
+        let zones = self.zones.len();
+        if zone >= zones {
+            return None;
+        }
+        let end = end.min(self.calls);
+        if first >= end {
+            return None;
+        }
+        let (b0, b1) = (first / self.width, (end - 1) / self.width);
+        let mut span: Option<Span> = None;
+        for b in b0..=b1 {
+            let b = usize::try_from(b).ok()?;
+            let value = self.values.get(b * zones + zone)?.span(quantity);
+            span = Some(span.map_or(value, |s| s.widen(value)));
+        }
+        span
+    }
+
+    /// How many calls in `[first, end)` had `marker` (whole buckets, as
+    /// [`Series::span`]).
+    pub fn marker_count(&self, marker: Marker, first: u64, end: u64) -> u64 {
+        let end = end.min(self.calls);
+        if first >= end {
+            return 0;
+        }
+        let (b0, b1) = (first / self.width, (end - 1) / self.width);
+        (b0..=b1)
+            .filter_map(|b| usize::try_from(b).ok())
+            .filter_map(|b| self.markers.get(b))
+            .map(|m| u64::from(m[marker.slot()]))
+            .sum()
+    }
+
+    /// Downsamples `quantity` of `zone` over calls `[first, end)` to `columns`
+    /// columns: column `c` covers the calls from `first + c·n/columns` (n the calls
+    /// shown) and holds their smallest and largest value, never an average, so a
+    /// value that held for one call shows in its column. `None`: no call recorded
+    /// there.
+    pub fn columns(
+        &self,
+        zone: usize,
+        quantity: Quantity,
+        first: u64,
+        end: u64,
+        columns: usize,
+    ) -> Vec<Option<Span>> {
+        column_ranges(first, end, columns)
+            .map(|(a, b)| self.span(zone, quantity, a, b))
+            .collect()
+    }
+
+    /// The marker counts per column (as [`Series::columns`]).
+    pub fn marker_columns(&self, marker: Marker, first: u64, end: u64, columns: usize) -> Vec<u64> {
+        column_ranges(first, end, columns)
+            .map(|(a, b)| self.marker_count(marker, a, b))
+            .collect()
+    }
+}
+
+/// The calls `[a, b)` of each of `columns` columns dividing `[first, end)`; when
+/// there are fewer calls than columns, a call spans several columns.
+pub fn column_ranges(first: u64, end: u64, columns: usize) -> impl Iterator<Item = (u64, u64)> {
+    let n = u128::from(end.saturating_sub(first));
+    let columns_wide = columns.max(1) as u128;
+    (0..columns).map(move |c| {
+        let c = c as u128;
+        let a = first + (c * n / columns_wide) as u64;
+        let b = first + ((c + 1) * n / columns_wide) as u64;
+        // A column narrower than a call shows the call it falls in.
+        (a, b.max(a + 1).min(end.max(a + 1)))
+    })
+}
