@@ -76,7 +76,9 @@ stage property tests env BUDDYSCOPE_SIZE=25 cargo test --release --locked -p bud
 # CMA) with random runs (hotplug and generators included), invariants after every
 # operation.
 stage simulation tests env BUDDYSCOPE_SIZE=50 cargo test --release --locked -p buddyscope-engine --test it -- simulation::
-stage browser-tests tests cargo test -p buddyscope-web --target wasm32-unknown-unknown --locked
+# The wasm digest test recomputes every pinned digest (both kernels) in a debug
+# build: minutes on a loaded machine, past wasm-bindgen-test-runner's 20 s default.
+stage browser-tests tests env WASM_BINDGEN_TEST_TIMEOUT=600 cargo test -p buddyscope-web --target wasm32-unknown-unknown --locked
 stage trunk-build check trunk build --release --locked
 if [ "$stage_status" -eq 0 ]; then
   stage e2e tests node --test e2e/
