@@ -757,23 +757,9 @@ impl Allocator {
     /// `fragmentation_index()`: near 1000 when a request fails for fragmentation,
     /// near 0 when for lack of memory; -1000 if a suitable block is free.
     pub fn fragmentation_index(&self, z: usize, order: Order) -> i64 {
-        let buddy = &self.zones[z].buddy;
-        let (mut total, mut pages, mut suitable) = (0u64, 0u64, 0u64);
-        for o in Order::all() {
-            let blocks = u64::from(buddy.nr_free(o));
-            total += blocks;
-            pages += blocks << o.get();
-            if o >= order {
-                suitable += blocks << (o.get() - order.get());
-            }
-        }
-        if total == 0 {
-            return 0;
-        }
-        if suitable > 0 {
-            return -1000;
-        }
-        1000 - ((1000 + pages * 1000 / order.pages()) / total) as i64
+        use crate::buddy::frag;
+        let counts = self.zones[z].buddy.nr_free_counts();
+        frag::fragmentation_index(order, &frag::contig_page_info(&counts, order))
     }
 
     /// `compaction_suitable()`: skip a zone that already meets the watermark for the

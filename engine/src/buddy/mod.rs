@@ -7,6 +7,7 @@
 //! rules are the kernel's; what is absent is listed in [`crate::LIMITATIONS`].
 
 pub mod chunked;
+pub mod frag;
 pub mod journal;
 pub mod lists;
 pub mod stack;
@@ -239,6 +240,18 @@ impl BuddyZone {
     /// Free blocks of this order on the `migratetype` list.
     pub fn nr_free_of_type(&self, order: Order, migratetype: MigrateType) -> u32 {
         self.lists.len(list_of(order, migratetype))
+    }
+
+    /// Every order's `free_area[order].nr_free`, as `fill_contig_page_info()` reads
+    /// them.
+    pub fn nr_free_counts(&self) -> [u64; crate::types::NR_ORDERS] {
+        let mut counts = [0u64; crate::types::NR_ORDERS];
+        for order in Order::all() {
+            if let Some(slot) = counts.get_mut(usize::from(order.get())) {
+                *slot = u64::from(self.nr_free(order));
+            }
+        }
+        counts
     }
 
     /// `get_pfnblock_migratetype()`: the type of the pageblock holding `pfn`.

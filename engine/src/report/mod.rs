@@ -3,5 +3,6 @@
 //! (`kernel_diff`).
 
 pub mod digest;
+pub mod extfrag;
 pub mod kernel_diff;
 pub mod proc;

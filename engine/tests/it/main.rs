@@ -15,6 +15,7 @@ mod cma;
 mod contig;
 mod digest;
 mod event_state;
+mod extfrag;
 mod fuzz_regressions;
 mod generate;
 mod hotplug;
