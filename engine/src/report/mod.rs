@@ -5,4 +5,5 @@
 pub mod digest;
 pub mod extfrag;
 pub mod kernel_diff;
+pub mod pair;
 pub mod proc;

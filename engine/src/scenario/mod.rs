@@ -71,6 +71,7 @@ pub mod expect;
 pub mod library;
 mod one_zone;
 pub mod share;
+pub mod vary;
 
 pub use expect::{ExpectAt, Expectation, ProcFile};
 pub use one_zone::{

@@ -28,6 +28,7 @@ mod layers;
 mod lessons;
 mod library;
 mod limits;
+mod pair;
 mod machine;
 mod modtrace_format;
 mod pinned;
