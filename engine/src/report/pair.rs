@@ -11,7 +11,7 @@
 use crate::report::kernel_diff::{KernelDiff, KernelDiffError};
 use crate::scenario::vary::Vary;
 use crate::scenario::Scenario;
-use crate::session::Session;
+use crate::session::{Cursor, Session};
 
 /// Runs `a` and `b` (each on its own machine and kernel) and compares them; the
 /// sides are labelled "A" and "B".
@@ -61,4 +61,17 @@ pub fn pair_calls(diff: &KernelDiff) -> usize {
         .map(|run| run.session.calls().len())
         .max()
         .unwrap_or(0)
+}
+
+/// Each side's cursor for the shared position "call `call` (0-based), `event` events
+/// in": the event clamped to that side's call (`usize::MAX` is the whole call), and
+/// `None` on a side whose run has no such call. With [`pair_sessions`], what the page
+/// and a plot of both runs draw.
+pub fn pair_cursors(diff: &KernelDiff, call: usize, event: usize) -> [Option<Cursor>; 2] {
+    diff.runs.each_ref().map(|run| {
+        (call < run.session.calls().len()).then(|| Cursor {
+            call,
+            event: event.min(run.session.event_count(call)),
+        })
+    })
 }

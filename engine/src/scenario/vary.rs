@@ -104,6 +104,9 @@ impl Vary {
                     .filter(|r| !r.trim().is_empty())
                     .map(numbers)
                     .collect::<Result<_, _>>()?;
+                if rows.iter().any(Vec::is_empty) {
+                    return Err("distances has a row with no numbers (rows split by `;`, numbers by `,`)".to_string());
+                }
                 if rows.is_empty() {
                     return Err("distances needs at least one row (rows split by `;`, numbers by `,`)".to_string());
                 }
@@ -157,26 +160,7 @@ impl Vary {
 
     /// The scenario's current value of this setting, in [`Vary::value`]'s form.
     pub fn current(&self, scenario: &Scenario) -> String {
-        let machine = &scenario.machine;
-        let sysctls = &machine.sysctls;
-        let join = |v: &[u32]| -> String {
-            v.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
-        };
-        match self {
-            Vary::MinFreeKbytes(_) => sysctls
-                .min_free_kbytes
-                .map_or_else(|| "computed at boot".to_string(), |v| v.to_string()),
-            Vary::WatermarkScaleFactor(_) => sysctls.watermark_scale_factor.to_string(),
-            Vary::WatermarkBoostFactor(_) => sysctls.watermark_boost_factor.to_string(),
-            Vary::LowmemReserveRatio(_) => join(&sysctls.lowmem_reserve_ratio),
-            Vary::PercpuPagelistHighFraction(_) => sysctls.percpu_pagelist_high_fraction.to_string(),
-            Vary::Thp(_) => machine.thp.name().to_string(),
-            Vary::Distances(_) => machine.distances.as_ref().map_or_else(
-                || "the default (10 local, 20 remote)".to_string(),
-                |rows| rows.iter().map(|r| join(r)).collect::<Vec<_>>().join(";"),
-            ),
-            Vary::Kernel(_) => machine.kernel.name().to_string(),
-        }
+        current_of(self.key(), scenario).unwrap_or_default()
     }
 
     /// `scenario` with this setting changed (everything else, workload and seed
@@ -204,6 +188,30 @@ impl fmt::Display for Vary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}={}", self.key(), self.value())
     }
+}
+
+/// The scenario's value of the setting `key` (one of [`VARY_KEYS`]), in
+/// [`Vary::value`]'s form; `None` for another key.
+pub fn current_of(key: &str, scenario: &Scenario) -> Option<String> {
+    let machine = &scenario.machine;
+    let sysctls = &machine.sysctls;
+    let join = |v: &[u32]| -> String { v.iter().map(u32::to_string).collect::<Vec<_>>().join(",") };
+    Some(match key {
+        "min_free_kbytes" => sysctls
+            .min_free_kbytes
+            .map_or_else(|| "computed at boot".to_string(), |v| v.to_string()),
+        "watermark_scale_factor" => sysctls.watermark_scale_factor.to_string(),
+        "watermark_boost_factor" => sysctls.watermark_boost_factor.to_string(),
+        "lowmem_reserve_ratio" => join(&sysctls.lowmem_reserve_ratio),
+        "percpu_pagelist_high_fraction" => sysctls.percpu_pagelist_high_fraction.to_string(),
+        "thp" => machine.thp.name().to_string(),
+        "distances" => machine.distances.as_ref().map_or_else(
+            || "the default (10 local, 20 remote)".to_string(),
+            |rows| rows.iter().map(|r| join(r)).collect::<Vec<_>>().join(";"),
+        ),
+        "kernel" => machine.kernel.name().to_string(),
+        _ => return None,
+    })
 }
 
 /// At most 40 characters of a value, for a message.

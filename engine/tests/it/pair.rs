@@ -192,6 +192,7 @@ fn malformed_changes_are_refused_naming_what_is_wrong() {
         ("kernel=6.5", "unknown kernel version `6.5`"),
         ("distances=", "distances needs at least one row"),
         ("distances=10,x;20,10", "distances takes a whole number, not `x`"),
+        ("distances=10,20; ,;20,10", "distances has a row with no numbers"),
     ];
     for (text, message) in cases {
         let err = Vary::parse(text).unwrap_err();
@@ -269,4 +270,19 @@ fn hostile_pair_links_are_refused_naming_what_is_wrong() {
         let err = decode_pair(&link).unwrap_err().to_string();
         assert!(err.contains(message), "{}: {err}", &link[..link.len().min(80)]);
     }
+}
+
+#[test]
+fn both_cursors_for_a_shared_position() {
+    use buddyscope_engine::report::pair::pair_cursors;
+    use buddyscope_engine::session::Cursor;
+    let diff = pair_diff(&scenario("wsf.toml"), &scenario("b-wsf200-short.toml"), None).unwrap();
+    // Call 2 (the order-0 allocation) passes the check on both sides and takes the
+    // same path, so its whole-call cursor is the same on both.
+    let [a, b] = pair_cursors(&diff, 1, usize::MAX);
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.event, diff.runs[0].session.event_count(1));
+    assert_eq!(a, b);
+    assert_eq!(pair_cursors(&diff, 1, 1), [Some(Cursor { call: 1, event: 1 }); 2]);
+    assert_eq!(pair_cursors(&diff, 2, 0), [Some(Cursor { call: 2, event: 0 }), None]);
 }

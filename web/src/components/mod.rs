@@ -16,5 +16,6 @@ pub mod kernel_diff;
 pub mod limits;
 pub mod next_event;
 pub mod notice;
+pub mod side_by_side;
 pub mod step_panel;
 pub mod zonelists;
