@@ -37,15 +37,14 @@ const gaugeHead = (page, name) => side(page, name).locator('.gauge-head').first(
 
 for (const [width, height] of [[1440, 900], [1024, 768]]) {
   test(`${width}x${height}: a pair link steps both runs together and finds the first difference`, async () => {
-    const { page, errors } = await openPair(VARY);
+    const { page, errors } = await openPair(`${VARY}&step=1`);
     await page.setViewportSize({ width, height });
     assert.equal(await page.locator('#pair-error').count(), 0);
-    assert.match(await page.locator('#pair-labels').textContent(), /A = A: watermark_scale_factor=10; B = B: watermark_scale_factor=200/);
+    assert.match(await page.locator('#pair-labels').textContent(), /^A: watermark_scale_factor=10; B: watermark_scale_factor=200$/);
     assert.equal(await callOf(page, 'A'), 'call 1');
     assert.equal(await callOf(page, 'B'), 'call 1');
-    assert.match(await page.locator('#pair-position').textContent(), /^Call 1 of 3 on both sides/);
+    assert.match(await page.locator('#pair-position').textContent(), /^Call 1 of 3 on both sides, the whole call\.$/);
 
-    await page.locator('#pair-step-over').click();
     await page.locator('#pair-step-over').click();
     await page.waitForFunction(() => /^Call 2 of 3/.test(document.getElementById('pair-position').textContent));
     assert.equal(await callOf(page, 'A'), 'call 2');
@@ -87,7 +86,9 @@ for (const [width, height] of [[1440, 900], [1024, 768]]) {
 test('a pair whose B has fewer calls says so; a broken pair link says what is wrong', async () => {
   const { page, errors } = await openPair(`#s=${p1(scenario('wsf.toml'))}&b=${p1(scenario('b-wsf200-short.toml'))}&step=3`);
   await page.setViewportSize({ width: 1440, height: 900 });
+  assert.match(await page.locator('#pair-labels').textContent(), /^A: the link's first scenario; B: the link's second scenario$/);
   assert.equal(await callOf(page, 'A'), 'call 3');
+  assert.match(await page.locator('#pair-position').textContent(), /^Call 3 of 3 \(only A has it\), the whole call\.$/);
   assert.match(await side(page, 'B').locator('.pair-ended').textContent(), /^This run has 2 calls: it ended before call 3\.$/);
   assert.match(await page.locator('#pair-fewer').textContent(), /Run B has fewer calls \(2 against 3\)/);
   await page.screenshot({ path: join(SHOTS, 'side-by-side-fewer-1440x900.png'), fullPage: true });
@@ -106,7 +107,7 @@ test('the editor\'s "Compare with one change" and Compare kernels\' "Open side b
   await page.locator('#vary-open').click();
   await page.waitForSelector('#side-by-side');
   await page.waitForSelector('body[data-ready="1"]');
-  assert.match(await page.locator('#pair-labels').textContent(), /B = B: watermark_scale_factor=200/);
+  assert.match(await page.locator('#pair-labels').textContent(), /; B: watermark_scale_factor=200$/);
   assert.match(await gaugeHead(page, 'B'), /low 416/);
 
   const { page: main } = await open(`#s=${p1(scenario('wsf.toml'))}`);
@@ -114,7 +115,7 @@ test('the editor\'s "Compare with one change" and Compare kernels\' "Open side b
   await main.waitForSelector('#kernel-open-pair');
   await main.locator('#kernel-open-pair').click();
   await main.waitForSelector('#side-by-side');
-  assert.match(await main.locator('#pair-labels').textContent(), /A = A: kernel=6\.1; B = B: kernel=6\.12/);
+  assert.match(await main.locator('#pair-labels').textContent(), /^A: kernel=6\.1; B: kernel=6\.12$/);
   assert.deepEqual(errors, []);
   await page.close();
   await main.close();

@@ -772,35 +772,34 @@ fn run_diff(
         ));
     }
     let a = scenario_file_or_library(a_file)?;
-    let (diff, header) = match (b_file, vary) {
-        (Some(b_file), Some(vary)) => {
-            return Err(format!(
-                "diff takes a second scenario ({b_file}) or --vary ({vary}), not both"
-            ))
-        }
-        (None, None) => {
-            return Err(
+    let (diff, header) =
+        match (b_file, vary) {
+            (Some(b_file), Some(vary)) => {
+                return Err(format!(
+                    "diff takes a second scenario ({b_file}) or --vary ({vary}), not both"
+                ))
+            }
+            (None, None) => return Err(
                 "diff needs a second scenario (diff A B) or one change (diff A --vary KEY=VALUE)"
                     .to_string(),
-            )
-        }
-        (Some(b_file), None) => {
-            let b = scenario_file_or_library(b_file)?;
-            let diff = pair_diff(&a, &b, at_most).map_err(|e| e.to_string())?;
-            (diff, format!("# A = {a_file}, B = {b_file}"))
-        }
-        (None, Some(text)) => {
-            let vary = Vary::parse(text).map_err(|e| format!("--vary: {e}"))?;
-            let diff = vary_diff(&a, &vary, at_most).map_err(|e| format!("{a_file}: {e}"))?;
-            (
-                diff,
-                format!(
-                    "# {a_file} as A, and as B with {vary}: the same seed {} and workload",
-                    a.seed.unwrap_or(1)
-                ),
-            )
-        }
-    };
+            ),
+            (Some(b_file), None) => {
+                let b = scenario_file_or_library(b_file)?;
+                let diff = pair_diff(&a, &b, at_most).map_err(|e| e.to_string())?;
+                (diff, format!("# A = {a_file}, B = {b_file}"))
+            }
+            (None, Some(text)) => {
+                let vary = Vary::parse(text).map_err(|e| format!("--vary: {e}"))?;
+                let diff = vary_diff(&a, &vary, at_most).map_err(|e| format!("{a_file}: {e}"))?;
+                (
+                    diff,
+                    format!(
+                        "# {a_file} as A, and as B with {vary}: the same seed {} and workload",
+                        a.seed.unwrap_or(1)
+                    ),
+                )
+            }
+        };
     let view = buddyscope_engine::view::diff_view(&diff, 0);
     print_comparison(&diff, &view, &header);
     Ok(())

@@ -829,7 +829,10 @@ fn diff_kernels_refuses_bad_input_with_the_side_and_the_problem() {
 
 #[test]
 fn diff_compares_a_scenario_with_one_change_and_two_files() {
-    let wsf = concat!(env!("CARGO_MANIFEST_DIR"), "/../engine/tests/data/pair/wsf.toml");
+    let wsf = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../engine/tests/data/pair/wsf.toml"
+    );
     let short = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../engine/tests/data/pair/b-wsf200-short.toml"
@@ -850,7 +853,10 @@ fn diff_compares_a_scenario_with_one_change_and_two_files() {
     }
     let (ok, stdout, stderr) = buddyscope(&["diff", wsf, short]);
     assert!(ok, "{stderr}");
-    assert!(stdout.contains("outcomes first differ at call 3"), "{stdout}");
+    assert!(
+        stdout.contains("outcomes first differ at call 3"),
+        "{stdout}"
+    );
     assert!(stdout.contains("   A: allocation #1"), "{stdout}");
 
     let (ok, _, stderr) = buddyscope(&["diff", wsf, "--vary", "watermark_scale_factor=5000"]);
@@ -861,7 +867,10 @@ fn diff_compares_a_scenario_with_one_change_and_two_files() {
     );
     let (ok, _, stderr) = buddyscope(&["diff", wsf, "--vary", "swappiness=60"]);
     assert!(!ok);
-    assert!(stderr.contains("--vary: `swappiness` is not a setting a pair can vary"), "{stderr}");
+    assert!(
+        stderr.contains("--vary: `swappiness` is not a setting a pair can vary"),
+        "{stderr}"
+    );
     let (ok, _, stderr) = buddyscope(&["diff", wsf]);
     assert!(!ok);
     assert!(stderr.contains("diff needs a second scenario"), "{stderr}");

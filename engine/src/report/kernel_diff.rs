@@ -140,7 +140,13 @@ impl KernelDiff {
             side
         });
         let [a, b] = &sides;
-        Self::run_pair(a, b, SIDES.map(|k| format!("Linux {k}")), operations_max, true)
+        Self::run_pair(
+            a,
+            b,
+            SIDES.map(|k| format!("Linux {k}")),
+            operations_max,
+            true,
+        )
     }
 
     /// Runs two scenarios (each on its own `[machine]`, kernel included), at most

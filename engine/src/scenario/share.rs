@@ -100,7 +100,9 @@ pub fn decode(input: &str) -> Result<ShareLink, ShareError> {
 /// scenario", "the link's scenario B").
 fn scenario_of(payload: &str, what: &str) -> Result<String, ShareError> {
     let (format, body) = payload.split_once('.').ok_or_else(|| {
-        error(format!("{what} has no format tag (expected `z1.` or `p1.` at its start)"))
+        error(format!(
+            "{what} has no format tag (expected `z1.` or `p1.` at its start)"
+        ))
     })?;
     let bytes = match format {
         "z1" => {

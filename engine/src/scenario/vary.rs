@@ -105,10 +105,16 @@ impl Vary {
                     .map(numbers)
                     .collect::<Result<_, _>>()?;
                 if rows.iter().any(Vec::is_empty) {
-                    return Err("distances has a row with no numbers (rows split by `;`, numbers by `,`)".to_string());
+                    return Err(
+                        "distances has a row with no numbers (rows split by `;`, numbers by `,`)"
+                            .to_string(),
+                    );
                 }
                 if rows.is_empty() {
-                    return Err("distances needs at least one row (rows split by `;`, numbers by `,`)".to_string());
+                    return Err(
+                        "distances needs at least one row (rows split by `;`, numbers by `,`)"
+                            .to_string(),
+                    );
                 }
                 Vary::Distances(rows)
             }
@@ -139,9 +145,8 @@ impl Vary {
 
     /// The value, as [`Vary::parse`] reads it.
     pub fn value(&self) -> String {
-        let join = |v: &[u32]| -> String {
-            v.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
-        };
+        let join =
+            |v: &[u32]| -> String { v.iter().map(u32::to_string).collect::<Vec<_>>().join(",") };
         match self {
             Vary::MinFreeKbytes(v) => v.to_string(),
             Vary::WatermarkScaleFactor(v)
@@ -149,11 +154,7 @@ impl Vary {
             | Vary::PercpuPagelistHighFraction(v) => v.to_string(),
             Vary::LowmemReserveRatio(v) => join(v),
             Vary::Thp(mode) => mode.name().to_string(),
-            Vary::Distances(rows) => rows
-                .iter()
-                .map(|r| join(r))
-                .collect::<Vec<_>>()
-                .join(";"),
+            Vary::Distances(rows) => rows.iter().map(|r| join(r)).collect::<Vec<_>>().join(";"),
             Vary::Kernel(k) => k.name().to_string(),
         }
     }

@@ -6,7 +6,9 @@
 use serde::Serialize;
 
 use crate::event::Event;
-use crate::report::kernel_diff::{BootRow, CallDiff, CallSide, KernelDiff, KernelRun, PAGESET_HIGH_ROW};
+use crate::report::kernel_diff::{
+    BootRow, CallDiff, CallSide, KernelDiff, KernelRun, PAGESET_HIGH_ROW,
+};
 use crate::types::Kernel;
 use crate::view::panels::{describe_operation, describe_outcome};
 
@@ -133,7 +135,11 @@ pub fn diff_view(diff: &KernelDiff, side_index: usize) -> KernelDiffView {
             diff.first_outcome
                 .and_then(|call| run.session.calls().get(call))
                 .map_or_else(String::new, |record| {
-                    format!("{}: {}", label_of(diff, run), describe_outcome(&record.outcome))
+                    format!(
+                        "{}: {}",
+                        label_of(diff, run),
+                        describe_outcome(&record.outcome)
+                    )
                 })
         }),
         summary: summary(diff),
@@ -163,7 +169,11 @@ fn boot_summary(diff: &KernelDiff) -> String {
     let beyond_high = diff
         .zones
         .iter()
-        .filter(|z| z.rows.iter().any(|r| !kernels_differ || r.what != PAGESET_HIGH))
+        .filter(|z| {
+            z.rows
+                .iter()
+                .any(|r| !kernels_differ || r.what != PAGESET_HIGH)
+        })
         .count();
     let numbers = if beyond_high == 0 {
         format!(
@@ -172,10 +182,11 @@ fn boot_summary(diff: &KernelDiff) -> String {
     } else {
         format!("watermarks, lowmem_reserve or batch differ in {beyond_high} of {populated} populated zones")
     };
-    let high = if kernels_differ && diff
-        .zones
-        .iter()
-        .any(|z| z.rows.iter().any(|r| r.what == PAGESET_HIGH))
+    let high = if kernels_differ
+        && diff
+            .zones
+            .iter()
+            .any(|z| z.rows.iter().any(|r| r.what == PAGESET_HIGH))
     {
         "; the pageset's high is one value on 6.1 and a range (high_min, high_max) on 6.12"
     } else {

@@ -94,13 +94,20 @@ fn watermark_scale_factor_10_against_200_parts_at_the_first_watermark_check() {
     let view = diff_view(&diff, 0);
     assert!(view.summary.contains("(A | B)"), "{}", view.summary);
     assert!(
-        view.boot_summary.contains("differ in 1 of 1 populated zones"),
+        view.boot_summary
+            .contains("differ in 1 of 1 populated zones"),
         "{}",
         view.boot_summary
     );
     assert!(!view.boot_summary.contains("6.12"), "{}", view.boot_summary);
     let [(la, sa), (lb, sb)] = pair_sessions(&diff);
-    assert_eq!((la, lb), ("A: watermark_scale_factor=10", "B: watermark_scale_factor=200"));
+    assert_eq!(
+        (la, lb),
+        (
+            "A: watermark_scale_factor=10",
+            "B: watermark_scale_factor=200"
+        )
+    );
     assert_eq!((sa.calls().len(), sb.calls().len()), (3, 3));
 }
 
@@ -109,7 +116,12 @@ fn watermark_scale_factor_10_against_200_parts_at_the_first_watermark_check() {
 // first outcome that differs (a call one side does not have).
 #[test]
 fn two_scenario_files_with_different_lengths() {
-    let diff = pair_diff(&scenario("wsf.toml"), &scenario("b-wsf200-short.toml"), None).unwrap();
+    let diff = pair_diff(
+        &scenario("wsf.toml"),
+        &scenario("b-wsf200-short.toml"),
+        None,
+    )
+    .unwrap();
     assert_eq!(diff.labels, ["A".to_string(), "B".to_string()]);
     assert_eq!(row(&diff, "watermark low"), pair(320, 416));
     assert_eq!(checked_marks(&diff), [320, 416]);
@@ -129,8 +141,14 @@ fn the_kernel_comparison_is_the_pair_on_both_kernels() {
     let a = scenario("wsf.toml");
     let kernels = KernelDiff::run(&a, None).unwrap();
     let varied = vary_diff(&a, &Vary::Kernel(Kernel::V6_12), None).unwrap();
-    assert_eq!(kernels.labels, ["Linux 6.1".to_string(), "Linux 6.12".to_string()]);
-    assert_eq!(varied.labels, ["A: kernel=6.1".to_string(), "B: kernel=6.12".to_string()]);
+    assert_eq!(
+        kernels.labels,
+        ["Linux 6.1".to_string(), "Linux 6.12".to_string()]
+    );
+    assert_eq!(
+        varied.labels,
+        ["A: kernel=6.1".to_string(), "B: kernel=6.12".to_string()]
+    );
     assert_eq!(kernels.zones, varied.zones);
     assert_eq!(kernels.first, varied.first);
     assert_eq!(kernels.first_outcome, varied.first_outcome);
@@ -140,15 +158,25 @@ fn the_kernel_comparison_is_the_pair_on_both_kernels() {
 #[test]
 fn a_value_the_kernel_refuses_is_named_with_its_side() {
     let a = scenario("wsf.toml");
-    let err = vary_diff(&a, &Vary::parse("watermark_scale_factor=5000").unwrap(), None)
-        .unwrap_err()
-        .to_string();
-    assert!(err.starts_with("B: watermark_scale_factor=5000: the machine cannot be built"), "{err}");
+    let err = vary_diff(
+        &a,
+        &Vary::parse("watermark_scale_factor=5000").unwrap(),
+        None,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.starts_with("B: watermark_scale_factor=5000: the machine cannot be built"),
+        "{err}"
+    );
     assert!(err.contains("outside 1..3000"), "{err}");
     let err = vary_diff(&a, &Vary::parse("distances=10,20;20,10").unwrap(), None)
         .unwrap_err()
         .to_string();
-    assert!(err.starts_with("B: distances=10,20;20,10: the machine cannot be built"), "{err}");
+    assert!(
+        err.starts_with("B: distances=10,20;20,10: the machine cannot be built"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -183,16 +211,37 @@ fn every_kind_of_change_round_trips_and_applies() {
 fn malformed_changes_are_refused_naming_what_is_wrong() {
     let cases = [
         ("watermark_scale_factor", "is not KEY=VALUE"),
-        ("swappiness=60", "`swappiness` is not a setting a pair can vary"),
-        ("watermark_scale_factor=lots", "watermark_scale_factor takes a whole number, not `lots`"),
-        ("watermark_scale_factor=-1", "takes a whole number, not `-1`"),
+        (
+            "swappiness=60",
+            "`swappiness` is not a setting a pair can vary",
+        ),
+        (
+            "watermark_scale_factor=lots",
+            "watermark_scale_factor takes a whole number, not `lots`",
+        ),
+        (
+            "watermark_scale_factor=-1",
+            "takes a whole number, not `-1`",
+        ),
         ("watermark_boost_factor=99999999999", "is out of range"),
-        ("lowmem_reserve_ratio=256,256,32,0", "takes 5 numbers, one per zone type"),
-        ("thp=sometimes", "thp is always, madvise or never, not `sometimes`"),
+        (
+            "lowmem_reserve_ratio=256,256,32,0",
+            "takes 5 numbers, one per zone type",
+        ),
+        (
+            "thp=sometimes",
+            "thp is always, madvise or never, not `sometimes`",
+        ),
         ("kernel=6.5", "unknown kernel version `6.5`"),
         ("distances=", "distances needs at least one row"),
-        ("distances=10,x;20,10", "distances takes a whole number, not `x`"),
-        ("distances=10,20; ,;20,10", "distances has a row with no numbers"),
+        (
+            "distances=10,x;20,10",
+            "distances takes a whole number, not `x`",
+        ),
+        (
+            "distances=10,20; ,;20,10",
+            "distances has a row with no numbers",
+        ),
     ];
     for (text, message) in cases {
         let err = Vary::parse(text).unwrap_err();
@@ -250,25 +299,50 @@ fn hostile_pair_links_are_refused_naming_what_is_wrong() {
     let cases = [
         (format!("{a}"), "holds one scenario, not a pair"),
         (format!("{a}&b=p1.x&vary=v1.thp%3Dnever"), "both `b=`"),
-        (format!("{a}&vary=v2.thp%3Dnever"), "`vary=` version `v2` is not one this Buddyscope knows"),
-        (format!("{a}&vary=thp%3Dnever"), "`vary=` has no version tag"),
-        (format!("{a}&vary=v1.swappiness%3D1"), "the link's `vary=`: `swappiness` is not a setting"),
+        (
+            format!("{a}&vary=v2.thp%3Dnever"),
+            "`vary=` version `v2` is not one this Buddyscope knows",
+        ),
+        (
+            format!("{a}&vary=thp%3Dnever"),
+            "`vary=` has no version tag",
+        ),
+        (
+            format!("{a}&vary=v1.swappiness%3D1"),
+            "the link's `vary=`: `swappiness` is not a setting",
+        ),
         (format!("{a}&vary=v1.thp%3D%ZZ"), "broken %-escape"),
-        (format!("{a}&vary=v1.thp%3D%FF"), "`vary=` is not valid UTF-8"),
-        (format!("{a}&vary=v1.thp%3Dnever&vary=v1.thp%3Dalways"), "`vary=` twice"),
+        (
+            format!("{a}&vary=v1.thp%3D%FF"),
+            "`vary=` is not valid UTF-8",
+        ),
+        (
+            format!("{a}&vary=v1.thp%3Dnever&vary=v1.thp%3Dalways"),
+            "`vary=` twice",
+        ),
         (format!("{a}&s=p1.x&vary=v1.thp%3Dnever"), "`s=` twice"),
         ("vary=v1.thp%3Dnever".to_string(), "no scenario A"),
         (format!("{a}&b=q9.x"), "scenario B's format `q9`"),
         (format!("{a}&b=z1.!!!"), "cannot be in it"),
         (format!("{a}&b=z1.AAAA"), "scenario B does not decompress"),
         (format!("{a}&b=nodot"), "scenario B has no format tag"),
-        (format!("{a}&vary=v1.thp%3Dnever&step=two"), "step `two` is not a whole number"),
-        (format!("s=z1.AAAA&vary=v1.thp%3Dnever"), "scenario A does not decompress"),
+        (
+            format!("{a}&vary=v1.thp%3Dnever&step=two"),
+            "step `two` is not a whole number",
+        ),
+        (
+            format!("s=z1.AAAA&vary=v1.thp%3Dnever"),
+            "scenario A does not decompress",
+        ),
         (format!("{a}&b={}", "A".repeat(300_000)), "bytes long"),
     ];
     for (link, message) in cases {
         let err = decode_pair(&link).unwrap_err().to_string();
-        assert!(err.contains(message), "{}: {err}", &link[..link.len().min(80)]);
+        assert!(
+            err.contains(message),
+            "{}: {err}",
+            &link[..link.len().min(80)]
+        );
     }
 }
 
@@ -276,13 +350,24 @@ fn hostile_pair_links_are_refused_naming_what_is_wrong() {
 fn both_cursors_for_a_shared_position() {
     use buddyscope_engine::report::pair::pair_cursors;
     use buddyscope_engine::session::Cursor;
-    let diff = pair_diff(&scenario("wsf.toml"), &scenario("b-wsf200-short.toml"), None).unwrap();
+    let diff = pair_diff(
+        &scenario("wsf.toml"),
+        &scenario("b-wsf200-short.toml"),
+        None,
+    )
+    .unwrap();
     // Call 2 (the order-0 allocation) passes the check on both sides and takes the
     // same path, so its whole-call cursor is the same on both.
     let [a, b] = pair_cursors(&diff, 1, usize::MAX);
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.event, diff.runs[0].session.event_count(1));
     assert_eq!(a, b);
-    assert_eq!(pair_cursors(&diff, 1, 1), [Some(Cursor { call: 1, event: 1 }); 2]);
-    assert_eq!(pair_cursors(&diff, 2, 0), [Some(Cursor { call: 2, event: 0 }), None]);
+    assert_eq!(
+        pair_cursors(&diff, 1, 1),
+        [Some(Cursor { call: 1, event: 1 }); 2]
+    );
+    assert_eq!(
+        pair_cursors(&diff, 2, 0),
+        [Some(Cursor { call: 2, event: 0 }), None]
+    );
 }

@@ -14,7 +14,9 @@ use std::rc::Rc;
 use buddyscope_engine::limits::PAGE_OPERATIONS_MAX;
 use buddyscope_engine::report::kernel_diff::{KernelDiff, KernelRun};
 use buddyscope_engine::report::pair::{pair_calls, pair_cursors, pair_diff, vary_diff};
-use buddyscope_engine::scenario::share::{decode_pair, encode, encode_pair, PairB, PairLink, ShareLink};
+use buddyscope_engine::scenario::share::{
+    decode_pair, encode, encode_pair, PairB, PairLink, ShareLink,
+};
 use buddyscope_engine::scenario::vary::{current_of, Vary, VARY_KEYS};
 use buddyscope_engine::scenario::{parse_scenario, scenario_to_toml, Scenario};
 use buddyscope_engine::session::Cursor;
@@ -152,6 +154,16 @@ fn side(
     }
 }
 
+/// A side's label for the header line: "A: watermark_scale_factor=10" as it is, a
+/// bare "A" with what it is.
+fn described(label: &str, name: &str, what: &str) -> String {
+    if label == name {
+        format!("{name}: {what}")
+    } else {
+        label.to_string()
+    }
+}
+
 #[function_component(SideBySide)]
 pub fn side_by_side(props: &SideBySideProps) -> Html {
     let loaded = use_memo(props.hash.clone(), |hash| load(hash).map(Rc::new));
@@ -208,11 +220,7 @@ pub fn side_by_side(props: &SideBySideProps) -> Html {
             };
         }
     };
-    let counts = loaded
-        .diff
-        .runs
-        .each_ref()
-        .map(|r| r.session.calls().len());
+    let counts = loaded.diff.runs.each_ref().map(|r| r.session.calls().len());
     let last = loaded.calls.saturating_sub(1);
     let event_counts = loaded.diff.runs.each_ref().map(|r| {
         if call < r.session.calls().len() {
@@ -226,11 +234,8 @@ pub fn side_by_side(props: &SideBySideProps) -> Html {
         let position = position.clone();
         Callback::from(move |_: MouseEvent| position.set(to))
     };
-    let on_back = set(if event > 0 && event != WHOLE && call > 0 {
-        (call, 0)
-    } else {
-        (call.saturating_sub(1), WHOLE)
-    });
+    // Back: to the end of the previous call (from the first call, to its start).
+    let on_back = set(if call == 0 { (0, 0) } else { (call - 1, WHOLE) });
     let on_step = set(if event == WHOLE || event >= longest {
         ((call + 1).min(last), if call >= last { WHOLE } else { 0 })
     } else {
@@ -241,12 +246,14 @@ pub fn side_by_side(props: &SideBySideProps) -> Html {
     } else {
         ((call + 1).min(last), WHOLE)
     });
-    let first = loaded
-        .diff
-        .first
-        .as_ref()
-        .map(|f| (f.index, f.first_event));
+    let first = loaded.diff.first.as_ref().map(|f| (f.index, f.first_event));
     let cursors = pair_cursors(&loaded.diff, call, event);
+    let where_ = match cursors {
+        [Some(_), Some(_)] => "on both sides",
+        [Some(_), None] => "(only A has it)",
+        [None, Some(_)] => "(only B has it)",
+        [None, None] => "(neither run has it)",
+    };
     let [label_a, label_b] = &loaded.diff.labels;
     let shown_event = if event == WHOLE {
         "the whole call".to_string()
@@ -279,7 +286,7 @@ pub fn side_by_side(props: &SideBySideProps) -> Html {
     html! {
         <section class="side-by-side" id="side-by-side" aria-label="Side by side">
             <h2>{ "Side by side " }<span class="muted">{ "(the same call on both runs)" }</span></h2>
-            <p id="pair-labels"><strong>{ "A" }</strong>{ format!(" = {label_a}; ") }<strong>{ "B" }</strong>{ format!(" = {label_b}") }</p>
+            <p id="pair-labels">{ format!("{}; {}", described(label_a, "A", "the link's first scenario"), described(label_b, "B", "the link's second scenario")) }</p>
             <p id="pair-boot-summary">{ &view.boot_summary }</p>
             if !view.zones.is_empty() {
                 <table class="kernel-boot" id="pair-boot">
@@ -304,7 +311,7 @@ pub fn side_by_side(props: &SideBySideProps) -> Html {
                     None => html! { <span class="kernel-same" id="pair-go-first-none">{ "The runs never differ." }</span> },
                 } }
                 <span id="pair-position" class="pair-position">
-                    { format!("Call {} of {} on both sides, {shown_event}.", call + 1, loaded.calls) }
+                    { format!("Call {} of {} {}, {shown_event}.", call + 1, loaded.calls, where_) }
                 </span>
             </div>
             if !fewer.is_empty() {
@@ -339,7 +346,10 @@ pub fn vary_form(props: &VaryFormProps) -> Html {
     let on_key = {
         let (key, error) = (key.clone(), error.clone());
         Callback::from(move |e: Event| {
-            if let Some(select) = e.target().and_then(|t| t.dyn_into::<HtmlSelectElement>().ok()) {
+            if let Some(select) = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlSelectElement>().ok())
+            {
                 key.set(select.value());
                 error.set(None);
             }
@@ -348,15 +358,23 @@ pub fn vary_form(props: &VaryFormProps) -> Html {
     let on_value = {
         let value = value.clone();
         Callback::from(move |e: InputEvent| {
-            if let Some(input) = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) {
+            if let Some(input) = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+            {
                 value.set(input.value());
             }
         })
     };
     let on_open = {
-        let (key, value, error, scenario) = (key.clone(), value.clone(), error.clone(), props.scenario.clone());
-        Callback::from(move |_: MouseEvent| {
-            match Vary::parse(&format!("{}={}", *key, *value)) {
+        let (key, value, error, scenario) = (
+            key.clone(),
+            value.clone(),
+            error.clone(),
+            props.scenario.clone(),
+        );
+        Callback::from(
+            move |_: MouseEvent| match Vary::parse(&format!("{}={}", *key, *value)) {
                 Ok(vary) => {
                     error.set(None);
                     open_pair(&encode_pair(&PairLink {
@@ -366,8 +384,8 @@ pub fn vary_form(props: &VaryFormProps) -> Html {
                     }));
                 }
                 Err(why) => error.set(Some(why)),
-            }
-        })
+            },
+        )
     };
     html! {
         <section class="vary-form" id="vary-form" aria-label="Compare with one change">
