@@ -52,6 +52,9 @@ for (const [width, height] of [[1440, 900], [1024, 768]]) {
     const [a, b] = [await gaugeHead(page, 'A'), await gaugeHead(page, 'B')];
     assert.match(a, /min 256 · low 320 · high 384/, a);
     assert.match(b, /min 256 · low 416 · high 576/, b);
+    assert.match(await page.locator('#gauges-B .gauge-head').first().textContent(), /low 416/);
+    const ids = await page.evaluate(() => [...document.querySelectorAll('[id]')].map((e) => e.id));
+    assert.deepEqual(ids.filter((id, i) => ids.indexOf(id) !== i), [], 'no id twice on the page');
     await page.screenshot({ path: join(SHOTS, `side-by-side-${width}x${height}.png`), fullPage: true });
 
     await page.locator('#pair-back').click();

@@ -148,8 +148,8 @@ fn side(
                     }
                 }) }
             </ol>
-            <Gauges gauges={overview.gauges.clone()} />
-            <FreeAreas areas={overview.free_areas.clone()} />
+            <Gauges gauges={overview.gauges.clone()} id={format!("gauges-{name}")} />
+            <FreeAreas areas={overview.free_areas.clone()} id={format!("free-areas-{name}")} />
         </section>
     }
 }
