@@ -152,6 +152,22 @@ enum Command {
         #[arg(long)]
         at_most: Option<u64>,
     },
+    /// Compare two runs call by call: two scenarios (`diff A B`) or one scenario and
+    /// the same with one setting changed (`diff A --vary watermark_scale_factor=200`;
+    /// keys: the [machine.sysctl] sysctls, thp, distances as `10,20;20,10`, kernel).
+    /// Prints what diff-kernels prints, the sides named A and B.
+    Diff {
+        /// Scenario A: a file, or the name of a library scenario.
+        a: String,
+        /// Scenario B (a file or library name); or give --vary instead.
+        b: Option<String>,
+        /// B is A with this one setting changed: KEY=VALUE.
+        #[arg(long)]
+        vary: Option<String>,
+        /// Run at most this many workload operations on each side.
+        #[arg(long)]
+        at_most: Option<u64>,
+    },
     /// List the teaching library, or print one of its scenarios as a scenario file.
     Library {
         /// The scenario's name (see the list).
@@ -313,6 +329,12 @@ fn main() -> ExitCode {
         Command::Library { name } => run_library(name.as_deref()),
         Command::Check { file } => run_check(&file),
         Command::DiffKernels { scenario, at_most } => run_diff_kernels(&scenario, at_most),
+        Command::Diff {
+            a,
+            b,
+            vary,
+            at_most,
+        } => run_diff(&a, b.as_deref(), vary.as_deref(), at_most),
         Command::Generate {
             name,
             params,
@@ -816,29 +838,100 @@ fn run_diff_kernels(file: &str, at_most: Option<u64>) -> Result<(), String> {
     };
     let scenario = scenario::parse_scenario(&text).map_err(|e| format!("{file}: {e}"))?;
     let diff = KernelDiff::run(&scenario, at_most).map_err(|e| format!("{file}: {e}"))?;
-    // A warning both kernels give is printed once; one side's names the side.
+    let view = buddyscope_engine::view::kernel_diff_view(&diff, scenario.machine.kernel);
+    let [old, new] = &view.kernels;
+    let header = format!(
+        "# {file} on {old} and {new}: the same machine, seed {} and workload",
+        scenario.seed.unwrap_or(1)
+    );
+    print_comparison(&diff, &view, &header);
+    Ok(())
+}
+
+/// A scenario file or a library scenario's name, parsed.
+fn scenario_file_or_library(file: &str) -> Result<scenario::Scenario, String> {
+    let text = match buddyscope_engine::scenario::library::get(file) {
+        Some(entry) if !Path::new(file).exists() => entry.text.to_string(),
+        _ => read_text(Path::new(file))?,
+    };
+    scenario::parse_scenario(&text).map_err(|e| format!("{file}: {e}"))
+}
+
+/// `buddyscope diff A B` or `buddyscope diff A --vary KEY=VALUE`: two runs compared
+/// call by call (`report::pair`), printed as `diff-kernels` prints its pair.
+fn run_diff(
+    a_file: &str,
+    b_file: Option<&str>,
+    vary: Option<&str>,
+    at_most: Option<u64>,
+) -> Result<(), String> {
+    use buddyscope_engine::report::pair::{pair_diff, vary_diff};
+    use buddyscope_engine::scenario::vary::Vary;
+    if let Some(kernel) = KERNEL_FLAG.get() {
+        return Err(format!(
+            "--kernel {kernel} does not apply to diff: each side runs on its own scenario's kernel (vary one with --vary kernel=6.12)"
+        ));
+    }
+    let a = scenario_file_or_library(a_file)?;
+    let (diff, header) =
+        match (b_file, vary) {
+            (Some(b_file), Some(vary)) => {
+                return Err(format!(
+                    "diff takes a second scenario ({b_file}) or --vary ({vary}), not both"
+                ))
+            }
+            (None, None) => return Err(
+                "diff needs a second scenario (diff A B) or one change (diff A --vary KEY=VALUE)"
+                    .to_string(),
+            ),
+            (Some(b_file), None) => {
+                let b = scenario_file_or_library(b_file)?;
+                let diff = pair_diff(&a, &b, at_most).map_err(|e| e.to_string())?;
+                (diff, format!("# A = {a_file}, B = {b_file}"))
+            }
+            (None, Some(text)) => {
+                let vary = Vary::parse(text).map_err(|e| format!("--vary: {e}"))?;
+                let diff = vary_diff(&a, &vary, at_most).map_err(|e| format!("{a_file}: {e}"))?;
+                (
+                    diff,
+                    format!(
+                        "# {a_file} as A, and as B with {vary}: the same seed {} and workload",
+                        a.seed.unwrap_or(1)
+                    ),
+                )
+            }
+        };
+    let view = buddyscope_engine::view::diff_view(&diff, 0);
+    print_comparison(&diff, &view, &header);
+    Ok(())
+}
+
+/// Prints a comparison: warnings (once when both sides give them), the header, the
+/// boot rows that differ, the first differing call and the summary.
+fn print_comparison(
+    diff: &buddyscope_engine::report::kernel_diff::KernelDiff,
+    view: &buddyscope_engine::view::KernelDiffView,
+    header: &str,
+) {
+    // A warning both sides give is printed once; one side's names the side.
     let [old_run, new_run] = &diff.runs;
+    let [old, new] = &view.kernels;
     for warning in &old_run.machine.warnings {
         if new_run.machine.warnings.contains(warning) {
             eprintln!("warning: {warning}");
         } else {
-            eprintln!("warning: Linux {}: {warning}", old_run.kernel);
+            eprintln!("warning: {old}: {warning}");
         }
     }
     for warning in &new_run.machine.warnings {
         if !old_run.machine.warnings.contains(warning) {
-            eprintln!("warning: Linux {}: {warning}", new_run.kernel);
+            eprintln!("warning: {new}: {warning}");
         }
     }
-    let view = buddyscope_engine::view::kernel_diff_view(&diff, scenario.machine.kernel);
     for note in &view.notes {
         eprintln!("warning: {note}");
     }
-    let [old, new] = &view.kernels;
-    println!(
-        "# {file} on {old} and {new}: the same machine, seed {} and workload",
-        scenario.seed.unwrap_or(1)
-    );
+    println!("{header}");
     println!("# {}", view.boot_summary);
     let width = view
         .zones
@@ -898,7 +991,6 @@ fn run_diff_kernels(file: &str, at_most: Option<u64>) -> Result<(), String> {
         }
     }
     println!("# {}", view.summary);
-    Ok(())
 }
 
 fn run_generate(

@@ -952,3 +952,55 @@ fn extfrag_prints_both_debugfs_files_or_the_one_asked_for() {
     assert!(!ok);
     assert!(stderr.contains("cannot be used with"), "{stderr}");
 }
+
+#[test]
+fn diff_compares_a_scenario_with_one_change_and_two_files() {
+    let wsf = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../engine/tests/data/pair/wsf.toml"
+    );
+    let short = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../engine/tests/data/pair/b-wsf200-short.toml"
+    );
+    // The watermarks engine/tests/it/pair.rs works out by hand.
+    let (ok, stdout, stderr) = buddyscope(&["diff", wsf, "--vary", "watermark_scale_factor=200"]);
+    assert!(ok, "{stderr}");
+    for line in [
+        "Node 0 DMA32   (A: watermark_scale_factor=10 | B: watermark_scale_factor=200)",
+        "  watermark low   320 | 416",
+        "  watermark high  384 | 576",
+        "# First difference: call 2 (the first call whose events differ), event 2",
+        "> low 320 + lowmem_reserve",
+        "> low 416 + lowmem_reserve",
+        "# 3 calls compared, 2 differ; every call's outcome is the same.",
+    ] {
+        assert!(stdout.contains(line), "{line}\n{stdout}");
+    }
+    let (ok, stdout, stderr) = buddyscope(&["diff", wsf, short]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("outcomes first differ at call 3"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("   A: allocation #1"), "{stdout}");
+
+    let (ok, _, stderr) = buddyscope(&["diff", wsf, "--vary", "watermark_scale_factor=5000"]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("B: watermark_scale_factor=5000: the machine cannot be built: vm.watermark_scale_factor = 5000 is outside 1..3000"),
+        "{stderr}"
+    );
+    let (ok, _, stderr) = buddyscope(&["diff", wsf, "--vary", "swappiness=60"]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("--vary: `swappiness` is not a setting a pair can vary"),
+        "{stderr}"
+    );
+    let (ok, _, stderr) = buddyscope(&["diff", wsf]);
+    assert!(!ok);
+    assert!(stderr.contains("diff needs a second scenario"), "{stderr}");
+    let (ok, _, stderr) = buddyscope(&["diff", wsf, short, "--vary", "thp=never"]);
+    assert!(!ok);
+    assert!(stderr.contains("not both"), "{stderr}");
+}

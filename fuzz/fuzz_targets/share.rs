@@ -1,7 +1,8 @@
-//! Share links: `decode` takes any text without panicking, and a link it accepts
-//! encodes and decodes to the same link.
+//! Share links: `decode` and `decode_pair` (pair links, `b=` or `vary=`, and the
+//! `KEY=VALUE` change they hold) take any text without panicking, and a link either
+//! accepts encodes and decodes to the same link.
 #![no_main]
-use buddyscope_engine::scenario::share::{decode, encode};
+use buddyscope_engine::scenario::share::{decode, decode_pair, encode, encode_pair};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -13,5 +14,11 @@ fuzz_target!(|data: &[u8]| {
         let again = decode(&encoded)
             .unwrap_or_else(|e| panic!("an encoded link is refused: {e}\n{encoded}"));
         assert_eq!(again, link);
+    }
+    if let Ok(pair) = decode_pair(text) {
+        let encoded = encode_pair(&pair);
+        let again = decode_pair(&encoded)
+            .unwrap_or_else(|e| panic!("an encoded pair link is refused: {e}\n{encoded}"));
+        assert_eq!(again, pair);
     }
 });

@@ -32,5 +32,5 @@ pub mod state;
 /// Mounts the playground on the document body.
 pub fn start() {
     panic::install();
-    yew::Renderer::<app::App>::new().render();
+    yew::Renderer::<app::Root>::new().render();
 }

@@ -4,7 +4,10 @@
 //! differ. `buddyscope diff-kernels` prints it and the page's "Compare kernels" view
 //! draws it (through `view::kernel_diff_view`), so both say the same thing.
 //!
-//! The two runs share everything but `[machine] kernel`: the same machine, seed and
+//! The comparison itself ([`KernelDiff::run_pair`]) takes any two scenarios:
+//! `report::pair` runs "A and B" and "A with one setting changed" through it.
+//!
+//! The two kernel runs share everything but `[machine] kernel`: the same machine, seed and
 //! workload. A difference is found by comparing the calls' events, not their
 //! sentences, so two sides that did the same thing with different numbers (a
 //! watermark check against another `low`) differ as the kernels do.
@@ -48,6 +51,9 @@ pub struct KernelDiff {
     pub first_outcome: Option<usize>,
     /// Each populated zone's free pages at the end of both runs (`NR_FREE_PAGES`).
     pub free_pages: Vec<ZoneFree>,
+    /// The sides' names: "Linux 6.1" and "Linux 6.12" for the kernel comparison,
+    /// "A" and "B: KEY=VALUE" (or "B") for a pair.
+    pub labels: [String; 2],
 }
 
 /// One side: its kernel, booted machine and session.
@@ -122,15 +128,43 @@ impl core::fmt::Display for KernelDiffError {
 
 impl KernelDiff {
     /// Runs `scenario` as 6.1 and as 6.12 (its own `kernel` key is ignored), at
-    /// most `operations_max` workload operations each, and compares the runs.
+    /// most `operations_max` workload operations each, and compares the runs: the
+    /// pair "B = A on the other kernel".
     pub fn run(
         scenario: &Scenario,
         operations_max: Option<u64>,
     ) -> Result<KernelDiff, KernelDiffError> {
-        let [old, new] = SIDES;
+        let sides = SIDES.map(|kernel| {
+            let mut side = scenario.clone();
+            side.machine.kernel = kernel;
+            side
+        });
+        let [a, b] = &sides;
+        Self::run_pair(
+            a,
+            b,
+            SIDES.map(|k| format!("Linux {k}")),
+            operations_max,
+            true,
+        )
+    }
+
+    /// Runs two scenarios (each on its own `[machine]`, kernel included), at most
+    /// `operations_max` workload operations each, and compares the runs. `labels`
+    /// name the sides in messages and views ("A", "B: watermark_scale_factor=200");
+    /// `errors_by_kernel` names a failing side by its kernel (the kernel comparison)
+    /// rather than by its label. `report::pair` is the entry for any two scenarios.
+    pub fn run_pair(
+        a: &Scenario,
+        b: &Scenario,
+        labels: [String; 2],
+        operations_max: Option<u64>,
+        errors_by_kernel: bool,
+    ) -> Result<KernelDiff, KernelDiffError> {
+        let [label_a, label_b] = &labels;
         let runs = [
-            run_side(scenario, old, operations_max)?,
-            run_side(scenario, new, operations_max)?,
+            run_side(a, label_a, operations_max, errors_by_kernel)?,
+            run_side(b, label_b, operations_max, errors_by_kernel)?,
         ];
         let (zones, zones_same) = zone_diffs(&runs[0].machine, &runs[1].machine);
         let zonelists = zonelist_diffs(&runs[0].machine.zonelists, &runs[1].machine.zonelists);
@@ -146,6 +180,7 @@ impl KernelDiff {
             first_outcome: calls.first_outcome,
             free_pages,
             runs,
+            labels,
         })
     }
 
@@ -155,20 +190,30 @@ impl KernelDiff {
     }
 }
 
-/// Boots the machine as `kernel` and runs the workload, as `buddyscope run` does.
+/// Boots the side's machine and runs the workload, as `buddyscope run` does.
 fn run_side(
     scenario: &Scenario,
-    kernel: Kernel,
+    label: &str,
     operations_max: Option<u64>,
+    errors_by_kernel: bool,
 ) -> Result<KernelRun, KernelDiffError> {
-    let fail = |message: String| KernelDiffError {
-        kernel: Some(kernel),
-        message,
+    let config = &scenario.machine;
+    let kernel = config.kernel;
+    let fail = |message: String| {
+        if errors_by_kernel {
+            KernelDiffError {
+                kernel: Some(kernel),
+                message,
+            }
+        } else {
+            KernelDiffError {
+                kernel: None,
+                message: format!("{label}: {message}"),
+            }
+        }
     };
-    let mut config = scenario.machine.clone();
-    config.kernel = kernel;
     let machine =
-        Machine::build(&config).map_err(|e| fail(format!("the machine cannot be built: {e}")))?;
+        Machine::build(config).map_err(|e| fail(format!("the machine cannot be built: {e}")))?;
     let allocator = Allocator::from_machine(&machine)
         .map_err(|e| fail(format!("the machine cannot be booted: {e}")))?;
     let mut session = Session::with_kswapd(allocator, scenario.kswapd.unwrap_or_default());
@@ -177,7 +222,11 @@ fn run_side(
         // A script that does not parse is the scenario's fault, not a side's.
         let statements = parse_workload(script).map_err(|e| KernelDiffError {
             kernel: None,
-            message: format!("workload {e}"),
+            message: if errors_by_kernel {
+                format!("workload {e}")
+            } else {
+                format!("{label}: workload {e}")
+            },
         })?;
         let summary = run_workload_seeded(
             &mut session,

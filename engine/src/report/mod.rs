@@ -5,5 +5,6 @@
 pub mod digest;
 pub mod extfrag;
 pub mod kernel_diff;
+pub mod pair;
 pub mod proc;
 pub mod vmstat;

@@ -73,6 +73,7 @@ mod one_zone;
 pub mod progress;
 pub mod question;
 pub mod share;
+pub mod vary;
 
 pub use expect::{ExpectAt, Expectation, ProcFile};
 pub use one_zone::{

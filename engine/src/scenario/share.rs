@@ -13,6 +13,8 @@
 use crate::limits::{LINK_FRAGMENT_BYTES_MAX, LINK_SCENARIO_BYTES_MAX};
 use core::fmt;
 
+use super::vary::Vary;
+
 /// What a share link holds.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ShareLink {
@@ -44,17 +46,22 @@ fn error(message: impl Into<String>) -> ShareError {
 
 /// The fragment (without `#`) for a scenario and an optional step.
 pub fn encode(link: &ShareLink) -> String {
-    let plain = format!("p1.{}", percent_encode(&link.scenario));
-    let compressed = miniz_oxide::deflate::compress_to_vec(link.scenario.as_bytes(), 9);
-    let packed = format!("z1.{}", base64url_encode(&compressed));
-    let payload = if packed.len() < plain.len() {
-        packed
-    } else {
-        plain
-    };
+    let payload = payload_of(&link.scenario);
     match link.step {
         Some(step) => format!("s={payload}&step={step}"),
         None => format!("s={payload}"),
+    }
+}
+
+/// A scenario's payload: `z1.` or `p1.`, whichever is shorter.
+fn payload_of(scenario: &str) -> String {
+    let plain = format!("p1.{}", percent_encode(scenario));
+    let compressed = miniz_oxide::deflate::compress_to_vec(scenario.as_bytes(), 9);
+    let packed = format!("z1.{}", base64url_encode(&compressed));
+    if packed.len() < plain.len() {
+        packed
+    } else {
+        plain
     }
 }
 
@@ -85,33 +92,156 @@ pub fn decode(input: &str) -> Result<ShareLink, ShareError> {
         }
     }
     let payload = payload.ok_or_else(|| error("the link holds no scenario (expected `#s=...`)"))?;
+    let scenario = scenario_of(payload, "the link's scenario")?;
+    Ok(ShareLink { scenario, step })
+}
+
+/// The scenario text a payload holds; `what` names it in messages ("the link's
+/// scenario", "the link's scenario B").
+fn scenario_of(payload: &str, what: &str) -> Result<String, ShareError> {
     let (format, body) = payload.split_once('.').ok_or_else(|| {
-        error("the link's scenario has no format tag (expected `z1.` or `p1.` at its start)")
+        error(format!(
+            "{what} has no format tag (expected `z1.` or `p1.` at its start)"
+        ))
     })?;
     let bytes = match format {
         "z1" => {
             let compressed = base64url_decode(body)?;
             miniz_oxide::inflate::decompress_to_vec_with_limit(&compressed, LINK_SCENARIO_BYTES_MAX).map_err(|e| {
                 if e.status == miniz_oxide::inflate::TINFLStatus::HasMoreOutput {
-                    error("the link's scenario is larger than 1 MiB when decompressed")
+                    error(format!("{what} is larger than 1 MiB when decompressed"))
                 } else {
-                    error("the link's scenario does not decompress: the link was cut short or changed")
+                    error(format!("{what} does not decompress: the link was cut short or changed"))
                 }
             })?
         }
         "p1" => percent_decode(body)?,
         other => {
             return Err(error(format!(
-                "the link's format `{other}` is not one this Buddyscope knows (z1, p1): it may come from a newer version"
+                "{what}'s format `{other}` is not one this Buddyscope knows (z1, p1): it may come from a newer version"
             )))
         }
     };
     if bytes.len() > LINK_SCENARIO_BYTES_MAX {
-        return Err(error("the link's scenario is larger than 1 MiB"));
+        return Err(error(format!("{what} is larger than 1 MiB")));
     }
-    let scenario = String::from_utf8(bytes)
-        .map_err(|_| error("the link's scenario is not valid UTF-8 text"))?;
-    Ok(ShareLink { scenario, step })
+    String::from_utf8(bytes).map_err(|_| error(format!("{what} is not valid UTF-8 text")))
+}
+
+/// The second run of a pair link.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PairB {
+    /// Another scenario file (`&b=` + a payload, in the same formats as `s=`).
+    Scenario(String),
+    /// A with one setting changed (`&vary=v1.` + `KEY=VALUE` percent-encoded).
+    Vary(Vary),
+}
+
+/// What a side-by-side link holds: scenario A, how B is made, the call to open at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PairLink {
+    pub a: String,
+    pub b: PairB,
+    /// The call both sides open at (the page's "call N" is `step`, as in `&step=`).
+    pub step: Option<u64>,
+}
+
+/// The fragment (without `#`) of a pair: `s=A&b=B` or `s=A&vary=v1.KEY%3DVALUE`,
+/// then `&step=N`. A Buddyscope that knows no pairs opens A alone (it ignores keys it
+/// does not know).
+pub fn encode_pair(link: &PairLink) -> String {
+    let b = match &link.b {
+        PairB::Scenario(text) => format!("b={}", payload_of(text)),
+        PairB::Vary(vary) => format!("vary=v1.{}", percent_encode(&vary.to_string())),
+    };
+    let a = payload_of(&link.a);
+    match link.step {
+        Some(step) => format!("s={a}&{b}&step={step}"),
+        None => format!("s={a}&{b}"),
+    }
+}
+
+/// Whether a link is a pair's (holds `b=` or `vary=`), without decoding it.
+pub fn is_pair(input: &str) -> bool {
+    let fragment = input.rsplit_once('#').map_or(input, |(_, f)| f);
+    fragment
+        .split('&')
+        .any(|p| p.starts_with("b=") || p.starts_with("vary="))
+}
+
+/// Reads a pair link. Every key at most once; `b=` and `vary=` not both.
+pub fn decode_pair(input: &str) -> Result<PairLink, ShareError> {
+    let input = input.trim();
+    if input.len() > LINK_FRAGMENT_BYTES_MAX {
+        return Err(error(format!(
+            "the link is {} bytes long; Buddyscope reads links up to {LINK_FRAGMENT_BYTES_MAX} bytes",
+            input.len()
+        )));
+    }
+    let fragment = input.rsplit_once('#').map_or(input, |(_, f)| f);
+    let (mut a, mut b, mut vary, mut step) = (None, None, None, None);
+    for part in fragment.split('&').filter(|p| !p.is_empty()) {
+        let Some((key, value)) = part.split_once('=') else {
+            continue;
+        };
+        let slot = match key {
+            "s" => &mut a,
+            "b" => &mut b,
+            "vary" => &mut vary,
+            "step" => &mut step,
+            // An unknown parameter from a newer version is ignored, not fatal.
+            _ => continue,
+        };
+        if slot.is_some() {
+            return Err(error(format!("the link has `{key}=` twice")));
+        }
+        *slot = Some(value);
+    }
+    let a = a.ok_or_else(|| error("the link holds no scenario A (expected `#s=...`)"))?;
+    let b = match (b, vary) {
+        (Some(_), Some(_)) => {
+            return Err(error(
+                "the link has both `b=` (a second scenario) and `vary=` (A with one change): a pair is one or the other",
+            ))
+        }
+        (None, None) => {
+            return Err(error(
+                "the link holds one scenario, not a pair (expected `&b=...` or `&vary=...`)",
+            ))
+        }
+        (Some(b), None) => PairB::Scenario(scenario_of(b, "the link's scenario B")?),
+        (None, Some(v)) => {
+            let (version, body) = v.split_once('.').ok_or_else(|| {
+                error("the link's `vary=` has no version tag (expected `v1.` at its start)")
+            })?;
+            if version != "v1" {
+                return Err(error(format!(
+                    "the link's `vary=` version `{}` is not one this Buddyscope knows (v1): it may come from a newer version",
+                    version.chars().take(16).collect::<String>()
+                )));
+            }
+            let text = String::from_utf8(percent_decode(body)?)
+                .map_err(|_| error("the link's `vary=` is not valid UTF-8 text"))?;
+            PairB::Vary(
+                Vary::parse(&text).map_err(|e| error(format!("the link's `vary=`: {e}")))?,
+            )
+        }
+    };
+    let step = step
+        .map(|value| {
+            value.parse::<u64>().map_err(|_| {
+                error(format!(
+                    "the link's step `{}` is not a whole number",
+                    value.chars().take(40).collect::<String>()
+                ))
+            })
+        })
+        .transpose()?;
+    Ok(PairLink {
+        a: scenario_of(a, "the link's scenario A")?,
+        b,
+        step,
+    })
 }
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

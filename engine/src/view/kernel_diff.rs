@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::event::Event;
 use crate::report::kernel_diff::{
-    BootRow, CallDiff, CallSide, KernelDiff, PAGESET_HIGH_ROW, SIDES,
+    BootRow, CallDiff, CallSide, KernelDiff, KernelRun, PAGESET_HIGH_ROW,
 };
 use crate::types::Kernel;
 use crate::view::panels::{describe_operation, describe_outcome};
@@ -100,7 +100,13 @@ pub struct DiffEventLine {
 /// The view of `diff` for a viewer whose run is on `kernel` (the side the page's
 /// cursor moves in).
 pub fn kernel_diff_view(diff: &KernelDiff, kernel: Kernel) -> KernelDiffView {
-    let kernels = SIDES.map(|k| format!("Linux {k}"));
+    diff_view(diff, usize::from(kernel == Kernel::V6_12))
+}
+
+/// The view of any pair (`report::pair`), for a viewer whose cursor moves in side
+/// `side_index` (0: A, 1: B); the sides are named by the diff's labels.
+pub fn diff_view(diff: &KernelDiff, side_index: usize) -> KernelDiffView {
+    let kernels = diff.labels.clone();
     let zones: Vec<ZoneRowsView> = diff
         .zones
         .iter()
@@ -110,26 +116,28 @@ pub fn kernel_diff_view(diff: &KernelDiff, kernel: Kernel) -> KernelDiffView {
         })
         .collect();
     let zonelists: Vec<RowView> = diff.zonelists.iter().map(row_view).collect();
-    let side_index = usize::from(kernel == Kernel::V6_12);
-    let notes = SIDES
-        .iter()
-        .filter_map(|k| k.partial_model_note())
-        .map(str::to_string)
-        .collect();
+    let mut notes: Vec<String> = Vec::new();
+    for run in &diff.runs {
+        if let Some(note) = run.kernel.partial_model_note() {
+            if !notes.iter().any(|n| n == note) {
+                notes.push(note.to_string());
+            }
+        }
+    }
     KernelDiffView {
         boot_summary: boot_summary(diff),
         first: diff
             .first
             .as_ref()
-            .map(|first| first_call_view(first, side_index)),
+            .map(|first| first_call_view(first, side_index, &diff.labels)),
         first_outcome: diff.first_outcome,
         first_outcome_returns: diff.runs.each_ref().map(|run| {
             diff.first_outcome
                 .and_then(|call| run.session.calls().get(call))
                 .map_or_else(String::new, |record| {
                     format!(
-                        "Linux {}: {}",
-                        run.kernel,
+                        "{}: {}",
+                        label_of(diff, run),
                         describe_outcome(&record.outcome)
                     )
                 })
@@ -155,10 +163,17 @@ const PAGESET_HIGH: &str = PAGESET_HIGH_ROW;
 
 fn boot_summary(diff: &KernelDiff) -> String {
     let populated = diff.zones.len() + diff.zones_same;
+    // The pageset's high is told apart only when the kernels differ (where it is a
+    // value on one side and a range on the other).
+    let kernels_differ = diff.runs[0].kernel != diff.runs[1].kernel;
     let beyond_high = diff
         .zones
         .iter()
-        .filter(|z| z.rows.iter().any(|r| r.what != PAGESET_HIGH))
+        .filter(|z| {
+            z.rows
+                .iter()
+                .any(|r| !kernels_differ || r.what != PAGESET_HIGH)
+        })
         .count();
     let numbers = if beyond_high == 0 {
         format!(
@@ -167,10 +182,11 @@ fn boot_summary(diff: &KernelDiff) -> String {
     } else {
         format!("watermarks, lowmem_reserve or batch differ in {beyond_high} of {populated} populated zones")
     };
-    let high = if diff
-        .zones
-        .iter()
-        .any(|z| z.rows.iter().any(|r| r.what == PAGESET_HIGH))
+    let high = if kernels_differ
+        && diff
+            .zones
+            .iter()
+            .any(|z| z.rows.iter().any(|r| r.what == PAGESET_HIGH))
     {
         "; the pageset's high is one value on 6.1 and a range (high_min, high_max) on 6.12"
     } else {
@@ -184,11 +200,18 @@ fn boot_summary(diff: &KernelDiff) -> String {
     format!("Boot-time setup: {numbers}{high}; {zonelists}.")
 }
 
-fn first_call_view(first: &CallDiff, side_index: usize) -> FirstCallView {
+/// The label of one of the diff's runs.
+fn label_of<'a>(diff: &'a KernelDiff, run: &KernelRun) -> &'a str {
+    let index = usize::from(!core::ptr::eq(run, &diff.runs[0]));
+    diff.labels.get(index).map_or("", String::as_str)
+}
+
+fn first_call_view(first: &CallDiff, side_index: usize, labels: &[String; 2]) -> FirstCallView {
     let [old, new] = &first.sides;
+    let [label_a, label_b] = labels;
     let sides = [
-        side_view(SIDES[0], old.as_ref(), first.first_event),
-        side_view(SIDES[1], new.as_ref(), first.first_event),
+        side_view(label_a, old.as_ref(), first.first_event),
+        side_view(label_b, new.as_ref(), first.first_event),
     ];
     let own_events = first
         .sides
@@ -207,10 +230,10 @@ fn first_call_view(first: &CallDiff, side_index: usize) -> FirstCallView {
     }
 }
 
-fn side_view(kernel: Kernel, side: Option<&CallSide>, first_event: usize) -> SideView {
+fn side_view(label: &str, side: Option<&CallSide>, first_event: usize) -> SideView {
     let Some(side) = side else {
         return SideView {
-            kernel: format!("Linux {kernel}"),
+            kernel: label.to_string(),
             operation: "no such call: this run ended earlier".to_string(),
             outcome: String::new(),
             events: Vec::new(),
@@ -226,7 +249,7 @@ fn side_view(kernel: Kernel, side: Option<&CallSide>, first_event: usize) -> Sid
         .map(|(i, event)| event_line(event, i == first_event, i > first_event))
         .collect();
     SideView {
-        kernel: format!("Linux {kernel}"),
+        kernel: label.to_string(),
         operation: describe_operation(&side.operation),
         outcome: describe_outcome(&side.outcome),
         events,
@@ -272,8 +295,16 @@ fn summary(diff: &KernelDiff) -> String {
             diff.calls_compared, diff.calls_differing
         )
     };
+    let [a, b] = &diff.labels;
+    let short = |label: &str| -> String {
+        // "Linux 6.1" is shown as "6.1", "B: thp=never" as "B".
+        let label = label.strip_prefix("Linux ").unwrap_or(label);
+        label.split(':').next().unwrap_or(label).to_string()
+    };
     format!(
-        "{calls}. Free pages at the end (6.1 | 6.12): {}.",
+        "{calls}. Free pages at the end ({} | {}): {}.",
+        short(a),
+        short(b),
         free.join(", ")
     )
 }

@@ -66,7 +66,7 @@ pub use colour::{
 };
 pub use expect::{check_expectations, Verdict};
 pub use kernel_diff::{
-    kernel_diff_view, DiffEventLine, FirstCallView, KernelDiffView, RowView, SideView,
+    diff_view, kernel_diff_view, DiffEventLine, FirstCallView, KernelDiffView, RowView, SideView,
     ZoneRowsView, EVENTS_AFTER_DIFFERENCE_SHOWN,
 };
 pub use kernel_numbers::{kernel_file_text, KernelFile};

@@ -31,6 +31,7 @@ mod limits;
 mod machine;
 mod mobility;
 mod modtrace_format;
+mod pair;
 mod pinned;
 mod random_ops;
 mod reclaim;

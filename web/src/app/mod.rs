@@ -24,12 +24,14 @@ use crate::components::kernel_numbers::KernelNumbers;
 use crate::components::lesson::Lesson;
 use crate::components::limits::Limitations;
 use crate::components::notice::NoticeLine;
+use crate::components::side_by_side::{kernels_pair_fragment, SideBySide, VaryForm};
 use crate::components::step_panel::StepPanel;
 use crate::components::timeline::Timeline;
 use crate::components::zonelists::Zonelists;
 use crate::link;
 use crate::state::{Action, Notice, State};
-use browser::{copy, mark_interactive, read_location, replace_fragment};
+use browser::{copy, read_location};
+pub use browser::{mark_interactive, replace_fragment};
 use keys::{use_shortcuts, Targets};
 
 /// Play: one step a tick while playing.
@@ -67,6 +69,27 @@ fn share_line(url: Option<String>) -> Html {
                 <input id="share-link" type="text" readonly=true value={url} aria-label="Link to this step" /></label></p>
         },
         None => html! {},
+    }
+}
+
+/// The page: side by side when the link holds a pair (`b=` or `vary=`), else the
+/// playground. The mode is chosen once, when the page starts; the ways into a pair
+/// reload the page with its link.
+#[function_component(Root)]
+pub fn root() -> Html {
+    let location = use_memo((), |_| read_location());
+    if buddyscope_engine::scenario::share::is_pair(&location.hash) {
+        html! {
+            <main class="app pair-app">
+                <header>
+                    <h1>{ "Buddyscope" }</h1>
+                    <p class="tagline">{ "The Linux page allocator (mm/page_alloc.c), two runs side by side." }</p>
+                </header>
+                <SideBySide base={location.base.clone()} search={location.search.clone()} hash={location.hash.clone()} />
+            </main>
+        }
+    } else {
+        html! { <App /> }
     }
 }
 
@@ -133,6 +156,7 @@ pub fn app() -> Html {
         |(at, session, cursor)| view::overview(&at.allocator, session, *cursor),
     );
     let title = state.title();
+    let pair_fragment = use_memo(state.scenario.clone(), |s| kernels_pair_fragment(s));
     html! {
         <main class={classes!("app", embed.then_some("embed"))}>
             { header(embed, title.clone(), state.scenario.machine.kernel, dispatch.clone()) }
@@ -164,7 +188,7 @@ pub fn app() -> Html {
             }
             if !embed {
                 <KernelDiff diff={state.kernel_diff.clone()} kernel={format!("Linux {}", state.scenario.machine.kernel)}
-                    on_action={dispatch.clone()} />
+                    on_action={dispatch.clone()} pair_fragment={(*pair_fragment).clone()} />
             }
             <Embed open_url={open_url} embed_url={embed_url} title={title} {embed} on_copy={on_copy}
                 share_refused={state.share_refused.clone()} />
@@ -174,6 +198,7 @@ pub fn app() -> Html {
                     library={state.library.clone()} import_notes={state.import_notes.clone()}
                     trace_summary={state.trace_summary.clone()}
                     on_action={dispatch} />
+                <VaryForm scenario={state.scenario.clone()} />
                 <Limitations />
             }
         </main>

@@ -8,6 +8,9 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct FreeAreasProps {
     pub areas: Vec<FreeAreaView>,
+    /// The section's id (the side-by-side page draws two, `free-areas-A` and `free-areas-B`).
+    #[prop_or(AttrValue::Static("free-areas"))]
+    pub id: AttrValue,
 }
 
 fn order_head() -> Html {
@@ -17,7 +20,7 @@ fn order_head() -> Html {
 #[function_component(FreeAreas)]
 pub fn free_areas(props: &FreeAreasProps) -> Html {
     html! {
-        <section class="free-areas" id="free-areas" aria-label="Free areas">
+        <section class="free-areas" id={props.id.clone()} aria-label="Free areas">
             <h2>{ "Free areas " }<span class="muted">{ "(zone->free_area[order].free_list[migratetype], per-cpu lists)" }</span></h2>
             { for props.areas.iter().enumerate().map(|(i, a)| {
                 let free_pages = a.free_pages();

@@ -11,6 +11,9 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct GaugesProps {
     pub gauges: Vec<GaugeView>,
+    /// The section's id (the side-by-side page draws two, `gauges-A` and `gauges-B`).
+    #[prop_or(AttrValue::Static("gauges"))]
+    pub id: AttrValue,
 }
 
 /// Height of one row of mark labels above the bar, in rem.
@@ -108,7 +111,7 @@ fn gauge(g: &GaugeView) -> Html {
 #[function_component(Gauges)]
 pub fn gauges(props: &GaugesProps) -> Html {
     html! {
-        <section class="gauges" id="gauges" aria-label="Watermark gauges">
+        <section class="gauges" id={props.id.clone()} aria-label="Watermark gauges">
             <h2>{ "Watermarks " }<span class="muted">{ "(__zone_watermark_ok: free pages, less (1<<order) − 1 and the reserves the request may not use, against min/low/high + boost + lowmem_reserve)" }</span></h2>
             <p class="muted axis-caption">{ "Each bar: free pages (NR_FREE_PAGES) on an axis from 0 to the scale printed under it; a mark's label sits above its line." }</p>
             { for props.gauges.iter().map(gauge) }

@@ -17,6 +17,8 @@ pub struct KernelDiffProps {
     /// The kernel of the run on the page, whose cursor the buttons move.
     pub kernel: String,
     pub on_action: Callback<Action>,
+    /// The pair link of this scenario on 6.1 and 6.12, for "Open side by side".
+    pub pair_fragment: String,
 }
 
 fn boot_table(view: &KernelDiffView) -> Html {
@@ -155,6 +157,10 @@ pub fn kernel_diff(props: &KernelDiffProps) -> Html {
     let on_compare = props
         .on_action
         .reform(|_: MouseEvent| Action::CompareKernels);
+    let on_pair = {
+        let fragment = props.pair_fragment.clone();
+        Callback::from(move |_: MouseEvent| crate::components::side_by_side::open_pair(&fragment))
+    };
     let body = match &props.diff {
         None => html! {},
         Some(Err(why)) => html! { <p class="field-error" role="alert">{ why }</p> },
@@ -166,6 +172,9 @@ pub fn kernel_diff(props: &KernelDiffProps) -> Html {
             <button type="button" id="kernel-compare" onclick={on_compare}>
                 { if props.diff.is_some() { "Compare again" } else { "Compare Linux 6.1 and 6.12" } }
             </button>
+            if matches!(props.diff, Some(Ok(_))) {
+                <button type="button" id="kernel-open-pair" onclick={on_pair}>{ "Open side by side" }</button>
+            }
             { body }
         </section>
     }

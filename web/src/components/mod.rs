@@ -18,6 +18,7 @@ pub mod lesson;
 pub mod limits;
 pub mod next_event;
 pub mod notice;
+pub mod side_by_side;
 pub mod step_panel;
 pub mod timeline;
 pub mod zonelists;
