@@ -201,7 +201,7 @@ fn run_examples(file: &str) -> (usize, usize, usize) {
 #[test]
 fn the_readme_examples_run_as_written() {
     let (scenarios, ran, skipped) = run_examples("README.md");
-    // One scenario (the three-line one); the command-line block's 19 lines; serve,
+    // One scenario (the three-line one); the command-line block's 21 lines; serve,
     // test, bench and the two fuzz lines skipped by rule.
     assert_eq!((scenarios, ran, skipped), (1, 21, 5));
 }
@@ -209,9 +209,9 @@ fn the_readme_examples_run_as_written() {
 #[test]
 fn the_scenario_docs_examples_run_as_written() {
     // The complete one-line scenario, the fuller machine, [about], the workload, the
-    // indented short form and the [[expect]] example.
+    // indented short form, the [[expect]] example and the [[question]] example.
     let (scenarios, ran, skipped) = run_examples("docs/scenario.md");
-    assert_eq!((scenarios, ran, skipped), (6, 0, 0));
+    assert_eq!((scenarios, ran, skipped), (7, 0, 0));
 }
 
 #[test]
