@@ -65,8 +65,9 @@ fn payload_of(scenario: &str) -> String {
     }
 }
 
-/// Reads a link: a whole URL, a fragment with or without `#`, or just the payload.
-pub fn decode(input: &str) -> Result<ShareLink, ShareError> {
+/// The fragment of a link (a whole URL, a fragment with or without `#`, or just the
+/// payload), refused when longer than Buddyscope reads.
+fn fragment_of(input: &str) -> Result<&str, ShareError> {
     let input = input.trim();
     if input.len() > LINK_FRAGMENT_BYTES_MAX {
         return Err(error(format!(
@@ -74,7 +75,12 @@ pub fn decode(input: &str) -> Result<ShareLink, ShareError> {
             input.len()
         )));
     }
-    let fragment = input.rsplit_once('#').map_or(input, |(_, f)| f);
+    Ok(input.rsplit_once('#').map_or(input, |(_, f)| f))
+}
+
+/// Reads a link: a whole URL, a fragment with or without `#`, or just the payload.
+pub fn decode(input: &str) -> Result<ShareLink, ShareError> {
+    let fragment = fragment_of(input)?;
     let mut payload = None;
     let mut step = None;
     for part in fragment.split('&').filter(|p| !p.is_empty()) {
@@ -171,14 +177,7 @@ pub fn is_pair(input: &str) -> bool {
 
 /// Reads a pair link. Every key at most once; `b=` and `vary=` not both.
 pub fn decode_pair(input: &str) -> Result<PairLink, ShareError> {
-    let input = input.trim();
-    if input.len() > LINK_FRAGMENT_BYTES_MAX {
-        return Err(error(format!(
-            "the link is {} bytes long; Buddyscope reads links up to {LINK_FRAGMENT_BYTES_MAX} bytes",
-            input.len()
-        )));
-    }
-    let fragment = input.rsplit_once('#').map_or(input, |(_, f)| f);
+    let fragment = fragment_of(input)?;
     let (mut a, mut b, mut vary, mut step) = (None, None, None, None);
     for part in fragment.split('&').filter(|p| !p.is_empty()) {
         let Some((key, value)) = part.split_once('=') else {
