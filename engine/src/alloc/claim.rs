@@ -110,11 +110,7 @@ impl Allocator {
         trace: &mut impl TraceSink,
     ) -> Option<Pfn> {
         crate::buddy::traced(trace, "__rmqueue_claim", |trace| {
-            let min_order = if order.get() < PAGEBLOCK_ORDER && flags & af::NOFRAGMENT != 0 {
-                PAGEBLOCK_ORDER
-            } else {
-                order.get()
-            };
+            let min_order = super::rmqueue::fallback_min_order(order, flags);
             let mut stopped_at = None;
             for current in (min_order..MAX_ORDER).rev() {
                 let current = Order::new(u32::from(current)).unwrap_or(Order::ZERO);

@@ -355,11 +355,7 @@ impl Allocator {
         trace: &mut impl TraceSink,
     ) -> bool {
         crate::buddy::traced(trace, "__rmqueue_fallback", |trace| {
-            let min_order = if order.get() < PAGEBLOCK_ORDER && flags & af::NOFRAGMENT != 0 {
-                PAGEBLOCK_ORDER
-            } else {
-                order.get()
-            };
+            let min_order = fallback_min_order(order, flags);
             let mut found = None;
             for current in (min_order..MAX_ORDER).rev() {
                 let current = Order::new(u32::from(current)).unwrap_or(Order::ZERO);
@@ -516,6 +512,17 @@ impl Allocator {
                 trace.emit(Event::HighatomicReserve { pfn, reserved });
             }
         })
+    }
+}
+
+/// The smallest order a fallback looks at: the request's, or pageblock order under
+/// ALLOC_NOFRAGMENT, so that a request does not mix pageblocks while a whole one can
+/// be taken (6.1's `__rmqueue_fallback()`, 6.12's `__rmqueue_claim()`).
+pub(super) fn fallback_min_order(order: Order, flags: u32) -> u8 {
+    if order.get() < PAGEBLOCK_ORDER && flags & af::NOFRAGMENT != 0 {
+        PAGEBLOCK_ORDER
+    } else {
+        order.get()
     }
 }
 
