@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { playground, ROOT, SHOTS } from './harness.mjs';
+import { canvasStats } from './browser.mjs';
 
 const { url, context, open } = playground('/');
 
@@ -85,6 +86,28 @@ for (const [width, height] of [[1440, 900], [1024, 768]]) {
     await page.close();
   });
 }
+
+test('the timeline draws both runs on one axis, B dotted, and a click moves both', async () => {
+  const { page, errors } = await openPair(`#s=${p1(scenario('wsf.toml'))}&b=${p1(scenario('b-wsf200-short.toml'))}&step=1`);
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.locator('#timeline-toggle').click();
+  await page.waitForFunction(() => document.getElementById('timeline-canvas')?.dataset.drawMs !== undefined);
+  const label = await page.locator('#timeline-canvas').getAttribute('aria-label');
+  // The axis is the longer run's: A has 3 calls, B 2.
+  assert.match(label, /^Timeline of 3 calls for Node 0 DMA32/);
+  const stats = await canvasStats(page, 'timeline-canvas');
+  assert.ok(stats.distinctColours > 8, `the plots are drawn (${stats.distinctColours} colours)`);
+  await page.locator('#timeline-scale').selectOption('marks');
+  await page.waitForFunction(() => /scaled to the watermarks/.test(document.getElementById('timeline-canvas').getAttribute('aria-label')));
+  await page.locator('#timeline').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  await page.screenshot({ path: join(SHOTS, 'side-by-side-timeline-1440x900.png') });
+  // A click at the right end of the plots moves both sides to the last call.
+  const box = await page.locator('#timeline-canvas').boundingBox();
+  await page.locator('#timeline-canvas').click({ position: { x: box.width - 32, y: 120 } });
+  await page.waitForFunction(() => /^Call 3 of 3/.test(document.getElementById('pair-position').textContent));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
 
 test('a pair whose B has fewer calls says so; a broken pair link says what is wrong', async () => {
   const { page, errors } = await openPair(`#s=${p1(scenario('wsf.toml'))}&b=${p1(scenario('b-wsf200-short.toml'))}&step=3`);

@@ -15,7 +15,7 @@ use crate::types::{Kernel, MAX_NR_ZONES};
 use super::Scenario;
 
 /// The keys [`Vary::parse`] reads, in the order the page's picker lists them.
-pub const VARY_KEYS: [&str; 8] = [
+pub const VARY_KEYS: [&str; 9] = [
     "watermark_scale_factor",
     "min_free_kbytes",
     "watermark_boost_factor",
@@ -24,6 +24,7 @@ pub const VARY_KEYS: [&str; 8] = [
     "thp",
     "distances",
     "kernel",
+    "mobility_grouping",
 ];
 
 /// Longest `KEY=VALUE` text read (a 64-node distance table fits).
@@ -41,6 +42,9 @@ pub enum Vary {
     /// The SLIT, `distances[from][to]`.
     Distances(Vec<Vec<u32>>),
     Kernel(Kernel),
+    /// The model's `mobility_grouping` switch (`false`: grouping off, as the kernel
+    /// sets it on small machines; `true`: on, which a machine too small is refused).
+    MobilityGrouping(bool),
 }
 
 impl Vary {
@@ -119,6 +123,16 @@ impl Vary {
                 Vary::Distances(rows)
             }
             "kernel" => Vary::Kernel(Kernel::parse(value)?),
+            "mobility_grouping" => Vary::MobilityGrouping(match value {
+                "true" => true,
+                "false" => false,
+                other => {
+                    return Err(format!(
+                        "mobility_grouping is `true` or `false`, not `{}`",
+                        shown(other)
+                    ))
+                }
+            }),
             other => {
                 return Err(format!(
                     "`{}` is not a setting a pair can vary: use {}",
@@ -140,6 +154,7 @@ impl Vary {
             Vary::Thp(_) => "thp",
             Vary::Distances(_) => "distances",
             Vary::Kernel(_) => "kernel",
+            Vary::MobilityGrouping(_) => "mobility_grouping",
         }
     }
 
@@ -156,6 +171,7 @@ impl Vary {
             Vary::Thp(mode) => mode.name().to_string(),
             Vary::Distances(rows) => rows.iter().map(|r| join(r)).collect::<Vec<_>>().join(";"),
             Vary::Kernel(k) => k.name().to_string(),
+            Vary::MobilityGrouping(on) => on.to_string(),
         }
     }
 
@@ -180,6 +196,7 @@ impl Vary {
             Vary::Thp(mode) => machine.thp = *mode,
             Vary::Distances(rows) => machine.distances = Some(rows.clone()),
             Vary::Kernel(k) => machine.kernel = *k,
+            Vary::MobilityGrouping(on) => machine.mobility_grouping = Some(*on),
         }
         b
     }
@@ -211,6 +228,9 @@ pub fn current_of(key: &str, scenario: &Scenario) -> Option<String> {
             |rows| rows.iter().map(|r| join(r)).collect::<Vec<_>>().join(";"),
         ),
         "kernel" => machine.kernel.name().to_string(),
+        "mobility_grouping" => machine
+            .mobility_grouping
+            .map_or_else(|| "as the kernel decides".to_string(), |on| on.to_string()),
         _ => return None,
     })
 }

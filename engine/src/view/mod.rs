@@ -83,8 +83,8 @@ pub use panels::{
 pub use pixels::{render_rgba, spans, Spans};
 pub use question::{check_question_with, check_questions, lesson_stop, question_at, question_step};
 pub use timeline::{
-    timeline, timeline_of, timeline_svg, TimelineChoice, TimelineGeometry, TimelineLine,
-    TimelineMarkerRow, TimelinePlot, TimelineRun, TimelineView, TIMELINE_AXIS_PX,
+    pair_timeline, timeline, timeline_of, timeline_svg, TimelineChoice, TimelineGeometry,
+    TimelineLine, TimelineMarkerRow, TimelinePlot, TimelineRun, TimelineView, TIMELINE_AXIS_PX,
     TIMELINE_COLUMNS_MAX, TIMELINE_COLUMNS_MIN, TIMELINE_LEFT_PX, TIMELINE_PLOT_PX,
     TIMELINE_RIGHT_PX, TIMELINE_ROW_PX, TIMELINE_TITLE_PX,
 };

@@ -177,6 +177,21 @@ pub fn timeline(session: &Session, cursor: Cursor, choice: TimelineChoice) -> Ti
     timeline_of(&[run], done.checked_sub(1), choice)
 }
 
+/// The timeline of a pair (the side-by-side mode): both runs on one call axis, each
+/// line and marker row named by its run's label, `call` (0-based) the call both
+/// sides show, `None` before the first.
+pub fn pair_timeline(
+    diff: &crate::report::kernel_diff::KernelDiff,
+    call: Option<u64>,
+    choice: TimelineChoice,
+) -> TimelineView {
+    let runs = crate::report::pair::pair_sessions(diff).map(|(label, session)| TimelineRun {
+        label,
+        series: session.series(),
+    });
+    timeline_of(&runs, call, choice)
+}
+
 /// The timeline of one or more runs on one axis; `cursor_call` is the call whose
 /// state the page shows.
 pub fn timeline_of(

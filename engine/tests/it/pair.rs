@@ -371,3 +371,72 @@ fn both_cursors_for_a_shared_position() {
         [Some(Cursor { call: 2, event: 0 }), None]
     );
 }
+
+/// Both runs of a pair on one timeline axis: the axis is the longer run's (3 calls
+/// against 2), each run's lines are named by its label, and run B's low watermark
+/// line sits at its own 416 where A's is at 320 (the hand-worked marks above).
+#[test]
+fn a_pair_timeline_draws_both_runs_on_one_axis() {
+    use buddyscope_engine::view::{pair_timeline, TimelineChoice};
+    let diff = pair_diff(
+        &scenario("wsf.toml"),
+        &scenario("b-wsf200-short.toml"),
+        None,
+    )
+    .unwrap();
+    let choice = TimelineChoice {
+        zone: 0,
+        order: 9,
+        columns: 300,
+        watermark_scale: true,
+    };
+    let view = pair_timeline(&diff, Some(1), choice);
+    assert_eq!(view.calls, 3);
+    assert_eq!(view.cursor_call, Some(1));
+    let low = |run: usize| {
+        view.free
+            .lines
+            .iter()
+            .find(|l| l.run == run && l.label.starts_with("low"))
+            .unwrap()
+    };
+    assert_eq!(low(0).label, "low (A)");
+    assert_eq!(low(1).label, "low (B)");
+    let values = |run: usize| -> Vec<i64> {
+        low(run)
+            .columns
+            .iter()
+            .flatten()
+            .map(|&(lo, _)| lo)
+            .collect()
+    };
+    assert!(values(0).iter().all(|&v| v == 320), "{:?}", values(0));
+    assert!(values(1).iter().all(|&v| v == 416), "{:?}", values(1));
+    // B ended a call earlier: its columns past its two calls are empty.
+    let b_columns = &low(1).columns;
+    assert!(b_columns.last().unwrap().is_none(), "{b_columns:?}");
+    assert!(view.markers.iter().any(|m| m.run == 1));
+}
+
+/// The mobility lesson side by side: mobility-on with `mobility_grouping=false` as B
+/// is mobility-off's run; free pages in blocks of order 9 or more at the end are
+/// 15360 on A and 512 on B (the lessons' two figures).
+#[test]
+fn the_mobility_lesson_side_by_side_gives_both_figures() {
+    use buddyscope_engine::scenario::library;
+    let a = library::get("mobility-on").unwrap().scenario();
+    let vary = Vary::parse("mobility_grouping=false").unwrap();
+    assert_eq!(vary.to_string(), "mobility_grouping=false");
+    let diff = vary_diff(&a, &vary, None).unwrap();
+    let huge = |run: usize| -> u64 {
+        let zone = &diff.runs[run].session.current().zones()[0];
+        (9..=10)
+            .map(|o| {
+                let order = buddyscope_engine::types::Order::new(o).unwrap();
+                u64::from(zone.buddy.nr_free(order)) << o
+            })
+            .sum()
+    };
+    assert_eq!((huge(0), huge(1)), (15360, 512));
+    assert!(Vary::parse("mobility_grouping=maybe").is_err());
+}

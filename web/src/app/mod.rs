@@ -26,7 +26,7 @@ use crate::components::limits::Limitations;
 use crate::components::notice::NoticeLine;
 use crate::components::side_by_side::{kernels_pair_fragment, SideBySide, VaryForm};
 use crate::components::step_panel::StepPanel;
-use crate::components::timeline::Timeline;
+use crate::components::timeline::{Timeline, TimelineSource};
 use crate::components::zonelists::Zonelists;
 use crate::link;
 use crate::state::{Action, Notice, State};
@@ -184,7 +184,11 @@ pub fn app() -> Html {
             <FreeAreas areas={overview.free_areas.clone()} />
             <KernelNumbers at={state.at.clone()} />
             if !embed {
-                <Timeline session={state.session.clone()} cursor={state.cursor} on_action={dispatch.clone()} />
+                <Timeline source={TimelineSource::Single {
+                    session: state.session.clone(),
+                    cursor: state.cursor,
+                    on_action: dispatch.clone(),
+                }} />
             }
             if !embed {
                 <KernelDiff diff={state.kernel_diff.clone()} kernel={format!("Linux {}", state.scenario.machine.kernel)}

@@ -13,6 +13,9 @@ use std::rc::Rc;
 
 use buddyscope_engine::limits::PAGE_OPERATIONS_MAX;
 use buddyscope_engine::report::kernel_diff::{KernelDiff, KernelRun};
+
+use crate::components::timeline::{Timeline, TimelineSource};
+use crate::state::Shared;
 use buddyscope_engine::report::pair::{pair_calls, pair_cursors, pair_diff, vary_diff};
 use buddyscope_engine::scenario::share::{
     decode_pair, encode, encode_pair, PairB, PairLink, ShareLink,
@@ -55,7 +58,7 @@ pub fn kernels_pair_fragment(scenario: &Scenario) -> String {
 /// A pair link's runs and their comparison.
 struct Loaded {
     link: PairLink,
-    diff: KernelDiff,
+    diff: Rc<KernelDiff>,
     view: KernelDiffView,
     calls: usize,
 }
@@ -75,7 +78,7 @@ fn load(hash: &str) -> Result<Loaded, String> {
     let calls = pair_calls(&diff);
     Ok(Loaded {
         link,
-        diff,
+        diff: Rc::new(diff),
         view,
         calls,
     })
@@ -325,6 +328,16 @@ pub fn side_by_side(props: &SideBySideProps) -> Html {
                 { side(0, label_a, &loaded.diff.runs[0], cursors[0], call, first) }
                 { side(1, label_b, &loaded.diff.runs[1], cursors[1], call, first) }
             </div>
+            // Both runs' plots on one call axis (B dotted); a click moves both.
+            <Timeline source={TimelineSource::Pair {
+                diff: Shared(loaded.diff.clone()),
+                // The last call both sides have passed: this one once its events are.
+                call: (if event >= longest { call + 1 } else { call } as u64).checked_sub(1),
+                on_call: {
+                    let position = position.clone();
+                    Callback::from(move |c: usize| position.set((c, WHOLE)))
+                },
+            }} />
             { for view.notes.iter().map(|n| html! { <p class="kernel-note">{ n }</p> }) }
         </section>
     }

@@ -7,10 +7,11 @@
 
 use std::rc::Rc;
 
+use buddyscope_engine::report::kernel_diff::KernelDiff;
 use buddyscope_engine::session::{Cursor, Session};
 use buddyscope_engine::view::{
-    timeline, timeline_svg, TimelineChoice, TimelinePlot, TimelineView, TIMELINE_LEFT_PX,
-    TIMELINE_PLOT_PX, TIMELINE_RIGHT_PX, TIMELINE_ROW_PX,
+    pair_timeline, timeline, timeline_svg, TimelineChoice, TimelinePlot, TimelineView,
+    TIMELINE_LEFT_PX, TIMELINE_PLOT_PX, TIMELINE_RIGHT_PX, TIMELINE_ROW_PX,
 };
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlAnchorElement, HtmlCanvasElement, HtmlSelectElement};
@@ -21,9 +22,25 @@ use crate::state::{Action, Shared};
 
 #[derive(Properties, PartialEq)]
 pub struct TimelineProps {
-    pub session: Shared<Session>,
-    pub cursor: Cursor,
-    pub on_action: Callback<Action>,
+    pub source: TimelineSource,
+}
+
+/// What the panel draws.
+#[derive(Clone, PartialEq)]
+pub enum TimelineSource {
+    /// The playground's run at its cursor; a click seeks to the call.
+    Single {
+        session: Shared<Session>,
+        cursor: Cursor,
+        on_action: Callback<Action>,
+    },
+    /// A pair's two runs on one axis at the call both sides show (0-based, `None`
+    /// before the first); a click moves both to the call.
+    Pair {
+        diff: Shared<KernelDiff>,
+        call: Option<u64>,
+        on_call: Callback<usize>,
+    },
 }
 
 /// The order the index plot opens with: pageblock order, what huge pages need.
@@ -44,7 +61,13 @@ fn draw_plot(ctx: &CanvasRenderingContext2d, view: &TimelineView, plot: &Timelin
     let mut x = left;
     for line in &plot.lines {
         fill(ctx, line.colour);
-        ctx.fill_rect(x, top - 10.0, 12.0, 4.0);
+        if line.run > 0 {
+            // The second run of a pair is drawn dotted: so is its swatch.
+            ctx.fill_rect(x, top - 10.0, 4.0, 4.0);
+            ctx.fill_rect(x + 8.0, top - 10.0, 4.0, 4.0);
+        } else {
+            ctx.fill_rect(x, top - 10.0, 12.0, 4.0);
+        }
         fill(ctx, "#000000");
         let _ = ctx.fill_text(&line.label, x + 15.0, top - 5.0);
         x += 24.0 + 6.5 * line.label.len() as f64;
@@ -65,6 +88,10 @@ fn draw_plot(ctx: &CanvasRenderingContext2d, view: &TimelineView, plot: &Timelin
     for line in &plot.lines {
         fill(ctx, line.colour);
         for (c, bar) in line.bars().iter().enumerate() {
+            // A pair's second run: every third column left out, a dotted line.
+            if line.run > 0 && c % 3 == 2 {
+                continue;
+            }
             if let Some((lo, hi)) = bar {
                 let (y_hi, y_lo) = (plot.y_px(*hi, top), plot.y_px(*lo, top));
                 ctx.fill_rect(
@@ -212,7 +239,12 @@ pub fn timeline_panel(props: &TimelineProps) -> Html {
             columns: *columns,
             watermark_scale: *watermark_scale,
         };
-        Rc::new(timeline(&props.session, props.cursor, choice))
+        Rc::new(match &props.source {
+            TimelineSource::Single {
+                session, cursor, ..
+            } => timeline(session, *cursor, choice),
+            TimelineSource::Pair { diff, call, .. } => pair_timeline(diff, *call, choice),
+        })
     });
     {
         let (canvas_ref, draw_ms) = (canvas_ref.clone(), draw_ms.clone());
@@ -274,8 +306,7 @@ pub fn timeline_panel(props: &TimelineProps) -> Html {
         })
     };
     let on_click = {
-        let (view, session, on_action) =
-            (view.clone(), props.session.clone(), props.on_action.clone());
+        let (view, source) = (view.clone(), props.source.clone());
         Callback::from(move |e: MouseEvent| {
             let Some(canvas) = e.target_dyn_into::<HtmlCanvasElement>() else {
                 return;
@@ -290,11 +321,18 @@ pub fn timeline_panel(props: &TimelineProps) -> Html {
                 .unwrap_or_else(|| f64::from(e.offset_x()));
             if let Some(call) = view.call_at_x(x * scale) {
                 let call = call as usize;
-                let cursor = Cursor {
-                    call,
-                    event: session.event_count(call),
-                };
-                on_action.emit(Action::Seek(session.step_of(cursor)));
+                match &source {
+                    TimelineSource::Single {
+                        session, on_action, ..
+                    } => {
+                        let cursor = Cursor {
+                            call,
+                            event: session.event_count(call),
+                        };
+                        on_action.emit(Action::Seek(session.step_of(cursor)));
+                    }
+                    TimelineSource::Pair { on_call, .. } => on_call.emit(call),
+                }
             }
         })
     };
