@@ -22,6 +22,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod app;
+pub mod browser;
 pub mod clipboard;
 pub mod components;
 pub mod link;

@@ -18,7 +18,7 @@ fn forbidden(relative: &Path) -> &'static [&'static str] {
         .unwrap_or("");
     match first {
         "components" => &["crate::app"],
-        "state.rs" | "link.rs" | "paint.rs" | "panic.rs" | "clipboard.rs" => {
+        "state.rs" | "link.rs" | "paint.rs" | "panic.rs" | "clipboard.rs" | "browser.rs" => {
             &["crate::app", "crate::components"]
         }
         _ => &[],

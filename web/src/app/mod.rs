@@ -2,7 +2,6 @@
 //! keyboard shortcuts (`keys`) and play, and hands views and callbacks to the rest.
 //! What it needs from the browser (location, clipboard) is in `browser`.
 
-mod browser;
 pub mod keys;
 
 use buddyscope_engine::types::Kernel;
@@ -10,6 +9,8 @@ use buddyscope_engine::view;
 use gloo_timers::callback::Interval;
 use yew::prelude::*;
 
+use crate::browser::{copy, read_location};
+pub use crate::browser::{mark_interactive, replace_fragment};
 use crate::components::about::About;
 use crate::components::address_space::AddressSpace;
 use crate::components::controls::Controls;
@@ -30,8 +31,6 @@ use crate::components::timeline::{Timeline, TimelineSource};
 use crate::components::zonelists::Zonelists;
 use crate::link;
 use crate::state::{Action, Notice, State};
-use browser::{copy, read_location};
-pub use browser::{mark_interactive, replace_fragment};
 use keys::{use_shortcuts, Targets};
 
 /// Play: one step a tick while playing.

@@ -170,7 +170,7 @@ fn described(label: &str, name: &str, what: &str) -> String {
 #[function_component(SideBySide)]
 pub fn side_by_side(props: &SideBySideProps) -> Html {
     let loaded = use_memo(props.hash.clone(), |hash| load(hash).map(Rc::new));
-    use_effect_with((), |_| crate::app::mark_interactive());
+    use_effect_with((), |_| crate::browser::mark_interactive());
     let start = {
         let loaded = loaded.clone();
         let event = event_of(&props.hash);
@@ -207,7 +207,7 @@ pub fn side_by_side(props: &SideBySideProps) -> Html {
         let search = props.search.clone();
         use_effect_with(fragment.clone(), move |fragment| {
             if let Some(fragment) = fragment {
-                crate::app::replace_fragment(&search, fragment);
+                crate::browser::replace_fragment(&search, fragment);
             }
         });
     }

@@ -1,4 +1,4 @@
-//! What the root component asks of the browser: where the page was opened, the
+//! What the page asks of the browser: where the page was opened, the
 //! address bar's fragment, the clipboard, and the mark that says the page is ready.
 
 use wasm_bindgen::JsValue;
