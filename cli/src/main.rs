@@ -15,7 +15,7 @@ use buddyscope_engine::workload::{self, RunSummary};
 use buddyscope_engine::{scenario, EngineError, Pfn};
 use clap::{Parser, Subcommand};
 
-/// Buddyscope: the Linux 6.1 page allocator, modelled and made visible.
+/// Buddyscope: the Linux 6.1 and 6.12 page allocator, modelled and made visible.
 #[derive(Parser)]
 #[command(name = "buddyscope", version)]
 struct Cli {

@@ -51,7 +51,7 @@ fn header(embed: bool, title: String, kernel: Kernel, on_action: Callback<Action
         <header>
             if !embed {
                 <h1>{ "Buddyscope" }</h1>
-                <p class="tagline">{ "The Linux 6.1 page allocator (mm/page_alloc.c), one decision at a time." }</p>
+                <p class="tagline">{ "The Linux 6.1 and 6.12 page allocator (mm/page_alloc.c), one decision at a time." }</p>
             }
             <p class="scenario-title"><strong id="scenario-title">{ title }</strong>
                 <KernelBadge {kernel} {embed} {on_action} /></p>
