@@ -302,8 +302,8 @@ impl Allocator {
         })
     }
 
-    /// The mm_page_alloc_extfrag tracepoint of a 6.12 claim or steal: `pfn` is the
-    /// page handed out; change_ownership is read from its pageblock now.
+    /// The mm_page_alloc_extfrag tracepoint of a fallback (6.1's steal, 6.12's claim
+    /// or steal): change_ownership is read from `pfn`'s pageblock now.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn emit_claim(
         &self,

@@ -388,17 +388,18 @@ impl Allocator {
             };
             let pageblock_type = self.zones[z].buddy.pageblock_type(pfn);
             let (how, boosted) = self.steal_suitable_fallback(z, pfn, flags, start, can_steal);
-            trace.emit(Event::Steal {
+            self.emit_claim(
+                z,
                 pfn,
-                alloc_order: order,
-                fallback_order: current,
-                alloc_migratetype: start,
-                fallback_migratetype: fallback,
-                claimed: self.zones[z].buddy.pageblock_type(pfn) == start,
+                order,
+                current,
+                start,
+                fallback,
                 how,
                 boosted,
                 pageblock_type,
-            });
+                trace,
+            );
             true
         })
     }
