@@ -105,3 +105,17 @@ pub const GENERATED_STATEMENTS_MAX: usize = 4_000_000;
 pub const CHECKPOINTS_MAX: usize = 32;
 /// The most bytes of checkpoints a session keeps (at least two are always kept).
 pub const CHECKPOINT_BYTES_MAX: usize = 256 << 20;
+
+// ---------------------------------------------------------------------------------
+// The embed's postMessage API (`view::embed_api`, docs/embedding.md).
+
+/// The most bytes of text one message from a host page may carry (its strings'
+/// UTF-8 bytes, keys included): a scenario at the share link's decompressed limit
+/// ([`LINK_SCENARIO_BYTES_MAX`], 1 MiB) plus 4 KiB for the other fields. The page
+/// checks the string lengths before it converts the message.
+pub const EMBED_MESSAGE_BYTES_MAX: usize = LINK_SCENARIO_BYTES_MAX + (4 << 10);
+/// The deepest nesting of objects and arrays in one message (a request is one flat
+/// object, so 4 leaves room and stops a deep object before it is walked).
+pub const EMBED_MESSAGE_DEPTH_MAX: usize = 4;
+/// The most values (fields, array items, the object itself) in one message.
+pub const EMBED_MESSAGE_VALUES_MAX: usize = 64;

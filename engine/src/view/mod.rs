@@ -37,6 +37,9 @@
 //! - `kernel_numbers.rs`, [`kernel_file_text`]: the kernel's own files (proc,
 //!   vmstat, debugfs extfrag) for the state at the cursor, as the CLI prints them.
 //!
+//! - `embed_api.rs`, [`embed_api`]: the embed's `postMessage` API, the messages a
+//!   host page sends and the replies, parsed and refused here (docs/embedding.md).
+//!
 //! - `timeline.rs`, [`timeline()`]: the session's series as the timeline's plots
 //!   (free pages against the watermarks, the extfrag indexes, event markers),
 //!   downsampled to pixel columns by smallest and largest value, and as SVG.
@@ -46,6 +49,7 @@
 #![warn(clippy::indexing_slicing)]
 
 mod colour;
+pub mod embed_api;
 mod expect;
 mod kernel_diff;
 mod kernel_numbers;

@@ -14,6 +14,7 @@ mod causal;
 mod cma;
 mod contig;
 mod digest;
+mod embed_api;
 mod event_state;
 mod extfrag;
 mod fuzz_regressions;
