@@ -11,6 +11,8 @@
 //! - [`components`]: the view components, one per file; the address space canvas
 //!   and the scenario editor are folders of parts.
 //! - [`state`]: `State` and `Action`: the only place the session and cursor change.
+//! - [`host_message`]: the embed's `postMessage` API in the browser: a host's
+//!   message checked for size and read into the engine's data, replies posted.
 //! - [`link`]: reading and writing the URL (share fragment, `?embed=1`), pure strings.
 //! - [`paint`]: puts the engine's RGBA pixels on a canvas.
 //! - [`clipboard`]: copy buttons that say "Copied." or why not.
@@ -25,6 +27,7 @@ pub mod app;
 pub mod browser;
 pub mod clipboard;
 pub mod components;
+pub mod host_message;
 pub mod link;
 pub mod paint;
 pub mod panic;

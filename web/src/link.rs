@@ -32,6 +32,42 @@ pub fn with_embed(search: &str) -> String {
     }
 }
 
+/// The origin the embed answers, from `host=ORIGIN` in the query string
+/// (`?embed=1&host=https://notes.example.edu`, `:` and `/` optionally
+/// percent-encoded): `Ok(None)` without one, an error naming a value that is not an
+/// origin (scheme `http` or `https`, a host, an optional port, no path).
+pub fn host_origin(search: &str) -> Result<Option<String>, String> {
+    let Some(value) = search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|p| p.strip_prefix("host="))
+    else {
+        return Ok(None);
+    };
+    let decoded = value
+        .replace("%3A", ":")
+        .replace("%3a", ":")
+        .replace("%2F", "/")
+        .replace("%2f", "/");
+    let origin = decoded.strip_suffix('/').unwrap_or(&decoded);
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
+    let valid = rest.is_some_and(|rest| {
+        !rest.is_empty()
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+    });
+    if valid {
+        Ok(Some(origin.to_ascii_lowercase()))
+    } else {
+        Err(format!(
+            "`host={value}` is not an origin (such as https://notes.example.edu): the embed answers no page"
+        ))
+    }
+}
+
 /// Escapes text for an HTML attribute value in double quotes.
 pub fn attribute_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -60,6 +96,28 @@ pub fn embed_snippet(embed_url: &str, title: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_host_origin_is_read_or_refused() {
+        assert_eq!(host_origin("?embed=1"), Ok(None));
+        assert_eq!(
+            host_origin("?embed=1&host=https://notes.example.edu"),
+            Ok(Some("https://notes.example.edu".to_string()))
+        );
+        assert_eq!(
+            host_origin("?host=http%3A%2F%2F127.0.0.1%3A8081%2F&embed=1"),
+            Ok(Some("http://127.0.0.1:8081".to_string()))
+        );
+        for bad in [
+            "?host=",
+            "?host=notes.example.edu",
+            "?host=https://a.edu/notes",
+            "?host=javascript:1",
+        ] {
+            let err = host_origin(bad).unwrap_err();
+            assert!(err.contains("is not an origin"), "{bad}: {err}");
+        }
+    }
 
     #[test]
     fn embed_switch_is_read_and_removed() {

@@ -17,11 +17,14 @@ use buddyscope_engine::scenario::share::{self, ShareLink};
 use buddyscope_engine::scenario::{load_machine_files, scenario_to_toml, Answer, Scenario};
 use buddyscope_engine::session::{Cursor, Session};
 use buddyscope_engine::types::Kernel;
+use buddyscope_engine::view::embed_api::Message;
 use buddyscope_engine::view::{self, EventKind, LoadError, LoadErrorPlace, PageMap, Spans};
 use buddyscope_engine::Event;
 use yew::Reducible;
 
+mod host;
 mod lesson;
+pub use host::HostState;
 pub use lesson::Answers;
 
 /// The scenario the page opens with when the URL names none.
@@ -82,6 +85,8 @@ pub enum Source {
     Import,
     /// The kernel switch: the same scenario on the other kernel.
     Kernel,
+    /// A scenario file sent by the page that embeds this one (`postMessage`).
+    Host,
 }
 
 impl Source {
@@ -135,6 +140,9 @@ pub struct State {
     /// Lesson mode (see `lesson`): the learner's answer to each `[[question]]`, or
     /// `None` outside it. Cleared by every load but a link's.
     pub lesson: Option<Answers>,
+    /// The embedding page's last request answered and the views it asked for (see
+    /// `host`); kept across loads.
+    pub host: HostState,
 }
 
 /// The machine a kmem trace is replayed on.
@@ -210,6 +218,9 @@ pub enum Action {
         question: usize,
         answer: Answer,
     },
+    /// A request from the page that embeds this one, already checked by the engine
+    /// (`view::embed_api::parse_message`); the answer goes to `host`.
+    Host(Message),
 }
 
 fn at_cursor(session: &Session, cursor: Cursor) -> AtCursor {
@@ -267,6 +278,7 @@ impl State {
             share_refused,
             kernel_diff: None,
             lesson: None,
+            host: HostState::default(),
         }
     }
 
@@ -451,6 +463,7 @@ impl State {
         );
         next.play_interval_ms = self.play_interval_ms;
         next.whole_call = self.whole_call;
+        next.host = self.host.clone();
         next.library = match &source {
             Source::Default => Rc::new("default".to_string()),
             Source::Library(name) => Rc::new(name.clone()),
@@ -463,6 +476,7 @@ impl State {
             Source::Editor | Source::ScenarioFile => "Applied your changes".to_string(),
             Source::Import => "Imported the machine".to_string(),
             Source::Kernel => format!("Re-ran on Linux {}", next.scenario.machine.kernel),
+            Source::Host => "Opened the scenario the notes sent".to_string(),
         };
         next.notice = Some(Notice::Info(format!(
             "{what}: {title}, {operations} operations, at step {} of {}.",
@@ -738,6 +752,7 @@ impl State {
             }
             Action::SetLesson(on) => self.set_lesson(on),
             Action::Answer { question, answer } => self.answer(question, answer),
+            Action::Host(message) => self.host_request(message),
             Action::ShowCall { call, event } => match session.calls().get(call) {
                 Some(_) => {
                     let event = event.min(session.event_count(call));

@@ -18,9 +18,8 @@ fn forbidden(relative: &Path) -> &'static [&'static str] {
         .unwrap_or("");
     match first {
         "components" => &["crate::app"],
-        "state.rs" | "link.rs" | "paint.rs" | "panic.rs" | "clipboard.rs" | "browser.rs" => {
-            &["crate::app", "crate::components"]
-        }
+        "state.rs" | "state" | "link.rs" | "paint.rs" | "panic.rs" | "clipboard.rs"
+        | "browser.rs" | "host_message.rs" => &["crate::app", "crate::components"],
         _ => &[],
     }
 }

@@ -919,3 +919,40 @@ impl From<Reply> for Outgoing {
         }
     }
 }
+
+/// The refusal for a message nested deeper than [`EMBED_MESSAGE_DEPTH_MAX`] (the page
+/// finds it before converting).
+pub fn refuse_too_deep() -> Refused {
+    Refused {
+        id: None,
+        verb: None,
+        refusal: Refusal::new(
+            Problem::TooLarge,
+            format!("The message could not be read: the message nests objects or arrays more than {EMBED_MESSAGE_DEPTH_MAX} deep."),
+        ),
+    }
+}
+
+/// The refusal for a message of more than [`EMBED_MESSAGE_VALUES_MAX`] values.
+pub fn refuse_too_many_values() -> Refused {
+    Refused {
+        id: None,
+        verb: None,
+        refusal: Refusal::new(
+            Problem::TooLarge,
+            format!("The message could not be read: {}.", too_many_values()),
+        ),
+    }
+}
+
+/// The refusal for data that is not plain (a Map, a Date, binary data, a file).
+pub fn refuse_not_plain(what: &str) -> Refused {
+    Refused {
+        id: None,
+        verb: None,
+        refusal: Refusal::new(
+            Problem::WrongType,
+            format!("The message holds {what}; send plain data (objects, arrays, strings, numbers, booleans, null)."),
+        ),
+    }
+}

@@ -2,6 +2,7 @@
 //! keyboard shortcuts (`keys`) and play, and hands views and callbacks to the rest.
 //! What it needs from the browser (location, clipboard) is in `browser`.
 
+mod host;
 pub mod keys;
 
 use buddyscope_engine::types::Kernel;
@@ -31,6 +32,7 @@ use crate::components::timeline::{Timeline, TimelineSource};
 use crate::components::zonelists::Zonelists;
 use crate::link;
 use crate::state::{Action, Notice, State};
+use host::use_host_api;
 use keys::{use_shortcuts, Targets};
 
 /// Play: one step a tick while playing.
@@ -154,6 +156,7 @@ pub fn app() -> Html {
         (state.at.clone(), state.session.clone(), state.cursor),
         |(at, session, cursor)| view::overview(&at.allocator, session, *cursor),
     );
+    use_host_api(embed, &location.search, &state, &overview.step);
     let title = state.title();
     let pair_fragment = use_memo(state.scenario.clone(), |s| kernels_pair_fragment(s));
     html! {
@@ -181,7 +184,7 @@ pub fn app() -> Html {
                 <Gauges gauges={overview.gauges.clone()} />
             </div>
             <FreeAreas areas={overview.free_areas.clone()} />
-            <KernelNumbers at={state.at.clone()} />
+            <KernelNumbers at={state.at.clone()} host_request={state.host.numbers} />
             if !embed {
                 <Timeline source={TimelineSource::Single {
                     session: state.session.clone(),

@@ -14,6 +14,11 @@ use crate::state::{AtCursor, Shared};
 pub struct KernelNumbersProps {
     /// The state at the cursor, the one the page draws.
     pub at: Shared<AtCursor>,
+    /// The embedding page's last request for this panel (`view` with a file name or
+    /// `numbers-hidden`, docs/embedding.md): its number and the file, or `None` to
+    /// close the panel.
+    #[prop_or_default]
+    pub host_request: Option<(u64, Option<KernelFile>)>,
 }
 
 #[function_component(KernelNumbers)]
@@ -21,6 +26,20 @@ pub fn kernel_numbers(props: &KernelNumbersProps) -> Html {
     let open = use_state(|| false);
     let file = use_state(|| KernelFile::Buddyinfo);
     let status = use_state(|| None::<String>);
+    {
+        let (open, file) = (open.clone(), file.clone());
+        use_effect_with(props.host_request, move |request| {
+            if let Some((_, asked)) = request {
+                match asked {
+                    Some(asked) => {
+                        file.set(*asked);
+                        open.set(true);
+                    }
+                    None => open.set(false),
+                }
+            }
+        });
+    }
     // Recomputed when the cursor, the file or the panel's state changes, and only
     // while the panel is open.
     let text = use_memo((props.at.clone(), *file, *open), |(at, file, open)| {
