@@ -25,7 +25,7 @@ seconds="${1:?usage: scripts/fuzz.sh SECONDS [TARGET...]}"
 shift
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(snapshot intake scenario share trace workload modtrace operations page lesson)
+  targets=(snapshot intake scenario share trace workload modtrace operations page lesson embed_message)
 fi
 runs="${FUZZ_RUNS:--1}"
 sanitizer="${FUZZ_SANITIZER:-none}"

@@ -792,9 +792,9 @@ fn cursor_event(event: &Event, sentence: &str, machine: Option<&Machine>) -> Cur
     let block = event.block();
     let zone = block.and_then(|(pfn, _)| machine.and_then(|m| m.zone_of(pfn.0)));
     let (node, zone_name) = match (zone, named_zone(event)) {
-        (_, Some((node, zone))) => (Some(node), Some(zone)),
-        (Some(z), None) => (Some(z.node), Some(z.zone_type.name())),
-        (None, None) => (None, None),
+        (_, (Some(node), Some(zone))) => (Some(node), Some(zone)),
+        (Some(z), _) => (Some(z.node), Some(z.zone_type.name())),
+        (None, named) => named,
     };
     CursorEvent {
         kind: event_kind(event),
@@ -821,13 +821,15 @@ fn event_kind(event: &Event) -> String {
         .to_string()
 }
 
-/// The node and zone an event names itself (events about a zone, not a block).
-fn named_zone(event: &Event) -> Option<(u32, &'static str)> {
+/// The node and zone an event names itself (events about a zone, not a block; a
+/// request's start names its preferred node only).
+fn named_zone(event: &Event) -> (Option<u32>, Option<&'static str>) {
     match event {
         Event::WatermarkCheck { node, zone, .. }
         | Event::ZoneNotInNodemask { node, zone }
-        | Event::PcpRefill { node, zone, .. } => Some((*node, zone.name())),
-        _ => None,
+        | Event::PcpRefill { node, zone, .. } => (Some(*node), Some(zone.name())),
+        Event::AllocStart { node, .. } => (Some(*node), None),
+        _ => (None, None),
     }
 }
 

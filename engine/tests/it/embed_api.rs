@@ -392,6 +392,30 @@ fn the_cursor_describes_the_event_just_passed() {
     assert_eq!(json["reply"], "cursor");
     assert_eq!(json["event"]["source"], serde_json::Value::Null);
     assert_eq!(json["event"]["pfn"], pfn.0);
+    // A request's start names its node, not a zone (the zonelist walk picks one).
+    let first = Cursor {
+        call: cursor.call,
+        event: 1,
+    };
+    if let Some(Event::AllocStart { node, .. }) = session.event_at(first) {
+        let state = session.state_at(first);
+        let step = overview(&state, session, first).step;
+        let reply = cursor_reply(
+            &step,
+            session.event_at(first).as_ref(),
+            state.machine(),
+            state.kernel(),
+            false,
+        );
+        let e = reply.event.unwrap();
+        assert_eq!(
+            (e.kind.as_str(), e.node, e.zone, e.pfn),
+            ("AllocStart", Some(node), None, None)
+        );
+        assert!(e.order.is_some() && e.migratetype.is_some());
+    } else {
+        panic!("the call does not start with __alloc_pages()");
+    }
     // At the start of a call no event has passed.
     let start = Cursor {
         call: cursor.call,
