@@ -114,8 +114,9 @@ pub const CHECKPOINT_BYTES_MAX: usize = 256 << 20;
 /// ([`LINK_SCENARIO_BYTES_MAX`], 1 MiB) plus 4 KiB for the other fields. The page
 /// checks the string lengths before it converts the message.
 pub const EMBED_MESSAGE_BYTES_MAX: usize = LINK_SCENARIO_BYTES_MAX + (4 << 10);
-/// The deepest nesting of objects and arrays in one message (a request is one flat
-/// object, so 4 leaves room and stops a deep object before it is walked).
+/// How many levels below the message itself a value may sit (a request is one flat
+/// object, its fields one level down, so 4 leaves room and stops a deep object
+/// before it is walked).
 pub const EMBED_MESSAGE_DEPTH_MAX: usize = 4;
 /// The most values (fields, array items, the object itself) in one message.
 pub const EMBED_MESSAGE_VALUES_MAX: usize = 64;

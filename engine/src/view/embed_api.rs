@@ -104,21 +104,23 @@ struct ValueSeed {
 }
 
 impl ValueSeed {
-    fn inner<E: de::Error>(&self) -> Result<ValueSeed, E> {
-        if self.depth >= EMBED_MESSAGE_DEPTH_MAX {
-            return Err(E::custom(format!(
-                "the message nests objects or arrays more than {EMBED_MESSAGE_DEPTH_MAX} deep"
-            )));
-        }
-        Ok(ValueSeed {
+    /// The seed for a value inside this one; it refuses when it is used (so an empty
+    /// array or object at the deepest level is still read).
+    fn inner(&self) -> ValueSeed {
+        ValueSeed {
             depth: self.depth + 1,
-        })
+        }
     }
 }
 
 impl<'de> DeserializeSeed<'de> for ValueSeed {
     type Value = Value;
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        if self.depth > EMBED_MESSAGE_DEPTH_MAX {
+            return Err(de::Error::custom(format!(
+                "the message nests objects or arrays more than {EMBED_MESSAGE_DEPTH_MAX} deep"
+            )));
+        }
         deserializer.deserialize_any(self)
     }
 }
@@ -158,7 +160,7 @@ impl<'de> Visitor<'de> for ValueSeed {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut items = Vec::new();
-        while let Some(item) = seq.next_element_seed(self.inner()?)? {
+        while let Some(item) = seq.next_element_seed(self.inner())? {
             if items.len() >= EMBED_MESSAGE_VALUES_MAX {
                 return Err(de::Error::custom(too_many_values()));
             }
@@ -172,7 +174,7 @@ impl<'de> Visitor<'de> for ValueSeed {
             if fields.len() >= EMBED_MESSAGE_VALUES_MAX {
                 return Err(de::Error::custom(too_many_values()));
             }
-            let value = map.next_value_seed(self.inner()?)?;
+            let value = map.next_value_seed(self.inner())?;
             fields.insert(key, value);
         }
         Ok(Value::Object(fields))

@@ -376,3 +376,48 @@ fn generators_expand_only_as_far_as_the_budget_and_the_cut_changes_nothing() {
         }
     }
 }
+
+/// A host page's message to an embed: its text, nesting and values (docs/limits.md;
+/// `embed_api.rs` checks each refusal's words and the page's own check end to end).
+#[test]
+fn embed_message_limits() {
+    use buddyscope_engine::limits::{
+        EMBED_MESSAGE_BYTES_MAX, EMBED_MESSAGE_DEPTH_MAX, EMBED_MESSAGE_VALUES_MAX,
+    };
+    use buddyscope_engine::view::embed_api::{parse_message, Problem, Value};
+    use std::collections::BTreeMap;
+    let message = |scenario: String| {
+        let mut fields = BTreeMap::new();
+        fields.insert("buddyscope".to_string(), Value::Number(1.0));
+        fields.insert("verb".to_string(), Value::String("load".into()));
+        fields.insert("scenario".to_string(), Value::String(scenario));
+        Value::Object(fields)
+    };
+    let over = parse_message(&message("x".repeat(EMBED_MESSAGE_BYTES_MAX))).unwrap_err();
+    assert_eq!(over.refusal.problem, Problem::TooLarge);
+    assert!(over
+        .refusal
+        .message
+        .contains("the limit is 1052672 bytes (1 MiB + 4 KiB)"));
+    assert!(parse_message(&message("x".repeat(EMBED_MESSAGE_BYTES_MAX - 64))).is_ok());
+    // A value may sit 4 levels below the message itself (and an empty array at the
+    // 4th level is read); one level more is refused.
+    let nested = |levels: usize| format!("{}1{}", "[".repeat(levels), "]".repeat(levels));
+    assert!(serde_json::from_str::<Value>(&nested(EMBED_MESSAGE_DEPTH_MAX)).is_ok());
+    let empty_at_deepest = format!(
+        "{}{}",
+        "[".repeat(EMBED_MESSAGE_DEPTH_MAX + 1),
+        "]".repeat(EMBED_MESSAGE_DEPTH_MAX + 1)
+    );
+    assert!(serde_json::from_str::<Value>(&empty_at_deepest).is_ok());
+    let deep = nested(EMBED_MESSAGE_DEPTH_MAX + 1);
+    let err = serde_json::from_str::<Value>(&deep)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("more than 4 deep"), "{err}");
+    let many = format!("[{}]", vec!["0"; EMBED_MESSAGE_VALUES_MAX + 1].join(","));
+    let err = serde_json::from_str::<Value>(&many)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("more than 64 values"), "{err}");
+}
