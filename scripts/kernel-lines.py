@@ -322,27 +322,37 @@ def tree_from_tarball(blob, package):
     return tree
 
 
-def find_definition(tree, name):
-    """(path, line number, end line number) of name's definition, or None."""
-    call = re.compile(r"(?:^|[^\w])" + re.escape(name) + r"\(")
-    hits = []
+def index_definitions(tree):
+    """{name: [(path, line index)]} of every unindented line with `name(` on it."""
+    index = {}
+    call = re.compile(r"(\w+)\(")
     for path in sorted(tree):
-        lines = tree[path]
-        for i, line in enumerate(lines):
-            if not line or line[0] in " \t#/*" or not call.search(line):
+        for i, line in enumerate(tree[path]):
+            if not line or line[0] in " \t#/*" or "(" not in line:
                 continue
-            for j in range(i, min(i + 20, len(lines))):
-                if ";" in strip_code(lines[j]):
-                    break
-                if lines[j].startswith("{"):
-                    end = next((k for k in range(j + 1, len(lines)) if lines[k].startswith("}")), None)
-                    if end is not None:
-                        hits.append((path, i + 1, end + 1))
-                    break
+            for name in set(call.findall(line)):
+                index.setdefault(name, []).append((path, i))
+    return index
+
+
+def find_definition(tree, index, name):
+    """(path, line number, end line number) of name's definition, or None."""
+    hits = []
+    for path, i in index.get(name, []):
+        lines = tree[path]
+        for j in range(i, min(i + 20, len(lines))):
+            if ";" in strip_code(lines[j]):
+                break
+            if lines[j].startswith("{"):
+                end = next((k for k in range(j + 1, len(lines)) if lines[k].startswith("}")), None)
+                if end is not None:
+                    hits.append((path, i + 1, end + 1))
+                break
     if not hits:
         return None
     # A .c file's definition over a header's (a header's is a stub for a disabled
-    # option, or the inline itself when no .c file has it); then the first.
+    # option, or the inline itself when no .c file has it); then mm/page_alloc.c's;
+    # then the first.
     hits.sort(key=lambda h: (not h[0].endswith(".c"), h[0] != "mm/page_alloc.c"))
     return hits[0]
 
@@ -380,10 +390,11 @@ def find_anchor(lines, start, end, anchor, nth):
 
 def find_all(kernel, tree, names):
     aliases = ALIASES[kernel]
+    index = index_definitions(tree)
     funcs, missing_f = {}, []
     for name in names:
         real = aliases.get(name, name)
-        hit = find_definition(tree, real)
+        hit = find_definition(tree, index, real)
         if hit is None:
             missing_f.append(name)
         else:
@@ -393,7 +404,11 @@ def find_all(kernel, tree, names):
         if kernel not in kernels:
             continue
         real = aliases.get(function, function)
-        hit = funcs.get(function) or ((real,) + find_definition(tree, real) if find_definition(tree, real) else None)
+        found = funcs.get(function)
+        if found is None:
+            place = find_definition(tree, index, real)
+            found = (real,) + place if place else None
+        hit = found
         line = None
         if hit is not None:
             _, path, start, end = hit
@@ -404,7 +419,7 @@ def find_all(kernel, tree, names):
             decisions[decision] = (real, path, line, anchor)
     all_decisions = sorted({d[0] for d in DECISIONS})
     for decision in all_decisions:
-        if decision not in decisions and not any(decision in m.split(" ")[0] for m in missing_d):
+        if decision not in decisions and not any(m.split(" ")[0] == decision for m in missing_d):
             missing_d.append(f"{decision} (not in this kernel)")
     return funcs, decisions, missing_f, missing_d
 
