@@ -83,14 +83,14 @@ DECISIONS = [
     # expand() puts the upper half back on the free list of the order below.
     ("SplitHalf", V61, "expand", "add_to_free_list", 1),
     ("SplitHalf", V612, "expand", "__add_to_free_list", 1),
-    # rmqueue() takes its page from the buddy lists (or, earlier, a per-cpu list).
-    ("Allocated", BOTH, "rmqueue", "rmqueue_buddy", 1),
+    # rmqueue() returns its page (from a per-cpu list or the buddy lists).
+    ("Allocated", BOTH, "rmqueue", "page", -1),
     # No order had a block: the function gives up.
     ("NoBlock", BOTH, "__rmqueue_smallest", "NULL", -1),
     # No fallback type had a block at any order allowed.
     ("NoFallback", V61, "__rmqueue_fallback", "false", 2),
-    # The slow path came back empty: the allocation fails.
-    ("AllocFailed", BOTH, "__alloc_pages", "__alloc_pages_slowpath", 1),
+    # The slow path gives up: the allocation failure is reported and NULL returned.
+    ("AllocFailed", BOTH, "__alloc_pages_slowpath", "warn_alloc", -1),
     # __free_one_page() takes the free buddy off its list to merge with it.
     ("Merge", V61, "__free_one_page", "del_page_from_free_list", 1),
     ("Merge", V612, "__free_one_page", "__del_page_from_free_list", 1),
@@ -103,15 +103,14 @@ DECISIONS = [
     ("AddFreeTailMergeLikely", BOTH, "__free_one_page", "buddy_merge_likely", 1),
     # The request enters the allocator: the context is prepared.
     ("AllocStart", BOTH, "__alloc_pages", "prepare_alloc_pages", 1),
-    # The fast path's first try, whose page is the allocation's result.
-    ("PageAlloc", BOTH, "__alloc_pages", "get_page_from_freelist", 1),
+    # __alloc_pages() reports the page it returns (the mm_page_alloc tracepoint).
+    ("PageAlloc", BOTH, "__alloc_pages", "trace_mm_page_alloc", 1),
     # A zone's watermark is checked (the order-0 shortcut, then the full check).
     ("WatermarkCheck", BOTH, "zone_watermark_fast", "__zone_watermark_ok", 1),
     # No zone had a page without fragmenting: retry with ALLOC_NOFRAGMENT cleared.
     ("NoFragmentRetry", BOTH, "get_page_from_freelist", "ALLOC_NOFRAGMENT", -1),
-    # The request's nodemask is set in the context (the first use after the
-    # parameter list): the zonelist walk skips zones outside it.
-    ("ZoneNotInNodemask", BOTH, "prepare_alloc_pages", "nodemask", 2),
+    # The zonelist walk passes over the zones of nodes outside the nodemask.
+    ("ZoneNotInNodemask", BOTH, "get_page_from_freelist", "for_next_zone_zonelist_nodemask", 1),
     # The per-cpu list is refilled one block at a time from __rmqueue().
     ("PcpRefill", BOTH, "rmqueue_bulk", "__rmqueue", 1),
     # A page is taken from the head of the per-cpu list.
