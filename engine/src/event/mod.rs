@@ -13,8 +13,8 @@ pub mod source_lines;
 mod watermark;
 
 pub use source::{
-    decision_rows, decision_source_line, function_rows, function_source_line, missing_functions,
-    SourceLine,
+    decision_rows, decision_source_line, elixir_url, function_rows, function_source_line,
+    missing_functions, SourceLine,
 };
 pub use source_lines::Decision;
 pub use watermark::{FreeAreaScan, FullCheck, WatermarkTerms};

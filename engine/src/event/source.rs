@@ -30,13 +30,13 @@ impl SourceLine {
     /// The line on Elixir, at the kernel's upstream tag:
     /// `https://elixir.bootlin.com/linux/v6.1.192/source/mm/page_alloc.c#L2394`.
     pub fn url(&self, kernel: Kernel) -> String {
-        format!(
-            "https://elixir.bootlin.com/linux/{}/source/{}#L{}",
-            kernel.tag(),
-            self.file,
-            self.line
-        )
+        elixir_url(kernel.tag(), self.file, self.line)
     }
+}
+
+/// Elixir's address of `file`'s line `line` at the upstream tag `tag` (`v6.1.192`).
+pub fn elixir_url(tag: &str, file: &str, line: u32) -> String {
+    format!("https://elixir.bootlin.com/linux/{tag}/source/{file}#L{line}")
 }
 
 impl Event {

@@ -271,3 +271,62 @@ fn every_line_matches_the_pinned_debian_source_where_it_is_present() {
         );
     }
 }
+
+/// The step view links each event to its decision's line and each frame to its
+/// function's line, on the run's kernel (a lesson on 6.1 and the same on 6.12).
+#[test]
+fn the_step_view_links_events_and_frames_on_the_runs_kernel() {
+    use buddyscope_engine::session::Cursor;
+    use buddyscope_engine::view::overview;
+    let entry = ENTRIES.iter().find(|e| e.name == "split-merge").unwrap();
+    for kernel in Kernel::ALL {
+        let mut scenario = entry.scenario();
+        scenario.machine.kernel = kernel;
+        let machine = Machine::build(&scenario.machine).unwrap();
+        let mut session = Session::new(Allocator::from_machine(&machine).unwrap());
+        let statements = parse_workload(scenario.workload.as_deref().unwrap_or("")).unwrap();
+        run_workload_seeded(&mut session, &statements, None, scenario.seed.unwrap_or(1)).unwrap();
+        let call = (0..session.calls().len())
+            .find(|&c| {
+                session
+                    .events(c)
+                    .iter()
+                    .any(|e| e.kernel_function() == "expand")
+            })
+            .expect("a call that splits");
+        let events = session.events(call);
+        let at = events
+            .iter()
+            .position(|e| e.kernel_function() == "expand")
+            .unwrap();
+        let cursor = Cursor {
+            call,
+            event: at + 1,
+        };
+        let state = session.state_at(cursor);
+        let step = overview(&state, &session, cursor).step;
+        let line = step.events[at].source.expect("the split's link");
+        let want = decision_source_line(kernel, Decision::SplitHalf).unwrap();
+        assert_eq!((line.file, line.line), (want.file, want.line));
+        assert_eq!(line.url(), want.url(kernel));
+        assert_eq!(line.label(), format!("{}:{}", want.file, want.line));
+        assert!(line.title().contains(kernel.tag()), "{}", line.title());
+        let expand = step.frames.last().unwrap();
+        assert_eq!(expand.function, "expand");
+        let start = function_source_line(kernel, "expand").unwrap();
+        assert_eq!(
+            expand.source.map(|s| (s.file, s.line)),
+            Some((start.file, start.line))
+        );
+        // The two kernels' sources differ: the links follow the run's kernel.
+        eprintln!(
+            "linux {kernel}: expand() at {}, its split at {}",
+            start.location(),
+            want.location()
+        );
+    }
+    assert_ne!(
+        decision_source_line(Kernel::V6_1, Decision::SplitHalf),
+        decision_source_line(Kernel::V6_12, Decision::SplitHalf)
+    );
+}

@@ -33,8 +33,8 @@ fn call_heading(step: &StepView) -> String {
 fn source_link(link: &Option<SourceLink>) -> Html {
     match link {
         Some(link) => html! {
-            <>{ " " }<a class="source-line" href={link.url.clone()} title={link.title.clone()}
-                target="_blank" rel="noopener">{ &link.label }</a></>
+            <>{ " " }<a class="source-line" href={link.url()} title={link.title()}
+                target="_blank" rel="noopener">{ link.label() }</a></>
         },
         None => html! {},
     }

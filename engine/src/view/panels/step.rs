@@ -60,33 +60,52 @@ pub struct EventLine {
     pub source: Option<SourceLink>,
 }
 
-/// A link to a line of the kernel source on Elixir.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// A link to a line of the kernel source on Elixir. Plain static data (no text is
+/// built until the page draws the link), so a call of thousands of events costs no
+/// allocation per event for its links.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct SourceLink {
-    /// `mm/page_alloc.c:2394`.
-    pub label: String,
-    /// `https://elixir.bootlin.com/linux/v6.1.192/source/mm/page_alloc.c#L2394`.
-    pub url: String,
-    /// What the link opens, with the kernel's tag and the source it was read from.
-    pub title: String,
+    /// The kernel's own name of the function the line is in.
+    pub function: &'static str,
+    /// `mm/page_alloc.c`.
+    pub file: &'static str,
+    pub line: u32,
+    /// The kernel's version (`6.1`) and its upstream tag (`v6.1.192`).
+    pub kernel: &'static str,
+    pub tag: &'static str,
+    /// The Debian package version the line number was read from.
+    pub debian_version: &'static str,
 }
 
 impl SourceLink {
     /// The link to `line` of `kernel`'s source.
     pub fn new(line: SourceLine, kernel: Kernel) -> SourceLink {
         SourceLink {
-            label: line.location(),
-            url: line.url(kernel),
-            title: format!(
-                "{}() in Linux {} ({}), {} line {}: opens Elixir (line numbers from Debian's {} source)",
-                line.function,
-                kernel.name(),
-                kernel.tag(),
-                line.file,
-                line.line,
-                crate::event::source_lines::debian_version(kernel)
-            ),
+            function: line.function,
+            file: line.file,
+            line: line.line,
+            kernel: kernel.name(),
+            tag: kernel.tag(),
+            debian_version: crate::event::source_lines::debian_version(kernel),
         }
+    }
+
+    /// `mm/page_alloc.c:2394`.
+    pub fn label(&self) -> String {
+        format!("{}:{}", self.file, self.line)
+    }
+
+    /// `https://elixir.bootlin.com/linux/v6.1.192/source/mm/page_alloc.c#L2394`.
+    pub fn url(&self) -> String {
+        crate::event::elixir_url(self.tag, self.file, self.line)
+    }
+
+    /// What the link opens, with the kernel's tag and the source it was read from.
+    pub fn title(&self) -> String {
+        format!(
+            "{}() in Linux {} ({}), {} line {}: opens Elixir (line numbers from Debian's {} source)",
+            self.function, self.kernel, self.tag, self.file, self.line, self.debian_version
+        )
     }
 }
 
