@@ -1,10 +1,12 @@
 // End-to-end tests of finding one's way through a run: the go-to box, library links
-// with a step, Apply keeping the call, the whole-call switch, Next of a kind, and the
-// watermark gauges' geometry (nothing clipped, no labels overlapping) at two sizes.
+// with a step, Apply keeping the call, the whole-call switch, Next of a kind, the
+// watermark gauges' geometry (nothing clipped, no labels overlapping) at two sizes, and
+// the kernel source links of the step panel's events and frames.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { playground, SHOTS } from './harness.mjs';
+import { playground, ROOT, SHOTS } from './harness.mjs';
 
 const { open, shot } = playground('/');
 
@@ -188,3 +190,62 @@ for (const [width, height] of [[1440, 900], [1024, 768]]) {
     await page.close();
   });
 }
+
+// The kernel source line of each event and frame (docs/source-lines.md): the links'
+// numbers must be the engine's table's, read here from the generated file itself.
+const sourceTable = await readFile(join(ROOT, 'engine', 'src', 'event', 'source_lines.rs'), 'utf8');
+const tableSection = (name) => sourceTable.split(`pub const ${name}:`)[1].split('];')[0];
+const decisionLine = (kernel, decision) => {
+  const row = tableSection(`DECISIONS_${kernel}`).match(new RegExp(`\\(Decision::${decision}, "(\\w+)", "([^"]+)", (\\d+),`));
+  return { file: row[2], line: Number(row[3]) };
+};
+const functionLine = (kernel, name) => {
+  const row = tableSection(`FUNCTIONS_${kernel}`).match(new RegExp(`\\("${name}", "\\w+", "([^"]+)", (\\d+),`));
+  return row && { file: row[1], line: Number(row[2]) };
+};
+const elixir = (tag, { file, line }) => `https://elixir.bootlin.com/linux/${tag}/source/${file}#L${line}`;
+
+test("each event and each frame of the call stack links to its kernel line on Elixir", async () => {
+  const { page, errors } = await open('#library=split-merge');
+  // Step until an expand() split has been passed.
+  const forward = page.getByRole('button', { name: 'Step forward', exact: true });
+  for (let i = 0; i < 400; i++) {
+    const fns = await page.locator('#call-events li:not(.ahead) code.fn').allTextContents();
+    if (fns.includes('expand')) break;
+    const before = await page.locator('#step-counter').textContent();
+    await forward.click();
+    await waitForCounter(page, before);
+  }
+  const split = page.locator('#call-events li:not(.ahead)', { has: page.locator('code.fn', { hasText: /^expand$/ }) }).first();
+  const link = split.locator('a.source-line');
+  const want = decisionLine('V6_1', 'SplitHalf');
+  assert.equal(await link.getAttribute('href'), elixir('v6.1.192', want));
+  assert.equal(await link.textContent(), `${want.file}:${want.line}`);
+  assert.equal(await link.getAttribute('target'), '_blank');
+  assert.equal(await link.getAttribute('rel'), 'noopener');
+  assert.match(await link.getAttribute('title'), /^expand\(\) in Linux 6\.1 \(v6\.1\.192\), mm\/page_alloc\.c line \d+/);
+  // Every frame of the call stack whose function the table has links to where it starts.
+  const frames = page.locator('#call-stack li');
+  const count = await frames.count();
+  assert.ok(count >= 2, `${count} frames`);
+  let linked = 0;
+  for (let i = 0; i < count; i++) {
+    const frame = frames.nth(i);
+    const name = await frame.locator('code.fn').textContent();
+    const where = functionLine('V6_1', name);
+    const anchor = frame.locator('a.source-line');
+    if (where === null) {
+      assert.equal(await anchor.count(), 0, `${name} has no line but a link`);
+      continue;
+    }
+    assert.equal(await anchor.getAttribute('href'), elixir('v6.1.192', where), name);
+    linked += 1;
+  }
+  assert.ok(linked >= 2, `${linked} frames linked`);
+  for (const [width, height] of [[1440, 900], [1024, 768]]) {
+    await page.setViewportSize({ width, height });
+    await page.locator('section.step').screenshot({ path: join(SHOTS, `step-source-lines-${width}.png`) });
+  }
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -3,7 +3,8 @@
 # (crates.io, npm, Debian); Trunk is pinned and offline so it never downloads a tool.
 #
 #   setup_web    wasm32 target, trunk, wasm-bindgen-cli (= Cargo.lock), npm packages
-#   setup_test   setup_web plus rustfmt, clippy, Chromium, chromedriver, python3
+#   setup_test   setup_web plus rustfmt, clippy, Chromium, chromedriver, python3, and
+#                Debian's pinned kernel source (ensure_kernel_source, never fatal)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TRUNK_VERSION="0.21.14"
@@ -141,6 +142,53 @@ check_wasm_opt() {
     cannot "wasm-opt on PATH is not binaryen $version from npm" "rm -rf node_modules, then re-run"
 }
 
+# Debian's kernel source the engine's source-line table was read from
+# (scripts/kernel-lines.py, docs/source-lines.md), for the test that checks the table
+# against it (engine/tests/it/source_lines.rs). Only mm/, include/linux/ and the
+# one fs/ file the table uses are extracted, under
+# ~/.cache/buddyscope/kernel-source/linux-source-VERSION/ with a .debian-version
+# file. Never fails the setup: when the packages cannot be had, it says so and the
+# test skips with a message. Cold: two ~140 MB downloads and ~10 s of extraction
+# each (about 1-2 minutes on a fast mirror); warm: nothing.
+KERNEL_SOURCE_CACHE="${BUDDYSCOPE_KERNEL_SOURCE_CACHE:-$HOME/.cache/buddyscope/kernel-source}"
+KERNEL_SOURCE_PACKAGES=("linux-source-6.1=6.1.192-3" "linux-source-6.12=6.12.95-1~bpo12+1")
+
+ensure_kernel_source() {
+  local pin package version dir deb
+  for pin in "${KERNEL_SOURCE_PACKAGES[@]}"; do
+    package="${pin%%=*}"
+    version="${pin#*=}"
+    dir="$KERNEL_SOURCE_CACHE/linux-source-$version"
+    if [ "$(cat "$dir/.debian-version" 2>/dev/null)" = "$version" ]; then
+      continue
+    fi
+    mkdir -p "$KERNEL_SOURCE_CACHE/debs" || { say "kernel source: cannot create $KERNEL_SOURCE_CACHE"; continue; }
+    deb=""
+    for candidate in "$KERNEL_SOURCE_CACHE/debs/${package}_"*_all.deb; do
+      [ "$(dpkg-deb -f "$candidate" Version 2>/dev/null)" = "$version" ] && deb="$candidate"
+    done
+    if [ -z "$deb" ]; then
+      say "kernel source: downloading $pin (about 140 MB)"
+      if ! (cd "$KERNEL_SOURCE_CACHE/debs" && apt-get download -q "$pin" >/dev/null 2>&1); then
+        say "kernel source: cannot download $pin (for 6.12, Debian's bookworm-backports suite must be in the apt sources, then apt-get update); the source-line test will skip it"
+        continue
+      fi
+      for candidate in "$KERNEL_SOURCE_CACHE/debs/${package}_"*_all.deb; do
+        [ "$(dpkg-deb -f "$candidate" Version 2>/dev/null)" = "$version" ] && deb="$candidate"
+      done
+      [ -n "$deb" ] || { say "kernel source: the download of $pin left no such .deb"; continue; }
+    fi
+    say "kernel source: extracting mm/ and include/linux/ of $pin"
+    rm -rf "$dir" && mkdir -p "$dir" &&
+      dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/src/$package.tar.xz" |
+      tar -xJ -C "$dir" --strip-components=1 --wildcards \
+        "$package/mm/*" "$package/include/linux/*" "$package/fs/drop_caches.c" "$package/Makefile" &&
+      echo "$version" >"$dir/.debian-version" ||
+      say "kernel source: could not extract $deb; the source-line test will skip $package"
+  done
+  return 0
+}
+
 setup_web() {
   ensure_rust
   ensure_wasm_target
@@ -160,4 +208,5 @@ setup_test() {
   command -v python3 >/dev/null || ensure_debian_packages python3
   setup_web
   export CHROMEDRIVER=/usr/bin/chromedriver
+  ensure_kernel_source
 }

@@ -8,6 +8,9 @@
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 set -e
+# setup_test also fetches Debian's pinned kernel source for the source-line test
+# (ensure_kernel_source: cold about 1-2 minutes, two ~140 MB packages, then ~20 s of
+# extraction; never fatal, the test skips with a message without it).
 setup_test
 set +e
 cd "$ROOT"

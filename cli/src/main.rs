@@ -367,19 +367,33 @@ fn run_zone(args: &ZoneArgs) -> Result<(), String> {
             .apply(operation)
             .map_err(|e| format!("operation `{op}`: {e}"))?;
         if args.trace {
+            let kernel = session.current().kernel();
             for event in &call.events {
-                println!("{op:>8}  {event}");
+                println!("{op:>8}  {event}{}", source_suffix(event, kernel));
             }
             // The kswapd runs the operation woke, each a call of its own.
             for index in before + 1..session.calls().len() {
                 for event in session.call(index).map(|c| c.events).unwrap_or_default() {
-                    println!("{:>8}  {event}", "kswapd");
+                    println!("{:>8}  {event}{}", "kswapd", source_suffix(&event, kernel));
                 }
             }
         }
     }
     print!("{}", proc::buddyinfo_running(session.current()));
     Ok(())
+}
+
+/// `  [mm/page_alloc.c:2394]`: where the kernel's source takes the event's decision
+/// (Debian's source of `kernel`, docs/source-lines.md); empty where that kernel has
+/// no such decision.
+fn source_suffix(
+    event: &buddyscope_engine::Event,
+    kernel: buddyscope_engine::types::Kernel,
+) -> String {
+    event
+        .source_line(kernel)
+        .map(|line| format!("  [{}]", line.location()))
+        .unwrap_or_default()
 }
 
 /// Boots a scenario's machine and runs its workload (at most `steps` operations),
@@ -603,10 +617,11 @@ fn run_scenario(path: &Path, trace: bool, steps: Option<u64>, show: &str) -> Res
     let (session, summary) =
         start_session(&scenario, steps).map_err(|e| format!("{}: {e}", path.display()))?;
     if trace {
+        let kernel = session.current().kernel();
         for (index, call) in session.calls_with_events().enumerate() {
             println!("# call {index}: {:?}", call.operation);
             for event in &call.events {
-                println!("{event}");
+                println!("{event}{}", source_suffix(event, kernel));
             }
         }
     }

@@ -114,6 +114,22 @@ fn the_trace_names_kernel_functions() {
         stdout.contains("      a4  expand: split; the upper half, order 4 at pfn 0x10"),
         "{stdout}"
     );
+    // Each event names where the kernel's source takes its decision, from the
+    // engine's table of Debian's 6.1 source (docs/source-lines.md).
+    let split = buddyscope_engine::event::decision_source_line(
+        buddyscope_engine::types::Kernel::V6_1,
+        buddyscope_engine::event::Decision::SplitHalf,
+    )
+    .unwrap();
+    assert_eq!(split.file, "mm/page_alloc.c");
+    let split_line = stdout
+        .lines()
+        .find(|l| l.contains("expand: split; the upper half, order 4 at pfn 0x10"))
+        .unwrap();
+    assert!(
+        split_line.ends_with(&format!("  [mm/page_alloc.c:{}]", split.line)),
+        "{split_line}"
+    );
     for order in 4..9 {
         let buddy = 1u32 << order;
         assert!(

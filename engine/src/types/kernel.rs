@@ -26,6 +26,15 @@ impl Kernel {
         }
     }
 
+    /// The upstream tag of the release Debian's source package is (the fixtures'
+    /// kernels: Debian 6.1.192 and 6.12.95), as Elixir names it: `v6.1.192`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Kernel::V6_1 => "v6.1.192",
+            Kernel::V6_12 => "v6.12.95",
+        }
+    }
+
     /// Reads `6.1` or `6.12`; anything else is refused with a message naming it.
     pub fn parse(text: &str) -> Result<Kernel, String> {
         let trimmed = text.trim();

@@ -82,7 +82,7 @@ pub use page_map::{code, page_map, PageMap};
 pub use panels::{
     describe_operation, describe_outcome, go_to_step, next_step_where, ordinal, overview,
     pcp_list_label, EventKind, EventLine, Frame, FreeAreaView, GaugeView, LastCheck, MarkLabel,
-    NodeView, Overview, PcpView, StepView, ZoneStatus, ZonelistEntry, ZonelistView,
+    NodeView, Overview, PcpView, SourceLink, StepView, ZoneStatus, ZonelistEntry, ZonelistView,
 };
 pub use pixels::{render_rgba, spans, Spans};
 pub use question::{check_question_with, check_questions, lesson_stop, question_at, question_step};

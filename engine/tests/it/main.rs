@@ -40,6 +40,7 @@ mod series;
 mod session;
 mod share;
 mod simulation;
+mod source_lines;
 mod v6_12;
 mod view;
 mod vmstat;

@@ -1,9 +1,10 @@
 //! The step: the call stack of the current allocation or free (kernel functions
 //! with their inputs), a sentence on what just happened, and the call's events. By
 //! default only what has happened is shown (the events up to the cursor, the return
-//! value once the call returns); a switch shows the whole call.
+//! value once the call returns); a switch shows the whole call. Each frame and each
+//! event links to its line of the kernel source on Elixir (docs/source-lines.md).
 
-use buddyscope_engine::view::StepView;
+use buddyscope_engine::view::{SourceLink, StepView};
 use yew::prelude::*;
 
 use crate::state::Action;
@@ -26,6 +27,17 @@ fn call_heading(step: &StepView) -> String {
         return "No calls yet".to_string();
     }
     format!("Call {} of {}", step.call_number, step.calls)
+}
+
+/// A frame's or an event's kernel source line, opened on Elixir in a new tab.
+fn source_link(link: &Option<SourceLink>) -> Html {
+    match link {
+        Some(link) => html! {
+            <>{ " " }<a class="source-line" href={link.url()} title={link.title()}
+                target="_blank" rel="noopener">{ link.label() }</a></>
+        },
+        None => html! {},
+    }
 }
 
 #[function_component(StepPanel)]
@@ -63,7 +75,7 @@ pub fn step_panel(props: &StepPanelProps) -> Html {
             <h3>{ "Call stack" }</h3>
             <ol class="frames" id="call-stack">
                 { for step.frames.iter().map(|f| html! {
-                    <li><code class="fn">{ &f.function }</code>{ " " }<span class="inputs">{ &f.inputs }</span></li>
+                    <li><code class="fn">{ &f.function }</code>{ source_link(&f.source) }{ " " }<span class="inputs">{ &f.inputs }</span></li>
                 }) }
             </ol>
             { outcome }
@@ -82,7 +94,7 @@ pub fn step_panel(props: &StepPanelProps) -> Html {
                     );
                     html! {
                         <li class={class} aria-current={if is_current { Some("step") } else { None }}>
-                            <code class="fn">{ &e.function }</code>{ " " }{ &e.text }
+                            <code class="fn">{ &e.function }</code>{ " " }{ &e.text }{ source_link(&e.source) }
                         </li>
                     }
                 }) }

@@ -12,7 +12,7 @@ pub use free_areas::{pcp_list_label, FreeAreaView, PcpView};
 pub use gauges::{GaugeView, LastCheck, MarkLabel};
 pub use step::{
     describe_operation, describe_outcome, go_to_step, next_step_where, ordinal, EventKind,
-    EventLine, Frame, StepView,
+    EventLine, Frame, SourceLink, StepView,
 };
 pub use zonelists::{ZoneStatus, ZonelistEntry, ZonelistView};
 

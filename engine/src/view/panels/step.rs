@@ -6,9 +6,9 @@
 use serde::Serialize;
 
 use crate::buddy::stack::Stacks;
-use crate::event::Event;
+use crate::event::{Event, SourceLine};
 use crate::session::{Call, Cursor, ModelPick, Operation, Outcome, Session};
-use crate::types::Pfn;
+use crate::types::{Kernel, Pfn};
 
 /// The step: the current call, its frames and what just happened.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -45,6 +45,9 @@ pub struct StepView {
 pub struct Frame {
     pub function: String,
     pub inputs: String,
+    /// Where the function starts in the run's kernel; `None` for an entry point the
+    /// kernel has no function of that name for (docs/source-lines.md).
+    pub source: Option<SourceLink>,
 }
 
 /// One event in the call's list.
@@ -53,6 +56,57 @@ pub struct EventLine {
     pub function: String,
     pub text: String,
     pub passed: bool,
+    /// The line of the run's kernel that takes the event's decision.
+    pub source: Option<SourceLink>,
+}
+
+/// A link to a line of the kernel source on Elixir. Plain static data (no text is
+/// built until the page draws the link), so a call of thousands of events costs no
+/// allocation per event for its links.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct SourceLink {
+    /// The kernel's own name of the function the line is in.
+    pub function: &'static str,
+    /// `mm/page_alloc.c`.
+    pub file: &'static str,
+    pub line: u32,
+    /// The kernel's version (`6.1`) and its upstream tag (`v6.1.192`).
+    pub kernel: &'static str,
+    pub tag: &'static str,
+    /// The Debian package version the line number was read from.
+    pub debian_version: &'static str,
+}
+
+impl SourceLink {
+    /// The link to `line` of `kernel`'s source.
+    pub fn new(line: SourceLine, kernel: Kernel) -> SourceLink {
+        SourceLink {
+            function: line.function,
+            file: line.file,
+            line: line.line,
+            kernel: kernel.name(),
+            tag: kernel.tag(),
+            debian_version: crate::event::source_lines::debian_version(kernel),
+        }
+    }
+
+    /// `mm/page_alloc.c:2394`.
+    pub fn label(&self) -> String {
+        format!("{}:{}", self.file, self.line)
+    }
+
+    /// `https://elixir.bootlin.com/linux/v6.1.192/source/mm/page_alloc.c#L2394`.
+    pub fn url(&self) -> String {
+        crate::event::elixir_url(self.tag, self.file, self.line)
+    }
+
+    /// What the link opens, with the kernel's tag and the source it was read from.
+    pub fn title(&self) -> String {
+        format!(
+            "{}() in Linux {} ({}), {} line {}: opens Elixir (line numbers from Debian's {} source)",
+            self.function, self.kernel, self.tag, self.file, self.line, self.debian_version
+        )
+    }
 }
 
 /// What an operation asks for, in the words of the kernel call it stands for.
@@ -243,14 +297,18 @@ fn entry_point(operation: &Operation) -> &'static str {
 /// ([`Stacks`]). Before the first event, the call's entry point. The outermost frame
 /// shows the operation; the innermost the event; each frame between shows the latest
 /// event taken in that function, so the zone a frame works on shows on the frame.
-fn frames(call: &Call, stacks: &Stacks, upto: usize) -> Vec<Frame> {
+fn frames(call: &Call, stacks: &Stacks, upto: usize, kernel: Kernel) -> Vec<Frame> {
     let operation = describe_operation(&call.operation);
+    let link = |function: &str| {
+        crate::event::function_source_line(kernel, function).map(|l| SourceLink::new(l, kernel))
+    };
+    let root = stacks
+        .root()
+        .unwrap_or_else(|| entry_point(&call.operation));
     let entry = Frame {
-        function: stacks
-            .root()
-            .unwrap_or_else(|| entry_point(&call.operation))
-            .to_string(),
+        function: root.to_string(),
         inputs: operation.clone(),
+        source: link(root),
     };
     let Some(last) = upto.checked_sub(1).and_then(|i| call.events.get(i)) else {
         return vec![entry];
@@ -282,6 +340,7 @@ fn frames(call: &Call, stacks: &Stacks, upto: usize) -> Vec<Frame> {
             Frame {
                 function: function.to_string(),
                 inputs,
+                source: link(function),
             }
         })
         .collect()
@@ -366,6 +425,7 @@ pub(super) fn step_view(session: &Session, cursor: Cursor) -> StepView {
         };
     };
     let (_, stacks) = session.traced_events(cursor.call);
+    let kernel = session.current().kernel();
     let upto = cursor.event.min(call.events.len());
     let event = upto.checked_sub(1).and_then(|i| call.events.get(i));
     let operation = describe_operation(&call.operation);
@@ -400,7 +460,7 @@ pub(super) fn step_view(session: &Session, cursor: Cursor) -> StepView {
         operation,
         outcome,
         returned: upto == call.events.len(),
-        frames: frames(&call, &stacks, upto),
+        frames: frames(&call, &stacks, upto, kernel),
         sentence,
         function: event.map(|e| e.kernel_function().to_string()),
         highlight: highlight.map(|(p, o)| (p.0, o.get())),
@@ -412,6 +472,7 @@ pub(super) fn step_view(session: &Session, cursor: Cursor) -> StepView {
                 function: e.kernel_function().to_string(),
                 text: e.describe(),
                 passed: i < upto,
+                source: e.source_line(kernel).map(|l| SourceLink::new(l, kernel)),
             })
             .collect(),
         current_event: upto.checked_sub(1),
