@@ -29,9 +29,14 @@ impl Allocator {
             let has_pcp = self.zones[z].pcps.iter().any(|p| p.cpu == self.cpu);
             if pcp_allowed_order(order) && has_pcp {
                 return crate::buddy::traced(trace, "free_unref_page", |trace| {
-                    crate::buddy::traced(trace, "free_unref_page_prepare", |trace| {
+                    // 6.12 folded free_unref_page_prepare() into free_unref_page().
+                    if self.kernel == Kernel::V6_12 {
                         free_pages_prepare(pfn, order, trace);
-                    });
+                    } else {
+                        crate::buddy::traced(trace, "free_unref_page_prepare", |trace| {
+                            free_pages_prepare(pfn, order, trace);
+                        });
+                    }
                     if migratetype == MigrateType::Isolate {
                         return self.free_one_page(z, pfn, order, migratetype, trace);
                     }

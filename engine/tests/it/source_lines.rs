@@ -116,23 +116,19 @@ fn every_traced_function_has_a_line_on_each_kernel_that_has_it() {
     }
 }
 
-/// Frames the engine traces on a kernel that has no such function: the one
-/// exception to "every frame has a line". The free path enters
-/// `free_unref_page_prepare()` on 6.12 too (engine/src/alloc/free.rs), a 6.1
-/// function 6.12 no longer has (its `free_unref_page()` calls `free_pages_prepare()`
-/// itself); the frame gets no link on 6.12 until that path names 6.12's frames.
-const FRAMES_WITHOUT_A_LINE: [(Kernel, &str); 1] = [(Kernel::V6_12, "free_unref_page_prepare")];
-
-/// Every event and every frame of every lesson's run links to a line of the
-/// lesson's kernel: the lists of absent decisions and functions above are what the
-/// engine really does on each kernel.
+/// Every event and every frame of every library scenario's run links to a line of
+/// the kernel, run on each kernel: the lists of absent decisions and functions above
+/// are what the engine really does on each kernel.
 #[test]
 fn every_event_and_frame_of_the_lessons_has_a_line_on_its_kernel() {
     let mut events_seen = 0;
     let mut unlinked = std::collections::BTreeSet::new();
-    for entry in ENTRIES {
-        let scenario = entry.scenario();
-        let kernel = scenario.machine.kernel;
+    for (entry, kernel) in ENTRIES
+        .iter()
+        .flat_map(|entry| Kernel::ALL.map(|kernel| (entry, kernel)))
+    {
+        let mut scenario = entry.scenario();
+        scenario.machine.kernel = kernel;
         let machine = Machine::build(&scenario.machine).unwrap();
         let mut session = Session::new(Allocator::from_machine(&machine).unwrap());
         let statements = parse_workload(scenario.workload.as_deref().unwrap_or("")).unwrap();
@@ -149,9 +145,7 @@ fn every_event_and_frame_of_the_lessons_has_a_line_on_its_kernel() {
                         "{}: frame {frame} is not in the table: regenerate it",
                         entry.name
                     );
-                    if function_source_line(kernel, frame).is_none()
-                        && !FRAMES_WITHOUT_A_LINE.contains(&(kernel, frame))
-                    {
+                    if function_source_line(kernel, frame).is_none() {
                         unlinked.insert(format!("{kernel}: frame {frame} ({})", entry.name));
                     }
                 }
