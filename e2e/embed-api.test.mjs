@@ -130,7 +130,14 @@ test('the notes load a lesson, step it and read every event the embed shows', as
     if (!e) continue;
     kinds.add(e.kind);
     assert.equal(e.sentence, cursor.sentence);
-    assert.equal(e.source, null);
+    // The decision's kernel line: the link the embed's step panel shows for the
+    // event just passed (its table is the engine's, docs/source-lines.md).
+    const here = frame.locator('#call-events li:not(.ahead)').last().locator('a.source-line');
+    assert.equal(await here.getAttribute('href'), e.source.url, JSON.stringify(e));
+    assert.equal(await here.textContent(), `${e.source.file}:${e.source.line}`);
+    // The notes page shows the same line as a link of its own.
+    assert.equal(await page.locator('#event-source').getAttribute('href'), e.source.url);
+    assert.match(e.source.url, /^https:\/\/elixir\.bootlin\.com\/linux\/v6\.1\.192\/source\/mm\/[a-z_]+\.c#L\d+$/);
     assert.match(e.function, /^[a-z_]+$/);
     assert.ok(cursor.sentence.includes(e.function), `${e.function}: ${cursor.sentence}`);
     if (['SplitHalf', 'TakeBlock', 'Merge', 'AddFree'].includes(e.kind)) {

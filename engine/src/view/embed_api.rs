@@ -744,8 +744,22 @@ pub struct CursorEvent {
     pub migratetype: Option<&'static str>,
     /// The sentence the step panel shows.
     pub sentence: String,
-    /// The kernel source line of the decision (not yet: always `null`).
-    pub source: Option<String>,
+    /// The kernel source line of the decision, on the run's kernel
+    /// (`Event::source_line`; docs/source-lines.md).
+    pub source: Option<CursorSource>,
+}
+
+/// Where the kernel takes the decision an event tells: the line in Debian's source
+/// of the run's kernel, and the same line on Elixir at its upstream tag.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CursorSource {
+    /// The kernel's own name of the function (`__alloc_pages_noprof` on 6.12).
+    pub function: &'static str,
+    /// `mm/page_alloc.c`.
+    pub file: &'static str,
+    pub line: u32,
+    /// `https://elixir.bootlin.com/linux/v6.1.192/source/mm/page_alloc.c#L2394`.
+    pub url: String,
 }
 
 /// Where the cursor is, posted after every move.
@@ -784,13 +798,18 @@ pub fn cursor_reply(
         calls: step.calls,
         kernel: kernel.name(),
         operation: step.operation.clone(),
-        event: event.map(|e| cursor_event(e, &step.sentence, machine)),
+        event: event.map(|e| cursor_event(e, &step.sentence, machine, kernel)),
         sentence: step.sentence.clone(),
         playing,
     }
 }
 
-fn cursor_event(event: &Event, sentence: &str, machine: Option<&Machine>) -> CursorEvent {
+fn cursor_event(
+    event: &Event,
+    sentence: &str,
+    machine: Option<&Machine>,
+    kernel: Kernel,
+) -> CursorEvent {
     let block = event.block();
     let zone = block.and_then(|(pfn, _)| machine.and_then(|m| m.zone_of(pfn.0)));
     let (node, zone_name) = match (zone, named_zone(event)) {
@@ -809,7 +828,12 @@ fn cursor_event(event: &Event, sentence: &str, machine: Option<&Machine>) -> Cur
         zone: zone_name,
         migratetype: event_migratetype(event),
         sentence: sentence.to_string(),
-        source: None,
+        source: event.source_line(kernel).map(|line| CursorSource {
+            function: line.function,
+            file: line.file,
+            line: line.line,
+            url: line.url(kernel),
+        }),
     }
 }
 

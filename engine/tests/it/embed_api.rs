@@ -385,12 +385,27 @@ fn the_cursor_describes_the_event_just_passed() {
     assert_eq!(e.zone, Some(zone.zone_type.name()));
     assert_eq!(e.node, Some(zone.node));
     assert_eq!(e.sentence, step.sentence);
-    assert_eq!(e.source, None);
-    // As posted: the version first-class, the reply's name, `source: null`.
+    // The split's line is the one the source-line table gives `expand`'s split.
+    let line = session
+        .event_at(cursor)
+        .and_then(|event| event.source_line(state.kernel()))
+        .expect("the split has a line");
+    let source = e.source.as_ref().expect("a source line");
+    assert_eq!((source.file, source.line), (line.file, line.line));
+    assert_eq!(source.function, "expand");
+    assert_eq!(
+        source.url,
+        format!(
+            "https://elixir.bootlin.com/linux/v6.1.192/source/mm/page_alloc.c#L{}",
+            line.line
+        )
+    );
+    // As posted: the version first-class, the reply's name, the source line.
     let json = serde_json::to_value(Outgoing::from(Reply::Cursor(reply))).unwrap();
     assert_eq!(json["buddyscope"], 1);
     assert_eq!(json["reply"], "cursor");
-    assert_eq!(json["event"]["source"], serde_json::Value::Null);
+    assert_eq!(json["event"]["source"]["line"], line.line);
+    assert_eq!(json["event"]["source"]["file"], "mm/page_alloc.c");
     assert_eq!(json["event"]["pfn"], pfn.0);
     // A request's start names its node, not a zone (the zonelist walk picks one).
     let first = Cursor {
