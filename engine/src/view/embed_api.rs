@@ -898,7 +898,7 @@ pub enum Reply {
         views: Vec<&'static str>,
     },
     /// After every move of the cursor (a request's or the reader's).
-    Cursor(CursorReply),
+    Cursor(Box<CursorReply>),
     /// A request was carried out.
     Ack {
         id: Option<RequestId>,

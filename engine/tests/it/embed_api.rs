@@ -401,7 +401,7 @@ fn the_cursor_describes_the_event_just_passed() {
         )
     );
     // As posted: the version first-class, the reply's name, the source line.
-    let json = serde_json::to_value(Outgoing::from(Reply::Cursor(reply))).unwrap();
+    let json = serde_json::to_value(Outgoing::from(Reply::Cursor(Box::new(reply)))).unwrap();
     assert_eq!(json["buddyscope"], 1);
     assert_eq!(json["reply"], "cursor");
     assert_eq!(json["event"]["source"]["line"], line.line);

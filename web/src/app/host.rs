@@ -77,7 +77,7 @@ pub fn use_host_api(embed: bool, search: &str, state: &UseReducerHandle<State>, 
         use_effect_with(key, move |_| {
             if let Some(origin) = reply_to.borrow().as_deref() {
                 if embed {
-                    post(Reply::Cursor(reply), &target_origin(origin));
+                    post(Reply::Cursor(Box::new(reply)), &target_origin(origin));
                 }
             }
         });
