@@ -169,7 +169,11 @@ ensure_kernel_source() {
     done
     if [ -z "$deb" ]; then
       say "kernel source: downloading $pin (about 140 MB)"
-      if ! (cd "$KERNEL_SOURCE_CACHE/debs" && apt-get download -q "$pin" >/dev/null 2>&1); then
+      # A new machine's package lists may not name the pinned version yet: as root,
+      # refresh them once and try again.
+      if ! (cd "$KERNEL_SOURCE_CACHE/debs" && apt-get download -q "$pin" >/dev/null 2>&1) &&
+        ! { [ "$(id -u)" = 0 ] && apt-get update -qq >/dev/null 2>&1 &&
+          (cd "$KERNEL_SOURCE_CACHE/debs" && apt-get download -q "$pin" >/dev/null 2>&1); }; then
         say "kernel source: cannot download $pin (for 6.12, Debian's bookworm-backports suite must be in the apt sources, then apt-get update); the source-line test will skip it"
         continue
       fi
