@@ -116,6 +116,17 @@ fn every_traced_function_has_a_line_on_each_kernel_that_has_it() {
     }
 }
 
+/// The library scenario `entry` run to its end on `kernel`.
+fn run_on(entry: &buddyscope_engine::scenario::library::Entry, kernel: Kernel) -> Session {
+    let mut scenario = entry.scenario();
+    scenario.machine.kernel = kernel;
+    let machine = Machine::build(&scenario.machine).unwrap();
+    let mut session = Session::new(Allocator::from_machine(&machine).unwrap());
+    let statements = parse_workload(scenario.workload.as_deref().unwrap_or("")).unwrap();
+    run_workload_seeded(&mut session, &statements, None, scenario.seed.unwrap_or(1)).unwrap();
+    session
+}
+
 /// Every event and every frame of every library scenario's run links to a line of
 /// the kernel, run on each kernel: the lists of absent decisions and functions above
 /// are what the engine really does on each kernel.
@@ -127,12 +138,7 @@ fn every_event_and_frame_of_the_lessons_has_a_line_on_its_kernel() {
         .iter()
         .flat_map(|entry| Kernel::ALL.map(|kernel| (entry, kernel)))
     {
-        let mut scenario = entry.scenario();
-        scenario.machine.kernel = kernel;
-        let machine = Machine::build(&scenario.machine).unwrap();
-        let mut session = Session::new(Allocator::from_machine(&machine).unwrap());
-        let statements = parse_workload(scenario.workload.as_deref().unwrap_or("")).unwrap();
-        run_workload_seeded(&mut session, &statements, None, scenario.seed.unwrap_or(1)).unwrap();
+        let session = run_on(entry, kernel);
         for call in 0..session.calls().len() {
             let (events, stacks) = session.traced_events(call);
             for (i, event) in events.iter().enumerate() {
@@ -274,12 +280,7 @@ fn the_step_view_links_events_and_frames_on_the_runs_kernel() {
     use buddyscope_engine::view::overview;
     let entry = ENTRIES.iter().find(|e| e.name == "split-merge").unwrap();
     for kernel in Kernel::ALL {
-        let mut scenario = entry.scenario();
-        scenario.machine.kernel = kernel;
-        let machine = Machine::build(&scenario.machine).unwrap();
-        let mut session = Session::new(Allocator::from_machine(&machine).unwrap());
-        let statements = parse_workload(scenario.workload.as_deref().unwrap_or("")).unwrap();
-        run_workload_seeded(&mut session, &statements, None, scenario.seed.unwrap_or(1)).unwrap();
+        let session = run_on(entry, kernel);
         let call = (0..session.calls().len())
             .find(|&c| {
                 session
