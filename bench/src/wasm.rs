@@ -34,7 +34,7 @@ impl Bench {
     /// subtract it as the native harness does.
     pub fn boot(&self) -> f64 {
         buddyscope_engine::alloc::Allocator::from_machine(&self.machine)
-            .map_or(0.0, |a| a.zones.len() as f64)
+            .map_or(0.0, |a| a.zones().len() as f64)
     }
 
     /// Runs the sequence once; returns the allocations that succeeded.
