@@ -446,6 +446,7 @@ impl Allocator {
     }
 
     /// Records every small part as it is now: called after any of them changes.
+    #[inline]
     pub(crate) fn note_small(&self) {
         self.recorder
             .other(|_| AllocChange::Small(Box::new(self.small())));
@@ -458,6 +459,7 @@ impl Allocator {
     }
 
     /// Records an operation on a per-cpu list.
+    #[inline]
     pub(crate) fn note_pcp(&self, zone: usize, cpu: u32, pindex: usize, op: PcpOp) {
         self.recorder.other(|_| AllocChange::Pcp {
             zone,
@@ -476,6 +478,7 @@ impl Allocator {
 impl ZoneState {
     /// Records this zone's counters and settings as they are now: called after any
     /// of them changes.
+    #[inline]
     pub(crate) fn note(&self) {
         self.recorder.other(|zone| AllocChange::Zone {
             zone: zone as usize,

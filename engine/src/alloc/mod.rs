@@ -40,6 +40,8 @@ mod rmqueue;
 mod setup;
 pub mod vmstat;
 mod watermark;
+#[cfg(test)]
+mod watermark_tests;
 
 use rmqueue::can_steal_fallback;
 pub use rmqueue::fallbacks;
@@ -195,6 +197,7 @@ impl ZoneState {
         self.free_pages_global + self.cpu_stats.iter().map(|s| s.diff).sum::<i64>()
     }
 
+    #[inline]
     fn pcp_mut(&mut self, cpu: u32) -> Option<&mut Pcp> {
         self.pcps.iter_mut().find(|p| p.cpu == cpu)
     }

@@ -233,6 +233,16 @@ impl Allocator {
                         continue;
                     }
                     let ok = crate::buddy::traced(trace, "zone_watermark_fast", |trace| {
+                        if !trace.listening() {
+                            return self.zone_watermark_fast_ok(
+                                z,
+                                order,
+                                None,
+                                ac.highest_zoneidx,
+                                flags,
+                                gfp,
+                            );
+                        }
                         let terms =
                             self.zone_watermark_fast(z, order, ac.highest_zoneidx, flags, gfp);
                         let ok = terms.ok();
@@ -300,6 +310,16 @@ impl Allocator {
     ) -> bool {
         // The test is zone_watermark_fast()'s; the decision (and its event) is
         // get_page_from_freelist()'s, the caller's frame.
+        if !trace.listening() {
+            let ok = crate::buddy::traced(trace, "zone_watermark_fast", |_| {
+                self.zone_watermark_fast_ok(z, order, Some(2), highest, flags, gfp)
+            });
+            if !ok {
+                self.zones[z].flags |= ZONE_BELOW_HIGH;
+                self.note_small();
+            }
+            return ok;
+        }
         let terms = crate::buddy::traced(trace, "zone_watermark_fast", |_| {
             self.zone_watermark_fast_at(z, order, Some(2), highest, flags, gfp)
         });

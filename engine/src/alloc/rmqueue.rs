@@ -179,7 +179,10 @@ impl Allocator {
             }
             // The list and its count change before the event that says so, so a
             // session stepping through the call shows them at it (see `journal`).
-            self.note_pcp(z, cpu, pindex, journal::PcpOp::Extend(pages.clone()));
+            // The pages are copied for the journal only while one records.
+            if self.recorder.is_on() {
+                self.note_pcp(z, cpu, pindex, journal::PcpOp::Extend(pages.clone()));
+            }
             if let Some(pcp) = self.zones[z].pcp_mut(cpu) {
                 pcp.count += refilled << order.get();
                 pcp.lists[pindex].extend(pages);

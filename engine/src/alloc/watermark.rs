@@ -92,6 +92,42 @@ impl Allocator {
         terms
     }
 
+    /// `zone_watermark_fast()`'s verdict alone, for callers whose sink keeps no
+    /// event: the order-0 shortcut (free pages less the unusable ones above the mark
+    /// plus the lowmem reserve) answers most checks without building the terms, as
+    /// in the kernel; anything else runs [`Allocator::zone_watermark_fast_at`].
+    /// Always equals `zone_watermark_fast_at(..).ok()` (tested below).
+    #[inline]
+    pub(super) fn zone_watermark_fast_ok(
+        &self,
+        z: usize,
+        order: Order,
+        mark_index: Option<u8>,
+        highest: ZoneType,
+        flags: u32,
+        gfp: Gfp,
+    ) -> bool {
+        if order.get() == 0 {
+            if let Some(zone) = self.zones.get(z) {
+                let index = mark_index.map_or((flags & af::WMARK_MASK) as usize, usize::from);
+                let mark = zone.wmark_pages(index);
+                let free_pages = zone.free_pages();
+                let reserve = zone
+                    .lowmem_reserve
+                    .get(highest.index())
+                    .copied()
+                    .unwrap_or(0);
+                let reserved = self.watermark_unusable_free(z, Order::ZERO, flags);
+                let usable = free_pages - free_pages.min(reserved);
+                if usable > mark as i64 + reserve as i64 {
+                    return true;
+                }
+            }
+        }
+        self.zone_watermark_fast_at(z, order, mark_index, highest, flags, gfp)
+            .ok()
+    }
+
     /// `__zone_watermark_unusable_free()`.
     pub(super) fn watermark_unusable_free(&self, z: usize, order: Order, flags: u32) -> i64 {
         let (highatomic, cma) = self.unusable_terms(z, flags);

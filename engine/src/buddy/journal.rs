@@ -92,11 +92,13 @@ impl Recorder {
     }
 
     /// Whether changes are being recorded.
+    #[inline]
     pub fn is_on(&self) -> bool {
         self.0.is_some()
     }
 
     /// Records a buddy change of this recorder's zone.
+    #[inline]
     pub fn buddy(&self, op: BuddyOp) {
         if let Some((journal, zone)) = &self.0 {
             journal
@@ -107,6 +109,7 @@ impl Recorder {
 
     /// Records a change of a layer above, built only when recording is on (from
     /// this recorder's part index).
+    #[inline(always)]
     pub fn other<T: Any>(&self, change: impl FnOnce(u32) -> T) {
         if let Some((journal, index)) = &self.0 {
             let change = change(*index);

@@ -39,6 +39,13 @@ pub trait TraceSink {
 
     /// The engine leaves the function it entered last.
     fn leave(&mut self) {}
+
+    /// Whether this sink keeps what it hears. `false` (the `()` sink) lets the
+    /// engine skip building what only an event would carry, such as the terms of a
+    /// watermark check; the state changes and the results stay the same.
+    fn listening(&self) -> bool {
+        true
+    }
 }
 
 /// Runs `body` as the model of kernel function `function`: the sink hears of the
@@ -55,7 +62,19 @@ pub fn traced<S: TraceSink + ?Sized, R>(
 }
 
 impl TraceSink for () {
+    #[inline(always)]
     fn emit(&mut self, _event: Event) {}
+
+    #[inline(always)]
+    fn enter(&mut self, _function: &'static str) {}
+
+    #[inline(always)]
+    fn leave(&mut self) {}
+
+    #[inline(always)]
+    fn listening(&self) -> bool {
+        false
+    }
 }
 
 impl TraceSink for Vec<Event> {
