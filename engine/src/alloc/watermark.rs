@@ -94,9 +94,11 @@ impl Allocator {
 
     /// `zone_watermark_fast()`'s verdict alone, for callers whose sink keeps no
     /// event: the order-0 shortcut (free pages less the unusable ones above the mark
-    /// plus the lowmem reserve) answers most checks without building the terms, as
-    /// in the kernel; anything else runs [`Allocator::zone_watermark_fast_at`].
-    /// Always equals `zone_watermark_fast_at(..).ok()` (tested below).
+    /// plus the lowmem reserve) answers most order-0 checks, and a higher order is
+    /// `__zone_watermark_ok()` alone (the unboosted retry is for order 0), all without
+    /// building the terms; an order-0 request that fails the shortcut runs
+    /// [`Allocator::zone_watermark_fast_at`]. Always equals
+    /// `zone_watermark_fast_at(..).ok()` (`watermark_tests` checks it over many states).
     #[inline]
     pub(super) fn zone_watermark_fast_ok(
         &self,
@@ -107,21 +109,22 @@ impl Allocator {
         flags: u32,
         gfp: Gfp,
     ) -> bool {
-        if order.get() == 0 {
-            if let Some(zone) = self.zones.get(z) {
-                let index = mark_index.map_or((flags & af::WMARK_MASK) as usize, usize::from);
-                let mark = zone.wmark_pages(index);
-                let free_pages = zone.free_pages();
-                let reserve = zone
-                    .lowmem_reserve
-                    .get(highest.index())
-                    .copied()
-                    .unwrap_or(0);
-                let reserved = self.watermark_unusable_free(z, Order::ZERO, flags);
-                let usable = free_pages - free_pages.min(reserved);
-                if usable > mark as i64 + reserve as i64 {
-                    return true;
-                }
+        if let Some(zone) = self.zones.get(z) {
+            let index = mark_index.map_or((flags & af::WMARK_MASK) as usize, usize::from);
+            let mark = zone.wmark_pages(index);
+            let free_pages = zone.free_pages();
+            if order.get() > 0 {
+                return self.zone_watermark_ok(z, order, mark, highest, flags, free_pages);
+            }
+            let reserve = zone
+                .lowmem_reserve
+                .get(highest.index())
+                .copied()
+                .unwrap_or(0);
+            let reserved = self.watermark_unusable_free(z, Order::ZERO, flags);
+            let usable = free_pages - free_pages.min(reserved);
+            if usable > mark as i64 + reserve as i64 {
+                return true;
             }
         }
         self.zone_watermark_fast_at(z, order, mark_index, highest, flags, gfp)
