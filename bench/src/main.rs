@@ -7,11 +7,17 @@
 //!   writes target/bench/scale.json.
 //! - `buddyscope-bench series` measures the timeline's series (`session::series`):
 //!   bytes per call at 10 k to 10 M calls, recording cost, view and SVG time.
+//! - `buddyscope-bench sample pcp|mixed|fragmentation [--tracing]` times one run
+//!   of a workload (after a warm-up run, the boot untimed) and prints it as one line
+//!   of JSON: scripts/bench.mjs interleaves these with wasm samples.
 //! - `buddyscope-bench summary` reads native.json and browser.json (from
-//!   scripts/bench.mjs), prints one table and writes target/bench/summary.json.
+//!   scripts/bench.mjs), prints issue 18's budget table (each key's figure, min /
+//!   median / max where it has samples, budget, holds or misses) and writes
+//!   target/bench/summary.json.
 //!
-//! The harness: one warm-up run, then samples until both 5 samples and 1 s are
-//! reached (at most 50); the figure is the fastest sample. Memory is measured by a counting
+//! The harness for the tables: one warm-up run, then samples until both 5 samples
+//! and 1 s are reached (at most 50); the figure is the fastest sample.
+//! `engine_vs_peer_ratio` is instead the median of interleaved engine/peer pairs. Memory is measured by a counting
 //! global allocator: the live heap bytes the engine holds.
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -727,5 +733,69 @@ fn main() {
             eprintln!("usage: buddyscope-bench native [--quick] | scale | summary | series | sample pcp|mixed|fragmentation [--tracing] | profile [pcp|mixed|fragmentation]");
             std::process::exit(2);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BROWSER: &str = r#"{
+  "tti_ms": 247.8,
+  "tti_ms_range": [
+    191.9,
+    247.8,
+    283.8
+  ],
+  "workload_10m_ms": null,
+  "workload_10m_ms_refused": "the page ran 1000000 of the workload's 10000000 operations (notice: \"Opened the shared link\")",
+  "wasm_gz_bytes": 834919
+}"#;
+
+    #[test]
+    fn the_summary_reads_numbers_ranges_and_refusals() {
+        assert_eq!(number(BROWSER, "tti_ms"), Some(247.8));
+        assert_eq!(number(BROWSER, "workload_10m_ms"), None);
+        assert_eq!(number(BROWSER, "wasm_gz_bytes"), Some(834919.0));
+        assert_eq!(
+            numbers(BROWSER, "tti_ms_range"),
+            Some(vec![191.9, 247.8, 283.8])
+        );
+        assert_eq!(numbers(BROWSER, "tti_ms"), None);
+        assert_eq!(
+            string(BROWSER, "workload_10m_ms_refused").as_deref(),
+            Some("the page ran 1000000 of the workload's 10000000 operations (notice: \"Opened the shared link\")")
+        );
+        assert_eq!(string(BROWSER, "tti_ms"), None);
+    }
+
+    #[test]
+    fn budgets_hold_at_their_bound_and_miss_past_it() {
+        assert_eq!(Budget::AtLeast(10.0).holds(Some(10.0)), Some(true));
+        assert_eq!(Budget::AtLeast(10.0).holds(Some(7.7)), Some(false));
+        assert_eq!(Budget::AtMost(16.0).holds(Some(16.0)), Some(true));
+        assert_eq!(Budget::AtMost(16.0).holds(Some(17.1)), Some(false));
+        assert_eq!(Budget::AtMost(5000.0).holds(None), None);
+        assert_eq!(Budget::None.holds(Some(1.0)), None);
+    }
+
+    #[test]
+    fn the_median_of_an_even_count_is_the_mean_of_the_middle_two() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert!(median(&[]).is_nan());
+    }
+
+    #[test]
+    fn a_json_string_escapes_quotes_backslashes_and_controls() {
+        assert_eq!(json_str("a \"b\" \\ c\n"), r#""a \"b\" \\ c\n""#);
+    }
+
+    #[test]
+    fn sample_names_a_wrong_argument() {
+        let err = sample(&["pcpp".to_string()]).unwrap_err();
+        assert!(err.contains("`pcpp`"), "{err}");
+        let err = sample(&[]).unwrap_err();
+        assert!(err.contains("name a workload"), "{err}");
     }
 }
