@@ -1,9 +1,14 @@
 // The browser half of scripts/bench.sh: the engine workloads compiled to wasm and
-// timed in headless Chromium (the same sequences the native harness times), and the
+// timed in headless Chromium (the same sequences the native harness times), with
+// `wasm_vs_native_ratio` from native and wasm samples interleaved in this one run
+// (the native ones from `buddyscope-bench sample pcp`, one process a sample); and the
 // page itself: time to interactive, address-space redraw at 4 Mi and 64 Mi pages,
-// step latency, a 1 M-operation workload, the gzipped wasm. Writes
-// target/bench/browser.json. Medians; `--quick` takes fewer samples.
-import { mkdir, readdir, readFile, writeFile, cp } from 'node:fs/promises';
+// step latency, 1 M- and 10 M-operation workloads (with the wasm memory each needs),
+// the gzipped wasm. Writes target/bench/browser.json: each page figure as its median
+// with `KEY_range` [min, median, max] and `KEY_samples`. `--quick` takes fewer samples.
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -11,13 +16,63 @@ import { serve } from '../e2e/server.mjs';
 import { launch } from '../e2e/browser.mjs';
 import { SIXTEEN_GIB, drawMs, stepLatency } from '../e2e/measure.mjs';
 
+// stepLatency's measurement (click to the first animation frame after the step counter
+// changed, the counter polled with setTimeout(0)), split in two: `work`, click to the
+// counter's change (the page's handler, the engine and the DOM update; timed by a
+// MutationObserver, so exact rather than at the next poll), and `frame`, from then to
+// the next requestAnimationFrame callback (the poll's delay and the wait for the
+// browser's frame).
+function stepSplit(page, name) {
+  return page.evaluate(async (name) => {
+    const counter = document.getElementById('step-counter');
+    const before = counter.textContent;
+    const button = [...document.querySelectorAll('button')].find((b) => b.getAttribute('aria-label') === name);
+    let changed;
+    const observer = new MutationObserver(() => {
+      if (changed === undefined && counter.textContent !== before) changed = performance.now();
+    });
+    observer.observe(counter, { childList: true, characterData: true, subtree: true });
+    const start = performance.now();
+    button.click();
+    while (counter.textContent === before) {
+      await new Promise((ok) => setTimeout(ok, 0));
+    }
+    observer.disconnect();
+    changed ??= performance.now();
+    await new Promise((ok) => requestAnimationFrame(() => ok()));
+    const end = performance.now();
+    return { total: end - start, work: changed - start, frame: end - changed };
+  }, name);
+}
+
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'target', 'bench');
 const quick = process.argv.includes('--quick');
 // `--engine-only`: just the wasm engine workloads (for profiling; browser.json is not written).
 const REPS = quick ? 3 : 7;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+// The median (the mean of the middle two for an even count).
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+};
+const range = (xs) => [Math.min(...xs), median(xs), Math.max(...xs)];
 const results = {};
+// A page figure: its median, [min, median, max] and every sample.
+function figure(key, samples) {
+  results[key] = median(samples);
+  results[`${key}_range`] = range(samples);
+  results[`${key}_samples`] = samples;
+}
+const spread = (xs) => range(xs).map((x) => x.toFixed(1)).join(' / ');
+const NATIVE_BENCH = join(ROOT, 'target', 'release', 'buddyscope-bench');
+const run = promisify(execFile);
+
+/** One native sample of `workload` in its own process (`buddyscope-bench sample`). */
+async function nativeSample(workload) {
+  const { stdout } = await run(NATIVE_BENCH, ['sample', workload]);
+  return JSON.parse(stdout);
+}
 
 function say(name, value, unit, target) {
   const verdict = target === undefined ? '' : value <= target ? `  (target <= ${target}: met)` : `  (target <= ${target}: MISSED)`;
@@ -41,6 +96,19 @@ cpus = "1"
 [workload]
 script = "alloc a order=0 count=2000"
 `;
+// 10 M operations on the same machine: ten \`generate steady\` statements of 1 M each
+// (each holds 4% of memory, so 40% is live at the end, as in the 1 M run).
+const TEN_MILLION = `version = 1
+[machine]
+thp = "never"
+[[machine.nodes]]
+memory = ["0x1000000-0x40ffffff"]
+cpus = "0-1"
+[workload]
+seed = 1
+script = """
+${'generate steady ops=1000000 max_order=3 fill=4\n'.repeat(10)}"""
+`;
 const MILLION = `version = 1
 [machine]
 thp = "never"
@@ -52,8 +120,24 @@ seed = 1
 script = "generate steady ops=1000000 max_order=3 fill=40"
 `;
 
+// Keeps the page's wasm memory where the benchmark can read its size
+// (\`window.__benchWasmMemory\`), by wrapping WebAssembly's instantiation.
+const CAPTURE_MEMORY = () => {
+  const keep = (result) => {
+    const exports = (result.instance ?? result).exports;
+    if (exports?.memory) window.__benchWasmMemory = exports.memory;
+    return result;
+  };
+  const streaming = WebAssembly.instantiateStreaming;
+  const plain = WebAssembly.instantiate;
+  if (streaming) WebAssembly.instantiateStreaming = (...a) => streaming(...a).then(keep);
+  WebAssembly.instantiate = (...a) => plain(...a).then(keep);
+};
+const wasmHeap = (page) => page.evaluate(() => window.__benchWasmMemory?.buffer.byteLength ?? null);
+
 async function loadPage(context, url, timeout = 180000) {
   const page = await context.newPage();
+  await page.addInitScript(CAPTURE_MEMORY);
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(url);
@@ -72,7 +156,7 @@ async function redraws(page, fitPattern) {
     await page.waitForFunction((p) => new RegExp(p).test(document.getElementById('zoom-scale').textContent), fitPattern);
     fit.push(await drawMs(page));
   }
-  return median(fit);
+  return fit;
 }
 
 const BENCH_HTML = `<!doctype html><meta charset="utf-8"><title>engine bench</title>
@@ -92,6 +176,18 @@ window.timeWorkload = (workload, ops, pages, tracing, reps) => {
   // The fastest sample, as the native harness reports: the least disturbed by
   // whatever else the machine is doing.
   return Math.min(...runs) - Math.min(...boots);
+};
+// For the interleaved ratio: one Bench, warmed up once; each sample boots untimed
+// and times the sequence alone, as \`buddyscope-bench sample\` does.
+window.pairBench = (workload, ops, pages) => {
+  window.pair = new Bench(workload, ops, pages);
+  for (let i = 0; i < 3; i++) { window.pair.prepare(); window.pair.run_booted(false); }
+};
+window.pairSample = () => {
+  if (!window.pair.prepare()) throw new Error('the benchmark machine does not boot');
+  const t = performance.now();
+  const allocations = window.pair.run_booted(false);
+  return { ms: performance.now() - t, allocations };
 };
 </script>`;
 
@@ -119,56 +215,126 @@ async function main() {
       say(`wasm ${names[w]}, tracing off (native ${nat.engine_ms.toFixed(1)})`, off, 'ms');
       say(`wasm ${names[w]}, tracing on (native ${nat.traced_ms.toFixed(1)})`, on, 'ms');
       results.wasm_workloads.push({ workload: names[w], wasm_ms: off, wasm_traced_ms: on, native_ms: nat.engine_ms });
-      if (w === 0) results.wasm_pcp_ns_per_op = (off * 1e6) / OPS;
+      if (w === 0) {
+        results.wasm_pcp_ns_per_op = (off * 1e6) / OPS;
+        results.wasm_fastest_ratio = off / nat.engine_ms;
+      }
     }
+
+    // wasm_vs_native_ratio: native, wasm, native, wasm, ... in this one run; the
+    // median of each pair's wasm / native.
+    const PAIRS = quick ? 9 : 15;
+    await page.evaluate(([o, p]) => window.pairBench(0, o, p), [OPS, PAGES]);
+    await nativeSample('pcp'); // warm the file cache for the first timed spawn
+    const pairs = [];
+    for (let i = 0; i < PAIRS; i++) {
+      const n = await nativeSample('pcp');
+      const w = await page.evaluate(() => window.pairSample());
+      if (n.allocations !== w.allocations || n.ops !== OPS || n.pages !== PAGES || n.tracing !== false) {
+        throw new Error(`native and wasm ran different work: ${JSON.stringify(n)} vs ${JSON.stringify(w)}`);
+      }
+      pairs.push({ native_ms: n.ms, wasm_ms: w.ms, ratio: w.ms / n.ms });
+    }
+    await page.evaluate(() => window.pair.free());
+    results.wasm_vs_native_pairs = pairs;
+    figure('wasm_vs_native_ratio', pairs.map((p) => p.ratio));
+    console.log(`\nwasm / native, order-0 pairs, tracing off, ${PAIRS} interleaved pairs (native ms, wasm ms, ratio):`);
+    console.log(pairs.map((p) => `  ${p.native_ms.toFixed(1)} ${p.wasm_ms.toFixed(1)} ${p.ratio.toFixed(2)}`).join('\n'));
+    console.log(`  ratio min / median / max: ${spread(pairs.map((p) => p.ratio))}`);
     await page.close();
     if (process.argv.includes('--engine-only')) return;
 
-    // 2. The page.
-    console.log('\nThe page (release build, headless Chromium), median');
-    const tti = [];
+    // 2. The page. Medians, with min / median / max.
+    console.log('\nThe page (release build, headless Chromium): median (min / median / max)');
+    const tti = [], wasmLoaded = [];
     for (let i = 0; i < REPS; i++) {
       const p = await loadPage(context, siteServer.url);
       tti.push(await p.evaluate(() => performance.getEntriesByName('buddyscope-interactive')[0]?.startTime ?? NaN));
+      // Where the time goes: the wasm's download ends at responseEnd; the rest is
+      // compiling it, running the default scenario and the first render.
+      wasmLoaded.push(await p.evaluate(() => performance.getEntriesByType('resource').find((r) => r.name.endsWith('.wasm'))?.responseEnd ?? NaN));
       await p.close();
     }
-    results.tti_ms = median(tti);
-    say('time to interactive, default scenario', results.tti_ms, 'ms');
+    figure('tti_ms', tti);
+    results.tti_wasm_loaded_ms_range = range(wasmLoaded);
+    say(`time to interactive, default scenario (${spread(tti)})`, results.tti_ms, 'ms', 150);
+    console.log(`    of which until the wasm is downloaded ${spread(wasmLoaded)}`);
 
     const big = await loadPage(context, siteServer.url + link(SIXTEEN_GIB, 100));
-    results.redraw_4mi_ms = await redraws(big, '^8 pages a pixel');
-    say('address-space redraw, 16 GiB (4 Mi pages)', results.redraw_4mi_ms, 'ms', 16);
-    const into = [], over = [], back = [];
+    figure('redraw_4mi_ms', await redraws(big, '^8 pages a pixel'));
+    say(`address-space redraw, 16 GiB (${spread(results.redraw_4mi_ms_samples)})`, results.redraw_4mi_ms, 'ms', 8);
+    const steps = { step_forward_ms: [], step_over_ms: [], step_back_ms: [] };
+    const stepNames = { step_forward_ms: 'Step forward', step_over_ms: 'Step over', step_back_ms: 'Step back' };
+    const splits = { step_forward_ms: [], step_over_ms: [], step_back_ms: [] };
     for (let i = 0; i < REPS; i++) {
-      into.push(await stepLatency(big, 'Step forward'));
-      over.push(await stepLatency(big, 'Step over'));
-      back.push(await stepLatency(big, 'Step back'));
+      for (const key of Object.keys(steps)) {
+        const split = await stepSplit(big, stepNames[key]);
+        steps[key].push(split.total);
+        splits[key].push(split);
+      }
     }
-    results.step_latency_ms = Math.max(median(into), median(over), median(back));
-    say('step forward, 16 GiB', median(into), 'ms', 50);
-    say('step over, 16 GiB', median(over), 'ms', 50);
-    say('step back, 16 GiB', median(back), 'ms', 50);
+    let worst;
+    for (const key of Object.keys(steps)) {
+      figure(key, steps[key]);
+      results[`${key}_work_range`] = range(splits[key].map((x) => x.work));
+      results[`${key}_frame_range`] = range(splits[key].map((x) => x.frame));
+      say(`${stepNames[key].toLowerCase()}, 16 GiB (${spread(steps[key])})`, results[key], 'ms', 16);
+      console.log(`    of which click to counter changed ${spread(splits[key].map((x) => x.work))}, then to the next frame ${spread(splits[key].map((x) => x.frame))}`);
+      if (worst === undefined || results[key] > results[worst]) worst = key;
+    }
+    // The worst of the three medians; its range is that kind's.
+    figure('step_latency_ms', steps[worst]);
+    results.step_latency_worst = stepNames[worst];
     await big.close();
 
     const sparse = await loadPage(context, siteServer.url + link(SPARSE_256_GIB));
-    results.redraw_64mi_ms = await redraws(sparse, 'pages a pixel');
-    say('address-space redraw, 256 GiB of address space (64 Mi pages)', results.redraw_64mi_ms, 'ms');
+    figure('redraw_64mi_ms', await redraws(sparse, 'pages a pixel'));
+    say(`address-space redraw, 256 GiB of address space (${spread(results.redraw_64mi_ms_samples)})`, results.redraw_64mi_ms, 'ms');
     await sparse.close();
 
-    const million = [];
-    for (let i = 0; i < (quick ? 1 : 3); i++) {
-      const p = await loadPage(context, siteServer.url + link(MILLION));
-      const counter = await p.locator('#step-counter').textContent();
-      if (!/of \d+/.test(counter)) throw new Error(`the 1 M workload did not load: ${counter}`);
-      million.push(await p.evaluate(() => performance.getEntriesByName('buddyscope-interactive')[0]?.startTime ?? NaN));
-      const far = [];
-      for (let j = 0; j < REPS; j++) far.push(await stepLatency(p, 'Step back'));
-      results.step_back_1m_ms = median(far);
-      await p.close();
+    // A long workload loaded from a link, run to the end: load time minus the
+    // default scenario's (median), the wasm memory after it, and the operations the
+    // page ran (its notice says how many), so a page that stops the workload at its
+    // limit is reported as refused, not timed.
+    async function workload(key, text, ops, runs) {
+      const loads = [], heaps = [];
+      let refused = null;
+      for (let i = 0; i < runs && refused === null; i++) {
+        const p = await loadPage(context, siteServer.url + link(text));
+        const notice = (await p.locator('#notice').textContent().catch(() => '')) ?? '';
+        const ran = /(\d[\d,]*) operations/.exec(notice);
+        const count = ran ? Number(ran[1].replaceAll(',', '')) : NaN;
+        if (/\berror\b/.test((await p.locator('#notice').getAttribute('class').catch(() => '')) ?? '')) {
+          refused = `the page refused the workload: ${notice}`;
+        } else if (count !== ops) {
+          refused = `the page ran ${Number.isNaN(count) ? 'an unknown number of' : count} of the workload's ${ops} operations (notice: "${notice}"): its operation limit (limits::PAGE_OPERATIONS_MAX) is below ${ops}`;
+        } else {
+          loads.push(await p.evaluate(() => performance.getEntriesByName('buddyscope-interactive')[0]?.startTime ?? NaN));
+          heaps.push(await wasmHeap(p));
+          if (key === 'workload_1m_ms' && i === 0) {
+            const far = [];
+            for (let j = 0; j < REPS; j++) far.push(await stepLatency(p, 'Step back'));
+            figure('step_back_1m_ms', far);
+          }
+        }
+        await p.close();
+      }
+      const heapKey = key.replace('_ms', '_heap_bytes');
+      if (refused !== null) {
+        results[key] = null;
+        results[`${key}_refused`] = refused;
+        results[heapKey] = null;
+        console.log(`${key}: refused: ${refused}`);
+        return;
+      }
+      figure(key, loads.map((x) => x - results.tti_ms));
+      results[heapKey] = Math.max(...heaps);
+      say(`${ops / 1e6} M-operation workload to the end (${spread(results[`${key}_samples`])})`, results[key], 'ms', key === 'workload_10m_ms' ? 5000 : undefined);
+      console.log(`${''.padEnd(4)}wasm memory after it: ${(results[heapKey] / 2 ** 20).toFixed(0)} MiB`);
     }
-    results.workload_1m_ms = median(million) - results.tti_ms;
-    say('1 M-operation workload run to the end (load minus default load)', results.workload_1m_ms, 'ms', 2000);
-    say('step back at the end of the 1 M-operation run', results.step_back_1m_ms, 'ms', 50);
+    await workload('workload_1m_ms', MILLION, 1_000_000, quick ? 1 : 3);
+    if (results.step_back_1m_ms !== undefined) say('step back at the end of the 1 M-operation run', results.step_back_1m_ms, 'ms');
+    await workload('workload_10m_ms', TEN_MILLION, 10_000_000, quick ? 1 : 3);
 
     const wasm = (await readdir(join(ROOT, 'dist'))).find((f) => f.endsWith('.wasm'));
     const bytes = await readFile(join(ROOT, 'dist', wasm));

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Runs every benchmark and prints one table (docs/performance.md explains it):
-#   1. the engine natively beside buddy_system_allocator, scale and growth
+#   1. the engine natively beside buddy_system_allocator (fastest samples, and
+#      interleaved engine/peer pairs for engine_vs_peer_ratio), scale and growth
 #      (bench/src/main.rs) -> target/bench/native.json;
-#   2. the same engine workloads compiled to wasm and run in headless Chromium, and
-#      the page itself (time to interactive, redraws, step latency, a 1 M-operation
-#      workload) -> target/bench/browser.json (scripts/bench.mjs);
-#   3. the summary table and target/bench/summary.json.
+#   2. the same engine workloads compiled to wasm and run in headless Chromium, wasm
+#      and native (`buddyscope-bench sample pcp`) samples interleaved for
+#      wasm_vs_native_ratio, and the page itself (time to interactive, redraws, step
+#      latency, 1 M- and 10 M-operation workloads) -> target/bench/browser.json
+#      (scripts/bench.mjs);
+#   3. issue 18's budget table (budget, holds or misses, min / median / max) and
+#      target/bench/summary.json.
 # Not part of the test command: benchmarks are measurements, not pass/fail tests.
 # `--quick` takes fewer samples.
 set -euo pipefail

@@ -182,9 +182,15 @@ impl TraceSink for Recorder {
 /// Runs a sequence on a freshly booted engine; returns how many allocations
 /// succeeded (so the work cannot be optimised away).
 pub fn run_engine(machine: &Machine, ops: &[Op], tracing: bool) -> u64 {
-    let Ok(mut allocator) = Allocator::from_machine(machine) else {
+    let Ok(allocator) = Allocator::from_machine(machine) else {
         return 0;
     };
+    run_booted(allocator, ops, tracing)
+}
+
+/// Runs a sequence on an engine already booted (`Allocator::from_machine`), so a
+/// sample can time the sequence alone; returns how many allocations succeeded.
+pub fn run_booted(mut allocator: Allocator, ops: &[Op], tracing: bool) -> u64 {
     let kernel = Gfp(0xcc0);
     let movable = Gfp(0x100cca);
     let mut blocks: Vec<Option<(u64, u32)>> = Vec::with_capacity(ops.len());

@@ -7,11 +7,17 @@
 //!   writes target/bench/scale.json.
 //! - `buddyscope-bench series` measures the timeline's series (`session::series`):
 //!   bytes per call at 10 k to 10 M calls, recording cost, view and SVG time.
+//! - `buddyscope-bench sample pcp|mixed|fragmentation [--tracing]` times one run
+//!   of a workload (after a warm-up run, the boot untimed) and prints it as one line
+//!   of JSON: scripts/bench.mjs interleaves these with wasm samples.
 //! - `buddyscope-bench summary` reads native.json and browser.json (from
-//!   scripts/bench.mjs), prints one table and writes target/bench/summary.json.
+//!   scripts/bench.mjs), prints issue 18's budget table (each key's figure, min /
+//!   median / max where it has samples, budget, holds or misses) and writes
+//!   target/bench/summary.json.
 //!
-//! The harness: one warm-up run, then samples until both 5 samples and 1 s are
-//! reached (at most 50); the figure is the fastest sample. Memory is measured by a counting
+//! The harness for the tables: one warm-up run, then samples until both 5 samples
+//! and 1 s are reached (at most 50); the figure is the fastest sample.
+//! `engine_vs_peer_ratio` is instead the median of interleaved engine/peer pairs. Memory is measured by a counting
 //! global allocator: the live heap bytes the engine holds.
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -19,7 +25,7 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use buddyscope_bench::{machine, run_engine, run_peer, sequence, server, Workload};
+use buddyscope_bench::{machine, run_booted, run_engine, run_peer, sequence, server, Op, Workload};
 use buddyscope_engine::alloc::Allocator;
 use buddyscope_engine::machine::Machine;
 
@@ -106,7 +112,11 @@ fn native(quick: bool) -> String {
             workload.name()
         ));
         if workload == Workload::Pcp {
-            let _ = writeln!(json, "  \"engine_vs_peer_ratio\": {:.3},", peer / engine);
+            let _ = writeln!(
+                json,
+                "  \"engine_vs_peer_fastest_ratio\": {:.3},",
+                peer / engine
+            );
             let _ = writeln!(
                 json,
                 "  \"pcp_engine_ns_per_op\": {:.1},",
@@ -115,6 +125,7 @@ fn native(quick: bool) -> String {
         }
     }
     let _ = writeln!(json, "  \"workloads\": [\n{}\n  ],", rows.join(",\n"));
+    engine_vs_peer(&booted, quick, &mut json);
 
     scale(&mut json);
 
@@ -133,6 +144,112 @@ fn native(quick: bool) -> String {
     let _ = writeln!(json, "  \"growth\": [\n{}\n  ]", growth.join(",\n"));
     json.push_str("}\n");
     json
+}
+
+/// The median of `samples` (the mean of the middle two for an even count); NaN if
+/// there are none.
+fn median(samples: &[f64]) -> f64 {
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    match n {
+        0 => f64::NAN,
+        _ if n % 2 == 1 => sorted.get(n / 2).copied().unwrap_or(f64::NAN),
+        _ => match (sorted.get(n / 2 - 1), sorted.get(n / 2)) {
+            (Some(a), Some(b)) => (a + b) / 2.0,
+            _ => f64::NAN,
+        },
+    }
+}
+
+/// Milliseconds of one run of `ops` on a freshly booted engine, the boot
+/// (`Allocator::from_machine`) done before the clock starts; and the allocations
+/// that succeeded.
+fn engine_sample(booted: &Machine, ops: &[Op], tracing: bool) -> (f64, u64) {
+    let Ok(allocator) = Allocator::from_machine(booted) else {
+        return (f64::NAN, 0);
+    };
+    let t = Instant::now();
+    let ok = std::hint::black_box(run_booted(allocator, ops, tracing));
+    (t.elapsed().as_secs_f64() * 1e3, ok)
+}
+
+/// `engine_vs_peer_ratio` as issue 18 defines it: order-0 pairs, tracing off,
+/// engine and peer run one after the other (engine, peer, engine, peer, ...), each
+/// pair's peer time / engine time, the median of those ratios. Interleaving puts
+/// both sides of a pair under the same load from the rest of the machine.
+fn engine_vs_peer(booted: &Machine, quick: bool, json: &mut String) {
+    let ops = sequence(Workload::Pcp, OPS, PAGES, 1);
+    let pairs = if quick { 9 } else { 15 };
+    // Warm-up: one run of each.
+    std::hint::black_box(engine_sample(booted, &ops, false));
+    std::hint::black_box(run_peer(PAGES, &ops));
+    let mut rows = Vec::new();
+    let mut ratios = Vec::new();
+    for _ in 0..pairs {
+        let (engine, _) = engine_sample(booted, &ops, false);
+        let t = Instant::now();
+        std::hint::black_box(run_peer(PAGES, &ops));
+        let peer = t.elapsed().as_secs_f64() * 1e3;
+        let ratio = peer / engine;
+        ratios.push(ratio);
+        rows.push(format!(
+            "    {{\"engine_ms\": {engine:.3}, \"peer_ms\": {peer:.3}, \"ratio\": {ratio:.3}}}"
+        ));
+    }
+    let ratio = median(&ratios);
+    let low = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+    let high = ratios.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    println!(
+        "\nEngine vs peer, order-0 pairs, tracing off, {pairs} interleaved pairs: peer/engine min {low:.2}, median {ratio:.2}, max {high:.2}"
+    );
+    let _ = writeln!(json, "  \"engine_vs_peer_ratio\": {ratio:.3},");
+    let _ = writeln!(
+        json,
+        "  \"engine_vs_peer_ratios\": [{}],",
+        ratios
+            .iter()
+            .map(|r| format!("{r:.3}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let _ = writeln!(
+        json,
+        "  \"engine_vs_peer_pairs\": [\n{}\n  ],",
+        rows.join(",\n")
+    );
+}
+
+/// `buddyscope-bench sample WORKLOAD [--tracing]`: one timed run of the workload
+/// the wasm benchmark runs (1 M operations, the 1 GiB machine), after one warm-up
+/// run, the boot untimed; prints it as one line of JSON. scripts/bench.mjs calls it
+/// between wasm samples so native and wasm samples interleave in one run.
+fn sample(args: &[String]) -> Result<String, String> {
+    let mut workload = None;
+    let mut tracing = false;
+    for arg in args {
+        match arg.as_str() {
+            "--tracing" => tracing = true,
+            "pcp" => workload = Some(Workload::Pcp),
+            "mixed" => workload = Some(Workload::Mixed),
+            "fragmentation" => workload = Some(Workload::Fragmentation),
+            other => {
+                return Err(format!(
+                    "sample: unknown argument `{other}` (a workload: pcp, mixed or fragmentation; or --tracing)"
+                ))
+            }
+        }
+    }
+    let workload = workload.ok_or("sample: name a workload: pcp, mixed or fragmentation")?;
+    let booted = Machine::build(&machine(PAGES))
+        .map_err(|e| format!("the benchmark machine does not build: {e}"))?;
+    let ops = sequence(workload, OPS, PAGES, 1);
+    std::hint::black_box(engine_sample(&booted, &ops, tracing));
+    let (ms, ok) = engine_sample(&booted, &ops, tracing);
+    Ok(format!(
+        "{{\"workload\": \"{}\", \"ops\": {OPS}, \"pages\": {PAGES}, \"tracing\": {tracing}, \"allocations\": {ok}, \"ms\": {ms:.3}}}",
+        workload.name()
+    ))
 }
 
 /// Machine build and boot, and the engine's heap right after boot, for 1 GiB to
@@ -250,6 +367,39 @@ fn number(json: &str, key: &str) -> Option<f64> {
     rest[..end].parse().ok()
 }
 
+/// The numbers of the array after `"key":` in a flat JSON text, if any.
+fn numbers(json: &str, key: &str) -> Option<Vec<f64>> {
+    let at = json.find(&format!("\"{key}\""))?;
+    let rest = json[at..].split_once(':')?.1.trim_start();
+    let inner = rest.strip_prefix('[')?;
+    let inner = &inner[..inner.find(']')?];
+    inner
+        .split(',')
+        .map(|x| x.trim().parse().ok())
+        .collect::<Option<Vec<f64>>>()
+}
+
+/// The string after `"key":` in a flat JSON text, if any (escapes kept as written,
+/// but for `\"`).
+fn string(json: &str, key: &str) -> Option<String> {
+    let at = json.find(&format!("\"{key}\""))?;
+    let rest = json[at..].split_once(':')?.1.trim_start();
+    let body = rest.strip_prefix('"')?;
+    let mut out = String::new();
+    let mut escaped = false;
+    for c in body.chars() {
+        match (escaped, c) {
+            (false, '\\') => escaped = true,
+            (false, '"') => return Some(out),
+            (_, c) => {
+                escaped = false;
+                out.push(c);
+            }
+        }
+    }
+    None
+}
+
 /// Byte counts as whole numbers, everything else to three decimals.
 fn fmt_value(key: &str, value: f64) -> String {
     if key.ends_with("_bytes") {
@@ -257,6 +407,63 @@ fn fmt_value(key: &str, value: f64) -> String {
     } else {
         format!("{value:.3}")
     }
+}
+
+/// A key's budget (issue 18's table).
+#[derive(Clone, Copy)]
+enum Budget {
+    AtLeast(f64),
+    AtMost(f64),
+    None,
+}
+
+impl Budget {
+    fn shown(self) -> String {
+        match self {
+            Budget::AtLeast(b) => format!(">= {b}"),
+            Budget::AtMost(b) => format!("<= {b}"),
+            Budget::None => "-".to_string(),
+        }
+    }
+    /// Whether `value` holds the budget; `None` when there is no value or no budget.
+    fn holds(self, value: Option<f64>) -> Option<bool> {
+        let v = value?;
+        match self {
+            Budget::AtLeast(b) => Some(v >= b),
+            Budget::AtMost(b) => Some(v <= b),
+            Budget::None => None,
+        }
+    }
+}
+
+/// One row of the summary.
+struct Row {
+    key: &'static str,
+    value: Option<f64>,
+    /// min, median, max of the samples, where the figure has several.
+    range: Option<Vec<f64>>,
+    budget: Budget,
+    /// Which figure of the samples the value is, and what it measures.
+    what: &'static str,
+    /// Why there is no value, when there is none.
+    refused: Option<String>,
+}
+
+fn json_str(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 fn summary() -> Result<(), String> {
@@ -267,92 +474,203 @@ fn summary() -> Result<(), String> {
     };
     let native = read("native.json")?;
     let browser = read("browser.json")?;
-    let pcp_ns = number(&native, "pcp_engine_ns_per_op");
-    let wasm_ns = number(&browser, "wasm_pcp_ns_per_op");
-    let ratio = match (wasm_ns, pcp_ns) {
-        (Some(w), Some(n)) if n > 0.0 => Some(w / n),
-        _ => None,
+    let peer_ratios = numbers(&native, "engine_vs_peer_ratios");
+    let spread = |xs: Vec<f64>| {
+        let low = xs.iter().copied().fold(f64::INFINITY, f64::min);
+        let high = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        vec![low, median(&xs), high]
     };
-    let rows: [(&str, Option<f64>, &str, &str); 9] = [
-        (
-            "engine_vs_peer_ratio",
-            number(&native, "engine_vs_peer_ratio"),
-            ">= 2",
-            "peer time / engine time, order-0 pairs, tracing off",
-        ),
-        (
+    let page = |key: &'static str, budget: Budget, what: &'static str| Row {
+        key,
+        value: number(&browser, key),
+        range: numbers(&browser, &format!("{key}_range")),
+        budget,
+        what,
+        refused: string(&browser, &format!("{key}_refused")),
+    };
+    let plain = |key: &'static str, json: &str, budget: Budget, what: &'static str| Row {
+        key,
+        value: number(json, key),
+        range: None,
+        budget,
+        what,
+        refused: None,
+    };
+    let rows = [
+        Row {
+            key: "engine_vs_peer_ratio",
+            value: number(&native, "engine_vs_peer_ratio"),
+            range: peer_ratios.map(spread),
+            budget: Budget::AtLeast(10.0),
+            what: "peer time / engine time, 1 M order-0 alloc+free ops, tracing off; median of the interleaved pairs' ratios",
+            refused: None,
+        },
+        page(
             "wasm_vs_native_ratio",
-            ratio,
-            "<= 1.5",
-            "order-0 pairs, wasm in Chromium / native",
+            Budget::AtMost(1.3),
+            "order-0 pairs, wasm in Chromium / native, samples interleaved in one run; median of the pair ratios",
         ),
-        (
+        plain(
             "bytes_per_page",
-            number(&native, "bytes_per_page"),
-            "<= 1",
-            "engine heap per page right after boot (largest of 1 GiB-4 TiB)",
+            &native,
+            Budget::AtMost(1.0),
+            "engine heap per page right after boot, largest of 1 GiB-4 TiB (one measurement each)",
         ),
-        (
-            "init_64g_ms",
-            number(&native, "init_64g_ms"),
-            "-",
-            "machine build + boot free lists, 64 GiB",
-        ),
-        (
+        plain(
             "init_4t_ms",
-            number(&native, "init_4t_ms"),
-            "<= 1000",
-            "machine build + boot free lists, 4 TiB on 8 nodes",
+            &native,
+            Budget::AtMost(1000.0),
+            "machine build + boot free lists, 4 TiB on 8 nodes, native (one measurement)",
         ),
-        (
+        page(
             "redraw_4mi_ms",
-            number(&browser, "redraw_4mi_ms"),
-            "<= 16",
-            "address-space redraw, 16 GiB machine (4 Mi pages)",
+            Budget::AtMost(8.0),
+            "address-space redraw, 16 GiB machine, whole machine in view; median",
         ),
-        (
+        page(
             "step_latency_ms",
-            number(&browser, "step_latency_ms"),
-            "<= 50",
-            "worst of the step forward, over and back medians, 16 GiB machine",
+            Budget::AtMost(16.0),
+            "worst of the step forward / over / back medians, click to painted frame, 16 GiB",
         ),
-        (
+        page(
+            "workload_10m_ms",
+            Budget::AtMost(5000.0),
+            "10 M-operation workload run to the end in the page (load minus default load); median",
+        ),
+        page(
             "workload_1m_ms",
-            number(&browser, "workload_1m_ms"),
-            "<= 2000",
-            "1 M-operation workload run to the end in the page",
+            Budget::None,
+            "1 M-operation workload run to the end in the page (load minus default load); median",
         ),
-        (
+        page(
+            "tti_ms",
+            Budget::AtMost(150.0),
+            "time to interactive, default scenario; median",
+        ),
+        page(
             "wasm_gz_bytes",
-            number(&browser, "wasm_gz_bytes"),
-            "<= 600000",
-            "the page's wasm, gzipped",
+            Budget::AtMost(600_000.0),
+            "the page's wasm, gzipped (one measurement)",
         ),
     ];
     println!(
-        "\n{:<22} {:>14} {:>10}  what",
-        "summary", "measured", "target"
+        "\n{:<28} {:>12} {:>26} {:>10} {:>7}  what",
+        "summary (issue 18)", "measured", "min / median / max", "budget", "holds"
     );
     let mut json = String::from("{\n");
     let mut lines = Vec::new();
-    for (key, value, target, what) in rows {
-        let shown = value.map_or_else(|| "n/a".to_string(), |v| fmt_value(key, v));
-        println!("{key:<22} {shown:>14} {target:>10}  {what}");
+    let mut verdicts = Vec::new();
+    let (mut held, mut missed, mut unmeasured) = (0, 0, 0);
+    for row in &rows {
+        let shown = row
+            .value
+            .map_or_else(|| "n/a".to_string(), |v| fmt_value(row.key, v));
+        let range = row.range.as_ref().map_or_else(
+            || "-".to_string(),
+            |r| {
+                r.iter()
+                    .map(|v| format!("{v:.2}"))
+                    .collect::<Vec<_>>()
+                    .join(" / ")
+            },
+        );
+        let holds = row.budget.holds(row.value);
+        let verdict = match (holds, &row.budget) {
+            (Some(true), _) => {
+                held += 1;
+                "holds"
+            }
+            (Some(false), _) => {
+                missed += 1;
+                "MISSES"
+            }
+            (None, Budget::None) => "-",
+            (None, _) => {
+                unmeasured += 1;
+                "n/a"
+            }
+        };
+        println!(
+            "{:<28} {shown:>12} {range:>26} {:>10} {verdict:>7}  {}",
+            row.key,
+            row.budget.shown(),
+            row.what
+        );
+        if let Some(why) = &row.refused {
+            println!("{:<28} refused: {why}", "");
+        }
         lines.push(format!(
-            "  \"{key}\": {}",
-            value.map_or_else(|| "null".to_string(), |v| fmt_value(key, v))
+            "  \"{}\": {}",
+            row.key,
+            row.value
+                .map_or_else(|| "null".to_string(), |v| fmt_value(row.key, v))
         ));
+        let mut verdict_json = format!(
+            "    \"{}\": {{\"budget\": {}, \"holds\": {}",
+            row.key,
+            json_str(&row.budget.shown()),
+            holds.map_or_else(|| "null".to_string(), |h| h.to_string())
+        );
+        if let Some(r) = &row.range {
+            let _ = write!(
+                verdict_json,
+                ", \"min_median_max\": [{}]",
+                r.iter()
+                    .map(|v| fmt_value(row.key, *v))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        if let Some(why) = &row.refused {
+            let _ = write!(verdict_json, ", \"refused\": {}", json_str(why));
+        }
+        let _ = write!(verdict_json, ", \"what\": {}}}", json_str(row.what));
+        verdicts.push(verdict_json);
     }
-    for extra in ["tti_ms", "redraw_64mi_ms", "step_back_1m_ms"] {
-        if let Some(v) = number(&browser, extra) {
-            println!("{extra:<22} {v:>14.3} {:>10}  (also measured)", "-");
-            lines.push(format!("  \"{extra}\": {v:.3}"));
+    for extra in [
+        "workload_10m_heap_bytes",
+        "workload_1m_heap_bytes",
+        "redraw_64mi_ms",
+        "step_back_1m_ms",
+        "wasm_fastest_ratio",
+    ] {
+        let from = if browser.contains(&format!("\"{extra}\"")) {
+            &browser
+        } else {
+            &native
+        };
+        if let Some(v) = number(from, extra) {
+            println!(
+                "{extra:<28} {:>12} {:>26} {:>10} {:>7}  (also measured)",
+                fmt_value(extra, v),
+                "-",
+                "-",
+                "-"
+            );
+            lines.push(format!("  \"{extra}\": {}", fmt_value(extra, v)));
         }
     }
+    for extra in ["engine_vs_peer_fastest_ratio", "init_64g_ms"] {
+        if let Some(v) = number(&native, extra) {
+            println!(
+                "{extra:<28} {:>12} {:>26} {:>10} {:>7}  (also measured)",
+                fmt_value(extra, v),
+                "-",
+                "-",
+                "-"
+            );
+            lines.push(format!("  \"{extra}\": {}", fmt_value(extra, v)));
+        }
+    }
+    println!(
+        "\n{held} budgets hold, {missed} miss, {unmeasured} not measured (of {})",
+        held + missed + unmeasured
+    );
+    lines.push(format!("  \"budgets\": {{\n{}\n  }}", verdicts.join(",\n")));
     json.push_str(&lines.join(",\n"));
     json.push_str("\n}\n");
     std::fs::write(dir.join("summary.json"), json).map_err(|e| e.to_string())?;
-    println!("\nwrote target/bench/summary.json");
+    println!("wrote target/bench/summary.json");
     Ok(())
 }
 
@@ -390,6 +708,13 @@ fn main() {
             }
         }
         Some("series") => series::run(),
+        Some("sample") => match sample(args.get(1..).unwrap_or(&[])) {
+            Ok(line) => println!("{line}"),
+            Err(e) => {
+                eprintln!("{e}");
+                std::process::exit(2);
+            }
+        },
         Some("profile") => {
             // For perf and callgrind: one workload, tracing off, ten runs.
             let workload = match args.get(1).map(String::as_str) {
@@ -405,8 +730,72 @@ fn main() {
             println!("{ok} allocations");
         }
         _ => {
-            eprintln!("usage: buddyscope-bench native [--quick] | scale | summary | series | profile [pcp|mixed|fragmentation]");
+            eprintln!("usage: buddyscope-bench native [--quick] | scale | summary | series | sample pcp|mixed|fragmentation [--tracing] | profile [pcp|mixed|fragmentation]");
             std::process::exit(2);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BROWSER: &str = r#"{
+  "tti_ms": 247.8,
+  "tti_ms_range": [
+    191.9,
+    247.8,
+    283.8
+  ],
+  "workload_10m_ms": null,
+  "workload_10m_ms_refused": "the page ran 1000000 of the workload's 10000000 operations (notice: \"Opened the shared link\")",
+  "wasm_gz_bytes": 834919
+}"#;
+
+    #[test]
+    fn the_summary_reads_numbers_ranges_and_refusals() {
+        assert_eq!(number(BROWSER, "tti_ms"), Some(247.8));
+        assert_eq!(number(BROWSER, "workload_10m_ms"), None);
+        assert_eq!(number(BROWSER, "wasm_gz_bytes"), Some(834919.0));
+        assert_eq!(
+            numbers(BROWSER, "tti_ms_range"),
+            Some(vec![191.9, 247.8, 283.8])
+        );
+        assert_eq!(numbers(BROWSER, "tti_ms"), None);
+        assert_eq!(
+            string(BROWSER, "workload_10m_ms_refused").as_deref(),
+            Some("the page ran 1000000 of the workload's 10000000 operations (notice: \"Opened the shared link\")")
+        );
+        assert_eq!(string(BROWSER, "tti_ms"), None);
+    }
+
+    #[test]
+    fn budgets_hold_at_their_bound_and_miss_past_it() {
+        assert_eq!(Budget::AtLeast(10.0).holds(Some(10.0)), Some(true));
+        assert_eq!(Budget::AtLeast(10.0).holds(Some(7.7)), Some(false));
+        assert_eq!(Budget::AtMost(16.0).holds(Some(16.0)), Some(true));
+        assert_eq!(Budget::AtMost(16.0).holds(Some(17.1)), Some(false));
+        assert_eq!(Budget::AtMost(5000.0).holds(None), None);
+        assert_eq!(Budget::None.holds(Some(1.0)), None);
+    }
+
+    #[test]
+    fn the_median_of_an_even_count_is_the_mean_of_the_middle_two() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert!(median(&[]).is_nan());
+    }
+
+    #[test]
+    fn a_json_string_escapes_quotes_backslashes_and_controls() {
+        assert_eq!(json_str("a \"b\" \\ c\n"), r#""a \"b\" \\ c\n""#);
+    }
+
+    #[test]
+    fn sample_names_a_wrong_argument() {
+        let err = sample(&["pcpp".to_string()]).unwrap_err();
+        assert!(err.contains("`pcpp`"), "{err}");
+        let err = sample(&[]).unwrap_err();
+        assert!(err.contains("name a workload"), "{err}");
     }
 }

@@ -3,7 +3,8 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::{machine, run_engine, sequence, Workload};
+use crate::{machine, run_booted, run_engine, sequence, Workload};
+use buddyscope_engine::alloc::Allocator;
 use buddyscope_engine::machine::Machine;
 
 /// Builds the sequence and the machine once; `run` then times only the engine.
@@ -11,6 +12,7 @@ use buddyscope_engine::machine::Machine;
 pub struct Bench {
     machine: Machine,
     ops: Vec<crate::Op>,
+    booted: Option<Allocator>,
 }
 
 #[wasm_bindgen]
@@ -27,6 +29,7 @@ impl Bench {
                 u64::from(pages),
                 1,
             ),
+            booted: None,
         })
     }
 
@@ -35,6 +38,24 @@ impl Bench {
     pub fn boot(&self) -> f64 {
         buddyscope_engine::alloc::Allocator::from_machine(&self.machine)
             .map_or(0.0, |a| a.zones().len() as f64)
+    }
+
+    /// Boots an engine for the next `run_booted` (untimed), as the native
+    /// `buddyscope-bench sample` does before its timed run; returns false if the
+    /// machine does not boot.
+    pub fn prepare(&mut self) -> bool {
+        self.booted = Allocator::from_machine(&self.machine).ok();
+        self.booted.is_some()
+    }
+
+    /// Runs the sequence once on the engine `prepare` booted (so the page times the
+    /// sequence alone, as `buddyscope-bench sample` does); returns the allocations
+    /// that succeeded, or -1 if nothing was prepared.
+    pub fn run_booted(&mut self, tracing: bool) -> f64 {
+        match self.booted.take() {
+            Some(allocator) => run_booted(allocator, &self.ops, tracing) as f64,
+            None => -1.0,
+        }
     }
 
     /// Runs the sequence once; returns the allocations that succeeded.
