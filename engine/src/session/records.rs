@@ -67,6 +67,69 @@ struct Entry {
     event_count: u32,
 }
 
+/// Calls in a chunk of [`Entries`] (1 MiB of entries).
+const CHUNK_ENTRIES: usize = 1 << 16;
+
+/// The entries, in chunks each allocated once at its full size after the first: one
+/// growing `Vec` would copy itself as it doubles, holding its old and new copies for a
+/// moment, and a wasm heap never gives back what it grew to.
+#[derive(Clone, Debug, Default)]
+struct Entries {
+    chunks: Vec<Vec<Entry>>,
+    len: usize,
+}
+
+impl Entries {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn get(&self, index: usize) -> Option<&Entry> {
+        self.chunks
+            .get(index / CHUNK_ENTRIES)?
+            .get(index % CHUNK_ENTRIES)
+    }
+
+    fn push(&mut self, entry: Entry) {
+        if self.len % CHUNK_ENTRIES == 0 {
+            // The first chunk grows as needed, so a short session stays small.
+            self.chunks.push(if self.chunks.is_empty() {
+                Vec::new()
+            } else {
+                Vec::with_capacity(CHUNK_ENTRIES)
+            });
+        }
+        if let Some(chunk) = self.chunks.last_mut() {
+            chunk.push(entry);
+            self.len += 1;
+        }
+    }
+
+    fn truncate(&mut self, len: usize) {
+        if len >= self.len {
+            return;
+        }
+        let chunks = len.div_ceil(CHUNK_ENTRIES);
+        self.chunks.truncate(chunks);
+        if let Some(last) = self.chunks.last_mut() {
+            last.truncate(len - (chunks - 1) * CHUNK_ENTRIES);
+        }
+        self.len = len;
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.chunks
+            .iter()
+            .map(|c| c.capacity() * core::mem::size_of::<Entry>())
+            .sum::<usize>()
+            + self.chunks.capacity() * core::mem::size_of::<Vec<Entry>>()
+    }
+}
+
 /// Everything of an `alloc_pages()` call but its pfn and index: the request and
 /// where a block it got came from (`None` for NULL).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -82,7 +145,7 @@ struct Shape {
 /// The calls of a session, in order.
 #[derive(Clone, Debug, Default)]
 pub struct Records {
-    entries: Vec<Entry>,
+    entries: Entries,
     whole: Vec<Record>,
     shapes: Vec<Shape>,
     shape_ids: HashMap<Shape, u32>,
@@ -136,15 +199,13 @@ impl Records {
 
     /// Every call, in order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = Record> + '_ {
-        self.entries.iter().filter_map(|entry| self.unpack(*entry))
+        self.range(0, self.len())
     }
 
     /// Calls `from..to`, in order (those that exist).
-    pub fn range(&self, from: usize, to: usize) -> impl Iterator<Item = Record> + '_ {
-        self.entries
-            .get(from..to.min(self.len()))
-            .unwrap_or_default()
-            .iter()
+    pub fn range(&self, from: usize, to: usize) -> impl DoubleEndedIterator<Item = Record> + '_ {
+        (from..to.min(self.len()))
+            .filter_map(|index| self.entries.get(index))
             .filter_map(|entry| self.unpack(*entry))
     }
 
@@ -161,10 +222,8 @@ impl Records {
         let block = index / STARTS_EVERY;
         let from = block * STARTS_EVERY;
         let base = *self.starts.get(block)?;
-        let within: u64 = self
-            .entries
-            .get(from..index)?
-            .iter()
+        let within: u64 = (from..index)
+            .filter_map(|i| self.entries.get(i))
             .map(|e| u64::from(e.event_count) + 1)
             .sum();
         Some(base + within)
@@ -222,10 +281,9 @@ impl Records {
             return;
         };
         self.entries.truncate(calls);
-        let whole_kept = self
-            .entries
-            .iter()
+        let whole_kept = (0..calls)
             .rev()
+            .filter_map(|i| self.entries.get(i))
             .find(|e| e.key & TAG_MASK == TAG_WHOLE)
             .map_or(0, |e| e.word as usize + 1);
         self.whole.truncate(whole_kept);
@@ -235,7 +293,7 @@ impl Records {
 
     /// Bytes this holds on the heap (what a call costs: docs/performance.md).
     pub fn heap_bytes(&self) -> usize {
-        self.entries.capacity() * core::mem::size_of::<Entry>()
+        self.entries.heap_bytes()
             + self.whole.capacity() * core::mem::size_of::<Record>()
             + self.shapes.capacity() * core::mem::size_of::<Shape>() * 2
             + self.starts.capacity() * core::mem::size_of::<u64>()
@@ -531,5 +589,41 @@ mod tests {
             .map(|c| u64::from(c.event_count) + 1)
             .sum();
         assert_eq!(longer.start(149), Some(start_149));
+    }
+
+    #[test]
+    fn calls_across_chunks_read_back_and_truncate() {
+        let call = |i: usize| record(alloc(0, None), Outcome::Failed { index: i }, (i % 5) as u32);
+        let total = 2 * CHUNK_ENTRIES + 5;
+        let mut records = Records::default();
+        for i in 0..total {
+            records.push(call(i));
+        }
+        assert_eq!(records.len(), total);
+        for i in [
+            0,
+            CHUNK_ENTRIES - 1,
+            CHUNK_ENTRIES,
+            2 * CHUNK_ENTRIES,
+            total - 1,
+        ] {
+            assert_eq!(records.get(i), Some(call(i)), "call {i}");
+        }
+        assert_eq!(records.get(total), None);
+        for cut in [
+            2 * CHUNK_ENTRIES + 1,
+            2 * CHUNK_ENTRIES,
+            CHUNK_ENTRIES + 1,
+            CHUNK_ENTRIES,
+        ] {
+            records.truncate(cut);
+            assert_eq!(records.len(), cut);
+            assert_eq!(records.last(), Some(call(cut - 1)));
+            assert_eq!(records.get(cut), None);
+        }
+        records.push(call(CHUNK_ENTRIES));
+        assert_eq!(records.get(CHUNK_ENTRIES), Some(call(CHUNK_ENTRIES)));
+        let steps: u64 = (0..=CHUNK_ENTRIES).map(|i| (i % 5) as u64 + 1).sum();
+        assert_eq!(records.last_step(), steps - 1);
     }
 }
