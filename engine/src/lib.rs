@@ -68,7 +68,7 @@ pub use types::{
 /// Every entry is a deliberate simplification, not an oversight.
 pub const LIMITATIONS: &[&str] = &[
     "The page drives the whole allocator (nodes, zonelists, per-cpu lists, watermarks, fallback stealing, the reduced reclaim and compaction model of docs/allocator.md); what that model leaves out is listed with it.",
-    "The page draws machines of up to 16 TiB of address space and runs at most 1,000,000 workload operations; larger ones are refused with a message.",
+    "The page draws machines of up to 16 TiB of address space (a larger one is refused with a message) and runs at most 10,000,000 workload operations (a longer workload stops there).",
     "Zoomed out, one pixel stands for several pages and shows their mean colour; zoom in to see single pages and buddy block outlines.",
     "The address-space picture is not to scale by default: whole rows with no memory (holes, offline sections) are collapsed to a hatched band labelled with the pfns and size it stands for, and rows before the first memory or after the last are left out (named above the picture). The \"true scale\" switch draws every pfn at its size.",
     "Pages on a per-cpu list are drawn as such; the buddy allocator counts them as allocated, which is what the buddyinfo and pagetypeinfo tables show.",

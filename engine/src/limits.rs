@@ -72,10 +72,11 @@ pub const ZONE_PAGES_MAX: u64 = u32::MAX as u64;
 // ---------------------------------------------------------------------------------
 // The page.
 
-/// The most operations a workload may run in the page: a million (about a second of
-/// work and a hundred bytes of history each), so a mistyped `count=` cannot hang the
-/// tab.
-pub const PAGE_OPERATIONS_MAX: u64 = 1_000_000;
+/// The most operations a workload may run in the page: ten million, as many as the
+/// CLI runs (a few seconds of work, and sixteen bytes of history for a plain
+/// allocation or free: `session::Records`), so a mistyped `count=` cannot hang the
+/// tab for long.
+pub const PAGE_OPERATIONS_MAX: u64 = 10_000_000;
 /// The largest address space the page draws, in pages (16 TiB). The page map and
 /// the engine's per-page state are stored by max-order block, so a block of memory
 /// the workload has not split costs tens of bytes and a hole costs a few bytes a

@@ -31,7 +31,10 @@
 //! [`Operation::RunKswapd`]. These calls are records like any other, so stepping
 //! shows them and replay from a checkpoint repeats them.
 
+mod records;
 pub mod series;
+
+pub use records::Records;
 
 use crate::alloc::reclaim::PageUse;
 use crate::alloc::{Allocation, Allocator};
@@ -240,8 +243,8 @@ pub struct Call {
 
 /// One applied operation as the session keeps it: the operation, its outcome and
 /// how many events it had. The events themselves are rebuilt when asked for
-/// ([`Session::events`]), so a million-operation session holds about a hundred
-/// bytes per operation rather than every event.
+/// ([`Session::events`]), and [`Records`] packs a plain allocation or free into
+/// sixteen bytes, so a ten-million-operation session fits in the page.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Record {
     pub operation: Operation,
@@ -485,9 +488,7 @@ pub struct Session {
     checkpoints: Vec<Checkpoint>,
     /// Calls between checkpoints now.
     spacing: usize,
-    records: Vec<Record>,
-    /// `starts[i]`: the step number of call `i`'s first position.
-    starts: Vec<u64>,
+    records: Records,
     current: Allocator,
     allocations: Allocations,
     cache: RefCell<ReplayCache>,
@@ -528,8 +529,7 @@ impl Session {
                 allocator: Rc::new(allocator.clone()),
                 allocations: Allocations::default(),
             }],
-            records: Vec::new(),
-            starts: Vec::new(),
+            records: Records::default(),
             current: allocator,
             allocations: Allocations::default(),
             cache: RefCell::new(ReplayCache::default()),
@@ -548,7 +548,7 @@ impl Session {
     }
 
     /// Every call so far, without its events (see [`Session::events`]).
-    pub fn calls(&self) -> &[Record] {
+    pub fn calls(&self) -> &Records {
         &self.records
     }
 
@@ -556,8 +556,8 @@ impl Session {
     pub fn call(&self, index: usize) -> Option<Call> {
         let record = self.records.get(index)?;
         Some(Call {
-            operation: record.operation.clone(),
-            outcome: record.outcome.clone(),
+            operation: record.operation,
+            outcome: record.outcome,
             events: self.events(index).to_vec(),
         })
     }
@@ -576,8 +576,8 @@ impl Session {
                 &mut events,
             );
             Call {
-                operation: record.operation.clone(),
-                outcome: record.outcome.clone(),
+                operation: record.operation,
+                outcome: record.outcome,
                 events,
             }
         })
@@ -593,9 +593,9 @@ impl Session {
     /// The events of call `index` with the call stack the engine was in at each
     /// (see [`Session::events`]).
     pub fn traced_events(&self, index: usize) -> (Rc<[Event]>, Rc<Stacks>) {
-        if index >= self.records.len() {
+        let Some(record) = self.records.get(index) else {
             return (Rc::from(Vec::new()), Rc::default());
-        }
+        };
         if let Some((cached, events, stacks)) = &self.cache.borrow().events {
             if *cached == index {
                 return (events.clone(), stacks.clone());
@@ -606,7 +606,7 @@ impl Session {
         let _ = execute(
             Rc::make_mut(&mut state.allocator),
             &mut state.allocations,
-            &self.records[index].operation,
+            &record.operation,
             &mut recorder,
         );
         state.calls = index + 1;
@@ -619,9 +619,7 @@ impl Session {
 
     /// How many events call `index` had.
     pub fn event_count(&self, index: usize) -> usize {
-        self.records
-            .get(index)
-            .map_or(0, |r| r.event_count as usize)
+        self.records.event_count(index).map_or(0, |n| n as usize)
     }
 
     /// Allocations made so far (NULL results included): the next one's index.
@@ -693,10 +691,6 @@ impl Session {
             &operation,
             &mut events,
         )?;
-        let step = self.starts.last().map_or(0, |s| {
-            s + self.records.last().map_or(0, |r| u64::from(r.event_count)) + 1
-        });
-        self.starts.push(step);
         self.records.push(Record {
             operation: operation.clone(),
             outcome: outcome.clone(),
@@ -825,7 +819,7 @@ impl Session {
         }
         let allocator = Rc::make_mut(&mut state.allocator);
         let mut sink = OwnershipSink::default();
-        for (index, record) in self.records[from..calls].iter().enumerate() {
+        for (index, record) in self.records.range(from, calls).enumerate() {
             // Every recorded call succeeded once on exactly this state. The last one
             // is replayed with every event kept: stepping to the end of a call asks
             // for its state and then for its events.
@@ -859,8 +853,8 @@ impl Session {
     pub fn calls_done_at(&self, cursor: Cursor) -> usize {
         let done = self
             .records
-            .get(cursor.call)
-            .is_some_and(|c| cursor.event >= c.event_count as usize);
+            .event_count(cursor.call)
+            .is_some_and(|n| cursor.event >= n as usize);
         cursor.call + usize::from(done)
     }
 
@@ -874,8 +868,8 @@ impl Session {
     pub fn state_at(&self, cursor: Cursor) -> Rc<Allocator> {
         let done = self
             .records
-            .get(cursor.call)
-            .is_none_or(|c| cursor.event >= c.event_count as usize);
+            .event_count(cursor.call)
+            .is_none_or(|n| cursor.event >= n as usize);
         if done || cursor.event == 0 {
             return self.shared_after(cursor.call + usize::from(done));
         }
@@ -925,12 +919,14 @@ impl Session {
             recorder: StackRecorder::default(),
             journal: journal.clone(),
         };
-        let _ = execute(
-            allocator,
-            &mut state.allocations,
-            &self.records[call].operation,
-            &mut sink,
-        );
+        if let Some(record) = self.records.get(call) {
+            let _ = execute(
+                allocator,
+                &mut state.allocations,
+                &record.operation,
+                &mut sink,
+            );
+        }
         allocator.detach_journal();
         state.calls = call + 1;
         let journal = Rc::new(std::mem::take(&mut *journal.borrow_mut()));
@@ -976,7 +972,7 @@ impl Session {
             // The series' last bucket held calls on both sides of the cut: record
             // the calls before the cut that it held again.
             let mut state = self.replayed(kept, false);
-            for record in self.records.get(kept..calls).unwrap_or_default() {
+            for record in self.records.range(kept, calls) {
                 let mut events = Vec::new();
                 let _ = execute(
                     Rc::make_mut(&mut state.allocator),
@@ -989,7 +985,6 @@ impl Session {
         }
         let state = self.replayed(calls, false);
         self.records.truncate(calls);
-        self.starts.truncate(calls);
         self.checkpoints.retain(|c| c.calls <= calls);
         self.spacing = CHECKPOINT_EVERY;
         while self.checkpoints.iter().any(|c| c.calls % self.spacing != 0) {
@@ -1002,8 +997,8 @@ impl Session {
 
     /// Step into: the next event, moving into the next call after the last one.
     pub fn step_into(&self, cursor: Cursor) -> Cursor {
-        match self.records.get(cursor.call) {
-            Some(call) if cursor.event < call.event_count as usize => Cursor {
+        match self.records.event_count(cursor.call) {
+            Some(count) if cursor.event < count as usize => Cursor {
                 call: cursor.call,
                 event: cursor.event + 1,
             },
@@ -1018,15 +1013,15 @@ impl Session {
     /// Step over: to the end of the current call, or of the next one if this one has
     /// returned already.
     pub fn step_over(&self, cursor: Cursor) -> Cursor {
-        match self.records.get(cursor.call) {
-            Some(call) if cursor.event < call.event_count as usize => Cursor {
+        match self.records.event_count(cursor.call) {
+            Some(count) if cursor.event < count as usize => Cursor {
                 call: cursor.call,
-                event: call.event_count as usize,
+                event: count as usize,
             },
-            Some(_) => match self.records.get(cursor.call + 1) {
+            Some(_) => match self.records.event_count(cursor.call + 1) {
                 Some(next) => Cursor {
                     call: cursor.call + 1,
-                    event: next.event_count as usize,
+                    event: next as usize,
                 },
                 None => cursor,
             },
@@ -1045,7 +1040,7 @@ impl Session {
         match cursor.call.checked_sub(1) {
             Some(previous) => Cursor {
                 call: previous,
-                event: self.records[previous].event_count as usize,
+                event: self.records.event_count(previous).unwrap_or(0) as usize,
             },
             None => cursor,
         }
@@ -1058,19 +1053,16 @@ impl Session {
         if step >= self.last_step() {
             return self.end();
         }
-        let call = self
-            .starts
-            .partition_point(|&s| s <= step)
-            .saturating_sub(1);
+        let (call, event) = self.records.call_at_step(step);
         Cursor {
             call,
-            event: (step - self.starts.get(call).copied().unwrap_or(0)) as usize,
+            event: event as usize,
         }
     }
 
     /// The step number of a cursor (the inverse of [`Session::cursor_at_step`]).
     pub fn step_of(&self, cursor: Cursor) -> u64 {
-        match self.starts.get(cursor.call) {
+        match self.records.start(cursor.call) {
             Some(start) => start + cursor.event as u64,
             None => self.last_step(),
         }
@@ -1078,10 +1070,7 @@ impl Session {
 
     /// The number of the last step (the end of the last call).
     pub fn last_step(&self) -> u64 {
-        match (self.starts.last(), self.records.last()) {
-            (Some(start), Some(record)) => start + u64::from(record.event_count),
-            _ => 0,
-        }
+        self.records.last_step()
     }
 
     /// The cursor after everything.
@@ -1089,7 +1078,7 @@ impl Session {
         match self.records.len().checked_sub(1) {
             Some(last) => Cursor {
                 call: last,
-                event: self.records[last].event_count as usize,
+                event: self.records.event_count(last).unwrap_or(0) as usize,
             },
             None => Cursor::default(),
         }

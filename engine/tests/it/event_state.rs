@@ -26,7 +26,7 @@ fn check_call(session: &Session, call: usize) -> Result<BTreeSet<String>, String
     if state != after {
         return Err(format!(
             "call {call} ({:?}): the state before it with its journal replayed is not the state after it{}",
-            session.calls()[call].operation,
+            session.calls().get(call).unwrap().operation,
             difference(&state, &after)
         ));
     }

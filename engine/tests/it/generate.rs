@@ -66,12 +66,12 @@ fn fragmentation_stress_leaves_no_free_pageblock() {
         "generate fragment unmovable_every=16 probe=4\n",
         1,
     );
-    let probes: Vec<&Outcome> = session
+    let probes: Vec<Outcome> = session
         .calls()
         .iter()
         .rev()
         .take(4)
-        .map(|c| &c.outcome)
+        .map(|c| c.outcome)
         .collect();
     let free: i64 = session
         .current()

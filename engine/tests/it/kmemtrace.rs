@@ -749,10 +749,10 @@ fn follow_mode_counts_blocks_the_model_does_not_hold_free() {
     assert_eq!(summary.skipped, 1, "the free of the block never placed");
     let last = session.calls().len() - 1;
     assert!(
-        buddyscope_engine::view::describe_outcome(&session.calls()[last].outcome)
+        buddyscope_engine::view::describe_outcome(&session.calls().get(last).unwrap().outcome)
             .contains("is not free in the model"),
         "{:?}",
-        session.calls()[last].outcome
+        session.calls().get(last).unwrap().outcome
     );
 }
 
@@ -887,7 +887,9 @@ fn the_page_loads_a_follow_replay() {
     assert_eq!(loaded.operations, 2 + 4 + 3);
     let sentences: Vec<String> = (0..loaded.session.calls().len())
         .map(|call| {
-            buddyscope_engine::view::describe_outcome(&loaded.session.calls()[call].outcome)
+            buddyscope_engine::view::describe_outcome(
+                &loaded.session.calls().get(call).unwrap().outcome,
+            )
         })
         .collect();
     assert!(
@@ -955,7 +957,7 @@ fn follow_mode_replays_per_cpu_refills() {
     assert!(drained);
     let refilled = (0..session.calls().len()).find(|&call| {
         matches!(
-            &session.calls()[call].operation,
+            &session.calls().get(call).unwrap().operation,
             buddyscope_engine::session::Operation::AllocAt { refill, .. } if refill == &vec![0x1500, 0x1501, 0x1502]
         )
     });

@@ -153,7 +153,7 @@ fn a_manual_kswapd_stays_frozen_until_the_workload_runs_it() {
     let boosting = first_boosting_call(&session);
     let last = session.calls().len() - 1;
     assert!(matches!(
-        session.calls()[last].operation,
+        session.calls().get(last).unwrap().operation,
         Operation::RunKswapd { node: 0 }
     ));
     // The boost stays from the steal to the workload's `kswapd node=0`, kswapd

@@ -87,7 +87,7 @@ fn check_against_states(session: &Session) -> Vec<u64> {
     let mut marks = vec![0u64; MARKERS.len()];
     let mut bucket_marks = vec![0u64; MARKERS.len()];
     for k in 0..session.calls().len() {
-        let record = &session.calls()[k];
+        let record = &session.calls().get(k).unwrap();
         let call = replay.apply(record.operation.clone()).unwrap();
         assert_eq!(call.outcome, record.outcome);
         for (z, zone) in replay.current().zones().iter().enumerate() {

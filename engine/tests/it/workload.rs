@@ -246,7 +246,7 @@ fn a_nodemask_passes_over_other_nodes_zones() {
     let statements =
         parse_workload("alloc a order=0 cpu=0\nalloc b order=0 cpu=0 nodemask=1\n").unwrap();
     run_workload(&mut session, &statements, None).unwrap();
-    let node_of = |call: usize| match &session.calls()[call].outcome {
+    let node_of = |call: usize| match &session.calls().get(call).unwrap().outcome {
         Outcome::Allocated { allocation, .. } => allocation.node,
         other => panic!("call {call}: {other:?}"),
     };
@@ -299,7 +299,7 @@ fn hold_and_place_take_blocks_at_their_pfns() {
         (2, 2, 2)
     );
     use buddyscope_engine::session::Outcome;
-    let outcomes: Vec<&Outcome> = session.calls().iter().map(|c| &c.outcome).collect();
+    let outcomes: Vec<Outcome> = session.calls().iter().map(|c| c.outcome).collect();
     assert!(matches!(
         outcomes[1],
         Outcome::Placed { allocation, .. } if allocation.pfn.0 == 0x1008 && allocation.order.get() == 3

@@ -325,7 +325,7 @@ pub fn generate_checked(
     let first = session.calls().len();
     // A refused generated statement (a node that does not exist) is an error value.
     let _ = run_workload_seeded(session, &statements, Some(operations_max), seed);
-    for call in &session.calls()[first..] {
+    for call in session.calls().range(first, usize::MAX) {
         // kswapd's own calls follow the calls that woke it by themselves: the
         // replay must make them again, identical, so they are not applied here.
         if matches!(call.operation, Operation::KswapdWoken { .. }) {
