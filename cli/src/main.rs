@@ -260,7 +260,27 @@ struct ZoneArgs {
     trace: bool,
 }
 
+/// A reader that closes the pipe early (`buddyscope run --trace FILE | head`) ends the
+/// output: the program stops quietly with the status of one killed by SIGPIPE (141),
+/// as `cat` would, instead of reporting a failed print as a crash.
+fn stop_quietly_on_a_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let text = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if text.starts_with("failed printing to stdout") && text.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    stop_quietly_on_a_closed_pipe();
     let cli = Cli::parse();
     if let Some(kernel) = cli.kernel {
         let _ = KERNEL_FLAG.set(kernel);

@@ -1020,3 +1020,29 @@ fn diff_compares_a_scenario_with_one_change_and_two_files() {
     assert!(!ok);
     assert!(stderr.contains("not both"), "{stderr}");
 }
+
+/// `buddyscope zone --trace ... | head -1`: the reader closes the pipe after one line
+/// (the trace is far larger than a pipe's buffer); the CLI stops quietly with
+/// SIGPIPE's status, not a panic on stderr.
+#[test]
+fn a_reader_closing_the_pipe_early_stops_the_output_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let ops = vec!["a0"; 3000].join(",");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_buddyscope"))
+        .args(["zone", "--trace", "--pages", "0x40000", "--ops", &ops])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    // The reader is dropped here: the pipe is closed with most of the trace unwritten.
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!first.is_empty());
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(141), "{stderr}");
+}
