@@ -19,6 +19,24 @@ alloc c order=9 count=50
 '''
 `;
 
+// The 1 GiB two-CPU machine of the long workloads, running `script` (a TOML string, quotes included).
+const onOneGib = (script) => `version = 1
+[machine]
+thp = "never"
+[[machine.nodes]]
+memory = ["0x1000000-0x40ffffff"]
+cpus = "0-1"
+[workload]
+seed = 1
+script = ${script}
+`;
+// 10 M operations on that machine: ten `generate steady` statements of 1 M each
+// (each holds 4% of memory, so 40% is live at the end, as in the 1 M run).
+export const TEN_MILLION = onOneGib(`"""
+${'generate steady ops=1000000 max_order=3 fill=4\n'.repeat(10)}"""`);
+// The benchmark's 1 M-operation steady workload (also the timeline test's million calls).
+export const MILLION = onOneGib('"generate steady ops=1000000 max_order=3 fill=40"');
+
 export async function drawMs(page) {
   return Number(await page.locator('#address-canvas').getAttribute('data-draw-ms'));
 }

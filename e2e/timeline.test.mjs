@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { playground, SHOTS } from './harness.mjs';
 import { canvasStats } from './browser.mjs';
-import { stepLatency } from './measure.mjs';
+import { MILLION, stepLatency } from './measure.mjs';
 
 const { open } = playground('/');
 
@@ -149,16 +149,6 @@ for (const [width, height] of [[1440, 900], [1024, 768]]) {
 
 // A million calls (the benchmark's steady workload): the timeline opens, draws every
 // column, shows its bucket width, and a click still seeks.
-const MILLION = `version = 1
-[machine]
-thp = "never"
-[[machine.nodes]]
-memory = ["0x1000000-0x40ffffff"]
-cpus = "0-1"
-[workload]
-seed = 1
-script = "generate steady ops=1000000 max_order=3 fill=40"
-`;
 
 test('1440x900: the timeline of a million calls', async () => {
   const { page, errors } = await open(`#s=p1.${encodeURIComponent(MILLION)}&step=100`);

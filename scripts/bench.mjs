@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { serve } from '../e2e/server.mjs';
 import { launch } from '../e2e/browser.mjs';
-import { SIXTEEN_GIB, drawMs, stepLatency } from '../e2e/measure.mjs';
+import { SIXTEEN_GIB, MILLION, TEN_MILLION, drawMs, stepLatency } from '../e2e/measure.mjs';
 
 // stepLatency's measurement (click to the first animation frame after the step counter
 // changed, the counter polled with setTimeout(0)), split in two: `work`, click to the
@@ -96,22 +96,6 @@ cpus = "1"
 [workload]
 script = "alloc a order=0 count=2000"
 `;
-// The 1 GiB two-CPU machine of the long workloads, running `script` (a TOML string, quotes included).
-const onOneGib = (script) => `version = 1
-[machine]
-thp = "never"
-[[machine.nodes]]
-memory = ["0x1000000-0x40ffffff"]
-cpus = "0-1"
-[workload]
-seed = 1
-script = ${script}
-`;
-// 10 M operations on the same machine: ten \`generate steady\` statements of 1 M each
-// (each holds 4% of memory, so 40% is live at the end, as in the 1 M run).
-const TEN_MILLION = onOneGib(`"""
-${'generate steady ops=1000000 max_order=3 fill=4\n'.repeat(10)}"""`);
-const MILLION = onOneGib('"generate steady ops=1000000 max_order=3 fill=40"');
 
 // Keeps the page's wasm memory where the benchmark can read its size
 // (\`window.__benchWasmMemory\`), by wrapping WebAssembly's instantiation.
