@@ -49,6 +49,9 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'target', 'bench');
 const quick = process.argv.includes('--quick');
 // `--engine-only`: just the wasm engine workloads (for profiling; browser.json is not written).
+// `--page-only`: just the 16 GiB page's redraw and steps (redraw_4mi_ms, step_latency_ms;
+// for working on the page's step path; browser.json is not written).
+const pageOnly = process.argv.includes('--page-only');
 const REPS = quick ? 3 : 7;
 // The median (the mean of the middle two for an even count).
 const median = (xs) => {
@@ -168,6 +171,37 @@ window.pairSample = () => {
 };
 </script>`;
 
+// The 16 GiB machine at step 100: its redraw with the whole machine in view, and step
+// forward, over and back, click to painted frame.
+async function pageSteps(context, siteServer) {
+  const big = await loadPage(context, siteServer.url + link(SIXTEEN_GIB, 100));
+  figure('redraw_4mi_ms', await redraws(big, '^8 pages a pixel'));
+  say(`address-space redraw, 16 GiB (${spread(results.redraw_4mi_ms_samples)})`, results.redraw_4mi_ms, 'ms', 8);
+  const steps = { step_forward_ms: [], step_over_ms: [], step_back_ms: [] };
+  const stepNames = { step_forward_ms: 'Step forward', step_over_ms: 'Step over', step_back_ms: 'Step back' };
+  const splits = { step_forward_ms: [], step_over_ms: [], step_back_ms: [] };
+  for (let i = 0; i < REPS; i++) {
+    for (const key of Object.keys(steps)) {
+      const split = await stepSplit(big, stepNames[key]);
+      steps[key].push(split.total);
+      splits[key].push(split);
+    }
+  }
+  let worst;
+  for (const key of Object.keys(steps)) {
+    figure(key, steps[key]);
+    results[`${key}_work_range`] = range(splits[key].map((x) => x.work));
+    results[`${key}_frame_range`] = range(splits[key].map((x) => x.frame));
+    say(`${stepNames[key].toLowerCase()}, 16 GiB (${spread(steps[key])})`, results[key], 'ms', 16);
+    console.log(`    of which click to counter changed ${spread(splits[key].map((x) => x.work))}, then to the next frame ${spread(splits[key].map((x) => x.frame))}`);
+    if (worst === undefined || results[key] > results[worst]) worst = key;
+  }
+  // The worst of the three medians; its range is that kind's.
+  figure('step_latency_ms', steps[worst]);
+  results.step_latency_worst = stepNames[worst];
+  await big.close();
+}
+
 async function main() {
   await mkdir(OUT, { recursive: true });
   await writeFile(join(OUT, 'bench.html'), BENCH_HTML);
@@ -175,6 +209,10 @@ async function main() {
   const siteServer = await serve(join(ROOT, 'dist'), '/bench/');
   const context = await launch();
   try {
+    if (pageOnly) {
+      await pageSteps(context, siteServer);
+      return;
+    }
     // 1. The engine in wasm.
     const page = await context.newPage();
     await page.goto(`${engineServer.url}bench.html`);
@@ -237,32 +275,7 @@ async function main() {
     say(`time to interactive, default scenario (${spread(tti)})`, results.tti_ms, 'ms', 150);
     console.log(`    of which until the wasm is downloaded ${spread(wasmLoaded)}`);
 
-    const big = await loadPage(context, siteServer.url + link(SIXTEEN_GIB, 100));
-    figure('redraw_4mi_ms', await redraws(big, '^8 pages a pixel'));
-    say(`address-space redraw, 16 GiB (${spread(results.redraw_4mi_ms_samples)})`, results.redraw_4mi_ms, 'ms', 8);
-    const steps = { step_forward_ms: [], step_over_ms: [], step_back_ms: [] };
-    const stepNames = { step_forward_ms: 'Step forward', step_over_ms: 'Step over', step_back_ms: 'Step back' };
-    const splits = { step_forward_ms: [], step_over_ms: [], step_back_ms: [] };
-    for (let i = 0; i < REPS; i++) {
-      for (const key of Object.keys(steps)) {
-        const split = await stepSplit(big, stepNames[key]);
-        steps[key].push(split.total);
-        splits[key].push(split);
-      }
-    }
-    let worst;
-    for (const key of Object.keys(steps)) {
-      figure(key, steps[key]);
-      results[`${key}_work_range`] = range(splits[key].map((x) => x.work));
-      results[`${key}_frame_range`] = range(splits[key].map((x) => x.frame));
-      say(`${stepNames[key].toLowerCase()}, 16 GiB (${spread(steps[key])})`, results[key], 'ms', 16);
-      console.log(`    of which click to counter changed ${spread(splits[key].map((x) => x.work))}, then to the next frame ${spread(splits[key].map((x) => x.frame))}`);
-      if (worst === undefined || results[key] > results[worst]) worst = key;
-    }
-    // The worst of the three medians; its range is that kind's.
-    figure('step_latency_ms', steps[worst]);
-    results.step_latency_worst = stepNames[worst];
-    await big.close();
+    await pageSteps(context, siteServer);
 
     const sparse = await loadPage(context, siteServer.url + link(SPARSE_256_GIB));
     figure('redraw_64mi_ms', await redraws(sparse, 'pages a pixel'));
@@ -323,7 +336,7 @@ async function main() {
     await engineServer.close();
     await siteServer.close();
   }
-  if (process.argv.includes('--engine-only')) return;
+  if (process.argv.includes('--engine-only') || pageOnly) return;
   await writeFile(join(OUT, 'browser.json'), JSON.stringify(results, null, 2) + '\n');
 }
 
