@@ -16,7 +16,8 @@
 //!   pixel.
 //! - `colour.rs`, [`code_rgb`] and [`palette`]: the colour of a page code, of the
 //!   gutter's bars and of the outlines; the page's legends use the same.
-//! - `pixels.rs`, [`render_rgba`]: the address-space picture as RGBA pixels,
+//! - `pixels.rs`, [`render_rgba`]: the address-space picture as RGBA pixels (and
+//!   [`redraw_rgba`], the same picture brought up to date a changed row at a time),
 //!   aggregating many pages into a pixel or drawing one page as a cell.
 //! - `page_info.rs`, [`page_info()`]: what the tooltip says about one pfn.
 //! - `panels/`, [`overview`]: zonelists (with why each zone was passed over), watermark
@@ -84,7 +85,7 @@ pub use panels::{
     pcp_list_label, EventKind, EventLine, Frame, FreeAreaView, GaugeView, LastCheck, MarkLabel,
     NodeView, Overview, PcpView, SourceLink, StepView, ZoneStatus, ZonelistEntry, ZonelistView,
 };
-pub use pixels::{render_rgba, spans, Spans};
+pub use pixels::{redraw_rgba, render_rgba, spans, Spans};
 pub use question::{check_question_with, check_questions, lesson_stop, question_at, question_step};
 pub use timeline::{
     pair_timeline, timeline, timeline_of, timeline_svg, TimelineChoice, TimelineGeometry,

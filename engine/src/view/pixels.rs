@@ -8,6 +8,8 @@
 
 #![allow(clippy::indexing_slicing)]
 
+use std::ops::Range;
+
 use serde::Serialize;
 
 use super::colour::{
@@ -59,6 +61,9 @@ pub fn spans(allocator: &Allocator) -> Spans {
     }
 }
 
+/// The picture's background colour.
+const BACKGROUND_RGBA: [u8; 4] = [0xf7, 0xf5, 0xf0, 0xff];
+
 /// Paints the visible part of `map` into RGBA pixels (`width_px()` by
 /// [`HEIGHT_PX`]): a gutter of node, zone and section bars, then one cell per
 /// `pages_per_cell` pages coloured by the mean colour of its pages; from 4-pixel
@@ -70,57 +75,323 @@ pub fn render_rgba(
     highlight: Option<(u64, u8)>,
 ) -> Vec<u8> {
     let width = viewport.width_px() as usize;
-    let height = HEIGHT_PX as usize;
-    let mut rgba = vec![0u8; width * height * 4];
-    // Background.
-    for px in rgba.chunks_exact_mut(4) {
-        px.copy_from_slice(&[0xf7, 0xf5, 0xf0, 0xff]);
+    let mut rgba = BACKGROUND_RGBA.repeat(width * HEIGHT_PX as usize);
+    let mut painter = RowPainter::new(map, spans, viewport);
+    for row in 0..viewport.rows_visible() {
+        painter.draw_row(&mut rgba, row);
     }
-    let palette = palette();
-    let cell = viewport.cell_px as usize;
-    let per_cell = viewport.pages_per_cell;
-    let rows = viewport.rows_visible();
-    // One pixel line of a row, built once and copied `cell` times.
-    let background = rgba[..width * 4].to_vec();
-    let mut line = vec![0u8; width * 4];
-    for row in 0..rows {
-        line.copy_from_slice(&background);
+    if let Some(block) = highlight {
+        frame_block(&mut rgba, width, viewport, block);
+    }
+    rgba
+}
+
+/// Brings `rgba`, the picture [`render_rgba`] drew of `before` (a page map and its
+/// highlight) at `viewport` and `spans`, up to date with `map` and `highlight` at the
+/// same viewport and spans, repainting only the rows whose pages changed (and, from
+/// 4-pixel cells, the rows whose block outlines may have) and the rows under the old
+/// and the new frame. The result is pixel for pixel what [`render_rgba`] draws for
+/// `map` and `highlight`. Returns the pixel lines repainted, as sorted disjoint
+/// `start..end` ranges: a step changes a handful of pages, so the page puts a few
+/// lines on the canvas instead of the whole picture. A buffer of another size, or a
+/// map of another extent, is drawn whole.
+pub fn redraw_rgba(
+    rgba: &mut [u8],
+    before: (&PageMap, Option<(u64, u8)>),
+    map: &PageMap,
+    spans: &Spans,
+    viewport: &Viewport,
+    highlight: Option<(u64, u8)>,
+) -> Vec<Range<u32>> {
+    let width = viewport.width_px() as usize;
+    let (old_map, old_highlight) = before;
+    let changed = (rgba.len() == width * HEIGHT_PX as usize * 4)
+        .then(|| changed_pfns(old_map, map))
+        .flatten();
+    let Some(mut changed) = changed else {
+        let whole = render_rgba(map, spans, viewport, highlight);
+        if rgba.len() == whole.len() {
+            rgba.copy_from_slice(&whole);
+        }
+        let all_lines = 0..HEIGHT_PX;
+        return Vec::from([all_lines]);
+    };
+    let cell = viewport.cell_px;
+    if cell >= 4 {
+        // A block's top edge reads the pages up to a largest block before it.
+        let reach = (1u64 << (MAX_ORDER - 1)) - 1;
+        for range in &mut changed {
+            range.end = range.end.saturating_add(reach);
+        }
+    }
+    let mut lines: Vec<Range<u32>> = Vec::new();
+    for row in 0..viewport.rows_visible() {
+        let Some(Row::Pages(row_pfn)) = viewport.row(viewport.scroll_row + row) else {
+            continue;
+        };
+        let row_end = row_pfn.saturating_add(viewport.pages_per_row());
+        if changed.iter().any(|r| r.start < row_end && row_pfn < r.end) {
+            let y = row as u32 * cell;
+            lines.push(y..y + cell);
+        }
+    }
+    if old_highlight != highlight {
+        for block in [old_highlight, highlight].into_iter().flatten() {
+            if let Some(frame) = frame_rect(viewport, block) {
+                lines.push(frame.lines());
+            }
+        }
+    }
+    let lines = merge_lines(lines);
+    let drawn_px = (viewport.rows_visible() as u32).saturating_mul(cell);
+    let mut painter = RowPainter::new(map, spans, viewport);
+    let mut repainted = Vec::new();
+    for range in &lines {
+        // Whole rows: a row is painted at once.
+        let first_row = range.start / cell;
+        let end_row = range.end.div_ceil(cell).min(drawn_px.div_ceil(cell));
+        for row in first_row..end_row {
+            painter.draw_row(rgba, u64::from(row));
+        }
+        // Below the last row there is only background (and the frame).
+        if range.end > drawn_px {
+            fill_background(rgba, width, range.start.max(drawn_px)..range.end);
+        }
+        repainted.push((first_row * cell).min(range.start)..range.end.max(end_row * cell));
+    }
+    if let Some(block) = highlight {
+        frame_block(rgba, width, viewport, block);
+    }
+    merge_lines(repainted)
+}
+
+/// The pfn ranges whose codes differ between two maps of one extent (a max-order
+/// block at a time, narrowed to the first and last page that differ), or `None`
+/// when the maps cover different pfns.
+fn changed_pfns(a: &PageMap, b: &PageMap) -> Option<Vec<Range<u64>>> {
+    if a.start_pfn != b.start_pfn || a.pages() != b.pages() {
+        return None;
+    }
+    let chunk = 1u64 << (MAX_ORDER - 1);
+    let (mut runs_a, mut runs_b) = (Vec::new(), Vec::new());
+    let mut changed: Vec<Range<u64>> = Vec::new();
+    let mut start = 0u64;
+    while start < a.pages() {
+        let end = (start + chunk).min(a.pages());
+        collect_runs(a, start, end, &mut runs_a);
+        collect_runs(b, start, end, &mut runs_b);
+        if runs_a != runs_b {
+            let (pa, pb) = (a.codes.copy_out(start, end), b.codes.copy_out(start, end));
+            let first = pa.iter().zip(&pb).position(|(x, y)| x != y).unwrap_or(0) as u64;
+            let last = pa.iter().zip(&pb).rposition(|(x, y)| x != y).unwrap_or(0) as u64;
+            let pfns = a.start_pfn + start + first..a.start_pfn + start + last + 1;
+            match changed.last_mut() {
+                Some(prev) if prev.end == pfns.start => prev.end = pfns.end,
+                _ => changed.push(pfns),
+            }
+        }
+        start = end;
+    }
+    Some(changed)
+}
+
+/// The runs of `map`'s codes over map indexes `start..end`, neighbours of one code
+/// joined, so two maps storing the same pages differently give the same runs.
+fn collect_runs(map: &PageMap, start: u64, end: u64, runs: &mut Vec<(u8, u64)>) {
+    runs.clear();
+    map.codes
+        .runs(start, end, |c, count| match runs.last_mut() {
+            Some((last, n)) if *last == c => *n += count,
+            _ => runs.push((c, count)),
+        });
+}
+
+/// Sorted, joined pixel line ranges.
+fn merge_lines(mut lines: Vec<Range<u32>>) -> Vec<Range<u32>> {
+    lines.sort_by_key(|r| r.start);
+    let mut merged: Vec<Range<u32>> = Vec::new();
+    for range in lines {
+        match merged.last_mut() {
+            Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
+            _ => merged.push(range),
+        }
+    }
+    merged
+}
+
+fn fill_background(rgba: &mut [u8], width: usize, lines: Range<u32>) {
+    let (from, to) = (
+        lines.start as usize * width * 4,
+        lines.end as usize * width * 4,
+    );
+    if let Some(target) = rgba.get_mut(from..to.min(rgba.len())) {
+        for px in target.chunks_exact_mut(4) {
+            px.copy_from_slice(&BACKGROUND_RGBA);
+        }
+    }
+}
+
+/// Paints one picture row at a time: its pages (or its gap's hatching), its gutter
+/// and, from 4-pixel cells, its blocks' outlines.
+struct RowPainter<'a> {
+    map: &'a PageMap,
+    spans: &'a Spans,
+    viewport: &'a Viewport,
+    palette: [Rgb; 256],
+    /// One pixel line of a row, copied `cell_px` times.
+    line: Vec<u8>,
+    /// The colour of each cell of a row.
+    cells: Vec<Rgb>,
+}
+
+impl<'a> RowPainter<'a> {
+    fn new(map: &'a PageMap, spans: &'a Spans, viewport: &'a Viewport) -> RowPainter<'a> {
+        RowPainter {
+            map,
+            spans,
+            viewport,
+            palette: palette(),
+            line: Vec::new(),
+            cells: Vec::new(),
+        }
+    }
+
+    /// Paints row `row` (counted from the top of the screen) over whatever was there.
+    fn draw_row(&mut self, rgba: &mut [u8], row: u64) {
+        let viewport = self.viewport;
+        let width = viewport.width_px() as usize;
+        let cell = viewport.cell_px as usize;
         let y0 = row as usize * cell;
         match viewport.row(viewport.scroll_row + row) {
             Some(Row::Pages(row_pfn)) => {
-                gutter_line(&mut line, spans, row_pfn, viewport.pages_per_row());
-                let cells = line[GUTTER_PX as usize * 4..].chunks_exact_mut(4 * cell);
-                for (column, out) in cells.enumerate() {
-                    let first = row_pfn + column as u64 * per_cell;
-                    let rgb = mean_rgb(map, &palette, first, per_cell);
+                self.line.clear();
+                self.line.extend(BACKGROUND_RGBA.repeat(width));
+                gutter_line(
+                    &mut self.line,
+                    self.spans,
+                    row_pfn,
+                    viewport.pages_per_row(),
+                );
+                row_cells(
+                    self.map,
+                    &self.palette,
+                    row_pfn,
+                    viewport.pages_per_cell,
+                    viewport.columns,
+                    &mut self.cells,
+                );
+                let pixels = self.line[GUTTER_PX as usize * 4..].chunks_exact_mut(4 * cell);
+                for (out, rgb) in pixels.zip(&self.cells) {
                     for px in out.chunks_exact_mut(4) {
-                        px[..3].copy_from_slice(&rgb);
+                        px[..3].copy_from_slice(rgb);
                     }
                 }
                 for dy in 0..cell {
                     let at = (y0 + dy) * width * 4;
                     if let Some(target) = rgba.get_mut(at..at + width * 4) {
-                        target.copy_from_slice(&line);
+                        target.copy_from_slice(&self.line);
                     }
                 }
+                if cell >= 4 {
+                    outline_row(rgba, width, self.map, viewport, row, row_pfn);
+                }
             }
-            Some(Row::Gap(_)) => hatch_rows(&mut rgba, width, y0, cell),
-            None => {}
+            Some(Row::Gap(_)) => {
+                fill_background(rgba, width, y0 as u32..(y0 + cell) as u32);
+                hatch_rows(rgba, width, y0, cell);
+            }
+            None => fill_background(rgba, width, y0 as u32..(y0 + cell) as u32),
         }
     }
-    if cell >= 4 {
-        outline_blocks(&mut rgba, width, map, viewport);
+}
+
+/// The colours of a row's `columns` cells of `per_cell` pages from `row_pfn`, each
+/// [`mean_rgb`] of its pages: the cells inside the map read from one pass over the
+/// row's runs of pages (a max-order block of one code is one run, so a row of whole
+/// free blocks costs a few runs, not a look-up a cell), the others cell by cell.
+fn row_cells(
+    map: &PageMap,
+    palette: &[Rgb; 256],
+    row_pfn: u64,
+    per_cell: u64,
+    columns: u64,
+    cells: &mut Vec<Rgb>,
+) {
+    cells.clear();
+    let cell_first = |column: u64| row_pfn.saturating_add(column.saturating_mul(per_cell));
+    // Columns whose pages all lie inside the map.
+    let inside_from = if row_pfn >= map.start_pfn {
+        0
+    } else {
+        (map.start_pfn - row_pfn).div_ceil(per_cell)
     }
-    if let Some((pfn, order)) = highlight {
-        frame_block(
-            &mut rgba,
-            width,
-            viewport,
-            pfn,
-            1u64 << order.min(MAX_ORDER - 1),
+    .min(columns);
+    let inside_to = (map.end_pfn().saturating_sub(row_pfn) / per_cell).clamp(inside_from, columns);
+    for column in 0..inside_from {
+        cells.push(mean_rgb(map, palette, cell_first(column), per_cell));
+    }
+    if inside_from < inside_to {
+        let mut cell = CellMean::default();
+        let (start, end) = (cell_first(inside_from), cell_first(inside_to));
+        map.codes.runs(
+            start - map.start_pfn,
+            end - map.start_pfn,
+            |c, mut count| {
+                while count > 0 {
+                    if cell.pages == 0 && count >= per_cell {
+                        // Whole cells of one code.
+                        let whole = count / per_cell;
+                        let rgb = palette[usize::from(c)];
+                        cells.extend(std::iter::repeat_n(rgb, whole as usize));
+                        count -= whole * per_cell;
+                        continue;
+                    }
+                    let take = count.min(per_cell - cell.pages);
+                    cell.add(palette, c, take);
+                    count -= take;
+                    if cell.pages == per_cell {
+                        cells.push(cell.rgb(palette));
+                        cell = CellMean::default();
+                    }
+                }
+            },
         );
     }
-    rgba
+    for column in inside_to..columns {
+        cells.push(mean_rgb(map, palette, cell_first(column), per_cell));
+    }
+}
+
+/// A cell's pages summed as [`mean_rgb`] sums them, a run at a time.
+#[derive(Default)]
+struct CellMean {
+    first_code: u8,
+    uniform: bool,
+    sum: [u64; 3],
+    pages: u64,
+}
+
+impl CellMean {
+    fn add(&mut self, palette: &[Rgb; 256], c: u8, count: u64) {
+        if self.pages == 0 {
+            self.first_code = c;
+            self.uniform = true;
+        }
+        self.uniform &= c & !code::HEAD == self.first_code & !code::HEAD;
+        let rgb = palette[usize::from(c)];
+        for (sum, channel) in self.sum.iter_mut().zip(rgb) {
+            *sum += u64::from(channel) * count;
+        }
+        self.pages += count;
+    }
+
+    /// The cell's colour: every page inside the map, so none counts as a hole.
+    fn rgb(&self, palette: &[Rgb; 256]) -> Rgb {
+        if self.pages == 1 || self.uniform {
+            return palette[usize::from(self.first_code)];
+        }
+        self.sum.map(|s| (s / self.pages) as u8)
+    }
 }
 
 fn put(rgba: &mut [u8], index: usize, rgb: Rgb) {
@@ -182,42 +453,50 @@ fn gutter_line(line: &mut [u8], spans: &Spans, row_pfn: u64, row_pages: u64) {
     }
 }
 
-fn outline_blocks(rgba: &mut [u8], width: usize, map: &PageMap, viewport: &Viewport) {
+/// The outlines of row `row`'s blocks (pages from `row_pfn`): a line where one block
+/// ends and the next begins, and a top edge where a block starts in this row or the
+/// row follows a gap.
+fn outline_row(
+    rgba: &mut [u8],
+    width: usize,
+    map: &PageMap,
+    viewport: &Viewport,
+    row: u64,
+    row_pfn: u64,
+) {
     let cell = viewport.cell_px as usize;
     let columns = viewport.columns;
     // The pfn after the previous row's last page: a row that does not start there
     // follows a gap, so its blocks get a top edge.
-    let mut expected = None;
-    for row in 0..viewport.rows_visible() {
-        let Some(Row::Pages(row_pfn)) = viewport.row(viewport.scroll_row + row) else {
-            expected = None;
+    let expected =
+        row.checked_sub(1)
+            .and_then(|above| match viewport.row(viewport.scroll_row + above) {
+                Some(Row::Pages(above_pfn)) => Some(above_pfn + columns),
+                _ => None,
+            });
+    let after_gap = expected != Some(row_pfn);
+    let mut head = map.block_head(row_pfn).unwrap_or(row_pfn);
+    let y0 = row as usize * cell;
+    for column in 0..columns {
+        let pfn = row_pfn + column;
+        let c = map.code(pfn);
+        if c & code::HEAD != 0 {
+            head = pfn;
+        }
+        if c & code::STATE_MASK == code::HOLE {
             continue;
-        };
-        let after_gap = expected != Some(row_pfn);
-        expected = Some(row_pfn + columns);
-        let mut head = map.block_head(row_pfn).unwrap_or(row_pfn);
-        let y0 = row as usize * cell;
-        for column in 0..columns {
-            let pfn = row_pfn + column;
-            let c = map.code(pfn);
-            if c & code::HEAD != 0 {
-                head = pfn;
+        }
+        let x0 = GUTTER_PX as usize + column as usize * cell;
+        let left = c & code::HEAD != 0 || column == 0;
+        let top = head + columns > pfn || after_gap;
+        if left {
+            for dy in 0..cell {
+                put(rgba, (y0 + dy) * width + x0, OUTLINE_RGB);
             }
-            if c & code::STATE_MASK == code::HOLE {
-                continue;
-            }
-            let x0 = GUTTER_PX as usize + column as usize * cell;
-            let left = c & code::HEAD != 0 || column == 0;
-            let top = head + columns > pfn || after_gap;
-            if left {
-                for dy in 0..cell {
-                    put(rgba, (y0 + dy) * width + x0, OUTLINE_RGB);
-                }
-            }
-            if top {
-                for dx in 0..cell {
-                    put(rgba, y0 * width + x0 + dx, OUTLINE_RGB);
-                }
+        }
+        if top {
+            for dx in 0..cell {
+                put(rgba, y0 * width + x0 + dx, OUTLINE_RGB);
             }
         }
     }
@@ -238,9 +517,30 @@ fn hatch_rows(rgba: &mut [u8], width: usize, y0: usize, rows: usize) {
     }
 }
 
-fn frame_block(rgba: &mut [u8], width: usize, viewport: &Viewport, pfn: u64, pages: u64) {
-    if pages == 0 || pfn + pages <= viewport.first_pfn() || pfn >= viewport.end_pfn() {
-        return;
+/// Where the frame of a block goes, in image pixels of the page area (the gutter
+/// not counted): the block's cells `x0..x1` by `y0..y1`, the rows clamped to the
+/// screen. `None` when the block is off screen.
+#[derive(Clone, Copy, Debug)]
+struct FrameRect {
+    x0: i64,
+    x1: i64,
+    y0: i64,
+    y1: i64,
+}
+
+impl FrameRect {
+    /// The pixel lines the frame touches (it is drawn around the cells).
+    fn lines(&self) -> Range<u32> {
+        let height = i64::from(HEIGHT_PX);
+        let clamp = |y: i64| y.clamp(0, height) as u32;
+        clamp(self.y0 - 3)..clamp(self.y1 + 3)
+    }
+}
+
+fn frame_rect(viewport: &Viewport, (pfn, order): (u64, u8)) -> Option<FrameRect> {
+    let pages = 1u64 << order.min(MAX_ORDER - 1);
+    if pfn + pages <= viewport.first_pfn() || pfn >= viewport.end_pfn() {
+        return None;
     }
     let top = viewport.scroll_row;
     let last_row = top + viewport.rows_visible().max(1) - 1;
@@ -258,6 +558,13 @@ fn frame_block(rgba: &mut [u8], width: usize, viewport: &Viewport, pfn: u64, pag
         (0, viewport.columns as i64 * cell)
     };
     let (y0, y1) = ((row0 - top) as i64 * cell, (row1 - top + 1) as i64 * cell);
+    Some(FrameRect { x0, x1, y0, y1 })
+}
+
+fn frame_block(rgba: &mut [u8], width: usize, viewport: &Viewport, block: (u64, u8)) {
+    let Some(FrameRect { x0, x1, y0, y1 }) = frame_rect(viewport, block) else {
+        return;
+    };
     // A frame 2 pixels wide, 2 pixels outside the block so even one page at the
     // coarsest zoom is visible.
     let height = i64::from(HEIGHT_PX);
@@ -275,6 +582,55 @@ fn frame_block(rgba: &mut [u8], width: usize, viewport: &Viewport, pfn: u64, pag
         for y in (y0 - 3)..(y1 + 3) {
             dot(gx + x0 - 3 + t, y);
             dot(gx + x1 + 1 + t, y);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::view::{load, page_map, Layout};
+
+    /// A row's cells read from one pass over its runs are each cell's own mean, the
+    /// way the picture was drawn a cell at a time: at every zoom, over whole rows,
+    /// rows the map ends in (true scale) and rows past it.
+    #[test]
+    fn a_row_read_run_by_run_gives_each_cells_own_mean() {
+        let palette = palette();
+        for entry in crate::scenario::library::ENTRIES.iter().take(8) {
+            let loaded = load(&entry.scenario()).expect("every library entry loads");
+            let state = loaded.session.state_at(loaded.cursor);
+            let map = page_map(&state);
+            for true_scale in [false, true] {
+                let layout = Layout::new(&state, &map, true_scale);
+                let fit = Viewport::fit_zoom(&layout);
+                for zoom in [fit + 2, fit, fit - 1, 0, -3] {
+                    let viewport = Viewport::new(zoom, 0, &layout);
+                    let mut cells = Vec::new();
+                    for row in 0..viewport.rows_total.min(600) {
+                        let Some(Row::Pages(row_pfn)) = viewport.row(row) else {
+                            continue;
+                        };
+                        let per_cell = viewport.pages_per_cell;
+                        row_cells(
+                            &map,
+                            &palette,
+                            row_pfn,
+                            per_cell,
+                            viewport.columns,
+                            &mut cells,
+                        );
+                        let expected: Vec<Rgb> = (0..viewport.columns)
+                            .map(|c| mean_rgb(&map, &palette, row_pfn + c * per_cell, per_cell))
+                            .collect();
+                        assert!(
+                            cells == expected,
+                            "{} at zoom {zoom} (true scale {true_scale}), row {row}",
+                            entry.name
+                        );
+                    }
+                }
+            }
         }
     }
 }

@@ -36,6 +36,7 @@ mod pair;
 mod pinned;
 mod random_ops;
 mod reclaim;
+mod redraw;
 mod series;
 mod session;
 mod share;
