@@ -5,7 +5,9 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use buddyscope_engine::view::{self, page_info, Layout, PageInfo, Viewport, GUTTER_PX, HEIGHT_PX};
+use buddyscope_engine::view::{
+    self, page_info, Layout, PageInfo, PageMap, Spans, Viewport, GUTTER_PX, HEIGHT_PX,
+};
 use gloo_events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlCanvasElement, WheelEvent};
@@ -13,7 +15,7 @@ use yew::prelude::*;
 
 use super::navigate::{canvas_key, scale_text, Move, ViewState};
 use super::tooltip::{Hover, Under};
-use crate::paint::{now_ms, put_rgba};
+use crate::paint::{now_ms, put_rgba, put_rgba_lines};
 use crate::state::{AtCursor, Shared};
 
 #[derive(Properties, PartialEq)]
@@ -54,7 +56,19 @@ fn canvas_xy(canvas: &HtmlCanvasElement, client_x: i32, client_y: i32) -> (f64, 
     )
 }
 
-/// Draws the address space whenever the picture's inputs change.
+/// The picture on the canvas and what it was drawn from, so that a step (the same
+/// viewport and gutter, another map) repaints only the lines it changed.
+struct Drawn {
+    map: PageMap,
+    spans: Spans,
+    viewport: Viewport,
+    highlight: Option<(u64, u8)>,
+    rgba: Vec<u8>,
+}
+
+/// Draws the address space whenever the picture's inputs change: whole after a zoom,
+/// a scroll or a new machine, else only the lines the step changed
+/// (`view::redraw_rgba`, the same pixels as a whole redraw).
 #[hook]
 fn use_draw(
     canvas_ref: &NodeRef,
@@ -64,13 +78,48 @@ fn use_draw(
     on_draw_ms: &Callback<f64>,
 ) {
     let (canvas_ref, on_draw_ms) = (canvas_ref.clone(), on_draw_ms.clone());
+    let drawn = use_mut_ref(|| None::<Drawn>);
     use_effect_with(
         (at.clone(), highlight, viewport.clone()),
         move |(at, highlight, viewport)| {
             if let Some(canvas) = canvas_ref.cast::<HtmlCanvasElement>() {
                 let start = now_ms();
-                let rgba = view::render_rgba(&at.map, &at.spans, viewport, *highlight);
-                put_rgba(&canvas, &rgba, viewport.width_px());
+                let mut drawn = drawn.borrow_mut();
+                let width = viewport.width_px();
+                let step = drawn
+                    .as_mut()
+                    .filter(|d| d.viewport == *viewport && d.spans == at.spans);
+                let put = match step {
+                    Some(d) => {
+                        let lines = view::redraw_rgba(
+                            &mut d.rgba,
+                            (&d.map, d.highlight),
+                            &at.map,
+                            &at.spans,
+                            viewport,
+                            *highlight,
+                        );
+                        d.map = at.map.clone();
+                        d.highlight = *highlight;
+                        put_rgba_lines(&canvas, &d.rgba, width, &lines)
+                    }
+                    None => {
+                        let rgba = view::render_rgba(&at.map, &at.spans, viewport, *highlight);
+                        let put = put_rgba(&canvas, &rgba, width);
+                        *drawn = Some(Drawn {
+                            map: at.map.clone(),
+                            spans: at.spans.clone(),
+                            viewport: viewport.clone(),
+                            highlight: *highlight,
+                            rgba,
+                        });
+                        put
+                    }
+                };
+                // A canvas that refused the pixels is drawn whole next time.
+                if !put {
+                    *drawn = None;
+                }
                 let took = now_ms() - start;
                 let _ = canvas.set_attribute("data-draw-ms", &format!("{took:.2}"));
                 on_draw_ms.emit(took);
