@@ -67,16 +67,27 @@ pub(super) fn free_areas(allocator: &Allocator) -> Vec<FreeAreaView> {
                     (m.name().to_string(), counts)
                 })
                 .collect();
-            let mut pageblocks: Vec<(String, u64)> =
-                kinds.iter().map(|m| (m.name().to_string(), 0)).collect();
+            // Counted by raw value, then named: a 16 GiB zone has 8192 pageblocks,
+            // and this runs at every step.
+            let mut by_raw = [0u64; 256];
             for index in 0..buddy.pageblock_count() {
                 let raw = buddy.pageblock_raw(index).unwrap_or(0);
-                if let Some(m) = MigrateType::from_index(usize::from(raw)) {
-                    if let Some(slot) = pageblocks.iter_mut().find(|(n, _)| n == m.name()) {
-                        slot.1 += 1;
-                    }
+                if let Some(n) = by_raw.get_mut(usize::from(raw)) {
+                    *n += 1;
                 }
             }
+            let pageblocks: Vec<(String, u64)> = kinds
+                .iter()
+                .map(|m| {
+                    let count = by_raw
+                        .iter()
+                        .enumerate()
+                        .filter(|(raw, _)| MigrateType::from_index(*raw) == Some(*m))
+                        .map(|(_, n)| n)
+                        .sum();
+                    (m.name().to_string(), count)
+                })
+                .collect();
             let pcps = z
                 .pcps
                 .iter()
