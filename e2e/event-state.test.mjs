@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { canvasStats } from './browser.mjs';
 import { playground, SHOTS } from './harness.mjs';
+import { SIXTEEN_GIB } from './measure.mjs';
 
 const { open } = playground('/');
 /** The first screen at a size, and the section given, in test-results/. */
@@ -158,5 +159,55 @@ test('the default scenario\'s first screen at two sizes', async () => {
   await screens(page, 'event-state-default');
   assert.equal(await stepOf(page), 36526);
   assert.deepEqual(errors, []);
+  await page.close();
+});
+
+/** A hash of each pixel line of the address-space canvas. */
+const canvasLines = (page) =>
+  page.evaluate(() => {
+    const canvas = document.getElementById('address-canvas');
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    const row = canvas.width * 4;
+    const lines = [];
+    for (let y = 0; y < canvas.height; y++) {
+      let hash = 2166136261;
+      for (let i = y * row; i < (y + 1) * row; i++) hash = Math.imul(hash ^ data[i], 16777619);
+      lines.push(hash >>> 0);
+    }
+    return lines;
+  });
+
+test('a step repaints only what it changed: after steps forward, over and back the canvas is the picture drawn whole', async () => {
+  const { page, errors } = await open(`#s=p1.${encodeURIComponent(SIXTEEN_GIB)}&step=100`);
+  const start = await canvasLines(page);
+  const click = async (name, times) => {
+    for (let i = 0; i < times; i++) {
+      const before = await page.locator('#step-counter').textContent();
+      await page.getByRole('button', { name, exact: true }).click();
+      await page.waitForFunction((t) => document.getElementById('step-counter').textContent !== t, before);
+    }
+  };
+  const draws = [];
+  for (const [name, times] of [['Step forward', 12], ['Step over', 3], ['Step back', 5]]) {
+    for (let i = 0; i < times; i++) {
+      await click(name, 1);
+      draws.push(Number(await page.locator('#address-canvas').getAttribute('data-draw-ms')));
+    }
+  }
+  const stepped = await canvasLines(page);
+  const changed = stepped.filter((h, y) => h !== start[y]).length;
+  assert.ok(changed > 0 && changed < 100, `the steps changed ${changed} of ${start.length} lines`);
+  // The same step opened afresh: its picture drawn whole at the same (whole machine) view.
+  const step = await stepOf(page);
+  await page.waitForFunction((n) => location.hash.includes(`&step=${n}`), step);
+  const link = await page.evaluate(() => location.hash);
+  const { page: fresh, errors: freshErrors } = await open(link);
+  assert.equal(await stepOf(fresh), step);
+  const whole = await canvasLines(fresh);
+  const differ = whole.map((h, y) => (h === stepped[y] ? -1 : y)).filter((y) => y >= 0);
+  assert.deepEqual(differ, [], 'lines that differ from the picture drawn whole');
+  console.log(`draw ms per step (repainted lines only): ${draws.map((x) => x.toFixed(1)).join(' ')}`);
+  assert.deepEqual([...errors, ...freshErrors], []);
+  await fresh.close();
   await page.close();
 });

@@ -92,8 +92,11 @@ pub fn step_panel(props: &StepPanelProps) -> Html {
                         if is_current { Some("current") } else { None },
                         if e.passed { None } else { Some("ahead") },
                     );
+                    // Keyed by the event's place in the call: a step moves the window
+                    // of events by one, and Yew then adds and drops one item instead of
+                    // rewriting the text of every item.
                     html! {
-                        <li class={class} aria-current={if is_current { Some("step") } else { None }}>
+                        <li key={index} class={class} aria-current={if is_current { Some("step") } else { None }}>
                             <code class="fn">{ &e.function }</code>{ " " }{ &e.text }{ source_link(&e.source) }
                         </li>
                     }
