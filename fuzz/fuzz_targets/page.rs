@@ -3,7 +3,8 @@
 //! then draw it at a step chosen by the input: the state at that step, the page map,
 //! the panels (`view::overview`), a tooltip (`view::page_info`), the canvas pixels
 //! (`view::render_rgba`) at a chosen zoom and scroll, a zoom about a pfn, and step
-//! moves (into, over, back, the next watermark check), and (on one input in two) the
+//! moves (into, over, back, the next watermark check) with the canvas repainted after
+//! the step forward (`view::redraw_rgba`, equal to the picture drawn whole), and (on one input in two) the
 //! "Compare kernels" view: the scenario run on 6.1 and 6.12 and the jump to its first
 //! difference. The machine form must read back the scenario's own machine. None of it may panic: in the browser a panic
 //! stops the page.
@@ -70,6 +71,28 @@ fuzz_target!(|data: &[u8]| {
             cursor,
             "step back undoes step forward"
         );
+    }
+    // The canvas after the step forward: repainted from the picture at the chosen
+    // step, it is the picture drawn whole.
+    let after = session.state_at(into);
+    let map_after = view::page_map(&after);
+    let spans_after = view::spans(&after);
+    if spans_after == spans {
+        let highlight_after = view::overview(&after, &session, into).step.highlight;
+        let mut picture = rgba.clone();
+        let lines = view::redraw_rgba(
+            &mut picture,
+            (&map, highlight),
+            &map_after,
+            &spans_after,
+            &viewport,
+            highlight_after,
+        );
+        assert!(
+            picture == view::render_rgba(&map_after, &spans_after, &viewport, highlight_after),
+            "the repainted picture is the whole picture"
+        );
+        assert!(lines.iter().all(|r| r.start < r.end), "{lines:?}");
     }
     if let Some(next) =
         view::next_step_where(&session, step, |e| matches!(e, Event::WatermarkCheck { .. }))

@@ -3,7 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use buddyscope_engine::view::{self, code, Viewport, HEIGHT_PX, HIGHLIGHT_RGB};
-use buddyscope_web::paint::{context_2d, put_rgba};
+use buddyscope_web::paint::{context_2d, put_rgba, put_rgba_lines};
 use buddyscope_web::state::{Action, State};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -224,4 +224,46 @@ fn a_16_tib_machine_loads_in_the_page() {
         before >> 20,
         after >> 20
     );
+}
+
+#[wasm_bindgen_test]
+fn a_step_puts_only_its_repainted_lines_and_the_canvas_is_the_whole_picture() {
+    let state = State::initial();
+    let next = state.clone().reduce_now(Action::StepOver);
+    let (before, after) = (&state.at, &next.at);
+    let highlight = |s: &State| {
+        view::overview(&s.at.allocator, &s.session, s.cursor)
+            .step
+            .highlight
+    };
+    let layout = view::Layout::new(&before.allocator, &before.map, false);
+    let viewport = Viewport::new(Viewport::fit_zoom(&layout), 0, &layout);
+    let width = viewport.width_px();
+    let mut rgba = view::render_rgba(&before.map, &before.spans, &viewport, highlight(&state));
+    let canvas = canvas();
+    assert!(put_rgba(&canvas, &rgba, width));
+    let lines = view::redraw_rgba(
+        &mut rgba,
+        (&before.map, highlight(&state)),
+        &after.map,
+        &after.spans,
+        &viewport,
+        highlight(&next),
+    );
+    assert!(!lines.is_empty(), "the step changed the picture");
+    assert!(put_rgba_lines(&canvas, &rgba, width, &lines));
+    let whole = view::render_rgba(&after.map, &after.spans, &viewport, highlight(&next));
+    let data = context_2d(&canvas)
+        .and_then(|ctx| {
+            ctx.get_image_data(0.0, 0.0, f64::from(width), f64::from(HEIGHT_PX))
+                .ok()
+        })
+        .expect("pixels")
+        .data();
+    assert!(
+        data.0 == whole,
+        "the canvas after the lines is the whole picture"
+    );
+    // A buffer of another size than the canvas is refused.
+    assert!(!put_rgba_lines(&canvas, &rgba[..16], width, &lines));
 }
