@@ -1173,6 +1173,32 @@ fn execute<S: Recorded>(
     operation: &Operation,
     events: &mut S,
 ) -> Result<Outcome, EngineError> {
+    // Every sink reaches the allocator as `&mut dyn TraceSink`: the allocation paths
+    // below are compiled once for all of the session's sinks, not once per sink type.
+    let outcome = operate(
+        allocator,
+        allocations,
+        operation,
+        &mut (events as &mut dyn TraceSink),
+    )?;
+    // The CPU an operation ran on is the current one again, and a sysctl write
+    // changed settings without an event: for a recording state, the last changes of
+    // the call say so.
+    allocator.note_small();
+    if matches!(operation, Operation::Sysctl { .. }) {
+        allocator.note_machine();
+    }
+    track_ownership(allocations, events.recorded());
+    Ok(outcome)
+}
+
+/// The allocator's side of [`execute`]: the operation's kernel path.
+fn operate(
+    allocator: &mut Allocator,
+    allocations: &mut Allocations,
+    operation: &Operation,
+    events: &mut &mut dyn TraceSink,
+) -> Result<Outcome, EngineError> {
     let outcome = match *operation {
         Operation::Alloc {
             order,
@@ -1276,14 +1302,6 @@ fn execute<S: Recorded>(
             Outcome::Hotplugged { online: true }
         }
     };
-    // The CPU an operation ran on is the current one again, and a sysctl write
-    // changed settings without an event: for a recording state, the last changes of
-    // the call say so.
-    allocator.note_small();
-    if matches!(operation, Operation::Sysctl { .. }) {
-        allocator.note_machine();
-    }
-    track_ownership(allocations, events.recorded());
     Ok(outcome)
 }
 
