@@ -49,6 +49,10 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'target', 'bench');
 const quick = process.argv.includes('--quick');
 // `--engine-only`: just the wasm engine workloads (for profiling; browser.json is not written).
+// `--tti-only`: just the page's time to interactive and its gzipped wasm (for work on
+// the page's start-up and size; printed and written to target/bench/tti.json, not
+// browser.json).
+const ttiOnly = process.argv.includes('--tti-only');
 const REPS = quick ? 3 : 7;
 // The median (the mean of the middle two for an even count).
 const median = (xs) => {
@@ -168,6 +172,34 @@ window.pairSample = () => {
 };
 </script>`;
 
+// tti_ms: the default scenario loaded REPS times, each load's `buddyscope-interactive`
+// mark; and when the wasm's download ended in the same loads.
+async function pageStart(context, siteServer) {
+  console.log('\nThe page (release build, headless Chromium): median (min / median / max)');
+  const tti = [], wasmLoaded = [];
+  for (let i = 0; i < REPS; i++) {
+    const p = await loadPage(context, siteServer.url);
+    tti.push(await p.evaluate(() => performance.getEntriesByName('buddyscope-interactive')[0]?.startTime ?? NaN));
+    // Where the time goes: the wasm's download ends at responseEnd; the rest is
+    // compiling it, running the default scenario and the first render.
+    wasmLoaded.push(await p.evaluate(() => performance.getEntriesByType('resource').find((r) => r.name.endsWith('.wasm'))?.responseEnd ?? NaN));
+    await p.close();
+  }
+  figure('tti_ms', tti);
+  results.tti_wasm_loaded_ms_range = range(wasmLoaded);
+  say(`time to interactive, default scenario (${spread(tti)})`, results.tti_ms, 'ms', 150);
+  console.log(`    of which until the wasm is downloaded ${spread(wasmLoaded)}`);
+}
+
+// wasm_bytes and wasm_gz_bytes: the built page's wasm, raw and gzip level 9.
+async function wasmSize() {
+  const wasm = (await readdir(join(ROOT, 'dist'))).find((f) => f.endsWith('.wasm'));
+  const bytes = await readFile(join(ROOT, 'dist', wasm));
+  results.wasm_bytes = bytes.length;
+  results.wasm_gz_bytes = gzipSync(bytes, { level: 9 }).length;
+  say('page wasm, gzipped', results.wasm_gz_bytes, 'bytes', 600000);
+}
+
 async function main() {
   await mkdir(OUT, { recursive: true });
   await writeFile(join(OUT, 'bench.html'), BENCH_HTML);
@@ -175,6 +207,12 @@ async function main() {
   const siteServer = await serve(join(ROOT, 'dist'), '/bench/');
   const context = await launch();
   try {
+    if (ttiOnly) {
+      await pageStart(context, siteServer);
+      await wasmSize();
+      await writeFile(join(OUT, 'tti.json'), JSON.stringify(results, null, 2) + '\n');
+      return;
+    }
     // 1. The engine in wasm.
     const page = await context.newPage();
     await page.goto(`${engineServer.url}bench.html`);
@@ -222,20 +260,7 @@ async function main() {
     if (process.argv.includes('--engine-only')) return;
 
     // 2. The page. Medians, with min / median / max.
-    console.log('\nThe page (release build, headless Chromium): median (min / median / max)');
-    const tti = [], wasmLoaded = [];
-    for (let i = 0; i < REPS; i++) {
-      const p = await loadPage(context, siteServer.url);
-      tti.push(await p.evaluate(() => performance.getEntriesByName('buddyscope-interactive')[0]?.startTime ?? NaN));
-      // Where the time goes: the wasm's download ends at responseEnd; the rest is
-      // compiling it, running the default scenario and the first render.
-      wasmLoaded.push(await p.evaluate(() => performance.getEntriesByType('resource').find((r) => r.name.endsWith('.wasm'))?.responseEnd ?? NaN));
-      await p.close();
-    }
-    figure('tti_ms', tti);
-    results.tti_wasm_loaded_ms_range = range(wasmLoaded);
-    say(`time to interactive, default scenario (${spread(tti)})`, results.tti_ms, 'ms', 150);
-    console.log(`    of which until the wasm is downloaded ${spread(wasmLoaded)}`);
+    await pageStart(context, siteServer);
 
     const big = await loadPage(context, siteServer.url + link(SIXTEEN_GIB, 100));
     figure('redraw_4mi_ms', await redraws(big, '^8 pages a pixel'));
@@ -313,11 +338,7 @@ async function main() {
     if (results.step_back_1m_ms !== undefined) say('step back at the end of the 1 M-operation run', results.step_back_1m_ms, 'ms');
     await workload('workload_10m_ms', TEN_MILLION, 10_000_000, quick ? 1 : 3);
 
-    const wasm = (await readdir(join(ROOT, 'dist'))).find((f) => f.endsWith('.wasm'));
-    const bytes = await readFile(join(ROOT, 'dist', wasm));
-    results.wasm_bytes = bytes.length;
-    results.wasm_gz_bytes = gzipSync(bytes, { level: 9 }).length;
-    say('page wasm, gzipped', results.wasm_gz_bytes, 'bytes', 600000);
+    await wasmSize();
   } finally {
     await context.close();
     await engineServer.close();
