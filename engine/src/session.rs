@@ -685,7 +685,7 @@ impl Session {
     /// Applies one operation and keeps its record.
     fn record(&mut self, operation: Operation) -> Result<Call, EngineError> {
         let mut events = Vec::new();
-        let outcome = execute(
+        let outcome = execute_recording(
             &mut self.current,
             &mut self.allocations,
             &operation,
@@ -1166,21 +1166,47 @@ impl Recorded for OwnershipSink {
     }
 }
 
-/// Runs one operation; on bad input nothing changes.
+/// Runs one operation; on bad input nothing changes. Every sink reaches the
+/// allocator as `&mut dyn TraceSink`, so the allocation paths are compiled once for
+/// all the sinks that replay and step through calls (the page's wasm held a copy per
+/// sink type: docs/performance.md); [`execute_recording`] is the recording path.
 fn execute<S: Recorded>(
     allocator: &mut Allocator,
     allocations: &mut Allocations,
     operation: &Operation,
     events: &mut S,
 ) -> Result<Outcome, EngineError> {
-    // Every sink reaches the allocator as `&mut dyn TraceSink`: the allocation paths
-    // below are compiled once for all of the session's sinks, not once per sink type.
     let outcome = operate(
         allocator,
         allocations,
         operation,
         &mut (events as &mut dyn TraceSink),
     )?;
+    after_operation(allocator, allocations, operation, events.recorded());
+    Ok(outcome)
+}
+
+/// [`execute`] for [`Session::record`], the loop a workload runs: the allocation
+/// paths compiled for the `Vec<Event>` sink itself, its pushes inlined, rather than
+/// reached through `dyn`.
+fn execute_recording(
+    allocator: &mut Allocator,
+    allocations: &mut Allocations,
+    operation: &Operation,
+    events: &mut Vec<Event>,
+) -> Result<Outcome, EngineError> {
+    let outcome = operate(allocator, allocations, operation, events)?;
+    after_operation(allocator, allocations, operation, events);
+    Ok(outcome)
+}
+
+/// What follows a successful operation, whichever sink heard it.
+fn after_operation(
+    allocator: &mut Allocator,
+    allocations: &mut Allocations,
+    operation: &Operation,
+    events: &[Event],
+) {
     // The CPU an operation ran on is the current one again, and a sysctl write
     // changed settings without an event: for a recording state, the last changes of
     // the call say so.
@@ -1188,16 +1214,15 @@ fn execute<S: Recorded>(
     if matches!(operation, Operation::Sysctl { .. }) {
         allocator.note_machine();
     }
-    track_ownership(allocations, events.recorded());
-    Ok(outcome)
+    track_ownership(allocations, events);
 }
 
 /// The allocator's side of [`execute`]: the operation's kernel path.
-fn operate(
+fn operate<S: TraceSink>(
     allocator: &mut Allocator,
     allocations: &mut Allocations,
     operation: &Operation,
-    events: &mut &mut dyn TraceSink,
+    events: &mut S,
 ) -> Result<Outcome, EngineError> {
     let outcome = match *operation {
         Operation::Alloc {
