@@ -652,8 +652,9 @@ pub fn run_script(
             text: text.clone(),
         });
         let mut lines = EventLines(Vec::new());
-        // As `&mut dyn TraceSink`, the sink type the session runs calls with: one
-        // compiled copy of the allocation paths serves both (docs/performance.md).
+        // As `&mut dyn TraceSink`, the sink type the session replays and steps
+        // through calls with: one compiled copy of the allocation paths serves both
+        // (docs/performance.md).
         let mut sink: &mut dyn TraceSink = &mut lines;
         match op {
             Op::Alloc {
