@@ -52,6 +52,10 @@ const quick = process.argv.includes('--quick');
 // `--page-only`: just the 16 GiB page's redraw and steps (redraw_4mi_ms, step_latency_ms;
 // for working on the page's step path; browser.json is not written).
 const pageOnly = process.argv.includes('--page-only');
+// `--tti-only`: just the page's time to interactive and its gzipped wasm (for work on
+// the page's start-up and size; printed and written to target/bench/tti.json, not
+// browser.json).
+const ttiOnly = process.argv.includes('--tti-only');
 const REPS = quick ? 3 : 7;
 // The median (the mean of the middle two for an even count).
 const median = (xs) => {
@@ -202,6 +206,34 @@ async function pageSteps(context, siteServer) {
   await big.close();
 }
 
+// tti_ms: the default scenario loaded REPS times, each load's `buddyscope-interactive`
+// mark; and when the wasm's download ended in the same loads.
+async function pageStart(context, siteServer) {
+  console.log('\nThe page (release build, headless Chromium): median (min / median / max)');
+  const tti = [], wasmLoaded = [];
+  for (let i = 0; i < REPS; i++) {
+    const p = await loadPage(context, siteServer.url);
+    tti.push(await p.evaluate(() => performance.getEntriesByName('buddyscope-interactive')[0]?.startTime ?? NaN));
+    // Where the time goes: the wasm's download ends at responseEnd; the rest is
+    // compiling it, running the default scenario and the first render.
+    wasmLoaded.push(await p.evaluate(() => performance.getEntriesByType('resource').find((r) => r.name.endsWith('.wasm'))?.responseEnd ?? NaN));
+    await p.close();
+  }
+  figure('tti_ms', tti);
+  results.tti_wasm_loaded_ms_range = range(wasmLoaded);
+  say(`time to interactive, default scenario (${spread(tti)})`, results.tti_ms, 'ms', 150);
+  console.log(`    of which until the wasm is downloaded ${spread(wasmLoaded)}`);
+}
+
+// wasm_bytes and wasm_gz_bytes: the built page's wasm, raw and gzip level 9.
+async function wasmSize() {
+  const wasm = (await readdir(join(ROOT, 'dist'))).find((f) => f.endsWith('.wasm'));
+  const bytes = await readFile(join(ROOT, 'dist', wasm));
+  results.wasm_bytes = bytes.length;
+  results.wasm_gz_bytes = gzipSync(bytes, { level: 9 }).length;
+  say('page wasm, gzipped', results.wasm_gz_bytes, 'bytes', 600000);
+}
+
 async function main() {
   await mkdir(OUT, { recursive: true });
   await writeFile(join(OUT, 'bench.html'), BENCH_HTML);
@@ -211,6 +243,12 @@ async function main() {
   try {
     if (pageOnly) {
       await pageSteps(context, siteServer);
+      return;
+    }
+    if (ttiOnly) {
+      await pageStart(context, siteServer);
+      await wasmSize();
+      await writeFile(join(OUT, 'tti.json'), JSON.stringify(results, null, 2) + '\n');
       return;
     }
     // 1. The engine in wasm.
@@ -260,20 +298,7 @@ async function main() {
     if (process.argv.includes('--engine-only')) return;
 
     // 2. The page. Medians, with min / median / max.
-    console.log('\nThe page (release build, headless Chromium): median (min / median / max)');
-    const tti = [], wasmLoaded = [];
-    for (let i = 0; i < REPS; i++) {
-      const p = await loadPage(context, siteServer.url);
-      tti.push(await p.evaluate(() => performance.getEntriesByName('buddyscope-interactive')[0]?.startTime ?? NaN));
-      // Where the time goes: the wasm's download ends at responseEnd; the rest is
-      // compiling it, running the default scenario and the first render.
-      wasmLoaded.push(await p.evaluate(() => performance.getEntriesByType('resource').find((r) => r.name.endsWith('.wasm'))?.responseEnd ?? NaN));
-      await p.close();
-    }
-    figure('tti_ms', tti);
-    results.tti_wasm_loaded_ms_range = range(wasmLoaded);
-    say(`time to interactive, default scenario (${spread(tti)})`, results.tti_ms, 'ms', 150);
-    console.log(`    of which until the wasm is downloaded ${spread(wasmLoaded)}`);
+    await pageStart(context, siteServer);
 
     await pageSteps(context, siteServer);
 
@@ -326,11 +351,7 @@ async function main() {
     if (results.step_back_1m_ms !== undefined) say('step back at the end of the 1 M-operation run', results.step_back_1m_ms, 'ms');
     await workload('workload_10m_ms', TEN_MILLION, 10_000_000, quick ? 1 : 3);
 
-    const wasm = (await readdir(join(ROOT, 'dist'))).find((f) => f.endsWith('.wasm'));
-    const bytes = await readFile(join(ROOT, 'dist', wasm));
-    results.wasm_bytes = bytes.length;
-    results.wasm_gz_bytes = gzipSync(bytes, { level: 9 }).length;
-    say('page wasm, gzipped', results.wasm_gz_bytes, 'bytes', 600000);
+    await wasmSize();
   } finally {
     await context.close();
     await engineServer.close();

@@ -685,7 +685,7 @@ impl Session {
     /// Applies one operation and keeps its record.
     fn record(&mut self, operation: Operation) -> Result<Call, EngineError> {
         let mut events = Vec::new();
-        let outcome = execute(
+        let outcome = execute_recording(
             &mut self.current,
             &mut self.allocations,
             &operation,
@@ -1166,8 +1166,59 @@ impl Recorded for OwnershipSink {
     }
 }
 
-/// Runs one operation; on bad input nothing changes.
+/// Runs one operation; on bad input nothing changes. Every sink reaches the
+/// allocator as `&mut dyn TraceSink`, so the allocation paths are compiled once for
+/// all the sinks that replay and step through calls (the page's wasm held a copy per
+/// sink type: docs/performance.md); [`execute_recording`] is the recording path.
 fn execute<S: Recorded>(
+    allocator: &mut Allocator,
+    allocations: &mut Allocations,
+    operation: &Operation,
+    events: &mut S,
+) -> Result<Outcome, EngineError> {
+    let outcome = operate(
+        allocator,
+        allocations,
+        operation,
+        &mut (events as &mut dyn TraceSink),
+    )?;
+    after_operation(allocator, allocations, operation, events.recorded());
+    Ok(outcome)
+}
+
+/// [`execute`] for [`Session::record`], the loop a workload runs: the allocation
+/// paths compiled for the `Vec<Event>` sink itself, its pushes inlined, rather than
+/// reached through `dyn`.
+fn execute_recording(
+    allocator: &mut Allocator,
+    allocations: &mut Allocations,
+    operation: &Operation,
+    events: &mut Vec<Event>,
+) -> Result<Outcome, EngineError> {
+    let outcome = operate(allocator, allocations, operation, events)?;
+    after_operation(allocator, allocations, operation, events);
+    Ok(outcome)
+}
+
+/// What follows a successful operation, whichever sink heard it.
+fn after_operation(
+    allocator: &mut Allocator,
+    allocations: &mut Allocations,
+    operation: &Operation,
+    events: &[Event],
+) {
+    // The CPU an operation ran on is the current one again, and a sysctl write
+    // changed settings without an event: for a recording state, the last changes of
+    // the call say so.
+    allocator.note_small();
+    if matches!(operation, Operation::Sysctl { .. }) {
+        allocator.note_machine();
+    }
+    track_ownership(allocations, events);
+}
+
+/// The allocator's side of [`execute`]: the operation's kernel path.
+fn operate<S: TraceSink>(
     allocator: &mut Allocator,
     allocations: &mut Allocations,
     operation: &Operation,
@@ -1276,14 +1327,6 @@ fn execute<S: Recorded>(
             Outcome::Hotplugged { online: true }
         }
     };
-    // The CPU an operation ran on is the current one again, and a sysctl write
-    // changed settings without an event: for a recording state, the last changes of
-    // the call say so.
-    allocator.note_small();
-    if matches!(operation, Operation::Sysctl { .. }) {
-        allocator.note_machine();
-    }
-    track_ownership(allocations, events.recorded());
     Ok(outcome)
 }
 

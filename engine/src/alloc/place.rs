@@ -26,8 +26,11 @@ impl Allocator {
     /// here changes and nothing is recorded. `None` when the model's allocation fails.
     pub fn predict_alloc(&self, nid: i32, gfp: Gfp, order: u32) -> Option<Pfn> {
         let mut probe = self.clone();
+        // Through `&mut dyn TraceSink`, the sink type the session replays and steps
+        // through calls with: one compiled copy of the allocation path serves both.
+        let mut quiet: &mut dyn TraceSink = &mut ();
         probe
-            .alloc_for_nodemask(nid, None, gfp, order, PageUse::Kernel, u64::MAX, &mut ())
+            .alloc_for_nodemask(nid, None, gfp, order, PageUse::Kernel, u64::MAX, &mut quiet)
             .ok()
             .flatten()
             .map(|a| a.pfn)

@@ -77,6 +77,32 @@ impl TraceSink for () {
     }
 }
 
+/// A sink behind a reference, so callers can hand the engine `&mut dyn TraceSink`:
+/// the allocation paths are generic over the sink and compiled once per sink type,
+/// and every sink reached as `&mut dyn TraceSink` shares one copy of them (the page's
+/// wasm would otherwise hold a copy per sink the session uses: docs/performance.md).
+impl<S: TraceSink + ?Sized> TraceSink for &mut S {
+    #[inline]
+    fn emit(&mut self, event: Event) {
+        (**self).emit(event);
+    }
+
+    #[inline]
+    fn enter(&mut self, function: &'static str) {
+        (**self).enter(function);
+    }
+
+    #[inline]
+    fn leave(&mut self) {
+        (**self).leave();
+    }
+
+    #[inline]
+    fn listening(&self) -> bool {
+        (**self).listening()
+    }
+}
+
 impl TraceSink for Vec<Event> {
     fn emit(&mut self, event: Event) {
         self.push(event);

@@ -651,7 +651,11 @@ pub fn run_script(
             index,
             text: text.clone(),
         });
-        let mut sink = EventLines(Vec::new());
+        let mut lines = EventLines(Vec::new());
+        // As `&mut dyn TraceSink`, the sink type the session replays and steps
+        // through calls with: one compiled copy of the allocation paths serves both
+        // (docs/performance.md).
+        let mut sink: &mut dyn TraceSink = &mut lines;
         match op {
             Op::Alloc {
                 order,
@@ -727,7 +731,7 @@ pub fn run_script(
             }
         }
         events.push(format!("o {index} {text}"));
-        events.extend(sink.0);
+        events.extend(lines.0);
     }
     Ok(ReplayOutput {
         allocs: modtrace::write_allocs(&records),
