@@ -146,12 +146,13 @@ impl Allocator {
         crate::buddy::traced(trace, "free_unref_page_commit", |trace| {
             let cpu = self.cpu;
             let zone_flags = self.zones[z].flags;
-            if !self.zones[z].pcps.iter().any(|p| p.cpu == cpu) {
+            // The CPU's pageset, found once for the whole commit.
+            let Some(slot) = self.zones[z].pcps.iter().position(|p| p.cpu == cpu) else {
                 return;
-            }
+            };
             // Both kernels count the free first, before the page is on its list.
             self.count_vm_events(vmstat::VmEvent::Pgfree, order.pages());
-            let Some(pcp) = self.zones[z].pcp_mut(cpu) else {
+            let Some(pcp) = self.zones[z].pcps.get_mut(slot) else {
                 return;
             };
             let pindex = order_to_pindex(pcp_type, order);
@@ -175,7 +176,7 @@ impl Allocator {
             if self.kernel == Kernel::V6_12 {
                 return self.free_commit_6_12(z, cpu, order, pindex, trace);
             }
-            let Some(pcp) = self.zones[z].pcp_mut(cpu) else {
+            let Some(pcp) = self.zones[z].pcps.get_mut(slot) else {
                 return;
             };
             let free_high = pcp.free_factor > 0 && order.get() > 0 && order.get() <= COSTLY_ORDER;
@@ -199,6 +200,7 @@ impl Allocator {
     /// `free_pcppages_bulk()`: return `count` pages from the tails of the pcp lists,
     /// round-robin from the list after `pindex - 1`, each to the buddy list of its
     /// cached migratetype.
+    #[inline(never)]
     pub(super) fn free_pcppages_bulk(
         &mut self,
         z: usize,

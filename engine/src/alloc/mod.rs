@@ -465,7 +465,13 @@ impl Allocator {
     /// through that node's own zonelist, which holds only other nodes' zones (and its
     /// `__GFP_THISNODE` list is empty). Architectures with memoryless-node support
     /// would name the first node of that zonelist instead (`local_memory_node()`).
+    #[inline]
     pub fn numa_mem_id(&self) -> u32 {
+        // One node: it is the answer whether it lists the CPU or not (the fallback
+        // below is the first node), so the CPU lists need no search.
+        if let [only] = self.nodes.as_slice() {
+            return only.nid;
+        }
         match self.nodes.iter().find(|n| n.cpus.contains(&self.cpu)) {
             Some(n) => n.nid,
             None => self.nodes.first().map_or(0, |n| n.nid),

@@ -144,6 +144,7 @@ impl Allocator {
     /// come, onto the tail of per-cpu list `pindex`, and one counter update for all
     /// of them (the caller's `pcp->count` update is folded in here).
     #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
     pub(super) fn rmqueue_bulk(
         &mut self,
         z: usize,
@@ -199,6 +200,7 @@ impl Allocator {
 
     /// `rmqueue_buddy()`: highatomic reserves first for ALLOC_HIGHATOMIC, then
     /// `__rmqueue()`, then the highatomic reserves for OOM and non-blocking callers.
+    #[inline(never)]
     pub(super) fn rmqueue_buddy(
         &mut self,
         z: usize,

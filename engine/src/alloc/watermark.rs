@@ -24,6 +24,7 @@ impl Allocator {
 
     /// `zone_watermark_fast()` with the mark of index `mark_index` (`None`: the one
     /// the flags select), as 6.12's ZONE_BELOW_HIGH test passes the high mark.
+    #[inline(never)]
     pub(super) fn zone_watermark_fast_at(
         &self,
         z: usize,
