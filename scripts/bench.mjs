@@ -49,6 +49,10 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'target', 'bench');
 const quick = process.argv.includes('--quick');
 // `--engine-only`: just the wasm engine workloads (for profiling; browser.json is not written).
+const engineOnly = process.argv.includes('--engine-only');
+// `--workloads-only`: just the page's time to interactive and its long workloads (1 M
+// and 10 M operations), written to workloads.json instead of browser.json.
+const workloadsOnly = process.argv.includes('--workloads-only');
 // `--page-only`: just the 16 GiB page's redraw and steps (redraw_4mi_ms, step_latency_ms;
 // for working on the page's step path; browser.json is not written).
 const pageOnly = process.argv.includes('--page-only');
@@ -175,6 +179,119 @@ window.pairSample = () => {
 };
 </script>`;
 
+async function main() {
+  await mkdir(OUT, { recursive: true });
+  await writeFile(join(OUT, 'bench.html'), BENCH_HTML);
+  const engineServer = await serve(OUT, '/');
+  const siteServer = await serve(join(ROOT, 'dist'), '/bench/');
+  const context = await launch();
+  try {
+    if (pageOnly) {
+      await pageSteps(context, siteServer);
+      return;
+    }
+    if (ttiOnly) {
+      await pageStart(context, siteServer);
+      await wasmSize();
+      await writeFile(join(OUT, 'tti.json'), JSON.stringify(results, null, 2) + '\n');
+      return;
+    }
+    if (!workloadsOnly) await engineInWasm(context, engineServer);
+    if (engineOnly) return;
+    await thePage(context, siteServer);
+  } finally {
+    await context.close();
+    await engineServer.close();
+    await siteServer.close();
+  }
+  if (engineOnly || pageOnly || ttiOnly) return;
+  await writeFile(join(OUT, workloadsOnly ? 'workloads.json' : 'browser.json'), JSON.stringify(results, null, 2) + '\n');
+}
+
+// 1. The engine in wasm: the three workloads, then wasm_vs_native_ratio's pairs.
+async function engineInWasm(context, engineServer) {
+  const page = await context.newPage();
+  await page.goto(`${engineServer.url}bench.html`);
+  await page.evaluate(() => window.benchReady);
+  const OPS = 1_000_000;
+  const PAGES = 1 << 18;
+  const native = JSON.parse(await readFile(join(OUT, 'native.json'), 'utf8'));
+  console.log(`\nEngine in wasm (headless Chromium), ${OPS} operations, fastest of ${REPS} runs, ms`);
+  const names = ['order-0 pairs (pcp)', 'mixed orders 0-3', 'fragmentation'];
+  results.wasm_workloads = [];
+  for (let w = 0; w < 3; w++) {
+    const off = await page.evaluate(([w, o, p, r]) => window.timeWorkload(w, o, p, false, r), [w, OPS, PAGES, REPS]);
+    const on = await page.evaluate(([w, o, p, r]) => window.timeWorkload(w, o, p, true, r), [w, OPS, PAGES, REPS]);
+    const nat = native.workloads.find((x) => x.workload === names[w]);
+    say(`wasm ${names[w]}, tracing off (native ${nat.engine_ms.toFixed(1)})`, off, 'ms');
+    say(`wasm ${names[w]}, tracing on (native ${nat.traced_ms.toFixed(1)})`, on, 'ms');
+    results.wasm_workloads.push({ workload: names[w], wasm_ms: off, wasm_traced_ms: on, native_ms: nat.engine_ms });
+    if (w === 0) {
+      results.wasm_pcp_ns_per_op = (off * 1e6) / OPS;
+      results.wasm_fastest_ratio = off / nat.engine_ms;
+    }
+  }
+
+  // wasm_vs_native_ratio: native, wasm, native, wasm, ... in this one run; the
+  // median of each pair's wasm / native.
+  const PAIRS = quick ? 9 : 15;
+  await page.evaluate(([o, p]) => window.pairBench(0, o, p), [OPS, PAGES]);
+  await nativeSample('pcp'); // warm the file cache for the first timed spawn
+  const pairs = [];
+  for (let i = 0; i < PAIRS; i++) {
+    const n = await nativeSample('pcp');
+    const w = await page.evaluate(() => window.pairSample());
+    if (n.allocations !== w.allocations || n.ops !== OPS || n.pages !== PAGES || n.tracing !== false) {
+      throw new Error(`native and wasm ran different work: ${JSON.stringify(n)} vs ${JSON.stringify(w)}`);
+    }
+    pairs.push({ native_ms: n.ms, wasm_ms: w.ms, ratio: w.ms / n.ms });
+  }
+  await page.evaluate(() => window.pair.free());
+  results.wasm_vs_native_pairs = pairs;
+  figure('wasm_vs_native_ratio', pairs.map((p) => p.ratio));
+  console.log(`\nwasm / native, order-0 pairs, tracing off, ${PAIRS} interleaved pairs (native ms, wasm ms, ratio):`);
+  console.log(pairs.map((p) => `  ${p.native_ms.toFixed(1)} ${p.wasm_ms.toFixed(1)} ${p.ratio.toFixed(2)}`).join('\n'));
+  console.log(`  ratio min / median / max: ${spread(pairs.map((p) => p.ratio))}`);
+  await page.close();
+}
+
+// 2. The page. Medians, with min / median / max.
+async function thePage(context, siteServer) {
+  await pageStart(context, siteServer);
+  if (!workloadsOnly) await redrawsAndSteps(context, siteServer);
+  await longWorkloads(context, siteServer);
+  if (workloadsOnly) return;
+  await wasmSize();
+}
+
+// tti_ms: the default scenario loaded REPS times, each load's `buddyscope-interactive`
+// mark; and when the wasm's download ended in the same loads.
+async function pageStart(context, siteServer) {
+  console.log('\nThe page (release build, headless Chromium): median (min / median / max)');
+  const tti = [], wasmLoaded = [];
+  for (let i = 0; i < REPS; i++) {
+    const p = await loadPage(context, siteServer.url);
+    tti.push(await p.evaluate(() => performance.getEntriesByName('buddyscope-interactive')[0]?.startTime ?? NaN));
+    // Where the time goes: the wasm's download ends at responseEnd; the rest is
+    // compiling it, running the default scenario and the first render.
+    wasmLoaded.push(await p.evaluate(() => performance.getEntriesByType('resource').find((r) => r.name.endsWith('.wasm'))?.responseEnd ?? NaN));
+    await p.close();
+  }
+  figure('tti_ms', tti);
+  results.tti_wasm_loaded_ms_range = range(wasmLoaded);
+  say(`time to interactive, default scenario (${spread(tti)})`, results.tti_ms, 'ms', 150);
+  console.log(`    of which until the wasm is downloaded ${spread(wasmLoaded)}`);
+}
+
+// wasm_bytes and wasm_gz_bytes: the built page's wasm, raw and gzip level 9.
+async function wasmSize() {
+  const wasm = (await readdir(join(ROOT, 'dist'))).find((f) => f.endsWith('.wasm'));
+  const bytes = await readFile(join(ROOT, 'dist', wasm));
+  results.wasm_bytes = bytes.length;
+  results.wasm_gz_bytes = gzipSync(bytes, { level: 9 }).length;
+  say('page wasm, gzipped', results.wasm_gz_bytes, 'bytes', 600000);
+}
+
 // The 16 GiB machine at step 100: its redraw with the whole machine in view, and step
 // forward, over and back, click to painted frame.
 async function pageSteps(context, siteServer) {
@@ -206,159 +323,60 @@ async function pageSteps(context, siteServer) {
   await big.close();
 }
 
-// tti_ms: the default scenario loaded REPS times, each load's `buddyscope-interactive`
-// mark; and when the wasm's download ended in the same loads.
-async function pageStart(context, siteServer) {
-  console.log('\nThe page (release build, headless Chromium): median (min / median / max)');
-  const tti = [], wasmLoaded = [];
-  for (let i = 0; i < REPS; i++) {
-    const p = await loadPage(context, siteServer.url);
-    tti.push(await p.evaluate(() => performance.getEntriesByName('buddyscope-interactive')[0]?.startTime ?? NaN));
-    // Where the time goes: the wasm's download ends at responseEnd; the rest is
-    // compiling it, running the default scenario and the first render.
-    wasmLoaded.push(await p.evaluate(() => performance.getEntriesByType('resource').find((r) => r.name.endsWith('.wasm'))?.responseEnd ?? NaN));
-    await p.close();
-  }
-  figure('tti_ms', tti);
-  results.tti_wasm_loaded_ms_range = range(wasmLoaded);
-  say(`time to interactive, default scenario (${spread(tti)})`, results.tti_ms, 'ms', 150);
-  console.log(`    of which until the wasm is downloaded ${spread(wasmLoaded)}`);
+// The redraws and the step latency on the 16 GiB machine, and the sparse redraw.
+async function redrawsAndSteps(context, siteServer) {
+  await pageSteps(context, siteServer);
+  const sparse = await loadPage(context, siteServer.url + link(SPARSE_256_GIB));
+  figure('redraw_64mi_ms', await redraws(sparse, 'pages a pixel'));
+  say(`address-space redraw, 256 GiB of address space (${spread(results.redraw_64mi_ms_samples)})`, results.redraw_64mi_ms, 'ms');
+  await sparse.close();
 }
 
-// wasm_bytes and wasm_gz_bytes: the built page's wasm, raw and gzip level 9.
-async function wasmSize() {
-  const wasm = (await readdir(join(ROOT, 'dist'))).find((f) => f.endsWith('.wasm'));
-  const bytes = await readFile(join(ROOT, 'dist', wasm));
-  results.wasm_bytes = bytes.length;
-  results.wasm_gz_bytes = gzipSync(bytes, { level: 9 }).length;
-  say('page wasm, gzipped', results.wasm_gz_bytes, 'bytes', 600000);
-}
-
-async function main() {
-  await mkdir(OUT, { recursive: true });
-  await writeFile(join(OUT, 'bench.html'), BENCH_HTML);
-  const engineServer = await serve(OUT, '/');
-  const siteServer = await serve(join(ROOT, 'dist'), '/bench/');
-  const context = await launch();
-  try {
-    if (pageOnly) {
-      await pageSteps(context, siteServer);
-      return;
-    }
-    if (ttiOnly) {
-      await pageStart(context, siteServer);
-      await wasmSize();
-      await writeFile(join(OUT, 'tti.json'), JSON.stringify(results, null, 2) + '\n');
-      return;
-    }
-    // 1. The engine in wasm.
-    const page = await context.newPage();
-    await page.goto(`${engineServer.url}bench.html`);
-    await page.evaluate(() => window.benchReady);
-    const OPS = 1_000_000;
-    const PAGES = 1 << 18;
-    const native = JSON.parse(await readFile(join(OUT, 'native.json'), 'utf8'));
-    console.log(`\nEngine in wasm (headless Chromium), ${OPS} operations, fastest of ${REPS} runs, ms`);
-    const names = ['order-0 pairs (pcp)', 'mixed orders 0-3', 'fragmentation'];
-    results.wasm_workloads = [];
-    for (let w = 0; w < 3; w++) {
-      const off = await page.evaluate(([w, o, p, r]) => window.timeWorkload(w, o, p, false, r), [w, OPS, PAGES, REPS]);
-      const on = await page.evaluate(([w, o, p, r]) => window.timeWorkload(w, o, p, true, r), [w, OPS, PAGES, REPS]);
-      const nat = native.workloads.find((x) => x.workload === names[w]);
-      say(`wasm ${names[w]}, tracing off (native ${nat.engine_ms.toFixed(1)})`, off, 'ms');
-      say(`wasm ${names[w]}, tracing on (native ${nat.traced_ms.toFixed(1)})`, on, 'ms');
-      results.wasm_workloads.push({ workload: names[w], wasm_ms: off, wasm_traced_ms: on, native_ms: nat.engine_ms });
-      if (w === 0) {
-        results.wasm_pcp_ns_per_op = (off * 1e6) / OPS;
-        results.wasm_fastest_ratio = off / nat.engine_ms;
-      }
-    }
-
-    // wasm_vs_native_ratio: native, wasm, native, wasm, ... in this one run; the
-    // median of each pair's wasm / native.
-    const PAIRS = quick ? 9 : 15;
-    await page.evaluate(([o, p]) => window.pairBench(0, o, p), [OPS, PAGES]);
-    await nativeSample('pcp'); // warm the file cache for the first timed spawn
-    const pairs = [];
-    for (let i = 0; i < PAIRS; i++) {
-      const n = await nativeSample('pcp');
-      const w = await page.evaluate(() => window.pairSample());
-      if (n.allocations !== w.allocations || n.ops !== OPS || n.pages !== PAGES || n.tracing !== false) {
-        throw new Error(`native and wasm ran different work: ${JSON.stringify(n)} vs ${JSON.stringify(w)}`);
-      }
-      pairs.push({ native_ms: n.ms, wasm_ms: w.ms, ratio: w.ms / n.ms });
-    }
-    await page.evaluate(() => window.pair.free());
-    results.wasm_vs_native_pairs = pairs;
-    figure('wasm_vs_native_ratio', pairs.map((p) => p.ratio));
-    console.log(`\nwasm / native, order-0 pairs, tracing off, ${PAIRS} interleaved pairs (native ms, wasm ms, ratio):`);
-    console.log(pairs.map((p) => `  ${p.native_ms.toFixed(1)} ${p.wasm_ms.toFixed(1)} ${p.ratio.toFixed(2)}`).join('\n'));
-    console.log(`  ratio min / median / max: ${spread(pairs.map((p) => p.ratio))}`);
-    await page.close();
-    if (process.argv.includes('--engine-only')) return;
-
-    // 2. The page. Medians, with min / median / max.
-    await pageStart(context, siteServer);
-
-    await pageSteps(context, siteServer);
-
-    const sparse = await loadPage(context, siteServer.url + link(SPARSE_256_GIB));
-    figure('redraw_64mi_ms', await redraws(sparse, 'pages a pixel'));
-    say(`address-space redraw, 256 GiB of address space (${spread(results.redraw_64mi_ms_samples)})`, results.redraw_64mi_ms, 'ms');
-    await sparse.close();
-
-    // A long workload loaded from a link, run to the end: load time minus the
-    // default scenario's (median), the wasm memory after it, and the operations the
-    // page ran (its notice says how many), so a page that stops the workload at its
-    // limit is reported as refused, not timed.
-    async function workload(key, text, ops, runs) {
-      const loads = [], heaps = [];
-      let refused = null;
-      for (let i = 0; i < runs && refused === null; i++) {
-        const p = await loadPage(context, siteServer.url + link(text));
-        const notice = (await p.locator('#notice').textContent().catch(() => '')) ?? '';
-        const ran = /(\d[\d,]*) operations/.exec(notice);
-        const count = ran ? Number(ran[1].replaceAll(',', '')) : NaN;
-        if (/\berror\b/.test((await p.locator('#notice').getAttribute('class').catch(() => '')) ?? '')) {
-          refused = `the page refused the workload: ${notice}`;
-        } else if (count !== ops) {
-          refused = `the page ran ${Number.isNaN(count) ? 'an unknown number of' : count} of the workload's ${ops} operations (notice: "${notice}"): its operation limit (limits::PAGE_OPERATIONS_MAX) is below ${ops}`;
-        } else {
-          loads.push(await p.evaluate(() => performance.getEntriesByName('buddyscope-interactive')[0]?.startTime ?? NaN));
-          heaps.push(await wasmHeap(p));
-          if (key === 'workload_1m_ms' && i === 0) {
-            const far = [];
-            for (let j = 0; j < REPS; j++) far.push(await stepLatency(p, 'Step back'));
-            figure('step_back_1m_ms', far);
-          }
+// The 1 M- and 10 M-operation workloads, after tti_ms (which their figures subtract).
+async function longWorkloads(context, siteServer) {
+  // A long workload loaded from a link, run to the end: load time minus the
+  // default scenario's (median), the wasm memory after it, and the operations the
+  // page ran (its notice says how many), so a page that stops the workload at its
+  // limit is reported as refused, not timed.
+  async function workload(key, text, ops, runs) {
+    const loads = [], heaps = [];
+    let refused = null;
+    for (let i = 0; i < runs && refused === null; i++) {
+      const p = await loadPage(context, siteServer.url + link(text));
+      const notice = (await p.locator('#notice').textContent().catch(() => '')) ?? '';
+      const ran = /(\d[\d,]*) operations/.exec(notice);
+      const count = ran ? Number(ran[1].replaceAll(',', '')) : NaN;
+      if (/\berror\b/.test((await p.locator('#notice').getAttribute('class').catch(() => '')) ?? '')) {
+        refused = `the page refused the workload: ${notice}`;
+      } else if (count !== ops) {
+        refused = `the page ran ${Number.isNaN(count) ? 'an unknown number of' : count} of the workload's ${ops} operations (notice: "${notice}"): its operation limit (limits::PAGE_OPERATIONS_MAX) is below ${ops}`;
+      } else {
+        loads.push(await p.evaluate(() => performance.getEntriesByName('buddyscope-interactive')[0]?.startTime ?? NaN));
+        heaps.push(await wasmHeap(p));
+        if (key === 'workload_1m_ms' && i === 0) {
+          const far = [];
+          for (let j = 0; j < REPS; j++) far.push(await stepLatency(p, 'Step back'));
+          figure('step_back_1m_ms', far);
         }
-        await p.close();
       }
-      const heapKey = key.replace('_ms', '_heap_bytes');
-      if (refused !== null) {
-        results[key] = null;
-        results[`${key}_refused`] = refused;
-        results[heapKey] = null;
-        console.log(`${key}: refused: ${refused}`);
-        return;
-      }
-      figure(key, loads.map((x) => x - results.tti_ms));
-      results[heapKey] = Math.max(...heaps);
-      say(`${ops / 1e6} M-operation workload to the end (${spread(results[`${key}_samples`])})`, results[key], 'ms', key === 'workload_10m_ms' ? 5000 : undefined);
-      console.log(`${''.padEnd(4)}wasm memory after it: ${(results[heapKey] / 2 ** 20).toFixed(0)} MiB`);
+      await p.close();
     }
-    await workload('workload_1m_ms', MILLION, 1_000_000, quick ? 1 : 3);
-    if (results.step_back_1m_ms !== undefined) say('step back at the end of the 1 M-operation run', results.step_back_1m_ms, 'ms');
-    await workload('workload_10m_ms', TEN_MILLION, 10_000_000, quick ? 1 : 3);
-
-    await wasmSize();
-  } finally {
-    await context.close();
-    await engineServer.close();
-    await siteServer.close();
+    const heapKey = key.replace('_ms', '_heap_bytes');
+    if (refused !== null) {
+      results[key] = null;
+      results[`${key}_refused`] = refused;
+      results[heapKey] = null;
+      console.log(`${key}: refused: ${refused}`);
+      return;
+    }
+    figure(key, loads.map((x) => x - results.tti_ms));
+    results[heapKey] = Math.max(...heaps);
+    say(`${ops / 1e6} M-operation workload to the end (${spread(results[`${key}_samples`])})`, results[key], 'ms', key === 'workload_10m_ms' ? 5000 : undefined);
+    console.log(`${''.padEnd(4)}wasm memory after it: ${(results[heapKey] / 2 ** 20).toFixed(0)} MiB`);
   }
-  if (process.argv.includes('--engine-only') || pageOnly) return;
-  await writeFile(join(OUT, 'browser.json'), JSON.stringify(results, null, 2) + '\n');
+  await workload('workload_1m_ms', MILLION, 1_000_000, quick ? 1 : 3);
+  if (results.step_back_1m_ms !== undefined) say('step back at the end of the 1 M-operation run', results.step_back_1m_ms, 'ms');
+  await workload('workload_10m_ms', TEN_MILLION, 10_000_000, quick ? 1 : 3);
 }
 
 main().catch((e) => {

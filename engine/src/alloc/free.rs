@@ -26,8 +26,11 @@ impl Allocator {
         }
         crate::buddy::traced(trace, "__free_pages", |trace| {
             let migratetype = self.zones[z].buddy.pageblock_type(pfn);
-            let has_pcp = self.zones[z].pcps.iter().any(|p| p.cpu == self.cpu);
-            if pcp_allowed_order(order) && has_pcp {
+            // The current CPU's pageset, if the zone has one (found once: nothing
+            // below adds or removes pagesets).
+            let cpu = self.cpu;
+            let pcp_slot = self.zones[z].pcps.iter().position(|p| p.cpu == cpu);
+            if let (true, Some(slot)) = (pcp_allowed_order(order), pcp_slot) {
                 return crate::buddy::traced(trace, "free_unref_page", |trace| {
                     // 6.12 folded free_unref_page_prepare() into free_unref_page().
                     if self.kernel == Kernel::V6_12 {
@@ -46,7 +49,7 @@ impl Allocator {
                     } else {
                         migratetype
                     };
-                    self.free_unref_page_commit(z, pfn, migratetype, pcp_type, order, trace);
+                    self.free_unref_page_commit(z, slot, pfn, migratetype, pcp_type, order, trace);
                     Ok(())
                 });
             }
@@ -133,10 +136,13 @@ impl Allocator {
     }
 
     /// `free_unref_page_commit()`: put the page at the head of its pcp list; past
-    /// `high`, give a batch back with `free_pcppages_bulk()`.
+    /// `high`, give a batch back with `free_pcppages_bulk()`. `slot` is the position
+    /// of the current CPU's pageset in the zone's `pcps`.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn free_unref_page_commit(
         &mut self,
         z: usize,
+        slot: usize,
         pfn: Pfn,
         cached: MigrateType,
         pcp_type: MigrateType,
@@ -146,12 +152,9 @@ impl Allocator {
         crate::buddy::traced(trace, "free_unref_page_commit", |trace| {
             let cpu = self.cpu;
             let zone_flags = self.zones[z].flags;
-            if !self.zones[z].pcps.iter().any(|p| p.cpu == cpu) {
-                return;
-            }
             // Both kernels count the free first, before the page is on its list.
             self.count_vm_events(vmstat::VmEvent::Pgfree, order.pages());
-            let Some(pcp) = self.zones[z].pcp_mut(cpu) else {
+            let Some(pcp) = self.zones[z].pcps.get_mut(slot) else {
                 return;
             };
             let pindex = order_to_pindex(pcp_type, order);
@@ -175,7 +178,7 @@ impl Allocator {
             if self.kernel == Kernel::V6_12 {
                 return self.free_commit_6_12(z, cpu, order, pindex, trace);
             }
-            let Some(pcp) = self.zones[z].pcp_mut(cpu) else {
+            let Some(pcp) = self.zones[z].pcps.get_mut(slot) else {
                 return;
             };
             let free_high = pcp.free_factor > 0 && order.get() > 0 && order.get() <= COSTLY_ORDER;
@@ -199,6 +202,7 @@ impl Allocator {
     /// `free_pcppages_bulk()`: return `count` pages from the tails of the pcp lists,
     /// round-robin from the list after `pindex - 1`, each to the buddy list of its
     /// cached migratetype.
+    #[inline(never)]
     pub(super) fn free_pcppages_bulk(
         &mut self,
         z: usize,

@@ -32,6 +32,8 @@ pub mod hotplug;
 pub(crate) mod journal;
 #[cfg(test)]
 mod mobility_tests;
+#[cfg(test)]
+mod numa_tests;
 mod page_alloc;
 mod pcp_tuning;
 mod place;
@@ -465,7 +467,19 @@ impl Allocator {
     /// through that node's own zonelist, which holds only other nodes' zones (and its
     /// `__GFP_THISNODE` list is empty). Architectures with memoryless-node support
     /// would name the first node of that zonelist instead (`local_memory_node()`).
+    #[inline]
     pub fn numa_mem_id(&self) -> u32 {
+        // One node: it is the answer whether it lists the CPU or not (the fallback
+        // below is the first node), so the CPU lists need no search.
+        if let [only] = self.nodes.as_slice() {
+            return only.nid;
+        }
+        self.numa_mem_id_searched()
+    }
+
+    /// `numa_mem_id()` without the one-node answer: the node whose CPU list holds
+    /// the current CPU, else the first node (`numa_tests` checks that both agree).
+    fn numa_mem_id_searched(&self) -> u32 {
         match self.nodes.iter().find(|n| n.cpus.contains(&self.cpu)) {
             Some(n) => n.nid,
             None => self.nodes.first().map_or(0, |n| n.nid),

@@ -28,6 +28,7 @@ impl Allocator {
 
     /// The node `alloc_pages_node()` allocates from: `nid`, or for `NUMA_NO_NODE` (any
     /// negative id) the current CPU's node, with memory or not (`numa_mem_id()`).
+    #[inline]
     pub(super) fn node_or_local(&self, nid: i32) -> u32 {
         u32::try_from(nid).unwrap_or_else(|_| self.numa_mem_id())
     }
@@ -277,6 +278,7 @@ impl Allocator {
 
     /// What `get_page_from_freelist()` does with a page `rmqueue()` returned: for a
     /// high-order atomic request, `reserve_highatomic_pageblock()` (6.1's or 6.12's).
+    #[inline(always)]
     fn after_rmqueue(
         &mut self,
         z: usize,
@@ -285,9 +287,15 @@ impl Allocator {
         flags: u32,
         trace: &mut impl TraceSink,
     ) {
-        if flags & af::HIGHATOMIC == 0 {
-            return;
+        if flags & af::HIGHATOMIC != 0 {
+            self.reserve_highatomic(z, pfn, order, trace);
         }
+    }
+
+    /// `reserve_highatomic_pageblock()` of the kernel that runs, for a page a
+    /// high-order atomic request got (out of line: few requests get here).
+    #[inline(never)]
+    fn reserve_highatomic(&mut self, z: usize, pfn: Pfn, order: Order, trace: &mut impl TraceSink) {
         match self.kernel {
             Kernel::V6_1 => self.reserve_highatomic_pageblock(z, pfn, trace),
             Kernel::V6_12 => crate::buddy::traced(trace, "reserve_highatomic_pageblock", |trace| {
@@ -342,6 +350,7 @@ impl Allocator {
     /// `__alloc_pages_slowpath()` for what the model runs: recompute the flags with
     /// `gfp_to_alloc_flags()`, wake kswapd, try again with the min watermark and the
     /// reserves this caller may use, and (callers that may not sleep) give up.
+    #[inline(never)]
     pub(super) fn alloc_pages_slowpath(
         &mut self,
         gfp: Gfp,
@@ -405,6 +414,7 @@ impl Allocator {
     /// of its own (see the session module). The kernel's `cpuset_zone_allowed()` test
     /// always passes (no cpusets), and kcompactd, which it wakes for a balanced node
     /// when the caller cannot reclaim, does not run in the model.
+    #[inline(never)]
     pub(super) fn wakeup_kswapd(
         &mut self,
         z: usize,

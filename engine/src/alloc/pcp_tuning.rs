@@ -17,6 +17,7 @@ impl Allocator {
     /// for. It clamps `high` into [high_min, high_max], grows it by a batch unless
     /// the zone is below its high watermark (ZONE_BELOW_HIGH), and for order 0 scales
     /// the batch by `alloc_factor`, which rises while refills fit under `high`.
+    #[inline(never)]
     pub(super) fn nr_pcp_alloc(
         &mut self,
         z: usize,

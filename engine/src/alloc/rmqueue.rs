@@ -67,24 +67,35 @@ impl Allocator {
         trace.enter("rmqueue_pcplist");
         let cpu = self.cpu;
         let pindex = order_to_pindex(migratetype, order);
-        if let Some(pcp) = self.zones[z].pcp_mut(cpu) {
+        // The CPU's pageset, found once for the whole call (refills and takes do not
+        // add or remove pagesets).
+        let slot = self.zones[z].pcps.iter().position(|p| p.cpu == cpu);
+        if let Some(pcp) = slot.and_then(|s| self.zones[z].pcps.get_mut(s)) {
             match pcp.tuning.as_mut() {
                 Some(t) => t.free_count >>= 1,
                 None => pcp.free_factor >>= 1,
             }
         }
         trace.enter("__rmqueue_pcplist");
-        let page = self.rmqueue_pcplist_inner(z, order, pindex, migratetype, flags, trace);
+        let page = match slot {
+            Some(slot) => {
+                self.rmqueue_pcplist_inner(z, slot, order, pindex, migratetype, flags, trace)
+            }
+            None => None,
+        };
         trace.leave();
         trace.leave();
         page
     }
 
     /// The part of `__rmqueue_pcplist()` the model runs: refill the empty list with
-    /// a batch from `rmqueue_bulk()`, then take its head.
+    /// a batch from `rmqueue_bulk()`, then take its head. `slot` is the position of
+    /// the current CPU's pageset in the zone's `pcps`.
+    #[allow(clippy::too_many_arguments)]
     fn rmqueue_pcplist_inner(
         &mut self,
         z: usize,
+        slot: usize,
         order: Order,
         pindex: usize,
         migratetype: MigrateType,
@@ -93,7 +104,7 @@ impl Allocator {
     ) -> Option<Pfn> {
         let cpu = self.cpu;
         let batch = {
-            let pcp = self.zones[z].pcp_mut(cpu)?;
+            let pcp = self.zones[z].pcps.get_mut(slot)?;
             if !pcp.lists[pindex].is_empty() {
                 None
             } else if pcp.tuning.is_some() {
@@ -111,7 +122,7 @@ impl Allocator {
         if let Some(batch) = batch {
             self.rmqueue_bulk(z, order, batch, pindex, migratetype, flags, trace);
         }
-        self.pcp_take_front(z, cpu, pindex, order, trace)
+        self.pcp_take_front_at(z, slot, pindex, order, trace)
     }
 
     /// Takes the head of `cpu`'s per-cpu list `pindex` in zone `z`, as
@@ -126,7 +137,23 @@ impl Allocator {
         order: Order,
         trace: &mut impl TraceSink,
     ) -> Option<Pfn> {
-        let pcp = self.zones[z].pcp_mut(cpu)?;
+        let slot = self.zones.get(z)?.pcps.iter().position(|p| p.cpu == cpu)?;
+        self.pcp_take_front_at(z, slot, pindex, order, trace)
+    }
+
+    /// [`Allocator::pcp_take_front`] for the pageset at position `slot` of the
+    /// zone's `pcps` (its CPU's).
+    #[inline]
+    fn pcp_take_front_at(
+        &mut self,
+        z: usize,
+        slot: usize,
+        pindex: usize,
+        order: Order,
+        trace: &mut impl TraceSink,
+    ) -> Option<Pfn> {
+        let pcp = self.zones.get_mut(z)?.pcps.get_mut(slot)?;
+        let cpu = pcp.cpu;
         let page = pcp.lists.get_mut(pindex)?.pop_front()?;
         pcp.count -= order.pages();
         self.note_pcp(z, cpu, pindex, journal::PcpOp::PopFront);
@@ -144,6 +171,7 @@ impl Allocator {
     /// come, onto the tail of per-cpu list `pindex`, and one counter update for all
     /// of them (the caller's `pcp->count` update is folded in here).
     #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
     pub(super) fn rmqueue_bulk(
         &mut self,
         z: usize,
@@ -199,6 +227,7 @@ impl Allocator {
 
     /// `rmqueue_buddy()`: highatomic reserves first for ALLOC_HIGHATOMIC, then
     /// `__rmqueue()`, then the highatomic reserves for OOM and non-blocking callers.
+    #[inline(never)]
     pub(super) fn rmqueue_buddy(
         &mut self,
         z: usize,

@@ -141,6 +141,7 @@ impl Allocator {
     }
 
     /// `count_vm_events(item, delta)`: the counter grows and the journal notes it.
+    #[inline]
     pub(crate) fn count_vm_events(&mut self, event: VmEvent, delta: u64) {
         if delta == 0 {
             return;
@@ -152,6 +153,7 @@ impl Allocator {
     }
 
     /// `__count_zid_vm_events(PGALLOC, zid, pages)`.
+    #[inline(always)]
     pub(crate) fn count_pgalloc(&mut self, z: usize, pages: u64) {
         let event = self
             .zones

@@ -24,6 +24,7 @@ impl Allocator {
 
     /// `zone_watermark_fast()` with the mark of index `mark_index` (`None`: the one
     /// the flags select), as 6.12's ZONE_BELOW_HIGH test passes the high mark.
+    #[inline(never)]
     pub(super) fn zone_watermark_fast_at(
         &self,
         z: usize,
@@ -99,7 +100,7 @@ impl Allocator {
     /// building the terms; an order-0 request that fails the shortcut runs
     /// [`Allocator::zone_watermark_fast_at`]. Always equals
     /// `zone_watermark_fast_at(..).ok()` (`watermark_tests` checks it over many states).
-    #[inline]
+    #[inline(always)]
     pub(super) fn zone_watermark_fast_ok(
         &self,
         z: usize,
@@ -132,6 +133,7 @@ impl Allocator {
     }
 
     /// `__zone_watermark_unusable_free()`.
+    #[inline]
     pub(super) fn watermark_unusable_free(&self, z: usize, order: Order, flags: u32) -> i64 {
         let (highatomic, cma) = self.unusable_terms(z, flags);
         order.pages() as i64 - 1 + highatomic.unwrap_or(0) as i64 + cma.unwrap_or(0)
@@ -141,6 +143,7 @@ impl Allocator {
     /// highatomic reserve when the request may not dip into the reserves, and on a
     /// CMA kernel the free CMA pages when the request lacks ALLOC_CMA (`None` where a
     /// term does not apply).
+    #[inline]
     pub(super) fn unusable_terms(&self, z: usize, flags: u32) -> (Option<u64>, Option<i64>) {
         // 6.12 holds back the free highatomic pages, 6.1 the whole reserve.
         let held = match self.kernel {

@@ -23,6 +23,7 @@ use super::{Operation, Outcome, Record};
 use crate::alloc::reclaim::PageUse;
 use crate::alloc::Allocation;
 use crate::types::gfp::Gfp;
+use crate::types::hash::WordHash;
 use crate::types::ZoneType;
 use crate::types::{Order, Pfn};
 
@@ -148,7 +149,8 @@ pub struct Records {
     entries: Entries,
     whole: Vec<Record>,
     shapes: Vec<Shape>,
-    shape_ids: HashMap<Shape, u32>,
+    /// Looked up once per recorded allocation: hashed with `WordHash`.
+    shape_ids: HashMap<Shape, u32, WordHash>,
     /// `starts[b]`: the step number of call `b * STARTS_EVERY`'s first position.
     starts: Vec<u64>,
     /// The step number the next call will start at.
@@ -540,6 +542,36 @@ mod tests {
         assert_eq!(records.get(300), None);
         // Only the calls that cannot pack are kept whole: 6 of every 10.
         assert_eq!(records.whole.len(), 180);
+    }
+
+    #[test]
+    fn past_the_scanned_shapes_the_table_finds_each_shape_again() {
+        // 11 orders x 20 CPUs x got a block or not: 440 shapes, far past the ones
+        // looked through one by one, each pushed three times.
+        let mut records = Records::default();
+        let mut calls = Vec::new();
+        for round in 0..3u64 {
+            for order in 0..11u8 {
+                for cpu in 0..20u32 {
+                    for got in [true, false] {
+                        let index = calls.len();
+                        let outcome = if got {
+                            allocated(index, 0x1000 * (round + 1) + u64::from(cpu), order)
+                        } else {
+                            Outcome::Failed { index }
+                        };
+                        calls.push(record(alloc(u32::from(order), Some(cpu)), outcome, 1));
+                    }
+                }
+            }
+        }
+        for call in &calls {
+            records.push(call.clone());
+        }
+        assert_eq!(records.shapes.len(), 440, "each shape stored once");
+        assert_eq!(records.shape_ids.len(), 440);
+        assert!(records.whole.is_empty(), "every call packed");
+        assert_eq!(records.iter().collect::<Vec<_>>(), calls);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use core::fmt;
 
 pub mod gfp;
+pub mod hash;
 mod kernel;
 mod zone_type;
 
