@@ -57,9 +57,13 @@ impl Hasher for WordHasher {
         self.add(n as u64);
     }
 
+    /// The product's high bits depend on every bit of the key, its low bits only on
+    /// the key's low bits; hashbrown picks the bucket from the low bits, so the
+    /// rotation brings the mixed high bits down (pfns of aligned blocks share their
+    /// low bits and would otherwise crowd a few buckets).
     #[inline]
     fn finish(&self) -> u64 {
-        self.0
+        self.0.rotate_left(26)
     }
 }
 
@@ -82,6 +86,17 @@ mod tests {
             assert_eq!(map.get(k), Some(&i));
         }
         assert_eq!(map.get(&0x4_0001), None);
+    }
+
+    #[test]
+    fn aligned_pfns_spread_over_the_low_bits() {
+        // Order-9 blocks' pfns share their nine low bits; the bucket is taken from
+        // the hash's low bits, so those must still differ from key to key.
+        let build = WordHash::default();
+        let buckets: std::collections::HashSet<u64> = (0..1024u64)
+            .map(|i| build.hash_one(0x4_0000 + i * 512) & 1023)
+            .collect();
+        assert!(buckets.len() > 512, "{} of 1024 buckets used", buckets.len());
     }
 
     #[test]
