@@ -172,6 +172,7 @@ pub fn app() -> Html {
     let on_share = {
         let (share_url, on_copy, open_url) = (share_url.clone(), on_copy.clone(), open_url.clone());
         let (refused, dispatch) = (state.share_refused.clone(), dispatch.clone());
+        let (search, fragment) = (location.search.clone(), fragment.clone());
         Callback::from(move |()| match &refused {
             // Too large for a link: say so rather than hand out a link that opens
             // something else.
@@ -180,6 +181,9 @@ pub fn app() -> Html {
                 dispatch.emit(Action::Notify(Notice::Error(why.to_string())));
             }
             None => {
+                // The address bar follows a step 100 ms late; a shared link is the
+                // address bar's at once.
+                replace_fragment(&search, &fragment);
                 share_url.set(Some(open_url.clone()));
                 on_copy.emit((open_url.clone(), "Link to this step copied."));
             }
