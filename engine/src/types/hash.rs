@@ -96,7 +96,11 @@ mod tests {
         let buckets: std::collections::HashSet<u64> = (0..1024u64)
             .map(|i| build.hash_one(0x4_0000 + i * 512) & 1023)
             .collect();
-        assert!(buckets.len() > 512, "{} of 1024 buckets used", buckets.len());
+        assert!(
+            buckets.len() > 512,
+            "{} of 1024 buckets used",
+            buckets.len()
+        );
     }
 
     #[test]
