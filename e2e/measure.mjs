@@ -2,22 +2,12 @@
 // and how a step's latency is read (click to painted frame). Used by
 // e2e/measure.test.mjs and scripts/bench.mjs.
 
+import { readFileSync } from 'node:fs';
+
 // 16 GiB of address space (4 Mi page frames, pfn 0-0x3fffff; memory from 1 MiB up, no
-// PCI hole), four CPUs, some allocations and frees.
-export const SIXTEEN_GIB = `version = 1
-[about]
-title = "16 GiB, for measuring"
-[[machine.nodes]]
-memory = ["0x100000-0x3ffffffff"]
-cpus = "0-3"
-[workload]
-script = '''
-alloc a order=0 count=3000
-free a every=2
-alloc b order=3 count=500
-alloc c order=9 count=50
-'''
-`;
+// PCI hole), four CPUs, some allocations and frees; the file is also the engine's
+// redraw test's machine (engine/tests/it/redraw.rs).
+export const SIXTEEN_GIB = readFileSync(new URL('./sixteen-gib.toml', import.meta.url), 'utf8');
 
 // The 1 GiB two-CPU machine of the long workloads, running `script` (a TOML string, quotes included).
 const onOneGib = (script) => `version = 1

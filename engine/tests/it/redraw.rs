@@ -12,21 +12,9 @@ use buddyscope_engine::view::{
     Viewport, HEIGHT_PX,
 };
 
-/// The measuring machine of the page's benchmark (e2e/measure.mjs, SIXTEEN_GIB).
-const SIXTEEN_GIB: &str = r#"version = 1
-[about]
-title = "16 GiB, for measuring"
-[[machine.nodes]]
-memory = ["0x100000-0x3ffffffff"]
-cpus = "0-3"
-[workload]
-script = '''
-alloc a order=0 count=3000
-free a every=2
-alloc b order=3 count=500
-alloc c order=9 count=50
-'''
-"#;
+/// The measuring machine of the page's benchmark (e2e/sixteen-gib.toml, e2e/measure.mjs's
+/// SIXTEEN_GIB).
+const SIXTEEN_GIB: &str = include_str!("../../../e2e/sixteen-gib.toml");
 
 /// What the page holds of a step: the map and the step's block.
 struct Drawn {
