@@ -13,7 +13,7 @@ the `.deb` itself. The pinned packages are `linux-source-6.1=6.1.192-3` and
 What it finds, per kernel:
   * every modelled function's definition: the names the engine passes to
     `traced(…, "name", …)` (or to `trace.enter("name")`) and every name `Event::kernel_function()` returns, read
-    from engine/src. A definition is an unindented line holding `name(` that is
+    from core/src and engine/src. A definition is an unindented line holding `name(` that is
     followed by a `{` at column 0 before any `;` (kernel style), preferring a .c
     file over a header (a header's copy is the stub for a disabled option).
   * every decision: for each event (and sub-kind) the line that takes it, given
@@ -21,7 +21,7 @@ What it finds, per kernel:
     anchor in the function's body, comments and strings left out).
 
 No kernel source text goes into the output: only function names, identifiers, file
-paths and line numbers. It writes engine/src/event/source_lines.rs and prints a
+paths and line numbers. It writes core/src/event/source_lines.rs and prints a
 summary of what was found and what is missing on each kernel.
 """
 
@@ -33,7 +33,7 @@ import sys
 import tarfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT_DEFAULT = os.path.join(ROOT, "engine", "src", "event", "source_lines.rs")
+OUT_DEFAULT = os.path.join(ROOT, "core", "src", "event", "source_lines.rs")
 
 # The Debian packages the table is pinned to, with the upstream tag Elixir shows.
 KERNELS = {
@@ -228,12 +228,13 @@ def main():
 
 
 def modelled_functions():
-    """The names passed to traced() in engine/src and returned by kernel_function()."""
+    """The names passed to traced() in core/src and engine/src and returned by kernel_function()."""
     names = set()
     traced = re.compile(r'\btraced\(\s*[\w.&* ]+?\s*,\s*"(\w+)"', re.S)
     # The few frames entered by hand (a frame that spans an early return).
     entered = re.compile(r'\.enter\(\s*"(\w+)"\s*\)')
-    for dirpath, _, files in os.walk(os.path.join(ROOT, "engine", "src")):
+    walks = [os.walk(os.path.join(ROOT, crate, "src")) for crate in ("core", "engine")]
+    for dirpath, _, files in (entry for walk in walks for entry in walk):
         for name in files:
             if not name.endswith(".rs"):
                 continue
@@ -243,7 +244,7 @@ def modelled_functions():
             text = text.split("#[cfg(test)]")[0]
             names.update(traced.findall(text))
             names.update(entered.findall(text))
-    with open(os.path.join(ROOT, "engine", "src", "event", "mod.rs"), encoding="utf-8") as f:
+    with open(os.path.join(ROOT, "core", "src", "event", "mod.rs"), encoding="utf-8") as f:
         text = f.read()
     body = text.split("pub fn kernel_function(&self)", 1)[1].split("\n    }\n", 1)[0]
     names.update(re.findall(r'=>\s*\{?\s*"(\w+)"', body))

@@ -65,7 +65,7 @@ stage fmt check cargo fmt --all -- --check
 # package.json (scripts/setup.sh): they must agree or the Trunk build fails.
 stage tool-pins check check_tool_pins
 stage clippy check cargo clippy --workspace --all-targets --locked -- -D warnings
-stage clippy-wasm check cargo clippy -p buddyscope-engine -p buddyscope-web --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
+stage clippy-wasm check cargo clippy -p buddyscope-core -p buddyscope-engine -p buddyscope-web --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
 stage rust-tests tests cargo test --workspace --locked
 # The seeded tests' size (engine/tests/it/common/seeded.rs): BUDDYSCOPE_SIZE=K runs K
 # times the default work. A failure prints BUDDYSCOPE_SEED=N and the command that

@@ -29,22 +29,13 @@
 // its own folder); `engine/tests/it/layers.rs` reads every `crate::` path and fails
 // on a use that goes up or sideways into a cycle. ARCHITECTURE.md draws the same.
 
-// 0. Vocabulary: kernel constants and newtypes, limits, errors, text forms.
-mod error;
-pub mod limits;
-mod rng;
-pub mod text;
-pub mod types;
-// 1. What the model says it did.
-pub mod event;
-// 2. One zone's free lists.
-pub mod buddy;
-// 3. The machine and its boot-time setup.
-pub mod machine;
-// 4. The allocator at run time.
-pub mod alloc;
-// 5. A run's history, stepped through.
-pub mod session;
+// 0-5 live in buddyscope-core (core/src), built at opt-level 3 in release: the
+// vocabulary (types, rng, limits, error, text), events, one zone's free lists, the
+// machine, the allocator and the session. They are re-exported here under their own
+// names, so `crate::alloc::...` and `buddyscope_engine::alloc::...` name them as if
+// they lived in this crate. This crate's own layers build for size.
+pub use buddyscope_core::{alloc, buddy, event, limits, machine, session, text, types};
+use buddyscope_core::{error, rng};
 // 6. The workload language and its generators.
 pub mod workload;
 // 7. Real kernels' files: snapshots, kmem traces, module traces.

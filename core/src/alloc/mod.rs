@@ -314,6 +314,29 @@ impl Allocator {
         }
     }
 
+    /// An allocator of `kernel` with the nodes, zones and CPUs a kernel state dump
+    /// gives, no machine, no LRU, swap, CMA or hotplug state, grouping by mobility on.
+    #[doc(hidden)] // pub for buddyscope-engine's modtrace loader (`AllocatorDump`)
+    pub fn from_dump_parts(
+        kernel: crate::types::Kernel,
+        nodes: Vec<NodeState>,
+        zones: Vec<ZoneState>,
+        cpu: u32,
+        online_cpus: Vec<u32>,
+        watermark_boost_factor: u32,
+    ) -> Allocator {
+        Allocator {
+            kernel,
+            nodes,
+            zones,
+            cpu,
+            online_cpus,
+            watermark_boost_factor,
+            ..Allocator::empty()
+        }
+        .with_zonelist_indexes()
+    }
+
     /// Whose allocation and free rules this allocator runs.
     pub fn kernel(&self) -> crate::types::Kernel {
         self.kernel

@@ -4,7 +4,7 @@
 //! This is the foundation slice: a single zone, a single migratetype, no per-cpu lists
 //! and no watermarks, so every allocation is `__rmqueue_smallest()` + `expand()` and
 //! every free is `__free_one_page()`. The list order, the split order and the merge
-//! rules are the kernel's; what is absent is listed in [`crate::LIMITATIONS`].
+//! rules are the kernel's; what is absent is listed in `buddyscope_engine::LIMITATIONS`.
 
 pub mod chunked;
 pub mod frag;

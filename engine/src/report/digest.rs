@@ -98,22 +98,22 @@ fn write_state(h: &mut Fnv64, allocator: &crate::alloc::Allocator) {
     let _ = writeln!(
         h,
         "cpu={} online={:?} boost_factor={} swap={} cma={} offline={:?}",
-        allocator.cpu,
-        allocator.online_cpus,
-        allocator.watermark_boost_factor,
-        allocator.swap,
-        allocator.cma,
-        allocator.offline_sections
+        allocator.cpu(),
+        allocator.online_cpus(),
+        allocator.watermark_boost_factor(),
+        allocator.swap(),
+        allocator.cma(),
+        allocator.offline_sections()
     );
     // Written only when grouping is off, so every state that has it on (every
     // scenario before the switch existed) hashes as it did.
     if allocator.page_group_by_mobility_disabled() {
         let _ = writeln!(h, "page_group_by_mobility_disabled=1");
     }
-    for node in &allocator.nodes {
+    for node in allocator.nodes() {
         let _ = writeln!(h, "{node:?}");
     }
-    for zone in &allocator.zones {
+    for zone in allocator.zones() {
         let _ = writeln!(
             h,
             "zone {}:{} spanned={} present={} managed={} wmark={:?} boost={} highatomic={} flags={} isolate={} drift={} high={} batch={} reserve={:?} free={} stats={:?} pcps={:?}",
@@ -153,10 +153,10 @@ fn write_state(h: &mut Fnv64, allocator: &crate::alloc::Allocator) {
         }
         let _ = writeln!(h);
     }
-    for page in allocator.lru.iter() {
+    for page in allocator.lru().iter() {
         let _ = writeln!(h, "{page:?}");
     }
-    let _ = writeln!(h, "{:?}", allocator.machine);
+    let _ = writeln!(h, "{:?}", allocator.machine());
 }
 
 #[cfg(test)]

@@ -150,12 +150,12 @@ pub fn zoneinfo(machine: &Machine, free: &[ZoneFree]) -> String {
 /// boost, and every CPU's per-cpu list count. `None` for an allocator loaded from a
 /// state dump, which has no machine.
 pub fn zoneinfo_running(allocator: &crate::alloc::Allocator) -> Option<String> {
-    let machine = allocator.machine.as_ref()?;
+    let machine = allocator.machine()?;
     let mut out = String::new();
     for node in &machine.nodes {
         for zone in &node.zones {
             let running = allocator
-                .zones
+                .zones()
                 .iter()
                 .find(|z| z.nid == zone.node && z.zone == zone.zone_type);
             let Some(running) = running else {
@@ -190,9 +190,9 @@ pub fn zoneinfo_running(allocator: &crate::alloc::Allocator) -> Option<String> {
 
 /// `/proc/pagetypeinfo` of a running allocator (see [`pagetypeinfo`]).
 pub fn pagetypeinfo_running(allocator: &crate::alloc::Allocator) -> Option<String> {
-    let machine = allocator.machine.as_ref()?;
+    let machine = allocator.machine()?;
     let memory: Vec<ZoneMemory> = allocator
-        .zones
+        .zones()
         .iter()
         .map(|z| ZoneMemory {
             node: z.nid,
@@ -206,7 +206,7 @@ pub fn pagetypeinfo_running(allocator: &crate::alloc::Allocator) -> Option<Strin
 /// `/proc/buddyinfo` of a running allocator.
 pub fn buddyinfo_running(allocator: &crate::alloc::Allocator) -> String {
     allocator
-        .zones
+        .zones()
         .iter()
         .map(|z| buddyinfo_line(z.nid, z.zone.name(), &z.buddy))
         .collect()

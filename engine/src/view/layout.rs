@@ -64,7 +64,7 @@ impl Layout {
     /// dump), the pages the map does not mark as holes.
     pub fn memory_only(allocator: &Allocator, map: &PageMap) -> Layout {
         let (start, end) = (map.start_pfn, map.end_pfn());
-        let Some(machine) = allocator.machine.as_ref() else {
+        let Some(machine) = allocator.machine() else {
             return Layout {
                 memory: Some(runs_in_map(map)),
                 ..Layout::true_scale(start, end)
@@ -73,7 +73,12 @@ impl Layout {
         let offline: Vec<(u64, PfnRange)> = machine
             .sections
             .iter()
-            .filter(|s| allocator.offline_sections.binary_search(&s.number).is_ok())
+            .filter(|s| {
+                allocator
+                    .offline_sections()
+                    .binary_search(&s.number)
+                    .is_ok()
+            })
             .map(|s| {
                 let range = PfnRange {
                     start: s.start_pfn,

@@ -25,22 +25,26 @@ pub struct PageInfo {
 
 /// What is known about `pfn` in `allocator`.
 pub fn page_info(allocator: &Allocator, map: &PageMap, pfn: u64) -> PageInfo {
-    let machine = allocator.machine.as_ref();
+    let machine = allocator.machine();
     let section_bits = machine.map_or(27, |m| m.config.section_size_bits);
     let zone = allocator
         .zone_of_pfn(Pfn(pfn))
-        .and_then(|z| allocator.zones.get(z));
+        .and_then(|z| allocator.zones().get(z));
     let node = zone.map(|z| z.nid).or_else(|| {
         allocator
-            .nodes
+            .nodes()
             .iter()
             .find(|n| n.start_pfn <= pfn && pfn < n.start_pfn + n.spanned)
             .map(|n| n.nid)
     });
     let c = map.code(pfn);
     let section = machine.and_then(|m| m.section_of(pfn));
-    let offline =
-        section.is_some_and(|s| allocator.offline_sections.binary_search(&s.number).is_ok());
+    let offline = section.is_some_and(|s| {
+        allocator
+            .offline_sections()
+            .binary_search(&s.number)
+            .is_ok()
+    });
     // memblock.memory: without a machine (a kernel dump), every zone page counts.
     let memory = machine.is_none_or(|m| {
         m.config

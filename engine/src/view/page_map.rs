@@ -115,15 +115,15 @@ impl PageMap {
 /// the time and memory follow the blocks a workload touched, not the address space.
 pub fn page_map(allocator: &Allocator) -> PageMap {
     let end = allocator
-        .zones
+        .zones()
         .iter()
         .map(|z| z.buddy.end_pfn().0)
-        .chain(allocator.nodes.iter().map(|n| n.start_pfn + n.spanned))
+        .chain(allocator.nodes().iter().map(|n| n.start_pfn + n.spanned))
         .max()
         .unwrap_or(0)
         .min(PAGE_MAP_PAGES_MAX);
     let mut codes = Chunked::new(0, end, HOLE_CODE, HOLE_CODE);
-    for zone in &allocator.zones {
+    for zone in allocator.zones() {
         let buddy = &zone.buddy;
         buddy.for_each_run(|block, count| {
             let (state, every_page_a_head) = match block.state {
@@ -215,7 +215,7 @@ mod tests {
     fn page_by_page(allocator: &Allocator) -> Vec<u8> {
         let end = page_map(allocator).end_pfn() as usize;
         let mut codes = vec![HOLE_CODE; end];
-        for zone in &allocator.zones {
+        for zone in allocator.zones() {
             let buddy = &zone.buddy;
             for block in buddy.blocks() {
                 let state = match block.state {

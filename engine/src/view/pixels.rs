@@ -34,19 +34,18 @@ pub struct Spans {
 /// The spans of the allocator's machine.
 pub fn spans(allocator: &Allocator) -> Spans {
     let nodes = allocator
-        .nodes
+        .nodes()
         .iter()
         .filter(|n| n.spanned > 0)
         .map(|n| (n.nid, n.start_pfn, n.start_pfn + n.spanned))
         .collect();
     let zones = allocator
-        .zones
+        .zones()
         .iter()
         .map(|z| (z.zone.index(), z.buddy.start_pfn().0, z.buddy.end_pfn().0))
         .collect();
     let sections = allocator
-        .machine
-        .as_ref()
+        .machine()
         .map(|m| {
             m.sections
                 .iter()

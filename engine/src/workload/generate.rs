@@ -161,13 +161,13 @@ pub struct MachineFacts {
 impl MachineFacts {
     pub fn of(allocator: &Allocator) -> MachineFacts {
         MachineFacts {
-            managed_pages: allocator.zones.iter().map(|z| z.managed).sum(),
+            managed_pages: allocator.zones().iter().map(|z| z.managed).sum(),
             nodes: allocator
-                .nodes
+                .nodes()
                 .iter()
                 .map(|n| {
                     let managed = allocator
-                        .zones
+                        .zones()
                         .iter()
                         .filter(|z| z.nid == n.nid)
                         .map(|z| z.managed)
@@ -175,7 +175,7 @@ impl MachineFacts {
                     (n.nid, managed, n.cpus.clone())
                 })
                 .collect(),
-            cpus: allocator.online_cpus.clone(),
+            cpus: allocator.online_cpus().to_vec(),
         }
     }
 

@@ -222,7 +222,7 @@ fn run_cpu(
     span: Span,
     state: &mut RunState,
 ) -> Result<Flow, WorkloadError> {
-    if !session.current().online_cpus.contains(&cpu) {
+    if !session.current().online_cpus().contains(&cpu) {
         return Err(err(
             span,
             format!("CPU {cpu} is not online on this machine"),

@@ -1,5 +1,5 @@
 //! `split_page()`, `alloc_pages_exact()`, pageblock isolation and
-//! `alloc_contig_range()` (engine/src/alloc/contig.rs).
+//! `alloc_contig_range()` (core/src/alloc/contig.rs).
 //!
 //! The expected free lists, counters and migrations below were worked out by hand
 //! from Linux 6.1 (mm/page_alloc.c, mm/page_isolation.c, mm/compaction.c) on one

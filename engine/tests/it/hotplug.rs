@@ -1,5 +1,5 @@
 //! Memory hotplug of sections: offline_pages() and online_pages() as the model has
-//! them (see engine/src/alloc/hotplug.rs), checked on a two-node machine.
+//! them (see core/src/alloc/hotplug.rs), checked on a two-node machine.
 
 use buddyscope_engine::alloc::Allocator;
 use buddyscope_engine::machine::Machine;

@@ -380,7 +380,7 @@ fn thp_is_off_at_boot_below_512_mib_until_switched_on() {
 #[test]
 fn engine_state_at_boot_is_at_most_one_byte_a_page() {
     // A 4 GiB machine after boot: memory in whole max-order free blocks keeps no
-    // per-page state, only a record a block (see engine/src/buddy/chunked.rs).
+    // per-page state, only a record a block (see core/src/buddy/chunked.rs).
     let config = one_node(vec![range(0x100, 4 * GIB_PAGES)]);
     let machine = Machine::build(&config).unwrap();
     let allocator = buddyscope_engine::alloc::Allocator::from_machine(&machine).unwrap();

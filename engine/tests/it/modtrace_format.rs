@@ -15,8 +15,8 @@ use buddyscope_engine::import::modtrace::replay::{module_header, replay};
 use buddyscope_engine::import::modtrace::{
     canonical_op, free_indexes, free_targets, mt_from_letter, mt_letter, parse_allocs, parse_dump,
     parse_events, parse_header, parse_workload, pcp_list_kind, write_allocs, write_dump,
-    write_events, AllocRecord, CpuStat, EventRecord, FormatError, FreeSpec, FreeTarget,
-    KernelEvent, Op, PcpPage, StateDump,
+    write_events, AllocRecord, AllocatorDump, CpuStat, EventRecord, FormatError, FreeSpec,
+    FreeTarget, KernelEvent, Op, PcpPage, StateDump,
 };
 use buddyscope_engine::types::{Kernel, ZoneType};
 use buddyscope_engine::MigrateType;

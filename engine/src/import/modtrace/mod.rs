@@ -44,6 +44,7 @@ pub use dump::{CpuStat, ExtraLine, NodeDump, PcpDump, PcpPage, StateDump, ZoneDu
 pub use events::{parse_events, write_events, EventRecord, KernelEvent};
 pub use header::{parse_header, Header};
 pub use parse_dump::parse_dump;
+pub use replay::AllocatorDump;
 pub use script::{
     canonical_op, free_indexes, free_targets, parse_workload, FreeSpec, FreeTarget, Op,
 };

@@ -43,10 +43,23 @@ fn list_type(pindex: usize) -> MigrateType {
     }
 }
 
-impl Allocator {
+/// Loading and printing kernel state dumps (the modtrace format) for an
+/// [`Allocator`]: a trait, since the allocator lives in buddyscope-core and the dump
+/// format here.
+pub trait AllocatorDump: Sized {
     /// Loads a kernel state dump (`before.txt`) as an allocator of the dump's kernel:
     /// Linux 6.1 for a version-1 dump, 6.12 for version 2.
-    pub fn from_dump(dump: &StateDump, watermark_boost_factor: u32) -> Result<Allocator, String> {
+    fn from_dump(dump: &StateDump, watermark_boost_factor: u32) -> Result<Self, String>;
+
+    /// The state in the dump format of the allocator's kernel (version 1 for Linux
+    /// 6.1, version 2 for 6.12), labelled `label`. A 6.12 dump also has the check
+    /// lines the 6.12 module prints when the state breaks an invariant of that kernel
+    /// (`zone_check_lines()`).
+    fn to_dump(&self, label: &str, run: u32) -> StateDump;
+}
+
+impl AllocatorDump for Allocator {
+    fn from_dump(dump: &StateDump, watermark_boost_factor: u32) -> Result<Allocator, String> {
         // A dump's node is the allocator's `NodeState` (see `NodeDump`).
         let nodes = dump.nodes.clone();
         let mut zones = Vec::new();
@@ -64,46 +77,32 @@ impl Allocator {
             .collect();
         online_cpus.sort_unstable();
         online_cpus.dedup();
-        Ok(Allocator {
-            kernel: dump.kernel,
+        // A dump comes from a running kernel large enough to group by mobility (the
+        // dump format does not record the flag): `from_dump_parts` leaves it on.
+        Ok(Allocator::from_dump_parts(
+            dump.kernel,
             nodes,
             zones,
-            cpu: cpu.or_else(|| online_cpus.first().copied()).unwrap_or(0),
+            cpu.or_else(|| online_cpus.first().copied()).unwrap_or(0),
             online_cpus,
             watermark_boost_factor,
-            lru: crate::alloc::reclaim::Lru::default(),
-            swap: false,
-            cma: false,
-            // A dump comes from a running kernel large enough to group by mobility
-            // (the dump format does not record the flag).
-            mobility_disabled: false,
-            machine: None,
-            offline_sections: Vec::new(),
-            zonelist_indexes: Vec::new(),
-            vm_events: crate::alloc::vmstat::VmEvents::default(),
-            recorder: crate::buddy::journal::Recorder::default(),
-        }
-        .with_zonelist_indexes())
+        ))
     }
 
-    /// The state in the dump format of the allocator's kernel (version 1 for Linux
-    /// 6.1, version 2 for 6.12), labelled `label`. A 6.12 dump also has the check
-    /// lines the 6.12 module prints when the state breaks an invariant of that kernel
-    /// (`zone_check_lines()`).
-    pub fn to_dump(&self, label: &str, run: u32) -> StateDump {
+    fn to_dump(&self, label: &str, run: u32) -> StateDump {
         let mut dump = StateDump {
-            kernel: self.kernel,
+            kernel: self.kernel(),
             label: label.to_string(),
             run,
-            nodes: self.nodes.clone(),
+            nodes: self.nodes().to_vec(),
             zones: self
-                .zones
+                .zones()
                 .iter()
-                .map(|z| zone_to_dump(z, self.cpu, self.kernel))
+                .map(|z| zone_to_dump(z, self.cpu(), self.kernel()))
                 .collect(),
             extra: Vec::new(),
         };
-        if self.kernel == Kernel::V6_12 {
+        if self.kernel() == Kernel::V6_12 {
             dump.extra = check_lines(self, &dump);
         }
         dump
@@ -306,7 +305,7 @@ fn check_lines(allocator: &Allocator, dump: &StateDump) -> Vec<modtrace::ExtraLi
     // Typed lines so far: `dump begin` is line 0.
     let mut line = 0usize;
     let zone_block = |index: usize, line: &mut usize, extra: &mut Vec<modtrace::ExtraLine>| {
-        let (Some(z), Some(zd)) = (allocator.zones.get(index), dump.zones.get(index)) else {
+        let (Some(z), Some(zd)) = (allocator.zones().get(index), dump.zones.get(index)) else {
             return;
         };
         let start = *line + 1;

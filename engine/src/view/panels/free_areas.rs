@@ -47,13 +47,13 @@ pub struct PcpView {
 pub use crate::types::pcp_list_name as pcp_list_label;
 
 pub(super) fn free_areas(allocator: &Allocator) -> Vec<FreeAreaView> {
-    let kinds: &[MigrateType] = if allocator.cma {
+    let kinds: &[MigrateType] = if allocator.cma() {
         &MigrateType::ALL_WITH_CMA
     } else {
         &MigrateType::ALL
     };
     allocator
-        .zones
+        .zones()
         .iter()
         .map(|z| {
             let buddy = &z.buddy;

@@ -154,7 +154,7 @@ pub(super) fn gauges(
     request: Option<Request>,
 ) -> Vec<GaugeView> {
     allocator
-        .zones
+        .zones()
         .iter()
         .map(|z| {
             let last_check = seen.iter().rev().find_map(|e| match e {

@@ -87,7 +87,7 @@ struct Request {
 }
 
 fn kswapd_text(allocator: &Allocator, nid: u32) -> (String, bool) {
-    let Some(n) = allocator.nodes.iter().find(|n| n.nid == nid) else {
+    let Some(n) = allocator.nodes().iter().find(|n| n.nid == nid) else {
         return (format!("kswapd{nid} asleep"), false);
     };
     let zone = ZoneType::ALL
@@ -126,7 +126,7 @@ fn kswapd_text(allocator: &Allocator, nid: u32) -> (String, bool) {
 
 fn nodes(allocator: &Allocator) -> Vec<NodeView> {
     allocator
-        .nodes
+        .nodes()
         .iter()
         .map(|n| {
             let (kswapd, kswapd_awake) = kswapd_text(allocator, n.nid);

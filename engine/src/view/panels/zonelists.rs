@@ -50,8 +50,7 @@ pub enum ZoneStatus {
 
 fn distance(allocator: &Allocator, from: u32, to: u32) -> u32 {
     allocator
-        .machine
-        .as_ref()
+        .machine()
         .and_then(|m| m.distances.get(from as usize)?.get(to as usize).copied())
         .unwrap_or(if from == to { 10 } else { 20 })
 }
@@ -82,13 +81,13 @@ pub(super) fn zonelists(
     let allocated_in = seen.iter().rev().find_map(|e| match *e {
         Event::PageAlloc { pfn, .. } => allocator
             .zone_of_pfn(pfn)
-            .and_then(|z| allocator.zones.get(z))
+            .and_then(|z| allocator.zones().get(z))
             .map(|z| (z.nid, z.zone)),
         _ => None,
     });
     let retried = seen.iter().any(|e| matches!(e, Event::NoFragmentRetry));
     allocator
-        .nodes
+        .nodes()
         .iter()
         .map(|node| {
             let in_use = request.is_some_and(|r| r.node == node.nid);
