@@ -185,7 +185,7 @@ impl Machine {
         validate::validate(config)?;
         let mut config = config.clone();
         for node in &mut config.nodes {
-            node.memory.sort();
+            crate::types::sort::sort(&mut node.memory);
             node.cpus.sort_unstable();
         }
         let mut warnings = Vec::new();
@@ -905,7 +905,7 @@ fn sections(config: &MachineConfig) -> Vec<Section> {
         .enumerate()
         .flat_map(|(id, n)| n.memory.iter().map(move |r| (*r, id as u32)))
         .collect();
-    ranges.sort();
+    crate::types::sort::sort(&mut ranges);
     for (range, node) in ranges {
         let mut number = range.start >> shift;
         while number << shift < range.end {

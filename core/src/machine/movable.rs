@@ -294,7 +294,7 @@ pub fn movable_node_pfns(node_memory: &[Vec<PfnRange>], hotplug: &[PfnRange]) ->
         .copied()
         .filter(|r| r.start < r.end)
         .collect();
-    hot.sort();
+    crate::types::sort::sort(&mut hot);
     let furthest_end: Vec<u64> = hot
         .iter()
         .scan(0u64, |end, range| {

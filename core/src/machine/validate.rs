@@ -89,7 +89,7 @@ fn validate_memory(config: &MachineConfig) -> Result<(), MachineError> {
     if all.is_empty() {
         return Err(MachineError::new("the machine has no memory"));
     }
-    all.sort();
+    crate::types::sort::sort(&mut all);
     for pair in all.windows(2) {
         let [(a, node_a), (b, node_b)] = pair else {
             continue;

@@ -289,7 +289,7 @@ impl Gfp {
         // The composite names covering the most bits first, as the kernel's
         // __def_gfpflag_names table lists its largest masks first.
         let mut names: Vec<&(&str, u32)> = GFP_NAMES.iter().collect();
-        names.sort_by_key(|(name, bits)| {
+        crate::types::sort::sort_by_key(&mut names, |(name, bits)| {
             (
                 !name.starts_with("GFP_"),
                 core::cmp::Reverse(bits.count_ones()),

@@ -5,6 +5,7 @@ use core::fmt;
 pub mod gfp;
 pub mod hash;
 mod kernel;
+pub mod sort;
 mod zone_type;
 
 pub use kernel::Kernel;

@@ -93,7 +93,7 @@ impl Layout {
             .iter()
             .flat_map(|n| n.memory.iter().copied())
             .collect();
-        ranges.sort_by_key(|r| r.start);
+        crate::types::sort::sort_by_key(&mut ranges, |r| r.start);
         let mut memory: Vec<PfnRange> = Vec::new();
         for range in ranges {
             let mut pieces = vec![PfnRange {

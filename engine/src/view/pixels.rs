@@ -207,7 +207,7 @@ fn collect_runs(map: &PageMap, start: u64, end: u64, runs: &mut Vec<(u8, u64)>) 
 
 /// Sorted, joined pixel line ranges.
 fn merge_lines(mut lines: Vec<Range<u32>>) -> Vec<Range<u32>> {
-    lines.sort_by_key(|r| r.start);
+    crate::types::sort::sort_by_key(&mut lines, |r| r.start);
     let mut merged: Vec<Range<u32>> = Vec::new();
     for range in lines {
         match merged.last_mut() {

@@ -148,7 +148,7 @@ pub fn read_machine(files: &[InputFile]) -> Result<Intake, SnapshotError> {
     imported.notes = notes;
     // Keep the user's order of files.
     let order = |name: &str| files.iter().position(|file| file.name == name);
-    uses.sort_by_key(|entry| order(&entry.name));
+    crate::types::sort::sort_by_key(&mut uses, |entry| order(&entry.name));
     Ok(Intake {
         imported,
         files: uses,
@@ -370,7 +370,7 @@ impl<'a> Assembly<'a> {
             .iter()
             .filter_map(|part| part.source.clone())
             .collect();
-        sources.sort();
+        crate::types::sort::sort(&mut sources);
         sources.dedup();
         for source in sources.iter().filter(|source| source.as_str() != ZONEINFO) {
             self.one_part(source, names)?;
@@ -503,7 +503,7 @@ impl<'a> Assembly<'a> {
             parts.push(dmesg);
         }
         // In the order of the files, and of the lines in them.
-        parts.sort_by_key(|part| {
+        crate::types::sort::sort_by_key(&mut parts, |part| {
             (
                 part.file,
                 part.header_line
@@ -556,7 +556,9 @@ impl<'a> Assembly<'a> {
     fn choose_dmesg(&mut self, names: &[&str]) -> Result<Option<Part<'a>>, SnapshotError> {
         let name = |index: usize| names.get(index).copied().unwrap_or("?");
         let mut candidates = core::mem::take(&mut self.dmesg);
-        candidates.sort_by_key(|(preference, part)| (*preference, part.file));
+        crate::types::sort::sort_by_key(&mut candidates, |(preference, part)| {
+            (*preference, part.file)
+        });
         let ranges = |part: &Part<'_>| early_block(part.lines.iter().map(|(_, line)| *line));
         let Some(chosen) = candidates
             .iter()
@@ -847,7 +849,7 @@ impl<'a> Assembly<'a> {
                     }
                 }
             }
-            zones.sort();
+            crate::types::sort::sort(&mut zones);
             let show = |zones: &[(u32, ZoneType)]| {
                 zones
                     .iter()

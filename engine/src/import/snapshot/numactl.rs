@@ -134,7 +134,7 @@ pub(super) fn parse_numactl(text: &str) -> Result<Numactl, (usize, String)> {
             return Err(bad("`cpus:`, `size:` or `free:` after the node number"));
         }
     }
-    out.nodes.sort_by_key(|node| node.id);
+    crate::types::sort::sort_by_key(&mut out.nodes, |node| node.id);
     Ok(out)
 }
 

@@ -112,7 +112,7 @@ impl<'a> Sections<'a> {
             }
             out.push((id, section));
         }
-        out.sort_by_key(|(id, _)| *id);
+        crate::types::sort::sort_by_key(&mut out, |(id, _)| *id);
         Ok(out)
     }
 }

@@ -109,6 +109,6 @@ pub(super) fn managed_counts(section: &Section<'_>) -> Result<Vec<ManagedCount>,
             managed,
         });
     }
-    counts.sort_by_key(|count| (count.node, count.zone));
+    crate::types::sort::sort_by_key(&mut counts, |count| (count.node, count.zone));
     Ok(counts)
 }

@@ -51,7 +51,7 @@ impl ZoneinfoFacts {
                 None => out.push((zone.node, zone.managed)),
             }
         }
-        out.sort();
+        crate::types::sort::sort(&mut out);
         out
     }
 
@@ -63,7 +63,7 @@ impl ZoneinfoFacts {
             .filter(|zone| zone.present > 0)
             .map(|zone| (zone.node, zone.zone))
             .collect();
-        out.sort();
+        crate::types::sort::sort(&mut out);
         out
     }
 }

@@ -89,7 +89,7 @@ impl GaugeView {
                 }
             })
             .collect();
-        marks.sort_by(|a, b| a.percent.total_cmp(&b.percent));
+        crate::types::sort::sort_by(&mut marks, |a, b| a.percent.total_cmp(&b.percent));
         // The rightmost label of each row so far.
         let mut row_ends: Vec<f64> = Vec::new();
         for m in &mut marks {

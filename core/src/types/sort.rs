@@ -1,0 +1,82 @@
+//! One compiled stable sort for the model's cold code (machine validation and boot,
+//! imports, scenarios, views). Every `slice::sort_by_key` call site compiles its own
+//! copy of the standard library's stable sort (a few KB of wasm each, 17 of them in
+//! the page); these helpers sort the items' indexes instead, with the comparison
+//! behind a `dyn`, so one copy serves every caller. The order is exactly
+//! `slice::sort_by`'s: stable, equal items keep their order. Not for hot paths: each
+//! comparison is an indirect call.
+
+use core::cmp::Ordering;
+
+/// Sorts `items` by `compare`, stably, as `items.sort_by(compare)` would.
+pub fn sort_by<T>(items: &mut Vec<T>, compare: impl Fn(&T, &T) -> Ordering) {
+    if items.len() < 2 {
+        return;
+    }
+    let order = sorted_indexes(items.len(), &|a, b| match (items.get(a), items.get(b)) {
+        (Some(x), Some(y)) => compare(x, y),
+        _ => Ordering::Equal,
+    });
+    let mut slots: Vec<Option<T>> = items.drain(..).map(Some).collect();
+    items.extend(
+        order
+            .into_iter()
+            .filter_map(|index| slots.get_mut(index).and_then(Option::take)),
+    );
+}
+
+/// Sorts `items` by the key `key` gives, stably, as `items.sort_by_key(key)` would.
+pub fn sort_by_key<T, K: Ord>(items: &mut Vec<T>, key: impl Fn(&T) -> K) {
+    sort_by(items, |a, b| key(a).cmp(&key(b)));
+}
+
+/// Sorts `items` in their own order, stably, as `items.sort()` would.
+pub fn sort<T: Ord>(items: &mut Vec<T>) {
+    sort_by(items, T::cmp);
+}
+
+/// The indexes `0..len` in the order `compare` gives them, ties in index order: the
+/// one instance of the standard library's stable sort.
+fn sorted_indexes(len: usize, compare: &dyn Fn(usize, usize) -> Ordering) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..len).collect();
+    order.sort_by(|&a, &b| compare(a, b));
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ties_keep_their_order_as_the_standard_sort_keeps_them() {
+        // (key, original position): many equal keys, so stability shows.
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for len in [0usize, 1, 2, 3, 7, 20, 33, 100, 257] {
+            let items: Vec<(u8, usize)> = (0..len)
+                .map(|i| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    ((state % 5) as u8, i)
+                })
+                .collect();
+            let mut ours = items.clone();
+            sort_by_key(&mut ours, |item| item.0);
+            let mut standard = items.clone();
+            standard.sort_by_key(|item| item.0);
+            assert_eq!(ours, standard, "length {len}");
+            let mut reversed = items.clone();
+            sort_by(&mut reversed, |a, b| b.0.cmp(&a.0));
+            let mut standard = items;
+            standard.sort_by(|a, b| b.0.cmp(&a.0));
+            assert_eq!(reversed, standard, "length {len}, descending");
+        }
+    }
+
+    #[test]
+    fn whole_items_sort_in_their_own_order() {
+        let mut words = vec!["dma32", "normal", "dma", "movable", "dma"];
+        sort(&mut words);
+        assert_eq!(words, ["dma", "dma", "dma32", "movable", "normal"]);
+    }
+}
