@@ -240,24 +240,7 @@ fn parse_with_notes(text: &str) -> Result<(Scenario, Vec<String>), ScenarioError
         return Err(ScenarioError::TooLarge { bytes: text.len() });
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    // The version first, so that a newer file gets the version message rather than
-    // complaints about keys this build does not know.
-    let table: toml::Table = text
-        .parse()
-        .map_err(|error: toml::de::Error| toml_error(&error))?;
-    match table.get("version") {
-        None => {}
-        Some(toml::Value::Integer(version)) if *version > SCENARIO_VERSION => {
-            return Err(ScenarioError::NewerVersion { version: *version })
-        }
-        Some(toml::Value::Integer(version)) if *version == SCENARIO_VERSION => {}
-        Some(other) => {
-            return Err(ScenarioError::Invalid(format!(
-                "`version` must be {SCENARIO_VERSION} (a whole number), found `{other}`"
-            )))
-        }
-    }
-    let file: FileToml = toml::from_str(text).map_err(|error| toml_error(&error))?;
+    let file = read_file(text)?;
     let mut notes = Vec::new();
     let machine = match file.machine {
         Some(machine) => machine.into_config(&mut notes)?,
@@ -339,6 +322,75 @@ fn parse_with_notes(text: &str) -> Result<(Scenario, Vec<String>), ScenarioError
         },
         notes,
     ))
+}
+
+/// The file as serde reads it, the TOML parsed once (the page reads its default
+/// scenario at start-up). The version is checked first, so that a newer file gets the
+/// version message rather than complaints about keys this build does not know.
+fn read_file(text: &str) -> Result<FileToml, ScenarioError> {
+    let root = toml::de::DeTable::parse(text).map_err(|error| toml_error(&error))?;
+    // An integer beyond i64 fails the version check's whole-file read (a
+    // `toml::Table`) with that read's message: such a file takes the two-pass path,
+    // so its message stays what it was.
+    if !integers_fit_i64(root.get_ref()) {
+        return read_file_twice(text);
+    }
+    let version = root
+        .get_ref()
+        .iter()
+        .find(|(key, _)| key.get_ref().as_ref() == "version")
+        .map(|(_, value)| {
+            toml::Value::deserialize(toml::de::ValueDeserializer::from(value.clone()))
+        })
+        .transpose()
+        .map_err(|mut error| {
+            error.set_input(Some(text));
+            toml_error(&error)
+        })?;
+    check_version(version.as_ref())?;
+    FileToml::deserialize(toml::de::Deserializer::from(root)).map_err(|mut error| {
+        error.set_input(Some(text));
+        toml_error(&error)
+    })
+}
+
+/// [`read_file`] as it was first written: the text read as a `toml::Table` for the
+/// version, then again for the file.
+fn read_file_twice(text: &str) -> Result<FileToml, ScenarioError> {
+    let table: toml::Table = text
+        .parse()
+        .map_err(|error: toml::de::Error| toml_error(&error))?;
+    check_version(table.get("version"))?;
+    toml::from_str(text).map_err(|error| toml_error(&error))
+}
+
+/// Refuses a `version` other than [`SCENARIO_VERSION`] (none is fine).
+fn check_version(version: Option<&toml::Value>) -> Result<(), ScenarioError> {
+    match version {
+        None => Ok(()),
+        Some(toml::Value::Integer(version)) if *version > SCENARIO_VERSION => {
+            Err(ScenarioError::NewerVersion { version: *version })
+        }
+        Some(toml::Value::Integer(version)) if *version == SCENARIO_VERSION => Ok(()),
+        Some(other) => Err(ScenarioError::Invalid(format!(
+            "`version` must be {SCENARIO_VERSION} (a whole number), found `{other}`"
+        ))),
+    }
+}
+
+/// Whether every integer in `table` (nested tables and arrays included) is an i64.
+fn integers_fit_i64(table: &toml::de::DeTable<'_>) -> bool {
+    fn fits(value: &toml::Spanned<toml::de::DeValue<'_>>) -> bool {
+        match value.get_ref() {
+            toml::de::DeValue::Integer(_) => {
+                i64::deserialize(toml::de::ValueDeserializer::from(value.clone())).is_ok()
+            }
+            toml::de::DeValue::Array(items) => items.iter().all(fits),
+            toml::de::DeValue::Table(table) => integers_fit_i64(table),
+            _ => true,
+        }
+    }
+    table.iter().all(|(_, value)| fits(value))
 }
 
 fn toml_error(error: &toml::de::Error) -> ScenarioError {
@@ -712,7 +764,7 @@ fn de_managed<'de, D: Deserializer<'de>>(
             managed,
         });
     }
-    counts.sort_by_key(|count| (count.node, count.zone));
+    crate::types::sort::sort_by_key(&mut counts, |count| (count.node, count.zone));
     Ok(Some(counts))
 }
 
@@ -928,5 +980,45 @@ fn range_array(ranges: &[PfnRange]) -> String {
         }
         out.push(']');
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one-pass read gives what the two-pass read gave: the same messages for
+    /// broken files, and for good ones the same scenario.
+    #[test]
+    fn reading_once_reads_as_reading_twice() {
+        let machine =
+            "[machine]\n[[machine.nodes]]\nmemory = [\"0x100000-0x3fffffff\"]\ncpus = \"0-1\"\n";
+        let texts = [
+            format!("version = 1\n{machine}"),
+            format!("version = 1\n{machine}[workload]\nseed = 7\nscript = \"alloc order=2\"\n"),
+            "version = 2\n[machine]\nunknown = 1\n".to_string(),
+            "version = \"1\"\n".to_string(),
+            "version = 1.5\n".to_string(),
+            "version = [1, 99999999999999999999]\n".to_string(),
+            format!("version = 1\n{machine}[workload]\nseed = 99999999999999999999\n"),
+            format!("version = 1\n{machine}[workload]\nseed = -1\n"),
+            "version = 1\n[machine\n".to_string(),
+            "version = 1\nversion = 1\n".to_string(),
+            "version = 1\n[about]\ntitle = 3\n".to_string(),
+            "[question]\nask = 1\n".to_string(),
+            String::new(),
+        ];
+        for text in &texts {
+            let once = read_file(text).map(|_| ()).map_err(|e| e.to_string());
+            let twice = read_file_twice(text).map(|_| ()).map_err(|e| e.to_string());
+            assert_eq!(once, twice, "{text}");
+        }
+        // The good files read into the same scenario either way.
+        for text in &texts[..2] {
+            let twice = toml::from_str::<FileToml>(text).map(|file| file.workload.map(|w| w.seed));
+            let once = read_file(text).map(|file| file.workload.map(|w| w.seed));
+            assert_eq!(once.ok(), twice.ok(), "{text}");
+        }
+        assert!(read_file(&texts[1]).is_ok());
     }
 }
