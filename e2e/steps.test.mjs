@@ -193,7 +193,7 @@ for (const [width, height] of [[1440, 900], [1024, 768]]) {
 
 // The kernel source line of each event and frame (docs/source-lines.md): the links'
 // numbers must be the engine's table's, read here from the generated file itself.
-const sourceTable = await readFile(join(ROOT, 'engine', 'src', 'event', 'source_lines.rs'), 'utf8');
+const sourceTable = await readFile(join(ROOT, 'core', 'src', 'event', 'source_lines.rs'), 'utf8');
 const tableSection = (name) => sourceTable.split(`pub const ${name}:`)[1].split('];')[0];
 const decisionLine = (kernel, decision) => {
   const row = tableSection(`DECISIONS_${kernel}`).match(new RegExp(`\\(Decision::${decision}, "(\\w+)", "([^"]+)", (\\d+),`));
