@@ -8,7 +8,7 @@
 use buddyscope_engine::alloc::Allocator;
 use buddyscope_engine::import::modtrace::{
     canonical_op, free_targets, parse_allocs, parse_dump, parse_events, parse_header,
-    parse_workload, write_allocs, write_dump, write_events, Op,
+    parse_workload, write_allocs, write_dump, write_events, AllocatorDump, Op,
 };
 use libfuzzer_sys::fuzz_target;
 
