@@ -68,7 +68,7 @@ mod tests {
             let mut reversed = items.clone();
             sort_by(&mut reversed, |a, b| b.0.cmp(&a.0));
             let mut standard = items;
-            standard.sort_by(|a, b| b.0.cmp(&a.0));
+            standard.sort_by_key(|item| core::cmp::Reverse(item.0));
             assert_eq!(reversed, standard, "length {len}, descending");
         }
     }
