@@ -42,7 +42,10 @@ pub trait TraceSink {
 
     /// Whether this sink keeps what it hears. `false` (the `()` sink) lets the
     /// engine skip building what only an event would carry, such as the terms of a
-    /// watermark check; the state changes and the results stay the same.
+    /// watermark check, and run a path without its events or function entries at
+    /// all (the per-cpu allocation's shortcut, `alloc_pages_pcp_quiet()`); the
+    /// state changes and the results stay the same. A sink that does not listen
+    /// may therefore hear only part of a call.
     fn listening(&self) -> bool {
         true
     }
