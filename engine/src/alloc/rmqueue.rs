@@ -143,8 +143,8 @@ impl Allocator {
 
     /// [`Allocator::pcp_take_front`] for the pageset at position `slot` of the
     /// zone's `pcps` (its CPU's).
-    #[inline(always)]
-    pub(super) fn pcp_take_front_at(
+    #[inline]
+    fn pcp_take_front_at(
         &mut self,
         z: usize,
         slot: usize,
