@@ -15,9 +15,9 @@ use crate::buddy::journal::Journal;
 use crate::buddy::TraceSink;
 use crate::event::Event;
 use crate::machine::{Machine, MachineConfig, NodeConfig};
+use crate::rng::Rng;
 use crate::types::gfp::Gfp;
 use crate::types::{Kernel, Pfn, PfnRange};
-use crate::Rng;
 
 /// A sink that listens (so the whole path runs) and keeps nothing.
 struct Listening;
