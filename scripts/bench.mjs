@@ -60,6 +60,10 @@ const pageOnly = process.argv.includes('--page-only');
 // the page's start-up and size; printed and written to target/bench/tti.json, not
 // browser.json).
 const ttiOnly = process.argv.includes('--tti-only');
+// `--pairs-only`: just wasm_vs_native_ratio's interleaved native/wasm pairs (for work
+// on the engine's hot paths; printed, browser.json is not written). Needs the bench
+// wasm built (scripts/bench.sh's wasm steps) and the native bench binary.
+const pairsOnly = process.argv.includes('--pairs-only');
 const REPS = quick ? 3 : 7;
 // The median (the mean of the middle two for an even count).
 const median = (xs) => {
@@ -196,6 +200,10 @@ async function main() {
       await writeFile(join(OUT, 'tti.json'), JSON.stringify(results, null, 2) + '\n');
       return;
     }
+    if (pairsOnly) {
+      await wasmPairs(context, engineServer);
+      return;
+    }
     if (!workloadsOnly) await engineInWasm(context, engineServer);
     if (engineOnly) return;
     await thePage(context, siteServer);
@@ -204,7 +212,7 @@ async function main() {
     await engineServer.close();
     await siteServer.close();
   }
-  if (engineOnly || pageOnly || ttiOnly) return;
+  if (engineOnly || pageOnly || ttiOnly || pairsOnly) return;
   await writeFile(join(OUT, workloadsOnly ? 'workloads.json' : 'browser.json'), JSON.stringify(results, null, 2) + '\n');
 }
 
@@ -232,8 +240,24 @@ async function engineInWasm(context, engineServer) {
     }
   }
 
-  // wasm_vs_native_ratio: native, wasm, native, wasm, ... in this one run; the
-  // median of each pair's wasm / native.
+  await pairsOnPage(page);
+  await page.close();
+}
+
+// `--pairs-only`: the bench page and wasm_vs_native_ratio's pairs alone.
+async function wasmPairs(context, engineServer) {
+  const page = await context.newPage();
+  await page.goto(`${engineServer.url}bench.html`);
+  await page.evaluate(() => window.benchReady);
+  await pairsOnPage(page);
+  await page.close();
+}
+
+// wasm_vs_native_ratio: native, wasm, native, wasm, ... in this one run; the
+// median of each pair's wasm / native.
+async function pairsOnPage(page) {
+  const OPS = 1_000_000;
+  const PAGES = 1 << 18;
   const PAIRS = quick ? 9 : 15;
   await page.evaluate(([o, p]) => window.pairBench(0, o, p), [OPS, PAGES]);
   await nativeSample('pcp'); // warm the file cache for the first timed spawn
@@ -244,15 +268,14 @@ async function engineInWasm(context, engineServer) {
     if (n.allocations !== w.allocations || n.ops !== OPS || n.pages !== PAGES || n.tracing !== false) {
       throw new Error(`native and wasm ran different work: ${JSON.stringify(n)} vs ${JSON.stringify(w)}`);
     }
-    pairs.push({ native_ms: n.ms, wasm_ms: w.ms, ratio: w.ms / n.ms });
+    pairs.push({ native_ms: n.ms, wasm_ms: w.ms, ratio: w.ms / n.ms, native_faults: n.faults });
   }
   await page.evaluate(() => window.pair.free());
   results.wasm_vs_native_pairs = pairs;
   figure('wasm_vs_native_ratio', pairs.map((p) => p.ratio));
-  console.log(`\nwasm / native, order-0 pairs, tracing off, ${PAIRS} interleaved pairs (native ms, wasm ms, ratio):`);
-  console.log(pairs.map((p) => `  ${p.native_ms.toFixed(1)} ${p.wasm_ms.toFixed(1)} ${p.ratio.toFixed(2)}`).join('\n'));
+  console.log(`\nwasm / native, order-0 pairs, tracing off, ${PAIRS} interleaved pairs (native ms, wasm ms, ratio; page faults in the native run):`);
+  console.log(pairs.map((p) => `  ${p.native_ms.toFixed(1)} ${p.wasm_ms.toFixed(1)} ${p.ratio.toFixed(2)}  (${p.native_faults})`).join('\n'));
   console.log(`  ratio min / median / max: ${spread(pairs.map((p) => p.ratio))}`);
-  await page.close();
 }
 
 // 2. The page. Medians, with min / median / max.

@@ -158,15 +158,17 @@ impl Allocator {
                 return;
             };
             let pindex = order_to_pindex(pcp_type, order);
-            pcp.lists[pindex].push_front(PcpPage {
-                pfn: pfn.0,
-                migratetype: cached,
-            });
-            pcp.count += order.pages();
             let page = PcpPage {
                 pfn: pfn.0,
                 migratetype: cached,
             };
+            pcp.lists[pindex].push_front(page);
+            pcp.count += order.pages();
+            // 6.1's test against `high`, read while the pageset is at hand: nothing
+            // below changes the pageset before the test.
+            let free_high = pcp.free_factor > 0 && order.get() > 0 && order.get() <= COSTLY_ORDER;
+            let high = nr_pcp_high(pcp, zone_flags, free_high);
+            let over_high = pcp.count >= high;
             self.note_pcp(z, cpu, pindex, journal::PcpOp::PushFront(page));
             self.note_small();
             trace.emit(Event::PcpFree {
@@ -178,12 +180,10 @@ impl Allocator {
             if self.kernel == Kernel::V6_12 {
                 return self.free_commit_6_12(z, cpu, order, pindex, trace);
             }
-            let Some(pcp) = self.zones[z].pcps.get_mut(slot) else {
-                return;
-            };
-            let free_high = pcp.free_factor > 0 && order.get() > 0 && order.get() <= COSTLY_ORDER;
-            let high = nr_pcp_high(pcp, zone_flags, free_high);
-            if pcp.count >= high {
+            if over_high {
+                let Some(pcp) = self.zones[z].pcps.get_mut(slot) else {
+                    return;
+                };
                 let batch = pcp.batch;
                 let to_free = nr_pcp_free(pcp, high, batch, free_high);
                 let cause = DrainCause::OverHigh {

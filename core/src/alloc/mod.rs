@@ -35,6 +35,8 @@ mod mobility_tests;
 #[cfg(test)]
 mod numa_tests;
 mod page_alloc;
+#[cfg(test)]
+mod pcp_quiet_tests;
 mod pcp_tuning;
 mod place;
 pub mod reclaim;

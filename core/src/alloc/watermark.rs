@@ -133,7 +133,7 @@ impl Allocator {
     }
 
     /// `__zone_watermark_unusable_free()`.
-    #[inline]
+    #[inline(always)]
     pub(super) fn watermark_unusable_free(&self, z: usize, order: Order, flags: u32) -> i64 {
         let (highatomic, cma) = self.unusable_terms(z, flags);
         order.pages() as i64 - 1 + highatomic.unwrap_or(0) as i64 + cma.unwrap_or(0)
@@ -143,7 +143,7 @@ impl Allocator {
     /// highatomic reserve when the request may not dip into the reserves, and on a
     /// CMA kernel the free CMA pages when the request lacks ALLOC_CMA (`None` where a
     /// term does not apply).
-    #[inline]
+    #[inline(always)]
     pub(super) fn unusable_terms(&self, z: usize, flags: u32) -> (Option<u64>, Option<i64>) {
         // 6.12 holds back the free highatomic pages, 6.1 the whole reserve.
         let held = match self.kernel {
