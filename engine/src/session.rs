@@ -262,33 +262,102 @@ pub struct Cursor {
 
 /// The allocations made so far, one word each: the block's pfn and order while it is
 /// held, a freed flag, or [`Allocations::NULL`] for an allocation that returned NULL.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// The words sit in chunks of [`Allocations::CHUNK`] shared between copies: a
+/// checkpoint's copy of a ten-million-operation run's table (40 MB at 5 M
+/// allocations) is then a list of pointers, and a chunk is copied only when a copy
+/// that shares it changes it (a free marks an allocation of the last few hundred
+/// thousand, so few chunks are). [`Allocations::heap_bytes`] still answers what
+/// one unshared table would take, as before the chunks (the checkpoint spacing
+/// reads it, and it stays as it was).
+#[derive(Debug, Default)]
 struct Allocations {
-    slots: Vec<u64>,
+    chunks: Vec<Rc<Vec<u64>>>,
+    len: usize,
+    /// The capacity one growing `Vec` of the words would have now (what
+    /// `heap_bytes` reports): doubled as a `Vec` grows, equal to the length in a
+    /// copy, as a `Vec`'s clone.
+    capacity: usize,
 }
+
+impl Clone for Allocations {
+    fn clone(&self) -> Allocations {
+        Allocations {
+            chunks: self.chunks.clone(),
+            len: self.len,
+            capacity: self.len,
+        }
+    }
+}
+
+impl PartialEq for Allocations {
+    fn eq(&self, other: &Allocations) -> bool {
+        self.len == other.len && self.chunks == other.chunks
+    }
+}
+
+impl Eq for Allocations {}
 
 impl Allocations {
     const NULL: u64 = u64::MAX;
     const FREED: u64 = 1 << 63;
     const ORDER_SHIFT: u32 = 56;
     const PFN_MASK: u64 = (1 << 56) - 1;
+    /// Words a chunk (512 KiB).
+    const CHUNK: usize = 1 << 16;
 
     fn len(&self) -> usize {
-        self.slots.len()
+        self.len
     }
 
     fn push(&mut self, block: Option<(Pfn, Order)>) {
-        self.slots.push(match block {
+        let word = match block {
             Some((pfn, order)) => {
                 (pfn.0 & Self::PFN_MASK) | (u64::from(order.get()) << Self::ORDER_SHIFT)
             }
             None => Self::NULL,
-        });
+        };
+        if self.len % Self::CHUNK == 0 {
+            self.chunks.push(Rc::new(Vec::with_capacity(Self::CHUNK)));
+        }
+        if let Some(chunk) = self.chunks.last_mut() {
+            Self::own(chunk).push(word);
+            self.len += 1;
+        }
+        if self.len > self.capacity {
+            // `RawVec`'s growth: twice the capacity, at least what is needed and 4.
+            self.capacity = (self.capacity * 2).max(self.len).max(4);
+        }
+    }
+
+    fn word(&self, index: usize) -> Option<u64> {
+        self.chunks
+            .get(index / Self::CHUNK)?
+            .get(index % Self::CHUNK)
+            .copied()
+    }
+
+    /// The word of allocation `index` to change, its chunk copied first if a copy
+    /// shares it.
+    fn word_mut(&mut self, index: usize) -> Option<&mut u64> {
+        let chunk = self.chunks.get_mut(index / Self::CHUNK)?;
+        Self::own(chunk).get_mut(index % Self::CHUNK)
+    }
+
+    /// `chunk` to change: copied first (at its full size, so the last chunk grows
+    /// without reallocating) when a copy shares it.
+    fn own(chunk: &mut Rc<Vec<u64>>) -> &mut Vec<u64> {
+        if Rc::get_mut(chunk).is_none() {
+            let mut copy = Vec::with_capacity(Self::CHUNK);
+            copy.extend_from_slice(chunk);
+            *chunk = Rc::new(copy);
+        }
+        Rc::make_mut(chunk)
     }
 
     /// The block of allocation `index`, freed or not; `None` for NULL or no such index.
     fn block(&self, index: usize) -> Option<(Pfn, Order)> {
-        let slot = *self.slots.get(index)?;
+        let slot = self.word(index)?;
         if slot == Self::NULL {
             return None;
         }
@@ -297,29 +366,28 @@ impl Allocations {
     }
 
     fn is_freed(&self, index: usize) -> bool {
-        self.slots
-            .get(index)
-            .is_none_or(|&s| s != Self::NULL && s & Self::FREED != 0)
+        self.word(index)
+            .is_none_or(|s| s != Self::NULL && s & Self::FREED != 0)
     }
 
     fn set_freed(&mut self, index: usize) {
-        if let Some(slot) = self.slots.get_mut(index) {
-            if *slot != Self::NULL {
+        if self.word(index).is_some_and(|s| s != Self::NULL) {
+            if let Some(slot) = self.word_mut(index) {
                 *slot |= Self::FREED;
             }
         }
     }
 
     fn move_to(&mut self, index: usize, pfn: Pfn) {
-        if let Some(slot) = self.slots.get_mut(index) {
-            if *slot != Self::NULL {
+        if self.word(index).is_some_and(|s| s != Self::NULL) {
+            if let Some(slot) = self.word_mut(index) {
                 *slot = (*slot & !Self::PFN_MASK) | (pfn.0 & Self::PFN_MASK);
             }
         }
     }
 
     fn heap_bytes(&self) -> usize {
-        self.slots.capacity() * core::mem::size_of::<u64>()
+        self.capacity * core::mem::size_of::<u64>()
     }
 }
 
@@ -496,6 +564,9 @@ pub struct Session {
     /// What the timeline plots draw, kept as the calls are made; not part of the
     /// state (equality and digests leave it out).
     series: series::Series,
+    /// Where [`Session::apply_outcome`] hears a call's events: empty between calls,
+    /// kept for its capacity.
+    scratch: Vec<Event>,
 }
 
 impl PartialEq for Session {
@@ -533,6 +604,7 @@ impl Session {
             current: allocator,
             allocations: Allocations::default(),
             cache: RefCell::new(ReplayCache::default()),
+            scratch: Vec::new(),
         }
     }
 
@@ -660,7 +732,36 @@ impl Session {
     /// never was) is an error and changes nothing; a failed allocation is an
     /// outcome.
     pub fn apply(&mut self, operation: Operation) -> Result<Call, EngineError> {
-        let call = self.record(operation)?;
+        let mut events = Vec::new();
+        let outcome = self.apply_into(&operation, &mut events)?;
+        Ok(Call {
+            operation,
+            outcome,
+            events,
+        })
+    }
+
+    /// [`Session::apply`] for a caller that needs only the outcome (a workload's
+    /// run): the same calls recorded, the events heard into a buffer the session
+    /// reuses, so a call allocates nothing for them.
+    pub fn apply_outcome(&mut self, operation: &Operation) -> Result<Outcome, EngineError> {
+        let mut events = std::mem::take(&mut self.scratch);
+        let outcome = self.apply_into(operation, &mut events);
+        events.clear();
+        self.scratch = events;
+        outcome
+    }
+
+    /// [`Session::apply`] with `operation`'s events left in `events` (cleared
+    /// first); the woken kswapd's calls after it hear into it too, and clear it
+    /// again when there are any, so `events` ends with `operation`'s only if none.
+    fn apply_into(
+        &mut self,
+        operation: &Operation,
+        events: &mut Vec<Event>,
+    ) -> Result<Outcome, EngineError> {
+        events.clear();
+        let outcome = self.record(operation, events)?;
         if self.kswapd == KswapdMode::Auto {
             let woken_by = self.records.len() - 1;
             let woken: Vec<Operation> = self
@@ -675,28 +776,33 @@ impl Session {
                     highest_zoneidx: n.kswapd_highest_zoneidx,
                 })
                 .collect();
-            for operation in woken {
-                self.record(operation)?;
+            if !woken.is_empty() {
+                // The caller's call keeps its own events.
+                let mut kswapd_events = Vec::new();
+                for operation in woken {
+                    kswapd_events.clear();
+                    self.record(&operation, &mut kswapd_events)?;
+                }
             }
         }
-        Ok(call)
+        Ok(outcome)
     }
 
-    /// Applies one operation and keeps its record.
-    fn record(&mut self, operation: Operation) -> Result<Call, EngineError> {
-        let mut events = Vec::new();
-        let outcome = execute_recording(
-            &mut self.current,
-            &mut self.allocations,
-            &operation,
-            &mut events,
-        )?;
+    /// Applies one operation and keeps its record; its events are pushed to
+    /// `events` (empty on entry).
+    fn record(
+        &mut self,
+        operation: &Operation,
+        events: &mut Vec<Event>,
+    ) -> Result<Outcome, EngineError> {
+        let outcome =
+            execute_recording(&mut self.current, &mut self.allocations, operation, events)?;
         self.records.push(Record {
             operation: operation.clone(),
             outcome: outcome.clone(),
             event_count: u32::try_from(events.len()).unwrap_or(u32::MAX),
         });
-        self.series.push(&self.current, &events, &outcome);
+        self.series.push(&self.current, events, &outcome);
         if self.records.len() % self.spacing == 0 {
             self.checkpoints.push(Checkpoint {
                 calls: self.records.len(),
@@ -705,11 +811,7 @@ impl Session {
             });
             self.thin_checkpoints();
         }
-        Ok(Call {
-            operation,
-            outcome,
-            events,
-        })
+        Ok(outcome)
     }
 
     /// The state after the first `calls` calls, rebuilt from the nearest saved state
@@ -1419,6 +1521,79 @@ fn track_ownership(allocations: &mut Allocations, events: &[Event]) {
         match now {
             None => allocations.set_freed(owner),
             Some(pfn) => allocations.move_to(owner, pfn),
+        }
+    }
+}
+
+#[cfg(test)]
+mod allocations_tests {
+    use super::Allocations;
+    use crate::types::{Order, Pfn};
+    use std::rc::Rc;
+
+    fn block(i: usize) -> Option<(Pfn, Order)> {
+        (i % 7 != 3).then(|| (Pfn(i as u64 * 8), Order::new((i % 4) as u32).unwrap()))
+    }
+
+    /// A copy shares every chunk; changing one side copies only the chunk changed,
+    /// and the other side still reads what it had.
+    #[test]
+    fn a_copy_shares_the_chunks_it_does_not_change() {
+        let mut table = Allocations::default();
+        let n = 3 * Allocations::CHUNK + 100;
+        for i in 0..n {
+            table.push(block(i));
+        }
+        let copy = table.clone();
+        // In the second chunk, and not a NULL result (those are i % 7 == 3).
+        let moved = Allocations::CHUNK + 2;
+        assert!(block(moved).is_some());
+        table.set_freed(5);
+        table.move_to(moved, Pfn(0x1234));
+        table.push(None);
+        assert!(table.is_freed(5) && !copy.is_freed(5));
+        assert_eq!(copy.block(moved), block(moved));
+        assert_eq!(table.block(moved).map(|(p, _)| p), Some(Pfn(0x1234)));
+        assert_eq!((table.len(), copy.len()), (n + 1, n));
+        let shared: Vec<bool> = table
+            .chunks
+            .iter()
+            .zip(&copy.chunks)
+            .map(|(a, b)| Rc::ptr_eq(a, b))
+            .collect();
+        // Chunk 0 and 1 were changed, the last one grew; chunk 2 is still shared.
+        assert_eq!(shared, [false, false, true, false]);
+        for i in 0..n {
+            if i != 5 && i != moved {
+                assert_eq!(table.block(i), copy.block(i), "{i}");
+                assert_eq!(table.is_freed(i), copy.is_freed(i), "{i}");
+            }
+            assert_eq!(copy.block(i), block(i), "{i}");
+        }
+        // A NULL result stays NULL: nothing to free or move.
+        table.set_freed(3);
+        assert_eq!(table.block(3), None);
+        assert!(!table.is_freed(3));
+    }
+
+    /// `heap_bytes` answers what one growing `Vec<u64>` of the words would hold, as
+    /// before the chunks (the checkpoint spacing reads it), in a copy too.
+    #[test]
+    fn heap_bytes_is_that_of_one_growing_vec() {
+        let mut table = Allocations::default();
+        let mut words: Vec<u64> = Vec::new();
+        assert_eq!(table.heap_bytes(), 0);
+        for i in 0..200_000 {
+            table.push(block(i));
+            words.push(0);
+            assert_eq!(table.heap_bytes(), words.capacity() * 8, "{i}");
+            if i == 70_000 {
+                let copy = table.clone();
+                let vec_copy = words.clone();
+                assert_eq!(copy.heap_bytes(), vec_copy.capacity() * 8);
+                table = copy;
+                words = vec_copy;
+            }
         }
     }
 }

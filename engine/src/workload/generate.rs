@@ -339,6 +339,15 @@ impl Builder {
         self.push(Generated::Free { group, index });
     }
 
+    /// Makes room for `more` statements at once (at most up to the cap): a
+    /// generator that knows its length is then one allocation of the right size,
+    /// not a doubling series whose freed steps a wasm heap keeps.
+    fn reserve(&mut self, more: u64) {
+        let room = self.cap.saturating_sub(self.out.items.len());
+        let more = usize::try_from(more).unwrap_or(usize::MAX).min(room);
+        self.out.items.reserve_exact(more);
+    }
+
     /// Adds a statement unless the cap is reached.
     fn push(&mut self, statement: Generated) {
         if self.out.items.len() < self.cap {
@@ -607,6 +616,8 @@ fn steady(b: &mut Builder, ops: u64, max_order: u32, target_pages: u64) {
     let atomic = mask("GFP_ATOMIC");
     // Order k is drawn with weight 2^(max_order - k).
     let total_weight: u64 = (0..=max_order).map(|k| 1u64 << (max_order - k)).sum();
+    // One statement an operation.
+    b.reserve(ops);
     for _ in 0..ops {
         let grow = live.is_empty() || (live_pages < target_pages && b.rng.below(10) < 7);
         if grow {

@@ -121,11 +121,11 @@ fn apply(
     if state.summary.operations >= state.limit {
         return Ok(Flow::Stop);
     }
-    let call = session
-        .apply(operation)
+    let outcome = session
+        .apply_outcome(&operation)
         .map_err(|e| err(span, e.to_string()))?;
     state.summary.operations += 1;
-    match call.outcome {
+    match outcome {
         Outcome::Allocated { .. } | Outcome::Placed { .. } => state.summary.allocated += 1,
         Outcome::Failed { .. } | Outcome::NotPlaced { .. } => state.summary.failed += 1,
         Outcome::Freed { .. } => state.summary.freed += 1,
