@@ -12,7 +12,8 @@
 //!   of JSON: scripts/bench.mjs interleaves these with wasm samples.
 //! - `buddyscope-bench load FILE` loads a scenario file as the page does
 //!   (`view::load_text`: boot, the workload run to the end, the cursor) and prints
-//!   the time, the heap held after it and the heap's peak (what a wasm heap keeps):
+//!   the time, then the time of the state and events at the cursor (what the page
+//!   asks for next), the heap held after it and the heap's peak (what a wasm heap keeps):
 //!   the native side of `workload_1m_ms` / `workload_10m_ms`, for perf and callgrind.
 //! - `buddyscope-bench summary` reads native.json and browser.json (from
 //!   scripts/bench.mjs), prints issue 18's budget table (each key's figure, min /
@@ -380,9 +381,26 @@ fn load(path: Option<&str>) -> Result<String, String> {
     let (_, loaded) =
         buddyscope_engine::view::load_text(&text).map_err(|e| format!("{path}: {e}"))?;
     let ms = t.elapsed().as_secs_f64() * 1e3;
+    // What the page asks for next: the state and the events at the cursor.
+    let t = Instant::now();
+    let state = loaded.session.state_at(loaded.cursor);
+    let events = loaded.session.events(loaded.cursor.call).len();
+    let open_ms = t.elapsed().as_secs_f64() * 1e3;
+    drop(state);
+    if std::env::var_os("BUDDYSCOPE_BENCH_CLONE").is_some() {
+        let t = Instant::now();
+        for _ in 0..100 {
+            std::hint::black_box(loaded.session.current().clone());
+        }
+        eprintln!(
+            "clone of the state: {:.3} ms, heap_bytes {}",
+            t.elapsed().as_secs_f64() * 10.0,
+            loaded.session.current().heap_bytes()
+        );
+    }
     let mib = |bytes: usize| bytes.saturating_sub(before) as f64 / (1 << 20) as f64;
     Ok(format!(
-        "{{\"operations\": {}, \"calls\": {}, \"ms\": {ms:.1}, \"heap_mib\": {:.1}, \"heap_peak_mib\": {:.1}}}",
+        "{{\"operations\": {}, \"calls\": {}, \"ms\": {ms:.1}, \"open_ms\": {open_ms:.1}, \"open_events\": {events}, \"heap_mib\": {:.1}, \"heap_peak_mib\": {:.1}}}",
         loaded.operations,
         loaded.session.calls().len(),
         mib(LIVE.load(Ordering::Relaxed)),

@@ -57,6 +57,14 @@ use crate::types::{Order, Pfn};
 /// bounded and going back costs at most one spacing of replayed calls.
 pub const CHECKPOINT_EVERY: usize = 64;
 
+/// Besides the checkpoints, the session keeps the state after the last multiple of
+/// this many calls (the trailing checkpoint), so the calls near the end of a long
+/// run, where the page opens, replay from at most this many calls back rather than
+/// from the last checkpoint, which is a million or more calls back at ten million.
+/// A copy of the state shares its per-page records, so one every 65,536 calls
+/// costs little.
+pub const TRAILING_CHECKPOINT_EVERY: usize = 1 << 16;
+
 /// When a woken kswapd runs (a scenario's `[workload] kswapd`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum KswapdMode {
@@ -554,6 +562,10 @@ impl StepState {
 #[derive(Clone, Debug)]
 pub struct Session {
     checkpoints: Vec<Checkpoint>,
+    /// The state after the last multiple of [`TRAILING_CHECKPOINT_EVERY`] calls when
+    /// no checkpoint is there (kept outside `checkpoints`, so it changes neither their
+    /// spacing nor their thinning).
+    trailing: Option<Checkpoint>,
     /// Calls between checkpoints now.
     spacing: usize,
     records: Records,
@@ -595,6 +607,7 @@ impl Session {
             kswapd,
             series: series::Series::new(&allocator),
             spacing: CHECKPOINT_EVERY,
+            trailing: None,
             checkpoints: vec![Checkpoint {
                 calls: 0,
                 allocator: Rc::new(allocator.clone()),
@@ -810,6 +823,12 @@ impl Session {
                 allocations: self.allocations.clone(),
             });
             self.thin_checkpoints();
+        } else if self.records.len() % TRAILING_CHECKPOINT_EVERY == 0 {
+            self.trailing = Some(Checkpoint {
+                calls: self.records.len(),
+                allocator: Rc::new(self.current.clone()),
+                allocations: self.allocations.clone(),
+            });
         }
         Ok(outcome)
     }
@@ -866,12 +885,12 @@ impl Session {
     /// (`to_change`) or calls have to be replayed on it), else the nearest checkpoint;
     /// with the calls up to `calls` replayed on it. The state taken leaves the cache.
     fn replayed(&self, calls: usize, to_change: bool) -> Checkpoint {
-        let checkpoint = self
-            .checkpoints
-            .iter()
-            .rev()
-            .find(|c| c.calls <= calls)
-            .or_else(|| self.checkpoints.first());
+        let regular = self.checkpoints.iter().rev().find(|c| c.calls <= calls);
+        let trailing = self
+            .trailing
+            .as_ref()
+            .filter(|t| t.calls <= calls && regular.is_some_and(|k| k.calls < t.calls));
+        let checkpoint = trailing.or(regular).or_else(|| self.checkpoints.first());
         let floor = checkpoint.map_or(0, |k| k.calls);
         let mut cached = std::mem::take(&mut self.cache.borrow_mut().states);
         let unique = |c: &Checkpoint| Rc::strong_count(&c.allocator) == 1;
@@ -1088,6 +1107,9 @@ impl Session {
         let state = self.replayed(calls, false);
         self.records.truncate(calls);
         self.checkpoints.retain(|c| c.calls <= calls);
+        if self.trailing.as_ref().is_some_and(|t| t.calls > calls) {
+            self.trailing = None;
+        }
         self.spacing = CHECKPOINT_EVERY;
         while self.checkpoints.iter().any(|c| c.calls % self.spacing != 0) {
             self.spacing *= 2;
