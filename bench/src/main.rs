@@ -387,17 +387,6 @@ fn load(path: Option<&str>) -> Result<String, String> {
     let events = loaded.session.events(loaded.cursor.call).len();
     let open_ms = t.elapsed().as_secs_f64() * 1e3;
     drop(state);
-    if std::env::var_os("BUDDYSCOPE_BENCH_CLONE").is_some() {
-        let t = Instant::now();
-        for _ in 0..100 {
-            std::hint::black_box(loaded.session.current().clone());
-        }
-        eprintln!(
-            "clone of the state: {:.3} ms, heap_bytes {}",
-            t.elapsed().as_secs_f64() * 10.0,
-            loaded.session.current().heap_bytes()
-        );
-    }
     let mib = |bytes: usize| bytes.saturating_sub(before) as f64 / (1 << 20) as f64;
     Ok(format!(
         "{{\"operations\": {}, \"calls\": {}, \"ms\": {ms:.1}, \"open_ms\": {open_ms:.1}, \"open_events\": {events}, \"heap_mib\": {:.1}, \"heap_peak_mib\": {:.1}}}",
