@@ -11,6 +11,11 @@
 //!   of a workload (after three warm-up runs, as the wasm side has; the boot
 //!   untimed) and prints it as one line of JSON: scripts/bench.mjs interleaves these
 //!   with wasm samples.
+//! - `buddyscope-bench load FILE` loads a scenario file as the page does
+//!   (`view::load_text`: boot, the workload run to the end, the cursor) and prints
+//!   the time, then the time of the state and events at the cursor (what the page
+//!   asks for next), the heap held after it and the heap's peak (what a wasm heap keeps):
+//!   the native side of `workload_1m_ms` / `workload_10m_ms`, for perf and callgrind.
 //! - `buddyscope-bench summary` reads native.json and browser.json (from
 //!   scripts/bench.mjs), prints issue 18's budget table (each key's figure, min /
 //!   median / max where it has samples, budget, holds or misses) and writes
@@ -35,10 +40,13 @@ mod series;
 struct Counting;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
+/// The most `LIVE` has been (what a wasm heap, which never shrinks, would hold).
+static PEAK: AtomicUsize = AtomicUsize::new(0);
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size(), Ordering::Relaxed);
+        let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+        PEAK.fetch_max(live, Ordering::Relaxed);
         // SAFETY: forwarded unchanged to the system allocator.
         unsafe { System.alloc(layout) }
     }
@@ -48,7 +56,9 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.fetch_add(new_size, Ordering::Relaxed);
+        // The old block is held until the new one is filled.
+        let live = LIVE.fetch_add(new_size, Ordering::Relaxed) + new_size;
+        PEAK.fetch_max(live, Ordering::Relaxed);
         LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
         // SAFETY: forwarded unchanged to the system allocator.
         unsafe { System.realloc(ptr, layout, new_size) }
@@ -387,6 +397,33 @@ fn page_16t(json: &mut String) {
     );
     let _ = writeln!(json, "  \"page_16t_ms\": {ms:.3},");
     let _ = writeln!(json, "  \"page_16t_heap_bytes\": {heap},");
+}
+
+/// `load FILE`: the scenario loaded as the page loads it, timed, with the heap it
+/// holds after and at its peak.
+fn load(path: Option<&str>) -> Result<String, String> {
+    let path = path.ok_or("usage: buddyscope-bench load FILE (a scenario file)")?;
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    let before = LIVE.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    let t = Instant::now();
+    let (_, loaded) =
+        buddyscope_engine::view::load_text(&text).map_err(|e| format!("{path}: {e}"))?;
+    let ms = t.elapsed().as_secs_f64() * 1e3;
+    // What the page asks for next: the state and the events at the cursor.
+    let t = Instant::now();
+    let state = loaded.session.state_at(loaded.cursor);
+    let events = loaded.session.events(loaded.cursor.call).len();
+    let open_ms = t.elapsed().as_secs_f64() * 1e3;
+    drop(state);
+    let mib = |bytes: usize| bytes.saturating_sub(before) as f64 / (1 << 20) as f64;
+    Ok(format!(
+        "{{\"operations\": {}, \"calls\": {}, \"ms\": {ms:.1}, \"open_ms\": {open_ms:.1}, \"open_events\": {events}, \"heap_mib\": {:.1}, \"heap_peak_mib\": {:.1}}}",
+        loaded.operations,
+        loaded.session.calls().len(),
+        mib(LIVE.load(Ordering::Relaxed)),
+        mib(PEAK.load(Ordering::Relaxed))
+    ))
 }
 
 /// The number after `"key":` in a flat JSON text, if any.
@@ -739,6 +776,13 @@ fn main() {
             engine_vs_peer(&booted, quick, &mut String::new());
         }
         Some("series") => series::run(),
+        Some("load") => match load(args.get(1).map(String::as_str)) {
+            Ok(line) => println!("{line}"),
+            Err(e) => {
+                eprintln!("{e}");
+                std::process::exit(2);
+            }
+        },
         Some("sample") => match sample(args.get(1..).unwrap_or(&[])) {
             Ok(line) => println!("{line}"),
             Err(e) => {
@@ -761,7 +805,7 @@ fn main() {
             println!("{ok} allocations");
         }
         _ => {
-            eprintln!("usage: buddyscope-bench native [--quick] | scale | pairs [--quick] | summary | series | sample pcp|mixed|fragmentation [--tracing] | profile [pcp|mixed|fragmentation]");
+            eprintln!("usage: buddyscope-bench native [--quick] | scale | pairs [--quick] | summary | series | load FILE | sample pcp|mixed|fragmentation [--tracing] | profile [pcp|mixed|fragmentation]");
             std::process::exit(2);
         }
     }

@@ -57,6 +57,14 @@ use crate::types::{Order, Pfn};
 /// bounded and going back costs at most one spacing of replayed calls.
 pub const CHECKPOINT_EVERY: usize = 64;
 
+/// Besides the checkpoints, the session keeps the state after the last multiple of
+/// this many calls (the trailing checkpoint), so the calls near the end of a long
+/// run, where the page opens, replay from at most this many calls back rather than
+/// from the last checkpoint, which is a million or more calls back at ten million.
+/// A copy of the state shares its per-page records, so one every 65,536 calls
+/// costs little.
+pub const TRAILING_CHECKPOINT_EVERY: usize = 1 << 16;
+
 /// When a woken kswapd runs (a scenario's `[workload] kswapd`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum KswapdMode {
@@ -262,33 +270,102 @@ pub struct Cursor {
 
 /// The allocations made so far, one word each: the block's pfn and order while it is
 /// held, a freed flag, or [`Allocations::NULL`] for an allocation that returned NULL.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// The words sit in chunks of [`Allocations::CHUNK`] shared between copies: a
+/// checkpoint's copy of a ten-million-operation run's table (40 MB at 5 M
+/// allocations) is then a list of pointers, and a chunk is copied only when a copy
+/// that shares it changes it (a free marks an allocation of the last few hundred
+/// thousand, so few chunks are). [`Allocations::heap_bytes`] still answers what
+/// one unshared table would take, as before the chunks (the checkpoint spacing
+/// reads it, and it stays as it was).
+#[derive(Debug, Default)]
 struct Allocations {
-    slots: Vec<u64>,
+    chunks: Vec<Rc<Vec<u64>>>,
+    len: usize,
+    /// The capacity one growing `Vec` of the words would have now (what
+    /// `heap_bytes` reports): doubled as a `Vec` grows, equal to the length in a
+    /// copy, as a `Vec`'s clone.
+    capacity: usize,
 }
+
+impl Clone for Allocations {
+    fn clone(&self) -> Allocations {
+        Allocations {
+            chunks: self.chunks.clone(),
+            len: self.len,
+            capacity: self.len,
+        }
+    }
+}
+
+impl PartialEq for Allocations {
+    fn eq(&self, other: &Allocations) -> bool {
+        self.len == other.len && self.chunks == other.chunks
+    }
+}
+
+impl Eq for Allocations {}
 
 impl Allocations {
     const NULL: u64 = u64::MAX;
     const FREED: u64 = 1 << 63;
     const ORDER_SHIFT: u32 = 56;
     const PFN_MASK: u64 = (1 << 56) - 1;
+    /// Words a chunk (512 KiB).
+    const CHUNK: usize = 1 << 16;
 
     fn len(&self) -> usize {
-        self.slots.len()
+        self.len
     }
 
     fn push(&mut self, block: Option<(Pfn, Order)>) {
-        self.slots.push(match block {
+        let word = match block {
             Some((pfn, order)) => {
                 (pfn.0 & Self::PFN_MASK) | (u64::from(order.get()) << Self::ORDER_SHIFT)
             }
             None => Self::NULL,
-        });
+        };
+        if self.len % Self::CHUNK == 0 {
+            self.chunks.push(Rc::new(Vec::with_capacity(Self::CHUNK)));
+        }
+        if let Some(chunk) = self.chunks.last_mut() {
+            Self::own(chunk).push(word);
+            self.len += 1;
+        }
+        if self.len > self.capacity {
+            // `RawVec`'s growth: twice the capacity, at least what is needed and 4.
+            self.capacity = (self.capacity * 2).max(self.len).max(4);
+        }
+    }
+
+    fn word(&self, index: usize) -> Option<u64> {
+        self.chunks
+            .get(index / Self::CHUNK)?
+            .get(index % Self::CHUNK)
+            .copied()
+    }
+
+    /// The word of allocation `index` to change, its chunk copied first if a copy
+    /// shares it.
+    fn word_mut(&mut self, index: usize) -> Option<&mut u64> {
+        let chunk = self.chunks.get_mut(index / Self::CHUNK)?;
+        Self::own(chunk).get_mut(index % Self::CHUNK)
+    }
+
+    /// `chunk` to change: copied first (at its full size, so the last chunk grows
+    /// without reallocating) when a copy shares it.
+    fn own(chunk: &mut Rc<Vec<u64>>) -> &mut Vec<u64> {
+        if Rc::get_mut(chunk).is_none() {
+            let mut copy = Vec::with_capacity(Self::CHUNK);
+            copy.extend_from_slice(chunk);
+            *chunk = Rc::new(copy);
+        }
+        Rc::make_mut(chunk)
     }
 
     /// The block of allocation `index`, freed or not; `None` for NULL or no such index.
     fn block(&self, index: usize) -> Option<(Pfn, Order)> {
-        let slot = *self.slots.get(index)?;
+        let slot = self.word(index)?;
         if slot == Self::NULL {
             return None;
         }
@@ -297,29 +374,28 @@ impl Allocations {
     }
 
     fn is_freed(&self, index: usize) -> bool {
-        self.slots
-            .get(index)
-            .is_none_or(|&s| s != Self::NULL && s & Self::FREED != 0)
+        self.word(index)
+            .is_none_or(|s| s != Self::NULL && s & Self::FREED != 0)
     }
 
     fn set_freed(&mut self, index: usize) {
-        if let Some(slot) = self.slots.get_mut(index) {
-            if *slot != Self::NULL {
+        if self.word(index).is_some_and(|s| s != Self::NULL) {
+            if let Some(slot) = self.word_mut(index) {
                 *slot |= Self::FREED;
             }
         }
     }
 
     fn move_to(&mut self, index: usize, pfn: Pfn) {
-        if let Some(slot) = self.slots.get_mut(index) {
-            if *slot != Self::NULL {
+        if self.word(index).is_some_and(|s| s != Self::NULL) {
+            if let Some(slot) = self.word_mut(index) {
                 *slot = (*slot & !Self::PFN_MASK) | (pfn.0 & Self::PFN_MASK);
             }
         }
     }
 
     fn heap_bytes(&self) -> usize {
-        self.slots.capacity() * core::mem::size_of::<u64>()
+        self.capacity * core::mem::size_of::<u64>()
     }
 }
 
@@ -486,6 +562,10 @@ impl StepState {
 #[derive(Clone, Debug)]
 pub struct Session {
     checkpoints: Vec<Checkpoint>,
+    /// The state after the last multiple of [`TRAILING_CHECKPOINT_EVERY`] calls when
+    /// no checkpoint is there (kept outside `checkpoints`, so it changes neither their
+    /// spacing nor their thinning).
+    trailing: Option<Checkpoint>,
     /// Calls between checkpoints now.
     spacing: usize,
     records: Records,
@@ -496,6 +576,9 @@ pub struct Session {
     /// What the timeline plots draw, kept as the calls are made; not part of the
     /// state (equality and digests leave it out).
     series: series::Series,
+    /// Where [`Session::apply_outcome`] hears a call's events: empty between calls,
+    /// kept for its capacity.
+    scratch: Vec<Event>,
 }
 
 impl PartialEq for Session {
@@ -524,6 +607,7 @@ impl Session {
             kswapd,
             series: series::Series::new(&allocator),
             spacing: CHECKPOINT_EVERY,
+            trailing: None,
             checkpoints: vec![Checkpoint {
                 calls: 0,
                 allocator: Rc::new(allocator.clone()),
@@ -533,6 +617,7 @@ impl Session {
             current: allocator,
             allocations: Allocations::default(),
             cache: RefCell::new(ReplayCache::default()),
+            scratch: Vec::new(),
         }
     }
 
@@ -660,7 +745,36 @@ impl Session {
     /// never was) is an error and changes nothing; a failed allocation is an
     /// outcome.
     pub fn apply(&mut self, operation: Operation) -> Result<Call, EngineError> {
-        let call = self.record(operation)?;
+        let mut events = Vec::new();
+        let outcome = self.apply_into(&operation, &mut events)?;
+        Ok(Call {
+            operation,
+            outcome,
+            events,
+        })
+    }
+
+    /// [`Session::apply`] for a caller that needs only the outcome (a workload's
+    /// run): the same calls recorded, the events heard into a buffer the session
+    /// reuses, so a call allocates nothing for them.
+    pub fn apply_outcome(&mut self, operation: &Operation) -> Result<Outcome, EngineError> {
+        let mut events = std::mem::take(&mut self.scratch);
+        let outcome = self.apply_into(operation, &mut events);
+        events.clear();
+        self.scratch = events;
+        outcome
+    }
+
+    /// [`Session::apply`] with `operation`'s events left in `events` (cleared
+    /// first); the woken kswapd's calls after it hear into it too, and clear it
+    /// again when there are any, so `events` ends with `operation`'s only if none.
+    fn apply_into(
+        &mut self,
+        operation: &Operation,
+        events: &mut Vec<Event>,
+    ) -> Result<Outcome, EngineError> {
+        events.clear();
+        let outcome = self.record(operation, events)?;
         if self.kswapd == KswapdMode::Auto {
             let woken_by = self.records.len() - 1;
             let woken: Vec<Operation> = self
@@ -675,28 +789,33 @@ impl Session {
                     highest_zoneidx: n.kswapd_highest_zoneidx,
                 })
                 .collect();
-            for operation in woken {
-                self.record(operation)?;
+            if !woken.is_empty() {
+                // The caller's call keeps its own events.
+                let mut kswapd_events = Vec::new();
+                for operation in woken {
+                    kswapd_events.clear();
+                    self.record(&operation, &mut kswapd_events)?;
+                }
             }
         }
-        Ok(call)
+        Ok(outcome)
     }
 
-    /// Applies one operation and keeps its record.
-    fn record(&mut self, operation: Operation) -> Result<Call, EngineError> {
-        let mut events = Vec::new();
-        let outcome = execute_recording(
-            &mut self.current,
-            &mut self.allocations,
-            &operation,
-            &mut events,
-        )?;
+    /// Applies one operation and keeps its record; its events are pushed to
+    /// `events` (empty on entry).
+    fn record(
+        &mut self,
+        operation: &Operation,
+        events: &mut Vec<Event>,
+    ) -> Result<Outcome, EngineError> {
+        let outcome =
+            execute_recording(&mut self.current, &mut self.allocations, operation, events)?;
         self.records.push(Record {
             operation: operation.clone(),
             outcome: outcome.clone(),
             event_count: u32::try_from(events.len()).unwrap_or(u32::MAX),
         });
-        self.series.push(&self.current, &events, &outcome);
+        self.series.push(&self.current, events, &outcome);
         if self.records.len() % self.spacing == 0 {
             self.checkpoints.push(Checkpoint {
                 calls: self.records.len(),
@@ -704,12 +823,14 @@ impl Session {
                 allocations: self.allocations.clone(),
             });
             self.thin_checkpoints();
+        } else if self.records.len() % TRAILING_CHECKPOINT_EVERY == 0 {
+            self.trailing = Some(Checkpoint {
+                calls: self.records.len(),
+                allocator: Rc::new(self.current.clone()),
+                allocations: self.allocations.clone(),
+            });
         }
-        Ok(Call {
-            operation,
-            outcome,
-            events,
-        })
+        Ok(outcome)
     }
 
     /// The state after the first `calls` calls, rebuilt from the nearest saved state
@@ -764,12 +885,12 @@ impl Session {
     /// (`to_change`) or calls have to be replayed on it), else the nearest checkpoint;
     /// with the calls up to `calls` replayed on it. The state taken leaves the cache.
     fn replayed(&self, calls: usize, to_change: bool) -> Checkpoint {
-        let checkpoint = self
-            .checkpoints
-            .iter()
-            .rev()
-            .find(|c| c.calls <= calls)
-            .or_else(|| self.checkpoints.first());
+        let regular = self.checkpoints.iter().rev().find(|c| c.calls <= calls);
+        let trailing = self
+            .trailing
+            .as_ref()
+            .filter(|t| t.calls <= calls && regular.is_some_and(|k| k.calls < t.calls));
+        let checkpoint = trailing.or(regular).or_else(|| self.checkpoints.first());
         let floor = checkpoint.map_or(0, |k| k.calls);
         let mut cached = std::mem::take(&mut self.cache.borrow_mut().states);
         let unique = |c: &Checkpoint| Rc::strong_count(&c.allocator) == 1;
@@ -986,6 +1107,9 @@ impl Session {
         let state = self.replayed(calls, false);
         self.records.truncate(calls);
         self.checkpoints.retain(|c| c.calls <= calls);
+        if self.trailing.as_ref().is_some_and(|t| t.calls > calls) {
+            self.trailing = None;
+        }
         self.spacing = CHECKPOINT_EVERY;
         while self.checkpoints.iter().any(|c| c.calls % self.spacing != 0) {
             self.spacing *= 2;
@@ -1419,6 +1543,79 @@ fn track_ownership(allocations: &mut Allocations, events: &[Event]) {
         match now {
             None => allocations.set_freed(owner),
             Some(pfn) => allocations.move_to(owner, pfn),
+        }
+    }
+}
+
+#[cfg(test)]
+mod allocations_tests {
+    use super::Allocations;
+    use crate::types::{Order, Pfn};
+    use std::rc::Rc;
+
+    fn block(i: usize) -> Option<(Pfn, Order)> {
+        (i % 7 != 3).then(|| (Pfn(i as u64 * 8), Order::new((i % 4) as u32).unwrap()))
+    }
+
+    /// A copy shares every chunk; changing one side copies only the chunk changed,
+    /// and the other side still reads what it had.
+    #[test]
+    fn a_copy_shares_the_chunks_it_does_not_change() {
+        let mut table = Allocations::default();
+        let n = 3 * Allocations::CHUNK + 100;
+        for i in 0..n {
+            table.push(block(i));
+        }
+        let copy = table.clone();
+        // In the second chunk, and not a NULL result (those are i % 7 == 3).
+        let moved = Allocations::CHUNK + 2;
+        assert!(block(moved).is_some());
+        table.set_freed(5);
+        table.move_to(moved, Pfn(0x1234));
+        table.push(None);
+        assert!(table.is_freed(5) && !copy.is_freed(5));
+        assert_eq!(copy.block(moved), block(moved));
+        assert_eq!(table.block(moved).map(|(p, _)| p), Some(Pfn(0x1234)));
+        assert_eq!((table.len(), copy.len()), (n + 1, n));
+        let shared: Vec<bool> = table
+            .chunks
+            .iter()
+            .zip(&copy.chunks)
+            .map(|(a, b)| Rc::ptr_eq(a, b))
+            .collect();
+        // Chunk 0 and 1 were changed, the last one grew; chunk 2 is still shared.
+        assert_eq!(shared, [false, false, true, false]);
+        for i in 0..n {
+            if i != 5 && i != moved {
+                assert_eq!(table.block(i), copy.block(i), "{i}");
+                assert_eq!(table.is_freed(i), copy.is_freed(i), "{i}");
+            }
+            assert_eq!(copy.block(i), block(i), "{i}");
+        }
+        // A NULL result stays NULL: nothing to free or move.
+        table.set_freed(3);
+        assert_eq!(table.block(3), None);
+        assert!(!table.is_freed(3));
+    }
+
+    /// `heap_bytes` answers what one growing `Vec<u64>` of the words would hold, as
+    /// before the chunks (the checkpoint spacing reads it), in a copy too.
+    #[test]
+    fn heap_bytes_is_that_of_one_growing_vec() {
+        let mut table = Allocations::default();
+        let mut words: Vec<u64> = Vec::new();
+        assert_eq!(table.heap_bytes(), 0);
+        for i in 0..200_000 {
+            table.push(block(i));
+            words.push(0);
+            assert_eq!(table.heap_bytes(), words.capacity() * 8, "{i}");
+            if i == 70_000 {
+                let copy = table.clone();
+                let vec_copy = words.clone();
+                assert_eq!(copy.heap_bytes(), vec_copy.capacity() * 8);
+                table = copy;
+                words = vec_copy;
+            }
         }
     }
 }

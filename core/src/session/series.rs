@@ -186,6 +186,45 @@ pub struct ZoneKey {
 
 const PAGE_VALUES: usize = 5;
 
+/// A zone's free block counts per order and the indexes computed from them.
+#[derive(Clone, Copy, Debug)]
+struct LastIndexes {
+    counts: [u64; NR_ORDERS],
+    index: [i16; 2 * NR_ORDERS],
+}
+
+/// The unusable index per order, then the fragmentation index per order, in
+/// thousandths, of a zone whose `free_area[].nr_free` are `counts`.
+fn indexes_of(counts: &[u64; NR_ORDERS]) -> [i16; 2 * NR_ORDERS] {
+    // `fill_contig_page_info()` for every order at once: the totals do not
+    // depend on the order, and the suitable blocks of order o are those of
+    // order o + 1 twice over plus order o's own (a test checks this against
+    // `contig_page_info()` call by call).
+    let totals = contig_page_info(counts, Order::ZERO);
+    let mut suitable = [0u64; NR_ORDERS];
+    let mut above = 0u64;
+    for o in (0..NR_ORDERS).rev() {
+        above = counts[o] + 2 * above;
+        suitable[o] = above;
+    }
+    let mut index = [0i16; 2 * NR_ORDERS];
+    for order in Order::all() {
+        let o = usize::from(order.get());
+        let info = ContigPageInfo {
+            free_blocks_suitable: suitable.get(o).copied().unwrap_or(0),
+            ..totals
+        };
+        let thousandths = |v: i64| i16::try_from(v.clamp(-1000, 1000)).unwrap_or(0);
+        if let Some(slot) = index.get_mut(o) {
+            *slot = thousandths(unusable_free_index(order, &info));
+        }
+        if let Some(slot) = index.get_mut(NR_ORDERS + o) {
+            *slot = thousandths(fragmentation_index(order, &info));
+        }
+    }
+    index
+}
+
 /// One zone over one bucket's calls: the smallest and largest of each value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct ZoneBucket {
@@ -199,7 +238,11 @@ struct ZoneBucket {
 }
 
 impl ZoneBucket {
-    fn of(zone: &ZoneState) -> ZoneBucket {
+    /// The zone's values now; `last` holds the indexes computed from the zone's
+    /// free block counts last time, reused while the counts are the same (a call
+    /// served from a per-cpu list leaves the buddy lists, and so every index, as
+    /// they were).
+    fn of(zone: &ZoneState, last: &mut Option<LastIndexes>) -> ZoneBucket {
         let page = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
         let pages = [
             page(zone.free_pages().max(0).unsigned_abs()),
@@ -209,32 +252,14 @@ impl ZoneBucket {
             page(zone.watermark_boost),
         ];
         let counts = zone.buddy.nr_free_counts();
-        // `fill_contig_page_info()` for every order at once: the totals do not
-        // depend on the order, and the suitable blocks of order o are those of
-        // order o + 1 twice over plus order o's own (a test checks this against
-        // `contig_page_info()` call by call).
-        let totals = contig_page_info(&counts, Order::ZERO);
-        let mut suitable = [0u64; NR_ORDERS];
-        let mut above = 0u64;
-        for o in (0..NR_ORDERS).rev() {
-            above = counts[o] + 2 * above;
-            suitable[o] = above;
-        }
-        let mut index = [0i16; 2 * NR_ORDERS];
-        for order in Order::all() {
-            let o = usize::from(order.get());
-            let info = ContigPageInfo {
-                free_blocks_suitable: suitable.get(o).copied().unwrap_or(0),
-                ..totals
-            };
-            let thousandths = |v: i64| i16::try_from(v.clamp(-1000, 1000)).unwrap_or(0);
-            if let Some(slot) = index.get_mut(o) {
-                *slot = thousandths(unusable_free_index(order, &info));
+        let index = match last {
+            Some(known) if known.counts == counts => known.index,
+            _ => {
+                let index = indexes_of(&counts);
+                *last = Some(LastIndexes { counts, index });
+                index
             }
-            if let Some(slot) = index.get_mut(NR_ORDERS + o) {
-                *slot = thousandths(fragmentation_index(order, &info));
-            }
-        }
+        };
         ZoneBucket {
             pages_lo: pages,
             pages_hi: pages,
@@ -276,7 +301,7 @@ impl ZoneBucket {
 }
 
 /// The series of a session (see the module's introduction).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct Series {
     zones: Vec<ZoneKey>,
     /// Calls per bucket: 1, 2, 4, ...
@@ -289,7 +314,23 @@ pub struct Series {
     values: Vec<ZoneBucket>,
     /// Per bucket, how many calls had each marker.
     markers: Vec<[u32; NR_MARKERS]>,
+    /// Per zone, the indexes of the last call's free block counts: not part of
+    /// the series (equality leaves it out), only what spares recomputing them.
+    last: Vec<Option<LastIndexes>>,
 }
+
+impl PartialEq for Series {
+    fn eq(&self, other: &Series) -> bool {
+        self.zones == other.zones
+            && self.width == other.width
+            && self.calls == other.calls
+            && self.cap == other.cap
+            && self.values == other.values
+            && self.markers == other.markers
+    }
+}
+
+impl Eq for Series {}
 
 impl Series {
     /// An empty series for `allocator`'s zones.
@@ -302,6 +343,7 @@ impl Series {
                 zone: z.zone,
             })
             .collect();
+        let zones_len = zones.len();
         let bucket_bytes = Series::bucket_bytes_for(zones.len());
         let cap = (SERIES_BYTES_BUDGET / bucket_bytes).max(SERIES_BUCKETS_MIN) & !1;
         Series {
@@ -311,6 +353,7 @@ impl Series {
             cap,
             values: Vec::new(),
             markers: Vec::new(),
+            last: vec![None; zones_len],
         }
     }
 
@@ -329,7 +372,15 @@ impl Series {
             counts[marker.slot()] = 1;
         }
         let zones = self.zones.len();
-        let taken = allocator.zones().iter().take(zones).map(ZoneBucket::of);
+        if self.last.len() != zones {
+            self.last.resize(zones, None);
+        }
+        let taken = allocator
+            .zones()
+            .iter()
+            .take(zones)
+            .zip(self.last.iter_mut())
+            .map(|(zone, last)| ZoneBucket::of(zone, last));
         if bucket < self.markers.len() {
             let start = bucket * zones;
             for (slot, value) in self.values.iter_mut().skip(start).zip(taken) {

@@ -203,11 +203,77 @@ fn value(generator: &Generator, params: &[(String, u64)], name: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// One generated statement as the builder keeps it: the three kinds a generator
+/// writes, with the group named by its number in [`Expansion::groups`]. A million
+/// of them is what one `generate` makes, so they stay small (no name string each)
+/// and the runner runs them as they are ([`crate::workload::run`]); each stands for
+/// exactly the [`Statement`] [`Expansion::statement`] writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Generated {
+    /// `alloc gN_KIND order=O gfp=G cpu=C [node=N]` (one allocation, no nodemask).
+    Alloc {
+        group: u32,
+        order: u32,
+        gfp: Gfp,
+        use_: PageUse,
+        node: i32,
+        cpu: Option<u32>,
+    },
+    /// `free gN_KIND[index]`.
+    Free { group: u32, index: usize },
+    /// `kswapd node=N`.
+    Kswapd { node: u32 },
+}
+
+/// A generator's statements: the groups' names (`{prefix}_KIND`, each once, in the
+/// order first used) and the statements naming them by number.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Expansion {
+    pub groups: Vec<String>,
+    pub items: Vec<Generated>,
+}
+
+impl Expansion {
+    /// The name of group `group` (empty if there is none: the builder numbers only
+    /// the groups it names).
+    pub fn group_name(&self, group: u32) -> &str {
+        self.groups.get(group as usize).map_or("", String::as_str)
+    }
+
+    /// The workload statement `item` stands for.
+    pub fn statement(&self, item: &Generated) -> Statement {
+        match *item {
+            Generated::Alloc {
+                group,
+                order,
+                gfp,
+                use_,
+                node,
+                cpu,
+            } => Statement::Alloc {
+                name: Some(self.group_name(group).to_string()),
+                order,
+                gfp,
+                count: 1,
+                node,
+                nodemask: None,
+                cpu,
+                use_,
+            },
+            Generated::Free { group, index } => {
+                Statement::Free(FreeTarget::Index(self.group_name(group).to_string(), index))
+            }
+            Generated::Kswapd { node } => Statement::Kswapd { node },
+        }
+    }
+}
+
 /// Builds the statements, tracking each group's allocation count so frees can name
 /// indexes.
 struct Builder {
     prefix: String,
-    out: Vec<Statement>,
+    out: Expansion,
+    /// Per group (numbered as in `out.groups`): its kind and allocations so far.
     groups: Vec<(String, usize)>,
     rng: Rng,
     cpus: Vec<u32>,
@@ -216,8 +282,14 @@ struct Builder {
 }
 
 impl Builder {
-    fn group(&self, kind: &str) -> String {
-        format!("{}_{kind}", self.prefix)
+    /// The number of group `kind`, named `{prefix}_{kind}` the first time.
+    fn group(&mut self, kind: &str) -> u32 {
+        if let Some(at) = self.groups.iter().position(|(k, _)| k == kind) {
+            return at as u32;
+        }
+        self.groups.push((kind.to_string(), 0));
+        self.out.groups.push(format!("{}_{kind}", self.prefix));
+        (self.groups.len() - 1) as u32
     }
 
     fn cpu(&mut self) -> Option<u32> {
@@ -243,39 +315,43 @@ impl Builder {
         node: i32,
         cpu: Option<u32>,
     ) -> usize {
-        let name = self.group(kind);
-        let index = match self.groups.iter_mut().find(|(n, _)| *n == name) {
+        let group = self.group(kind);
+        let index = match self.groups.get_mut(group as usize) {
             Some((_, count)) => {
                 *count += 1;
                 *count - 1
             }
-            None => {
-                self.groups.push((name.clone(), 1));
-                0
-            }
+            None => 0,
         };
-        self.push(Statement::Alloc {
-            name: Some(name),
+        self.push(Generated::Alloc {
+            group,
             order,
             gfp,
-            count: 1,
-            node,
-            nodemask: None,
-            cpu,
             use_,
+            node,
+            cpu,
         });
         index
     }
 
     fn free(&mut self, kind: &str, index: usize) {
-        let name = self.group(kind);
-        self.push(Statement::Free(FreeTarget::Index(name, index)));
+        let group = self.group(kind);
+        self.push(Generated::Free { group, index });
+    }
+
+    /// Makes room for `more` statements at once (at most up to the cap): a
+    /// generator that knows its length is then one allocation of the right size,
+    /// not a doubling series whose freed steps a wasm heap keeps.
+    fn reserve(&mut self, more: u64) {
+        let room = self.cap.saturating_sub(self.out.items.len());
+        let more = usize::try_from(more).unwrap_or(usize::MAX).min(room);
+        self.out.items.reserve_exact(more);
     }
 
     /// Adds a statement unless the cap is reached.
-    fn push(&mut self, statement: Statement) {
-        if self.out.len() < self.cap {
-            self.out.push(statement);
+    fn push(&mut self, statement: Generated) {
+        if self.out.items.len() < self.cap {
+            self.out.items.push(statement);
         }
     }
 }
@@ -314,12 +390,30 @@ pub fn expand_at_most(
     prefix: &str,
     max_statements: usize,
 ) -> Vec<Statement> {
+    let expansion = expand_generated(name, params, facts, seed, prefix, max_statements);
+    expansion
+        .items
+        .iter()
+        .map(|item| expansion.statement(item))
+        .collect()
+}
+
+/// [`expand_at_most`] in the builder's own form, which the workload runner runs
+/// without writing a statement (with its name) for every operation.
+pub(crate) fn expand_generated(
+    name: &str,
+    params: &[(String, u64)],
+    facts: &MachineFacts,
+    seed: u64,
+    prefix: &str,
+    max_statements: usize,
+) -> Expansion {
     let Some(generator) = generator(name) else {
-        return Vec::new();
+        return Expansion::default();
     };
     let mut b = Builder {
         prefix: prefix.to_string(),
-        out: Vec::new(),
+        out: Expansion::default(),
         cap: max_statements.min(GENERATED_STATEMENTS_MAX),
         groups: Vec::new(),
         rng: Rng::new(seed),
@@ -432,7 +526,7 @@ fn expand_pagecache(b: &mut Builder, v: &Values<'_>, facts: &MachineFacts) {
         if every > 0 && i % every == 0 && !nodes.is_empty() {
             let at = b.rng.below(nodes.len() as u64) as usize;
             if let Some(&node) = nodes.get(at) {
-                b.push(Statement::Kswapd { node });
+                b.push(Generated::Kswapd { node });
             }
         }
     }
@@ -506,10 +600,7 @@ fn expand_numa(b: &mut Builder, v: &Values<'_>, facts: &MachineFacts) {
 /// Frees every third allocation of every group made so far.
 fn free_a_third_of_each_group(b: &mut Builder) {
     let groups = b.groups.clone();
-    for (group, made) in groups {
-        let kind = group
-            .trim_start_matches(&format!("{}_", b.prefix))
-            .to_string();
+    for (kind, made) in groups {
         for index in (0..made).step_by(3) {
             b.free(&kind, index);
         }
@@ -525,6 +616,8 @@ fn steady(b: &mut Builder, ops: u64, max_order: u32, target_pages: u64) {
     let atomic = mask("GFP_ATOMIC");
     // Order k is drawn with weight 2^(max_order - k).
     let total_weight: u64 = (0..=max_order).map(|k| 1u64 << (max_order - k)).sum();
+    // One statement an operation.
+    b.reserve(ops);
     for _ in 0..ops {
         let grow = live.is_empty() || (live_pages < target_pages && b.rng.below(10) < 7);
         if grow {

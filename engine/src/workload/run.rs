@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use crate::limits::{GENERATE_STATEMENTS_MAX, OPERATIONS_MAX, STATEMENTS_MAX};
 use crate::session::{Operation, Outcome, Session};
 use crate::workload::ast::{err, FreeTarget, Span, Statement, WorkloadError};
-use crate::workload::generate;
+use crate::workload::generate::{self, Expansion, Generated};
 
 /// What running a workload did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -121,11 +121,11 @@ fn apply(
     if state.summary.operations >= state.limit {
         return Ok(Flow::Stop);
     }
-    let call = session
-        .apply(operation)
+    let outcome = session
+        .apply_outcome(&operation)
         .map_err(|e| err(span, e.to_string()))?;
     state.summary.operations += 1;
-    match call.outcome {
+    match outcome {
         Outcome::Allocated { .. } | Outcome::Placed { .. } => state.summary.allocated += 1,
         Outcome::Failed { .. } | Outcome::NotPlaced { .. } => state.summary.failed += 1,
         Outcome::Freed { .. } => state.summary.freed += 1,
@@ -362,16 +362,112 @@ fn run_generate(
     // Only what the remaining operation budget can run (see expand_at_most).
     let remaining = state.limit.saturating_sub(state.summary.operations);
     let cap = usize::try_from(remaining.saturating_mul(2).saturating_add(2)).unwrap_or(usize::MAX);
-    let body: Vec<(Statement, Span)> =
-        generate::expand_at_most(name, params, &facts, seed, &prefix, cap)
-            .into_iter()
-            .map(|statement| (statement, span))
-            .collect();
-    let cut = body.len() >= cap;
-    let flow = run_block(session, &body, state)?;
+    let expansion = generate::expand_generated(name, params, &facts, seed, &prefix, cap);
+    let cut = expansion.items.len() >= cap;
+    let flow = run_generated(session, &expansion, span, state)?;
     // A cut body ends where the full one would have hit the limit.
     if matches!(flow, Flow::Stop) || (cut && state.summary.operations >= state.limit) {
         return Ok(Flow::Stop);
+    }
+    Ok(Flow::Continue)
+}
+
+/// Runs a generator's statements, all at the `generate` statement's `span`, as
+/// [`run_block`] runs the [`Statement`]s they stand for ([`Expansion::statement`]):
+/// the same counting, the same operations, the same errors. The groups they name
+/// are looked up once, not per statement: each is taken out of `state.names` (a
+/// workload may have used the name before) for the run and put back after.
+fn run_generated(
+    session: &mut Session,
+    expansion: &Expansion,
+    span: Span,
+    state: &mut RunState,
+) -> Result<Flow, WorkloadError> {
+    let mut groups: Vec<Option<Group>> = expansion
+        .groups
+        .iter()
+        .map(|name| state.names.remove(name.as_str()))
+        .collect();
+    let flow = run_generated_items(session, expansion, &mut groups, span, state);
+    for (name, group) in expansion.groups.iter().zip(groups) {
+        if let Some(group) = group {
+            state.names.insert(name.clone(), group);
+        }
+    }
+    flow
+}
+
+/// [`run_generated`]'s loop over the statements, with the groups in `groups`.
+fn run_generated_items(
+    session: &mut Session,
+    expansion: &Expansion,
+    groups: &mut [Option<Group>],
+    span: Span,
+    state: &mut RunState,
+) -> Result<Flow, WorkloadError> {
+    for item in &expansion.items {
+        count_statement(state, span)?;
+        let flow = match *item {
+            Generated::Alloc {
+                group,
+                order,
+                gfp,
+                use_,
+                node,
+                cpu,
+            } => {
+                let operation = Operation::Alloc {
+                    order,
+                    gfp,
+                    node,
+                    nodemask: None,
+                    cpu: cpu.or(state.cpu),
+                    use_,
+                };
+                // As `run_alloc` with a count of 1.
+                let index = session.allocations_made();
+                let flow = apply(session, operation, span, state)?;
+                if flow == Flow::Continue {
+                    if let Some(slot) = groups.get_mut(group as usize) {
+                        slot.get_or_insert_with(Group::default).indexes.push(index);
+                    }
+                }
+                flow
+            }
+            Generated::Free { group, index } => {
+                // As `free_indexes` and `run_free` for `free NAME[index]`.
+                let name = expansion.group_name(group);
+                let Some(Some(Group { indexes, .. })) = groups.get(group as usize) else {
+                    return Err(err(span, format!("nothing has been allocated as `{name}`")));
+                };
+                let Some(&allocation) = indexes.get(index) else {
+                    return Err(err(
+                        span,
+                        format!(
+                            "`{name}` has {} allocations, so there is no `{name}[{index}]`",
+                            indexes.len()
+                        ),
+                    ));
+                };
+                if session.is_live(allocation) {
+                    let operation = Operation::Free {
+                        index: allocation,
+                        cpu: state.cpu,
+                    };
+                    apply(session, operation, span, state)?
+                } else {
+                    state.summary.skipped += 1;
+                    count_statement(state, span)?;
+                    Flow::Continue
+                }
+            }
+            Generated::Kswapd { node } => {
+                apply(session, Operation::RunKswapd { node }, span, state)?
+            }
+        };
+        if flow == Flow::Stop {
+            return Ok(Flow::Stop);
+        }
     }
     Ok(Flow::Continue)
 }

@@ -205,3 +205,62 @@ fn bad_generate_statements_say_where() {
         assert!(error.message.contains(message), "{error}");
     }
 }
+
+/// The runner runs a `generate` statement from the builder's compact form, not from
+/// the statements `expand` prints; both must do the same. Every generator, with the
+/// workload's own statements using a generated group's name before and after (the
+/// two share the group, as they did when the runner ran the printed statements).
+#[test]
+fn a_generate_statement_runs_as_its_printed_statements() {
+    let small = [
+        ("steady", "ops=3000 max_order=3 fill=60"),
+        ("fragment", "pages=4000 probe=4"),
+        ("thp", "fill=60 count=4"),
+        ("pagecache", "pages=40000 kswapd_every=700"),
+        ("atomic", "bursts=3 size=40 background=3000"),
+        ("numa", "count=3000 remote=40"),
+    ];
+    for (name, params) in small {
+        let generator = GENERATORS.iter().find(|g| g.name == name).unwrap();
+        let kind = match name {
+            "steady" => "mixed",
+            "fragment" => "movable",
+            "thp" | "pagecache" => "cache",
+            "atomic" => "background",
+            _ => "local",
+        };
+        let script = format!(
+            "alloc g1_{kind} order=1 count=3\ngenerate {name} {params}\nfree g1_{kind}[1]\nfree all\n"
+        );
+        assert!(generator.params.iter().any(|p| params.contains(p.name)));
+        let mut generated = session(2);
+        let statements = parse_workload(&script).unwrap();
+        let summary = run_workload_seeded(&mut generated, &statements, None, 5).unwrap();
+
+        // The same run with the generate statement replaced by what it prints.
+        let mut printed = session(2);
+        let facts = MachineFacts::of(printed.current());
+        let (before, after) = script
+            .split_once(&format!("generate {name} {params}\n"))
+            .unwrap();
+        let parsed_params: Vec<(String, u64)> = params
+            .split(' ')
+            .map(|kv| {
+                let (k, v) = kv.split_once('=').unwrap();
+                (k.to_string(), v.parse().unwrap())
+            })
+            .collect();
+        let seed = buddyscope_engine::workload::generate::stream_seed(5, 1);
+        let body = format_statements(&expand(name, &parsed_params, &facts, seed, "g1"));
+        let whole = format!("{before}{body}\n{after}");
+        let statements = parse_workload(&whole).unwrap();
+        let expected = run_workload_seeded(&mut printed, &statements, None, 5).unwrap();
+        assert_eq!(summary, expected, "{name}");
+        assert!(summary.operations > 1000, "{name}: {summary:?}");
+        assert!(generated == printed, "{name}: the sessions differ");
+        assert!(
+            generated.series() == printed.series(),
+            "{name}: the series differ"
+        );
+    }
+}

@@ -4,7 +4,9 @@
 use buddyscope_engine::alloc::reclaim::PageUse;
 use buddyscope_engine::alloc::Allocator;
 use buddyscope_engine::machine::{Machine, MachineConfig, NodeConfig};
-use buddyscope_engine::session::{Cursor, Operation, Outcome, Session, CHECKPOINT_EVERY};
+use buddyscope_engine::session::{
+    Cursor, Operation, Outcome, Session, CHECKPOINT_EVERY, TRAILING_CHECKPOINT_EVERY,
+};
 use buddyscope_engine::types::gfp::Gfp;
 use buddyscope_engine::types::PfnRange;
 use buddyscope_engine::{EngineError, Event, Rng};
@@ -338,6 +340,65 @@ fn checkpoints_stay_bounded_on_long_sessions() {
             "state after {calls} calls differs"
         );
     }
+}
+
+/// Past [`TRAILING_CHECKPOINT_EVERY`] calls the session keeps a trailing state
+/// beside its checkpoints: the states around it, the events of the calls after it,
+/// and a session cut back before it are all exactly what they were.
+#[test]
+fn the_trailing_checkpoint_gives_the_same_states_and_events() {
+    let mut session = Session::new(allocator());
+    let mut reference = Session::new(allocator());
+    let wanted = [
+        TRAILING_CHECKPOINT_EVERY - 1,
+        TRAILING_CHECKPOINT_EVERY,
+        TRAILING_CHECKPOINT_EVERY + 1,
+        TRAILING_CHECKPOINT_EVERY + 500,
+    ];
+    let mut states = Vec::new();
+    let mut events = Vec::new();
+    // Some operations are refused (a free of a NULL allocation): more than enough.
+    let ops = random_operations(11, 3 * TRAILING_CHECKPOINT_EVERY);
+    for op in &ops {
+        if reference.calls().len() > TRAILING_CHECKPOINT_EVERY + 600 {
+            break;
+        }
+        // The reference records the same calls; its answers are taken right after
+        // each call, from the state at hand. `index` is the operation's own call
+        // (kswapd's calls, if it woke kswapd, come after it).
+        let index = reference.calls().len();
+        if let Ok(call) = reference.apply(op.clone()) {
+            assert!(session.apply(op.clone()).is_ok());
+            if wanted.contains(&reference.calls().len()) {
+                states.push((reference.calls().len(), reference.current().clone()));
+                events.push((index, call.events));
+            }
+        }
+    }
+    assert!(session.calls().len() > TRAILING_CHECKPOINT_EVERY + 500);
+    assert!(
+        states.len() >= 3,
+        "{:?}",
+        states.iter().map(|s| s.0).collect::<Vec<_>>()
+    );
+    for (calls, state) in &states {
+        assert!(
+            session.state_after(*calls) == *state,
+            "state after {calls} calls differs"
+        );
+    }
+    for (call, expected) in &events {
+        assert_eq!(
+            &session.events(*call).to_vec(),
+            expected,
+            "events of call {call}"
+        );
+    }
+    // Cut back before the trailing state: it goes, and the states stay exact.
+    let (first_calls, first_state) = &states[0];
+    session.truncate(*first_calls);
+    assert!(session.state_after(*first_calls) == *first_state);
+    assert!(session.current() == first_state);
 }
 
 #[test]
