@@ -117,6 +117,14 @@ impl PageLists {
         self.heads[list].len
     }
 
+    /// The lengths of the lists `per` at a time, each group summed, in list order
+    /// (one pass over the heads, for reading every order's count at once).
+    pub fn group_lens(&self, per: usize) -> impl Iterator<Item = u32> + '_ {
+        self.heads
+            .chunks_exact(per.max(1))
+            .map(|group| group.iter().map(|head| head.len).sum())
+    }
+
     /// The pages of `list` from head to tail.
     pub fn iter(&self, list: usize) -> impl Iterator<Item = u32> + '_ {
         let mut cursor = self.heads[list].first;

@@ -406,3 +406,51 @@ fn only_a_split_block_costs_page_state() {
     assert_eq!(zone, BuddyZone::new(0, 4096).unwrap());
     assert_eq!(zone.heap_bytes(), split);
 }
+
+/// `nr_free_counts()` (one pass over the lists, as the timeline's series reads it
+/// after every call) against each order's lists walked one migratetype at a time,
+/// over many states with blocks on every stored migratetype's lists.
+#[test]
+fn nr_free_counts_are_every_migratetypes_blocks_of_each_order() {
+    let mut zone = BuddyZone::new(0x1000, 1 << 14).unwrap();
+    let mut rng = buddyscope_engine::Rng::new(18);
+    let mut held: Vec<Pfn> = Vec::new();
+    let mut checked_nonzero = [false; 11];
+    for step in 0..4000 {
+        let kind = MigrateType::STORED[rng.below(MigrateType::STORED.len() as u64) as usize];
+        match rng.below(10) {
+            0 => {
+                // Retype a pageblock, so later frees go to other migratetypes' lists.
+                let pfn = Pfn(0x1000 + rng.below(1 << 14));
+                zone.set_pageblock_type(pfn, kind);
+            }
+            1..=5 => {
+                let order = order(rng.below(6) as u32);
+                if let Some(pfn) = zone.rmqueue_smallest(order, kind, &mut ()) {
+                    held.push(pfn);
+                }
+            }
+            _ if !held.is_empty() => {
+                let pfn = held.swap_remove(rng.below(held.len() as u64) as usize);
+                zone.free(pfn, &mut ()).unwrap();
+            }
+            _ => {}
+        }
+        if step % 7 == 0 {
+            let counts = zone.nr_free_counts();
+            for o in Order::all() {
+                let walked: usize = MigrateType::STORED
+                    .iter()
+                    .map(|&mt| zone.free_list(o, mt).len())
+                    .sum();
+                let at = usize::from(o.get());
+                assert_eq!(counts[at], walked as u64, "step {step}, order {at}");
+                checked_nonzero[at] |= walked > 0;
+            }
+        }
+    }
+    assert!(
+        checked_nonzero.iter().all(|&seen| seen),
+        "{checked_nonzero:?}"
+    );
+}
