@@ -29,7 +29,7 @@ impl Allocator {
             // The current CPU's pageset, if the zone has one (found once: nothing
             // below adds or removes pagesets).
             let cpu = self.cpu;
-            let pcp_slot = self.zones[z].pcps.iter().position(|p| p.cpu == cpu);
+            let pcp_slot = self.zones[z].pcp_slot(cpu);
             if let (true, Some(slot)) = (pcp_allowed_order(order), pcp_slot) {
                 return crate::buddy::traced(trace, "free_unref_page", |trace| {
                     // 6.12 folded free_unref_page_prepare() into free_unref_page().

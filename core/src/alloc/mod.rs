@@ -201,6 +201,12 @@ impl ZoneState {
         self.free_pages_global + self.cpu_stats.iter().map(|s| s.diff).sum::<i64>()
     }
 
+    /// Where `cpu`'s pageset sits in `pcps`, if the zone has one for it.
+    #[inline]
+    pub(crate) fn pcp_slot(&self, cpu: u32) -> Option<usize> {
+        self.pcps.iter().position(|p| p.cpu == cpu)
+    }
+
     #[inline]
     fn pcp_mut(&mut self, cpu: u32) -> Option<&mut Pcp> {
         self.pcps.iter_mut().find(|p| p.cpu == cpu)

@@ -207,7 +207,7 @@ impl Allocator {
             | self.alloc_flags_nofragment(Some(z), gfp);
         let cpu = self.cpu;
         let pindex = order_to_pindex(migratetype, order);
-        let slot = zone.pcps.iter().position(|p| p.cpu == cpu)?;
+        let slot = zone.pcp_slot(cpu)?;
         let has_pages = zone
             .pcps
             .get(slot)

@@ -69,7 +69,7 @@ impl Allocator {
         let pindex = order_to_pindex(migratetype, order);
         // The CPU's pageset, found once for the whole call (refills and takes do not
         // add or remove pagesets).
-        let slot = self.zones[z].pcps.iter().position(|p| p.cpu == cpu);
+        let slot = self.zones[z].pcp_slot(cpu);
         if let Some(pcp) = slot.and_then(|s| self.zones[z].pcps.get_mut(s)) {
             match pcp.tuning.as_mut() {
                 Some(t) => t.free_count >>= 1,
@@ -137,7 +137,7 @@ impl Allocator {
         order: Order,
         trace: &mut impl TraceSink,
     ) -> Option<Pfn> {
-        let slot = self.zones.get(z)?.pcps.iter().position(|p| p.cpu == cpu)?;
+        let slot = self.zones.get(z)?.pcp_slot(cpu)?;
         self.pcp_take_front_at(z, slot, pindex, order, trace)
     }
 
