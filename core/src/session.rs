@@ -801,6 +801,16 @@ impl Session {
         Ok(outcome)
     }
 
+    /// A copy of the state after every call so far (the allocation table's chunks
+    /// shared, not copied).
+    fn checkpoint_now(&self) -> Checkpoint {
+        Checkpoint {
+            calls: self.records.len(),
+            allocator: Rc::new(self.current.clone()),
+            allocations: self.allocations.clone(),
+        }
+    }
+
     /// Applies one operation and keeps its record; its events are pushed to
     /// `events` (empty on entry).
     fn record(
@@ -817,18 +827,11 @@ impl Session {
         });
         self.series.push(&self.current, events, &outcome);
         if self.records.len() % self.spacing == 0 {
-            self.checkpoints.push(Checkpoint {
-                calls: self.records.len(),
-                allocator: Rc::new(self.current.clone()),
-                allocations: self.allocations.clone(),
-            });
+            let checkpoint = self.checkpoint_now();
+            self.checkpoints.push(checkpoint);
             self.thin_checkpoints();
         } else if self.records.len() % TRAILING_CHECKPOINT_EVERY == 0 {
-            self.trailing = Some(Checkpoint {
-                calls: self.records.len(),
-                allocator: Rc::new(self.current.clone()),
-                allocations: self.allocations.clone(),
-            });
+            self.trailing = Some(self.checkpoint_now());
         }
         Ok(outcome)
     }
@@ -920,11 +923,7 @@ impl Session {
             (Some(i), _) => cached.remove(i),
             (None, Some(k)) if k.calls == calls || calls < self.records.len() => k.clone(),
             // The state after every call is at hand: one copy, no replay.
-            _ if calls == self.records.len() => Checkpoint {
-                calls,
-                allocator: Rc::new(self.current.clone()),
-                allocations: self.allocations.clone(),
-            },
+            _ if calls == self.records.len() => self.checkpoint_now(),
             (None, Some(k)) => k.clone(),
             (None, None) => Checkpoint {
                 calls: 0,
