@@ -20,6 +20,7 @@
 //! Only the file format lives here; `view::check_expectations` runs the check, since
 //! the outcome and operation sentences it reads are the page's.
 
+#[cfg(test)]
 use serde::Deserialize;
 
 use crate::scenario::ScenarioError;
@@ -86,33 +87,32 @@ impl Expectation {
 }
 
 /// `[[expect]]` as serde sees it.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Default)]
+#[cfg_attr(test, derive(Deserialize), serde(deny_unknown_fields))]
 pub(super) struct ExpectToml {
-    claim: Option<String>,
-    #[serde(default)]
-    call: Option<i64>,
-    #[serde(default)]
-    step: Option<i64>,
-    #[serde(default)]
-    calls: Option<Vec<i64>>,
-    #[serde(default)]
-    event: Option<String>,
-    #[serde(default)]
-    says: Option<Says>,
-    #[serde(default)]
-    outcome: Option<String>,
-    #[serde(default)]
-    operation: Option<String>,
-    #[serde(default)]
-    count: Option<i64>,
-    #[serde(default)]
-    proc: Option<String>,
+    pub(super) claim: Option<String>,
+    #[cfg_attr(test, serde(default))]
+    pub(super) call: Option<i64>,
+    #[cfg_attr(test, serde(default))]
+    pub(super) step: Option<i64>,
+    #[cfg_attr(test, serde(default))]
+    pub(super) calls: Option<Vec<i64>>,
+    #[cfg_attr(test, serde(default))]
+    pub(super) event: Option<String>,
+    #[cfg_attr(test, serde(default))]
+    pub(super) says: Option<Says>,
+    #[cfg_attr(test, serde(default))]
+    pub(super) outcome: Option<String>,
+    #[cfg_attr(test, serde(default))]
+    pub(super) operation: Option<String>,
+    #[cfg_attr(test, serde(default))]
+    pub(super) count: Option<i64>,
+    #[cfg_attr(test, serde(default))]
+    pub(super) proc: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Says {
+#[cfg_attr(test, derive(Deserialize), serde(untagged))]
+pub(super) enum Says {
     One(String),
     Many(Vec<String>),
 }

@@ -70,8 +70,11 @@
 pub mod expect;
 pub mod library;
 mod one_zone;
+#[cfg(test)]
+mod oracle;
 pub mod progress;
 pub mod question;
+mod read;
 pub mod share;
 pub mod vary;
 
@@ -85,18 +88,18 @@ use crate::limits::{CPUS_MAX, NODES_MAX, SCENARIO_BYTES_MAX, SNAPSHOT_BYTES_MAX}
 use core::fmt;
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Deserializer};
+#[cfg(test)]
+use serde::Deserialize;
 
 use crate::import::snapshot::{
     decode_file, has_early_memory_ranges, is_machine_text, is_snapshot, read_machine, InputFile,
     PASTED,
 };
 use crate::machine::{
-    format_core_size, parse_core_size, CoreSize, MachineConfig, ManagedCount, NodeConfig, Sysctls,
-    ThpMode,
+    format_core_size, CoreSize, MachineConfig, ManagedCount, NodeConfig, Sysctls, ThpMode,
 };
 use crate::session::KswapdMode;
-use crate::text::{format_cpulist, format_phys_range, parse_cpulist, parse_phys_range};
+use crate::text::{format_cpulist, format_phys_range};
 use crate::types::{Kernel, PfnRange, ZoneType};
 
 /// The scenario format version this build reads and writes.
@@ -324,44 +327,35 @@ fn parse_with_notes(text: &str) -> Result<(Scenario, Vec<String>), ScenarioError
     ))
 }
 
-/// The file as serde reads it, the TOML parsed once (the page reads its default
-/// scenario at start-up). The version is checked first, so that a newer file gets the
-/// version message rather than complaints about keys this build does not know.
+/// The file read from toml's parsed tree (see [`read`]), the TOML parsed once (the
+/// page reads its default scenario at start-up). The version is checked first, so
+/// that a newer file gets the version message rather than complaints about keys this
+/// build does not know.
 fn read_file(text: &str) -> Result<FileToml, ScenarioError> {
-    let root = toml::de::DeTable::parse(text).map_err(|error| toml_error(&error))?;
-    // An integer beyond i64 fails the version check's whole-file read (a
-    // `toml::Table`) with that read's message: such a file takes the two-pass path,
-    // so its message stays what it was.
-    if !integers_fit_i64(root.get_ref()) {
-        return read_file_twice(text);
+    #[cfg(test)]
+    if oracle::SERDE.with(|serde| serde.get()) {
+        return oracle::read_file(text);
     }
+    let root = toml::de::DeTable::parse(text).map_err(|error| toml_error(&error))?;
+    // An integer beyond i64 fails a whole-file read as a `toml::Table` (as the
+    // version check once read the file), with that read's message: such a file gets
+    // it, as it always did.
+    if !integers_fit_i64(root.get_ref()) {
+        text.parse::<toml::Table>()
+            .map_err(|error: toml::de::Error| toml_error(&error))?;
+    }
+    let fail = |fail| ScenarioError::Toml(read::render(text, fail));
     let version = root
         .get_ref()
         .iter()
         .find(|(key, _)| key.get_ref().as_ref() == "version")
-        .map(|(_, value)| {
-            toml::Value::deserialize(toml::de::ValueDeserializer::from(value.clone()))
-        })
+        .map(|(_, value)| read::Val::value(value))
         .transpose()
-        .map_err(|mut error| {
-            error.set_input(Some(text));
-            toml_error(&error)
-        })?;
+        .map_err(fail)?;
     check_version(version.as_ref())?;
-    FileToml::deserialize(toml::de::Deserializer::from(root)).map_err(|mut error| {
-        error.set_input(Some(text));
-        toml_error(&error)
-    })
-}
-
-/// [`read_file`] as it was first written: the text read as a `toml::Table` for the
-/// version, then again for the file.
-fn read_file_twice(text: &str) -> Result<FileToml, ScenarioError> {
-    let table: toml::Table = text
-        .parse()
-        .map_err(|error: toml::de::Error| toml_error(&error))?;
-    check_version(table.get("version"))?;
-    toml::from_str(text).map_err(|error| toml_error(&error))
+    let span = root.span();
+    let root = toml::Spanned::new(span, toml::de::DeValue::Table(root.into_inner()));
+    read::file(&root).map_err(fail)
 }
 
 /// Refuses a `version` other than [`SCENARIO_VERSION`] (none is fine).
@@ -382,8 +376,8 @@ fn check_version(version: Option<&toml::Value>) -> Result<(), ScenarioError> {
 fn integers_fit_i64(table: &toml::de::DeTable<'_>) -> bool {
     fn fits(value: &toml::Spanned<toml::de::DeValue<'_>>) -> bool {
         match value.get_ref() {
-            toml::de::DeValue::Integer(_) => {
-                i64::deserialize(toml::de::ValueDeserializer::from(value.clone())).is_ok()
+            toml::de::DeValue::Integer(integer) => {
+                i64::from_str_radix(integer.as_str(), integer.radix()).is_ok()
             }
             toml::de::DeValue::Array(items) => items.iter().all(fits),
             toml::de::DeValue::Table(table) => integers_fit_i64(table),
@@ -398,74 +392,49 @@ fn toml_error(error: &toml::de::Error) -> ScenarioError {
 }
 
 // ---------------------------------------------------------------------------------
-// The file as serde sees it.
+// The file's tables, as `read` fills them (and serde, in the tests' oracle).
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Default)]
+#[cfg_attr(test, derive(Deserialize), serde(deny_unknown_fields))]
 struct FileToml {
     // Checked before deserializing; present here so that it is not an unknown key.
-    #[serde(default, rename = "version")]
+    #[cfg_attr(test, serde(default, rename = "version"))]
     _version: Option<i64>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     machine: Option<MachineToml>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     workload: Option<WorkloadToml>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     about: Option<AboutToml>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     expect: Option<Vec<expect::ExpectToml>>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     question: Option<Vec<toml::Spanned<question::QuestionToml>>>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Default)]
+#[cfg_attr(test, derive(Deserialize), serde(deny_unknown_fields))]
 struct AboutToml {
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     title: Option<String>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     text: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Default)]
+#[cfg_attr(test, derive(Deserialize), serde(deny_unknown_fields))]
 struct WorkloadToml {
-    #[serde(default, deserialize_with = "de_big")]
+    #[cfg_attr(test, serde(default, deserialize_with = "oracle::de_big"))]
     seed: Option<u64>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     script: Option<String>,
-    #[serde(default, deserialize_with = "de_big")]
+    #[cfg_attr(test, serde(default, deserialize_with = "oracle::de_big"))]
     open_at: Option<u64>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     kswapd: Option<String>,
 }
 
-/// A whole number of 64 bits: TOML integers stop at 2^63 - 1, so larger values are
-/// written as a string of digits.
-fn de_big<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Big {
-        Number(i64),
-        Text(String),
-        Other(toml::Value),
-    }
-    match Big::deserialize(deserializer)? {
-        Big::Number(n) => u64::try_from(n).map(Some).map_err(|_| {
-            serde::de::Error::custom(format!(
-                "{n} is negative; a whole number 0 or more is needed"
-            ))
-        }),
-        Big::Text(t) => t.trim().parse().map(Some).map_err(|_| {
-            serde::de::Error::custom(format!("\"{t}\" is not a whole number from 0 to 2^64 - 1"))
-        }),
-        Big::Other(v) => Err(serde::de::Error::custom(format!(
-            "expected a whole number, found `{v}`"
-        ))),
-    }
-}
-
-/// How [`de_big`] reads it back: a TOML integer when it fits, else a string.
+/// How `read` reads it back: a TOML integer when it fits, else a string.
 fn toml_big(value: u64) -> String {
     if value <= i64::MAX as u64 {
         value.to_string()
@@ -474,59 +443,62 @@ fn toml_big(value: u64) -> String {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Default)]
+#[cfg_attr(test, derive(Deserialize), serde(deny_unknown_fields))]
 struct MachineToml {
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     section_size_bits: Option<u8>,
-    #[serde(default, deserialize_with = "de_thp")]
+    #[cfg_attr(test, serde(default, deserialize_with = "oracle::de_thp"))]
     thp: Option<ThpMode>,
-    #[serde(default, deserialize_with = "de_kernelcore")]
+    #[cfg_attr(test, serde(default, deserialize_with = "oracle::de_kernelcore"))]
     kernelcore: Option<CoreSize>,
-    #[serde(default, deserialize_with = "de_movablecore")]
+    #[cfg_attr(test, serde(default, deserialize_with = "oracle::de_movablecore"))]
     movablecore: Option<CoreSize>,
-    #[serde(default, deserialize_with = "de_cma")]
+    #[cfg_attr(test, serde(default, deserialize_with = "oracle::de_cma"))]
     cma: Option<u64>,
-    #[serde(default, deserialize_with = "de_movable_node")]
+    #[cfg_attr(test, serde(default, deserialize_with = "oracle::de_movable_node"))]
     movable_node: Option<Vec<PfnRange>>,
-    #[serde(default, deserialize_with = "de_kernel")]
+    #[cfg_attr(test, serde(default, deserialize_with = "oracle::de_kernel"))]
     kernel: Option<Kernel>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     mobility_grouping: Option<bool>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     distances: Option<Vec<Vec<u32>>>,
-    #[serde(default, deserialize_with = "de_reserved")]
+    #[cfg_attr(test, serde(default, deserialize_with = "oracle::de_reserved"))]
     reserved: Option<Vec<PfnRange>>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     nodes: Option<Vec<NodeToml>>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     sysctl: Option<SysctlToml>,
-    #[serde(default, deserialize_with = "de_managed")]
+    #[cfg_attr(test, serde(default, deserialize_with = "oracle::de_managed"))]
     managed: Option<Vec<ManagedCount>>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Default)]
+#[cfg_attr(test, derive(Deserialize), serde(deny_unknown_fields))]
 struct NodeToml {
-    #[serde(default, deserialize_with = "de_memory")]
+    #[cfg_attr(test, serde(default, deserialize_with = "oracle::de_memory"))]
     memory: Vec<PfnRange>,
     /// `None` when the key is absent (unlike `cpus = ""`): see `into_config`.
-    #[serde(default, deserialize_with = "de_node_cpus")]
+    #[cfg_attr(test, serde(default, deserialize_with = "oracle::de_node_cpus"))]
     cpus: Option<Vec<u32>>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Default)]
+#[cfg_attr(test, derive(Deserialize), serde(deny_unknown_fields))]
 struct SysctlToml {
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     min_free_kbytes: Option<u64>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     watermark_scale_factor: Option<u32>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     watermark_boost_factor: Option<u32>,
-    #[serde(default, deserialize_with = "de_lowmem_reserve_ratio")]
+    #[cfg_attr(
+        test,
+        serde(default, deserialize_with = "oracle::de_lowmem_reserve_ratio")
+    )]
     lowmem_reserve_ratio: Option<[u32; 5]>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     percpu_pagelist_high_fraction: Option<u32>,
 }
 
@@ -625,95 +597,6 @@ impl MachineToml {
     }
 }
 
-fn de_kernel<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Kernel>, D::Error> {
-    let text = String::deserialize(deserializer)?;
-    Kernel::parse(&text)
-        .map(Some)
-        .map_err(|e| serde::de::Error::custom(format!("`machine.kernel`: {e}")))
-}
-
-fn de_cma<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
-    let text = String::deserialize(deserializer)?;
-    crate::text::parse_size(&text).map(Some).map_err(|e| {
-        serde::de::Error::custom(format!("`machine.cma`: {e} (a size such as \"64M\")"))
-    })
-}
-
-fn de_thp<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<ThpMode>, D::Error> {
-    let text = String::deserialize(deserializer)?;
-    match text.as_str() {
-        "always" => Ok(Some(ThpMode::Always)),
-        "madvise" => Ok(Some(ThpMode::Madvise)),
-        "never" => Ok(Some(ThpMode::Never)),
-        _ => Err(serde::de::Error::custom(format!(
-            "`machine.thp` must be \"always\", \"madvise\" or \"never\", found \"{text}\""
-        ))),
-    }
-}
-
-fn de_core_size<'de, D: Deserializer<'de>>(
-    deserializer: D,
-    field: &str,
-) -> Result<Option<CoreSize>, D::Error> {
-    let text = String::deserialize(deserializer)?;
-    if text.trim() == "mirror" && field == "kernelcore" {
-        return Err(serde::de::Error::custom(
-            "`machine.kernelcore`: \"mirror\" (ZONE_MOVABLE from mirrored memory) is not modelled by Buddyscope; \
-             use a size like \"512M\" or a percentage like \"25%\"",
-        ));
-    }
-    parse_core_size(&text)
-        .map(Some)
-        .map_err(|why| serde::de::Error::custom(format!("`machine.{field}`: {why}")))
-}
-
-fn de_kernelcore<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<CoreSize>, D::Error> {
-    de_core_size(deserializer, "kernelcore")
-}
-
-fn de_movablecore<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<CoreSize>, D::Error> {
-    de_core_size(deserializer, "movablecore")
-}
-
-fn de_ranges<'de, D: Deserializer<'de>>(
-    deserializer: D,
-    field: &str,
-) -> Result<Vec<PfnRange>, D::Error> {
-    let texts = Vec::<String>::deserialize(deserializer)?;
-    texts
-        .iter()
-        .map(|text| {
-            parse_phys_range(text)
-                .map_err(|why| serde::de::Error::custom(format!("`{field}`: {why}")))
-        })
-        .collect()
-}
-
-fn de_memory<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<PfnRange>, D::Error> {
-    de_ranges(deserializer, "machine.nodes.memory")
-}
-
-fn de_reserved<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Vec<PfnRange>>, D::Error> {
-    de_ranges(deserializer, "machine.reserved").map(Some)
-}
-
-fn de_movable_node<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Vec<PfnRange>>, D::Error> {
-    de_ranges(deserializer, "machine.movable_node").map(Some)
-}
-
-fn de_node_cpus<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<u32>>, D::Error> {
-    let text = String::deserialize(deserializer)?;
-    parse_cpulist(&text)
-        .map(Some)
-        .map_err(|why| serde::de::Error::custom(format!("`machine.nodes.cpus`: {why}")))
-}
-
 /// The CPUs of the default machine's node 0 (0-1), which a one-node scenario without
 /// a `cpus` key gets.
 fn default_cpus(defaults: &MachineConfig) -> Vec<u32> {
@@ -722,50 +605,6 @@ fn default_cpus(defaults: &MachineConfig) -> Vec<u32> {
         .first()
         .map(|node| node.cpus.clone())
         .unwrap_or_else(|| vec![0])
-}
-
-fn de_lowmem_reserve_ratio<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<[u32; 5]>, D::Error> {
-    let values = Vec::<u32>::deserialize(deserializer)?;
-    <[u32; 5]>::try_from(values.as_slice()).map(Some).map_err(|_| {
-        serde::de::Error::custom(format!(
-            "`machine.sysctl.lowmem_reserve_ratio` needs 5 numbers, one per zone (DMA, DMA32, Normal, Movable, \
-             Device), like [256, 256, 32, 0, 0]; found {}",
-            values.len()
-        ))
-    })
-}
-
-fn de_managed<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Vec<ManagedCount>>, D::Error> {
-    let table = BTreeMap::<String, u64>::deserialize(deserializer)?;
-    let mut counts = Vec::with_capacity(table.len());
-    for (key, managed) in table {
-        let parsed = key.split_once(':').and_then(|(node, zone)| {
-            let node: u32 = node
-                .trim()
-                .parse()
-                .ok()
-                .filter(|&node| (node as usize) < NODES_MAX)?;
-            Some((node, ZoneType::from_name(zone.trim())?))
-        });
-        let Some((node, zone)) = parsed else {
-            return Err(serde::de::Error::custom(format!(
-                "`machine.managed`: the key \"{key}\" is not NODE:ZONE like \"0:DMA32\" (node 0 to {}, zone DMA, \
-                 DMA32, Normal, Movable or Device)",
-                NODES_MAX - 1
-            )));
-        };
-        counts.push(ManagedCount {
-            node,
-            zone,
-            managed,
-        });
-    }
-    crate::types::sort::sort_by_key(&mut counts, |count| (count.node, count.zone));
-    Ok(Some(counts))
 }
 
 // ---------------------------------------------------------------------------------
@@ -980,45 +819,5 @@ fn range_array(ranges: &[PfnRange]) -> String {
         }
         out.push(']');
         out
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The one-pass read gives what the two-pass read gave: the same messages for
-    /// broken files, and for good ones the same scenario.
-    #[test]
-    fn reading_once_reads_as_reading_twice() {
-        let machine =
-            "[machine]\n[[machine.nodes]]\nmemory = [\"0x100000-0x3fffffff\"]\ncpus = \"0-1\"\n";
-        let texts = [
-            format!("version = 1\n{machine}"),
-            format!("version = 1\n{machine}[workload]\nseed = 7\nscript = \"alloc order=2\"\n"),
-            "version = 2\n[machine]\nunknown = 1\n".to_string(),
-            "version = \"1\"\n".to_string(),
-            "version = 1.5\n".to_string(),
-            "version = [1, 99999999999999999999]\n".to_string(),
-            format!("version = 1\n{machine}[workload]\nseed = 99999999999999999999\n"),
-            format!("version = 1\n{machine}[workload]\nseed = -1\n"),
-            "version = 1\n[machine\n".to_string(),
-            "version = 1\nversion = 1\n".to_string(),
-            "version = 1\n[about]\ntitle = 3\n".to_string(),
-            "[question]\nask = 1\n".to_string(),
-            String::new(),
-        ];
-        for text in &texts {
-            let once = read_file(text).map(|_| ()).map_err(|e| e.to_string());
-            let twice = read_file_twice(text).map(|_| ()).map_err(|e| e.to_string());
-            assert_eq!(once, twice, "{text}");
-        }
-        // The good files read into the same scenario either way.
-        for text in &texts[..2] {
-            let twice = toml::from_str::<FileToml>(text).map(|file| file.workload.map(|w| w.seed));
-            let once = read_file(text).map(|file| file.workload.map(|w| w.seed));
-            assert_eq!(once.ok(), twice.ok(), "{text}");
-        }
-        assert!(read_file(&texts[1]).is_ok());
     }
 }

@@ -20,6 +20,7 @@
 //!
 //! Semantic errors name the question, the key and the line and column of its table.
 
+#[cfg(test)]
 use serde::Deserialize;
 
 use crate::scenario::expect::{ExpectAt, ExpectToml, Expectation};
@@ -136,28 +137,27 @@ impl Question {
 }
 
 /// `[[question]]` as serde sees it.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Default)]
+#[cfg_attr(test, derive(Deserialize), serde(deny_unknown_fields))]
 pub(super) struct QuestionToml {
-    #[serde(default)]
-    step: Option<i64>,
-    #[serde(default)]
-    call: Option<i64>,
-    #[serde(default)]
-    ask: Option<String>,
-    #[serde(default)]
-    choices: Option<Vec<String>>,
-    #[serde(default)]
-    answer: Option<AnswerToml>,
-    #[serde(default)]
-    explain: Option<String>,
-    #[serde(default)]
-    check: Option<toml::Table>,
+    #[cfg_attr(test, serde(default))]
+    pub(super) step: Option<i64>,
+    #[cfg_attr(test, serde(default))]
+    pub(super) call: Option<i64>,
+    #[cfg_attr(test, serde(default))]
+    pub(super) ask: Option<String>,
+    #[cfg_attr(test, serde(default))]
+    pub(super) choices: Option<Vec<String>>,
+    #[cfg_attr(test, serde(default))]
+    pub(super) answer: Option<AnswerToml>,
+    #[cfg_attr(test, serde(default))]
+    pub(super) explain: Option<String>,
+    #[cfg_attr(test, serde(default))]
+    pub(super) check: Option<toml::Table>,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum AnswerToml {
+#[cfg_attr(test, derive(Deserialize), serde(untagged))]
+pub(super) enum AnswerToml {
     Number(i64),
     Text(String),
 }
@@ -268,9 +268,16 @@ impl QuestionToml {
             return Err("`check.claim` is not needed: the question is the claim".to_string());
         }
         check_table.insert("claim".to_string(), toml::Value::String(ask.clone()));
-        let check_toml: ExpectToml = toml::Value::Table(check_table)
-            .try_into()
-            .map_err(|e: toml::de::Error| format!("`check`: {}", e.message()))?;
+        let check_value = toml::Value::Table(check_table);
+        #[cfg(test)]
+        let check_toml = if crate::scenario::oracle::SERDE.with(|serde| serde.get()) {
+            crate::scenario::oracle::check_expect(check_value)
+        } else {
+            crate::scenario::read::check_expect(&check_value)
+        };
+        #[cfg(not(test))]
+        let check_toml = crate::scenario::read::check_expect(&check_value);
+        let check_toml: ExpectToml = check_toml.map_err(|message| format!("`check`: {message}"))?;
         let mut check = check_toml.into_expectation(1).map_err(|e| {
             format!(
                 "`check`: {}",
