@@ -75,6 +75,7 @@ mod oracle;
 pub mod progress;
 pub mod question;
 mod read;
+pub(crate) use read::parse_table;
 pub mod share;
 pub mod vary;
 
@@ -337,14 +338,17 @@ fn read_file(text: &str) -> Result<FileToml, ScenarioError> {
         return oracle::read_file(text);
     }
     let root = toml::de::DeTable::parse(text).map_err(|error| toml_error(&error))?;
-    // An integer beyond i64 fails a whole-file read as a `toml::Table` (as the
+    // An integer beyond i64 failed a whole-file read as a `toml::Table` (as the
     // version check once read the file), with that read's message: such a file gets
-    // it, as it always did.
-    if !integers_fit_i64(root.get_ref()) {
-        text.parse::<toml::Table>()
-            .map_err(|error: toml::de::Error| toml_error(&error))?;
-    }
+    // it, as it always did (`toml::Value`'s read of the file gives it).
     let fail = |fail| ScenarioError::Toml(read::render(text, fail));
+    if !integers_fit_i64(root.get_ref()) {
+        let whole = toml::Spanned::new(
+            root.span(),
+            toml::de::DeValue::Table(root.get_ref().clone()),
+        );
+        read::Val::value(&whole).map_err(fail)?;
+    }
     let version = root
         .get_ref()
         .iter()

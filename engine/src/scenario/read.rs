@@ -131,6 +131,21 @@ fn overflowed() -> Fail {
     custom("floating-point number overflowed".to_string())
 }
 
+/// What `toml::Value`'s read says of an integer beyond i64 (toml hands it to serde
+/// as the smallest type that holds it).
+fn beyond_i64(digits: &str, radix: u32) -> Fail {
+    let other = if u64::from_str_radix(digits, radix).is_ok() {
+        return custom("u64 value was too large".to_string());
+    } else if let Ok(n) = i128::from_str_radix(digits, radix) {
+        format!("integer `{n}` as i128")
+    } else if let Ok(n) = u128::from_str_radix(digits, radix) {
+        format!("integer `{n}` as u128")
+    } else {
+        return too_large();
+    };
+    Fail::invalid_type(Unexpected::Other(&other), &"any valid TOML value")
+}
+
 fn too_large() -> Fail {
     custom("integer number overflowed".to_string())
 }
@@ -165,7 +180,7 @@ impl Val for Item<'_> {
             DeValue::String(s) => Ok(toml::Value::String(s.to_string())),
             DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
                 .map(toml::Value::Integer)
-                .map_err(|_| too_large()),
+                .map_err(|_| beyond_i64(i.as_str(), i.radix())),
             DeValue::Float(f) => float(f.as_str())
                 .map(toml::Value::Float)
                 .ok_or_else(overflowed),
@@ -707,6 +722,20 @@ fn check_table(v: &Item<'_>) -> Result<toml::Table, Fail> {
         _ => Err(invalid_type(&v.kind(), "a map")),
     }
     .map_err(|e| e.or_span(v.at()))
+}
+
+/// A whole file read as a `toml::Table` (what `text.parse::<toml::Table>()` gave,
+/// its error as toml's `Display` writes it: a float or an integer no `toml::Value`
+/// holds fails it).
+pub(crate) fn parse_table(text: &str) -> Result<toml::Table, String> {
+    let root = toml::de::DeTable::parse(text).map_err(|error| error.to_string())?;
+    let span = root.span();
+    let root = Spanned::new(span, DeValue::Table(root.into_inner()));
+    match root.value() {
+        Ok(toml::Value::Table(table)) => Ok(table),
+        Ok(_) => Ok(toml::Table::new()),
+        Err(fail) => Err(render(text, fail) + "\n"),
+    }
 }
 
 // ---------------------------------------------------------------------------------

@@ -138,7 +138,7 @@ impl MachineForm {
     /// field as the scenario file would.
     pub fn apply(&self, base: &Scenario) -> Result<Scenario, String> {
         let text = scenario_to_toml(base);
-        let mut doc: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
+        let mut doc = crate::scenario::parse_table(&text)?;
         let mut machine = toml::Table::new();
         let number = |field: &str, text: &str| -> Result<toml::Value, String> {
             text.trim()
