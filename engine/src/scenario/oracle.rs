@@ -773,3 +773,52 @@ check = { says = ["n {answer}"], run = true, outcome = "x" }
         }
     }
 }
+
+/// The reading time of the library and the default scenario, serde against the hand
+/// reader, interleaved (`cargo test --release -p buddyscope-engine --lib
+/// reading_time -- --ignored --nocapture`).
+#[cfg(test)]
+mod timing {
+    use super::*;
+    use std::time::Instant;
+
+    fn all(texts: &[&str], serde: bool, whole: bool) -> std::time::Duration {
+        SERDE.with(|on| on.set(serde));
+        let start = Instant::now();
+        for text in texts {
+            if whole {
+                assert!(parse_scenario(text).is_ok());
+            } else {
+                assert!(read_file(text).is_ok());
+            }
+        }
+        let took = start.elapsed();
+        SERDE.with(|on| on.set(false));
+        took
+    }
+
+    #[test]
+    #[ignore]
+    fn reading_time() {
+        let mut texts: Vec<&str> = library::ENTRIES.iter().map(|e| e.text).collect();
+        texts.push(include_str!("../../../web/scenarios/default.toml"));
+        for whole in [false, true] {
+            let (mut serde, mut hand) = (Vec::new(), Vec::new());
+            for _ in 0..200 {
+                serde.push(all(&texts, true, whole));
+                hand.push(all(&texts, false, whole));
+            }
+            serde.sort();
+            hand.sort();
+            let what = if whole { "parse_scenario" } else { "read_file" };
+            println!(
+                "{what} of {} files: serde median {:?} (min {:?}), by hand median {:?} (min {:?})",
+                texts.len(),
+                serde.get(100).copied().unwrap_or_default(),
+                serde.first().copied().unwrap_or_default(),
+                hand.get(100).copied().unwrap_or_default(),
+                hand.first().copied().unwrap_or_default(),
+            );
+        }
+    }
+}
