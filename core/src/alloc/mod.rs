@@ -486,6 +486,7 @@ impl Allocator {
     }
 
     /// The zone whose span holds `pfn` (`page_zone()`).
+    #[inline]
     pub fn zone_of_pfn(&self, pfn: Pfn) -> Option<usize> {
         self.zones
             .iter()
