@@ -202,9 +202,21 @@ impl ZoneState {
     }
 
     /// Where `cpu`'s pageset sits in `pcps`, if the zone has one for it.
+    ///
+    /// A zone has one pageset a CPU, made in the order of the online CPUs
+    /// (ascending, each once), so with CPUs numbered from 0 CPU n's sits at n: that
+    /// slot is tried first, and the search (the same first match, as no two
+    /// pagesets share a CPU) runs only when it holds another CPU's. Why: the
+    /// per-cpu paths look the pageset up on every allocation and free, and in wasm
+    /// a loop costs more than in native code (V8 checks for interrupts on each
+    /// iteration and keeps fewer values in registers around it).
     #[inline]
     pub(crate) fn pcp_slot(&self, cpu: u32) -> Option<usize> {
-        self.pcps.iter().position(|p| p.cpu == cpu)
+        let at = cpu as usize;
+        match self.pcps.get(at) {
+            Some(pcp) if pcp.cpu == cpu => Some(at),
+            _ => self.pcps.iter().position(|p| p.cpu == cpu),
+        }
     }
 
     #[inline]
@@ -486,6 +498,7 @@ impl Allocator {
     }
 
     /// The zone whose span holds `pfn` (`page_zone()`).
+    #[inline]
     pub fn zone_of_pfn(&self, pfn: Pfn) -> Option<usize> {
         self.zones
             .iter()
