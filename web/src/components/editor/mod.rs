@@ -32,7 +32,7 @@ use import::SnapshotImport;
 use library::LibraryPicker;
 use machine::MachineEditor;
 use scenario_file::ScenarioFile;
-use workload::{workload_excerpt, WorkloadEditor};
+use workload::{workload_editor, workload_excerpt, WorkloadEditorProps};
 
 #[derive(Properties, PartialEq)]
 pub struct EditorProps {
@@ -115,8 +115,8 @@ pub fn editor(props: &EditorProps) -> Html {
             <MachineEditor scenario={scenario.clone()} generation={props.generation}
                 workload={(*workload).clone()} warnings={props.warnings.clone()}
                 load_error={errors.machine} on_action={on_action.clone()} />
-            <WorkloadEditor scenario={scenario.clone()} workload={(*workload).clone()}
-                load_error={errors.workload} on_change={on_workload} on_action={on_action.clone()} />
+            { workload_editor(&WorkloadEditorProps { scenario: scenario.clone(), workload: (*workload).clone(),
+                load_error: errors.workload, on_change: on_workload, on_action: on_action.clone() }) }
             <ScenarioFile {scenario} generation={props.generation} load_error={errors.file}
                 on_action={on_action.clone()} />
             <SnapshotImport load_error={errors.import} notes={props.import_notes.clone()}
