@@ -4,7 +4,7 @@ use buddyscope_engine::scenario::library;
 use std::rc::Rc;
 use yew::prelude::*;
 
-use super::fields::target_value;
+use super::fields::{target_value, use_reset};
 use crate::state::{Action, Source, DEFAULT_SCENARIO};
 
 #[derive(Properties, PartialEq)]
@@ -36,7 +36,7 @@ pub fn library_picker(props: &LibraryPickerProps) -> Html {
     let pick = use_state(|| (*props.current).clone());
     {
         let pick = pick.clone();
-        use_effect_with(props.current.clone(), move |current| {
+        use_reset(props.current.clone(), move |current| {
             pick.set((**current).clone())
         });
     }

@@ -9,7 +9,7 @@ use buddyscope_engine::view::MachineForm;
 use yew::prelude::*;
 
 use super::distances::{distances, DistancesProps};
-use super::fields::{click, edit, error_box, text_field};
+use super::fields::{click, edit, error_box, text_field, use_reset};
 use super::node::{node_fields, NodeFieldsProps};
 use crate::state::{Action, Source};
 
@@ -76,7 +76,7 @@ pub fn machine_editor(props: &MachineEditorProps) -> Html {
     {
         let (form, form_error, scenario) =
             (form.clone(), form_error.clone(), props.scenario.clone());
-        use_effect_with(props.generation, move |_| {
+        use_reset(props.generation, move |_| {
             form.set(MachineForm::from_scenario(&scenario));
             form_error.set(None);
         });

@@ -28,6 +28,7 @@ use yew::prelude::*;
 use crate::state::{Action, Source};
 /// Reading a field's value, which other components' inputs need too.
 pub use fields::target_value;
+use fields::use_reset;
 use import::SnapshotImport;
 use library::LibraryPicker;
 use machine::MachineEditor;
@@ -98,7 +99,7 @@ pub fn editor(props: &EditorProps) -> Html {
     // A newly loaded scenario resets the workload text (each part resets its own).
     {
         let (workload, scenario) = (workload.clone(), props.scenario.clone());
-        use_effect_with(props.generation, move |_| {
+        use_reset(props.generation, move |_| {
             workload.set(workload_of(&scenario))
         });
     }
