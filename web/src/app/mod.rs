@@ -26,7 +26,7 @@ use crate::components::kernel_numbers::KernelNumbers;
 use crate::components::lesson::Lesson;
 use crate::components::limits::Limitations;
 use crate::components::notice::{notice_line, NoticeLineProps};
-use crate::components::side_by_side::{kernels_pair_fragment, SideBySide, VaryForm};
+use crate::components::side_by_side::{SideBySide, VaryForm};
 use crate::components::step_panel::{step_panel, StepPanelProps};
 use crate::components::timeline::{Timeline, TimelineSource};
 use crate::components::zonelists::Zonelists;
@@ -208,7 +208,6 @@ pub fn app() -> Html {
     );
     use_host_api(embed, &location.search, &state, &overview.step);
     let title = state.title();
-    let pair_fragment = use_memo(state.scenario.clone(), |s| kernels_pair_fragment(s));
     html! {
         <main class={classes!("app", embed.then_some("embed"))}>
             { header(embed, title.clone(), state.scenario.machine.kernel, dispatch.clone()) }
@@ -245,7 +244,7 @@ pub fn app() -> Html {
             }
             if !embed {
                 <KernelDiff diff={state.kernel_diff.clone()} kernel={format!("Linux {}", state.scenario.machine.kernel)}
-                    on_action={dispatch.clone()} pair_fragment={(*pair_fragment).clone()} />
+                    on_action={dispatch.clone()} scenario={state.scenario.clone()} />
             }
             { embed_panel(&EmbedProps { open_url, embed_url, title, embed, on_copy,
                 share_refused: state.share_refused.clone() }) }
