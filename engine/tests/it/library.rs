@@ -89,6 +89,23 @@ fn there_are_at_least_ten_with_title_text_and_a_step() {
     }
 }
 
+/// The written-out titles (which the page's picker lists without parsing a file)
+/// are the files' own `[about] title`s.
+#[test]
+fn each_written_title_is_its_files_title() {
+    for entry in ENTRIES {
+        let scenario = buddyscope_engine::scenario::parse_scenario(entry.text)
+            .unwrap_or_else(|e| panic!("{}: {e}", entry.name));
+        assert_eq!(
+            scenario.title.as_deref(),
+            Some(entry.title),
+            "{}",
+            entry.name
+        );
+        assert_eq!(entry.title(), entry.title, "{}", entry.name);
+    }
+}
+
 #[test]
 fn each_opens_at_its_lesson_and_ends_as_reviewed() {
     let bless = std::env::var_os("BUDDYSCOPE_BLESS").is_some();

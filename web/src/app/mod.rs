@@ -12,22 +12,22 @@ use yew::prelude::*;
 
 use crate::browser::{copy, read_location};
 pub use crate::browser::{mark_interactive, replace_fragment};
-use crate::components::about::About;
+use crate::components::about::{about, AboutProps};
 use crate::components::address_space::AddressSpace;
-use crate::components::controls::Controls;
+use crate::components::controls::{controls, ControlsProps};
 use crate::components::editor::Editor;
-use crate::components::embed::Embed;
+use crate::components::embed::{embed as embed_panel, EmbedProps};
 use crate::components::free_areas::FreeAreas;
 use crate::components::gauges::Gauges;
-use crate::components::help::Help;
-use crate::components::kernel::{KernelBadge, KernelNote};
+use crate::components::help::{help, HelpProps};
+use crate::components::kernel::{kernel_badge, kernel_note, KernelBadgeProps, KernelNoteProps};
 use crate::components::kernel_diff::KernelDiff;
 use crate::components::kernel_numbers::KernelNumbers;
 use crate::components::lesson::Lesson;
 use crate::components::limits::Limitations;
-use crate::components::notice::NoticeLine;
-use crate::components::side_by_side::{kernels_pair_fragment, SideBySide, VaryForm};
-use crate::components::step_panel::StepPanel;
+use crate::components::notice::{notice_line, NoticeLineProps};
+use crate::components::side_by_side::{SideBySide, VaryForm};
+use crate::components::step_panel::{step_panel, StepPanelProps};
 use crate::components::timeline::{Timeline, TimelineSource};
 use crate::components::zonelists::Zonelists;
 use crate::link;
@@ -94,8 +94,8 @@ fn header(embed: bool, title: String, kernel: Kernel, on_action: Callback<Action
                 <p class="tagline">{ "The Linux 6.1 and 6.12 page allocator (mm/page_alloc.c), one decision at a time." }</p>
             }
             <p class="scenario-title"><strong id="scenario-title">{ title }</strong>
-                <KernelBadge {kernel} {embed} {on_action} /></p>
-            <KernelNote {kernel} />
+                { kernel_badge(&KernelBadgeProps { kernel, embed, on_action }) }</p>
+            { kernel_note(&KernelNoteProps { kernel }) }
         </header>
     }
 }
@@ -208,26 +208,26 @@ pub fn app() -> Html {
     );
     use_host_api(embed, &location.search, &state, &overview.step);
     let title = state.title();
-    let pair_fragment = use_memo(state.scenario.clone(), |s| kernels_pair_fragment(s));
     html! {
         <main class={classes!("app", embed.then_some("embed"))}>
             { header(embed, title.clone(), state.scenario.machine.kernel, dispatch.clone()) }
             if !embed {
-                <About about={state.scenario.about.clone()} />
+                { about(&AboutProps { about: state.scenario.about.clone() }) }
             }
-            <Controls step={state.step()} last_step={state.session.last_step()} playing={state.playing}
-                play_interval_ms={state.play_interval_ms} on_action={dispatch.clone()}
-                on_share={on_share} on_help={on_help.clone()} {embed} />
-            <NoticeLine notice={state.notice.clone()} />
+            { controls(&ControlsProps { step: state.step(), last_step: state.session.last_step(),
+                playing: state.playing, play_interval_ms: state.play_interval_ms,
+                on_action: dispatch.clone(), on_share, on_help: on_help.clone(), embed }) }
+            { notice_line(&NoticeLineProps { notice: state.notice.clone() }) }
             { share_line((*share_url).clone()) }
             <Lesson scenario={state.scenario.clone()} lesson={state.lesson.clone()} here={state.question_here()}
                 on_action={dispatch.clone()} />
             if *help_open {
-                <Help on_close={on_help} />
+                { help(&HelpProps { on_close: on_help }) }
             }
             <div class="main-grid">
                 <AddressSpace at={state.at.clone()} highlight={overview.step.highlight} />
-                <StepPanel step={overview.step.clone()} whole_call={state.whole_call} on_action={dispatch.clone()} />
+                { step_panel(&StepPanelProps { step: overview.step.clone(), whole_call: state.whole_call,
+                    on_action: dispatch.clone() }) }
             </div>
             <div class="panels">
                 <Zonelists zonelists={overview.zonelists.clone()} />
@@ -244,10 +244,10 @@ pub fn app() -> Html {
             }
             if !embed {
                 <KernelDiff diff={state.kernel_diff.clone()} kernel={format!("Linux {}", state.scenario.machine.kernel)}
-                    on_action={dispatch.clone()} pair_fragment={(*pair_fragment).clone()} />
+                    on_action={dispatch.clone()} scenario={state.scenario.clone()} />
             }
-            <Embed open_url={open_url} embed_url={embed_url} title={title} {embed} on_copy={on_copy}
-                share_refused={state.share_refused.clone()} />
+            { embed_panel(&EmbedProps { open_url, embed_url, title, embed, on_copy,
+                share_refused: state.share_refused.clone() }) }
             if !embed {
                 <Editor scenario={state.scenario.clone()} generation={state.generation}
                     load_error={state.load_error.clone()} warnings={state.warnings.clone()}

@@ -4,13 +4,11 @@
 
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
 pub struct AboutProps {
     /// The scenario's `[about]` text, if it has one.
     pub about: Option<String>,
 }
 
-#[function_component(About)]
 pub fn about(props: &AboutProps) -> Html {
     match props.about.clone() {
         Some(about) => html! {

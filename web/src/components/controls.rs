@@ -11,7 +11,6 @@ use crate::components::go_to::GoTo;
 use crate::components::next_event::NextEvent;
 use crate::state::Action;
 
-#[derive(Properties, PartialEq)]
 pub struct ControlsProps {
     pub step: u64,
     pub last_step: u64,
@@ -32,7 +31,6 @@ pub const SPEEDS: &[(&str, u32)] = &[
     ("60 steps/s", 16),
 ];
 
-#[function_component(Controls)]
 pub fn controls(props: &ControlsProps) -> Html {
     let act = |action: Action| props.on_action.reform(move |_: MouseEvent| action.clone());
     let on_seek = props.on_action.reform(|event: InputEvent| {

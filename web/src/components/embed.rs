@@ -5,7 +5,6 @@ use yew::prelude::*;
 
 use crate::link::embed_snippet;
 
-#[derive(Properties, PartialEq)]
 pub struct EmbedProps {
     /// The full page at this step (no embed switch).
     pub open_url: String,
@@ -16,11 +15,9 @@ pub struct EmbedProps {
     /// Copies text to the clipboard and says so.
     pub on_copy: Callback<(String, &'static str)>,
     /// Why this scenario has no link (too large), in place of the snippet.
-    #[prop_or_default]
     pub share_refused: Option<std::rc::Rc<String>>,
 }
 
-#[function_component(Embed)]
 pub fn embed(props: &EmbedProps) -> Html {
     let snippet = embed_snippet(&props.embed_url, &props.title);
     let on_copy = {

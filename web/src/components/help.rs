@@ -20,12 +20,10 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("On the canvas: ↑ ↓ Page Up/Down", "Scroll (also drag)"),
 ];
 
-#[derive(Properties, PartialEq)]
 pub struct HelpProps {
     pub on_close: Callback<()>,
 }
 
-#[function_component(Help)]
 pub fn help(props: &HelpProps) -> Html {
     let close = props.on_close.reform(|_: MouseEvent| ());
     html! {

@@ -8,7 +8,6 @@ use yew::prelude::*;
 
 use crate::state::Action;
 
-#[derive(Properties, PartialEq)]
 pub struct KernelBadgeProps {
     pub kernel: Kernel,
     /// An embedded page shows the badge without the switch.
@@ -24,7 +23,6 @@ fn other(kernel: Kernel) -> Kernel {
     }
 }
 
-#[function_component(KernelBadge)]
 pub fn kernel_badge(props: &KernelBadgeProps) -> Html {
     let to = other(props.kernel);
     let on_switch = props
@@ -49,13 +47,11 @@ pub fn kernel_badge(props: &KernelBadgeProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
 pub struct KernelNoteProps {
     pub kernel: Kernel,
 }
 
 /// The partial-model warning of the scenario's kernel, if it has one.
-#[function_component(KernelNote)]
 pub fn kernel_note(props: &KernelNoteProps) -> Html {
     match props.kernel.partial_model_note() {
         Some(note) => html! { <p class="kernel-note" id="kernel-note" role="note">{ note }</p> },

@@ -6,9 +6,11 @@
 
 use std::rc::Rc;
 
+use buddyscope_engine::scenario::Scenario;
 use buddyscope_engine::view::{KernelDiffView, SideView};
 use yew::prelude::*;
 
+use crate::components::side_by_side::{kernels_pair_fragment, open_pair};
 use crate::state::Action;
 
 #[derive(Properties, PartialEq)]
@@ -17,8 +19,9 @@ pub struct KernelDiffProps {
     /// The kernel of the run on the page, whose cursor the buttons move.
     pub kernel: String,
     pub on_action: Callback<Action>,
-    /// The pair link of this scenario on 6.1 and 6.12, for "Open side by side".
-    pub pair_fragment: String,
+    /// The scenario on the page, whose pair link on 6.1 and 6.12 "Open side by side"
+    /// opens (made on the click: the button shows only after a comparison).
+    pub scenario: Rc<Scenario>,
 }
 
 fn boot_table(view: &KernelDiffView) -> Html {
@@ -158,8 +161,8 @@ pub fn kernel_diff(props: &KernelDiffProps) -> Html {
         .on_action
         .reform(|_: MouseEvent| Action::CompareKernels);
     let on_pair = {
-        let fragment = props.pair_fragment.clone();
-        Callback::from(move |_: MouseEvent| crate::components::side_by_side::open_pair(&fragment))
+        let scenario = props.scenario.clone();
+        Callback::from(move |_: MouseEvent| open_pair(&kernels_pair_fragment(&scenario)))
     };
     let body = match &props.diff {
         None => html! {},

@@ -47,8 +47,14 @@ pub fn kernel_numbers(props: &KernelNumbersProps) -> Html {
     });
     {
         // A "Copied." from an earlier step or file no longer describes what is shown.
+        // Cleared only when there is one: setting it again renders the panel again,
+        // at every step.
         let status = status.clone();
-        use_effect_with((props.at.clone(), *file), move |_| status.set(None));
+        use_effect_with((props.at.clone(), *file), move |_| {
+            if status.is_some() {
+                status.set(None);
+            }
+        });
     }
     let on_toggle = {
         let open = open.clone();

@@ -5,12 +5,10 @@ use yew::prelude::*;
 
 use crate::state::Notice;
 
-#[derive(Properties, PartialEq)]
 pub struct NoticeLineProps {
     pub notice: Option<Notice>,
 }
 
-#[function_component(NoticeLine)]
 pub fn notice_line(props: &NoticeLineProps) -> Html {
     match &props.notice {
         Some(Notice::Info(text)) => {

@@ -9,7 +9,6 @@ use yew::prelude::*;
 
 use crate::state::Action;
 
-#[derive(Properties, PartialEq)]
 pub struct StepPanelProps {
     pub step: StepView,
     /// Show every event of the call and what it returns, ahead of the cursor too.
@@ -40,7 +39,6 @@ fn source_link(link: &Option<SourceLink>) -> Html {
     }
 }
 
-#[function_component(StepPanel)]
 pub fn step_panel(props: &StepPanelProps) -> Html {
     let step = &props.step;
     let whole = props.whole_call;

@@ -44,14 +44,12 @@ pub fn info_lines(info: &PageInfo, pages_per_cell: u64) -> Vec<String> {
     lines
 }
 
-#[derive(Properties, PartialEq)]
 pub struct PinnedPageProps {
     /// The page last clicked, if any.
     pub info: Option<PageInfo>,
 }
 
 /// The clicked page's details under the canvas, or how to get them.
-#[function_component(PinnedPage)]
 pub fn pinned_page(props: &PinnedPageProps) -> Html {
     html! {
         <p class="page-info" id="page-info" aria-live="polite">

@@ -28,10 +28,10 @@ use crate::state::{AtCursor, Shared};
 use canvas::PageCanvas;
 use gaps::GapLabels;
 pub use info::info_lines;
-use info::PinnedPage;
+use info::{pinned_page, PinnedPageProps};
 use legend::Legend;
 use navigate::{Move, ViewState};
-use toolbar::Toolbar;
+use toolbar::{toolbar, ToolbarProps};
 use tooltip::{Hover, Tooltip};
 
 #[derive(Properties, PartialEq)]
@@ -100,15 +100,15 @@ pub fn address_space(props: &AddressSpaceProps) -> Html {
     html! {
         <section class="address-space" aria-label="Physical address space">
             <h2>{ "Physical address space" }</h2>
-            <Toolbar viewport={viewport.clone()} {pages} highlight={props.highlight} {on_move}
-                true_scale={view.true_scale} {on_true_scale} />
+            { toolbar(&ToolbarProps { viewport: viewport.clone(), pages, highlight: props.highlight, on_move,
+                true_scale: view.true_scale, on_true_scale }) }
             <div class="canvas-wrap">
                 <PageCanvas at={props.at.clone()} highlight={props.highlight} view={*view} {pages}
                     {layout} {on_view} {on_hover} {on_pin} {on_draw_ms} />
                 <GapLabels viewport={viewport.clone()} />
                 <Tooltip hover={(*hover).clone()} pages_per_cell={viewport.pages_per_cell} />
             </div>
-            <PinnedPage info={(*pinned).clone()} />
+            { pinned_page(&PinnedPageProps { info: (*pinned).clone() }) }
             <Legend at={props.at.clone()} draw_ms={*draw_ms} />
         </section>
     }

@@ -6,7 +6,6 @@ use yew::prelude::*;
 use super::gaps::edge_text;
 use super::navigate::{scale_text, Move};
 
-#[derive(Properties, PartialEq)]
 pub struct ToolbarProps {
     pub viewport: Viewport,
     /// Pages in the whole map.
@@ -19,7 +18,6 @@ pub struct ToolbarProps {
     pub on_true_scale: Callback<bool>,
 }
 
-#[function_component(Toolbar)]
 pub fn toolbar(props: &ToolbarProps) -> Html {
     let viewport = &props.viewport;
     let half_screen = viewport.rows_visible() as i64 / 2;

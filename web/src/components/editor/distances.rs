@@ -6,13 +6,11 @@ use yew::prelude::*;
 
 use super::fields::{click, edit};
 
-#[derive(Properties, PartialEq)]
 pub struct DistancesProps {
     pub form: MachineForm,
     pub on_change: Callback<MachineForm>,
 }
 
-#[function_component(Distances)]
 pub fn distances(props: &DistancesProps) -> Html {
     let (form, on_change) = (&props.form, &props.on_change);
     if form.distances.is_empty() {

@@ -1,10 +1,29 @@
 //! The editor's small building blocks: reading a field's value, a labelled text
-//! field, an error line, and a callback that edits the machine form.
+//! field, an error line, a callback that edits the machine form, and the hook that
+//! resets a part's fields when a new scenario loads.
 
 use buddyscope_engine::view::MachineForm;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
+
+/// Runs `reset` when `deps` change (a new scenario loaded), but not after the first
+/// render: a part's fields start from the same scenario (`use_state`'s initial
+/// value), and setting them again there cost each part a second render, and the
+/// scenario file's part a second `scenario_to_toml`, at start-up.
+#[hook]
+pub fn use_reset<D, F>(deps: D, reset: F)
+where
+    D: PartialEq + 'static,
+    F: FnOnce(&D) + 'static,
+{
+    let mounted = use_mut_ref(|| false);
+    use_effect_with(deps, move |deps| {
+        if std::mem::replace(&mut *mounted.borrow_mut(), true) {
+            reset(deps);
+        }
+    });
+}
 
 /// The value of the input, textarea or select an event came from.
 pub fn target_value(event: &web_sys::Event) -> String {

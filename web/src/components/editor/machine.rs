@@ -8,9 +8,9 @@ use buddyscope_engine::scenario::Scenario;
 use buddyscope_engine::view::MachineForm;
 use yew::prelude::*;
 
-use super::distances::Distances;
-use super::fields::{click, edit, error_box, text_field};
-use super::node::NodeFields;
+use super::distances::{distances, DistancesProps};
+use super::fields::{click, edit, error_box, text_field, use_reset};
+use super::node::{node_fields, NodeFieldsProps};
 use crate::state::{Action, Source};
 
 #[derive(Properties, PartialEq)]
@@ -76,7 +76,7 @@ pub fn machine_editor(props: &MachineEditorProps) -> Html {
     {
         let (form, form_error, scenario) =
             (form.clone(), form_error.clone(), props.scenario.clone());
-        use_effect_with(props.generation, move |_| {
+        use_reset(props.generation, move |_| {
             form.set(MachineForm::from_scenario(&scenario));
             form_error.set(None);
         });
@@ -108,13 +108,13 @@ pub fn machine_editor(props: &MachineEditorProps) -> Html {
     html! {
         <form class="machine" aria-label="Machine" onsubmit={on_apply}>
             <h3>{ "Machine" }</h3>
-            { for (0..form.nodes.len()).map(|index| html! {
-                <NodeFields form={(*form).clone()} {index} on_change={on_change.clone()} />
+            { for (0..form.nodes.len()).map(|index| {
+                node_fields(&NodeFieldsProps { form: (*form).clone(), index, on_change: on_change.clone() })
             }) }
             <button type="button" onclick={on_add_node}>{ "Add node" }</button>
             { layout_fields(&form, &on_change) }
             <h4>{ "Distances (SLIT)" }</h4>
-            <Distances form={(*form).clone()} on_change={on_change.clone()} />
+            { distances(&DistancesProps { form: (*form).clone(), on_change: on_change.clone() }) }
             <p class="muted">{ "An invalid table (a diagonal other than 10, a remote distance of 10 or less, or above 255) is replaced by 10 local / 20 remote, as the kernel's numa_reset_distance() does; the warning shows below." }</p>
             <h4>{ "sysctls (vm.*)" }</h4>
             { sysctl_fields(&form, &on_change) }

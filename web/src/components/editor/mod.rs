@@ -28,11 +28,12 @@ use yew::prelude::*;
 use crate::state::{Action, Source};
 /// Reading a field's value, which other components' inputs need too.
 pub use fields::target_value;
+use fields::use_reset;
 use import::SnapshotImport;
 use library::LibraryPicker;
 use machine::MachineEditor;
 use scenario_file::ScenarioFile;
-use workload::{workload_excerpt, WorkloadEditor};
+use workload::{workload_editor, workload_excerpt, WorkloadEditorProps};
 
 #[derive(Properties, PartialEq)]
 pub struct EditorProps {
@@ -98,7 +99,7 @@ pub fn editor(props: &EditorProps) -> Html {
     // A newly loaded scenario resets the workload text (each part resets its own).
     {
         let (workload, scenario) = (workload.clone(), props.scenario.clone());
-        use_effect_with(props.generation, move |_| {
+        use_reset(props.generation, move |_| {
             workload.set(workload_of(&scenario))
         });
     }
@@ -115,8 +116,8 @@ pub fn editor(props: &EditorProps) -> Html {
             <MachineEditor scenario={scenario.clone()} generation={props.generation}
                 workload={(*workload).clone()} warnings={props.warnings.clone()}
                 load_error={errors.machine} on_action={on_action.clone()} />
-            <WorkloadEditor scenario={scenario.clone()} workload={(*workload).clone()}
-                load_error={errors.workload} on_change={on_workload} on_action={on_action.clone()} />
+            { workload_editor(&WorkloadEditorProps { scenario: scenario.clone(), workload: (*workload).clone(),
+                load_error: errors.workload, on_change: on_workload, on_action: on_action.clone() }) }
             <ScenarioFile {scenario} generation={props.generation} load_error={errors.file}
                 on_action={on_action.clone()} />
             <SnapshotImport load_error={errors.import} notes={props.import_notes.clone()}

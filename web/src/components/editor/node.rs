@@ -6,14 +6,12 @@ use yew::prelude::*;
 
 use super::fields::{click, edit};
 
-#[derive(Properties, PartialEq)]
 pub struct NodeFieldsProps {
     pub form: MachineForm,
     pub index: usize,
     pub on_change: Callback<MachineForm>,
 }
 
-#[function_component(NodeFields)]
 pub fn node_fields(props: &NodeFieldsProps) -> Html {
     let i = props.index;
     let (memory, cpus) = props.form.nodes.get(i).cloned().unwrap_or_default();

@@ -5,7 +5,7 @@ use std::rc::Rc;
 use buddyscope_engine::scenario::{scenario_to_toml, Scenario};
 use yew::prelude::*;
 
-use super::fields::{error_box, target_value};
+use super::fields::{error_box, target_value, use_reset};
 use crate::state::{Action, Source};
 
 #[derive(Properties, PartialEq)]
@@ -23,7 +23,7 @@ pub fn scenario_file(props: &ScenarioFileProps) -> Html {
     let text = use_state(|| scenario_to_toml(&props.scenario));
     {
         let (text, scenario) = (text.clone(), props.scenario.clone());
-        use_effect_with(props.generation, move |_| {
+        use_reset(props.generation, move |_| {
             text.set(scenario_to_toml(&scenario))
         });
     }

@@ -10,7 +10,6 @@ use super::fields::{error_box, target_value};
 use super::generator::GeneratorPicker;
 use crate::state::{Action, Source};
 
-#[derive(Properties, PartialEq)]
 pub struct WorkloadEditorProps {
     pub scenario: Rc<Scenario>,
     pub workload: String,
@@ -40,7 +39,6 @@ pub fn workload_excerpt(script: &str, line: usize, column: usize) -> String {
     )
 }
 
-#[function_component(WorkloadEditor)]
 pub fn workload_editor(props: &WorkloadEditorProps) -> Html {
     let on_input = props
         .on_change
