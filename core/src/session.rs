@@ -652,20 +652,9 @@ impl Session {
         let start = self.checkpoints.first();
         let mut allocator = start.map_or_else(|| self.current.clone(), |c| (*c.allocator).clone());
         let mut allocations = Allocations::default();
-        self.records.iter().map(move |record| {
-            let mut events = Vec::new();
-            let _ = execute(
-                &mut allocator,
-                &mut allocations,
-                &record.operation,
-                &mut events,
-            );
-            Call {
-                operation: record.operation,
-                outcome: record.outcome,
-                events,
-            }
-        })
+        self.records
+            .iter()
+            .map(move |record| replay_call(&mut allocator, &mut allocations, record))
     }
 
     /// The events of call `index` (empty if there is no such call), rebuilt by
@@ -1321,6 +1310,23 @@ fn execute_recording(
     let outcome = operate(allocator, allocations, operation, events)?;
     after_operation(allocator, allocations, operation, events);
     Ok(outcome)
+}
+
+/// One call of [`Session::calls_with_events`], replayed. A function of its own, not
+/// generic and never inlined, so that the allocation paths it runs are the core's
+/// compiled copy: as the body of the iterator's closure it was compiled in the crate
+/// that drives the iterator (the engine's kernel comparison), at that crate's
+/// opt-level, and the page's wasm held a third copy of every allocation path
+/// (docs/performance.md, branch size21).
+#[inline(never)]
+fn replay_call(allocator: &mut Allocator, allocations: &mut Allocations, record: Record) -> Call {
+    let mut events = Vec::new();
+    let _ = execute(allocator, allocations, &record.operation, &mut events);
+    Call {
+        operation: record.operation,
+        outcome: record.outcome,
+        events,
+    }
 }
 
 /// What follows a successful operation, whichever sink heard it.
