@@ -1298,16 +1298,16 @@ fn execute<S: Recorded>(
     Ok(outcome)
 }
 
-/// [`execute`] for [`Session::record`], the loop a workload runs: the allocation
-/// paths compiled for the `Vec<Event>` sink itself, its pushes inlined, rather than
-/// reached through `dyn`.
+/// [`execute`] for [`Session::record`], the loop a workload runs: its allocations and
+/// frees take the allocation paths compiled for the `Vec<Event>` sink itself, its
+/// pushes inlined, rather than reached through `dyn` ([`operate_pages`]).
 fn execute_recording(
     allocator: &mut Allocator,
     allocations: &mut Allocations,
     operation: &Operation,
     events: &mut Vec<Event>,
 ) -> Result<Outcome, EngineError> {
-    let outcome = operate(allocator, allocations, operation, events)?;
+    let outcome = operate_pages(allocator, allocations, operation, events)?;
     after_operation(allocator, allocations, operation, events);
     Ok(outcome)
 }
@@ -1346,8 +1346,12 @@ fn after_operation(
     track_ownership(allocations, events);
 }
 
-/// The allocator's side of [`execute`]: the operation's kernel path.
-fn operate<S: TraceSink>(
+/// [`operate`]'s allocations and frees, the operations a workload's loop runs nearly
+/// all the time: [`execute_recording`] runs them with its own sink's compiled paths
+/// and every other operation (drains, reclaim, compaction, hotplug, placements from a
+/// trace) through `dyn`, so the page's wasm does not hold a second copy of those
+/// paths for the recording sink (docs/performance.md, branch size21).
+fn operate_pages<S: TraceSink>(
     allocator: &mut Allocator,
     allocations: &mut Allocations,
     operation: &Operation,
@@ -1395,6 +1399,29 @@ fn operate<S: TraceSink>(
             let result = free_allocation(allocator, allocations, index, events);
             allocator.cpu = previous_cpu;
             result?
+        }
+        _ => {
+            return operate(
+                allocator,
+                allocations,
+                operation,
+                &mut (events as &mut dyn TraceSink),
+            )
+        }
+    };
+    Ok(outcome)
+}
+
+/// The allocator's side of [`execute`]: the operation's kernel path.
+fn operate<S: TraceSink>(
+    allocator: &mut Allocator,
+    allocations: &mut Allocations,
+    operation: &Operation,
+    events: &mut S,
+) -> Result<Outcome, EngineError> {
+    let outcome = match *operation {
+        Operation::Alloc { .. } | Operation::Free { .. } => {
+            return operate_pages(allocator, allocations, operation, events)
         }
         Operation::AllocAt {
             pfn,
