@@ -652,20 +652,9 @@ impl Session {
         let start = self.checkpoints.first();
         let mut allocator = start.map_or_else(|| self.current.clone(), |c| (*c.allocator).clone());
         let mut allocations = Allocations::default();
-        self.records.iter().map(move |record| {
-            let mut events = Vec::new();
-            let _ = execute(
-                &mut allocator,
-                &mut allocations,
-                &record.operation,
-                &mut events,
-            );
-            Call {
-                operation: record.operation,
-                outcome: record.outcome,
-                events,
-            }
-        })
+        self.records
+            .iter()
+            .map(move |record| replay_call(&mut allocator, &mut allocations, record))
     }
 
     /// The events of call `index` (empty if there is no such call), rebuilt by
@@ -1309,18 +1298,35 @@ fn execute<S: Recorded>(
     Ok(outcome)
 }
 
-/// [`execute`] for [`Session::record`], the loop a workload runs: the allocation
-/// paths compiled for the `Vec<Event>` sink itself, its pushes inlined, rather than
-/// reached through `dyn`.
+/// [`execute`] for [`Session::record`], the loop a workload runs: its allocations and
+/// frees take the allocation paths compiled for the `Vec<Event>` sink itself, its
+/// pushes inlined, rather than reached through `dyn` ([`operate_pages`]).
 fn execute_recording(
     allocator: &mut Allocator,
     allocations: &mut Allocations,
     operation: &Operation,
     events: &mut Vec<Event>,
 ) -> Result<Outcome, EngineError> {
-    let outcome = operate(allocator, allocations, operation, events)?;
+    let outcome = operate_pages(allocator, allocations, operation, events)?;
     after_operation(allocator, allocations, operation, events);
     Ok(outcome)
+}
+
+/// One call of [`Session::calls_with_events`], replayed. A function of its own, not
+/// generic and never inlined, so that the allocation paths it runs are the core's
+/// compiled copy: as the body of the iterator's closure it was compiled in the crate
+/// that drives the iterator (the engine's kernel comparison), at that crate's
+/// opt-level, and the page's wasm held a third copy of every allocation path
+/// (docs/performance.md, branch size21).
+#[inline(never)]
+fn replay_call(allocator: &mut Allocator, allocations: &mut Allocations, record: Record) -> Call {
+    let mut events = Vec::new();
+    let _ = execute(allocator, allocations, &record.operation, &mut events);
+    Call {
+        operation: record.operation,
+        outcome: record.outcome,
+        events,
+    }
 }
 
 /// What follows a successful operation, whichever sink heard it.
@@ -1340,8 +1346,12 @@ fn after_operation(
     track_ownership(allocations, events);
 }
 
-/// The allocator's side of [`execute`]: the operation's kernel path.
-fn operate<S: TraceSink>(
+/// [`operate`]'s allocations and frees, the operations a workload's loop runs nearly
+/// all the time: [`execute_recording`] runs them with its own sink's compiled paths
+/// and every other operation (drains, reclaim, compaction, hotplug, placements from a
+/// trace) through `dyn`, so the page's wasm does not hold a second copy of those
+/// paths for the recording sink (docs/performance.md, branch size21).
+fn operate_pages<S: TraceSink>(
     allocator: &mut Allocator,
     allocations: &mut Allocations,
     operation: &Operation,
@@ -1389,6 +1399,29 @@ fn operate<S: TraceSink>(
             let result = free_allocation(allocator, allocations, index, events);
             allocator.cpu = previous_cpu;
             result?
+        }
+        _ => {
+            return operate(
+                allocator,
+                allocations,
+                operation,
+                &mut (events as &mut dyn TraceSink),
+            )
+        }
+    };
+    Ok(outcome)
+}
+
+/// The allocator's side of [`execute`]: the operation's kernel path.
+fn operate<S: TraceSink>(
+    allocator: &mut Allocator,
+    allocations: &mut Allocations,
+    operation: &Operation,
+    events: &mut S,
+) -> Result<Outcome, EngineError> {
+    let outcome = match *operation {
+        Operation::Alloc { .. } | Operation::Free { .. } => {
+            return operate_pages(allocator, allocations, operation, events)
         }
         Operation::AllocAt {
             pfn,

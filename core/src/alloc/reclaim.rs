@@ -137,7 +137,7 @@ impl core::fmt::Debug for Lru {
             }
         }
         let mut at: Vec<(&u64, &usize)> = self.at.iter().collect();
-        at.sort_unstable();
+        crate::types::sort::sort(&mut at);
         f.debug_struct("Lru")
             .field("slots", &self.slots)
             .field("at", &ByPfn(at))

@@ -186,7 +186,7 @@ impl Machine {
         let mut config = config.clone();
         for node in &mut config.nodes {
             crate::types::sort::sort(&mut node.memory);
-            node.cpus.sort_unstable();
+            crate::types::sort::sort(&mut node.cpus);
         }
         let mut warnings = Vec::new();
         let ranges: Vec<PfnRange> = config
@@ -228,7 +228,7 @@ impl Machine {
                 .iter()
                 .flat_map(|n| n.cpus.iter().copied())
                 .collect();
-            cpus.sort_unstable();
+            crate::types::sort::sort(&mut cpus);
             cpus
         };
         let nodes = config

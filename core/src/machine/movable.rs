@@ -434,7 +434,7 @@ fn memblock_ranges(ranges: &[PfnRange]) -> Vec<PfnRange> {
         .copied()
         .filter(|range| range.start < range.end)
         .collect();
-    sorted.sort_unstable();
+    crate::types::sort::sort(&mut sorted);
     let mut merged: Vec<PfnRange> = Vec::with_capacity(sorted.len());
     for range in sorted {
         match merged.last_mut() {

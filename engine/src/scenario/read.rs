@@ -191,14 +191,7 @@ impl Val for Item<'_> {
                 .map(Val::value)
                 .collect::<Result<Vec<_>, _>>()
                 .map(toml::Value::Array),
-            DeValue::Table(table) => table
-                .iter()
-                .map(|(key, value)| {
-                    let value = value.value().map_err(|e| e.or_span(value.at()))?;
-                    Ok((key.get_ref().to_string(), value))
-                })
-                .collect::<Result<toml::Table, _>>()
-                .map(toml::Value::Table),
+            DeValue::Table(table) => value_table(table).map(toml::Value::Table),
         };
         value.map_err(|e| e.or_span(self.at()))
     }
@@ -572,13 +565,17 @@ fn ranges(v: &Item<'_>, field: &str) -> Result<Vec<PfnRange>, Fail> {
 /// string), then the keys checked in order.
 fn managed(v: &Item<'_>) -> Result<Vec<ManagedCount>, Fail> {
     let table = match v.kind() {
-        Kind::Table(entries) => entries
-            .into_iter()
-            .map(|(key, _, value)| {
+        // Inserted one by one, the last count of a key winning as in `collect()`,
+        // which compiles a copy of the standard library's stable sort of its own
+        // (docs/performance.md, branch size21).
+        Kind::Table(entries) => (|| -> Result<BTreeMap<String, u64>, Fail> {
+            let mut table = BTreeMap::new();
+            for (key, _, value) in entries {
                 let count = int(value, "u64").map_err(|e| e.or_span(value.at()))?;
-                Ok((key.to_string(), count))
-            })
-            .collect::<Result<BTreeMap<String, u64>, Fail>>(),
+                table.insert(key.to_string(), count);
+            }
+            Ok(table)
+        })(),
         Kind::Datetime(d) => Err(Fail::invalid_type(Unexpected::Str(&d.to_string()), &"u64")),
         other => Err(invalid_type(&other, "a map")),
     }
@@ -703,17 +700,24 @@ fn answer(v: &Item<'_>) -> Result<AnswerToml, Fail> {
     .map_err(|e| e.or_span(v.at()))
 }
 
+/// A parsed table as a `toml::Table`, its values read in order until the first that
+/// fails. Inserted one by one: `collect()` into the map compiles a copy of the
+/// standard library's stable sort of its own (docs/performance.md, branch size21);
+/// a parsed table's keys are distinct, so the map is the same.
+fn value_table(table: &toml::de::DeTable<'_>) -> Result<toml::Table, Fail> {
+    let mut out = toml::Table::new();
+    for (key, value) in table.iter() {
+        let value = value.value().map_err(|e| e.or_span(value.at()))?;
+        out.insert(key.get_ref().to_string(), value);
+    }
+    Ok(out)
+}
+
 /// `check` as a `toml::Table` (`Table`'s `Deserialize`: a datetime is a table of one
 /// string).
 fn check_table(v: &Item<'_>) -> Result<toml::Table, Fail> {
     match v.get_ref() {
-        DeValue::Table(table) => table
-            .iter()
-            .map(|(key, value)| {
-                let value = value.value().map_err(|e| e.or_span(value.at()))?;
-                Ok((key.get_ref().to_string(), value))
-            })
-            .collect(),
+        DeValue::Table(table) => value_table(table),
         DeValue::Datetime(d) => {
             let mut table = toml::Table::new();
             table.insert(DATETIME_KEY.to_string(), toml::Value::String(d.to_string()));

@@ -481,11 +481,17 @@ impl Allocator {
 
     /// The pfns on the zone's per-cpu lists: free pages the buddy lists see as in use.
     fn pcp_pfns(&self, z: usize) -> BTreeSet<u64> {
-        self.zones[z]
+        // Inserted one by one: `collect()` into a set compiles a copy of the standard
+        // library's stable sort of its own (docs/performance.md, branch size21).
+        let mut pfns = BTreeSet::new();
+        for page in self.zones[z]
             .pcps
             .iter()
-            .flat_map(|p| p.lists.iter().flatten().map(|page| page.pfn))
-            .collect()
+            .flat_map(|p| p.lists.iter().flatten())
+        {
+            pfns.insert(page.pfn);
+        }
+        pfns
     }
 
     /// The zone of `pfn` if an allocation of exactly `order` starts there and the block

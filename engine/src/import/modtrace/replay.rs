@@ -75,7 +75,7 @@ impl AllocatorDump for Allocator {
             .iter()
             .flat_map(|n| n.cpus.iter().copied())
             .collect();
-        online_cpus.sort_unstable();
+        crate::types::sort::sort(&mut online_cpus);
         online_cpus.dedup();
         // A dump comes from a running kernel large enough to group by mobility (the
         // dump format does not record the flag): `from_dump_parts` leaves it on.

@@ -253,13 +253,13 @@ fn check_cpus(
         .iter()
         .flat_map(|node| node.cpus.iter().copied())
         .collect();
-    in_nodes.sort_unstable();
+    crate::types::sort::sort(&mut in_nodes);
     let pagesets = blocks
         .iter()
         .find(|block| !block.cpus.is_empty())
         .map(|block| {
             let mut cpus = block.cpus.clone();
-            cpus.sort_unstable();
+            crate::types::sort::sort(&mut cpus);
             cpus.dedup();
             (block.line, cpus)
         });
@@ -309,7 +309,7 @@ fn check_nodes(
     notes: &mut Vec<String>,
 ) -> Result<(), SnapshotError> {
     let mut zoneinfo_nodes: Vec<u32> = blocks.iter().map(|block| block.node).collect();
-    zoneinfo_nodes.sort_unstable();
+    crate::types::sort::sort(&mut zoneinfo_nodes);
     zoneinfo_nodes.dedup();
     let listed = |suffix: &str| -> Result<Vec<u32>, SnapshotError> {
         Ok(sections

@@ -930,7 +930,7 @@ impl<'a> Assembly<'a> {
             }
         }
         if let Some(file) = from_nodes {
-            node_cpus.sort_unstable();
+            crate::types::sort::sort(&mut node_cpus);
             node_cpus.dedup();
             sources.push((format!("`{}` (the nodes' cpulists)", name(file)), node_cpus));
         }

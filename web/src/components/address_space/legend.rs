@@ -26,7 +26,7 @@ fn css(rgb: Rgb) -> String {
 /// The zone types present, each once, lowest first.
 fn zone_types(spans: &view::Spans) -> Vec<usize> {
     let mut types: Vec<usize> = spans.zones.iter().map(|(z, _, _)| *z).collect();
-    types.sort_unstable();
+    buddyscope_engine::types::sort::sort(&mut types);
     types.dedup();
     types
 }
