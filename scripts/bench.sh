@@ -24,8 +24,9 @@ cargo build --release --locked -p buddyscope-bench --bin buddyscope-bench
 cargo build --release --locked -p buddyscope-bench --lib --target wasm32-unknown-unknown
 wasm-bindgen --target web --out-dir target/bench/wasm \
   target/wasm32-unknown-unknown/release/buddyscope_bench.wasm
-# The same optimiser pass Trunk gives the page's wasm (binaryen from npm), at -O3.
-node_modules/.bin/wasm-opt -O3 --enable-bulk-memory --enable-nontrapping-float-to-int \
+# The same optimiser pass Trunk gives the page's wasm (binaryen from npm), at -O3, with
+# the page's flag (index.html: the lowest KiB of memory, the stack's bottom, unused).
+node_modules/.bin/wasm-opt -O3 --low-memory-unused --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals \
   target/bench/wasm/buddyscope_bench_bg.wasm -o target/bench/wasm/buddyscope_bench_bg.wasm
 trunk build --release --locked

@@ -6,11 +6,12 @@
 // of bench.sh; tracing slows the page about twofold, so read the proportions.
 //
 // The release wasm has no names (wasm-opt drops them), but wasm-bindgen's output
-// keeps the linker's name section, and `wasm-opt -Oz` on it gives exactly Trunk's wasm;
+// keeps the linker's name section, and `wasm-opt -Oz --low-memory-unused` on it (the
+// flags index.html gives Trunk) gives exactly Trunk's wasm;
 // `-g` keeps the names:
 //
 //   trunk build --release --locked && rm -rf target/dist-names && cp -r dist target/dist-names
-//   node_modules/.bin/wasm-opt -Oz -g --output target/dist-names/*.wasm \
+//   node_modules/.bin/wasm-opt -Oz --low-memory-unused -g --output target/dist-names/*.wasm \
 //     target/wasm-bindgen/release/buddyscope-web_bg.wasm
 //   node scripts/start-profile.mjs target/dist-names 4
 import { dirname, join } from 'node:path';
