@@ -55,9 +55,15 @@ pub fn encode(link: &ShareLink) -> String {
 
 /// A scenario's payload: `z1.` or `p1.`, whichever is shorter.
 fn payload_of(scenario: &str) -> String {
-    let plain = format!("p1.{}", percent_encode(scenario));
     let compressed = miniz_oxide::deflate::compress_to_vec(scenario.as_bytes(), 9);
     let packed = format!("z1.{}", base64url_encode(&compressed));
+    // The percent-encoded text is at least as long as the text: a packed payload
+    // shorter than the text wins without it (the page makes a link at every load,
+    // and a scenario of some length compresses).
+    if packed.len() < scenario.len() + 3 {
+        return packed;
+    }
+    let plain = format!("p1.{}", percent_encode(scenario));
     if packed.len() < plain.len() {
         packed
     } else {
@@ -341,5 +347,30 @@ mod tests {
         assert_eq!(base64url_encode(b"foobar"), "Zm9vYmFy");
         assert_eq!(base64url_encode(b"fo"), "Zm8");
         assert_eq!(base64url_encode(&[0xfb, 0xff]), "-_8");
+    }
+
+    #[test]
+    fn payload_is_the_shorter_of_the_two() {
+        let long = include_str!("../../../web/scenarios/default.toml");
+        for text in [
+            "",
+            "a",
+            "a b",
+            "version = 1\n",
+            "zone — “DMA32” é\n",
+            long,
+            &long[..200],
+        ] {
+            let plain = format!("p1.{}", percent_encode(text));
+            let compressed = miniz_oxide::deflate::compress_to_vec(text.as_bytes(), 9);
+            let packed = format!("z1.{}", base64url_encode(&compressed));
+            assert!(plain.len() >= text.len() + 3);
+            let shorter = if packed.len() < plain.len() {
+                packed
+            } else {
+                plain
+            };
+            assert_eq!(payload_of(text), shorter, "{text:?}");
+        }
     }
 }
