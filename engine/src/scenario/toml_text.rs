@@ -211,7 +211,9 @@ fn write_table(tables: &mut Vec<Option<Part>>, slot: usize, mut part: Part, tabl
             }
         }
     }
-    tables[slot] = Some(part);
+    if let Some(place) = tables.get_mut(slot) {
+        *place = Some(part);
+    }
 }
 
 fn child_part(parent: &Part, key: String, array: bool) -> Part {
