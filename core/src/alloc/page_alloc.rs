@@ -135,7 +135,16 @@ impl Allocator {
             });
             let mut page = self.get_page_from_freelist(gfp, order, flags, &ac, trace);
             if page.is_none() {
-                page = self.alloc_pages_slowpath(gfp, order, &mut ac, trace);
+                // Through `dyn`, whatever the sink: one compiled copy of the slow
+                // path (reclaim, kswapd, the retries) serves every sink, and the
+                // recording sink's copy of the fast path stays small (few
+                // allocations get here; docs/performance.md, branch size22).
+                page = self.alloc_pages_slowpath(
+                    gfp,
+                    order,
+                    &mut ac,
+                    &mut (trace as &mut dyn TraceSink),
+                );
             }
             let result = page.map(|(zone, pfn)| Allocation {
                 pfn,
@@ -379,7 +388,7 @@ impl Allocator {
         trace: &mut impl TraceSink,
     ) {
         if flags & af::HIGHATOMIC != 0 {
-            self.reserve_highatomic(z, pfn, order, trace);
+            self.reserve_highatomic(z, pfn, order, &mut (trace as &mut dyn TraceSink));
         }
     }
 

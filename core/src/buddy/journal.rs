@@ -101,9 +101,7 @@ impl Recorder {
     #[inline]
     pub fn buddy(&self, op: BuddyOp) {
         if let Some((journal, zone)) = &self.0 {
-            journal
-                .borrow_mut()
-                .record(Change::Buddy { zone: *zone, op });
+            record_buddy(journal, *zone, op);
         }
     }
 
@@ -112,10 +110,24 @@ impl Recorder {
     #[inline(always)]
     pub fn other<T: Any>(&self, change: impl FnOnce(u32) -> T) {
         if let Some((journal, index)) = &self.0 {
-            let change = change(*index);
-            journal.borrow_mut().record(Change::Other(Box::new(change)));
+            record_other(journal, Box::new(change(*index)));
         }
     }
+}
+
+// The recording itself, out of line: each note site in the hot paths keeps a test
+// and a call (recording is on only while a session steps through a call), not the
+// journal's borrow and push (docs/performance.md, branch size22).
+#[cold]
+#[inline(never)]
+fn record_buddy(journal: &SharedJournal, zone: u32, op: BuddyOp) {
+    journal.borrow_mut().record(Change::Buddy { zone, op });
+}
+
+#[cold]
+#[inline(never)]
+fn record_other(journal: &SharedJournal, change: Box<dyn Any>) {
+    journal.borrow_mut().record(Change::Other(change));
 }
 
 impl Clone for Recorder {

@@ -77,6 +77,7 @@ pub mod question;
 mod read;
 pub(crate) use read::parse_table;
 pub mod share;
+pub mod toml_text;
 pub mod vary;
 
 pub use expect::{ExpectAt, Expectation, ProcFile};
@@ -371,7 +372,8 @@ fn check_version(version: Option<&toml::Value>) -> Result<(), ScenarioError> {
         }
         Some(toml::Value::Integer(version)) if *version == SCENARIO_VERSION => Ok(()),
         Some(other) => Err(ScenarioError::Invalid(format!(
-            "`version` must be {SCENARIO_VERSION} (a whole number), found `{other}`"
+            "`version` must be {SCENARIO_VERSION} (a whole number), found `{}`",
+            toml_text::ValueText(other)
         ))),
     }
 }

@@ -260,7 +260,8 @@ impl QuestionToml {
             Some(toml::Value::Boolean(run)) => run,
             Some(other) => {
                 return Err(format!(
-                    "`check.run` must be true or false, found `{other}`"
+                    "`check.run` must be true or false, found `{}`",
+                    super::toml_text::ValueText(&other)
                 ))
             }
         };

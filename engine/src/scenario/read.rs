@@ -419,7 +419,10 @@ fn big(v: &Item<'_>) -> Result<Option<u64>, Fail> {
             .map_err(|_| custom(format!("\"{t}\" is not a whole number from 0 to 2^64 - 1"))),
         _ => {
             let value = v.value()?;
-            Err(custom(format!("expected a whole number, found `{value}`")))
+            Err(custom(format!(
+                "expected a whole number, found `{}`",
+                super::toml_text::ValueText(&value)
+            )))
         }
     }
 }

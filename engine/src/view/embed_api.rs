@@ -1,7 +1,8 @@
 //! The embed's `postMessage` API (docs/embedding.md, "Drive the embed from your
 //! notes"): the messages a host page sends an embedded playground, and what the
 //! playground posts back. Plain data on both sides, so the page converts a message
-//! with `serde-wasm-bindgen` into a [`Value`], and everything that can be wrong with
+//! into a [`Value`] (by hand, as `serde-wasm-bindgen` did; a JSON reader's
+//! `Deserialize` of it is what the tests and the fuzzer use), and everything that can be wrong with
 //! it is found here, natively tested: [`parse_message`] turns a value into a
 //! [`Message`] or a [`Refusal`] that names the problem, and the page acts only on a
 //! `Message`.
@@ -333,7 +334,7 @@ pub struct Refused {
     pub refusal: Refusal,
 }
 
-/// The refusal for a message `serde-wasm-bindgen` could not turn into a [`Value`]
+/// The refusal for a message the page could not turn into a [`Value`]
 /// (too deep, too many values, not plain data); `why` is its error.
 pub fn refuse_unreadable(why: &str) -> Refused {
     let problem = if why.contains("deep") || why.contains("values") {
@@ -982,5 +983,128 @@ pub fn refuse_not_plain(what: &str) -> Refused {
             Problem::WrongType,
             format!("The message holds {what}; send plain data (objects, arrays, strings, numbers, booleans, null)."),
         ),
+    }
+}
+
+/// A reply as plain data in the order its fields are posted (what the derived
+/// `Serialize` of [`Outgoing`] writes, field for field: the version, the reply's name,
+/// then its fields), for the page to build the JavaScript object by hand rather
+/// than through serde (docs/performance.md, branch size22). Its JSON is the
+/// derived serializer's, byte for byte (`engine/tests/it/embed_api.rs`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Data {
+    Null,
+    Bool(bool),
+    /// Every number a reply carries is a whole number 0 or more.
+    Number(u64),
+    Text(String),
+    List(Vec<Data>),
+    Object(Vec<(&'static str, Data)>),
+}
+
+impl Data {
+    fn text(text: &str) -> Data {
+        Data::Text(text.to_string())
+    }
+
+    fn or_null<T>(value: Option<T>, data: impl FnOnce(T) -> Data) -> Data {
+        value.map_or(Data::Null, data)
+    }
+}
+
+impl Problem {
+    /// The code a host reads (`wrong-type`, ...), as serde names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Problem::NotAnObject => "not-an-object",
+            Problem::TooLarge => "too-large",
+            Problem::Version => "version",
+            Problem::UnknownVerb => "unknown-verb",
+            Problem::MissingField => "missing-field",
+            Problem::UnknownField => "unknown-field",
+            Problem::WrongType => "wrong-type",
+            Problem::BadValue => "bad-value",
+            Problem::Contradiction => "contradiction",
+            Problem::UnknownLibrary => "unknown-library",
+            Problem::OutOfRange => "out-of-range",
+            Problem::LoadFailed => "load-failed",
+        }
+    }
+}
+
+fn id_data(id: &Option<RequestId>) -> Data {
+    Data::or_null(id.as_ref(), |id| match id {
+        RequestId::Text(text) => Data::text(text),
+        RequestId::Number(n) => Data::Number(*n),
+    })
+}
+
+fn event_data(e: &CursorEvent) -> Data {
+    Data::Object(vec![
+        ("kind", Data::text(&e.kind)),
+        ("function", Data::text(e.function)),
+        ("pfn", Data::or_null(e.pfn, Data::Number)),
+        ("order", Data::or_null(e.order, |o| Data::Number(o.into()))),
+        ("node", Data::or_null(e.node, |n| Data::Number(n.into()))),
+        ("zone", Data::or_null(e.zone, Data::text)),
+        ("migratetype", Data::or_null(e.migratetype, Data::text)),
+        ("sentence", Data::text(&e.sentence)),
+        (
+            "source",
+            Data::or_null(e.source.as_ref(), |s| {
+                Data::Object(vec![
+                    ("function", Data::text(s.function)),
+                    ("file", Data::text(s.file)),
+                    ("line", Data::Number(s.line.into())),
+                    ("url", Data::text(&s.url)),
+                ])
+            }),
+        ),
+    ])
+}
+
+impl Outgoing {
+    /// The reply as it is posted: see [`Data`].
+    pub fn data(&self) -> Data {
+        let texts =
+            |items: &[&'static str]| Data::List(items.iter().map(|s| Data::text(s)).collect());
+        let mut fields = vec![("buddyscope", Data::Number(self.buddyscope.into()))];
+        match &self.reply {
+            Reply::Ready { verbs, views } => fields.extend([
+                ("reply", Data::text("ready")),
+                ("verbs", texts(verbs)),
+                ("views", texts(views)),
+            ]),
+            Reply::Cursor(c) => fields.extend([
+                ("reply", Data::text("cursor")),
+                ("step", Data::Number(c.step)),
+                ("last_step", Data::Number(c.last_step)),
+                ("call", Data::Number(c.call as u64)),
+                ("calls", Data::Number(c.calls as u64)),
+                ("kernel", Data::text(c.kernel)),
+                ("operation", Data::text(&c.operation)),
+                ("event", Data::or_null(c.event.as_ref(), event_data)),
+                ("sentence", Data::text(&c.sentence)),
+                ("playing", Data::Bool(c.playing)),
+            ]),
+            Reply::Ack { id, verb } => fields.extend([
+                ("reply", Data::text("ack")),
+                ("id", id_data(id)),
+                ("verb", Data::text(verb)),
+            ]),
+            Reply::Refused {
+                id,
+                verb,
+                problem,
+                message,
+            } => fields.extend([
+                ("reply", Data::text("refused")),
+                ("id", id_data(id)),
+                ("verb", Data::or_null(verb.as_deref(), Data::text)),
+                ("problem", Data::text(problem.name())),
+                ("message", Data::text(message)),
+            ]),
+        }
+        Data::Object(fields)
     }
 }

@@ -229,6 +229,6 @@ impl MachineForm {
             }
         }
         doc.insert("machine".into(), toml::Value::Table(machine));
-        parse_scenario(&doc.to_string()).map_err(|e| e.to_string())
+        parse_scenario(&crate::scenario::toml_text::table_text(&doc)).map_err(|e| e.to_string())
     }
 }

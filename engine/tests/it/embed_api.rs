@@ -8,8 +8,8 @@ use buddyscope_engine::limits::{
 use buddyscope_engine::scenario::library;
 use buddyscope_engine::session::Cursor;
 use buddyscope_engine::view::embed_api::{
-    check_go_to, close_library_names, cursor_reply, parse_message, LoadWhat, Message, Outgoing,
-    Problem, Refused, Reply, Request, RequestId, Value, ViewName, VERBS,
+    check_go_to, close_library_names, cursor_reply, parse_message, Data, LoadWhat, Message,
+    Outgoing, Problem, Refused, Reply, Request, RequestId, Value, ViewName, VERBS,
 };
 use buddyscope_engine::view::{load_text, overview, KernelFile};
 use buddyscope_engine::Event;
@@ -466,4 +466,103 @@ fn ready_and_refusals_carry_the_version() {
     assert_eq!(json["problem"], "unknown-verb");
     assert_eq!(json["id"], 5);
     assert_eq!(json["verb"], "nope");
+}
+
+/// `Data` as JSON, strings escaped as serde_json escapes them.
+fn data_json(data: &Data) -> String {
+    match data {
+        Data::Null => "null".to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::Number(n) => n.to_string(),
+        Data::Text(t) => serde_json::to_string(t).unwrap(),
+        Data::List(items) => format!(
+            "[{}]",
+            items.iter().map(data_json).collect::<Vec<_>>().join(",")
+        ),
+        Data::Object(fields) => format!(
+            "{{{}}}",
+            fields
+                .iter()
+                .map(|(k, v)| format!("{}:{}", serde_json::to_string(k).unwrap(), data_json(v)))
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+    }
+}
+
+fn same_as_serde(reply: Reply) {
+    let outgoing = Outgoing::from(reply);
+    assert_eq!(
+        data_json(&outgoing.data()),
+        serde_json::to_string(&outgoing).unwrap()
+    );
+}
+
+/// The page posts `Outgoing::data()` (built into a JavaScript object by hand): the
+/// same fields, values and order as the derived serializer writes, for every kind
+/// of reply: ready, acks and refusals with each kind of id, and the cursor at every
+/// event of a few library runs (with and without an event, a block, a source line).
+#[test]
+fn replies_as_data_are_what_serde_writes() {
+    same_as_serde(Reply::ready());
+    for id in [
+        None,
+        Some(RequestId::Text("a \"quoted\" id\n".into())),
+        Some(RequestId::Number(7)),
+    ] {
+        same_as_serde(Reply::Ack {
+            id: id.clone(),
+            verb: "go-to",
+        });
+        for verb in [None, Some("nope".to_string())] {
+            for problem in [
+                Problem::NotAnObject,
+                Problem::TooLarge,
+                Problem::Version,
+                Problem::UnknownVerb,
+                Problem::MissingField,
+                Problem::UnknownField,
+                Problem::WrongType,
+                Problem::BadValue,
+                Problem::Contradiction,
+                Problem::UnknownLibrary,
+                Problem::OutOfRange,
+                Problem::LoadFailed,
+            ] {
+                same_as_serde(Reply::Refused {
+                    id: id.clone(),
+                    verb: verb.clone(),
+                    problem,
+                    message: "Why, with “quotes” and \\ and \u{1}.".into(),
+                });
+            }
+        }
+    }
+    for json in [
+        r#"{"buddyscope":1,"verb":"nope","id":5}"#,
+        r#"{"buddyscope":1,"verb":"go-to","step":"3","id":"w"}"#,
+        r#"[1]"#,
+    ] {
+        same_as_serde(Reply::refused(refused(json)));
+    }
+    for name in ["split-merge", "zone-fallback"] {
+        let entry = library::get(name).unwrap();
+        let (_, loaded) = load_text(entry.text).unwrap();
+        let session = &loaded.session;
+        for call in (0..session.calls().len()).step_by(7) {
+            for event in 0..=session.event_count(call) {
+                let cursor = Cursor { call, event };
+                let state = session.state_at(cursor);
+                let step = overview(&state, session, cursor).step;
+                let reply = cursor_reply(
+                    &step,
+                    session.event_at(cursor).as_ref(),
+                    state.machine(),
+                    state.kernel(),
+                    event % 2 == 0,
+                );
+                same_as_serde(Reply::Cursor(Box::new(reply)));
+            }
+        }
+    }
 }

@@ -42,6 +42,7 @@ mod session;
 mod share;
 mod simulation;
 mod source_lines;
+mod toml_text;
 mod v6_12;
 mod view;
 mod vmstat;
