@@ -190,7 +190,30 @@ pub fn run_engine(machine: &Machine, ops: &[Op], tracing: bool) -> u64 {
 
 /// Runs a sequence on an engine already booted (`Allocator::from_machine`), so a
 /// sample can time the sequence alone; returns how many allocations succeeded.
-pub fn run_booted(mut allocator: Allocator, ops: &[Op], tracing: bool) -> u64 {
+///
+/// In wasm the choice of sink is made once, not per operation: `run_loop` is
+/// inlined twice with `tracing` a constant, so the untraced loop is a loop of its
+/// own without the traced path's code and values (binaryen inlines the whole
+/// allocation path into it, and V8 would otherwise keep the loop's values in stack
+/// slots around the traced code; docs/performance.md, branches ratio21 and ratio22).
+/// Natively LLVM already compiles the one loop well and the split measured slower by
+/// the wall clock (code placement), so the native code stays the one loop.
+pub fn run_booted(allocator: Allocator, ops: &[Op], tracing: bool) -> u64 {
+    if cfg!(target_arch = "wasm32") {
+        if tracing {
+            run_loop(allocator, ops, true)
+        } else {
+            run_loop(allocator, ops, false)
+        }
+    } else {
+        run_loop(allocator, ops, tracing)
+    }
+}
+
+/// `run_booted`'s loop: tracing on hands every call a [`Recorder`] (cleared before
+/// each call, as the page's session does), off the `()` sink.
+#[cfg_attr(target_arch = "wasm32", inline(always))]
+fn run_loop(mut allocator: Allocator, ops: &[Op], tracing: bool) -> u64 {
     let kernel = Gfp(0xcc0);
     let movable = Gfp(0x100cca);
     let mut blocks: Vec<Option<(u64, u32)>> = Vec::with_capacity(ops.len());
