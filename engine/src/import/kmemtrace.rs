@@ -154,7 +154,7 @@ impl PfnsByOp {
     }
 
     /// The pfns of operation `index`, an empty list added first if there is none.
-    fn slot(&mut self, index: usize) -> &mut Vec<u64> {
+    fn slot(&mut self, index: usize) -> Option<&mut Vec<u64>> {
         let at = match self.at(index) {
             Ok(at) => at,
             Err(at) => {
@@ -162,11 +162,14 @@ impl PfnsByOp {
                 at
             }
         };
-        &mut self.0[at].1
+        self.0.get_mut(at).map(|(_, pfns)| pfns)
     }
 
     pub fn get(&self, index: &usize) -> Option<&Vec<u64>> {
-        self.at(*index).ok().map(|at| &self.0[at].1)
+        self.at(*index)
+            .ok()
+            .and_then(|at| self.0.get(at))
+            .map(|(_, pfns)| pfns)
     }
 
     pub fn contains_key(&self, index: &usize) -> bool {
@@ -590,8 +593,11 @@ struct Importer {
     /// Per CPU, the (pfn, order, migratetype) of the mm_page_alloc_zone_locked
     /// lines with `percpu_refill=1` since its last allocation.
     /// Sorted by CPU (a `Vec`: a `BTreeMap` compiled its own code into the page).
-    refills: Vec<(u32, Vec<(u64, u32, i32)>)>,
+    refills: Vec<(u32, CpuRefills)>,
 }
+
+/// A CPU's (pfn, order, migratetype) refills since its last allocation.
+type CpuRefills = Vec<(u64, u32, i32)>;
 
 /// A set of pfns, 64 a word: enough for the pages a trace names (at most
 /// [`TRACE_LINES_MAX`] blocks of at most 1024 pages) without a bit per pfn of the
@@ -694,7 +700,9 @@ impl Importer {
             .map(|(p, _, _)| p)
             .collect();
         if pfn.is_some() && !refill.is_empty() {
-            *self.out.pcp_refills.slot(index) = refill;
+            if let Some(slot) = self.out.pcp_refills.slot(index) {
+                *slot = refill;
+            }
         }
         if let Some(pfn) = pfn {
             // Any live allocation this one overlaps was freed without a trace line.
@@ -795,7 +803,9 @@ impl Importer {
                     at
                 }
             };
-            self.refills[at].1.push((pfn, order, migratetype));
+            if let Some((_, list)) = self.refills.get_mut(at) {
+                list.push((pfn, order, migratetype));
+            }
         }
     }
 
@@ -873,7 +883,9 @@ impl Importer {
                 bump(&mut self.out.informational, name);
                 if let Some(pfn) = field(&fields, "pfn").and_then(parse_u64) {
                     let next = self.out.ops.len();
-                    self.out.pcp_drains.slot(next).push(pfn);
+                    if let Some(pfns) = self.out.pcp_drains.slot(next) {
+                        pfns.push(pfn);
+                    }
                 }
             }
             Kind::Extfrag => bump(&mut self.out.informational, name),

@@ -802,7 +802,11 @@ pub fn machine_to_toml(machine: &MachineConfig) -> String {
         for count in &machine.managed {
             let key = (count.node, count.zone);
             match counts.binary_search_by(|(k, _)| k.cmp(&key)) {
-                Ok(at) => counts[at].1 = count.managed,
+                Ok(at) => {
+                    if let Some((_, slot)) = counts.get_mut(at) {
+                        *slot = count.managed;
+                    }
+                }
                 Err(at) => counts.insert(at, (key, count.managed)),
             }
         }

@@ -577,7 +577,11 @@ fn managed(v: &Item<'_>) -> Result<Vec<ManagedCount>, Fail> {
             for (key, _, value) in entries {
                 let count = int(value, "u64").map_err(|e| e.or_span(value.at()))?;
                 match table.binary_search_by(|(k, _)| k.as_str().cmp(key)) {
-                    Ok(at) => table[at].1 = count,
+                    Ok(at) => {
+                        if let Some((_, slot)) = table.get_mut(at) {
+                            *slot = count;
+                        }
+                    }
                     Err(at) => table.insert(at, (key.to_string(), count)),
                 }
             }

@@ -81,13 +81,19 @@ impl ValueMap {
     }
 
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.at(key).ok().map(|at| &self.0[at].1)
+        self.at(key)
+            .ok()
+            .and_then(|at| self.0.get(at))
+            .map(|(_, value)| value)
     }
 
     /// Sets `key`'s value, returning the one it replaces.
     pub fn insert(&mut self, key: String, value: Value) -> Option<Value> {
         match self.at(&key) {
-            Ok(at) => Some(std::mem::replace(&mut self.0[at].1, value)),
+            Ok(at) => self
+                .0
+                .get_mut(at)
+                .map(|(_, old)| std::mem::replace(old, value)),
             Err(at) => {
                 self.0.insert(at, (key, value));
                 None

@@ -257,7 +257,11 @@ fn run_alloc(
         }
         if let Some(name) = name {
             match state.name_at(name) {
-                Ok(at) => state.names[at].1.indexes.push(index),
+                Ok(at) => {
+                    if let Some((_, group)) = state.names.get_mut(at) {
+                        group.indexes.push(index);
+                    }
+                }
                 Err(at) => {
                     let group = Group {
                         indexes: vec![index],
@@ -319,10 +323,11 @@ fn free_indexes(
         | FreeTarget::Range(name, _, _)
         | FreeTarget::Every(name, _) => name,
     };
-    let Ok(at) = state.name_at(name) else {
-        return Err(err(span, format!("nothing has been allocated as `{name}`")));
-    };
-    let group = &mut state.names[at].1;
+    let group = match state.name_at(name) {
+        Ok(at) => state.names.get_mut(at).map(|(_, group)| group),
+        Err(_) => None,
+    }
+    .ok_or_else(|| err(span, format!("nothing has been allocated as `{name}`")))?;
     let Group { indexes, dead } = group;
     Ok(match target {
         FreeTarget::Index(_, i) => vec![*indexes.get(*i).ok_or_else(|| {
@@ -401,7 +406,11 @@ fn run_generated(
     for (name, group) in expansion.groups.iter().zip(groups) {
         if let Some(group) = group {
             match state.name_at(name) {
-                Ok(at) => state.names[at].1 = group,
+                Ok(at) => {
+                    if let Some((_, slot)) = state.names.get_mut(at) {
+                        *slot = group;
+                    }
+                }
                 Err(at) => state.names.insert(at, (name.clone(), group)),
             }
         }
