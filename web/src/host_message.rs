@@ -6,11 +6,10 @@
 use buddyscope_engine::limits::{
     EMBED_MESSAGE_BYTES_MAX, EMBED_MESSAGE_DEPTH_MAX, EMBED_MESSAGE_VALUES_MAX,
 };
-use std::collections::BTreeMap;
 
 use buddyscope_engine::view::embed_api::{
     parse_message, refuse_not_plain, refuse_too_deep, refuse_too_large, refuse_too_many_values,
-    refuse_unreadable, Data, Message, Outgoing, Refused, Reply, Value,
+    refuse_unreadable, Data, Message, Outgoing, Refused, Reply, Value, ValueMap,
 };
 use js_sys::{Array, ArrayBuffer, JsString, Number, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
@@ -79,7 +78,7 @@ fn to_value(data: &JsValue, depth: usize) -> Result<Value, String> {
         }
         return Ok(Value::Array(items));
     }
-    let mut fields = BTreeMap::new();
+    let mut fields = ValueMap::new();
     for entry in Object::entries(data.unchecked_ref()).iter() {
         let entry: Array = entry.unchecked_into();
         if fields.len() >= EMBED_MESSAGE_VALUES_MAX {

@@ -130,11 +130,70 @@ pub struct ImportedTrace {
     /// `rmqueue_bulk()` moved to the CPU's per-cpu list first, in order: the
     /// mm_page_alloc_zone_locked lines with `percpu_refill=1` on its CPU since that
     /// CPU's previous allocation, of its order and migratetype.
-    pub pcp_refills: BTreeMap<usize, Vec<u64>>,
+    pub pcp_refills: PfnsByOp,
     /// The pages mm_page_pcpu_drain lines gave back from per-cpu lists to the buddy
     /// lists, in order, keyed by the index in [`ImportedTrace::ops`] of the first
     /// operation after them.
-    pub pcp_drains: BTreeMap<usize, Vec<u64>>,
+    pub pcp_drains: PfnsByOp,
+}
+
+/// Pfns by operation index, in index order: a `BTreeMap<usize, Vec<u64>>`'s lookups
+/// and order on a sorted `Vec` (the importer adds them in index order, so each is a
+/// push; the map compiled its own code into the page, docs/performance.md, branch
+/// size23). `Debug` shows it as the map it replaces.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct PfnsByOp(Vec<(usize, Vec<u64>)>);
+
+impl PfnsByOp {
+    fn at(&self, index: usize) -> Result<usize, usize> {
+        match self.0.last() {
+            Some(&(last, _)) if last < index => Err(self.0.len()),
+            None => Err(0),
+            _ => self.0.binary_search_by(|&(k, _)| k.cmp(&index)),
+        }
+    }
+
+    /// The pfns of operation `index`, an empty list added first if there is none.
+    fn slot(&mut self, index: usize) -> Option<&mut Vec<u64>> {
+        let at = match self.at(index) {
+            Ok(at) => at,
+            Err(at) => {
+                self.0.insert(at, (index, Vec::new()));
+                at
+            }
+        };
+        self.0.get_mut(at).map(|(_, pfns)| pfns)
+    }
+
+    pub fn get(&self, index: &usize) -> Option<&Vec<u64>> {
+        self.at(*index)
+            .ok()
+            .and_then(|at| self.0.get(at))
+            .map(|(_, pfns)| pfns)
+    }
+
+    pub fn contains_key(&self, index: &usize) -> bool {
+        self.at(*index).is_ok()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The operations' indexes and pfns in index order.
+    pub fn iter(&self) -> impl Iterator<Item = (&usize, &Vec<u64>)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl std::fmt::Debug for PfnsByOp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
 }
 
 /// A block the trace frees without having seen it allocated: in use when tracing
@@ -533,8 +592,12 @@ struct Importer {
     freed: BTreeMap<u64, (u32, bool)>,
     /// Per CPU, the (pfn, order, migratetype) of the mm_page_alloc_zone_locked
     /// lines with `percpu_refill=1` since its last allocation.
-    refills: BTreeMap<u32, Vec<(u64, u32, i32)>>,
+    /// Sorted by CPU (a `Vec`: a `BTreeMap` compiled its own code into the page).
+    refills: Vec<(u32, CpuRefills)>,
 }
+
+/// A CPU's (pfn, order, migratetype) refills since its last allocation.
+type CpuRefills = Vec<(u64, u32, i32)>;
 
 /// A set of pfns, 64 a word: enough for the pages a trace names (at most
 /// [`TRACE_LINES_MAX`] blocks of at most 1024 pages) without a bit per pfn of the
@@ -629,14 +692,17 @@ impl Importer {
         let index = self.out.ops.len();
         let refill: Vec<u64> = self
             .refills
-            .remove(&cpu)
+            .binary_search_by(|&(c, _)| c.cmp(&cpu))
+            .map(|at| self.refills.remove(at).1)
             .unwrap_or_default()
             .into_iter()
             .filter(|&(_, o, mt)| o == order && mt == migratetype)
             .map(|(p, _, _)| p)
             .collect();
         if pfn.is_some() && !refill.is_empty() {
-            self.out.pcp_refills.insert(index, refill);
+            if let Some(slot) = self.out.pcp_refills.slot(index) {
+                *slot = refill;
+            }
         }
         if let Some(pfn) = pfn {
             // Any live allocation this one overlaps was freed without a trace line.
@@ -730,10 +796,16 @@ impl Importer {
             return;
         };
         if order <= 3 {
-            self.refills
-                .entry(cpu)
-                .or_default()
-                .push((pfn, order, migratetype));
+            let at = match self.refills.binary_search_by(|&(c, _)| c.cmp(&cpu)) {
+                Ok(at) => at,
+                Err(at) => {
+                    self.refills.insert(at, (cpu, Vec::new()));
+                    at
+                }
+            };
+            if let Some((_, list)) = self.refills.get_mut(at) {
+                list.push((pfn, order, migratetype));
+            }
         }
     }
 
@@ -811,7 +883,9 @@ impl Importer {
                 bump(&mut self.out.informational, name);
                 if let Some(pfn) = field(&fields, "pfn").and_then(parse_u64) {
                     let next = self.out.ops.len();
-                    self.out.pcp_drains.entry(next).or_default().push(pfn);
+                    if let Some(pfns) = self.out.pcp_drains.slot(next) {
+                        pfns.push(pfn);
+                    }
                 }
             }
             Kind::Extfrag => bump(&mut self.out.informational, name),
@@ -849,7 +923,7 @@ pub fn import_trace(text: &str) -> Result<ImportedTrace, TraceError> {
         live: BTreeMap::new(),
         touched: PageSet::default(),
         freed: BTreeMap::new(),
-        refills: BTreeMap::new(),
+        refills: Vec::new(),
     };
     let body = text.strip_suffix('\n').unwrap_or(text);
     if !text.is_empty() {

@@ -30,7 +30,6 @@
 use core::fmt;
 use core::ops::Range;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 use serde::de::{Error as _, Unexpected};
 use toml::de::DeValue;
@@ -571,11 +570,20 @@ fn managed(v: &Item<'_>) -> Result<Vec<ManagedCount>, Fail> {
         // Inserted one by one, the last count of a key winning as in `collect()`,
         // which compiles a copy of the standard library's stable sort of its own
         // (docs/performance.md, branch size21).
-        Kind::Table(entries) => (|| -> Result<BTreeMap<String, u64>, Fail> {
-            let mut table = BTreeMap::new();
+        // Kept sorted by key as a `BTreeMap` would be (a `BTreeMap<String, u64>`
+        // compiled its code into the page, docs/performance.md, branch size23).
+        Kind::Table(entries) => (|| -> Result<Vec<(String, u64)>, Fail> {
+            let mut table: Vec<(String, u64)> = Vec::new();
             for (key, _, value) in entries {
                 let count = int(value, "u64").map_err(|e| e.or_span(value.at()))?;
-                table.insert(key.to_string(), count);
+                match table.binary_search_by(|(k, _)| k.as_str().cmp(key)) {
+                    Ok(at) => {
+                        if let Some((_, slot)) = table.get_mut(at) {
+                            *slot = count;
+                        }
+                    }
+                    Err(at) => table.insert(at, (key.to_string(), count)),
+                }
             }
             Ok(table)
         })(),

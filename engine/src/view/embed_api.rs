@@ -11,7 +11,6 @@
 //! ([`EMBED_API_VERSION`]); a request names its `verb`, a reply its `reply`. A request
 //! may carry an `id` (a short string or an integer), echoed in its ack or refusal.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -53,7 +52,76 @@ pub enum Value {
     Number(f64),
     String(String),
     Array(Vec<Value>),
-    Object(BTreeMap<String, Value>),
+    Object(ValueMap),
+}
+
+/// An object's fields, sorted by key: a `BTreeMap<String, Value>`'s order, lookups
+/// and inserts (a key's last value wins) on a sorted `Vec` (the map compiled its own
+/// code into the page, docs/performance.md, branch size23). Serialized as a map and
+/// shown by `Debug` as one, in key order, like the `BTreeMap` it replaces.
+#[derive(Clone, Default, PartialEq)]
+pub struct ValueMap(Vec<(String, Value)>);
+
+impl ValueMap {
+    pub fn new() -> ValueMap {
+        ValueMap(Vec::new())
+    }
+
+    /// How many keys.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn at(&self, key: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key))
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.at(key)
+            .ok()
+            .and_then(|at| self.0.get(at))
+            .map(|(_, value)| value)
+    }
+
+    /// Sets `key`'s value, returning the one it replaces.
+    pub fn insert(&mut self, key: String, value: Value) -> Option<Value> {
+        match self.at(&key) {
+            Ok(at) => self
+                .0
+                .get_mut(at)
+                .map(|(_, old)| std::mem::replace(old, value)),
+            Err(at) => {
+                self.0.insert(at, (key, value));
+                None
+            }
+        }
+    }
+
+    /// The keys in order.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    /// The fields in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl fmt::Debug for ValueMap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for ValueMap {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
 }
 
 impl Value {
@@ -170,7 +238,7 @@ impl<'de> Visitor<'de> for ValueSeed {
         Ok(Value::Array(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut fields = BTreeMap::new();
+        let mut fields = ValueMap::new();
         while let Some(key) = map.next_key::<String>()? {
             if fields.len() >= EMBED_MESSAGE_VALUES_MAX {
                 return Err(de::Error::custom(too_many_values()));
@@ -410,7 +478,7 @@ pub fn parse_message(value: &Value) -> Result<Message, Refused> {
 
 /// A request's fields, read one by one.
 struct Fields<'a> {
-    fields: &'a BTreeMap<String, Value>,
+    fields: &'a ValueMap,
 }
 
 impl Fields<'_> {

@@ -2,8 +2,6 @@
 //! and `generate` expanded as they run, and every run bounded by the operation
 //! budget and [`STATEMENTS_MAX`].
 
-use std::collections::BTreeMap;
-
 use crate::limits::{GENERATE_STATEMENTS_MAX, OPERATIONS_MAX, STATEMENTS_MAX};
 use crate::session::{Operation, Outcome, Session};
 use crate::workload::ast::{err, FreeTarget, Span, Statement, WorkloadError};
@@ -39,7 +37,7 @@ pub fn run_workload_seeded(
     seed: u64,
 ) -> Result<RunSummary, WorkloadError> {
     let mut state = RunState {
-        names: BTreeMap::new(),
+        names: Vec::new(),
         all_dead: 0,
         cpu: None,
         summary: RunSummary::default(),
@@ -53,8 +51,10 @@ pub fn run_workload_seeded(
 }
 
 struct RunState {
-    /// Allocation indexes by name, in order.
-    names: BTreeMap<String, Group>,
+    /// Allocation indexes by name, in order, the names sorted (looked up by binary
+    /// search: a `BTreeMap` of its own compiled its insertion and removal code into
+    /// the page, docs/performance.md, branch size23).
+    names: Vec<(String, Group)>,
     /// Allocations `0..all_dead` are known to be no longer live (an allocation never
     /// becomes live again), so `free all` starts after them.
     all_dead: usize,
@@ -65,6 +65,15 @@ struct RunState {
     seed: u64,
     /// `generate` statements run so far.
     generated: u64,
+}
+
+impl RunState {
+    /// Where `name` is in `names`, or where it would be inserted (`BTreeMap`'s order:
+    /// `str`'s `Ord`).
+    fn name_at(&self, name: &str) -> Result<usize, usize> {
+        self.names
+            .binary_search_by(|(key, _)| key.as_str().cmp(name))
+    }
 }
 
 /// The allocations made under one name.
@@ -247,14 +256,18 @@ fn run_alloc(
             return Ok(Flow::Stop);
         }
         if let Some(name) = name {
-            match state.names.get_mut(name) {
-                Some(group) => group.indexes.push(index),
-                None => {
+            match state.name_at(name) {
+                Ok(at) => {
+                    if let Some((_, group)) = state.names.get_mut(at) {
+                        group.indexes.push(index);
+                    }
+                }
+                Err(at) => {
                     let group = Group {
                         indexes: vec![index],
                         dead: 0,
                     };
-                    state.names.insert(name.to_string(), group);
+                    state.names.insert(at, (name.to_string(), group));
                 }
             }
         }
@@ -310,10 +323,11 @@ fn free_indexes(
         | FreeTarget::Range(name, _, _)
         | FreeTarget::Every(name, _) => name,
     };
-    let group = state
-        .names
-        .get_mut(name.as_str())
-        .ok_or_else(|| err(span, format!("nothing has been allocated as `{name}`")))?;
+    let group = match state.name_at(name) {
+        Ok(at) => state.names.get_mut(at).map(|(_, group)| group),
+        Err(_) => None,
+    }
+    .ok_or_else(|| err(span, format!("nothing has been allocated as `{name}`")))?;
     let Group { indexes, dead } = group;
     Ok(match target {
         FreeTarget::Index(_, i) => vec![*indexes.get(*i).ok_or_else(|| {
@@ -386,12 +400,19 @@ fn run_generated(
     let mut groups: Vec<Option<Group>> = expansion
         .groups
         .iter()
-        .map(|name| state.names.remove(name.as_str()))
+        .map(|name| state.name_at(name).ok().map(|at| state.names.remove(at).1))
         .collect();
     let flow = run_generated_items(session, expansion, &mut groups, span, state);
     for (name, group) in expansion.groups.iter().zip(groups) {
         if let Some(group) = group {
-            state.names.insert(name.clone(), group);
+            match state.name_at(name) {
+                Ok(at) => {
+                    if let Some((_, slot)) = state.names.get_mut(at) {
+                        *slot = group;
+                    }
+                }
+                Err(at) => state.names.insert(at, (name.clone(), group)),
+            }
         }
     }
     flow

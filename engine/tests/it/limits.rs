@@ -386,10 +386,9 @@ fn embed_message_limits() {
     use buddyscope_engine::limits::{
         EMBED_MESSAGE_BYTES_MAX, EMBED_MESSAGE_DEPTH_MAX, EMBED_MESSAGE_VALUES_MAX,
     };
-    use buddyscope_engine::view::embed_api::{parse_message, Problem, Value};
-    use std::collections::BTreeMap;
+    use buddyscope_engine::view::embed_api::{parse_message, Problem, Value, ValueMap};
     let message = |scenario: String| {
-        let mut fields = BTreeMap::new();
+        let mut fields = ValueMap::new();
         fields.insert("buddyscope".to_string(), Value::Number(1.0));
         fields.insert("verb".to_string(), Value::String("load".into()));
         fields.insert("scenario".to_string(), Value::String(scenario));

@@ -137,11 +137,10 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use buddyscope_engine::view::embed_api::{RequestId, Value};
-    use std::collections::BTreeMap;
+    use buddyscope_engine::view::embed_api::{RequestId, Value, ValueMap};
 
     fn message(fields: &[(&str, Value)]) -> Message {
-        let mut object = BTreeMap::new();
+        let mut object = ValueMap::new();
         object.insert("buddyscope".to_string(), Value::Number(1.0));
         for (k, v) in fields {
             object.insert(k.to_string(), v.clone());
