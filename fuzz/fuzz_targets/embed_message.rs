@@ -1,8 +1,9 @@
 //! The embed's postMessage API (`view::embed_api`): bytes read as JSON into the
-//! engine's `Value` (as `serde-wasm-bindgen` hands the page a host's message), then
-//! `parse_message`. Nothing panics; an accepted request's verb is a documented verb;
-//! every refusal has a message of bounded length (a host's strings are cut), and
-//! every answer converts to the data the page posts.
+//! engine's `Value` (its `Deserialize`; the page makes the same `Value` from a host's
+//! message by hand, web/src/host_message.rs), then `parse_message`. Nothing panics;
+//! an accepted request's verb is a documented verb; every refusal has a message of
+//! bounded length (a host's strings are cut), and every answer converts to the data
+//! the page posts.
 #![no_main]
 use buddyscope_engine::view::embed_api::{parse_message, Outgoing, Reply, Value, VERBS};
 use libfuzzer_sys::fuzz_target;
