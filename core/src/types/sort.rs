@@ -6,6 +6,7 @@
 //! `slice::sort_by`'s: stable, equal items keep their order. Not for hot paths: each
 //! comparison is an indirect call.
 
+use core::borrow::Borrow;
 use core::cmp::Ordering;
 
 /// Sorts `items` by `compare`, stably, as `items.sort_by(compare)` would.
@@ -35,6 +36,33 @@ pub fn sort<T: Ord>(items: &mut Vec<T>) {
     sort_by(items, T::cmp);
 }
 
+/// The value of `key` in `entries`, kept sorted by key: a small map with
+/// `BTreeMap`'s order and lookups, without an instance of the map's code per key and
+/// value type in the wasm. When `key` is not there, `new()` (whose key must be `key`)
+/// is inserted at its place first. `None` only if that was not so.
+pub fn sorted_entry<'a, K, Q, V>(
+    entries: &'a mut Vec<(K, V)>,
+    key: &Q,
+    new: impl FnOnce() -> (K, V),
+) -> Option<&'a mut V>
+where
+    K: Borrow<Q>,
+    Q: Ord + ?Sized,
+{
+    let at = match entries.binary_search_by(|(k, _)| k.borrow().cmp(key)) {
+        Ok(at) => at,
+        Err(at) => {
+            let entry = new();
+            if entry.0.borrow() != key {
+                return None;
+            }
+            entries.insert(at, entry);
+            at
+        }
+    };
+    entries.get_mut(at).map(|(_, value)| value)
+}
+
 /// The indexes `0..len` in the order `compare` gives them, ties in index order: the
 /// one instance of the standard library's stable sort.
 fn sorted_indexes(len: usize, compare: &dyn Fn(usize, usize) -> Ordering) -> Vec<usize> {
@@ -46,6 +74,31 @@ fn sorted_indexes(len: usize, compare: &dyn Fn(usize, usize) -> Ordering) -> Vec
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sorted_entry_keeps_a_btreemaps_order_and_last_values() {
+        use std::collections::BTreeMap;
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut ours: Vec<(String, u64)> = Vec::new();
+        let mut map = BTreeMap::new();
+        for value in 0..500u64 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let key = format!("k{}", state % 37);
+            if let Some(slot) = sorted_entry(&mut ours, key.as_str(), || (key.clone(), 0)) {
+                *slot = value;
+            }
+            map.insert(key, value);
+        }
+        assert_eq!(ours, map.into_iter().collect::<Vec<_>>());
+        // A new entry whose key is not the one looked up is refused, not inserted.
+        assert_eq!(
+            sorted_entry(&mut ours, "zz", || ("yy".to_string(), 1)),
+            None
+        );
+        assert!(!ours.iter().any(|(k, _)| k == "yy"));
+    }
 
     #[test]
     fn ties_keep_their_order_as_the_standard_sort_keeps_them() {

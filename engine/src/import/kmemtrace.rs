@@ -796,14 +796,8 @@ impl Importer {
             return;
         };
         if order <= 3 {
-            let at = match self.refills.binary_search_by(|&(c, _)| c.cmp(&cpu)) {
-                Ok(at) => at,
-                Err(at) => {
-                    self.refills.insert(at, (cpu, Vec::new()));
-                    at
-                }
-            };
-            if let Some((_, list)) = self.refills.get_mut(at) {
+            let new = || (cpu, Vec::new());
+            if let Some(list) = crate::types::sort::sorted_entry(&mut self.refills, &cpu, new) {
                 list.push((pfn, order, migratetype));
             }
         }

@@ -801,13 +801,8 @@ pub fn machine_to_toml(machine: &MachineConfig) -> String {
         let mut counts: Vec<((u32, ZoneType), u64)> = Vec::new();
         for count in &machine.managed {
             let key = (count.node, count.zone);
-            match counts.binary_search_by(|(k, _)| k.cmp(&key)) {
-                Ok(at) => {
-                    if let Some((_, slot)) = counts.get_mut(at) {
-                        *slot = count.managed;
-                    }
-                }
-                Err(at) => counts.insert(at, (key, count.managed)),
+            if let Some(slot) = crate::types::sort::sorted_entry(&mut counts, &key, || (key, 0)) {
+                *slot = count.managed;
             }
         }
         out.push_str(

@@ -576,13 +576,9 @@ fn managed(v: &Item<'_>) -> Result<Vec<ManagedCount>, Fail> {
             let mut table: Vec<(String, u64)> = Vec::new();
             for (key, _, value) in entries {
                 let count = int(value, "u64").map_err(|e| e.or_span(value.at()))?;
-                match table.binary_search_by(|(k, _)| k.as_str().cmp(key)) {
-                    Ok(at) => {
-                        if let Some((_, slot)) = table.get_mut(at) {
-                            *slot = count;
-                        }
-                    }
-                    Err(at) => table.insert(at, (key.to_string(), count)),
+                let new = || (key.to_string(), 0);
+                if let Some(slot) = crate::types::sort::sorted_entry(&mut table, key, new) {
+                    *slot = count;
                 }
             }
             Ok(table)

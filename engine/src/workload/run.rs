@@ -4,6 +4,7 @@
 
 use crate::limits::{GENERATE_STATEMENTS_MAX, OPERATIONS_MAX, STATEMENTS_MAX};
 use crate::session::{Operation, Outcome, Session};
+use crate::types::sort::sorted_entry;
 use crate::workload::ast::{err, FreeTarget, Span, Statement, WorkloadError};
 use crate::workload::generate::{self, Expansion, Generated};
 
@@ -256,19 +257,9 @@ fn run_alloc(
             return Ok(Flow::Stop);
         }
         if let Some(name) = name {
-            match state.name_at(name) {
-                Ok(at) => {
-                    if let Some((_, group)) = state.names.get_mut(at) {
-                        group.indexes.push(index);
-                    }
-                }
-                Err(at) => {
-                    let group = Group {
-                        indexes: vec![index],
-                        dead: 0,
-                    };
-                    state.names.insert(at, (name.to_string(), group));
-                }
+            let new = || (name.to_string(), Group::default());
+            if let Some(group) = sorted_entry(&mut state.names, name, new) {
+                group.indexes.push(index);
             }
         }
     }
@@ -405,13 +396,10 @@ fn run_generated(
     let flow = run_generated_items(session, expansion, &mut groups, span, state);
     for (name, group) in expansion.groups.iter().zip(groups) {
         if let Some(group) = group {
-            match state.name_at(name) {
-                Ok(at) => {
-                    if let Some((_, slot)) = state.names.get_mut(at) {
-                        *slot = group;
-                    }
-                }
-                Err(at) => state.names.insert(at, (name.clone(), group)),
+            if let Some(slot) =
+                sorted_entry(&mut state.names, name, || (name.clone(), Group::default()))
+            {
+                *slot = group;
             }
         }
     }
