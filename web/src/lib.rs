@@ -17,6 +17,7 @@
 //! - [`paint`]: puts the engine's RGBA pixels on a canvas.
 //! - [`clipboard`]: copy buttons that say "Copied." or why not.
 //! - [`panic`]: the panic hook: a readable notice instead of a dead page.
+//! - [`tags`]: out-of-line builders for the repeated markup (cells, rows, items).
 
 // A panic kills the page: the compiler holds this crate to returning and showing
 // errors. Unit tests may unwrap.
@@ -32,6 +33,7 @@ pub mod link;
 pub mod paint;
 pub mod panic;
 pub mod state;
+pub mod tags;
 
 /// Mounts the playground on the document body.
 pub fn start() {

@@ -4,6 +4,9 @@
 use buddyscope_engine::view::FreeAreaView;
 use buddyscope_engine::MAX_ORDER;
 use yew::prelude::*;
+use yew::virtual_dom::ApplyAttributeAs;
+
+use crate::tags::{el, el_with, head_row, heading, text, NUM, PLAIN};
 
 #[derive(Properties, PartialEq)]
 pub struct FreeAreasProps {
@@ -14,14 +17,23 @@ pub struct FreeAreasProps {
 }
 
 fn order_head() -> Html {
-    html! { <tr><th>{ "order" }</th>{ for (0..MAX_ORDER).map(|o| html! { <th class="num">{ o }</th> }) }</tr> }
+    let mut cells = vec![text("th", PLAIN, "order".into())];
+    cells.extend((0..MAX_ORDER).map(|o| text("th", NUM, o.to_string().into())));
+    el("tr", PLAIN, cells)
+}
+
+/// A row of counts under a heading cell.
+fn count_row(head: &str, counts: &[u64]) -> Html {
+    let mut cells = vec![text("th", PLAIN, AttrValue::from(head.to_string()))];
+    cells.extend(counts.iter().map(|n| text("td", NUM, n.to_string().into())));
+    el("tr", PLAIN, cells)
 }
 
 #[function_component(FreeAreas)]
 pub fn free_areas(props: &FreeAreasProps) -> Html {
     html! {
         <section class="free-areas" id={props.id.clone()} aria-label="Free areas">
-            <h2>{ "Free areas " }<span class="muted">{ "(zone->free_area[order].free_list[migratetype], per-cpu lists)" }</span></h2>
+            { heading("h2", "Free areas ", "(zone->free_area[order].free_list[migratetype], per-cpu lists)") }
             { for props.areas.iter().enumerate().map(|(i, a)| {
                 let free_pages = a.free_pages();
                 html! {
@@ -30,28 +42,27 @@ pub fn free_areas(props: &FreeAreasProps) -> Html {
                         <table class="buddyinfo">
                             <caption>{ "buddyinfo: free blocks by order (nr_free)" }</caption>
                             <thead>{ order_head() }</thead>
-                            <tbody><tr><th>{ "nr_free" }</th>{ for a.nr_free.iter().map(|n| html! { <td class="num">{ n }</td> }) }</tr></tbody>
+                            <tbody>{ count_row("nr_free", &a.nr_free) }</tbody>
                         </table>
                         <table class="pagetypeinfo">
                             <caption>{ "pagetypeinfo: free blocks by migratetype and order" }</caption>
                             <thead>{ order_head() }</thead>
                             <tbody>
-                                { for a.by_type.iter().map(|(name, counts)| html! {
-                                    <tr><th>{ name }</th>{ for counts.iter().map(|n| html! { <td class="num">{ n }</td> }) }</tr>
-                                }) }
+                                { for a.by_type.iter().map(|(name, counts)| count_row(name, counts)) }
                             </tbody>
                         </table>
                         <p class="muted">{ "Pageblocks: " }{ a.pageblocks.iter().map(|(n, c)| format!("{n} {c}")).collect::<Vec<_>>().join(", ") }</p>
                         <table class="pcp">
                             <caption>{ "Per-cpu lists (struct per_cpu_pages)" }</caption>
-                            <thead><tr><th>{ "CPU" }</th><th>{ "count" }</th><th>{ "high" }</th><th>{ "batch" }</th><th>{ "lists (pages)" }</th></tr></thead>
+                            <thead>{ head_row(&["CPU".into(), "count".into(), "high".into(), "batch".into(), "lists (pages)".into()], 5) }</thead>
                             <tbody>
-                                { for a.pcps.iter().map(|p| html! {
-                                    <tr data-cpu={p.cpu.to_string()}>
-                                        <td>{ p.cpu }</td><td class="num pcp-count">{ p.count }</td><td class="num">{ p.high }</td><td class="num">{ p.batch }</td>
-                                        <td>{ if p.lists.is_empty() { "empty".to_string() } else { p.lists.iter().map(|(l, n)| format!("{l}: {n}")).collect::<Vec<_>>().join("; ") } }</td>
-                                    </tr>
-                                }) }
+                                { for a.pcps.iter().map(|p| el_with("tr", &["data-cpu"], vec![p.cpu.to_string().into()], vec![
+                                    text("td", PLAIN, p.cpu.to_string().into()),
+                                    text("td", &[("class", "num pcp-count", ApplyAttributeAs::Attribute)], p.count.to_string().into()),
+                                    text("td", NUM, p.high.to_string().into()),
+                                    text("td", NUM, p.batch.to_string().into()),
+                                    text("td", PLAIN, if p.lists.is_empty() { "empty".into() } else { p.lists.iter().map(|(l, n)| format!("{l}: {n}")).collect::<Vec<_>>().join("; ").into() }),
+                                ])) }
                             </tbody>
                         </table>
                     </details>

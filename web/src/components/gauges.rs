@@ -8,6 +8,8 @@
 use buddyscope_engine::view::GaugeView;
 use yew::prelude::*;
 
+use crate::tags::heading;
+
 #[derive(Properties, PartialEq)]
 pub struct GaugesProps {
     pub gauges: Vec<GaugeView>,
@@ -112,7 +114,7 @@ fn gauge(g: &GaugeView) -> Html {
 pub fn gauges(props: &GaugesProps) -> Html {
     html! {
         <section class="gauges" id={props.id.clone()} aria-label="Watermark gauges">
-            <h2>{ "Watermarks " }<span class="muted">{ "(__zone_watermark_ok: free pages, less (1<<order) − 1 and the reserves the request may not use, against min/low/high + boost + lowmem_reserve)" }</span></h2>
+            { heading("h2", "Watermarks ", "(__zone_watermark_ok: free pages, less (1<<order) − 1 and the reserves the request may not use, against min/low/high + boost + lowmem_reserve)") }
             <p class="muted axis-caption">{ "Each bar: free pages (NR_FREE_PAGES) on an axis from 0 to the scale printed under it; a mark's label sits above its line." }</p>
             { for props.gauges.iter().map(gauge) }
         </section>

@@ -7,11 +7,13 @@
 use std::rc::Rc;
 
 use buddyscope_engine::scenario::Scenario;
-use buddyscope_engine::view::{KernelDiffView, SideView};
+use buddyscope_engine::view::{KernelDiffView, RowView, SideView};
 use yew::prelude::*;
+use yew::virtual_dom::ApplyAttributeAs;
 
 use crate::components::side_by_side::{kernels_pair_fragment, open_pair};
 use crate::state::Action;
+use crate::tags::{el, head_row, heading, items, text, NUM, PLAIN, ROW};
 
 #[derive(Properties, PartialEq)]
 pub struct KernelDiffProps {
@@ -48,18 +50,61 @@ fn boot_table(view: &KernelDiffView) -> Html {
     });
     html! {
         <table class="kernel-boot" id="kernel-boot">
-            <thead><tr><th>{ "zone" }</th><th>{ "value" }</th><th class="num">{ old }</th><th class="num">{ new }</th></tr></thead>
+            <thead>{ boot_head(old, new) }</thead>
             <tbody>
-                { for zone_rows.chain(list_rows).map(|(name, row)| html! {
-                    <tr class={classes!(name.is_empty().then_some("cont"))}>
-                        <th scope="row">{ name }</th>
-                        <td>{ &row.what }</td>
-                        <td class="num">{ &row.values[0] }</td>
-                        <td class="num">{ &row.values[1] }</td>
-                    </tr>
+                { for zone_rows.chain(list_rows).map(|(name, row)| {
+                    let cont = name.is_empty();
+                    boot_row(cont, name, row)
                 }) }
             </tbody>
         </table>
+    }
+}
+
+/// The comparison's notes, a paragraph each (here and side by side).
+pub fn notes(notes: &[String]) -> Html {
+    notes
+        .iter()
+        .map(|n| {
+            text(
+                "p",
+                &[("class", "kernel-note", ApplyAttributeAs::Attribute)],
+                n.clone().into(),
+            )
+        })
+        .collect()
+}
+
+/// The boot table's head: zone, value and each run's column (here and side by side).
+pub fn boot_head(a: &str, b: &str) -> Html {
+    head_row(
+        &[
+            "zone".into(),
+            "value".into(),
+            a.to_string().into(),
+            b.to_string().into(),
+        ],
+        2,
+    )
+}
+
+/// A row of the boot table: its zone (`class="cont"` when it continues the zone
+/// above), what differs and both runs' values.
+pub fn boot_row(cont: bool, zone: String, row: &RowView) -> Html {
+    let cells = vec![
+        text("th", ROW, zone.into()),
+        text("td", PLAIN, row.what.clone().into()),
+        text("td", NUM, row.values[0].clone().into()),
+        text("td", NUM, row.values[1].clone().into()),
+    ];
+    if cont {
+        el(
+            "tr",
+            &[("class", "cont", ApplyAttributeAs::Attribute)],
+            cells,
+        )
+    } else {
+        el("tr", PLAIN, cells)
     }
 }
 
@@ -135,9 +180,7 @@ fn result(view: &KernelDiffView, kernel: &str, on_action: &Callback<Action>) -> 
                     <button type="button" id="kernel-go-outcome" onclick={go}>
                         { format!("Go to call {}, where the outcomes first differ", call + 1) }
                     </button>
-                    <ul>
-                        { for view.first_outcome_returns.iter().filter(|r| !r.is_empty()).map(|r| html! { <li>{ r }</li> }) }
-                    </ul>
+                    { el("ul", PLAIN, items(&mut view.first_outcome_returns.iter().filter(|r| !r.is_empty()).map(|r| r.clone().into()))) }
                 </div>
             }
         });
@@ -150,7 +193,7 @@ fn result(view: &KernelDiffView, kernel: &str, on_action: &Callback<Action>) -> 
             { first }
             <p class="kernel-summary" id="kernel-summary">{ &view.summary }</p>
             { for outcome }
-            { for view.notes.iter().map(|n| html! { <p class="kernel-note">{ n }</p> }) }
+            { notes(&view.notes) }
         </>
     }
 }
@@ -171,7 +214,7 @@ pub fn kernel_diff(props: &KernelDiffProps) -> Html {
     };
     html! {
         <section class="kernel-diff" id="kernel-diff" aria-label="Compare kernels">
-            <h2>{ "Compare kernels " }<span class="muted">{ "(this scenario, same seed and workload, on Linux 6.1 and 6.12)" }</span></h2>
+            { heading("h2", "Compare kernels ", "(this scenario, same seed and workload, on Linux 6.1 and 6.12)") }
             <button type="button" id="kernel-compare" onclick={on_compare}>
                 { if props.diff.is_some() { "Compare again" } else { "Compare Linux 6.1 and 6.12" } }
             </button>

@@ -30,6 +30,8 @@ use yew::prelude::*;
 
 use crate::components::free_areas::FreeAreas;
 use crate::components::gauges::Gauges;
+use crate::components::kernel_diff::{boot_head, boot_row, notes};
+use crate::tags::heading;
 
 /// Events shown before the cursor on each side (the rest are counted).
 const EVENTS_SHOWN: usize = 8;
@@ -288,16 +290,14 @@ pub fn side_by_side(props: &SideBySideProps) -> Html {
     let view = &loaded.view;
     html! {
         <section class="side-by-side" id="side-by-side" aria-label="Side by side">
-            <h2>{ "Side by side " }<span class="muted">{ "(the same call on both runs)" }</span></h2>
+            { heading("h2", "Side by side ", "(the same call on both runs)") }
             <p id="pair-labels">{ format!("{}; {}", described(label_a, "A", "the link's first scenario"), described(label_b, "B", "the link's second scenario")) }</p>
             <p id="pair-boot-summary">{ &view.boot_summary }</p>
             if !view.zones.is_empty() {
                 <table class="kernel-boot" id="pair-boot">
-                    <thead><tr><th>{ "zone" }</th><th>{ "value" }</th><th class="num">{ "A" }</th><th class="num">{ "B" }</th></tr></thead>
+                    <thead>{ boot_head("A", "B") }</thead>
                     <tbody>
-                        { for view.zones.iter().flat_map(|z| z.rows.iter().map(move |r| (z.zone.clone(), r))).map(|(zone, r)| html! {
-                            <tr><th scope="row">{ zone }</th><td>{ &r.what }</td><td class="num">{ &r.values[0] }</td><td class="num">{ &r.values[1] }</td></tr>
-                        }) }
+                        { for view.zones.iter().flat_map(|z| z.rows.iter().map(move |r| boot_row(false, z.zone.clone(), r))) }
                     </tbody>
                 </table>
             }
@@ -338,7 +338,7 @@ pub fn side_by_side(props: &SideBySideProps) -> Html {
                     Callback::from(move |c: usize| position.set((c, WHOLE)))
                 },
             }} />
-            { for view.notes.iter().map(|n| html! { <p class="kernel-note">{ n }</p> }) }
+            { notes(&view.notes) }
         </section>
     }
 }
@@ -402,7 +402,7 @@ pub fn vary_form(props: &VaryFormProps) -> Html {
     };
     html! {
         <section class="vary-form" id="vary-form" aria-label="Compare with one change">
-            <h2>{ "Compare with one change " }<span class="muted">{ "(this scenario as A; B is the same with one setting changed, side by side)" }</span></h2>
+            { heading("h2", "Compare with one change ", "(this scenario as A; B is the same with one setting changed, side by side)") }
             <label>{ "Setting " }
                 <select id="vary-key" onchange={on_key}>
                     { for VARY_KEYS.iter().map(|k| html! { <option value={*k} selected={*k == key.as_str()}>{ *k }</option> }) }

@@ -3,6 +3,9 @@
 
 use buddyscope_engine::view::{ZoneStatus, ZonelistView};
 use yew::prelude::*;
+use yew::virtual_dom::ApplyAttributeAs;
+
+use crate::tags::{el_with, head_row, heading, text, NUM, PLAIN};
 
 #[derive(Properties, PartialEq)]
 pub struct ZonelistsProps {
@@ -33,22 +36,25 @@ fn status_class(status: ZoneStatus) -> &'static str {
 pub fn zonelists(props: &ZonelistsProps) -> Html {
     html! {
         <section class="zonelists" id="zonelists" aria-label="Zonelists">
-            <h2>{ "Zonelists " }<span class="muted">{ "(node_zonelists[ZONELIST_FALLBACK], walked by get_page_from_freelist)" }</span></h2>
+            { heading("h2", "Zonelists ", "(node_zonelists[ZONELIST_FALLBACK], walked by get_page_from_freelist)") }
             { for props.zonelists.iter().map(|list| html! {
                 <div class={classes!("zonelist", list.in_use.then_some("in-use"))} data-node={list.nid.to_string()}>
                     <h3>{ format!("Node {}", list.nid) }{ if list.in_use { " — the current request walks this list" } else { "" } }</h3>
                     <table>
-                        <thead><tr><th>{ "#" }</th><th>{ "zone" }</th><th>{ "distance" }</th><th>{ "status" }</th><th>{ "why" }</th></tr></thead>
+                        <thead>{ head_row(&["#".into(), "zone".into(), "distance".into(), "status".into(), "why".into()], 5) }</thead>
                         <tbody>
-                            { for list.entries.iter().enumerate().map(|(i, e)| html! {
-                                <tr class={status_class(e.status)} data-zone={format!("{}:{}", e.node, e.zone)} data-status={status_class(e.status)}>
-                                    <td>{ i }</td>
-                                    <td>{ format!("node {} {}", e.node, e.zone) }</td>
-                                    <td class="num">{ e.distance }</td>
-                                    <td>{ status_text(e.status) }</td>
-                                    <td class="why">{ &e.reason }</td>
-                                </tr>
-                            }) }
+                            { for list.entries.iter().enumerate().map(|(i, e)| el_with(
+                                "tr",
+                                &["data-zone", "data-status", "class"],
+                                vec![format!("{}:{}", e.node, e.zone).into(), status_class(e.status).into(), status_class(e.status).into()],
+                                vec![
+                                    text("td", PLAIN, i.to_string().into()),
+                                    text("td", PLAIN, format!("node {} {}", e.node, e.zone).into()),
+                                    text("td", NUM, e.distance.to_string().into()),
+                                    text("td", PLAIN, status_text(e.status).into()),
+                                    text("td", &[("class", "why", ApplyAttributeAs::Attribute)], e.reason.clone().into()),
+                                ],
+                            )) }
                         </tbody>
                     </table>
                     if let Some(note) = &list.note {

@@ -1,0 +1,106 @@
+//! Out-of-line builders for the page's most repeated markup: table cells, rows,
+//! headings and list items with fixed attributes. Each `html!` element expands to its
+//! own inlined construction code (the node reference, the boxed tag, the attribute
+//! list, the children's vector), several hundred bytes of wasm per site; these
+//! builders make one compiled copy serve every site that uses them
+//! (docs/performance.md, branch size25). The DOM they build is the one `html!` builds:
+//! the same tag, the attributes in the same order (`html!` puts `class` last), the
+//! same text. Text is always a text node: nothing here parses a string as markup.
+
+use std::borrow::Cow;
+
+use yew::virtual_dom::{ApplyAttributeAs, Attributes, Listeners, VList, VNode, VTag, VText};
+use yew::{AttrValue, Html, NodeRef};
+
+/// Attributes known when the page is compiled, in the order they are set.
+pub type Attrs = &'static [(&'static str, &'static str, ApplyAttributeAs)];
+
+/// No attributes.
+pub const PLAIN: Attrs = &[];
+/// `class="num"` (right-aligned numbers in tables).
+pub const NUM: Attrs = &[("class", "num", ApplyAttributeAs::Attribute)];
+/// `class="muted"`.
+pub const MUTED: Attrs = &[("class", "muted", ApplyAttributeAs::Attribute)];
+/// `scope="row"` (a row's heading cell).
+pub const ROW: Attrs = &[("scope", "row", ApplyAttributeAs::Attribute)];
+
+fn tag(name: &'static str, attributes: Attributes, children: VNode) -> Html {
+    VTag::__new_other(
+        Cow::Borrowed(name),
+        NodeRef::default(),
+        None,
+        attributes,
+        Listeners::None,
+        children,
+    )
+    .into()
+}
+
+/// `<name attrs>children</name>`.
+#[inline(never)]
+pub fn el(name: &'static str, attrs: Attrs, children: Vec<Html>) -> Html {
+    tag(
+        name,
+        Attributes::Static(attrs),
+        VNode::VList(VList::with_children(children, None)),
+    )
+}
+
+/// `<name attrs>text</name>`, the text as one text node.
+#[inline(never)]
+pub fn text(name: &'static str, attrs: Attrs, text: AttrValue) -> Html {
+    tag(
+        name,
+        Attributes::Static(attrs),
+        VNode::VText(VText::new(text)),
+    )
+}
+
+/// `<name keys=values>children</name>` for attributes made at run time, in the order
+/// of `keys` (which must have one name for each value).
+#[inline(never)]
+pub fn el_with(
+    name: &'static str,
+    keys: &'static [&'static str],
+    values: Vec<AttrValue>,
+    children: Vec<Html>,
+) -> Html {
+    let values: Box<[_]> = values
+        .into_iter()
+        .map(|v| Some((v, ApplyAttributeAs::Attribute)))
+        .collect();
+    tag(
+        name,
+        Attributes::Dynamic { keys, values },
+        VNode::VList(VList::with_children(children, None)),
+    )
+}
+
+/// A section's heading with its muted aside:
+/// `<name>title<span class="muted">aside</span></name>`.
+#[inline(never)]
+pub fn heading(name: &'static str, title: &'static str, aside: &'static str) -> Html {
+    el(
+        name,
+        PLAIN,
+        vec![VText::new(title).into(), text("span", MUTED, aside.into())],
+    )
+}
+
+/// A table's head row: `<tr><th>a</th>…</tr>` with `class="num"` on the cells from
+/// `num_from` on.
+#[inline(never)]
+pub fn head_row(cells: &[AttrValue], num_from: usize) -> Html {
+    let cells = cells
+        .iter()
+        .enumerate()
+        .map(|(i, c)| text("th", if i < num_from { PLAIN } else { NUM }, c.clone()))
+        .collect();
+    el("tr", PLAIN, cells)
+}
+
+/// `<li>` of a text, one per item.
+#[inline(never)]
+pub fn items(items: &mut dyn Iterator<Item = AttrValue>) -> Vec<Html> {
+    items.map(|t| text("li", PLAIN, t)).collect()
+}
