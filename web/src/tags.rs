@@ -9,8 +9,9 @@
 
 use std::borrow::Cow;
 
+use yew::html::onclick;
 use yew::virtual_dom::{ApplyAttributeAs, Attributes, Listeners, VList, VNode, VTag, VText};
-use yew::{AttrValue, Html, NodeRef};
+use yew::{AttrValue, Callback, Html, MouseEvent, NodeRef};
 
 /// Attributes known when the page is compiled, in the order they are set.
 pub type Attrs = &'static [(&'static str, &'static str, ApplyAttributeAs)];
@@ -56,24 +57,49 @@ pub fn text(name: &'static str, attrs: Attrs, text: AttrValue) -> Html {
     )
 }
 
-/// `<name keys=values>children</name>` for attributes made at run time, in the order
-/// of `keys` (which must have one name for each value).
+/// Attributes made at run time, in the order of `keys` (one name for each value; a
+/// `None` value leaves its attribute out, as `html!` does).
+fn dynamic(keys: &'static [&'static str], values: Vec<Option<AttrValue>>) -> Attributes {
+    let values: Box<[_]> = values
+        .into_iter()
+        .map(|v| v.map(|v| (v, ApplyAttributeAs::Attribute)))
+        .collect();
+    Attributes::Dynamic { keys, values }
+}
+
+/// `<name keys=values>children</name>` for attributes made at run time.
 #[inline(never)]
 pub fn el_with(
     name: &'static str,
     keys: &'static [&'static str],
-    values: Vec<AttrValue>,
+    values: Vec<Option<AttrValue>>,
     children: Vec<Html>,
 ) -> Html {
-    let values: Box<[_]> = values
-        .into_iter()
-        .map(|v| Some((v, ApplyAttributeAs::Attribute)))
-        .collect();
     tag(
         name,
-        Attributes::Dynamic { keys, values },
+        dynamic(keys, values),
         VNode::VList(VList::with_children(children, None)),
     )
+}
+
+/// `<button keys=values onclick>label</button>` (`keys` usually starts with `type`,
+/// its value `"button"`).
+#[inline(never)]
+pub fn button(
+    keys: &'static [&'static str],
+    values: Vec<Option<AttrValue>>,
+    onclick: Callback<MouseEvent>,
+    label: AttrValue,
+) -> Html {
+    VTag::__new_other(
+        Cow::Borrowed("button"),
+        NodeRef::default(),
+        None,
+        dynamic(keys, values),
+        Listeners::Pending(Box::new([onclick::Wrapper::__macro_new(onclick)])),
+        VNode::VText(VText::new(label)),
+    )
+    .into()
 }
 
 /// A section's heading with its muted aside:

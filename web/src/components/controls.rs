@@ -10,6 +10,7 @@ use yew::prelude::*;
 use crate::components::go_to::GoTo;
 use crate::components::next_event::NextEvent;
 use crate::state::Action;
+use crate::tags::button;
 
 pub struct ControlsProps {
     pub step: u64,
@@ -31,6 +32,29 @@ pub const SPEEDS: &[(&str, u32)] = &[
     ("60 steps/s", 16),
 ];
 
+/// A stepping button: its name, tooltip, class, whether it is off, what it does.
+fn step_button(
+    label: &'static str,
+    title: &'static str,
+    class: Option<&'static str>,
+    disabled: bool,
+    onclick: Callback<MouseEvent>,
+    text: &'static str,
+) -> Html {
+    button(
+        &["type", "aria-label", "title", "disabled", "class"],
+        vec![
+            Some("button".into()),
+            Some(label.into()),
+            Some(title.into()),
+            disabled.then_some("disabled".into()),
+            class.map(AttrValue::from),
+        ],
+        onclick,
+        text.into(),
+    )
+}
+
 pub fn controls(props: &ControlsProps) -> Html {
     let act = |action: Action| props.on_action.reform(move |_: MouseEvent| action.clone());
     let on_seek = props.on_action.reform(|event: InputEvent| {
@@ -49,12 +73,12 @@ pub fn controls(props: &ControlsProps) -> Html {
     html! {
         <section class="controls" aria-label="Stepping controls">
             <div class="group" role="group" aria-label="Step">
-                <button type="button" aria-label="Back to start" title="Back to start (Home)" disabled={at_start} onclick={act(Action::ToStart)}>{ "|◀ Start" }</button>
-                <button type="button" aria-label="Step back" title="Step back (← or k)" disabled={at_start} onclick={act(Action::StepBack)}>{ "◀ Back" }</button>
-                <button type="button" class="primary" aria-label="Step forward" title="Step forward: the next event (→ or j)" disabled={at_end} onclick={act(Action::StepInto)}>{ "Step ▶" }</button>
-                <button type="button" aria-label="Step over" title="Step over: to the end of this call (Shift+→ or n)" disabled={at_end} onclick={act(Action::StepOver)}>{ "Over ⤼" }</button>
-                <button type="button" aria-label="Next watermark check" title="To the next watermark check (w)" disabled={at_end} onclick={act(Action::NextWatermarkCheck)}>{ "Next check" }</button>
-                <button type="button" aria-label="Run" title="Run to the end (End)" disabled={at_end} onclick={act(Action::RunToEnd)}>{ "Run ▶|" }</button>
+                { step_button("Back to start", "Back to start (Home)", None, at_start, act(Action::ToStart), "|◀ Start") }
+                { step_button("Step back", "Step back (← or k)", None, at_start, act(Action::StepBack), "◀ Back") }
+                { step_button("Step forward", "Step forward: the next event (→ or j)", Some("primary"), at_end, act(Action::StepInto), "Step ▶") }
+                { step_button("Step over", "Step over: to the end of this call (Shift+→ or n)", None, at_end, act(Action::StepOver), "Over ⤼") }
+                { step_button("Next watermark check", "To the next watermark check (w)", None, at_end, act(Action::NextWatermarkCheck), "Next check") }
+                { step_button("Run", "Run to the end (End)", None, at_end, act(Action::RunToEnd), "Run ▶|") }
                 <button type="button" aria-label={if playing { "Pause" } else { "Play" }} title="Play or pause (Space or p)"
                     aria-pressed={playing.to_string()} onclick={act(Action::SetPlaying(!playing))}>{ if playing { "⏸ Pause" } else { "▶ Play" } }</button>
                 <label>{ "Speed " }

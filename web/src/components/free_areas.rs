@@ -56,7 +56,7 @@ pub fn free_areas(props: &FreeAreasProps) -> Html {
                             <caption>{ "Per-cpu lists (struct per_cpu_pages)" }</caption>
                             <thead>{ head_row(&["CPU".into(), "count".into(), "high".into(), "batch".into(), "lists (pages)".into()], 5) }</thead>
                             <tbody>
-                                { for a.pcps.iter().map(|p| el_with("tr", &["data-cpu"], vec![p.cpu.to_string().into()], vec![
+                                { for a.pcps.iter().map(|p| el_with("tr", &["data-cpu"], vec![Some(p.cpu.to_string().into())], vec![
                                     text("td", PLAIN, p.cpu.to_string().into()),
                                     text("td", &[("class", "num pcp-count", ApplyAttributeAs::Attribute)], p.count.to_string().into()),
                                     text("td", NUM, p.high.to_string().into()),

@@ -2,6 +2,8 @@
 
 use yew::prelude::*;
 
+use crate::tags::{el, text, PLAIN, ROW};
+
 /// `(keys, what they do)`; `app::keys` and the canvas handle exactly these.
 pub const SHORTCUTS: &[(&str, &str)] = &[
     ("→ or j", "Step forward: the next decision (event)"),
@@ -31,7 +33,10 @@ pub fn help(props: &HelpProps) -> Html {
             <h2>{ "Keyboard shortcuts" }</h2>
             <table>
                 <tbody>
-                    { for SHORTCUTS.iter().map(|(keys, what)| html! { <tr><th scope="row"><kbd>{ *keys }</kbd></th><td>{ *what }</td></tr> }) }
+                    { for SHORTCUTS.iter().map(|(keys, what)| el("tr", PLAIN, vec![
+                        el("th", ROW, vec![text("kbd", PLAIN, (*keys).into())]),
+                        text("td", PLAIN, (*what).into()),
+                    ])) }
                 </tbody>
             </table>
             <p class="muted">{ "Shortcuts do not fire while you type in a field. Every control is also reachable with Tab." }</p>

@@ -46,7 +46,7 @@ pub fn zonelists(props: &ZonelistsProps) -> Html {
                             { for list.entries.iter().enumerate().map(|(i, e)| el_with(
                                 "tr",
                                 &["data-zone", "data-status", "class"],
-                                vec![format!("{}:{}", e.node, e.zone).into(), status_class(e.status).into(), status_class(e.status).into()],
+                                vec![Some(format!("{}:{}", e.node, e.zone).into()), Some(status_class(e.status).into()), Some(status_class(e.status).into())],
                                 vec![
                                     text("td", PLAIN, i.to_string().into()),
                                     text("td", PLAIN, format!("node {} {}", e.node, e.zone).into()),

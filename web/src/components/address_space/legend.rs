@@ -9,8 +9,10 @@ use buddyscope_engine::view::{
 };
 use buddyscope_engine::MigrateType;
 use yew::prelude::*;
+use yew::virtual_dom::{ApplyAttributeAs, VText};
 
 use crate::state::{AtCursor, Shared};
+use crate::tags::{el, el_with, Attrs};
 
 #[derive(Properties, PartialEq)]
 pub struct LegendProps {
@@ -32,22 +34,43 @@ fn zone_types(spans: &view::Spans) -> Vec<usize> {
 }
 
 /// A coloured square and its meaning.
+/// A key: its swatches' styles, then its words.
+fn key_of(styles: &[String], text: String) -> Html {
+    let mut children: Vec<Html> = styles
+        .iter()
+        .map(|style| {
+            el_with(
+                "span",
+                &["style", "class"],
+                vec![Some(style.clone().into()), Some("swatch".into())],
+                Vec::new(),
+            )
+        })
+        .collect();
+    children.push(VText::new(text).into());
+    el("span", KEY, children)
+}
+
+const KEY: Attrs = &[("class", "key", ApplyAttributeAs::Attribute)];
+
 fn key(rgb: Rgb, text: String) -> Html {
-    html! { <span class="key"><span class="swatch" style={format!("background:{}", css(rgb))}></span>{ text }</span> }
+    key_of(&[format!("background:{}", css(rgb))], text)
 }
 
 /// Each migratetype's free tint and allocated colour.
 fn migratetype_keys() -> Html {
     let kinds = MigrateType::ALL.iter().chain([MigrateType::Cma].iter());
-    html! {
-        { for kinds.map(|m| html! {
-            <span class="key">
-                <span class="swatch" style={format!("background:{}", css(free_migratetype_rgb(*m as u8)))}></span>
-                <span class="swatch" style={format!("background:{}", css(migratetype_rgb(*m as u8)))}></span>
-                { m.name() }
-            </span>
-        }) }
-    }
+    kinds
+        .map(|m| {
+            key_of(
+                &[
+                    format!("background:{}", css(free_migratetype_rgb(*m as u8))),
+                    format!("background:{}", css(migratetype_rgb(*m as u8))),
+                ],
+                m.name().to_string(),
+            )
+        })
+        .collect()
 }
 
 #[function_component(Legend)]
@@ -61,7 +84,7 @@ pub fn legend(props: &LegendProps) -> Html {
             { key(PCP_RGB, "on a per-cpu list".into()) }
             { key(RESERVED_RGB, "reserved".into()) }
             { key(HOLE_RGB, "hole".into()) }
-            <span class="key"><span class="swatch" style={format!("background:repeating-linear-gradient(135deg,{} 0 2px,{} 2px 6px)", css(GAP_STRIPE_RGB), css(HOLE_RGB))}></span>{ "hole or offline sections, collapsed (true scale: at their size)" }</span>
+            { key_of(&[format!("background:repeating-linear-gradient(135deg,{} 0 2px,{} 2px 6px)", css(GAP_STRIPE_RGB), css(HOLE_RGB))], "hole or offline sections, collapsed (true scale: at their size)".into()) }
             <span class="key"><span class="swatch outline" style={format!("border-color:{}", css(HIGHLIGHT_RGB))}></span>{ "the step's block" }</span>
             <br />
             <span class="muted">{ "Gutter bars: node " }</span>
