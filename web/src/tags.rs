@@ -130,3 +130,13 @@ pub fn head_row(cells: &[AttrValue], num_from: usize) -> Html {
 pub fn items(items: &mut dyn Iterator<Item = AttrValue>) -> Vec<Html> {
     items.map(|t| text("li", PLAIN, t)).collect()
 }
+
+/// Attributes known when the page is compiled, for [`text`] and [`el`]:
+/// `attrs!("id" = "step-sentence", "class" = "sentence")`, in the order `html!` sets
+/// them (`class` last).
+#[macro_export]
+macro_rules! attrs {
+    ($($k:literal = $v:literal),* $(,)?) => {
+        &[$(($k, $v, ::yew::virtual_dom::ApplyAttributeAs::Attribute)),*]
+    };
+}

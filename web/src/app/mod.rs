@@ -10,6 +10,8 @@ use buddyscope_engine::view;
 use gloo_timers::callback::{Interval, Timeout};
 use yew::prelude::*;
 
+use crate::tags::{text, PLAIN};
+
 use crate::browser::{copy, read_location};
 pub use crate::browser::{mark_interactive, replace_fragment};
 use crate::components::about::{about, AboutProps};
@@ -90,10 +92,10 @@ fn header(embed: bool, title: String, kernel: Kernel, on_action: Callback<Action
     html! {
         <header>
             if !embed {
-                <h1>{ "Buddyscope" }</h1>
-                <p class="tagline">{ "The Linux 6.1 and 6.12 page allocator (mm/page_alloc.c), one decision at a time." }</p>
+                { text("h1", PLAIN, "Buddyscope".into()) }
+                { text("p", crate::attrs!("class" = "tagline"), "The Linux 6.1 and 6.12 page allocator (mm/page_alloc.c), one decision at a time.".into()) }
             }
-            <p class="scenario-title"><strong id="scenario-title">{ title }</strong>
+            <p class="scenario-title">{ text("strong", crate::attrs!("id" = "scenario-title"), title.to_string().into()) }
                 { kernel_badge(&KernelBadgeProps { kernel, embed, on_action }) }</p>
             { kernel_note(&KernelNoteProps { kernel }) }
         </header>
@@ -121,8 +123,8 @@ pub fn root() -> Html {
         html! {
             <main class="app pair-app">
                 <header>
-                    <h1>{ "Buddyscope" }</h1>
-                    <p class="tagline">{ "The Linux page allocator (mm/page_alloc.c), two runs side by side." }</p>
+                    { text("h1", PLAIN, "Buddyscope".into()) }
+                    { text("p", crate::attrs!("class" = "tagline"), "The Linux page allocator (mm/page_alloc.c), two runs side by side.".into()) }
                 </header>
                 <SideBySide base={location.base.clone()} search={location.search.clone()} hash={location.hash.clone()} />
             </main>

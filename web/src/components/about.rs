@@ -4,6 +4,8 @@
 
 use yew::prelude::*;
 
+use crate::tags::{text, PLAIN};
+
 pub struct AboutProps {
     /// The scenario's `[about]` text, if it has one.
     pub about: Option<String>,
@@ -14,8 +16,8 @@ pub fn about(props: &AboutProps) -> Html {
         Some(about) => html! {
             <section class="about" aria-label="About this scenario">
                 <details>
-                    <summary>{ "About this scenario: the lesson" }</summary>
-                    <p class="pre">{ about }</p>
+                    { text("summary", PLAIN, "About this scenario: the lesson".into()) }
+                    { text("p", crate::attrs!("class" = "pre"), about.to_string().into()) }
                 </details>
             </section>
         },

@@ -3,6 +3,8 @@
 
 use yew::prelude::*;
 
+use crate::tags::{text, PLAIN};
+
 use crate::link::embed_snippet;
 
 pub struct EmbedProps {
@@ -31,21 +33,21 @@ pub fn embed(props: &EmbedProps) -> Html {
             <footer class="embed-bar">
                 <a href={props.open_url.clone()} target="_blank" rel="noopener">{ "Open in Buddyscope" }</a>
                 <button type="button" onclick={on_copy}>{ "Copy embed code" }</button>
-                <span class="muted">{ "Read-only view; open it to edit the machine or the workload." }</span>
+                { text("span", crate::attrs!("class" = "muted"), "Read-only view; open it to edit the machine or the workload.".into()) }
             </footer>
         }
     } else if let Some(why) = &props.share_refused {
         html! {
             <section class="embed" aria-label="Embed">
-                <h2>{ "Embed this step in course notes" }</h2>
-                <p class="muted" id="embed-refused">{ why.to_string() }</p>
+                { text("h2", PLAIN, "Embed this step in course notes".into()) }
+                { text("p", crate::attrs!("id" = "embed-refused", "class" = "muted"), (why.to_string()).to_string().into()) }
             </section>
         }
     } else {
         html! {
             <section class="embed" aria-label="Embed">
-                <h2>{ "Embed this step in course notes" }</h2>
-                <p class="muted">{ "The snippet shows a compact, read-only view opened at exactly this step. See docs/embedding.md." }</p>
+                { text("h2", PLAIN, "Embed this step in course notes".into()) }
+                { text("p", crate::attrs!("class" = "muted"), "The snippet shows a compact, read-only view opened at exactly this step. See docs/embedding.md.".into()) }
                 <textarea id="embed-code" aria-label="Embed code" readonly=true rows="3" value={snippet}></textarea>
                 <button type="button" onclick={on_copy}>{ "Copy embed code" }</button>
             </section>

@@ -40,12 +40,12 @@ pub fn free_areas(props: &FreeAreasProps) -> Html {
                     <details open={i < 3} data-zone={format!("{}:{}", a.node, a.zone)}>
                         <summary>{ format!("Node {}, zone {} — {free_pages} pages on the buddy lists", a.node, a.zone) }</summary>
                         <table class="buddyinfo">
-                            <caption>{ "buddyinfo: free blocks by order (nr_free)" }</caption>
+                            { text("caption", PLAIN, "buddyinfo: free blocks by order (nr_free)".into()) }
                             <thead>{ order_head() }</thead>
                             <tbody>{ count_row("nr_free", &a.nr_free) }</tbody>
                         </table>
                         <table class="pagetypeinfo">
-                            <caption>{ "pagetypeinfo: free blocks by migratetype and order" }</caption>
+                            { text("caption", PLAIN, "pagetypeinfo: free blocks by migratetype and order".into()) }
                             <thead>{ order_head() }</thead>
                             <tbody>
                                 { for a.by_type.iter().map(|(name, counts)| count_row(name, counts)) }
@@ -53,7 +53,7 @@ pub fn free_areas(props: &FreeAreasProps) -> Html {
                         </table>
                         <p class="muted">{ "Pageblocks: " }{ a.pageblocks.iter().map(|(n, c)| format!("{n} {c}")).collect::<Vec<_>>().join(", ") }</p>
                         <table class="pcp">
-                            <caption>{ "Per-cpu lists (struct per_cpu_pages)" }</caption>
+                            { text("caption", PLAIN, "Per-cpu lists (struct per_cpu_pages)".into()) }
                             <thead>{ head_row(&["CPU".into(), "count".into(), "high".into(), "batch".into(), "lists (pages)".into()], 5) }</thead>
                             <tbody>
                                 { for a.pcps.iter().map(|p| el_with("tr", &["data-cpu"], vec![Some(p.cpu.to_string().into())], vec![

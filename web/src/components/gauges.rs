@@ -8,7 +8,7 @@
 use buddyscope_engine::view::GaugeView;
 use yew::prelude::*;
 
-use crate::tags::heading;
+use crate::tags::{heading, text};
 
 #[derive(Properties, PartialEq)]
 pub struct GaugesProps {
@@ -104,7 +104,7 @@ fn gauge(g: &GaugeView) -> Html {
                     None => format!("lowmem_reserve by requester: {}. ", g.lowmem_reserves.iter().map(|(z, r)| format!("{z} {r}")).collect::<Vec<_>>().join(", ")),
                 } }
                 { &g.kswapd }{ ". " }
-                <span class="check">{ check }</span>
+                { text("span", crate::attrs!("class" = "check"), check.to_string().into()) }
             </div>
         </div>
     }
@@ -115,7 +115,7 @@ pub fn gauges(props: &GaugesProps) -> Html {
     html! {
         <section class="gauges" id={props.id.clone()} aria-label="Watermark gauges">
             { heading("h2", "Watermarks ", "(__zone_watermark_ok: free pages, less (1<<order) − 1 and the reserves the request may not use, against min/low/high + boost + lowmem_reserve)") }
-            <p class="muted axis-caption">{ "Each bar: free pages (NR_FREE_PAGES) on an axis from 0 to the scale printed under it; a mark's label sits above its line." }</p>
+            { text("p", crate::attrs!("class" = "muted axis-caption"), "Each bar: free pages (NR_FREE_PAGES) on an axis from 0 to the scale printed under it; a mark's label sits above its line.".into()) }
             { for props.gauges.iter().map(gauge) }
         </section>
     }

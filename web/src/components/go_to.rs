@@ -4,6 +4,8 @@
 
 use yew::prelude::*;
 
+use crate::tags;
+
 use crate::components::editor::target_value;
 use crate::state::Action;
 
@@ -29,7 +31,7 @@ pub fn go_to(props: &GoToProps) -> Html {
     };
     html! {
         <form class="group go-to" role="search" aria-label="Go to a step or a call" onsubmit={on_submit}>
-            <label for="go-to">{ "Go to " }</label>
+            { tags::text("label", crate::attrs!("for" = "go-to"), "Go to ".into()) }
             <input id="go-to" type="text" size="9" placeholder="step or call N" aria-label="Go to step or call"
                 title="A step number, or “call N” for the start of call N" value={(*text).clone()} oninput={on_input} />
             <button type="submit" aria-label="Go">{ "Go" }</button>

@@ -30,7 +30,7 @@ pub fn help(props: &HelpProps) -> Html {
     let close = props.on_close.reform(|_: MouseEvent| ());
     html! {
         <section class="help" role="dialog" aria-label="Keyboard shortcuts">
-            <h2>{ "Keyboard shortcuts" }</h2>
+            { text("h2", PLAIN, "Keyboard shortcuts".into()) }
             <table>
                 <tbody>
                     { for SHORTCUTS.iter().map(|(keys, what)| el("tr", PLAIN, vec![
@@ -39,7 +39,7 @@ pub fn help(props: &HelpProps) -> Html {
                     ])) }
                 </tbody>
             </table>
-            <p class="muted">{ "Shortcuts do not fire while you type in a field. Every control is also reachable with Tab." }</p>
+            { text("p", crate::attrs!("class" = "muted"), "Shortcuts do not fire while you type in a field. Every control is also reachable with Tab.".into()) }
             <button type="button" aria-label="Close shortcuts" onclick={close}>{ "Close" }</button>
         </section>
     }

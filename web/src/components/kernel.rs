@@ -6,6 +6,8 @@
 use buddyscope_engine::types::Kernel;
 use yew::prelude::*;
 
+use crate::tags::text;
+
 use crate::state::Action;
 
 pub struct KernelBadgeProps {
@@ -54,7 +56,9 @@ pub struct KernelNoteProps {
 /// The partial-model warning of the scenario's kernel, if it has one.
 pub fn kernel_note(props: &KernelNoteProps) -> Html {
     match props.kernel.partial_model_note() {
-        Some(note) => html! { <p class="kernel-note" id="kernel-note" role="note">{ note }</p> },
+        Some(note) => {
+            html! { { text("p", crate::attrs!("id" = "kernel-note", "role" = "note", "class" = "kernel-note"), note.to_string().into()) } }
+        }
         None => html! {},
     }
 }

@@ -111,8 +111,8 @@ pub fn boot_row(cont: bool, zone: String, row: &RowView) -> Html {
 fn side(side: &SideView) -> Html {
     html! {
         <div class="kernel-side" data-kernel={side.kernel.clone()}>
-            <h4>{ &side.kernel }</h4>
-            <p class="operation"><code>{ &side.operation }</code></p>
+            { text("h4", PLAIN, (&side.kernel).to_string().into()) }
+            <p class="operation">{ text("code", PLAIN, (&side.operation).to_string().into()) }</p>
             if !side.outcome.is_empty() {
                 <p class="outcome">{ format!("Returned: {}", side.outcome) }</p>
             }
@@ -123,7 +123,7 @@ fn side(side: &SideView) -> Html {
                         e.after.then_some("after"),
                     );
                     html! {
-                        <li class={class}><code class="fn">{ &e.function }</code>{ " " }{ &e.text }</li>
+                        <li class={class}>{ text("code", crate::attrs!("class" = "fn"), (&e.function).to_string().into()) }{ " " }{ &e.text }</li>
                     }
                 }) }
             </ol>
@@ -151,7 +151,7 @@ fn go_to(on_action: &Callback<Action>, call: usize, event: usize) -> Callback<Mo
 fn result(view: &KernelDiffView, kernel: &str, on_action: &Callback<Action>) -> Html {
     let first = match &view.first {
         None => {
-            html! { <p class="kernel-same" id="kernel-first">{ "The runs never differ: every call has the same events on both kernels." }</p> }
+            html! { { text("p", crate::attrs!("id" = "kernel-first", "class" = "kernel-same"), "The runs never differ: every call has the same events on both kernels.".into()) } }
         }
         Some(first) => {
             let (call, event) = (first.call, first.event);
@@ -186,12 +186,12 @@ fn result(view: &KernelDiffView, kernel: &str, on_action: &Callback<Action>) -> 
         });
     html! {
         <>
-            <p id="kernel-boot-summary">{ &view.boot_summary }</p>
+            { text("p", crate::attrs!("id" = "kernel-boot-summary"), (&view.boot_summary).to_string().into()) }
             if !view.zones.is_empty() || !view.zonelists.is_empty() {
                 { boot_table(view) }
             }
             { first }
-            <p class="kernel-summary" id="kernel-summary">{ &view.summary }</p>
+            { text("p", crate::attrs!("id" = "kernel-summary", "class" = "kernel-summary"), (&view.summary).to_string().into()) }
             { for outcome }
             { notes(&view.notes) }
         </>
@@ -209,7 +209,9 @@ pub fn kernel_diff(props: &KernelDiffProps) -> Html {
     };
     let body = match &props.diff {
         None => html! {},
-        Some(Err(why)) => html! { <p class="field-error" role="alert">{ why }</p> },
+        Some(Err(why)) => {
+            html! { { text("p", crate::attrs!("role" = "alert", "class" = "field-error"), why.to_string().into()) } }
+        }
         Some(Ok(view)) => result(view, &props.kernel, &props.on_action),
     };
     html! {

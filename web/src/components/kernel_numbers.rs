@@ -8,6 +8,8 @@ use buddyscope_engine::view::{kernel_file_text, KernelFile};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
+use crate::tags;
+
 use crate::state::{AtCursor, Shared};
 
 #[derive(Properties, PartialEq)]
@@ -74,7 +76,7 @@ pub fn kernel_numbers(props: &KernelNumbersProps) -> Html {
     let body = match &*text {
         None => html! {},
         Some(Err(why)) => {
-            html! { <p class="field-error" role="alert" id="kernel-numbers-error">{ why }</p> }
+            html! { { tags::text("p", crate::attrs!("role" = "alert", "id" = "kernel-numbers-error", "class" = "field-error"), why.to_string().into()) } }
         }
         Some(Ok(text)) => {
             let on_copy = {
@@ -105,7 +107,7 @@ pub fn kernel_numbers(props: &KernelNumbersProps) -> Html {
     html! {
         <section class="kernel-numbers" id="kernel-numbers" aria-label="The kernel's numbers">
             <h2>{ "The kernel's numbers " }
-                <span class="muted">{ "(its own files, at this step)" }</span></h2>
+                { tags::text("span", crate::attrs!("class" = "muted"), "(its own files, at this step)".into()) }</h2>
             <button type="button" id="kernel-numbers-toggle" aria-expanded={open.to_string()}
                 onclick={on_toggle}>
                 { if *open { "Hide" } else { "Show" } }

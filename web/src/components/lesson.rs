@@ -11,6 +11,8 @@ use buddyscope_engine::scenario::{Answer, AnswerKey, Question, Scenario};
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
+use crate::tags::{text, PLAIN};
+
 use crate::components::editor::target_value;
 use crate::state::{Action, Answers};
 
@@ -119,11 +121,11 @@ fn question_card(props: &QuestionProps) -> Html {
         return html! {
             <section class={classes!("question", "answered", if right { "right" } else { "wrong" })}
                 id="question" aria-labelledby="question-heading" aria-live="polite">
-                <h2 id="question-heading">{ heading }</h2>
-                <p class="question-ask" id="question-ask">{ q.ask.clone() }</p>
-                <p class="question-verdict" id="question-verdict">{ verdict }</p>
+                { text("h2", crate::attrs!("id" = "question-heading"), heading.to_string().into()) }
+                { text("p", crate::attrs!("id" = "question-ask", "class" = "question-ask"), (q.ask.clone()).to_string().into()) }
+                { text("p", crate::attrs!("id" = "question-verdict", "class" = "question-verdict"), verdict.to_string().into()) }
                 <p id="question-right">{ format!("The answer: {}.", q.right_text()) }</p>
-                <p class="question-explain" id="question-explain">{ q.explain.clone() }</p>
+                { text("p", crate::attrs!("id" = "question-explain", "class" = "question-explain"), (q.explain.clone()).to_string().into()) }
                 <button id="question-go-on" ref={focus} onclick={go_on}>{ "Go on (next step)" }</button>
             </section>
         };
@@ -174,7 +176,7 @@ fn question_card(props: &QuestionProps) -> Html {
             });
             html! {
                 <fieldset class="question-choices">
-                    <legend>{ "Your answer" }</legend>
+                    { text("legend", PLAIN, "Your answer".into()) }
                     { for items }
                 </fieldset>
             }
@@ -185,7 +187,7 @@ fn question_card(props: &QuestionProps) -> Html {
                 Callback::from(move |event: InputEvent| typed.set(target_value(&event)))
             };
             html! {
-                <p><label for="question-number">{ "Your answer (a whole number): " }</label>
+                <p>{ text("label", crate::attrs!("for" = "question-number"), "Your answer (a whole number): ".into()) }
                     <input id="question-number" type="text" inputmode="numeric" size="10" autocomplete="off"
                         value={(*typed).clone()} oninput={on_input} ref={focus.clone()} /></p>
             }
@@ -193,14 +195,14 @@ fn question_card(props: &QuestionProps) -> Html {
     };
     html! {
         <form class="question" id="question" aria-labelledby="question-heading" onsubmit={on_submit}>
-            <h2 id="question-heading">{ heading }</h2>
-            <p class="question-ask" id="question-ask">{ q.ask.clone() }</p>
+            { text("h2", crate::attrs!("id" = "question-heading"), heading.to_string().into()) }
+            { text("p", crate::attrs!("id" = "question-ask", "class" = "question-ask"), (q.ask.clone()).to_string().into()) }
             { field }
             if let Some(problem) = &*problem {
-                <p class="field-error" role="alert">{ problem.clone() }</p>
+                { text("p", crate::attrs!("role" = "alert", "class" = "field-error"), (problem.clone()).to_string().into()) }
             }
             <button type="submit" id="question-submit">{ "Answer" }</button>
-            <span class="question-hint">{ " The page waits here for your answer." }</span>
+            { text("span", crate::attrs!("class" = "question-hint"), " The page waits here for your answer.".into()) }
         </form>
     }
 }

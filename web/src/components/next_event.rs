@@ -5,6 +5,8 @@
 use buddyscope_engine::view::EventKind;
 use yew::prelude::*;
 
+use crate::tags::text;
+
 use crate::components::editor::target_value;
 use crate::state::Action;
 
@@ -33,7 +35,7 @@ pub fn next_event(props: &NextEventProps) -> Html {
     };
     html! {
         <div class="group next-event" role="group" aria-label="Find the next event">
-            <label for="next-kind">{ "Find " }</label>
+            { text("label", crate::attrs!("for" = "next-kind"), "Find ".into()) }
             <select id="next-kind" aria-label="Event kind" onchange={on_pick}>
                 { for EventKind::ALL.iter().map(|k| html! {
                     <option value={k.name()} selected={*k == *kind}>{ k.label() }</option>

@@ -3,6 +3,8 @@
 
 use yew::prelude::*;
 
+use crate::tags;
+
 use crate::state::Notice;
 
 pub struct NoticeLineProps {
@@ -12,13 +14,13 @@ pub struct NoticeLineProps {
 pub fn notice_line(props: &NoticeLineProps) -> Html {
     match &props.notice {
         Some(Notice::Info(text)) => {
-            html! { <p class="notice" id="notice" role="status">{ text }</p> }
+            html! { { tags::text("p", crate::attrs!("id" = "notice", "role" = "status", "class" = "notice"), text.to_string().into()) } }
         }
         Some(Notice::Error(text)) => {
-            html! { <p class="notice error" id="notice" role="alert">{ text }</p> }
+            html! { { tags::text("p", crate::attrs!("id" = "notice", "role" = "alert", "class" = "notice error"), text.to_string().into()) } }
         }
         None => {
-            html! { <p class="notice" id="notice" role="status">{ "→ steps forward, ← steps back; ? lists every shortcut." }</p> }
+            html! { { tags::text("p", crate::attrs!("id" = "notice", "role" = "status", "class" = "notice"), "→ steps forward, ← steps back; ? lists every shortcut.".into()) } }
         }
     }
 }

@@ -31,7 +31,7 @@ use yew::prelude::*;
 use crate::components::free_areas::FreeAreas;
 use crate::components::gauges::Gauges;
 use crate::components::kernel_diff::{boot_head, boot_row, notes};
-use crate::tags::heading;
+use crate::tags::{heading, text, PLAIN};
 
 /// Events shown before the cursor on each side (the rest are counted).
 const EVENTS_SHOWN: usize = 8;
@@ -118,7 +118,7 @@ fn side(
         let calls = run.session.calls().len();
         return html! {
             <section class="pair-side" data-side={name} aria-label={format!("Run {name}")}>
-                <h3>{ label }</h3>
+                { text("h3", PLAIN, label.to_string().into()) }
                 <p class="pair-ended" role="note">{ format!("This run has {calls} calls: it ended before call {}.", call + 1) }</p>
             </section>
         };
@@ -137,7 +137,7 @@ fn side(
     let differs_at = first.filter(|(c, _)| *c == call).map(|(_, e)| e);
     html! {
         <section class="pair-side" data-side={name} aria-label={format!("Run {name}")}>
-            <h3>{ label }</h3>
+            { text("h3", PLAIN, label.to_string().into()) }
             <p class="pair-call"><span class="pair-call-index">{ format!("call {}", call + 1) }</span>
                 { format!(": {operation}") }</p>
             <p class="muted">{ format!("{} of {} events passed", cursor.event, events.len()) }
@@ -147,8 +147,8 @@ fn side(
                     let differs = differs_at == Some(i);
                     html! {
                         <li class={classes!(differs.then_some("differs"))}>
-                            <code class="fn">{ e.kernel_function() }</code>{ " " }{ e.describe() }
-                            if differs { <strong class="pair-mark">{ " ← the first event that differs" }</strong> }
+                            { text("code", crate::attrs!("class" = "fn"), (e.kernel_function()).to_string().into()) }{ " " }{ e.describe() }
+                            if differs { { text("strong", crate::attrs!("class" = "pair-mark"), " ← the first event that differs".into()) } }
                         </li>
                     }
                 }) }
@@ -218,8 +218,8 @@ pub fn side_by_side(props: &SideBySideProps) -> Html {
         Err(why) => {
             return html! {
                 <section class="side-by-side" id="side-by-side" aria-label="Side by side">
-                    <h2>{ "Side by side" }</h2>
-                    <p class="field-error" role="alert" id="pair-error">{ why }</p>
+                    { text("h2", PLAIN, "Side by side".into()) }
+                    { text("p", crate::attrs!("role" = "alert", "id" = "pair-error", "class" = "field-error"), why.to_string().into()) }
                     <p><a href={props.base.clone()}>{ "Open the default scenario" }</a></p>
                 </section>
             };
@@ -292,7 +292,7 @@ pub fn side_by_side(props: &SideBySideProps) -> Html {
         <section class="side-by-side" id="side-by-side" aria-label="Side by side">
             { heading("h2", "Side by side ", "(the same call on both runs)") }
             <p id="pair-labels">{ format!("{}; {}", described(label_a, "A", "the link's first scenario"), described(label_b, "B", "the link's second scenario")) }</p>
-            <p id="pair-boot-summary">{ &view.boot_summary }</p>
+            { text("p", crate::attrs!("id" = "pair-boot-summary"), (&view.boot_summary).to_string().into()) }
             if !view.zones.is_empty() {
                 <table class="kernel-boot" id="pair-boot">
                     <thead>{ boot_head("A", "B") }</thead>
@@ -311,16 +311,16 @@ pub fn side_by_side(props: &SideBySideProps) -> Html {
                             { format!("Go to the first difference (call {}, event {})", c + 1, e + 1) }
                         </button>
                     },
-                    None => html! { <span class="kernel-same" id="pair-go-first-none">{ "The runs never differ." }</span> },
+                    None => html! { { text("span", crate::attrs!("id" = "pair-go-first-none", "class" = "kernel-same"), "The runs never differ.".into()) } },
                 } }
                 <span id="pair-position" class="pair-position">
                     { format!("Call {} of {} {}, {shown_event}.", call + 1, loaded.calls, where_) }
                 </span>
             </div>
             if !fewer.is_empty() {
-                <p class="pair-fewer" id="pair-fewer" role="note">{ fewer.trim() }</p>
+                { text("p", crate::attrs!("id" = "pair-fewer", "role" = "note", "class" = "pair-fewer"), (fewer.trim()).to_string().into()) }
             }
-            <p class="kernel-summary" id="pair-summary">{ &view.summary }</p>
+            { text("p", crate::attrs!("id" = "pair-summary", "class" = "kernel-summary"), (&view.summary).to_string().into()) }
             <p class="share-line"><label>{ "Link to both at this call: " }
                 <input id="pair-share" type="text" readonly=true value={url} aria-label="Link to both runs at this call" /></label>
                 { " " }<a id="pair-open-a" href={single}>{ "Open A alone" }</a></p>
@@ -415,7 +415,7 @@ pub fn vary_form(props: &VaryFormProps) -> Html {
             <button type="button" id="vary-open" onclick={on_open}>{ "Compare side by side" }</button>
             <p class="muted">{ format!("A's {}: {current}. distances are rows split by `;` (10,20;20,10); lowmem_reserve_ratio is five numbers.", *key) }</p>
             if let Some(why) = &*error {
-                <p class="field-error" role="alert" id="vary-error">{ why }</p>
+                { text("p", crate::attrs!("role" = "alert", "id" = "vary-error", "class" = "field-error"), why.to_string().into()) }
             }
         </section>
     }

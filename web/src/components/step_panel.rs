@@ -7,6 +7,8 @@
 use buddyscope_engine::view::{SourceLink, StepView};
 use yew::prelude::*;
 
+use crate::tags::{text, PLAIN};
+
 use crate::state::Action;
 
 pub struct StepPanelProps {
@@ -62,18 +64,18 @@ pub fn step_panel(props: &StepPanelProps) -> Html {
     } else if whole {
         html! { <p class="outcome muted" id="step-outcome">{ format!("Will return: {}", step.outcome) }</p> }
     } else {
-        html! { <p class="outcome muted" id="step-outcome">{ "Returns: not yet (step on to see)" }</p> }
+        html! { { text("p", crate::attrs!("id" = "step-outcome", "class" = "outcome muted"), "Returns: not yet (step on to see)".into()) } }
     };
     html! {
         <section class="step" aria-label="The step">
             <h2 id="call-heading">{ call_heading(step) }
-                <span class="muted small">{ " (calls count every operation: allocations, frees, drains…; allocations are numbered apart, from #0)" }</span></h2>
-            <p class="operation"><code>{ &step.operation }</code></p>
-            <p class="sentence" id="step-sentence" aria-live="polite">{ &step.sentence }</p>
-            <h3>{ "Call stack" }</h3>
+                { text("span", crate::attrs!("class" = "muted small"), " (calls count every operation: allocations, frees, drains…; allocations are numbered apart, from #0)".into()) }</h2>
+            <p class="operation">{ text("code", PLAIN, (&step.operation).to_string().into()) }</p>
+            { text("p", crate::attrs!("id" = "step-sentence", "aria-live" = "polite", "class" = "sentence"), (&step.sentence).to_string().into()) }
+            { text("h3", PLAIN, "Call stack".into()) }
             <ol class="frames" id="call-stack">
                 { for step.frames.iter().map(|f| html! {
-                    <li><code class="fn">{ &f.function }</code>{ source_link(&f.source) }{ " " }<span class="inputs">{ &f.inputs }</span></li>
+                    <li>{ text("code", crate::attrs!("class" = "fn"), (&f.function).to_string().into()) }{ source_link(&f.source) }{ " " }{ text("span", crate::attrs!("class" = "inputs"), (&f.inputs).to_string().into()) }</li>
                 }) }
             </ol>
             { outcome }
@@ -95,7 +97,7 @@ pub fn step_panel(props: &StepPanelProps) -> Html {
                     // rewriting the text of every item.
                     html! {
                         <li key={index} class={class} aria-current={if is_current { Some("step") } else { None }}>
-                            <code class="fn">{ &e.function }</code>{ " " }{ &e.text }{ source_link(&e.source) }
+                            { text("code", crate::attrs!("class" = "fn"), (&e.function).to_string().into()) }{ " " }{ &e.text }{ source_link(&e.source) }
                         </li>
                     }
                 }) }

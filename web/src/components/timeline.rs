@@ -17,6 +17,8 @@ use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlAnchorElement, HtmlCanvasElement, HtmlSelectElement};
 use yew::prelude::*;
 
+use crate::tags::{text, PLAIN};
+
 use crate::paint::{context_2d, now_ms};
 use crate::state::{Action, Shared};
 
@@ -264,7 +266,7 @@ pub fn timeline_panel(props: &TimelineProps) -> Html {
     };
     let header = html! {
         <div class="timeline-head">
-            <h3>{ "Timeline" }</h3>
+            { text("h3", PLAIN, "Timeline".into()) }
             <button id="timeline-toggle" onclick={on_toggle} aria-expanded={open.to_string()}>
                 { if *open { "Hide timeline" } else { "Show timeline" } }
             </button>
@@ -274,7 +276,7 @@ pub fn timeline_panel(props: &TimelineProps) -> Html {
         return html! {
             <section class="panel timeline" id="timeline">
                 { header }
-                <p class="hint">{ "Free pages against the watermarks, the fragmentation indexes and the events over the whole run, per zone. Computed only while shown." }</p>
+                { text("p", crate::attrs!("class" = "hint"), "Free pages against the watermarks, the fragmentation indexes and the events over the whole run, per zone. Computed only while shown.".into()) }
             </section>
         };
     };

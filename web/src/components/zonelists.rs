@@ -58,7 +58,7 @@ pub fn zonelists(props: &ZonelistsProps) -> Html {
                         </tbody>
                     </table>
                     if let Some(note) = &list.note {
-                        <p class="muted">{ note }</p>
+                        { text("p", crate::attrs!("class" = "muted"), note.to_string().into()) }
                     }
                 </div>
             }) }

@@ -6,6 +6,8 @@
 use buddyscope_engine::view::{Viewport, GUTTER_PX, HEIGHT_PX};
 use yew::prelude::*;
 
+use crate::tags::{text, PLAIN};
+
 #[derive(Properties, PartialEq)]
 pub struct GapLabelsProps {
     pub viewport: Viewport,
@@ -25,7 +27,7 @@ pub fn gap_labels(props: &GapLabelsProps) -> Html {
                     percent(y, HEIGHT_PX),
                     percent(height, HEIGHT_PX)
                 );
-                html! { <div class="gap-label" {style}><span>{ gap.label() }</span></div> }
+                html! { <div class="gap-label" {style}>{ text("span", PLAIN, (gap.label()).to_string().into()) }</div> }
             }) }
         </div>
     }

@@ -12,7 +12,7 @@ use yew::prelude::*;
 use yew::virtual_dom::{ApplyAttributeAs, VText};
 
 use crate::state::{AtCursor, Shared};
-use crate::tags::{el, el_with, Attrs};
+use crate::tags::{el, el_with, text, Attrs};
 
 #[derive(Properties, PartialEq)]
 pub struct LegendProps {
@@ -79,7 +79,7 @@ pub fn legend(props: &LegendProps) -> Html {
     let zone_name = |z: usize| ZoneType::ALL.get(z).map_or("?", |t| t.name()).to_string();
     html! {
         <div class="legend" aria-label="Legend">
-            <span class="muted">{ "Pageblock type (free tint, allocated full): " }</span>
+            { text("span", crate::attrs!("class" = "muted"), "Pageblock type (free tint, allocated full): ".into()) }
             { migratetype_keys() }
             { key(PCP_RGB, "on a per-cpu list".into()) }
             { key(RESERVED_RGB, "reserved".into()) }
@@ -87,11 +87,11 @@ pub fn legend(props: &LegendProps) -> Html {
             { key_of(&[format!("background:repeating-linear-gradient(135deg,{} 0 2px,{} 2px 6px)", css(GAP_STRIPE_RGB), css(HOLE_RGB))], "hole or offline sections, collapsed (true scale: at their size)".into()) }
             <span class="key"><span class="swatch outline" style={format!("border-color:{}", css(HIGHLIGHT_RGB))}></span>{ "the step's block" }</span>
             <br />
-            <span class="muted">{ "Gutter bars: node " }</span>
+            { text("span", crate::attrs!("class" = "muted"), "Gutter bars: node ".into()) }
             { for spans.nodes.iter().map(|(nid, _, _)| key(node_rgb(*nid), format!("{nid}"))) }
-            <span class="muted">{ " · zone " }</span>
+            { text("span", crate::attrs!("class" = "muted"), " · zone ".into()) }
             { for zone_types(spans).into_iter().map(|z| key(zone_rgb(z), zone_name(z))) }
-            <span class="muted">{ " · sections alternate grey (none: not present). Draw: " }</span>
+            { text("span", crate::attrs!("class" = "muted"), " · sections alternate grey (none: not present). Draw: ".into()) }
             <span id="draw-ms">{ format!("{:.1} ms", props.draw_ms) }</span>
         </div>
     }

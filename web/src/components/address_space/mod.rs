@@ -24,6 +24,8 @@ use std::rc::Rc;
 use buddyscope_engine::view::{Layout, PageInfo};
 use yew::prelude::*;
 
+use crate::tags::{text, PLAIN};
+
 use crate::state::{AtCursor, Shared};
 use canvas::PageCanvas;
 use gaps::GapLabels;
@@ -99,7 +101,7 @@ pub fn address_space(props: &AddressSpaceProps) -> Html {
     };
     html! {
         <section class="address-space" aria-label="Physical address space">
-            <h2>{ "Physical address space" }</h2>
+            { text("h2", PLAIN, "Physical address space".into()) }
             { toolbar(&ToolbarProps { viewport: viewport.clone(), pages, highlight: props.highlight, on_move,
                 true_scale: view.true_scale, on_true_scale }) }
             <div class="canvas-wrap">

@@ -3,6 +3,8 @@
 use buddyscope_engine::view::Viewport;
 use yew::prelude::*;
 
+use crate::tags::text;
+
 use super::gaps::edge_text;
 use super::navigate::{scale_text, Move};
 
@@ -59,7 +61,7 @@ pub fn toolbar(props: &ToolbarProps) -> Html {
                 { format!("{}; pfn {:#x}–{:#x} of {:#x}", scale_text(viewport), viewport.first_pfn(), viewport.end_pfn(), props.pages) }
             </span>
             if !edges.is_empty() {
-                <span class="muted gap-edges" id="gap-edges">{ edges }</span>
+                { text("span", crate::attrs!("id" = "gap-edges", "class" = "muted gap-edges"), edges.to_string().into()) }
             }
         </div>
     }

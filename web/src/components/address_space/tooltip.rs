@@ -9,6 +9,8 @@
 use buddyscope_engine::view::PageInfo;
 use yew::prelude::*;
 
+use crate::tags::{text, PLAIN};
+
 use super::info::info_lines;
 
 /// What is under the pointer and where the pointer is, in CSS pixels from the
@@ -40,7 +42,7 @@ pub fn tooltip(props: &TooltipProps) -> Html {
     };
     html! {
         <div class="tooltip" id="page-tooltip" role="tooltip" style={format!("left:{}px;top:{}px", hover.x + 14.0, hover.y + 14.0)}>
-            { for lines(&hover.what, props.pages_per_cell).into_iter().map(|l| html! { <div>{ l }</div> }) }
+            { for lines(&hover.what, props.pages_per_cell).into_iter().map(|l| html! { { text("div", PLAIN, l.to_string().into()) } }) }
         </div>
     }
 }

@@ -4,6 +4,8 @@
 use buddyscope_engine::view::MachineForm;
 use yew::prelude::*;
 
+use crate::tags::{text, PLAIN};
+
 use super::fields::{click, edit};
 
 pub struct DistancesProps {
@@ -35,7 +37,7 @@ pub fn distances(props: &DistancesProps) -> Html {
     html! {
         <>
             <table class="distances">
-                <thead><tr><th>{ "from \\ to" }</th>{ for (0..nodes).map(|j| html! { <th>{ format!("node {j}") }</th> }) }</tr></thead>
+                <thead><tr>{ text("th", PLAIN, "from \\ to".into()) }{ for (0..nodes).map(|j| html! { <th>{ format!("node {j}") }</th> }) }</tr></thead>
                 <tbody>
                     { for (0..nodes).map(|i| html! {
                         <tr>

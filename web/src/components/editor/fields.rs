@@ -7,6 +7,8 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
+use crate::tags::{text, PLAIN};
+
 /// Runs `reset` when `deps` change (a new scenario loaded), but not after the first
 /// render: a part's fields start from the same scenario (`use_state`'s initial
 /// value), and setting them again there cost each part a second render, and the
@@ -85,9 +87,9 @@ pub fn text_field(
 ) -> Html {
     html! {
         <label class="field" for={id.to_string()}>
-            <span>{ label.to_string() }</span>
+            { text("span", PLAIN, (label.to_string()).to_string().into()) }
             <input id={id.to_string()} type="text" value={value.to_string()} {oninput} />
-            <small class="muted">{ hint.to_string() }</small>
+            { text("small", crate::attrs!("class" = "muted"), (hint.to_string()).to_string().into()) }
         </label>
     }
 }

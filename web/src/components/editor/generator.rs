@@ -4,6 +4,8 @@
 use buddyscope_engine::workload::generate;
 use yew::prelude::*;
 
+use crate::tags::{text, PLAIN};
+
 use super::fields::target_value;
 
 #[derive(Properties, PartialEq)]
@@ -65,14 +67,14 @@ pub fn generator_picker(props: &GeneratorPickerProps) -> Html {
     html! {
         <>
             <div class="generator row">
-                <label class="field" for="generator-pick"><span>{ "Generator" }</span>
+                <label class="field" for="generator-pick">{ text("span", PLAIN, "Generator".into()) }
                     <select id="generator-pick" aria-label="Workload generator" onchange={on_pick}>
                         { for generate::GENERATORS.iter().map(|g| html! {
                             <option value={g.name} selected={*pick == g.name}>{ g.name }</option>
                         }) }
                     </select>
                 </label>
-                <label class="field" for="generator-params"><span>{ "Parameters" }</span>
+                <label class="field" for="generator-params">{ text("span", PLAIN, "Parameters".into()) }
                     <input id="generator-params" type="text" spellcheck="false" value={(*params).clone()} oninput={on_params} />
                 </label>
                 <button type="button" onclick={on_add}>{ "Add generator to workload" }</button>

@@ -21,6 +21,8 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{DragEvent, File, FileList, HtmlInputElement};
 use yew::prelude::*;
 
+use crate::tags::{text, PLAIN};
+
 use super::fields::{error_box, target_value};
 use crate::state::{Action, TraceMachine};
 
@@ -161,12 +163,12 @@ fn trace_summary(summary: &[String]) -> Html {
     };
     html! {
         <section class="trace-summary" id="trace-summary" aria-label="Trace replay summary">
-            <h4>{ "Trace replay" }</h4>
-            <p id="trace-agreement"><strong>{ agreement.clone() }</strong></p>
+            { text("h4", PLAIN, "Trace replay".into()) }
+            <p id="trace-agreement">{ text("strong", PLAIN, (agreement.clone()).to_string().into()) }</p>
             <details open=true>
                 <summary>{ format!("Counts ({} lines)", rest.len()) }</summary>
                 <ul>
-                    { for rest.iter().map(|line| html! { <li>{ line.clone() }</li> }) }
+                    { for rest.iter().map(|line| html! { { text("li", PLAIN, (line.clone()).to_string().into()) } }) }
                 </ul>
             </details>
         </section>
@@ -337,34 +339,34 @@ pub fn snapshot_import(props: &SnapshotImportProps) -> Html {
         html! {
             <div class="capture">
                 <div class="row">
-                    <span class="muted">{ *what }</span>
+                    { text("span", crate::attrs!("class" = "muted"), (*what).to_string().into()) }
                     <button type="button" class="copy" aria-label={format!("Copy: {what}")} {onclick}>{ "Copy" }</button>
                     if let Some(said) = said {
-                        <span class="copied" role="status">{ said }</span>
+                        { text("span", crate::attrs!("role" = "status", "class" = "copied"), said.to_string().into()) }
                     }
                 </div>
-                <pre class="command">{ command }</pre>
+                { text("pre", crate::attrs!("class" = "command"), command.to_string().into()) }
             </div>
         }
     });
     let drop_class = classes!("dropzone", (*dragging).then_some("dragging"));
     html! {
         <div class="import" id="import" ondragover={on_dragover} ondragleave={on_dragleave} ondrop={on_drop}>
-            <h3>{ "Import a real machine" }</h3>
-            <p class="muted">{ "Paste, pick or drop what you have: a snapshot, a dmesg (any rendering: -T, journalctl, syslog), a bare /proc/zoneinfo, numactl -H, /proc/buddyinfo, a sosreport's files or folder; gzipped or not. The current workload runs on the machine if it fits. A kmem trace (/sys/kernel/tracing/trace or perf script with the kmem:mm_page_* events) is replayed instead." }</p>
+            { text("h3", PLAIN, "Import a real machine".into()) }
+            { text("p", crate::attrs!("class" = "muted"), "Paste, pick or drop what you have: a snapshot, a dmesg (any rendering: -T, journalctl, syslog), a bare /proc/zoneinfo, numactl -H, /proc/buddyinfo, a sosreport's files or folder; gzipped or not. The current workload runs on the machine if it fits. A kmem trace (/sys/kernel/tracing/trace or perf script with the kmem:mm_page_* events) is replayed instead.".into()) }
             <details class="captures">
-                <summary>{ "How to capture one" }</summary>
+                { text("summary", PLAIN, "How to capture one".into()) }
                 { for commands }
             </details>
             <textarea id="snapshot-text" aria-label="Machine snapshot or other text (dmesg, /proc/zoneinfo, numactl -H)" rows="4" spellcheck="false"
                 placeholder="Paste a snapshot, a dmesg, /proc/zoneinfo or numactl -H here"
                 value={(*snapshot).clone()} oninput={on_snapshot}></textarea>
             <div class={drop_class}>
-                <span>{ "Drop files here, or " }</span>
+                { text("span", PLAIN, "Drop files here, or ".into()) }
                 <label class="picker">{ "choose files" }
                     <input type="file" id="import-files" multiple=true aria-label="Upload a snapshot file, or several of the machine's files" onchange={on_files} />
                 </label>
-                <span>{ " or " }</span>
+                { text("span", PLAIN, " or ".into()) }
                 <label class="picker">{ "a sosreport folder" }
                     <input type="file" id="import-folder" webkitdirectory=true aria-label="Choose a sosreport folder" onchange={on_folder} />
                 </label>
@@ -391,7 +393,7 @@ pub fn snapshot_import(props: &SnapshotImportProps) -> Html {
                 <details class="import-notes" open=true>
                     <summary>{ format!("What the import read and assumed ({} notes)", props.notes.len()) }</summary>
                     <ul id="import-notes">
-                        { for props.notes.iter().map(|note| html! { <li>{ note.clone() }</li> }) }
+                        { for props.notes.iter().map(|note| html! { { text("li", PLAIN, (note.clone()).to_string().into()) } }) }
                     </ul>
                 </details>
             }

@@ -4,6 +4,8 @@ use buddyscope_engine::scenario::library;
 use std::rc::Rc;
 use yew::prelude::*;
 
+use crate::tags::text;
+
 use super::fields::{target_value, use_reset};
 use crate::state::{Action, Source, DEFAULT_SCENARIO};
 
@@ -52,7 +54,7 @@ pub fn library_picker(props: &LibraryPickerProps) -> Html {
     };
     html! {
         <div class="library">
-            <label for="library-pick">{ "Teaching library " }</label>
+            { text("label", crate::attrs!("for" = "library-pick"), "Teaching library ".into()) }
             <select id="library-pick" aria-label="Library scenario" onchange={on_pick}>
                 <option value="default" selected={*pick == "default"}>{ "Two nodes, and what happens when the local one runs low (default)" }</option>
                 // The titles are written out in the library (`Entry::title`): listing

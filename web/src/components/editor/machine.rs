@@ -8,6 +8,8 @@ use buddyscope_engine::scenario::Scenario;
 use buddyscope_engine::view::MachineForm;
 use yew::prelude::*;
 
+use crate::tags::{text, PLAIN};
+
 use super::distances::{distances, DistancesProps};
 use super::fields::{click, edit, error_box, text_field, use_reset};
 use super::node::{node_fields, NodeFieldsProps};
@@ -35,7 +37,7 @@ fn layout_fields(form: &MachineForm, on_change: &Callback<MachineForm>) -> Html 
             { text_field("Section size bits", "section-bits", &form.section_size_bits, "SECTION_SIZE_BITS: 27 is 128 MiB sections", edit(form, on_change, |f, v| f.section_size_bits = v)) }
             { text_field("kernelcore", "kernelcore", &form.kernelcore, "e.g. 512M or 25%; empty for none", edit(form, on_change, |f, v| f.kernelcore = v)) }
             { text_field("movablecore", "movablecore", &form.movablecore, "e.g. 25%; empty for none", edit(form, on_change, |f, v| f.movablecore = v)) }
-            <label class="field" for="thp"><span>{ "THP" }</span>
+            <label class="field" for="thp">{ text("span", PLAIN, "THP".into()) }
                 <select id="thp" oninput={edit(form, on_change, |f, v| f.thp = v)}>
                     { for THP_OPTIONS.iter().map(|t| html! { <option value={*t} selected={form.thp == *t}>{ *t }</option> }) }
                 </select>
@@ -64,7 +66,7 @@ fn warning_list(warnings: &[String]) -> Html {
     }
     html! {
         <ul class="warnings" id="machine-warnings" aria-label="Machine warnings">
-            { for warnings.iter().map(|w| html! { <li>{ w }</li> }) }
+            { for warnings.iter().map(|w| html! { { text("li", PLAIN, w.to_string().into()) } }) }
         </ul>
     }
 }
@@ -107,16 +109,16 @@ pub fn machine_editor(props: &MachineEditorProps) -> Html {
     let on_add_node = click(&form, &on_change, MachineForm::add_node);
     html! {
         <form class="machine" aria-label="Machine" onsubmit={on_apply}>
-            <h3>{ "Machine" }</h3>
+            { text("h3", PLAIN, "Machine".into()) }
             { for (0..form.nodes.len()).map(|index| {
                 node_fields(&NodeFieldsProps { form: (*form).clone(), index, on_change: on_change.clone() })
             }) }
             <button type="button" onclick={on_add_node}>{ "Add node" }</button>
             { layout_fields(&form, &on_change) }
-            <h4>{ "Distances (SLIT)" }</h4>
+            { text("h4", PLAIN, "Distances (SLIT)".into()) }
             { distances(&DistancesProps { form: (*form).clone(), on_change: on_change.clone() }) }
-            <p class="muted">{ "An invalid table (a diagonal other than 10, a remote distance of 10 or less, or above 255) is replaced by 10 local / 20 remote, as the kernel's numa_reset_distance() does; the warning shows below." }</p>
-            <h4>{ "sysctls (vm.*)" }</h4>
+            { text("p", crate::attrs!("class" = "muted"), "An invalid table (a diagonal other than 10, a remote distance of 10 or less, or above 255) is replaced by 10 local / 20 remote, as the kernel's numa_reset_distance() does; the warning shows below.".into()) }
+            { text("h4", PLAIN, "sysctls (vm.*)".into()) }
             { sysctl_fields(&form, &on_change) }
             <button type="submit" class="primary">{ "Apply machine" }</button>
             { error_box("machine-error", error) }

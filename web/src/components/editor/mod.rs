@@ -25,6 +25,8 @@ use buddyscope_engine::scenario::Scenario;
 use buddyscope_engine::view::{LoadError, LoadErrorPlace};
 use yew::prelude::*;
 
+use crate::tags::{text, PLAIN};
+
 use crate::state::{Action, Source};
 /// Reading a field's value, which other components' inputs need too.
 pub use fields::target_value;
@@ -111,7 +113,7 @@ pub fn editor(props: &EditorProps) -> Html {
     let (scenario, on_action) = (props.scenario.clone(), props.on_action.clone());
     html! {
         <section class="editor" id="editor" aria-label="Scenario editor">
-            <h2>{ "Scenario" }</h2>
+            { text("h2", PLAIN, "Scenario".into()) }
             <LibraryPicker current={props.library.clone()} on_action={on_action.clone()} />
             <MachineEditor scenario={scenario.clone()} generation={props.generation}
                 workload={(*workload).clone()} warnings={props.warnings.clone()}

@@ -4,6 +4,8 @@
 use buddyscope_engine::view::MachineForm;
 use yew::prelude::*;
 
+use crate::tags::{text, PLAIN};
+
 use super::fields::{click, edit};
 
 pub struct NodeFieldsProps {
@@ -30,12 +32,12 @@ pub fn node_fields(props: &NodeFieldsProps) -> Html {
         <fieldset class="node">
             <legend>{ format!("Node {i}") }</legend>
             <label class="field" for={format!("node-{i}-memory")}>
-                <span>{ "Memory ranges" }</span>
+                { text("span", PLAIN, "Memory ranges".into()) }
                 <textarea id={format!("node-{i}-memory")} rows="2" value={memory} oninput={on_memory}></textarea>
-                <small class="muted">{ "Physical byte ranges, end inclusive (0x100000-0x3fffffff) or SIZE@START (1G@0x40000000), comma separated; gaps are holes." }</small>
+                { text("small", crate::attrs!("class" = "muted"), "Physical byte ranges, end inclusive (0x100000-0x3fffffff) or SIZE@START (1G@0x40000000), comma separated; gaps are holes.".into()) }
             </label>
             <label class="field" for={format!("node-{i}-cpus")}>
-                <span>{ "CPUs" }</span>
+                { text("span", PLAIN, "CPUs".into()) }
                 <input id={format!("node-{i}-cpus")} type="text" value={cpus} oninput={on_cpus} />
             </label>
             if props.form.nodes.len() > 1 {

@@ -5,6 +5,8 @@ use std::rc::Rc;
 use buddyscope_engine::scenario::{scenario_to_toml, Scenario};
 use yew::prelude::*;
 
+use crate::tags::{self, PLAIN};
+
 use super::fields::{error_box, target_value, use_reset};
 use crate::state::{Action, Source};
 
@@ -41,7 +43,7 @@ pub fn scenario_file(props: &ScenarioFileProps) -> Html {
     };
     html! {
         <details class="raw">
-            <summary>{ "The scenario file (TOML)" }</summary>
+            { tags::text("summary", PLAIN, "The scenario file (TOML)".into()) }
             <textarea id="scenario-text" aria-label="Scenario file" rows="16" spellcheck="false" value={(*text).clone()} oninput={on_input}></textarea>
             <button type="button" onclick={on_apply}>{ "Apply scenario file" }</button>
             { error_box("scenario-error", props.load_error.clone()) }

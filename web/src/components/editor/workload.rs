@@ -6,6 +6,8 @@ use std::rc::Rc;
 use buddyscope_engine::scenario::Scenario;
 use yew::prelude::*;
 
+use crate::tags::{text, PLAIN};
+
 use super::fields::{error_box, target_value};
 use super::generator::GeneratorPicker;
 use crate::state::{Action, Source};
@@ -60,8 +62,8 @@ pub fn workload_editor(props: &WorkloadEditorProps) -> Html {
     };
     html! {
         <div class="workload">
-            <h3>{ "Workload" }</h3>
-            <label for="workload-text" class="muted">{ "alloc / free / repeat / cpu / drain / kswapd / compact / drop_caches / sysctl / online / offline / generate; see docs/scenario.md" }</label>
+            { text("h3", PLAIN, "Workload".into()) }
+            { text("label", crate::attrs!("for" = "workload-text", "class" = "muted"), "alloc / free / repeat / cpu / drain / kswapd / compact / drop_caches / sysctl / online / offline / generate; see docs/scenario.md".into()) }
             <textarea id="workload-text" aria-label="Workload" rows="8" spellcheck="false" value={props.workload.clone()} oninput={on_input}></textarea>
             <GeneratorPicker {on_add} />
             <button type="button" class="primary" onclick={on_apply}>{ "Apply workload" }</button>
