@@ -10,7 +10,7 @@ use buddyscope_engine::view;
 use gloo_timers::callback::{Interval, Timeout};
 use yew::prelude::*;
 
-use crate::tags::{text, PLAIN};
+use crate::tags::{el, text, PLAIN};
 
 use crate::browser::{copy, read_location};
 pub use crate::browser::{mark_interactive, replace_fragment};
@@ -95,8 +95,7 @@ fn header(embed: bool, title: String, kernel: Kernel, on_action: Callback<Action
                 { text("h1", PLAIN, "Buddyscope".into()) }
                 { text("p", crate::attrs!("class" = "tagline"), "The Linux 6.1 and 6.12 page allocator (mm/page_alloc.c), one decision at a time.".into()) }
             }
-            <p class="scenario-title">{ text("strong", crate::attrs!("id" = "scenario-title"), title.to_string().into()) }
-                { kernel_badge(&KernelBadgeProps { kernel, embed, on_action }) }</p>
+            { el("p", crate::attrs!("class" = "scenario-title"), vec![Html::from(text("strong", crate::attrs!("id" = "scenario-title"), title.to_string().into())), Html::from(kernel_badge(&KernelBadgeProps { kernel, embed, on_action }))]) }
             { kernel_note(&KernelNoteProps { kernel }) }
         </header>
     }

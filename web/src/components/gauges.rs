@@ -7,8 +7,9 @@
 
 use buddyscope_engine::view::GaugeView;
 use yew::prelude::*;
+use yew::virtual_dom::VText;
 
-use crate::tags::{heading, text};
+use crate::tags::{el, heading, text};
 
 #[derive(Properties, PartialEq)]
 pub struct GaugesProps {
@@ -98,14 +99,10 @@ fn gauge(g: &GaugeView) -> Html {
                 }) }
             </div>
             { axis(g) }
-            <div class="gauge-foot muted">
-                { match g.lowmem_reserve {
+            { el("div", crate::attrs!("class" = "gauge-foot muted"), vec![Html::from(match g.lowmem_reserve {
                     Some(r) => format!("lowmem_reserve for this request: {r}. "),
                     None => format!("lowmem_reserve by requester: {}. ", g.lowmem_reserves.iter().map(|(z, r)| format!("{z} {r}")).collect::<Vec<_>>().join(", ")),
-                } }
-                { &g.kswapd }{ ". " }
-                { text("span", crate::attrs!("class" = "check"), check.to_string().into()) }
-            </div>
+                }), Html::from(&g.kswapd), VText::new(". ").into(), Html::from(text("span", crate::attrs!("class" = "check"), check.to_string().into()))]) }
         </div>
     }
 }

@@ -8,6 +8,9 @@ use buddyscope_engine::view::{kernel_file_text, KernelFile};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
+use crate::tags::{el, PLAIN};
+use yew::virtual_dom::VText;
+
 use crate::tags;
 
 use crate::state::{AtCursor, Shared};
@@ -106,8 +109,7 @@ pub fn kernel_numbers(props: &KernelNumbersProps) -> Html {
     };
     html! {
         <section class="kernel-numbers" id="kernel-numbers" aria-label="The kernel's numbers">
-            <h2>{ "The kernel's numbers " }
-                { tags::text("span", crate::attrs!("class" = "muted"), "(its own files, at this step)".into()) }</h2>
+            { el("h2", PLAIN, vec![VText::new("The kernel's numbers ").into(), Html::from(tags::text("span", crate::attrs!("class" = "muted"), "(its own files, at this step)".into()))]) }
             <button type="button" id="kernel-numbers-toggle" aria-expanded={open.to_string()}
                 onclick={on_toggle}>
                 { if *open { "Hide" } else { "Show" } }

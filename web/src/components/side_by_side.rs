@@ -31,7 +31,7 @@ use yew::prelude::*;
 use crate::components::free_areas::FreeAreas;
 use crate::components::gauges::Gauges;
 use crate::components::kernel_diff::{boot_head, boot_row, notes};
-use crate::tags::{heading, text, PLAIN};
+use crate::tags::{el, heading, text, PLAIN};
 
 /// Events shown before the cursor on each side (the rest are counted).
 const EVENTS_SHOWN: usize = 8;
@@ -324,10 +324,7 @@ pub fn side_by_side(props: &SideBySideProps) -> Html {
             <p class="share-line"><label>{ "Link to both at this call: " }
                 <input id="pair-share" type="text" readonly=true value={url} aria-label="Link to both runs at this call" /></label>
                 { " " }<a id="pair-open-a" href={single}>{ "Open A alone" }</a></p>
-            <div class="pair-sides">
-                { side(0, label_a, &loaded.diff.runs[0], cursors[0], call, first) }
-                { side(1, label_b, &loaded.diff.runs[1], cursors[1], call, first) }
-            </div>
+            { el("div", crate::attrs!("class" = "pair-sides"), vec![Html::from(side(0, label_a, &loaded.diff.runs[0], cursors[0], call, first)), Html::from(side(1, label_b, &loaded.diff.runs[1], cursors[1], call, first))]) }
             // Both runs' plots on one call axis (B dotted); a click moves both.
             <Timeline source={TimelineSource::Pair {
                 diff: Shared(loaded.diff.clone()),

@@ -6,8 +6,9 @@
 
 use buddyscope_engine::view::{SourceLink, StepView};
 use yew::prelude::*;
+use yew::virtual_dom::VText;
 
-use crate::tags::{text, PLAIN};
+use crate::tags::{el, text, PLAIN};
 
 use crate::state::Action;
 
@@ -68,14 +69,13 @@ pub fn step_panel(props: &StepPanelProps) -> Html {
     };
     html! {
         <section class="step" aria-label="The step">
-            <h2 id="call-heading">{ call_heading(step) }
-                { text("span", crate::attrs!("class" = "muted small"), " (calls count every operation: allocations, frees, drains…; allocations are numbered apart, from #0)".into()) }</h2>
+            { el("h2", crate::attrs!("id" = "call-heading"), vec![Html::from(call_heading(step)), Html::from(text("span", crate::attrs!("class" = "muted small"), " (calls count every operation: allocations, frees, drains…; allocations are numbered apart, from #0)".into()))]) }
             <p class="operation">{ text("code", PLAIN, (&step.operation).to_string().into()) }</p>
             { text("p", crate::attrs!("id" = "step-sentence", "aria-live" = "polite", "class" = "sentence"), (&step.sentence).to_string().into()) }
             { text("h3", PLAIN, "Call stack".into()) }
             <ol class="frames" id="call-stack">
                 { for step.frames.iter().map(|f| html! {
-                    <li>{ text("code", crate::attrs!("class" = "fn"), (&f.function).to_string().into()) }{ source_link(&f.source) }{ " " }{ text("span", crate::attrs!("class" = "inputs"), (&f.inputs).to_string().into()) }</li>
+                    { el("li", PLAIN, vec![Html::from(text("code", crate::attrs!("class" = "fn"), (&f.function).to_string().into())), Html::from(source_link(&f.source)), VText::new(" ").into(), Html::from(text("span", crate::attrs!("class" = "inputs"), (&f.inputs).to_string().into()))]) }
                 }) }
             </ol>
             { outcome }

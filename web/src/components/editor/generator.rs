@@ -3,8 +3,9 @@
 
 use buddyscope_engine::workload::generate;
 use yew::prelude::*;
+use yew::virtual_dom::VText;
 
-use crate::tags::{text, PLAIN};
+use crate::tags::{el, text, PLAIN};
 
 use super::fields::target_value;
 
@@ -80,7 +81,7 @@ pub fn generator_picker(props: &GeneratorPickerProps) -> Html {
                 <button type="button" onclick={on_add}>{ "Add generator to workload" }</button>
             </div>
             if let Some(help) = help_text(&pick) {
-                <p class="muted" id="generator-help">{ help }{ " Seeded by [workload] seed in the scenario file; its allocations are named gN_KIND." }</p>
+                { el("p", crate::attrs!("id" = "generator-help", "class" = "muted"), vec![Html::from(help), VText::new(" Seeded by [workload] seed in the scenario file; its allocations are named gN_KIND.").into()]) }
             }
         </>
     }

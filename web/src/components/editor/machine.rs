@@ -8,7 +8,7 @@ use buddyscope_engine::scenario::Scenario;
 use buddyscope_engine::view::MachineForm;
 use yew::prelude::*;
 
-use crate::tags::{text, PLAIN};
+use crate::tags::{el, text, PLAIN};
 
 use super::distances::{distances, DistancesProps};
 use super::fields::{click, edit, error_box, text_field, use_reset};
@@ -49,13 +49,7 @@ fn layout_fields(form: &MachineForm, on_change: &Callback<MachineForm>) -> Html 
 /// The vm.* sysctls.
 fn sysctl_fields(form: &MachineForm, on_change: &Callback<MachineForm>) -> Html {
     html! {
-        <div class="row">
-            { text_field("min_free_kbytes", "min-free-kbytes", &form.min_free_kbytes, "empty: computed by the kernel", edit(form, on_change, |f, v| f.min_free_kbytes = v)) }
-            { text_field("watermark_scale_factor", "wsf", &form.watermark_scale_factor, "1/10000 of managed pages", edit(form, on_change, |f, v| f.watermark_scale_factor = v)) }
-            { text_field("watermark_boost_factor", "wbf", &form.watermark_boost_factor, "default 15000", edit(form, on_change, |f, v| f.watermark_boost_factor = v)) }
-            { text_field("lowmem_reserve_ratio", "lrr", &form.lowmem_reserve_ratio, "five numbers", edit(form, on_change, |f, v| f.lowmem_reserve_ratio = v)) }
-            { text_field("percpu_pagelist_high_fraction", "pphf", &form.percpu_pagelist_high_fraction, "0: from the low watermark", edit(form, on_change, |f, v| f.percpu_pagelist_high_fraction = v)) }
-        </div>
+        { el("div", crate::attrs!("class" = "row"), vec![Html::from(text_field("min_free_kbytes", "min-free-kbytes", &form.min_free_kbytes, "empty: computed by the kernel", edit(form, on_change, |f, v| f.min_free_kbytes = v))), Html::from(text_field("watermark_scale_factor", "wsf", &form.watermark_scale_factor, "1/10000 of managed pages", edit(form, on_change, |f, v| f.watermark_scale_factor = v))), Html::from(text_field("watermark_boost_factor", "wbf", &form.watermark_boost_factor, "default 15000", edit(form, on_change, |f, v| f.watermark_boost_factor = v))), Html::from(text_field("lowmem_reserve_ratio", "lrr", &form.lowmem_reserve_ratio, "five numbers", edit(form, on_change, |f, v| f.lowmem_reserve_ratio = v))), Html::from(text_field("percpu_pagelist_high_fraction", "pphf", &form.percpu_pagelist_high_fraction, "0: from the low watermark", edit(form, on_change, |f, v| f.percpu_pagelist_high_fraction = v)))]) }
     }
 }
 
