@@ -95,7 +95,7 @@ fn header(embed: bool, title: String, kernel: Kernel, on_action: Callback<Action
                 { text("h1", PLAIN, "Buddyscope".into()) }
                 { text("p", crate::attrs!("class" = "tagline"), "The Linux 6.1 and 6.12 page allocator (mm/page_alloc.c), one decision at a time.".into()) }
             }
-            { el("p", crate::attrs!("class" = "scenario-title"), vec![Html::from(text("strong", crate::attrs!("id" = "scenario-title"), title.to_string().into())), Html::from(kernel_badge(&KernelBadgeProps { kernel, embed, on_action }))]) }
+            { el("p", crate::attrs!("class" = "scenario-title"), vec![text("strong", crate::attrs!("id" = "scenario-title"), title.to_string().into()), kernel_badge(&KernelBadgeProps { kernel, embed, on_action })]) }
             { kernel_note(&KernelNoteProps { kernel }) }
         </header>
     }

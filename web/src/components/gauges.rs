@@ -102,7 +102,7 @@ fn gauge(g: &GaugeView) -> Html {
             { el("div", crate::attrs!("class" = "gauge-foot muted"), vec![Html::from(match g.lowmem_reserve {
                     Some(r) => format!("lowmem_reserve for this request: {r}. "),
                     None => format!("lowmem_reserve by requester: {}. ", g.lowmem_reserves.iter().map(|(z, r)| format!("{z} {r}")).collect::<Vec<_>>().join(", ")),
-                }), Html::from(&g.kswapd), VText::new(". ").into(), Html::from(text("span", crate::attrs!("class" = "check"), check.to_string().into()))]) }
+                }), Html::from(&g.kswapd), VText::new(". ").into(), text("span", crate::attrs!("class" = "check"), check.to_string().into())]) }
         </div>
     }
 }

@@ -8,8 +8,7 @@ use buddyscope_engine::view::{kernel_file_text, KernelFile};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-use crate::tags::{el, PLAIN};
-use yew::virtual_dom::VText;
+use crate::tags::heading;
 
 use crate::tags;
 
@@ -109,7 +108,7 @@ pub fn kernel_numbers(props: &KernelNumbersProps) -> Html {
     };
     html! {
         <section class="kernel-numbers" id="kernel-numbers" aria-label="The kernel's numbers">
-            { el("h2", PLAIN, vec![VText::new("The kernel's numbers ").into(), Html::from(tags::text("span", crate::attrs!("class" = "muted"), "(its own files, at this step)".into()))]) }
+            { heading("h2", "The kernel's numbers ", "(its own files, at this step)") }
             <button type="button" id="kernel-numbers-toggle" aria-expanded={open.to_string()}
                 onclick={on_toggle}>
                 { if *open { "Hide" } else { "Show" } }

@@ -324,7 +324,7 @@ pub fn side_by_side(props: &SideBySideProps) -> Html {
             <p class="share-line"><label>{ "Link to both at this call: " }
                 <input id="pair-share" type="text" readonly=true value={url} aria-label="Link to both runs at this call" /></label>
                 { " " }<a id="pair-open-a" href={single}>{ "Open A alone" }</a></p>
-            { el("div", crate::attrs!("class" = "pair-sides"), vec![Html::from(side(0, label_a, &loaded.diff.runs[0], cursors[0], call, first)), Html::from(side(1, label_b, &loaded.diff.runs[1], cursors[1], call, first))]) }
+            { el("div", crate::attrs!("class" = "pair-sides"), vec![side(0, label_a, &loaded.diff.runs[0], cursors[0], call, first), side(1, label_b, &loaded.diff.runs[1], cursors[1], call, first)]) }
             // Both runs' plots on one call axis (B dotted); a click moves both.
             <Timeline source={TimelineSource::Pair {
                 diff: Shared(loaded.diff.clone()),

@@ -2,6 +2,8 @@
 //! field, an error line, a callback that edits the machine form, and the hook that
 //! resets a part's fields when a new scenario loads.
 
+use std::rc::Rc;
+
 use buddyscope_engine::view::MachineForm;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
@@ -52,6 +54,15 @@ pub fn edit<F>(
 where
     F: Fn(&mut MachineForm, String) + 'static,
 {
+    edit_with(form, on_change, Rc::new(change))
+}
+
+/// [`edit`]'s callback, compiled once for every field (the change behind `dyn`).
+fn edit_with(
+    form: &MachineForm,
+    on_change: &Callback<MachineForm>,
+    change: Rc<dyn Fn(&mut MachineForm, String)>,
+) -> Callback<InputEvent> {
     let form = form.clone();
     on_change.reform(move |event: InputEvent| {
         let mut next = form.clone();
@@ -69,6 +80,15 @@ pub fn click<F>(
 where
     F: Fn(&mut MachineForm) + 'static,
 {
+    click_with(form, on_change, Rc::new(change))
+}
+
+/// [`click`]'s callback, compiled once for every button (the change behind `dyn`).
+fn click_with(
+    form: &MachineForm,
+    on_change: &Callback<MachineForm>,
+    change: Rc<dyn Fn(&mut MachineForm)>,
+) -> Callback<MouseEvent> {
     let form = form.clone();
     on_change.reform(move |_: MouseEvent| {
         let mut next = form.clone();

@@ -48,9 +48,50 @@ fn layout_fields(form: &MachineForm, on_change: &Callback<MachineForm>) -> Html 
 
 /// The vm.* sysctls.
 fn sysctl_fields(form: &MachineForm, on_change: &Callback<MachineForm>) -> Html {
-    html! {
-        { el("div", crate::attrs!("class" = "row"), vec![Html::from(text_field("min_free_kbytes", "min-free-kbytes", &form.min_free_kbytes, "empty: computed by the kernel", edit(form, on_change, |f, v| f.min_free_kbytes = v))), Html::from(text_field("watermark_scale_factor", "wsf", &form.watermark_scale_factor, "1/10000 of managed pages", edit(form, on_change, |f, v| f.watermark_scale_factor = v))), Html::from(text_field("watermark_boost_factor", "wbf", &form.watermark_boost_factor, "default 15000", edit(form, on_change, |f, v| f.watermark_boost_factor = v))), Html::from(text_field("lowmem_reserve_ratio", "lrr", &form.lowmem_reserve_ratio, "five numbers", edit(form, on_change, |f, v| f.lowmem_reserve_ratio = v))), Html::from(text_field("percpu_pagelist_high_fraction", "pphf", &form.percpu_pagelist_high_fraction, "0: from the low watermark", edit(form, on_change, |f, v| f.percpu_pagelist_high_fraction = v)))]) }
-    }
+    let field = |label, id, value, hint, set: fn(&mut MachineForm, String)| {
+        text_field(label, id, value, hint, edit(form, on_change, set))
+    };
+    el(
+        "div",
+        crate::attrs!("class" = "row"),
+        vec![
+            field(
+                "min_free_kbytes",
+                "min-free-kbytes",
+                &form.min_free_kbytes,
+                "empty: computed by the kernel",
+                |f, v| f.min_free_kbytes = v,
+            ),
+            field(
+                "watermark_scale_factor",
+                "wsf",
+                &form.watermark_scale_factor,
+                "1/10000 of managed pages",
+                |f, v| f.watermark_scale_factor = v,
+            ),
+            field(
+                "watermark_boost_factor",
+                "wbf",
+                &form.watermark_boost_factor,
+                "default 15000",
+                |f, v| f.watermark_boost_factor = v,
+            ),
+            field(
+                "lowmem_reserve_ratio",
+                "lrr",
+                &form.lowmem_reserve_ratio,
+                "five numbers",
+                |f, v| f.lowmem_reserve_ratio = v,
+            ),
+            field(
+                "percpu_pagelist_high_fraction",
+                "pphf",
+                &form.percpu_pagelist_high_fraction,
+                "0: from the low watermark",
+                |f, v| f.percpu_pagelist_high_fraction = v,
+            ),
+        ],
+    )
 }
 
 /// The machine builder's warnings for the running scenario.
