@@ -20,7 +20,7 @@ use buddyscope_engine::types::Kernel;
 use buddyscope_engine::view::embed_api::Message;
 use buddyscope_engine::view::{self, EventKind, LoadError, LoadErrorPlace, PageMap, Spans};
 use buddyscope_engine::Event;
-use yew::Reducible;
+use yew::{Callback, MouseEvent, Reducible};
 
 mod host;
 mod lesson;
@@ -221,6 +221,17 @@ pub enum Action {
     /// A request from the page that embeds this one, already checked by the engine
     /// (`view::embed_api::parse_message`); the answer goes to `host`.
     Host(Message),
+}
+
+/// A click that sends `action` (one compiled callback for every button that sends a
+/// fixed action).
+pub fn on_click(on_action: &Callback<Action>, action: Action) -> Callback<MouseEvent> {
+    on_action.reform(move |_: MouseEvent| action.clone())
+}
+
+/// A click that calls `callback` with nothing.
+pub fn on_click_unit(callback: &Callback<()>) -> Callback<MouseEvent> {
+    callback.reform(|_: MouseEvent| ())
 }
 
 fn at_cursor(session: &Session, cursor: Cursor) -> AtCursor {

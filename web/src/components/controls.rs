@@ -9,7 +9,7 @@ use yew::prelude::*;
 
 use crate::components::go_to::GoTo;
 use crate::components::next_event::NextEvent;
-use crate::state::Action;
+use crate::state::{on_click, on_click_unit, Action};
 use crate::tags::button;
 
 pub struct ControlsProps {
@@ -56,7 +56,7 @@ fn step_button(
 }
 
 pub fn controls(props: &ControlsProps) -> Html {
-    let act = |action: Action| props.on_action.reform(move |_: MouseEvent| action.clone());
+    let act = |action: Action| on_click(&props.on_action, action);
     let on_seek = props.on_action.reform(|event: InputEvent| {
         let input: HtmlInputElement = event.target_unchecked_into();
         Action::Seek(input.value().parse().unwrap_or(0))
@@ -68,8 +68,8 @@ pub fn controls(props: &ControlsProps) -> Html {
     let playing = props.playing;
     let at_end = props.step >= props.last_step;
     let at_start = props.step == 0;
-    let on_share = props.on_share.reform(|_: MouseEvent| ());
-    let on_help = props.on_help.reform(|_: MouseEvent| ());
+    let on_share = on_click_unit(&props.on_share);
+    let on_help = on_click_unit(&props.on_help);
     html! {
         <section class="controls" aria-label="Stepping controls">
             <div class="group" role="group" aria-label="Step">

@@ -27,7 +27,7 @@ pub struct HelpProps {
 }
 
 pub fn help(props: &HelpProps) -> Html {
-    let close = props.on_close.reform(|_: MouseEvent| ());
+    let close = crate::state::on_click_unit(&props.on_close);
     html! {
         <section class="help" role="dialog" aria-label="Keyboard shortcuts">
             { text("h2", PLAIN, "Keyboard shortcuts".into()) }

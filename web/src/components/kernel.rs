@@ -8,7 +8,7 @@ use yew::prelude::*;
 
 use crate::tags::text;
 
-use crate::state::Action;
+use crate::state::{on_click, Action};
 
 pub struct KernelBadgeProps {
     pub kernel: Kernel,
@@ -27,9 +27,7 @@ fn other(kernel: Kernel) -> Kernel {
 
 pub fn kernel_badge(props: &KernelBadgeProps) -> Html {
     let to = other(props.kernel);
-    let on_switch = props
-        .on_action
-        .reform(move |_: MouseEvent| Action::SetKernel(to));
+    let on_switch = on_click(&props.on_action, Action::SetKernel(to));
     let class = classes!(
         "kernel-badge",
         (props.kernel == Kernel::V6_12).then_some("newer")

@@ -12,7 +12,7 @@ use yew::prelude::*;
 use yew::virtual_dom::ApplyAttributeAs;
 
 use crate::components::side_by_side::{kernels_pair_fragment, open_pair};
-use crate::state::Action;
+use crate::state::{on_click, Action};
 use crate::tags::{el, head_row, heading, items, text, NUM, PLAIN, ROW};
 
 #[derive(Properties, PartialEq)]
@@ -200,9 +200,7 @@ fn result(view: &KernelDiffView, kernel: &str, on_action: &Callback<Action>) -> 
 
 #[function_component(KernelDiff)]
 pub fn kernel_diff(props: &KernelDiffProps) -> Html {
-    let on_compare = props
-        .on_action
-        .reform(|_: MouseEvent| Action::CompareKernels);
+    let on_compare = on_click(&props.on_action, Action::CompareKernels);
     let on_pair = {
         let scenario = props.scenario.clone();
         Callback::from(move |_: MouseEvent| open_pair(&kernels_pair_fragment(&scenario)))

@@ -14,7 +14,7 @@ use yew::prelude::*;
 use crate::tags::{text, PLAIN};
 
 use crate::components::editor::target_value;
-use crate::state::{Action, Answers};
+use crate::state::{on_click, Action, Answers};
 
 #[derive(Properties, PartialEq)]
 pub struct LessonProps {
@@ -34,7 +34,7 @@ pub fn lesson(props: &LessonProps) -> Html {
     }
     let total = questions.len();
     let Some(answers) = &props.lesson else {
-        let start = props.on_action.reform(|_| Action::SetLesson(true));
+        let start = on_click(&props.on_action, Action::SetLesson(true));
         return html! {
             <section class="lesson-offer" aria-label="Lesson">
                 <p>{ format!("This scenario asks {} as it runs. ", questions_text(total)) }
@@ -48,7 +48,7 @@ pub fn lesson(props: &LessonProps) -> Html {
         .zip(answers.iter())
         .filter(|(q, a)| a.as_ref().is_some_and(|a| q.is_right(a)))
         .count();
-    let leave = props.on_action.reform(|_| Action::SetLesson(false));
+    let leave = on_click(&props.on_action, Action::SetLesson(false));
     let card = props.here.and_then(|index| {
         let question = questions.get(index)?.clone();
         let answer = answers.get(index).cloned().flatten();
@@ -112,7 +112,7 @@ fn question_card(props: &QuestionProps) -> Html {
     let heading = format!("Question {} of {}", props.index + 1, props.total);
     if let Some(answer) = &props.answer {
         let right = q.is_right(answer);
-        let go_on = props.on_action.reform(|_| Action::StepInto);
+        let go_on = on_click(&props.on_action, Action::StepInto);
         let verdict = if right {
             format!("Right: {}.", q.answer_text(answer))
         } else {

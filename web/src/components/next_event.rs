@@ -8,7 +8,7 @@ use yew::prelude::*;
 use crate::tags::text;
 
 use crate::components::editor::target_value;
-use crate::state::Action;
+use crate::state::{on_click, Action};
 
 #[derive(Properties, PartialEq)]
 pub struct NextEventProps {
@@ -29,9 +29,7 @@ pub fn next_event(props: &NextEventProps) -> Html {
     };
     let on_next = {
         let kind = *kind;
-        props
-            .on_action
-            .reform(move |_: MouseEvent| Action::NextEvent(kind))
+        on_click(&props.on_action, Action::NextEvent(kind))
     };
     html! {
         <div class="group next-event" role="group" aria-label="Find the next event">
