@@ -82,20 +82,31 @@ pub fn el_with(
     )
 }
 
-/// `<button keys=values onclick>label</button>` (`keys` usually starts with `type`,
-/// its value `"button"`).
+/// `<button attrs onclick>label</button>` with attributes known when the page is
+/// compiled.
 #[inline(never)]
-pub fn button(
+pub fn button(attrs: Attrs, onclick: Callback<MouseEvent>, label: AttrValue) -> Html {
+    button_of(Attributes::Static(attrs), onclick, label)
+}
+
+/// `<button keys=values onclick>label</button>` with attributes made at run time
+/// (`keys` usually starts with `type`, its value `"button"`).
+#[inline(never)]
+pub fn button_with(
     keys: &'static [&'static str],
     values: Vec<Option<AttrValue>>,
     onclick: Callback<MouseEvent>,
     label: AttrValue,
 ) -> Html {
+    button_of(dynamic(keys, values), onclick, label)
+}
+
+fn button_of(attributes: Attributes, onclick: Callback<MouseEvent>, label: AttrValue) -> Html {
     VTag::__new_other(
         Cow::Borrowed("button"),
         NodeRef::default(),
         None,
-        dynamic(keys, values),
+        attributes,
         Listeners::Pending(Box::new([onclick::Wrapper::__macro_new(onclick)])),
         VNode::VText(VText::new(label)),
     )

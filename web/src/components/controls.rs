@@ -10,7 +10,7 @@ use yew::prelude::*;
 use crate::components::go_to::GoTo;
 use crate::components::next_event::NextEvent;
 use crate::state::{on_click, on_click_unit, Action};
-use crate::tags::button;
+use crate::tags::{button, button_with};
 
 pub struct ControlsProps {
     pub step: u64,
@@ -41,7 +41,7 @@ fn step_button(
     onclick: Callback<MouseEvent>,
     text: &'static str,
 ) -> Html {
-    button(
+    button_with(
         &["type", "aria-label", "title", "disabled", "class"],
         vec![
             Some("button".into()),
@@ -97,9 +97,9 @@ pub fn controls(props: &ControlsProps) -> Html {
             <GoTo on_action={props.on_action.clone()} />
             <NextEvent {at_end} on_action={props.on_action.clone()} />
             <div class="group">
-                <button type="button" aria-label="Share" title="Copy a link to exactly this step (s)" onclick={on_share}>{ "Share" }</button>
+                { button(crate::attrs!("type" = "button", "aria-label" = "Share", "title" = "Copy a link to exactly this step (s)"), on_share, "Share".into()) }
                 if !props.embed {
-                    <button type="button" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" onclick={on_help}>{ "?" }</button>
+                    { button(crate::attrs!("type" = "button", "aria-label" = "Keyboard shortcuts", "title" = "Keyboard shortcuts (?)"), on_help, "?".into()) }
                 }
             </div>
         </section>

@@ -3,7 +3,7 @@
 
 use yew::prelude::*;
 
-use crate::tags::{text, PLAIN};
+use crate::tags::{button, text, PLAIN};
 
 use crate::link::embed_snippet;
 
@@ -32,7 +32,7 @@ pub fn embed(props: &EmbedProps) -> Html {
         html! {
             <footer class="embed-bar">
                 <a href={props.open_url.clone()} target="_blank" rel="noopener">{ "Open in Buddyscope" }</a>
-                <button type="button" onclick={on_copy}>{ "Copy embed code" }</button>
+                { button(crate::attrs!("type" = "button"), on_copy, "Copy embed code".into()) }
                 { text("span", crate::attrs!("class" = "muted"), "Read-only view; open it to edit the machine or the workload.".into()) }
             </footer>
         }
@@ -49,7 +49,7 @@ pub fn embed(props: &EmbedProps) -> Html {
                 { text("h2", PLAIN, "Embed this step in course notes".into()) }
                 { text("p", crate::attrs!("class" = "muted"), "The snippet shows a compact, read-only view opened at exactly this step. See docs/embedding.md.".into()) }
                 <textarea id="embed-code" aria-label="Embed code" readonly=true rows="3" value={snippet}></textarea>
-                <button type="button" onclick={on_copy}>{ "Copy embed code" }</button>
+                { button(crate::attrs!("type" = "button"), on_copy, "Copy embed code".into()) }
             </section>
         }
     }

@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-use crate::tags::{el, text, PLAIN, ROW};
+use crate::tags::{button, el, text, PLAIN, ROW};
 
 /// `(keys, what they do)`; `app::keys` and the canvas handle exactly these.
 pub const SHORTCUTS: &[(&str, &str)] = &[
@@ -40,7 +40,7 @@ pub fn help(props: &HelpProps) -> Html {
                 </tbody>
             </table>
             { text("p", crate::attrs!("class" = "muted"), "Shortcuts do not fire while you type in a field. Every control is also reachable with Tab.".into()) }
-            <button type="button" aria-label="Close shortcuts" onclick={close}>{ "Close" }</button>
+            { button(crate::attrs!("type" = "button", "aria-label" = "Close shortcuts"), close, "Close".into()) }
         </section>
     }
 }

@@ -13,7 +13,7 @@ use yew::virtual_dom::ApplyAttributeAs;
 
 use crate::components::side_by_side::{kernels_pair_fragment, open_pair};
 use crate::state::{on_click, Action};
-use crate::tags::{el, head_row, heading, items, text, NUM, PLAIN, ROW};
+use crate::tags::{button, el, head_row, heading, items, text, NUM, PLAIN, ROW};
 
 #[derive(Properties, PartialEq)]
 pub struct KernelDiffProps {
@@ -219,7 +219,7 @@ pub fn kernel_diff(props: &KernelDiffProps) -> Html {
                 { if props.diff.is_some() { "Compare again" } else { "Compare Linux 6.1 and 6.12" } }
             </button>
             if matches!(props.diff, Some(Ok(_))) {
-                <button type="button" id="kernel-open-pair" onclick={on_pair}>{ "Open side by side" }</button>
+                { button(crate::attrs!("type" = "button", "id" = "kernel-open-pair"), on_pair, "Open side by side".into()) }
             }
             { body }
         </section>

@@ -8,7 +8,7 @@ use buddyscope_engine::view::{kernel_file_text, KernelFile};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-use crate::tags::heading;
+use crate::tags::{button, heading};
 
 use crate::tags;
 
@@ -95,7 +95,7 @@ pub fn kernel_numbers(props: &KernelNumbersProps) -> Html {
             html! {
                 <>
                     <div class="kernel-numbers-bar">
-                        <button type="button" id="kernel-numbers-copy" onclick={on_copy}>{ "Copy" }</button>
+                        { button(crate::attrs!("type" = "button", "id" = "kernel-numbers-copy"), on_copy, "Copy".into()) }
                         <span class="copy-status" id="kernel-numbers-status" role="status">
                             { status.as_deref().unwrap_or_default() }
                         </span>

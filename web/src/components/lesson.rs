@@ -11,7 +11,7 @@ use buddyscope_engine::scenario::{Answer, AnswerKey, Question, Scenario};
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
-use crate::tags::{text, PLAIN};
+use crate::tags::{button, text, PLAIN};
 
 use crate::components::editor::target_value;
 use crate::state::{on_click, Action, Answers};
@@ -38,7 +38,7 @@ pub fn lesson(props: &LessonProps) -> Html {
         return html! {
             <section class="lesson-offer" aria-label="Lesson">
                 <p>{ format!("This scenario asks {} as it runs. ", questions_text(total)) }
-                    <button id="lesson-start" onclick={start}>{ "Start the lesson" }</button></p>
+                    { button(crate::attrs!("id" = "lesson-start"), start, "Start the lesson".into()) }</p>
             </section>
         };
     };
@@ -60,7 +60,7 @@ pub fn lesson(props: &LessonProps) -> Html {
         <section class="lesson" aria-label="Lesson">
             <p class="lesson-progress" id="lesson-progress">
                 { format!("Lesson: {answered} of {} answered, {right} right. ", questions_text(total)) }
-                <button id="lesson-leave" onclick={leave}>{ "Leave lesson mode" }</button>
+                { button(crate::attrs!("id" = "lesson-leave"), leave, "Leave lesson mode".into()) }
             </p>
             { card.unwrap_or_default() }
         </section>

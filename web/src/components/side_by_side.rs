@@ -31,7 +31,7 @@ use yew::prelude::*;
 use crate::components::free_areas::FreeAreas;
 use crate::components::gauges::Gauges;
 use crate::components::kernel_diff::{boot_head, boot_row, notes};
-use crate::tags::{el, heading, text, PLAIN};
+use crate::tags::{button, el, heading, text, PLAIN};
 
 /// Events shown before the cursor on each side (the rest are counted).
 const EVENTS_SHOWN: usize = 8;
@@ -303,8 +303,8 @@ pub fn side_by_side(props: &SideBySideProps) -> Html {
             }
             <div class="pair-controls" role="toolbar" aria-label="Step both runs">
                 <button type="button" id="pair-back" onclick={on_back} disabled={call == 0 && (event == 0)}>{ "◀ Back" }</button>
-                <button type="button" id="pair-step" onclick={on_step}>{ "Step ▶" }</button>
-                <button type="button" id="pair-step-over" onclick={on_over}>{ "Step over ▶▶" }</button>
+                { button(crate::attrs!("type" = "button", "id" = "pair-step"), on_step, "Step ▶".into()) }
+                { button(crate::attrs!("type" = "button", "id" = "pair-step-over"), on_over, "Step over ▶▶".into()) }
                 { match first {
                     Some((c, e)) => html! {
                         <button type="button" id="pair-go-first" onclick={set((c, e + 1))}>
@@ -409,7 +409,7 @@ pub fn vary_form(props: &VaryFormProps) -> Html {
                 <input id="vary-value" type="text" value={(*value).clone()} oninput={on_value}
                     placeholder={format!("A has {current}")} /></label>
             { " " }
-            <button type="button" id="vary-open" onclick={on_open}>{ "Compare side by side" }</button>
+            { button(crate::attrs!("type" = "button", "id" = "vary-open"), on_open, "Compare side by side".into()) }
             <p class="muted">{ format!("A's {}: {current}. distances are rows split by `;` (10,20;20,10); lowmem_reserve_ratio is five numbers.", *key) }</p>
             if let Some(why) = &*error {
                 { text("p", crate::attrs!("role" = "alert", "id" = "vary-error", "class" = "field-error"), why.to_string().into()) }

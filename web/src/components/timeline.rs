@@ -17,7 +17,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlAnchorElement, HtmlCanvasElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::tags::{text, PLAIN};
+use crate::tags::{button, text, PLAIN};
 
 use crate::paint::{context_2d, now_ms};
 use crate::state::{Action, Shared};
@@ -395,8 +395,8 @@ pub fn timeline_panel(props: &TimelineProps) -> Html {
                         <option value="marks" selected={*watermark_scale}>{ "watermarks" }</option>
                     </select>
                 </label>
-                <button id="timeline-png" onclick={on_png}>{ "Save as PNG" }</button>
-                <button id="timeline-svg" onclick={on_svg}>{ "Save as SVG" }</button>
+                { button(crate::attrs!("id" = "timeline-png"), on_png, "Save as PNG".into()) }
+                { button(crate::attrs!("id" = "timeline-svg"), on_svg, "Save as SVG".into()) }
                 <span class="timeline-cursor" id="timeline-cursor" data-call={view.cursor_call.map(|c| c.to_string()).unwrap_or_default()}>{ format!(" {cursor_text}.") }</span>
             </div>
             <p class="hint">{ format!("Each pixel column shows the smallest and largest value over its calls, so no spike is averaged away.{resolution}") }</p>

@@ -4,7 +4,7 @@
 use buddyscope_engine::view::MachineForm;
 use yew::prelude::*;
 
-use crate::tags::{text, PLAIN};
+use crate::tags::{button, text, PLAIN};
 
 use super::fields::{click, edit};
 
@@ -19,7 +19,7 @@ pub fn distances(props: &DistancesProps) -> Html {
         let on_add = click(form, on_change, MachineForm::add_distance_table);
         return html! {
             <p>{ "No SLIT: every remote distance is 20. " }
-                <button type="button" onclick={on_add}>{ "Add a distance table" }</button></p>
+                { button(crate::attrs!("type" = "button"), on_add, "Add a distance table".into()) }</p>
         };
     }
     let on_drop = click(form, on_change, MachineForm::remove_distance_table);
@@ -47,7 +47,7 @@ pub fn distances(props: &DistancesProps) -> Html {
                     }) }
                 </tbody>
             </table>
-            <button type="button" onclick={on_drop}>{ "Remove the table (no SLIT)" }</button>
+            { button(crate::attrs!("type" = "button"), on_drop, "Remove the table (no SLIT)".into()) }
         </>
     }
 }

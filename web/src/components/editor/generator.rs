@@ -5,7 +5,7 @@ use buddyscope_engine::workload::generate;
 use yew::prelude::*;
 use yew::virtual_dom::VText;
 
-use crate::tags::{el, text, PLAIN};
+use crate::tags::{button, el, text, PLAIN};
 
 use super::fields::target_value;
 
@@ -78,7 +78,7 @@ pub fn generator_picker(props: &GeneratorPickerProps) -> Html {
                 <label class="field" for="generator-params">{ text("span", PLAIN, "Parameters".into()) }
                     <input id="generator-params" type="text" spellcheck="false" value={(*params).clone()} oninput={on_params} />
                 </label>
-                <button type="button" onclick={on_add}>{ "Add generator to workload" }</button>
+                { button(crate::attrs!("type" = "button"), on_add, "Add generator to workload".into()) }
             </div>
             if let Some(help) = help_text(&pick) {
                 { el("p", crate::attrs!("id" = "generator-help", "class" = "muted"), vec![Html::from(help), VText::new(" Seeded by [workload] seed in the scenario file; its allocations are named gN_KIND.").into()]) }

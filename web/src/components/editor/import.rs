@@ -21,7 +21,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{DragEvent, File, FileList, HtmlInputElement};
 use yew::prelude::*;
 
-use crate::tags::{text, PLAIN};
+use crate::tags::{button, text, PLAIN};
 
 use super::fields::{error_box, target_value};
 use crate::state::{Action, TraceMachine};
@@ -322,7 +322,7 @@ pub fn snapshot_import(props: &SnapshotImportProps) -> Html {
                     </select>
                 </label>
                 <div class="row">
-                    <button type="button" class="primary" id="trace-replay-button" onclick={on_replay}>{ "Replay trace" }</button>
+                    { button(crate::attrs!("type" = "button", "id" = "trace-replay-button", "class" = "primary"), on_replay, "Replay trace".into()) }
                 </div>
             </fieldset>
         }
@@ -381,10 +381,10 @@ pub fn snapshot_import(props: &SnapshotImportProps) -> Html {
             { for replay_panel }
             <div class="row">
                 if trace.is_none() {
-                    <button type="button" class="primary" onclick={on_import}>{ "Import machine" }</button>
+                    { button(crate::attrs!("type" = "button", "class" = "primary"), on_import, "Import machine".into()) }
                 }
                 if !chosen.is_empty() {
-                    <button type="button" onclick={on_clear}>{ "Clear files" }</button>
+                    { button(crate::attrs!("type" = "button"), on_clear, "Clear files".into()) }
                 }
             </div>
             { error_box("import-error", error) }

@@ -4,7 +4,7 @@ use buddyscope_engine::scenario::library;
 use std::rc::Rc;
 use yew::prelude::*;
 
-use crate::tags::text;
+use crate::tags::{button, text};
 
 use super::fields::{target_value, use_reset};
 use crate::state::{Action, Source, DEFAULT_SCENARIO};
@@ -63,7 +63,7 @@ pub fn library_picker(props: &LibraryPickerProps) -> Html {
                     <option value={e.name} selected={*pick == e.name}>{ e.title }</option>
                 }) }
             </select>
-            <button type="button" onclick={on_open}>{ "Open library scenario" }</button>
+            { button(crate::attrs!("type" = "button"), on_open, "Open library scenario".into()) }
         </div>
     }
 }

@@ -8,7 +8,7 @@ use buddyscope_engine::scenario::Scenario;
 use buddyscope_engine::view::MachineForm;
 use yew::prelude::*;
 
-use crate::tags::{el, text, PLAIN};
+use crate::tags::{button, el, text, PLAIN};
 
 use super::distances::{distances, DistancesProps};
 use super::fields::{click, edit, error_box, text_field, use_reset};
@@ -148,7 +148,7 @@ pub fn machine_editor(props: &MachineEditorProps) -> Html {
             { for (0..form.nodes.len()).map(|index| {
                 node_fields(&NodeFieldsProps { form: (*form).clone(), index, on_change: on_change.clone() })
             }) }
-            <button type="button" onclick={on_add_node}>{ "Add node" }</button>
+            { button(crate::attrs!("type" = "button"), on_add_node, "Add node".into()) }
             { layout_fields(&form, &on_change) }
             { text("h4", PLAIN, "Distances (SLIT)".into()) }
             { distances(&DistancesProps { form: (*form).clone(), on_change: on_change.clone() }) }

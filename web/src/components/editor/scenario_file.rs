@@ -5,7 +5,7 @@ use std::rc::Rc;
 use buddyscope_engine::scenario::{scenario_to_toml, Scenario};
 use yew::prelude::*;
 
-use crate::tags::{self, PLAIN};
+use crate::tags::{self, button, PLAIN};
 
 use super::fields::{error_box, target_value, use_reset};
 use crate::state::{Action, Source};
@@ -45,7 +45,7 @@ pub fn scenario_file(props: &ScenarioFileProps) -> Html {
         <details class="raw">
             { tags::text("summary", PLAIN, "The scenario file (TOML)".into()) }
             <textarea id="scenario-text" aria-label="Scenario file" rows="16" spellcheck="false" value={(*text).clone()} oninput={on_input}></textarea>
-            <button type="button" onclick={on_apply}>{ "Apply scenario file" }</button>
+            { button(crate::attrs!("type" = "button"), on_apply, "Apply scenario file".into()) }
             { error_box("scenario-error", props.load_error.clone()) }
         </details>
     }

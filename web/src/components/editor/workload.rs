@@ -6,7 +6,7 @@ use std::rc::Rc;
 use buddyscope_engine::scenario::Scenario;
 use yew::prelude::*;
 
-use crate::tags::{text, PLAIN};
+use crate::tags::{button, text, PLAIN};
 
 use super::fields::{error_box, target_value};
 use super::generator::GeneratorPicker;
@@ -66,7 +66,7 @@ pub fn workload_editor(props: &WorkloadEditorProps) -> Html {
             { text("label", crate::attrs!("for" = "workload-text", "class" = "muted"), "alloc / free / repeat / cpu / drain / kswapd / compact / drop_caches / sysctl / online / offline / generate; see docs/scenario.md".into()) }
             <textarea id="workload-text" aria-label="Workload" rows="8" spellcheck="false" value={props.workload.clone()} oninput={on_input}></textarea>
             <GeneratorPicker {on_add} />
-            <button type="button" class="primary" onclick={on_apply}>{ "Apply workload" }</button>
+            { button(crate::attrs!("type" = "button", "class" = "primary"), on_apply, "Apply workload".into()) }
             { error_box("workload-error", props.load_error.clone()) }
         </div>
     }
