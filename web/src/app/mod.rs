@@ -150,8 +150,8 @@ pub fn app() -> Html {
         }))
         .clone()
     };
-    let help_open = use_state(|| false);
-    let share_url = use_state(|| None::<String>);
+    let help_open = use_state(bool::default);
+    let share_url = use_state(Option::<String>::default);
 
     let fragment = state.fragment();
     use_fragment(&location.search, &fragment);

@@ -27,9 +27,9 @@ pub struct KernelNumbersProps {
 
 #[function_component(KernelNumbers)]
 pub fn kernel_numbers(props: &KernelNumbersProps) -> Html {
-    let open = use_state(|| false);
+    let open = use_state(bool::default);
     let file = use_state(|| KernelFile::Buddyinfo);
-    let status = use_state(|| None::<String>);
+    let status = use_state(Option::<String>::default);
     {
         let (open, file) = (open.clone(), file.clone());
         use_effect_with(props.host_request, move |request| {

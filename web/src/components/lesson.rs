@@ -96,7 +96,7 @@ fn letter(i: usize) -> char {
 fn question_card(props: &QuestionProps) -> Html {
     let picked = use_state(|| None::<usize>);
     let typed = use_state(String::new);
-    let problem = use_state(|| None::<String>);
+    let problem = use_state(Option::<String>::default);
     let focus = use_node_ref();
     {
         // The first field when asked, the button to go on once answered: the

@@ -351,7 +351,7 @@ pub struct VaryFormProps {
 pub fn vary_form(props: &VaryFormProps) -> Html {
     let key = use_state(|| VARY_KEYS[0].to_string());
     let value = use_state(String::new);
-    let error = use_state(|| None::<String>);
+    let error = use_state(Option::<String>::default);
     let current = current_of(&key, &props.scenario).unwrap_or_default();
     let on_key = {
         let (key, error) = (key.clone(), error.clone());

@@ -210,12 +210,12 @@ fn save_svg(svg: &str) {
 
 #[function_component(Timeline)]
 pub fn timeline_panel(props: &TimelineProps) -> Html {
-    let open = use_state(|| false);
+    let open = use_state(bool::default);
     let zone = use_state(|| None::<usize>);
     let order = use_state(|| ORDER_DEFAULT);
     let columns = use_state(|| 1000u32);
-    let watermark_scale = use_state(|| false);
-    let draw_ms = use_state(|| 0.0f64);
+    let watermark_scale = use_state(bool::default);
+    let draw_ms = use_state(f64::default);
     let canvas_ref = use_node_ref();
     let wrap_ref = use_node_ref();
 

@@ -62,7 +62,7 @@ pub fn address_space(props: &AddressSpaceProps) -> Html {
     let view = use_state(ViewState::default);
     let hover = use_state(|| None::<Hover>);
     let pinned = use_state(|| None::<PageInfo>);
-    let draw_ms = use_state(|| 0.0f64);
+    let draw_ms = use_state(f64::default);
     let pages = props.at.map.pages();
     let layout = use_memo((props.at.clone(), view.true_scale), |(at, true_scale)| {
         Layout::new(&at.allocator, &at.map, *true_scale)

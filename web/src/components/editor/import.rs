@@ -179,8 +179,8 @@ fn trace_summary(summary: &[String]) -> Html {
 pub fn snapshot_import(props: &SnapshotImportProps) -> Html {
     let snapshot = use_state(String::new);
     let chosen = use_state(Vec::<InputFile>::new);
-    let upload_error = use_state(|| None::<String>);
-    let dragging = use_state(|| false);
+    let upload_error = use_state(Option::<String>::default);
+    let dragging = use_state(bool::default);
     let copied = use_state(|| None::<(usize, String)>);
     let follow = use_state(|| true);
     let trace_machine = use_state(|| TraceMachine::Sized);

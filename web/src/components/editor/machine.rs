@@ -109,7 +109,7 @@ fn warning_list(warnings: &[String]) -> Html {
 #[function_component(MachineEditor)]
 pub fn machine_editor(props: &MachineEditorProps) -> Html {
     let form = use_state(|| MachineForm::from_scenario(&props.scenario));
-    let form_error = use_state(|| None::<String>);
+    let form_error = use_state(Option::<String>::default);
     {
         let (form, form_error, scenario) =
             (form.clone(), form_error.clone(), props.scenario.clone());
