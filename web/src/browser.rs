@@ -46,6 +46,18 @@ pub fn copy(text: &str) {
     }
 }
 
+/// [`mark_interactive`] as the effect of a first render (`use_effect_with((), ..)`):
+/// one function, so both page modes share one compiled effect.
+pub fn mark_interactive_effect(_: &()) {
+    mark_interactive()
+}
+
+/// [`read_location`] for `use_memo((), ..)`: one function, so both page modes share
+/// one compiled memo.
+pub fn read_location_memo(_: &()) -> Location {
+    read_location()
+}
+
 /// Time to interactive: a performance mark and `data-ready` on the body, set at the
 /// first render with the scenario loaded (the tests and benchmarks wait for them).
 pub fn mark_interactive() {

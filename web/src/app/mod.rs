@@ -12,7 +12,7 @@ use yew::prelude::*;
 
 use crate::tags::{el, text, PLAIN};
 
-use crate::browser::{copy, read_location};
+use crate::browser::{copy, mark_interactive_effect, read_location_memo};
 pub use crate::browser::{mark_interactive, replace_fragment};
 use crate::components::about::{about, AboutProps};
 use crate::components::address_space::AddressSpace;
@@ -117,7 +117,7 @@ fn share_line(url: Option<String>) -> Html {
 /// reload the page with its link.
 #[function_component(Root)]
 pub fn root() -> Html {
-    let location = use_memo((), |_| read_location());
+    let location = use_memo((), read_location_memo);
     if buddyscope_engine::scenario::share::is_pair(&location.hash) {
         html! {
             <main class="app pair-app">
@@ -135,7 +135,7 @@ pub fn root() -> Html {
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let location = use_memo((), |_| read_location());
+    let location = use_memo((), read_location_memo);
     let embed = link::is_embed(&location.search);
     let state = {
         let hash = location.hash.clone();
@@ -155,7 +155,7 @@ pub fn app() -> Html {
 
     let fragment = state.fragment();
     use_fragment(&location.search, &fragment);
-    use_effect_with((), |_| mark_interactive());
+    use_effect_with((), mark_interactive_effect);
 
     let on_copy = {
         let dispatch = dispatch.clone();

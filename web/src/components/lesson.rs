@@ -94,7 +94,7 @@ fn letter(i: usize) -> char {
 
 #[function_component(QuestionCard)]
 fn question_card(props: &QuestionProps) -> Html {
-    let picked = use_state(|| None::<usize>);
+    let picked = use_state(Option::<usize>::default);
     let typed = use_state(String::new);
     let problem = use_state(Option::<String>::default);
     let focus = use_node_ref();

@@ -172,7 +172,7 @@ fn described(label: &str, name: &str, what: &str) -> String {
 #[function_component(SideBySide)]
 pub fn side_by_side(props: &SideBySideProps) -> Html {
     let loaded = use_memo(props.hash.clone(), |hash| load(hash).map(Rc::new));
-    use_effect_with((), |_| crate::browser::mark_interactive());
+    use_effect_with((), crate::browser::mark_interactive_effect);
     let start = {
         let loaded = loaded.clone();
         let event = event_of(&props.hash);

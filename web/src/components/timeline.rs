@@ -211,7 +211,7 @@ fn save_svg(svg: &str) {
 #[function_component(Timeline)]
 pub fn timeline_panel(props: &TimelineProps) -> Html {
     let open = use_state(bool::default);
-    let zone = use_state(|| None::<usize>);
+    let zone = use_state(Option::<usize>::default);
     let order = use_state(|| ORDER_DEFAULT);
     let columns = use_state(|| 1000u32);
     let watermark_scale = use_state(bool::default);
