@@ -29,6 +29,13 @@ where
     });
 }
 
+/// [`use_reset`] on the count of loads (the form's parts): one compiled hook for
+/// them all, the reset behind `dyn`.
+#[hook]
+pub fn use_reset_on_load(generation: u64, reset: Box<dyn FnOnce()>) {
+    use_reset(generation, move |_| reset());
+}
+
 /// The value of the input, textarea or select an event came from.
 pub fn target_value(event: &web_sys::Event) -> String {
     let Some(target) = event.target() else {

@@ -11,7 +11,7 @@ use yew::prelude::*;
 use crate::tags::{button, el, text, PLAIN};
 
 use super::distances::{distances, DistancesProps};
-use super::fields::{click, edit, error_box, text_field, use_reset};
+use super::fields::{click, edit, error_box, text_field, use_reset_on_load};
 use super::node::{node_fields, NodeFieldsProps};
 use crate::state::{Action, Source};
 
@@ -113,10 +113,13 @@ pub fn machine_editor(props: &MachineEditorProps) -> Html {
     {
         let (form, form_error, scenario) =
             (form.clone(), form_error.clone(), props.scenario.clone());
-        use_reset(props.generation, move |_| {
-            form.set(MachineForm::from_scenario(&scenario));
-            form_error.set(None);
-        });
+        use_reset_on_load(
+            props.generation,
+            Box::new(move || {
+                form.set(MachineForm::from_scenario(&scenario));
+                form_error.set(None);
+            }),
+        );
     }
     let on_change = {
         let form = form.clone();

@@ -30,7 +30,7 @@ use crate::tags::{text, PLAIN};
 use crate::state::{Action, Source};
 /// Reading a field's value, which other components' inputs need too.
 pub use fields::target_value;
-use fields::use_reset;
+use fields::use_reset_on_load;
 use import::SnapshotImport;
 use library::LibraryPicker;
 use machine::MachineEditor;
@@ -101,9 +101,10 @@ pub fn editor(props: &EditorProps) -> Html {
     // A newly loaded scenario resets the workload text (each part resets its own).
     {
         let (workload, scenario) = (workload.clone(), props.scenario.clone());
-        use_reset(props.generation, move |_| {
-            workload.set(workload_of(&scenario))
-        });
+        use_reset_on_load(
+            props.generation,
+            Box::new(move || workload.set(workload_of(&scenario))),
+        );
     }
     let on_workload = {
         let workload = workload.clone();

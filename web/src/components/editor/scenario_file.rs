@@ -7,7 +7,7 @@ use yew::prelude::*;
 
 use crate::tags::{self, button, PLAIN};
 
-use super::fields::{error_box, target_value, use_reset};
+use super::fields::{error_box, target_value, use_reset_on_load};
 use crate::state::{Action, Source};
 
 #[derive(Properties, PartialEq)]
@@ -25,9 +25,10 @@ pub fn scenario_file(props: &ScenarioFileProps) -> Html {
     let text = use_state(|| scenario_to_toml(&props.scenario));
     {
         let (text, scenario) = (text.clone(), props.scenario.clone());
-        use_reset(props.generation, move |_| {
-            text.set(scenario_to_toml(&scenario))
-        });
+        use_reset_on_load(
+            props.generation,
+            Box::new(move || text.set(scenario_to_toml(&scenario))),
+        );
     }
     let on_input = {
         let text = text.clone();
