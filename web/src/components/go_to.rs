@@ -6,7 +6,7 @@ use yew::prelude::*;
 
 use crate::tags;
 
-use crate::components::editor::target_value;
+use crate::components::editor::set_on_input;
 use crate::state::Action;
 
 #[derive(Properties, PartialEq)]
@@ -17,10 +17,7 @@ pub struct GoToProps {
 #[function_component(GoTo)]
 pub fn go_to(props: &GoToProps) -> Html {
     let text = use_state(String::new);
-    let on_input = {
-        let text = text.clone();
-        Callback::from(move |event: InputEvent| text.set(target_value(&event)))
-    };
+    let on_input = set_on_input(&text);
     // A form, so Enter in the field goes there and the button is its submit.
     let on_submit = {
         let (text, on_action) = (text.clone(), props.on_action.clone());

@@ -13,7 +13,7 @@ use yew::prelude::*;
 
 use crate::tags::{button, text, PLAIN};
 
-use crate::components::editor::target_value;
+use crate::components::editor::set_on_input;
 use crate::state::{on_click, Action, Answers};
 
 #[derive(Properties, PartialEq)]
@@ -182,10 +182,7 @@ fn question_card(props: &QuestionProps) -> Html {
             }
         }
         AnswerKey::Number(_) => {
-            let on_input = {
-                let typed = typed.clone();
-                Callback::from(move |event: InputEvent| typed.set(target_value(&event)))
-            };
+            let on_input = set_on_input(&typed);
             html! {
                 <p>{ text("label", crate::attrs!("for" = "question-number"), "Your answer (a whole number): ".into()) }
                     <input id="question-number" type="text" inputmode="numeric" size="10" autocomplete="off"

@@ -52,6 +52,13 @@ pub fn target_value(event: &web_sys::Event) -> String {
     }
 }
 
+/// A field's input written to a text state: one compiled callback for every such
+/// field.
+pub fn set_on_input(state: &UseStateHandle<String>) -> Callback<InputEvent> {
+    let state = state.clone();
+    Callback::from(move |event: InputEvent| state.set(target_value(&event)))
+}
+
 /// A callback that sends `form` edited with the new field value to `on_change`.
 pub fn edit<F>(
     form: &MachineForm,

@@ -7,7 +7,7 @@ use yew::virtual_dom::VText;
 
 use crate::tags::{button, el, text, PLAIN};
 
-use super::fields::target_value;
+use super::fields::{set_on_input, target_value};
 
 #[derive(Properties, PartialEq)]
 pub struct GeneratorPickerProps {
@@ -53,10 +53,7 @@ pub fn generator_picker(props: &GeneratorPickerProps) -> Html {
             pick.set(name);
         })
     };
-    let on_params = {
-        let params = params.clone();
-        Callback::from(move |event: InputEvent| params.set(target_value(&event)))
-    };
+    let on_params = set_on_input(&params);
     let on_add = {
         let (pick, params) = (pick.clone(), params.clone());
         props.on_add.reform(move |_: MouseEvent| {

@@ -23,7 +23,7 @@ use yew::prelude::*;
 
 use crate::tags::{button, text, PLAIN};
 
-use super::fields::{error_box, target_value};
+use super::fields::{error_box, set_on_input, target_value};
 use crate::state::{Action, TraceMachine};
 
 /// The snapshot command of `engine/tests/data/oracle/README.md`.
@@ -188,10 +188,7 @@ pub fn snapshot_import(props: &SnapshotImportProps) -> Html {
         ((*snapshot).clone(), (*chosen).clone()),
         |(pasted, chosen)| trace_among(pasted, chosen),
     );
-    let on_snapshot = {
-        let snapshot = snapshot.clone();
-        Callback::from(move |event: InputEvent| snapshot.set(target_value(&event)))
-    };
+    let on_snapshot = set_on_input(&snapshot);
     let on_pick = |folder: bool| {
         let (chosen, upload_error) = (chosen.clone(), upload_error.setter());
         Callback::from(move |event: Event| {

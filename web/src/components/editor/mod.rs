@@ -28,9 +28,9 @@ use yew::prelude::*;
 use crate::tags::{text, PLAIN};
 
 use crate::state::{Action, Source};
-/// Reading a field's value, which other components' inputs need too.
-pub use fields::target_value;
 use fields::use_reset_on_load;
+/// Reading a field's value, which other components' inputs need too.
+pub use fields::{set_on_input, target_value};
 use import::SnapshotImport;
 use library::LibraryPicker;
 use machine::MachineEditor;

@@ -7,7 +7,7 @@ use yew::prelude::*;
 
 use crate::tags::{self, button, PLAIN};
 
-use super::fields::{error_box, target_value, use_reset_on_load};
+use super::fields::{error_box, set_on_input, use_reset_on_load};
 use crate::state::{Action, Source};
 
 #[derive(Properties, PartialEq)]
@@ -30,10 +30,7 @@ pub fn scenario_file(props: &ScenarioFileProps) -> Html {
             Box::new(move || text.set(scenario_to_toml(&scenario))),
         );
     }
-    let on_input = {
-        let text = text.clone();
-        Callback::from(move |event: InputEvent| text.set(target_value(&event)))
-    };
+    let on_input = set_on_input(&text);
     let on_apply = {
         let text = text.clone();
         props.on_action.reform(move |_: MouseEvent| Action::Load {
