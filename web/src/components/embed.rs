@@ -40,7 +40,7 @@ pub fn embed(props: &EmbedProps) -> Html {
         html! {
             <section class="embed" aria-label="Embed">
                 { text("h2", PLAIN, "Embed this step in course notes".into()) }
-                { text("p", crate::attrs!("id" = "embed-refused", "class" = "muted"), (why.to_string()).to_string().into()) }
+                { text("p", crate::attrs!("id" = "embed-refused", "class" = "muted"), why.to_string().into()) }
             </section>
         }
     } else {

@@ -111,8 +111,8 @@ pub fn boot_row(cont: bool, zone: String, row: &RowView) -> Html {
 fn side(side: &SideView) -> Html {
     html! {
         <div class="kernel-side" data-kernel={side.kernel.clone()}>
-            { text("h4", PLAIN, (&side.kernel).to_string().into()) }
-            <p class="operation">{ text("code", PLAIN, (&side.operation).to_string().into()) }</p>
+            { text("h4", PLAIN, side.kernel.to_string().into()) }
+            <p class="operation">{ text("code", PLAIN, side.operation.to_string().into()) }</p>
             if !side.outcome.is_empty() {
                 <p class="outcome">{ format!("Returned: {}", side.outcome) }</p>
             }
@@ -123,7 +123,7 @@ fn side(side: &SideView) -> Html {
                         e.after.then_some("after"),
                     );
                     html! {
-                        <li class={class}>{ text("code", crate::attrs!("class" = "fn"), (&e.function).to_string().into()) }{ " " }{ &e.text }</li>
+                        <li class={class}>{ text("code", crate::attrs!("class" = "fn"), e.function.to_string().into()) }{ " " }{ &e.text }</li>
                     }
                 }) }
             </ol>
@@ -186,12 +186,12 @@ fn result(view: &KernelDiffView, kernel: &str, on_action: &Callback<Action>) -> 
         });
     html! {
         <>
-            { text("p", crate::attrs!("id" = "kernel-boot-summary"), (&view.boot_summary).to_string().into()) }
+            { text("p", crate::attrs!("id" = "kernel-boot-summary"), view.boot_summary.to_string().into()) }
             if !view.zones.is_empty() || !view.zonelists.is_empty() {
                 { boot_table(view) }
             }
             { first }
-            { text("p", crate::attrs!("id" = "kernel-summary", "class" = "kernel-summary"), (&view.summary).to_string().into()) }
+            { text("p", crate::attrs!("id" = "kernel-summary", "class" = "kernel-summary"), view.summary.to_string().into()) }
             { for outcome }
             { notes(&view.notes) }
         </>

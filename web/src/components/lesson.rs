@@ -122,10 +122,10 @@ fn question_card(props: &QuestionProps) -> Html {
             <section class={classes!("question", "answered", if right { "right" } else { "wrong" })}
                 id="question" aria-labelledby="question-heading" aria-live="polite">
                 { text("h2", crate::attrs!("id" = "question-heading"), heading.to_string().into()) }
-                { text("p", crate::attrs!("id" = "question-ask", "class" = "question-ask"), (q.ask.clone()).to_string().into()) }
+                { text("p", crate::attrs!("id" = "question-ask", "class" = "question-ask"), q.ask.to_string().into()) }
                 { text("p", crate::attrs!("id" = "question-verdict", "class" = "question-verdict"), verdict.to_string().into()) }
                 <p id="question-right">{ format!("The answer: {}.", q.right_text()) }</p>
-                { text("p", crate::attrs!("id" = "question-explain", "class" = "question-explain"), (q.explain.clone()).to_string().into()) }
+                { text("p", crate::attrs!("id" = "question-explain", "class" = "question-explain"), q.explain.to_string().into()) }
                 <button id="question-go-on" ref={focus} onclick={go_on}>{ "Go on (next step)" }</button>
             </section>
         };
@@ -193,10 +193,10 @@ fn question_card(props: &QuestionProps) -> Html {
     html! {
         <form class="question" id="question" aria-labelledby="question-heading" onsubmit={on_submit}>
             { text("h2", crate::attrs!("id" = "question-heading"), heading.to_string().into()) }
-            { text("p", crate::attrs!("id" = "question-ask", "class" = "question-ask"), (q.ask.clone()).to_string().into()) }
+            { text("p", crate::attrs!("id" = "question-ask", "class" = "question-ask"), q.ask.to_string().into()) }
             { field }
             if let Some(problem) = &*problem {
-                { text("p", crate::attrs!("role" = "alert", "class" = "field-error"), (problem.clone()).to_string().into()) }
+                { text("p", crate::attrs!("role" = "alert", "class" = "field-error"), problem.to_string().into()) }
             }
             <button type="submit" id="question-submit">{ "Answer" }</button>
             { text("span", crate::attrs!("class" = "question-hint"), " The page waits here for your answer.".into()) }

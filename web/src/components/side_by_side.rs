@@ -292,7 +292,7 @@ pub fn side_by_side(props: &SideBySideProps) -> Html {
         <section class="side-by-side" id="side-by-side" aria-label="Side by side">
             { heading("h2", "Side by side ", "(the same call on both runs)") }
             <p id="pair-labels">{ format!("{}; {}", described(label_a, "A", "the link's first scenario"), described(label_b, "B", "the link's second scenario")) }</p>
-            { text("p", crate::attrs!("id" = "pair-boot-summary"), (&view.boot_summary).to_string().into()) }
+            { text("p", crate::attrs!("id" = "pair-boot-summary"), view.boot_summary.to_string().into()) }
             if !view.zones.is_empty() {
                 <table class="kernel-boot" id="pair-boot">
                     <thead>{ boot_head("A", "B") }</thead>
@@ -320,7 +320,7 @@ pub fn side_by_side(props: &SideBySideProps) -> Html {
             if !fewer.is_empty() {
                 { text("p", crate::attrs!("id" = "pair-fewer", "role" = "note", "class" = "pair-fewer"), (fewer.trim()).to_string().into()) }
             }
-            { text("p", crate::attrs!("id" = "pair-summary", "class" = "kernel-summary"), (&view.summary).to_string().into()) }
+            { text("p", crate::attrs!("id" = "pair-summary", "class" = "kernel-summary"), view.summary.to_string().into()) }
             <p class="share-line"><label>{ "Link to both at this call: " }
                 <input id="pair-share" type="text" readonly=true value={url} aria-label="Link to both runs at this call" /></label>
                 { " " }<a id="pair-open-a" href={single}>{ "Open A alone" }</a></p>

@@ -70,12 +70,12 @@ pub fn step_panel(props: &StepPanelProps) -> Html {
     html! {
         <section class="step" aria-label="The step">
             { el("h2", crate::attrs!("id" = "call-heading"), vec![Html::from(call_heading(step)), text("span", crate::attrs!("class" = "muted small"), " (calls count every operation: allocations, frees, drains…; allocations are numbered apart, from #0)".into())]) }
-            <p class="operation">{ text("code", PLAIN, (&step.operation).to_string().into()) }</p>
-            { text("p", crate::attrs!("id" = "step-sentence", "aria-live" = "polite", "class" = "sentence"), (&step.sentence).to_string().into()) }
+            <p class="operation">{ text("code", PLAIN, step.operation.to_string().into()) }</p>
+            { text("p", crate::attrs!("id" = "step-sentence", "aria-live" = "polite", "class" = "sentence"), step.sentence.to_string().into()) }
             { text("h3", PLAIN, "Call stack".into()) }
             <ol class="frames" id="call-stack">
                 { for step.frames.iter().map(|f| html! {
-                    { el("li", PLAIN, vec![text("code", crate::attrs!("class" = "fn"), (&f.function).to_string().into()), source_link(&f.source), VText::new(" ").into(), text("span", crate::attrs!("class" = "inputs"), (&f.inputs).to_string().into())]) }
+                    { el("li", PLAIN, vec![text("code", crate::attrs!("class" = "fn"), f.function.to_string().into()), source_link(&f.source), VText::new(" ").into(), text("span", crate::attrs!("class" = "inputs"), f.inputs.to_string().into())]) }
                 }) }
             </ol>
             { outcome }
@@ -97,7 +97,7 @@ pub fn step_panel(props: &StepPanelProps) -> Html {
                     // rewriting the text of every item.
                     html! {
                         <li key={index} class={class} aria-current={if is_current { Some("step") } else { None }}>
-                            { text("code", crate::attrs!("class" = "fn"), (&e.function).to_string().into()) }{ " " }{ &e.text }{ source_link(&e.source) }
+                            { text("code", crate::attrs!("class" = "fn"), e.function.to_string().into()) }{ " " }{ &e.text }{ source_link(&e.source) }
                         </li>
                     }
                 }) }

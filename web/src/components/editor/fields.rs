@@ -71,11 +71,14 @@ where
     edit_with(form, on_change, Rc::new(change))
 }
 
+/// A change to the machine form from a field's text.
+type Change = Rc<dyn Fn(&mut MachineForm, String)>;
+
 /// [`edit`]'s callback, compiled once for every field (the change behind `dyn`).
 fn edit_with(
     form: &MachineForm,
     on_change: &Callback<MachineForm>,
-    change: Rc<dyn Fn(&mut MachineForm, String)>,
+    change: Change,
 ) -> Callback<InputEvent> {
     let form = form.clone();
     on_change.reform(move |event: InputEvent| {
@@ -121,9 +124,9 @@ pub fn text_field(
 ) -> Html {
     html! {
         <label class="field" for={id.to_string()}>
-            { text("span", PLAIN, (label.to_string()).to_string().into()) }
+            { text("span", PLAIN, label.to_string().into()) }
             <input id={id.to_string()} type="text" value={value.to_string()} {oninput} />
-            { text("small", crate::attrs!("class" = "muted"), (hint.to_string()).to_string().into()) }
+            { text("small", crate::attrs!("class" = "muted"), hint.to_string().into()) }
         </label>
     }
 }

@@ -164,11 +164,11 @@ fn trace_summary(summary: &[String]) -> Html {
     html! {
         <section class="trace-summary" id="trace-summary" aria-label="Trace replay summary">
             { text("h4", PLAIN, "Trace replay".into()) }
-            <p id="trace-agreement">{ text("strong", PLAIN, (agreement.clone()).to_string().into()) }</p>
+            <p id="trace-agreement">{ text("strong", PLAIN, agreement.to_string().into()) }</p>
             <details open=true>
                 <summary>{ format!("Counts ({} lines)", rest.len()) }</summary>
                 <ul>
-                    { for rest.iter().map(|line| html! { { text("li", PLAIN, (line.clone()).to_string().into()) } }) }
+                    { for rest.iter().map(|line| html! { { text("li", PLAIN, line.to_string().into()) } }) }
                 </ul>
             </details>
         </section>
@@ -390,7 +390,7 @@ pub fn snapshot_import(props: &SnapshotImportProps) -> Html {
                 <details class="import-notes" open=true>
                     <summary>{ format!("What the import read and assumed ({} notes)", props.notes.len()) }</summary>
                     <ul id="import-notes">
-                        { for props.notes.iter().map(|note| html! { { text("li", PLAIN, (note.clone()).to_string().into()) } }) }
+                        { for props.notes.iter().map(|note| html! { { text("li", PLAIN, note.to_string().into()) } }) }
                     </ul>
                 </details>
             }
