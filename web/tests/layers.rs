@@ -19,7 +19,7 @@ fn forbidden(relative: &Path) -> &'static [&'static str] {
     match first {
         "components" => &["crate::app"],
         "state.rs" | "state" | "link.rs" | "paint.rs" | "panic.rs" | "clipboard.rs"
-        | "browser.rs" | "host_message.rs" => &["crate::app", "crate::components"],
+        | "browser.rs" | "host_message.rs" | "tags.rs" => &["crate::app", "crate::components"],
         _ => &[],
     }
 }
