@@ -352,11 +352,15 @@ impl Allocations {
         Self::own(chunk).get_mut(index % Self::CHUNK)
     }
 
-    /// `chunk` to change: copied first (at its full size, so the last chunk grows
-    /// without reallocating) when a copy shares it.
+    /// `chunk` to change: copied first when a copy shares it, with room for twice
+    /// its words (at most a chunk's), so the last chunk keeps growing as a `Vec` does.
+    /// A copy at the chunk's full size held 512 KiB for every checkpoint of a short
+    /// run: the default scenario's 4,064 calls kept about 20 MiB in their
+    /// checkpoints' copies (docs/performance.md, branch tti23).
     fn own(chunk: &mut Rc<Vec<u64>>) -> &mut Vec<u64> {
         if Rc::get_mut(chunk).is_none() {
-            let mut copy = Vec::with_capacity(Self::CHUNK);
+            let room = (2 * chunk.len()).clamp(64, Self::CHUNK);
+            let mut copy = Vec::with_capacity(room);
             copy.extend_from_slice(chunk);
             *chunk = Rc::new(copy);
         }

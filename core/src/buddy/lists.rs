@@ -9,9 +9,15 @@
 //! were split).
 
 use super::chunked::Chunked;
+use crate::types::{MIGRATE_TYPES_STORED, NR_ORDERS};
 
 /// The "no page" link value.
 const NIL: u32 = u32::MAX;
+
+/// Lists per group whose total length is kept (the free lists of one order, one a
+/// migratetype), and the groups: the totals are `free_area[order].nr_free`.
+const GROUP: usize = MIGRATE_TYPES_STORED;
+const GROUPS: usize = NR_ORDERS;
 
 /// One list head: first and last page index and the length (`free_area.nr_free`
 /// counts the same thing for a free list).
@@ -45,6 +51,12 @@ pub struct PageLists {
     prev: Chunked<u32>,
     next: Chunked<u32>,
     heads: Vec<ListHead>,
+    /// The summed lengths of the lists `GROUP * g .. GROUP * (g + 1)`, kept as the
+    /// lists change, as the kernel keeps `free_area[order].nr_free` beside its lists
+    /// (read by every watermark check and after every call by the timeline's series,
+    /// which otherwise summed the lengths each time: docs/performance.md, branch
+    /// tti23). Follows from `heads`, so equality is unchanged by it.
+    group_len: [u32; GROUPS],
 }
 
 impl PageLists {
@@ -55,6 +67,7 @@ impl PageLists {
             prev: Chunked::new(offset, nr_pages, NIL, NIL),
             next: Chunked::new(offset, nr_pages, NIL, NIL),
             heads: vec![ListHead::EMPTY; nr_lists],
+            group_len: [0; GROUPS],
         }
     }
 
@@ -70,6 +83,7 @@ impl PageLists {
         }
         self.heads[list].first = page;
         self.heads[list].len += 1;
+        self.grow_group(list, 1);
     }
 
     /// Adds `page` at the tail of `list`, as `list_add_tail()`.
@@ -84,6 +98,7 @@ impl PageLists {
         }
         self.heads[list].last = page;
         self.heads[list].len += 1;
+        self.grow_group(list, 1);
     }
 
     /// Unlinks `page` from `list`, as `list_del()`. The caller knows which list the
@@ -104,6 +119,15 @@ impl PageLists {
         self.prev.set(page, NIL);
         self.next.set(page, NIL);
         self.heads[list].len -= 1;
+        self.grow_group(list, u32::MAX);
+    }
+
+    /// Adds `delta` (wrapping: `u32::MAX` takes one) to the total of `list`'s group.
+    #[inline(always)]
+    fn grow_group(&mut self, list: usize, delta: u32) {
+        if let Some(total) = self.group_len.get_mut(list / GROUP) {
+            *total = total.wrapping_add(delta);
+        }
     }
 
     /// The page at the head of `list`, as `list_first_entry_or_null()`.
@@ -117,12 +141,17 @@ impl PageLists {
         self.heads[list].len
     }
 
-    /// The lengths of the lists `per` at a time, each group summed, in list order
-    /// (one pass over the heads, for reading every order's count at once).
-    pub fn group_lens(&self, per: usize) -> impl Iterator<Item = u32> + '_ {
-        self.heads
-            .chunks_exact(per.max(1))
-            .map(|group| group.iter().map(|head| head.len).sum())
+    /// The summed length of the lists of group `group` (lists `MIGRATE_TYPES_STORED
+    /// * group ..`), kept as they change.
+    #[inline]
+    pub fn group_len(&self, group: usize) -> u32 {
+        self.group_len.get(group).copied().unwrap_or(0)
+    }
+
+    /// Every group's summed length, in list order.
+    #[inline]
+    pub fn group_lens(&self) -> &[u32; GROUPS] {
+        &self.group_len
     }
 
     /// The pages of `list` from head to tail.
@@ -174,6 +203,28 @@ impl PageLists {
         Ok(())
     }
 
+    /// Checks every group's kept total against its lists' recorded lengths. Used by
+    /// the invariant checker.
+    pub fn check_group_lens(&self) -> Result<(), String> {
+        for (group, &total) in self.group_len.iter().enumerate() {
+            let summed: u32 = self
+                .heads
+                .iter()
+                .skip(group * GROUP)
+                .take(GROUP)
+                .map(|head| head.len)
+                .sum();
+            if summed != total {
+                return Err(format!(
+                    "lists {}..{}: kept total {total} but their lengths sum to {summed}",
+                    group * GROUP,
+                    (group + 1) * GROUP
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Bytes of heap this structure holds, measured from its allocations.
     pub fn heap_bytes(&self) -> usize {
         self.prev.heap_bytes()
@@ -203,8 +254,11 @@ impl PageLists {
 
     /// Puts back what [`PageLists::links_before`] saw.
     pub fn restore(&mut self, links: &Links) {
-        if let Some(head) = self.heads.get_mut(links.list as usize) {
+        let list = links.list as usize;
+        if let Some(head) = self.heads.get_mut(list) {
+            let delta = links.head.len.wrapping_sub(head.len);
             *head = links.head;
+            self.grow_group(list, delta);
         }
         for &(node, prev, next) in &links.nodes {
             if u64::from(node) < self.prev.len() {
@@ -258,5 +312,40 @@ mod tests {
         lists.push_tail(0, 0);
         lists.heads[0].len = 2;
         assert!(lists.check(0).is_err());
+    }
+
+    #[test]
+    fn the_group_totals_follow_pushes_removals_and_restores() {
+        let lists_n = GROUP * GROUPS;
+        let mut lists = PageLists::new(0, 64, lists_n);
+        let mut undo = Vec::new();
+        for page in 0..40u32 {
+            let list = (page as usize * 7) % lists_n;
+            undo.push(lists.links_before(list, page));
+            if page % 2 == 0 {
+                lists.push_head(list, page);
+            } else {
+                lists.push_tail(list, page);
+            }
+        }
+        for page in (0..40u32).step_by(3) {
+            let list = (page as usize * 7) % lists_n;
+            undo.push(lists.links_before(list, page));
+            lists.remove(list, page);
+        }
+        let summed = |lists: &PageLists| -> Vec<u32> {
+            (0..GROUPS)
+                .map(|g| (g * GROUP..(g + 1) * GROUP).map(|l| lists.len(l)).sum())
+                .collect()
+        };
+        assert_eq!(lists.group_lens().to_vec(), summed(&lists));
+        assert!(lists.check_group_lens().is_ok());
+        for links in undo.iter().rev() {
+            lists.restore(links);
+            assert_eq!(lists.group_lens().to_vec(), summed(&lists));
+        }
+        assert_eq!(lists, PageLists::new(0, 64, lists_n));
+        lists.heads[0].len = 1;
+        assert!(lists.check_group_lens().is_err());
     }
 }

@@ -288,10 +288,7 @@ impl BuddyZone {
 
     /// `free_area[order].nr_free`: free blocks of this order, of every migratetype.
     pub fn nr_free(&self, order: Order) -> u32 {
-        MigrateType::STORED
-            .iter()
-            .map(|&mt| self.lists.len(list_of(order, mt)))
-            .sum()
+        self.lists.group_len(usize::from(order.get()))
     }
 
     /// Free blocks of this order on the `migratetype` list.
@@ -300,16 +297,17 @@ impl BuddyZone {
     }
 
     /// Every order's `free_area[order].nr_free`, as `fill_contig_page_info()` reads
-    /// them.
-    /// The lists are stored order by order, `MIGRATE_TYPES` of them an order
-    /// (`list_of`), so one pass over them sums each order's: the timeline's series
-    /// reads this after every call.
+    /// them. The lists are stored order by order, `MIGRATE_TYPES` of them an order
+    /// (`list_of`), and each order's total is kept as they change: the timeline's
+    /// series reads this after every call.
     pub fn nr_free_counts(&self) -> [u64; crate::types::NR_ORDERS] {
-        let mut counts = [0u64; crate::types::NR_ORDERS];
-        for (slot, blocks) in counts.iter_mut().zip(self.lists.group_lens(MIGRATE_TYPES)) {
-            *slot = u64::from(blocks);
-        }
-        counts
+        self.lists.group_lens().map(u64::from)
+    }
+
+    /// The same as `u32`s, as kept (the series compares them after every call).
+    #[inline]
+    pub fn nr_free_counts_u32(&self) -> &[u32; crate::types::NR_ORDERS] {
+        self.lists.group_lens()
     }
 
     /// `get_pfnblock_migratetype()`: the type of the pageblock holding `pfn`.
@@ -1096,6 +1094,7 @@ impl BuddyZone {
         if covered != u64::from(self.nr_pages) {
             return Err(format!("blocks cover {covered} of {} pages", self.nr_pages));
         }
+        self.lists.check_group_lens()?;
         for order in Order::all() {
             let mut listed = 0u32;
             for migratetype in MigrateType::STORED {

@@ -189,7 +189,7 @@ const PAGE_VALUES: usize = 5;
 /// A zone's free block counts per order and the indexes computed from them.
 #[derive(Clone, Copy, Debug)]
 struct LastIndexes {
-    counts: [u64; NR_ORDERS],
+    counts: [u32; NR_ORDERS],
     index: [i16; 2 * NR_ORDERS],
 }
 
@@ -251,12 +251,15 @@ impl ZoneBucket {
             page(zone.watermark[2]),
             page(zone.watermark_boost),
         ];
-        let counts = zone.buddy.nr_free_counts();
+        let counts = zone.buddy.nr_free_counts_u32();
         let index = match last {
-            Some(known) if known.counts == counts => known.index,
+            Some(known) if known.counts == *counts => known.index,
             _ => {
-                let index = indexes_of(&counts);
-                *last = Some(LastIndexes { counts, index });
+                let index = indexes_of(&counts.map(u64::from));
+                *last = Some(LastIndexes {
+                    counts: *counts,
+                    index,
+                });
                 index
             }
         };
