@@ -587,9 +587,11 @@ struct Importer {
     live: BTreeMap<u64, (usize, u32)>,
     /// Every page an allocation or a pre-trace block of the trace has covered.
     touched: PageSet,
-    /// pfn -> (order, whether it was mm_page_free_batched) of the last free of a
-    /// block starting there, until an allocation covers it again.
-    freed: BTreeMap<u64, (u32, bool)>,
+    /// pfn -> (1 if it was mm_page_free_batched, else 0; order) of the last free of
+    /// a block starting there, until an allocation covers it again. The value has
+    /// `live`'s type so that both maps share one compiled copy of the map's code
+    /// (docs/performance.md, size24).
+    freed: BTreeMap<u64, (usize, u32)>,
     /// Per CPU, the (pfn, order, migratetype) of the mm_page_alloc_zone_locked
     /// lines with `percpu_refill=1` since its last allocation.
     /// Sorted by CPU (a `Vec`: a `BTreeMap` compiled its own code into the page).
@@ -764,7 +766,7 @@ impl Importer {
             }
             Some(_) => self.skip(reason::FREE_ORDER_MISMATCH, line),
             None if self.covering(pfn).is_some() => self.skip(reason::FREE_INSIDE, line),
-            None if self.freed.get(&pfn) == Some(&(order, !batched)) => {
+            None if self.freed.get(&pfn) == Some(&(usize::from(!batched), order)) => {
                 // The other half of a pair: the page is already freed.
                 self.freed.remove(&pfn);
                 bump(&mut self.out.informational, FREE_PAIRED);
@@ -812,7 +814,7 @@ impl Importer {
         batched: bool,
         line: usize,
     ) {
-        self.freed.insert(pfn, (order, batched));
+        self.freed.insert(pfn, (usize::from(batched), order));
         self.out.ops.push(TraceOp::Free {
             cpu,
             pfn,
