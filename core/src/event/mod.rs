@@ -635,6 +635,74 @@ impl Event {
 }
 
 impl Event {
+    /// The variant's name, as `Debug` writes it before the fields (the embed API's
+    /// `kind`), without compiling the derived `Debug` into the page.
+    pub fn variant_name(&self) -> &'static str {
+        match self {
+            Event::AreaEmpty { .. } => "AreaEmpty",
+            Event::TakeBlock { .. } => "TakeBlock",
+            Event::SplitHalf { .. } => "SplitHalf",
+            Event::Allocated { .. } => "Allocated",
+            Event::AllocFailed { .. } => "AllocFailed",
+            Event::Merge { .. } => "Merge",
+            Event::AddFree { .. } => "AddFree",
+            Event::AllocStart { .. } => "AllocStart",
+            Event::ZoneNotInNodemask { .. } => "ZoneNotInNodemask",
+            Event::WatermarkCheck { .. } => "WatermarkCheck",
+            Event::NoFragmentRetry => "NoFragmentRetry",
+            Event::PcpRefill { .. } => "PcpRefill",
+            Event::PcpTake { .. } => "PcpTake",
+            Event::PcpFree { .. } => "PcpFree",
+            Event::ZoneLocked { .. } => "ZoneLocked",
+            Event::PcpDrain { .. } => "PcpDrain",
+            Event::Steal { .. } => "Steal",
+            Event::HighatomicReserve { .. } => "HighatomicReserve",
+            Event::PageSplit { .. } => "PageSplit",
+            Event::AllocExact { .. } => "AllocExact",
+            Event::PageblockIsolated { .. } => "PageblockIsolated",
+            Event::IsolationRefused { .. } => "IsolationRefused",
+            Event::PageblockUnisolated { .. } => "PageblockUnisolated",
+            Event::FreePageSplit { .. } => "FreePageSplit",
+            Event::ContigMigrated { .. } => "ContigMigrated",
+            Event::ContigMigrateFailed { .. } => "ContigMigrateFailed",
+            Event::TestPagesIsolated { .. } => "TestPagesIsolated",
+            Event::FreePageTaken { .. } => "FreePageTaken",
+            Event::SlowPath { .. } => "SlowPath",
+            Event::KswapdWake { .. } => "KswapdWake",
+            Event::PageAlloc { .. } => "PageAlloc",
+            Event::PageFree { .. } => "PageFree",
+            Event::NotModelled { .. } => "NotModelled",
+            Event::Reclaimed { .. } => "Reclaimed",
+            Event::DirectReclaim { .. } => "DirectReclaim",
+            Event::KswapdRun { .. } => "KswapdRun",
+            Event::Migrated { .. } => "Migrated",
+            Event::Compacted { .. } => "Compacted",
+            Event::OomDecision { .. } => "OomDecision",
+            Event::HighatomicUnreserve { .. } => "HighatomicUnreserve",
+            Event::OfflinePages { .. } => "OfflinePages",
+            Event::OnlinePages { .. } => "OnlinePages",
+            Event::HotplugFailed { .. } => "HotplugFailed",
+            Event::HotplugDone { .. } => "HotplugDone",
+            Event::NoBlock { .. } => "NoBlock",
+            Event::NoFallback { .. } => "NoFallback",
+            Event::ZonelistsRebuilt => "ZonelistsRebuilt",
+            Event::WatermarksRecomputed { .. } => "WatermarksRecomputed",
+            Event::KswapdNotWoken { .. } => "KswapdNotWoken",
+            Event::KswapdRound { .. } => "KswapdRound",
+            Event::BoostCleared { .. } => "BoostCleared",
+            Event::KswapdTrySleep { .. } => "KswapdTrySleep",
+            Event::TakenOffBuddy { .. } => "TakenOffBuddy",
+            Event::ClaimRefused { .. } => "ClaimRefused",
+            Event::ClaimNone { .. } => "ClaimNone",
+            Event::PcpAllocSize(_) => "PcpAllocSize",
+            Event::PcpHigh(_) => "PcpHigh",
+            Event::BelowHighCheck { .. } => "BelowHighCheck",
+            Event::BelowHighCleared { .. } => "BelowHighCleared",
+            Event::StealNone { .. } => "StealNone",
+            Event::BlockTaken { .. } => "BlockTaken",
+        }
+    }
+
     /// The kernel function that takes this decision: the one place that maps an
     /// event to `mm/` (`Display` writes it before the sentence).
     pub fn kernel_function(&self) -> &'static str {
@@ -1303,6 +1371,19 @@ mod tests {
             Event::BelowHighCleared { .. } => 58,
             Event::StealNone { .. } => 59,
             Event::BlockTaken { .. } => 60,
+        }
+    }
+
+    /// `variant_name` is the name `Debug` writes before the fields.
+    #[test]
+    fn every_variant_name_is_the_debug_name() {
+        for event in one_of_each() {
+            let debug = format!("{event:?}");
+            let name = debug
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .next()
+                .unwrap_or_default();
+            assert_eq!(event.variant_name(), name, "{debug}");
         }
     }
 

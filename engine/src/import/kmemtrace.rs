@@ -587,9 +587,11 @@ struct Importer {
     live: BTreeMap<u64, (usize, u32)>,
     /// Every page an allocation or a pre-trace block of the trace has covered.
     touched: PageSet,
-    /// pfn -> (order, whether it was mm_page_free_batched) of the last free of a
-    /// block starting there, until an allocation covers it again.
-    freed: BTreeMap<u64, (u32, bool)>,
+    /// pfn -> (1 if it was mm_page_free_batched, else 0; order) of the last free of
+    /// a block starting there, until an allocation covers it again. The value has
+    /// `live`'s type so that both maps share one compiled copy of the map's code
+    /// (docs/performance.md, size24).
+    freed: BTreeMap<u64, (usize, u32)>,
     /// Per CPU, the (pfn, order, migratetype) of the mm_page_alloc_zone_locked
     /// lines with `percpu_refill=1` since its last allocation.
     /// Sorted by CPU (a `Vec`: a `BTreeMap` compiled its own code into the page).
@@ -599,42 +601,48 @@ struct Importer {
 /// A CPU's (pfn, order, migratetype) refills since its last allocation.
 type CpuRefills = Vec<(u64, u32, i32)>;
 
-/// A set of pfns, 64 a word: enough for the pages a trace names (at most
+/// A set of pfns, 32 a word: enough for the pages a trace names (at most
 /// [`TRACE_LINES_MAX`] blocks of at most 1024 pages) without a bit per pfn of the
-/// whole address space.
+/// whole address space. Each word's bits are the first half of a value of `live`'s
+/// map type (the second is 0), so the set uses the compiled copy of the map's code
+/// that `live` and `freed` share (docs/performance.md, size24).
 #[derive(Default)]
 struct PageSet {
-    words: BTreeMap<u64, u64>,
+    words: BTreeMap<u64, (usize, u32)>,
 }
 
 impl PageSet {
     /// The bits of `[start, end)` in each word they touch.
-    fn words_of(start: u64, end: u64) -> impl Iterator<Item = (u64, u64)> {
-        let first = start / 64;
-        let last = end.saturating_sub(1) / 64;
+    fn words_of(start: u64, end: u64) -> impl Iterator<Item = (u64, usize)> {
+        let first = start / 32;
+        let last = end.saturating_sub(1) / 32;
         (first..=last)
             .filter(move |_| end > start)
             .map(move |word| {
-                let lo = start.max(word * 64) - word * 64;
-                let hi = end.min(word * 64 + 64) - word * 64;
-                let mask = if hi - lo == 64 {
-                    u64::MAX
+                let lo = start.max(word * 32) - word * 32;
+                let hi = end.min(word * 32 + 32) - word * 32;
+                let mask = if hi - lo == 32 {
+                    u32::MAX
                 } else {
-                    ((1u64 << (hi - lo)) - 1) << lo
+                    ((1u32 << (hi - lo)) - 1) << lo
                 };
-                (word, mask)
+                (word, mask as usize)
             })
     }
 
     fn set(&mut self, start: u64, end: u64) {
         for (word, mask) in Self::words_of(start, end) {
-            *self.words.entry(word).or_insert(0) |= mask;
+            let bits = self.words.get(&word).map_or(0, |&(bits, _)| bits);
+            self.words.insert(word, (bits | mask, 0));
         }
     }
 
     fn any(&self, start: u64, end: u64) -> bool {
-        Self::words_of(start, end)
-            .any(|(word, mask)| self.words.get(&word).is_some_and(|w| w & mask != 0))
+        Self::words_of(start, end).any(|(word, mask)| {
+            self.words
+                .get(&word)
+                .is_some_and(|&(bits, _)| bits & mask != 0)
+        })
     }
 }
 
@@ -764,7 +772,7 @@ impl Importer {
             }
             Some(_) => self.skip(reason::FREE_ORDER_MISMATCH, line),
             None if self.covering(pfn).is_some() => self.skip(reason::FREE_INSIDE, line),
-            None if self.freed.get(&pfn) == Some(&(order, !batched)) => {
+            None if self.freed.get(&pfn) == Some(&(usize::from(!batched), order)) => {
                 // The other half of a pair: the page is already freed.
                 self.freed.remove(&pfn);
                 bump(&mut self.out.informational, FREE_PAIRED);
@@ -812,7 +820,7 @@ impl Importer {
         batched: bool,
         line: usize,
     ) {
-        self.freed.insert(pfn, (order, batched));
+        self.freed.insert(pfn, (usize::from(batched), order));
         self.out.ops.push(TraceOp::Free {
             cpu,
             pfn,

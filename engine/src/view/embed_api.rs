@@ -887,7 +887,7 @@ fn cursor_event(
         (None, named) => named,
     };
     CursorEvent {
-        kind: event_kind(event),
+        kind: event.variant_name().to_string(),
         function: event.kernel_function(),
         pfn: block.map(|(pfn, _)| pfn.0),
         order: block
@@ -904,16 +904,6 @@ fn cursor_event(
             url: line.url(kernel),
         }),
     }
-}
-
-/// The variant's name: the text `Debug` writes before its fields.
-fn event_kind(event: &Event) -> String {
-    let debug = format!("{event:?}");
-    debug
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .next()
-        .unwrap_or_default()
-        .to_string()
 }
 
 /// The node and zone an event names itself (events about a zone, not a block; a

@@ -122,18 +122,22 @@ pub struct SnapshotError {
 
 impl SnapshotError {
     fn new(message: impl Into<String>) -> SnapshotError {
-        SnapshotError {
-            section: None,
-            line: None,
-            message: message.into(),
-        }
+        SnapshotError::build(None, None, message.into())
     }
 
     fn in_section(section: &str, line: Option<usize>, message: impl Into<String>) -> SnapshotError {
+        SnapshotError::build(Some(section), line, message.into())
+    }
+
+    /// The one compiled constructor: every error site of the reader calls it rather
+    /// than building (and moving) the struct in place (docs/performance.md, size24).
+    #[cold]
+    #[inline(never)]
+    fn build(section: Option<&str>, line: Option<usize>, message: String) -> SnapshotError {
         SnapshotError {
-            section: Some(section.to_string()),
+            section: section.map(str::to_string),
             line,
-            message: message.into(),
+            message,
         }
     }
 }
