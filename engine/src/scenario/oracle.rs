@@ -223,30 +223,8 @@ pub(super) fn de_managed<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<Vec<ManagedCount>>, D::Error> {
     let table = BTreeMap::<String, u64>::deserialize(deserializer)?;
-    let mut counts = Vec::with_capacity(table.len());
-    for (key, managed) in table {
-        let parsed = key.split_once(':').and_then(|(node, zone)| {
-            let node: u32 = node
-                .trim()
-                .parse()
-                .ok()
-                .filter(|&node| (node as usize) < NODES_MAX)?;
-            Some((node, ZoneType::from_name(zone.trim())?))
-        });
-        let Some((node, zone)) = parsed else {
-            return Err(serde::de::Error::custom(format!(
-                "`machine.managed`: the key \"{key}\" is not NODE:ZONE like \"0:DMA32\" (node 0 to {}, zone DMA, \
-                 DMA32, Normal, Movable or Device)",
-                NODES_MAX - 1
-            )));
-        };
-        counts.push(ManagedCount {
-            node,
-            zone,
-            managed,
-        });
-    }
-    crate::types::sort::sort_by_key(&mut counts, |count| (count.node, count.zone));
+    let counts =
+        read::managed_counts(table.into_iter().collect()).map_err(serde::de::Error::custom)?;
     Ok(Some(counts))
 }
 

@@ -587,7 +587,15 @@ fn managed(v: &Item<'_>) -> Result<Vec<ManagedCount>, Fail> {
         other => Err(invalid_type(&other, "a map")),
     }
     .map_err(|e| e.or_span(v.at()))?;
-    let mut counts = Vec::with_capacity(table.len());
+    managed_counts(table).map_err(custom)
+}
+
+/// `[machine.managed]`'s keys read as (node, zone), sorted by them. Two keys naming
+/// the same zone of the same node (`"2:DMA32"` and `"02:DMA32"`, or `" 2:DMA32"`)
+/// are refused by name: which count is meant is the file's to say, not the reader's.
+/// Shared with the serde oracle (tests), which reads the same table.
+pub(super) fn managed_counts(table: Vec<(String, u64)>) -> Result<Vec<ManagedCount>, String> {
+    let mut counts: Vec<(ManagedCount, String)> = Vec::with_capacity(table.len());
     for (key, managed) in table {
         let parsed = key.split_once(':').and_then(|(node, zone)| {
             let node: u32 = node
@@ -598,20 +606,31 @@ fn managed(v: &Item<'_>) -> Result<Vec<ManagedCount>, Fail> {
             Some((node, ZoneType::from_name(zone.trim())?))
         });
         let Some((node, zone)) = parsed else {
-            return Err(custom(format!(
+            return Err(format!(
                 "`machine.managed`: the key \"{key}\" is not NODE:ZONE like \"0:DMA32\" (node 0 to {}, zone DMA, \
                  DMA32, Normal, Movable or Device)",
                 NODES_MAX - 1
-            )));
+            ));
         };
-        counts.push(ManagedCount {
+        if let Some((_, first)) = counts
+            .iter()
+            .find(|(count, _)| count.node == node && count.zone == zone)
+        {
+            return Err(format!(
+                "`machine.managed`: the keys \"{first}\" and \"{key}\" both name node {node}'s {} zone; \
+                 keep one",
+                zone.name()
+            ));
+        }
+        let count = ManagedCount {
             node,
             zone,
             managed,
-        });
+        };
+        counts.push((count, key));
     }
-    crate::types::sort::sort_by_key(&mut counts, |count| (count.node, count.zone));
-    Ok(counts)
+    crate::types::sort::sort_by_key(&mut counts, |(count, _)| (count.node, count.zone));
+    Ok(counts.into_iter().map(|(count, _)| count).collect())
 }
 
 // ---------------------------------------------------------------------------------

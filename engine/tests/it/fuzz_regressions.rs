@@ -238,3 +238,41 @@ fn progress_of_a_scenario_without_questions() {
         Err("the lesson progress has 1 items; the lesson has 0 questions".to_string())
     );
 }
+
+/// `[machine.managed]` with the keys "02:DMA32" and "2:DMA32" (two TOML keys, one
+/// zone) was read as two counts for node 2's DMA32, which the writer wrote as one: the
+/// round trip changed the scenario. Keys naming the same zone twice are now refused,
+/// both named; one key a zone reads as before.
+#[test]
+fn a_managed_zone_named_by_two_keys_is_refused() {
+    use buddyscope_engine::scenario::{parse_scenario, scenario_to_toml};
+    let text = include_str!("../data/fuzz/scenario-managed-key-twice.toml");
+    let message = parse_scenario(text).unwrap_err().to_string();
+    assert!(
+        message.contains(
+            "`machine.managed`: the keys \"02:DMA32\" and \"2:DMA32\" both name node 2's DMA32 zone; keep one"
+        ),
+        "{message}"
+    );
+    // Spaces around the node are the same key too.
+    let spaced = "version = 1\n[machine.managed]\n\" 0:Normal\" = 5\n\"0:Normal\" = 6\n";
+    let message = parse_scenario(spaced).unwrap_err().to_string();
+    assert!(
+        message.contains("both name node 0's Normal zone"),
+        "{message}"
+    );
+    // One key per zone reads, and round-trips.
+    let once = text.replace("\"02:DMA32\" = 244286\n", "");
+    let scenario = parse_scenario(&once).unwrap();
+    let counts: Vec<(u32, u64)> = scenario
+        .machine
+        .managed
+        .iter()
+        .map(|count| (count.node, count.managed))
+        .collect();
+    assert_eq!(counts, [(2, 3840), (2, 257852)]);
+    assert_eq!(
+        parse_scenario(&scenario_to_toml(&scenario)).unwrap(),
+        scenario
+    );
+}
