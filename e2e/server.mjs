@@ -14,12 +14,18 @@ const TYPES = {
   '.svg': 'image/svg+xml',
 };
 
-/** Serves `root` under `prefix` (e.g. "/course/" to test sub-path hosting). */
-export async function serve(root, prefix = '/') {
+/**
+ * Serves `root` under `prefix` (e.g. "/course/" to test sub-path hosting). `types`
+ * overrides the content type of an extension (e.g. `{ '.wasm': 'application/octet-stream' }`
+ * plays a host that does not know wasm); `requests()` lists the paths asked for so far.
+ */
+export async function serve(root, prefix = '/', { types = {} } = {}) {
   const base = resolve(root);
+  const requested = [];
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url, 'http://127.0.0.1');
+      requested.push(url.pathname);
       if (!url.pathname.startsWith(prefix)) {
         res.writeHead(404).end('not under the served prefix');
         return;
@@ -31,7 +37,8 @@ export async function serve(root, prefix = '/') {
       }
       if ((await stat(path).catch(() => null))?.isDirectory()) path = join(path, 'index.html');
       const body = await readFile(path);
-      res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' });
+      const ext = extname(path);
+      res.writeHead(200, { 'content-type': types[ext] ?? TYPES[ext] ?? 'application/octet-stream' });
       res.end(body);
     } catch {
       res.writeHead(404).end('not found');
@@ -39,5 +46,9 @@ export async function serve(root, prefix = '/') {
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
   const { port } = server.address();
-  return { url: `http://127.0.0.1:${port}${prefix}`, close: () => new Promise((ok) => server.close(ok)) };
+  return {
+    url: `http://127.0.0.1:${port}${prefix}`,
+    requests: () => [...requested],
+    close: () => new Promise((ok) => server.close(ok)),
+  };
 }
