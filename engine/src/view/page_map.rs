@@ -184,8 +184,12 @@ fn fill_typed(
     let head = if every_page_a_head { code::HEAD } else { 0 };
     let end = pfn + pages;
     let mut start = pfn;
+    let first_kind = type_bits(buddy, pfn);
+    let mut kind = first_kind;
     while start < end {
-        let kind = type_bits(buddy, start);
+        if start != pfn {
+            kind = type_bits(buddy, start);
+        }
         let mut stop = ((start >> PAGEBLOCK_ORDER) + 1) << PAGEBLOCK_ORDER;
         while stop < end && type_bits(buddy, stop) == kind {
             stop += 1 << PAGEBLOCK_ORDER;
@@ -194,7 +198,7 @@ fn fill_typed(
         codes.fill(start, stop, state | kind | head);
         start = stop;
     }
-    codes.set(pfn, state | type_bits(buddy, pfn) | code::HEAD);
+    codes.set(pfn, state | first_kind | code::HEAD);
 }
 
 fn fill_state(codes: &mut Chunked<u8>, pfn: u64, pages: u64, state: u8) {
