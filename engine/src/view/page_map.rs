@@ -195,10 +195,18 @@ fn fill_typed(
             stop += 1 << PAGEBLOCK_ORDER;
         }
         let stop = stop.min(end);
-        codes.fill(start, stop, state | kind | head);
+        if start == pfn {
+            codes.fill_with_head(
+                start,
+                stop,
+                state | first_kind | code::HEAD,
+                state | kind | head,
+            );
+        } else {
+            codes.fill(start, stop, state | kind | head);
+        }
         start = stop;
     }
-    codes.set(pfn, state | first_kind | code::HEAD);
 }
 
 fn fill_state(codes: &mut Chunked<u8>, pfn: u64, pages: u64, state: u8) {
