@@ -198,8 +198,9 @@ impl<T: Copy + PartialEq> Chunked<T> {
     }
 
     /// [`Chunked::fill`] of `start..end` with `value`, then [`Chunked::set`] of
-    /// `start` to `head`: a block's pages and its first page. A range inside one chunk
-    /// that already holds every value is written in one pass.
+    /// `start` to `head`: a block's pages and its first page. A whole chunk, or a
+    /// range inside one chunk that already holds every value, is written in one
+    /// pass, stored as the fill and the set store it.
     pub fn fill_with_head(&mut self, start: u64, end: u64, head: T, value: T) {
         let end = end.min(self.len);
         if start >= end {
@@ -207,18 +208,27 @@ impl<T: Copy + PartialEq> Chunked<T> {
         }
         let (chunk, slot) = self.place(start);
         let pages = (end - start) as usize;
-        if slot + pages <= CHUNK_PAGES && pages < CHUNK_PAGES {
-            if let Some(values) = self
-                .chunks
-                .get_mut(chunk)
-                .and_then(|c| c.dense.as_mut())
-                .and_then(|v| v.get_mut(slot..slot + pages))
-            {
-                values.fill(value);
-                if let Some(first) = values.first_mut() {
-                    *first = head;
+        if slot + pages <= CHUNK_PAGES {
+            if let Some(chunk) = self.chunks.get_mut(chunk) {
+                if pages == CHUNK_PAGES {
+                    *chunk = Chunk {
+                        head,
+                        rest: value,
+                        dense: None,
+                    };
+                    return;
                 }
-                return;
+                if let Some(values) = chunk
+                    .dense
+                    .as_mut()
+                    .and_then(|v| v.get_mut(slot..slot + pages))
+                {
+                    values.fill(value);
+                    if let Some(first) = values.first_mut() {
+                        *first = head;
+                    }
+                    return;
+                }
             }
         }
         self.fill(start, end, value);
@@ -472,6 +482,9 @@ mod tests {
             (10, 1019),
             (1019, 1020),
             (1019, 1035),
+            (1019, 2043),
+            (3067, 4091),
+            (0, 1019),
             (2043, 3067),
             (2043, 4091),
             (3000, 5000),
