@@ -197,6 +197,44 @@ impl<T: Copy + PartialEq> Chunked<T> {
         }
     }
 
+    /// [`Chunked::fill`] of `start..end` with `value`, then [`Chunked::set`] of
+    /// `start` to `head`: a block's pages and its first page. A whole chunk, or a
+    /// range inside one chunk that already holds every value, is written in one
+    /// pass, stored as the fill and the set store it.
+    pub fn fill_with_head(&mut self, start: u64, end: u64, head: T, value: T) {
+        let end = end.min(self.len);
+        if start >= end {
+            return;
+        }
+        let (chunk, slot) = self.place(start);
+        let pages = (end - start) as usize;
+        if slot + pages <= CHUNK_PAGES {
+            if let Some(chunk) = self.chunks.get_mut(chunk) {
+                if pages == CHUNK_PAGES {
+                    *chunk = Chunk {
+                        head,
+                        rest: value,
+                        dense: None,
+                    };
+                    return;
+                }
+                if let Some(values) = chunk
+                    .dense
+                    .as_mut()
+                    .and_then(|v| v.get_mut(slot..slot + pages))
+                {
+                    values.fill(value);
+                    if let Some(first) = values.first_mut() {
+                        *first = head;
+                    }
+                    return;
+                }
+            }
+        }
+        self.fill(start, end, value);
+        self.set(start, head);
+    }
+
     /// Calls `visit(value, pages)` for runs of equal values covering `start..end` in
     /// order, a chunk holding two values giving at most two runs (consecutive runs
     /// may hold the same value).
@@ -422,6 +460,56 @@ mod tests {
         fn with(mut self, index: u32, value: u8) -> Chunked<u8> {
             self.set(index, value);
             self
+        }
+    }
+
+    #[test]
+    fn fill_with_head_is_a_fill_then_a_set() {
+        // Chunks left whole, made dense by a set, and a partial first chunk.
+        let base = |dense: bool| {
+            let mut a = Chunked::new(5, 5000u64, 3u8, 0);
+            if dense {
+                for c in 0..5u64 {
+                    a.set(c * 1024 + 7, 9);
+                }
+            }
+            a
+        };
+        let ranges = [
+            (0, 1),
+            (0, 16),
+            (3, 4),
+            (10, 1019),
+            (1019, 1020),
+            (1019, 1035),
+            (1019, 2043),
+            (3067, 4091),
+            (0, 1019),
+            (2043, 3067),
+            (2043, 4091),
+            (3000, 5000),
+            (4990, 6000),
+            (6000, 6001),
+        ];
+        for dense in [false, true] {
+            for &(start, end) in &ranges {
+                for (head, value) in [(0x42u8, 2u8), (3, 3), (0x43, 3), (3, 0x40)] {
+                    let mut a = base(dense);
+                    a.fill(start, end, value);
+                    a.set(start, head);
+                    let mut b = base(dense);
+                    b.fill_with_head(start, end, head, value);
+                    assert_eq!(a.copy_out(0u64, 5000u64), b.copy_out(0u64, 5000u64));
+                    assert_eq!(a, b, "{dense} {start}..{end} {head} {value}");
+                    // Stored alike too: the same runs.
+                    let runs = |c: &Chunked<u8>| {
+                        let mut out = Vec::new();
+                        c.runs(0u64, 5000u64, |v, n| out.push((v, n)));
+                        out
+                    };
+                    assert_eq!(runs(&a), runs(&b), "{dense} {start}..{end} {head} {value}");
+                }
+            }
         }
     }
 

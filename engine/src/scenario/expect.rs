@@ -267,13 +267,22 @@ impl ExpectToml {
     }
 }
 
+/// `key = value` and a newline (in pieces: a `format!` a line was most of the
+/// claims' writing, which the page does at every load).
+fn push_line(out: &mut String, key: &str, value: &str) {
+    out.push_str(key);
+    out.push_str(" = ");
+    out.push_str(value);
+    out.push('\n');
+}
+
 /// The `[[expect]]` tables for `expectations`, in the form [`super::parse_scenario`]
 /// reads back.
 pub fn expectations_to_toml(expectations: &[Expectation], quote: fn(&str) -> String) -> String {
     let mut out = String::new();
     for e in expectations {
         out.push_str("\n[[expect]]\n");
-        out.push_str(&format!("claim = {}\n", quote(&e.claim)));
+        push_line(&mut out, "claim", &quote(&e.claim));
         match e.at {
             ExpectAt::Run => {}
             ExpectAt::Call(call) => out.push_str(&format!("call = {call}\n")),
@@ -283,21 +292,21 @@ pub fn expectations_to_toml(expectations: &[Expectation], quote: fn(&str) -> Str
             }
         }
         if let Some(event) = &e.event {
-            out.push_str(&format!("event = {}\n", quote(event)));
+            push_line(&mut out, "event", &quote(event));
         }
         match e.says.as_slice() {
             [] => {}
-            [one] => out.push_str(&format!("says = {}\n", quote(one))),
+            [one] => push_line(&mut out, "says", &quote(one)),
             many => {
                 let quoted: Vec<String> = many.iter().map(|s| quote(s)).collect();
                 out.push_str(&format!("says = [{}]\n", quoted.join(", ")));
             }
         }
         if let Some(outcome) = &e.outcome {
-            out.push_str(&format!("outcome = {}\n", quote(outcome)));
+            push_line(&mut out, "outcome", &quote(outcome));
         }
         if let Some(operation) = &e.operation {
-            out.push_str(&format!("operation = {}\n", quote(operation)));
+            push_line(&mut out, "operation", &quote(operation));
         }
         if let Some(count) = e.count {
             out.push_str(&format!("count = {count}\n"));

@@ -665,31 +665,68 @@ pub fn scenario_to_toml(scenario: &Scenario) -> String {
 
 /// A TOML string for `text`: a multi-line literal string (readable, no escapes)
 /// for several lines when the text allows one, else a basic string with escapes.
+/// Read a byte at a time, the text copied in runs between the characters escaped
+/// (the page writes the scenario file at every load).
 fn toml_string(text: &str) -> String {
+    let bytes = text.as_bytes();
     if text.contains('\n')
         && !text.contains("'''")
         && !text.contains('\r')
-        && !text
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        && !bytes.iter().enumerate().any(|(i, &b)| {
+            may_be_control(b) && b != b'\n' && b != b'\t' && control_at(bytes, i).is_some()
+        })
     {
         // A newline right after the opening quotes is dropped by TOML.
         format!("'''\n{text}'''")
     } else {
-        let mut out = String::from("\"");
-        for c in text.chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
-                '\t' => out.push_str("\\t"),
-                c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
-                c => out.push(c),
+        let mut out = String::with_capacity(text.len() + 2);
+        out.push('"');
+        let mut copied = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            let escape = match b {
+                b'"' => "\\\"",
+                b'\\' => "\\\\",
+                b'\n' => "\\n",
+                b'\t' => "\\t",
+                _ if may_be_control(b) && control_at(bytes, i).is_some() => "",
+                _ => continue,
+            };
+            out.push_str(text.get(copied..i).unwrap_or_default());
+            copied = i + 1;
+            if escape.is_empty() {
+                // A control character: one byte, or two for U+0080-U+009F.
+                let c = text
+                    .get(i..)
+                    .and_then(|t| t.chars().next())
+                    .unwrap_or_default();
+                out.push_str(&format!("\\u{:04X}", c as u32));
+                copied = i + c.len_utf8();
+            } else {
+                out.push_str(escape);
             }
         }
+        out.push_str(text.get(copied..).unwrap_or_default());
         out.push('"');
         out
     }
+}
+
+/// Whether a control character may start with byte `b` (the cheap test before
+/// [`control_at`] in the loops).
+#[inline(always)]
+fn may_be_control(b: u8) -> bool {
+    b < 0x20 || b == 0x7f || b == 0xc2
+}
+
+/// The byte at `i` when a control character (`char::is_control`: U+0000-U+001F,
+/// U+007F-U+009F) starts there: the character's byte, or 0xc2 for U+0080-U+009F.
+fn control_at(bytes: &[u8], i: usize) -> Option<u8> {
+    let b = *bytes.get(i)?;
+    let two_byte_c1 = b == 0xc2
+        && bytes
+            .get(i + 1)
+            .is_some_and(|&n| (0x80..=0x9f).contains(&n));
+    (b < 0x20 || b == 0x7f || two_byte_c1).then_some(b)
 }
 
 /// The `[machine]` part of a scenario file.
@@ -829,5 +866,78 @@ fn range_array(ranges: &[PfnRange]) -> String {
         }
         out.push(']');
         out
+    }
+}
+
+#[cfg(test)]
+mod toml_string_tests {
+    use super::toml_string;
+
+    /// `toml_string` as it was written a `char` at a time.
+    fn by_chars(text: &str) -> String {
+        if text.contains('\n')
+            && !text.contains("'''")
+            && !text.contains('\r')
+            && !text
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
+            format!("'''\n{text}'''")
+        } else {
+            let mut out = String::from("\"");
+            for c in text.chars() {
+                match c {
+                    '"' => out.push_str("\\\""),
+                    '\\' => out.push_str("\\\\"),
+                    '\n' => out.push_str("\\n"),
+                    '\t' => out.push_str("\\t"),
+                    c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+                    c => out.push(c),
+                }
+            }
+            out.push('"');
+            out
+        }
+    }
+
+    #[test]
+    fn the_same_text_as_a_char_at_a_time() {
+        let pieces = [
+            "",
+            "a",
+            "\"",
+            "\\",
+            "\n",
+            "\t",
+            "\r",
+            "'''",
+            "\u{0}",
+            "\u{1f}",
+            "\u{7f}",
+            "\u{80}",
+            "\u{85}",
+            "\u{9f}",
+            "\u{a0}",
+            "\u{bf}",
+            "\u{c0}",
+            "é",
+            "—",
+            "“",
+            "zone 0:DMA32",
+            "\u{2028}",
+            "🦀",
+        ];
+        let mut texts = vec![include_str!("../../../web/scenarios/default.toml").to_string()];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    texts.push(format!("{a}{b}x{c}"));
+                    texts.push(format!("{a}\n{b}{c}"));
+                }
+            }
+        }
+        for text in &texts {
+            assert_eq!(toml_string(text), by_chars(text), "{text:?}");
+        }
     }
 }

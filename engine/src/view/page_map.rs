@@ -184,17 +184,29 @@ fn fill_typed(
     let head = if every_page_a_head { code::HEAD } else { 0 };
     let end = pfn + pages;
     let mut start = pfn;
+    let first_kind = type_bits(buddy, pfn);
+    let mut kind = first_kind;
     while start < end {
-        let kind = type_bits(buddy, start);
+        if start != pfn {
+            kind = type_bits(buddy, start);
+        }
         let mut stop = ((start >> PAGEBLOCK_ORDER) + 1) << PAGEBLOCK_ORDER;
         while stop < end && type_bits(buddy, stop) == kind {
             stop += 1 << PAGEBLOCK_ORDER;
         }
         let stop = stop.min(end);
-        codes.fill(start, stop, state | kind | head);
+        if start == pfn {
+            codes.fill_with_head(
+                start,
+                stop,
+                state | first_kind | code::HEAD,
+                state | kind | head,
+            );
+        } else {
+            codes.fill(start, stop, state | kind | head);
+        }
         start = stop;
     }
-    codes.set(pfn, state | type_bits(buddy, pfn) | code::HEAD);
 }
 
 fn fill_state(codes: &mut Chunked<u8>, pfn: u64, pages: u64, state: u8) {
