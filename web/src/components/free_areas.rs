@@ -5,6 +5,7 @@ use buddyscope_engine::view::FreeAreaView;
 use buddyscope_engine::MAX_ORDER;
 use yew::prelude::*;
 use yew::virtual_dom::ApplyAttributeAs;
+use yew::virtual_dom::VText;
 
 use crate::tags::{el, el_with, head_row, heading, text, NUM, PLAIN};
 
@@ -51,7 +52,7 @@ pub fn free_areas(props: &FreeAreasProps) -> Html {
                                 { for a.by_type.iter().map(|(name, counts)| count_row(name, counts)) }
                             </tbody>
                         </table>
-                        { text("p", crate::attrs!("class" = "muted"), format!("Pageblocks: {}", a.pageblocks.iter().map(|(n, c)| format!("{n} {c}")).collect::<Vec<_>>().join(", ")).into()) }
+                        { el("p", crate::attrs!("class" = "muted"), vec![VText::new("Pageblocks: ").into(), Html::from(a.pageblocks.iter().map(|(n, c)| format!("{n} {c}")).collect::<Vec<_>>().join(", "))]) }
                         <table class="pcp">
                             { text("caption", PLAIN, "Per-cpu lists (struct per_cpu_pages)".into()) }
                             <thead>{ head_row(&["CPU".into(), "count".into(), "high".into(), "batch".into(), "lists (pages)".into()], 5) }</thead>

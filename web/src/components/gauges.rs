@@ -7,6 +7,7 @@
 
 use buddyscope_engine::view::GaugeView;
 use yew::prelude::*;
+use yew::virtual_dom::VText;
 
 use crate::tags::{el, heading, text};
 
@@ -99,9 +100,9 @@ fn gauge(g: &GaugeView) -> Html {
             </div>
             { axis(g) }
             { el("div", crate::attrs!("class" = "gauge-foot muted"), vec![Html::from(match g.lowmem_reserve {
-                    Some(r) => format!("lowmem_reserve for this request: {r}. {}. ", g.kswapd),
-                    None => format!("lowmem_reserve by requester: {}. {}. ", g.lowmem_reserves.iter().map(|(z, r)| format!("{z} {r}")).collect::<Vec<_>>().join(", "), g.kswapd),
-                }), text("span", crate::attrs!("class" = "check"), check.into())]) }
+                    Some(r) => format!("lowmem_reserve for this request: {r}. "),
+                    None => format!("lowmem_reserve by requester: {}. ", g.lowmem_reserves.iter().map(|(z, r)| format!("{z} {r}")).collect::<Vec<_>>().join(", ")),
+                }), Html::from(&g.kswapd), VText::new(". ").into(), text("span", crate::attrs!("class" = "check"), check.to_string().into())]) }
         </div>
     }
 }

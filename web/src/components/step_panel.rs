@@ -34,18 +34,9 @@ fn call_heading(step: &StepView) -> String {
 /// A frame's or an event's kernel source line, opened on Elixir in a new tab.
 fn source_link(link: &Option<SourceLink>) -> Html {
     match link {
-        Some(_) => html! { <>{ " " }{ source_anchor(link) }</> },
-        None => html! {},
-    }
-}
-
-/// The source link's anchor alone, for a caller that writes the space before it into
-/// its own text (one text node rather than two).
-fn source_anchor(link: &Option<SourceLink>) -> Html {
-    match link {
         Some(link) => html! {
-            <a class="source-line" href={link.url()} title={link.title()}
-                target="_blank" rel="noopener">{ link.label() }</a>
+            <>{ " " }<a class="source-line" href={link.url()} title={link.title()}
+                target="_blank" rel="noopener">{ link.label() }</a></>
         },
         None => html! {},
     }
@@ -106,7 +97,7 @@ pub fn step_panel(props: &StepPanelProps) -> Html {
                     // rewriting the text of every item.
                     html! {
                         <li key={index} class={class} aria-current={if is_current { Some("step") } else { None }}>
-                            { text("code", crate::attrs!("class" = "fn"), e.function.to_string().into()) }{ format!(" {}{}", e.text, if e.source.is_some() { " " } else { "" }) }{ source_anchor(&e.source) }
+                            { text("code", crate::attrs!("class" = "fn"), e.function.to_string().into()) }{ " " }{ &e.text }{ source_link(&e.source) }
                         </li>
                     }
                 }) }

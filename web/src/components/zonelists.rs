@@ -5,7 +5,7 @@ use buddyscope_engine::view::{ZoneStatus, ZonelistView};
 use yew::prelude::*;
 use yew::virtual_dom::ApplyAttributeAs;
 
-use crate::tags::{el_with, head_row, heading, text, NUM, PLAIN};
+use crate::tags::{el, el_with, head_row, heading, text, NUM, PLAIN};
 
 #[derive(Properties, PartialEq)]
 pub struct ZonelistsProps {
@@ -39,7 +39,7 @@ pub fn zonelists(props: &ZonelistsProps) -> Html {
             { heading("h2", "Zonelists ", "(node_zonelists[ZONELIST_FALLBACK], walked by get_page_from_freelist)") }
             { for props.zonelists.iter().map(|list| html! {
                 <div class={classes!("zonelist", list.in_use.then_some("in-use"))} data-node={list.nid.to_string()}>
-                    { text("h3", PLAIN, format!("Node {}{}", list.nid, if list.in_use { " — the current request walks this list" } else { "" }).into()) }
+                    { el("h3", PLAIN, vec![Html::from(format!("Node {}", list.nid)), Html::from(if list.in_use { " — the current request walks this list" } else { "" })]) }
                     <table>
                         <thead>{ head_row(&["#".into(), "zone".into(), "distance".into(), "status".into(), "why".into()], 5) }</thead>
                         <tbody>

@@ -3,8 +3,9 @@
 
 use buddyscope_engine::workload::generate;
 use yew::prelude::*;
+use yew::virtual_dom::VText;
 
-use crate::tags::{button, text, PLAIN};
+use crate::tags::{button, el, text, PLAIN};
 
 use super::fields::{set_on_input, target_value};
 
@@ -77,7 +78,7 @@ pub fn generator_picker(props: &GeneratorPickerProps) -> Html {
                 { button(crate::attrs!("type" = "button"), on_add, "Add generator to workload".into()) }
             </div>
             if let Some(help) = help_text(&pick) {
-                { text("p", crate::attrs!("id" = "generator-help", "class" = "muted"), format!("{help} Seeded by [workload] seed in the scenario file; its allocations are named gN_KIND.").into()) }
+                { el("p", crate::attrs!("id" = "generator-help", "class" = "muted"), vec![Html::from(help), VText::new(" Seeded by [workload] seed in the scenario file; its allocations are named gN_KIND.").into()]) }
             }
         </>
     }
