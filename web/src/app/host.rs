@@ -65,20 +65,21 @@ pub fn use_host_api(embed: bool, search: &str, state: &UseReducerHandle<State>, 
         });
     }
     {
-        let event = state.session.event_at(state.cursor);
-        let reply = cursor_reply(
-            step,
-            event.as_ref(),
-            state.at.allocator.machine(),
-            state.scenario.machine.kernel,
-            state.playing,
-        );
+        // Only an embed posts the cursor: outside one it is not made at all.
+        let reply = embed.then(|| {
+            let event = state.session.event_at(state.cursor);
+            cursor_reply(
+                step,
+                event.as_ref(),
+                state.at.allocator.machine(),
+                state.scenario.machine.kernel,
+                state.playing,
+            )
+        });
         let key = (state.cursor, state.playing, state.generation);
         use_effect_with(key, move |_| {
-            if let Some(origin) = reply_to.borrow().as_deref() {
-                if embed {
-                    post(Reply::Cursor(Box::new(reply)), &target_origin(origin));
-                }
+            if let (Some(origin), Some(reply)) = (reply_to.borrow().as_deref(), reply) {
+                post(Reply::Cursor(Box::new(reply)), &target_origin(origin));
             }
         });
     }
