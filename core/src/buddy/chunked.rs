@@ -315,8 +315,8 @@ impl<T: Copy + PartialEq> Chunked<T> {
     /// Bytes of heap held: the segment table, and each segment (with its
     /// materialised chunks) divided among the copies that share it. A block's values
     /// count with each segment that holds them, shared or not (as when a segment's
-    /// copy copied them), so the figure, which the checkpoint spacing reads and the
-    /// page shows, is what it was.
+    /// copy copied them), so the figure, which the checkpoint spacing and the
+    /// benchmarks read, is what it was.
     pub fn heap_bytes(&self) -> usize {
         let segment = |s: &Rc<[Chunk<T>]>| {
             let dense = s.iter().filter(|c| c.dense.is_some()).count();
