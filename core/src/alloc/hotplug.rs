@@ -302,7 +302,7 @@ impl Allocator {
     /// zonelists if the zone changed between empty and populated, and
     /// `init_per_zone_wmark_min()`, taken over into the running zones.
     fn after_hotplug(&mut self, nid: u32, zone: ZoneType, pages: i64, trace: &mut impl TraceSink) {
-        let Some(machine) = self.machine.as_mut() else {
+        let Some(machine) = self.machine.as_mut().map(std::rc::Rc::make_mut) else {
             return;
         };
         let rebuilt = machine.adjust_hotplug_pages(nid, zone, pages);

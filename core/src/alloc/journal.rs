@@ -31,7 +31,7 @@ pub(crate) enum AllocChange {
     /// Every small part, as it is now.
     Small(Box<Small>),
     /// The booted machine, as it is now.
-    Machine(Box<Option<crate::machine::Machine>>),
+    Machine(Box<Option<std::rc::Rc<crate::machine::Machine>>>),
 }
 
 pub(crate) enum PcpOp {
@@ -69,7 +69,7 @@ pub(crate) enum Undo {
         scalars: Box<ZoneScalars>,
     },
     Small(Box<Small>),
-    Machine(Box<Option<crate::machine::Machine>>),
+    Machine(Box<Option<std::rc::Rc<crate::machine::Machine>>>),
     Nothing,
 }
 

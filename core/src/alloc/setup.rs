@@ -133,7 +133,7 @@ impl Allocator {
             swap: false,
             cma: machine.cma.is_some(),
             mobility_disabled: machine.page_group_by_mobility_disabled(),
-            machine: Some(machine.clone()),
+            machine: Some(std::rc::Rc::new(machine.clone())),
             offline_sections: Vec::new(),
             zonelist_indexes: Vec::new(),
             vm_events: super::vmstat::VmEvents::default(),
@@ -176,7 +176,7 @@ impl Allocator {
     /// what the kernel recomputes: watermarks (the boost back to 0), lowmem_reserve,
     /// every CPU's pageset high and batch, and watermark_boost_factor.
     pub fn set_sysctl(&mut self, name: &str, value: &str) -> Result<(), EngineError> {
-        let Some(machine) = self.machine.as_mut() else {
+        let Some(machine) = self.machine.as_mut().map(std::rc::Rc::make_mut) else {
             return Err(EngineError::NoMachine);
         };
         machine

@@ -33,12 +33,32 @@ const CHUNK_SHIFT: u32 = (MAX_ORDER - 1) as u32;
 const SLOT_MASK: u64 = CHUNK_PAGES as u64 - 1;
 
 /// One max-order block's values: `head` for its first page and `rest` for the others,
-/// unless `dense` holds all 1024.
+/// unless `dense` holds all 1024. The 1024 values are shared between copies too, and
+/// copied by the first write to them in a copy that shares them: a segment copied
+/// for one write then copies its records, not every materialised block's values (a
+/// session's recording copied each zone's materialised blocks after every
+/// checkpoint: docs/performance.md, branch rec16).
 #[derive(Clone)]
 struct Chunk<T> {
     head: T,
     rest: T,
-    dense: Option<Box<[T; CHUNK_PAGES]>>,
+    dense: Option<Rc<[T; CHUNK_PAGES]>>,
+}
+
+/// Gives this copy its own copy of a block's values another copy shares (kept out of
+/// line, as [`unshare`]).
+#[cold]
+fn unshare_values<T: Copy>(values: &mut Rc<[T; CHUNK_PAGES]>) {
+    *values = Rc::new(**values);
+}
+
+/// A block's values to write, copied first if another copy shares them.
+#[inline(always)]
+fn values_mut<T: Copy>(values: &mut Rc<[T; CHUNK_PAGES]>) -> Option<&mut [T; CHUNK_PAGES]> {
+    if Rc::get_mut(values).is_none() {
+        unshare_values(values);
+    }
+    Rc::get_mut(values)
 }
 
 /// Values for pages `0..len` of a zone (or an address space) whose first page sits
@@ -331,7 +351,10 @@ impl<T: Copy + PartialEq> Chunked<T> {
     }
 
     /// Bytes of heap held: the segment table, and each segment (with its
-    /// materialised chunks) divided among the copies that share it.
+    /// materialised chunks) divided among the copies that share it. A block's values
+    /// count with each segment that holds them, shared or not (as when a segment's
+    /// copy copied them), so the figure, which the checkpoint spacing and the
+    /// benchmarks read, is what it was.
     pub fn heap_bytes(&self) -> usize {
         let segment = |s: &Rc<[Chunk<T>]>| {
             let dense = s.iter().filter(|c| c.dense.is_some()).count();
@@ -362,7 +385,12 @@ impl<T: Copy + PartialEq> Chunk<T> {
             }
             self.materialise();
         }
-        if let Some(range) = self.dense.as_mut().and_then(|v| v.get_mut(start..end)) {
+        if let Some(range) = self
+            .dense
+            .as_mut()
+            .and_then(values_mut)
+            .and_then(|v| v.get_mut(start..end))
+        {
             range.fill(value);
         }
     }
@@ -371,7 +399,7 @@ impl<T: Copy + PartialEq> Chunk<T> {
     fn set(&mut self, slot: usize, value: T) {
         match &mut self.dense {
             Some(values) => {
-                if let Some(v) = values.get_mut(slot) {
+                if let Some(v) = values_mut(values).and_then(|v| v.get_mut(slot)) {
                     *v = value;
                 }
             }
@@ -379,7 +407,12 @@ impl<T: Copy + PartialEq> Chunk<T> {
             None if value == self.rest => {}
             None => {
                 self.materialise();
-                if let Some(v) = self.dense.as_mut().and_then(|v| v.get_mut(slot)) {
+                if let Some(v) = self
+                    .dense
+                    .as_mut()
+                    .and_then(values_mut)
+                    .and_then(|v| v.get_mut(slot))
+                {
                     *v = value;
                 }
             }
@@ -389,9 +422,9 @@ impl<T: Copy + PartialEq> Chunk<T> {
     /// Stores all 1024 values: the first page's, then `rest` for the others.
     #[cold]
     fn materialise(&mut self) {
-        let mut values = Box::new([self.rest; CHUNK_PAGES]);
+        let mut values = [self.rest; CHUNK_PAGES];
         values[0] = self.head;
-        self.dense = Some(values);
+        self.dense = Some(Rc::new(values));
     }
 }
 
@@ -454,6 +487,32 @@ mod tests {
         assert_eq!((a.get(1024u32), a.get(2047u32)), (3, 3));
         assert_eq!(a.dense_chunks(), 0);
         assert_eq!(a.get(5000u32), 0);
+    }
+
+    /// A copy shares a materialised block's values until one side writes to them;
+    /// then each reads its own, and the heap figure is what it was with the copy
+    /// made at once.
+    #[test]
+    fn a_copy_shares_a_blocks_values_until_one_side_writes() {
+        let mut a = Chunked::new(0, 4096u32, 7u8, 0);
+        a.set(1030u32, 1);
+        a.set(3000u32, 2);
+        let before = a.heap_bytes();
+        let mut b = a.clone();
+        b.set(1031u32, 5);
+        assert_eq!((a.get(1030u32), a.get(1031u32)), (1, 7));
+        assert_eq!((b.get(1030u32), b.get(1031u32)), (1, 5));
+        assert_eq!((a.get(3000u32), b.get(3000u32)), (2, 2));
+        a.fill(1024u32, 1100u32, 9);
+        assert_eq!((a.get(1031u32), b.get(1031u32)), (9, 5));
+        // The copy's own segment table is exactly its length; the values of both
+        // blocks count in full on each side, shared or not.
+        let table = |c: &Chunked<u8>| {
+            c.chunks.segments.capacity() * core::mem::size_of::<Rc<[Chunk<u8>]>>()
+        };
+        assert_eq!(a.heap_bytes(), before);
+        assert_eq!(b.heap_bytes() - table(&b), before - table(&a));
+        assert_eq!((a.dense_chunks(), b.dense_chunks()), (2, 2));
     }
 
     impl Chunked<u8> {

@@ -257,20 +257,26 @@ impl Records {
     }
 
     /// Appends a call.
-    pub fn push(&mut self, record: Record) {
+    pub fn push(&mut self, operation: &Operation, outcome: &Outcome, event_count: u32) {
         if self.entries.len() % STARTS_EVERY == 0 {
             self.starts.push(self.next_start);
         }
-        self.next_start += u64::from(record.event_count) + 1;
-        let entry = match self.pack(&record) {
+        self.next_start += u64::from(event_count) + 1;
+        let entry = match self.pack(operation, outcome, event_count) {
             Some(entry) => entry,
             None => {
                 let entry = Entry {
                     word: self.whole.len() as u64,
                     key: TAG_WHOLE,
-                    event_count: record.event_count,
+                    event_count,
                 };
-                self.whole.push(record);
+                // Only a call kept whole is copied (a packed one was copied into
+                // a `Record` and dropped again before: docs/performance.md, rec16).
+                self.whole.push(Record {
+                    operation: operation.clone(),
+                    outcome: outcome.clone(),
+                    event_count,
+                });
                 entry
             }
         };
@@ -301,10 +307,14 @@ impl Records {
             + self.starts.capacity() * core::mem::size_of::<u64>()
     }
 
-    /// The packed form of `record`, if it has one.
-    fn pack(&mut self, record: &Record) -> Option<Entry> {
-        let event_count = record.event_count;
-        match (&record.operation, &record.outcome) {
+    /// The packed form of the call, if it has one.
+    fn pack(
+        &mut self,
+        operation: &Operation,
+        outcome: &Outcome,
+        event_count: u32,
+    ) -> Option<Entry> {
+        match (operation, outcome) {
             (
                 &Operation::Alloc {
                     order,
@@ -441,6 +451,10 @@ impl Records {
 mod tests {
     use super::*;
 
+    fn push(records: &mut Records, record: &Record) {
+        records.push(&record.operation, &record.outcome, record.event_count);
+    }
+
     fn alloc(order: u32, cpu: Option<u32>) -> Operation {
         Operation::Alloc {
             order,
@@ -534,7 +548,7 @@ mod tests {
         let mut records = Records::default();
         let calls: Vec<Record> = every_form().into_iter().cycle().take(300).collect();
         for call in &calls {
-            records.push(call.clone());
+            push(&mut records, call);
         }
         assert_eq!(records.len(), calls.len());
         assert_eq!(records.iter().collect::<Vec<_>>(), calls);
@@ -566,7 +580,7 @@ mod tests {
             }
         }
         for call in &calls {
-            records.push(call.clone());
+            push(&mut records, call);
         }
         assert_eq!(records.shapes.len(), 440, "each shape stored once");
         assert_eq!(records.shape_ids.len(), 440);
@@ -585,7 +599,7 @@ mod tests {
         for call in &calls {
             starts.push(next);
             next += u64::from(call.event_count) + 1;
-            records.push(call.clone());
+            push(&mut records, call);
         }
         assert_eq!(records.last_step(), next - 1);
         for (index, &start) in starts.iter().enumerate() {
@@ -602,18 +616,18 @@ mod tests {
         let calls: Vec<Record> = every_form().into_iter().cycle().take(150).collect();
         let mut records = Records::default();
         for call in &calls[..70] {
-            records.push(call.clone());
+            push(&mut records, call);
         }
         let mut longer = Records::default();
         for call in &calls {
-            longer.push(call.clone());
+            push(&mut longer, call);
         }
         longer.truncate(70);
         assert_eq!(longer, records);
         assert_eq!(longer.last_step(), records.last_step());
         assert_eq!(longer.whole.len(), records.whole.len());
         for call in &calls[70..] {
-            longer.push(call.clone());
+            push(&mut longer, call);
         }
         assert_eq!(longer.iter().collect::<Vec<_>>(), calls);
         let start_149: u64 = calls[..149]
@@ -629,7 +643,7 @@ mod tests {
         let total = 2 * CHUNK_ENTRIES + 5;
         let mut records = Records::default();
         for i in 0..total {
-            records.push(call(i));
+            push(&mut records, &call(i));
         }
         assert_eq!(records.len(), total);
         for i in [
@@ -653,7 +667,7 @@ mod tests {
             assert_eq!(records.last(), Some(call(cut - 1)));
             assert_eq!(records.get(cut), None);
         }
-        records.push(call(CHUNK_ENTRIES));
+        push(&mut records, &call(CHUNK_ENTRIES));
         assert_eq!(records.get(CHUNK_ENTRIES), Some(call(CHUNK_ENTRIES)));
         let steps: u64 = (0..=CHUNK_ENTRIES).map(|i| (i % 5) as u64 + 1).sum();
         assert_eq!(records.last_step(), steps - 1);
