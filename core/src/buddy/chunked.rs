@@ -241,6 +241,7 @@ impl<T: Copy + PartialEq> Chunked<T> {
                 if let Some(values) = chunk
                     .dense
                     .as_mut()
+                    .and_then(values_mut)
                     .and_then(|v| v.get_mut(slot..slot + pages))
                 {
                     values.fill(value);
