@@ -138,6 +138,65 @@ fn errors_point_at_line_and_column() {
 }
 
 #[test]
+fn a_cpu_or_kswapd_node_the_machine_lacks_is_refused_before_anything_runs() {
+    // The machine has CPUs 0 and 1 on node 0. Each workload names another CPU or node
+    // after work that would take a while: the refusal comes first, with the
+    // statement's line and column, and no call was made.
+    let cases = [
+        (
+            "repeat 100000 {\n alloc x order=0 gfp=GFP_KERNEL\n free x\n}\ncpu 7\n",
+            5,
+            1,
+            "CPU 7 is not online on this machine",
+        ),
+        (
+            "alloc a order=0 gfp=GFP_KERNEL count=50000\nrepeat 2 {\n  drain cpu=3\n}\n",
+            3,
+            3,
+            "CPU 3 is not online on this machine",
+        ),
+        (
+            "alloc a order=0 gfp=GFP_KERNEL cpu=4\n",
+            1,
+            1,
+            "CPU 4 is not online on this machine",
+        ),
+        (
+            "alloc a order=0 gfp=GFP_KERNEL\nhold b order=0 at=0x1300 cpu=2\n",
+            2,
+            1,
+            "CPU 2 is not online on this machine",
+        ),
+        (
+            "alloc a order=0 gfp=GFP_KERNEL count=50000\nkswapd node=1\n",
+            2,
+            1,
+            "node 1 does not exist on this machine",
+        ),
+    ];
+    for (script, line, column, message) in cases {
+        let mut session = session();
+        let statements = parse_workload(script).unwrap();
+        let error = run_workload(&mut session, &statements, None).unwrap_err();
+        assert_eq!(
+            (error.span.line, error.span.column, error.message.as_str()),
+            (line, column, message),
+            "{script:?}"
+        );
+        assert_eq!(
+            session.calls().len(),
+            0,
+            "{script:?}: calls ran before the refusal"
+        );
+    }
+    // The CPUs and the node it has pass.
+    let (session, summary) =
+        run("cpu 1\nalloc a order=0 gfp=GFP_KERNEL cpu=0\ndrain cpu=0\nkswapd node=0\n");
+    assert_eq!(summary.operations, 3);
+    assert!(session.calls().len() >= 3);
+}
+
+#[test]
 fn the_step_limit_stops_a_run_and_empty_loops_are_bounded() {
     let mut session = session();
     let statements = parse_workload("repeat 1000 {\n alloc x order=0 gfp=GFP_KERNEL\n}\n").unwrap();
