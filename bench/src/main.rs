@@ -16,6 +16,11 @@
 //!   the time, then the time of the state and events at the cursor (what the page
 //!   asks for next), the heap held after it and the heap's peak (what a wasm heap keeps):
 //!   the native side of `workload_1m_ms` / `workload_10m_ms`, for perf and callgrind.
+//! - `buddyscope-bench draw FILE [N]` draws the address-space picture of a scenario
+//!   file's opening step as the page first draws it (`view::render_rgba` at the
+//!   fitting zoom, 1048x512 pixels, the step's block framed) N times (default 1)
+//!   after the load, and prints the pixels' checksum: the page's first draw, for
+//!   callgrind (the load is the same in a run with N = 0, to subtract).
 //! - `buddyscope-bench summary` reads native.json and browser.json (from
 //!   scripts/bench.mjs), prints issue 18's budget table (each key's figure, min /
 //!   median / max where it has samples, budget, holds or misses) and writes
@@ -426,6 +431,41 @@ fn load(path: Option<&str>) -> Result<String, String> {
     ))
 }
 
+/// `draw FILE [N]`: the opening step's picture of a scenario file drawn N times.
+fn draw(args: &[String]) -> Result<String, String> {
+    use buddyscope_engine::view::{self, Layout, Viewport};
+    let path = args
+        .first()
+        .ok_or("usage: buddyscope-bench draw FILE [N] (a scenario file)")?;
+    let times: u32 = match args.get(1) {
+        Some(n) => n.parse().map_err(|e| format!("{n}: {e}"))?,
+        None => 1,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    let (_, loaded) = view::load_text(&text).map_err(|e| format!("{path}: {e}"))?;
+    let state = loaded.session.state_at(loaded.cursor);
+    let map = view::page_map(&state);
+    let spans = view::spans(&state);
+    let layout = Layout::new(&state, &map, false);
+    let viewport = Viewport::new(Viewport::fit_zoom(&layout), 0, &layout);
+    let highlight = view::overview(&state, &loaded.session, loaded.cursor)
+        .step
+        .highlight;
+    let t = Instant::now();
+    let mut last = Vec::new();
+    for _ in 0..times {
+        last = std::hint::black_box(view::render_rgba(&map, &spans, &viewport, highlight));
+    }
+    let ms = t.elapsed().as_secs_f64() * 1e3;
+    let sum = last
+        .iter()
+        .fold(0u64, |s, &b| s.wrapping_mul(31).wrapping_add(u64::from(b)));
+    Ok(format!(
+        "{{\"zoom\": {}, \"cell_px\": {}, \"draws\": {times}, \"ms\": {ms:.2}, \"checksum\": \"{sum:016x}\"}}",
+        viewport.zoom, viewport.cell_px
+    ))
+}
+
 /// The number after `"key":` in a flat JSON text, if any.
 fn number(json: &str, key: &str) -> Option<f64> {
     let at = json.find(&format!("\"{key}\""))?;
@@ -783,6 +823,13 @@ fn main() {
                 std::process::exit(2);
             }
         },
+        Some("draw") => match draw(args.get(1..).unwrap_or(&[])) {
+            Ok(line) => println!("{line}"),
+            Err(e) => {
+                eprintln!("{e}");
+                std::process::exit(2);
+            }
+        },
         Some("sample") => match sample(args.get(1..).unwrap_or(&[])) {
             Ok(line) => println!("{line}"),
             Err(e) => {
@@ -805,7 +852,7 @@ fn main() {
             println!("{ok} allocations");
         }
         _ => {
-            eprintln!("usage: buddyscope-bench native [--quick] | scale | pairs [--quick] | summary | series | load FILE | sample pcp|mixed|fragmentation [--tracing] | profile [pcp|mixed|fragmentation]");
+            eprintln!("usage: buddyscope-bench native [--quick] | scale | pairs [--quick] | summary | series | load FILE | draw FILE [N] | sample pcp|mixed|fragmentation [--tracing] | profile [pcp|mixed|fragmentation]");
             std::process::exit(2);
         }
     }

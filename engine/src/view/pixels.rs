@@ -224,8 +224,16 @@ fn fill_background(rgba: &mut [u8], width: usize, lines: Range<u32>) {
         lines.end as usize * width * 4,
     );
     if let Some(target) = rgba.get_mut(from..to.min(rgba.len())) {
-        for px in target.chunks_exact_mut(4) {
-            px.copy_from_slice(&BACKGROUND_RGBA);
+        fill_pixels(target, BACKGROUND_RGBA);
+    }
+}
+
+/// Every whole pixel of `rgba` set to `px`.
+fn fill_pixels(rgba: &mut [u8], px: [u8; 4]) {
+    for out in rgba.chunks_exact_mut(4) {
+        // An array's store, not a slice copy (at the engine's opt-level, a call).
+        if let Ok(out) = <&mut [u8; 4]>::try_from(out) {
+            *out = px;
         }
     }
 }
@@ -237,10 +245,6 @@ struct RowPainter<'a> {
     spans: &'a Spans,
     viewport: &'a Viewport,
     palette: [Rgb; 256],
-    /// One pixel line of a row, copied `cell_px` times.
-    line: Vec<u8>,
-    /// The colour of each cell of a row.
-    cells: Vec<Rgb>,
 }
 
 impl<'a> RowPainter<'a> {
@@ -250,8 +254,6 @@ impl<'a> RowPainter<'a> {
             spans,
             viewport,
             palette: palette(),
-            line: Vec::new(),
-            cells: Vec::new(),
         }
     }
 
@@ -263,32 +265,35 @@ impl<'a> RowPainter<'a> {
         let y0 = row as usize * cell;
         match viewport.row(viewport.scroll_row + row) {
             Some(Row::Pages(row_pfn)) => {
-                self.line.clear();
-                self.line.extend(BACKGROUND_RGBA.repeat(width));
-                gutter_line(
-                    &mut self.line,
-                    self.spans,
-                    row_pfn,
-                    viewport.pages_per_row(),
-                );
-                row_cells(
-                    self.map,
-                    &self.palette,
-                    row_pfn,
-                    viewport.pages_per_cell,
-                    viewport.columns,
-                    &mut self.cells,
-                );
-                let pixels = self.line[GUTTER_PX as usize * 4..].chunks_exact_mut(4 * cell);
-                for (out, rgb) in pixels.zip(&self.cells) {
-                    for px in out.chunks_exact_mut(4) {
-                        px[..3].copy_from_slice(rgb);
-                    }
-                }
-                for dy in 0..cell {
-                    let at = (y0 + dy) * width * 4;
-                    if let Some(target) = rgba.get_mut(at..at + width * 4) {
-                        target.copy_from_slice(&self.line);
+                // The row's first pixel line is painted in place, then copied to the
+                // row's other lines.
+                let row_bytes = width * 4;
+                let at = y0 * row_bytes;
+                if let Some(line) = rgba.get_mut(at..at + row_bytes) {
+                    let (gutter, pages) = line.split_at_mut(GUTTER_PX as usize * 4);
+                    fill_pixels(gutter, BACKGROUND_RGBA);
+                    gutter_line(gutter, self.spans, row_pfn, viewport.pages_per_row());
+                    // Each run of cells of one colour, as one fill of pixels.
+                    let mut painted = 0usize;
+                    row_cells(
+                        self.map,
+                        &self.palette,
+                        row_pfn,
+                        viewport.pages_per_cell,
+                        viewport.columns,
+                        |rgb, count| {
+                            let bytes = (count as usize).saturating_mul(cell * 4);
+                            let end = painted.saturating_add(bytes).min(pages.len());
+                            fill_pixels(&mut pages[painted..end], [rgb[0], rgb[1], rgb[2], 0xff]);
+                            painted = end;
+                        },
+                    );
+                    // Past the cells (a row has one a column), the background.
+                    fill_pixels(&mut pages[painted..], BACKGROUND_RGBA);
+                    let (above, below) = rgba.split_at_mut(at + row_bytes);
+                    let line = &above[at..];
+                    for copy in below.chunks_exact_mut(row_bytes).take(cell - 1) {
+                        copy.copy_from_slice(line);
                     }
                 }
                 if cell >= 4 {
@@ -305,18 +310,18 @@ impl<'a> RowPainter<'a> {
 }
 
 /// The colours of a row's `columns` cells of `per_cell` pages from `row_pfn`, each
-/// [`mean_rgb`] of its pages: the cells inside the map read from one pass over the
-/// row's runs of pages (a max-order block of one code is one run, so a row of whole
-/// free blocks costs a few runs, not a look-up a cell), the others cell by cell.
+/// [`mean_rgb`] of its pages, in order, given to `paint` as runs of `(colour, cells)`:
+/// the cells inside the map read from one pass over the row's runs of pages (a
+/// max-order block of one code is one run, so a row of whole free blocks costs a few
+/// runs, not a look-up a cell), the others cell by cell.
 fn row_cells(
     map: &PageMap,
     palette: &[Rgb; 256],
     row_pfn: u64,
     per_cell: u64,
     columns: u64,
-    cells: &mut Vec<Rgb>,
+    mut paint: impl FnMut(Rgb, u64),
 ) {
-    cells.clear();
     let cell_first = |column: u64| row_pfn.saturating_add(column.saturating_mul(per_cell));
     // Columns whose pages all lie inside the map.
     let inside_from = if row_pfn >= map.start_pfn {
@@ -327,9 +332,16 @@ fn row_cells(
     .min(columns);
     let inside_to = (map.end_pfn().saturating_sub(row_pfn) / per_cell).clamp(inside_from, columns);
     for column in 0..inside_from {
-        cells.push(mean_rgb(map, palette, cell_first(column), per_cell));
+        paint(mean_rgb(map, palette, cell_first(column), per_cell), 1);
     }
-    if inside_from < inside_to {
+    if inside_from < inside_to && per_cell == 1 {
+        // A page a cell: each run of pages a run of cells of its colour.
+        let (start, end) = (cell_first(inside_from), cell_first(inside_to));
+        map.codes
+            .runs(start - map.start_pfn, end - map.start_pfn, |c, count| {
+                paint(palette[usize::from(c)], count);
+            });
+    } else if inside_from < inside_to {
         let mut cell = CellMean::default();
         let (start, end) = (cell_first(inside_from), cell_first(inside_to));
         map.codes.runs(
@@ -340,8 +352,7 @@ fn row_cells(
                     if cell.pages == 0 && count >= per_cell {
                         // Whole cells of one code.
                         let whole = count / per_cell;
-                        let rgb = palette[usize::from(c)];
-                        cells.extend(std::iter::repeat_n(rgb, whole as usize));
+                        paint(palette[usize::from(c)], whole);
                         count -= whole * per_cell;
                         continue;
                     }
@@ -349,7 +360,7 @@ fn row_cells(
                     cell.add(palette, c, take);
                     count -= take;
                     if cell.pages == per_cell {
-                        cells.push(cell.rgb(palette));
+                        paint(cell.rgb(palette), 1);
                         cell = CellMean::default();
                     }
                 }
@@ -357,7 +368,7 @@ fn row_cells(
         );
     }
     for column in inside_to..columns {
-        cells.push(mean_rgb(map, palette, cell_first(column), per_cell));
+        paint(mean_rgb(map, palette, cell_first(column), per_cell), 1);
     }
 }
 
@@ -394,8 +405,11 @@ impl CellMean {
 }
 
 fn put(rgba: &mut [u8], index: usize, rgb: Rgb) {
-    if let Some(px) = rgba.get_mut(index * 4..index * 4 + 3) {
-        px.copy_from_slice(&rgb);
+    if let Some(Ok(px)) = rgba
+        .get_mut(index * 4..index * 4 + 3)
+        .map(<&mut [u8; 3]>::try_from)
+    {
+        *px = rgb;
     }
 }
 
@@ -611,13 +625,14 @@ mod tests {
                             continue;
                         };
                         let per_cell = viewport.pages_per_cell;
+                        cells.clear();
                         row_cells(
                             &map,
                             &palette,
                             row_pfn,
                             per_cell,
                             viewport.columns,
-                            &mut cells,
+                            |rgb, count| cells.extend(std::iter::repeat_n(rgb, count as usize)),
                         );
                         let expected: Vec<Rgb> = (0..viewport.columns)
                             .map(|c| mean_rgb(&map, &palette, row_pfn + c * per_cell, per_cell))
