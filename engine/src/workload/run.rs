@@ -251,14 +251,23 @@ fn run_alloc(
     span: Span,
     state: &mut RunState,
 ) -> Result<Flow, WorkloadError> {
+    // Where the name's group is in `state.names`, once looked up: nothing else
+    // changes the names while this statement runs, so it stays there.
+    let mut at: Option<usize> = None;
     for _ in 0..count {
         let index = session.allocations_made();
         if let Flow::Stop = apply(session, operation.clone(), span, state)? {
             return Ok(Flow::Stop);
         }
         if let Some(name) = name {
-            let new = || (name.to_string(), Group::default());
-            if let Some(group) = sorted_entry(&mut state.names, name, new) {
+            let i = *at.get_or_insert_with(|| match state.name_at(name) {
+                Ok(i) => i,
+                Err(i) => {
+                    state.names.insert(i, (name.to_string(), Group::default()));
+                    i
+                }
+            });
+            if let Some((_, group)) = state.names.get_mut(i) {
                 group.indexes.push(index);
             }
         }
