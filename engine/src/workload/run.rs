@@ -124,7 +124,7 @@ fn run_block(
 /// Applies one operation and counts it, or stops if the budget is spent.
 fn apply(
     session: &mut Session,
-    operation: Operation,
+    operation: &Operation,
     span: Span,
     state: &mut RunState,
 ) -> Result<Flow, WorkloadError> {
@@ -132,7 +132,7 @@ fn apply(
         return Ok(Flow::Stop);
     }
     let outcome = session
-        .apply_outcome(&operation)
+        .apply_outcome(operation)
         .map_err(|e| err(span, e.to_string()))?;
     state.summary.operations += 1;
     match outcome {
@@ -194,7 +194,7 @@ fn run_statement(
         }
         Statement::DrainedAt(pfns) => apply(
             session,
-            Operation::DrainAt { pfns: pfns.clone() },
+            &Operation::DrainAt { pfns: pfns.clone() },
             span,
             state,
         ),
@@ -204,12 +204,12 @@ fn run_statement(
                 Some(cpu) => Operation::DrainLocal { cpu: *cpu },
                 None => Operation::DrainAll,
             };
-            apply(session, operation, span, state)
+            apply(session, &operation, span, state)
         }
-        Statement::DropCaches => apply(session, Operation::DropCaches, span, state),
-        Statement::Compact => apply(session, Operation::CompactMemory, span, state),
+        Statement::DropCaches => apply(session, &Operation::DropCaches, span, state),
+        Statement::Compact => apply(session, &Operation::CompactMemory, span, state),
         Statement::Kswapd { node } => {
-            apply(session, Operation::RunKswapd { node: *node }, span, state)
+            apply(session, &Operation::RunKswapd { node: *node }, span, state)
         }
         Statement::Generate { name, params } => run_generate(session, name, params, span, state),
         Statement::Hotplug { section, online } => {
@@ -218,7 +218,7 @@ fn run_statement(
             } else {
                 Operation::OfflineSection { section: *section }
             };
-            apply(session, operation, span, state)
+            apply(session, &operation, span, state)
         }
         Statement::Sysctl(writes) => run_sysctl(session, writes, span, state),
         Statement::Repeat { count, body } => run_repeat(session, *count, body, span, state),
@@ -256,7 +256,7 @@ fn run_alloc(
     let mut at: Option<usize> = None;
     for _ in 0..count {
         let index = session.allocations_made();
-        if let Flow::Stop = apply(session, operation.clone(), span, state)? {
+        if let Flow::Stop = apply(session, operation, span, state)? {
             return Ok(Flow::Stop);
         }
         if let Some(name) = name {
@@ -294,7 +294,7 @@ fn run_free(
             index,
             cpu: state.cpu,
         };
-        if let Flow::Stop = apply(session, operation, span, state)? {
+        if let Flow::Stop = apply(session, &operation, span, state)? {
             return Ok(Flow::Stop);
         }
     }
@@ -444,7 +444,7 @@ fn run_generated_items(
                 };
                 // As `run_alloc` with a count of 1.
                 let index = session.allocations_made();
-                let flow = apply(session, operation, span, state)?;
+                let flow = apply(session, &operation, span, state)?;
                 if flow == Flow::Continue {
                     if let Some(slot) = groups.get_mut(group as usize) {
                         slot.get_or_insert_with(Group::default).indexes.push(index);
@@ -472,7 +472,7 @@ fn run_generated_items(
                         index: allocation,
                         cpu: state.cpu,
                     };
-                    apply(session, operation, span, state)?
+                    apply(session, &operation, span, state)?
                 } else {
                     state.summary.skipped += 1;
                     count_statement(state, span)?;
@@ -480,7 +480,7 @@ fn run_generated_items(
                 }
             }
             Generated::Kswapd { node } => {
-                apply(session, Operation::RunKswapd { node }, span, state)?
+                apply(session, &Operation::RunKswapd { node }, span, state)?
             }
         };
         if flow == Flow::Stop {
@@ -502,7 +502,7 @@ fn run_sysctl(
             name: name.clone(),
             value: value.clone(),
         };
-        if let Flow::Stop = apply(session, operation, span, state)? {
+        if let Flow::Stop = apply(session, &operation, span, state)? {
             return Ok(Flow::Stop);
         }
     }
