@@ -16,6 +16,11 @@
 //!   the time, then the time of the state and events at the cursor (what the page
 //!   asks for next), the heap held after it and the heap's peak (what a wasm heap keeps):
 //!   the native side of `workload_1m_ms` / `workload_10m_ms`, for perf and callgrind.
+//! - `buddyscope-bench start FILE [--check]` runs the page's whole engine start path
+//!   for a scenario file (the load, the scenario file's text and share link, the
+//!   state at the opening cursor, its page map and spans, the overview), each piece a
+//!   function of its own for callgrind; `--check` adds a digest of every output and
+//!   of the session's series, to show a change leaves them the same.
 //! - `buddyscope-bench summary` reads native.json and browser.json (from
 //!   scripts/bench.mjs), prints issue 18's budget table (each key's figure, min /
 //!   median / max where it has samples, budget, holds or misses) and writes
