@@ -21,6 +21,11 @@
 //!   fitting zoom, 1048x512 pixels, the step's block framed) N times (default 1)
 //!   after the load, and prints the pixels' checksum: the page's first draw, for
 //!   callgrind (the load is the same in a run with N = 0, to subtract).
+//! - `buddyscope-bench start FILE [--check]` runs the page's whole engine start path
+//!   for a scenario file (the load, the scenario file's text and share link, the
+//!   state at the opening cursor, its page map and spans, the overview), each piece a
+//!   function of its own for callgrind; `--check` adds a digest of every output and
+//!   of the session's series, to show a change leaves them the same.
 //! - `buddyscope-bench summary` reads native.json and browser.json (from
 //!   scripts/bench.mjs), prints issue 18's budget table (each key's figure, min /
 //!   median / max where it has samples, budget, holds or misses) and writes
@@ -466,6 +471,136 @@ fn draw(args: &[String]) -> Result<String, String> {
     ))
 }
 
+/// `start FILE`: the engine's whole start path of the page for a scenario file, in
+/// the page's order (web/src/state.rs, `State::initial` and `State::loaded`, then
+/// App's `view::overview`): the load, the scenario file's text and its share link,
+/// the state at the opening cursor with its page map and spans, and the overview.
+/// Each piece is a function of its own so that a profiler (callgrind) splits them.
+fn start(path: Option<&str>, check: bool) -> Result<String, String> {
+    use buddyscope_engine::limits::{LINK_FRAGMENT_BYTES_MAX, LINK_SCENARIO_BYTES_MAX};
+    use buddyscope_engine::scenario::scenario_to_toml;
+    use buddyscope_engine::scenario::share::{self, ShareLink};
+    use buddyscope_engine::session::{Cursor, Session};
+    use buddyscope_engine::view;
+    let path = path.ok_or("usage: buddyscope-bench start FILE (a scenario file)")?;
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    #[inline(never)]
+    fn start_load(
+        text: &str,
+    ) -> Result<(buddyscope_engine::scenario::Scenario, view::Loaded), view::LoadError> {
+        view::load_text(text)
+    }
+    #[inline(never)]
+    fn start_text(scenario: &buddyscope_engine::scenario::Scenario) -> String {
+        scenario_to_toml(scenario)
+    }
+    #[inline(never)]
+    fn start_link(text: &str) -> Option<String> {
+        (text.len() <= LINK_SCENARIO_BYTES_MAX)
+            .then(|| {
+                share::encode(&ShareLink {
+                    scenario: text.to_string(),
+                    step: None,
+                })
+            })
+            .filter(|base| base.len() < LINK_FRAGMENT_BYTES_MAX - 32)
+    }
+    #[inline(never)]
+    fn start_state_at(session: &Session, cursor: Cursor) -> std::rc::Rc<Allocator> {
+        session.state_at(cursor)
+    }
+    #[inline(never)]
+    fn start_page_map(allocator: &Allocator) -> view::PageMap {
+        view::page_map(allocator)
+    }
+    #[inline(never)]
+    fn start_spans(allocator: &Allocator) -> view::Spans {
+        view::spans(allocator)
+    }
+    #[inline(never)]
+    fn start_overview(allocator: &Allocator, session: &Session, cursor: Cursor) -> view::Overview {
+        view::overview(allocator, session, cursor)
+    }
+    let t = Instant::now();
+    let (scenario, loaded) = start_load(&text).map_err(|e| format!("{path}: {e}"))?;
+    let scenario_text = start_text(&scenario);
+    let link = start_link(&scenario_text);
+    let allocator = start_state_at(&loaded.session, loaded.cursor);
+    let map = start_page_map(&allocator);
+    let spans = start_spans(&allocator);
+    let calls_done = loaded.session.calls_done_at(loaded.cursor);
+    let overview = start_overview(&allocator, &loaded.session, loaded.cursor);
+    let ms = t.elapsed().as_secs_f64() * 1e3;
+    // `--check`: a digest of every output (their `Debug` text, FNV-1a), to show a
+    // change to the start path leaves them byte for byte the same.
+    let check = if check {
+        let all = format!(
+            "{scenario_text}\n{link:?}\n{:?}\n{allocator:?}\n{map:?}\n{spans:?}\n{calls_done}\n{overview:?}\n{}",
+            loaded.cursor,
+            series_text(loaded.session.series())
+        );
+        let fnv = all.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        format!(
+            ", \"check\": \"{fnv:016x}\", \"check_bytes\": {}",
+            all.len()
+        )
+    } else {
+        String::new()
+    };
+    Ok(format!(
+        "{{\"calls\": {}, \"ms\": {ms:.1}{check}, \"text_bytes\": {}, \"link_bytes\": {}, \"cursor\": [{}, {}], \"calls_done\": {calls_done}, \"map_pages\": {}, \"spans\": {}, \"overview_events\": {}}}",
+        loaded.session.calls().len(),
+        scenario_text.len(),
+        link.map_or(0, |l| l.len()),
+        loaded.cursor.call,
+        loaded.cursor.event,
+        map.pages(),
+        format!("{spans:?}").len(),
+        overview.step.events.len(),
+    ))
+}
+
+/// Every value a series holds, call by call (or bucket by bucket), as text: its
+/// zones, then each zone's quantities and each marker's counts.
+fn series_text(series: &buddyscope_engine::session::series::Series) -> String {
+    use buddyscope_engine::session::series::{Quantity, MARKERS};
+    use buddyscope_engine::types::Order;
+    let calls = series.calls();
+    let width = series.bucket_width();
+    let columns = usize::try_from(calls.div_ceil(width.max(1))).unwrap_or(0);
+    let mut quantities = vec![
+        Quantity::FreePages,
+        Quantity::Min,
+        Quantity::Low,
+        Quantity::High,
+        Quantity::Boost,
+    ];
+    for order in Order::all() {
+        quantities.push(Quantity::Unusable(order));
+        quantities.push(Quantity::Fragmentation(order));
+    }
+    let mut out = format!("{:?} {calls} {width}\n", series.zones());
+    for zone in 0..series.zones().len() {
+        for &quantity in &quantities {
+            let _ = writeln!(
+                out,
+                "{:?}",
+                series.columns(zone, quantity, 0, calls, columns)
+            );
+        }
+    }
+    for marker in MARKERS {
+        let _ = writeln!(
+            out,
+            "{:?}",
+            series.marker_columns(marker, 0, calls, columns)
+        );
+    }
+    out
+}
+
 /// The number after `"key":` in a flat JSON text, if any.
 fn number(json: &str, key: &str) -> Option<f64> {
     let at = json.find(&format!("\"{key}\""))?;
@@ -830,6 +965,16 @@ fn main() {
                 std::process::exit(2);
             }
         },
+        Some("start") => match start(
+            args.get(1).map(String::as_str),
+            args.iter().any(|a| a == "--check"),
+        ) {
+            Ok(line) => println!("{line}"),
+            Err(e) => {
+                eprintln!("{e}");
+                std::process::exit(2);
+            }
+        },
         Some("sample") => match sample(args.get(1..).unwrap_or(&[])) {
             Ok(line) => println!("{line}"),
             Err(e) => {
@@ -852,7 +997,7 @@ fn main() {
             println!("{ok} allocations");
         }
         _ => {
-            eprintln!("usage: buddyscope-bench native [--quick] | scale | pairs [--quick] | summary | series | load FILE | draw FILE [N] | sample pcp|mixed|fragmentation [--tracing] | profile [pcp|mixed|fragmentation]");
+            eprintln!("usage: buddyscope-bench native [--quick] | scale | pairs [--quick] | summary | series | load FILE | draw FILE [N] | start FILE [--check] | sample pcp|mixed|fragmentation [--tracing] | profile [pcp|mixed|fragmentation]");
             std::process::exit(2);
         }
     }

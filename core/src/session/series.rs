@@ -18,9 +18,8 @@
 //! digests of the report layer do not read it, and it can always be rebuilt from the records.
 
 use crate::alloc::{Allocator, ZoneState};
-use crate::buddy::frag::{
-    contig_page_info, fragmentation_index, unusable_free_index, ContigPageInfo,
-};
+#[cfg(doc)]
+use crate::buddy::frag::{contig_page_info, fragmentation_index, unusable_free_index};
 use crate::event::Event;
 use crate::session::Outcome;
 use crate::types::ZoneType;
@@ -193,34 +192,63 @@ struct LastIndexes {
     index: [i16; 2 * NR_ORDERS],
 }
 
+impl Default for LastIndexes {
+    /// Nothing free, and its indexes: a zone's first call compares its counts
+    /// with these, as with any call before it.
+    fn default() -> LastIndexes {
+        let counts = [0; NR_ORDERS];
+        LastIndexes {
+            counts,
+            index: indexes_of(&counts),
+        }
+    }
+}
+
+/// Whether two zones' free block counts are the same: every order compared,
+/// without a branch or a call per order (the series compares every zone's counts
+/// after every call).
+#[inline]
+fn same_counts(a: &[u32; NR_ORDERS], b: &[u32; NR_ORDERS]) -> bool {
+    a.iter().zip(b).fold(0, |diff, (x, y)| diff | (x ^ y)) == 0
+}
+
 /// The unusable index per order, then the fragmentation index per order, in
 /// thousandths, of a zone whose `free_area[].nr_free` are `counts`.
-fn indexes_of(counts: &[u64; NR_ORDERS]) -> [i16; 2 * NR_ORDERS] {
-    // `fill_contig_page_info()` for every order at once: the totals do not
-    // depend on the order, and the suitable blocks of order o are those of
-    // order o + 1 twice over plus order o's own (a test checks this against
-    // `contig_page_info()` call by call).
-    let totals = contig_page_info(counts, Order::ZERO);
-    let mut suitable = [0u64; NR_ORDERS];
-    let mut above = 0u64;
-    for o in (0..NR_ORDERS).rev() {
-        above = counts[o] + 2 * above;
-        suitable[o] = above;
+///
+/// `fill_contig_page_info()` for every order at once: the totals do not depend on
+/// the order, and the suitable blocks of order o are those of order o + 1 twice
+/// over plus order o's own. Each index is then [`unusable_free_index`]'s and
+/// [`fragmentation_index`]'s arithmetic on those totals, written out here with the
+/// cases that need no division first (a test checks every value against the two
+/// functions on [`contig_page_info`], and another the series call by call).
+fn indexes_of(counts: &[u32; NR_ORDERS]) -> [i16; 2 * NR_ORDERS] {
+    let (mut blocks, mut free_pages) = (0u64, 0u64);
+    for (o, &c) in counts.iter().enumerate() {
+        blocks += u64::from(c);
+        free_pages += u64::from(c) << o;
     }
+    let thousandths = |v: i64| v.clamp(-1000, 1000) as i16;
     let mut index = [0i16; 2 * NR_ORDERS];
-    for order in Order::all() {
-        let o = usize::from(order.get());
-        let info = ContigPageInfo {
-            free_blocks_suitable: suitable.get(o).copied().unwrap_or(0),
-            ..totals
+    let mut suitable = 0u64;
+    for o in (0..NR_ORDERS).rev() {
+        suitable = u64::from(counts[o]) + 2 * suitable;
+        // `unusable_free_index()`: the free pages not in blocks of order o or larger.
+        let in_suitable = suitable << o;
+        index[o] = if free_pages == 0 || suitable == 0 {
+            1000
+        } else if in_suitable == free_pages {
+            0
+        } else {
+            thousandths(((free_pages - in_suitable) * 1000 / free_pages) as i64)
         };
-        let thousandths = |v: i64| i16::try_from(v.clamp(-1000, 1000)).unwrap_or(0);
-        if let Some(slot) = index.get_mut(o) {
-            *slot = thousandths(unusable_free_index(order, &info));
-        }
-        if let Some(slot) = index.get_mut(NR_ORDERS + o) {
-            *slot = thousandths(fragmentation_index(order, &info));
-        }
+        // `__fragmentation_index()`.
+        index[NR_ORDERS + o] = if blocks == 0 {
+            0
+        } else if suitable > 0 {
+            -1000
+        } else {
+            thousandths(1000 - ((1000 + ((free_pages * 1000) >> o)) / blocks) as i64)
+        };
     }
     index
 }
@@ -242,7 +270,7 @@ impl ZoneBucket {
     /// free block counts last time, reused while the counts are the same (a call
     /// served from a per-cpu list leaves the buddy lists, and so every index, as
     /// they were).
-    fn of(zone: &ZoneState, last: &mut Option<LastIndexes>) -> ZoneBucket {
+    fn of(zone: &ZoneState, last: &mut LastIndexes) -> ZoneBucket {
         let page = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
         let pages = [
             page(zone.free_pages().max(0).unsigned_abs()),
@@ -252,22 +280,17 @@ impl ZoneBucket {
             page(zone.watermark_boost),
         ];
         let counts = zone.buddy.nr_free_counts_u32();
-        let index = match last {
-            Some(known) if known.counts == *counts => known.index,
-            _ => {
-                let index = indexes_of(&counts.map(u64::from));
-                *last = Some(LastIndexes {
-                    counts: *counts,
-                    index,
-                });
-                index
-            }
-        };
+        if !same_counts(&last.counts, counts) {
+            *last = LastIndexes {
+                counts: *counts,
+                index: indexes_of(counts),
+            };
+        }
         ZoneBucket {
             pages_lo: pages,
             pages_hi: pages,
-            index_lo: index,
-            index_hi: index,
+            index_lo: last.index,
+            index_hi: last.index,
         }
     }
 
@@ -319,7 +342,7 @@ pub struct Series {
     markers: Vec<[u32; NR_MARKERS]>,
     /// Per zone, the indexes of the last call's free block counts: not part of
     /// the series (equality leaves it out), only what spares recomputing them.
-    last: Vec<Option<LastIndexes>>,
+    last: Vec<LastIndexes>,
 }
 
 impl PartialEq for Series {
@@ -356,7 +379,7 @@ impl Series {
             cap,
             values: Vec::new(),
             markers: Vec::new(),
-            last: vec![None; zones_len],
+            last: vec![LastIndexes::default(); zones_len],
         }
     }
 
@@ -376,18 +399,14 @@ impl Series {
         }
         let zones = self.zones.len();
         if self.last.len() != zones {
-            self.last.resize(zones, None);
+            self.last.resize(zones, LastIndexes::default());
         }
-        let taken = allocator
-            .zones()
-            .iter()
-            .take(zones)
-            .zip(self.last.iter_mut())
-            .map(|(zone, last)| ZoneBucket::of(zone, last));
+        let zone_states = allocator.zones().iter().take(zones);
         if bucket < self.markers.len() {
             let start = bucket * zones;
-            for (slot, value) in self.values.iter_mut().skip(start).zip(taken) {
-                slot.merge(&value);
+            let slots = self.values.iter_mut().skip(start);
+            for ((slot, zone), last) in slots.zip(zone_states).zip(self.last.iter_mut()) {
+                slot.merge(&ZoneBucket::of(zone, last));
             }
             if let Some(slot) = self.markers.get_mut(bucket) {
                 for (c, n) in slot.iter_mut().zip(counts) {
@@ -405,7 +424,11 @@ impl Series {
                 self.markers.reserve_exact(more);
                 self.values.reserve_exact(more * zones);
             }
-            self.values.extend(taken);
+            // Each zone's values written in place (the capacity is there: reserved
+            // above, `zones` a bucket).
+            for (zone, last) in zone_states.zip(self.last.iter_mut()) {
+                self.values.push(ZoneBucket::of(zone, last));
+            }
             self.markers.push(counts);
         }
         self.calls += 1;
@@ -557,4 +580,68 @@ pub fn column_ranges(first: u64, end: u64, columns: usize) -> impl Iterator<Item
         // A column narrower than a call shows the call it falls in.
         (a, b.max(a + 1).min(end.max(a + 1)))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::buddy::frag::{
+        contig_page_info, fragmentation_index, unusable_free_index, ContigPageInfo,
+    };
+    use crate::rng::Rng;
+
+    /// The indexes as the two `mm/vmstat.c` functions give them, order by order.
+    fn indexes_by_order(counts: &[u32; NR_ORDERS]) -> [i16; 2 * NR_ORDERS] {
+        let counts = counts.map(u64::from);
+        let mut index = [0i16; 2 * NR_ORDERS];
+        for order in Order::all() {
+            let o = usize::from(order.get());
+            let info: ContigPageInfo = contig_page_info(&counts, order);
+            let thousandths = |v: i64| i16::try_from(v.clamp(-1000, 1000)).unwrap();
+            index[o] = thousandths(unusable_free_index(order, &info));
+            index[NR_ORDERS + o] = thousandths(fragmentation_index(order, &info));
+        }
+        index
+    }
+
+    #[test]
+    fn indexes_of_are_vmstats_for_every_order() {
+        let mut rng = Rng::new(18);
+        let mut cases: Vec<[u32; NR_ORDERS]> = vec![[0; NR_ORDERS], [u32::MAX; NR_ORDERS]];
+        for o in 0..NR_ORDERS {
+            let mut one = [0; NR_ORDERS];
+            one[o] = 1;
+            cases.push(one);
+            one[o] = u32::MAX;
+            cases.push(one);
+        }
+        for _ in 0..20_000 {
+            let mut counts = [0u32; NR_ORDERS];
+            // Mostly empty high orders (a fragmented zone), sometimes any count.
+            let top = rng.below(NR_ORDERS as u64 + 1) as usize;
+            for (o, c) in counts.iter_mut().enumerate().take(top) {
+                *c = match rng.below(4) {
+                    0 => 0,
+                    1 => rng.below(4) as u32,
+                    2 => rng.below(5000) as u32,
+                    _ => rng.next_u64() as u32 >> (o as u32 * 2),
+                };
+            }
+            cases.push(counts);
+        }
+        for counts in &cases {
+            assert_eq!(indexes_of(counts), indexes_by_order(counts), "{counts:?}");
+        }
+    }
+
+    #[test]
+    fn same_counts_sees_every_order() {
+        let a = [7u32; NR_ORDERS];
+        assert!(same_counts(&a, &a));
+        for o in 0..NR_ORDERS {
+            let mut b = a;
+            b[o] = 8;
+            assert!(!same_counts(&a, &b));
+        }
+    }
 }

@@ -172,7 +172,7 @@ fn run_block(
 /// Applies one operation and counts it, or stops if the budget is spent.
 fn apply(
     session: &mut Session,
-    operation: Operation,
+    operation: &Operation,
     span: Span,
     state: &mut RunState,
 ) -> Result<Flow, WorkloadError> {
@@ -180,7 +180,7 @@ fn apply(
         return Ok(Flow::Stop);
     }
     let outcome = session
-        .apply_outcome(&operation)
+        .apply_outcome(operation)
         .map_err(|e| err(span, e.to_string()))?;
     state.summary.operations += 1;
     match outcome {
@@ -242,7 +242,7 @@ fn run_statement(
         }
         Statement::DrainedAt(pfns) => apply(
             session,
-            Operation::DrainAt { pfns: pfns.clone() },
+            &Operation::DrainAt { pfns: pfns.clone() },
             span,
             state,
         ),
@@ -252,12 +252,12 @@ fn run_statement(
                 Some(cpu) => Operation::DrainLocal { cpu: *cpu },
                 None => Operation::DrainAll,
             };
-            apply(session, operation, span, state)
+            apply(session, &operation, span, state)
         }
-        Statement::DropCaches => apply(session, Operation::DropCaches, span, state),
-        Statement::Compact => apply(session, Operation::CompactMemory, span, state),
+        Statement::DropCaches => apply(session, &Operation::DropCaches, span, state),
+        Statement::Compact => apply(session, &Operation::CompactMemory, span, state),
         Statement::Kswapd { node } => {
-            apply(session, Operation::RunKswapd { node: *node }, span, state)
+            apply(session, &Operation::RunKswapd { node: *node }, span, state)
         }
         Statement::Generate { name, params } => run_generate(session, name, params, span, state),
         Statement::Hotplug { section, online } => {
@@ -266,7 +266,7 @@ fn run_statement(
             } else {
                 Operation::OfflineSection { section: *section }
             };
-            apply(session, operation, span, state)
+            apply(session, &operation, span, state)
         }
         Statement::Sysctl(writes) => run_sysctl(session, writes, span, state),
         Statement::Repeat { count, body } => run_repeat(session, *count, body, span, state),
@@ -296,14 +296,23 @@ fn run_alloc(
     span: Span,
     state: &mut RunState,
 ) -> Result<Flow, WorkloadError> {
+    // Where the name's group is in `state.names`, once looked up: nothing else
+    // changes the names while this statement runs, so it stays there.
+    let mut at: Option<usize> = None;
     for _ in 0..count {
         let index = session.allocations_made();
-        if let Flow::Stop = apply(session, operation.clone(), span, state)? {
+        if let Flow::Stop = apply(session, operation, span, state)? {
             return Ok(Flow::Stop);
         }
         if let Some(name) = name {
-            let new = || (name.to_string(), Group::default());
-            if let Some(group) = sorted_entry(&mut state.names, name, new) {
+            let i = *at.get_or_insert_with(|| match state.name_at(name) {
+                Ok(i) => i,
+                Err(i) => {
+                    state.names.insert(i, (name.to_string(), Group::default()));
+                    i
+                }
+            });
+            if let Some((_, group)) = state.names.get_mut(i) {
                 group.indexes.push(index);
             }
         }
@@ -330,7 +339,7 @@ fn run_free(
             index,
             cpu: state.cpu,
         };
-        if let Flow::Stop = apply(session, operation, span, state)? {
+        if let Flow::Stop = apply(session, &operation, span, state)? {
             return Ok(Flow::Stop);
         }
     }
@@ -480,7 +489,7 @@ fn run_generated_items(
                 };
                 // As `run_alloc` with a count of 1.
                 let index = session.allocations_made();
-                let flow = apply(session, operation, span, state)?;
+                let flow = apply(session, &operation, span, state)?;
                 if flow == Flow::Continue {
                     if let Some(slot) = groups.get_mut(group as usize) {
                         slot.get_or_insert_with(Group::default).indexes.push(index);
@@ -508,7 +517,7 @@ fn run_generated_items(
                         index: allocation,
                         cpu: state.cpu,
                     };
-                    apply(session, operation, span, state)?
+                    apply(session, &operation, span, state)?
                 } else {
                     state.summary.skipped += 1;
                     count_statement(state, span)?;
@@ -516,7 +525,7 @@ fn run_generated_items(
                 }
             }
             Generated::Kswapd { node } => {
-                apply(session, Operation::RunKswapd { node }, span, state)?
+                apply(session, &Operation::RunKswapd { node }, span, state)?
             }
         };
         if flow == Flow::Stop {
@@ -538,7 +547,7 @@ fn run_sysctl(
             name: name.clone(),
             value: value.clone(),
         };
-        if let Flow::Stop = apply(session, operation, span, state)? {
+        if let Flow::Stop = apply(session, &operation, span, state)? {
             return Ok(Flow::Stop);
         }
     }
