@@ -566,21 +566,10 @@ fn start(path: Option<&str>, check: bool) -> Result<String, String> {
 /// zones, then each zone's quantities and each marker's counts.
 fn series_text(series: &buddyscope_engine::session::series::Series) -> String {
     use buddyscope_engine::session::series::{Quantity, MARKERS};
-    use buddyscope_engine::types::Order;
     let calls = series.calls();
     let width = series.bucket_width();
     let columns = usize::try_from(calls.div_ceil(width.max(1))).unwrap_or(0);
-    let mut quantities = vec![
-        Quantity::FreePages,
-        Quantity::Min,
-        Quantity::Low,
-        Quantity::High,
-        Quantity::Boost,
-    ];
-    for order in Order::all() {
-        quantities.push(Quantity::Unusable(order));
-        quantities.push(Quantity::Fragmentation(order));
-    }
+    let quantities = Quantity::all();
     let mut out = format!("{:?} {calls} {width}\n", series.zones());
     for zone in 0..series.zones().len() {
         for &quantity in &quantities {

@@ -160,6 +160,25 @@ pub enum Quantity {
     Fragmentation(Order),
 }
 
+impl Quantity {
+    /// Every quantity the series keeps, every order's indexes among them (the
+    /// benchmark's and the tests' walks over a whole series).
+    pub fn all() -> Vec<Quantity> {
+        let mut all = vec![
+            Quantity::FreePages,
+            Quantity::Min,
+            Quantity::Low,
+            Quantity::High,
+            Quantity::Boost,
+        ];
+        for order in Order::all() {
+            all.push(Quantity::Unusable(order));
+            all.push(Quantity::Fragmentation(order));
+        }
+        all
+    }
+}
+
 /// The smallest and largest value of a quantity over some calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Span {

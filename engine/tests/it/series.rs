@@ -12,7 +12,7 @@ use buddyscope_engine::session::series::{
 };
 use buddyscope_engine::session::{KswapdMode, Operation, Outcome, Session};
 use buddyscope_engine::types::gfp::Gfp;
-use buddyscope_engine::types::{Order, PfnRange};
+use buddyscope_engine::types::PfnRange;
 use buddyscope_engine::{Event, Rng};
 
 fn exact(value: i64) -> Option<Span> {
@@ -24,18 +24,7 @@ fn exact(value: i64) -> Option<Span> {
 
 /// Every quantity the series keeps, for every order.
 fn quantities() -> Vec<Quantity> {
-    let mut all = vec![
-        Quantity::FreePages,
-        Quantity::Min,
-        Quantity::Low,
-        Quantity::High,
-        Quantity::Boost,
-    ];
-    for order in Order::all() {
-        all.push(Quantity::Unusable(order));
-        all.push(Quantity::Fragmentation(order));
-    }
-    all
+    Quantity::all()
 }
 
 /// The value of `quantity` in `zone`, read off the state itself (and the indexes
