@@ -453,18 +453,20 @@ impl Allocator {
 
     /// Reclaimable pages on the LRU in zone `z` (`zone_reclaimable_pages()`).
     pub fn zone_reclaimable_pages(&self, z: usize) -> u64 {
-        let [file, anon] = self.lru_zone_pages(z);
-        file + if self.swap { anon } else { 0 }
+        self.lru_takeable(z, true)
     }
 
-    /// Page-cache and anonymous pages on the LRU in zone `z` ([`Lru::zone_pages`]).
-    fn lru_zone_pages(&self, z: usize) -> [u64; 2] {
+    /// The LRU pages in zone `z` that reclaim could take ([`Lru::zone_pages`]): the
+    /// page cache, and anonymous pages when swap is configured and `may_swap` (the
+    /// pages [`Allocator::reclaimable`] and `shrink()`'s walk accept).
+    fn lru_takeable(&self, z: usize, may_swap: bool) -> u64 {
         let spans: Vec<(u64, u64)> = self
             .zones
             .iter()
             .map(|zone| (zone.buddy.start_pfn().0, zone.buddy.end_pfn().0))
             .collect();
-        self.lru.zone_pages(z, &spans)
+        let [file, anon] = self.lru.zone_pages(z, &spans);
+        file + if self.swap && may_swap { anon } else { 0 }
     }
 
     /// `shrink_zones()` reduced: free up to `nr` of the oldest reclaimable LRU pages
@@ -484,13 +486,7 @@ impl Allocator {
             let mut by_use = [0u64; 2];
             // The walk below takes only these pages: with none of them on the list
             // it would walk all of it and take nothing.
-            let candidates: u64 = zones
-                .iter()
-                .map(|&z| {
-                    let [file, anon] = self.lru_zone_pages(z);
-                    file + if self.swap && may_swap { anon } else { 0 }
-                })
-                .sum();
+            let candidates: u64 = zones.iter().map(|&z| self.lru_takeable(z, may_swap)).sum();
             let mut i = if candidates == 0 {
                 self.lru.slot_count()
             } else {
