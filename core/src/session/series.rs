@@ -204,11 +204,14 @@ pub struct ZoneKey {
 
 const PAGE_VALUES: usize = 5;
 
-/// A zone's free block counts per order and the indexes computed from them.
+/// A zone's free block counts per order and the indexes computed from them, and
+/// the page values the series took from it at its last call.
 #[derive(Clone, Copy, Debug)]
 struct LastIndexes {
     counts: [u32; NR_ORDERS],
     index: [i16; 2 * NR_ORDERS],
+    /// `None` until a call's values were taken (so a first call is never skipped).
+    pages: Option<[u32; PAGE_VALUES]>,
 }
 
 impl Default for LastIndexes {
@@ -219,6 +222,7 @@ impl Default for LastIndexes {
         LastIndexes {
             counts,
             index: indexes_of(&counts),
+            pages: None,
         }
     }
 }
@@ -290,27 +294,45 @@ impl ZoneBucket {
     /// served from a per-cpu list leaves the buddy lists, and so every index, as
     /// they were).
     fn of(zone: &ZoneState, last: &mut LastIndexes) -> ZoneBucket {
-        let page = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
-        let pages = [
-            page(zone.free_pages().max(0).unsigned_abs()),
-            page(zone.watermark[0]),
-            page(zone.watermark[1]),
-            page(zone.watermark[2]),
-            page(zone.watermark_boost),
-        ];
+        let pages = Self::pages_of(zone);
         let counts = zone.buddy.nr_free_counts_u32();
         if !same_counts(&last.counts, counts) {
-            *last = LastIndexes {
-                counts: *counts,
-                index: indexes_of(counts),
-            };
+            last.counts = *counts;
+            last.index = indexes_of(counts);
         }
+        last.pages = Some(pages);
         ZoneBucket {
             pages_lo: pages,
             pages_hi: pages,
             index_lo: last.index,
             index_hi: last.index,
         }
+    }
+
+    /// [`ZoneBucket::of`], or `None` when every value is the last call's. That call
+    /// is in the same bucket (a call joins a bucket that exists only after an
+    /// earlier call of it; halving keeps neighbouring calls together; truncation
+    /// ends at a bucket's end), so merging would change nothing. A call changes
+    /// one zone or two; the other zones are skipped here.
+    fn of_if_changed(zone: &ZoneState, last: &mut LastIndexes) -> Option<ZoneBucket> {
+        let counts = zone.buddy.nr_free_counts_u32();
+        if last.pages == Some(Self::pages_of(zone)) && same_counts(&last.counts, counts) {
+            return None;
+        }
+        Some(Self::of(zone, last))
+    }
+
+    /// Free pages, min, low, high, boost.
+    #[inline]
+    fn pages_of(zone: &ZoneState) -> [u32; PAGE_VALUES] {
+        let page = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+        [
+            page(zone.free_pages().max(0).unsigned_abs()),
+            page(zone.watermark[0]),
+            page(zone.watermark[1]),
+            page(zone.watermark[2]),
+            page(zone.watermark_boost),
+        ]
     }
 
     fn merge(&mut self, other: &ZoneBucket) {
@@ -425,7 +447,9 @@ impl Series {
             let start = bucket * zones;
             let slots = self.values.iter_mut().skip(start);
             for ((slot, zone), last) in slots.zip(zone_states).zip(self.last.iter_mut()) {
-                slot.merge(&ZoneBucket::of(zone, last));
+                if let Some(values) = ZoneBucket::of_if_changed(zone, last) {
+                    slot.merge(&values);
+                }
             }
             if let Some(slot) = self.markers.get_mut(bucket) {
                 for (c, n) in slot.iter_mut().zip(counts) {
@@ -621,6 +645,64 @@ mod tests {
             index[NR_ORDERS + o] = thousandths(fragmentation_index(order, &info));
         }
         index
+    }
+
+    /// A zone whose only change is a value outside the buddy lists (the boost, as
+    /// kswapd clears it) and calls that change nothing: once buckets hold many
+    /// calls, each bucket's span is still the smallest and largest of its calls, and
+    /// an untouched second zone's span is its one value.
+    #[test]
+    fn buckets_wider_than_a_call_keep_every_calls_values() {
+        use crate::machine::{Machine, MachineConfig, NodeConfig};
+        use crate::types::PfnRange;
+        let config = MachineConfig {
+            nodes: vec![NodeConfig {
+                // DMA and DMA32: two zones.
+                memory: vec![PfnRange {
+                    start: 0x100,
+                    end: 0x8000,
+                }],
+                cpus: vec![0],
+            }],
+            ..MachineConfig::default()
+        };
+        let mut allocator = Allocator::from_machine(&Machine::build(&config).unwrap()).unwrap();
+        assert_eq!(allocator.zones.len(), 2);
+        let mut series = Series::new(&allocator);
+        series.cap = 64;
+        let mut rng = Rng::new(7);
+        let mut boosts = Vec::new();
+        for _ in 0..2_000 {
+            // Runs of the same value, and changes that come back to an old one.
+            let boost = if rng.below(3) == 0 {
+                rng.below(4) * 100
+            } else {
+                boosts.last().copied().unwrap_or(0)
+            };
+            boosts.push(boost);
+            allocator.zones[0].watermark_boost = boost;
+            series.push(&allocator, &[], &Outcome::Drained);
+        }
+        assert!(series.bucket_width() > 8, "the buckets widened");
+        let width = series.bucket_width();
+        let other = allocator.zones[1].watermark_boost as i64;
+        for (b, calls) in boosts.chunks(width as usize).enumerate() {
+            let (first, end) = (b as u64 * width, b as u64 * width + calls.len() as u64);
+            let min = *calls.iter().min().unwrap() as i64;
+            let max = *calls.iter().max().unwrap() as i64;
+            let span = series.span(0, Quantity::Boost, first, end).unwrap();
+            assert_eq!(
+                (span.min, span.max),
+                (min, max),
+                "zone 0, calls {first}..{end}"
+            );
+            let span = series.span(1, Quantity::Boost, first, end).unwrap();
+            assert_eq!(
+                (span.min, span.max),
+                (other, other),
+                "zone 1, calls {first}..{end}"
+            );
+        }
     }
 
     #[test]
