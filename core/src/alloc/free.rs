@@ -17,12 +17,14 @@ impl Allocator {
         order: u32,
         trace: &mut impl TraceSink,
     ) -> Result<(), EngineError> {
-        let order = Order::new(order).ok_or(EngineError::OrderTooLarge { order })?;
-        let z = self
-            .zone_of_pfn(pfn)
-            .ok_or(EngineError::PfnOutsideZone { pfn })?;
+        let Some(order) = Order::new(order) else {
+            return free_refused(EngineError::OrderTooLarge { order });
+        };
+        let Some(z) = self.zone_of_pfn(pfn) else {
+            return free_refused(EngineError::PfnOutsideZone { pfn });
+        };
         if !self.zones[z].buddy.is_in_use_block(pfn, order) {
-            return Err(EngineError::NotAllocated { pfn });
+            return free_refused(EngineError::NotAllocated { pfn });
         }
         crate::buddy::traced(trace, "__free_pages", |trace| {
             let migratetype = self.zones[z].buddy.pageblock_type(pfn);
@@ -151,6 +153,44 @@ impl Allocator {
     ) {
         crate::buddy::traced(trace, "free_unref_page_commit", |trace| {
             let cpu = self.cpu;
+            if self.kernel == Kernel::V6_1 && !self.recorder.is_on() {
+                // Nothing records the changes: 6.1's changes below with the pageset
+                // found once and no journal notes.
+                self.vm_events.add(vmstat::VmEvent::Pgfree, order.pages());
+                let zone = &mut self.zones[z];
+                let zone_flags = zone.flags;
+                let Some(pcp) = zone.pcps.get_mut(slot) else {
+                    return;
+                };
+                let pindex = order_to_pindex(pcp_type, order);
+                pcp.lists[pindex].push_front(PcpPage {
+                    pfn: pfn.0,
+                    migratetype: cached,
+                });
+                pcp.count += order.pages();
+                let free_high =
+                    pcp.free_factor > 0 && order.get() > 0 && order.get() <= COSTLY_ORDER;
+                let high = nr_pcp_high(pcp, zone_flags, free_high);
+                trace.emit(Event::PcpFree {
+                    pfn,
+                    order,
+                    pindex: pindex as u32,
+                    cpu,
+                });
+                if pcp.count >= high {
+                    let batch = pcp.batch;
+                    let to_free = nr_pcp_free(pcp, high, batch, free_high);
+                    let cause = DrainCause::OverHigh {
+                        cpu,
+                        count: pcp.count,
+                        high,
+                        to_free,
+                        free_high,
+                    };
+                    self.free_pcppages_bulk(z, to_free, pindex, cause, trace);
+                }
+                return;
+            }
             let zone_flags = self.zones[z].flags;
             // Both kernels count the free first, before the page is on its list.
             self.count_vm_events(vmstat::VmEvent::Pgfree, order.pages());
@@ -341,6 +381,15 @@ impl Allocator {
             self.note_small();
         })
     }
+}
+
+/// [`Allocator::free_pages`] refusing a block: a call LLVM takes as cold, so that it
+/// weighs the free's branches towards the path that frees (docs/performance.md,
+/// branch pcp18).
+#[cold]
+#[inline(never)]
+fn free_refused(error: EngineError) -> Result<(), EngineError> {
+    Err(error)
 }
 
 /// `nr_pcp_high()`: `high`, or at most four batches while reclaim is active; 0 to
