@@ -178,15 +178,7 @@ impl Allocator {
                     cpu,
                 });
                 if pcp.count >= high {
-                    let batch = pcp.batch;
-                    let to_free = nr_pcp_free(pcp, high, batch, free_high);
-                    let cause = DrainCause::OverHigh {
-                        cpu,
-                        count: pcp.count,
-                        high,
-                        to_free,
-                        free_high,
-                    };
+                    let (to_free, cause) = over_high_drain(pcp, cpu, high, free_high);
                     self.free_pcppages_bulk(z, to_free, pindex, cause, trace);
                 }
                 return;
@@ -224,15 +216,7 @@ impl Allocator {
                 let Some(pcp) = self.zones[z].pcps.get_mut(slot) else {
                     return;
                 };
-                let batch = pcp.batch;
-                let to_free = nr_pcp_free(pcp, high, batch, free_high);
-                let cause = DrainCause::OverHigh {
-                    cpu,
-                    count: pcp.count,
-                    high,
-                    to_free,
-                    free_high,
-                };
+                let (to_free, cause) = over_high_drain(pcp, cpu, high, free_high);
                 self.note_small();
                 self.free_pcppages_bulk(z, to_free, pindex, cause, trace);
             }
@@ -390,6 +374,32 @@ impl Allocator {
 #[inline(never)]
 fn free_refused(error: EngineError) -> Result<(), EngineError> {
     Err(error)
+}
+
+/// 6.1's `free_unref_page_commit()` with the pageset at or over `high`: the pages
+/// `nr_pcp_free()` returns to the buddy (raising `free_factor` as it does), and the
+/// drain's cause as the events tell it.
+fn over_high_drain(pcp: &mut Pcp, cpu: u32, high: u64, free_high: bool) -> (u64, DrainCause) {
+    let batch = pcp.batch;
+    let to_free = nr_pcp_free(pcp, high, batch, free_high);
+    (to_free, over_high(pcp, cpu, high, to_free, free_high))
+}
+
+/// Why a free drains the pageset: at or over `high` (both kernels' free commit).
+pub(super) fn over_high(
+    pcp: &Pcp,
+    cpu: u32,
+    high: u64,
+    to_free: u64,
+    free_high: bool,
+) -> DrainCause {
+    DrainCause::OverHigh {
+        cpu,
+        count: pcp.count,
+        high,
+        to_free,
+        free_high,
+    }
 }
 
 /// `nr_pcp_high()`: `high`, or at most four batches while reclaim is active; 0 to

@@ -9,7 +9,7 @@
 
 use super::*;
 use crate::buddy::TraceSink;
-use crate::event::{DrainCause, Event, PcpAllocSize, PcpHighRule, PcpHighTuning};
+use crate::event::{Event, PcpAllocSize, PcpHighRule, PcpHighTuning};
 use crate::types::{Order, Pfn, ZoneType};
 
 impl Allocator {
@@ -136,13 +136,7 @@ impl Allocator {
             return;
         }
         let to_free = nr_pcp_free_6_12(pcp, batch, high, free_high);
-        let cause = DrainCause::OverHigh {
-            cpu,
-            count: pcp.count,
-            high,
-            to_free,
-            free_high,
-        };
+        let cause = super::free::over_high(pcp, cpu, high, to_free, free_high);
         self.free_pcppages_bulk(z, to_free, pindex, cause, trace);
         if self.zones[z].flags & ZONE_BELOW_HIGH != 0 {
             // zone_watermark_ok(zone, 0, high_wmark_pages(zone), ZONE_MOVABLE, 0)
