@@ -294,8 +294,31 @@ impl ZoneBucket {
     /// served from a per-cpu list leaves the buddy lists, and so every index, as
     /// they were).
     fn of(zone: &ZoneState, last: &mut LastIndexes) -> ZoneBucket {
+        Self::from_values(Self::pages_of(zone), zone.buddy.nr_free_counts_u32(), last)
+    }
+
+    /// [`ZoneBucket::of`], or `None` when every value is the last call's. That call
+    /// is in the same bucket (a call joins a bucket that exists only after an
+    /// earlier call of it; halving keeps neighbouring calls together; truncation
+    /// ends at a bucket's end), so merging would change nothing. A call changes
+    /// one zone or two; the other zones are skipped here.
+    fn of_if_changed(zone: &ZoneState, last: &mut LastIndexes) -> Option<ZoneBucket> {
         let pages = Self::pages_of(zone);
         let counts = zone.buddy.nr_free_counts_u32();
+        if last.pages == Some(pages) && same_counts(&last.counts, counts) {
+            return None;
+        }
+        Some(Self::from_values(pages, counts, last))
+    }
+
+    /// A bucket of one call from the zone's page values and free block counts;
+    /// the indexes are computed again only when the counts differ from `last`'s.
+    #[inline]
+    fn from_values(
+        pages: [u32; PAGE_VALUES],
+        counts: &[u32; NR_ORDERS],
+        last: &mut LastIndexes,
+    ) -> ZoneBucket {
         if !same_counts(&last.counts, counts) {
             last.counts = *counts;
             last.index = indexes_of(counts);
@@ -307,19 +330,6 @@ impl ZoneBucket {
             index_lo: last.index,
             index_hi: last.index,
         }
-    }
-
-    /// [`ZoneBucket::of`], or `None` when every value is the last call's. That call
-    /// is in the same bucket (a call joins a bucket that exists only after an
-    /// earlier call of it; halving keeps neighbouring calls together; truncation
-    /// ends at a bucket's end), so merging would change nothing. A call changes
-    /// one zone or two; the other zones are skipped here.
-    fn of_if_changed(zone: &ZoneState, last: &mut LastIndexes) -> Option<ZoneBucket> {
-        let counts = zone.buddy.nr_free_counts_u32();
-        if last.pages == Some(Self::pages_of(zone)) && same_counts(&last.counts, counts) {
-            return None;
-        }
-        Some(Self::of(zone, last))
     }
 
     /// Free pages, min, low, high, boost.
