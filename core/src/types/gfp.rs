@@ -41,27 +41,21 @@ pub const GFP_BITS_MASK: u32 = (1 << 25) - 1;
 
 const RECLAIM: u32 = GFP_DIRECT_RECLAIM | GFP_KSWAPD_RECLAIM;
 
-/// Every name the parser knows, composite masks first, with its value.
+/// Every name the parser knows, with its value, in the order [`Gfp::describe`] tries
+/// them: the composite `GFP_*` masks first, those of more bits before those of fewer,
+/// then the single `__GFP_*` names, `__GFP_RECLAIM` (two bits) first.
 pub const GFP_NAMES: &[(&str, u32)] = &[
-    ("GFP_ATOMIC", GFP_HIGH | GFP_ATOMIC_BIT | GFP_KSWAPD_RECLAIM),
-    ("GFP_KERNEL", Gfp::KERNEL.0),
     (
-        "GFP_KERNEL_ACCOUNT",
-        RECLAIM | GFP_IO | GFP_FS | GFP_ACCOUNT,
-    ),
-    ("GFP_NOWAIT", GFP_KSWAPD_RECLAIM),
-    ("GFP_NOIO", RECLAIM),
-    ("GFP_NOFS", RECLAIM | GFP_IO),
-    ("GFP_USER", RECLAIM | GFP_IO | GFP_FS | GFP_HARDWALL),
-    ("GFP_DMA", GFP_DMA),
-    ("GFP_DMA32", GFP_DMA32),
-    (
-        "GFP_HIGHUSER",
-        RECLAIM | GFP_IO | GFP_FS | GFP_HARDWALL | GFP_HIGHMEM,
-    ),
-    (
-        "GFP_HIGHUSER_MOVABLE",
-        RECLAIM | GFP_IO | GFP_FS | GFP_HARDWALL | GFP_HIGHMEM | GFP_MOVABLE,
+        "GFP_TRANSHUGE",
+        (GFP_IO
+            | GFP_FS
+            | GFP_HARDWALL
+            | GFP_HIGHMEM
+            | GFP_MOVABLE
+            | GFP_COMP
+            | GFP_NOMEMALLOC
+            | GFP_NOWARN)
+            | GFP_DIRECT_RECLAIM,
     ),
     (
         "GFP_TRANSHUGE_LIGHT",
@@ -75,17 +69,26 @@ pub const GFP_NAMES: &[(&str, u32)] = &[
             | GFP_NOWARN),
     ),
     (
-        "GFP_TRANSHUGE",
-        (GFP_IO
-            | GFP_FS
-            | GFP_HARDWALL
-            | GFP_HIGHMEM
-            | GFP_MOVABLE
-            | GFP_COMP
-            | GFP_NOMEMALLOC
-            | GFP_NOWARN)
-            | GFP_DIRECT_RECLAIM,
+        "GFP_HIGHUSER_MOVABLE",
+        RECLAIM | GFP_IO | GFP_FS | GFP_HARDWALL | GFP_HIGHMEM | GFP_MOVABLE,
     ),
+    (
+        "GFP_HIGHUSER",
+        RECLAIM | GFP_IO | GFP_FS | GFP_HARDWALL | GFP_HIGHMEM,
+    ),
+    (
+        "GFP_KERNEL_ACCOUNT",
+        RECLAIM | GFP_IO | GFP_FS | GFP_ACCOUNT,
+    ),
+    ("GFP_USER", RECLAIM | GFP_IO | GFP_FS | GFP_HARDWALL),
+    ("GFP_KERNEL", Gfp::KERNEL.0),
+    ("GFP_ATOMIC", GFP_HIGH | GFP_ATOMIC_BIT | GFP_KSWAPD_RECLAIM),
+    ("GFP_NOFS", RECLAIM | GFP_IO),
+    ("GFP_NOIO", RECLAIM),
+    ("GFP_NOWAIT", GFP_KSWAPD_RECLAIM),
+    ("GFP_DMA", GFP_DMA),
+    ("GFP_DMA32", GFP_DMA32),
+    ("__GFP_RECLAIM", RECLAIM),
     ("__GFP_DMA", GFP_DMA),
     ("__GFP_HIGHMEM", GFP_HIGHMEM),
     ("__GFP_DMA32", GFP_DMA32),
@@ -98,7 +101,6 @@ pub const GFP_NAMES: &[(&str, u32)] = &[
     ("__GFP_ATOMIC", GFP_ATOMIC_BIT),
     ("__GFP_DIRECT_RECLAIM", GFP_DIRECT_RECLAIM),
     ("__GFP_KSWAPD_RECLAIM", GFP_KSWAPD_RECLAIM),
-    ("__GFP_RECLAIM", RECLAIM),
     ("__GFP_WRITE", GFP_WRITE),
     ("__GFP_NOWARN", GFP_NOWARN),
     ("__GFP_RETRY_MAYFAIL", GFP_RETRY_MAYFAIL),
@@ -287,15 +289,9 @@ impl Gfp {
         let mut rest = self.0;
         let mut parts: Vec<String> = Vec::new();
         // The composite names covering the most bits first, as the kernel's
-        // __def_gfpflag_names table lists its largest masks first.
-        let mut names: Vec<&(&str, u32)> = GFP_NAMES.iter().collect();
-        crate::types::sort::sort_by_key(&mut names, |(name, bits)| {
-            (
-                !name.starts_with("GFP_"),
-                core::cmp::Reverse(bits.count_ones()),
-            )
-        });
-        for (name, bits) in names {
+        // __def_gfpflag_names table lists its largest masks first: GFP_NAMES is
+        // kept in that order (a test checks it), so no sort at each call.
+        for (name, bits) in GFP_NAMES {
             if *bits != 0 && rest & bits == *bits && (name.starts_with("GFP_") || rest & bits != 0)
             {
                 parts.push(name.to_string());
@@ -351,6 +347,31 @@ pub fn gfp_to_alloc_flags(gfp: Gfp, order: u8) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_listed_in_the_order_describe_tries_them() {
+        let key = |(name, bits): &(&str, u32)| {
+            (
+                !name.starts_with("GFP_"),
+                core::cmp::Reverse(bits.count_ones()),
+            )
+        };
+        for pair in GFP_NAMES.windows(2) {
+            assert!(
+                key(&pair[0]) <= key(&pair[1]),
+                "{} before {}",
+                pair[0].0,
+                pair[1].0
+            );
+        }
+        // The largest composite a mask holds, then its other bits (the oracle
+        // runs' header: 0x2a20 is GFP_ATOMIC|__GFP_NOWARN); a composite alone is
+        // its own name.
+        assert_eq!(Gfp(0x2a20).describe(), "GFP_ATOMIC|__GFP_NOWARN");
+        for (name, bits) in GFP_NAMES.iter().filter(|(n, _)| n.starts_with("GFP_")) {
+            assert_eq!(Gfp(*bits).describe(), *name);
+        }
+    }
 
     #[test]
     fn masks_of_the_oracle_runs() {
