@@ -326,10 +326,11 @@ async function pageSteps(context, siteServer) {
   const steps = { step_forward_ms: [], step_over_ms: [], step_back_ms: [] };
   const stepNames = { step_forward_ms: 'Step forward', step_over_ms: 'Step over', step_back_ms: 'Step back' };
   const splits = { step_forward_ms: [], step_over_ms: [], step_back_ms: [] };
-  // Three times the other figures' samples: a step's sample waits for the next frame
-  // from wherever in the 16.7 ms frame the click landed, so its spread is a frame
-  // wide, and a median of 7 moved by a few ms from run to run (docs/performance.md,
-  // "How each key is measured").
+  // Three times the other figures' samples: a sample ends at the next frame's
+  // callbacks, which come at once or a frame later (the previous step's frame still
+  // being painted, or the compositor gone idle), so the samples spread over a frame
+  // or more and a median of 7 moved by several ms from run to run of one build
+  // (docs/performance.md, "How each key is measured").
   for (let i = 0; i < STEP_REPS; i++) {
     for (const key of Object.keys(steps)) {
       const split = await stepSplit(big, stepNames[key]);
