@@ -26,6 +26,9 @@
 //!   state at the opening cursor, its page map and spans, the overview), each piece a
 //!   function of its own for callgrind; `--check` adds a digest of every output and
 //!   of the session's series, to show a change leaves them the same.
+//! - `buddyscope-bench probe [ROUNDS]` times four small loops (a dependent chain,
+//!   independent chains, an 8 KiB and a 16 MiB array) ROUNDS times and prints how
+//!   each spreads: whether the machine's speed is steady right now (`probe`).
 //! - `buddyscope-bench summary` reads native.json and browser.json (from
 //!   scripts/bench.mjs), prints issue 18's budget table (each key's figure, min /
 //!   median / max where it has samples, budget, holds or misses) and writes
@@ -45,6 +48,7 @@ use buddyscope_bench::{machine, run_booted, run_engine, run_peer, sequence, serv
 use buddyscope_engine::alloc::Allocator;
 use buddyscope_engine::machine::Machine;
 
+mod probe;
 mod series;
 
 struct Counting;
@@ -940,6 +944,13 @@ fn main() {
             engine_vs_peer(&booted, quick, &mut String::new());
         }
         Some("series") => series::run(),
+        Some("probe") => match probe::run(args.get(1..).unwrap_or(&[])) {
+            Ok(text) => print!("{text}"),
+            Err(e) => {
+                eprintln!("{e}");
+                std::process::exit(2);
+            }
+        },
         Some("load") => match load(args.get(1).map(String::as_str)) {
             Ok(line) => println!("{line}"),
             Err(e) => {
@@ -986,7 +997,7 @@ fn main() {
             println!("{ok} allocations");
         }
         _ => {
-            eprintln!("usage: buddyscope-bench native [--quick] | scale | pairs [--quick] | summary | series | load FILE | draw FILE [N] | start FILE [--check] | sample pcp|mixed|fragmentation [--tracing] | profile [pcp|mixed|fragmentation]");
+            eprintln!("usage: buddyscope-bench native [--quick] | scale | pairs [--quick] | summary | series | load FILE | draw FILE [N] | start FILE [--check] | sample pcp|mixed|fragmentation [--tracing] | profile [pcp|mixed|fragmentation] | probe [ROUNDS]");
             std::process::exit(2);
         }
     }
