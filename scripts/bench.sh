@@ -8,7 +8,10 @@
 #      wasm_vs_native_ratio, and the page itself (time to interactive, redraws, step
 #      latency, 1 M- and 10 M-operation workloads) -> target/bench/browser.json
 #      (scripts/bench.mjs);
-#   3. issue 18's budget table (budget, holds or misses, min / median / max) and
+#   3. `buddyscope-bench probe` before 1. and after 2. (target/bench/probe-*.txt):
+#      whether the machine's speed was steady around the run (the timed runs of both
+#      sides move between two speeds with the host's load; docs/performance.md, "Noise");
+#   4. issue 18's budget table (budget, holds or misses, min / median / max) and
 #      target/bench/summary.json.
 # Not part of the test command: benchmarks are measurements, not pass/fail tests.
 # `--quick` takes fewer samples.
@@ -19,6 +22,7 @@ cd "$ROOT"
 mkdir -p target/bench
 
 cargo build --release --locked -p buddyscope-bench --bin buddyscope-bench
+./target/release/buddyscope-bench probe 100 | tee target/bench/probe-before.txt
 ./target/release/buddyscope-bench native "$@"
 
 cargo build --release --locked -p buddyscope-bench --lib --target wasm32-unknown-unknown
@@ -32,4 +36,5 @@ node_modules/.bin/wasm-opt -O3 --low-memory-unused --enable-bulk-memory --enable
 trunk build --release --locked
 node scripts/bench.mjs "$@"
 
+./target/release/buddyscope-bench probe 100 | tee target/bench/probe-after.txt
 ./target/release/buddyscope-bench summary
