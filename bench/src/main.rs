@@ -27,7 +27,7 @@
 //!   function of its own for callgrind; `--check` adds a digest of every output and
 //!   of the session's series, to show a change leaves them the same.
 //! - `buddyscope-bench probe [ROUNDS]` times four small loops (a dependent chain,
-//!   independent chains, an 8 KiB and a 16 MiB array) ROUNDS times and prints how
+//!   six loosely dependent ones, an 8 KiB and a 16 MiB array) ROUNDS times and prints how
 //!   each spreads: whether the machine's speed is steady right now (`probe`).
 //! - `buddyscope-bench summary` reads native.json and browser.json (from
 //!   scripts/bench.mjs), prints issue 18's budget table (each key's figure, min /

@@ -8,7 +8,8 @@
 //!
 //! - `chain`: one dependent multiply-xor chain, bound by the latency of the
 //!   multiplier, not by how many instructions a cycle the core can issue;
-//! - `parallel`: six independent add-xor chains, bound by the core's issue width;
+//! - `parallel`: six add-xor updates an iteration that hardly wait on each other
+//!   (several issue in one cycle), bound by how many instructions the core issues;
 //! - `l1`: random increments in an 8 KiB array (the first-level cache);
 //! - `memory`: random increments in a 16 MiB array (beyond a core's own caches).
 //!
