@@ -1400,13 +1400,8 @@ mod tests {
     fn the_kept_counts_by_zone_equal_a_walk_after_any_changes() {
         let spans = [(0x1000, 0x1040), (0x1040, 0x1080)];
         let mut lru = Lru::default();
-        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
+        let mut rng = crate::rng::Rng::new(1);
+        let mut next = |n: u64| rng.below(n);
         for step in 0..20_000 {
             let pfn = 0xff0 + next(0xa0);
             let to = 0xff0 + next(0xa0);
