@@ -153,6 +153,23 @@ check_wasm_opt() {
 KERNEL_SOURCE_CACHE="${BUDDYSCOPE_KERNEL_SOURCE_CACHE:-$HOME/.cache/buddyscope/kernel-source}"
 KERNEL_SOURCE_PACKAGES=("linux-source-6.1=6.1.192-3" "linux-source-6.12=6.12.95-1~bpo12+1")
 
+# A pinned version from Debian's backports (`~bpo` in it: the 6.12 source, the kernel
+# the 6.12 fixtures were dumped from) needs the backports suite, which a Debian
+# machine's apt sources do not list by default. As root, add it beside the machine's
+# own Debian source (the same mirror and keyring); backports' packages are never
+# installed unless asked for by version, so nothing else on the machine changes.
+ensure_backports_suite() {
+  local codename uri
+  [ "$(id -u)" = 0 ] || return 1
+  codename="$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")"
+  [ -n "$codename" ] || return 1
+  grep -rqs -- "$codename-backports" /etc/apt/sources.list /etc/apt/sources.list.d/ && return 0
+  uri="$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | grep -m1 '/debian$')"
+  say "kernel source: adding Debian's $codename-backports suite to the apt sources (${uri:-http://deb.debian.org/debian})"
+  printf 'Types: deb\nURIs: %s\nSuites: %s-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+    "${uri:-http://deb.debian.org/debian}" "$codename" >/etc/apt/sources.list.d/buddyscope-backports.sources
+}
+
 ensure_kernel_source() {
   local pin package version dir deb
   for pin in "${KERNEL_SOURCE_PACKAGES[@]}"; do
@@ -170,11 +187,13 @@ ensure_kernel_source() {
     if [ -z "$deb" ]; then
       say "kernel source: downloading $pin (about 140 MB)"
       # A new machine's package lists may not name the pinned version yet: as root,
-      # refresh them once and try again.
+      # refresh them once (with the backports suite for a backported version) and try
+      # again.
       if ! (cd "$KERNEL_SOURCE_CACHE/debs" && apt-get download -q "$pin" >/dev/null 2>&1) &&
-        ! { [ "$(id -u)" = 0 ] && apt-get update -qq >/dev/null 2>&1 &&
+        ! { [ "$(id -u)" = 0 ] && { [[ "$version" != *"~bpo"* ]] || ensure_backports_suite; } &&
+          apt-get update -qq >/dev/null 2>&1 &&
           (cd "$KERNEL_SOURCE_CACHE/debs" && apt-get download -q "$pin" >/dev/null 2>&1); }; then
-        say "kernel source: cannot download $pin (for 6.12, Debian's bookworm-backports suite must be in the apt sources, then apt-get update); the source-line test will skip it"
+        say "kernel source: cannot download $pin (a ~bpo version needs Debian's backports suite in the apt sources, which only root can add); the source-line test will skip it"
         continue
       fi
       for candidate in "$KERNEL_SOURCE_CACHE/debs/${package}_"*_all.deb; do
