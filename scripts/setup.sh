@@ -163,7 +163,9 @@ ensure_backports_suite() {
   [ "$(id -u)" = 0 ] || return 1
   codename="$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")"
   [ -n "$codename" ] || return 1
-  grep -rqs -- "$codename-backports" /etc/apt/sources.list /etc/apt/sources.list.d/ && return 0
+  # Listed already: a line that is not a comment, in a file apt reads.
+  cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
+    grep -qE "^[^#]*[[:space:]]$codename-backports([[:space:]]|$)" && return 0
   uri="$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | grep -m1 '/debian$')"
   say "kernel source: adding Debian's $codename-backports suite to the apt sources (${uri:-http://deb.debian.org/debian})"
   printf 'Types: deb\nURIs: %s\nSuites: %s-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
@@ -193,7 +195,7 @@ ensure_kernel_source() {
         ! { [ "$(id -u)" = 0 ] && { [[ "$version" != *"~bpo"* ]] || ensure_backports_suite; } &&
           apt-get update -qq >/dev/null 2>&1 &&
           (cd "$KERNEL_SOURCE_CACHE/debs" && apt-get download -q "$pin" >/dev/null 2>&1); }; then
-        say "kernel source: cannot download $pin (a ~bpo version needs Debian's backports suite in the apt sources, which only root can add); the source-line test will skip it"
+        say "kernel source: cannot download $pin; the source-line test will skip it (a ~bpo version is in Debian's backports suite, which the set-up adds to the apt sources only as root)"
         continue
       fi
       for candidate in "$KERNEL_SOURCE_CACHE/debs/${package}_"*_all.deb; do
