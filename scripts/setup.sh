@@ -167,9 +167,10 @@ ensure_backports_suite() {
   cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
     grep -qE "^[^#]*[[:space:]]$codename-backports([[:space:]]|$)" && return 0
   uri="$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | grep -m1 '/debian$')"
-  say "kernel source: adding Debian's $codename-backports suite to the apt sources (${uri:-http://deb.debian.org/debian})"
+  uri="${uri:-http://deb.debian.org/debian}"
+  say "kernel source: adding Debian's $codename-backports suite to the apt sources ($uri)"
   printf 'Types: deb\nURIs: %s\nSuites: %s-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
-    "${uri:-http://deb.debian.org/debian}" "$codename" >/etc/apt/sources.list.d/buddyscope-backports.sources
+    "$uri" "$codename" >/etc/apt/sources.list.d/buddyscope-backports.sources
 }
 
 ensure_kernel_source() {
